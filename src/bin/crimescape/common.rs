@@ -1,0 +1,178 @@
+//! Shared CLI pieces: loading flags, load summaries, output helpers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
+use crimescape::{Crs, Incidents, Layer, LayerReport};
+
+use crate::cli::GlobalArgs;
+
+/// Flags that say how to read an incident file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoadArgs {
+    /// X (easting or longitude) column [default: detected].
+    #[arg(long)]
+    pub x: Option<String>,
+    /// Y (northing or latitude) column [default: detected].
+    #[arg(long)]
+    pub y: Option<String>,
+    /// A single location column such as "(41.87, -87.62)" or "POINT (lon lat)".
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Time column [default: detected; split year/month/day/hour/minute columns too].
+    #[arg(long)]
+    pub time: Option<String>,
+    /// strftime format of the time column, e.g. "%d.%m.%Y %H:%M".
+    #[arg(long)]
+    pub time_format: Option<String>,
+    /// Category (offence type) column [default: detected].
+    #[arg(long)]
+    pub category: Option<String>,
+    /// CRS of the coordinates: EPSG:xxxx, ESRI:xxxx, a PROJ string, local-m, local-ft
+    /// [default: lon/lat columns → EPSG:4326; GeoJSON → its crs member or EPSG:4326].
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Metric CRS to analyse in [default: as is when metric, else UTM zone of the data].
+    #[arg(long)]
+    pub to_crs: Option<String>,
+    /// Field delimiter for text files [default: sniffed from the header].
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// Keep rows where COLUMN=VALUE (alternatives with |; != to exclude). Repeatable.
+    #[arg(long = "where", value_name = "COLUMN=VALUE")]
+    pub filters: Vec<String>,
+    /// Keep incidents at or after this date/time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Keep incidents before this date/time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Keep points far outside the data's extent instead of rejecting them.
+    #[arg(long)]
+    pub keep_outliers: bool,
+    /// Write every rejected row to this CSV (row, reason, column, value, raw fields).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Fail if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
+    crimescape::time::parse(s)
+        .map(|t| t.0)
+        .ok_or_else(|| crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into())
+}
+
+impl LoadArgs {
+    /// The library options.
+    pub fn options(&self) -> Result<LoadOptions> {
+        let mut o = LoadOptions::new();
+        o.x = self.x.clone();
+        o.y = self.y.clone();
+        o.location = self.location.clone();
+        o.time = self.time.clone();
+        o.time_format = self.time_format.clone();
+        o.category = self.category.clone();
+        o.crs = self.crs.as_deref().map(Crs::parse).transpose()?;
+        o.target_crs = self.to_crs.as_deref().map(Crs::parse).transpose()?;
+        if let Some(t) = &o.target_crs {
+            if t.is_geographic() || !t.is_metric_projected() && !matches!(t, Crs::Local { .. }) {
+                return Err(crimescape::Error::Param(format!("--to-crs {t} is not a projected CRS in metres")).into());
+            }
+        }
+        o.delimiter = match self.delimiter {
+            Some(c) if c.is_ascii() => Some(c as u8),
+            Some(c) => return Err(crimescape::Error::Param(format!("--delimiter {c:?} must be one ASCII character")).into()),
+            None => None,
+        };
+        o.filters = self.filters.iter().map(|f| WhereFilter::parse(f)).collect::<crimescape::Result<_>>()?;
+        o.from = self.from.as_deref().map(|s| parse_time_arg("--from", s)).transpose()?;
+        o.to = self.to.as_deref().map(|s| parse_time_arg("--to", s)).transpose()?;
+        if self.keep_outliers {
+            o.outlier_factor = None;
+        }
+        o.strict = self.strict;
+        Ok(o)
+    }
+}
+
+/// A spinner on stderr while something slow runs (hidden when not a terminal or quiet).
+pub fn spinner(g: &GlobalArgs, msg: String) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if g.quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(msg);
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// Loads incidents, prints the load summary on stderr, writes rejects if asked.
+pub fn load_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<(Incidents, LoadReport)> {
+    let opts = args.options()?;
+    let pb = spinner(g, format!("loading {}", path.display()));
+    let res = crimescape::load_incidents(path, &opts);
+    pb.finish_and_clear();
+    let (inc, rep) = res.with_context(|| format!("loading incidents from {}", path.display()))?;
+    if !g.quiet {
+        eprintln!("{}", rep.summary(3));
+        eprintln!("  CRS: {} ({}) -> {} ({})", rep.crs.input, rep.crs.input_source, rep.crs.working, rep.crs.reason);
+        for n in &rep.notes {
+            eprintln!("  note: {n}");
+        }
+    }
+    if let Some(rp) = &args.rejects {
+        write_rejects(&rep, rp, args, g.force)?;
+        if !g.quiet {
+            eprintln!("  wrote {} rejected row(s) to {}", rep.rejections.len(), rp.display());
+        }
+    }
+    Ok((inc, rep))
+}
+
+/// Writes the rejected rows of a load with their raw fields.
+pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool) -> Result<()> {
+    let mut rep = rep.clone();
+    let header = if rep.format == "csv" {
+        let rows = rep.rejections.iter().filter(|r| r.raw.is_empty()).map(|r| r.row).collect();
+        let delim = args.delimiter.map(|c| c as u8);
+        let (header, raw) = crimescape::io::csv::raw_records(&rep.path, delim, &rows)?;
+        for r in &mut rep.rejections {
+            if r.raw.is_empty() {
+                if let Some(v) = raw.get(&r.row) {
+                    r.raw = v.clone();
+                }
+            }
+        }
+        header
+    } else {
+        vec!["feature".to_string()]
+    };
+    rep.write_rejects(out, &header, force)?;
+    Ok(())
+}
+
+/// Loads a layer with an optional CRS and target CRS.
+pub fn load_layer(path: &Path, crs: Option<&str>, target: Option<&Crs>, filters: &[String]) -> Result<(Layer, LayerReport)> {
+    let opts = LayerOptions {
+        crs: crs.map(Crs::parse).transpose()?,
+        target: target.cloned(),
+        name: None,
+        filters: filters.iter().map(|f| WhereFilter::parse(f)).collect::<crimescape::Result<_>>()?,
+    };
+    crimescape::load_layer(path, &opts).with_context(|| format!("loading layer {}", path.display()))
+}
+
+/// Writes bytes atomically, honouring --force, and says so on stderr.
+pub fn write_output(path: &Path, bytes: &[u8], g: &GlobalArgs) -> Result<()> {
+    crimescape::io::write_atomic(path, bytes, g.force)?;
+    if !g.quiet {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

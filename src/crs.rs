@@ -1,0 +1,572 @@
+//! Coordinate reference systems: parsing, detection, and reprojection to metres.
+//!
+//! Every analysis in crimescape works in **metres** in a projected CRS. The rules:
+//!
+//! * geographic input (EPSG:4326 and other lon/lat CRSs) is projected to the
+//!   WGS 84 / UTM zone of the data's centre (EPSG:326zz north, 327zz south);
+//! * projected input in metres is used as is;
+//! * projected input in feet (e.g. EPSG:2223, NAD83 / Arizona Central (ft)) is
+//!   reprojected to the UTM zone of its centre, so distances are metres;
+//! * local, non-georeferenced frames (`local-m`, `local-ft`) are scaled to
+//!   metres; they cannot be written as EPSG:4326.
+//!
+//! The default build reprojects with the pure-Rust `proj4rs` crate and its EPSG
+//! table; ESRI:102271 and ESRI:102649 are built in; any PROJ string
+//! (`+proj=...`) is accepted. With the `proj` cargo feature the system PROJ
+//! library is used for EPSG codes `proj4rs` does not know.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A coordinate reference system as named by the user or a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Crs {
+    /// An EPSG code.
+    Epsg {
+        /// The code.
+        code: u32,
+    },
+    /// An ESRI code (only a few are built in, see [`Crs::proj_string`]).
+    Esri {
+        /// The code.
+        code: u32,
+    },
+    /// A PROJ string such as `+proj=utm +zone=16 +datum=WGS84`.
+    Proj {
+        /// The PROJ string.
+        definition: String,
+    },
+    /// A local, non-georeferenced planar frame.
+    Local {
+        /// Length of one coordinate unit in metres (1 for metres, 0.3048 for feet).
+        unit_to_metre: f64,
+    },
+}
+
+/// EPSG:4326, WGS 84 longitude/latitude (RFC 7946 GeoJSON).
+pub const WGS84: Crs = Crs::Epsg { code: 4326 };
+
+const ESRI_DEFS: &[(u32, &str)] = &[
+    // NAD 1983 HARN StatePlane Illinois East FIPS 1201 (metres)
+    (
+        102271,
+        "+proj=tmerc +lat_0=36.66666666666666 +lon_0=-88.33333333333333 +k=0.999975 +x_0=300000 +y_0=0 +ellps=GRS80 +units=m +no_defs",
+    ),
+    // NAD 1983 StatePlane Arizona Central FIPS 0202 Feet Intl (= EPSG:2223)
+    (
+        102649,
+        "+proj=tmerc +lat_0=31 +lon_0=-111.9166666666667 +k=0.9999 +x_0=213360 +y_0=0 +datum=NAD83 +units=ft +no_defs",
+    ),
+];
+
+impl Crs {
+    /// Parses `EPSG:4326`, `4326`, `ESRI:102271`, `urn:ogc:def:crs:EPSG::26971`,
+    /// `CRS84`, `WGS84`, a PROJ string, `local`/`local-m` or `local-ft`.
+    pub fn parse(text: &str) -> Result<Crs> {
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        if t.starts_with('+') {
+            // validate now so errors surface early
+            proj4rs::Proj::from_proj_string(t)
+                .map_err(|e| Error::Crs(format!("invalid PROJ string {t:?}: {e}")))?;
+            return Ok(Crs::Proj {
+                definition: t.to_string(),
+            });
+        }
+        match lower.as_str() {
+            "wgs84" | "crs84" | "urn:ogc:def:crs:ogc:1.3:crs84" | "urn:ogc:def:crs:ogc::crs84"
+            | "lonlat" | "lon/lat" => return Ok(WGS84),
+            "local" | "local-m" | "local_m" => return Ok(Crs::Local { unit_to_metre: 1.0 }),
+            "local-ft" | "local_ft" | "local-feet" => {
+                return Ok(Crs::Local {
+                    unit_to_metre: 0.3048,
+                })
+            }
+            "local-usft" | "local-us-ft" => {
+                return Ok(Crs::Local {
+                    unit_to_metre: 1200.0 / 3937.0,
+                })
+            }
+            _ => {}
+        }
+        let (auth, code) = if let Some(rest) = lower.strip_prefix("urn:ogc:def:crs:") {
+            // urn:ogc:def:crs:EPSG::26971 or urn:ogc:def:crs:EPSG:6.6:26971
+            let mut parts = rest.split(':');
+            let auth = parts.next().unwrap_or("");
+            let code = rest.rsplit(':').next().unwrap_or("");
+            (auth.to_string(), code.to_string())
+        } else if let Some((a, c)) = lower.split_once(':') {
+            (a.to_string(), c.to_string())
+        } else {
+            ("epsg".to_string(), lower.clone())
+        };
+        let code: u32 = code.trim().parse().map_err(|_| {
+            Error::Crs(format!(
+                "cannot read CRS {t:?}: expected EPSG:xxxx, ESRI:xxxx, a PROJ string (+proj=...), local-m or local-ft"
+            ))
+        })?;
+        let crs = match auth.as_str() {
+            "epsg" => Crs::Epsg { code },
+            "esri" => Crs::Esri { code },
+            _ => return Err(Error::Crs(format!("unknown CRS authority in {t:?}"))),
+        };
+        // make sure we can use it
+        crs.proj_string()?;
+        Ok(crs)
+    }
+
+    /// A short name: `EPSG:4326`, `ESRI:102271`, `local (1 unit = 0.3048 m)`, or the PROJ string.
+    pub fn name(&self) -> String {
+        match self {
+            Crs::Epsg { code } => format!("EPSG:{code}"),
+            Crs::Esri { code } => format!("ESRI:{code}"),
+            Crs::Proj { definition } => definition.clone(),
+            Crs::Local { unit_to_metre } => {
+                if *unit_to_metre == 1.0 {
+                    "local-m".into()
+                } else if *unit_to_metre == 0.3048 {
+                    "local-ft".into()
+                } else {
+                    format!("local (1 unit = {unit_to_metre} m)")
+                }
+            }
+        }
+    }
+
+    /// The PROJ string of this CRS (`None` for local frames).
+    pub fn proj_string(&self) -> Result<String> {
+        match self {
+            Crs::Epsg { code } => {
+                let c16 = u16::try_from(*code).ok();
+                match c16.and_then(crs_definitions::from_code) {
+                    Some(def) => Ok(def.proj4.to_string()),
+                    None => Err(Error::Crs(format!(
+                        "EPSG:{code} is not in the built-in EPSG table{}; give a PROJ string with --crs '+proj=...'",
+                        if cfg!(feature = "proj") { "" } else { " (or build with --features proj)" }
+                    ))),
+                }
+            }
+            Crs::Esri { code } => ESRI_DEFS
+                .iter()
+                .find(|(c, _)| c == code)
+                .map(|(_, d)| d.to_string())
+                .ok_or_else(|| {
+                    Error::Crs(format!(
+                        "ESRI:{code} is not built in; give its PROJ string with --crs '+proj=...'"
+                    ))
+                }),
+            Crs::Proj { definition } => Ok(definition.clone()),
+            Crs::Local { .. } => Err(Error::Crs(format!(
+                "{} is a local frame, not georeferenced",
+                self.name()
+            ))),
+        }
+    }
+
+    /// Whether coordinates are longitude/latitude degrees.
+    pub fn is_geographic(&self) -> bool {
+        match self {
+            Crs::Local { .. } => false,
+            _ => self
+                .proj_string()
+                .map(|p| p.contains("+proj=longlat") || p.contains("+proj=latlong"))
+                .unwrap_or(false),
+        }
+    }
+
+    /// Whether the CRS is georeferenced (can be reprojected to EPSG:4326).
+    pub fn is_georeferenced(&self) -> bool {
+        !matches!(self, Crs::Local { .. })
+    }
+
+    /// Length of one linear unit in metres (1 for geographic CRSs, by convention).
+    pub fn unit_to_metre(&self) -> f64 {
+        if let Crs::Local { unit_to_metre } = self {
+            return *unit_to_metre;
+        }
+        let Ok(p) = self.proj_string() else { return 1.0 };
+        for tok in p.split_whitespace() {
+            if let Some(v) = tok.strip_prefix("+to_meter=") {
+                if let Ok(f) = v.parse::<f64>() {
+                    return f;
+                }
+            }
+            if let Some(u) = tok.strip_prefix("+units=") {
+                return match u {
+                    "m" => 1.0,
+                    "ft" => 0.3048,
+                    "us-ft" => 1200.0 / 3937.0,
+                    "km" => 1000.0,
+                    "yd" => 0.9144,
+                    "us-yd" => 3600.0 / 3937.0,
+                    _ => 1.0,
+                };
+            }
+        }
+        1.0
+    }
+
+    /// Whether analyses can use coordinates in this CRS directly (projected, metres).
+    pub fn is_metric_projected(&self) -> bool {
+        !self.is_geographic() && (self.unit_to_metre() - 1.0).abs() < 1e-12
+    }
+}
+
+impl std::fmt::Display for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The WGS 84 / UTM zone (EPSG:326zz or 327zz) containing a lon/lat point.
+pub fn utm_for(lon: f64, lat: f64) -> Crs {
+    let zone = (((lon + 180.0) / 6.0).floor() as i64).clamp(0, 59) as u32 + 1;
+    let code = if lat >= 0.0 { 32600 + zone } else { 32700 + zone };
+    Crs::Epsg { code }
+}
+
+/// What was detected and what is used for analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrsChoice {
+    /// The CRS of the input coordinates (given or detected).
+    pub input: Crs,
+    /// How the input CRS was determined.
+    pub input_source: String,
+    /// The metric CRS all analyses use.
+    pub working: Crs,
+    /// Why this working CRS (e.g. "UTM zone of the data's centre").
+    pub reason: String,
+}
+
+enum Engine {
+    Identity,
+    Scale(f64),
+    Proj4 {
+        src: Box<proj4rs::Proj>,
+        dst: Box<proj4rs::Proj>,
+        src_geo: bool,
+        dst_geo: bool,
+    },
+    #[cfg(feature = "proj")]
+    System(SystemProj),
+}
+
+#[cfg(feature = "proj")]
+struct SystemProj {
+    // PROJ objects are not Sync; keep the definitions and build one per call site.
+    from: String,
+    to: String,
+}
+
+/// Transforms coordinates from one CRS to another.
+///
+/// Geographic coordinates are in degrees, longitude first (x = lon, y = lat).
+pub struct Reprojector {
+    engine: Engine,
+    /// Source CRS.
+    pub from: Crs,
+    /// Target CRS.
+    pub to: Crs,
+}
+
+impl std::fmt::Debug for Reprojector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reprojector({} -> {})", self.from, self.to)
+    }
+}
+
+impl Reprojector {
+    /// Builds a transformer. Local frames can only be scaled to other local frames.
+    pub fn new(from: &Crs, to: &Crs) -> Result<Reprojector> {
+        let engine = if from == to {
+            Engine::Identity
+        } else {
+            match (from, to) {
+                (Crs::Local { unit_to_metre: a }, Crs::Local { unit_to_metre: b }) => {
+                    Engine::Scale(a / b)
+                }
+                (Crs::Local { .. }, _) | (_, Crs::Local { .. }) => {
+                    return Err(Error::Crs(format!(
+                        "cannot transform between {} and {}: a local frame is not georeferenced",
+                        from, to
+                    )))
+                }
+                _ => match (from.proj_string(), to.proj_string()) {
+                    (Ok(a), Ok(b)) => {
+                        let src = proj4rs::Proj::from_proj_string(&a)
+                            .map_err(|e| Error::Crs(format!("{from}: {e}")))?;
+                        let dst = proj4rs::Proj::from_proj_string(&b)
+                            .map_err(|e| Error::Crs(format!("{to}: {e}")))?;
+                        Engine::Proj4 {
+                            src_geo: src.is_latlong(),
+                            dst_geo: dst.is_latlong(),
+                            src: Box::new(src),
+                            dst: Box::new(dst),
+                        }
+                    }
+                    #[cfg(feature = "proj")]
+                    _ => {
+                        let sys = SystemProj {
+                            from: from.name(),
+                            to: to.name(),
+                        };
+                        // check it once
+                        sys.build()?;
+                        Engine::System(sys)
+                    }
+                    #[cfg(not(feature = "proj"))]
+                    (Err(e), _) | (_, Err(e)) => return Err(e),
+                },
+            }
+        };
+        Ok(Reprojector {
+            engine,
+            from: from.clone(),
+            to: to.clone(),
+        })
+    }
+
+    /// Transforms one point.
+    pub fn apply(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+        match &self.engine {
+            Engine::Identity => Ok((x, y)),
+            Engine::Scale(s) => Ok((x * s, y * s)),
+            Engine::Proj4 {
+                src,
+                dst,
+                src_geo,
+                dst_geo,
+            } => {
+                let mut p = if *src_geo {
+                    (x.to_radians(), y.to_radians(), 0.0)
+                } else {
+                    (x, y, 0.0)
+                };
+                proj4rs::transform::transform(src, dst, &mut p).map_err(|e| {
+                    Error::Crs(format!(
+                        "cannot transform ({x}, {y}) from {} to {}: {e}",
+                        self.from, self.to
+                    ))
+                })?;
+                let out = if *dst_geo {
+                    (p.0.to_degrees(), p.1.to_degrees())
+                } else {
+                    (p.0, p.1)
+                };
+                if out.0.is_finite() && out.1.is_finite() {
+                    Ok(out)
+                } else {
+                    Err(Error::Crs(format!(
+                        "({x}, {y}) has no image from {} to {}",
+                        self.from, self.to
+                    )))
+                }
+            }
+            #[cfg(feature = "proj")]
+            Engine::System(sys) => {
+                let p = sys.build()?;
+                p.convert((x, y))
+                    .map_err(|e| Error::Crs(format!("PROJ: ({x}, {y}): {e}")))
+            }
+        }
+    }
+
+    /// Transforms many points in place, in parallel; returns the indices that failed.
+    pub fn apply_all(&self, pts: &mut [[f64; 2]]) -> Vec<usize> {
+        use rayon::prelude::*;
+        if matches!(self.engine, Engine::Identity) {
+            return Vec::new();
+        }
+        #[cfg(feature = "proj")]
+        if let Engine::System(sys) = &self.engine {
+            // one PROJ context per chunk
+            let bad: Vec<usize> = pts
+                .par_chunks_mut(4096)
+                .enumerate()
+                .flat_map_iter(|(ci, chunk)| {
+                    let mut bad = Vec::new();
+                    match sys.build() {
+                        Ok(p) => {
+                            for (i, q) in chunk.iter_mut().enumerate() {
+                                match p.convert((q[0], q[1])) {
+                                    Ok((a, b)) if a.is_finite() && b.is_finite() => *q = [a, b],
+                                    _ => bad.push(ci * 4096 + i),
+                                }
+                            }
+                        }
+                        Err(_) => bad.extend((0..chunk.len()).map(|i| ci * 4096 + i)),
+                    }
+                    bad
+                })
+                .collect();
+            return bad;
+        }
+        pts.par_iter_mut()
+            .enumerate()
+            .filter_map(|(i, p)| match self.apply(p[0], p[1]) {
+                Ok((a, b)) => {
+                    *p = [a, b];
+                    None
+                }
+                Err(_) => Some(i),
+            })
+            .collect()
+    }
+
+    /// Transforms every coordinate of a geometry in place.
+    pub fn apply_geometry(&self, g: &mut geo::Geometry<f64>) -> Result<()> {
+        use geo::MapCoordsInPlace;
+        if matches!(self.engine, Engine::Identity) {
+            return Ok(());
+        }
+        let err: std::cell::RefCell<Option<Error>> = std::cell::RefCell::new(None);
+        let errref = &err;
+        g.map_coords_in_place(|c| match self.apply(c.x, c.y) {
+            Ok((x, y)) => geo::Coord { x, y },
+            Err(e) => {
+                let mut slot = errref.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(e);
+                }
+                c
+            }
+        });
+        match err.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(feature = "proj")]
+impl SystemProj {
+    fn build(&self) -> Result<proj::Proj> {
+        let norm = |s: &str| {
+            if s == "EPSG:4326" {
+                "OGC:CRS84".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        proj::Proj::new_known_crs(&norm(&self.from), &norm(&self.to), None)
+            .map_err(|e| Error::Crs(format!("PROJ cannot build {} -> {}: {e}", self.from, self.to)))
+    }
+}
+
+/// Picks the working (metric) CRS for data in `input` whose centre is at
+/// `centre` (in `input` coordinates).
+pub fn choose_working(input: &Crs, centre: (f64, f64)) -> Result<(Crs, String)> {
+    match input {
+        Crs::Local { unit_to_metre } => {
+            if *unit_to_metre == 1.0 {
+                Ok((input.clone(), "local frame in metres, used as is".into()))
+            } else {
+                Ok((
+                    Crs::Local { unit_to_metre: 1.0 },
+                    format!("local frame scaled to metres (x {unit_to_metre})"),
+                ))
+            }
+        }
+        _ if input.is_metric_projected() => {
+            Ok((input.clone(), "projected CRS in metres, used as is".into()))
+        }
+        _ => {
+            let (lon, lat) = if input.is_geographic() {
+                centre
+            } else {
+                Reprojector::new(input, &WGS84)?.apply(centre.0, centre.1)?
+            };
+            let utm = utm_for(lon, lat);
+            let why = if input.is_geographic() {
+                format!("geographic input projected to the UTM zone of the data's centre ({lon:.4}, {lat:.4})")
+            } else {
+                format!(
+                    "{} is not in metres (1 unit = {} m): reprojected to the UTM zone of the data's centre",
+                    input,
+                    input.unit_to_metre()
+                )
+            };
+            Ok((utm, why))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_forms() {
+        assert_eq!(Crs::parse("EPSG:4326").unwrap(), WGS84);
+        assert_eq!(Crs::parse("epsg:26971").unwrap(), Crs::Epsg { code: 26971 });
+        assert_eq!(Crs::parse("32610").unwrap(), Crs::Epsg { code: 32610 });
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:EPSG::26971").unwrap(),
+            Crs::Epsg { code: 26971 }
+        );
+        assert_eq!(Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(), WGS84);
+        assert_eq!(Crs::parse("ESRI:102271").unwrap(), Crs::Esri { code: 102271 });
+        assert!(matches!(Crs::parse("local-ft").unwrap(), Crs::Local { .. }));
+        assert!(Crs::parse("EPSG:99999999").is_err());
+        assert!(Crs::parse("ESRI:1").is_err());
+        assert!(Crs::parse("nonsense").is_err());
+        assert!(Crs::parse("+proj=nonsense").is_err());
+    }
+
+    #[test]
+    fn units_and_kinds() {
+        assert!(WGS84.is_geographic());
+        assert!(Crs::Epsg { code: 26971 }.is_metric_projected());
+        assert!((Crs::Epsg { code: 2223 }.unit_to_metre() - 0.3048).abs() < 1e-12);
+        assert!(!Crs::Epsg { code: 2223 }.is_metric_projected());
+        assert_eq!(utm_for(-87.6, 41.8), Crs::Epsg { code: 32616 });
+        assert_eq!(utm_for(-123.1, 49.2), Crs::Epsg { code: 32610 });
+        assert_eq!(utm_for(151.2, -33.9), Crs::Epsg { code: 32756 });
+    }
+
+    #[test]
+    fn reproject_matches_reference_points() {
+        // Chicago arson row 1: x/y EPSG:26971 and lon/lat as published (PROVENANCE: pyproj)
+        let r = Reprojector::new(&Crs::Epsg { code: 26971 }, &WGS84).unwrap();
+        let (lon, lat) = r.apply(359192.30279892794, 570510.8907522861).unwrap();
+        assert!((lon - -87.621061).abs() < 2e-6 && (lat - 41.803392).abs() < 2e-6, "{lon} {lat}");
+        // Vancouver row 1: EPSG:32610
+        let r = Reprojector::new(&WGS84, &Crs::Epsg { code: 32610 }).unwrap();
+        let (x, y) = r.apply(-123.1229366, 49.2847885).unwrap();
+        assert!((x - 491059.4824).abs() < 0.05 && (y - 5459122.4178).abs() < 0.05, "{x} {y}");
+        // Mesa row 1: EPSG:2223 (international feet)
+        let r = Reprojector::new(&Crs::Epsg { code: 2223 }, &WGS84).unwrap();
+        let (lon, lat) = r.apply(727913.0000000029, 875720.9999999977).unwrap();
+        assert!((lon - -111.8251961).abs() < 2e-6 && (lat - 33.4072651).abs() < 2e-6, "{lon} {lat}");
+        // ESRI:102271 (Chicago PPA burglaries row 1)
+        let r = Reprojector::new(&Crs::Esri { code: 102271 }, &WGS84).unwrap();
+        // (within ~1 m: the published lon/lat include a NAD83(HARN) -> WGS 84 datum shift)
+        let (lon, lat) = r.apply(351792.32921714475, 588848.2601243384).unwrap();
+        assert!((lon - -87.7084999).abs() < 2e-5 && (lat - 41.9690076).abs() < 2e-5, "{lon} {lat}");
+    }
+
+    #[test]
+    fn choose_working_rules() {
+        let (w, _) = choose_working(&WGS84, (-87.6, 41.8)).unwrap();
+        assert_eq!(w, Crs::Epsg { code: 32616 });
+        let (w, _) = choose_working(&Crs::Epsg { code: 26971 }, (350000.0, 570000.0)).unwrap();
+        assert_eq!(w, Crs::Epsg { code: 26971 });
+        let (w, _) = choose_working(&Crs::Epsg { code: 2223 }, (727913.0, 875721.0)).unwrap();
+        assert_eq!(w, Crs::Epsg { code: 32612 });
+        let (w, _) = choose_working(&Crs::Local { unit_to_metre: 0.3048 }, (0.0, 0.0)).unwrap();
+        assert_eq!(w, Crs::Local { unit_to_metre: 1.0 });
+    }
+
+    #[test]
+    fn local_cannot_go_to_wgs84() {
+        assert!(Reprojector::new(&Crs::Local { unit_to_metre: 1.0 }, &WGS84).is_err());
+        let r = Reprojector::new(
+            &Crs::Local { unit_to_metre: 0.3048 },
+            &Crs::Local { unit_to_metre: 1.0 },
+        )
+        .unwrap();
+        assert_eq!(r.apply(10.0, 0.0).unwrap(), (3.048, 0.0));
+    }
+}

@@ -1,0 +1,728 @@
+//! The demo city: a deterministic synthetic city with its own ground truth.
+//!
+//! # Model
+//! * **Streets**: an irregular grid (spacings uniform in 90–180 m) over a square
+//!   city of `size` metres; every 5th street is an arterial. Each segment between
+//!   two intersections is a line feature with an id.
+//! * **Built environment**: bars in a nightlife strip, bus stops along arterials,
+//!   ATMs near commercial frontage, street lights every ~35 m with outage zones
+//!   (status `out`), park polygons, vacant-lot polygons in a declining quarter,
+//!   and two **decoy** layers (mailboxes, hydrants) with no effect.
+//! * **Incidents** over one year (2024), minute precision, from four components:
+//!   1. *background* (default 70 %): an inhomogeneous Poisson process whose
+//!      intensity is a constant times the product of the known relative risks
+//!      [`RiskFactorTruth::relative_risk`] of every factor whose feature lies
+//!      within its distance (sampled on a 10 m raster);
+//!   2. *planted hotspots* (10 %): isotropic Gaussians around chosen centres;
+//!   3. *exact repeats* (5 %): further incidents at the exact location of earlier
+//!      background burglaries/thefts (same `address`), 3–120 days later;
+//!   4. *near-repeat chains* (15 %): burglaries within `nr_radius` m and 1–`nr_days`
+//!      days of an earlier burglary, which may themselves have children.
+//!
+//! Everything is drawn from one ChaCha8 stream seeded by [`DemoParams::seed`], so
+//! the same seed gives byte-identical files on any machine and thread count.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use geo::{Geometry, LineString, Point, Polygon};
+
+use crate::crs::{Crs, CrsChoice, Reprojector, WGS84};
+use crate::error::Result;
+use crate::index::{GeometryIndex, PointIndex};
+use crate::layer::{Incidents, Layer, StringColumn};
+use crate::time::{self, TimePrecision};
+
+/// Parameters of the demo city.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoParams {
+    /// Seed of the random stream.
+    pub seed: u64,
+    /// Total number of incidents.
+    pub incidents: usize,
+    /// Side of the square city (m).
+    pub size: f64,
+    /// Shares of background, hotspot, repeat and near-repeat incidents (sum 1).
+    pub shares: [f64; 4],
+    /// Near-repeat radius (m).
+    pub nr_radius: f64,
+    /// Near-repeat maximum lag (days).
+    pub nr_days: i64,
+}
+
+impl Default for DemoParams {
+    fn default() -> Self {
+        DemoParams {
+            seed: 42,
+            incidents: 20_000,
+            size: 6_000.0,
+            shares: [0.70, 0.10, 0.05, 0.15],
+            nr_radius: 100.0,
+            nr_days: 14,
+        }
+    }
+}
+
+impl DemoParams {
+    /// Defaults with the given seed.
+    pub fn new(seed: u64) -> Self {
+        DemoParams {
+            seed,
+            ..Default::default()
+        }
+    }
+    /// Sets the number of incidents.
+    pub fn incidents(mut self, n: usize) -> Self {
+        self.incidents = n;
+        self
+    }
+    /// Sets the city size (m).
+    pub fn size(mut self, s: f64) -> Self {
+        self.size = s;
+        self
+    }
+    /// Sets the component shares (background, hotspots, repeats, near repeats).
+    pub fn shares(mut self, s: [f64; 4]) -> Self {
+        self.shares = s;
+        self
+    }
+}
+
+/// The CRS of the demo city: WGS 84 / UTM zone 31N.
+pub const DEMO_CRS: Crs = Crs::Epsg { code: 32631 };
+/// South-west corner of the demo city in [`DEMO_CRS`].
+pub const DEMO_ORIGIN: [f64; 2] = [430_000.0, 5_400_000.0];
+/// First day of the demo year (2024-01-01) in days since 1970.
+pub const DEMO_START_DAY: i64 = 19_723;
+
+/// A planted risk factor and its true effect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiskFactorTruth {
+    /// Layer name.
+    pub layer: String,
+    /// Feature filter (e.g. `status=out`), if only some features matter.
+    pub filter: Option<String>,
+    /// Spatial influence: the risk applies within this distance of a feature (m).
+    pub distance: f64,
+    /// Relative risk inside that distance (1 = no effect: a decoy).
+    pub relative_risk: f64,
+    /// Whether a design change can address the factor.
+    pub modifiable: bool,
+}
+
+/// A planted Gaussian hotspot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HotspotTruth {
+    /// Label used in the `kind` column (`hs1`, ...).
+    pub label: String,
+    /// Centre (working CRS).
+    pub centre: [f64; 2],
+    /// Standard deviation (m).
+    pub sigma: f64,
+    /// Incidents drawn from it.
+    pub count: usize,
+}
+
+/// Everything the generator planted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroundTruth {
+    /// Parameters used.
+    pub params: DemoParams,
+    /// CRS of all coordinates.
+    pub crs: String,
+    /// City extent `[minx, miny, maxx, maxy]`.
+    pub extent: [f64; 4],
+    /// Risk factors and decoys.
+    pub factors: Vec<RiskFactorTruth>,
+    /// Planted hotspots.
+    pub hotspots: Vec<HotspotTruth>,
+    /// Incidents per component (`background`, `hotspot`, `repeat`, `near_repeat`).
+    pub components: std::collections::BTreeMap<String, usize>,
+    /// Number of distinct repeat locations (addresses with ≥ 2 incidents).
+    pub repeat_locations: usize,
+    /// Near-repeat chains: incident ids of each chain (originator first), length ≥ 2.
+    pub chains: Vec<Vec<usize>>,
+    /// Near-repeat radius (m) and maximum lag (days) used for children.
+    pub near_repeat_band: (f64, i64),
+}
+
+/// The generated city.
+#[derive(Debug, Clone)]
+pub struct DemoCity {
+    /// Street segments.
+    pub streets: Layer,
+    /// Built-environment layers (bars, bus_stops, atms, lights, parks, vacant_lots, mailboxes, hydrants).
+    pub layers: Vec<Layer>,
+    /// Incidents; attributes `id`, `kind`, `chain`, `address`.
+    pub incidents: Incidents,
+    /// What was planted.
+    pub truth: GroundTruth,
+}
+
+impl DemoCity {
+    /// A layer by name.
+    pub fn layer(&self, name: &str) -> Option<&Layer> {
+        if name == "streets" {
+            return Some(&self.streets);
+        }
+        self.layers.iter().find(|l| l.name == name)
+    }
+}
+
+fn crs_choice() -> CrsChoice {
+    CrsChoice {
+        input: DEMO_CRS,
+        input_source: "demo city".into(),
+        working: DEMO_CRS,
+        reason: "projected CRS in metres, used as is".into(),
+    }
+}
+
+fn layer(name: &str, geometries: Vec<Geometry<f64>>, properties: Vec<Map<String, Value>>) -> Layer {
+    Layer {
+        name: name.into(),
+        geometries,
+        properties,
+        crs: crs_choice(),
+    }
+}
+
+fn props(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn rect(x: f64, y: f64, w: f64, h: f64) -> Polygon<f64> {
+    Polygon::new(
+        LineString::from(vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]),
+        vec![],
+    )
+}
+
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    // Box–Muller
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Hour-of-day weights (more crime in the evening and at night).
+const HOUR_W: [f64; 24] = [
+    5.0, 4.0, 3.5, 3.0, 2.0, 1.5, 1.5, 2.0, 3.0, 3.5, 4.0, 4.5, 5.0, 5.0, 5.0, 5.0, 5.5, 6.0, 6.5,
+    7.0, 7.5, 7.5, 7.0, 6.0,
+];
+
+fn draw_time(rng: &mut ChaCha8Rng, day: i64) -> i64 {
+    let total: f64 = HOUR_W.iter().sum();
+    let mut u = rng.random::<f64>() * total;
+    let mut h = 0;
+    for (k, w) in HOUR_W.iter().enumerate() {
+        if u < *w {
+            h = k;
+            break;
+        }
+        u -= w;
+        h = k;
+    }
+    let m = rng.random_range(0..60);
+    (DEMO_START_DAY + day) * time::DAY + h as i64 * 3600 + m * 60
+}
+
+const CATS: [&str; 5] = ["burglary", "theft", "assault", "robbery", "vandalism"];
+
+fn draw_category(rng: &mut ChaCha8Rng, near_bar: bool) -> usize {
+    let w: [f64; 5] = if near_bar {
+        [0.10, 0.25, 0.35, 0.20, 0.10]
+    } else {
+        [0.35, 0.30, 0.12, 0.08, 0.15]
+    };
+    let mut u: f64 = rng.random();
+    for (k, wk) in w.iter().enumerate() {
+        if u < *wk {
+            return k;
+        }
+        u -= wk;
+    }
+    4
+}
+
+/// Generates the demo city.
+pub fn generate(p: &DemoParams) -> Result<DemoCity> {
+    if p.incidents == 0 || !(p.size >= 1000.0) {
+        return Err(crate::Error::Param(
+            "demo city needs at least 1 incident and a size of at least 1000 m".into(),
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+    let [ox, oy] = DEMO_ORIGIN;
+    let size = p.size;
+
+    // ---- streets: irregular grid
+    let mut xs = vec![0.0];
+    while *xs.last().unwrap_or(&0.0) < size {
+        let next = xs.last().copied().unwrap_or(0.0) + rng.random_range(90.0..180.0);
+        xs.push(next.min(size));
+    }
+    let mut ys = vec![0.0];
+    while *ys.last().unwrap_or(&0.0) < size {
+        let next = ys.last().copied().unwrap_or(0.0) + rng.random_range(90.0..180.0);
+        ys.push(next.min(size));
+    }
+    let mut sg = Vec::new();
+    let mut sp = Vec::new();
+    let mut arterial_segments: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (j, &y) in ys.iter().enumerate() {
+        let art = j % 5 == 2;
+        for i in 0..xs.len() - 1 {
+            let (a, b) = ((ox + xs[i], oy + y), (ox + xs[i + 1], oy + y));
+            if art {
+                arterial_segments.push((a.0, a.1, b.0, b.1));
+            }
+            sp.push(props(json!({"id": format!("s{}", sg.len()), "name": format!("{} Street {}", if art {"Arterial"} else {"Local"}, j), "class": if art {"arterial"} else {"local"}})));
+            sg.push(Geometry::LineString(LineString::from(vec![a, b])));
+        }
+    }
+    for (i, &x) in xs.iter().enumerate() {
+        let art = i % 5 == 2;
+        for j in 0..ys.len() - 1 {
+            let (a, b) = ((ox + x, oy + ys[j]), (ox + x, oy + ys[j + 1]));
+            if art {
+                arterial_segments.push((a.0, a.1, b.0, b.1));
+            }
+            sp.push(props(json!({"id": format!("s{}", sg.len()), "name": format!("{} Avenue {}", if art {"Arterial"} else {"Local"}, i), "class": if art {"arterial"} else {"local"}})));
+            sg.push(Geometry::LineString(LineString::from(vec![a, b])));
+        }
+    }
+    let streets = layer("streets", sg.clone(), sp);
+
+    // helper: a point on a random segment, offset from the street
+    let point_on = |rng: &mut ChaCha8Rng, seg: &(f64, f64, f64, f64), off: f64| -> [f64; 2] {
+        let t: f64 = rng.random_range(0.1..0.9);
+        let (x, y) = (seg.0 + t * (seg.2 - seg.0), seg.1 + t * (seg.3 - seg.1));
+        let side = if rng.random::<bool>() { 1.0 } else { -1.0 };
+        if (seg.1 - seg.3).abs() < 1e-9 {
+            [x, y + side * off]
+        } else {
+            [x + side * off, y]
+        }
+    };
+    let all_segs: Vec<(f64, f64, f64, f64)> = sg
+        .iter()
+        .filter_map(|g| match g {
+            Geometry::LineString(l) if l.0.len() == 2 => Some((l.0[0].x, l.0[0].y, l.0[1].x, l.0[1].y)),
+            _ => None,
+        })
+        .collect();
+    let near = |seg: &(f64, f64, f64, f64), c: [f64; 2], r: f64| {
+        let mx = (seg.0 + seg.2) / 2.0;
+        let my = (seg.1 + seg.3) / 2.0;
+        (mx - c[0]).powi(2) + (my - c[1]).powi(2) <= r * r
+    };
+
+    // ---- bars: nightlife district
+    let nightlife = [ox + 0.62 * size, oy + 0.58 * size];
+    let district: Vec<_> = all_segs.iter().filter(|s| near(s, nightlife, 0.12 * size)).cloned().collect();
+    let mut bars = Vec::new();
+    let mut bar_p = Vec::new();
+    for k in 0..60 {
+        let seg = if k < 45 && !district.is_empty() {
+            district[rng.random_range(0..district.len())]
+        } else {
+            all_segs[rng.random_range(0..all_segs.len())]
+        };
+        let q = point_on(&mut rng, &seg, 12.0);
+        bars.push(Geometry::Point(Point::new(q[0], q[1])));
+        bar_p.push(props(json!({"id": format!("bar{k}"), "kind": "bar", "licence": if k % 3 == 0 {"late"} else {"standard"}})));
+    }
+    // ---- bus stops along arterials every ~300 m
+    let mut stops = Vec::new();
+    let mut stop_p = Vec::new();
+    let mut acc = 0.0;
+    for seg in &arterial_segments {
+        let len = ((seg.2 - seg.0).powi(2) + (seg.3 - seg.1).powi(2)).sqrt();
+        acc += len;
+        if acc >= 300.0 {
+            acc = 0.0;
+            let q = point_on(&mut rng, seg, 8.0);
+            stop_p.push(props(json!({"id": format!("stop{}", stops.len()), "kind": "bus_stop"})));
+            stops.push(Geometry::Point(Point::new(q[0], q[1])));
+        }
+    }
+    // ---- ATMs near commercial frontage (arterials, mostly central)
+    let mut atms = Vec::new();
+    let mut atm_p = Vec::new();
+    let centre = [ox + 0.5 * size, oy + 0.5 * size];
+    let central: Vec<_> = arterial_segments.iter().filter(|s| near(s, centre, 0.3 * size)).cloned().collect();
+    for k in 0..40 {
+        let seg = if !central.is_empty() && k < 30 {
+            central[rng.random_range(0..central.len())]
+        } else {
+            arterial_segments[rng.random_range(0..arterial_segments.len())]
+        };
+        let q = point_on(&mut rng, &seg, 6.0);
+        atms.push(Geometry::Point(Point::new(q[0], q[1])));
+        atm_p.push(props(json!({"id": format!("atm{k}"), "kind": "atm"})));
+    }
+    // ---- street lights every ~35 m, with outage zones
+    let outage_zones: Vec<[f64; 2]> = (0..6)
+        .map(|_| [ox + rng.random_range(0.1..0.9) * size, oy + rng.random_range(0.1..0.9) * size])
+        .collect();
+    let mut lights = Vec::new();
+    let mut light_p = Vec::new();
+    for seg in &all_segs {
+        let len = ((seg.2 - seg.0).powi(2) + (seg.3 - seg.1).powi(2)).sqrt();
+        let n = (len / 35.0).floor().max(1.0) as usize;
+        for k in 0..n {
+            let t = (k as f64 + 0.5) / n as f64;
+            let q = [seg.0 + t * (seg.2 - seg.0), seg.1 + t * (seg.3 - seg.1)];
+            let in_zone = outage_zones.iter().any(|z| (z[0] - q[0]).powi(2) + (z[1] - q[1]).powi(2) < 250.0f64.powi(2));
+            let out = rng.random::<f64>() < if in_zone { 0.6 } else { 0.03 };
+            light_p.push(props(json!({"id": format!("light{}", lights.len()), "status": if out {"out"} else {"on"}})));
+            lights.push(Geometry::Point(Point::new(q[0], q[1])));
+        }
+    }
+    // ---- parks: blocks turned into parks
+    let mut parks = Vec::new();
+    let mut park_p = Vec::new();
+    for k in 0..8 {
+        let i = rng.random_range(1..xs.len() - 3);
+        let j = rng.random_range(1..ys.len() - 3);
+        let (w, h) = (rng.random_range(1..3usize), rng.random_range(1..3usize));
+        let (x0, y0) = (xs[i] + 8.0, ys[j] + 8.0);
+        let (x1, y1) = (xs[(i + w).min(xs.len() - 1)] - 8.0, ys[(j + h).min(ys.len() - 1)] - 8.0);
+        parks.push(Geometry::Polygon(rect(ox + x0, oy + y0, x1 - x0, y1 - y0)));
+        park_p.push(props(json!({"id": format!("park{k}"), "name": format!("Park {k}"), "public": true, "opening_hours": "24/7"})));
+    }
+    // ---- vacant lots, mostly in the south-west quarter
+    let mut lots = Vec::new();
+    let mut lot_p = Vec::new();
+    for k in 0..80 {
+        let (fx, fy) = if k < 60 {
+            (rng.random_range(0.05..0.4), rng.random_range(0.05..0.4))
+        } else {
+            (rng.random_range(0.05..0.95), rng.random_range(0.05..0.95))
+        };
+        let (x, y) = (ox + fx * size, oy + fy * size);
+        lots.push(Geometry::Polygon(rect(x, y, 20.0, 30.0)));
+        lot_p.push(props(json!({"id": format!("lot{k}"), "kind": "vacant_lot"})));
+    }
+    // ---- decoys: uniform over the city
+    let decoy = |name: &str, n: usize, rng: &mut ChaCha8Rng| {
+        let mut g = Vec::new();
+        let mut pp = Vec::new();
+        for k in 0..n {
+            let seg = all_segs[rng.random_range(0..all_segs.len())];
+            let q = point_on(rng, &seg, 5.0);
+            g.push(Geometry::Point(Point::new(q[0], q[1])));
+            pp.push(props(json!({"id": format!("{name}{k}")})));
+        }
+        layer(name, g, pp)
+    };
+    let mailboxes = decoy("mailboxes", 150, &mut rng);
+    let hydrants = decoy("hydrants", 250, &mut rng);
+
+    let layers = vec![
+        layer("bars", bars, bar_p),
+        layer("bus_stops", stops, stop_p),
+        layer("atms", atms, atm_p),
+        layer("lights", lights, light_p),
+        layer("parks", parks, park_p),
+        layer("vacant_lots", lots, lot_p),
+        mailboxes,
+        hydrants,
+    ];
+    let factors = vec![
+        RiskFactorTruth { layer: "bars".into(), filter: None, distance: 100.0, relative_risk: 2.5, modifiable: false },
+        RiskFactorTruth { layer: "lights".into(), filter: Some("status=out".into()), distance: 50.0, relative_risk: 1.8, modifiable: true },
+        RiskFactorTruth { layer: "bus_stops".into(), filter: None, distance: 50.0, relative_risk: 1.5, modifiable: false },
+        RiskFactorTruth { layer: "atms".into(), filter: None, distance: 50.0, relative_risk: 1.6, modifiable: true },
+        RiskFactorTruth { layer: "vacant_lots".into(), filter: None, distance: 75.0, relative_risk: 1.7, modifiable: true },
+        RiskFactorTruth { layer: "mailboxes".into(), filter: None, distance: 50.0, relative_risk: 1.0, modifiable: false },
+        RiskFactorTruth { layer: "hydrants".into(), filter: None, distance: 50.0, relative_risk: 1.0, modifiable: false },
+    ];
+
+    // ---- intensity raster (10 m) for the background process
+    let res = 10.0;
+    let nc = (size / res).ceil() as usize;
+    let centres: Vec<[f64; 2]> = (0..nc * nc)
+        .map(|k| [ox + ((k % nc) as f64 + 0.5) * res, oy + ((k / nc) as f64 + 0.5) * res])
+        .collect();
+    let mut lambda = vec![1.0f64; nc * nc];
+    for f in &factors {
+        if f.relative_risk == 1.0 {
+            continue;
+        }
+        let Some(l) = layers.iter().find(|l| l.name == f.layer) else { continue };
+        let l = match &f.filter {
+            Some(flt) => {
+                let (k, v) = flt.split_once('=').unwrap_or(("", ""));
+                l.filter(|i| l.property_str(i, k).as_deref() == Some(v))
+            }
+            None => l.clone(),
+        };
+        let idx = GeometryIndex::of_layer(&l);
+        let d = idx.nearest_distances(&centres);
+        for (lam, di) in lambda.iter_mut().zip(d) {
+            if di <= f.distance {
+                *lam *= f.relative_risk;
+            }
+        }
+    }
+    let mut cum = Vec::with_capacity(lambda.len());
+    let mut s = 0.0;
+    for l in &lambda {
+        s += l;
+        cum.push(s);
+    }
+    let bar_idx = PointIndex::new(&layers[0].representative_points());
+
+    let n = p.incidents;
+    let n_bg = (n as f64 * p.shares[0]).round() as usize;
+    let n_hs = (n as f64 * p.shares[1]).round() as usize;
+    let n_rep = (n as f64 * p.shares[2]).round() as usize;
+    let n_nr = n.saturating_sub(n_bg + n_hs + n_rep);
+
+    struct Ev {
+        xy: [f64; 2],
+        t: i64,
+        cat: usize,
+        kind: String,
+        chain: Option<usize>,
+        address: Option<usize>,
+    }
+    let mut ev: Vec<Ev> = Vec::with_capacity(n);
+    let days = 366i64;
+    let inside = |q: [f64; 2]| q[0] >= ox && q[0] < ox + size && q[1] >= oy && q[1] < oy + size;
+    for _ in 0..n_bg {
+        let u = rng.random::<f64>() * s;
+        let k = cum.partition_point(|c| *c < u).min(cum.len() - 1);
+        let c = centres[k];
+        let q = [c[0] + rng.random_range(-0.5..0.5) * res, c[1] + rng.random_range(-0.5..0.5) * res];
+        let near_bar = bar_idx.nearest(q).is_some_and(|(_, d)| d < 100.0);
+        let cat = draw_category(&mut rng, near_bar);
+        let day = rng.random_range(0..days);
+        ev.push(Ev { xy: q, t: draw_time(&mut rng, day), cat, kind: "bg".into(), chain: None, address: None });
+    }
+    // hotspots
+    let mut hotspots = Vec::new();
+    let nh = 4;
+    for h in 0..nh {
+        let c = [ox + rng.random_range(0.15..0.85) * size, oy + rng.random_range(0.15..0.85) * size];
+        let sigma = rng.random_range(80.0..150.0);
+        let cnt = n_hs / nh + usize::from(h < n_hs % nh);
+        hotspots.push(HotspotTruth { label: format!("hs{}", h + 1), centre: c, sigma, count: cnt });
+    }
+    for h in &hotspots {
+        let mut made = 0;
+        while made < h.count {
+            let q = [h.centre[0] + h.sigma * normal(&mut rng), h.centre[1] + h.sigma * normal(&mut rng)];
+            if !inside(q) {
+                continue;
+            }
+            let cat = draw_category(&mut rng, false);
+            let day = rng.random_range(0..days);
+            ev.push(Ev { xy: q, t: draw_time(&mut rng, day), cat, kind: h.label.clone(), chain: None, address: None });
+            made += 1;
+        }
+    }
+    // exact repeats at background burglary/theft locations
+    let candidates: Vec<usize> = (0..n_bg).filter(|&i| ev[i].cat <= 1).collect();
+    let mut n_addr = 0;
+    if !candidates.is_empty() {
+        let mut made = 0;
+        while made < n_rep {
+            let src = candidates[rng.random_range(0..candidates.len())];
+            let addr = match ev[src].address {
+                Some(a) => a,
+                None => {
+                    n_addr += 1;
+                    ev[src].address = Some(n_addr - 1);
+                    n_addr - 1
+                }
+            };
+            let lag = rng.random_range(3..121);
+            let day = (ev[src].t / time::DAY - DEMO_START_DAY + lag).min(days - 1);
+            let t = draw_time(&mut rng, day);
+            let (xy, cat) = (ev[src].xy, ev[src].cat);
+            ev.push(Ev { xy, t, cat, kind: "repeat".into(), chain: None, address: Some(addr) });
+            made += 1;
+        }
+    }
+    // near-repeat chains: children of earlier burglaries (including children)
+    let mut chain_of: Vec<Option<usize>> = ev.iter().map(|e| e.chain).collect();
+    let mut chains: Vec<Vec<usize>> = Vec::new();
+    let mut burglaries: Vec<usize> = (0..ev.len()).filter(|&i| ev[i].cat == 0).collect();
+    let mut made = 0;
+    let mut guard = 0;
+    while made < n_nr && !burglaries.is_empty() && guard < 100 * n_nr + 1000 {
+        guard += 1;
+        let parent = burglaries[rng.random_range(0..burglaries.len())];
+        let r = p.nr_radius * rng.random::<f64>().sqrt();
+        let th = rng.random::<f64>() * std::f64::consts::TAU;
+        let q = [ev[parent].xy[0] + r * th.cos(), ev[parent].xy[1] + r * th.sin()];
+        let lag = rng.random_range(1..=p.nr_days);
+        let day = ev[parent].t.div_euclid(time::DAY) - DEMO_START_DAY + lag;
+        if !inside(q) || day >= days {
+            continue;
+        }
+        let t = draw_time(&mut rng, day);
+        let cid = match chain_of[parent] {
+            Some(c) => c,
+            None => {
+                chains.push(vec![parent]);
+                chain_of[parent] = Some(chains.len() - 1);
+                chains.len() - 1
+            }
+        };
+        let id = ev.len();
+        chains[cid].push(id);
+        chain_of.push(Some(cid));
+        ev.push(Ev { xy: q, t, cat: 0, kind: "near_repeat".into(), chain: Some(cid), address: None });
+        burglaries.push(id);
+        made += 1;
+    }
+    for (i, c) in chain_of.iter().enumerate() {
+        ev[i].chain = *c;
+    }
+    // final order: by time, then generation order; ids 0..n in that order
+    let mut order: Vec<usize> = (0..ev.len()).collect();
+    order.sort_by_key(|&i| (ev[i].t, i));
+    let mut new_id = vec![0usize; ev.len()];
+    for (k, &i) in order.iter().enumerate() {
+        new_id[i] = k;
+    }
+    let chains: Vec<Vec<usize>> = chains
+        .into_iter()
+        .map(|c| {
+            let mut v: Vec<usize> = c.into_iter().map(|i| new_id[i]).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+
+    let mut attrs = vec![StringColumn::new(); 4];
+    let mut inc = Incidents::empty(crs_choice());
+    inc.categories = CATS.iter().map(|s| s.to_string()).collect();
+    for (k, &i) in order.iter().enumerate() {
+        let e = &ev[i];
+        inc.xy.push([(e.xy[0] * 100.0).round() / 100.0, (e.xy[1] * 100.0).round() / 100.0]);
+        inc.time.push(Some(e.t));
+        inc.precision.push(TimePrecision::Minute);
+        inc.category.push(e.cat as u32);
+        inc.row.push(k as u64 + 1);
+        attrs[0].push(&k.to_string());
+        attrs[1].push(&e.kind);
+        attrs[2].push(&e.chain.map(|c| c.to_string()).unwrap_or_default());
+        attrs[3].push(&e.address.map(|a| format!("A{a}")).unwrap_or_default());
+    }
+    inc.attrs = attrs;
+    inc.attr_names = vec!["id".into(), "kind".into(), "chain".into(), "address".into()];
+
+    let mut components = std::collections::BTreeMap::new();
+    components.insert("background".to_string(), n_bg);
+    components.insert("hotspot".to_string(), n_hs);
+    components.insert("repeat".to_string(), n_rep);
+    components.insert("near_repeat".to_string(), made);
+    let truth = GroundTruth {
+        params: p.clone(),
+        crs: DEMO_CRS.name(),
+        extent: [ox, oy, ox + size, oy + size],
+        factors,
+        hotspots,
+        components,
+        repeat_locations: n_addr,
+        chains,
+        near_repeat_band: (p.nr_radius, p.nr_days),
+    };
+    Ok(DemoCity { streets, layers, incidents: inc, truth })
+}
+
+/// The incidents as CSV text: `id,x,y,lon,lat,datetime,category,kind,chain,address`.
+pub fn incidents_csv(inc: &Incidents) -> Result<Vec<u8>> {
+    let to_ll = Reprojector::new(&inc.crs.working, &WGS84)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| crate::Error::Data(format!("writing CSV: {e}"));
+    w.write_record(["id", "x", "y", "lon", "lat", "datetime", "category", "kind", "chain", "address"])
+        .map_err(err)?;
+    for i in 0..inc.len() {
+        let (lon, lat) = to_ll.apply(inc.xy[i][0], inc.xy[i][1])?;
+        let t = inc.time[i].map(|t| time::format(t, inc.precision[i])).unwrap_or_default();
+        let a = |k: usize| inc.attrs[k].get(i).to_string();
+        w.write_record([
+            a(0),
+            format!("{:.2}", inc.xy[i][0]),
+            format!("{:.2}", inc.xy[i][1]),
+            format!("{lon:.7}"),
+            format!("{lat:.7}"),
+            t,
+            inc.category_name(i).unwrap_or("").to_string(),
+            a(1),
+            a(2),
+            a(3),
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner().map_err(|e| crate::Error::Data(format!("writing CSV: {e}")))
+}
+
+/// Writes the city into `dir`: `incidents.csv`, one GeoJSON per layer
+/// (`streets.geojson`, `bars.geojson`, ...) and `ground_truth.json`.
+/// Returns the paths written.
+pub fn write_city(city: &DemoCity, dir: &std::path::Path, force: bool) -> Result<Vec<std::path::PathBuf>> {
+    use crate::io::geojson::layer_to_geojson;
+    use crate::io::write_atomic;
+    let mut out = Vec::new();
+    let p = dir.join("incidents.csv");
+    write_atomic(&p, &incidents_csv(&city.incidents)?, force)?;
+    out.push(p);
+    for l in std::iter::once(&city.streets).chain(&city.layers) {
+        let p = dir.join(format!("{}.geojson", l.name));
+        write_atomic(&p, &layer_to_geojson(l)?, force)?;
+        out.push(p);
+    }
+    let p = dir.join("ground_truth.json");
+    let mut bytes = serde_json::to_vec_pretty(&city.truth).unwrap_or_default();
+    bytes.push(b'\n');
+    write_atomic(&p, &bytes, force)?;
+    out.push(p);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_is_deterministic_and_complete() {
+        let p = DemoParams::new(7).incidents(3000).size(3000.0);
+        let a = generate(&p).unwrap();
+        let b = generate(&p).unwrap();
+        assert_eq!(a.incidents.xy, b.incidents.xy);
+        assert_eq!(a.incidents.time, b.incidents.time);
+        assert_eq!(a.incidents.len(), 3000);
+        assert_eq!(a.truth.components.values().sum::<usize>(), 3000);
+        assert!(a.truth.chains.iter().all(|c| c.len() >= 2));
+        assert!(a.truth.repeat_locations > 0);
+        let c = generate(&DemoParams::new(8).incidents(3000).size(3000.0)).unwrap();
+        assert_ne!(a.incidents.xy, c.incidents.xy);
+        // times sorted, all inside the city
+        let t: Vec<i64> = a.incidents.time.iter().map(|t| t.unwrap()).collect();
+        assert!(t.windows(2).all(|w| w[0] <= w[1]));
+        let e = a.truth.extent;
+        assert!(a.incidents.xy.iter().all(|q| q[0] >= e[0] - 0.01 && q[0] <= e[2] + 0.01 && q[1] >= e[1] - 0.01 && q[1] <= e[3] + 0.01));
+    }
+
+    #[test]
+    fn background_risk_is_raised_near_bars() {
+        // incidents per km² within 100 m of a bar vs elsewhere, background only
+        let city = generate(&DemoParams::new(3).incidents(20_000).shares([1.0, 0.0, 0.0, 0.0])).unwrap();
+        let bars = city.layer("bars").unwrap();
+        let idx = PointIndex::new(&bars.representative_points());
+        let near = city.incidents.xy.iter().filter(|q| idx.nearest(**q).unwrap().1 <= 100.0).count();
+        assert!(near as f64 / city.incidents.len() as f64 > 0.02, "{near}");
+    }
+}

@@ -1,0 +1,193 @@
+//! Summaries of loaded data (what `crimescape info` prints).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crs::{CrsChoice, Reprojector, WGS84};
+use crate::io::{LayerReport, LoadReport};
+use crate::layer::{GeometryKind, Incidents, Layer};
+use crate::time::{self, TimePrecision};
+
+/// Summary of an incident file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentSummary {
+    /// The load report (counts per rejection reason, columns, CRS, hash, notes).
+    pub load: LoadReport,
+    /// Geometry kinds (always points for incidents).
+    pub geometry: BTreeMap<GeometryKind, u64>,
+    /// Extent in the working CRS `[minx, miny, maxx, maxy]`.
+    pub bbox: Option<[f64; 4]>,
+    /// Extent in lon/lat, when georeferenced.
+    pub bbox_lonlat: Option<[f64; 4]>,
+    /// CRS detected and used.
+    pub crs: CrsChoice,
+    /// First and last time (formatted at their precision).
+    pub time_range: Option<(String, String)>,
+    /// Incidents per time precision.
+    pub time_precision: BTreeMap<TimePrecision, usize>,
+    /// Incidents without time.
+    pub missing_time: u64,
+    /// The 10 most frequent categories with counts (ties by name).
+    pub top_categories: Vec<(String, usize)>,
+    /// Number of distinct categories.
+    pub n_categories: usize,
+}
+
+/// Summary of a layer file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerSummary {
+    /// The load report.
+    pub load: LayerReport,
+    /// Features per geometry kind.
+    pub geometry: BTreeMap<GeometryKind, usize>,
+    /// Extent in the working CRS.
+    pub bbox: Option<[f64; 4]>,
+    /// Extent in lon/lat.
+    pub bbox_lonlat: Option<[f64; 4]>,
+    /// Property names seen, with the number of features that have each.
+    pub properties: BTreeMap<String, usize>,
+}
+
+fn lonlat_bbox(b: Option<[f64; 4]>, crs: &CrsChoice) -> Option<[f64; 4]> {
+    let b = b?;
+    let r = Reprojector::new(&crs.working, &WGS84).ok()?;
+    let corners = [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])];
+    let pts: Vec<(f64, f64)> = corners.iter().filter_map(|c| r.apply(c.0, c.1).ok()).collect();
+    if pts.len() < 4 {
+        return None;
+    }
+    let f = |g: fn(f64, f64) -> f64, init: f64, sel: fn(&(f64, f64)) -> f64| pts.iter().map(sel).fold(init, g);
+    Some([
+        f(f64::min, f64::INFINITY, |p| p.0),
+        f(f64::min, f64::INFINITY, |p| p.1),
+        f(f64::max, f64::NEG_INFINITY, |p| p.0),
+        f(f64::max, f64::NEG_INFINITY, |p| p.1),
+    ])
+}
+
+/// Summarises loaded incidents.
+pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummary {
+    let bbox = inc.bbox();
+    let time_range = inc.time_range().map(|(a, b)| {
+        let pa = inc.time.iter().zip(&inc.precision).find(|(t, _)| **t == Some(a)).map(|x| *x.1).unwrap_or(TimePrecision::Second);
+        let pb = inc.time.iter().zip(&inc.precision).find(|(t, _)| **t == Some(b)).map(|x| *x.1).unwrap_or(TimePrecision::Second);
+        (time::format(a, pa), time::format(b, pb))
+    });
+    let mut counts = vec![0usize; inc.categories.len()];
+    for &c in &inc.category {
+        if (c as usize) < counts.len() {
+            counts[c as usize] += 1;
+        }
+    }
+    let mut top: Vec<(String, usize)> = inc.categories.iter().cloned().zip(counts).filter(|x| x.1 > 0).collect();
+    let n_categories = top.len();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    let mut geometry = BTreeMap::new();
+    geometry.insert(GeometryKind::Point, inc.len() as u64);
+    IncidentSummary {
+        bbox_lonlat: lonlat_bbox(bbox, &inc.crs),
+        bbox,
+        crs: inc.crs.clone(),
+        time_range,
+        time_precision: inc.precision_counts(),
+        missing_time: load.missing_time,
+        top_categories: top,
+        n_categories,
+        geometry,
+        load: load.clone(),
+    }
+}
+
+/// Summarises a loaded layer.
+pub fn summarise_layer(layer: &Layer, load: &LayerReport) -> LayerSummary {
+    let mut properties = BTreeMap::new();
+    for p in &layer.properties {
+        for k in p.keys() {
+            *properties.entry(k.clone()).or_insert(0) += 1;
+        }
+    }
+    let bbox = layer.bbox();
+    LayerSummary {
+        load: load.clone(),
+        geometry: layer.kinds(),
+        bbox_lonlat: lonlat_bbox(bbox, &layer.crs),
+        bbox,
+        properties,
+    }
+}
+
+impl IncidentSummary {
+    /// Human-readable text.
+    pub fn to_text(&self) -> String {
+        let l = &self.load;
+        let mut s = format!("{}  ({}, sha256 {})\n", l.path.display(), l.format, &l.sha256[..l.sha256.len().min(12)]);
+        s.push_str(&format!(
+            "  rows read {}  accepted {}  rejected {}  filtered out {}  without time {}\n",
+            l.rows_read,
+            l.accepted,
+            l.rejected_total(),
+            l.filtered_out,
+            self.missing_time
+        ));
+        for (r, n) in &l.rejected {
+            s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
+        }
+        s.push_str(&format!("  geometry: {} points\n", l.accepted));
+        s.push_str(&format!("  CRS detected: {} ({})\n", self.crs.input, self.crs.input_source));
+        s.push_str(&format!("  CRS used:     {} ({})\n", self.crs.working, self.crs.reason));
+        if let Some(b) = self.bbox {
+            s.push_str(&format!("  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}  ({:.1} x {:.1} km)\n", b[0], b[2], b[1], b[3], (b[2] - b[0]) / 1e3, (b[3] - b[1]) / 1e3));
+        }
+        if let Some(b) = self.bbox_lonlat {
+            s.push_str(&format!("  extent (lon/lat): {:.5} .. {:.5}, {:.5} .. {:.5}\n", b[0], b[2], b[1], b[3]));
+        }
+        match &self.time_range {
+            Some((a, b)) => {
+                let prec: Vec<String> = self.time_precision.iter().map(|(p, n)| format!("{} {}", p.name(), n)).collect();
+                s.push_str(&format!("  time: {a} .. {b}  (precision: {})\n", prec.join(", ")));
+            }
+            None => s.push_str("  time: none\n"),
+        }
+        if !l.columns.is_empty() {
+            let c: Vec<String> = l.columns.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s.push_str(&format!("  columns: {}\n", c.join(", ")));
+        }
+        if !self.top_categories.is_empty() {
+            s.push_str(&format!("  categories ({}):\n", self.n_categories));
+            for (c, n) in &self.top_categories {
+                s.push_str(&format!("    {n:>8}  {c}\n"));
+            }
+        }
+        for n in &l.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+        s
+    }
+}
+
+impl LayerSummary {
+    /// Human-readable text.
+    pub fn to_text(&self) -> String {
+        let l = &self.load;
+        let mut s = format!("{}  (layer, sha256 {})\n", l.path.display(), &l.sha256[..l.sha256.len().min(12)]);
+        let rej: u64 = l.rejected.values().sum();
+        s.push_str(&format!("  features read {}  accepted {}  rejected {}  filtered out {}\n", l.features_read, l.accepted, rej, l.filtered_out));
+        for (r, n) in &l.rejected {
+            s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
+        }
+        let g: Vec<String> = self.geometry.iter().map(|(k, n)| format!("{n} {k:?}").to_lowercase()).collect();
+        s.push_str(&format!("  geometry: {}\n", g.join(", ")));
+        s.push_str(&format!("  CRS detected: {} ({})\n", l.crs.input, l.crs.input_source));
+        s.push_str(&format!("  CRS used:     {} ({})\n", l.crs.working, l.crs.reason));
+        if let Some(b) = self.bbox {
+            s.push_str(&format!("  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}\n", b[0], b[2], b[1], b[3]));
+        }
+        if !self.properties.is_empty() {
+            let p: Vec<String> = self.properties.keys().take(20).cloned().collect();
+            s.push_str(&format!("  properties: {}\n", p.join(", ")));
+        }
+        s
+    }
+}

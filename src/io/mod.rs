@@ -1,0 +1,696 @@
+//! Reading incidents and layers; writing results.
+//!
+//! The format is picked by the file extension (`.csv`, `.tsv`, `.txt`,
+//! `.geojson`, `.json`, optionally gzipped as `.gz`); with the `gdal` feature any
+//! other extension is read through GDAL/OGR.
+//!
+//! Loading never drops a row silently: every row that cannot be used is a
+//! [`Rejection`] with a [`RejectReason`], counted in the [`LoadReport`]; rows
+//! excluded on purpose (`--where`, time window) are counted as filtered.
+
+pub mod csv;
+#[cfg(feature = "gdal")]
+pub mod gdal;
+pub mod geojson;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crs::{choose_working, Crs, CrsChoice, Reprojector};
+use crate::error::{Error, Result};
+use crate::layer::{Incidents, StringColumn, NO_CATEGORY};
+use crate::time::TimePrecision;
+
+pub use write::{write_atomic, OutputOptions};
+
+/// Why a row was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// A coordinate field is empty or the geometry is missing.
+    MissingCoordinates,
+    /// A coordinate could not be read as a number.
+    UnparseableCoordinates,
+    /// NaN or infinite coordinates.
+    NonFiniteCoordinates,
+    /// Longitude outside [-180, 180] or latitude outside [-90, 90].
+    OutOfRangeLonLat,
+    /// Both coordinates are zero: the "null island" placeholder for unknown locations.
+    NullIsland,
+    /// The time field is present but cannot be parsed.
+    UnparseableTime,
+    /// The point could not be reprojected.
+    TransformFailed,
+    /// The point lies far outside the extent of the rest of the data.
+    FarOutsideExtent,
+    /// The geometry is not a point (for incident files).
+    NotAPoint,
+    /// The row has a different number of fields than the header.
+    MalformedRow,
+}
+
+impl RejectReason {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            RejectReason::MissingCoordinates => "missing coordinates",
+            RejectReason::UnparseableCoordinates => "unparseable coordinates",
+            RejectReason::NonFiniteCoordinates => "NaN/infinite coordinates",
+            RejectReason::OutOfRangeLonLat => "lon/lat out of range",
+            RejectReason::NullIsland => "(0, 0) null-island placeholder",
+            RejectReason::UnparseableTime => "unparseable time",
+            RejectReason::TransformFailed => "reprojection failed",
+            RejectReason::FarOutsideExtent => "far outside the data's extent",
+            RejectReason::NotAPoint => "geometry is not a point",
+            RejectReason::MalformedRow => "malformed row",
+        }
+    }
+}
+
+/// One rejected row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Source row (CSV: 1-based data row; GeoJSON: 0-based feature index).
+    pub row: u64,
+    /// Why.
+    pub reason: RejectReason,
+    /// The column(s) involved.
+    pub column: String,
+    /// The offending value.
+    pub value: String,
+    /// The whole raw record (CSV fields, or the feature's JSON), for `--rejects`.
+    #[serde(skip)]
+    pub raw: Vec<String>,
+}
+
+/// A `column=value` / `column!=value` filter; values separated by `|` are alternatives.
+/// Comparison is case-insensitive and ignores surrounding spaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhereFilter {
+    /// Column name, or the role `category` / `time`.
+    pub column: String,
+    /// Accepted (or, when `negate`, excluded) values, lower-cased.
+    pub values: Vec<String>,
+    /// `!=` instead of `=`.
+    pub negate: bool,
+}
+
+impl WhereFilter {
+    /// Parses `column=v1|v2` or `column!=v`.
+    pub fn parse(s: &str) -> Result<WhereFilter> {
+        let (col, vals, negate) = if let Some((c, v)) = s.split_once("!=") {
+            (c, v, true)
+        } else if let Some((c, v)) = s.split_once('=') {
+            (c, v, false)
+        } else {
+            return Err(Error::Param(format!(
+                "--where {s:?}: expected column=value, column=v1|v2 or column!=value"
+            )));
+        };
+        let column = col.trim().to_string();
+        if column.is_empty() {
+            return Err(Error::Param(format!("--where {s:?}: empty column name")));
+        }
+        Ok(WhereFilter {
+            column,
+            values: vals.split('|').map(|v| v.trim().to_lowercase()).collect(),
+            negate,
+        })
+    }
+
+    /// Whether a value passes.
+    pub fn accepts(&self, value: &str) -> bool {
+        let v = value.trim();
+        let hit = self.values.iter().any(|w| w.eq_ignore_ascii_case(v));
+        hit != self.negate
+    }
+}
+
+/// Options for loading incidents. Unset column names are found automatically.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LoadOptions {
+    /// X (easting or longitude) column.
+    pub x: Option<String>,
+    /// Y (northing or latitude) column.
+    pub y: Option<String>,
+    /// A single location column like `"(41.87, -87.62)"` (lat, lon) or `POINT (lon lat)`.
+    pub location: Option<String>,
+    /// Time column.
+    pub time: Option<String>,
+    /// chrono format for the time column (otherwise the forms of [`crate::time::parse`]).
+    pub time_format: Option<String>,
+    /// Split time columns: year, month, day, hour, minute (found automatically if all unset).
+    pub split_time: Option<[Option<String>; 5]>,
+    /// Category (offence type) column.
+    pub category: Option<String>,
+    /// CRS of the x/y columns; if unset, detected (lon/lat columns, value ranges, GeoJSON `crs`).
+    pub crs: Option<Crs>,
+    /// Working CRS to use instead of the automatic choice.
+    pub target_crs: Option<Crs>,
+    /// Field delimiter (sniffed from the header when unset).
+    pub delimiter: Option<u8>,
+    /// Row filters, all of which must pass.
+    pub filters: Vec<WhereFilter>,
+    /// Keep only incidents with time >= this (seconds, local clock).
+    pub from: Option<i64>,
+    /// Keep only incidents with time < this.
+    pub to: Option<i64>,
+    /// Reject points farther than `factor × robust span` outside the robust extent
+    /// (1st–99th percentile box, per axis); `None` disables the check. Default 1.0.
+    pub outlier_factor: Option<f64>,
+    /// Turn any rejection into an error.
+    pub strict: bool,
+}
+
+impl LoadOptions {
+    /// Defaults: everything detected, outlier factor 1.0.
+    pub fn new() -> Self {
+        LoadOptions {
+            outlier_factor: Some(1.0),
+            ..Default::default()
+        }
+    }
+    /// Sets the CRS of the input coordinates.
+    pub fn crs(mut self, crs: Crs) -> Self {
+        self.crs = Some(crs);
+        self
+    }
+    /// Sets the time column.
+    pub fn time(mut self, col: &str) -> Self {
+        self.time = Some(col.into());
+        self
+    }
+    /// Adds a filter.
+    pub fn filter(mut self, f: WhereFilter) -> Self {
+        self.filters.push(f);
+        self
+    }
+    /// Sets strict mode.
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+}
+
+/// What happened while loading a file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Format used (`csv`, `geojson`, `gdal:<driver>`).
+    pub format: String,
+    /// Data rows / features read.
+    pub rows_read: u64,
+    /// Incidents kept.
+    pub accepted: u64,
+    /// Rows excluded by `--where` or the time window (not errors).
+    pub filtered_out: u64,
+    /// Rows with no time (kept; analyses needing time skip them and say so).
+    pub missing_time: u64,
+    /// Rejected rows per reason.
+    pub rejected: BTreeMap<RejectReason, u64>,
+    /// All rejected rows, in file order.
+    pub rejections: Vec<Rejection>,
+    /// Which column played which role.
+    pub columns: BTreeMap<String, String>,
+    /// Input and working CRS.
+    pub crs: CrsChoice,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Notes and warnings (e.g. assumed CRS, midnight-only times).
+    pub notes: Vec<String>,
+}
+
+impl LoadReport {
+    /// Total rejected rows.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    /// A short human summary: counts per reason and the first few rows.
+    pub fn summary(&self, examples: usize) -> String {
+        let mut s = format!(
+            "{}: {} rows read, {} accepted, {} rejected, {} filtered out",
+            self.path.display(),
+            self.rows_read,
+            self.accepted,
+            self.rejected_total(),
+            self.filtered_out
+        );
+        if self.missing_time > 0 {
+            s.push_str(&format!(", {} without time", self.missing_time));
+        }
+        for (reason, n) in &self.rejected {
+            s.push_str(&format!("\n  rejected {n:>8}  {}", reason.name()));
+            let ex: Vec<String> = self
+                .rejections
+                .iter()
+                .filter(|r| r.reason == *reason)
+                .take(examples)
+                .map(|r| format!("row {} {}={:?}", r.row, r.column, r.value))
+                .collect();
+            if !ex.is_empty() {
+                s.push_str(&format!("  (e.g. {})", ex.join("; ")));
+            }
+        }
+        s
+    }
+
+    /// Writes all rejected rows to a CSV: `row,reason,column,value,raw...`.
+    pub fn write_rejects(&self, path: &Path, header: &[String], force: bool) -> Result<()> {
+        let mut w = ::csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        let mut h = vec!["row".to_string(), "reason".into(), "column".into(), "value".into()];
+        h.extend(header.iter().cloned());
+        w.write_record(&h).map_err(|e| Error::format(path, e.to_string()))?;
+        for r in &self.rejections {
+            let mut rec = vec![
+                r.row.to_string(),
+                r.reason.name().to_string(),
+                r.column.clone(),
+                r.value.clone(),
+            ];
+            rec.extend(r.raw.iter().cloned());
+            w.write_record(&rec).map_err(|e| Error::format(path, e.to_string()))?;
+        }
+        let bytes = w.into_inner().map_err(|e| Error::format(path, e.to_string()))?;
+        write_atomic(path, &bytes, force)
+    }
+}
+
+/// Rows as read from a file, in the input CRS, before validation and projection.
+#[derive(Debug, Default)]
+pub(crate) struct Staging {
+    pub xy: Vec<[f64; 2]>,
+    pub time: Vec<Option<i64>>,
+    pub precision: Vec<TimePrecision>,
+    pub category: Vec<u32>,
+    pub categories: Vec<String>,
+    pub cat_lookup: std::collections::HashMap<String, u32>,
+    pub row: Vec<u64>,
+    pub attrs: Vec<StringColumn>,
+    pub attr_names: Vec<String>,
+    pub rejections: Vec<Rejection>,
+    pub rows_read: u64,
+    pub filtered_out: u64,
+    pub notes: Vec<String>,
+    pub columns: BTreeMap<String, String>,
+    /// Whether the coordinates are known to be lon/lat (from column names or file CRS).
+    pub lonlat_columns: bool,
+    /// CRS declared by the file itself (GeoJSON `crs` member).
+    pub file_crs: Option<Crs>,
+    /// Column names for the x and y roles (for messages).
+    pub xy_names: (String, String),
+}
+
+impl Staging {
+    pub fn category_index(&mut self, v: &str) -> u32 {
+        let v = v.trim();
+        if v.is_empty() {
+            return NO_CATEGORY;
+        }
+        if let Some(&i) = self.cat_lookup.get(v) {
+            return i;
+        }
+        let i = self.categories.len() as u32;
+        self.categories.push(v.to_string());
+        self.cat_lookup.insert(v.to_string(), i);
+        i
+    }
+
+    pub fn reject(&mut self, row: u64, reason: RejectReason, column: &str, value: &str, raw: Vec<String>) {
+        self.rejections.push(Rejection {
+            row,
+            reason,
+            column: column.to_string(),
+            value: value.to_string(),
+            raw,
+        });
+    }
+}
+
+fn looks_lonlat(xy: &[[f64; 2]]) -> bool {
+    !xy.is_empty()
+        && xy
+            .iter()
+            .all(|p| p[0].abs() <= 180.0 && p[1].abs() <= 90.0)
+}
+
+fn share_outside_lonlat(xy: &[[f64; 2]]) -> f64 {
+    if xy.is_empty() {
+        return 0.0;
+    }
+    xy.iter()
+        .filter(|p| p[0].abs() > 180.0 || p[1].abs() > 90.0)
+        .count() as f64
+        / xy.len() as f64
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Validates staged rows, decides the CRS, reprojects, rejects outliers and builds
+/// the incidents. Shared by every reader.
+pub(crate) fn finish(
+    mut st: Staging,
+    path: &Path,
+    format: &str,
+    sha256: String,
+    opts: &LoadOptions,
+) -> Result<(Incidents, LoadReport)> {
+    let n = st.xy.len();
+    // ---- decide input CRS
+    let (input_crs, source) = if let Some(c) = &opts.crs {
+        (c.clone(), "given (--crs)".to_string())
+    } else if let Some(c) = &st.file_crs {
+        (c.clone(), "declared by the file".to_string())
+    } else if st.lonlat_columns {
+        (crate::crs::WGS84, "longitude/latitude columns".to_string())
+    } else if looks_lonlat(&st.xy) {
+        st.notes.push(format!(
+            "x/y columns ({}, {}) all lie within lon/lat ranges: read as EPSG:4326; pass --crs if they are projected",
+            st.xy_names.0, st.xy_names.1
+        ));
+        (crate::crs::WGS84, "detected from value ranges".to_string())
+    } else {
+        st.notes.push(format!(
+            "no CRS given and x/y ({}, {}) are not lon/lat: assumed a projected CRS in metres (local-m); pass --crs EPSG:xxxx to georeference outputs",
+            st.xy_names.0, st.xy_names.1
+        ));
+        (
+            Crs::Local { unit_to_metre: 1.0 },
+            "assumed (projected, metres)".to_string(),
+        )
+    };
+
+    // ---- wrong-guess checks
+    if n > 0 {
+        if input_crs.is_geographic() {
+            let share = share_outside_lonlat(&st.xy);
+            if share > 0.5 {
+                let ex = st
+                    .xy
+                    .iter()
+                    .zip(&st.row)
+                    .find(|(p, _)| p[0].abs() > 180.0 || p[1].abs() > 90.0)
+                    .map(|(p, r)| format!("row {r}: {}={}, {}={}", st.xy_names.0, p[0], st.xy_names.1, p[1]))
+                    .unwrap_or_default();
+                let swapped = st.xy.iter().all(|p| p[0].abs() <= 90.0 && p[1].abs() <= 180.0);
+                let hint = if swapped {
+                    "the two columns look swapped (latitude in the x column): use --x/--y to name them"
+                } else {
+                    "the values look projected: pass --crs EPSG:xxxx with the file's projected CRS"
+                };
+                return Err(Error::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{:.0}% of coordinates are outside lon/lat ranges for {} ({ex}); {hint}",
+                        share * 100.0,
+                        input_crs
+                    ),
+                });
+            }
+        } else if !matches!(input_crs, Crs::Local { .. }) && looks_lonlat(&st.xy) {
+            let b = crate::layer::bbox_of(st.xy.iter().copied()).unwrap_or([0.0; 4]);
+            if b[2] - b[0] < 5.0 && b[3] - b[1] < 5.0 {
+                return Err(Error::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "--crs {input_crs} is projected but every coordinate looks like lon/lat (x {:.4}..{:.4}, y {:.4}..{:.4}); did you mean --crs EPSG:4326?",
+                        b[0], b[2], b[1], b[3]
+                    ),
+                });
+            }
+        }
+    }
+
+    // ---- per-row validity
+    let geographic = input_crs.is_geographic();
+    let mut keep = vec![true; n];
+    for i in 0..n {
+        let p = st.xy[i];
+        let reason = if !p[0].is_finite() || !p[1].is_finite() {
+            Some(RejectReason::NonFiniteCoordinates)
+        } else if p[0] == 0.0 && p[1] == 0.0 || (geographic && p[0].abs() < 1e-9 && p[1].abs() < 1e-9) {
+            Some(RejectReason::NullIsland)
+        } else if geographic && (p[0].abs() > 180.0 || p[1].abs() > 90.0) {
+            Some(RejectReason::OutOfRangeLonLat)
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            keep[i] = false;
+            let raw = Vec::new();
+            let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
+            st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), raw);
+        }
+    }
+
+    // ---- working CRS from the median centre of valid points
+    let valid: Vec<[f64; 2]> = (0..n).filter(|&i| keep[i]).map(|i| st.xy[i]).collect();
+    let centre = if valid.is_empty() {
+        (0.0, 0.0)
+    } else {
+        let mut xs: Vec<f64> = valid.iter().map(|p| p[0]).collect();
+        let mut ys: Vec<f64> = valid.iter().map(|p| p[1]).collect();
+        xs.sort_by(f64::total_cmp);
+        ys.sort_by(f64::total_cmp);
+        (percentile(&xs, 0.5), percentile(&ys, 0.5))
+    };
+    let (working, reason) = match &opts.target_crs {
+        Some(t) => (t.clone(), "given (--to-crs)".to_string()),
+        None => choose_working(&input_crs, centre)?,
+    };
+    let proj = Reprojector::new(&input_crs, &working)?;
+    let mut pts: Vec<[f64; 2]> = st.xy.clone();
+    let failed = {
+        // only transform kept rows
+        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+        let mut sub: Vec<[f64; 2]> = idx.iter().map(|&i| pts[i]).collect();
+        let bad = proj.apply_all(&mut sub);
+        for (k, &i) in idx.iter().enumerate() {
+            pts[i] = sub[k];
+        }
+        bad.into_iter().map(|k| idx[k]).collect::<Vec<_>>()
+    };
+    for i in failed {
+        keep[i] = false;
+        let raw = Vec::new();
+        let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
+        st.reject(row, RejectReason::TransformFailed, "x,y", &v, raw);
+    }
+
+    // ---- far-outside-extent outliers (robust box)
+    if let Some(f) = opts.outlier_factor {
+        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+        if idx.len() >= 50 {
+            let mut xs: Vec<f64> = idx.iter().map(|&i| pts[i][0]).collect();
+            let mut ys: Vec<f64> = idx.iter().map(|&i| pts[i][1]).collect();
+            xs.sort_by(f64::total_cmp);
+            ys.sort_by(f64::total_cmp);
+            let (x1, x99) = (percentile(&xs, 0.01), percentile(&xs, 0.99));
+            let (y1, y99) = (percentile(&ys, 0.01), percentile(&ys, 0.99));
+            let span = (x99 - x1).max(y99 - y1).max(1000.0) * f;
+            for &i in &idx {
+                let p = pts[i];
+                if p[0] < x1 - span || p[0] > x99 + span || p[1] < y1 - span || p[1] > y99 + span {
+                    keep[i] = false;
+                    let raw = Vec::new();
+                    let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
+                    st.reject(row, RejectReason::FarOutsideExtent, "x,y", &v, raw);
+                }
+            }
+        }
+    }
+
+    st.rejections.sort_by_key(|r| r.row);
+    let mut rejected = BTreeMap::new();
+    for r in &st.rejections {
+        *rejected.entry(r.reason).or_insert(0u64) += 1;
+    }
+    if opts.strict {
+        if let Some(first) = st.rejections.first() {
+            return Err(Error::Strict {
+                path: path.to_path_buf(),
+                count: st.rejections.len(),
+                first_row: first.row,
+                first_reason: first.reason.name().to_string(),
+                first_value: first.value.clone(),
+            });
+        }
+    }
+
+    let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let crs = CrsChoice {
+        input: input_crs,
+        input_source: source,
+        working,
+        reason,
+    };
+    let inc = Incidents {
+        xy: kept.iter().map(|&i| pts[i]).collect(),
+        time: kept.iter().map(|&i| st.time[i]).collect(),
+        precision: kept.iter().map(|&i| st.precision[i]).collect(),
+        category: kept.iter().map(|&i| st.category[i]).collect(),
+        categories: st.categories,
+        row: kept.iter().map(|&i| st.row[i]).collect(),
+        attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
+        attr_names: st.attr_names,
+        crs: crs.clone(),
+    };
+    let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
+    let mut notes = st.notes;
+    let with_time = inc.len() as u64 - missing_time;
+    if with_time > 0 {
+        let midnight = inc
+            .time
+            .iter()
+            .zip(&inc.precision)
+            .filter(|(t, p)| {
+                t.is_some_and(|t| t.rem_euclid(crate::time::DAY) == 0)
+                    && **p < TimePrecision::Day
+            })
+            .count() as u64;
+        if midnight * 10 > with_time && midnight > 10 {
+            notes.push(format!(
+                "{midnight} of {with_time} times are exactly 00:00: they may be date-only placeholders; treat the data as day precision"
+            ));
+        }
+    }
+    let report = LoadReport {
+        path: path.to_path_buf(),
+        format: format.to_string(),
+        rows_read: st.rows_read,
+        accepted: inc.len() as u64,
+        filtered_out: st.filtered_out,
+        missing_time,
+        rejected,
+        rejections: st.rejections,
+        columns: st.columns,
+        crs,
+        sha256,
+        notes,
+    };
+    Ok((inc, report))
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a whole file, transparently gunzipping `.gz`.
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let hash = sha256_hex(&raw);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) || raw.starts_with(&[0x1f, 0x8b]) {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| Error::format(path, format!("cannot gunzip: {e}")))?;
+        Ok((out, hash))
+    } else {
+        Ok((raw, hash))
+    }
+}
+
+/// File formats crimescape reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Delimited text.
+    Csv,
+    /// GeoJSON FeatureCollection.
+    GeoJson,
+    /// Anything GDAL reads (feature `gdal`).
+    Gdal,
+}
+
+/// Picks a format from the extension (ignoring a trailing `.gz`).
+pub fn detect_format(path: &Path) -> Result<Format> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let ext = name.rsplit('.').next().unwrap_or("");
+    match ext {
+        "csv" | "tsv" | "txt" | "tab" => Ok(Format::Csv),
+        "geojson" | "json" => Ok(Format::GeoJson),
+        _ if cfg!(feature = "gdal") => Ok(Format::Gdal),
+        _ => Err(Error::format(
+            path,
+            format!(
+                "unsupported file type '.{ext}': crimescape reads .csv/.tsv/.txt and .geojson/.json (optionally .gz); build with --features gdal for Shapefile, GeoPackage and other formats"
+            ),
+        )),
+    }
+}
+
+/// Loads incidents from a file, choosing the reader by extension.
+pub fn load_incidents(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+    let path = path.as_ref();
+    match detect_format(path)? {
+        Format::Csv => csv::read_incidents(path, opts),
+        Format::GeoJson => geojson::read_incidents(path, opts),
+        #[cfg(feature = "gdal")]
+        Format::Gdal => gdal::read_incidents(path, opts),
+        #[cfg(not(feature = "gdal"))]
+        Format::Gdal => Err(Error::format(path, "GDAL support not built")),
+    }
+}
+
+/// Options for loading a layer.
+#[derive(Debug, Clone, Default)]
+pub struct LayerOptions {
+    /// CRS of the file (otherwise the file's own declaration, or EPSG:4326 for GeoJSON).
+    pub crs: Option<Crs>,
+    /// Working CRS to reproject to (otherwise chosen like for incidents).
+    pub target: Option<Crs>,
+    /// Name of the layer (default: file stem).
+    pub name: Option<String>,
+    /// Feature filters on properties.
+    pub filters: Vec<WhereFilter>,
+}
+
+/// What happened while loading a layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Features read.
+    pub features_read: u64,
+    /// Features kept.
+    pub accepted: u64,
+    /// Features excluded by filters.
+    pub filtered_out: u64,
+    /// Features without a usable geometry (null, empty, invalid coordinates), with reasons.
+    pub rejected: BTreeMap<RejectReason, u64>,
+    /// Rejected feature indices with their reason.
+    pub rejections: Vec<Rejection>,
+    /// Input and working CRS.
+    pub crs: CrsChoice,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// Loads a built-environment layer (points, lines, polygons with attributes).
+pub fn load_layer(path: impl AsRef<Path>, opts: &LayerOptions) -> Result<(crate::layer::Layer, LayerReport)> {
+    let path = path.as_ref();
+    match detect_format(path)? {
+        Format::GeoJson => geojson::read_layer(path, opts),
+        Format::Csv => csv::read_point_layer(path, opts),
+        #[cfg(feature = "gdal")]
+        Format::Gdal => gdal::read_layer(path, opts),
+        #[cfg(not(feature = "gdal"))]
+        Format::Gdal => Err(Error::format(path, "GDAL support not built")),
+    }
+}

@@ -1,0 +1,322 @@
+//! The data model: incident points and built-environment layers.
+//!
+//! Coordinates are always in the **working CRS** (projected, metres) recorded in
+//! [`CrsChoice`]; see [`crate::crs`]. Per-incident columns are parallel vectors in
+//! input order (rows that were rejected or filtered out are absent; `row` maps
+//! back to the source).
+
+use serde::{Deserialize, Serialize};
+
+use crate::crs::CrsChoice;
+use crate::time::TimePrecision;
+
+/// Marker for "no category".
+pub const NO_CATEGORY: u32 = u32::MAX;
+
+/// A column of strings stored in one buffer (no per-row allocation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StringColumn {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl StringColumn {
+    /// Empty column.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Appends a value.
+    pub fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    /// Value `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+    /// Iterates over the values.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+    /// Keeps the values whose index is in `keep` (in that order).
+    pub fn select(&self, keep: &[usize]) -> StringColumn {
+        let mut out = StringColumn::new();
+        for &i in keep {
+            out.push(self.get(i));
+        }
+        out
+    }
+}
+
+/// Incident points with times, categories and the other columns of the source.
+#[derive(Debug, Clone)]
+pub struct Incidents {
+    /// Coordinates in the working CRS (metres).
+    pub xy: Vec<[f64; 2]>,
+    /// Local clock time in seconds since 1970-01-01 (see [`crate::time`]); `None` if absent.
+    pub time: Vec<Option<i64>>,
+    /// Precision of each time (meaningless where `time` is `None`).
+    pub precision: Vec<TimePrecision>,
+    /// Index into `categories`, or [`NO_CATEGORY`].
+    pub category: Vec<u32>,
+    /// Distinct category values, in order of first appearance.
+    pub categories: Vec<String>,
+    /// Source row: 1-based data row for CSV (header excluded), 0-based feature index for GeoJSON.
+    pub row: Vec<u64>,
+    /// Other source columns, kept as text (same order as `attr_names`).
+    pub attrs: Vec<StringColumn>,
+    /// Names of `attrs`.
+    pub attr_names: Vec<String>,
+    /// Input and working CRS.
+    pub crs: CrsChoice,
+}
+
+impl Incidents {
+    /// An empty set in the given CRS.
+    pub fn empty(crs: CrsChoice) -> Self {
+        Incidents {
+            xy: Vec::new(),
+            time: Vec::new(),
+            precision: Vec::new(),
+            category: Vec::new(),
+            categories: Vec::new(),
+            row: Vec::new(),
+            attrs: Vec::new(),
+            attr_names: Vec::new(),
+            crs,
+        }
+    }
+
+    /// Number of incidents.
+    pub fn len(&self) -> usize {
+        self.xy.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.xy.is_empty()
+    }
+
+    /// Category name of incident `i`.
+    pub fn category_name(&self, i: usize) -> Option<&str> {
+        let c = self.category[i];
+        (c != NO_CATEGORY).then(|| self.categories[c as usize].as_str())
+    }
+
+    /// A source column by name (case-insensitive).
+    pub fn attr(&self, name: &str) -> Option<&StringColumn> {
+        self.attr_names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map(|i| &self.attrs[i])
+    }
+
+    /// Bounding box `[minx, miny, maxx, maxy]`, or `None` when empty.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        bbox_of(self.xy.iter().copied())
+    }
+
+    /// Time range (min, max) of the incidents that have a time.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        let mut it = self.time.iter().flatten();
+        let first = *it.next()?;
+        Some(it.fold((first, first), |(a, b), &t| (a.min(t), b.max(t))))
+    }
+
+    /// Keeps the incidents whose index is in `keep` (in that order).
+    pub fn select(&self, keep: &[usize]) -> Incidents {
+        Incidents {
+            xy: keep.iter().map(|&i| self.xy[i]).collect(),
+            time: keep.iter().map(|&i| self.time[i]).collect(),
+            precision: keep.iter().map(|&i| self.precision[i]).collect(),
+            category: keep.iter().map(|&i| self.category[i]).collect(),
+            categories: self.categories.clone(),
+            row: keep.iter().map(|&i| self.row[i]).collect(),
+            attrs: self.attrs.iter().map(|c| c.select(keep)).collect(),
+            attr_names: self.attr_names.clone(),
+            crs: self.crs.clone(),
+        }
+    }
+
+    /// Keeps the incidents for which `f(i)` is true.
+    pub fn filter(&self, f: impl Fn(usize) -> bool) -> Incidents {
+        let keep: Vec<usize> = (0..self.len()).filter(|&i| f(i)).collect();
+        self.select(&keep)
+    }
+
+    /// Incidents with a time in `[from, to)` (either bound optional).
+    pub fn between(&self, from: Option<i64>, to: Option<i64>) -> Incidents {
+        self.filter(|i| match self.time[i] {
+            Some(t) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e),
+            None => false,
+        })
+    }
+
+    /// Times in fractional days since 1970-01-01 (`NaN` where missing).
+    pub fn days(&self) -> Vec<f64> {
+        self.time
+            .iter()
+            .map(|t| t.map_or(f64::NAN, |s| s as f64 / crate::time::DAY as f64))
+            .collect()
+    }
+
+    /// Counts per precision of the incidents with a time.
+    pub fn precision_counts(&self) -> std::collections::BTreeMap<TimePrecision, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for (t, p) in self.time.iter().zip(&self.precision) {
+            if t.is_some() {
+                *m.entry(*p).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+
+    /// The coarsest precision present (the one analyses must respect).
+    pub fn coarsest_precision(&self) -> Option<TimePrecision> {
+        self.precision_counts().keys().next_back().copied()
+    }
+}
+
+/// Bounding box of points.
+pub fn bbox_of(pts: impl Iterator<Item = [f64; 2]>) -> Option<[f64; 4]> {
+    let mut b: Option<[f64; 4]> = None;
+    for p in pts {
+        b = Some(match b {
+            None => [p[0], p[1], p[0], p[1]],
+            Some(q) => [q[0].min(p[0]), q[1].min(p[1]), q[2].max(p[0]), q[3].max(p[1])],
+        });
+    }
+    b
+}
+
+/// The kind of geometry in a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeometryKind {
+    /// Points and multipoints.
+    Point,
+    /// Lines and multilines.
+    Line,
+    /// Polygons and multipolygons.
+    Polygon,
+    /// Anything else (collections).
+    Other,
+}
+
+/// Kind of a geometry.
+pub fn geometry_kind(g: &geo::Geometry<f64>) -> GeometryKind {
+    use geo::Geometry as G;
+    match g {
+        G::Point(_) | G::MultiPoint(_) => GeometryKind::Point,
+        G::Line(_) | G::LineString(_) | G::MultiLineString(_) => GeometryKind::Line,
+        G::Polygon(_) | G::MultiPolygon(_) | G::Rect(_) | G::Triangle(_) => GeometryKind::Polygon,
+        G::GeometryCollection(_) => GeometryKind::Other,
+    }
+}
+
+/// A built-environment layer: geometries with attributes, in the working CRS.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Layer name (file stem unless given).
+    pub name: String,
+    /// Geometries in the working CRS (metres).
+    pub geometries: Vec<geo::Geometry<f64>>,
+    /// Attributes of each feature.
+    pub properties: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Input and working CRS.
+    pub crs: CrsChoice,
+}
+
+impl Layer {
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.geometries.len()
+    }
+    /// Whether the layer has no features.
+    pub fn is_empty(&self) -> bool {
+        self.geometries.is_empty()
+    }
+    /// Counts of features per geometry kind.
+    pub fn kinds(&self) -> std::collections::BTreeMap<GeometryKind, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for g in &self.geometries {
+            *m.entry(geometry_kind(g)).or_insert(0) += 1;
+        }
+        m
+    }
+    /// Bounding box of all features.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        use geo::BoundingRect;
+        let mut b: Option<[f64; 4]> = None;
+        for g in &self.geometries {
+            if let Some(r) = g.bounding_rect() {
+                let q = [r.min().x, r.min().y, r.max().x, r.max().y];
+                b = Some(match b {
+                    None => q,
+                    Some(p) => [p[0].min(q[0]), p[1].min(q[1]), p[2].max(q[2]), p[3].max(q[3])],
+                });
+            }
+        }
+        b
+    }
+    /// A property of feature `i` as text (`None` if absent or null).
+    pub fn property_str(&self, i: usize, key: &str) -> Option<String> {
+        let v = self.properties[i]
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)?;
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+    /// Keeps the features for which `f(i)` is true.
+    pub fn filter(&self, f: impl Fn(usize) -> bool) -> Layer {
+        let keep: Vec<usize> = (0..self.len()).filter(|&i| f(i)).collect();
+        Layer {
+            name: self.name.clone(),
+            geometries: keep.iter().map(|&i| self.geometries[i].clone()).collect(),
+            properties: keep.iter().map(|&i| self.properties[i].clone()).collect(),
+            crs: self.crs.clone(),
+        }
+    }
+    /// Representative points: the point itself, or the centroid of a line/polygon.
+    pub fn representative_points(&self) -> Vec<[f64; 2]> {
+        use geo::Centroid;
+        self.geometries
+            .iter()
+            .map(|g| g.centroid().map(|p| [p.x(), p.y()]).unwrap_or([f64::NAN, f64::NAN]))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_column_roundtrip() {
+        let mut c = StringColumn::new();
+        for s in ["a", "", "ccc"] {
+            c.push(s);
+        }
+        assert_eq!(c.iter().collect::<Vec<_>>(), vec!["a", "", "ccc"]);
+        assert_eq!(c.select(&[2, 0]).iter().collect::<Vec<_>>(), vec!["ccc", "a"]);
+    }
+
+    #[test]
+    fn bbox_of_empty_is_none() {
+        assert!(bbox_of(std::iter::empty()).is_none());
+        assert_eq!(bbox_of([[1.0, 2.0], [-1.0, 5.0]].into_iter()), Some([-1.0, 2.0, 1.0, 5.0]));
+    }
+}
