@@ -76,8 +76,12 @@ impl Crs {
             });
         }
         match lower.as_str() {
-            "wgs84" | "crs84" | "urn:ogc:def:crs:ogc:1.3:crs84" | "urn:ogc:def:crs:ogc::crs84"
-            | "lonlat" | "lon/lat" => return Ok(WGS84),
+            "wgs84"
+            | "crs84"
+            | "urn:ogc:def:crs:ogc:1.3:crs84"
+            | "urn:ogc:def:crs:ogc::crs84"
+            | "lonlat"
+            | "lon/lat" => return Ok(WGS84),
             "local" | "local-m" | "local_m" => return Ok(Crs::Local { unit_to_metre: 1.0 }),
             "local-ft" | "local_ft" | "local-feet" => {
                 return Ok(Crs::Local {
@@ -186,7 +190,9 @@ impl Crs {
         if let Crs::Local { unit_to_metre } = self {
             return *unit_to_metre;
         }
-        let Ok(p) = self.proj_string() else { return 1.0 };
+        let Ok(p) = self.proj_string() else {
+            return 1.0;
+        };
         for tok in p.split_whitespace() {
             if let Some(v) = tok.strip_prefix("+to_meter=") {
                 if let Ok(f) = v.parse::<f64>() {
@@ -223,7 +229,11 @@ impl std::fmt::Display for Crs {
 /// The WGS 84 / UTM zone (EPSG:326zz or 327zz) containing a lon/lat point.
 pub fn utm_for(lon: f64, lat: f64) -> Crs {
     let zone = (((lon + 180.0) / 6.0).floor() as i64).clamp(0, 59) as u32 + 1;
-    let code = if lat >= 0.0 { 32600 + zone } else { 32700 + zone };
+    let code = if lat >= 0.0 {
+        32600 + zone
+    } else {
+        32700 + zone
+    };
     Crs::Epsg { code }
 }
 
@@ -450,8 +460,12 @@ impl SystemProj {
                 s.to_string()
             }
         };
-        proj::Proj::new_known_crs(&norm(&self.from), &norm(&self.to), None)
-            .map_err(|e| Error::Crs(format!("PROJ cannot build {} -> {}: {e}", self.from, self.to)))
+        proj::Proj::new_known_crs(&norm(&self.from), &norm(&self.to), None).map_err(|e| {
+            Error::Crs(format!(
+                "PROJ cannot build {} -> {}: {e}",
+                self.from, self.to
+            ))
+        })
     }
 }
 
@@ -507,7 +521,10 @@ mod tests {
             Crs::Epsg { code: 26971 }
         );
         assert_eq!(Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(), WGS84);
-        assert_eq!(Crs::parse("ESRI:102271").unwrap(), Crs::Esri { code: 102271 });
+        assert_eq!(
+            Crs::parse("ESRI:102271").unwrap(),
+            Crs::Esri { code: 102271 }
+        );
         assert!(matches!(Crs::parse("local-ft").unwrap(), Crs::Local { .. }));
         assert!(Crs::parse("EPSG:99999999").is_err());
         assert!(Crs::parse("ESRI:1").is_err());
@@ -531,20 +548,32 @@ mod tests {
         // Chicago arson row 1: x/y EPSG:26971 and lon/lat as published (PROVENANCE: pyproj)
         let r = Reprojector::new(&Crs::Epsg { code: 26971 }, &WGS84).unwrap();
         let (lon, lat) = r.apply(359192.30279892794, 570510.8907522861).unwrap();
-        assert!((lon - -87.621061).abs() < 2e-6 && (lat - 41.803392).abs() < 2e-6, "{lon} {lat}");
+        assert!(
+            (lon - -87.621061).abs() < 2e-6 && (lat - 41.803392).abs() < 2e-6,
+            "{lon} {lat}"
+        );
         // Vancouver row 1: EPSG:32610
         let r = Reprojector::new(&WGS84, &Crs::Epsg { code: 32610 }).unwrap();
         let (x, y) = r.apply(-123.1229366, 49.2847885).unwrap();
-        assert!((x - 491059.4824).abs() < 0.05 && (y - 5459122.4178).abs() < 0.05, "{x} {y}");
+        assert!(
+            (x - 491059.4824).abs() < 0.05 && (y - 5459122.4178).abs() < 0.05,
+            "{x} {y}"
+        );
         // Mesa row 1: EPSG:2223 (international feet)
         let r = Reprojector::new(&Crs::Epsg { code: 2223 }, &WGS84).unwrap();
         let (lon, lat) = r.apply(727913.0000000029, 875720.9999999977).unwrap();
-        assert!((lon - -111.8251961).abs() < 2e-6 && (lat - 33.4072651).abs() < 2e-6, "{lon} {lat}");
+        assert!(
+            (lon - -111.8251961).abs() < 2e-6 && (lat - 33.4072651).abs() < 2e-6,
+            "{lon} {lat}"
+        );
         // ESRI:102271 (Chicago PPA burglaries row 1)
         let r = Reprojector::new(&Crs::Esri { code: 102271 }, &WGS84).unwrap();
         // (within ~1 m: the published lon/lat include a NAD83(HARN) -> WGS 84 datum shift)
         let (lon, lat) = r.apply(351792.32921714475, 588848.2601243384).unwrap();
-        assert!((lon - -87.7084999).abs() < 2e-5 && (lat - 41.9690076).abs() < 2e-5, "{lon} {lat}");
+        assert!(
+            (lon - -87.7084999).abs() < 2e-5 && (lat - 41.9690076).abs() < 2e-5,
+            "{lon} {lat}"
+        );
     }
 
     #[test]
@@ -555,7 +584,13 @@ mod tests {
         assert_eq!(w, Crs::Epsg { code: 26971 });
         let (w, _) = choose_working(&Crs::Epsg { code: 2223 }, (727913.0, 875721.0)).unwrap();
         assert_eq!(w, Crs::Epsg { code: 32612 });
-        let (w, _) = choose_working(&Crs::Local { unit_to_metre: 0.3048 }, (0.0, 0.0)).unwrap();
+        let (w, _) = choose_working(
+            &Crs::Local {
+                unit_to_metre: 0.3048,
+            },
+            (0.0, 0.0),
+        )
+        .unwrap();
         assert_eq!(w, Crs::Local { unit_to_metre: 1.0 });
     }
 
@@ -563,7 +598,9 @@ mod tests {
     fn local_cannot_go_to_wgs84() {
         assert!(Reprojector::new(&Crs::Local { unit_to_metre: 1.0 }, &WGS84).is_err());
         let r = Reprojector::new(
-            &Crs::Local { unit_to_metre: 0.3048 },
+            &Crs::Local {
+                unit_to_metre: 0.3048,
+            },
             &Crs::Local { unit_to_metre: 1.0 },
         )
         .unwrap();

@@ -313,7 +313,9 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     let all_segs: Vec<(f64, f64, f64, f64)> = sg
         .iter()
         .filter_map(|g| match g {
-            Geometry::LineString(l) if l.0.len() == 2 => Some((l.0[0].x, l.0[0].y, l.0[1].x, l.0[1].y)),
+            Geometry::LineString(l) if l.0.len() == 2 => {
+                Some((l.0[0].x, l.0[0].y, l.0[1].x, l.0[1].y))
+            }
             _ => None,
         })
         .collect();
@@ -325,7 +327,11 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
 
     // ---- bars: nightlife district
     let nightlife = [ox + 0.62 * size, oy + 0.58 * size];
-    let district: Vec<_> = all_segs.iter().filter(|s| near(s, nightlife, 0.12 * size)).cloned().collect();
+    let district: Vec<_> = all_segs
+        .iter()
+        .filter(|s| near(s, nightlife, 0.12 * size))
+        .cloned()
+        .collect();
     let mut bars = Vec::new();
     let mut bar_p = Vec::new();
     for k in 0..60 {
@@ -348,7 +354,9 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         if acc >= 300.0 {
             acc = 0.0;
             let q = point_on(&mut rng, seg, 8.0);
-            stop_p.push(props(json!({"id": format!("stop{}", stops.len()), "kind": "bus_stop"})));
+            stop_p.push(props(
+                json!({"id": format!("stop{}", stops.len()), "kind": "bus_stop"}),
+            ));
             stops.push(Geometry::Point(Point::new(q[0], q[1])));
         }
     }
@@ -356,7 +364,11 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     let mut atms = Vec::new();
     let mut atm_p = Vec::new();
     let centre = [ox + 0.5 * size, oy + 0.5 * size];
-    let central: Vec<_> = arterial_segments.iter().filter(|s| near(s, centre, 0.3 * size)).cloned().collect();
+    let central: Vec<_> = arterial_segments
+        .iter()
+        .filter(|s| near(s, centre, 0.3 * size))
+        .cloned()
+        .collect();
     for k in 0..40 {
         let seg = if !central.is_empty() && k < 30 {
             central[rng.random_range(0..central.len())]
@@ -369,7 +381,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     }
     // ---- street lights every ~35 m, with outage zones
     let outage_zones: Vec<[f64; 2]> = (0..6)
-        .map(|_| [ox + rng.random_range(0.1..0.9) * size, oy + rng.random_range(0.1..0.9) * size])
+        .map(|_| {
+            [
+                ox + rng.random_range(0.1..0.9) * size,
+                oy + rng.random_range(0.1..0.9) * size,
+            ]
+        })
         .collect();
     let mut lights = Vec::new();
     let mut light_p = Vec::new();
@@ -379,7 +396,9 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         for k in 0..n {
             let t = (k as f64 + 0.5) / n as f64;
             let q = [seg.0 + t * (seg.2 - seg.0), seg.1 + t * (seg.3 - seg.1)];
-            let in_zone = outage_zones.iter().any(|z| (z[0] - q[0]).powi(2) + (z[1] - q[1]).powi(2) < 250.0f64.powi(2));
+            let in_zone = outage_zones
+                .iter()
+                .any(|z| (z[0] - q[0]).powi(2) + (z[1] - q[1]).powi(2) < 250.0f64.powi(2));
             let out = rng.random::<f64>() < if in_zone { 0.6 } else { 0.03 };
             light_p.push(props(json!({"id": format!("light{}", lights.len()), "status": if out {"out"} else {"on"}})));
             lights.push(Geometry::Point(Point::new(q[0], q[1])));
@@ -393,7 +412,10 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let j = rng.random_range(1..ys.len() - 3);
         let (w, h) = (rng.random_range(1..3usize), rng.random_range(1..3usize));
         let (x0, y0) = (xs[i] + 8.0, ys[j] + 8.0);
-        let (x1, y1) = (xs[(i + w).min(xs.len() - 1)] - 8.0, ys[(j + h).min(ys.len() - 1)] - 8.0);
+        let (x1, y1) = (
+            xs[(i + w).min(xs.len() - 1)] - 8.0,
+            ys[(j + h).min(ys.len() - 1)] - 8.0,
+        );
         parks.push(Geometry::Polygon(rect(ox + x0, oy + y0, x1 - x0, y1 - y0)));
         park_p.push(props(json!({"id": format!("park{k}"), "name": format!("Park {k}"), "public": true, "opening_hours": "24/7"})));
     }
@@ -408,7 +430,9 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         };
         let (x, y) = (ox + fx * size, oy + fy * size);
         lots.push(Geometry::Polygon(rect(x, y, 20.0, 30.0)));
-        lot_p.push(props(json!({"id": format!("lot{k}"), "kind": "vacant_lot"})));
+        lot_p.push(props(
+            json!({"id": format!("lot{k}"), "kind": "vacant_lot"}),
+        ));
     }
     // ---- decoys: uniform over the city
     let decoy = |name: &str, n: usize, rng: &mut ChaCha8Rng| {
@@ -436,27 +460,76 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         hydrants,
     ];
     let factors = vec![
-        RiskFactorTruth { layer: "bars".into(), filter: None, distance: 100.0, relative_risk: 2.5, modifiable: false },
-        RiskFactorTruth { layer: "lights".into(), filter: Some("status=out".into()), distance: 50.0, relative_risk: 1.8, modifiable: true },
-        RiskFactorTruth { layer: "bus_stops".into(), filter: None, distance: 50.0, relative_risk: 1.5, modifiable: false },
-        RiskFactorTruth { layer: "atms".into(), filter: None, distance: 50.0, relative_risk: 1.6, modifiable: true },
-        RiskFactorTruth { layer: "vacant_lots".into(), filter: None, distance: 75.0, relative_risk: 1.7, modifiable: true },
-        RiskFactorTruth { layer: "mailboxes".into(), filter: None, distance: 50.0, relative_risk: 1.0, modifiable: false },
-        RiskFactorTruth { layer: "hydrants".into(), filter: None, distance: 50.0, relative_risk: 1.0, modifiable: false },
+        RiskFactorTruth {
+            layer: "bars".into(),
+            filter: None,
+            distance: 100.0,
+            relative_risk: 2.5,
+            modifiable: false,
+        },
+        RiskFactorTruth {
+            layer: "lights".into(),
+            filter: Some("status=out".into()),
+            distance: 50.0,
+            relative_risk: 1.8,
+            modifiable: true,
+        },
+        RiskFactorTruth {
+            layer: "bus_stops".into(),
+            filter: None,
+            distance: 50.0,
+            relative_risk: 1.5,
+            modifiable: false,
+        },
+        RiskFactorTruth {
+            layer: "atms".into(),
+            filter: None,
+            distance: 50.0,
+            relative_risk: 1.6,
+            modifiable: true,
+        },
+        RiskFactorTruth {
+            layer: "vacant_lots".into(),
+            filter: None,
+            distance: 75.0,
+            relative_risk: 1.7,
+            modifiable: true,
+        },
+        RiskFactorTruth {
+            layer: "mailboxes".into(),
+            filter: None,
+            distance: 50.0,
+            relative_risk: 1.0,
+            modifiable: false,
+        },
+        RiskFactorTruth {
+            layer: "hydrants".into(),
+            filter: None,
+            distance: 50.0,
+            relative_risk: 1.0,
+            modifiable: false,
+        },
     ];
 
     // ---- intensity raster (10 m) for the background process
     let res = 10.0;
     let nc = (size / res).ceil() as usize;
     let centres: Vec<[f64; 2]> = (0..nc * nc)
-        .map(|k| [ox + ((k % nc) as f64 + 0.5) * res, oy + ((k / nc) as f64 + 0.5) * res])
+        .map(|k| {
+            [
+                ox + ((k % nc) as f64 + 0.5) * res,
+                oy + ((k / nc) as f64 + 0.5) * res,
+            ]
+        })
         .collect();
     let mut lambda = vec![1.0f64; nc * nc];
     for f in &factors {
         if f.relative_risk == 1.0 {
             continue;
         }
-        let Some(l) = layers.iter().find(|l| l.name == f.layer) else { continue };
+        let Some(l) = layers.iter().find(|l| l.name == f.layer) else {
+            continue;
+        };
         let l = match &f.filter {
             Some(flt) => {
                 let (k, v) = flt.split_once('=').unwrap_or(("", ""));
@@ -501,31 +574,59 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let u = rng.random::<f64>() * s;
         let k = cum.partition_point(|c| *c < u).min(cum.len() - 1);
         let c = centres[k];
-        let q = [c[0] + rng.random_range(-0.5..0.5) * res, c[1] + rng.random_range(-0.5..0.5) * res];
+        let q = [
+            c[0] + rng.random_range(-0.5..0.5) * res,
+            c[1] + rng.random_range(-0.5..0.5) * res,
+        ];
         let near_bar = bar_idx.nearest(q).is_some_and(|(_, d)| d < 100.0);
         let cat = draw_category(&mut rng, near_bar);
         let day = rng.random_range(0..days);
-        ev.push(Ev { xy: q, t: draw_time(&mut rng, day), cat, kind: "bg".into(), chain: None, address: None });
+        ev.push(Ev {
+            xy: q,
+            t: draw_time(&mut rng, day),
+            cat,
+            kind: "bg".into(),
+            chain: None,
+            address: None,
+        });
     }
     // hotspots
     let mut hotspots = Vec::new();
     let nh = 4;
     for h in 0..nh {
-        let c = [ox + rng.random_range(0.15..0.85) * size, oy + rng.random_range(0.15..0.85) * size];
+        let c = [
+            ox + rng.random_range(0.15..0.85) * size,
+            oy + rng.random_range(0.15..0.85) * size,
+        ];
         let sigma = rng.random_range(80.0..150.0);
         let cnt = n_hs / nh + usize::from(h < n_hs % nh);
-        hotspots.push(HotspotTruth { label: format!("hs{}", h + 1), centre: c, sigma, count: cnt });
+        hotspots.push(HotspotTruth {
+            label: format!("hs{}", h + 1),
+            centre: c,
+            sigma,
+            count: cnt,
+        });
     }
     for h in &hotspots {
         let mut made = 0;
         while made < h.count {
-            let q = [h.centre[0] + h.sigma * normal(&mut rng), h.centre[1] + h.sigma * normal(&mut rng)];
+            let q = [
+                h.centre[0] + h.sigma * normal(&mut rng),
+                h.centre[1] + h.sigma * normal(&mut rng),
+            ];
             if !inside(q) {
                 continue;
             }
             let cat = draw_category(&mut rng, false);
             let day = rng.random_range(0..days);
-            ev.push(Ev { xy: q, t: draw_time(&mut rng, day), cat, kind: h.label.clone(), chain: None, address: None });
+            ev.push(Ev {
+                xy: q,
+                t: draw_time(&mut rng, day),
+                cat,
+                kind: h.label.clone(),
+                chain: None,
+                address: None,
+            });
             made += 1;
         }
     }
@@ -548,7 +649,14 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             let day = (ev[src].t / time::DAY - DEMO_START_DAY + lag).min(days - 1);
             let t = draw_time(&mut rng, day);
             let (xy, cat) = (ev[src].xy, ev[src].cat);
-            ev.push(Ev { xy, t, cat, kind: "repeat".into(), chain: None, address: Some(addr) });
+            ev.push(Ev {
+                xy,
+                t,
+                cat,
+                kind: "repeat".into(),
+                chain: None,
+                address: Some(addr),
+            });
             made += 1;
         }
     }
@@ -563,7 +671,10 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let parent = burglaries[rng.random_range(0..burglaries.len())];
         let r = p.nr_radius * rng.random::<f64>().sqrt();
         let th = rng.random::<f64>() * std::f64::consts::TAU;
-        let q = [ev[parent].xy[0] + r * th.cos(), ev[parent].xy[1] + r * th.sin()];
+        let q = [
+            ev[parent].xy[0] + r * th.cos(),
+            ev[parent].xy[1] + r * th.sin(),
+        ];
         let lag = rng.random_range(1..=p.nr_days);
         let day = ev[parent].t.div_euclid(time::DAY) - DEMO_START_DAY + lag;
         if !inside(q) || day >= days {
@@ -581,7 +692,14 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let id = ev.len();
         chains[cid].push(id);
         chain_of.push(Some(cid));
-        ev.push(Ev { xy: q, t, cat: 0, kind: "near_repeat".into(), chain: Some(cid), address: None });
+        ev.push(Ev {
+            xy: q,
+            t,
+            cat: 0,
+            kind: "near_repeat".into(),
+            chain: Some(cid),
+            address: None,
+        });
         burglaries.push(id);
         made += 1;
     }
@@ -609,7 +727,10 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     inc.categories = CATS.iter().map(|s| s.to_string()).collect();
     for (k, &i) in order.iter().enumerate() {
         let e = &ev[i];
-        inc.xy.push([(e.xy[0] * 100.0).round() / 100.0, (e.xy[1] * 100.0).round() / 100.0]);
+        inc.xy.push([
+            (e.xy[0] * 100.0).round() / 100.0,
+            (e.xy[1] * 100.0).round() / 100.0,
+        ]);
         inc.time.push(Some(e.t));
         inc.precision.push(TimePrecision::Minute);
         inc.category.push(e.cat as u32);
@@ -638,7 +759,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         chains,
         near_repeat_band: (p.nr_radius, p.nr_days),
     };
-    Ok(DemoCity { streets, layers, incidents: inc, truth })
+    Ok(DemoCity {
+        streets,
+        layers,
+        incidents: inc,
+        truth,
+    })
 }
 
 /// The incidents as CSV text: `id,x,y,lon,lat,datetime,category,kind,chain,address`.
@@ -646,11 +772,15 @@ pub fn incidents_csv(inc: &Incidents) -> Result<Vec<u8>> {
     let to_ll = Reprojector::new(&inc.crs.working, &WGS84)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| crate::Error::Data(format!("writing CSV: {e}"));
-    w.write_record(["id", "x", "y", "lon", "lat", "datetime", "category", "kind", "chain", "address"])
-        .map_err(err)?;
+    w.write_record([
+        "id", "x", "y", "lon", "lat", "datetime", "category", "kind", "chain", "address",
+    ])
+    .map_err(err)?;
     for i in 0..inc.len() {
         let (lon, lat) = to_ll.apply(inc.xy[i][0], inc.xy[i][1])?;
-        let t = inc.time[i].map(|t| time::format(t, inc.precision[i])).unwrap_or_default();
+        let t = inc.time[i]
+            .map(|t| time::format(t, inc.precision[i]))
+            .unwrap_or_default();
         let a = |k: usize| inc.attrs[k].get(i).to_string();
         w.write_record([
             a(0),
@@ -666,13 +796,18 @@ pub fn incidents_csv(inc: &Incidents) -> Result<Vec<u8>> {
         ])
         .map_err(err)?;
     }
-    w.into_inner().map_err(|e| crate::Error::Data(format!("writing CSV: {e}")))
+    w.into_inner()
+        .map_err(|e| crate::Error::Data(format!("writing CSV: {e}")))
 }
 
 /// Writes the city into `dir`: `incidents.csv`, one GeoJSON per layer
 /// (`streets.geojson`, `bars.geojson`, ...) and `ground_truth.json`.
 /// Returns the paths written.
-pub fn write_city(city: &DemoCity, dir: &std::path::Path, force: bool) -> Result<Vec<std::path::PathBuf>> {
+pub fn write_city(
+    city: &DemoCity,
+    dir: &std::path::Path,
+    force: bool,
+) -> Result<Vec<std::path::PathBuf>> {
     use crate::io::geojson::layer_to_geojson;
     use crate::io::write_atomic;
     let mut out = Vec::new();
@@ -713,16 +848,29 @@ mod tests {
         let t: Vec<i64> = a.incidents.time.iter().map(|t| t.unwrap()).collect();
         assert!(t.windows(2).all(|w| w[0] <= w[1]));
         let e = a.truth.extent;
-        assert!(a.incidents.xy.iter().all(|q| q[0] >= e[0] - 0.01 && q[0] <= e[2] + 0.01 && q[1] >= e[1] - 0.01 && q[1] <= e[3] + 0.01));
+        assert!(a.incidents.xy.iter().all(|q| q[0] >= e[0] - 0.01
+            && q[0] <= e[2] + 0.01
+            && q[1] >= e[1] - 0.01
+            && q[1] <= e[3] + 0.01));
     }
 
     #[test]
     fn background_risk_is_raised_near_bars() {
         // incidents per km² within 100 m of a bar vs elsewhere, background only
-        let city = generate(&DemoParams::new(3).incidents(20_000).shares([1.0, 0.0, 0.0, 0.0])).unwrap();
+        let city = generate(
+            &DemoParams::new(3)
+                .incidents(20_000)
+                .shares([1.0, 0.0, 0.0, 0.0]),
+        )
+        .unwrap();
         let bars = city.layer("bars").unwrap();
         let idx = PointIndex::new(&bars.representative_points());
-        let near = city.incidents.xy.iter().filter(|q| idx.nearest(**q).unwrap().1 <= 100.0).count();
+        let near = city
+            .incidents
+            .xy
+            .iter()
+            .filter(|q| idx.nearest(**q).unwrap().1 <= 100.0)
+            .count();
         assert!(near as f64 / city.incidents.len() as f64 > 0.02, "{near}");
     }
 }

@@ -36,10 +36,14 @@ impl Grid {
     /// A grid with the given origin and shape.
     pub fn new(x0: f64, y0: f64, cell: f64, ncols: usize, nrows: usize) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
-            return Err(Error::Param(format!("cell size must be positive, got {cell}")));
+            return Err(Error::Param(format!(
+                "cell size must be positive, got {cell}"
+            )));
         }
         if ncols == 0 || nrows == 0 {
-            return Err(Error::Param("grid must have at least one row and column".into()));
+            return Err(Error::Param(
+                "grid must have at least one row and column".into(),
+            ));
         }
         if ncols.saturating_mul(nrows) > MAX_CELLS {
             return Err(Error::Param(format!(
@@ -58,7 +62,9 @@ impl Grid {
     /// The grid covering a bounding box `[minx, miny, maxx, maxy]` (golden convention).
     pub fn covering(bbox: [f64; 4], cell: f64) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
-            return Err(Error::Param(format!("cell size must be positive, got {cell}")));
+            return Err(Error::Param(format!(
+                "cell size must be positive, got {cell}"
+            )));
         }
         if bbox.iter().any(|v| !v.is_finite()) || bbox[2] < bbox[0] || bbox[3] < bbox[1] {
             return Err(Error::Param(format!("invalid extent {bbox:?}")));
@@ -137,7 +143,10 @@ impl Grid {
     /// The cell as a polygon.
     pub fn cell_polygon(&self, id: usize) -> geo::Polygon<f64> {
         let (c, r) = self.col_row(id);
-        let (x, y) = (self.x0 + c as f64 * self.cell, self.y0 + r as f64 * self.cell);
+        let (x, y) = (
+            self.x0 + c as f64 * self.cell,
+            self.y0 + r as f64 * self.cell,
+        );
         let s = self.cell;
         geo::Polygon::new(
             geo::LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
@@ -237,10 +246,20 @@ mod tests {
     fn covering_matches_golden_convention() {
         // golden input A: C = 200, origin (440000, 4420000), 100 x 100 cells
         let g = Grid::covering([440057.92, 4420013.14, 459981.18, 4439988.62], 200.0).unwrap();
-        assert_eq!((g.x0, g.y0, g.ncols, g.nrows), (440000.0, 4420000.0, 100, 100));
+        assert_eq!(
+            (g.x0, g.y0, g.ncols, g.nrows),
+            (440000.0, 4420000.0, 100, 100)
+        );
         // golden input B: C = 250, origin (340250, 553000), 108 x 168
-        let g = Grid::covering([340350.427788, 553148.774168, 367222.274249, 594816.253213], 250.0).unwrap();
-        assert_eq!((g.x0, g.y0, g.ncols, g.nrows), (340250.0, 553000.0, 108, 168));
+        let g = Grid::covering(
+            [340350.427788, 553148.774168, 367222.274249, 594816.253213],
+            250.0,
+        )
+        .unwrap();
+        assert_eq!(
+            (g.x0, g.y0, g.ncols, g.nrows),
+            (340250.0, 553000.0, 108, 168)
+        );
     }
 
     #[test]
@@ -260,9 +279,17 @@ mod tests {
 
     #[test]
     fn default_cell_size_rule() {
-        assert_eq!(Grid::default_cell_size([0.0, 0.0, 20000.0, 12000.0]).unwrap(), 200.0);
-        assert_eq!(Grid::default_cell_size([0.0, 0.0, 20000.0, 12999.0]).unwrap(), 200.0);
-        assert!((Grid::default_cell_size([0.0, 0.0, 1000.0, 2000.0]).unwrap() - 20.0).abs() < 1e-12);
+        assert_eq!(
+            Grid::default_cell_size([0.0, 0.0, 20000.0, 12000.0]).unwrap(),
+            200.0
+        );
+        assert_eq!(
+            Grid::default_cell_size([0.0, 0.0, 20000.0, 12999.0]).unwrap(),
+            200.0
+        );
+        assert!(
+            (Grid::default_cell_size([0.0, 0.0, 1000.0, 2000.0]).unwrap() - 20.0).abs() < 1e-12
+        );
         assert!(Grid::default_cell_size([0.0, 0.0, 0.0, 10.0]).is_err());
     }
 

@@ -91,7 +91,10 @@ impl PointIndex {
             .locate_within_distance(p, r * r)
             .map(|it| {
                 let g = it.geom();
-                (it.data, ((g[0] - p[0]).powi(2) + (g[1] - p[1]).powi(2)).sqrt())
+                (
+                    it.data,
+                    ((g[0] - p[0]).powi(2) + (g[1] - p[1]).powi(2)).sqrt(),
+                )
             })
             .collect();
         v.sort_unstable_by_key(|x| x.0);
@@ -127,7 +130,10 @@ pub struct GeometryIndex {
 fn envelope(g: &Geometry<f64>) -> Option<Rectangle<[f64; 2]>> {
     use geo::BoundingRect;
     let r = g.bounding_rect()?;
-    Some(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+    Some(Rectangle::from_corners(
+        [r.min().x, r.min().y],
+        [r.max().x, r.max().y],
+    ))
 }
 
 /// Euclidean distance from a point to a geometry (0 inside polygons).

@@ -53,11 +53,16 @@ fn lonlat_bbox(b: Option<[f64; 4]>, crs: &CrsChoice) -> Option<[f64; 4]> {
     let b = b?;
     let r = Reprojector::new(&crs.working, &WGS84).ok()?;
     let corners = [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])];
-    let pts: Vec<(f64, f64)> = corners.iter().filter_map(|c| r.apply(c.0, c.1).ok()).collect();
+    let pts: Vec<(f64, f64)> = corners
+        .iter()
+        .filter_map(|c| r.apply(c.0, c.1).ok())
+        .collect();
     if pts.len() < 4 {
         return None;
     }
-    let f = |g: fn(f64, f64) -> f64, init: f64, sel: fn(&(f64, f64)) -> f64| pts.iter().map(sel).fold(init, g);
+    let f = |g: fn(f64, f64) -> f64, init: f64, sel: fn(&(f64, f64)) -> f64| {
+        pts.iter().map(sel).fold(init, g)
+    };
     Some([
         f(f64::min, f64::INFINITY, |p| p.0),
         f(f64::min, f64::INFINITY, |p| p.1),
@@ -70,8 +75,20 @@ fn lonlat_bbox(b: Option<[f64; 4]>, crs: &CrsChoice) -> Option<[f64; 4]> {
 pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummary {
     let bbox = inc.bbox();
     let time_range = inc.time_range().map(|(a, b)| {
-        let pa = inc.time.iter().zip(&inc.precision).find(|(t, _)| **t == Some(a)).map(|x| *x.1).unwrap_or(TimePrecision::Second);
-        let pb = inc.time.iter().zip(&inc.precision).find(|(t, _)| **t == Some(b)).map(|x| *x.1).unwrap_or(TimePrecision::Second);
+        let pa = inc
+            .time
+            .iter()
+            .zip(&inc.precision)
+            .find(|(t, _)| **t == Some(a))
+            .map(|x| *x.1)
+            .unwrap_or(TimePrecision::Second);
+        let pb = inc
+            .time
+            .iter()
+            .zip(&inc.precision)
+            .find(|(t, _)| **t == Some(b))
+            .map(|x| *x.1)
+            .unwrap_or(TimePrecision::Second);
         (time::format(a, pa), time::format(b, pb))
     });
     let mut counts = vec![0usize; inc.categories.len()];
@@ -80,7 +97,13 @@ pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummar
             counts[c as usize] += 1;
         }
     }
-    let mut top: Vec<(String, usize)> = inc.categories.iter().cloned().zip(counts).filter(|x| x.1 > 0).collect();
+    let mut top: Vec<(String, usize)> = inc
+        .categories
+        .iter()
+        .cloned()
+        .zip(counts)
+        .filter(|x| x.1 > 0)
+        .collect();
     let n_categories = top.len();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
@@ -122,7 +145,12 @@ impl IncidentSummary {
     /// Human-readable text.
     pub fn to_text(&self) -> String {
         let l = &self.load;
-        let mut s = format!("{}  ({}, sha256 {})\n", l.path.display(), l.format, &l.sha256[..l.sha256.len().min(12)]);
+        let mut s = format!(
+            "{}  ({}, sha256 {})\n",
+            l.path.display(),
+            l.format,
+            &l.sha256[..l.sha256.len().min(12)]
+        );
         s.push_str(&format!(
             "  rows read {}  accepted {}  rejected {}  filtered out {}  without time {}\n",
             l.rows_read,
@@ -135,18 +163,42 @@ impl IncidentSummary {
             s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
         }
         s.push_str(&format!("  geometry: {} points\n", l.accepted));
-        s.push_str(&format!("  CRS detected: {} ({})\n", self.crs.input, self.crs.input_source));
-        s.push_str(&format!("  CRS used:     {} ({})\n", self.crs.working, self.crs.reason));
+        s.push_str(&format!(
+            "  CRS detected: {} ({})\n",
+            self.crs.input, self.crs.input_source
+        ));
+        s.push_str(&format!(
+            "  CRS used:     {} ({})\n",
+            self.crs.working, self.crs.reason
+        ));
         if let Some(b) = self.bbox {
-            s.push_str(&format!("  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}  ({:.1} x {:.1} km)\n", b[0], b[2], b[1], b[3], (b[2] - b[0]) / 1e3, (b[3] - b[1]) / 1e3));
+            s.push_str(&format!(
+                "  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}  ({:.1} x {:.1} km)\n",
+                b[0],
+                b[2],
+                b[1],
+                b[3],
+                (b[2] - b[0]) / 1e3,
+                (b[3] - b[1]) / 1e3
+            ));
         }
         if let Some(b) = self.bbox_lonlat {
-            s.push_str(&format!("  extent (lon/lat): {:.5} .. {:.5}, {:.5} .. {:.5}\n", b[0], b[2], b[1], b[3]));
+            s.push_str(&format!(
+                "  extent (lon/lat): {:.5} .. {:.5}, {:.5} .. {:.5}\n",
+                b[0], b[2], b[1], b[3]
+            ));
         }
         match &self.time_range {
             Some((a, b)) => {
-                let prec: Vec<String> = self.time_precision.iter().map(|(p, n)| format!("{} {}", p.name(), n)).collect();
-                s.push_str(&format!("  time: {a} .. {b}  (precision: {})\n", prec.join(", ")));
+                let prec: Vec<String> = self
+                    .time_precision
+                    .iter()
+                    .map(|(p, n)| format!("{} {}", p.name(), n))
+                    .collect();
+                s.push_str(&format!(
+                    "  time: {a} .. {b}  (precision: {})\n",
+                    prec.join(", ")
+                ));
             }
             None => s.push_str("  time: none\n"),
         }
@@ -171,18 +223,38 @@ impl LayerSummary {
     /// Human-readable text.
     pub fn to_text(&self) -> String {
         let l = &self.load;
-        let mut s = format!("{}  (layer, sha256 {})\n", l.path.display(), &l.sha256[..l.sha256.len().min(12)]);
+        let mut s = format!(
+            "{}  (layer, sha256 {})\n",
+            l.path.display(),
+            &l.sha256[..l.sha256.len().min(12)]
+        );
         let rej: u64 = l.rejected.values().sum();
-        s.push_str(&format!("  features read {}  accepted {}  rejected {}  filtered out {}\n", l.features_read, l.accepted, rej, l.filtered_out));
+        s.push_str(&format!(
+            "  features read {}  accepted {}  rejected {}  filtered out {}\n",
+            l.features_read, l.accepted, rej, l.filtered_out
+        ));
         for (r, n) in &l.rejected {
             s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
         }
-        let g: Vec<String> = self.geometry.iter().map(|(k, n)| format!("{n} {k:?}").to_lowercase()).collect();
+        let g: Vec<String> = self
+            .geometry
+            .iter()
+            .map(|(k, n)| format!("{n} {k:?}").to_lowercase())
+            .collect();
         s.push_str(&format!("  geometry: {}\n", g.join(", ")));
-        s.push_str(&format!("  CRS detected: {} ({})\n", l.crs.input, l.crs.input_source));
-        s.push_str(&format!("  CRS used:     {} ({})\n", l.crs.working, l.crs.reason));
+        s.push_str(&format!(
+            "  CRS detected: {} ({})\n",
+            l.crs.input, l.crs.input_source
+        ));
+        s.push_str(&format!(
+            "  CRS used:     {} ({})\n",
+            l.crs.working, l.crs.reason
+        ));
         if let Some(b) = self.bbox {
-            s.push_str(&format!("  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}\n", b[0], b[2], b[1], b[3]));
+            s.push_str(&format!(
+                "  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}\n",
+                b[0], b[2], b[1], b[3]
+            ));
         }
         if !self.properties.is_empty() {
             let p: Vec<String> = self.properties.keys().take(20).cloned().collect();

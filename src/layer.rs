@@ -192,7 +192,12 @@ pub fn bbox_of(pts: impl Iterator<Item = [f64; 2]>) -> Option<[f64; 4]> {
     for p in pts {
         b = Some(match b {
             None => [p[0], p[1], p[0], p[1]],
-            Some(q) => [q[0].min(p[0]), q[1].min(p[1]), q[2].max(p[0]), q[3].max(p[1])],
+            Some(q) => [
+                q[0].min(p[0]),
+                q[1].min(p[1]),
+                q[2].max(p[0]),
+                q[3].max(p[1]),
+            ],
         });
     }
     b
@@ -262,7 +267,12 @@ impl Layer {
                 let q = [r.min().x, r.min().y, r.max().x, r.max().y];
                 b = Some(match b {
                     None => q,
-                    Some(p) => [p[0].min(q[0]), p[1].min(q[1]), p[2].max(q[2]), p[3].max(q[3])],
+                    Some(p) => [
+                        p[0].min(q[0]),
+                        p[1].min(q[1]),
+                        p[2].max(q[2]),
+                        p[3].max(q[3]),
+                    ],
                 });
             }
         }
@@ -295,7 +305,11 @@ impl Layer {
         use geo::Centroid;
         self.geometries
             .iter()
-            .map(|g| g.centroid().map(|p| [p.x(), p.y()]).unwrap_or([f64::NAN, f64::NAN]))
+            .map(|g| {
+                g.centroid()
+                    .map(|p| [p.x(), p.y()])
+                    .unwrap_or([f64::NAN, f64::NAN])
+            })
             .collect()
     }
 }
@@ -311,12 +325,18 @@ mod tests {
             c.push(s);
         }
         assert_eq!(c.iter().collect::<Vec<_>>(), vec!["a", "", "ccc"]);
-        assert_eq!(c.select(&[2, 0]).iter().collect::<Vec<_>>(), vec!["ccc", "a"]);
+        assert_eq!(
+            c.select(&[2, 0]).iter().collect::<Vec<_>>(),
+            vec!["ccc", "a"]
+        );
     }
 
     #[test]
     fn bbox_of_empty_is_none() {
         assert!(bbox_of(std::iter::empty()).is_none());
-        assert_eq!(bbox_of([[1.0, 2.0], [-1.0, 5.0]].into_iter()), Some([-1.0, 2.0, 1.0, 5.0]));
+        assert_eq!(
+            bbox_of([[1.0, 2.0], [-1.0, 5.0]].into_iter()),
+            Some([-1.0, 2.0, 1.0, 5.0])
+        );
     }
 }

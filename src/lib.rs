@@ -24,6 +24,7 @@ pub mod index;
 pub mod info;
 pub mod io;
 pub mod layer;
+pub mod render;
 pub mod report;
 pub mod time;
 
@@ -31,7 +32,10 @@ pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
 pub use grid::{Grid, PrefixSum};
 pub use index::{GeometryIndex, PointIndex};
-pub use io::{load_incidents, load_layer, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason, WhereFilter};
+pub use io::{
+    load_incidents, load_layer, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason,
+    WhereFilter,
+};
 pub use layer::{Incidents, Layer};
 pub use report::Provenance;
 pub use time::TimePrecision;

@@ -68,7 +68,10 @@ impl Provenance {
 
     /// Writes `<path>.provenance.json` next to an output (atomically).
     pub fn write_beside(&self, output: &Path, force: bool) -> Result<std::path::PathBuf> {
-        let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut name = output
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
         name.push(".provenance.json");
         let p = output.with_file_name(name);
         let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();

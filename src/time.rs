@@ -318,12 +318,16 @@ pub fn parse_with_format(text: &str, fmt: &str) -> Option<(i64, TimePrecision)> 
     let dt = match prec {
         TimePrecision::Day | TimePrecision::Month | TimePrecision::Year => {
             if prec == TimePrecision::Day {
-                NaiveDate::parse_from_str(t, fmt).ok()?.and_hms_opt(0, 0, 0)?
+                NaiveDate::parse_from_str(t, fmt)
+                    .ok()?
+                    .and_hms_opt(0, 0, 0)?
             } else {
                 // chrono needs a day: append one
                 let f2 = format!("{fmt} %d");
                 let t2 = format!("{t} 01");
-                NaiveDate::parse_from_str(&t2, &f2).ok()?.and_hms_opt(0, 0, 0)?
+                NaiveDate::parse_from_str(&t2, &f2)
+                    .ok()?
+                    .and_hms_opt(0, 0, 0)?
             }
         }
         _ => NaiveDateTime::parse_from_str(t, fmt).ok()?,
@@ -406,14 +410,26 @@ mod tests {
 
     #[test]
     fn parse_iso_date_only() {
-        assert_eq!(p("2016-01-01"), ("2016-01-01 00:00:00".into(), TimePrecision::Day));
-        assert_eq!(p("2015-12-31"), ("2015-12-31 00:00:00".into(), TimePrecision::Day));
+        assert_eq!(
+            p("2016-01-01"),
+            ("2016-01-01 00:00:00".into(), TimePrecision::Day)
+        );
+        assert_eq!(
+            p("2015-12-31"),
+            ("2015-12-31 00:00:00".into(), TimePrecision::Day)
+        );
     }
 
     #[test]
     fn parse_iso_with_time_and_offsets() {
-        assert_eq!(p("2010-01-01 00:05"), ("2010-01-01 00:05:00".into(), TimePrecision::Minute));
-        assert_eq!(p("2019-01-01 01:30:00"), ("2019-01-01 01:30:00".into(), TimePrecision::Second));
+        assert_eq!(
+            p("2010-01-01 00:05"),
+            ("2010-01-01 00:05:00".into(), TimePrecision::Minute)
+        );
+        assert_eq!(
+            p("2019-01-01 01:30:00"),
+            ("2019-01-01 01:30:00".into(), TimePrecision::Second)
+        );
         assert_eq!(p("2019-01-01T01:30:00Z").0, "2019-01-01 01:30:00");
         assert_eq!(p("2019-01-01T01:30:00+05:30").0, "2019-01-01 01:30:00");
         assert_eq!(p("2019-01-01T01:30:00.123-0600").0, "2019-01-01 01:30:00");
@@ -426,22 +442,38 @@ mod tests {
     fn parse_us_ampm() {
         assert_eq!(p("01/02/2018 12:00:00 AM").0, "2018-01-02 00:00:00");
         assert_eq!(p("01/02/2018 12:30:00 PM").0, "2018-01-02 12:30:00");
-        assert_eq!(p("1/2/2018 1:05 pm"), ("2018-01-02 13:05:00".into(), TimePrecision::Minute));
-        assert_eq!(p("12/31/2019"), ("2019-12-31 00:00:00".into(), TimePrecision::Day));
+        assert_eq!(
+            p("1/2/2018 1:05 pm"),
+            ("2018-01-02 13:05:00".into(), TimePrecision::Minute)
+        );
+        assert_eq!(
+            p("12/31/2019"),
+            ("2019-12-31 00:00:00".into(), TimePrecision::Day)
+        );
         assert!(parse("13/01/2019").is_none());
         assert!(parse("01/02/2018 13:00 PM").is_none());
     }
 
     #[test]
     fn parse_year_month() {
-        assert_eq!(p("2017-03"), ("2017-03-01 00:00:00".into(), TimePrecision::Month));
+        assert_eq!(
+            p("2017-03"),
+            ("2017-03-01 00:00:00".into(), TimePrecision::Month)
+        );
     }
 
     #[test]
     fn parse_rejects_garbage() {
         for s in [
-            "", "abc", "2019-02-30", "2019-13-01", "2019-01-01 25:00", "2019-01-01x", "NaN",
-            "31/12/2019", "2019-01-01 10:61",
+            "",
+            "abc",
+            "2019-02-30",
+            "2019-13-01",
+            "2019-01-01 25:00",
+            "2019-01-01x",
+            "NaN",
+            "31/12/2019",
+            "2019-01-01 10:61",
         ] {
             assert!(parse(s).is_none(), "{s}");
         }
@@ -455,16 +487,30 @@ mod tests {
         let (t, pr) = parse_with_format("31/12/2019", "%d/%m/%Y").unwrap();
         assert_eq!(format(t, pr), "2019-12-31");
         let (t, pr) = parse_with_format("2019 Mar", "%Y %b").unwrap();
-        assert_eq!((format(t, pr), pr), ("2019-03".into(), TimePrecision::Month));
+        assert_eq!(
+            (format(t, pr), pr),
+            ("2019-03".into(), TimePrecision::Month)
+        );
         assert!(parse_with_format("garbage", "%d/%m/%Y").is_none());
     }
 
     #[test]
     fn from_split_precisions() {
         let (t, pr) = from_split("2020", "6", Some("19"), Some("3"), Some("40")).unwrap();
-        assert_eq!((format(t, pr), pr), ("2020-06-19 03:40".into(), TimePrecision::Minute));
-        assert_eq!(from_split("2020", "6", Some("19"), Some(""), Some("")).unwrap().1, TimePrecision::Day);
-        assert_eq!(from_split("2020", "6", None, None, None).unwrap().1, TimePrecision::Month);
+        assert_eq!(
+            (format(t, pr), pr),
+            ("2020-06-19 03:40".into(), TimePrecision::Minute)
+        );
+        assert_eq!(
+            from_split("2020", "6", Some("19"), Some(""), Some(""))
+                .unwrap()
+                .1,
+            TimePrecision::Day
+        );
+        assert_eq!(
+            from_split("2020", "6", None, None, None).unwrap().1,
+            TimePrecision::Month
+        );
         assert!(from_split("2020", "13", Some("1"), None, None).is_none());
         assert!(from_split("x", "1", None, None, None).is_none());
     }

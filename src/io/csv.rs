@@ -15,24 +15,83 @@ use crate::time::{self, TimePrecision};
 
 /// Column-name aliases per role (normalised: lower case, no `_ -.` or spaces).
 pub const ALIASES: &[(&str, &[&str])] = &[
-    ("lon", &["lon", "lng", "long", "longitude", "lonwgs84", "longitudewgs84"]),
+    (
+        "lon",
+        &[
+            "lon",
+            "lng",
+            "long",
+            "longitude",
+            "lonwgs84",
+            "longitudewgs84",
+        ],
+    ),
     ("lat", &["lat", "latitude", "latwgs84", "latitudewgs84"]),
-    ("x", &["x", "xcoord", "xcoordinate", "easting", "pointx", "xcoor", "east"]),
-    ("y", &["y", "ycoord", "ycoordinate", "northing", "pointy", "ycoor", "north"]),
+    (
+        "x",
+        &[
+            "x",
+            "xcoord",
+            "xcoordinate",
+            "easting",
+            "pointx",
+            "xcoor",
+            "east",
+        ],
+    ),
+    (
+        "y",
+        &[
+            "y",
+            "ycoord",
+            "ycoordinate",
+            "northing",
+            "pointy",
+            "ycoor",
+            "north",
+        ],
+    ),
     (
         "location",
         &[
-            "location", "geolocation", "point", "thegeom", "geom", "wkt", "geometry", "coordinates",
-            "latlon", "latlong", "mappedlocation", "location1",
+            "location",
+            "geolocation",
+            "point",
+            "thegeom",
+            "geom",
+            "wkt",
+            "geometry",
+            "coordinates",
+            "latlon",
+            "latlong",
+            "mappedlocation",
+            "location1",
         ],
     ),
     (
         "time",
         &[
-            "datetime", "timestamp", "date", "occurred", "occurreddate", "occurredon", "occurrencedate",
-            "dateoccurred", "dateofoccurrence", "incidentdate", "incidentdatetime", "offensedate",
-            "reporteddate", "daterptd", "dateocc", "crimedate", "firstoccurrencedate", "fromdate",
-            "eventdate", "reportdate", "time",
+            "datetime",
+            "timestamp",
+            "date",
+            "occurred",
+            "occurreddate",
+            "occurredon",
+            "occurrencedate",
+            "dateoccurred",
+            "dateofoccurrence",
+            "incidentdate",
+            "incidentdatetime",
+            "offensedate",
+            "reporteddate",
+            "daterptd",
+            "dateocc",
+            "crimedate",
+            "firstoccurrencedate",
+            "fromdate",
+            "eventdate",
+            "reportdate",
+            "time",
         ],
     ),
     ("year", &["year", "yr"]),
@@ -43,9 +102,22 @@ pub const ALIASES: &[(&str, &[&str])] = &[
     (
         "category",
         &[
-            "category", "type", "offense", "offence", "crimetype", "primarytype", "offensetype",
-            "offencetype", "crime", "ucrdesc", "kind", "typeofcrime", "offensedescription",
-            "crimecategory", "incidenttype", "description",
+            "category",
+            "type",
+            "offense",
+            "offence",
+            "crimetype",
+            "primarytype",
+            "offensetype",
+            "offencetype",
+            "crime",
+            "ucrdesc",
+            "kind",
+            "typeofcrime",
+            "offensedescription",
+            "crimecategory",
+            "incidenttype",
+            "description",
         ],
     ),
 ];
@@ -108,7 +180,11 @@ pub fn sniff_delimiter(first_line: &[u8]) -> u8 {
             }
         }
     }
-    let (k, n) = counts.iter().enumerate().max_by_key(|(_, n)| **n).unwrap_or((0, &0));
+    let (k, n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, n)| **n)
+        .unwrap_or((0, &0));
     if *n == 0 {
         b','
     } else {
@@ -141,7 +217,9 @@ pub fn parse_location(s: &str) -> Option<(f64, f64)> {
         let y = it.next()?.parse().ok()?;
         return Some((x, y));
     }
-    let inner = t.trim_start_matches(['(', '[']).trim_end_matches([')', ']']);
+    let inner = t
+        .trim_start_matches(['(', '['])
+        .trim_end_matches([')', ']']);
     let (a, b) = inner.split_once(',')?;
     let lat: f64 = a.trim().parse().ok()?;
     let lon: f64 = b.trim().parse().ok()?;
@@ -190,7 +268,10 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
     } else if loc.is_some() {
         (None, None, loc, true)
     } else {
-        let single = header.len() == 1 && [b';', b'\t', b'|', b','].iter().any(|&d| header[0].contains(d as char));
+        let single = header.len() == 1
+            && [b';', b'\t', b'|', b',']
+                .iter()
+                .any(|&d| header[0].contains(d as char));
         return Err(Error::MissingColumn {
             path: path.to_path_buf(),
             what: "coordinate".into(),
@@ -232,7 +313,11 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
         y,
         location,
         lonlat,
-        time: if split.is_some() && time_col.is_none() { None } else { time_col },
+        time: if split.is_some() && time_col.is_none() {
+            None
+        } else {
+            time_col
+        },
         clock,
         split,
         category,
@@ -244,7 +329,9 @@ fn field_str<'r>(rec: &'r csv::ByteRecord, i: usize) -> std::result::Result<&'r 
 }
 
 fn lossy(rec: &csv::ByteRecord) -> Vec<String> {
-    rec.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()
+    rec.iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect()
 }
 
 /// Reads the header (and the delimiter) of a delimited file.
@@ -273,7 +360,9 @@ pub fn read_header(bytes: &[u8], delimiter: Option<u8>, path: &Path) -> Result<(
                     row: 0,
                     column: format!("#{}", i + 1),
                     value: String::from_utf8_lossy(f).into_owned(),
-                    message: "header is not UTF-8 text; convert the file (e.g. iconv -f latin1 -t utf-8)".into(),
+                    message:
+                        "header is not UTF-8 text; convert the file (e.g. iconv -f latin1 -t utf-8)"
+                            .into(),
                 })
             }
         }
@@ -322,7 +411,10 @@ pub fn read_incidents_from_bytes(
         }
     }
     if let Some(sp) = roles.split {
-        for (k, role) in ["year", "month", "day", "hour", "minute"].iter().enumerate() {
+        for (k, role) in ["year", "month", "day", "hour", "minute"]
+            .iter()
+            .enumerate()
+        {
             if let Some(n) = name(sp[k]) {
                 cols.insert(role.to_string(), n);
             }
@@ -337,7 +429,10 @@ pub fn read_incidents_from_bytes(
     // filters: resolve columns
     let mut filters: Vec<(usize, &super::WhereFilter)> = Vec::new();
     for f in &opts.filters {
-        let idx = match header.iter().position(|h| h.eq_ignore_ascii_case(f.column.trim())) {
+        let idx = match header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(f.column.trim()))
+        {
             Some(i) => i,
             None => match normalise(&f.column).as_str() {
                 "category" => roles.category.ok_or_else(|| Error::MissingColumn {
@@ -421,10 +516,19 @@ pub fn read_incidents_from_bytes(
         let coord = if let Some(l) = roles.location {
             let s = field_str(&rec, l).unwrap_or("");
             if s.trim().is_empty() {
-                Err((RejectReason::MissingCoordinates, header[l].clone(), s.to_string()))
+                Err((
+                    RejectReason::MissingCoordinates,
+                    header[l].clone(),
+                    s.to_string(),
+                ))
             } else {
-                parse_location(s)
-                    .ok_or_else(|| (RejectReason::UnparseableCoordinates, header[l].clone(), s.to_string()))
+                parse_location(s).ok_or_else(|| {
+                    (
+                        RejectReason::UnparseableCoordinates,
+                        header[l].clone(),
+                        s.to_string(),
+                    )
+                })
             }
         } else {
             let (xi, yi) = (roles.x.unwrap_or(0), roles.y.unwrap_or(0));
@@ -499,7 +603,13 @@ pub fn read_incidents_from_bytes(
                             get(3).unwrap_or(""),
                             get(4).unwrap_or("")
                         );
-                        st.reject(row, RejectReason::UnparseableTime, "year..minute", &v, lossy(&rec));
+                        st.reject(
+                            row,
+                            RejectReason::UnparseableTime,
+                            "year..minute",
+                            &v,
+                            lossy(&rec),
+                        );
                         continue;
                     }
                 }
@@ -524,7 +634,8 @@ pub fn read_incidents_from_bytes(
                         row,
                         column: header[ci].clone(),
                         value: String::from_utf8_lossy(rec.get(ci).unwrap_or(b"")).into_owned(),
-                        message: "not UTF-8 text; convert the file (e.g. iconv -f latin1 -t utf-8)".into(),
+                        message: "not UTF-8 text; convert the file (e.g. iconv -f latin1 -t utf-8)"
+                            .into(),
                     })
                 }
             },
@@ -532,7 +643,8 @@ pub fn read_incidents_from_bytes(
         };
         st.xy.push([x, y]);
         st.time.push(tval.map(|t| t.0));
-        st.precision.push(tval.map_or(TimePrecision::Second, |t| t.1));
+        st.precision
+            .push(tval.map_or(TimePrecision::Second, |t| t.1));
         st.category.push(cat);
         st.row.push(row);
         for (k, &i) in attr_idx.iter().enumerate() {
@@ -544,13 +656,20 @@ pub fn read_incidents_from_bytes(
         }
     }
     if st.rows_read == 0 {
-        return Err(Error::format(path, "the file has a header but no data rows"));
+        return Err(Error::format(
+            path,
+            "the file has a header but no data rows",
+        ));
     }
     finish(st, path, "csv", sha, opts)
 }
 
 /// Raw records of the given data rows (1-based), for writing rejects.
-pub fn raw_records(path: &Path, delimiter: Option<u8>, rows: &BTreeSet<u64>) -> Result<(Vec<String>, HashMap<u64, Vec<String>>)> {
+pub fn raw_records(
+    path: &Path,
+    delimiter: Option<u8>,
+    rows: &BTreeSet<u64>,
+) -> Result<(Vec<String>, HashMap<u64, Vec<String>>)> {
     let (bytes, _) = super::read_bytes(path)?;
     let (header, delim) = read_header(&bytes, delimiter, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
@@ -591,7 +710,10 @@ pub fn read_point_layer(
         .map(|i| {
             let mut m = serde_json::Map::new();
             for (k, n) in inc.attr_names.iter().enumerate() {
-                m.insert(n.clone(), serde_json::Value::String(inc.attrs[k].get(i).to_string()));
+                m.insert(
+                    n.clone(),
+                    serde_json::Value::String(inc.attrs[k].get(i).to_string()),
+                );
             }
             m
         })
@@ -621,7 +743,10 @@ pub fn read_point_layer(
 
 /// File stem without `.geojson.gz` style double extensions.
 pub fn stem(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     name.split('.').next().unwrap_or(name).to_string()
 }
@@ -658,7 +783,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(inc.len(), 2);
-        assert_eq!(crate::time::format(inc.time[0].unwrap(), TimePrecision::Minute), "2018-01-02 13:30");
+        assert_eq!(
+            crate::time::format(inc.time[0].unwrap(), TimePrecision::Minute),
+            "2018-01-02 13:30"
+        );
     }
 
     #[test]
@@ -719,10 +847,18 @@ mod tests {
     fn reject_far_outside_extent() {
         let mut text = String::from("x,y\n");
         for i in 0..100 {
-            text.push_str(&format!("{},{}\n", 1000.0 + (i % 10) as f64 * 100.0, 5000.0 + (i / 10) as f64 * 100.0));
+            text.push_str(&format!(
+                "{},{}\n",
+                1000.0 + (i % 10) as f64 * 100.0,
+                5000.0 + (i / 10) as f64 * 100.0
+            ));
         }
         text.push_str("900000,5000\n");
-        let (inc, rep) = load(&text, &LoadOptions::new().crs(Crs::Local { unit_to_metre: 1.0 })).unwrap();
+        let (inc, rep) = load(
+            &text,
+            &LoadOptions::new().crs(Crs::Local { unit_to_metre: 1.0 }),
+        )
+        .unwrap();
         assert_eq!(inc.len(), 100);
         assert_eq!(rep.rejected.get(&RejectReason::FarOutsideExtent), Some(&1));
         assert_eq!(rep.rejections[0].row, 101);
@@ -732,38 +868,70 @@ mod tests {
     fn errors_name_file_and_column() {
         let e = load("", &LoadOptions::new()).unwrap_err().to_string();
         assert!(e.contains("t.csv") && e.contains("empty"), "{e}");
-        let e = load("a;b;c\n1;2;3\n", &LoadOptions { delimiter: Some(b','), ..LoadOptions::new() })
-            .unwrap_err()
-            .to_string();
+        let e = load(
+            "a;b;c\n1;2;3\n",
+            &LoadOptions {
+                delimiter: Some(b','),
+                ..LoadOptions::new()
+            },
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("wrong delimiter"), "{e}");
-        let e = load("id,foo\n1,2\n", &LoadOptions::new()).unwrap_err().to_string();
-        assert!(e.contains("no coordinate column") && e.contains("id, foo"), "{e}");
-        let e = load("x,y\n1,2\n", &LoadOptions { time: Some("when".into()), ..LoadOptions::new() })
+        let e = load("id,foo\n1,2\n", &LoadOptions::new())
             .unwrap_err()
             .to_string();
+        assert!(
+            e.contains("no coordinate column") && e.contains("id, foo"),
+            "{e}"
+        );
+        let e = load(
+            "x,y\n1,2\n",
+            &LoadOptions {
+                time: Some("when".into()),
+                ..LoadOptions::new()
+            },
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("when"), "{e}");
     }
 
     #[test]
     fn semicolon_and_decimal_comma() {
-        let (inc, _) = load("lat;lon;datum\n41,87;-87,62;2019-01-01\n41,88;-87,63;2019-01-01\n", &LoadOptions::new()).unwrap();
+        let (inc, _) = load(
+            "lat;lon;datum\n41,87;-87,62;2019-01-01\n41,88;-87,63;2019-01-01\n",
+            &LoadOptions::new(),
+        )
+        .unwrap();
         assert_eq!(inc.len(), 2);
     }
 
     #[test]
     fn wrong_crs_guesses_are_errors() {
         // projected values declared as lon/lat
-        let e = load("x,y\n359192.3,570510.9\n356347.3,576182.6\n", &LoadOptions::new().crs(crate::crs::WGS84))
-            .unwrap_err()
-            .to_string();
+        let e = load(
+            "x,y\n359192.3,570510.9\n356347.3,576182.6\n",
+            &LoadOptions::new().crs(crate::crs::WGS84),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("look projected"), "{e}");
         // lon/lat declared as projected
-        let e = load("x,y\n-87.6,41.8\n-87.61,41.81\n", &LoadOptions::new().crs(Crs::Epsg { code: 26971 }))
-            .unwrap_err()
-            .to_string();
+        let e = load(
+            "x,y\n-87.6,41.8\n-87.61,41.81\n",
+            &LoadOptions::new().crs(Crs::Epsg { code: 26971 }),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("EPSG:4326"), "{e}");
         // swapped lat/lon
-        let e = load("lon,lat\n49.28,-123.12\n49.29,-123.13\n", &LoadOptions::new()).unwrap_err().to_string();
+        let e = load(
+            "lon,lat\n49.28,-123.12\n49.29,-123.13\n",
+            &LoadOptions::new(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("swapped"), "{e}");
     }
 
@@ -771,9 +939,10 @@ mod tests {
     fn non_utf8_category_is_an_error_with_row() {
         let mut b = b"lon,lat,category\n-87.6,41.8,ok\n-87.6,41.8,".to_vec();
         b.extend_from_slice(&[0xff, 0xfe, b'\n']);
-        let e = read_incidents_from_bytes(&b, Path::new("t.csv"), String::new(), &LoadOptions::new())
-            .unwrap_err()
-            .to_string();
+        let e =
+            read_incidents_from_bytes(&b, Path::new("t.csv"), String::new(), &LoadOptions::new())
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("row 2") && e.contains("UTF-8"), "{e}");
     }
 

@@ -12,7 +12,9 @@ use std::path::Path;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value};
 
-use super::{finish, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason, Rejection, Staging};
+use super::{
+    finish, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason, Rejection, Staging,
+};
 use crate::crs::{choose_working, Crs, CrsChoice, Reprojector, WGS84};
 use crate::error::{Error, Result};
 use crate::io::csv::{normalise, stem, ALIASES};
@@ -34,7 +36,10 @@ fn position(v: &Value) -> std::result::Result<Coord<f64>, String> {
 
 fn ring(v: &Value) -> std::result::Result<LineString<f64>, String> {
     let a = v.as_array().ok_or("coordinates are not an array")?;
-    a.iter().map(position).collect::<std::result::Result<Vec<_>, _>>().map(LineString::new)
+    a.iter()
+        .map(position)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(LineString::new)
 }
 
 fn polygon(v: &Value) -> std::result::Result<Polygon<f64>, String> {
@@ -50,13 +55,19 @@ fn polygon(v: &Value) -> std::result::Result<Polygon<f64>, String> {
 
 /// Converts a GeoJSON geometry object to a `geo` geometry.
 pub fn geometry_from_json(v: &Value) -> std::result::Result<Geometry<f64>, String> {
-    let t = v.get("type").and_then(Value::as_str).ok_or("geometry has no type")?;
+    let t = v
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("geometry has no type")?;
     if t == "GeometryCollection" {
         let gs = v
             .get("geometries")
             .and_then(Value::as_array)
             .ok_or("GeometryCollection without geometries")?;
-        let inner = gs.iter().map(geometry_from_json).collect::<std::result::Result<Vec<_>, _>>()?;
+        let inner = gs
+            .iter()
+            .map(geometry_from_json)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         return Ok(Geometry::GeometryCollection(geo::GeometryCollection(inner)));
     }
     let c = v.get("coordinates").ok_or("geometry has no coordinates")?;
@@ -64,7 +75,10 @@ pub fn geometry_from_json(v: &Value) -> std::result::Result<Geometry<f64>, Strin
     Ok(match t {
         "Point" => Geometry::Point(Point(position(c)?)),
         "MultiPoint" => Geometry::MultiPoint(MultiPoint(
-            arr()?.iter().map(|p| position(p).map(Point)).collect::<std::result::Result<_, _>>()?,
+            arr()?
+                .iter()
+                .map(|p| position(p).map(Point))
+                .collect::<std::result::Result<_, _>>()?,
         )),
         "LineString" => {
             let l = ring(c)?;
@@ -74,11 +88,17 @@ pub fn geometry_from_json(v: &Value) -> std::result::Result<Geometry<f64>, Strin
             Geometry::LineString(l)
         }
         "MultiLineString" => Geometry::MultiLineString(MultiLineString(
-            arr()?.iter().map(ring).collect::<std::result::Result<_, _>>()?,
+            arr()?
+                .iter()
+                .map(ring)
+                .collect::<std::result::Result<_, _>>()?,
         )),
         "Polygon" => Geometry::Polygon(polygon(c)?),
         "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon(
-            arr()?.iter().map(polygon).collect::<std::result::Result<_, _>>()?,
+            arr()?
+                .iter()
+                .map(polygon)
+                .collect::<std::result::Result<_, _>>()?,
         )),
         other => return Err(format!("unknown geometry type {other:?}")),
     })
@@ -111,12 +131,24 @@ fn poly_json(p: &Polygon<f64>, r: bool) -> Value {
 pub fn geometry_to_json(g: &Geometry<f64>, round: bool) -> Value {
     let (t, c) = match g {
         Geometry::Point(p) => ("Point", pos_json(p.0, round)),
-        Geometry::MultiPoint(m) => ("MultiPoint", Value::Array(m.0.iter().map(|p| pos_json(p.0, round)).collect())),
-        Geometry::Line(l) => ("LineString", Value::Array(vec![pos_json(l.start, round), pos_json(l.end, round)])),
+        Geometry::MultiPoint(m) => (
+            "MultiPoint",
+            Value::Array(m.0.iter().map(|p| pos_json(p.0, round)).collect()),
+        ),
+        Geometry::Line(l) => (
+            "LineString",
+            Value::Array(vec![pos_json(l.start, round), pos_json(l.end, round)]),
+        ),
         Geometry::LineString(l) => ("LineString", ring_json(l, round)),
-        Geometry::MultiLineString(m) => ("MultiLineString", Value::Array(m.0.iter().map(|l| ring_json(l, round)).collect())),
+        Geometry::MultiLineString(m) => (
+            "MultiLineString",
+            Value::Array(m.0.iter().map(|l| ring_json(l, round)).collect()),
+        ),
         Geometry::Polygon(p) => ("Polygon", poly_json(p, round)),
-        Geometry::MultiPolygon(m) => ("MultiPolygon", Value::Array(m.0.iter().map(|p| poly_json(p, round)).collect())),
+        Geometry::MultiPolygon(m) => (
+            "MultiPolygon",
+            Value::Array(m.0.iter().map(|p| poly_json(p, round)).collect()),
+        ),
         Geometry::Rect(r) => ("Polygon", poly_json(&r.to_polygon(), round)),
         Geometry::Triangle(t) => ("Polygon", poly_json(&t.to_polygon(), round)),
         Geometry::GeometryCollection(gc) => {
@@ -213,15 +245,32 @@ struct RawFeature {
 }
 
 fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Option<Crs>)> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::format(path, format!("not UTF-8 text (byte {}): GeoJSON must be UTF-8", e.valid_up_to())))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::format(
+            path,
+            format!(
+                "not UTF-8 text (byte {}): GeoJSON must be UTF-8",
+                e.valid_up_to()
+            ),
+        )
+    })?;
     if text.trim().is_empty() {
         return Err(Error::format(path, "the file is empty"));
     }
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| Error::format(path, format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        Error::format(
+            path,
+            format!(
+                "invalid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
     let crs = match v.pointer("/crs/properties/name").and_then(Value::as_str) {
-        Some(name) => Some(Crs::parse(name).map_err(|e| Error::format(path, format!("crs member: {e}")))?),
+        Some(name) => {
+            Some(Crs::parse(name).map_err(|e| Error::format(path, format!("crs member: {e}")))?)
+        }
         None => None,
     };
     let t = v.get("type").and_then(Value::as_str).unwrap_or("");
@@ -234,13 +283,21 @@ fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Optio
             fs.iter()
                 .map(|f| RawFeature {
                     geometry: f.get("geometry").filter(|g| !g.is_null()).cloned(),
-                    properties: f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default(),
+                    properties: f
+                        .get("properties")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
                 })
                 .collect()
         }
         "Feature" => vec![RawFeature {
             geometry: v.get("geometry").filter(|g| !g.is_null()).cloned(),
-            properties: v.get("properties").and_then(Value::as_object).cloned().unwrap_or_default(),
+            properties: v
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
         }],
         "" => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
         _ => vec![RawFeature {
@@ -264,7 +321,11 @@ fn find_key(keys: &[String], role: &str, explicit: Option<&str>) -> Option<Strin
         let n = normalise(e);
         return keys.iter().find(|k| normalise(k) == n).cloned();
     }
-    let aliases = ALIASES.iter().find(|(r, _)| *r == role).map(|(_, a)| *a).unwrap_or(&[]);
+    let aliases = ALIASES
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, a)| *a)
+        .unwrap_or(&[]);
     for a in aliases {
         if let Some(k) = keys.iter().find(|k| normalise(k) == *a) {
             return Some(k.clone());
@@ -276,7 +337,17 @@ fn find_key(keys: &[String], role: &str, explicit: Option<&str>) -> Option<Strin
 /// Reads incident points from GeoJSON (Point geometries; MultiPoint with one point accepted).
 pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
     let (bytes, sha) = super::read_bytes(path)?;
-    let (feats, file_crs) = parse_collection(path, &bytes)?;
+    read_incidents_from_bytes(&bytes, path, sha, opts)
+}
+
+/// Reads incident points from in-memory GeoJSON (`path` is used in messages).
+pub fn read_incidents_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    sha: String,
+    opts: &LoadOptions,
+) -> Result<(Incidents, LoadReport)> {
+    let (feats, file_crs) = parse_collection(path, bytes)?;
     if feats.is_empty() {
         return Err(Error::format(path, "the collection has no features"));
     }
@@ -320,11 +391,15 @@ pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, Loa
     for (i, f) in feats.iter().enumerate() {
         let row = i as u64;
         st.rows_read += 1;
-        let raw = || vec![serde_json::to_string(&serde_json::json!({"type":"Feature","properties":f.properties,"geometry":f.geometry})).unwrap_or_default()];
+        let raw = || {
+            vec![serde_json::to_string(&serde_json::json!({"type":"Feature","properties":f.properties,"geometry":f.geometry})).unwrap_or_default()]
+        };
         // filters
         let mut pass = true;
         for flt in &opts.filters {
-            let key = if normalise(&flt.column) == "category" && !f.properties.contains_key(&flt.column) {
+            let key = if normalise(&flt.column) == "category"
+                && !f.properties.contains_key(&flt.column)
+            {
                 cat_key.clone().unwrap_or_default()
             } else {
                 flt.column.clone()
@@ -346,7 +421,13 @@ pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, Loa
         }
         let p = match &f.geometry {
             None => {
-                st.reject(row, RejectReason::MissingCoordinates, "geometry", "null", raw());
+                st.reject(
+                    row,
+                    RejectReason::MissingCoordinates,
+                    "geometry",
+                    "null",
+                    raw(),
+                );
                 continue;
             }
             Some(g) => match geometry_from_json(g) {
@@ -403,7 +484,8 @@ pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, Loa
         };
         st.xy.push([p.x(), p.y()]);
         st.time.push(tval.map(|t| t.0));
-        st.precision.push(tval.map_or(TimePrecision::Second, |t| t.1));
+        st.precision
+            .push(tval.map_or(TimePrecision::Second, |t| t.1));
         st.category.push(cat);
         st.row.push(row);
         for (k, key) in keys.iter().enumerate() {
@@ -421,7 +503,12 @@ pub fn read_layer(path: &Path, opts: &LayerOptions) -> Result<(Layer, LayerRepor
 }
 
 /// Reads a layer from in-memory GeoJSON (`path` is used in messages and for the name).
-pub fn read_layer_from_bytes(bytes: &[u8], path: &Path, sha: String, opts: &LayerOptions) -> Result<(Layer, LayerReport)> {
+pub fn read_layer_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    sha: String,
+    opts: &LayerOptions,
+) -> Result<(Layer, LayerReport)> {
     let (feats, file_crs) = parse_collection(path, bytes)?;
     let input = opts.crs.clone().or(file_crs).unwrap_or(WGS84);
     let mut geoms = Vec::new();
@@ -470,7 +557,9 @@ pub fn read_layer_from_bytes(bytes: &[u8], path: &Path, sha: String, opts: &Laye
         let mut keep_g = Vec::new();
         let mut keep_p = Vec::new();
         for (k, (g, p)) in geoms.into_iter().zip(props).enumerate() {
-            let bad = g.coords_iter().any(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0);
+            let bad = g
+                .coords_iter()
+                .any(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0);
             if bad {
                 rejections.push(Rejection {
                     row: k as u64,
@@ -523,7 +612,11 @@ pub fn read_layer_from_bytes(bytes: &[u8], path: &Path, sha: String, opts: &Laye
         *rejected.entry(r.reason).or_insert(0u64) += 1;
     }
     let crs = CrsChoice {
-        input_source: if opts.crs.is_some() { "given".into() } else { "file (RFC 7946 default EPSG:4326)".into() },
+        input_source: if opts.crs.is_some() {
+            "given".into()
+        } else {
+            "file (RFC 7946 default EPSG:4326)".into()
+        },
         input,
         working,
         reason,
@@ -610,7 +703,13 @@ mod tests {
           {"type":"Feature","properties":{},"geometry":null},
           {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":["a",1]}}
         ]}"#;
-        let (l, rep) = read_layer_from_bytes(text.as_bytes(), Path::new("parks.geojson"), String::new(), &LayerOptions::default()).unwrap();
+        let (l, rep) = read_layer_from_bytes(
+            text.as_bytes(),
+            Path::new("parks.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
         assert_eq!(l.len(), 2);
         assert_eq!(rep.rejected.values().sum::<u64>(), 2);
         assert_eq!(l.name, "parks");
@@ -629,16 +728,27 @@ mod tests {
     fn crs_member_is_honoured() {
         let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::26971"}},"features":[
           {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[359192.3,570510.9]}}]}"#;
-        let (l, rep) = read_layer_from_bytes(text.as_bytes(), Path::new("a.geojson"), String::new(), &LayerOptions::default()).unwrap();
+        let (l, rep) = read_layer_from_bytes(
+            text.as_bytes(),
+            Path::new("a.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
         assert_eq!(rep.crs.input, Crs::Epsg { code: 26971 });
         assert_eq!(l.len(), 1);
     }
 
     #[test]
     fn bad_json_names_line() {
-        let e = read_layer_from_bytes(b"{\"type\": \"FeatureCollection\",\n \"features\": [", Path::new("x.geojson"), String::new(), &LayerOptions::default())
-            .unwrap_err()
-            .to_string();
+        let e = read_layer_from_bytes(
+            b"{\"type\": \"FeatureCollection\",\n \"features\": [",
+            Path::new("x.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("x.geojson") && e.contains("line 2"), "{e}");
     }
 
@@ -648,7 +758,8 @@ mod tests {
         let r = Reprojector::new(&WGS84, &utm).unwrap();
         let (x, y) = r.apply(-87.6, 41.8).unwrap();
         let mut w = FeatureCollectionWriter::new(&utm).unwrap();
-        w.push(&Geometry::Point(Point::new(x, y)), Map::new()).unwrap();
+        w.push(&Geometry::Point(Point::new(x, y)), Map::new())
+            .unwrap();
         let v: Value = serde_json::from_slice(&w.finish()).unwrap();
         let c = &v["features"][0]["geometry"]["coordinates"];
         assert!((c[0].as_f64().unwrap() + 87.6).abs() < 1e-7);

@@ -261,10 +261,18 @@ impl LoadReport {
 
     /// Writes all rejected rows to a CSV: `row,reason,column,value,raw...`.
     pub fn write_rejects(&self, path: &Path, header: &[String], force: bool) -> Result<()> {
-        let mut w = ::csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-        let mut h = vec!["row".to_string(), "reason".into(), "column".into(), "value".into()];
+        let mut w = ::csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        let mut h = vec![
+            "row".to_string(),
+            "reason".into(),
+            "column".into(),
+            "value".into(),
+        ];
         h.extend(header.iter().cloned());
-        w.write_record(&h).map_err(|e| Error::format(path, e.to_string()))?;
+        w.write_record(&h)
+            .map_err(|e| Error::format(path, e.to_string()))?;
         for r in &self.rejections {
             let mut rec = vec![
                 r.row.to_string(),
@@ -273,9 +281,12 @@ impl LoadReport {
                 r.value.clone(),
             ];
             rec.extend(r.raw.iter().cloned());
-            w.write_record(&rec).map_err(|e| Error::format(path, e.to_string()))?;
+            w.write_record(&rec)
+                .map_err(|e| Error::format(path, e.to_string()))?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::format(path, e.to_string()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| Error::format(path, e.to_string()))?;
         write_atomic(path, &bytes, force)
     }
 }
@@ -320,7 +331,14 @@ impl Staging {
         i
     }
 
-    pub fn reject(&mut self, row: u64, reason: RejectReason, column: &str, value: &str, raw: Vec<String>) {
+    pub fn reject(
+        &mut self,
+        row: u64,
+        reason: RejectReason,
+        column: &str,
+        value: &str,
+        raw: Vec<String>,
+    ) {
         self.rejections.push(Rejection {
             row,
             reason,
@@ -332,10 +350,7 @@ impl Staging {
 }
 
 fn looks_lonlat(xy: &[[f64; 2]]) -> bool {
-    !xy.is_empty()
-        && xy
-            .iter()
-            .all(|p| p[0].abs() <= 180.0 && p[1].abs() <= 90.0)
+    !xy.is_empty() && xy.iter().all(|p| p[0].abs() <= 180.0 && p[1].abs() <= 90.0)
 }
 
 fn share_outside_lonlat(xy: &[[f64; 2]]) -> f64 {
@@ -399,9 +414,17 @@ pub(crate) fn finish(
                     .iter()
                     .zip(&st.row)
                     .find(|(p, _)| p[0].abs() > 180.0 || p[1].abs() > 90.0)
-                    .map(|(p, r)| format!("row {r}: {}={}, {}={}", st.xy_names.0, p[0], st.xy_names.1, p[1]))
+                    .map(|(p, r)| {
+                        format!(
+                            "row {r}: {}={}, {}={}",
+                            st.xy_names.0, p[0], st.xy_names.1, p[1]
+                        )
+                    })
                     .unwrap_or_default();
-                let swapped = st.xy.iter().all(|p| p[0].abs() <= 90.0 && p[1].abs() <= 180.0);
+                let swapped = st
+                    .xy
+                    .iter()
+                    .all(|p| p[0].abs() <= 90.0 && p[1].abs() <= 180.0);
                 let hint = if swapped {
                     "the two columns look swapped (latitude in the x column): use --x/--y to name them"
                 } else {
@@ -437,7 +460,9 @@ pub(crate) fn finish(
         let p = st.xy[i];
         let reason = if !p[0].is_finite() || !p[1].is_finite() {
             Some(RejectReason::NonFiniteCoordinates)
-        } else if p[0] == 0.0 && p[1] == 0.0 || (geographic && p[0].abs() < 1e-9 && p[1].abs() < 1e-9) {
+        } else if p[0] == 0.0 && p[1] == 0.0
+            || (geographic && p[0].abs() < 1e-9 && p[1].abs() < 1e-9)
+        {
             Some(RejectReason::NullIsland)
         } else if geographic && (p[0].abs() > 180.0 || p[1].abs() > 90.0) {
             Some(RejectReason::OutOfRangeLonLat)
@@ -553,8 +578,7 @@ pub(crate) fn finish(
             .iter()
             .zip(&inc.precision)
             .filter(|(t, p)| {
-                t.is_some_and(|t| t.rem_euclid(crate::time::DAY) == 0)
-                    && **p < TimePrecision::Day
+                t.is_some_and(|t| t.rem_euclid(crate::time::DAY) == 0) && **p < TimePrecision::Day
             })
             .count() as u64;
         if midnight * 10 > with_time && midnight > 10 {
@@ -591,7 +615,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let hash = sha256_hex(&raw);
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) || raw.starts_with(&[0x1f, 0x8b]) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || raw.starts_with(&[0x1f, 0x8b])
+    {
         use std::io::Read;
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
@@ -636,7 +664,10 @@ pub fn detect_format(path: &Path) -> Result<Format> {
 }
 
 /// Loads incidents from a file, choosing the reader by extension.
-pub fn load_incidents(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+pub fn load_incidents(
+    path: impl AsRef<Path>,
+    opts: &LoadOptions,
+) -> Result<(Incidents, LoadReport)> {
     let path = path.as_ref();
     match detect_format(path)? {
         Format::Csv => csv::read_incidents(path, opts),
@@ -683,7 +714,10 @@ pub struct LayerReport {
 }
 
 /// Loads a built-environment layer (points, lines, polygons with attributes).
-pub fn load_layer(path: impl AsRef<Path>, opts: &LayerOptions) -> Result<(crate::layer::Layer, LayerReport)> {
+pub fn load_layer(
+    path: impl AsRef<Path>,
+    opts: &LayerOptions,
+) -> Result<(crate::layer::Layer, LayerReport)> {
     let path = path.as_ref();
     match detect_format(path)? {
         Format::GeoJson => geojson::read_layer(path, opts),

@@ -49,7 +49,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("sub/a.txt");
         write_atomic(&p, b"one", false).unwrap();
-        assert!(matches!(write_atomic(&p, b"two", false), Err(Error::Exists(_))));
+        assert!(matches!(
+            write_atomic(&p, b"two", false),
+            Err(Error::Exists(_))
+        ));
         write_atomic(&p, b"two", true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         // no temp files left

@@ -60,7 +60,13 @@ pub fn run(a: DemoArgs, g: &GlobalArgs) -> Result<()> {
 }
 
 /// Runs every analysis the toolkit has on the demo city; each writes into `out`.
-fn analyses(out: &Path, city_dir: &Path, city: &demo::DemoCity, g: &GlobalArgs, prov: &mut Provenance) -> Result<()> {
+fn analyses(
+    out: &Path,
+    city_dir: &Path,
+    city: &demo::DemoCity,
+    g: &GlobalArgs,
+    prov: &mut Provenance,
+) -> Result<()> {
     // 1. load the written incidents back through the public loader, as a user would
     let path = city_dir.join("incidents.csv");
     let (inc, rep) = crimescape::load_incidents(&path, &crimescape::LoadOptions::new())?;

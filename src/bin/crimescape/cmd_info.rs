@@ -43,11 +43,18 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let quiet = GlobalArgs { quiet: true, ..g.clone() };
+    let quiet = GlobalArgs {
+        quiet: true,
+        ..g.clone()
+    };
     let (inc, rep) = load_incidents(&a.file, &a.load, &quiet)?;
     if let Some(rp) = &a.load.rejects {
         if !g.quiet {
-            eprintln!("wrote {} rejected row(s) to {}", rep.rejections.len(), rp.display());
+            eprintln!(
+                "wrote {} rejected row(s) to {}",
+                rep.rejections.len(),
+                rp.display()
+            );
         }
     }
     let s = crimescape::info::summarise_incidents(&inc, &rep);

@@ -33,10 +33,19 @@ pub struct ProximityArgs {
 
 pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
     if !(a.within.is_finite() && a.within >= 0.0) {
-        return Err(crimescape::Error::Param(format!("--within {} must be a distance >= 0", a.within)).into());
+        return Err(crimescape::Error::Param(format!(
+            "--within {} must be a distance >= 0",
+            a.within
+        ))
+        .into());
     }
     let (inc, rep) = load_incidents(&a.incidents, &a.load, g)?;
-    let (layer, lrep) = load_layer(&a.layer, a.layer_crs.as_deref(), Some(&inc.crs.working), &[])?;
+    let (layer, lrep) = load_layer(
+        &a.layer,
+        a.layer_crs.as_deref(),
+        Some(&inc.crs.working),
+        &[],
+    )?;
     let idx = GeometryIndex::of_layer(&layer);
     let rows: Vec<(Option<(usize, f64)>, usize)> = inc
         .xy
@@ -44,7 +53,12 @@ pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
         .map(|p| (idx.nearest(*p), idx.count_within(*p, a.within)))
         .collect();
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["row", "nearest_feature", "distance_m", &format!("count_within_{}m", a.within)])?;
+    w.write_record([
+        "row",
+        "nearest_feature",
+        "distance_m",
+        &format!("count_within_{}m", a.within),
+    ])?;
     for (i, (n, c)) in rows.iter().enumerate() {
         let (f, d) = match n {
             Some((f, d)) => (f.to_string(), format!("{d:.3}")),
@@ -54,8 +68,20 @@ pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
     }
     write_output(&a.out, &w.into_inner()?, g)?;
     let mut prov = Provenance::new(serde_json::json!({"within_m": a.within, "layer": a.layer}));
-    prov.input(&a.incidents, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
-    prov.input(&a.layer, "layer", lrep.features_read, lrep.accepted, &lrep.sha256);
+    prov.input(
+        &a.incidents,
+        "incidents",
+        rep.rows_read,
+        rep.accepted,
+        &rep.sha256,
+    );
+    prov.input(
+        &a.layer,
+        "layer",
+        lrep.features_read,
+        lrep.accepted,
+        &lrep.sha256,
+    );
     prov.crs = Some(inc.crs.clone());
     prov.outputs.push(a.out.display().to_string());
     prov.write_beside(&a.out, g.force)?;

@@ -62,9 +62,9 @@ pub struct LoadArgs {
 }
 
 fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
-    crimescape::time::parse(s)
-        .map(|t| t.0)
-        .ok_or_else(|| crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into())
+    crimescape::time::parse(s).map(|t| t.0).ok_or_else(|| {
+        crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
+    })
 }
 
 impl LoadArgs {
@@ -81,17 +81,37 @@ impl LoadArgs {
         o.target_crs = self.to_crs.as_deref().map(Crs::parse).transpose()?;
         if let Some(t) = &o.target_crs {
             if t.is_geographic() || !t.is_metric_projected() && !matches!(t, Crs::Local { .. }) {
-                return Err(crimescape::Error::Param(format!("--to-crs {t} is not a projected CRS in metres")).into());
+                return Err(crimescape::Error::Param(format!(
+                    "--to-crs {t} is not a projected CRS in metres"
+                ))
+                .into());
             }
         }
         o.delimiter = match self.delimiter {
             Some(c) if c.is_ascii() => Some(c as u8),
-            Some(c) => return Err(crimescape::Error::Param(format!("--delimiter {c:?} must be one ASCII character")).into()),
+            Some(c) => {
+                return Err(crimescape::Error::Param(format!(
+                    "--delimiter {c:?} must be one ASCII character"
+                ))
+                .into())
+            }
             None => None,
         };
-        o.filters = self.filters.iter().map(|f| WhereFilter::parse(f)).collect::<crimescape::Result<_>>()?;
-        o.from = self.from.as_deref().map(|s| parse_time_arg("--from", s)).transpose()?;
-        o.to = self.to.as_deref().map(|s| parse_time_arg("--to", s)).transpose()?;
+        o.filters = self
+            .filters
+            .iter()
+            .map(|f| WhereFilter::parse(f))
+            .collect::<crimescape::Result<_>>()?;
+        o.from = self
+            .from
+            .as_deref()
+            .map(|s| parse_time_arg("--from", s))
+            .transpose()?;
+        o.to = self
+            .to
+            .as_deref()
+            .map(|s| parse_time_arg("--to", s))
+            .transpose()?;
         if self.keep_outliers {
             o.outlier_factor = None;
         }
@@ -113,7 +133,11 @@ pub fn spinner(g: &GlobalArgs, msg: String) -> indicatif::ProgressBar {
 }
 
 /// Loads incidents, prints the load summary on stderr, writes rejects if asked.
-pub fn load_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<(Incidents, LoadReport)> {
+pub fn load_incidents(
+    path: &Path,
+    args: &LoadArgs,
+    g: &GlobalArgs,
+) -> Result<(Incidents, LoadReport)> {
     let opts = args.options()?;
     let pb = spinner(g, format!("loading {}", path.display()));
     let res = crimescape::load_incidents(path, &opts);
@@ -121,7 +145,10 @@ pub fn load_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<(I
     let (inc, rep) = res.with_context(|| format!("loading incidents from {}", path.display()))?;
     if !g.quiet {
         eprintln!("{}", rep.summary(3));
-        eprintln!("  CRS: {} ({}) -> {} ({})", rep.crs.input, rep.crs.input_source, rep.crs.working, rep.crs.reason);
+        eprintln!(
+            "  CRS: {} ({}) -> {} ({})",
+            rep.crs.input, rep.crs.input_source, rep.crs.working, rep.crs.reason
+        );
         for n in &rep.notes {
             eprintln!("  note: {n}");
         }
@@ -129,7 +156,11 @@ pub fn load_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<(I
     if let Some(rp) = &args.rejects {
         write_rejects(&rep, rp, args, g.force)?;
         if !g.quiet {
-            eprintln!("  wrote {} rejected row(s) to {}", rep.rejections.len(), rp.display());
+            eprintln!(
+                "  wrote {} rejected row(s) to {}",
+                rep.rejections.len(),
+                rp.display()
+            );
         }
     }
     Ok((inc, rep))
@@ -139,7 +170,12 @@ pub fn load_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<(I
 pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool) -> Result<()> {
     let mut rep = rep.clone();
     let header = if rep.format == "csv" {
-        let rows = rep.rejections.iter().filter(|r| r.raw.is_empty()).map(|r| r.row).collect();
+        let rows = rep
+            .rejections
+            .iter()
+            .filter(|r| r.raw.is_empty())
+            .map(|r| r.row)
+            .collect();
         let delim = args.delimiter.map(|c| c as u8);
         let (header, raw) = crimescape::io::csv::raw_records(&rep.path, delim, &rows)?;
         for r in &mut rep.rejections {
@@ -158,12 +194,20 @@ pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool)
 }
 
 /// Loads a layer with an optional CRS and target CRS.
-pub fn load_layer(path: &Path, crs: Option<&str>, target: Option<&Crs>, filters: &[String]) -> Result<(Layer, LayerReport)> {
+pub fn load_layer(
+    path: &Path,
+    crs: Option<&str>,
+    target: Option<&Crs>,
+    filters: &[String],
+) -> Result<(Layer, LayerReport)> {
     let opts = LayerOptions {
         crs: crs.map(Crs::parse).transpose()?,
         target: target.cloned(),
         name: None,
-        filters: filters.iter().map(|f| WhereFilter::parse(f)).collect::<crimescape::Result<_>>()?,
+        filters: filters
+            .iter()
+            .map(|f| WhereFilter::parse(f))
+            .collect::<crimescape::Result<_>>()?,
     };
     crimescape::load_layer(path, &opts).with_context(|| format!("loading layer {}", path.display()))
 }

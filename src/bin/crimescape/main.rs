@@ -1,10 +1,10 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
 
 mod cli;
-mod common;
 mod cmd_demo;
 mod cmd_info;
 mod cmd_proximity;
+mod common;
 
 use std::process::ExitCode;
 
@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         }
     };
     if let Some(n) = cli.global.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
             eprintln!("crimescape: cannot set {n} threads: {e}");
             return ExitCode::from(2);
         }

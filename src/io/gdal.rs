@@ -1,0 +1,89 @@
+//! Any vector format GDAL/OGR reads (Shapefile, GeoPackage, FlatGeobuf, KML, ...),
+//! behind the `gdal` cargo feature.
+//!
+//! The first layer of the dataset is converted feature by feature into an
+//! in-memory GeoJSON collection (geometry via OGR's JSON export, attributes as
+//! JSON values, the layer's CRS as a `crs` member), then read by the GeoJSON
+//! readers, so validation, rejection reports and CRS handling are identical.
+
+use std::path::Path;
+
+use gdal::vector::{FieldValue, LayerAccess};
+use serde_json::{Map, Value};
+
+use super::{LayerOptions, LayerReport, LoadOptions, LoadReport};
+use crate::error::{Error, Result};
+use crate::layer::{Incidents, Layer};
+
+fn field_json(v: Option<FieldValue>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(FieldValue::IntegerValue(i)) => i.into(),
+        Some(FieldValue::Integer64Value(i)) => i.into(),
+        Some(FieldValue::RealValue(f)) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        Some(FieldValue::StringValue(s)) => s.into(),
+        Some(FieldValue::DateValue(d)) => d.format("%Y-%m-%d").to_string().into(),
+        Some(FieldValue::DateTimeValue(d)) => d.format("%Y-%m-%d %H:%M:%S").to_string().into(),
+        Some(other) => format!("{other:?}").into(),
+    }
+}
+
+/// Converts the first layer of a GDAL dataset to GeoJSON bytes, with its CRS and driver name.
+fn to_geojson(path: &Path) -> Result<(Vec<u8>, String, String)> {
+    let ds = gdal::Dataset::open(path)
+        .map_err(|e| Error::format(path, format!("GDAL cannot open: {e}")))?;
+    let driver = ds.driver().short_name();
+    let mut layer = ds
+        .layer(0)
+        .map_err(|e| Error::format(path, format!("GDAL: no vector layer: {e}")))?;
+    let crs_name = layer
+        .spatial_ref()
+        .and_then(|s| match (s.auth_name(), s.auth_code()) {
+            (Some(a), Ok(c)) => Some(format!("{a}:{c}")),
+            _ => s.to_proj4().ok(),
+        });
+    let mut feats = Vec::new();
+    for f in layer.features() {
+        let mut props = Map::new();
+        for (name, v) in f.fields() {
+            props.insert(name, field_json(v));
+        }
+        let geom = match f.geometry() {
+            Some(g) => match g.json() {
+                Ok(s) => serde_json::from_str::<Value>(&s).unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            },
+            None => Value::Null,
+        };
+        feats.push(serde_json::json!({"type": "Feature", "properties": props, "geometry": geom}));
+    }
+    let mut top = Map::new();
+    top.insert("type".into(), "FeatureCollection".into());
+    if let Some(n) = &crs_name {
+        top.insert(
+            "crs".into(),
+            serde_json::json!({"type": "name", "properties": {"name": n}}),
+        );
+    }
+    top.insert("features".into(), Value::Array(feats));
+    let bytes =
+        serde_json::to_vec(&Value::Object(top)).map_err(|e| Error::format(path, e.to_string()))?;
+    let hash = super::sha256_hex(&std::fs::read(path).unwrap_or_default());
+    Ok((bytes, hash, format!("gdal:{driver}")))
+}
+
+/// Reads incident points from any GDAL vector dataset.
+pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+    let (bytes, hash, fmt) = to_geojson(path)?;
+    let (inc, mut rep) = super::geojson::read_incidents_from_bytes(&bytes, path, hash, opts)?;
+    rep.format = fmt;
+    Ok((inc, rep))
+}
+
+/// Reads a layer from any GDAL vector dataset.
+pub fn read_layer(path: &Path, opts: &LayerOptions) -> Result<(Layer, LayerReport)> {
+    let (bytes, hash, _) = to_geojson(path)?;
+    super::geojson::read_layer_from_bytes(&bytes, path, hash, opts)
+}
