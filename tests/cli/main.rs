@@ -1,0 +1,4 @@
+//! Integration tests through the `crimescape` binary (one test binary, one module per area).
+
+mod common;
+mod foundation;
