@@ -312,6 +312,8 @@ pub(crate) struct Staging {
     pub lonlat_columns: bool,
     /// CRS declared by the file itself (GeoJSON `crs` member).
     pub file_crs: Option<Crs>,
+    /// `file_crs` is the format's default (RFC 7946 EPSG:4326), not a declaration.
+    pub file_crs_default: bool,
     /// Column names for the x and y roles (for messages).
     pub xy_names: (String, String),
 }
@@ -384,7 +386,12 @@ pub(crate) fn finish(
     let (input_crs, source) = if let Some(c) = &opts.crs {
         (c.clone(), "given (--crs)".to_string())
     } else if let Some(c) = &st.file_crs {
-        (c.clone(), "declared by the file".to_string())
+        let src = if st.file_crs_default {
+            "GeoJSON default (RFC 7946)"
+        } else {
+            "declared by the file"
+        };
+        (c.clone(), src.to_string())
     } else if st.lonlat_columns {
         (crate::crs::WGS84, "longitude/latitude columns".to_string())
     } else if looks_lonlat(&st.xy) {
@@ -428,7 +435,7 @@ pub(crate) fn finish(
                 let hint = if swapped {
                     "the two columns look swapped (latitude in the x column): use --x/--y to name them"
                 } else {
-                    "the values look projected: pass --crs EPSG:xxxx with the file's projected CRS"
+                    "the values look projected: pass --crs with the file's CRS (EPSG:xxxx, or local-m / local-ft for a local frame)"
                 };
                 return Err(Error::Format {
                     path: path.to_path_buf(),
@@ -552,6 +559,24 @@ pub(crate) fn finish(
     }
 
     let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    if kept.is_empty() && !st.rejections.is_empty() {
+        let reasons: Vec<String> = rejected
+            .iter()
+            .map(|(r, c)| format!("{c} {}", r.name()))
+            .collect();
+        let first = &st.rejections[0];
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (--x/--y or --location), --crs and --time-format",
+                st.rejections.len(),
+                reasons.join(", "),
+                first.row,
+                first.column,
+                first.value
+            ),
+        });
+    }
     let crs = CrsChoice {
         input: input_crs,
         input_source: source,
