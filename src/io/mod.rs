@@ -515,7 +515,8 @@ pub(crate) fn finish(
         keep[i] = false;
         let raw = Vec::new();
         let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
-        st.reject(row, RejectReason::TransformFailed, "x,y", &v, raw);
+        let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
+        st.reject(row, RejectReason::TransformFailed, &name, &v, raw);
     }
 
     // ---- far-outside-extent outliers (robust box)
@@ -535,7 +536,8 @@ pub(crate) fn finish(
                     keep[i] = false;
                     let raw = Vec::new();
                     let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
-                    st.reject(row, RejectReason::FarOutsideExtent, "x,y", &v, raw);
+                    let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
+                    st.reject(row, RejectReason::FarOutsideExtent, &name, &v, raw);
                 }
             }
         }
