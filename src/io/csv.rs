@@ -985,6 +985,32 @@ mod tests {
     }
 
     #[test]
+    fn read_timestamp_fixture_every_form() {
+        let bytes = include_bytes!("../../fixtures/incidents/timestamps.csv");
+        let (inc, _) = read_incidents_from_bytes(
+            bytes,
+            Path::new("timestamps.csv"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 12);
+        let (prec, expected) = (
+            inc.attr("precision").unwrap(),
+            inc.attr("expected").unwrap(),
+        );
+        for i in 0..inc.len() {
+            assert_eq!(inc.precision[i].name(), prec.get(i), "row {}", inc.row[i]);
+            assert_eq!(
+                crate::time::format(inc.time[i].unwrap(), inc.precision[i]),
+                expected.get(i),
+                "row {}",
+                inc.row[i]
+            );
+        }
+    }
+
+    #[test]
     fn read_all_rows_rejected_is_an_error() {
         let e = load("lon,lat\n,\nabc,1\n", &LoadOptions::new())
             .unwrap_err()

@@ -755,3 +755,228 @@ pub fn load_layer(
         Format::Gdal => Err(Error::format(path, "GDAL support not built")),
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests {
+    //! Fuzz-style robustness: random bytes and truncated/garbled real files must give
+    //! an error or a consistent report, never a panic.
+
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const CSV_FIXTURES: &[&[u8]] = &[
+        include_bytes!("../../fixtures/incidents/bad_rows.csv"),
+        include_bytes!("../../fixtures/incidents/timestamps.csv"),
+        include_bytes!("../../fixtures/incidents/split_time.csv"),
+        include_bytes!("../../fixtures/incidents/location_column.csv"),
+        include_bytes!("../../fixtures/incidents/semicolon_decimal_comma.csv"),
+        include_bytes!("../../fixtures/incidents/latin1.csv"),
+    ];
+
+    const GEOJSON_FIXTURE: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"a","datetime":"2019-01-01 10:00"},"geometry":{"type":"Point","coordinates":[-87.65,41.85]}},
+{"type":"Feature","properties":{"name":"b"},"geometry":{"type":"LineString","coordinates":[[-87.65,41.85],[-87.64,41.86]]}},
+{"type":"Feature","properties":{"name":"c"},"geometry":{"type":"Polygon","coordinates":[[[-87.65,41.85],[-87.64,41.85],[-87.64,41.86],[-87.65,41.85]]]}},
+{"type":"Feature","properties":null,"geometry":null},
+{"type":"Feature","properties":{},"geometry":{"type":"MultiPolygon","coordinates":[[[[-87.6,41.8],[-87.5,41.8],[-87.5,41.9],[-87.6,41.8]]]]}}
+]}"#;
+
+    /// Up to `max` bytes of a file under ../shared/data, if present.
+    fn shared(rel: &str, max: usize) -> Option<Vec<u8>> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data")
+            .join(rel);
+        let mut b = std::fs::read(p).ok()?;
+        b.truncate(max);
+        Some(b)
+    }
+
+    fn garble(rng: &mut ChaCha8Rng, src: &[u8]) -> Vec<u8> {
+        const NASTY: &[u8] = b",;\t|\"\n\r ()-.0123456789eEaZT:/NnIi\xff\xfe\x00";
+        let mut b = src.to_vec();
+        match rng.random_range(0..6) {
+            0 => {
+                let n = rng.random_range(0..512);
+                (0..n).map(|_| rng.random()).collect()
+            }
+            1 => {
+                let cut = rng.random_range(0..=b.len());
+                b.truncate(cut);
+                b
+            }
+            2 => {
+                for _ in 0..rng.random_range(1..20) {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let i = rng.random_range(0..b.len());
+                    b[i] = NASTY[rng.random_range(0..NASTY.len())];
+                }
+                b
+            }
+            3 => {
+                for _ in 0..rng.random_range(1..10) {
+                    let i = rng.random_range(0..=b.len());
+                    b.insert(i, NASTY[rng.random_range(0..NASTY.len())]);
+                }
+                b
+            }
+            4 => {
+                // swap two slices of lines
+                let lines: Vec<&[u8]> = src.split(|&c| c == b'\n').collect();
+                let mut out = Vec::new();
+                for _ in 0..lines.len() {
+                    out.extend_from_slice(lines[rng.random_range(0..lines.len())]);
+                    out.push(b'\n');
+                }
+                out
+            }
+            _ => {
+                for _ in 0..rng.random_range(1..5) {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let i = rng.random_range(0..b.len());
+                    let j = rng.random_range(i..=b.len().min(i + 40));
+                    b.drain(i..j);
+                }
+                b
+            }
+        }
+    }
+
+    fn mutate_json(rng: &mut ChaCha8Rng, v: &mut serde_json::Value) {
+        use serde_json::{json, Value};
+        if rng.random_bool(0.03) {
+            *v = match rng.random_range(0..9) {
+                0 => Value::Null,
+                1 => json!(1e308),
+                2 => json!(-999.0),
+                3 => json!("x"),
+                4 => json!([]),
+                5 => json!({}),
+                6 => json!([1]),
+                7 => json!({"type": "Point", "coordinates": [0, 0]}),
+                _ => json!(true),
+            };
+            return;
+        }
+        match v {
+            Value::Array(a) => {
+                if !a.is_empty() && rng.random_bool(0.02) {
+                    let i = rng.random_range(0..a.len());
+                    a.remove(i);
+                }
+                for x in a {
+                    mutate_json(rng, x);
+                }
+            }
+            Value::Object(m) => {
+                for (_, x) in m.iter_mut() {
+                    mutate_json(rng, x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn option_sets() -> Vec<LoadOptions> {
+        vec![
+            LoadOptions::new(),
+            LoadOptions::new().crs(Crs::Local { unit_to_metre: 1.0 }),
+            LoadOptions::new().strict(true),
+            LoadOptions {
+                location: Some("location".into()),
+                from: Some(0),
+                ..LoadOptions::new()
+            },
+            LoadOptions::new().filter(WhereFilter::parse("category=theft").unwrap()),
+        ]
+    }
+
+    fn check_report(rep: &LoadReport, inc: &Incidents) {
+        assert_eq!(
+            rep.accepted + rep.rejected_total() + rep.filtered_out,
+            rep.rows_read,
+            "every row is accepted, rejected or filtered"
+        );
+        assert_eq!(rep.accepted as usize, inc.len());
+        assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+        assert_eq!(inc.time.len(), inc.len());
+        assert!(inc.attrs.iter().all(|c| c.len() == inc.len()));
+    }
+
+    #[test]
+    fn fuzz_csv_reader_never_panics() {
+        let mut sources: Vec<Vec<u8>> = CSV_FIXTURES.iter().map(|b| b.to_vec()).collect();
+        for rel in [
+            "chicago/aggravated_assaults_2010_2019.csv",
+            "vancouver/vpd_crimes_2020.csv",
+            "chicago/spatstat_chicago_2002_local_feet.csv",
+        ] {
+            match shared(rel, 20_000) {
+                Some(b) => sources.push(b),
+                None => eprintln!("skipping {rel}: ../shared/data not found"),
+            }
+        }
+        let opts = option_sets();
+        let mut rng = ChaCha8Rng::seed_from_u64(20_240_601);
+        let path = Path::new("fuzz.csv");
+        let mut ok = 0;
+        for round in 0..2000 {
+            let src = &sources[round % sources.len()];
+            let bytes = garble(&mut rng, src);
+            let o = &opts[round % opts.len()];
+            if let Ok((inc, rep)) = csv::read_incidents_from_bytes(&bytes, path, String::new(), o) {
+                check_report(&rep, &inc);
+                ok += 1;
+            }
+        }
+        // the garbling keeps many inputs loadable, so reports are checked too
+        assert!(ok > 200, "only {ok} garbled inputs loaded");
+    }
+
+    #[test]
+    fn fuzz_geojson_readers_never_panic() {
+        let mut sources = vec![GEOJSON_FIXTURE.as_bytes().to_vec()];
+        for rel in [
+            "mesa_az/layer_streets.geojson",
+            "chicago/layer_campus_parks_polygons.geojson",
+        ] {
+            match shared(rel, 200_000) {
+                Some(b) => sources.push(b),
+                None => eprintln!("skipping {rel}: ../shared/data not found"),
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let path = Path::new("fuzz.geojson");
+        let lopts = LayerOptions::default();
+        let iopts = LoadOptions::new();
+        let mut ok = 0;
+        for round in 0..600 {
+            let src = &sources[round % sources.len()];
+            let bytes = if round % 2 == 0 {
+                garble(&mut rng, src)
+            } else {
+                // structure-aware: valid JSON with wrong values and types
+                let mut v: serde_json::Value = serde_json::from_slice(src).unwrap();
+                mutate_json(&mut rng, &mut v);
+                serde_json::to_vec(&v).unwrap()
+            };
+            if let Ok((layer, rep)) =
+                geojson::read_layer_from_bytes(&bytes, path, String::new(), &lopts)
+            {
+                assert_eq!(layer.len(), layer.properties.len());
+                assert_eq!(rep.accepted as usize, layer.len());
+                ok += 1;
+            }
+            if let Ok((inc, rep)) =
+                geojson::read_incidents_from_bytes(&bytes, path, String::new(), &iopts)
+            {
+                check_report(&rep, &inc);
+            }
+        }
+        assert!(ok > 60, "only {ok} garbled layers loaded");
+    }
+}
