@@ -352,7 +352,8 @@ fn lonlat_empty_but_xy_filled(
     let _ = rdr.byte_headers();
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut xy_filled) = (0usize, 0usize);
-    let blank = |r: &csv::ByteRecord, i: usize| r.get(i).is_none_or(|f| f.trim_ascii().is_empty());
+    let blank =
+        |r: &csv::ByteRecord, i: usize| r.get(i).map_or(true, |f| f.trim_ascii().is_empty());
     while seen < SAMPLE_ROWS {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -372,7 +373,7 @@ fn lonlat_empty_but_xy_filled(
     xy_filled > 0
 }
 
-fn field_str<'r>(rec: &'r csv::ByteRecord, i: usize) -> std::result::Result<&'r str, ()> {
+fn field_str(rec: &csv::ByteRecord, i: usize) -> std::result::Result<&str, ()> {
     std::str::from_utf8(rec.get(i).unwrap_or(b"")).map_err(|_| ())
 }
 
@@ -725,12 +726,11 @@ pub fn read_incidents_from_bytes(
     finish(st, path, "csv", sha, opts)
 }
 
+/// The header and the raw fields of selected data rows, by row number.
+pub type RawRecords = (Vec<String>, HashMap<u64, Vec<String>>);
+
 /// Raw records of the given data rows (1-based), for writing rejects.
-pub fn raw_records(
-    path: &Path,
-    delimiter: Option<u8>,
-    rows: &BTreeSet<u64>,
-) -> Result<(Vec<String>, HashMap<u64, Vec<String>>)> {
+pub fn raw_records(path: &Path, delimiter: Option<u8>, rows: &BTreeSet<u64>) -> Result<RawRecords> {
     let (bytes, _) = super::read_bytes(path)?;
     let (header, delim) = read_header(&bytes, delimiter, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);

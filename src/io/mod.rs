@@ -365,11 +365,18 @@ fn share_outside_lonlat(xy: &[[f64; 2]]) -> f64 {
         / xy.len() as f64
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
+/// The `q` quantile of `v` with linear interpolation between order statistics
+/// (the same value as interpolating in the sorted slice), in O(n) by selection.
+/// `v` is reordered. `v` must not be empty.
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    let pos = q * (v.len() - 1) as f64;
     let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    let (_, &mut a, above) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    if pos == lo as f64 || above.is_empty() {
+        return a;
+    }
+    let b = above.iter().copied().fold(f64::INFINITY, f64::min);
+    a + (b - a) * (pos - lo as f64)
 }
 
 /// Validates staged rows, decides the CRS, reprojects, rejects outliers and builds
@@ -463,8 +470,8 @@ pub(crate) fn finish(
     // ---- per-row validity
     let geographic = input_crs.is_geographic();
     let mut keep = vec![true; n];
-    for i in 0..n {
-        let p = st.xy[i];
+    let mut invalid = Vec::new();
+    for (i, &p) in st.xy.iter().enumerate() {
         let reason = if !p[0].is_finite() || !p[1].is_finite() {
             Some(RejectReason::NonFiniteCoordinates)
         } else if p[0] == 0.0 && p[1] == 0.0
@@ -477,39 +484,42 @@ pub(crate) fn finish(
             None
         };
         if let Some(r) = reason {
-            keep[i] = false;
-            let raw = Vec::new();
-            let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
-            st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), raw);
+            invalid.push((i, r));
         }
+    }
+    for (i, r) in invalid {
+        keep[i] = false;
+        let p = st.xy[i];
+        let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
+        st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), Vec::new());
     }
 
     // ---- working CRS from the median centre of valid points
-    let valid: Vec<[f64; 2]> = (0..n).filter(|&i| keep[i]).map(|i| st.xy[i]).collect();
-    let centre = if valid.is_empty() {
+    let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let all_kept = idx.len() == n;
+    let centre = if idx.is_empty() {
         (0.0, 0.0)
     } else {
-        let mut xs: Vec<f64> = valid.iter().map(|p| p[0]).collect();
-        let mut ys: Vec<f64> = valid.iter().map(|p| p[1]).collect();
-        xs.sort_by(f64::total_cmp);
-        ys.sort_by(f64::total_cmp);
-        (percentile(&xs, 0.5), percentile(&ys, 0.5))
+        let mut xs: Vec<f64> = idx.iter().map(|&i| st.xy[i][0]).collect();
+        let mut ys: Vec<f64> = idx.iter().map(|&i| st.xy[i][1]).collect();
+        (quantile(&mut xs, 0.5), quantile(&mut ys, 0.5))
     };
     let (working, reason) = match &opts.target_crs {
         Some(t) => (t.clone(), "given (--to-crs)".to_string()),
         None => choose_working(&input_crs, centre)?,
     };
     let proj = Reprojector::new(&input_crs, &working)?;
+    // transform the kept rows only (in place when every row is kept)
     let mut pts: Vec<[f64; 2]> = st.xy.clone();
-    let failed = {
-        // only transform kept rows
-        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let failed: Vec<usize> = if all_kept {
+        proj.apply_all(&mut pts)
+    } else {
         let mut sub: Vec<[f64; 2]> = idx.iter().map(|&i| pts[i]).collect();
         let bad = proj.apply_all(&mut sub);
         for (k, &i) in idx.iter().enumerate() {
             pts[i] = sub[k];
         }
-        bad.into_iter().map(|k| idx[k]).collect::<Vec<_>>()
+        bad.into_iter().map(|k| idx[k]).collect()
     };
     for i in failed {
         keep[i] = false;
@@ -525,10 +535,8 @@ pub(crate) fn finish(
         if idx.len() >= 50 {
             let mut xs: Vec<f64> = idx.iter().map(|&i| pts[i][0]).collect();
             let mut ys: Vec<f64> = idx.iter().map(|&i| pts[i][1]).collect();
-            xs.sort_by(f64::total_cmp);
-            ys.sort_by(f64::total_cmp);
-            let (x1, x99) = (percentile(&xs, 0.01), percentile(&xs, 0.99));
-            let (y1, y99) = (percentile(&ys, 0.01), percentile(&ys, 0.99));
+            let (x1, x99) = (quantile(&mut xs, 0.01), quantile(&mut xs, 0.99));
+            let (y1, y99) = (quantile(&mut ys, 0.01), quantile(&mut ys, 0.99));
             let span = (x99 - x1).max(y99 - y1).max(1000.0) * f;
             for &i in &idx {
                 let p = pts[i];
@@ -585,16 +593,31 @@ pub(crate) fn finish(
         working,
         reason,
     };
-    let inc = Incidents {
-        xy: kept.iter().map(|&i| pts[i]).collect(),
-        time: kept.iter().map(|&i| st.time[i]).collect(),
-        precision: kept.iter().map(|&i| st.precision[i]).collect(),
-        category: kept.iter().map(|&i| st.category[i]).collect(),
-        categories: st.categories,
-        row: kept.iter().map(|&i| st.row[i]).collect(),
-        attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
-        attr_names: st.attr_names,
-        crs: crs.clone(),
+    let inc = if kept.len() == n {
+        // nothing rejected late: move the columns instead of copying them
+        Incidents {
+            xy: pts,
+            time: st.time,
+            precision: st.precision,
+            category: st.category,
+            categories: st.categories,
+            row: st.row,
+            attrs: st.attrs,
+            attr_names: st.attr_names,
+            crs: crs.clone(),
+        }
+    } else {
+        Incidents {
+            xy: kept.iter().map(|&i| pts[i]).collect(),
+            time: kept.iter().map(|&i| st.time[i]).collect(),
+            precision: kept.iter().map(|&i| st.precision[i]).collect(),
+            category: kept.iter().map(|&i| st.category[i]).collect(),
+            categories: st.categories,
+            row: kept.iter().map(|&i| st.row[i]).collect(),
+            attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
+            attr_names: st.attr_names,
+            crs: crs.clone(),
+        }
     };
     let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
     let mut notes = st.notes;
@@ -905,6 +928,23 @@ mod fuzz_tests {
         assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
         assert_eq!(inc.time.len(), inc.len());
         assert!(inc.attrs.iter().all(|c| c.len() == inc.len()));
+    }
+
+    #[test]
+    fn quantile_equals_sorted_interpolation() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for n in [1usize, 2, 3, 10, 101, 1000] {
+            let v: Vec<f64> = (0..n).map(|_| rng.random_range(-1e3..1e3)).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.0, 0.01, 0.25, 0.5, 0.99, 1.0] {
+                let pos = q * (n - 1) as f64;
+                let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                let want = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64);
+                let got = quantile(&mut v.clone(), q);
+                assert!((got - want).abs() < 1e-9, "n={n} q={q}: {got} vs {want}");
+            }
+        }
     }
 
     #[test]
