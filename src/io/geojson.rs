@@ -342,6 +342,25 @@ fn find_key(keys: &[String], role: &str, explicit: Option<&str>) -> Option<Strin
     None
 }
 
+/// The features at the given 0-based indices, as compact JSON text (for writing
+/// rejected features whose raw text was not kept while loading).
+pub fn raw_features(
+    path: &Path,
+    rows: &std::collections::BTreeSet<u64>,
+) -> Result<std::collections::HashMap<u64, String>> {
+    let (bytes, _) = super::read_bytes(path)?;
+    let (feats, _) = parse_collection(path, &bytes)?;
+    Ok(feats
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| rows.contains(&(*i as u64)))
+        .map(|(i, f)| {
+            let v = serde_json::json!({"type": "Feature", "properties": f.properties, "geometry": f.geometry});
+            (i as u64, v.to_string())
+        })
+        .collect())
+}
+
 /// Reads incident points from GeoJSON (Point geometries; MultiPoint with one point accepted).
 pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
     let (bytes, sha) = super::read_bytes(path)?;

@@ -979,7 +979,10 @@ mod fuzz_tests {
 
     #[test]
     fn fuzz_geojson_readers_never_panic() {
-        let mut sources = vec![GEOJSON_FIXTURE.as_bytes().to_vec()];
+        let mut sources = vec![
+            GEOJSON_FIXTURE.as_bytes().to_vec(),
+            include_bytes!("../../fixtures/incidents/bad_features.geojson").to_vec(),
+        ];
         for rel in [
             "mesa_az/layer_streets.geojson",
             "chicago/layer_campus_parks_polygons.geojson",

@@ -392,6 +392,30 @@ fn fixture_rejects_file_has_every_rejected_row_with_raw_fields() {
 }
 
 #[test]
+fn fixture_geojson_rejects_carry_the_feature() {
+    let d = tmp();
+    let rej = d.path().join("rejects.csv");
+    let v = info_json(
+        &fixture("incidents/bad_features.geojson"),
+        &["--rejects", rej.to_str().unwrap()],
+    );
+    assert_eq!(v["load"]["accepted"], 2);
+    assert_eq!(v["load"]["rejected"]["missing_coordinates"], 1);
+    assert_eq!(v["load"]["rejected"]["null_island"], 1);
+    assert_eq!(v["load"]["rejected"]["unparseable_time"], 1);
+    assert_eq!(v["load"]["rejected"]["out_of_range_lon_lat"], 1);
+    let mut r = csv::Reader::from_path(&rej).unwrap();
+    let recs: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(recs.len(), 4);
+    for rec in &recs {
+        let f: Value = serde_json::from_str(&rec[4]).expect("raw feature JSON");
+        assert_eq!(f["type"], "Feature", "{rec:?}");
+    }
+    let ni = recs.iter().find(|x| &x[0] == "3").unwrap();
+    assert!(ni[4].contains("2019-01-04"), "{ni:?}");
+}
+
+#[test]
 fn fixture_strict_fails_on_any_rejection() {
     crimescape()
         .arg("info")
