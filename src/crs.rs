@@ -116,9 +116,16 @@ impl Crs {
             "esri" => Crs::Esri { code },
             _ => return Err(Error::Crs(format!("unknown CRS authority in {t:?}"))),
         };
-        // make sure we can use it
-        crs.proj_string()?;
-        Ok(crs)
+        // make sure we can use it: the built-in table, else (feature `proj`) the PROJ database
+        match crs.proj_string() {
+            Ok(_) => Ok(crs),
+            #[cfg(feature = "proj")]
+            Err(_) if matches!(crs, Crs::Epsg { .. } | Crs::Esri { .. }) => {
+                system_info(&crs.name())?;
+                Ok(crs)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A short name: `EPSG:4326`, `ESRI:102271`, `local (1 unit = 0.3048 m)`, or the PROJ string.
@@ -173,10 +180,13 @@ impl Crs {
     pub fn is_geographic(&self) -> bool {
         match self {
             Crs::Local { .. } => false,
-            _ => self
-                .proj_string()
-                .map(|p| p.contains("+proj=longlat") || p.contains("+proj=latlong"))
-                .unwrap_or(false),
+            _ => match self.proj_string() {
+                Ok(p) => p.contains("+proj=longlat") || p.contains("+proj=latlong"),
+                #[cfg(feature = "proj")]
+                Err(_) => system_info(&self.name()).is_ok_and(|i| i.0),
+                #[cfg(not(feature = "proj"))]
+                Err(_) => false,
+            },
         }
     }
 
@@ -190,8 +200,12 @@ impl Crs {
         if let Crs::Local { unit_to_metre } = self {
             return *unit_to_metre;
         }
-        let Ok(p) = self.proj_string() else {
-            return 1.0;
+        let p = match self.proj_string() {
+            Ok(p) => p,
+            #[cfg(feature = "proj")]
+            Err(_) => return system_info(&self.name()).map_or(1.0, |i| i.1),
+            #[cfg(not(feature = "proj"))]
+            Err(_) => return 1.0,
         };
         for tok in p.split_whitespace() {
             if let Some(v) = tok.strip_prefix("+to_meter=") {
@@ -265,7 +279,7 @@ enum Engine {
 
 #[cfg(feature = "proj")]
 struct SystemProj {
-    // PROJ objects are not Sync; keep the definitions and build one per call site.
+    // PROJ objects are not Send: keep the definitions; each thread builds and caches its own.
     from: String,
     to: String,
 }
@@ -376,9 +390,15 @@ impl Reprojector {
             }
             #[cfg(feature = "proj")]
             Engine::System(sys) => {
-                let p = sys.build()?;
-                p.convert((x, y))
-                    .map_err(|e| Error::Crs(format!("PROJ: ({x}, {y}): {e}")))
+                let (a, b) = sys.convert(x, y)?;
+                if a.is_finite() && b.is_finite() {
+                    Ok((a, b))
+                } else {
+                    Err(Error::Crs(format!(
+                        "({x}, {y}) has no image from {} to {}",
+                        self.from, self.to
+                    )))
+                }
             }
         }
     }
@@ -388,30 +408,6 @@ impl Reprojector {
         use rayon::prelude::*;
         if matches!(self.engine, Engine::Identity) {
             return Vec::new();
-        }
-        #[cfg(feature = "proj")]
-        if let Engine::System(sys) = &self.engine {
-            // one PROJ context per chunk
-            let bad: Vec<usize> = pts
-                .par_chunks_mut(4096)
-                .enumerate()
-                .flat_map_iter(|(ci, chunk)| {
-                    let mut bad = Vec::new();
-                    match sys.build() {
-                        Ok(p) => {
-                            for (i, q) in chunk.iter_mut().enumerate() {
-                                match p.convert((q[0], q[1])) {
-                                    Ok((a, b)) if a.is_finite() && b.is_finite() => *q = [a, b],
-                                    _ => bad.push(ci * 4096 + i),
-                                }
-                            }
-                        }
-                        Err(_) => bad.extend((0..chunk.len()).map(|i| ci * 4096 + i)),
-                    }
-                    bad
-                })
-                .collect();
-            return bad;
         }
         pts.par_iter_mut()
             .enumerate()
@@ -450,8 +446,105 @@ impl Reprojector {
     }
 }
 
+/// Whether a CRS known only to PROJ is geographic, and its linear unit in metres,
+/// measured by projecting a 0.001° step at the centre of its area of use (the
+/// unit is snapped to metre, foot, US survey foot or kilometre within 1 %; a CRS
+/// whose scale is far from any unit there, e.g. Web Mercator at high latitude,
+/// reports the measured ratio and is treated as not metric). Cached per name.
+#[cfg(feature = "proj")]
+fn system_info(name: &str) -> Result<(bool, f64)> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, (bool, f64)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(v) = cache.lock().ok().and_then(|c| c.get(name).copied()) {
+        return Ok(v);
+    }
+    let err = |e: String| Error::Crs(format!("{name}: unknown to PROJ: {e}"));
+    let crs = proj::Proj::new(name).map_err(|e| err(e.to_string()))?;
+    let (lon0, lat0) = match crs.area_of_use() {
+        Ok((Some(a), _)) => {
+            let east = if a.east < a.west {
+                a.east + 360.0
+            } else {
+                a.east
+            };
+            let lon = (a.west + east) / 2.0;
+            (
+                if lon > 180.0 { lon - 360.0 } else { lon },
+                (a.south + a.north) / 2.0,
+            )
+        }
+        _ => (0.0, 0.0),
+    };
+    let t = proj::Proj::new_known_crs("OGC:CRS84", name, None).map_err(|e| err(e.to_string()))?;
+    let d = 1e-3;
+    let conv = |x: f64, y: f64| t.convert((x, y)).map_err(|e| err(e.to_string()));
+    let p0: (f64, f64) = conv(lon0, lat0)?;
+    let px: (f64, f64) = conv(lon0 + d, lat0)?;
+    let py: (f64, f64) = conv(lon0, lat0 + d)?;
+    let geographic = (p0.0 - lon0).abs() < 0.5
+        && (p0.1 - lat0).abs() < 0.5
+        && ((px.0 - p0.0) - d).abs() < 0.1 * d;
+    let unit = if geographic {
+        1.0
+    } else {
+        // WGS 84 radii of curvature at lat0
+        let (a, e2) = (6_378_137.0_f64, 0.006_694_379_990_14_f64);
+        let s = lat0.to_radians().sin();
+        let w = (1.0 - e2 * s * s).sqrt();
+        let n = a / w;
+        let m = a * (1.0 - e2) / (w * w * w);
+        let mx = n * lat0.to_radians().cos() * d.to_radians();
+        let my = m * d.to_radians();
+        let cx = (px.0 - p0.0).hypot(px.1 - p0.1);
+        let cy = (py.0 - p0.0).hypot(py.1 - p0.1);
+        let ratio = (mx * my / (cx * cy)).sqrt();
+        [1.0, 0.3048, 1200.0 / 3937.0, 1000.0]
+            .into_iter()
+            .find(|u| (ratio / u - 1.0).abs() < 0.01)
+            .unwrap_or(ratio)
+    };
+    if let Ok(mut c) = cache.lock() {
+        c.insert(name.to_string(), (geographic, unit));
+    }
+    Ok((geographic, unit))
+}
+
+#[cfg(feature = "proj")]
+thread_local! {
+    /// PROJ transformers built on this thread (PROJ objects are not `Send`), by (from, to).
+    static PROJ_CACHE: std::cell::RefCell<Vec<(String, String, proj::Proj)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 #[cfg(feature = "proj")]
 impl SystemProj {
+    /// Transforms one point with this thread's cached transformer (built on first use).
+    fn convert(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+        PROJ_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let i = match cache
+                .iter()
+                .position(|(f, t, _)| *f == self.from && *t == self.to)
+            {
+                Some(i) => i,
+                None => {
+                    let p = self.build()?;
+                    if cache.len() >= 8 {
+                        cache.remove(0);
+                    }
+                    cache.push((self.from.clone(), self.to.clone(), p));
+                    cache.len() - 1
+                }
+            };
+            cache[i]
+                .2
+                .convert((x, y))
+                .map_err(|e| Error::Crs(format!("PROJ: ({x}, {y}): {e}")))
+        })
+    }
+
     fn build(&self) -> Result<proj::Proj> {
         let norm = |s: &str| {
             if s == "EPSG:4326" {
@@ -605,5 +698,68 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.apply(10.0, 0.0).unwrap(), (3.048, 0.0));
+    }
+}
+
+#[cfg(all(test, feature = "proj"))]
+mod proj_tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn proj_engine_matches_builtin_on_26971() {
+        // EPSG:26971 is in the built-in table: the pure-Rust engine is used. PROJ
+        // agrees within a metre: PROJ applies a NAD83 -> WGS 84 datum
+        // transformation (~0.5 m here), the built-in engine treats them as equal.
+        let builtin = Reprojector::new(&Crs::Epsg { code: 26971 }, &WGS84).unwrap();
+        let sys = SystemProj {
+            from: "EPSG:26971".into(),
+            to: "EPSG:4326".into(),
+        };
+        for (x, y) in [
+            (359192.30, 570510.89),
+            (351792.33, 588848.26),
+            (340000.0, 553000.0),
+        ] {
+            let (a, b) = builtin.apply(x, y).unwrap();
+            let (c, d) = sys.convert(x, y).unwrap();
+            // lon first from both (PROJ output normalised for visualisation)
+            assert!(a < -87.0 && b > 41.0, "{a} {b}");
+            assert_abs_diff_eq!(a, c, epsilon = 1e-5);
+            assert_abs_diff_eq!(b, d, epsilon = 1e-5);
+            assert!((a - c).abs() + (b - d).abs() > 0.0, "two engines ran");
+        }
+    }
+
+    #[test]
+    fn proj_handles_epsg_code_missing_from_builtin_table() {
+        // EPSG:9377 (MAGNA-SIRGAS / Origen-Nacional, Colombia, metres) is not in
+        // crs-definitions; with the proj feature it parses and reprojects.
+        let c = Crs::parse("EPSG:9377").unwrap();
+        assert!(c.proj_string().is_err());
+        assert!(!c.is_geographic());
+        assert_eq!(c.unit_to_metre(), 1.0);
+        assert!(c.is_metric_projected());
+        // Bogota, Plaza de Bolivar
+        let to = Reprojector::new(&WGS84, &c).unwrap();
+        let (x, y) = to.apply(-74.0760, 4.5981).unwrap();
+        // false origin 5,000,000 / 2,000,000 at (-73.0, 4.0)
+        assert!((4_870_000.0..4_890_000.0).contains(&x), "{x}");
+        assert!((2_060_000.0..2_070_000.0).contains(&y), "{y}");
+        let back = Reprojector::new(&c, &WGS84).unwrap();
+        let (lon, lat) = back.apply(x, y).unwrap();
+        assert_abs_diff_eq!(lon, -74.0760, epsilon = 1e-7);
+        assert_abs_diff_eq!(lat, 4.5981, epsilon = 1e-7);
+        // many points in parallel (per-thread PROJ objects)
+        let mut pts = vec![[-74.0760, 4.5981]; 1000];
+        assert!(to.apply_all(&mut pts).is_empty());
+        assert_abs_diff_eq!(pts[999][0], x, epsilon = 1e-6);
+        // a feet-based and a geographic CRS known only to PROJ
+        assert!(Crs::parse("EPSG:4269").is_ok());
+    }
+
+    #[test]
+    fn proj_rejects_unknown_code() {
+        assert!(Crs::parse("EPSG:999999").is_err());
     }
 }

@@ -235,6 +235,8 @@ struct Roles {
     clock: Option<usize>,
     split: Option<[Option<usize>; 5]>,
     category: Option<usize>,
+    /// x/y columns to fall back to when lon/lat were chosen automatically but are empty.
+    alt_xy: Option<(usize, usize)>,
 }
 
 fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<Roles> {
@@ -245,6 +247,7 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
     let ycol = find_column(header, "y", opts.y.as_deref(), path)?;
     let loc = find_column(header, "location", opts.location.as_deref(), path)?;
     let explicit_xy = opts.x.is_some() || opts.y.is_some();
+    let mut alt_xy = None;
     let (x, y, location, lonlat) = if opts.location.is_some() {
         (None, None, loc, true)
     } else if explicit_xy {
@@ -260,6 +263,11 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
             }
         }
     } else if let (Some(lo), Some(la), false) = (lon, lat, given_geo == Some(false)) {
+        if let (Some(x), Some(y)) = (xcol, ycol) {
+            if x != lo && y != la {
+                alt_xy = Some((x, y));
+            }
+        }
         (Some(lo), Some(la), None, true)
     } else if let (Some(x), Some(y)) = (xcol, ycol) {
         (Some(x), Some(y), None, false)
@@ -321,10 +329,51 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
         clock,
         split,
         category,
+        alt_xy,
     })
 }
 
-fn field_str<'r>(rec: &'r csv::ByteRecord, i: usize) -> std::result::Result<&'r str, ()> {
+/// Rows sampled to decide whether automatically chosen lon/lat columns are empty.
+const SAMPLE_ROWS: usize = 1000;
+
+/// Whether the `lon`/`lat` columns are empty in every sampled row while the
+/// `x`/`y` columns hold values (exports with lon/lat left blank for data that are
+/// not georeferenced).
+fn lonlat_empty_but_xy_filled(
+    body: &[u8],
+    delim: u8,
+    lonlat: (usize, usize),
+    xy: (usize, usize),
+) -> bool {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .from_reader(body);
+    let _ = rdr.byte_headers();
+    let mut rec = csv::ByteRecord::new();
+    let (mut seen, mut xy_filled) = (0usize, 0usize);
+    let blank =
+        |r: &csv::ByteRecord, i: usize| r.get(i).map_or(true, |f| f.trim_ascii().is_empty());
+    while seen < SAMPLE_ROWS {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            _ => break,
+        }
+        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+            continue;
+        }
+        seen += 1;
+        if !blank(&rec, lonlat.0) || !blank(&rec, lonlat.1) {
+            return false;
+        }
+        if !blank(&rec, xy.0) && !blank(&rec, xy.1) {
+            xy_filled += 1;
+        }
+    }
+    xy_filled > 0
+}
+
+fn field_str(rec: &csv::ByteRecord, i: usize) -> std::result::Result<&str, ()> {
     std::str::from_utf8(rec.get(i).unwrap_or(b"")).map_err(|_| ())
 }
 
@@ -384,8 +433,20 @@ pub fn read_incidents_from_bytes(
     opts: &LoadOptions,
 ) -> Result<(Incidents, LoadReport)> {
     let (header, delim) = read_header(bytes, opts.delimiter, path)?;
-    let roles = resolve_roles(&header, opts, path)?;
+    let mut roles = resolve_roles(&header, opts, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut fallback_note = None;
+    if let (Some(lo), Some(la), Some((xi, yi))) = (roles.x, roles.y, roles.alt_xy) {
+        if lonlat_empty_but_xy_filled(body, delim, (lo, la), (xi, yi)) {
+            fallback_note = Some(format!(
+                "columns {} and {} are empty: read coordinates from {} and {} instead",
+                header[lo], header[la], header[xi], header[yi]
+            ));
+            roles.x = Some(xi);
+            roles.y = Some(yi);
+            roles.lonlat = false;
+        }
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -394,6 +455,7 @@ pub fn read_incidents_from_bytes(
 
     let mut st = Staging {
         lonlat_columns: roles.lonlat,
+        notes: fallback_note.into_iter().collect(),
         ..Default::default()
     };
     let name = |i: Option<usize>| i.map(|i| header[i].clone());
@@ -664,12 +726,11 @@ pub fn read_incidents_from_bytes(
     finish(st, path, "csv", sha, opts)
 }
 
+/// The header and the raw fields of selected data rows, by row number.
+pub type RawRecords = (Vec<String>, HashMap<u64, Vec<String>>);
+
 /// Raw records of the given data rows (1-based), for writing rejects.
-pub fn raw_records(
-    path: &Path,
-    delimiter: Option<u8>,
-    rows: &BTreeSet<u64>,
-) -> Result<(Vec<String>, HashMap<u64, Vec<String>>)> {
+pub fn raw_records(path: &Path, delimiter: Option<u8>, rows: &BTreeSet<u64>) -> Result<RawRecords> {
     let (bytes, _) = super::read_bytes(path)?;
     let (header, delim) = read_header(&bytes, delimiter, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
@@ -895,6 +956,66 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("when"), "{e}");
+    }
+
+    #[test]
+    fn read_falls_back_to_xy_when_lonlat_empty() {
+        let (inc, rep) = load(
+            "id,x,y,lon,lat,category\n1,639.17,1190.52,,,assault\n2,139.70,1134.64,,,theft\n",
+            &LoadOptions::new().crs(Crs::Local {
+                unit_to_metre: 0.3048,
+            }),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 2);
+        assert_eq!(rep.columns.get("x").map(String::as_str), Some("x"));
+        // without --crs: the x/y columns are used, with a note, not 116 rejections
+        let (inc, rep) = load(
+            "id,x,y,lon,lat,category\n1,639.17,1190.52,,,assault\n2,139.70,1134.64,,,theft\n",
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 2);
+        assert!(
+            rep.notes.iter().any(|n| n.contains("are empty")),
+            "{:?}",
+            rep.notes
+        );
+        assert_eq!(rep.crs.input, Crs::Local { unit_to_metre: 1.0 });
+    }
+
+    #[test]
+    fn read_timestamp_fixture_every_form() {
+        let bytes = include_bytes!("../../fixtures/incidents/timestamps.csv");
+        let (inc, _) = read_incidents_from_bytes(
+            bytes,
+            Path::new("timestamps.csv"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 12);
+        let (prec, expected) = (
+            inc.attr("precision").unwrap(),
+            inc.attr("expected").unwrap(),
+        );
+        for i in 0..inc.len() {
+            assert_eq!(inc.precision[i].name(), prec.get(i), "row {}", inc.row[i]);
+            assert_eq!(
+                crate::time::format(inc.time[i].unwrap(), inc.precision[i]),
+                expected.get(i),
+                "row {}",
+                inc.row[i]
+            );
+        }
+    }
+
+    #[test]
+    fn read_all_rows_rejected_is_an_error() {
+        let e = load("lon,lat\n,\nabc,1\n", &LoadOptions::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no usable rows") && e.contains("row 1"), "{e}");
     }
 
     #[test]

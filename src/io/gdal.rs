@@ -87,3 +87,55 @@ pub fn read_layer(path: &Path, opts: &LayerOptions) -> Result<(Layer, LayerRepor
     let (bytes, hash, _) = to_geojson(path)?;
     super::geojson::read_layer_from_bytes(&bytes, path, hash, opts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::Crs;
+    use crate::time::TimePrecision;
+
+    fn shp() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gdal/incidents_26971.shp")
+    }
+
+    #[test]
+    fn read_incidents_from_shapefile() {
+        let (inc, rep) = crate::io::load_incidents(shp(), &LoadOptions::new()).unwrap();
+        assert_eq!(rep.format, "gdal:ESRI Shapefile");
+        assert_eq!((rep.rows_read, rep.accepted), (3, 3));
+        // the .prj is honoured: metric, used as is
+        assert!(rep.crs.input.is_metric_projected(), "{}", rep.crs.input);
+        assert_eq!(rep.crs.working, rep.crs.input);
+        assert!((inc.xy[0][0] - 359192.30).abs() < 1e-6 && (inc.xy[0][1] - 570510.89).abs() < 1e-6);
+        assert_eq!(inc.category_name(2), Some("arson"));
+        assert_eq!(inc.precision[0], TimePrecision::Day);
+        assert_eq!(
+            crate::time::format(inc.time[2].unwrap(), TimePrecision::Day),
+            "2016-02-10"
+        );
+    }
+
+    #[test]
+    fn read_layer_from_shapefile_to_utm() {
+        let opts = LayerOptions {
+            target: Some(Crs::Epsg { code: 32616 }),
+            ..LayerOptions::default()
+        };
+        let (layer, rep) = crate::io::load_layer(shp(), &opts).unwrap();
+        assert_eq!((layer.len(), rep.accepted), (3, 3));
+        assert_eq!(layer.property_str(0, "category").as_deref(), Some("arson"));
+        // EPSG:26971 (359192.3, 570510.9) is (-87.621061, 41.803392): UTM 16N
+        let b = layer.bbox().unwrap();
+        assert!(b[0] > 440_000.0 && b[2] < 460_000.0, "{b:?}");
+        assert!(b[1] > 4_620_000.0 && b[3] < 4_650_000.0, "{b:?}");
+    }
+
+    #[test]
+    fn gdal_open_error_names_file() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gdal/missing.gpkg");
+        let e = crate::io::load_layer(&p, &LayerOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing.gpkg"), "{e}");
+    }
+}

@@ -244,6 +244,24 @@ struct RawFeature {
     properties: Map<String, Value>,
 }
 
+fn take_feature(f: Value) -> RawFeature {
+    match f {
+        Value::Object(mut m) => RawFeature {
+            geometry: m.remove("geometry").filter(|g| !g.is_null()),
+            properties: match m.remove("properties") {
+                Some(Value::Object(p)) => p,
+                _ => Map::new(),
+            },
+        },
+        _ => RawFeature {
+            geometry: None,
+            properties: Map::new(),
+        },
+    }
+}
+
+/// Parses a GeoJSON document into features (moving values, never cloning them)
+/// and the CRS named by a `crs` member, if any.
 fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Option<Crs>)> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Error::format(
@@ -257,7 +275,7 @@ fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Optio
     if text.trim().is_empty() {
         return Err(Error::format(path, "the file is empty"));
     }
-    let v: Value = serde_json::from_str(text).map_err(|e| {
+    let mut v: Value = serde_json::from_str(text).map_err(|e| {
         Error::format(
             path,
             format!(
@@ -273,35 +291,25 @@ fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Optio
         }
         None => None,
     };
-    let t = v.get("type").and_then(Value::as_str).unwrap_or("");
-    let feats = match t {
-        "FeatureCollection" => {
-            let fs = v
-                .get("features")
-                .and_then(Value::as_array)
-                .ok_or_else(|| Error::format(path, "FeatureCollection without a features array"))?;
-            fs.iter()
-                .map(|f| RawFeature {
-                    geometry: f.get("geometry").filter(|g| !g.is_null()).cloned(),
-                    properties: f
-                        .get("properties")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default(),
-                })
-                .collect()
-        }
-        "Feature" => vec![RawFeature {
-            geometry: v.get("geometry").filter(|g| !g.is_null()).cloned(),
-            properties: v
-                .get("properties")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default(),
-        }],
+    let t = v
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let feats = match t.as_str() {
+        "FeatureCollection" => match v.get_mut("features").map(Value::take) {
+            Some(Value::Array(fs)) => fs.into_iter().map(take_feature).collect(),
+            _ => {
+                return Err(Error::format(
+                    path,
+                    "FeatureCollection without a features array",
+                ))
+            }
+        },
+        "Feature" => vec![take_feature(v)],
         "" => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
         _ => vec![RawFeature {
-            geometry: Some(v.clone()),
+            geometry: Some(v),
             properties: Map::new(),
         }],
     };
@@ -332,6 +340,25 @@ fn find_key(keys: &[String], role: &str, explicit: Option<&str>) -> Option<Strin
         }
     }
     None
+}
+
+/// The features at the given 0-based indices, as compact JSON text (for writing
+/// rejected features whose raw text was not kept while loading).
+pub fn raw_features(
+    path: &Path,
+    rows: &std::collections::BTreeSet<u64>,
+) -> Result<std::collections::HashMap<u64, String>> {
+    let (bytes, _) = super::read_bytes(path)?;
+    let (feats, _) = parse_collection(path, &bytes)?;
+    Ok(feats
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| rows.contains(&(*i as u64)))
+        .map(|(i, f)| {
+            let v = serde_json::json!({"type": "Feature", "properties": f.properties, "geometry": f.geometry});
+            (i as u64, v.to_string())
+        })
+        .collect())
 }
 
 /// Reads incident points from GeoJSON (Point geometries; MultiPoint with one point accepted).
@@ -378,6 +405,7 @@ pub fn read_incidents_from_bytes(
     };
     if st.file_crs.is_none() && opts.crs.is_none() {
         st.file_crs = Some(WGS84);
+        st.file_crs_default = true;
     }
     if let Some(k) = &time_key {
         st.columns.insert("time".into(), k.clone());
@@ -510,6 +538,7 @@ pub fn read_layer_from_bytes(
     opts: &LayerOptions,
 ) -> Result<(Layer, LayerReport)> {
     let (feats, file_crs) = parse_collection(path, bytes)?;
+    let declared = file_crs.is_some();
     let input = opts.crs.clone().or(file_crs).unwrap_or(WGS84);
     let mut geoms = Vec::new();
     let mut props = Vec::new();
@@ -578,7 +607,9 @@ pub fn read_layer_from_bytes(
         if geoms.is_empty() && !rejections.is_empty() {
             return Err(Error::format(
                 path,
-                format!("every coordinate is outside lon/lat ranges for {input}: pass the file's CRS with --layer-crs"),
+                format!(
+                    "every coordinate is outside lon/lat ranges for {input} (GeoJSON without a crs member is read as EPSG:4326): give the file's CRS, e.g. --crs local-ft or --crs EPSG:xxxx (--layer-crs for layers of analysis commands)"
+                ),
             ));
         }
     }
@@ -614,8 +645,10 @@ pub fn read_layer_from_bytes(
     let crs = CrsChoice {
         input_source: if opts.crs.is_some() {
             "given".into()
+        } else if declared {
+            "declared by the file".into()
         } else {
-            "file (RFC 7946 default EPSG:4326)".into()
+            "GeoJSON default (RFC 7946)".into()
         },
         input,
         working,

@@ -312,6 +312,8 @@ pub(crate) struct Staging {
     pub lonlat_columns: bool,
     /// CRS declared by the file itself (GeoJSON `crs` member).
     pub file_crs: Option<Crs>,
+    /// `file_crs` is the format's default (RFC 7946 EPSG:4326), not a declaration.
+    pub file_crs_default: bool,
     /// Column names for the x and y roles (for messages).
     pub xy_names: (String, String),
 }
@@ -363,11 +365,18 @@ fn share_outside_lonlat(xy: &[[f64; 2]]) -> f64 {
         / xy.len() as f64
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
+/// The `q` quantile of `v` with linear interpolation between order statistics
+/// (the same value as interpolating in the sorted slice), in O(n) by selection.
+/// `v` is reordered. `v` must not be empty.
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    let pos = q * (v.len() - 1) as f64;
     let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    let (_, &mut a, above) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    if pos == lo as f64 || above.is_empty() {
+        return a;
+    }
+    let b = above.iter().copied().fold(f64::INFINITY, f64::min);
+    a + (b - a) * (pos - lo as f64)
 }
 
 /// Validates staged rows, decides the CRS, reprojects, rejects outliers and builds
@@ -384,7 +393,12 @@ pub(crate) fn finish(
     let (input_crs, source) = if let Some(c) = &opts.crs {
         (c.clone(), "given (--crs)".to_string())
     } else if let Some(c) = &st.file_crs {
-        (c.clone(), "declared by the file".to_string())
+        let src = if st.file_crs_default {
+            "GeoJSON default (RFC 7946)"
+        } else {
+            "declared by the file"
+        };
+        (c.clone(), src.to_string())
     } else if st.lonlat_columns {
         (crate::crs::WGS84, "longitude/latitude columns".to_string())
     } else if looks_lonlat(&st.xy) {
@@ -428,7 +442,7 @@ pub(crate) fn finish(
                 let hint = if swapped {
                     "the two columns look swapped (latitude in the x column): use --x/--y to name them"
                 } else {
-                    "the values look projected: pass --crs EPSG:xxxx with the file's projected CRS"
+                    "the values look projected: pass --crs with the file's CRS (EPSG:xxxx, or local-m / local-ft for a local frame)"
                 };
                 return Err(Error::Format {
                     path: path.to_path_buf(),
@@ -456,8 +470,8 @@ pub(crate) fn finish(
     // ---- per-row validity
     let geographic = input_crs.is_geographic();
     let mut keep = vec![true; n];
-    for i in 0..n {
-        let p = st.xy[i];
+    let mut invalid = Vec::new();
+    for (i, &p) in st.xy.iter().enumerate() {
         let reason = if !p[0].is_finite() || !p[1].is_finite() {
             Some(RejectReason::NonFiniteCoordinates)
         } else if p[0] == 0.0 && p[1] == 0.0
@@ -470,45 +484,49 @@ pub(crate) fn finish(
             None
         };
         if let Some(r) = reason {
-            keep[i] = false;
-            let raw = Vec::new();
-            let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
-            st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), raw);
+            invalid.push((i, r));
         }
+    }
+    for (i, r) in invalid {
+        keep[i] = false;
+        let p = st.xy[i];
+        let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
+        st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), Vec::new());
     }
 
     // ---- working CRS from the median centre of valid points
-    let valid: Vec<[f64; 2]> = (0..n).filter(|&i| keep[i]).map(|i| st.xy[i]).collect();
-    let centre = if valid.is_empty() {
+    let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let all_kept = idx.len() == n;
+    let centre = if idx.is_empty() {
         (0.0, 0.0)
     } else {
-        let mut xs: Vec<f64> = valid.iter().map(|p| p[0]).collect();
-        let mut ys: Vec<f64> = valid.iter().map(|p| p[1]).collect();
-        xs.sort_by(f64::total_cmp);
-        ys.sort_by(f64::total_cmp);
-        (percentile(&xs, 0.5), percentile(&ys, 0.5))
+        let mut xs: Vec<f64> = idx.iter().map(|&i| st.xy[i][0]).collect();
+        let mut ys: Vec<f64> = idx.iter().map(|&i| st.xy[i][1]).collect();
+        (quantile(&mut xs, 0.5), quantile(&mut ys, 0.5))
     };
     let (working, reason) = match &opts.target_crs {
         Some(t) => (t.clone(), "given (--to-crs)".to_string()),
         None => choose_working(&input_crs, centre)?,
     };
     let proj = Reprojector::new(&input_crs, &working)?;
+    // transform the kept rows only (in place when every row is kept)
     let mut pts: Vec<[f64; 2]> = st.xy.clone();
-    let failed = {
-        // only transform kept rows
-        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let failed: Vec<usize> = if all_kept {
+        proj.apply_all(&mut pts)
+    } else {
         let mut sub: Vec<[f64; 2]> = idx.iter().map(|&i| pts[i]).collect();
         let bad = proj.apply_all(&mut sub);
         for (k, &i) in idx.iter().enumerate() {
             pts[i] = sub[k];
         }
-        bad.into_iter().map(|k| idx[k]).collect::<Vec<_>>()
+        bad.into_iter().map(|k| idx[k]).collect()
     };
     for i in failed {
         keep[i] = false;
         let raw = Vec::new();
         let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
-        st.reject(row, RejectReason::TransformFailed, "x,y", &v, raw);
+        let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
+        st.reject(row, RejectReason::TransformFailed, &name, &v, raw);
     }
 
     // ---- far-outside-extent outliers (robust box)
@@ -517,10 +535,8 @@ pub(crate) fn finish(
         if idx.len() >= 50 {
             let mut xs: Vec<f64> = idx.iter().map(|&i| pts[i][0]).collect();
             let mut ys: Vec<f64> = idx.iter().map(|&i| pts[i][1]).collect();
-            xs.sort_by(f64::total_cmp);
-            ys.sort_by(f64::total_cmp);
-            let (x1, x99) = (percentile(&xs, 0.01), percentile(&xs, 0.99));
-            let (y1, y99) = (percentile(&ys, 0.01), percentile(&ys, 0.99));
+            let (x1, x99) = (quantile(&mut xs, 0.01), quantile(&mut xs, 0.99));
+            let (y1, y99) = (quantile(&mut ys, 0.01), quantile(&mut ys, 0.99));
             let span = (x99 - x1).max(y99 - y1).max(1000.0) * f;
             for &i in &idx {
                 let p = pts[i];
@@ -528,7 +544,8 @@ pub(crate) fn finish(
                     keep[i] = false;
                     let raw = Vec::new();
                     let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
-                    st.reject(row, RejectReason::FarOutsideExtent, "x,y", &v, raw);
+                    let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
+                    st.reject(row, RejectReason::FarOutsideExtent, &name, &v, raw);
                 }
             }
         }
@@ -552,22 +569,55 @@ pub(crate) fn finish(
     }
 
     let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    if kept.is_empty() && !st.rejections.is_empty() {
+        let reasons: Vec<String> = rejected
+            .iter()
+            .map(|(r, c)| format!("{c} {}", r.name()))
+            .collect();
+        let first = &st.rejections[0];
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (--x/--y or --location), --crs and --time-format",
+                st.rejections.len(),
+                reasons.join(", "),
+                first.row,
+                first.column,
+                first.value
+            ),
+        });
+    }
     let crs = CrsChoice {
         input: input_crs,
         input_source: source,
         working,
         reason,
     };
-    let inc = Incidents {
-        xy: kept.iter().map(|&i| pts[i]).collect(),
-        time: kept.iter().map(|&i| st.time[i]).collect(),
-        precision: kept.iter().map(|&i| st.precision[i]).collect(),
-        category: kept.iter().map(|&i| st.category[i]).collect(),
-        categories: st.categories,
-        row: kept.iter().map(|&i| st.row[i]).collect(),
-        attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
-        attr_names: st.attr_names,
-        crs: crs.clone(),
+    let inc = if kept.len() == n {
+        // nothing rejected late: move the columns instead of copying them
+        Incidents {
+            xy: pts,
+            time: st.time,
+            precision: st.precision,
+            category: st.category,
+            categories: st.categories,
+            row: st.row,
+            attrs: st.attrs,
+            attr_names: st.attr_names,
+            crs: crs.clone(),
+        }
+    } else {
+        Incidents {
+            xy: kept.iter().map(|&i| pts[i]).collect(),
+            time: kept.iter().map(|&i| st.time[i]).collect(),
+            precision: kept.iter().map(|&i| st.precision[i]).collect(),
+            category: kept.iter().map(|&i| st.category[i]).collect(),
+            categories: st.categories,
+            row: kept.iter().map(|&i| st.row[i]).collect(),
+            attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
+            attr_names: st.attr_names,
+            crs: crs.clone(),
+        }
     };
     let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
     let mut notes = st.notes;
@@ -726,5 +776,250 @@ pub fn load_layer(
         Format::Gdal => gdal::read_layer(path, opts),
         #[cfg(not(feature = "gdal"))]
         Format::Gdal => Err(Error::format(path, "GDAL support not built")),
+    }
+}
+
+#[cfg(test)]
+mod fuzz_tests {
+    //! Fuzz-style robustness: random bytes and truncated/garbled real files must give
+    //! an error or a consistent report, never a panic.
+
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const CSV_FIXTURES: &[&[u8]] = &[
+        include_bytes!("../../fixtures/incidents/bad_rows.csv"),
+        include_bytes!("../../fixtures/incidents/timestamps.csv"),
+        include_bytes!("../../fixtures/incidents/split_time.csv"),
+        include_bytes!("../../fixtures/incidents/location_column.csv"),
+        include_bytes!("../../fixtures/incidents/semicolon_decimal_comma.csv"),
+        include_bytes!("../../fixtures/incidents/latin1.csv"),
+    ];
+
+    const GEOJSON_FIXTURE: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"a","datetime":"2019-01-01 10:00"},"geometry":{"type":"Point","coordinates":[-87.65,41.85]}},
+{"type":"Feature","properties":{"name":"b"},"geometry":{"type":"LineString","coordinates":[[-87.65,41.85],[-87.64,41.86]]}},
+{"type":"Feature","properties":{"name":"c"},"geometry":{"type":"Polygon","coordinates":[[[-87.65,41.85],[-87.64,41.85],[-87.64,41.86],[-87.65,41.85]]]}},
+{"type":"Feature","properties":null,"geometry":null},
+{"type":"Feature","properties":{},"geometry":{"type":"MultiPolygon","coordinates":[[[[-87.6,41.8],[-87.5,41.8],[-87.5,41.9],[-87.6,41.8]]]]}}
+]}"#;
+
+    /// Up to `max` bytes of a file under ../shared/data, if present.
+    fn shared(rel: &str, max: usize) -> Option<Vec<u8>> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data")
+            .join(rel);
+        let mut b = std::fs::read(p).ok()?;
+        b.truncate(max);
+        Some(b)
+    }
+
+    fn garble(rng: &mut ChaCha8Rng, src: &[u8]) -> Vec<u8> {
+        const NASTY: &[u8] = b",;\t|\"\n\r ()-.0123456789eEaZT:/NnIi\xff\xfe\x00";
+        let mut b = src.to_vec();
+        match rng.random_range(0..6) {
+            0 => {
+                let n = rng.random_range(0..512);
+                (0..n).map(|_| rng.random()).collect()
+            }
+            1 => {
+                let cut = rng.random_range(0..=b.len());
+                b.truncate(cut);
+                b
+            }
+            2 => {
+                for _ in 0..rng.random_range(1..20) {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let i = rng.random_range(0..b.len());
+                    b[i] = NASTY[rng.random_range(0..NASTY.len())];
+                }
+                b
+            }
+            3 => {
+                for _ in 0..rng.random_range(1..10) {
+                    let i = rng.random_range(0..=b.len());
+                    b.insert(i, NASTY[rng.random_range(0..NASTY.len())]);
+                }
+                b
+            }
+            4 => {
+                // swap two slices of lines
+                let lines: Vec<&[u8]> = src.split(|&c| c == b'\n').collect();
+                let mut out = Vec::new();
+                for _ in 0..lines.len() {
+                    out.extend_from_slice(lines[rng.random_range(0..lines.len())]);
+                    out.push(b'\n');
+                }
+                out
+            }
+            _ => {
+                for _ in 0..rng.random_range(1..5) {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let i = rng.random_range(0..b.len());
+                    let j = rng.random_range(i..=b.len().min(i + 40));
+                    b.drain(i..j);
+                }
+                b
+            }
+        }
+    }
+
+    fn mutate_json(rng: &mut ChaCha8Rng, v: &mut serde_json::Value) {
+        use serde_json::{json, Value};
+        if rng.random_bool(0.03) {
+            *v = match rng.random_range(0..9) {
+                0 => Value::Null,
+                1 => json!(1e308),
+                2 => json!(-999.0),
+                3 => json!("x"),
+                4 => json!([]),
+                5 => json!({}),
+                6 => json!([1]),
+                7 => json!({"type": "Point", "coordinates": [0, 0]}),
+                _ => json!(true),
+            };
+            return;
+        }
+        match v {
+            Value::Array(a) => {
+                if !a.is_empty() && rng.random_bool(0.02) {
+                    let i = rng.random_range(0..a.len());
+                    a.remove(i);
+                }
+                for x in a {
+                    mutate_json(rng, x);
+                }
+            }
+            Value::Object(m) => {
+                for (_, x) in m.iter_mut() {
+                    mutate_json(rng, x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn option_sets() -> Vec<LoadOptions> {
+        vec![
+            LoadOptions::new(),
+            LoadOptions::new().crs(Crs::Local { unit_to_metre: 1.0 }),
+            LoadOptions::new().strict(true),
+            LoadOptions {
+                location: Some("location".into()),
+                from: Some(0),
+                ..LoadOptions::new()
+            },
+            LoadOptions::new().filter(WhereFilter::parse("category=theft").unwrap()),
+        ]
+    }
+
+    fn check_report(rep: &LoadReport, inc: &Incidents) {
+        assert_eq!(
+            rep.accepted + rep.rejected_total() + rep.filtered_out,
+            rep.rows_read,
+            "every row is accepted, rejected or filtered"
+        );
+        assert_eq!(rep.accepted as usize, inc.len());
+        assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+        assert_eq!(inc.time.len(), inc.len());
+        assert!(inc.attrs.iter().all(|c| c.len() == inc.len()));
+    }
+
+    #[test]
+    fn quantile_equals_sorted_interpolation() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for n in [1usize, 2, 3, 10, 101, 1000] {
+            let v: Vec<f64> = (0..n).map(|_| rng.random_range(-1e3..1e3)).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.0, 0.01, 0.25, 0.5, 0.99, 1.0] {
+                let pos = q * (n - 1) as f64;
+                let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                let want = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64);
+                let got = quantile(&mut v.clone(), q);
+                assert!((got - want).abs() < 1e-9, "n={n} q={q}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn fuzz_csv_reader_never_panics() {
+        let mut sources: Vec<Vec<u8>> = CSV_FIXTURES.iter().map(|b| b.to_vec()).collect();
+        for rel in [
+            "chicago/aggravated_assaults_2010_2019.csv",
+            "vancouver/vpd_crimes_2020.csv",
+            "chicago/spatstat_chicago_2002_local_feet.csv",
+        ] {
+            match shared(rel, 20_000) {
+                Some(b) => sources.push(b),
+                None => eprintln!("skipping {rel}: ../shared/data not found"),
+            }
+        }
+        let opts = option_sets();
+        let mut rng = ChaCha8Rng::seed_from_u64(20_240_601);
+        let path = Path::new("fuzz.csv");
+        let mut ok = 0;
+        for round in 0..2000 {
+            let src = &sources[round % sources.len()];
+            let bytes = garble(&mut rng, src);
+            let o = &opts[round % opts.len()];
+            if let Ok((inc, rep)) = csv::read_incidents_from_bytes(&bytes, path, String::new(), o) {
+                check_report(&rep, &inc);
+                ok += 1;
+            }
+        }
+        // the garbling keeps many inputs loadable, so reports are checked too
+        assert!(ok > 200, "only {ok} garbled inputs loaded");
+    }
+
+    #[test]
+    fn fuzz_geojson_readers_never_panic() {
+        let mut sources = vec![
+            GEOJSON_FIXTURE.as_bytes().to_vec(),
+            include_bytes!("../../fixtures/incidents/bad_features.geojson").to_vec(),
+        ];
+        for rel in [
+            "mesa_az/layer_streets.geojson",
+            "chicago/layer_campus_parks_polygons.geojson",
+        ] {
+            match shared(rel, 200_000) {
+                Some(b) => sources.push(b),
+                None => eprintln!("skipping {rel}: ../shared/data not found"),
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let path = Path::new("fuzz.geojson");
+        let lopts = LayerOptions::default();
+        let iopts = LoadOptions::new();
+        let mut ok = 0;
+        for round in 0..600 {
+            let src = &sources[round % sources.len()];
+            let bytes = if round % 2 == 0 {
+                garble(&mut rng, src)
+            } else {
+                // structure-aware: valid JSON with wrong values and types
+                let mut v: serde_json::Value = serde_json::from_slice(src).unwrap();
+                mutate_json(&mut rng, &mut v);
+                serde_json::to_vec(&v).unwrap()
+            };
+            if let Ok((layer, rep)) =
+                geojson::read_layer_from_bytes(&bytes, path, String::new(), &lopts)
+            {
+                assert_eq!(layer.len(), layer.properties.len());
+                assert_eq!(rep.accepted as usize, layer.len());
+                ok += 1;
+            }
+            if let Ok((inc, rep)) =
+                geojson::read_incidents_from_bytes(&bytes, path, String::new(), &iopts)
+            {
+                check_report(&rep, &inc);
+            }
+        }
+        assert!(ok > 60, "only {ok} garbled layers loaded");
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::io::{detect_format, Format};
+use crimescape::io::{detect_format, Format, RejectReason};
 use crimescape::layer::GeometryKind;
 
 use crate::cli::GlobalArgs;
@@ -27,13 +27,35 @@ pub struct InfoArgs {
 
 pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     let fmt = detect_format(&a.file)?;
-    // GeoJSON with non-point features is a layer
-    let as_layer = a.layer
-        || (fmt != Format::Csv && {
-            let (l, _) = load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters)?;
-            l.kinds().keys().any(|k| *k != GeometryKind::Point) || l.is_empty()
-        });
-    if as_layer {
+    let quiet = GlobalArgs {
+        quiet: true,
+        ..g.clone()
+    };
+    let loaded = if a.layer {
+        None
+    } else if fmt == Format::Csv {
+        Some(load_incidents(&a.file, &a.load, &quiet)?)
+    } else {
+        // GeoJSON/GDAL: incidents when every feature is a point, otherwise a layer
+        match load_incidents(&a.file, &a.load, &quiet) {
+            Ok((inc, rep)) if !rep.rejected.contains_key(&RejectReason::NotAPoint) => {
+                Some((inc, rep))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                // not usable as incidents: a layer of lines/polygons, or a real error
+                match load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters) {
+                    Ok((l, _)) if l.kinds().keys().any(|k| *k != GeometryKind::Point) => None,
+                    // the layer's own error is the relevant one when the features are not points
+                    Err(le) if format!("{e:#}").contains(RejectReason::NotAPoint.name()) => {
+                        return Err(le)
+                    }
+                    _ => return Err(e),
+                }
+            }
+        }
+    };
+    let Some((inc, rep)) = loaded else {
         let (l, rep) = load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters)?;
         let s = crimescape::info::summarise_layer(&l, &rep);
         if a.json {
@@ -42,12 +64,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
             print!("{}", s.to_text());
         }
         return Ok(());
-    }
-    let quiet = GlobalArgs {
-        quiet: true,
-        ..g.clone()
     };
-    let (inc, rep) = load_incidents(&a.file, &a.load, &quiet)?;
     if let Some(rp) = &a.load.rejects {
         if !g.quiet {
             eprintln!(

@@ -187,6 +187,22 @@ pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool)
         }
         header
     } else {
+        if rep.format == "geojson" {
+            let rows = rep
+                .rejections
+                .iter()
+                .filter(|r| r.raw.is_empty())
+                .map(|r| r.row)
+                .collect();
+            let raw = crimescape::io::geojson::raw_features(&rep.path, &rows)?;
+            for r in &mut rep.rejections {
+                if r.raw.is_empty() {
+                    if let Some(v) = raw.get(&r.row) {
+                        r.raw = vec![v.clone()];
+                    }
+                }
+            }
+        }
         vec!["feature".to_string()]
     };
     rep.write_rejects(out, &header, force)?;
