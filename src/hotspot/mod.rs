@@ -16,6 +16,8 @@ pub mod change;
 pub mod gistar;
 pub mod kde;
 pub mod moran;
+#[cfg(test)]
+mod parity;
 mod perm;
 pub mod stats;
 pub mod weights;
