@@ -137,7 +137,11 @@ pub fn count_change(cg: &CellGrid, inc: &Incidents, params: &ChangeParams) -> Re
         .zip(after.par_iter())
         .map(|(&b, &a)| binomial_test_two_sided(a as u64, (a + b) as u64, pi0))
         .collect();
-    let expected_after: Vec<f64> = before.iter().zip(&after).map(|(b, a)| (a + b) * pi0).collect();
+    let expected_after: Vec<f64> = before
+        .iter()
+        .zip(&after)
+        .map(|(b, a)| (a + b) * pi0)
+        .collect();
     let tested: Vec<f64> = p
         .iter()
         .zip(before.iter().zip(&after))
@@ -185,20 +189,30 @@ pub fn count_change(cg: &CellGrid, inc: &Incidents, params: &ChangeParams) -> Re
 }
 
 /// Periods of equal length from a start; returns `[start, end)` pairs covering all times.
-pub fn make_periods(inc: &Incidents, period_secs: i64, start: Option<i64>) -> Result<Vec<(i64, i64)>> {
+pub fn make_periods(
+    inc: &Incidents,
+    period_secs: i64,
+    start: Option<i64>,
+) -> Result<Vec<(i64, i64)>> {
     if period_secs <= 0 {
-        return Err(Error::Param(format!("period must be > 0 s, got {period_secs}")));
+        return Err(Error::Param(format!(
+            "period must be > 0 s, got {period_secs}"
+        )));
     }
     let (tmin, tmax) = inc
         .time_range()
         .ok_or_else(|| Error::Data("no incident has a time: cannot split into periods".into()))?;
     let start = start.unwrap_or(tmin - tmin.rem_euclid(DAY));
     if start > tmax {
-        return Err(Error::Param("the first period starts after the last incident".into()));
+        return Err(Error::Param(
+            "the first period starts after the last incident".into(),
+        ));
     }
     let n = ((tmax - start) / period_secs + 1) as usize;
     if n > 10_000 {
-        return Err(Error::Param(format!("{n} periods is too many; use a longer period")));
+        return Err(Error::Param(format!(
+            "{n} periods is too many; use a longer period"
+        )));
     }
     Ok((0..n as i64)
         .map(|k| (start + k * period_secs, start + (k + 1) * period_secs))
@@ -285,7 +299,10 @@ impl HotspotClass {
     }
     /// Position in [`HotspotClass::ALL`].
     pub fn index(self) -> usize {
-        HotspotClass::ALL.iter().position(|c| *c == self).unwrap_or(0)
+        HotspotClass::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(0)
     }
 }
 
@@ -338,10 +355,19 @@ pub struct PeriodGi {
 }
 
 /// Gi* (analytical) per period.
-pub fn period_gi(cg: &CellGrid, inc: &Incidents, w: &Weights, period: i64, start: Option<i64>) -> Result<PeriodGi> {
+pub fn period_gi(
+    cg: &CellGrid,
+    inc: &Incidents,
+    w: &Weights,
+    period: i64,
+    start: Option<i64>,
+) -> Result<PeriodGi> {
     let periods = make_periods(inc, period, start)?;
     let counts = period_counts(cg, inc, &periods);
-    let totals: Vec<usize> = counts.iter().map(|c| c.iter().sum::<f64>() as usize).collect();
+    let totals: Vec<usize> = counts
+        .iter()
+        .map(|c| c.iter().sum::<f64>() as usize)
+        .collect();
     let gp = GiStarParams::new().permutations(0);
     let mut used = Vec::new();
     let (mut z, mut p) = (Vec::new(), Vec::new());
@@ -393,7 +419,12 @@ pub struct ClassifyResult {
 
 /// Classifies cells as persistent / emerging / former / intermittent hot or
 /// cold spots (see the module docs).
-pub fn classify_periods(cg: &CellGrid, inc: &Incidents, w: &Weights, params: &ClassifyParams) -> Result<ClassifyResult> {
+pub fn classify_periods(
+    cg: &CellGrid,
+    inc: &Incidents,
+    w: &Weights,
+    params: &ClassifyParams,
+) -> Result<ClassifyResult> {
     for (name, v) in [
         ("hotspot_prop", params.hotspot_prop),
         ("persistent_prop", params.persistent_prop),
@@ -416,8 +447,12 @@ pub fn classify_periods(cg: &CellGrid, inc: &Incidents, w: &Weights, params: &Cl
     let mut class = Vec::with_capacity(cg.len());
     let (mut prop_hot, mut prop_cold) = (Vec::new(), Vec::new());
     for k in 0..cg.len() {
-        let hot: Vec<bool> = (0..t).map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] > 0.0).collect();
-        let cold: Vec<bool> = (0..t).map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] <= 0.0).collect();
+        let hot: Vec<bool> = (0..t)
+            .map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] > 0.0)
+            .collect();
+        let cold: Vec<bool> = (0..t)
+            .map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] <= 0.0)
+            .collect();
         let cat = |sig: &[bool], hotc: bool| -> Option<HotspotClass> {
             let cnt = |r: &[bool]| r.iter().filter(|b| **b).count() as f64;
             let prop = cnt(sig) / t as f64;
@@ -425,13 +460,29 @@ pub fn classify_periods(cg: &CellGrid, inc: &Incidents, w: &Weights, params: &Cl
             let old = cnt(&sig[..older]) / older as f64;
             use HotspotClass::*;
             let c = if prop >= params.persistent_prop {
-                if hotc { PersistentHot } else { PersistentCold }
+                if hotc {
+                    PersistentHot
+                } else {
+                    PersistentCold
+                }
             } else if old < params.hotspot_prop && rec >= params.recent_prop {
-                if hotc { EmergingHot } else { EmergingCold }
+                if hotc {
+                    EmergingHot
+                } else {
+                    EmergingCold
+                }
             } else if old >= params.hotspot_prop && rec < params.hotspot_prop {
-                if hotc { FormerHot } else { FormerCold }
+                if hotc {
+                    FormerHot
+                } else {
+                    FormerCold
+                }
             } else if prop >= params.hotspot_prop {
-                if hotc { IntermittentHot } else { IntermittentCold }
+                if hotc {
+                    IntermittentHot
+                } else {
+                    IntermittentCold
+                }
             } else {
                 return None;
             };
@@ -548,7 +599,10 @@ impl EmergingClass {
     }
     /// Position in [`EmergingClass::ALL`].
     pub fn index(self) -> usize {
-        EmergingClass::ALL.iter().position(|c| *c == self).unwrap_or(0)
+        EmergingClass::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(0)
     }
 }
 
@@ -746,27 +800,47 @@ mod tests {
         assert_eq!(r.class[99], HotspotClass::EmergingHot);
         let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 0.05).unwrap();
         assert_eq!(e.class[99], EmergingClass::ConsecutiveHot);
-        assert!(matches!(e.class[0], EmergingClass::PersistentHot | EmergingClass::DiminishingHot));
+        assert!(matches!(
+            e.class[0],
+            EmergingClass::PersistentHot | EmergingClass::DiminishingHot
+        ));
     }
 
     #[test]
     fn emerging_class_rules() {
         let z = [0.0, 0.0, 0.0, 3.0];
         let f = [false; 4];
-        assert_eq!(emerging_class(&[false, false, false, true], &f, &z, 0.05), EmergingClass::NewHot);
+        assert_eq!(
+            emerging_class(&[false, false, false, true], &f, &z, 0.05),
+            EmergingClass::NewHot
+        );
         assert_eq!(
             emerging_class(&[true, false, true, true], &f, &[3.0, 0.0, 3.0, 3.0], 0.05),
             EmergingClass::SporadicHot
         );
         assert_eq!(
-            emerging_class(&[false, false, false, true], &[true, false, false, false], &[-3.0, 0.0, 0.0, 3.0], 0.05),
+            emerging_class(
+                &[false, false, false, true],
+                &[true, false, false, false],
+                &[-3.0, 0.0, 0.0, 3.0],
+                0.05
+            ),
             EmergingClass::OscillatingHot
         );
         let up: Vec<f64> = (0..12).map(|i| 2.0 + i as f64).collect();
-        assert_eq!(emerging_class(&[true; 12], &[false; 12], &up, 0.05), EmergingClass::IntensifyingHot);
+        assert_eq!(
+            emerging_class(&[true; 12], &[false; 12], &up, 0.05),
+            EmergingClass::IntensifyingHot
+        );
         let mut h = [true; 12];
         h[11] = false;
-        assert_eq!(emerging_class(&h, &[false; 12], &[3.0; 12], 0.05), EmergingClass::HistoricalHot);
-        assert_eq!(emerging_class(&[false; 12], &[false; 12], &[0.0; 12], 0.05), EmergingClass::NoPattern);
+        assert_eq!(
+            emerging_class(&h, &[false; 12], &[3.0; 12], 0.05),
+            EmergingClass::HistoricalHot
+        );
+        assert_eq!(
+            emerging_class(&[false; 12], &[false; 12], &[0.0; 12], 0.05),
+            EmergingClass::NoPattern
+        );
     }
 }

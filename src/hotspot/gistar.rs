@@ -144,7 +144,9 @@ pub struct GiStarResult {
 /// Validates values and returns (mean, population sd).
 pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
     if let Some(v) = x.iter().find(|v| !v.is_finite()) {
-        return Err(Error::Data(format!("{what}: value {v} is not a finite number")));
+        return Err(Error::Data(format!(
+            "{what}: value {v} is not a finite number"
+        )));
     }
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
@@ -164,7 +166,11 @@ pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
 pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiStarResult> {
     let n = values.len();
     if w.len() != n {
-        return Err(Error::Param(format!("{} values for {} weight rows", n, w.len())));
+        return Err(Error::Param(format!(
+            "{} values for {} weight rows",
+            n,
+            w.len()
+        )));
     }
     if n < 2 {
         return Err(Error::Data(format!(
@@ -172,7 +178,9 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         )));
     }
     if params.bin_p == BinP::Permutation && params.permutations == 0 {
-        return Err(Error::Param("bins from permutation p need permutations > 0".into()));
+        return Err(Error::Param(
+            "bins from permutation p need permutations > 0".into(),
+        ));
     }
     let (mean, sd) = moments(values, "Gi*")?;
     let sum: f64 = values.iter().sum();
@@ -224,7 +232,11 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                 let ws = w.weights(i);
                 let obs: f64 = match ws {
                     None => nb.iter().map(|&j| values[j as usize]).sum(),
-                    Some(ws) => nb.iter().zip(ws).map(|(&j, &wj)| wj * values[j as usize]).sum(),
+                    Some(ws) => nb
+                        .iter()
+                        .zip(ws)
+                        .map(|(&j, &wj)| wj * values[j as usize])
+                        .sum(),
                 };
                 let k = nb.len();
                 let (mut ge, mut le) = (0usize, 0usize);
@@ -374,7 +386,10 @@ mod tests {
         let v: Vec<f64> = (0..120).map(|i| ((i * 37) % 11) as f64).collect();
         let p = GiStarParams::new().permutations(199).seed(9);
         let a = gi_star(&v, &w, &p).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let b = pool.install(|| gi_star(&v, &w, &p).unwrap());
         assert_eq!(a.p_sim, b.p_sim);
         assert_eq!(a.z_sim, b.z_sim);

@@ -230,14 +230,20 @@ pub struct KdeResult {
 
 fn check_points(pts: &[[f64; 2]], w: Option<&[f64]>) -> Result<()> {
     if pts.is_empty() {
-        return Err(Error::Data("kernel density needs at least one point".into()));
+        return Err(Error::Data(
+            "kernel density needs at least one point".into(),
+        ));
     }
     if pts.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
         return Err(Error::Data("a point has a non-finite coordinate".into()));
     }
     if let Some(w) = w {
         if w.len() != pts.len() {
-            return Err(Error::Param(format!("{} weights for {} points", w.len(), pts.len())));
+            return Err(Error::Param(format!(
+                "{} weights for {} points",
+                w.len(),
+                pts.len()
+            )));
         }
         if w.iter().any(|v| !v.is_finite()) {
             return Err(Error::Data("a weight is not a finite number".into()));
@@ -250,7 +256,9 @@ fn check_points(pts: &[[f64; 2]], w: Option<&[f64]>) -> Result<()> {
 pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
     let n = pts.len();
     if n < 2 {
-        return Err(Error::Data("a bandwidth rule needs at least 2 points".into()));
+        return Err(Error::Data(
+            "a bandwidth rule needs at least 2 points".into(),
+        ));
     }
     let nf = n as f64;
     let mx = pts.iter().map(|p| p[0]).sum::<f64>() / nf;
@@ -269,7 +277,9 @@ pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
     if h > 0.0 {
         Ok(h)
     } else {
-        Err(Error::Data("the points have no spread: give a fixed bandwidth".into()))
+        Err(Error::Data(
+            "the points have no spread: give a fixed bandwidth".into(),
+        ))
     }
 }
 
@@ -277,7 +287,9 @@ pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
 pub fn bandwidth_scott(pts: &[[f64; 2]]) -> Result<f64> {
     let n = pts.len();
     if n < 2 {
-        return Err(Error::Data("a bandwidth rule needs at least 2 points".into()));
+        return Err(Error::Data(
+            "a bandwidth rule needs at least 2 points".into(),
+        ));
     }
     let nf = n as f64;
     let var = |k: usize| {
@@ -288,7 +300,9 @@ pub fn bandwidth_scott(pts: &[[f64; 2]]) -> Result<f64> {
     if h > 0.0 {
         Ok(h)
     } else {
-        Err(Error::Data("the points have no spread: give a fixed bandwidth".into()))
+        Err(Error::Data(
+            "the points have no spread: give a fixed bandwidth".into(),
+        ))
     }
 }
 
@@ -311,7 +325,12 @@ pub fn knn_bandwidths(pts: &[[f64; 2]], k: usize) -> Result<Vec<f64>> {
 const MAX_SAMPLES: usize = 100_000_000;
 
 /// Kernel density of points (optionally weighted) on `grid`.
-pub fn kde(grid: &Grid, pts: &[[f64; 2]], weights: Option<&[f64]>, params: &KdeParams) -> Result<KdeResult> {
+pub fn kde(
+    grid: &Grid,
+    pts: &[[f64; 2]],
+    weights: Option<&[f64]>,
+    params: &KdeParams,
+) -> Result<KdeResult> {
     check_points(pts, weights)?;
     if !(params.gaussian_cutoff > 0.0) {
         return Err(Error::Param(format!(
@@ -328,7 +347,10 @@ pub fn kde(grid: &Grid, pts: &[[f64; 2]], weights: Option<&[f64]>, params: &KdeP
         }
         Bandwidth::ArcGis => {
             let h = bandwidth_arcgis(pts)?;
-            (vec![h], format!("ArcGIS default 0.9*min(SD, sqrt(1/ln2)*Dm)*n^-0.2 = {h:.1} m"))
+            (
+                vec![h],
+                format!("ArcGIS default 0.9*min(SD, sqrt(1/ln2)*Dm)*n^-0.2 = {h:.1} m"),
+            )
         }
         Bandwidth::Scott => {
             let h = bandwidth_scott(pts)?;
@@ -337,10 +359,18 @@ pub fn kde(grid: &Grid, pts: &[[f64; 2]], weights: Option<&[f64]>, params: &KdeP
         Bandwidth::Adaptive { k } => {
             let floor = params.min_bandwidth.unwrap_or(grid.cell);
             if !(floor.is_finite() && floor > 0.0) {
-                return Err(Error::Param(format!("min bandwidth must be > 0, got {floor}")));
+                return Err(Error::Param(format!(
+                    "min bandwidth must be > 0, got {floor}"
+                )));
             }
-            let v: Vec<f64> = knn_bandwidths(pts, k)?.into_iter().map(|h| h.max(floor)).collect();
-            (v, format!("adaptive: distance to the {k}-th nearest point, at least {floor} m"))
+            let v: Vec<f64> = knn_bandwidths(pts, k)?
+                .into_iter()
+                .map(|h| h.max(floor))
+                .collect();
+            (
+                v,
+                format!("adaptive: distance to the {k}-th nearest point, at least {floor} m"),
+            )
         }
     };
     let hmin = hs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -363,7 +393,15 @@ pub fn kde(grid: &Grid, pts: &[[f64; 2]], weights: Option<&[f64]>, params: &KdeP
             grid.cell
         )));
     }
-    let fine_vals = scatter(grid, s, pts, weights, &hs, params.kernel, params.gaussian_cutoff);
+    let fine_vals = scatter(
+        grid,
+        s,
+        pts,
+        weights,
+        &hs,
+        params.kernel,
+        params.gaussian_cutoff,
+    );
     let per_m2: Vec<f64> = if s == 1 {
         fine_vals
     } else {
@@ -416,7 +454,13 @@ fn scatter(
 ) -> Vec<f64> {
     let fc = grid.cell / s as f64;
     let (fcols, frows) = (grid.ncols * s, grid.nrows * s);
-    let support = |h: f64| if kernel == Kernel::Gaussian { cutoff * h } else { h };
+    let support = |h: f64| {
+        if kernel == Kernel::Gaussian {
+            cutoff * h
+        } else {
+            h
+        }
+    };
     let rmax = support(hs.iter().copied().fold(0.0, f64::max));
     // local coordinates, sorted by y then input order
     let mut order: Vec<usize> = (0..pts.len()).collect();
@@ -446,8 +490,12 @@ fn scatter(
             for &(lx, ly, w, h) in &local[start..end] {
                 let r = support(h);
                 let r2 = r * r;
-                let jlo = (((ly - r) / fc - 0.5).ceil() as i64).saturating_sub(1).max(r0 as i64);
-                let jhi = (((ly + r) / fc - 0.5).floor() as i64).saturating_add(1).min(r1 as i64 - 1);
+                let jlo = (((ly - r) / fc - 0.5).ceil() as i64)
+                    .saturating_sub(1)
+                    .max(r0 as i64);
+                let jhi = (((ly + r) / fc - 0.5).floor() as i64)
+                    .saturating_add(1)
+                    .min(r1 as i64 - 1);
                 for j in jlo..=jhi {
                     let dy = (j as f64 + 0.5) * fc - ly;
                     let dy2 = dy * dy;
@@ -455,8 +503,12 @@ fn scatter(
                         continue;
                     }
                     let half = (r2 - dy2).sqrt();
-                    let clo = (((lx - half) / fc - 0.5).ceil() as i64).saturating_sub(1).max(0);
-                    let chi = (((lx + half) / fc - 0.5).floor() as i64).saturating_add(1).min(fcols as i64 - 1);
+                    let clo = (((lx - half) / fc - 0.5).ceil() as i64)
+                        .saturating_sub(1)
+                        .max(0);
+                    let chi = (((lx + half) / fc - 0.5).floor() as i64)
+                        .saturating_add(1)
+                        .min(fcols as i64 - 1);
                     let row = &mut chunk[(j as usize - r0) * fcols..(j as usize - r0 + 1) * fcols];
                     for c in clo..=chi {
                         let dx = (c as f64 + 0.5) * fc - lx;
@@ -585,7 +637,12 @@ mod tests {
     fn kde_matches_brute_force_all_kernels() {
         let pts = cloud();
         let grid = Grid::covering([300.0, 300.0, 1700.0, 1700.0], 50.0).unwrap();
-        for k in [Kernel::Quartic, Kernel::Epanechnikov, Kernel::Triangular, Kernel::Uniform] {
+        for k in [
+            Kernel::Quartic,
+            Kernel::Epanechnikov,
+            Kernel::Triangular,
+            Kernel::Uniform,
+        ] {
             let r = kde(&grid, &pts, None, &KdeParams::new().kernel(k).fixed(120.0)).unwrap();
             let b = brute(&grid, &pts, k, 120.0);
             for (x, y) in r.density_km2.iter().zip(&b) {
@@ -596,7 +653,10 @@ mod tests {
             &grid,
             &pts,
             None,
-            &KdeParams::new().kernel(Kernel::Gaussian).fixed(60.0).gaussian_cutoff(f64::INFINITY),
+            &KdeParams::new()
+                .kernel(Kernel::Gaussian)
+                .fixed(60.0)
+                .gaussian_cutoff(f64::INFINITY),
         )
         .unwrap();
         let b = brute(&grid, &pts, Kernel::Gaussian, 60.0);
@@ -607,11 +667,27 @@ mod tests {
 
     #[test]
     fn kernels_integrate_to_one() {
-        for k in [Kernel::Quartic, Kernel::Epanechnikov, Kernel::Triangular, Kernel::Uniform, Kernel::Gaussian] {
+        for k in [
+            Kernel::Quartic,
+            Kernel::Epanechnikov,
+            Kernel::Triangular,
+            Kernel::Uniform,
+            Kernel::Gaussian,
+        ] {
             let grid = Grid::new(-1000.0, -1000.0, 5.0, 400, 400).unwrap();
-            let r = kde(&grid, &[[0.0, 0.0]], None, &KdeParams::new().kernel(k).fixed(100.0)).unwrap();
+            let r = kde(
+                &grid,
+                &[[0.0, 0.0]],
+                None,
+                &KdeParams::new().kernel(k).fixed(100.0),
+            )
+            .unwrap();
             let tol = if k == Kernel::Uniform { 1e-2 } else { 2e-3 };
-            assert!((r.expected_sum - 1.0).abs() < tol, "{k:?} {}", r.expected_sum);
+            assert!(
+                (r.expected_sum - 1.0).abs() < tol,
+                "{k:?} {}",
+                r.expected_sum
+            );
         }
     }
 
@@ -620,11 +696,21 @@ mod tests {
         // points away from centres, h much smaller than the cell
         let pts: Vec<[f64; 2]> = (0..50).map(|i| [10.0 + i as f64 * 0.5, 15.0]).collect();
         let grid = Grid::new(0.0, 0.0, 100.0, 3, 3).unwrap();
-        let centre = kde(&grid, &pts, None, &KdeParams::new().fixed(10.0).evaluation(Evaluation::Centre)).unwrap();
+        let centre = kde(
+            &grid,
+            &pts,
+            None,
+            &KdeParams::new().fixed(10.0).evaluation(Evaluation::Centre),
+        )
+        .unwrap();
         assert_eq!(centre.expected_sum, 0.0);
         let auto = kde(&grid, &pts, None, &KdeParams::new().fixed(10.0)).unwrap();
         assert_eq!(auto.samples_per_side, 20);
-        assert!((auto.expected_sum - 50.0).abs() < 5.0, "{}", auto.expected_sum);
+        assert!(
+            (auto.expected_sum - 50.0).abs() < 5.0,
+            "{}",
+            auto.expected_sum
+        );
         assert!(auto.expected[0] > 40.0);
     }
 
@@ -636,7 +722,13 @@ mod tests {
         assert!(bandwidth_scott(&pts).unwrap() > 0.0);
         assert!(bandwidth_arcgis(&[[1.0, 1.0], [1.0, 1.0]]).is_err());
         let grid = Grid::covering([300.0, 300.0, 1700.0, 1700.0], 50.0).unwrap();
-        let r = kde(&grid, &pts, None, &KdeParams::new().bandwidth(Bandwidth::Adaptive { k: 5 })).unwrap();
+        let r = kde(
+            &grid,
+            &pts,
+            None,
+            &KdeParams::new().bandwidth(Bandwidth::Adaptive { k: 5 }),
+        )
+        .unwrap();
         assert!(r.bandwidth_range[0] >= 50.0 && r.bandwidth_range[1] > r.bandwidth_range[0]);
         assert!((r.expected_sum - 300.0).abs() < 15.0);
     }
@@ -645,11 +737,25 @@ mod tests {
     fn dual_kde_ratio_of_identical_layers_is_one() {
         let pts = cloud();
         let grid = Grid::covering([300.0, 300.0, 1700.0, 1700.0], 50.0).unwrap();
-        let d = dual_kde(&grid, &pts, &pts, &KdeParams::new().fixed(150.0), DualMode::Ratio).unwrap();
+        let d = dual_kde(
+            &grid,
+            &pts,
+            &pts,
+            &KdeParams::new().fixed(150.0),
+            DualMode::Ratio,
+        )
+        .unwrap();
         for v in d.values.iter().filter(|v| !v.is_nan()) {
             assert!((v - 1.0).abs() < 1e-12);
         }
-        let d = dual_kde(&grid, &pts, &pts, &KdeParams::new().fixed(150.0), DualMode::ShareDifference).unwrap();
+        let d = dual_kde(
+            &grid,
+            &pts,
+            &pts,
+            &KdeParams::new().fixed(150.0),
+            DualMode::ShareDifference,
+        )
+        .unwrap();
         assert!(d.values.iter().all(|v| v.abs() < 1e-15));
         assert_eq!(d.undefined, 0);
     }

@@ -30,11 +30,13 @@ use crate::grid::Grid;
 use crate::layer::Incidents;
 
 pub use change::{
-    classify_periods, count_change, emerging_hotspots, ChangeParams, ChangeResult,
-    ClassifyParams, ClassifyResult, EmergingClass, EmergingResult, HotspotClass,
+    classify_periods, count_change, emerging_hotspots, ChangeParams, ChangeResult, ClassifyParams,
+    ClassifyResult, EmergingClass, EmergingResult, HotspotClass,
 };
 pub use gistar::{gi_star, BinP, GiStarParams, GiStarResult};
-pub use kde::{dual_kde, kde, Bandwidth, DualKdeResult, DualMode, Evaluation, Kernel, KdeParams, KdeResult};
+pub use kde::{
+    dual_kde, kde, Bandwidth, DualKdeResult, DualMode, Evaluation, KdeParams, KdeResult, Kernel,
+};
 pub use moran::{local_moran, LocalMoranParams, LocalMoranResult, Quadrant};
 pub use weights::{grid_weights, point_weights, Weights, WeightsSpec};
 
@@ -344,7 +346,11 @@ mod tests {
     #[test]
     fn build_grid_convex_hull_drops_corner_cells() {
         let pts = vec![[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0]];
-        let cg = build_grid(&pts, &GridParams::new().cell(100.0).extent(Extent::ConvexHull)).unwrap();
+        let cg = build_grid(
+            &pts,
+            &GridParams::new().cell(100.0).extent(Extent::ConvexHull),
+        )
+        .unwrap();
         assert!(cg.len() < cg.grid.len());
         assert_eq!(cg.counts(&pts, None).unwrap().1, 0);
         // the north-east corner is outside the triangle

@@ -135,10 +135,18 @@ pub struct LocalMoranResult {
 }
 
 /// Local Moran's I of `values` with neighbour weights `w` (self excluded).
-pub fn local_moran(values: &[f64], w: &Weights, params: &LocalMoranParams) -> Result<LocalMoranResult> {
+pub fn local_moran(
+    values: &[f64],
+    w: &Weights,
+    params: &LocalMoranParams,
+) -> Result<LocalMoranResult> {
     let n = values.len();
     if w.len() != n {
-        return Err(Error::Param(format!("{} values for {} weight rows", n, w.len())));
+        return Err(Error::Param(format!(
+            "{} values for {} weight rows",
+            n,
+            w.len()
+        )));
     }
     if n < 3 {
         return Err(Error::Data(format!(
@@ -158,7 +166,10 @@ pub fn local_moran(values: &[f64], w: &Weights, params: &LocalMoranParams) -> Re
         match w.weights(i) {
             None => {
                 let k = nb.len() as f64;
-                (vec![1.0 / k; nb.len()], if nb.is_empty() { 0.0 } else { 1.0 })
+                (
+                    vec![1.0 / k; nb.len()],
+                    if nb.is_empty() { 0.0 } else { 1.0 },
+                )
             }
             Some(ws) => {
                 let t: f64 = ws.iter().sum();
@@ -216,7 +227,11 @@ pub fn local_moran(values: &[f64], w: &Weights, params: &LocalMoranParams) -> Re
                 }
                 let m = s / perms as f64;
                 let var = (ss / perms as f64 - m * m).max(0.0);
-                let zs = if var > 0.0 { (obs - m) / var.sqrt() } else { 0.0 };
+                let zs = if var > 0.0 {
+                    (obs - m) / var.sqrt()
+                } else {
+                    0.0
+                };
                 (folded_p(ge, le, perms), zs)
             })
             .collect();

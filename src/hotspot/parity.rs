@@ -5,12 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::grid::Grid;
-use crate::hotspot::kde::{kde, Kernel, KdeParams};
+use crate::hotspot::kde::{kde, KdeParams, Kernel};
 use crate::hotspot::weights::{grid_weights, WeightsSpec};
 use crate::hotspot::{gi_star, local_moran, CellGrid, GiStarParams, LocalMoranParams};
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/golden").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/golden")
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {
@@ -20,7 +22,9 @@ fn shared(rel: &str) -> Option<PathBuf> {
 }
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden/hotspots").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/golden/hotspots")
+        .join(rel)
 }
 
 /// Reads named columns of a CSV as f64 (empty -> NaN).
@@ -29,7 +33,11 @@ fn read_cols(path: &Path, cols: &[&str]) -> Vec<Vec<f64>> {
     let h = r.headers().expect("header").clone();
     let idx: Vec<usize> = cols
         .iter()
-        .map(|c| h.iter().position(|x| x == *c).unwrap_or_else(|| panic!("column {c}")))
+        .map(|c| {
+            h.iter()
+                .position(|x| x == *c)
+                .unwrap_or_else(|| panic!("column {c}"))
+        })
         .collect();
     let mut out = vec![Vec::new(); cols.len()];
     for rec in r.records() {
@@ -87,10 +95,22 @@ fn parity_fixture_slice_a() {
     let pts = points(&fixture("A_input_xy.csv"));
     assert_eq!(pts.len(), 2000);
     let (grid, c) = compute(&pts, 200.0, 0);
-    assert_eq!((grid.x0, grid.y0, grid.ncols, grid.nrows), (440000.0, 4420000.0, 100, 100));
+    assert_eq!(
+        (grid.x0, grid.y0, grid.ncols, grid.nrows),
+        (440000.0, 4420000.0, 100, 100)
+    );
     let cols = [
-        "cell_id", "count", "n_neigh", "gi_G", "gi_z", "gi_p_norm_2s", "lm_I", "lm_z_norm", "lm_q",
-        "quartic_per_km2", "gauss_per_km2",
+        "cell_id",
+        "count",
+        "n_neigh",
+        "gi_G",
+        "gi_z",
+        "gi_p_norm_2s",
+        "lm_I",
+        "lm_z_norm",
+        "lm_q",
+        "quartic_per_km2",
+        "gauss_per_km2",
     ];
     let g = read_cols(&fixture("A_cells_sample.csv"), &cols);
     let ids: Vec<usize> = g[0].iter().map(|v| *v as usize).collect();
@@ -121,23 +141,47 @@ fn parity_fixture_slice_a() {
 }
 
 fn gistar_full(case: &str, cell: f64) {
-    let (Some(inp), Some(cells)) = (shared(&format!("gistar/{case}/input.csv")), shared(&format!("gistar/{case}/cells.csv"))) else {
+    let (Some(inp), Some(cells)) = (
+        shared(&format!("gistar/{case}/input.csv")),
+        shared(&format!("gistar/{case}/cells.csv")),
+    ) else {
         return;
     };
     let pts = points(&inp);
     let (_, c) = compute(&pts, cell, 999);
     let g = read_cols(
         &cells,
-        &["count", "n_neigh", "gi_G", "gi_z", "gi_p_norm_2s", "lm_I", "lm_z_norm", "lm_q", "gi_p_sim", "lm_p_sim"],
+        &[
+            "count",
+            "n_neigh",
+            "gi_G",
+            "gi_z",
+            "gi_p_norm_2s",
+            "lm_I",
+            "lm_z_norm",
+            "lm_q",
+            "gi_p_sim",
+            "lm_p_sim",
+        ],
     );
     assert_eq!(c.count, g[0]);
     assert_eq!(c.n_neigh, g[1]);
-    let dz = c.gi.z.iter().zip(&g[3]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let dz =
+        c.gi.z
+            .iter()
+            .zip(&g[3])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
     let rz = max_rel(&c.gi.z, &g[3], 1e-9);
     let rg = max_rel(&c.gi.g, &g[2], 1e-12);
     let rp = max_rel(&c.gi.p, &g[4], 1e-300);
     let ri = max_rel(&c.lm.i, &g[5], 1e-6);
-    let ai = c.lm.i.iter().zip(&g[5]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let ai =
+        c.lm.i
+            .iter()
+            .zip(&g[5])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
     let rzn = max_rel(&c.lm.z_norm, &g[6], 1e-9);
     let q: Vec<f64> = c.lm.quadrant.iter().map(|q| q.code() as f64).collect();
     eprintln!(
@@ -150,11 +194,19 @@ fn gistar_full(case: &str, cell: f64) {
     // among 5 neighbours when the mean is 0.2) and its sign is rounding noise
     let mism: Vec<usize> = (0..q.len()).filter(|&i| q[i] != g[7][i]).collect();
     let noise = mism.iter().filter(|&&i| c.lm.lag[i].abs() < 1e-12).count();
-    eprintln!("PARITY gistar/{case}: LM quadrant mismatches {} (all with |lag| < 1e-12: {})", mism.len(), noise == mism.len());
+    eprintln!(
+        "PARITY gistar/{case}: LM quadrant mismatches {} (all with |lag| < 1e-12: {})",
+        mism.len(),
+        noise == mism.len()
+    );
     assert_eq!(noise, mism.len());
     // significant-cell count quoted in the golden README (A: 2449)
-    let hot = (0..c.count.len()).filter(|&i| c.gi.z[i] > 0.0 && c.gi.p[i] < 0.05).count();
-    let ghot = (0..c.count.len()).filter(|&i| g[3][i] > 0.0 && g[4][i] < 0.05).count();
+    let hot = (0..c.count.len())
+        .filter(|&i| c.gi.z[i] > 0.0 && c.gi.p[i] < 0.05)
+        .count();
+    let ghot = (0..c.count.len())
+        .filter(|&i| g[3][i] > 0.0 && g[4][i] < 0.05)
+        .count();
     assert_eq!(hot, ghot);
     // permutation p: esda's folded rule from our counts, compared within Monte Carlo error
     let ge = c.gi.n_sim_ge.as_ref().unwrap();
@@ -169,7 +221,10 @@ fn gistar_full(case: &str, cell: f64) {
         }
     }
     let share = ok as f64 / ge.len() as f64;
-    eprintln!("PARITY gistar/{case}: Gi* p_sim (esda rule) within 4 SE of esda for {:.4} of cells", share);
+    eprintln!(
+        "PARITY gistar/{case}: Gi* p_sim (esda rule) within 4 SE of esda for {:.4} of cells",
+        share
+    );
     assert!(share > 0.99, "{share}");
 }
 
@@ -184,7 +239,10 @@ fn parity_gistar_moran_b_full() {
 }
 
 fn kde_full(case: &str, cell: f64, h: f64, gauss: Option<f64>) {
-    let (Some(inp), Some(dens)) = (shared(&format!("kde/{case}/input.csv")), shared(&format!("kde/{case}/density.csv"))) else {
+    let (Some(inp), Some(dens)) = (
+        shared(&format!("kde/{case}/input.csv")),
+        shared(&format!("kde/{case}/density.csv")),
+    ) else {
         return;
     };
     let pts = points(&inp);
@@ -200,18 +258,30 @@ fn kde_full(case: &str, cell: f64, h: f64, gauss: Option<f64>) {
     assert_eq!(q.samples_per_side, 1);
     // relative where the golden value is > 0, exact zero elsewhere
     let rq = max_rel(&q.density_km2, &g[0], 1e-300);
-    eprintln!("PARITY kde/{case}: quartic h {h}: {} cells, max rel diff {rq:.3e}", g[0].len());
+    eprintln!(
+        "PARITY kde/{case}: quartic h {h}: {} cells, max rel diff {rq:.3e}",
+        g[0].len()
+    );
     assert!(rq < 1e-9);
     if let Some(s) = gauss {
         let exact = kde(
             &grid,
             &pts,
             None,
-            &KdeParams::new().kernel(Kernel::Gaussian).fixed(s).gaussian_cutoff(f64::INFINITY),
+            &KdeParams::new()
+                .kernel(Kernel::Gaussian)
+                .fixed(s)
+                .gaussian_cutoff(f64::INFINITY),
         )
         .unwrap();
         let rg = max_rel(&exact.density_km2, &g[1], 1e-300);
-        let trunc = kde(&grid, &pts, None, &KdeParams::new().kernel(Kernel::Gaussian).fixed(s)).unwrap();
+        let trunc = kde(
+            &grid,
+            &pts,
+            None,
+            &KdeParams::new().kernel(Kernel::Gaussian).fixed(s),
+        )
+        .unwrap();
         let ag = trunc
             .density_km2
             .iter()

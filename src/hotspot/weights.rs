@@ -57,16 +57,24 @@ impl WeightsSpec {
             WeightsSpec::DistanceBand { radius } => {
                 let r = radius.or(cell.map(|c| c * std::f64::consts::SQRT_2));
                 match (radius, r) {
-                    (None, Some(r)) => format!("binary distance band d <= {r:.2} m (cell*sqrt(2), queen)"),
+                    (None, Some(r)) => {
+                        format!("binary distance band d <= {r:.2} m (cell*sqrt(2), queen)")
+                    }
                     (_, Some(r)) => format!("binary distance band d <= {r} m"),
                     _ => "binary distance band".into(),
                 }
             }
             WeightsSpec::Knn { k } => format!("binary {k} nearest neighbours"),
-            WeightsSpec::InverseDistance { radius, power, scale } => format!(
+            WeightsSpec::InverseDistance {
+                radius,
+                power,
+                scale,
+            } => format!(
                 "inverse distance min(1, (s/d)^{power}), s = {} m, d <= {} m",
                 scale.or(cell).unwrap_or(1.0),
-                radius.or(cell.map(|c| 3.0 * c)).map_or("?".to_string(), |r| r.to_string())
+                radius
+                    .or(cell.map(|c| 3.0 * c))
+                    .map_or("?".to_string(), |r| r.to_string())
             ),
         }
     }
@@ -95,7 +103,9 @@ impl Weights {
                     return Err(Error::Param(format!("invalid neighbour {j} of unit {i}")));
                 }
                 if !(w.is_finite() && w >= 0.0) {
-                    return Err(Error::Param(format!("weight {w} of ({i}, {j}) must be finite and >= 0")));
+                    return Err(Error::Param(format!(
+                        "weight {w} of ({i}, {j}) must be finite and >= 0"
+                    )));
                 }
                 neighbours.push(j as u32);
                 values.push(w);
@@ -158,7 +168,9 @@ fn check_radius(r: f64) -> Result<f64> {
     if r.is_finite() && r > 0.0 {
         Ok(r)
     } else {
-        Err(Error::Param(format!("neighbour radius must be > 0, got {r}")))
+        Err(Error::Param(format!(
+            "neighbour radius must be > 0, got {r}"
+        )))
     }
 }
 
@@ -169,10 +181,14 @@ pub fn grid_weights(cg: &CellGrid, spec: &WeightsSpec) -> Result<Weights> {
     let c = cg.grid.cell;
     let (radius, idw) = match *spec {
         WeightsSpec::Knn { .. } => return point_weights(&cg.centres(), spec, Some(c)),
-        WeightsSpec::DistanceBand { radius } => (radius.unwrap_or(c * std::f64::consts::SQRT_2), None),
-        WeightsSpec::InverseDistance { radius, power, scale } => {
-            (radius.unwrap_or(3.0 * c), Some((power, scale.unwrap_or(c))))
+        WeightsSpec::DistanceBand { radius } => {
+            (radius.unwrap_or(c * std::f64::consts::SQRT_2), None)
         }
+        WeightsSpec::InverseDistance {
+            radius,
+            power,
+            scale,
+        } => (radius.unwrap_or(3.0 * c), Some((power, scale.unwrap_or(c)))),
     };
     let r = check_radius(radius)?;
     let reach = (r / c).floor() as i64 + 1;
@@ -264,7 +280,11 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
                 })
                 .collect()
         }
-        WeightsSpec::InverseDistance { radius, power, scale } => {
+        WeightsSpec::InverseDistance {
+            radius,
+            power,
+            scale,
+        } => {
             let r = radius
                 .or(cell.map(|c| 3.0 * c))
                 .ok_or_else(|| Error::Param("inverse-distance weights need a radius".into()))?;
@@ -276,7 +296,16 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
                     idx.within(*p, r)
                         .into_iter()
                         .filter(|(j, _)| *j != i)
-                        .map(|(j, d)| (j, if d > 0.0 { (s / d).powf(power).min(1.0) } else { 1.0 }))
+                        .map(|(j, d)| {
+                            (
+                                j,
+                                if d > 0.0 {
+                                    (s / d).powf(power).min(1.0)
+                                } else {
+                                    1.0
+                                },
+                            )
+                        })
                         .collect()
                 })
                 .collect()
@@ -305,8 +334,14 @@ mod tests {
     fn grid_weights_match_point_weights() {
         let cg = CellGrid::full(Grid::new(0.0, 0.0, 100.0, 7, 5).unwrap());
         for spec in [
-            WeightsSpec::DistanceBand { radius: Some(250.0) },
-            WeightsSpec::InverseDistance { radius: Some(300.0), power: 1.0, scale: None },
+            WeightsSpec::DistanceBand {
+                radius: Some(250.0),
+            },
+            WeightsSpec::InverseDistance {
+                radius: Some(300.0),
+                power: 1.0,
+                scale: None,
+            },
         ] {
             let a = grid_weights(&cg, &spec).unwrap();
             let b = point_weights(&cg.centres(), &spec, Some(100.0)).unwrap();
