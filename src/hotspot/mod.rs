@@ -19,6 +19,8 @@ pub mod moran;
 #[cfg(test)]
 mod parity;
 mod perm;
+#[cfg(test)]
+mod simulation;
 pub mod stats;
 pub mod weights;
 
