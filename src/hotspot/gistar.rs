@@ -152,7 +152,7 @@ pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
     let mean = x.iter().sum::<f64>() / n;
     let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
     let sd = var.sqrt();
-    if !(sd > 0.0) || sd <= 1e-12 * mean.abs() {
+    if sd.is_nan() || sd <= 1e-12 * mean.abs() || sd <= 0.0 {
         return Err(Error::Data(format!(
             "{what} is undefined: all {} units have the same value ({mean}); there is no variation to test",
             x.len()

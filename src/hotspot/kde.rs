@@ -93,7 +93,7 @@ impl Kernel {
 }
 
 /// How the bandwidth is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Bandwidth {
     /// A fixed bandwidth in metres.
@@ -102,6 +102,7 @@ pub enum Bandwidth {
         h: f64,
     },
     /// ArcGIS's default rule.
+    #[default]
     ArcGis,
     /// Scott's rule (2-D).
     Scott,
@@ -110,12 +111,6 @@ pub enum Bandwidth {
         /// Neighbour rank.
         k: usize,
     },
-}
-
-impl Default for Bandwidth {
-    fn default() -> Self {
-        Bandwidth::ArcGis
-    }
 }
 
 /// Where the kernel is evaluated.
@@ -332,7 +327,7 @@ pub fn kde(
     params: &KdeParams,
 ) -> Result<KdeResult> {
     check_points(pts, weights)?;
-    if !(params.gaussian_cutoff > 0.0) {
+    if params.gaussian_cutoff.is_nan() || params.gaussian_cutoff <= 0.0 {
         return Err(Error::Param(format!(
             "gaussian cutoff must be > 0, got {}",
             params.gaussian_cutoff
