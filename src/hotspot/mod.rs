@@ -14,6 +14,7 @@
 
 pub mod change;
 pub mod gistar;
+pub mod hexgrid;
 pub mod kde;
 pub mod moran;
 #[cfg(test)]
@@ -36,6 +37,7 @@ pub use change::{
     ClassifyResult, EmergingClass, EmergingResult, HotspotClass,
 };
 pub use gistar::{gi_star, BinP, GiStarParams, GiStarResult};
+pub use hexgrid::HexGrid;
 pub use kde::{
     dual_kde, kde, Bandwidth, DualKdeResult, DualMode, Evaluation, KdeParams, KdeResult, Kernel,
 };
@@ -205,12 +207,16 @@ impl CellGrid {
     }
 }
 
-/// Builds the analysis grid for a set of points.
-///
-/// The sfhotspot default cell size is computed from the extent's bounding box
-/// (the points', or the boundary's). With [`Extent::ConvexHull`] or
-/// [`Extent::Boundary`] only cells whose square intersects the area take part.
-pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
+/// The bounding box, cell size (and its rule) and optional area of an extent.
+fn extent_setup(
+    xy: &[[f64; 2]],
+    p: &GridParams,
+) -> Result<(
+    [f64; 4],
+    f64,
+    String,
+    Option<(MultiPolygon<f64>, &'static str)>,
+)> {
     let bbox = match &p.extent {
         Extent::Boundary(mp) => {
             use geo::BoundingRect;
@@ -232,8 +238,7 @@ pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
             )
         }
     };
-    let grid = Grid::covering(bbox, cell)?;
-    let area: Option<(MultiPolygon<f64>, &str)> = match &p.extent {
+    let area = match &p.extent {
         Extent::BoundingBox => None,
         Extent::ConvexHull => {
             let mp: MultiPoint<f64> = xy.iter().map(|q| Point::new(q[0], q[1])).collect();
@@ -241,6 +246,17 @@ pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
         }
         Extent::Boundary(mp) => Some((mp.clone(), "boundary")),
     };
+    Ok((bbox, cell, rule, area))
+}
+
+/// Builds the analysis grid for a set of points.
+///
+/// The sfhotspot default cell size is computed from the extent's bounding box
+/// (the points', or the boundary's). With [`Extent::ConvexHull`] or
+/// [`Extent::Boundary`] only cells whose square intersects the area take part.
+pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
+    let (bbox, cell, rule, area) = extent_setup(xy, p)?;
+    let grid = Grid::covering(bbox, cell)?;
     let mut cg = match area {
         None => CellGrid::full(grid),
         Some((mp, name)) => {
@@ -263,6 +279,134 @@ pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
     };
     cg.cell_size_rule = rule;
     Ok(cg)
+}
+
+/// A hexagon grid and the hexagons of it that take part in an analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct HexCells {
+    /// The hexagon grid.
+    pub grid: HexGrid,
+    /// Hexagon ids in the analysis, ascending.
+    #[serde(skip)]
+    pub cells: Vec<usize>,
+    /// Number of hexagons in the analysis.
+    pub n_cells: usize,
+    /// How the size was chosen (`size` = flat-to-flat width).
+    pub cell_size_rule: String,
+    /// How the hexagons were chosen.
+    pub extent_rule: String,
+    #[serde(skip)]
+    pos: Vec<u32>,
+}
+
+impl HexCells {
+    /// Number of hexagons in the analysis.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+    /// Whether none takes part.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+    /// Position of the hexagon holding a point, if it takes part.
+    pub fn position_of(&self, x: f64, y: f64) -> Option<usize> {
+        self.grid.cell_of(x, y).and_then(|id| match self.pos[id] {
+            NONE => None,
+            p => Some(p as usize),
+        })
+    }
+    /// Centres of the analysis hexagons.
+    pub fn centres(&self) -> Vec<[f64; 2]> {
+        self.cells.iter().map(|&c| self.grid.centre(c)).collect()
+    }
+    /// Spreads analysis values onto all hexagons (NaN elsewhere).
+    pub fn to_full(&self, values: &[f64]) -> Vec<f64> {
+        let mut v = vec![f64::NAN; self.grid.len()];
+        for (k, &c) in self.cells.iter().enumerate() {
+            v[c] = values[k];
+        }
+        v
+    }
+    /// Counts (or weight sums) per analysis hexagon and the points outside.
+    pub fn counts(&self, xy: &[[f64; 2]], weights: Option<&[f64]>) -> Result<(Vec<f64>, usize)> {
+        if let Some(w) = weights {
+            if w.len() != xy.len() {
+                return Err(Error::Param(format!(
+                    "{} weights for {} points",
+                    w.len(),
+                    xy.len()
+                )));
+            }
+        }
+        let mut c = vec![0.0; self.len()];
+        let mut outside = 0;
+        for (i, p) in xy.iter().enumerate() {
+            match self.position_of(p[0], p[1]) {
+                Some(k) => c[k] += weights.map_or(1.0, |w| w[i]),
+                None => outside += 1,
+            }
+        }
+        Ok((c, outside))
+    }
+    /// Weights between the analysis hexagons; a distance band defaults to the
+    /// hexagon size (the 6 adjacent hexagons), inverse distance to 3 sizes.
+    pub fn weights(&self, spec: &WeightsSpec) -> Result<Weights> {
+        point_weights(
+            &self.centres(),
+            &hex_spec(spec, self.grid.size),
+            Some(self.grid.size),
+        )
+    }
+}
+
+fn hex_spec(spec: &WeightsSpec, size: f64) -> WeightsSpec {
+    match *spec {
+        WeightsSpec::DistanceBand { radius: None } => {
+            WeightsSpec::DistanceBand { radius: Some(size) }
+        }
+        other => other,
+    }
+}
+
+/// Builds a hexagon grid (flat-to-flat width = the cell size, sfhotspot rule by
+/// default) with the same extent options as [`build_grid`].
+pub fn build_hex(xy: &[[f64; 2]], p: &GridParams) -> Result<HexCells> {
+    let (bbox, cell, rule, area) = extent_setup(xy, p)?;
+    let grid = HexGrid::covering(bbox, cell)?;
+    let (cells, ext): (Vec<usize>, String) = match area {
+        None => {
+            // hexagons that touch the bounding box (all of them for a degenerate box)
+            let rect = Rect::new((bbox[0], bbox[1]), (bbox[2], bbox[3]));
+            let flat = bbox[0] == bbox[2] || bbox[1] == bbox[3];
+            (
+                (0..grid.len())
+                    .filter(|&id| flat || rect.intersects(&grid.polygon(id)))
+                    .collect(),
+                "bounding box".into(),
+            )
+        }
+        Some((mp, name)) => (
+            (0..grid.len())
+                .filter(|&id| mp.intersects(&grid.polygon(id)))
+                .collect(),
+            name.into(),
+        ),
+    };
+    if cells.is_empty() {
+        return Err(Error::Data("no hexagon intersects the study area".into()));
+    }
+    let mut pos = vec![NONE; grid.len()];
+    for (k, &c) in cells.iter().enumerate() {
+        pos[c] = k as u32;
+    }
+    Ok(HexCells {
+        grid,
+        n_cells: cells.len(),
+        cells,
+        cell_size_rule: rule,
+        extent_rule: ext,
+        pos,
+    })
 }
 
 /// Counts per cell, in total and per category.
@@ -290,14 +434,47 @@ pub fn grid_counts(
     per_category: bool,
 ) -> Result<GridCounts> {
     let (total, outside) = cg.counts(&inc.xy, weights)?;
+    counts_by(
+        |x, y| cg.position_of(x, y),
+        total,
+        outside,
+        inc,
+        weights,
+        per_category,
+    )
+}
+
+/// [`grid_counts`] on hexagons.
+pub fn hex_counts(
+    h: &HexCells,
+    inc: &Incidents,
+    weights: Option<&[f64]>,
+    per_category: bool,
+) -> Result<GridCounts> {
+    let (total, outside) = h.counts(&inc.xy, weights)?;
+    counts_by(
+        |x, y| h.position_of(x, y),
+        total,
+        outside,
+        inc,
+        weights,
+        per_category,
+    )
+}
+
+fn counts_by(
+    pos: impl Fn(f64, f64) -> Option<usize>,
+    total: Vec<f64>,
+    outside: usize,
+    inc: &Incidents,
+    weights: Option<&[f64]>,
+    per_category: bool,
+) -> Result<GridCounts> {
     let mut by_category = Vec::new();
     if per_category {
-        let mut per: Vec<Vec<f64>> = vec![vec![0.0; cg.len()]; inc.categories.len()];
+        let mut per: Vec<Vec<f64>> = vec![vec![0.0; total.len()]; inc.categories.len()];
         for (i, p) in inc.xy.iter().enumerate() {
-            if let (Some(k), Some(v)) = (
-                cg.position_of(p[0], p[1]),
-                per.get_mut(inc.category[i] as usize),
-            ) {
+            if let (Some(k), Some(v)) = (pos(p[0], p[1]), per.get_mut(inc.category[i] as usize)) {
                 v[k] += weights.map_or(1.0, |w| w[i]);
             }
         }
@@ -314,7 +491,6 @@ pub fn grid_counts(
     })
 }
 
-/// A local metric CRS choice for unit tests.
 #[cfg(test)]
 pub(crate) fn test_crs() -> crate::crs::CrsChoice {
     let c = crate::crs::Crs::Local { unit_to_metre: 1.0 };
@@ -343,6 +519,26 @@ mod tests {
         let (w, _) = cg.counts(&pts, Some(&[1.0, 2.0, 3.0, 4.0])).unwrap();
         assert_eq!(w[0], 4.0);
         assert!(cg.counts(&pts, Some(&[1.0])).is_err());
+    }
+
+    #[test]
+    fn build_hex_counts_every_point() {
+        let pts: Vec<[f64; 2]> = (0..500)
+            .map(|i| [(i * 37 % 1000) as f64, (i * 91 % 700) as f64])
+            .collect();
+        let h = build_hex(&pts, &GridParams::new().cell(80.0)).unwrap();
+        let (c, out) = h.counts(&pts, None).unwrap();
+        assert_eq!(out, 0);
+        assert_eq!(c.iter().sum::<f64>(), 500.0);
+        let w = h.weights(&WeightsSpec::default()).unwrap();
+        assert_eq!(w.max_neighbours(), 6);
+        let hull = build_hex(
+            &pts,
+            &GridParams::new().cell(80.0).extent(Extent::ConvexHull),
+        )
+        .unwrap();
+        assert!(hull.len() <= h.len());
+        assert_eq!(hull.counts(&pts, None).unwrap().1, 0);
     }
 
     #[test]

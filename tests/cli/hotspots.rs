@@ -246,3 +246,52 @@ fn hotspots_errors_are_clear() {
         .code(2)
         .stderr(predicate::str::contains("--bandwidth"));
 }
+
+#[test]
+fn hotspots_hexagons() {
+    let d = tmp();
+    let out = d.path().join("hex");
+    crimescape()
+        .args([
+            "hotspots",
+            "gistar",
+            "--quiet",
+            "--hex",
+            "--crs",
+            "local-m",
+            "--cell",
+            "400",
+            "--permutations",
+            "0",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .success();
+    let gj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("gistar.geojson")).unwrap()).unwrap();
+    let f = &gj["features"][0];
+    assert_eq!(f["geometry"]["coordinates"][0].as_array().unwrap().len(), 7);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("gistar.json")).unwrap()).unwrap();
+    assert!(s["result"]["weights"]
+        .as_str()
+        .unwrap()
+        .contains("6 adjacent"));
+    let (h, rows) = read_csv(&out.join("gistar.csv"));
+    let total: f64 = rows
+        .iter()
+        .map(|r| r[col(&h, "count")].parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(total, 2000.0);
+    crimescape()
+        .args([
+            "hotspots", "kde", "--quiet", "--hex", "--crs", "local-m", "-o",
+        ])
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--hex"));
+}

@@ -9,9 +9,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use crimescape::hotspot::change::{emerging_hotspots, EmergingClass};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
 use crimescape::hotspot::{
-    build_grid, classify_periods, count_change, dual_kde, gi_star, grid_counts, grid_weights, kde,
-    local_moran, BinP, CellGrid, ChangeParams, ClassifyParams, Extent, GiStarParams, GridParams,
-    HotspotClass, LocalMoranParams, WeightsSpec,
+    build_grid, build_hex, classify_periods, count_change, dual_kde, gi_star, grid_counts,
+    grid_weights, hex_counts, kde, local_moran, BinP, CellGrid, ChangeParams, ClassifyParams,
+    Extent, GiStarParams, GridParams, HexCells, HotspotClass, LocalMoranParams, Weights,
+    WeightsSpec,
 };
 use crimescape::io::geojson::FeatureCollectionWriter;
 use crimescape::render::{self, ColourScale, MapOptions, Overlay, Rgba};
@@ -85,6 +86,9 @@ pub struct CommonArgs {
     /// Numeric column to weight incidents by (e.g. a harm score) instead of counting.
     #[arg(long)]
     pub weight: Option<String>,
+    /// Hexagonal cells (flat-to-flat width = --cell); grid, gistar and moran only.
+    #[arg(long)]
+    pub hex: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -283,6 +287,7 @@ struct Setup {
     inc: Incidents,
     rep: LoadReport,
     cg: CellGrid,
+    hex: Option<HexCells>,
     weights: Option<Vec<f64>>,
     overlays: Vec<Overlay>,
     prov: Provenance,
@@ -366,26 +371,41 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
     let mut gp = GridParams::new().extent(extent);
     gp.cell = c.cell;
     let cg = build_grid(&inc.xy, &gp)?;
+    let hex = if c.hex {
+        Some(build_hex(&inc.xy, &gp)?)
+    } else {
+        None
+    };
     let weights = match &c.weight {
         None => None,
         Some(col) => Some(weight_column(&inc, col)?),
     };
     if !g.quiet {
-        eprintln!(
-            "grid: {} x {} cells of {} m ({}), {} in the analysis ({})",
-            cg.grid.ncols,
-            cg.grid.nrows,
-            cg.grid.cell,
-            cg.cell_size_rule,
-            cg.len(),
-            cg.extent_rule
-        );
+        match &hex {
+            None => eprintln!(
+                "grid: {} x {} cells of {} m ({}), {} in the analysis ({})",
+                cg.grid.ncols,
+                cg.grid.nrows,
+                cg.grid.cell,
+                cg.cell_size_rule,
+                cg.len(),
+                cg.extent_rule
+            ),
+            Some(h) => eprintln!(
+                "hexagons of {} m flat-to-flat ({}), {} in the analysis ({})",
+                h.grid.size,
+                h.cell_size_rule,
+                h.len(),
+                h.extent_rule
+            ),
+        }
     }
     std::fs::create_dir_all(&c.out).with_context(|| format!("creating {}", c.out.display()))?;
     Ok(Setup {
         inc,
         rep,
         cg,
+        hex,
         weights,
         overlays,
         prov,
@@ -464,15 +484,31 @@ impl Setup {
         keep: Option<&dyn Fn(usize) -> bool>,
         g: &GlobalArgs,
     ) -> Result<()> {
-        let cg = &self.cg;
+        let n = self.n();
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["cell_id", "col", "row", "x_center", "y_center"];
         header.extend(cols.iter().map(|c| c.0));
         w.write_record(&header)?;
         let mut fc = FeatureCollectionWriter::new(&self.inc.crs.working)?;
-        for (k, &id) in cg.cells.iter().enumerate() {
-            let (col, row) = cg.grid.col_row(id);
-            let c = cg.grid.centre(id);
+        for k in 0..n {
+            let (id, col, row, c, poly) = match &self.hex {
+                None => {
+                    let id = self.cg.cells[k];
+                    let (c, r) = self.cg.grid.col_row(id);
+                    (
+                        id,
+                        c,
+                        r,
+                        self.cg.grid.centre(id),
+                        self.cg.grid.cell_polygon(id),
+                    )
+                }
+                Some(h) => {
+                    let id = h.cells[k];
+                    let nc = h.grid.ncols;
+                    (id, id % nc, id / nc, h.grid.centre(id), h.grid.polygon(id))
+                }
+            };
             let mut rec = vec![
                 id.to_string(),
                 col.to_string(),
@@ -490,13 +526,53 @@ impl Setup {
                 for (name, v) in cols {
                     props.insert((*name).into(), v.json(k));
                 }
-                fc.push(&geo::Geometry::Polygon(cg.grid.cell_polygon(id)), props)?;
+                fc.push(&geo::Geometry::Polygon(poly), props)?;
             }
         }
         let csv_bytes = w.into_inner()?;
         self.write(self.path(&format!("{stem}.csv")), &csv_bytes, g)?;
         let gj = fc.finish();
         self.write(self.path(&format!("{stem}.geojson")), &gj, g)?;
+        Ok(())
+    }
+
+    /// Number of analysis cells.
+    fn n(&self) -> usize {
+        self.hex.as_ref().map_or(self.cg.len(), |h| h.len())
+    }
+
+    /// Per-cell values on the full square grid or on all hexagons, NaN elsewhere.
+    fn full(&self, v: &[f64]) -> Vec<f64> {
+        match &self.hex {
+            None => self.cg.to_full(v),
+            Some(h) => h.to_full(v),
+        }
+    }
+
+    /// Counts (or weight sums) per analysis cell.
+    fn counts(&self) -> Result<(Vec<f64>, usize)> {
+        Ok(match &self.hex {
+            None => self.cg.counts(&self.inc.xy, self.weights.as_deref())?,
+            Some(h) => h.counts(&self.inc.xy, self.weights.as_deref())?,
+        })
+    }
+
+    /// Spatial weights between the analysis cells.
+    fn spatial_weights(&self, spec: &WeightsSpec) -> Result<Weights> {
+        Ok(match &self.hex {
+            None => grid_weights(&self.cg, spec)?,
+            Some(h) => h.weights(spec)?,
+        })
+    }
+
+    /// Refuses --hex for analyses on square grids only.
+    fn square_only(&self, what: &str) -> Result<()> {
+        if self.hex.is_some() {
+            return Err(crimescape::Error::Param(format!(
+                "--hex is not available for {what}; use square cells"
+            ))
+            .into());
+        }
         Ok(())
     }
 
@@ -516,7 +592,13 @@ impl Setup {
             overlays: self.overlays.clone(),
             size: 800,
         };
-        let png = render::grid_map(&self.cg.grid, values_full, &opts)?;
+        let png = match &self.hex {
+            None => render::grid_map(&self.cg.grid, values_full, &opts)?,
+            Some(h) => {
+                let (rg, rv) = h.grid.rasterise(values_full, 800)?;
+                render::grid_map(&rg, &rv, &opts)?
+            }
+        };
         self.write(self.path(name), &png, g)
     }
 
@@ -529,9 +611,13 @@ impl Setup {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
+        let grid = match &self.hex {
+            None => serde_json::to_value(&self.cg)?,
+            Some(h) => json!({ "hexagons": h }),
+        };
         let summary = json!({
             "analysis": stem,
-            "grid": self.cg,
+            "grid": grid,
             "incidents": {"rows_read": self.rep.rows_read, "accepted": self.rep.accepted, "analysed": self.inc.len()},
             "result": result,
             "provenance": self.prov,
@@ -544,18 +630,43 @@ impl Setup {
     }
 
     fn grid_line(&self) -> String {
-        format!(
-            "{} cells of {} m ({}), {} incidents",
-            self.cg.len(),
-            self.cg.grid.cell,
-            self.cg.extent_rule,
-            self.inc.len()
-        )
+        match &self.hex {
+            None => format!(
+                "{} cells of {} m ({}), {} incidents",
+                self.cg.len(),
+                self.cg.grid.cell,
+                self.cg.extent_rule,
+                self.inc.len()
+            ),
+            Some(h) => format!(
+                "{} hexagons of {} m ({}), {} incidents",
+                h.len(),
+                h.grid.size,
+                h.extent_rule,
+                self.inc.len()
+            ),
+        }
+    }
+
+    /// Describes the weights as used (hexagons: the default band is the hexagon width).
+    fn describe(&self, spec: &WeightsSpec) -> String {
+        match (&self.hex, spec) {
+            (Some(h), WeightsSpec::DistanceBand { radius: None }) => format!(
+                "binary distance band d <= {} m (the 6 adjacent hexagons)",
+                h.grid.size
+            ),
+            _ => spec.describe(Some(self.cell())),
+        }
+    }
+
+    /// Cell size (square side or hexagon width).
+    fn cell(&self) -> f64 {
+        self.hex.as_ref().map_or(self.cg.grid.cell, |h| h.grid.size)
     }
 }
 
 fn counts_of(s: &Setup) -> Result<(Vec<f64>, usize)> {
-    Ok(s.cg.counts(&s.inc.xy, s.weights.as_deref())?)
+    s.counts()
 }
 
 fn value_label(c: &CommonArgs) -> String {
@@ -573,7 +684,10 @@ fn run_grid(c: GridCmd, g: &GlobalArgs) -> Result<()> {
         g,
         json!({"analysis": "grid", "cell_m": c.common.cell, "by_category": c.by_category, "weight": c.common.weight}),
     )?;
-    let gc = grid_counts(&s.cg, &s.inc, s.weights.as_deref(), c.by_category)?;
+    let gc = match &s.hex {
+        None => grid_counts(&s.cg, &s.inc, s.weights.as_deref(), c.by_category)?,
+        Some(h) => hex_counts(h, &s.inc, s.weights.as_deref(), c.by_category)?,
+    };
     let mut cols = vec![("count", Col::F(gc.total.clone()))];
     let names: Vec<String> = gc
         .by_category
@@ -584,7 +698,7 @@ fn run_grid(c: GridCmd, g: &GlobalArgs) -> Result<()> {
         cols.push((names[k].as_str(), Col::F(v.clone())));
     }
     s.write_cells("counts", &cols, None, g)?;
-    let full = s.cg.to_full(&gc.total);
+    let full = s.full(&gc.total);
     let title = vec![
         format!("{} per cell", value_label(&c.common)),
         s.grid_line(),
@@ -602,7 +716,7 @@ fn run_grid(c: GridCmd, g: &GlobalArgs) -> Result<()> {
         println!(
             "{} in {} cells ({} non-empty, max {max}); {} outside the analysis cells",
             gc.sum,
-            s.cg.len(),
+            s.n(),
             gc.non_empty,
             gc.outside
         );
@@ -667,6 +781,7 @@ fn run_kde(c: KdeCmd, g: &GlobalArgs) -> Result<()> {
         g,
         json!({"analysis": "kde", "kde": params, "cell_m": c.common.cell, "dual": c.dual}),
     )?;
+    s.square_only("kernel density (it is evaluated on square cells)")?;
     let pb = spinner(g, "kernel density".into());
     let r = kde(&s.cg.grid, &s.inc.xy, s.weights.as_deref(), &params);
     pb.finish_and_clear();
@@ -777,7 +892,7 @@ fn run_gistar(c: GistarCmd, g: &GlobalArgs) -> Result<()> {
     )?;
     s.prov.seed = Some(c.seed);
     let (counts, _) = counts_of(&s)?;
-    let w = grid_weights(&s.cg, &spec)?;
+    let w = s.spatial_weights(&spec)?;
     let pb = spinner(g, format!("Gi* with {} permutations", c.permutations));
     let r = gi_star(&counts, &w, &params);
     pb.finish_and_clear();
@@ -799,12 +914,12 @@ fn run_gistar(c: GistarCmd, g: &GlobalArgs) -> Result<()> {
     cols.push(("gi_bin", Col::I(r.bin.iter().map(|b| *b as i64).collect())));
     s.write_cells("gistar", &cols, None, g)?;
     let bins: Vec<f64> = r.bin.iter().map(|b| *b as f64).collect();
-    let full = s.cg.to_full(&bins);
+    let full = s.full(&bins);
     let title = vec![
         "Getis-Ord Gi* hot and cold spots".to_string(),
         format!(
             "{}; {}{}",
-            spec.describe(Some(s.cg.grid.cell)),
+            s.describe(&spec),
             if c.fdr { "FDR-corrected, " } else { "" },
             s.grid_line()
         ),
@@ -825,7 +940,7 @@ fn run_gistar(c: GistarCmd, g: &GlobalArgs) -> Result<()> {
         );
     }
     let summary = json!({
-        "n": r.n, "mean": r.mean, "sd": r.sd, "weights": spec.describe(Some(s.cg.grid.cell)),
+        "n": r.n, "mean": r.mean, "sd": r.sd, "weights": s.describe(&spec),
         "params": r.params, "undefined": r.undefined,
         "bins": {"-3": r.bin_counts[0], "-2": r.bin_counts[1], "-1": r.bin_counts[2], "0": r.bin_counts[3], "1": r.bin_counts[4], "2": r.bin_counts[5], "3": r.bin_counts[6]},
         "conventions": "z: ArcGIS/esda G_Local(star=True, transform='B'), population variance, empty cells included; p two-sided; p_sim folded, ties counted on both sides",
@@ -854,7 +969,7 @@ fn run_moran(c: MoranCmd, g: &GlobalArgs) -> Result<()> {
     )?;
     s.prov.seed = Some(c.seed);
     let (counts, _) = counts_of(&s)?;
-    let w = grid_weights(&s.cg, &spec)?;
+    let w = s.spatial_weights(&spec)?;
     let pb = spinner(g, "Local Moran".into());
     let r = local_moran(&counts, &w, &params);
     pb.finish_and_clear();
@@ -883,7 +998,7 @@ fn run_moran(c: MoranCmd, g: &GlobalArgs) -> Result<()> {
         .zip(&r.significant)
         .map(|(q, sig)| if *sig { q.code() as f64 } else { 0.0 })
         .collect();
-    let full = s.cg.to_full(&v);
+    let full = s.full(&v);
     let cats = QUAD_COLOURS
         .iter()
         .map(|(c, l)| (*c, l.to_string()))
@@ -916,7 +1031,7 @@ fn run_moran(c: MoranCmd, g: &GlobalArgs) -> Result<()> {
             sc[0], sc[1], sc[2], sc[3]
         );
     }
-    let wdesc = spec.describe(Some(s.cg.grid.cell));
+    let wdesc = s.describe(&spec);
     s.finish(
         "moran",
         json!({"n": r.n, "params": r.params, "weights": wdesc, "significant": {"HH": sc[0], "LH": sc[1], "LL": sc[2], "HL": sc[3]}}),
@@ -940,6 +1055,7 @@ fn run_change(c: ChangeCmd, g: &GlobalArgs) -> Result<()> {
         g,
         json!({"analysis": "change", "change": params, "split": c.split, "cell_m": c.common.cell, "bandwidth_m": c.bandwidth}),
     )?;
+    s.square_only("change")?;
     let r = count_change(&s.cg, &s.inc, &params)?;
     // KDE difference, same bandwidth for both periods
     let before: Vec<[f64; 2]> = (0..s.inc.len())
@@ -1042,6 +1158,7 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         g,
         json!({"analysis": stem, "period_days": c.period_days, "start": c.start, "alpha": c.alpha, "weights": spec, "cell_m": c.common.cell}),
     )?;
+    s.square_only("classify/emerging")?;
     let days = match c.period_days {
         Some(d) => d,
         None => auto_period_days(&s.inc)?,
