@@ -22,7 +22,9 @@
 //! `older ≥ hotspot_prop` and `recent < hotspot_prop`; else intermittent if
 //! `prop ≥ hotspot_prop`; else no pattern. A cell that is both a hot and a cold
 //! category is "mixed". Periods without incidents are excluded (as sfhotspot
-//! does). Deviation: sfhotspot's code averages `recent` over `recent + 1`
+//! does). Optionally (`fdr`, not sfhotspot's default) significance is
+//! Benjamini–Hochberg controlled over the cells of each period, which keeps
+//! chance flags of noise cells from becoming "emerging" or "former" spots. Deviation: sfhotspot's code averages `recent` over `recent + 1`
 //! columns (an off-by-one); here exactly the last `⌊recent_prop·T⌋` periods are used.
 //!
 //! # Emerging hot spot analysis ([`emerging_hotspots`])
@@ -321,6 +323,9 @@ pub struct ClassifyParams {
     pub recent_prop: f64,
     /// Default 0.05.
     pub critical_p: f64,
+    /// Benjamini–Hochberg FDR over the cells of each period (not in
+    /// sfhotspot's defaults). Default false.
+    pub fdr: bool,
 }
 
 impl ClassifyParams {
@@ -333,6 +338,7 @@ impl ClassifyParams {
             persistent_prop: 0.8,
             recent_prop: 0.2,
             critical_p: 0.05,
+            fdr: false,
         }
     }
 }
@@ -395,6 +401,22 @@ pub fn period_gi(
     })
 }
 
+impl PeriodGi {
+    /// Significance flag of every cell in used period `s`: `p < alpha`, or with
+    /// FDR `p ≤` the period's Benjamini–Hochberg cutoff.
+    pub fn significant(&self, s: usize, alpha: f64, fdr: bool) -> Vec<bool> {
+        let p = &self.p[s];
+        if fdr {
+            match bh_cutoff(p, alpha) {
+                Some(c) => p.iter().map(|v| *v <= c).collect(),
+                None => vec![false; p.len()],
+            }
+        } else {
+            p.iter().map(|v| *v < alpha).collect()
+        }
+    }
+}
+
 /// Result of [`classify_periods`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassifyResult {
@@ -444,15 +466,14 @@ pub fn classify_periods(
         )));
     }
     let older = t - recent;
+    let sig: Vec<Vec<bool>> = (0..t)
+        .map(|s| gi.significant(s, params.critical_p, params.fdr))
+        .collect();
     let mut class = Vec::with_capacity(cg.len());
     let (mut prop_hot, mut prop_cold) = (Vec::new(), Vec::new());
     for k in 0..cg.len() {
-        let hot: Vec<bool> = (0..t)
-            .map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] > 0.0)
-            .collect();
-        let cold: Vec<bool> = (0..t)
-            .map(|s| gi.p[s][k] < params.critical_p && gi.z[s][k] <= 0.0)
-            .collect();
+        let hot: Vec<bool> = (0..t).map(|s| sig[s][k] && gi.z[s][k] > 0.0).collect();
+        let cold: Vec<bool> = (0..t).map(|s| sig[s][k] && gi.z[s][k] <= 0.0).collect();
         let cat = |sig: &[bool], hotc: bool| -> Option<HotspotClass> {
             let cnt = |r: &[bool]| r.iter().filter(|b| **b).count() as f64;
             let prop = cnt(sig) / t as f64;
@@ -679,6 +700,8 @@ pub struct EmergingResult {
     pub gi: PeriodGi,
     /// Significance level.
     pub alpha: f64,
+    /// Whether FDR control was applied per time step.
+    pub fdr: bool,
     /// Category per cell.
     #[serde(skip)]
     pub class: Vec<EmergingClass>,
@@ -700,6 +723,7 @@ pub fn emerging_hotspots(
     period: i64,
     start: Option<i64>,
     alpha: f64,
+    fdr: bool,
 ) -> Result<EmergingResult> {
     let gi = period_gi(cg, inc, w, period, start)?;
     let t = gi.used.len();
@@ -708,12 +732,13 @@ pub fn emerging_hotspots(
             "emerging hot spot analysis needs at least 3 time steps with incidents, got {t}; use a shorter period"
         )));
     }
+    let sig: Vec<Vec<bool>> = (0..t).map(|s| gi.significant(s, alpha, fdr)).collect();
     let res: Vec<(EmergingClass, f64, f64)> = (0..cg.len())
         .into_par_iter()
         .map(|k| {
             let z: Vec<f64> = (0..t).map(|s| gi.z[s][k]).collect();
-            let hot: Vec<bool> = (0..t).map(|s| gi.p[s][k] < alpha && z[s] > 0.0).collect();
-            let cold: Vec<bool> = (0..t).map(|s| gi.p[s][k] < alpha && z[s] < 0.0).collect();
+            let hot: Vec<bool> = (0..t).map(|s| sig[s][k] && z[s] > 0.0).collect();
+            let cold: Vec<bool> = (0..t).map(|s| sig[s][k] && z[s] < 0.0).collect();
             let (_, tau, p) = mann_kendall(&z);
             (emerging_class(&hot, &cold, &z, alpha), tau, p)
         })
@@ -725,6 +750,7 @@ pub fn emerging_hotspots(
     Ok(EmergingResult {
         gi,
         alpha,
+        fdr,
         class: res.iter().map(|r| r.0).collect(),
         tau: res.iter().map(|r| r.1).collect(),
         tau_p: res.iter().map(|r| r.2).collect(),
@@ -798,7 +824,7 @@ mod tests {
         assert_eq!(r.recent_periods, 2);
         assert_eq!(r.class[0], HotspotClass::PersistentHot);
         assert_eq!(r.class[99], HotspotClass::EmergingHot);
-        let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 0.05).unwrap();
+        let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 0.05, false).unwrap();
         assert_eq!(e.class[99], EmergingClass::ConsecutiveHot);
         assert!(matches!(
             e.class[0],

@@ -42,7 +42,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::hotspot::perm::{folded_p, other, DrawTable};
+use crate::hotspot::perm::{binary_sum_stats, folded_p, other, DrawTable};
 use crate::hotspot::stats::{bh_cutoff, normal_p_two_sided};
 use crate::hotspot::weights::Weights;
 
@@ -225,47 +225,71 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
     let (p_sim, z_sim, n_sim_ge) = if params.permutations > 0 {
         let perms = params.permutations;
         let table = DrawTable::new(n, w.max_neighbours(), perms, params.seed);
-        let res: Vec<(f64, f64, u32)> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let nb = w.neighbours(i);
-                let ws = w.weights(i);
-                let obs: f64 = match ws {
-                    None => nb.iter().map(|&j| values[j as usize]).sum(),
-                    Some(ws) => nb
-                        .iter()
-                        .zip(ws)
-                        .map(|(&j, &wj)| wj * values[j as usize])
-                        .sum(),
-                };
-                let k = nb.len();
-                let (mut ge, mut le) = (0usize, 0usize);
-                let (mut s, mut ss) = (0.0, 0.0);
-                for pi in 0..perms {
-                    let row = &table.row(pi)[..k];
-                    let sim: f64 = match ws {
-                        None => row.iter().map(|&t| values[other(t, i)]).sum(),
-                        Some(ws) => row
+        let res: Vec<(f64, f64, u32)> = if w.is_binary() {
+            // fast path: permutation sums without gathering (see perm.rs)
+            let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
+            let obs: Vec<f64> = (0..n)
+                .map(|i| w.neighbours(i).iter().map(|&j| values[j as usize]).sum())
+                .collect();
+            let st = binary_sum_stats(values, &ks, &obs, &table);
+            (0..n)
+                .map(|i| {
+                    let (m, var) = (st.mean[i], st.var[i]);
+                    let zs = if var > 1e-24 * (m * m).max(1.0) {
+                        (obs[i] - m) / var.sqrt()
+                    } else {
+                        0.0
+                    };
+                    (
+                        folded_p(st.ge[i] as usize, st.le[i] as usize, perms),
+                        zs,
+                        st.ge[i],
+                    )
+                })
+                .collect()
+        } else {
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let nb = w.neighbours(i);
+                    let ws = w.weights(i);
+                    let obs: f64 = match ws {
+                        None => nb.iter().map(|&j| values[j as usize]).sum(),
+                        Some(ws) => nb
                             .iter()
                             .zip(ws)
-                            .map(|(&t, &wj)| wj * values[other(t, i)])
+                            .map(|(&j, &wj)| wj * values[j as usize])
                             .sum(),
                     };
-                    ge += (sim >= obs) as usize;
-                    le += (sim <= obs) as usize;
-                    s += sim;
-                    ss += sim * sim;
-                }
-                let m = s / perms as f64;
-                let var = (ss / perms as f64 - m * m).max(0.0);
-                let zs = if var > 1e-24 * (m * m).max(1.0) {
-                    (obs - m) / var.sqrt()
-                } else {
-                    0.0
-                };
-                (folded_p(ge, le, perms), zs, ge as u32)
-            })
-            .collect();
+                    let k = nb.len();
+                    let (mut ge, mut le) = (0usize, 0usize);
+                    let (mut s, mut ss) = (0.0, 0.0);
+                    for pi in 0..perms {
+                        let row = &table.row(pi)[..k];
+                        let sim: f64 = match ws {
+                            None => row.iter().map(|&t| values[other(t, i)]).sum(),
+                            Some(ws) => row
+                                .iter()
+                                .zip(ws)
+                                .map(|(&t, &wj)| wj * values[other(t, i)])
+                                .sum(),
+                        };
+                        ge += (sim >= obs) as usize;
+                        le += (sim <= obs) as usize;
+                        s += sim;
+                        ss += sim * sim;
+                    }
+                    let m = s / perms as f64;
+                    let var = (ss / perms as f64 - m * m).max(0.0);
+                    let zs = if var > 1e-24 * (m * m).max(1.0) {
+                        (obs - m) / var.sqrt()
+                    } else {
+                        0.0
+                    };
+                    (folded_p(ge, le, perms), zs, ge as u32)
+                })
+                .collect()
+        };
         (
             Some(res.iter().map(|r| r.0).collect::<Vec<_>>()),
             Some(res.iter().map(|r| r.1).collect::<Vec<_>>()),
@@ -395,6 +419,26 @@ mod tests {
         assert_eq!(a.z_sim, b.z_sim);
         let ps = a.p_sim.unwrap();
         assert!(ps.iter().all(|x| *x >= 1.0 / 200.0 && *x <= 1.0));
+    }
+
+    #[test]
+    fn gi_star_fast_binary_path_equals_general_path() {
+        let w = queen(15, 9);
+        let lists: Vec<Vec<(usize, f64)>> = (0..w.len())
+            .map(|i| w.neighbours(i).iter().map(|&j| (j as usize, 1.0)).collect())
+            .collect();
+        let general = Weights::from_lists(lists, false).unwrap();
+        assert!(!general.is_binary());
+        let v: Vec<f64> = (0..135).map(|i| ((i * 13) % 7) as f64).collect();
+        let p = GiStarParams::new().permutations(99).seed(5);
+        let a = gi_star(&v, &w, &p).unwrap();
+        let b = gi_star(&v, &general, &p).unwrap();
+        assert_eq!(a.n_sim_ge, b.n_sim_ge);
+        assert_eq!(a.p_sim, b.p_sim);
+        for (x, y) in a.z_sim.unwrap().iter().zip(b.z_sim.unwrap()) {
+            assert!((x - y).abs() < 1e-9);
+        }
+        assert_eq!(a.z, b.z);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hotspot::gistar::moments;
-use crate::hotspot::perm::{folded_p, other, DrawTable};
+use crate::hotspot::perm::{binary_sum_stats, folded_p, other, DrawTable};
 use crate::hotspot::stats::normal_p_two_sided;
 use crate::hotspot::weights::Weights;
 
@@ -207,34 +207,58 @@ pub fn local_moran(
     let (p_sim, z_sim) = if params.permutations > 0 {
         let perms = params.permutations;
         let table = DrawTable::new(n, w.max_neighbours(), perms, params.seed);
-        let res: Vec<(f64, f64)> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (wr, _) = row(i);
-                let k = wr.len();
-                let scale = (nf - 1.0) * z[i] / sz2;
-                let obs = stat[i].0;
-                let (mut ge, mut le) = (0usize, 0usize);
-                let (mut s, mut ss) = (0.0, 0.0);
-                for pi in 0..perms {
-                    let r = &table.row(pi)[..k];
-                    let lag: f64 = r.iter().zip(&wr).map(|(&t, &wj)| wj * z[other(t, i)]).sum();
-                    let sim = scale * lag;
-                    ge += (sim >= obs) as usize;
-                    le += (sim <= obs) as usize;
-                    s += sim;
-                    ss += sim * sim;
-                }
-                let m = s / perms as f64;
-                let var = (ss / perms as f64 - m * m).max(0.0);
-                let zs = if var > 0.0 {
-                    (obs - m) / var.sqrt()
-                } else {
-                    0.0
-                };
-                (folded_p(ge, le, perms), zs)
-            })
-            .collect();
+        let res: Vec<(f64, f64)> = if w.is_binary() {
+            // fast path: I_i is linear in S_i, the sum of the raw values drawn for
+            // the neighbours (exact for counts), with the sign of z_i
+            let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
+            let obs: Vec<f64> = (0..n)
+                .map(|i| w.neighbours(i).iter().map(|&j| values[j as usize]).sum())
+                .collect();
+            let st = binary_sum_stats(values, &ks, &obs, &table);
+            (0..n)
+                .map(|i| {
+                    if z[i] == 0.0 || ks[i] == 0 {
+                        return (1.0, 0.0);
+                    }
+                    let (m, var) = (st.mean[i], st.var[i]);
+                    let zs = if var > 1e-24 * (m * m).max(1.0) {
+                        z[i].signum() * (obs[i] - m) / var.sqrt()
+                    } else {
+                        0.0
+                    };
+                    (folded_p(st.ge[i] as usize, st.le[i] as usize, perms), zs)
+                })
+                .collect()
+        } else {
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let (wr, _) = row(i);
+                    let k = wr.len();
+                    let scale = (nf - 1.0) * z[i] / sz2;
+                    let obs = stat[i].0;
+                    let (mut ge, mut le) = (0usize, 0usize);
+                    let (mut s, mut ss) = (0.0, 0.0);
+                    for pi in 0..perms {
+                        let r = &table.row(pi)[..k];
+                        let lag: f64 = r.iter().zip(&wr).map(|(&t, &wj)| wj * z[other(t, i)]).sum();
+                        let sim = scale * lag;
+                        ge += (sim >= obs) as usize;
+                        le += (sim <= obs) as usize;
+                        s += sim;
+                        ss += sim * sim;
+                    }
+                    let m = s / perms as f64;
+                    let var = (ss / perms as f64 - m * m).max(0.0);
+                    let zs = if var > 0.0 {
+                        (obs - m) / var.sqrt()
+                    } else {
+                        0.0
+                    };
+                    (folded_p(ge, le, perms), zs)
+                })
+                .collect()
+        };
         (
             Some(res.iter().map(|r| r.0).collect::<Vec<_>>()),
             Some(res.iter().map(|r| r.1).collect::<Vec<_>>()),

@@ -266,6 +266,9 @@ pub struct PeriodCmd {
     /// Critical p-value.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
+    /// Benjamini-Hochberg false discovery rate control over the cells of each period.
+    #[arg(long)]
+    pub fdr: bool,
 }
 
 pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
@@ -1156,7 +1159,7 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
     let mut s = setup(
         &c.common,
         g,
-        json!({"analysis": stem, "period_days": c.period_days, "start": c.start, "alpha": c.alpha, "weights": spec, "cell_m": c.common.cell}),
+        json!({"analysis": stem, "period_days": c.period_days, "start": c.start, "alpha": c.alpha, "fdr": c.fdr, "weights": spec, "cell_m": c.common.cell}),
     )?;
     s.square_only("classify/emerging")?;
     let days = match c.period_days {
@@ -1182,7 +1185,7 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         [224, 243, 248, 255],
     ];
     if emerging {
-        let r = emerging_hotspots(&s.cg, &s.inc, &w, period, start, c.alpha)?;
+        let r = emerging_hotspots(&s.cg, &s.inc, &w, period, start, c.alpha, c.fdr)?;
         let cols = vec![
             (
                 "category",
@@ -1246,6 +1249,7 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         let mut p = ClassifyParams::new(period);
         p.start = start;
         p.critical_p = c.alpha;
+        p.fdr = c.fdr;
         let r = classify_periods(&s.cg, &s.inc, &w, &p)?;
         let cols = vec![
             (
