@@ -11,6 +11,8 @@
 //! * **CRS**: [`crs`] — geographic input is projected to the UTM zone of the data.
 //! * **Index**: [`PointIndex`], [`GeometryIndex`] (R-trees) for nearest/within queries.
 //! * **Grids**: [`Grid`], [`PrefixSum`].
+//! * **High-crime places**: [`hotspot`] — grid counts, [`kde`], [`gi_star`],
+//!   [`local_moran`], change over time.
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
@@ -20,6 +22,7 @@ pub mod crs;
 pub mod demo;
 pub mod error;
 pub mod grid;
+pub mod hotspot;
 pub mod index;
 pub mod info;
 pub mod io;
@@ -31,6 +34,10 @@ pub mod time;
 pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
 pub use grid::{Grid, PrefixSum};
+pub use hotspot::{
+    build_grid, dual_kde, gi_star, grid_counts, kde, local_moran, CellGrid, GiStarParams,
+    GridParams, KdeParams, LocalMoranParams, WeightsSpec,
+};
 pub use index::{GeometryIndex, PointIndex};
 pub use io::{
     load_incidents, load_layer, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason,

@@ -390,14 +390,17 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
         }
     };
     // cells
-    let cell_px = grid.cell * px_per_m;
     for id in 0..grid.len() {
         let (col, row) = grid.col_row(id);
         let (x, y) = to_px(
             grid.x0 + col as f64 * grid.cell,
             grid.y0 + (row + 1) as f64 * grid.cell,
         );
-        let (x1, y1) = (x + cell_px, y + cell_px);
+        // the next cell's corner, so that neighbouring cells tile without gaps
+        let (x1, y1) = to_px(
+            grid.x0 + (col + 1) as f64 * grid.cell,
+            grid.y0 + row as f64 * grid.cell,
+        );
         c.fill_rect(
             x.floor() as i64,
             y.floor() as i64,

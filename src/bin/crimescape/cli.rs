@@ -45,6 +45,8 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// High-crime places: grid counts, kernel density, Gi*, Local Moran, change over time.
+    Hotspots(crate::cmd_hotspots::HotspotsArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::Hotspots(a) => crate::cmd_hotspots::run(a, &g),
     }
 }
 
