@@ -310,4 +310,38 @@ mod tests {
         let total: f64 = v.iter().sum::<f64>() * 100.0;
         assert!((total - 2.0).abs() < 0.01, "{total}");
     }
+
+    #[test]
+    fn evaluate_surface_golden_pai_b() {
+        // ../shared/golden/pai/B via fixtures/golden/pai/B (counts ranking, 18,144 cells)
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden/pai/B");
+        let cells = std::fs::read_to_string(root.join("cells_nonzero.csv")).unwrap();
+        let (mut train, mut test) = (vec![0.0; 18_144], vec![0.0; 18_144]);
+        for l in cells.lines().skip(1) {
+            let v: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+            train[v[0] as usize] = v[1];
+            test[v[0] as usize] = v[2];
+        }
+        let table = std::fs::read_to_string(root.join("pai.csv")).unwrap();
+        let want: Vec<Vec<f64>> = table
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+            .collect();
+        let fr: Vec<f64> = want.iter().map(|r| r[0]).collect();
+        let got = evaluate_surface(&train, &train, &test, &fr).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.k_cells as f64, w[1]);
+            assert_eq!(g.area_frac, w[4]);
+            assert_eq!(g.n_hot, w[5]);
+            assert_eq!(g.n_test, w[6]);
+            assert!((g.hit_rate - w[7]).abs() <= 1e-12 * w[7]);
+            assert!((g.pai - w[8]).abs() <= 1e-12 * w[8]);
+            assert_eq!(g.n_max, w[9]);
+            assert!((g.pai_max - w[10]).abs() <= 1e-12 * w[10]);
+            assert!((g.pei.unwrap() - w[11]).abs() <= 1e-12 * w[11]);
+            assert_eq!(g.n_hot_train, w[12]);
+            assert_eq!(g.kth_score, w[13]);
+        }
+    }
 }

@@ -40,3 +40,81 @@ impl PointTree {
         out.extend(self.tree.locate_within_distance(p, r2).map(|it| it.data));
     }
 }
+
+#[cfg(test)]
+mod golden {
+    //! Parity with scikit-learn on ../shared/golden/dbscan (slices in fixtures/golden/dbscan).
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+    }
+
+    fn read_rows(p: &Path) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(p).expect("fixture");
+        text.lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    fn label(s: &str) -> Option<usize> {
+        let v: i64 = s.parse().expect("label");
+        (v >= 0).then_some(v as usize)
+    }
+
+    /// (dbscan labels, core flags, hdbscan labels) of a golden set.
+    pub(crate) fn golden_labels(set: &str) -> (Vec<Option<usize>>, Vec<bool>, Vec<Option<usize>>) {
+        let rows = read_rows(&root().join(format!("fixtures/golden/dbscan/{set}/labels.csv")));
+        (
+            rows.iter().map(|r| label(&r[1])).collect(),
+            rows.iter().map(|r| r[2] == "1").collect(),
+            rows.iter().map(|r| label(&r[3])).collect(),
+        )
+    }
+
+    pub(crate) fn input_a() -> Vec<[f64; 2]> {
+        read_rows(&root().join("fixtures/golden/dbscan/A/input_xy.csv"))
+            .iter()
+            .map(|r| [r[0].parse().expect("x"), r[1].parse().expect("y")])
+            .collect()
+    }
+
+    pub(crate) fn input_b() -> Option<Vec<[f64; 2]>> {
+        let p = root().join("../shared/golden/dbscan/B/input.csv");
+        if !p.exists() {
+            eprintln!("skipping: {} not found", p.display());
+            return None;
+        }
+        Some(
+            read_rows(&p)
+                .iter()
+                .map(|r| [r[1].parse().expect("x"), r[2].parse().expect("y")])
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn dbscan_golden_a_exact() {
+        let xy = input_a();
+        let (want, core, _) = golden_labels("A");
+        let c = dbscan(&xy, &DbscanParams::new(100.0, 10)).unwrap();
+        assert_eq!(c.core, core);
+        // sklearn numbers clusters by lowest core index: the labels are identical
+        assert_eq!(c.labels, want);
+        assert_eq!(c.n_clusters, 4);
+        assert_eq!(c.n_noise(), 1846);
+    }
+
+    #[test]
+    fn dbscan_golden_b_exact() {
+        let Some(xy) = input_b() else { return };
+        let (want, core, _) = golden_labels("B");
+        let c = dbscan(&xy, &DbscanParams::new(150.0, 10)).unwrap();
+        assert_eq!(c.core, core);
+        assert_eq!(c.labels, want);
+        assert_eq!(c.n_clusters, 96);
+        assert_eq!(c.n_noise(), 9693);
+    }
+}
