@@ -1,9 +1,12 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
 
 mod cli;
+mod cmd_clusters;
 mod cmd_demo;
+mod cmd_evaluate;
 mod cmd_info;
 mod cmd_proximity;
+mod cmd_segments;
 mod common;
 
 use std::process::ExitCode;

@@ -1,0 +1,348 @@
+//! `crimescape clusters`: DBSCAN / space-time DBSCAN point clusters with hulls and
+//! standard deviational ellipses (GeoJSON, CSV, JSON, PNG).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use crimescape::cluster::{self, Clustering, DbscanParams, EllipseConvention, StDbscanParams};
+use crimescape::io::geojson::FeatureCollectionWriter;
+use crimescape::render::{self, ColourScale, MapOptions, Overlay};
+use crimescape::{Grid, Incidents, Provenance};
+use serde_json::{json, Map, Value};
+
+use crate::cli::GlobalArgs;
+use crate::common::{load_incidents, spinner, write_output, LoadArgs};
+
+/// Clustering method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// DBSCAN (scikit-learn semantics).
+    Dbscan,
+    /// Space-time DBSCAN: spatial eps and temporal --eps-days.
+    StDbscan,
+}
+
+/// Standard deviational ellipse convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Convention {
+    /// CrimeStat: sqrt(2·λ/(n−2)).
+    Crimestat,
+    /// ArcGIS Directional Distribution: sqrt(2·λ/n).
+    Arcgis,
+}
+
+/// Arguments of `crimescape clusters`.
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    /// Incident file.
+    pub file: PathBuf,
+    /// Clustering method.
+    #[arg(long, value_enum, default_value_t = Method::Dbscan)]
+    pub method: Method,
+    /// Neighbourhood radius in metres (inclusive).
+    #[arg(long, default_value_t = 100.0)]
+    pub eps: f64,
+    /// Minimum neighbourhood size of a core point, counting the point itself.
+    #[arg(long, default_value_t = 10)]
+    pub min_samples: usize,
+    /// Temporal radius in days for st-dbscan (inclusive; fractions allowed).
+    #[arg(long)]
+    pub eps_days: Option<f64>,
+    /// Standard deviational ellipse convention.
+    #[arg(long, value_enum, default_value_t = Convention::Crimestat)]
+    pub ellipse: Convention,
+    /// Output folder: labels.csv, clusters.geojson, clusters.json, clusters.png.
+    #[arg(long, short, default_value = "clusters")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Everything a clustering run produced.
+pub struct ClusterRun {
+    pub clustering: Clustering,
+    /// Index into the incidents of each clustered point (all, or the timed ones).
+    pub used: Vec<usize>,
+    pub summaries: Vec<cluster::ClusterSummary>,
+    pub params: Value,
+}
+
+/// Clusters `inc` with the given method.
+pub fn cluster_incidents(
+    inc: &Incidents,
+    method: Method,
+    eps: f64,
+    min_samples: usize,
+    eps_days: Option<f64>,
+    conv: EllipseConvention,
+) -> Result<ClusterRun> {
+    let (clustering, used, params) = match method {
+        Method::Dbscan => {
+            let p = DbscanParams::new(eps, min_samples);
+            (
+                cluster::dbscan(&inc.xy, &p)?,
+                (0..inc.len()).collect::<Vec<_>>(),
+                json!({"method": "dbscan", "eps_m": eps, "min_samples_incl_self": min_samples}),
+            )
+        }
+        Method::StDbscan => {
+            let days = eps_days.ok_or_else(|| {
+                crimescape::Error::Param("--method st-dbscan needs --eps-days".into())
+            })?;
+            if !(days.is_finite() && days >= 0.0) {
+                return Err(crimescape::Error::Param(format!(
+                    "--eps-days {days} must be >= 0"
+                ))
+                .into());
+            }
+            let used: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
+            let xy: Vec<[f64; 2]> = used.iter().map(|&i| inc.xy[i]).collect();
+            let t: Vec<i64> = used.iter().filter_map(|&i| inc.time[i]).collect();
+            let secs = (days * crimescape::time::DAY as f64).round() as i64;
+            let p = StDbscanParams::new(eps, secs, min_samples);
+            (
+                cluster::st_dbscan(&xy, &t, &p)?,
+                used,
+                json!({"method": "st-dbscan", "eps_m": eps, "eps_days": days,
+                       "min_samples_incl_self": min_samples}),
+            )
+        }
+    };
+    let xy: Vec<[f64; 2]> = used.iter().map(|&i| inc.xy[i]).collect();
+    let times: Vec<Option<i64>> = used.iter().map(|&i| inc.time[i]).collect();
+    let summaries = cluster::summarise_clusters(&xy, &times, &clustering, conv);
+    Ok(ClusterRun {
+        clustering,
+        used,
+        summaries,
+        params,
+    })
+}
+
+/// A grid for background maps (half the default cell size; degenerate extents padded).
+pub fn map_grid(bbox: [f64; 4]) -> Result<Grid> {
+    let mut b = bbox;
+    if b[2] - b[0] < 1.0 || b[3] - b[1] < 1.0 {
+        b = [b[0] - 50.0, b[1] - 50.0, b[2] + 50.0, b[3] + 50.0];
+    }
+    let cell = Grid::default_cell_size(b)? / 2.0;
+    Ok(Grid::covering(b, cell)?)
+}
+
+fn conv_name(c: EllipseConvention) -> &'static str {
+    match c {
+        EllipseConvention::CrimeStat => "CrimeStat: semi-axis = sqrt(2 * lambda / (n - 2)), lambda = eigenvalue of the scatter matrix; k-SD ellipse = k times that",
+        EllipseConvention::ArcGis => "ArcGIS Directional Distribution: semi-axis = sqrt(2 * lambda / n), lambda = eigenvalue of the scatter matrix; k-SD ellipse = k times that",
+    }
+}
+
+/// Writes labels.csv, clusters.geojson, clusters.json, clusters.png into `out`.
+pub fn write_cluster_outputs(
+    inc: &Incidents,
+    run: &ClusterRun,
+    conv: EllipseConvention,
+    out: &Path,
+    g: &GlobalArgs,
+    prov: &Provenance,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let mut written = Vec::new();
+    // labels in input order
+    let mut label = vec![None; inc.len()];
+    let mut core = vec![false; inc.len()];
+    let mut used = vec![false; inc.len()];
+    for (k, &i) in run.used.iter().enumerate() {
+        label[i] = run.clustering.labels[k];
+        core[i] = run.clustering.core[k];
+        used[i] = true;
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["row", "label", "core", "status"])?;
+    for i in 0..inc.len() {
+        let status = match (used[i], label[i]) {
+            (false, _) => "no time",
+            (true, None) => "noise",
+            (true, Some(_)) if core[i] => "core",
+            _ => "border",
+        };
+        w.write_record([
+            inc.row[i].to_string(),
+            label[i].map(|l| l.to_string()).unwrap_or_default(),
+            u8::from(core[i]).to_string(),
+            status.to_string(),
+        ])?;
+    }
+    let p = out.join("labels.csv");
+    write_output(&p, &w.into_inner()?, g)?;
+    written.push(p);
+    // GeoJSON: hull + 1 SD + 2 SD ellipse per cluster
+    let prec = inc.coarsest_precision().unwrap_or(crimescape::TimePrecision::Second);
+    let fmt_t = |t: Option<i64>| t.map(|t| crimescape::time::format(t, prec));
+    let mut fc = FeatureCollectionWriter::new(&inc.crs.working)?;
+    for s in &run.summaries {
+        let base = |kind: &str| -> Map<String, Value> {
+            let mut m = Map::new();
+            m.insert("cluster".into(), s.label.into());
+            m.insert("kind".into(), kind.into());
+            m.insert("count".into(), s.count.into());
+            m.insert("core_count".into(), s.core_count.into());
+            m.insert("first".into(), json!(fmt_t(s.first_time)));
+            m.insert("last".into(), json!(fmt_t(s.last_time)));
+            m.insert("span_days".into(), json!(s.span_days));
+            m
+        };
+        let mut m = base("convex_hull");
+        m.insert("area_m2".into(), json!(s.hull_area_m2));
+        fc.push(&geo::Geometry::Polygon(s.hull_polygon()), m)?;
+        for e in [s.ellipse_1sd, s.ellipse_2sd].into_iter().flatten() {
+            let mut m = base(if e.sd == 1.0 { "ellipse_1sd" } else { "ellipse_2sd" });
+            m.insert("semi_major_m".into(), json!(e.semi_major));
+            m.insert("semi_minor_m".into(), json!(e.semi_minor));
+            m.insert("bearing_deg".into(), json!(e.bearing_deg));
+            m.insert("area_m2".into(), json!(e.area()));
+            fc.push(&geo::Geometry::Polygon(e.polygon(72)), m)?;
+        }
+    }
+    let p = out.join("clusters.geojson");
+    write_output(&p, &fc.finish(), g)?;
+    written.push(p);
+    // JSON summary
+    let summaries: Vec<Value> = run
+        .summaries
+        .iter()
+        .map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.remove("hull");
+                m.insert("first".into(), json!(fmt_t(s.first_time)));
+                m.insert("last".into(), json!(fmt_t(s.last_time)));
+            }
+            v
+        })
+        .collect();
+    let doc = json!({
+        "parameters": run.params,
+        "conventions": {
+            "neighbourhood": "d <= eps inclusive, the point itself counted in min_samples (scikit-learn)",
+            "numbering": "clusters numbered by their lowest-index core point; a border point reachable from several clusters takes the smallest label",
+            "ellipse": conv_name(conv),
+            "bearing": "major axis, degrees clockwise from grid north, [0, 180)",
+        },
+        "n_points": run.used.len(),
+        "excluded_no_time": inc.len() - run.used.len(),
+        "n_clusters": run.clustering.n_clusters,
+        "n_noise": run.clustering.n_noise(),
+        "n_core": run.clustering.core.iter().filter(|c| **c).count(),
+        "crs": inc.crs.working.to_string(),
+        "clusters": summaries,
+    });
+    let p = out.join("clusters.json");
+    write_output(&p, &serde_json::to_vec_pretty(&doc)?, g)?;
+    written.push(p);
+    // map
+    if let Some(bbox) = inc.bbox() {
+        let grid = map_grid(bbox)?;
+        let counts = grid.counts(&inc.xy);
+        let mut hulls = Vec::new();
+        let mut e1 = Vec::new();
+        let mut e2 = Vec::new();
+        for s in &run.summaries {
+            hulls.push(geo::Geometry::Polygon(s.hull_polygon()));
+            if let Some(e) = s.ellipse_1sd {
+                e1.push(geo::Geometry::Polygon(e.polygon(72)));
+            }
+            if let Some(e) = s.ellipse_2sd {
+                e2.push(geo::Geometry::Polygon(e.polygon(72)));
+            }
+        }
+        let opts = MapOptions {
+            title: vec![
+                format!("{} clusters", run.clustering.n_clusters),
+                format!(
+                    "{}; hulls (red), 1 SD ellipses (white), 2 SD (orange)",
+                    run.params
+                ),
+            ],
+            legend: "incidents per cell".into(),
+            scale: match render::auto_scale(&counts, true) {
+                ColourScale::Continuous { min, max, .. } => ColourScale::Continuous {
+                    min,
+                    max: max * 4.0,
+                    sqrt: true,
+                },
+                s => s,
+            },
+            overlays: vec![
+                Overlay {
+                    geometries: e2,
+                    colour: [255, 127, 14, 255],
+                    width: 1.0,
+                },
+                Overlay {
+                    geometries: e1,
+                    colour: [255, 255, 255, 255],
+                    width: 1.5,
+                },
+                Overlay {
+                    geometries: hulls,
+                    colour: [214, 39, 40, 255],
+                    width: 2.0,
+                },
+            ],
+            size: 900,
+        };
+        let p = out.join("clusters.png");
+        write_output(&p, &render::grid_map(&grid, &counts, &opts)?, g)?;
+        written.push(p);
+    }
+    for p in &written {
+        let mut pr = prov.clone();
+        pr.outputs = written.iter().map(|p| p.display().to_string()).collect();
+        pr.write_beside(p, g.force)?;
+    }
+    Ok(written)
+}
+
+pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
+    let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
+    let conv = match a.ellipse {
+        Convention::Crimestat => EllipseConvention::CrimeStat,
+        Convention::Arcgis => EllipseConvention::ArcGis,
+    };
+    let pb = spinner(g, "clustering".into());
+    let res = cluster_incidents(&inc, a.method, a.eps, a.min_samples, a.eps_days, conv);
+    pb.finish_and_clear();
+    let run = res?;
+    let mut prov = Provenance::new(run.params.clone());
+    prov.input(&a.file, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    prov.crs = Some(inc.crs.clone());
+    write_cluster_outputs(&inc, &run, conv, &a.out, g, &prov)?;
+    if !g.quiet {
+        println!(
+            "{} clusters, {} noise of {} points{}",
+            run.clustering.n_clusters,
+            run.clustering.n_noise(),
+            run.used.len(),
+            if run.used.len() < inc.len() {
+                format!(" ({} without time excluded)", inc.len() - run.used.len())
+            } else {
+                String::new()
+            }
+        );
+        let mut by_size: Vec<&cluster::ClusterSummary> = run.summaries.iter().collect();
+        by_size.sort_by(|x, y| y.count.cmp(&x.count).then(x.label.cmp(&y.label)));
+        println!("{:>7} {:>6} {:>10} {:>12} {:>10}", "cluster", "count", "span_days", "hull_m2", "sde1_m2");
+        for s in by_size.iter().take(10) {
+            println!(
+                "{:>7} {:>6} {:>10} {:>12.0} {:>10}",
+                s.label,
+                s.count,
+                s.span_days.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                s.hull_area_m2,
+                s.ellipse_1sd.map(|e| format!("{:.0}", e.area())).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
