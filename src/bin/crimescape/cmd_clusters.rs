@@ -346,3 +346,111 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// The demo step: DBSCAN clusters (planted hotspots recovered?), street segments
+/// with the law of crime concentration, and the accuracy of hotspot maps.
+pub fn demo_clusters(
+    out: &Path,
+    city_dir: &Path,
+    inc: &Incidents,
+    city: &crimescape::demo::DemoCity,
+    g: &GlobalArgs,
+    prov: &mut Provenance,
+) -> Result<()> {
+    let quiet = GlobalArgs {
+        quiet: true,
+        ..g.clone()
+    };
+    // 1. DBSCAN
+    let conv = EllipseConvention::CrimeStat;
+    let run = cluster_incidents(inc, Method::Dbscan, 30.0, 15, None, conv)?;
+    let base = prov.clone();
+    let written = write_cluster_outputs(inc, &run, conv, &out.join("clusters"), &quiet, &base)?;
+    prov.outputs
+        .extend(written.iter().map(|p| p.display().to_string()));
+    let recovered: Vec<String> = city
+        .truth
+        .hotspots
+        .iter()
+        .map(|h| {
+            let best = run
+                .summaries
+                .iter()
+                .map(|s| {
+                    let d = ((s.centroid[0] - h.centre[0]).powi(2)
+                        + (s.centroid[1] - h.centre[1]).powi(2))
+                    .sqrt();
+                    (d, s.count)
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match best {
+                Some((d, n)) if d <= h.sigma => {
+                    format!("{} found ({} points, centroid {:.0} m off)", h.label, n, d)
+                }
+                _ => format!("{} missed", h.label),
+            }
+        })
+        .collect();
+    // 2. street segments and concentration
+    let (streets, _) = crate::common::load_layer(
+        &city_dir.join("streets.geojson"),
+        None,
+        Some(&inc.crs.working),
+        &[],
+    )?;
+    let seg = crate::cmd_segments::analyse_segments(inc, &streets, false, 30.0, None)?;
+    let written = crate::cmd_segments::write_segment_outputs(
+        inc,
+        &streets,
+        &seg,
+        20,
+        &out.join("segments"),
+        &quiet,
+        &base,
+    )?;
+    prov.outputs
+        .extend(written.iter().map(|p| p.display().to_string()));
+    // 3. accuracy of counts / KDE maps: train Jan–Sep, test Oct–Dec 2024
+    let until = crimescape::time::parse_date("2024-10-01")
+        .ok_or_else(|| crimescape::Error::Param("bad date".into()))?;
+    let ev = crate::cmd_evaluate::evaluate(inc, None, until, None, None, None)?;
+    let written = crate::cmd_evaluate::write_evaluation(
+        &ev,
+        &out.join("evaluation"),
+        &quiet,
+        &base,
+        json!({"train": "[-inf, 2024-10-01)", "test": "[2024-10-01, +inf)"}),
+    )?;
+    prov.outputs
+        .extend(written.iter().map(|p| p.display().to_string()));
+    if !g.quiet {
+        println!(
+            "clusters (DBSCAN eps 30 m, min_samples 15): {} clusters, {} noise; planted: {}",
+            run.clustering.n_clusters,
+            run.clustering.n_noise(),
+            recovered.join("; ")
+        );
+        let c = &seg.seg_conc;
+        println!(
+            "street segments: {} segments, {} incidents unsnapped (> 30 m); 50 % of snapped incidents on {:.1} % of all segments ({:.1} % of segments with crime), Gini {:.3}",
+            c.n_units,
+            seg.snapped.unsnapped,
+            100.0 * c.shares[1].of_all_units,
+            100.0 * c.shares[1].of_nonzero_units,
+            c.gini
+        );
+        if let (Some(cnt), Some(kde)) = (
+            ev.methods[0].rows.get(4),
+            ev.methods[1].rows.get(4),
+        ) {
+            println!(
+                "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): counts PAI {:.2} PEI {:.2}; quartic KDE PAI {:.2} PEI {:.2}",
+                cnt.pai,
+                cnt.pei.unwrap_or(f64::NAN),
+                kde.pai,
+                kde.pei.unwrap_or(f64::NAN)
+            );
+        }
+    }
+    Ok(())
+}
