@@ -27,11 +27,26 @@ use crate::grid::Grid;
 
 /// The definitions, as text for outputs.
 pub const DEFINITIONS: &[(&str, &str)] = &[
-    ("ranking", "cells by score descending, ties by ascending cell id; k = ceil(f * n_cells)"),
-    ("hit_rate", "n / N: test incidents in flagged cells over all test incidents in the grid"),
-    ("pai", "(n / N) / (a / A), a/A = k / n_cells (Chainey, Tompson & Uhlig 2008)"),
-    ("pei", "PAI / PAI_max = n / n_max, n_max = sum of the k largest test counts (Hunt 2016)"),
-    ("rri", "(n / n_train) / (N / N_train), training incidents in flagged cells (Levine 2008)"),
+    (
+        "ranking",
+        "cells by score descending, ties by ascending cell id; k = ceil(f * n_cells)",
+    ),
+    (
+        "hit_rate",
+        "n / N: test incidents in flagged cells over all test incidents in the grid",
+    ),
+    (
+        "pai",
+        "(n / N) / (a / A), a/A = k / n_cells (Chainey, Tompson & Uhlig 2008)",
+    ),
+    (
+        "pei",
+        "PAI / PAI_max = n / n_max, n_max = sum of the k largest test counts (Hunt 2016)",
+    ),
+    (
+        "rri",
+        "(n / n_train) / (N / N_train), training incidents in flagged cells (Levine 2008)",
+    ),
 ];
 
 /// The definitions as a JSON object.
@@ -129,7 +144,11 @@ pub fn evaluate_surface(
     if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
         return Err(Error::Param(format!("area share {f} must be in (0, 1]")));
     }
-    if test.iter().chain(train).any(|v| !(v.is_finite() && *v >= 0.0)) {
+    if test
+        .iter()
+        .chain(train)
+        .any(|v| !(v.is_finite() && *v >= 0.0))
+    {
         return Err(Error::Param("counts must be finite and >= 0".into()));
     }
     let big_n: f64 = test.iter().sum();
@@ -220,8 +239,8 @@ pub fn split_counts(
             s.unused += 1;
             continue;
         };
-        let is_train = t < train_until && train_from.is_none_or(|f| t >= f);
-        let is_test = t >= train_until && test_until.is_none_or(|u| t < u);
+        let is_train = t < train_until && train_from.map_or(true, |f| t >= f);
+        let is_test = t >= train_until && test_until.map_or(true, |u| t < u);
         if !is_train && !is_test {
             s.unused += 1;
             continue;

@@ -142,8 +142,7 @@ fn split_lines(lines: &[(usize, usize, LineString<f64>)]) -> Vec<StreetSegment> 
                 if lj == li && (kj.abs_diff(*k) <= 1) {
                     continue;
                 }
-                let pts: Vec<Coord<f64>> = match geo::line_intersection::line_intersection(*l, *m)
-                {
+                let pts: Vec<Coord<f64>> = match geo::line_intersection::line_intersection(*l, *m) {
                     Some(geo::line_intersection::LineIntersection::SinglePoint {
                         intersection,
                         ..
@@ -156,7 +155,8 @@ fn split_lines(lines: &[(usize, usize, LineString<f64>)]) -> Vec<StreetSegment> 
                 let d = l.end - l.start;
                 let dd = d.x * d.x + d.y * d.y;
                 for p in pts {
-                    let t = (((p.x - l.start.x) * d.x + (p.y - l.start.y) * d.y) / dd).clamp(0.0, 1.0);
+                    let t =
+                        (((p.x - l.start.x) * d.x + (p.y - l.start.y) * d.y) / dd).clamp(0.0, 1.0);
                     out.push(*k as f64 + t);
                 }
             }

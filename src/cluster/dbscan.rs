@@ -29,8 +29,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use super::PointTree;
+use crate::error::{Error, Result};
 
 /// Parameters of [`dbscan`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -153,7 +153,9 @@ where
     F: Fn(usize, &mut Vec<usize>) + Sync,
 {
     if n > u32::MAX as usize {
-        return Err(Error::Param("DBSCAN supports at most 2^32 − 1 points".into()));
+        return Err(Error::Param(
+            "DBSCAN supports at most 2^32 − 1 points".into(),
+        ));
     }
     let core: Vec<bool> = (0..n)
         .into_par_iter()
@@ -459,7 +461,13 @@ mod tests {
         // same place, two bursts 100 days apart
         let xy = vec![[0.0, 0.0]; 10];
         let t: Vec<i64> = (0..10)
-            .map(|i| if i < 5 { i * 3600 } else { 100 * 86400 + i * 3600 })
+            .map(|i| {
+                if i < 5 {
+                    i * 3600
+                } else {
+                    100 * 86400 + i * 3600
+                }
+            })
             .collect();
         let c = st_dbscan(&xy, &t, &StDbscanParams::new(10.0, 86400, 3)).unwrap();
         assert_eq!(c.n_clusters, 2);

@@ -166,8 +166,11 @@ mod tests {
     #[test]
     fn standard_deviational_ellipse_degenerate() {
         assert!(standard_deviational_ellipse(&[], EllipseConvention::CrimeStat).is_none());
-        assert!(standard_deviational_ellipse(&[[0.0, 0.0]; 2], EllipseConvention::CrimeStat).is_none());
-        let e = standard_deviational_ellipse(&[[3.0, 3.0]; 5], EllipseConvention::CrimeStat).unwrap();
+        assert!(
+            standard_deviational_ellipse(&[[0.0, 0.0]; 2], EllipseConvention::CrimeStat).is_none()
+        );
+        let e =
+            standard_deviational_ellipse(&[[3.0, 3.0]; 5], EllipseConvention::CrimeStat).unwrap();
         assert_eq!((e.semi_major, e.semi_minor), (0.0, 0.0));
         // collinear east-west
         let pts: Vec<[f64; 2]> = (0..5).map(|i| [i as f64, 0.0]).collect();

@@ -97,9 +97,23 @@ mod tests {
 
     #[test]
     fn summarise_clusters_square() {
-        let xy = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [5.0, 5.0], [500.0, 500.0]];
+        let xy = [
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [5.0, 5.0],
+            [500.0, 500.0],
+        ];
         let c = dbscan(&xy, &DbscanParams::new(11.0, 3)).unwrap();
-        let t = [Some(0), Some(86_400), None, Some(3 * 86_400), Some(100), Some(0)];
+        let t = [
+            Some(0),
+            Some(86_400),
+            None,
+            Some(3 * 86_400),
+            Some(100),
+            Some(0),
+        ];
         let s = summarise_clusters(&xy, &t, &c, EllipseConvention::CrimeStat);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].count, 5);

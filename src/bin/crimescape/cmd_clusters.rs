@@ -91,10 +91,9 @@ pub fn cluster_incidents(
                 crimescape::Error::Param("--method st-dbscan needs --eps-days".into())
             })?;
             if !(days.is_finite() && days >= 0.0) {
-                return Err(crimescape::Error::Param(format!(
-                    "--eps-days {days} must be >= 0"
-                ))
-                .into());
+                return Err(
+                    crimescape::Error::Param(format!("--eps-days {days} must be >= 0")).into(),
+                );
             }
             let used: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
             let xy: Vec<[f64; 2]> = used.iter().map(|&i| inc.xy[i]).collect();
@@ -177,7 +176,9 @@ pub fn write_cluster_outputs(
     write_output(&p, &w.into_inner()?, g)?;
     written.push(p);
     // GeoJSON: hull + 1 SD + 2 SD ellipse per cluster
-    let prec = inc.coarsest_precision().unwrap_or(crimescape::TimePrecision::Second);
+    let prec = inc
+        .coarsest_precision()
+        .unwrap_or(crimescape::TimePrecision::Second);
     let fmt_t = |t: Option<i64>| t.map(|t| crimescape::time::format(t, prec));
     let mut fc = FeatureCollectionWriter::new(&inc.crs.working)?;
     for s in &run.summaries {
@@ -196,7 +197,11 @@ pub fn write_cluster_outputs(
         m.insert("area_m2".into(), json!(s.hull_area_m2));
         fc.push(&geo::Geometry::Polygon(s.hull_polygon()), m)?;
         for e in [s.ellipse_1sd, s.ellipse_2sd].into_iter().flatten() {
-            let mut m = base(if e.sd == 1.0 { "ellipse_1sd" } else { "ellipse_2sd" });
+            let mut m = base(if e.sd == 1.0 {
+                "ellipse_1sd"
+            } else {
+                "ellipse_2sd"
+            });
             m.insert("semi_major_m".into(), json!(e.semi_major));
             m.insert("semi_minor_m".into(), json!(e.semi_minor));
             m.insert("bearing_deg".into(), json!(e.bearing_deg));
@@ -315,7 +320,13 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
     pb.finish_and_clear();
     let run = res?;
     let mut prov = Provenance::new(run.params.clone());
-    prov.input(&a.file, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    prov.input(
+        &a.file,
+        "incidents",
+        rep.rows_read,
+        rep.accepted,
+        &rep.sha256,
+    );
     prov.crs = Some(inc.crs.clone());
     write_cluster_outputs(&inc, &run, conv, &a.out, g, &prov)?;
     if !g.quiet {
@@ -332,7 +343,10 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
         );
         let mut by_size: Vec<&cluster::ClusterSummary> = run.summaries.iter().collect();
         by_size.sort_by(|x, y| y.count.cmp(&x.count).then(x.label.cmp(&y.label)));
-        println!("{:>7} {:>6} {:>10} {:>12} {:>10}", "cluster", "count", "span_days", "hull_m2", "sde1_m2");
+        println!(
+            "{:>7} {:>6} {:>10} {:>12} {:>10}",
+            "cluster", "count", "span_days", "hull_m2", "sde1_m2"
+        );
         for s in by_size.iter().take(10) {
             println!(
                 "{:>7} {:>6} {:>10} {:>12.0} {:>10}",
@@ -340,7 +354,9 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
                 s.count,
                 s.span_days.map(|d| format!("{d:.1}")).unwrap_or_default(),
                 s.hull_area_m2,
-                s.ellipse_1sd.map(|e| format!("{:.0}", e.area())).unwrap_or_default()
+                s.ellipse_1sd
+                    .map(|e| format!("{:.0}", e.area()))
+                    .unwrap_or_default()
             );
         }
     }
@@ -439,10 +455,7 @@ pub fn demo_clusters(
             100.0 * c.shares[1].of_nonzero_units,
             c.gini
         );
-        if let (Some(cnt), Some(kde)) = (
-            ev.methods[0].rows.get(4),
-            ev.methods[1].rows.get(4),
-        ) {
+        if let (Some(cnt), Some(kde)) = (ev.methods[0].rows.get(4), ev.methods[1].rows.get(4)) {
             println!(
                 "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): counts PAI {:.2} PEI {:.2}; quartic KDE PAI {:.2} PEI {:.2}",
                 cnt.pai,

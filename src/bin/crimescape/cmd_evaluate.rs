@@ -41,9 +41,9 @@ pub struct EvaluateArgs {
 }
 
 fn parse_t(flag: &str, s: &str) -> Result<i64> {
-    crimescape::time::parse(s)
-        .map(|t| t.0)
-        .ok_or_else(|| crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into())
+    crimescape::time::parse(s).map(|t| t.0).ok_or_else(|| {
+        crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
+    })
 }
 
 /// One evaluated method.
@@ -78,9 +78,18 @@ pub fn evaluate(
         None => Grid::default_cell_size(bbox)?,
     };
     let grid = Grid::covering(bbox, cell)?;
-    let split = accuracy::split_counts(&grid, &inc.xy, &inc.time, train_from, train_until, test_until);
+    let split = accuracy::split_counts(
+        &grid,
+        &inc.xy,
+        &inc.time,
+        train_from,
+        train_until,
+        test_until,
+    );
     if split.train_idx.is_empty() {
-        return Err(crimescape::Error::Data("no training incidents before --train-until".into()).into());
+        return Err(
+            crimescape::Error::Data("no training incidents before --train-until".into()).into(),
+        );
     }
     let fr = accuracy::default_fractions();
     let h = bandwidth.unwrap_or(3.0 * cell);
@@ -107,7 +116,13 @@ pub fn evaluate(
 }
 
 /// Writes accuracy.json / .csv and the PNG curves.
-pub fn write_evaluation(ev: &Evaluation, out: &Path, g: &GlobalArgs, prov: &Provenance, split_text: Value) -> Result<Vec<PathBuf>> {
+pub fn write_evaluation(
+    ev: &Evaluation,
+    out: &Path,
+    g: &GlobalArgs,
+    prov: &Provenance,
+    split_text: Value,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out)?;
     let mut written = Vec::new();
     let doc = json!({
@@ -124,8 +139,20 @@ pub fn write_evaluation(ev: &Evaluation, out: &Path, g: &GlobalArgs, prov: &Prov
     written.push(p);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "method", "frac", "k_cells", "area_frac", "n_hot", "n_test", "hit_rate", "pai", "n_max",
-        "pai_max", "pei", "n_hot_train", "n_train", "rri",
+        "method",
+        "frac",
+        "k_cells",
+        "area_frac",
+        "n_hot",
+        "n_test",
+        "hit_rate",
+        "pai",
+        "n_max",
+        "pai_max",
+        "pei",
+        "n_hot_train",
+        "n_train",
+        "rri",
     ])?;
     let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for m in &ev.methods {
@@ -152,9 +179,15 @@ pub fn write_evaluation(ev: &Evaluation, out: &Path, g: &GlobalArgs, prov: &Prov
     write_output(&p, &w.into_inner()?, g)?;
     written.push(p);
     for (file, label, f) in [
-        ("pai.png", "PAI", (|r: &AccuracyRow| r.pai) as fn(&AccuracyRow) -> f64),
+        (
+            "pai.png",
+            "PAI",
+            (|r: &AccuracyRow| r.pai) as fn(&AccuracyRow) -> f64,
+        ),
         ("hit_rate.png", "hit rate", |r: &AccuracyRow| r.hit_rate),
-        ("pei.png", "PEI", |r: &AccuracyRow| r.pei.unwrap_or(f64::NAN)),
+        ("pei.png", "PEI", |r: &AccuracyRow| {
+            r.pei.unwrap_or(f64::NAN)
+        }),
     ] {
         let mut series: Vec<Series> = ev
             .methods
@@ -169,7 +202,11 @@ pub fn write_evaluation(ev: &Evaluation, out: &Path, g: &GlobalArgs, prov: &Prov
             if let Some(m) = ev.methods.first() {
                 series.push(Series {
                     label: "best possible".into(),
-                    points: m.rows.iter().map(|r| (100.0 * r.area_frac, r.pai_max)).collect(),
+                    points: m
+                        .rows
+                        .iter()
+                        .map(|r| (100.0 * r.area_frac, r.pai_max))
+                        .collect(),
                     markers: false,
                 });
             }
@@ -179,7 +216,11 @@ pub fn write_evaluation(ev: &Evaluation, out: &Path, g: &GlobalArgs, prov: &Prov
             &PlotOptions {
                 title: vec![
                     format!("{label} over the share of area flagged"),
-                    format!("grid {} m, {} cells; see accuracy.json for definitions", ev.grid.cell, ev.grid.len()),
+                    format!(
+                        "grid {} m, {} cells; see accuracy.json for definitions",
+                        ev.grid.cell,
+                        ev.grid.len()
+                    ),
                 ],
                 x_label: "area flagged (%)".into(),
                 y_label: label.into(),
@@ -205,7 +246,11 @@ pub fn print_table(ev: &Evaluation) {
         "method", "area%", "cells", "hit", "PAI", "PAImax", "PEI", "RRI"
     );
     for m in &ev.methods {
-        for r in m.rows.iter().filter(|r| [1usize, 5, 10, 20].contains(&((r.frac * 100.0).round() as usize))) {
+        for r in m
+            .rows
+            .iter()
+            .filter(|r| [1usize, 5, 10, 20].contains(&((r.frac * 100.0).round() as usize)))
+        {
             println!(
                 "{:<12} {:>5.0} {:>6} {:>8.4} {:>7.3} {:>7.3} {:>6.3} {:>6}",
                 m.name,
@@ -223,17 +268,33 @@ pub fn print_table(ev: &Evaluation) {
 
 pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     let until = parse_t("--train-until", &a.train_until)?;
-    let from = a.train_from.as_deref().map(|s| parse_t("--train-from", s)).transpose()?;
-    let test_until = a.test_until.as_deref().map(|s| parse_t("--test-until", s)).transpose()?;
+    let from = a
+        .train_from
+        .as_deref()
+        .map(|s| parse_t("--train-from", s))
+        .transpose()?;
+    let test_until = a
+        .test_until
+        .as_deref()
+        .map(|s| parse_t("--test-until", s))
+        .transpose()?;
     let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
     let ev = evaluate(&inc, from, until, test_until, a.cell, a.bandwidth)?;
     let split_text = json!({
         "train": format!("[{}, {})", a.train_from.as_deref().unwrap_or("-inf"), a.train_until),
         "test": format!("[{}, {})", a.train_until, a.test_until.as_deref().unwrap_or("+inf")),
     });
-    let mut prov = Provenance::new(json!({"train_from": a.train_from, "train_until": a.train_until,
-        "test_until": a.test_until, "cell_m": ev.grid.cell, "kde_bandwidth_m": ev.bandwidth}));
-    prov.input(&a.file, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    let mut prov = Provenance::new(
+        json!({"train_from": a.train_from, "train_until": a.train_until,
+        "test_until": a.test_until, "cell_m": ev.grid.cell, "kde_bandwidth_m": ev.bandwidth}),
+    );
+    prov.input(
+        &a.file,
+        "incidents",
+        rep.rows_read,
+        rep.accepted,
+        &rep.sha256,
+    );
     prov.crs = Some(inc.crs.clone());
     write_evaluation(&ev, &a.out, g, &prov, split_text)?;
     if !g.quiet {

@@ -140,7 +140,14 @@ pub fn write_segment_outputs(
     let id_of = |src: usize| streets.property_str(src, "id").unwrap_or_default();
     let table = |rows: &[SegmentCount]| -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["segment", "source_feature", "source_id", "length_m", "count", "rate_per_100m"])?;
+        w.write_record([
+            "segment",
+            "source_feature",
+            "source_id",
+            "length_m",
+            "count",
+            "rate_per_100m",
+        ])?;
         for c in rows {
             w.write_record([
                 c.segment.to_string(),
@@ -148,7 +155,9 @@ pub fn write_segment_outputs(
                 id_of(c.source),
                 format!("{:.2}", c.length_m),
                 c.count.to_string(),
-                c.rate_per_100m.map(|r| format!("{r:.4}")).unwrap_or_default(),
+                c.rate_per_100m
+                    .map(|r| format!("{r:.4}"))
+                    .unwrap_or_default(),
             ])?;
         }
         Ok(w.into_inner()?)
@@ -213,7 +222,10 @@ pub fn write_segment_outputs(
                 "Lorenz curves: concentration of incidents".into(),
                 format!(
                     "{} segments ({} with crime), {} cells of {} m",
-                    run.seg_conc.n_units, run.seg_conc.n_nonzero, run.cell_conc.n_units, run.grid.cell
+                    run.seg_conc.n_units,
+                    run.seg_conc.n_nonzero,
+                    run.cell_conc.n_units,
+                    run.grid.cell
                 ),
             ],
             x_label: "cumulative share of units (least to most crime)".into(),
@@ -297,7 +309,10 @@ pub fn write_segment_outputs(
         );
         println!("{}", conc_line("segments", &run.seg_conc));
         println!("{}", conc_line("grid cells", &run.cell_conc));
-        println!("{:>8} {:>12} {:>9} {:>6} {:>9}", "segment", "source_id", "length_m", "count", "per_100m");
+        println!(
+            "{:>8} {:>12} {:>9} {:>6} {:>9}",
+            "segment", "source_id", "length_m", "count", "per_100m"
+        );
         for c in top_rows.iter().take(10) {
             println!(
                 "{:>8} {:>12} {:>9.1} {:>6} {:>9.2}",
@@ -314,12 +329,29 @@ pub fn write_segment_outputs(
 
 pub fn run(a: SegmentsArgs, g: &GlobalArgs) -> Result<()> {
     let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
-    let (streets, lrep) = load_layer(&a.streets, a.streets_crs.as_deref(), Some(&inc.crs.working), &[])?;
+    let (streets, lrep) = load_layer(
+        &a.streets,
+        a.streets_crs.as_deref(),
+        Some(&inc.crs.working),
+        &[],
+    )?;
     let run = analyse_segments(&inc, &streets, a.split, a.tolerance, a.cell)?;
     let params: Value = json!({"split": a.split, "tolerance_m": a.tolerance, "cell_m": run.grid.cell, "streets": a.streets});
     let mut prov = Provenance::new(params);
-    prov.input(&a.file, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
-    prov.input(&a.streets, "streets", lrep.features_read, lrep.accepted, &lrep.sha256);
+    prov.input(
+        &a.file,
+        "incidents",
+        rep.rows_read,
+        rep.accepted,
+        &rep.sha256,
+    );
+    prov.input(
+        &a.streets,
+        "streets",
+        lrep.features_read,
+        lrep.accepted,
+        &lrep.sha256,
+    );
     prov.crs = Some(inc.crs.clone());
     write_segment_outputs(&inc, &streets, &run, a.top, &a.out, g, &prov)?;
     Ok(())
