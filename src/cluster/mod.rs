@@ -5,6 +5,7 @@
 
 pub mod dbscan;
 pub mod ellipse;
+pub mod hdbscan;
 pub mod summary;
 
 pub use dbscan::{
@@ -12,6 +13,7 @@ pub use dbscan::{
     StDbscanParams,
 };
 pub use ellipse::{standard_deviational_ellipse, Ellipse, EllipseConvention};
+pub use hdbscan::{hdbscan, HdbscanParams};
 pub use summary::{summarise_clusters, ClusterSummary};
 
 use rstar::primitives::GeomWithData;
@@ -116,5 +118,36 @@ mod golden {
         assert_eq!(c.labels, want);
         assert_eq!(c.n_clusters, 96);
         assert_eq!(c.n_noise(), 9693);
+    }
+
+    #[test]
+    fn hdbscan_golden_a_ari() {
+        let xy = input_a();
+        let (_, _, want) = golden_labels("A");
+        let c = hdbscan(&xy, &HdbscanParams::new(25)).unwrap();
+        let ari = adjusted_rand_index(&c.labels, &want);
+        eprintln!(
+            "HDBSCAN A: {} clusters, {} noise, ARI vs sklearn {ari}, identical partition {}",
+            c.n_clusters,
+            c.n_noise(),
+            same_partition(&c.labels, &want)
+        );
+        assert!(ari >= 0.99, "ARI {ari}");
+        assert_eq!(c.n_clusters, 9);
+    }
+
+    #[test]
+    fn hdbscan_golden_b_ari() {
+        let Some(xy) = input_b() else { return };
+        let (_, _, want) = golden_labels("B");
+        let c = hdbscan(&xy, &HdbscanParams::new(25)).unwrap();
+        let ari = adjusted_rand_index(&c.labels, &want);
+        eprintln!(
+            "HDBSCAN B: {} clusters, {} noise, sizes {:?}, ARI vs sklearn {ari}",
+            c.n_clusters,
+            c.n_noise(),
+            c.sizes()
+        );
+        assert!(ari >= 0.99, "ARI {ari}");
     }
 }
