@@ -1,4 +1,4 @@
-//! Point clusters: DBSCAN, space-time DBSCAN, HDBSCAN, and cluster summaries
+//! Point clusters: DBSCAN, space-time DBSCAN, HDBSCAN, Nnh (CrimeStat), and cluster summaries
 //! (count, time span, convex hull, standard deviational ellipse).
 //!
 //! Labels are always per point in input order, `None` = noise.
@@ -6,6 +6,7 @@
 pub mod dbscan;
 pub mod ellipse;
 pub mod hdbscan;
+pub mod nnh;
 pub mod summary;
 
 pub use dbscan::{
@@ -14,6 +15,7 @@ pub use dbscan::{
 };
 pub use ellipse::{standard_deviational_ellipse, Ellipse, EllipseConvention};
 pub use hdbscan::{hdbscan, HdbscanParams};
+pub use nnh::{nnh, NnhParams, NnhResult, NnhThreshold};
 pub use summary::{summarise_clusters, ClusterSummary};
 
 use rstar::primitives::GeomWithData;

@@ -195,3 +195,55 @@ fn segments_counts_snapping_and_degenerate_lines() {
         assert!(out.join(f).exists(), "{f}");
     }
 }
+
+#[test]
+fn clusters_hdbscan_and_nnh_run_on_golden_a() {
+    let d = tmp();
+    crimescape()
+        .args([
+            "clusters",
+            "--quiet",
+            "--crs",
+            "local-m",
+            "--keep-outliers",
+            "--method",
+            "hdbscan",
+            "--min-cluster-size",
+            "25",
+            "-o",
+        ])
+        .arg(d.path())
+        .arg(fixture("golden/dbscan/A/input_xy.csv"))
+        .assert()
+        .success();
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("clusters.json")).unwrap()).unwrap();
+    // sklearn.cluster.HDBSCAN(min_cluster_size=25): 9 clusters
+    assert_eq!(j["n_clusters"], 9);
+    let d2 = tmp();
+    crimescape()
+        .args([
+            "clusters",
+            "--crs",
+            "local-m",
+            "--keep-outliers",
+            "--method",
+            "nnh",
+            "--nnh-probability",
+            "0.01",
+            "--min-points",
+            "10",
+            "--simulations",
+            "9",
+            "-o",
+        ])
+        .arg(d2.path())
+        .arg(fixture("golden/dbscan/A/input_xy.csv"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Monte Carlo (9 replicates"));
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d2.path().join("clusters.json")).unwrap()).unwrap();
+    assert!(j["n_clusters"].as_u64().unwrap() > 0);
+    assert_eq!(j["nnh"]["simulation"]["simulations"], 9);
+}

@@ -21,6 +21,11 @@ pub enum Method {
     Dbscan,
     /// Space-time DBSCAN: spatial eps and temporal --eps-days.
     StDbscan,
+    /// HDBSCAN (scikit-learn semantics): --min-cluster-size, --min-samples.
+    Hdbscan,
+    /// CrimeStat nearest-neighbour hierarchical clustering: --nnh-probability or
+    /// --nnh-threshold, --min-points, --max-order, --simulations.
+    Nnh,
 }
 
 /// Standard deviational ellipse convention.
@@ -43,9 +48,35 @@ pub struct ClustersArgs {
     /// Neighbourhood radius in metres (inclusive).
     #[arg(long, default_value_t = 100.0)]
     pub eps: f64,
-    /// Minimum neighbourhood size of a core point, counting the point itself.
+    /// DBSCAN: minimum neighbourhood size of a core point, counting the point
+    /// itself [default: 10]. HDBSCAN: neighbours of the core distance, counting
+    /// the point itself [default: --min-cluster-size].
+    #[arg(long)]
+    pub min_samples: Option<usize>,
+    /// HDBSCAN smallest cluster.
+    #[arg(long, default_value_t = 25)]
+    pub min_cluster_size: usize,
+    /// Nnh: one-tailed probability of the random nearest-neighbour threshold.
+    #[arg(long, default_value_t = 0.5)]
+    pub nnh_probability: f64,
+    /// Nnh: fixed threshold distance in metres (instead of the probability).
+    #[arg(long)]
+    pub nnh_threshold: Option<f64>,
+    /// Nnh: minimum points (or lower-order clusters) per cluster.
     #[arg(long, default_value_t = 10)]
-    pub min_samples: usize,
+    pub min_points: usize,
+    /// Nnh: highest order.
+    #[arg(long, default_value_t = 3)]
+    pub max_order: usize,
+    /// Nnh: study area in km² [default: bounding rectangle of the incidents].
+    #[arg(long)]
+    pub area_km2: Option<f64>,
+    /// Nnh: Monte Carlo replicates of complete spatial randomness (0 = none).
+    #[arg(long, default_value_t = 0)]
+    pub simulations: usize,
+    /// Nnh: seed of the simulations.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Temporal radius in days for st-dbscan (inclusive; fractions allowed).
     #[arg(long)]
     pub eps_days: Option<f64>,
@@ -66,18 +97,58 @@ pub struct ClusterRun {
     pub used: Vec<usize>,
     pub summaries: Vec<cluster::ClusterSummary>,
     pub params: Value,
+    /// Method-specific results (Nnh levels and simulation).
+    pub extra: Value,
 }
 
 /// Clusters `inc` with the given method.
 pub fn cluster_incidents(
     inc: &Incidents,
-    method: Method,
-    eps: f64,
-    min_samples: usize,
-    eps_days: Option<f64>,
+    a: &ClustersArgs,
     conv: EllipseConvention,
 ) -> Result<ClusterRun> {
-    let (clustering, used, params) = match method {
+    let (eps, eps_days) = (a.eps, a.eps_days);
+    let min_samples = a.min_samples.unwrap_or(10);
+    let mut extra = Value::Null;
+    let (clustering, used, params) = match a.method {
+        Method::Hdbscan => {
+            let mut p = cluster::HdbscanParams::new(a.min_cluster_size);
+            p.min_samples = a.min_samples;
+            (
+                cluster::hdbscan(&inc.xy, &p)?,
+                (0..inc.len()).collect::<Vec<_>>(),
+                json!({"method": "hdbscan", "min_cluster_size": a.min_cluster_size,
+                       "min_samples_incl_self": a.min_samples.unwrap_or(a.min_cluster_size)}),
+            )
+        }
+        Method::Nnh => {
+            let mut p = cluster::NnhParams::new();
+            p.threshold = match a.nnh_threshold {
+                Some(d) => cluster::NnhThreshold::Fixed(d),
+                None => cluster::NnhThreshold::Probability(a.nnh_probability),
+            };
+            p.min_points = a.min_points;
+            p.max_order = a.max_order;
+            p.area = a.area_km2.map(|k| k * 1e6);
+            p.simulations = a.simulations;
+            p.seed = a.seed;
+            let r = cluster::nnh(&inc.xy, &p)?;
+            extra = json!({
+                "study_area_m2": r.area,
+                "levels": r.levels.iter().map(|l| json!({
+                    "order": l.order, "n_objects": l.n_objects, "d_ran_m": l.d_ran, "se_m": l.se,
+                    "threshold_m": l.threshold, "n_clusters": l.members.len(),
+                    "centres": l.centres, "members": l.members,
+                })).collect::<Vec<_>>(),
+                "simulation": r.simulation,
+            });
+            (
+                r.clustering,
+                (0..inc.len()).collect::<Vec<_>>(),
+                json!({"method": "nnh", "threshold": p.threshold, "min_points": p.min_points,
+                       "max_order": p.max_order, "simulations": p.simulations, "seed": p.seed}),
+            )
+        }
         Method::Dbscan => {
             let p = DbscanParams::new(eps, min_samples);
             (
@@ -116,6 +187,7 @@ pub fn cluster_incidents(
         used,
         summaries,
         params,
+        extra,
     })
 }
 
@@ -241,6 +313,7 @@ pub fn write_cluster_outputs(
         "n_core": run.clustering.core.iter().filter(|c| **c).count(),
         "crs": inc.crs.working.to_string(),
         "clusters": summaries,
+        "nnh": run.extra,
     });
     let p = out.join("clusters.json");
     write_output(&p, &serde_json::to_vec_pretty(&doc)?, g)?;
@@ -316,7 +389,7 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
         Convention::Arcgis => EllipseConvention::ArcGis,
     };
     let pb = spinner(g, "clustering".into());
-    let res = cluster_incidents(&inc, a.method, a.eps, a.min_samples, a.eps_days, conv);
+    let res = cluster_incidents(&inc, &a, conv);
     pb.finish_and_clear();
     let run = res?;
     let mut prov = Provenance::new(run.params.clone());
@@ -341,6 +414,22 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
                 String::new()
             }
         );
+        if let Some(levels) = run.extra.get("levels").and_then(|l| l.as_array()) {
+            for l in levels {
+                println!(
+                    "Nnh order {}: {} clusters of {} objects, threshold {:.1} m (random NN distance {:.1} m)",
+                    l["order"], l["n_clusters"], l["n_objects"],
+                    l["threshold_m"].as_f64().unwrap_or(f64::NAN),
+                    l["d_ran_m"].as_f64().unwrap_or(f64::NAN)
+                );
+            }
+        }
+        if let Some(sim) = run.extra.get("simulation").filter(|s| !s.is_null()) {
+            println!(
+                "Monte Carlo ({} replicates of complete spatial randomness): first-order clusters 2.5/50/97.5 % = {}, observed {}, p = {}",
+                sim["simulations"], sim["quantiles"], sim["observed"], sim["p_value"]
+            );
+        }
         let mut by_size: Vec<&cluster::ClusterSummary> = run.summaries.iter().collect();
         by_size.sort_by(|x, y| y.count.cmp(&x.count).then(x.label.cmp(&y.label)));
         println!(
@@ -379,7 +468,25 @@ pub fn demo_clusters(
     };
     // 1. DBSCAN
     let conv = EllipseConvention::CrimeStat;
-    let run = cluster_incidents(inc, Method::Dbscan, 30.0, 15, None, conv)?;
+    let args = ClustersArgs {
+        file: PathBuf::new(),
+        method: Method::Dbscan,
+        eps: 30.0,
+        min_samples: Some(15),
+        eps_days: None,
+        min_cluster_size: 25,
+        nnh_probability: 0.5,
+        nnh_threshold: None,
+        min_points: 10,
+        max_order: 3,
+        area_km2: None,
+        simulations: 0,
+        seed: 1,
+        ellipse: Convention::Crimestat,
+        out: out.join("clusters"),
+        load: LoadArgs::default(),
+    };
+    let run = cluster_incidents(inc, &args, conv)?;
     let base = prov.clone();
     let written = write_cluster_outputs(inc, &run, conv, &out.join("clusters"), &quiet, &base)?;
     prov.outputs
