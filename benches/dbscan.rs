@@ -7,8 +7,8 @@
 //!
 //! Run: `cargo bench --bench dbscan`.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use crimescape::cluster::{dbscan, DbscanParams};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -26,7 +26,10 @@ pub fn points(n: usize, seed: u64) -> Vec<[f64; 2]> {
     let centres: Vec<([f64; 2], f64)> = (0..8)
         .map(|_| {
             (
-                [rng.random_range(0.1 * w..0.9 * w), rng.random_range(0.1 * w..0.9 * w)],
+                [
+                    rng.random_range(0.1 * w..0.9 * w),
+                    rng.random_range(0.1 * w..0.9 * w),
+                ],
                 rng.random_range(150.0..600.0),
             )
         })
@@ -34,7 +37,10 @@ pub fn points(n: usize, seed: u64) -> Vec<[f64; 2]> {
     let std = Normal::new(0.0, 1.0).expect("unit normal");
     while pts.len() < n_bg + n_hs {
         let (c, s) = centres[rng.random_range(0..8)];
-        let (x, y) = (c[0] + s * std.sample(&mut rng), c[1] + s * std.sample(&mut rng));
+        let (x, y) = (
+            c[0] + s * std.sample(&mut rng),
+            c[1] + s * std.sample(&mut rng),
+        );
         if (0.0..w).contains(&x) && (0.0..w).contains(&y) {
             pts.push([x0 + x, y0 + y]);
         }

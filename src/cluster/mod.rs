@@ -153,3 +153,91 @@ mod golden {
         assert!(ari >= 0.99, "ARI {ari}");
     }
 }
+
+#[cfg(test)]
+mod simulation {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn dbscan_recovers_demo_city_hotspots() {
+        let city =
+            crate::demo::generate(&crate::demo::DemoParams::new(7).incidents(8000).size(3000.0))
+                .expect("demo city");
+        let c = dbscan(&city.incidents.xy, &DbscanParams::new(50.0, 15)).unwrap();
+        let s = summarise_clusters(
+            &city.incidents.xy,
+            &city.incidents.time,
+            &c,
+            EllipseConvention::CrimeStat,
+        );
+        let kind = city.incidents.attr("kind").expect("kind column");
+        // hotspot -> (cluster holding most of its inner incidents, inner count)
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for h in &city.truth.hotspots {
+            // the planted incidents within 1 sigma of the centre
+            let inner: Vec<usize> = (0..city.incidents.len())
+                .filter(|&i| {
+                    let p = city.incidents.xy[i];
+                    kind.get(i) == h.label
+                        && (p[0] - h.centre[0]).powi(2) + (p[1] - h.centre[1]).powi(2)
+                            <= h.sigma * h.sigma
+                })
+                .collect();
+            let mut per = vec![0usize; c.n_clusters];
+            for &i in &inner {
+                if let Some(l) = c.labels[i] {
+                    per[l] += 1;
+                }
+            }
+            let (best, n) = per
+                .iter()
+                .enumerate()
+                .max_by_key(|x| *x.1)
+                .map(|(l, n)| (l, *n))
+                .unwrap_or((0, 0));
+            assert!(
+                2 * n >= inner.len(),
+                "{}: only {n} of {} in one cluster",
+                h.label,
+                inner.len()
+            );
+            found.push((best, inner.len()));
+        }
+        // each recovered cluster is centred on the planted centre(s) it holds (two
+        // close hotspots may merge into one cluster: then on their weighted mean)
+        for &(l, _) in &found {
+            let hs: Vec<usize> = (0..found.len()).filter(|&k| found[k].0 == l).collect();
+            let w: f64 = hs.iter().map(|&k| found[k].1 as f64).sum();
+            let mut centre = [0.0, 0.0];
+            for &k in &hs {
+                let f = found[k].1 as f64 / w;
+                centre[0] += f * city.truth.hotspots[k].centre[0];
+                centre[1] += f * city.truth.hotspots[k].centre[1];
+            }
+            let sigma = hs
+                .iter()
+                .map(|&k| city.truth.hotspots[k].sigma)
+                .fold(0.0, f64::max);
+            let off = ((s[l].centroid[0] - centre[0]).powi(2)
+                + (s[l].centroid[1] - centre[1]).powi(2))
+            .sqrt();
+            assert!(
+                off <= sigma,
+                "cluster {l}: centroid {off:.0} m from the planted centre(s)"
+            );
+        }
+    }
+
+    #[test]
+    fn dbscan_finds_nothing_in_uniform_noise() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        let xy: Vec<[f64; 2]> = (0..5000)
+            .map(|_| [rng.random_range(0.0..3000.0), rng.random_range(0.0..3000.0)])
+            .collect();
+        // expected neighbours within 50 m: 5000 / 9e6 * pi * 2500 = 4.4; 20 is far in the tail
+        let c = dbscan(&xy, &DbscanParams::new(50.0, 20)).unwrap();
+        assert_eq!(c.n_clusters, 0);
+        assert_eq!(c.n_noise(), 5000);
+    }
+}
