@@ -147,10 +147,12 @@ impl Dsu {
 const BLOCK: usize = 1 << 16;
 
 /// DBSCAN on a neighbourhood function `neigh(i, out)` that fills `out` with the
-/// indices of all points in i's neighbourhood (self included), any order.
-fn dbscan_impl<F>(n: usize, min_samples: usize, neigh: F) -> Result<Clustering>
+/// indices of all points in i's neighbourhood (self included), any order, and a
+/// core test `is_core(i, scratch)` consistent with it.
+fn dbscan_impl<F, C>(n: usize, is_core: C, neigh: F) -> Result<Clustering>
 where
     F: Fn(usize, &mut Vec<usize>) + Sync,
+    C: Fn(usize, &mut Vec<usize>) -> bool + Sync,
 {
     if n > u32::MAX as usize {
         return Err(Error::Param(
@@ -161,8 +163,7 @@ where
         .into_par_iter()
         .map_init(Vec::new, |buf, i| {
             buf.clear();
-            neigh(i, buf);
-            buf.len() >= min_samples
+            is_core(i, buf)
         })
         .collect();
     let cores: Vec<usize> = (0..n).filter(|&i| core[i]).collect();
@@ -231,9 +232,13 @@ pub fn dbscan(xy: &[[f64; 2]], p: &DbscanParams) -> Result<Clustering> {
     check_points(xy)?;
     let idx = PointTree::new(xy);
     let r2 = p.eps * p.eps;
-    dbscan_impl(xy.len(), p.min_samples, |i, out| {
-        idx.within_into(xy[i], r2, out);
-    })
+    let m = p.min_samples;
+    dbscan_impl(
+        xy.len(),
+        // core test stops at min_samples neighbours (no full enumeration)
+        |i, _| idx.count_within_at_least(xy[i], r2, m),
+        |i, out| idx.within_into(xy[i], r2, out),
+    )
 }
 
 /// Space-time DBSCAN: neighbourhood `d <= eps` and `|Δt| <= eps_time` (both
@@ -256,11 +261,19 @@ pub fn st_dbscan(xy: &[[f64; 2]], times: &[i64], p: &StDbscanParams) -> Result<C
     check_points(xy)?;
     let idx = PointTree::new(xy);
     let r2 = p.eps * p.eps;
-    dbscan_impl(xy.len(), p.min_samples, |i, out| {
+    let neigh = |i: usize, out: &mut Vec<usize>| {
         idx.within_into(xy[i], r2, out);
         let t = times[i];
         out.retain(|&j| (times[j] - t).abs() <= p.eps_time);
-    })
+    };
+    dbscan_impl(
+        xy.len(),
+        |i, buf| {
+            neigh(i, buf);
+            buf.len() >= p.min_samples
+        },
+        neigh,
+    )
 }
 
 fn check_points(xy: &[[f64; 2]]) -> Result<()> {
