@@ -247,3 +247,47 @@ fn clusters_hdbscan_and_nnh_run_on_golden_a() {
     assert!(j["n_clusters"].as_u64().unwrap() > 0);
     assert_eq!(j["nnh"]["simulation"]["simulations"], 9);
 }
+
+#[test]
+fn segments_with_nothing_snapped_still_reports() {
+    let d = tmp();
+    let streets = d.path().join("streets.geojson");
+    std::fs::write(
+        &streets,
+        r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,0],[100,0]]}},
+ {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,5]]}}
+]}"#,
+    )
+    .unwrap();
+    let inc = d.path().join("inc.csv");
+    std::fs::write(&inc, "x,y\n500,500\n500,500\n600,600\n").unwrap();
+    let out = d.path().join("out");
+    crimescape()
+        .args([
+            "segments",
+            "--crs",
+            "local-m",
+            "--keep-outliers",
+            "--streets-crs",
+            "local-m",
+            "--tolerance",
+            "1",
+            "--cell",
+            "50",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&inc)
+        .arg("--streets")
+        .arg(&streets)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "no incident within the tolerance",
+        ));
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("concentration.json")).unwrap()).unwrap();
+    assert_eq!(j["segments"]["unsnapped"], 3);
+    assert!(j["segments"]["concentration"].is_null());
+}

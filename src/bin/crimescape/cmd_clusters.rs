@@ -553,15 +553,16 @@ pub fn demo_clusters(
             run.clustering.n_noise(),
             recovered.join("; ")
         );
-        let c = &seg.seg_conc;
-        println!(
+        if let Some(c) = &seg.seg_conc {
+            println!(
             "street segments: {} segments, {} incidents unsnapped (> 30 m); 50 % of snapped incidents on {:.1} % of all segments ({:.1} % of segments with crime), Gini {:.3}",
             c.n_units,
             seg.snapped.unsnapped,
             100.0 * c.shares[1].of_all_units,
             100.0 * c.shares[1].of_nonzero_units,
             c.gini
-        );
+            );
+        }
         if let (Some(cnt), Some(kde)) = (ev.methods[0].rows.get(4), ev.methods[1].rows.get(4)) {
             println!(
                 "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): counts PAI {:.2} PEI {:.2}; quartic KDE PAI {:.2} PEI {:.2}",

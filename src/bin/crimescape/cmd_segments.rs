@@ -51,7 +51,8 @@ pub struct SegmentRun {
     pub set: SegmentSet,
     pub snapped: Snapped,
     pub counts: Vec<SegmentCount>,
-    pub seg_conc: Concentration,
+    /// `None` when no incident was snapped.
+    pub seg_conc: Option<Concentration>,
     pub grid: Grid,
     pub cell_conc: Concentration,
 }
@@ -75,7 +76,11 @@ pub fn analyse_segments(
     let snapped = street::snap_to_segments(&inc.xy, &set.segments, tolerance)?;
     let counts = street::segment_counts(&set.segments, &snapped);
     let c: Vec<f64> = counts.iter().map(|c| c.count as f64).collect();
-    let seg_conc = concentration(&c, &[0.25, 0.5])?;
+    let seg_conc = if c.iter().any(|v| *v > 0.0) {
+        Some(concentration(&c, &[0.25, 0.5])?)
+    } else {
+        None
+    };
     let bbox = inc
         .bbox()
         .ok_or_else(|| crimescape::Error::Data("no incidents".into()))?;
@@ -198,12 +203,16 @@ pub fn write_segment_outputs(
     write_output(&p, &serde_json::to_vec_pretty(&doc)?, g)?;
     written.push(p);
     // Lorenz curves
-    let series = vec![
-        Series {
-            label: format!("segments (Gini {:.3})", run.seg_conc.gini),
-            points: run.seg_conc.lorenz.iter().map(|p| (p[0], p[1])).collect(),
+    let mut series: Vec<Series> = run
+        .seg_conc
+        .iter()
+        .map(|c| Series {
+            label: format!("segments (Gini {:.3})", c.gini),
+            points: c.lorenz.iter().map(|p| (p[0], p[1])).collect(),
             markers: false,
-        },
+        })
+        .collect();
+    series.extend([
         Series {
             label: format!("grid cells (Gini {:.3})", run.cell_conc.gini),
             points: run.cell_conc.lorenz.iter().map(|p| (p[0], p[1])).collect(),
@@ -214,7 +223,7 @@ pub fn write_segment_outputs(
             points: vec![(0.0, 0.0), (1.0, 1.0)],
             markers: false,
         },
-    ];
+    ]);
     let png = render::line_plot(
         &series,
         &PlotOptions {
@@ -222,8 +231,8 @@ pub fn write_segment_outputs(
                 "Lorenz curves: concentration of incidents".into(),
                 format!(
                     "{} segments ({} with crime), {} cells of {} m",
-                    run.seg_conc.n_units,
-                    run.seg_conc.n_nonzero,
+                    run.set.segments.len(),
+                    run.seg_conc.as_ref().map_or(0, |c| c.n_nonzero),
                     run.cell_conc.n_units,
                     run.grid.cell
                 ),
@@ -307,7 +316,10 @@ pub fn write_segment_outputs(
             run.snapped.tolerance,
             run.snapped.unsnapped
         );
-        println!("{}", conc_line("segments", &run.seg_conc));
+        match &run.seg_conc {
+            Some(c) => println!("{}", conc_line("segments", c)),
+            None => println!("segments: no incident within the tolerance of a segment"),
+        }
         println!("{}", conc_line("grid cells", &run.cell_conc));
         println!(
             "{:>8} {:>12} {:>9} {:>6} {:>9}",
