@@ -417,6 +417,28 @@ mod tests {
     }
 
     #[test]
+    fn dbscan_does_not_depend_on_thread_count() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        let xy: Vec<[f64; 2]> = (0..3000)
+            .map(|_| [rng.random_range(0.0..500.0), rng.random_range(0.0..500.0)])
+            .collect();
+        let p = DbscanParams::new(12.0, 5);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| dbscan(&xy, &p).unwrap());
+        let many = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| dbscan(&xy, &p).unwrap());
+        assert_eq!(one, many);
+        assert!(one.n_clusters > 0);
+    }
+
+    #[test]
     fn dbscan_eps_is_inclusive_and_min_samples_counts_self() {
         let pts = [[0.0, 0.0], [3.0, 4.0]];
         let c = dbscan(&pts, &DbscanParams::new(5.0, 2)).unwrap();
