@@ -14,10 +14,18 @@
 //! * **High-crime places**: [`hotspot`] — grid counts, [`kde`], [`gi_star`],
 //!   [`local_moran`], change over time.
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
+//! * **Clusters**: [`cluster`] — DBSCAN / space-time DBSCAN (scikit-learn semantics),
+//!   cluster summaries with convex hulls and standard deviational ellipses.
+//! * **Street segments**: [`street`] — segments, snapping, counts per 100 m;
+//!   [`concentration`] — law of crime concentration, Lorenz curve, Gini.
+//! * **Prediction accuracy**: [`accuracy`] — hit rate, PAI, PEI, RRI.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod accuracy;
+pub mod cluster;
+pub mod concentration;
 pub mod crs;
 pub mod demo;
 pub mod error;
@@ -29,6 +37,7 @@ pub mod io;
 pub mod layer;
 pub mod render;
 pub mod report;
+pub mod street;
 pub mod time;
 
 pub use crs::{Crs, CrsChoice, Reprojector};

@@ -1,5 +1,6 @@
 //! Integration tests through the `crimescape` binary (one test binary, one module per area).
 
+mod clusters;
 mod common;
 mod foundation;
 mod hotspots;

@@ -47,6 +47,15 @@ pub enum Command {
     Proximity(crate::cmd_proximity::ProximityArgs),
     /// High-crime places: grid counts, kernel density, Gi*, Local Moran, change over time.
     Hotspots(crate::cmd_hotspots::HotspotsArgs),
+    /// Point clusters (DBSCAN, space-time DBSCAN) with convex hulls and standard
+    /// deviational ellipses.
+    Clusters(crate::cmd_clusters::ClustersArgs),
+    /// Incidents per street segment, rates per 100 m, top segments, and the law
+    /// of crime concentration (Lorenz curve, Gini) for segments and grid cells.
+    Segments(crate::cmd_segments::SegmentsArgs),
+    /// Prediction accuracy of hotspot maps (hit rate, PAI, PEI, RRI) built on a
+    /// training period and tested on the next.
+    EvaluateHotspots(crate::cmd_evaluate_hotspots::EvaluateArgs),
 }
 
 /// Runs a parsed command line.
@@ -57,6 +66,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
         Command::Hotspots(a) => crate::cmd_hotspots::run(a, &g),
+        Command::Clusters(a) => crate::cmd_clusters::run(a, &g),
+        Command::Segments(a) => crate::cmd_segments::run(a, &g),
+        Command::EvaluateHotspots(a) => crate::cmd_evaluate_hotspots::run(a, &g),
     }
 }
 

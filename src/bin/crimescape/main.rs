@@ -1,10 +1,13 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
 
 mod cli;
+mod cmd_clusters;
 mod cmd_demo;
 mod cmd_hotspots;
+mod cmd_evaluate_hotspots;
 mod cmd_info;
 mod cmd_proximity;
+mod cmd_segments;
 mod common;
 
 use std::process::ExitCode;
