@@ -12,6 +12,8 @@
 //! * **Index**: [`PointIndex`], [`GeometryIndex`] (R-trees) for nearest/within queries.
 //! * **Grids**: [`Grid`], [`PrefixSum`].
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
+//! * **Repeat victimization**: [`knox`] near-repeat test ([`KnoxParams`]), exact
+//!   repeats, near-repeat chains, prospective maps in [`repeat`].
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,6 +27,7 @@ pub mod info;
 pub mod io;
 pub mod layer;
 pub mod render;
+pub mod repeat;
 pub mod report;
 pub mod time;
 
@@ -37,5 +40,6 @@ pub use io::{
     WhereFilter,
 };
 pub use layer::{Incidents, Layer};
+pub use repeat::knox::{knox, KnoxParams, KnoxResult, Metric};
 pub use report::Provenance;
 pub use time::TimePrecision;
