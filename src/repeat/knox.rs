@@ -416,10 +416,11 @@ impl KnoxResult {
             .map(|c| self.time_breaks[c.1 + 1])
             .fold(0.0, f64::max);
         format!(
-            "{} of a {what}, another {what} is {:.1}x as likely as chance predicts (p = {}). \
+            "{} of {} {what}, another {what} is {:.1}x as likely as chance predicts (p = {}). \
              Significant excess (Knox ratio >= {RATIO_THRESHOLD}, p < {ALPHA}) in {} band(s), \
              reaching up to {} m and {} days. ({} events, {how}.)",
             capitalise(&self.describe_cell(bs, bt)),
+            article(what),
             kr[bs][bt],
             fmt_p(p[bs][bt]),
             cells.len(),
@@ -507,6 +508,13 @@ impl KnoxResult {
             self.metric.name()
         ));
         out
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
     }
 }
 

@@ -45,6 +45,9 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// Knox near-repeat test (NearRepeat semantics): observed, expected, Knox ratio and
+    /// p-value per distance x time band; CSV, JSON, PNG heat table and a summary sentence.
+    NearRepeat(crate::cmd_nearrepeat::NearRepeatArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::NearRepeat(a) => crate::cmd_nearrepeat::run(a, &g),
     }
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod cmd_demo;
 mod cmd_info;
+mod cmd_nearrepeat;
 mod cmd_proximity;
 mod common;
 
