@@ -449,8 +449,10 @@ impl KnoxResult {
             } else {
                 format!("{}-{} days later", fmt_num(c), fmt_num(d - 1.0))
             }
+        } else if c == 0.0 {
+            format!("less than {} days later", fmt_num(d))
         } else {
-            format!("[{}, {}) days later", fmt_num(c), fmt_num(d))
+            format!("{} to under {} days later", fmt_num(c), fmt_num(d))
         };
         format!("{space} and {time}")
     }
@@ -1610,5 +1612,35 @@ mod tests {
         let mean = ps.iter().sum::<f64>() / ps.len() as f64;
         assert!((0.005..=0.11).contains(&rej), "rejection rate {rej}");
         assert!((mean - 0.5).abs() < 0.07, "mean p {mean}");
+    }
+    #[test]
+    fn knox_detects_demo_city_chains_and_not_shuffled() {
+        let city = crate::demo::generate(&crate::demo::DemoParams::new(7).incidents(6000).size(3000.0))
+            .unwrap();
+        let inc = &city.incidents;
+        let c = inc.categories.iter().position(|c| c == "burglary").unwrap() as u32;
+        let burg = inc.filter(|i| inc.category[i] == c);
+        let p = KnoxParams::new(vec![0.0, 100.0, 200.0, f64::INFINITY], vec![0.0, 7.0, 14.0, 28.0, f64::INFINITY])
+            .nrep(99)
+            .seed(5);
+        let r = knox(&burg, &p).unwrap();
+        let pm = r.permutation.as_ref().unwrap();
+        for b in 0..2 {
+            assert!(pm.knox_ratio[0][b] > 1.2, "{:?}", pm.knox_ratio);
+            assert!(pm.p_value[0][b] <= 0.02, "{:?}", pm.p_value);
+        }
+        // shuffle the times: the pattern must vanish
+        let mut shuffled = burg.clone();
+        let mut rng = ChaCha8Rng::seed_from_u64(99);
+        for k in (1..shuffled.len()).rev() {
+            let j = rng.random_range(0..=k);
+            shuffled.time.swap(k, j);
+        }
+        let r = knox(&shuffled, &p).unwrap();
+        let pm = r.permutation.as_ref().unwrap();
+        for b in 0..2 {
+            assert!((0.75..1.25).contains(&pm.knox_ratio[0][b]), "{:?}", pm.knox_ratio);
+            assert!(pm.p_value[0][b] > 0.01, "{:?}", pm.p_value);
+        }
     }
 }
