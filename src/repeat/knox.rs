@@ -1615,14 +1615,18 @@ mod tests {
     }
     #[test]
     fn knox_detects_demo_city_chains_and_not_shuffled() {
-        let city = crate::demo::generate(&crate::demo::DemoParams::new(7).incidents(6000).size(3000.0))
-            .unwrap();
+        let city =
+            crate::demo::generate(&crate::demo::DemoParams::new(7).incidents(6000).size(3000.0))
+                .unwrap();
         let inc = &city.incidents;
         let c = inc.categories.iter().position(|c| c == "burglary").unwrap() as u32;
         let burg = inc.filter(|i| inc.category[i] == c);
-        let p = KnoxParams::new(vec![0.0, 100.0, 200.0, f64::INFINITY], vec![0.0, 7.0, 14.0, 28.0, f64::INFINITY])
-            .nrep(99)
-            .seed(5);
+        let p = KnoxParams::new(
+            vec![0.0, 100.0, 200.0, f64::INFINITY],
+            vec![0.0, 7.0, 14.0, 28.0, f64::INFINITY],
+        )
+        .nrep(99)
+        .seed(5);
         let r = knox(&burg, &p).unwrap();
         let pm = r.permutation.as_ref().unwrap();
         for b in 0..2 {
@@ -1639,7 +1643,11 @@ mod tests {
         let r = knox(&shuffled, &p).unwrap();
         let pm = r.permutation.as_ref().unwrap();
         for b in 0..2 {
-            assert!((0.75..1.25).contains(&pm.knox_ratio[0][b]), "{:?}", pm.knox_ratio);
+            assert!(
+                (0.75..1.25).contains(&pm.knox_ratio[0][b]),
+                "{:?}",
+                pm.knox_ratio
+            );
             assert!(pm.p_value[0][b] > 0.01, "{:?}", pm.p_value);
         }
     }

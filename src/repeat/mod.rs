@@ -18,7 +18,10 @@
 //! in day bands and are excluded with a count and a warning; incidents without a
 //! time are excluded with a count.
 
+pub mod chains;
+pub mod exact;
 pub mod knox;
+pub mod promap;
 
 use serde::{Deserialize, Serialize};
 
