@@ -48,6 +48,15 @@ pub enum Command {
     /// Knox near-repeat test (NearRepeat semantics): observed, expected, Knox ratio and
     /// p-value per distance x time band; CSV, JSON, PNG heat table and a summary sentence.
     NearRepeat(crate::cmd_nearrepeat::NearRepeatArgs),
+    /// Exact repeats: incidents at the same place (coordinates or address), time between
+    /// repeats, repeat locations aggregated to grid cells (exact ones only on request).
+    Repeats(crate::cmd_repeats::RepeatsArgs),
+    /// Near-repeat chains: events linked within a distance and a time, with the chain
+    /// lengths expected under permuted times; GeoJSON lines and a PNG map.
+    Chains(crate::cmd_repeats::ChainsArgs),
+    /// Prospective hotspot map (promap) for a date, evaluated against the following
+    /// week/month by hit rate and PAI next to a plain KDE.
+    Promap(crate::cmd_repeats::PromapArgs),
 }
 
 /// Runs a parsed command line.
@@ -58,6 +67,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
         Command::NearRepeat(a) => crate::cmd_nearrepeat::run(a, &g),
+        Command::Repeats(a) => crate::cmd_repeats::run_repeats(a, &g),
+        Command::Chains(a) => crate::cmd_repeats::run_chains(a, &g),
+        Command::Promap(a) => crate::cmd_repeats::run_promap(a, &g),
     }
 }
 

@@ -328,5 +328,5 @@ pub fn demo_near_repeat(
     if !g.quiet {
         println!("near repeats: {}", r.summary("burglary"));
     }
-    Ok(())
+    crate::cmd_repeats::demo_repeats(out, inc, g, prov)
 }

@@ -5,6 +5,7 @@ mod cmd_demo;
 mod cmd_info;
 mod cmd_nearrepeat;
 mod cmd_proximity;
+mod cmd_repeats;
 mod common;
 
 use std::process::ExitCode;
