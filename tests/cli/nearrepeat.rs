@@ -144,3 +144,105 @@ fn near_repeat_chicago_burglary_2016() {
     assert_eq!(v["n_events"], 11_700);
     assert_eq!(v["excluded_missing_time"], 1);
 }
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn repeats_aggregates_by_default_and_exact_on_request() {
+    // golden C: 9 rows repeat the (x, y) of an earlier row
+    let input = fixture("golden/near_repeat/C/input.csv");
+    let d = tmp();
+    let out = d.path().join("rep");
+    crimescape()
+        .args(["repeats", "--quiet", "--crs", "EPSG:26971", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 incidents (1.7%) are repeats"));
+    let v = json(&out.join("repeats.json"));
+    assert_eq!(v["repeats"], 9);
+    assert!(v.get("locations").is_none());
+    for f in [
+        "repeat_counts.csv",
+        "time_between.csv",
+        "time_between.png",
+        "repeat_cells.geojson",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    assert!(!out.join("repeat_locations.geojson").exists());
+    crimescape()
+        .args([
+            "repeats",
+            "--quiet",
+            "--crs",
+            "EPSG:26971",
+            "--exact-locations",
+            "--force",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let v = json(&out.join("repeat_locations.geojson"));
+    assert!(!v["features"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn chains_and_promap_write_outputs() {
+    let input = fixture("golden/near_repeat/C/input.csv");
+    let d = tmp();
+    let out = d.path().join("ch");
+    crimescape()
+        .args([
+            "chains",
+            "--quiet",
+            "--crs",
+            "EPSG:26971",
+            "--distance",
+            "400",
+            "--days",
+            "3",
+        ])
+        .args(["--nrep", "19", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("near-repeat chains: 522 events"));
+    let v = json(&out.join("chains.json"));
+    assert!(v["chains"].as_array().is_some_and(|c| !c.is_empty()));
+    for f in ["chain_lengths.csv", "chains.geojson", "chains.png"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let out = d.path().join("pm");
+    crimescape()
+        .args([
+            "promap",
+            "--quiet",
+            "--crs",
+            "EPSG:26971",
+            "--date",
+            "2016-10-01",
+            "--cell",
+            "200",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("PAI"));
+    let acc = std::fs::read_to_string(out.join("accuracy.csv")).unwrap();
+    assert_eq!(acc.lines().count(), 1 + 2 * 3 * 2);
+    crimescape()
+        .args(["promap", "--quiet", "--date", "someday", "-o"])
+        .arg(d.path().join("x"))
+        .arg(&input)
+        .assert()
+        .code(2);
+}
