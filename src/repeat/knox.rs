@@ -443,16 +443,16 @@ impl KnoxResult {
         let whole = |v: f64| v.fract() == 0.0;
         let time = if self.time_unit == TimePrecision::Day && whole(c) && whole(d) {
             if c == 0.0 && d == 1.0 {
-                "on the same day".to_string()
+                "within the same day".to_string()
             } else if d - c == 1.0 {
-                format!("{} days later", fmt_num(c))
+                format!("{} days", fmt_num(c))
             } else {
-                format!("{}-{} days later", fmt_num(c), fmt_num(d - 1.0))
+                format!("{}-{} days", fmt_num(c), fmt_num(d - 1.0))
             }
         } else if c == 0.0 {
-            format!("less than {} days later", fmt_num(d))
+            format!("less than {} days", fmt_num(d))
         } else {
-            format!("{} to under {} days later", fmt_num(c), fmt_num(d))
+            format!("{} to under {} days", fmt_num(c), fmt_num(d))
         };
         format!("{space} and {time}")
     }
