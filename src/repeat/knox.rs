@@ -549,12 +549,18 @@ pub fn fmt_p(p: f64) -> String {
     }
 }
 
-/// Formats a break as R's `cut` labels do (`Inf` for infinity, no trailing `.0`).
+/// Formats a number as R's `cut` labels do (`Inf` for infinity, no trailing `.0`
+/// on whole numbers); other values in shortest round-trip form (`1.5e-121`).
 pub fn fmt_num(v: f64) -> String {
     if v.is_infinite() {
         if v > 0.0 { "Inf" } else { "-Inf" }.into()
-    } else {
+    } else if v.is_nan() {
+        "NaN".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v}")
+    } else {
+        // shortest round-trip text, scientific for very small/large values
+        format!("{v:?}")
     }
 }
 
@@ -1649,6 +1655,45 @@ mod tests {
                 pm.knox_ratio
             );
             assert!(pm.p_value[0][b] > 0.01, "{:?}", pm.p_value);
+        }
+    }
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            /// Observed counts equal brute force, do not depend on input order, and the
+            /// permutation results do not depend on input order either.
+            #[test]
+            fn knox_counts_invariant_to_input_order(
+                ev in proptest::collection::vec((0.0..400.0f64, 0.0..400.0f64, 0i64..40), 2..70),
+                rot in 0usize..70,
+                euclid in any::<bool>(),
+            ) {
+                let xy: Vec<[f64; 2]> = ev.iter().map(|e| [e.0.round(), e.1.round()]).collect();
+                let t: Vec<i64> = ev.iter().map(|e| e.2).collect();
+                let metric = if euclid { Metric::Euclidean } else { Metric::Manhattan };
+                let p = KnoxParams::new(vec![0.0, 1.0, 50.0, 120.0, f64::INFINITY], vec![0.0, 1.0, 7.0, 14.0, f64::INFINITY])
+                    .metric(metric)
+                    .nrep(9)
+                    .seed(3);
+                let a = knox_xyt(&xy, &t, TimePrecision::Day, &p).unwrap();
+                prop_assert_eq!(&a.observed, &brute(&xy, &t, &p, 1.0));
+                let k = rot % xy.len();
+                let mut xy2 = xy.clone();
+                let mut t2 = t.clone();
+                xy2.rotate_left(k);
+                t2.rotate_left(k);
+                xy2.reverse();
+                t2.reverse();
+                let b = knox_xyt(&xy2, &t2, TimePrecision::Day, &p).unwrap();
+                prop_assert_eq!(&a.observed, &b.observed);
+                prop_assert_eq!(
+                    &a.permutation.as_ref().unwrap().n_sim_ge_obs,
+                    &b.permutation.as_ref().unwrap().n_sim_ge_obs
+                );
+            }
         }
     }
 }
