@@ -40,6 +40,7 @@
 //! breaks are in days and a break `b` becomes the integer threshold `ceil(b · units
 //! per day)`. For day-precision data a break that is not a whole number of days is
 //! flagged in the warnings (`[0, 0.5)` then holds the pairs on the same calendar day).
+//! The times may span at most 2³² units (136 years at second precision).
 //!
 //! # Examples
 //! ```
@@ -955,12 +956,22 @@ pub fn knox_xyt(
 
     // counting: table of (rows) x (nl + 1) with a drop column
     let width = nl + 1;
-    let count = |tt: &[i64], tab: &mut [u64]| {
+    // times as u32 offsets from the earliest: half the memory traffic of i64
+    let tmin = sorted_t.first().copied().unwrap_or(0);
+    let span = sorted_t.last().copied().unwrap_or(0) - tmin;
+    if span > u32::MAX as i64 {
+        return Err(Error::Data(format!(
+            "the times span {span} {}s, more than the 2^32 the test supports",
+            unit.name()
+        )));
+    }
+    let t32: Vec<u32> = ev.t.iter().map(|&v| (v - tmin) as u32).collect();
+    let count = |tt: &[u32], tab: &mut [u64]| {
         tab.iter_mut().for_each(|v| *v = 0);
         for (k, pk) in pairs.iter().enumerate() {
             let row = &mut tab[k * width..(k + 1) * width];
             for &[i, j] in pk {
-                let dt = tt[i as usize].abs_diff(tt[j as usize]);
+                let dt = tt[i as usize].abs_diff(tt[j as usize]) as u64;
                 let b = tb.band(dt);
                 row[if b == DROP { nl } else { b as usize }] += 1;
             }
@@ -981,7 +992,7 @@ pub fn knox_xyt(
         out
     };
     let mut tab = vec![0u64; rows * width];
-    count(&ev.t, &mut tab);
+    count(&t32, &mut tab);
     let observed_flat = finish(&tab);
     let observed = to_rows(&observed_flat, nk, nl, |v| v);
     let n_pairs_in_table: u64 = observed_flat.iter().sum();
@@ -1016,9 +1027,9 @@ pub fn knox_xyt(
         let sims: Vec<Vec<u64>> = (0..params.nrep)
             .into_par_iter()
             .map_init(
-                || (vec![0i64; n], vec![0u64; rows * width]),
+                || (vec![0u32; n], vec![0u64; rows * width]),
                 |(tt, tab), rep| {
-                    tt.copy_from_slice(&ev.t);
+                    tt.copy_from_slice(&t32);
                     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
                     rng.set_stream(rep as u64);
                     for k in (1..n).rev() {
