@@ -246,3 +246,29 @@ fn chains_and_promap_write_outputs() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn near_repeat_output_does_not_depend_on_threads() {
+    let input = fixture("golden/near_repeat/A/input.csv");
+    let d = tmp();
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = d.path().join(format!("t{threads}"));
+        crimescape()
+            .args([
+                "near-repeat",
+                "--quiet",
+                "--nrep",
+                "99",
+                "--threads",
+                threads,
+                "-o",
+            ])
+            .arg(&out)
+            .arg(&input)
+            .assert()
+            .success();
+        outs.push(std::fs::read(out.join("knox.csv")).unwrap());
+    }
+    assert_eq!(outs[0], outs[1]);
+}
