@@ -19,6 +19,8 @@
 //! * **Street segments**: [`street`] — segments, snapping, counts per 100 m;
 //!   [`concentration`] — law of crime concentration, Lorenz curve, Gini.
 //! * **Prediction accuracy**: [`accuracy`] — hit rate, PAI, PEI, RRI.
+//! * **Repeat victimization**: [`knox`] near-repeat test ([`KnoxParams`]), exact
+//!   repeats, near-repeat chains, prospective maps in [`repeat`].
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -36,6 +38,7 @@ pub mod info;
 pub mod io;
 pub mod layer;
 pub mod render;
+pub mod repeat;
 pub mod report;
 pub mod street;
 pub mod time;
@@ -53,5 +56,6 @@ pub use io::{
     WhereFilter,
 };
 pub use layer::{Incidents, Layer};
+pub use repeat::knox::{knox, KnoxParams, KnoxResult, Metric};
 pub use report::Provenance;
 pub use time::TimePrecision;

@@ -4,3 +4,4 @@ mod clusters;
 mod common;
 mod foundation;
 mod hotspots;
+mod nearrepeat;

@@ -56,6 +56,18 @@ pub enum Command {
     /// Prediction accuracy of hotspot maps (hit rate, PAI, PEI, RRI) built on a
     /// training period and tested on the next.
     EvaluateHotspots(crate::cmd_evaluate_hotspots::EvaluateArgs),
+    /// Knox near-repeat test (NearRepeat semantics): observed, expected, Knox ratio and
+    /// p-value per distance x time band; CSV, JSON, PNG heat table and a summary sentence.
+    NearRepeat(crate::cmd_nearrepeat::NearRepeatArgs),
+    /// Exact repeats: incidents at the same place (coordinates or address), time between
+    /// repeats, repeat locations aggregated to grid cells (exact ones only on request).
+    Repeats(crate::cmd_repeats::RepeatsArgs),
+    /// Near-repeat chains: events linked within a distance and a time, with the chain
+    /// lengths expected under permuted times; GeoJSON lines and a PNG map.
+    Chains(crate::cmd_repeats::ChainsArgs),
+    /// Prospective hotspot map (promap) for a date, evaluated against the following
+    /// week/month by hit rate and PAI next to a plain KDE.
+    Promap(crate::cmd_repeats::PromapArgs),
 }
 
 /// Runs a parsed command line.
@@ -69,6 +81,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Clusters(a) => crate::cmd_clusters::run(a, &g),
         Command::Segments(a) => crate::cmd_segments::run(a, &g),
         Command::EvaluateHotspots(a) => crate::cmd_evaluate_hotspots::run(a, &g),
+        Command::NearRepeat(a) => crate::cmd_nearrepeat::run(a, &g),
+        Command::Repeats(a) => crate::cmd_repeats::run_repeats(a, &g),
+        Command::Chains(a) => crate::cmd_repeats::run_chains(a, &g),
+        Command::Promap(a) => crate::cmd_repeats::run_promap(a, &g),
     }
 }
 

@@ -6,8 +6,10 @@ mod cmd_demo;
 mod cmd_hotspots;
 mod cmd_evaluate_hotspots;
 mod cmd_info;
+mod cmd_nearrepeat;
 mod cmd_proximity;
 mod cmd_segments;
+mod cmd_repeats;
 mod common;
 
 use std::process::ExitCode;
