@@ -1051,7 +1051,7 @@ mod tests {
         }
         let g: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("golden.json")).unwrap()).unwrap();
-        (x, off, yp, yn, g)
+        Design(x, off, yp, yn, g)
     }
 
     fn vecf(v: &serde_json::Value) -> Vec<f64> {
@@ -1095,7 +1095,7 @@ mod tests {
 
     #[test]
     fn fit_glm_poisson_matches_statsmodels() {
-        let (x, off, yp, _, g) = design();
+        let Design(x, off, yp, _, g) = design();
         let fit = fit_glm(&x, &yp, Some(&off), Family::Poisson, &GlmParams::new()).unwrap();
         check(&fit, &g["poisson"]);
         assert_eq!(fit.family, "poisson");
@@ -1104,7 +1104,7 @@ mod tests {
 
     #[test]
     fn fit_glm_nb_ml_matches_statsmodels() {
-        let (x, off, _, yn, g) = design();
+        let Design(x, off, _, yn, g) = design();
         let fit = fit_glm(
             &x,
             &yn,
@@ -1129,7 +1129,7 @@ mod tests {
 
     #[test]
     fn fit_glm_nb_fixed_theta_matches_statsmodels() {
-        let (x, off, _, yn, g) = design();
+        let Design(x, off, _, yn, g) = design();
         let fam = Family::NegativeBinomial { theta: Some(2.0) };
         let fit = fit_glm(&x, &yn, Some(&off), fam, &GlmParams::new()).unwrap();
         check(&fit, &g["nb_fixed"]);
@@ -1138,7 +1138,7 @@ mod tests {
 
     #[test]
     fn fit_poisson_penalized_matches_statsmodels_fit_regularized() {
-        let (x, off, yp, _, g) = design();
+        let Design(x, off, yp, _, g) = design();
         for name in ["enet_a", "enet_b", "enet_c"] {
             let gg = &g[name];
             let lam = gg["lambda_"].as_f64().unwrap();
@@ -1153,7 +1153,7 @@ mod tests {
 
     #[test]
     fn fit_poisson_penalized_zero_lambda_equals_mle() {
-        let (x, off, yp, _, _) = design();
+        let Design(x, off, yp, _, _) = design();
         let mle = fit_glm(&x, &yp, Some(&off), Family::Poisson, &GlmParams::new()).unwrap();
         let pen = fit_poisson_penalized(&x, &yp, Some(&off), &PenalizedParams::new(0.0, 1.0), None)
             .unwrap();
@@ -1197,7 +1197,7 @@ mod tests {
 
     #[test]
     fn fit_glm_nonconvergence_names_iterations() {
-        let (x, off, yp, _, _) = design();
+        let Design(x, off, yp, _, _) = design();
         let e = fit_glm(
             &x,
             &yp,
