@@ -1032,13 +1032,15 @@ mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
 
-    fn design() -> (
+    struct Design(
         Vec<Vec<f64>>,
         Vec<f64>,
         Vec<f64>,
         Vec<f64>,
         serde_json::Value,
-    ) {
+    );
+
+    fn design() -> Design {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden/glm");
         let mut rdr = csv::Reader::from_path(dir.join("design.csv")).unwrap();
         let (mut x, mut off, mut yp, mut yn) = (vec![], vec![], vec![], vec![]);
