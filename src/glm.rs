@@ -235,15 +235,16 @@ fn gram(x: &[Vec<f64>], w: Option<&[f64]>, p: usize) -> Vec<Vec<f64>> {
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut a = vec![0.0; p * p];
+            // Only non-zero entries contribute: indicator designs are sparse.
+            let mut nz: Vec<usize> = Vec::with_capacity(p);
             for &i in chunk {
                 let wi = w.map_or(1.0, |w| w[i]);
                 let r = &x[i];
-                for j in 0..p {
+                nz.clear();
+                nz.extend((0..p).filter(|&j| r[j] != 0.0));
+                for (q, &j) in nz.iter().enumerate() {
                     let v = wi * r[j];
-                    if v == 0.0 {
-                        continue;
-                    }
-                    for k in 0..=j {
+                    for &k in &nz[..=q] {
                         a[j * p + k] += v * r[k];
                     }
                 }
@@ -788,9 +789,11 @@ pub fn fit_poisson_penalized(
             .map(|j| (0..p).map(|k| g[j][k] * b[k]).sum())
             .collect();
         let mut converged_inner = false;
-        for _ in 0..100_000 {
+        let thr = params.tol * 1e-3;
+        // One coordinate sweep over `cols`; returns the largest scaled change.
+        let mut sweep = |cols: &mut dyn Iterator<Item = usize>, b: &mut Vec<f64>| -> f64 {
             let mut max_d: f64 = 0.0;
-            for j in 0..p {
+            for j in cols {
                 let v = g[j][j] * inv_n;
                 if v <= 0.0 {
                     continue;
@@ -806,9 +809,20 @@ pub fn fit_poisson_penalized(
                     max_d = max_d.max(d.abs() * v.sqrt());
                 }
             }
-            if max_d < params.tol * 1e-3 {
+            max_d
+        };
+        // Active-set cycling (glmnet): full sweep, then sweeps over the non-zero
+        // coefficients until they settle, then a full sweep again to check.
+        for _ in 0..10_000 {
+            if sweep(&mut (0..p), &mut b) < thr {
                 converged_inner = true;
                 break;
+            }
+            let active: Vec<usize> = (0..p).filter(|&j| b[j] != 0.0).collect();
+            for _ in 0..100_000 {
+                if sweep(&mut active.iter().copied(), &mut b) < thr {
+                    break;
+                }
             }
         }
         if !converged_inner {

@@ -27,6 +27,7 @@ pub mod io;
 pub mod layer;
 pub mod render;
 pub mod report;
+pub mod risk;
 pub mod time;
 
 pub use crs::{Crs, CrsChoice, Reprojector};
