@@ -45,6 +45,9 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// Risk terrain modelling: fit which built-environment factors explain where
+    /// incidents concentrate, or re-apply a saved model to changed layers.
+    Risk(crate::cmd_risk::RiskArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::Risk(a) => crate::cmd_risk::run(a, &g),
     }
 }
 

@@ -4,6 +4,7 @@ mod cli;
 mod cmd_demo;
 mod cmd_info;
 mod cmd_proximity;
+mod cmd_risk;
 mod common;
 
 use std::process::ExitCode;
