@@ -48,6 +48,10 @@ pub enum Command {
     /// Risk terrain modelling: fit which built-environment factors explain where
     /// incidents concentrate, or re-apply a saved model to changed layers.
     Risk(crate::cmd_risk::RiskArgs),
+    /// Rank grid cells for environmental-design and target-hardening changes: crime
+    /// burden, repeat share, RTM risk and its modifiable share, with CPTED suggestions
+    /// and their public-access class.
+    Sites(crate::cmd_sites::SitesArgs),
 }
 
 /// Runs a parsed command line.
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
         Command::Risk(a) => crate::cmd_risk::run(a, &g),
+        Command::Sites(a) => crate::cmd_sites::run(a, &g),
     }
 }
 
