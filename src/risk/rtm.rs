@@ -418,7 +418,11 @@ fn stepwise(
             .collect();
         let mut best: Option<usize> = None;
         for (i, s) in scores.iter().enumerate() {
-            if *s < bic - 1e-9 && best.is_none_or(|b| *s < scores[b]) {
+            let better = match best {
+                None => true,
+                Some(b) => *s < scores[b],
+            };
+            if *s < bic - 1e-9 && better {
                 best = Some(i);
             }
         }

@@ -24,6 +24,7 @@ pub struct RiskArgs {
 
 /// Risk subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once
 pub enum RiskCommand {
     /// Fit a risk terrain model: which layers, at which spatial influence, explain where
     /// incidents concentrate (elastic-net screen, stepwise BIC, Poisson or negative
@@ -160,6 +161,7 @@ fn load_layers(
 
 /// Writes risk.geojson (cells with risk above the baseline or with incidents), risk.png
 /// and risk.csv (every cell) into `dir`.
+#[allow(clippy::too_many_arguments)]
 pub fn write_surface(
     dir: &Path,
     grid: &Grid,
