@@ -207,7 +207,11 @@ pub fn write_surface(
                 "relative risk (lowest-risk cell = 1)".into(),
             ],
             legend: "relative risk".into(),
-            scale: crimescape::render::auto_scale(risk, false),
+            scale: crimescape::render::ColourScale::Continuous {
+                min: 1.0,
+                max: risk.iter().cloned().fold(1.0 + 1e-9, f64::max),
+                sqrt: true,
+            },
             ..Default::default()
         },
     )?;
