@@ -602,9 +602,19 @@ fn finish(
     let z: Vec<f64> = res.beta.iter().zip(&se).map(|(b, s)| b / s).collect();
     let pv: Vec<f64> = z.iter().map(|z| two_sided_p(*z)).collect();
     let dev = deviance(y, &res.mu, theta);
-    let ones = vec![vec![1.0]; n];
-    let null = irls(&ones, y, offset, theta, None, params)?;
-    let null_deviance = deviance(y, &null.mu, theta);
+    // Intercept-only model: without an offset its MLE is μ = ȳ for Poisson and for NB with
+    // θ fixed (the score Σ (y − μ)/(1 + μ/θ) vanishes at ȳ); with an offset, IRLS.
+    let null_deviance = match offset {
+        None => {
+            let ybar = y.iter().sum::<f64>() / n as f64;
+            deviance(y, &vec![ybar; n], theta)
+        }
+        Some(_) => {
+            let ones = vec![vec![1.0]; n];
+            let null = irls(&ones, y, offset, theta, None, params)?;
+            deviance(y, &null.mu, theta)
+        }
+    };
     let ll = loglik(y, &res.mu, theta);
     let k = p as f64 + if theta_estimated { 1.0 } else { 0.0 };
     let mut pearson = 0.0;
@@ -1175,6 +1185,20 @@ mod tests {
             .unwrap();
         for (a, b) in pen.coef.iter().zip(&mle.coef) {
             assert_abs_diff_eq!(*a, *b, epsilon = 1e-8);
+        }
+    }
+
+    #[test]
+    fn fit_glm_null_deviance_without_offset_equals_intercept_only_fit() {
+        let Design(x, _, yp, yn, _) = design();
+        let ones: Vec<Vec<f64>> = x.iter().map(|_| vec![1.0]).collect();
+        for (y, fam) in [
+            (&yp, Family::Poisson),
+            (&yn, Family::NegativeBinomial { theta: Some(2.0) }),
+        ] {
+            let full = fit_glm(&x, y, None, fam, &GlmParams::new()).unwrap();
+            let null = fit_glm(&ones, y, None, fam, &GlmParams::new()).unwrap();
+            assert_abs_diff_eq!(full.null_deviance, null.deviance, epsilon = 1e-8);
         }
     }
 
