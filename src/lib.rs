@@ -31,6 +31,7 @@ pub mod concentration;
 pub mod crs;
 pub mod demo;
 pub mod error;
+pub mod glm;
 pub mod grid;
 pub mod hotspot;
 pub mod index;
@@ -41,6 +42,7 @@ pub mod render;
 pub mod repeat;
 pub mod report;
 pub mod street;
+pub mod risk;
 pub mod time;
 
 pub use crs::{Crs, CrsChoice, Reprojector};

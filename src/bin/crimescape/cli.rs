@@ -68,6 +68,13 @@ pub enum Command {
     /// Prospective hotspot map (promap) for a date, evaluated against the following
     /// week/month by hit rate and PAI next to a plain KDE.
     Promap(crate::cmd_repeats::PromapArgs),
+    /// Risk terrain modelling: fit which built-environment factors explain where
+    /// incidents concentrate, or re-apply a saved model to changed layers.
+    Risk(crate::cmd_risk::RiskArgs),
+    /// Rank grid cells for environmental-design and target-hardening changes: crime
+    /// burden, repeat share, RTM risk and its modifiable share, with CPTED suggestions
+    /// and their public-access class.
+    Sites(crate::cmd_sites::SitesArgs),
 }
 
 /// Runs a parsed command line.
@@ -85,6 +92,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Repeats(a) => crate::cmd_repeats::run_repeats(a, &g),
         Command::Chains(a) => crate::cmd_repeats::run_chains(a, &g),
         Command::Promap(a) => crate::cmd_repeats::run_promap(a, &g),
+        Command::Risk(a) => crate::cmd_risk::run(a, &g),
+        Command::Sites(a) => crate::cmd_sites::run(a, &g),
     }
 }
 

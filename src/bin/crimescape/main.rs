@@ -10,6 +10,8 @@ mod cmd_nearrepeat;
 mod cmd_proximity;
 mod cmd_segments;
 mod cmd_repeats;
+mod cmd_risk;
+mod cmd_sites;
 mod common;
 
 use std::process::ExitCode;
