@@ -12,6 +12,8 @@
 //! * **Index**: [`PointIndex`], [`GeometryIndex`] (R-trees) for nearest/within queries.
 //! * **Grids**: [`Grid`], [`PrefixSum`].
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
+//! * **Evaluate interventions**: [`evaluate::evaluate`] — before/after with a control,
+//!   odds ratio, difference in differences, WDQ displacement, cost-benefit.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -19,6 +21,7 @@
 pub mod crs;
 pub mod demo;
 pub mod error;
+pub mod evaluate;
 pub mod grid;
 pub mod index;
 pub mod info;
