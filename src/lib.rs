@@ -22,6 +22,7 @@ pub mod crs;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
+pub mod glm;
 pub mod grid;
 pub mod index;
 pub mod info;
