@@ -36,6 +36,7 @@
 
 pub mod areas;
 pub mod cost;
+pub mod its;
 pub mod simulate;
 pub mod stats;
 
@@ -46,6 +47,7 @@ use serde::{Deserialize, Serialize};
 
 pub use areas::{ControlInfo, TreatmentArea, Zone, DEFAULT_BUFFER};
 pub use cost::{cost_benefit, CategoryCounts, CostBenefit, CostLine, CostSpec};
+pub use its::{interrupted_time_series, AreaIts, ItsFit, ItsParams};
 pub use stats::{Estimate, NetEffect, Pooled, Wdq};
 
 use crate::error::{Error, Result};
@@ -97,6 +99,8 @@ pub struct EvaluateParams {
     pub control_min_cells: usize,
     /// Optional costs for a cost-benefit account.
     pub costs: Option<CostSpec>,
+    /// Interrupted time series settings (`None` = no time series).
+    pub its: Option<ItsParams>,
 }
 
 impl EvaluateParams {
@@ -112,6 +116,7 @@ impl EvaluateParams {
             control_multiple: 2.0,
             control_min_cells: 4,
             costs: None,
+            its: Some(ItsParams::default()),
         }
     }
 
@@ -146,6 +151,12 @@ impl EvaluateParams {
     /// Sets the automatic control's target multiple of the treatment's pre-period count.
     pub fn control_multiple(mut self, m: f64) -> Self {
         self.control_multiple = m;
+        self
+    }
+
+    /// Sets (or with `None` switches off) the interrupted time series.
+    pub fn its(mut self, its: Option<ItsParams>) -> Self {
+        self.its = its;
         self
     }
 
@@ -263,6 +274,8 @@ pub struct Evaluation {
     pub areas: Vec<AreaEvaluation>,
     /// Pooled odds ratio over the areas (when there are several).
     pub pooled: Option<Pooled>,
+    /// Interrupted time series per area (same order as `areas`).
+    pub its: Vec<AreaIts>,
     /// Notes on the data and choices made.
     pub notes: Vec<String>,
 }
@@ -736,7 +749,7 @@ pub fn evaluate(
     } else {
         None
     };
-    Ok(Evaluation {
+    let mut ev = Evaluation {
         periods,
         confidence: p.confidence,
         incidents_used: used.len(),
@@ -744,8 +757,39 @@ pub fn evaluate(
         bins,
         areas: results,
         pooled,
+        its: Vec::new(),
         notes,
-    })
+    };
+    if let Some(ip) = &p.its {
+        ev.its = interrupted_time_series(&ev, ip)?;
+        let cl = format!("{:.0} %", p.confidence * 100.0);
+        for (a, t) in ev.areas.iter_mut().zip(&ev.its) {
+            if let Some(f) = &t.treatment {
+                let mut s = format!(
+                    "Interrupted time series ({}, monthly): level change in the treatment area {} ({cl} CI {} to {})",
+                    f.family.replace('_', " "),
+                    pct(f.level_change.estimate - 1.0),
+                    pct(f.level_change.lower - 1.0),
+                    pct(f.level_change.upper - 1.0)
+                );
+                if let Some(c) = &t.controlled_level_change {
+                    s.push_str(&format!(
+                        "; relative to the control's {} ({} to {})",
+                        pct(c.estimate - 1.0),
+                        pct(c.lower - 1.0),
+                        pct(c.upper - 1.0)
+                    ));
+                }
+                s.push_str(". It allows for a pre-existing trend but rests on few monthly points; prefer the odds ratio when they disagree.");
+                let at = a
+                    .reading
+                    .len()
+                    .saturating_sub(usize::from(a.cost.is_some()) + 1);
+                a.reading.insert(at, s);
+            }
+        }
+    }
+    Ok(ev)
 }
 
 fn pct(v: f64) -> String {
@@ -941,6 +985,45 @@ impl Evaluation {
                 s.push_str(&format!("- {r}\n"));
             }
             s.push('\n');
+        }
+        for t in &self.its {
+            let fits = [
+                ("treatment", &t.treatment),
+                ("buffer", &t.buffer),
+                ("control", &t.control),
+            ];
+            if fits.iter().all(|f| f.1.is_none()) && t.notes.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("### Interrupted time series: {}\n\n", t.name));
+            s.push_str("| zone | model | level change (rate ratio) | trend per year | slope change per year |\n|---|---|---|---|---|\n");
+            for (zone, f) in fits {
+                if let Some(f) = f {
+                    s.push_str(&format!(
+                        "| {zone} | {}{} | {} | {} | {} |\n",
+                        f.family.replace('_', " "),
+                        f.theta.map_or(String::new(), |t| format!(" (θ = {t:.1})")),
+                        fmt_est(&f.level_change, 3),
+                        fmt_est(&f.trend, 3),
+                        f.slope_change
+                            .as_ref()
+                            .map_or("–".into(), |e| fmt_est(e, 3))
+                    ));
+                }
+            }
+            if let Some(c) = &t.controlled_level_change {
+                s.push_str(&format!(
+                    "| treatment ÷ control | | {} | | |\n",
+                    fmt_est(c, 3)
+                ));
+            }
+            s.push('\n');
+            for n in &t.notes {
+                s.push_str(&format!("- {n}\n"));
+            }
+            if !t.notes.is_empty() {
+                s.push('\n');
+            }
         }
         if let Some(p) = &self.pooled {
             s.push_str(&format!(

@@ -253,7 +253,7 @@ mod tests {
         // a 30 % reduction planted in 8 cities: the 95 % interval of the relative
         // change covers −30 % in (nearly) all of them and the estimates centre on it
         let n = 8;
-        let (mut covered, mut sum) = (0, 0.0);
+        let (mut covered, mut sum, mut its_covered) = (0, 0.0, 0);
         for seed in 0..n {
             let city = generate(&DemoParams::new(200 + seed).incidents(6000).size(2500.0)).unwrap();
             let c = [city.truth.extent[0] + 1250.0, city.truth.extent[1] + 1250.0];
@@ -273,12 +273,20 @@ mod tests {
             );
             covered += usize::from(rc.covers(-0.30));
             sum += rc.estimate;
+            if let Some(c) = ev.its[0].controlled_level_change {
+                eprintln!(
+                    "  ITS controlled level change {:.3} ({:.3} to {:.3})",
+                    c.estimate, c.lower, c.upper
+                );
+                its_covered += usize::from(c.covers(0.70));
+            }
         }
         let mean = sum / n as f64;
-        eprintln!("planted -30 %: covered in {covered}/{n}, mean estimate {mean:.3}");
+        eprintln!("planted -30 %: covered in {covered}/{n}, mean estimate {mean:.3}; ITS covered {its_covered}/{n}");
         // P(covered <= 5 of 8) at 95 % coverage is 0.6 %
         assert!(covered >= 6, "covered {covered}/{n}");
         assert!((mean + 0.30).abs() < 0.10, "mean {mean}");
+        assert!(its_covered >= 6, "ITS covered {its_covered}/{n}");
     }
 
     #[test]
