@@ -395,6 +395,7 @@ pub(crate) const CONTROL_RING: i64 = 2;
 /// and taken in increasing score (ties by cell id) until their predicted
 /// pre-period count (neighbourhood level × cell area) reaches `multiple` times
 /// the treatment's and at least `min_cells` are chosen.
+#[allow(clippy::needless_range_loop)] // cell ids index several parallel arrays
 pub(crate) fn choose_control(s: &ControlSearch<'_>) -> Result<(Vec<usize>, usize)> {
     let g = &s.grid;
     let nb = s.pre_bins.len();
@@ -463,7 +464,8 @@ pub(crate) fn choose_control(s: &ControlSearch<'_>) -> Result<(Vec<usize>, usize
             "no grid cell outside the treatment areas and buffers has pre-period incidents nearby: give a control area".into(),
         ));
     }
-    let sd = |f: &dyn Fn(&(usize, f64, f64, f64)) -> f64| {
+    type Cand = (usize, f64, f64, f64);
+    let sd = |f: &dyn Fn(&Cand) -> f64| {
         let m = cand.iter().map(f).sum::<f64>() / cand.len() as f64;
         let v = cand.iter().map(|c| (f(c) - m).powi(2)).sum::<f64>() / cand.len() as f64;
         if v > 0.0 {

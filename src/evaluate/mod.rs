@@ -792,6 +792,84 @@ pub fn evaluate(
     Ok(ev)
 }
 
+/// The zones of evaluated areas on a raster, for maps: each cell centre is
+/// classified `3` = treatment, `2` = buffer, `1` = control, `0` = none (the
+/// highest over all areas). The grid covers the areas and their controls plus a
+/// 10 % margin, with about `side` cells along its longer side.
+pub fn zone_raster(
+    areas: &[TreatmentArea],
+    ev: &Evaluation,
+    side: usize,
+) -> Result<(Grid, Vec<f64>)> {
+    use geo::BoundingRect;
+    if areas.len() != ev.areas.len() {
+        return Err(Error::Param(
+            "zone_raster: the areas do not match the evaluation".into(),
+        ));
+    }
+    let mut bb: Option<[f64; 4]> = None;
+    let mut grow = |q: [f64; 4]| {
+        bb = Some(match bb {
+            None => q,
+            Some(p) => [
+                p[0].min(q[0]),
+                p[1].min(q[1]),
+                p[2].max(q[2]),
+                p[3].max(q[3]),
+            ],
+        });
+    };
+    for (a, e) in areas.iter().zip(&ev.areas) {
+        let m = a.radius + a.buffer;
+        for g in a.geometries.iter().chain(a.control.iter().flatten()) {
+            if let Some(r) = g.bounding_rect() {
+                let pad = if a.geometries.contains(g) { m } else { 0.0 };
+                grow([
+                    r.min().x - pad,
+                    r.min().y - pad,
+                    r.max().x + pad,
+                    r.max().y + pad,
+                ]);
+            }
+        }
+        if let Some(g) = &e.control_info.grid {
+            for &c in &e.control_info.cells {
+                let p = g.cell_polygon(c);
+                if let Some(r) = p.bounding_rect() {
+                    grow([r.min().x, r.min().y, r.max().x, r.max().y]);
+                }
+            }
+        }
+    }
+    let b = bb.ok_or_else(|| Error::Data("no area geometry to map".into()))?;
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    let pad = 0.1 * w.max(h).max(1.0);
+    let b = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+    let cell = (b[2] - b[0]).max(b[3] - b[1]) / side.max(10) as f64;
+    let grid = Grid::covering(b, cell)?;
+    let mut idx: Vec<AreaIndex> = areas.iter().map(AreaIndex::new).collect();
+    for (ix, e) in idx.iter_mut().zip(&ev.areas) {
+        if let Some(g) = &e.control_info.grid {
+            ix.set_cells(*g, &e.control_info.cells);
+        }
+    }
+    let values = grid
+        .centres()
+        .par_iter()
+        .map(|&p| {
+            idx.iter()
+                .map(|ix| match ix.zone(p) {
+                    Zone::Treatment => 3.0,
+                    Zone::Buffer => 2.0,
+                    Zone::Control => 1.0,
+                    Zone::Outside => 0.0,
+                })
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    Ok((grid, values))
+}
+
 fn pct(v: f64) -> String {
     format!("{:+.1} %", 100.0 * v)
 }
@@ -1176,7 +1254,7 @@ mod tests {
         for d in ["2025-03-01", "2023-12-01", "2024-01-01"] {
             let e = evaluate(
                 &inc,
-                &[area.clone()],
+                std::slice::from_ref(&area),
                 &EvaluateParams::at(parse_date(d).unwrap()),
             )
             .unwrap_err();
@@ -1193,7 +1271,7 @@ mod tests {
                 parse_date("2024-12-01").unwrap(),
             ),
         );
-        let e = evaluate(&inc, &[area.clone()], &p).unwrap_err();
+        let e = evaluate(&inc, std::slice::from_ref(&area), &p).unwrap_err();
         assert!(e.to_string().contains("outside the data"), "{e}");
         let p = EvaluateParams::periods(
             (
@@ -1222,7 +1300,7 @@ mod tests {
                 parse_date("2024-12-01").unwrap(),
             ),
         );
-        let e = evaluate(&inc, &[area.clone()], &p).unwrap_err();
+        let e = evaluate(&inc, std::slice::from_ref(&area), &p).unwrap_err();
         assert!(matches!(e, Error::Data(_)), "{e}");
         assert!(
             e.to_string()

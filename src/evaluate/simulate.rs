@@ -262,7 +262,7 @@ mod tests {
                     .unwrap();
             let ev = evaluate(
                 &pl.incidents,
-                &[pl.area.clone()],
+                std::slice::from_ref(&pl.area),
                 &EvaluateParams::at(pl.truth.params.date),
             )
             .unwrap();
@@ -303,7 +303,7 @@ mod tests {
         .unwrap();
         let ev = evaluate(
             &pl.incidents,
-            &[pl.area.clone()],
+            std::slice::from_ref(&pl.area),
             &EvaluateParams::at(pl.truth.params.date),
         )
         .unwrap();

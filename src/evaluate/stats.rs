@@ -211,7 +211,7 @@ pub fn relative_change(or: &Estimate) -> Estimate {
 /// [`Error::Data`] when `c0` is zero.
 pub fn did_counts(t0: f64, t1: f64, c0: f64, c1: f64, phi: f64, z: f64) -> Result<Estimate> {
     check_phi(phi)?;
-    if !(c0 > 0.0) {
+    if c0.is_nan() || c0 <= 0.0 {
         return Err(Error::Data(
             "no incidents in the control area in the pre period: the difference in differences is undefined"
                 .into(),
@@ -289,7 +289,7 @@ pub fn wdq(t0: f64, t1: f64, b0: f64, b1: f64, c0: f64, c1: f64) -> Result<Wdq> 
         Some(q) if q > 0.0 => format!(
             "WDQ = {q:.2} in (0, 1]: some diffusion of benefits into the buffer (it also improved relative to the control)."
         ),
-        Some(q) if q == 0.0 => "WDQ = 0: no change in the buffer relative to the control.".to_string(),
+        Some(0.0) => "WDQ = 0: no change in the buffer relative to the control.".to_string(),
         Some(q) if q >= -1.0 => format!(
             "WDQ = {q:.2} in [-1, 0): some displacement into the buffer, smaller than the direct effect (a net benefit)."
         ),
@@ -405,7 +405,11 @@ pub struct Pooled {
 
 /// Pools odds ratios (each with `se` of its log) by inverse-variance weighting.
 pub fn pool_odds_ratios(ors: &[Estimate], z: f64) -> Option<Pooled> {
-    if ors.is_empty() || ors.iter().any(|o| !(o.se > 0.0) || !(o.estimate > 0.0)) {
+    if ors.is_empty()
+        || ors
+            .iter()
+            .any(|o| o.se.is_nan() || o.se <= 0.0 || o.estimate.is_nan() || o.estimate <= 0.0)
+    {
         return None;
     }
     let w: Vec<f64> = ors.iter().map(|o| 1.0 / (o.se * o.se)).collect();

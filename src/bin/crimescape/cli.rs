@@ -45,6 +45,10 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// Evaluate an intervention: before/after counts in treatment, buffer and
+    /// control areas, odds ratio, difference in differences, displacement (WDQ),
+    /// interrupted time series and an optional cost-benefit account.
+    Evaluate(crate::cmd_evaluate::EvaluateArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::Evaluate(a) => crate::cmd_evaluate::run(a, &g),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_demo;
+mod cmd_evaluate;
 mod cmd_info;
 mod cmd_proximity;
 mod common;
