@@ -210,7 +210,7 @@ pub fn plant_intervention(city: &DemoCity, p: &PlantParams) -> Result<Planted> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{evaluate, Dispersion, EvaluateParams};
+    use super::super::{evaluate, EvaluateParams};
     use super::*;
     use crate::demo::{generate, DemoParams};
 
@@ -318,32 +318,35 @@ mod tests {
         );
     }
 
-    #[test]
-    fn no_effect_intervals_cover_zero_at_the_nominal_rate() {
-        // 50 small cities without a planted effect: the 95 % interval of the
-        // relative change should cover 0 in about 95 % of them
-        let n = 50;
+    /// How many of `n` cities without a planted effect have a 95 % interval of
+    /// the relative change that covers 0.
+    fn no_effect_coverage(n: u64) -> usize {
         let mut covered = 0;
-        let mut covered_poisson = 0;
         for seed in 0..n {
             let city =
                 generate(&DemoParams::new(1000 + seed).incidents(3000).size(1500.0)).unwrap();
             let c = [city.truth.extent[0] + 750.0, city.truth.extent[1] + 750.0];
             let area = TreatmentArea::sites("t", &[c], 250.0).buffer(200.0);
             let date = (crate::demo::DEMO_START_DAY + 182) * crate::time::DAY;
-            let p = EvaluateParams::at(date).control_cell(150.0);
-            let ev = evaluate(&city.incidents, std::slice::from_ref(&area), &p).unwrap();
+            let p = EvaluateParams::at(date).control_cell(150.0).its(None);
+            let ev = evaluate(&city.incidents, &[area], &p).unwrap();
             covered += usize::from(ev.areas[0].relative_change.covers(0.0));
-            let ev =
-                evaluate(&city.incidents, &[area], &p.dispersion(Dispersion::Poisson)).unwrap();
-            covered_poisson += usize::from(ev.areas[0].relative_change.covers(0.0));
         }
-        let rate = covered as f64 / n as f64;
-        eprintln!(
-            "coverage of 0 over {n} seeds: {rate:.2} (estimated φ), {:.2} (Poisson)",
-            covered_poisson as f64 / n as f64
-        );
+        eprintln!("no planted effect: 0 covered in {covered}/{n} cities");
+        covered
+    }
+
+    #[test]
+    fn no_effect_intervals_cover_zero_often() {
+        // 15 cities: at 95 % coverage, P(covered <= 11) is 0.5 %
+        assert!(no_effect_coverage(15) >= 12);
+    }
+
+    #[test]
+    #[ignore = "50 demo cities, about 10 s in the test profile: run with --ignored"]
+    fn no_effect_intervals_cover_zero_at_the_nominal_rate() {
+        // measured: 48/50 with the estimated φ (47/50 with φ = 1);
         // binomial sd at 95 % over 50 runs is 3 %: accept 86 %..100 %
-        assert!(rate >= 0.86, "coverage {rate}");
+        assert!(no_effect_coverage(50) >= 43);
     }
 }
