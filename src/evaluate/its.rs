@@ -233,7 +233,11 @@ fn fit_zone(
         Ok(f) => (f, None),
         Err(e) if matches!(p.family, Family::NegativeBinomial { .. }) => (
             fit_glm(x, y, Some(offset), Family::Poisson, &gp)?,
-            Some(format!("negative binomial failed ({e}); Poisson used")),
+            Some(if e.to_string().contains("diverges") {
+                "no over-dispersion (negative binomial θ → ∞): Poisson used".to_string()
+            } else {
+                format!("negative binomial failed ({e}): Poisson used")
+            }),
         ),
         Err(e) => return Err(e),
     };

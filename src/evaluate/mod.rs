@@ -1249,6 +1249,49 @@ mod tests {
     }
 
     #[test]
+    fn evaluate_several_areas_pools_them() {
+        use crate::demo::{generate, DemoParams};
+        let city = generate(&DemoParams::new(4).incidents(6000).size(3000.0)).unwrap();
+        let e = city.truth.extent;
+        let areas = [
+            TreatmentArea::sites("west", &[[e[0] + 800.0, e[1] + 1500.0]], 300.0).buffer(200.0),
+            TreatmentArea::sites("east", &[[e[0] + 2200.0, e[1] + 1500.0]], 300.0).buffer(200.0),
+        ];
+        let ev = evaluate(
+            &city.incidents,
+            &areas,
+            &EvaluateParams::at(parse_date("2024-07-01").unwrap()),
+        )
+        .unwrap();
+        assert_eq!(ev.areas.len(), 2);
+        assert_eq!(ev.its.len(), 2);
+        let p = ev.pooled.unwrap();
+        assert_eq!(p.df, 1);
+        // the pooled log odds ratio lies between the two areas' and is more precise
+        let (a, b) = (ev.areas[0].odds_ratio, ev.areas[1].odds_ratio);
+        let (lo, hi) = (a.estimate.min(b.estimate), a.estimate.max(b.estimate));
+        assert!(p.odds_ratio.estimate >= lo && p.odds_ratio.estimate <= hi);
+        assert!(p.odds_ratio.se < a.se.min(b.se));
+        // automatic control cells stay out of both treatment areas and buffers
+        for ar in &ev.areas {
+            let g = ar.control_info.grid.unwrap();
+            for &c in &ar.control_info.cells {
+                let q = g.centre(c);
+                for t in &areas {
+                    let d = AreaIndex::new(t).treatment_distance(q);
+                    assert!(
+                        d > t.radius + t.buffer,
+                        "cell {c} of {} too close to {}",
+                        ar.name,
+                        t.name
+                    );
+                }
+            }
+        }
+        assert!(ev.to_markdown().contains("Pooled odds ratio"));
+    }
+
+    #[test]
     fn evaluate_rejects_dates_outside_the_data() {
         let (inc, area) = fixture();
         for d in ["2025-03-01", "2023-12-01", "2024-01-01"] {

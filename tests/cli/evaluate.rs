@@ -185,3 +185,52 @@ fn evaluate_bad_input_gives_clear_errors() {
     );
     assert!(err.contains("intervention_cots"), "{err}");
 }
+
+#[test]
+fn evaluate_several_areas_by_field() {
+    let d = tmp();
+    let inc = city(d.path());
+    let t = d.path().join("sites.geojson");
+    std::fs::write(
+        &t,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"North"},"geometry":{"type":"Point","coordinates":[431000,5401500]}},
+{"type":"Feature","properties":{"name":"South"},"geometry":{"type":"Point","coordinates":[431000,5400500]}},
+{"type":"Feature","properties":{"name":"South"},"geometry":{"type":"Point","coordinates":[431100,5400500]}}]}"#,
+    )
+    .unwrap();
+    let out = d.path().join("ev");
+    crimescape()
+        .arg("evaluate")
+        .arg(&inc)
+        .arg("--treatment")
+        .arg(&t)
+        .args([
+            "--areas-crs",
+            "EPSG:32631",
+            "--area-field",
+            "name",
+            "--radius",
+            "200",
+            "--buffer",
+            "150",
+            "--control-cell",
+            "150",
+            "--intervention-date",
+            "2024-07-01",
+            "--its",
+            "poisson",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("evaluation.json")).unwrap()).unwrap();
+    assert_eq!(v["areas"].as_array().unwrap().len(), 2);
+    assert_eq!(v["areas"][0]["name"], "North");
+    assert_eq!(v["areas"][1]["radius"], 200.0);
+    assert!(v["pooled"]["odds_ratio"]["estimate"].is_number());
+    assert!(out.join("timeseries_north.png").exists() && out.join("timeseries_south.png").exists());
+}
