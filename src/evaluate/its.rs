@@ -4,7 +4,7 @@
 //! For the bins of the pre and post periods (gap bins are left out), with `y_i`
 //! incidents in `d_i` days and mid-time `t_i` in years from the intervention:
 //!
-//! `ln E[y_i] = ln d_i + β0 + β1·t_i + β2·post_i + β3·t_i·post_i + Σ_k (a_k sin 2πk·doy_i/365.25 + b_k cos …)`
+//! `ln E[y_i] = ln d_i + β0 + β1·t_i + β2·post_i [+ β3·t_i·post_i] + Σ_k (a_k sin 2πk·doy_i/365.25 + b_k cos …)`
 //!
 //! fitted as a negative binomial (NB2, θ by maximum likelihood) or Poisson GLM
 //! ([`crate::glm::fit_glm`]). `exp(β2)` is the **level change** (rate ratio at the
@@ -36,7 +36,10 @@ use crate::time::DAY;
 pub struct ItsParams {
     /// GLM family (default negative binomial with θ estimated).
     pub family: Family,
-    /// Model a change of trend after the intervention (default true).
+    /// Also model a change of trend after the intervention (default false: the
+    /// impact model is a step, the usual a-priori choice for a situational
+    /// measure; a slope change makes the level change much less precise in
+    /// short series).
     pub slope_change: bool,
     /// Seasonal harmonic pairs; `None` = 2 when the pre period covers a year, else 0.
     pub harmonics: Option<usize>,
@@ -46,7 +49,7 @@ impl Default for ItsParams {
     fn default() -> Self {
         ItsParams {
             family: Family::NegativeBinomial { theta: None },
-            slope_change: true,
+            slope_change: false,
             harmonics: None,
         }
     }
@@ -339,7 +342,8 @@ mod tests {
             .dispersion(Dispersion::Poisson)
             .its(Some(ItsParams {
                 family: Family::Poisson,
-                ..ItsParams::default()
+                slope_change: true,
+                harmonics: None,
             }));
         let ev = evaluate(&inc, &[area], &p).unwrap();
         let t = &ev.its[0];

@@ -76,6 +76,10 @@ pub struct EvaluateArgs {
     /// Interrupted time series model.
     #[arg(long, value_enum, default_value = "nb")]
     pub its: ItsModel,
+    /// Let the time series also estimate a change of trend after the intervention
+    /// (default: a step change only).
+    #[arg(long)]
+    pub its_slope_change: bool,
     /// Output folder: evaluation.json, evaluation.md, timeseries_*.png, areas.png, areas.geojson.
     #[arg(long, short)]
     pub out: PathBuf,
@@ -138,6 +142,9 @@ fn params(a: &EvaluateArgs) -> Result<EvaluateParams> {
         }),
         ItsModel::None => None,
     };
+    if let Some(i) = &mut p.its {
+        i.slope_change = a.its_slope_change;
+    }
     if let Some(c) = &a.costs {
         p.costs = Some(CostSpec::load(c)?);
     }
