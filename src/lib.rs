@@ -21,6 +21,8 @@
 //! * **Prediction accuracy**: [`accuracy`] — hit rate, PAI, PEI, RRI.
 //! * **Repeat victimization**: [`knox`] near-repeat test ([`KnoxParams`]), exact
 //!   repeats, near-repeat chains, prospective maps in [`repeat`].
+//! * **Evaluate interventions**: [`evaluate::evaluate`] — before/after with a control,
+//!   odds ratio, difference in differences, WDQ displacement, cost-benefit.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -31,6 +33,7 @@ pub mod concentration;
 pub mod crs;
 pub mod demo;
 pub mod error;
+pub mod evaluate;
 pub mod glm;
 pub mod grid;
 pub mod hotspot;

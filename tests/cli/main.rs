@@ -2,6 +2,7 @@
 
 mod clusters;
 mod common;
+mod evaluate;
 mod foundation;
 mod hotspots;
 mod nearrepeat;

@@ -75,6 +75,10 @@ pub enum Command {
     /// burden, repeat share, RTM risk and its modifiable share, with CPTED suggestions
     /// and their public-access class.
     Sites(crate::cmd_sites::SitesArgs),
+    /// Evaluate an intervention: before/after counts in treatment, buffer and
+    /// control areas, odds ratio, difference in differences, displacement (WDQ),
+    /// interrupted time series and an optional cost-benefit account.
+    Evaluate(crate::cmd_evaluate::EvaluateArgs),
 }
 
 /// Runs a parsed command line.
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Promap(a) => crate::cmd_repeats::run_promap(a, &g),
         Command::Risk(a) => crate::cmd_risk::run(a, &g),
         Command::Sites(a) => crate::cmd_sites::run(a, &g),
+        Command::Evaluate(a) => crate::cmd_evaluate::run(a, &g),
     }
 }
 

@@ -90,5 +90,6 @@ fn analyses(
     crate::cmd_clusters::demo_clusters(out, city_dir, &inc, city, g, prov)?;
     crate::cmd_nearrepeat::demo_near_repeat(out, &inc, g, prov)?;
     crate::cmd_risk::demo_risk(out, city, g, prov)?;
+    crate::cmd_evaluate::demo_evaluate(out, city, g, prov)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod cmd_clusters;
 mod cmd_demo;
 mod cmd_hotspots;
 mod cmd_evaluate_hotspots;
+mod cmd_evaluate;
 mod cmd_info;
 mod cmd_nearrepeat;
 mod cmd_proximity;
