@@ -14,13 +14,17 @@
 //!   action access change, risk change, verdict against free access to public
 //!   space (UN Guidelines for the Prevention of Crime, 2002, §26(d)) and
 //!   dominated proposals; Markdown/HTML reports, GeoJSON and PNG maps.
+//! * [`report`] — Markdown/HTML summaries, GeoJSON of the changes, PNG maps.
 //! * [`demo`] — the two demo-city proposals (repair lights, gate a park).
 
 pub mod assess;
-
+pub mod demo;
 pub mod network;
 pub mod proposal;
+pub mod report;
 pub mod risk;
+#[cfg(test)]
+mod tests;
 
 pub use assess::{assess, AccessThresholds, AssessParams, Assessment};
 pub use network::{Network, NetworkParams};

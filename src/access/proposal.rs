@@ -390,7 +390,8 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
         ),
         None => (WGS84, false),
     };
-    let proj = Reprojector::new(&file_crs, &study.crs.working)?;
+    // built lazily: a wrong CRS is reported per feature, after the lon/lat check
+    let proj = Reprojector::new(&file_crs, &study.crs.working);
     let feats = v
         .get("features")
         .and_then(Value::as_array)
@@ -527,8 +528,10 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
                         )));
                     }
                 }
-                proj.apply_geometry(&mut geom)
-                    .map_err(|e| row_err(path, i, "geometry", "", format!("cannot transform to {}: {e}", study.crs.working)))?;
+                proj.as_ref()
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| p.apply_geometry(&mut geom).map_err(|e| e.to_string()))
+                    .map_err(|e| row_err(path, i, "geometry", "", format!("cannot transform from {file_crs} to {}: {e}", study.crs.working)))?;
                 let Some(r) = geom.bounding_rect() else {
                     return Err(row_err(path, i, "geometry", "", "empty geometry"));
                 };
