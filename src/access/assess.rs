@@ -29,7 +29,9 @@ use geo::{BoundingRect, Contains, Geometry, Intersects, LineString, Point, Polyg
 use serde::{Deserialize, Serialize};
 
 use super::network::{BuildReport, DetourSummary, Network, NetworkParams, SpaceAccess};
-use super::proposal::{self, union_minutes, ActionKind, Applied, Hours, Origin, Proposal, Restriction, Study};
+use super::proposal::{
+    self, union_minutes, ActionKind, Applied, Hours, Origin, Proposal, Restriction, Study,
+};
 use super::risk::{RiskChange, RiskModel};
 use crate::error::{Error, Result};
 use crate::index::{point_geometry_distance, GeometryIndex};
@@ -127,7 +129,9 @@ impl AssessParams {
     fn validate(&self) -> Result<()> {
         let pos = |x: f64| x.is_finite() && x > 0.0;
         if self.distances.is_empty() || !self.distances.iter().all(|d| pos(*d)) {
-            return Err(Error::Param("reach distances must be positive metres".into()));
+            return Err(Error::Param(
+                "reach distances must be positive metres".into(),
+            ));
         }
         for (n, v) in [
             ("detour radius", self.detour_radius),
@@ -137,7 +141,9 @@ impl AssessParams {
             ("alternative radius", self.alternative_radius),
         ] {
             if !pos(v) {
-                return Err(Error::Param(format!("{n} must be positive metres, got {v}")));
+                return Err(Error::Param(format!(
+                    "{n} must be positive metres, got {v}"
+                )));
             }
         }
         Ok(())
@@ -371,12 +377,18 @@ struct Ctx<'a> {
 
 fn midpoint(l: &LineString<f64>) -> [f64; 2] {
     let c = &l.0;
-    let lens: Vec<f64> = c.windows(2).map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y)).collect();
+    let lens: Vec<f64> = c
+        .windows(2)
+        .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
+        .collect();
     let mut at = lens.iter().sum::<f64>() / 2.0;
     for (s, len) in lens.iter().enumerate() {
         if at <= *len {
             let t = if *len > 0.0 { at / len } else { 0.0 };
-            return [c[s].x + t * (c[s + 1].x - c[s].x), c[s].y + t * (c[s + 1].y - c[s].y)];
+            return [
+                c[s].x + t * (c[s + 1].x - c[s].x),
+                c[s].y + t * (c[s + 1].y - c[s].y),
+            ];
         }
         at -= len;
     }
@@ -389,7 +401,10 @@ fn candidates(idx: &GeometryIndex, g: &Geometry<f64>) -> Vec<usize> {
     };
     let c = r.center();
     let rad = (r.width().hypot(r.height())) / 2.0;
-    idx.within([c.x, c.y], rad).into_iter().map(|(i, _)| i).collect()
+    idx.within([c.x, c.y], rad)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn restricted_hours(r: Restriction) -> Option<Option<Hours>> {
@@ -402,12 +417,21 @@ fn restricted_hours(r: Restriction) -> Option<Option<Hours>> {
 
 impl<'a> Ctx<'a> {
     /// Open-edge mask, active spaces and hours of one applied scenario.
-    fn scenario(&self, applied: &Applied, pid: Option<usize>) -> (Vec<bool>, Vec<bool>, Vec<Option<Hours>>) {
+    fn scenario(
+        &self,
+        applied: &Applied,
+        pid: Option<usize>,
+    ) -> (Vec<bool>, Vec<bool>, Vec<Option<Hours>>) {
         let mut hours: Vec<Option<Hours>> = Vec::new();
         let state: HashMap<(String, Origin, usize), (bool, Restriction)> = applied
             .net_lines
             .iter()
-            .map(|l| ((l.layer.clone(), l.origin, l.part), (l.alive, l.restriction)))
+            .map(|l| {
+                (
+                    (l.layer.clone(), l.origin, l.part),
+                    (l.alive, l.restriction),
+                )
+            })
             .collect();
         let line_open: Vec<bool> = self
             .keys
@@ -429,7 +453,12 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let mut open: Vec<bool> = self.net.edges.iter().map(|e| line_open[e.line as usize]).collect();
+        let mut open: Vec<bool> = self
+            .net
+            .edges
+            .iter()
+            .map(|e| line_open[e.line as usize])
+            .collect();
         for b in &applied.barriers {
             hours.push(b.hours);
             for e in candidates(&self.edge_index, &b.geometry) {
@@ -441,7 +470,12 @@ impl<'a> Ctx<'a> {
         let sstate: HashMap<(String, Origin), (bool, Restriction, &Geometry<f64>)> = applied
             .spaces
             .iter()
-            .map(|s| ((s.layer.clone(), s.origin), (s.alive, s.restriction, &s.geometry)))
+            .map(|s| {
+                (
+                    (s.layer.clone(), s.origin),
+                    (s.alive, s.restriction, &s.geometry),
+                )
+            })
             .collect();
         let mut active = Vec::with_capacity(self.space_keys.len());
         for (p, layer, origin) in &self.space_keys {
@@ -488,7 +522,10 @@ impl<'a> Ctx<'a> {
                 let step = len / n as f64;
                 for k in 0..n {
                     let t = (k as f64 + 0.5) / n as f64;
-                    let q = [w[0].x + t * (w[1].x - w[0].x), w[0].y + t * (w[1].y - w[0].y)];
+                    let q = [
+                        w[0].x + t * (w[1].x - w[0].x),
+                        w[0].y + t * (w[1].y - w[0].y),
+                    ];
                     let near = self
                         .edge_index
                         .within(q, self.params.frontage_distance)
@@ -503,7 +540,12 @@ impl<'a> Ctx<'a> {
         total
     }
 
-    fn access_change(&self, applied: &Applied, pid: Option<usize>, keep: Option<&mut (Vec<bool>, Vec<f64>)>) -> AccessChange {
+    fn access_change(
+        &self,
+        applied: &Applied,
+        pid: Option<usize>,
+        keep: Option<&mut (Vec<bool>, Vec<f64>)>,
+    ) -> AccessChange {
         let (after, active, hours) = self.scenario(applied, pid);
         let net = &self.net;
         let p = self.params;
@@ -517,7 +559,8 @@ impl<'a> Ctx<'a> {
                 ch.length_opened_m += e.length;
             }
         }
-        let unchanged = ch.edges_closed == 0 && ch.edges_opened == 0 && active == self.active_before;
+        let unchanged =
+            ch.edges_closed == 0 && ch.edges_opened == 0 && active == self.active_before;
         let reach_after = if unchanged {
             self.reach_before.clone()
         } else {
@@ -626,9 +669,10 @@ impl<'a> Ctx<'a> {
         }
         for b in &applied.barriers {
             // a fence costs frontage where it runs along a street within reach of a public space
-            let near_space = self.space_geoms.iter().any(|g| {
-                candidates_geom_near(g, &b.geometry, self.params.frontage_distance)
-            });
+            let near_space = self
+                .space_geoms
+                .iter()
+                .any(|g| candidates_geom_near(g, &b.geometry, self.params.frontage_distance));
             if near_space {
                 ps.frontage_lost_m += self.frontage(&b.geometry);
             }
@@ -639,19 +683,31 @@ impl<'a> Ctx<'a> {
             ch.restricted_hours_per_day = 0.0;
         }
         if let Some(k) = keep {
-            *k = (after, reach_after.street_m.last().cloned().unwrap_or_default());
+            *k = (
+                after,
+                reach_after.street_m.last().cloned().unwrap_or_default(),
+            );
         }
         ch
     }
 
     fn risk(&self, applied: &Applied) -> Result<Option<RiskChange>> {
         match self.model {
-            Some(m) => Ok(Some(m.risk_change(&self.base.layers, &applied.layers, self.study.extent)?)),
+            Some(m) => Ok(Some(m.risk_change(
+                &self.base.layers,
+                &applied.layers,
+                self.study.extent,
+            )?)),
             None => Ok(None),
         }
     }
 
-    fn verdict(&self, ch: &AccessChange, kinds: &[ActionKind], geoms: &[Geometry<f64>]) -> Result<Verdict> {
+    fn verdict(
+        &self,
+        ch: &AccessChange,
+        kinds: &[ActionKind],
+        geoms: &[Geometry<f64>],
+    ) -> Result<Verdict> {
         let t = &self.params.thresholds;
         let mut reasons = Vec::new();
         if let Some(r) = ch.reach.last() {
@@ -720,7 +776,12 @@ impl<'a> Ctx<'a> {
                 let q = [b.min().x, b.min().y, b.max().x, b.max().y];
                 bbox = Some(match bbox {
                     None => q,
-                    Some(p) => [p[0].min(q[0]), p[1].min(q[1]), p[2].max(q[2]), p[3].max(q[3])],
+                    Some(p) => [
+                        p[0].min(q[0]),
+                        p[1].min(q[1]),
+                        p[2].max(q[2]),
+                        p[3].max(q[3]),
+                    ],
                 });
             }
         }
@@ -741,9 +802,9 @@ impl<'a> Ctx<'a> {
             (0..l.len())
                 .filter(|&i| {
                     l.property_str(i, key).as_deref() == Some(out.as_str())
-                        && l.representative_points()
-                            .get(i)
-                            .is_some_and(|q| point_geometry_distance(*q, &Geometry::Polygon(area.clone())) <= 1e-9)
+                        && l.representative_points().get(i).is_some_and(|q| {
+                            point_geometry_distance(*q, &Geometry::Polygon(area.clone())) <= 1e-9
+                        })
                 })
                 .count()
         });
@@ -800,7 +861,11 @@ fn candidates_geom_near(a: &Geometry<f64>, b: &Geometry<f64>, d: f64) -> bool {
     }
 }
 
-fn action_geoms(study: &Study, applied: &Applied, p: &Proposal) -> Vec<(usize, String, ActionKind, Geometry<f64>)> {
+fn action_geoms(
+    study: &Study,
+    applied: &Applied,
+    p: &Proposal,
+) -> Vec<(usize, String, ActionKind, Geometry<f64>)> {
     let mut out = Vec::new();
     for a in &p.actions {
         match &a.geometry {
@@ -877,7 +942,12 @@ pub fn assess(
     let net = Network::build(&lines, &params.network)?;
     let entrances = net.entrances(&space_geoms, params.entrance_distance);
     let spaces = SpaceAccess::new(net.node_count(), space_area, entrances);
-    let edge_geoms: Vec<Geometry<f64>> = net.geometry.iter().cloned().map(Geometry::LineString).collect();
+    let edge_geoms: Vec<Geometry<f64>> = net
+        .geometry
+        .iter()
+        .cloned()
+        .map(Geometry::LineString)
+        .collect();
     let edge_index = GeometryIndex::new(&edge_geoms);
     let mut ctx = Ctx {
         study,
@@ -902,22 +972,24 @@ pub fn assess(
         model,
         net,
     };
-    ctx.space_geoms = ctx
-        .base
-        .spaces
-        .iter()
-        .map(|s| s.geometry.clone())
-        .collect();
+    ctx.space_geoms = ctx.base.spaces.iter().map(|s| s.geometry.clone()).collect();
     let (before, active_before, _) = ctx.scenario(&ctx.base, None);
     ctx.origins = ctx.net.active_nodes(&before);
-    ctx.reach_before = ctx.net.reach(&before, &ctx.spaces, &active_before, &params.distances);
+    ctx.reach_before = ctx
+        .net
+        .reach(&before, &ctx.spaces, &active_before, &params.distances);
     ctx.bc_before = ctx.net.betweenness(&before, params.betweenness_radius);
     ctx.before = before;
     ctx.active_before = active_before;
 
     let mut details = Details {
         before: ctx.before.clone(),
-        reach_before: ctx.reach_before.street_m.last().cloned().unwrap_or_default(),
+        reach_before: ctx
+            .reach_before
+            .street_m
+            .last()
+            .cloned()
+            .unwrap_or_default(),
         origins: ctx.origins.clone(),
         ..Default::default()
     };
@@ -929,8 +1001,11 @@ pub fn assess(
         details.reach_after.push(keep.1);
         let risk = ctx.risk(ap)?;
         let ag = action_geoms(study, ap, p);
-        let restrictive_geoms: Vec<Geometry<f64>> =
-            ag.iter().filter(|x| x.2.restricts()).map(|x| x.3.clone()).collect();
+        let restrictive_geoms: Vec<Geometry<f64>> = ag
+            .iter()
+            .filter(|x| x.2.restricts())
+            .map(|x| x.3.clone())
+            .collect();
         let kinds: Vec<ActionKind> = p.actions.iter().map(|a| a.kind).collect();
         let verdict = ctx.verdict(&access, &kinds, &restrictive_geoms)?;
         let mut actions = Vec::new();
@@ -938,9 +1013,21 @@ pub fn assess(
             for k in 0..p.actions.len() {
                 let sub = p.only(k);
                 let a = &p.actions[k];
-                let sap = if p.actions.len() == 1 { ap.clone() } else { proposal::apply(study, &sub)? };
-                let acc = if p.actions.len() == 1 { access.clone() } else { ctx.access_change(&sap, Some(pi), None) };
-                let rk = if p.actions.len() == 1 { risk.clone() } else { ctx.risk(&sap)? };
+                let sap = if p.actions.len() == 1 {
+                    ap.clone()
+                } else {
+                    proposal::apply(study, &sub)?
+                };
+                let acc = if p.actions.len() == 1 {
+                    access.clone()
+                } else {
+                    ctx.access_change(&sap, Some(pi), None)
+                };
+                let rk = if p.actions.len() == 1 {
+                    risk.clone()
+                } else {
+                    ctx.risk(&sap)?
+                };
                 let sg: Vec<Geometry<f64>> = action_geoms(study, &sap, &sub)
                     .into_iter()
                     .filter(|x| x.2.restricts())

@@ -110,7 +110,9 @@ pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
         }
     }
     let (_, _, k) = best_park.ok_or_else(|| Error::Data("demo city without parks".into()))?;
-    let park_id = parks.property_str(k, "id").unwrap_or_else(|| format!("park{k}"));
+    let park_id = parks
+        .property_str(k, "id")
+        .unwrap_or_else(|| format!("park{k}"));
     let gate = Proposal {
         name: "gate-park".into(),
         source: "demo".into(),
@@ -158,7 +160,12 @@ pub fn demo_model(city: &DemoCity, cell: f64) -> Result<FactorModel> {
         seed: city.truth.params.seed,
     };
     let study = demo_study(city)?;
-    let bg = city.truth.components.get("background").copied().unwrap_or(0) as f64;
+    let bg = city
+        .truth
+        .components
+        .get("background")
+        .copied()
+        .unwrap_or(0) as f64;
     m.calibrate_intercept(&study.layers, study.extent, bg.max(1.0))?;
     Ok(m)
 }

@@ -219,16 +219,17 @@ impl Network {
             .iter()
             .enumerate()
             .flat_map(|(li, p)| {
-                p.windows(2)
-                    .enumerate()
-                    .map(move |(k, w)| GeomWithData::new(Line::new(w[0], w[1]), (li as u32, k as u32)))
+                p.windows(2).enumerate().map(move |(k, w)| {
+                    GeomWithData::new(Line::new(w[0], w[1]), (li as u32, k as u32))
+                })
             })
             .collect();
         let tree = RTree::bulk_load(segs);
 
         let mut cands: Vec<[f64; 2]> = Vec::new();
         let mut is_end: Vec<bool> = Vec::new();
-        let mut vert_cand: Vec<Vec<Option<u32>>> = pts.iter().map(|p| vec![None; p.len()]).collect();
+        let mut vert_cand: Vec<Vec<Option<u32>>> =
+            pts.iter().map(|p| vec![None; p.len()]).collect();
         let mut splits: Vec<Vec<(u32, f64, u32)>> = vec![Vec::new(); nl];
         for (li, p) in pts.iter().enumerate() {
             if p.is_empty() {
@@ -285,7 +286,11 @@ impl Network {
                     };
                     let (lp, lq) = (d2(p0, p1).sqrt(), d2(q0, q1).sqrt());
                     // both strictly interior (beyond the tolerance from any vertex)
-                    if t * lp <= tol || (1.0 - t) * lp <= tol || u * lq <= tol || (1.0 - u) * lq <= tol {
+                    if t * lp <= tol
+                        || (1.0 - t) * lp <= tol
+                        || u * lq <= tol
+                        || (1.0 - u) * lq <= tol
+                    {
                         continue;
                     }
                     found.push((s1.data, t, s2.data, u));
@@ -293,7 +298,10 @@ impl Network {
             }
             found.sort_by(|x, y| (x.0, x.2).cmp(&(y.0, y.2)));
             for (a, t, b, u) in found {
-                let (p0, p1) = (pts[a.0 as usize][a.1 as usize], pts[a.0 as usize][a.1 as usize + 1]);
+                let (p0, p1) = (
+                    pts[a.0 as usize][a.1 as usize],
+                    pts[a.0 as usize][a.1 as usize + 1],
+                );
                 let c = cands.len() as u32;
                 cands.push(lerp(p0, p1, t));
                 is_end.push(false);
@@ -390,23 +398,24 @@ impl Network {
             let Some(mut cur) = start else { continue };
             let mut len = 0.0;
             let mut coords: Vec<[f64; 2]> = vec![p[0]];
-            let mut emit = |a: u32, b: u32, len: f64, coords: &mut Vec<[f64; 2]>, last: [f64; 2]| {
-                if a == b && len <= tol.max(1e-9) {
-                    report.dropped_zero_length += 1;
-                } else {
-                    edges.push(Edge {
-                        a,
-                        b,
-                        length: len,
-                        line: li as u32,
-                    });
-                    geometry.push(LineString::from(
-                        coords.iter().map(|q| (q[0], q[1])).collect::<Vec<_>>(),
-                    ));
-                }
-                coords.clear();
-                coords.push(last);
-            };
+            let mut emit =
+                |a: u32, b: u32, len: f64, coords: &mut Vec<[f64; 2]>, last: [f64; 2]| {
+                    if a == b && len <= tol.max(1e-9) {
+                        report.dropped_zero_length += 1;
+                    } else {
+                        edges.push(Edge {
+                            a,
+                            b,
+                            length: len,
+                            line: li as u32,
+                        });
+                        geometry.push(LineString::from(
+                            coords.iter().map(|q| (q[0], q[1])).collect::<Vec<_>>(),
+                        ));
+                    }
+                    coords.clear();
+                    coords.push(last);
+                };
             let mut si = 0;
             for k in 0..p.len() - 1 {
                 let (a, b) = (p[k], p[k + 1]);
@@ -455,7 +464,9 @@ impl Network {
         let mut geometry = Vec::with_capacity(edges.len());
         for (k, &(a, b, len)) in edges.iter().enumerate() {
             if a as usize >= nodes.len() || b as usize >= nodes.len() {
-                return Err(Error::Param(format!("edge {k} names a node that does not exist")));
+                return Err(Error::Param(format!(
+                    "edge {k} names a node that does not exist"
+                )));
             }
             if !(len.is_finite() && len >= 0.0) {
                 return Err(Error::Param(format!("edge {k} has length {len}")));
@@ -738,7 +749,9 @@ impl Network {
                             [r.max().x + max_d, r.max().y + max_d],
                         )
                         .into_iter()
-                        .filter(|&i| crate::index::point_geometry_distance(self.nodes[i], g) <= max_d)
+                        .filter(|&i| {
+                            crate::index::point_geometry_distance(self.nodes[i], g) <= max_d
+                        })
                         .map(|i| i as u32)
                         .collect(),
                     None => Vec::new(),
@@ -784,7 +797,13 @@ impl Network {
     ///   `Σ area·exp(−β d)` with `β = 4/D` (cityseer's default, weight 0.018 at `D`).
     ///
     /// Only spaces with `active[s]` count. The origin node itself is at distance 0.
-    pub fn reach(&self, open: &[bool], spaces: &SpaceAccess, active: &[bool], distances: &[f64]) -> Reach {
+    pub fn reach(
+        &self,
+        open: &[bool],
+        spaces: &SpaceAccess,
+        active: &[bool],
+        distances: &[f64],
+    ) -> Reach {
         let dmax = distances.iter().copied().fold(0.0, f64::max);
         let nd = distances.len();
         let ns = spaces.len();
@@ -813,7 +832,11 @@ impl Network {
                                 street[k] += l.min((dd - du).max(0.0) + (dd - dv).max(0.0));
                             }
                         }
-                        for &s in spaces.node_spaces.get(u as usize).map_or(&[][..], |v| &v[..]) {
+                        for &s in spaces
+                            .node_spaces
+                            .get(u as usize)
+                            .map_or(&[][..], |v| &v[..])
+                        {
                             if !active[s as usize] || seen[s as usize] == o {
                                 continue;
                             }
@@ -931,7 +954,12 @@ impl Network {
         let per: Vec<(Vec<(f64, f64)>, u64)> = (0..self.nodes.len() as u32)
             .into_par_iter()
             .map_init(
-                || (Workspace::new(self.nodes.len()), Workspace::new(self.nodes.len())),
+                || {
+                    (
+                        Workspace::new(self.nodes.len()),
+                        Workspace::new(self.nodes.len()),
+                    )
+                },
                 |(w1, w2), o| {
                     if !near[o as usize] {
                         return (Vec::new(), 0);
@@ -1027,24 +1055,22 @@ impl Network {
         const EPS: f64 = 1e-7;
         let n = self.nodes.len();
         let m = self.edges.len();
-        let acc = (0..n as u32)
+        // fixed chunks of origins, one set of buffers per chunk (bounded memory)
+        let chunk = n.div_ceil(4 * rayon::current_num_threads().max(1)).max(64);
+        let nchunks = n.div_ceil(chunk);
+        let acc = (0..nchunks)
             .into_par_iter()
-            .fold(
-                || {
-                    (
-                        vec![0u64; m],
-                        vec![f64::INFINITY; n],
-                        vec![0f64; n],
-                        vec![0f64; n],
-                        vec![Vec::<(u32, u32)>::new(); n],
-                        vec![false; n],
-                        Vec::<u32>::new(),
-                        Vec::<u32>::new(),
-                        BinaryHeap::<Reverse<(u64, u32)>>::new(),
-                    )
-                },
-                |(mut acc, mut dist, mut sigma, mut delta, mut preds, mut done, mut touched, mut order, mut heap),
-                 s| {
+            .map(|c| {
+                let mut acc = vec![0u64; m];
+                let mut dist = vec![f64::INFINITY; n];
+                let mut sigma = vec![0f64; n];
+                let mut delta = vec![0f64; n];
+                let mut preds = vec![Vec::<(u32, u32)>::new(); n];
+                let mut done = vec![false; n];
+                let mut touched = Vec::<u32>::new();
+                let mut order = Vec::<u32>::new();
+                let mut heap = BinaryHeap::<Reverse<(u64, u32)>>::new();
+                for s in (c * chunk) as u32..((c + 1) * chunk).min(n) as u32 {
                     for &v in &touched {
                         dist[v as usize] = f64::INFINITY;
                         sigma[v as usize] = 0.0;
@@ -1099,10 +1125,9 @@ impl Network {
                             delta[v as usize] += c;
                         }
                     }
-                    (acc, dist, sigma, delta, preds, done, touched, order, heap)
-                },
-            )
-            .map(|t| t.0)
+                }
+                acc
+            })
             .reduce(
                 || vec![0u64; m],
                 |mut a, b| {
@@ -1147,7 +1172,11 @@ mod tests {
         // space at node 3: 600 m from node 0, 300 m from node 2
         assert_eq!(r.spaces[1], vec![0, 0, 1, 1]);
         assert_abs_diff_eq!(r.space_area_m2[1][2], 1000.0);
-        assert_abs_diff_eq!(r.space_gravity[1][2], 1000.0 * (-4.0f64 * 300.0 / 400.0).exp(), epsilon = 1e-9);
+        assert_abs_diff_eq!(
+            r.space_gravity[1][2],
+            1000.0 * (-4.0f64 * 300.0 / 400.0).exp(),
+            epsilon = 1e-9
+        );
         assert_abs_diff_eq!(r.space_gravity[1][3], 1000.0, epsilon = 1e-9);
         // inactive space is not counted
         let r2 = net.reach(&open, &sp, &[false], &[400.0]);
@@ -1162,7 +1191,12 @@ mod tests {
             &[(0, 1, 100.0), (1, 2, 100.0), (2, 3, 100.0), (3, 0, 100.0)],
         )
         .unwrap();
-        let r = net.reach(&[true; 4], &SpaceAccess::new(4, vec![], vec![]), &[], &[150.0, 1000.0]);
+        let r = net.reach(
+            &[true; 4],
+            &SpaceAccess::new(4, vec![], vec![]),
+            &[],
+            &[150.0, 1000.0],
+        );
         assert_abs_diff_eq!(r.street_m[0][0], 300.0, epsilon = 1e-9);
         assert_abs_diff_eq!(r.street_m[1][2], 400.0, epsilon = 1e-9);
     }
@@ -1307,8 +1341,14 @@ mod tests {
         let mut lines = Vec::new();
         for i in 0..k {
             let c = i as f64 * 100.0;
-            lines.push(LineString::from(vec![(0.0, c), ((k - 1) as f64 * 100.0, c)]));
-            lines.push(LineString::from(vec![(c, 0.0), (c, (k - 1) as f64 * 100.0)]));
+            lines.push(LineString::from(vec![
+                (0.0, c),
+                ((k - 1) as f64 * 100.0, c),
+            ]));
+            lines.push(LineString::from(vec![
+                (c, 0.0),
+                (c, (k - 1) as f64 * 100.0),
+            ]));
         }
         let net = Network::build(&lines, &NetworkParams::new()).unwrap();
         assert_eq!(net.nodes.len(), k * k);
@@ -1321,11 +1361,41 @@ mod tests {
         let brute: f64 = net
             .edges
             .iter()
-            .map(|e| e.length.min((400.0 - d[e.a as usize]).max(0.0) + (400.0 - d[e.b as usize]).max(0.0)))
+            .map(|e| {
+                e.length
+                    .min((400.0 - d[e.a as usize]).max(0.0) + (400.0 - d[e.b as usize]).max(0.0))
+            })
             .sum();
         assert_abs_diff_eq!(r.street_m[0][centre as usize], brute, epsilon = 1e-6);
         assert_abs_diff_eq!(brute, 6400.0, epsilon = 1e-6);
         let bc = net.betweenness(&open, 300.0);
         assert!(bc.iter().all(|b| *b > 0.0));
+    }
+
+    #[test]
+    fn large_grid_network_runs_in_bounded_memory() {
+        // ~10^4 edges (71 x 71 lines); the 10^5-edge case is in benches/network.rs
+        let k = 71usize;
+        let mut lines = Vec::new();
+        for i in 0..k {
+            let c = i as f64 * 120.0;
+            let end = (k - 1) as f64 * 120.0;
+            lines.push(LineString::from(vec![(0.0, c), (end, c)]));
+            lines.push(LineString::from(vec![(c, 0.0), (c, end)]));
+        }
+        let net = Network::build(&lines, &NetworkParams::new()).unwrap();
+        assert_eq!(net.edges.len(), 2 * k * (k - 1));
+        let open = vec![true; net.edges.len()];
+        let r = net.reach(&open, &SpaceAccess::default(), &[], &[400.0]);
+        assert_eq!(r.street_m[0].len(), k * k);
+        let mut after = open.clone();
+        after[5000] = false;
+        let d = net.detour(&open, &after, 400.0);
+        assert_eq!(d.pairs_disconnected, 0);
+        assert!(d.pairs_affected > 0);
+        // one closed edge in a grid: every detour goes round one block (ratio <= 3)
+        assert!(d.max_ratio.unwrap() <= 3.0 + 1e-9);
+        let bc = net.betweenness(&open, 400.0);
+        assert_eq!(bc.len(), net.edges.len());
     }
 }

@@ -299,7 +299,12 @@ impl Study {
             if let Some(b) = l.bbox() {
                 extent = Some(match extent {
                     None => b,
-                    Some(e) => [e[0].min(b[0]), e[1].min(b[1]), e[2].max(b[2]), e[3].max(b[3])],
+                    Some(e) => [
+                        e[0].min(b[0]),
+                        e[1].min(b[1]),
+                        e[2].max(b[2]),
+                        e[3].max(b[3]),
+                    ],
                 });
             }
         }
@@ -342,7 +347,13 @@ impl Study {
     }
 }
 
-fn row_err(path: &Path, row: usize, column: &str, value: impl Into<String>, message: impl Into<String>) -> Error {
+fn row_err(
+    path: &Path,
+    row: usize,
+    column: &str,
+    value: impl Into<String>,
+    message: impl Into<String>,
+) -> Error {
     Error::Row {
         path: path.to_path_buf(),
         row: row as u64,
@@ -374,7 +385,11 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
     let v: Value = serde_json::from_str(text).map_err(|e| {
         Error::format(
             path,
-            format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+            format!(
+                "invalid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
@@ -397,7 +412,10 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
         .and_then(Value::as_array)
         .ok_or_else(|| Error::format(path, "FeatureCollection without a features array"))?;
     if feats.is_empty() {
-        return Err(Error::format(path, "the proposal has no features (actions)"));
+        return Err(Error::format(
+            path,
+            "the proposal has no features (actions)",
+        ));
     }
     let stem = crate::io::csv::stem(path);
     let known = study.known_layers();
@@ -408,7 +426,12 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let get = |k: &str| props.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v);
+        let get = |k: &str| {
+            props
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        };
         let names: Vec<&str> = ActionKind::ALL.iter().map(|a| a.name()).collect();
         let kind = match get("action") {
             None | Some(Value::Null) => {
@@ -458,20 +481,42 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
         let is_space = study.is_space(&layer);
         match kind {
             ActionKind::Close if !is_net => {
-                return Err(row_err(path, i, "layer", &layer, format!(
-                    "'close' applies to a network layer ({})", study.network_layers.join(", ")
-                )))
+                return Err(row_err(
+                    path,
+                    i,
+                    "layer",
+                    &layer,
+                    format!(
+                        "'close' applies to a network layer ({})",
+                        study.network_layers.join(", ")
+                    ),
+                ))
             }
             ActionKind::Gate | ActionKind::Enclose if !is_space => {
-                return Err(row_err(path, i, "layer", &layer, format!(
-                    "'{}' applies to a public-space layer ({})", kind.name(), study.space_layers.join(", ")
-                )))
+                return Err(row_err(
+                    path,
+                    i,
+                    "layer",
+                    &layer,
+                    format!(
+                        "'{}' applies to a public-space layer ({})",
+                        kind.name(),
+                        study.space_layers.join(", ")
+                    ),
+                ))
             }
             ActionKind::Open if !is_net && !is_space => {
-                return Err(row_err(path, i, "layer", &layer, format!(
-                    "'open' applies to a network layer ({}) or a public-space layer ({})",
-                    study.network_layers.join(", "), study.space_layers.join(", ")
-                )))
+                return Err(row_err(
+                    path,
+                    i,
+                    "layer",
+                    &layer,
+                    format!(
+                        "'open' applies to a network layer ({}) or a public-space layer ({})",
+                        study.network_layers.join(", "),
+                        study.space_layers.join(", ")
+                    ),
+                ))
             }
             _ => {}
         }
@@ -479,13 +524,29 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
             None | Some(Value::Null) => None,
             Some(h) => {
                 let s = value_text(h);
-                if !matches!(kind, ActionKind::Close | ActionKind::Fence | ActionKind::Gate) {
-                    return Err(row_err(path, i, "hours", s, format!(
-                        "hours apply only to close, fence and gate, not '{}'", kind.name()
-                    )));
+                if !matches!(
+                    kind,
+                    ActionKind::Close | ActionKind::Fence | ActionKind::Gate
+                ) {
+                    return Err(row_err(
+                        path,
+                        i,
+                        "hours",
+                        s,
+                        format!(
+                            "hours apply only to close, fence and gate, not '{}'",
+                            kind.name()
+                        ),
+                    ));
                 }
                 Some(Hours::parse(&s).ok_or_else(|| {
-                    row_err(path, i, "hours", s.clone(), "expected HH:MM-HH:MM (when the restriction is in force), e.g. 22:00-06:00")
+                    row_err(
+                        path,
+                        i,
+                        "hours",
+                        s.clone(),
+                        "expected HH:MM-HH:MM (when the restriction is in force), e.g. 22:00-06:00",
+                    )
                 })?)
             }
         };
@@ -494,24 +555,50 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
             Some(other) => {
-                return Err(row_err(path, i, "where", value_text(other), "expected an object of property values, e.g. {\"status\": \"out\"}"))
+                return Err(row_err(
+                    path,
+                    i,
+                    "where",
+                    value_text(other),
+                    "expected an object of property values, e.g. {\"status\": \"out\"}",
+                ))
             }
         };
         let set = match get("set") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
             Some(other) => {
-                return Err(row_err(path, i, "set", value_text(other), "expected an object of properties to set"))
+                return Err(row_err(
+                    path,
+                    i,
+                    "set",
+                    value_text(other),
+                    "expected an object of properties to set",
+                ))
             }
         };
         if kind == ActionKind::Modify && set.is_empty() {
-            return Err(row_err(path, i, "set", "", "'modify' needs a non-empty \"set\" object, e.g. {\"status\": \"on\"}"));
+            return Err(row_err(
+                path,
+                i,
+                "set",
+                "",
+                "'modify' needs a non-empty \"set\" object, e.g. {\"status\": \"on\"}",
+            ));
         }
         let spacing = match get("spacing") {
             None | Some(Value::Null) => DEFAULT_SPACING,
             Some(s) => match s.as_f64() {
                 Some(x) if x.is_finite() && x > 0.0 => x,
-                _ => return Err(row_err(path, i, "spacing", value_text(s), "expected a positive distance in metres")),
+                _ => {
+                    return Err(row_err(
+                        path,
+                        i,
+                        "spacing",
+                        value_text(s),
+                        "expected a positive distance in metres",
+                    ))
+                }
             },
         };
         // geometry
@@ -522,7 +609,10 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
                     .map_err(|m| row_err(path, i, "geometry", "", m))?;
                 if !declared {
                     use geo::CoordsIter;
-                    if geom.coords_iter().any(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
+                    if geom
+                        .coords_iter()
+                        .any(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0)
+                    {
                         return Err(row_err(path, i, "geometry", "", format!(
                             "coordinates are not longitude/latitude, but the file has no \"crs\" member so EPSG:4326 (RFC 7946) is assumed: wrong CRS? add a crs member naming the file's CRS, e.g. {}", study.crs.working
                         )));
@@ -531,7 +621,18 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
                 proj.as_ref()
                     .map_err(|e| e.to_string())
                     .and_then(|p| p.apply_geometry(&mut geom).map_err(|e| e.to_string()))
-                    .map_err(|e| row_err(path, i, "geometry", "", format!("cannot transform from {file_crs} to {}: {e}", study.crs.working)))?;
+                    .map_err(|e| {
+                        row_err(
+                            path,
+                            i,
+                            "geometry",
+                            "",
+                            format!(
+                                "cannot transform from {file_crs} to {}: {e}",
+                                study.crs.working
+                            ),
+                        )
+                    })?;
                 let Some(r) = geom.bounding_rect() else {
                     return Err(row_err(path, i, "geometry", "", "empty geometry"));
                 };
@@ -557,18 +658,33 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
         let gk = geometry.as_ref().map(geometry_kind);
         let needs_geom = matches!(kind, ActionKind::Add | ActionKind::Open | ActionKind::Fence);
         if geometry.is_none() && (needs_geom || target.is_none() && filter.is_empty()) {
-            return Err(row_err(path, i, "geometry", "null", format!(
-                "'{}' needs a geometry{}", kind.name(),
-                if needs_geom { "" } else { " (or a \"target\" id / \"where\" filter)" }
-            )));
+            return Err(row_err(
+                path,
+                i,
+                "geometry",
+                "null",
+                format!(
+                    "'{}' needs a geometry{}",
+                    kind.name(),
+                    if needs_geom {
+                        ""
+                    } else {
+                        " (or a \"target\" id / \"where\" filter)"
+                    }
+                ),
+            ));
         }
         let want = |ok: bool, what: &str| -> Result<()> {
             if ok {
                 Ok(())
             } else {
-                Err(row_err(path, i, "geometry", format!("{:?}", gk.unwrap_or(GeometryKind::Other)).to_lowercase(), format!(
-                    "'{}' on layer '{layer}' needs {what}", kind.name()
-                )))
+                Err(row_err(
+                    path,
+                    i,
+                    "geometry",
+                    format!("{:?}", gk.unwrap_or(GeometryKind::Other)).to_lowercase(),
+                    format!("'{}' on layer '{layer}' needs {what}", kind.name()),
+                ))
             }
         };
         match kind {
@@ -579,7 +695,9 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
             ActionKind::Add if is_space => want(gk == Some(GeometryKind::Polygon), "a polygon")?,
             _ => {}
         }
-        let control = ["action", "layer", "hours", "target", "where", "set", "spacing", "proposal", "name"];
+        let control = [
+            "action", "layer", "hours", "target", "where", "set", "spacing", "proposal", "name",
+        ];
         let properties: Map<String, Value> = props
             .iter()
             .filter(|(k, _)| !control.iter().any(|c| c.eq_ignore_ascii_case(k)))
@@ -639,7 +757,11 @@ pub fn proposal_to_geojson(p: &Proposal, crs: &Crs) -> Result<Vec<u8>> {
             props.insert("target".into(), t.clone().into());
         }
         if !a.filter.is_empty() {
-            let m: Map<String, Value> = a.filter.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let m: Map<String, Value> = a
+                .filter
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
             props.insert("where".into(), Value::Object(m));
         }
         if !a.set.is_empty() {
@@ -656,10 +778,13 @@ pub fn proposal_to_geojson(p: &Proposal, crs: &Crs) -> Result<Vec<u8>> {
             }
             None => Value::Null,
         };
-        features.push(serde_json::json!({"type": "Feature", "properties": props, "geometry": geom}));
+        features
+            .push(serde_json::json!({"type": "Feature", "properties": props, "geometry": geom}));
     }
-    let mut out = serde_json::to_vec_pretty(&serde_json::json!({"type": "FeatureCollection", "features": features}))
-        .map_err(|e| Error::Data(format!("writing proposal: {e}")))?;
+    let mut out = serde_json::to_vec_pretty(
+        &serde_json::json!({"type": "FeatureCollection", "features": features}),
+    )
+    .map_err(|e| Error::Data(format!("writing proposal: {e}")))?;
     out.push(b'\n');
     Ok(out)
 }
@@ -845,7 +970,11 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
         };
         let w = &mut work[li];
         let mut add = |w: &mut Work, g: Geometry<f64>| {
-            let k = w.origin.iter().filter(|o| matches!(o, Origin::Added { action, .. } if *action == a.index)).count();
+            let k = w
+                .origin
+                .iter()
+                .filter(|o| matches!(o, Origin::Added { action, .. } if *action == a.index))
+                .count();
             let mut props = a.properties.clone();
             props.insert("proposal_action".into(), a.label.clone().into());
             w.geoms.push(g);
@@ -861,7 +990,9 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                     row_err(&p.source, a.index, "geometry", "null", "needs a geometry")
                 })?;
                 let point_layer = !w.geoms.is_empty()
-                    && w.geoms.iter().all(|gg| geometry_kind(gg) == GeometryKind::Point);
+                    && w.geoms
+                        .iter()
+                        .all(|gg| geometry_kind(gg) == GeometryKind::Point);
                 if a.kind == ActionKind::Fence {
                     barriers.push(Barrier {
                         action: a.index,
@@ -895,11 +1026,23 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                     } else {
                         ("where", format!("{:?}", a.filter))
                     };
-                    return Err(row_err(&p.source, a.index, col, val, format!(
-                        "'{}' matches no feature of layer '{}' ({} features{})",
-                        a.kind.name(), a.layer, w.alive.iter().filter(|x| **x).count(),
-                        if a.filter.is_empty() { String::new() } else { format!(", where {:?}", a.filter) }
-                    )));
+                    return Err(row_err(
+                        &p.source,
+                        a.index,
+                        col,
+                        val,
+                        format!(
+                            "'{}' matches no feature of layer '{}' ({} features{})",
+                            a.kind.name(),
+                            a.layer,
+                            w.alive.iter().filter(|x| **x).count(),
+                            if a.filter.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", where {:?}", a.filter)
+                            }
+                        ),
+                    ));
                 }
                 for &k in &sel {
                     touched.push((a.index, k));
@@ -908,8 +1051,12 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                         ActionKind::Modify => {
                             for (key, v) in &a.set {
                                 // replace a case-insensitive match of the key, else insert
-                                let existing = w.props[k].keys().find(|x| x.eq_ignore_ascii_case(key)).cloned();
-                                w.props[k].insert(existing.unwrap_or_else(|| key.clone()), v.clone());
+                                let existing = w.props[k]
+                                    .keys()
+                                    .find(|x| x.eq_ignore_ascii_case(key))
+                                    .cloned();
+                                w.props[k]
+                                    .insert(existing.unwrap_or_else(|| key.clone()), v.clone());
                             }
                         }
                         ActionKind::Close => w.restr[k] = Restriction::Closed(a.hours, a.index),
@@ -937,8 +1084,19 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                 match w.restr[k] {
                     Restriction::None => {}
                     Restriction::Closed(h, _) | Restriction::Gated(h, _) => {
-                        pr.insert("access".into(), if matches!(w.restr[k], Restriction::Closed(..)) { "closed" } else { "gated" }.into());
-                        pr.insert("restricted_hours".into(), h.map_or("always".to_string(), |h| h.to_string()).into());
+                        pr.insert(
+                            "access".into(),
+                            if matches!(w.restr[k], Restriction::Closed(..)) {
+                                "closed"
+                            } else {
+                                "gated"
+                            }
+                            .into(),
+                        );
+                        pr.insert(
+                            "restricted_hours".into(),
+                            h.map_or("always".to_string(), |h| h.to_string()).into(),
+                        );
                     }
                     Restriction::Enclosed(_) => {
                         pr.insert("access".into(), "enclosed".into());
@@ -997,16 +1155,24 @@ fn select(w: &Work, a: &Action) -> Vec<usize> {
     };
     (0..w.geoms.len())
         .filter(|&k| w.alive[k])
-        .filter(|&k| a.target.as_ref().is_none_or(|t| prop(k, "id").as_deref() == Some(t.as_str())))
-        .filter(|&k| a.filter.iter().all(|(key, v)| prop(k, key).as_deref() == Some(v.as_str())))
+        .filter(|&k| {
+            a.target
+                .as_ref()
+                .is_none_or(|t| prop(k, "id").as_deref() == Some(t.as_str()))
+        })
+        .filter(|&k| {
+            a.filter
+                .iter()
+                .all(|(key, v)| prop(k, key).as_deref() == Some(v.as_str()))
+        })
         .filter(|&k| match &a.geometry {
             None => true,
             Some(g) => match geometry_kind(g) {
-                GeometryKind::Polygon => rep_point(&w.geoms[k])
-                    .is_some_and(|q| point_geometry_distance(q, g) <= 1e-9),
-                GeometryKind::Point => rep_point(g).is_some_and(|q| {
-                    point_geometry_distance(q, &w.geoms[k]) <= MATCH_DISTANCE
-                }),
+                GeometryKind::Polygon => {
+                    rep_point(&w.geoms[k]).is_some_and(|q| point_geometry_distance(q, g) <= 1e-9)
+                }
+                GeometryKind::Point => rep_point(g)
+                    .is_some_and(|q| point_geometry_distance(q, &w.geoms[k]) <= MATCH_DISTANCE),
                 _ => rep_point(&w.geoms[k])
                     .is_some_and(|q| point_geometry_distance(q, g) <= MATCH_DISTANCE),
             },

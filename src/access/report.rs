@@ -28,20 +28,31 @@ pub fn prevented_text(r: Option<&RiskChange>) -> String {
 
 fn reach_text(a: &AccessChange) -> String {
     match a.reach.last() {
-        Some(r) => format!("{:+.2}% ({} → {} m)", r.street_change_pct, f0(r.street_m_before), f0(r.street_m_after)),
+        Some(r) => format!(
+            "{:+.2}% ({} → {} m)",
+            r.street_change_pct,
+            f0(r.street_m_before),
+            f0(r.street_m_after)
+        ),
         None => "-".into(),
     }
 }
 
 fn worst_text(a: &AccessChange) -> String {
     match a.reach.first() {
-        Some(r) if r.nodes_losing > 0 => format!("−{:.1}% ({} nodes lose)", r.worst_node_loss_pct, r.nodes_losing),
+        Some(r) if r.nodes_losing > 0 => format!(
+            "−{:.1}% ({} nodes lose)",
+            r.worst_node_loss_pct, r.nodes_losing
+        ),
         _ => "0".into(),
     }
 }
 
 fn detour_text(a: &AccessChange) -> String {
-    format!("{} ({})", a.detour.pairs_affected, a.detour.pairs_disconnected)
+    format!(
+        "{} ({})",
+        a.detour.pairs_affected, a.detour.pairs_disconnected
+    )
 }
 
 fn p95_text(a: &AccessChange) -> String {
@@ -85,7 +96,12 @@ pub fn to_markdown(a: &Assessment) -> String {
         None => s.push_str("**Risk model**: none given (`--model`): the risk side is not assessed.\n\n"),
     }
     let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
-    let dmin = a.params.distances.iter().copied().fold(f64::INFINITY, f64::min);
+    let dmin = a
+        .params
+        .distances
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
     s.push_str("## Side by side\n\n");
     s.push_str(&format!(
         "| proposal | actions | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | p95 detour | public space enclosed / restricted (m²) | frontage lost (m) | through-movement removed | verdict | dominated by |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
@@ -104,19 +120,23 @@ pub fn to_markdown(a: &Assessment) -> String {
             f0(p.access.public_space.frontage_lost_m),
             p.access.through_movement.removed_pct_of_total,
             verdict_word(&p.verdict),
-            if p.dominated_by.is_empty() { "-".to_string() } else { p.dominated_by.join(", ") }
+            if p.dominated_by.is_empty() {
+                "-".to_string()
+            } else {
+                p.dominated_by.join(", ")
+            }
         ));
     }
     s.push('\n');
     if a.proposals.iter().any(|p| !p.actions.is_empty()) {
         s.push_str("## Per action\n\n");
         s.push_str(&format!(
-            "| proposal | # | action | layer | hours | features | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | public space enclosed / restricted (m²) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            "| proposal | # | action | what | layer | hours | features | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | public space enclosed / restricted (m²) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         ));
         for p in &a.proposals {
             for x in &p.actions {
                 s.push_str(&format!(
-                    "| {} | {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     p.name,
                     x.index,
                     x.action.name(),
@@ -210,7 +230,9 @@ fn verdict_md(s: &mut String, v: &Verdict, indent: &str) {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn inline(s: &str) -> String {
@@ -320,15 +342,23 @@ pub fn changes_geojson(a: &Assessment) -> Result<Vec<u8>> {
                 w.push(g, m)?;
             }
         }
-        let Some(after) = a.details.after.get(pi) else { continue };
+        let Some(after) = a.details.after.get(pi) else {
+            continue;
+        };
         for (k, e) in net.edges.iter().enumerate() {
             let (b, f) = (a.details.before[k], after[k]);
             if b != f {
                 let mut m = Map::new();
                 m.insert("proposal".into(), p.name.clone().into());
-                m.insert("kind".into(), if b { "edge_closed" } else { "edge_opened" }.into());
+                m.insert(
+                    "kind".into(),
+                    if b { "edge_closed" } else { "edge_opened" }.into(),
+                );
                 m.insert("edge".into(), k.into());
-                m.insert("length_m".into(), Value::from((e.length * 100.0).round() / 100.0));
+                m.insert(
+                    "length_m".into(),
+                    Value::from((e.length * 100.0).round() / 100.0),
+                );
                 w.push(&Geometry::LineString(net.geometry[k].clone()), m)?;
             }
         }
@@ -373,10 +403,12 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
             }
         }
     };
-    let ids: Vec<usize> = (0..net.node_count()).filter(|&v| a.details.origins[v]).collect();
+    let ids: Vec<usize> = (0..net.node_count())
+        .filter(|&v| a.details.origins[v])
+        .collect();
     let pts: Vec<[f64; 2]> = ids.iter().map(|&v| net.nodes[v]).collect();
     let idx = PointIndex::new(&pts);
-    let maxd = (grid.cell * 1.5).max(100.0);
+    let maxd = (grid.cell * 1.5).max(150.0);
     let cells: Vec<f64> = grid
         .centres()
         .iter()
@@ -406,13 +438,25 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
                     .enumerate()
                     .filter(|(k, _)| {
                         let (b, f) = (a.details.before[*k], after[*k]);
-                        if closed { b && !f } else { !b && f }
+                        if closed {
+                            b && !f
+                        } else {
+                            !b && f
+                        }
                     })
                     .map(|(_, g)| Geometry::LineString(g.clone()))
                     .collect()
             };
-            overlays.push(Overlay { geometries: pick(true), colour: [220, 30, 30, 255], width: 4.0 });
-            overlays.push(Overlay { geometries: pick(false), colour: [30, 170, 60, 255], width: 4.0 });
+            overlays.push(Overlay {
+                geometries: pick(true),
+                colour: [220, 30, 30, 255],
+                width: 4.0,
+            });
+            overlays.push(Overlay {
+                geometries: pick(false),
+                colour: [30, 170, 60, 255],
+                width: 4.0,
+            });
             if let Some(ag) = a.details.action_geometries.get(p) {
                 overlays.push(Overlay {
                     geometries: ag.iter().map(|x| x.3.clone()).collect(),
@@ -430,8 +474,16 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
         format!("Street length within {dmax:.0} m walk: {name}")
     };
     let scale = if change {
-        let lo = cells.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::min);
-        ColourScale::Continuous { min: lo.min(-1.0), max: 0.0, sqrt: false }
+        let lo = cells
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::min);
+        ColourScale::Continuous {
+            min: lo.min(-1.0),
+            max: 0.0,
+            sqrt: false,
+        }
     } else {
         render::auto_scale(&cells, false)
     };
@@ -440,7 +492,11 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
             title,
             "red: edges closed, green: opened, orange: proposal geometry".into(),
         ],
-        legend: if change { "change (m)".into() } else { "street length (m)".into() },
+        legend: if change {
+            "change (m)".into()
+        } else {
+            "street length (m)".into()
+        },
         scale,
         overlays,
         size: 800,
@@ -453,7 +509,7 @@ pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Result<V
     let vals: Vec<f64> = r.before.iter().zip(&r.after).map(|(b, a)| b - a).collect();
     let opts = MapOptions {
         title: vec![title.to_string(), "model estimate".into()],
-        legend: "expected incidents prevented per cell".into(),
+        legend: "incidents prevented".into(),
         scale: render::auto_scale(&vals, false),
         overlays,
         size: 800,

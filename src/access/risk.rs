@@ -63,7 +63,12 @@ pub trait RiskModel: Sync {
     /// One line shown in reports (what model, fitted on what).
     fn describe(&self) -> String;
     /// Expected incidents per cell before and after, on a grid over `extent`.
-    fn risk_change(&self, before: &[Layer], after: &[Layer], extent: [f64; 4]) -> Result<RiskChange>;
+    fn risk_change(
+        &self,
+        before: &[Layer],
+        after: &[Layer],
+        extent: [f64; 4],
+    ) -> Result<RiskChange>;
 }
 
 /// One factor of a [`FactorModel`].
@@ -118,26 +123,36 @@ impl FactorModel {
     pub fn from_json(bytes: &[u8], path: &std::path::Path) -> Result<FactorModel> {
         let m: FactorModel = serde_json::from_slice(bytes)
             .map_err(|e| Error::format(path, format!("not a factor model: {e}")))?;
-        m.validate().map_err(|e| Error::format(path, e.to_string()))?;
+        m.validate()
+            .map_err(|e| Error::format(path, e.to_string()))?;
         Ok(m)
     }
 
     /// Checks sizes and values.
     pub fn validate(&self) -> Result<()> {
         if !(self.cell_size.is_finite() && self.cell_size > 0.0) {
-            return Err(Error::Param(format!("cell_size {} must be > 0", self.cell_size)));
+            return Err(Error::Param(format!(
+                "cell_size {} must be > 0",
+                self.cell_size
+            )));
         }
         for f in &self.factors {
             if !(f.distance.is_finite() && f.distance >= 0.0 && f.coefficient.is_finite()) {
-                return Err(Error::Param(format!("factor {}: bad distance or coefficient", f.layer)));
+                return Err(Error::Param(format!(
+                    "factor {}: bad distance or coefficient",
+                    f.layer
+                )));
             }
         }
         if let Some(c) = &self.covariance {
             let k = self.factors.len() + 1;
             if c.len() != k || c.iter().any(|r| r.len() != k) {
-                return Err(Error::Param(format!("covariance must be {k} x {k} (intercept, then factors)")));
+                return Err(Error::Param(format!(
+                    "covariance must be {k} x {k} (intercept, then factors)"
+                )));
             }
-            cholesky(c).ok_or_else(|| Error::Param("covariance is not positive semi-definite".into()))?;
+            cholesky(c)
+                .ok_or_else(|| Error::Param("covariance is not positive semi-definite".into()))?;
         }
         Ok(())
     }
@@ -179,7 +194,12 @@ impl FactorModel {
     }
 
     /// Sets the intercept so that the expected total over `extent` with `layers` is `total`.
-    pub fn calibrate_intercept(&mut self, layers: &[Layer], extent: [f64; 4], total: f64) -> Result<()> {
+    pub fn calibrate_intercept(
+        &mut self,
+        layers: &[Layer],
+        extent: [f64; 4],
+        total: f64,
+    ) -> Result<()> {
         let grid = Grid::covering(extent, self.cell_size)?;
         let x = self.indicators(layers, &grid.centres());
         let mut theta = vec![0.0];
@@ -207,7 +227,11 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
                 }
                 l[i][j] = d.max(0.0).sqrt();
             } else {
-                l[i][j] = if l[j][j] > 0.0 { (a[i][j] - s) / l[j][j] } else { 0.0 };
+                l[i][j] = if l[j][j] > 0.0 {
+                    (a[i][j] - s) / l[j][j]
+                } else {
+                    0.0
+                };
             }
         }
     }
@@ -224,7 +248,12 @@ impl RiskModel for FactorModel {
         )
     }
 
-    fn risk_change(&self, before: &[Layer], after: &[Layer], extent: [f64; 4]) -> Result<RiskChange> {
+    fn risk_change(
+        &self,
+        before: &[Layer],
+        after: &[Layer],
+        extent: [f64; 4],
+    ) -> Result<RiskChange> {
         self.validate()?;
         let grid = Grid::covering(extent, self.cell_size)?;
         let centres = grid.centres();
@@ -232,8 +261,12 @@ impl RiskModel for FactorModel {
         let xa = self.indicators(after, &centres);
         let mut theta = vec![self.intercept];
         theta.extend(self.factors.iter().map(|f| f.coefficient));
-        let rb: Vec<f64> = (0..grid.len()).map(|c| self.eta(&theta, &xb, c).exp()).collect();
-        let ra: Vec<f64> = (0..grid.len()).map(|c| self.eta(&theta, &xa, c).exp()).collect();
+        let rb: Vec<f64> = (0..grid.len())
+            .map(|c| self.eta(&theta, &xb, c).exp())
+            .collect();
+        let ra: Vec<f64> = (0..grid.len())
+            .map(|c| self.eta(&theta, &xa, c).exp())
+            .collect();
         let changed: Vec<usize> = (0..grid.len())
             .filter(|&c| xb.iter().zip(&xa).any(|(b, a)| b[c] != a[c]))
             .collect();
@@ -246,7 +279,9 @@ impl RiskModel for FactorModel {
         let mut draws = 0;
         if let Some(cov) = &self.covariance {
             if self.draws > 0 && !changed.is_empty() {
-                let l = cholesky(cov).ok_or_else(|| Error::Param("covariance is not positive semi-definite".into()))?;
+                let l = cholesky(cov).ok_or_else(|| {
+                    Error::Param("covariance is not positive semi-definite".into())
+                })?;
                 let k = theta.len();
                 let mut sims: Vec<f64> = (0..self.draws as u64)
                     .into_par_iter()
@@ -312,7 +347,10 @@ mod tests {
         let crs = Crs::Local { unit_to_metre: 1.0 };
         Layer {
             name: name.into(),
-            geometries: pts.iter().map(|p| Geometry::Point(Point::new(p[0], p[1]))).collect(),
+            geometries: pts
+                .iter()
+                .map(|p| Geometry::Point(Point::new(p[0], p[1])))
+                .collect(),
             properties: pts
                 .iter()
                 .map(|_| {
@@ -353,13 +391,17 @@ mod tests {
         let before = vec![layer("lights", &[[15.0, 15.0]], "out")];
         let after = vec![layer("lights", &[[15.0, 15.0]], "on")];
         let m = model(None);
-        let r = m.risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0]).unwrap();
+        let r = m
+            .risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0])
+            .unwrap();
         assert_eq!(r.cells_changed, 1);
         assert_abs_diff_eq!(r.prevented, 1.0, epsilon = 1e-12);
         assert_abs_diff_eq!(r.expected_before, 101.0, epsilon = 1e-9);
         assert!(r.interval.is_none());
         // no change: zero
-        let r0 = m.risk_change(&before, &before, [0.0, 0.0, 99.0, 99.0]).unwrap();
+        let r0 = m
+            .risk_change(&before, &before, [0.0, 0.0, 99.0, 99.0])
+            .unwrap();
         assert_eq!(r0.prevented, 0.0);
         assert_eq!(r0.cells_changed, 0);
     }
@@ -369,8 +411,12 @@ mod tests {
         let before = vec![layer("lights", &[[15.0, 15.0]], "out")];
         let after = vec![layer("lights", &[[15.0, 15.0]], "on")];
         let m = model(Some(vec![vec![0.01, 0.0], vec![0.0, 0.04]]));
-        let a = m.risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0]).unwrap();
-        let b = m.risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0]).unwrap();
+        let a = m
+            .risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0])
+            .unwrap();
+        let b = m
+            .risk_change(&before, &after, [0.0, 0.0, 99.0, 99.0])
+            .unwrap();
         let (ia, ib) = (a.interval.unwrap(), b.interval.unwrap());
         assert_eq!(ia, ib);
         assert!(ia[0] < 1.0 && 1.0 < ia[1], "{ia:?}");

@@ -47,13 +47,25 @@ fn study() -> Study {
     let mut sp = Vec::new();
     for i in 0..4 {
         let c = i as f64 * 100.0;
-        streets.push(Geometry::LineString(LineString::from(vec![(0.0, c), (300.0, c)])));
+        streets.push(Geometry::LineString(LineString::from(vec![
+            (0.0, c),
+            (300.0, c),
+        ])));
         sp.push(props(json!({"id": format!("h{i}")})));
-        streets.push(Geometry::LineString(LineString::from(vec![(c, 0.0), (c, 300.0)])));
+        streets.push(Geometry::LineString(LineString::from(vec![
+            (c, 0.0),
+            (c, 300.0),
+        ])));
         sp.push(props(json!({"id": format!("v{i}")})));
     }
     let park = Polygon::new(
-        LineString::from(vec![(105.0, 105.0), (295.0, 105.0), (295.0, 195.0), (105.0, 195.0), (105.0, 105.0)]),
+        LineString::from(vec![
+            (105.0, 105.0),
+            (295.0, 105.0),
+            (295.0, 195.0),
+            (105.0, 195.0),
+            (105.0, 105.0),
+        ]),
         vec![],
     );
     let lights = vec![
@@ -68,7 +80,11 @@ fn study() -> Study {
     ];
     Study::new(vec![
         layer("streets", streets, sp),
-        layer("parks", vec![Geometry::Polygon(park)], vec![props(json!({"id": "p0"}))]),
+        layer(
+            "parks",
+            vec![Geometry::Polygon(park)],
+            vec![props(json!({"id": "p0"}))],
+        ),
         layer("lights", lights, lp),
     ])
     .unwrap()
@@ -139,10 +155,18 @@ fn assess_repair_and_gate_contrast() {
     // gating the park: the street through it closes at night
     assert_eq!(g.access.edges_closed, 1);
     assert_abs_diff_eq!(g.access.length_closed_m, 100.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(g.access.public_space.time_restricted_m2, 190.0 * 90.0, epsilon = 1e-6);
+    assert_abs_diff_eq!(
+        g.access.public_space.time_restricted_m2,
+        190.0 * 90.0,
+        epsilon = 1e-6
+    );
     assert_abs_diff_eq!(g.access.restricted_hours_per_day, 12.0);
     // the park sits 5 m from the streets on all sides: the whole boundary is frontage
-    assert_abs_diff_eq!(g.access.public_space.frontage_lost_m, 2.0 * (190.0 + 90.0), epsilon = 1e-6);
+    assert_abs_diff_eq!(
+        g.access.public_space.frontage_lost_m,
+        2.0 * (190.0 + 90.0),
+        epsilon = 1e-6
+    );
     assert!(g.access.reach[1].street_change_pct < 0.0);
     // (200,100) -> (200,200) was 100 m, now 200 m round the block
     assert_eq!(g.access.detour.pairs_disconnected, 0);
@@ -162,7 +186,9 @@ fn assess_repair_and_gate_contrast() {
     assert!(super::report::to_html(&a).contains("<table>"));
     let gj = super::report::changes_geojson(&a).unwrap();
     assert!(String::from_utf8(gj).unwrap().contains("edge_closed"));
-    assert!(super::report::reach_map(&a, Some(1), true).unwrap().starts_with(&[0x89, b'P', b'N', b'G']));
+    assert!(super::report::reach_map(&a, Some(1), true)
+        .unwrap()
+        .starts_with(&[0x89, b'P', b'N', b'G']));
 }
 
 #[test]
@@ -178,7 +204,10 @@ fn assess_proposal_that_changes_nothing_is_zero() {
     let r = &a.proposals[0];
     assert_eq!(r.access.edges_closed + r.access.edges_opened, 0);
     assert_eq!(r.access.detour.pairs_affected, 0);
-    assert_eq!(r.access.public_space.enclosed_m2 + r.access.public_space.time_restricted_m2, 0.0);
+    assert_eq!(
+        r.access.public_space.enclosed_m2 + r.access.public_space.time_restricted_m2,
+        0.0
+    );
     assert_eq!(r.access.restricted_hours_per_day, 0.0);
     for x in &r.access.reach {
         assert_eq!(x.street_m_before, x.street_m_after);
@@ -199,7 +228,12 @@ fn assess_commuting_actions_in_either_order() {
     );
     let mut rep = repair();
     rep["properties"]["proposal"] = "x".into();
-    let p1 = parse_proposals(&fc(vec![close.clone(), rep.clone()]), Path::new("a.geojson"), &s).unwrap();
+    let p1 = parse_proposals(
+        &fc(vec![close.clone(), rep.clone()]),
+        Path::new("a.geojson"),
+        &s,
+    )
+    .unwrap();
     let p2 = parse_proposals(&fc(vec![rep, close]), Path::new("b.geojson"), &s).unwrap();
     let m = model();
     let params = AssessParams::new().per_action(false);
@@ -211,13 +245,24 @@ fn assess_commuting_actions_in_either_order() {
         serde_json::to_value(&x.access).unwrap(),
         serde_json::to_value(&y.access).unwrap()
     );
-    assert_eq!(x.risk.as_ref().unwrap().prevented, y.risk.as_ref().unwrap().prevented);
-    assert_eq!(x.risk.as_ref().unwrap().interval, y.risk.as_ref().unwrap().interval);
+    assert_eq!(
+        x.risk.as_ref().unwrap().prevented,
+        y.risk.as_ref().unwrap().prevented
+    );
+    assert_eq!(
+        x.risk.as_ref().unwrap().interval,
+        y.risk.as_ref().unwrap().interval
+    );
 }
 
 fn row_error(bytes: &[u8]) -> (u64, String, String) {
     match parse_proposals(bytes, Path::new("bad.geojson"), &study()) {
-        Err(Error::Row { row, column, message, .. }) => (row, column, message),
+        Err(Error::Row {
+            row,
+            column,
+            message,
+            ..
+        }) => (row, column, message),
         other => panic!("expected a row error, got {other:?}"),
     }
 }
@@ -227,7 +272,10 @@ fn parse_proposals_invalid_gives_clear_errors() {
     let ok = repair();
     let (row, col, msg) = row_error(&fc(vec![
         ok.clone(),
-        feature(json!({"action": "demolish", "layer": "lights"}), Value::Null),
+        feature(
+            json!({"action": "demolish", "layer": "lights"}),
+            Value::Null,
+        ),
     ]));
     assert_eq!((row, col.as_str()), (1, "action"));
     assert!(msg.contains("expected one of add, remove"), "{msg}");
@@ -241,7 +289,10 @@ fn parse_proposals_invalid_gives_clear_errors() {
     let (row, col, msg) = row_error(&fc(vec![
         ok.clone(),
         ok.clone(),
-        feature(json!({"action": "remove", "layer": "lights"}), json!({"type": "Point", "coordinates": [5000, 5000]})),
+        feature(
+            json!({"action": "remove", "layer": "lights"}),
+            json!({"type": "Point", "coordinates": [5000, 5000]}),
+        ),
     ]));
     assert_eq!((row, col.as_str()), (2, "geometry"));
     assert!(msg.contains("outside the study area"), "{msg}");
@@ -284,7 +335,10 @@ fn parse_proposals_invalid_gives_clear_errors() {
     assert_eq!(col, "target");
     assert!(msg.contains("matches no feature"), "{msg}");
     // modify without set; fence needs a line
-    let (_, col, _) = row_error(&fc(vec![feature(json!({"action": "modify", "layer": "lights", "target": "l0"}), Value::Null)]));
+    let (_, col, _) = row_error(&fc(vec![feature(
+        json!({"action": "modify", "layer": "lights", "target": "l0"}),
+        Value::Null,
+    )]));
     assert_eq!(col, "set");
     let (_, col, _) = row_error(&fc(vec![feature(
         json!({"action": "fence", "layer": "barriers"}),
@@ -298,11 +352,23 @@ fn apply_open_fence_enclose_and_add_points() {
     let s = study();
     let p = fc(vec![
         // a diagonal path across the south-west block, ending on two streets (T-junctions)
-        feature(json!({"action": "open", "layer": "paths", "proposal": "open"}), json!({"type": "LineString", "coordinates": [[0, 50], [50, 0]]})),
+        feature(
+            json!({"action": "open", "layer": "paths", "proposal": "open"}),
+            json!({"type": "LineString", "coordinates": [[0, 50], [50, 0]]}),
+        ),
         // a fence across the street y = 300 between x = 0 and 100
-        feature(json!({"action": "fence", "layer": "barriers", "proposal": "fence"}), json!({"type": "LineString", "coordinates": [[50, 290], [50, 310]]})),
-        feature(json!({"action": "enclose", "layer": "parks", "proposal": "enclose"}), json!({"type": "Point", "coordinates": [200, 150]})),
-        feature(json!({"action": "add", "layer": "lights", "spacing": 50, "status": "on", "proposal": "add"}), json!({"type": "LineString", "coordinates": [[0, 100], [300, 100]]})),
+        feature(
+            json!({"action": "fence", "layer": "barriers", "proposal": "fence"}),
+            json!({"type": "LineString", "coordinates": [[50, 290], [50, 310]]}),
+        ),
+        feature(
+            json!({"action": "enclose", "layer": "parks", "proposal": "enclose"}),
+            json!({"type": "Point", "coordinates": [200, 150]}),
+        ),
+        feature(
+            json!({"action": "add", "layer": "lights", "spacing": 50, "status": "on", "proposal": "add"}),
+            json!({"type": "LineString", "coordinates": [[0, 100], [300, 100]]}),
+        ),
     ]);
     let ps = parse_proposals(&p, Path::new("x.geojson"), &s).unwrap();
     assert_eq!(ps.len(), 4);
@@ -324,7 +390,10 @@ fn apply_open_fence_enclose_and_add_points() {
     assert!(enc.reach[1].space_area_change_pct < 0.0);
     assert!(a.proposals[2].verdict.restricts_access);
     // adding lights changes no access
-    assert_eq!(a.proposals[3].access.edges_closed + a.proposals[3].access.edges_opened, 0);
+    assert_eq!(
+        a.proposals[3].access.edges_closed + a.proposals[3].access.edges_opened,
+        0
+    );
     assert!(a.proposals[0].risk.is_none());
 }
 
@@ -336,8 +405,13 @@ fn demo_city_proposals_show_the_contrast() {
     let ps = super::demo::demo_proposals(&city).unwrap();
     let m = super::demo::demo_model(&city, 25.0).unwrap();
     // the calibrated model reproduces the background count
-    let r0 = super::risk::RiskModel::risk_change(&m, &study.layers, &study.layers, study.extent).unwrap();
-    assert_abs_diff_eq!(r0.expected_before, city.truth.components["background"] as f64, epsilon = 1e-6);
+    let r0 = super::risk::RiskModel::risk_change(&m, &study.layers, &study.layers, study.extent)
+        .unwrap();
+    assert_abs_diff_eq!(
+        r0.expected_before,
+        city.truth.components["background"] as f64,
+        epsilon = 1e-6
+    );
     let a = assess(&study, &ps, Some(&m), &AssessParams::new()).unwrap();
     let (r, g) = (&a.proposals[0], &a.proposals[1]);
     assert_eq!(r.name, "repair-lights");

@@ -1,4 +1,5 @@
 //! Integration tests through the `crimescape` binary (one test binary, one module per area).
 
+mod access;
 mod common;
 mod foundation;

@@ -45,6 +45,10 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// Assess design proposals: expected incidents prevented (with a risk model)
+    /// and free access to public space lost (walking reach, detours,
+    /// through-movement, public space enclosed), side by side, with verdicts.
+    Assess(crate::cmd_assess::AssessArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::Assess(a) => crate::cmd_assess::run(a, &g),
     }
 }
 

@@ -86,5 +86,6 @@ fn analyses(
             city.truth.factors.iter().filter(|f| f.relative_risk == 1.0).count()
         );
     }
+    crate::cmd_assess::demo_assess(out, city, g, prov)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
 
 mod cli;
+mod cmd_assess;
 mod cmd_demo;
 mod cmd_info;
 mod cmd_proximity;
