@@ -313,6 +313,9 @@ pub struct ProposalResult {
     pub actions: Vec<ActionResult>,
 }
 
+/// An action's geometry (or a feature it selected): `(action index, label, kind, geometry)`.
+pub type ActionGeometry = (usize, String, ActionKind, Geometry<f64>);
+
 /// Node-level values and masks kept for maps and GeoJSON (not serialised).
 #[derive(Debug, Clone, Default)]
 pub struct Details {
@@ -327,7 +330,7 @@ pub struct Details {
     /// Origin nodes (an open edge before).
     pub origins: Vec<bool>,
     /// Action geometries (or selected features) per proposal: `(action index, label, kind, geometry)`.
-    pub action_geometries: Vec<Vec<(usize, String, ActionKind, Geometry<f64>)>>,
+    pub action_geometries: Vec<Vec<ActionGeometry>>,
 }
 
 /// The assessment of one or more proposals.
@@ -630,9 +633,9 @@ impl<'a> Ctx<'a> {
         };
         if !unchanged {
             let bc_after = net.betweenness(&after, p.betweenness_radius);
-            for k in 0..net.edges.len() {
-                if self.before[k] && !after[k] {
-                    tm.removed_from_closed_edges += self.bc_before[k];
+            for ((&b, &a), &bc) in self.before.iter().zip(&after).zip(&self.bc_before) {
+                if b && !a {
+                    tm.removed_from_closed_edges += bc;
                 }
             }
             let mut inc: Vec<(usize, f64, f64)> = (0..net.edges.len())
@@ -861,11 +864,7 @@ fn candidates_geom_near(a: &Geometry<f64>, b: &Geometry<f64>, d: f64) -> bool {
     }
 }
 
-fn action_geoms(
-    study: &Study,
-    applied: &Applied,
-    p: &Proposal,
-) -> Vec<(usize, String, ActionKind, Geometry<f64>)> {
+fn action_geoms(study: &Study, applied: &Applied, p: &Proposal) -> Vec<ActionGeometry> {
     let mut out = Vec::new();
     for a in &p.actions {
         match &a.geometry {

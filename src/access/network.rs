@@ -134,6 +134,10 @@ pub struct Network {
 }
 
 type Seg = GeomWithData<Line<[f64; 2]>, (u32, u32)>;
+/// A proper crossing: (line, segment), parameter on it, the other (line, segment), its parameter.
+type Crossing = ((u32, u32), f64, (u32, u32), f64);
+/// Per-node reach: street length, space count, space area, gravity (one value per distance).
+type ReachRow = (Vec<f64>, Vec<u32>, Vec<f64>, Vec<f64>);
 
 fn d2(a: [f64; 2], b: [f64; 2]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)
@@ -273,7 +277,7 @@ impl Network {
         }
         // proper crossings
         if params.split_crossings {
-            let mut found: Vec<((u32, u32), f64, (u32, u32), f64)> = Vec::new();
+            let mut found: Vec<Crossing> = Vec::new();
             for s1 in tree.iter() {
                 for s2 in tree.locate_in_envelope_intersecting(&s1.envelope()) {
                     if s1.data >= s2.data || s1.data.0 == s2.data.0 {
@@ -296,7 +300,7 @@ impl Network {
                     found.push((s1.data, t, s2.data, u));
                 }
             }
-            found.sort_by(|x, y| (x.0, x.2).cmp(&(y.0, y.2)));
+            found.sort_by_key(|x| (x.0, x.2));
             for (a, t, b, u) in found {
                 let (p0, p1) = (
                     pts[a.0 as usize][a.1 as usize],
@@ -807,7 +811,7 @@ impl Network {
         let dmax = distances.iter().copied().fold(0.0, f64::max);
         let nd = distances.len();
         let ns = spaces.len();
-        let rows: Vec<(Vec<f64>, Vec<u32>, Vec<f64>, Vec<f64>)> = (0..self.nodes.len() as u32)
+        let rows: Vec<ReachRow> = (0..self.nodes.len() as u32)
             .into_par_iter()
             .map_init(
                 || (Workspace::new(self.nodes.len()), vec![u32::MAX; ns]),
@@ -1118,8 +1122,7 @@ impl Network {
                     }
                     for &w in order.iter().rev() {
                         let coef = (1.0 + delta[w as usize]) / sigma[w as usize];
-                        for k in 0..preds[w as usize].len() {
-                            let (v, e) = preds[w as usize][k];
+                        for &(v, e) in &preds[w as usize] {
                             let c = sigma[v as usize] * coef;
                             acc[e as usize] += (c * BC_SCALE).round() as u64;
                             delta[v as usize] += c;

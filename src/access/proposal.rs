@@ -465,7 +465,7 @@ pub fn parse_proposals(bytes: &[u8], path: &Path, study: &Study) -> Result<Vec<P
             }
             Some(l) => {
                 let l = value_text(l);
-                if !known.iter().any(|k| *k == l) {
+                if !known.contains(&l) {
                     return Err(row_err(
                         path,
                         i,
@@ -1060,10 +1060,8 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                             }
                         }
                         ActionKind::Close => w.restr[k] = Restriction::Closed(a.hours, a.index),
-                        ActionKind::Gate => {
-                            if !matches!(w.restr[k], Restriction::Enclosed(_)) {
-                                w.restr[k] = Restriction::Gated(a.hours, a.index)
-                            }
+                        ActionKind::Gate if !matches!(w.restr[k], Restriction::Enclosed(_)) => {
+                            w.restr[k] = Restriction::Gated(a.hours, a.index)
                         }
                         ActionKind::Enclose => w.restr[k] = Restriction::Enclosed(a.index),
                         _ => {}
@@ -1158,7 +1156,7 @@ fn select(w: &Work, a: &Action) -> Vec<usize> {
         .filter(|&k| {
             a.target
                 .as_ref()
-                .is_none_or(|t| prop(k, "id").as_deref() == Some(t.as_str()))
+                .map_or(true, |t| prop(k, "id").as_deref() == Some(t.as_str()))
         })
         .filter(|&k| {
             a.filter
