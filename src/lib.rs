@@ -20,6 +20,7 @@ pub mod access;
 pub mod crs;
 pub mod demo;
 pub mod error;
+pub mod glm;
 pub mod grid;
 pub mod index;
 pub mod info;
@@ -27,6 +28,7 @@ pub mod io;
 pub mod layer;
 pub mod render;
 pub mod report;
+pub mod risk;
 pub mod time;
 
 pub use crs::{Crs, CrsChoice, Reprojector};

@@ -169,5 +169,11 @@ fn demo_assesses_its_two_proposals() {
     assert!(ps[1]["access"]["edges_closed"].as_u64().unwrap() > 0);
     assert_eq!(ps[1]["verdict"]["restricts_access"], true);
     assert!(out.join("assess/proposal_gate-park.geojson").exists());
-    assert!(out.join("assess/model.json").exists());
+    assert!(out.join("assess/truth_model.json").exists());
+    // the fitted risk terrain model gives an interval
+    assert!(ps[0]["risk"]["interval"].is_array());
+    assert!(ps[0]["risk"]["model"]
+        .as_str()
+        .unwrap()
+        .starts_with("risk terrain model"));
 }

@@ -45,6 +45,9 @@ pub enum Command {
     /// Nearest feature of a layer and feature counts within a distance, for
     /// every incident (R-tree queries).
     Proximity(crate::cmd_proximity::ProximityArgs),
+    /// Risk terrain modelling: fit which built-environment factors explain where
+    /// incidents concentrate, or re-apply a saved model to changed layers.
+    Risk(crate::cmd_risk::RiskArgs),
     /// Assess design proposals: expected incidents prevented (with a risk model)
     /// and free access to public space lost (walking reach, detours,
     /// through-movement, public space enclosed), side by side, with verdicts.
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
+        Command::Risk(a) => crate::cmd_risk::run(a, &g),
         Command::Assess(a) => crate::cmd_assess::run(a, &g),
     }
 }

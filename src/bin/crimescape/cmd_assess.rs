@@ -142,12 +142,11 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
             proposals.push(x);
         }
     }
-    let model = match &a.model {
+    let model: Option<Box<dyn RiskModel>> = match &a.model {
         Some(p) => {
             let (bytes, sha) = crimescape::io::read_bytes(p)?;
-            let m = FactorModel::from_json(&bytes, p)?;
             prov.input(p, "model", 1, 1, &sha);
-            Some(m)
+            Some(load_model(&bytes, p)?)
         }
         None => None,
     };
@@ -161,12 +160,7 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         .per_action(!a.no_per_action);
     prov.crs = Some(study.crs.clone());
     let pb = spinner(g, "assessing proposals".into());
-    let res = assess(
-        &study,
-        &proposals,
-        model.as_ref().map(|m| m as &dyn RiskModel),
-        &params,
-    );
+    let res = assess(&study, &proposals, model.as_deref(), &params);
     pb.finish_and_clear();
     let asm = res?;
     write_assessment(&asm, &a.out, g, &mut prov)?;
@@ -174,6 +168,20 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         print_summary(&asm);
     }
     Ok(())
+}
+
+/// A saved risk terrain model (`crimescape risk fit`, recognised by its `family`)
+/// or a factor model JSON (see `FactorModel`).
+fn load_model(bytes: &[u8], path: &Path) -> Result<Box<dyn RiskModel>> {
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).with_context(|| format!("{}: not JSON", path.display()))?;
+    if v.get("family").is_some() {
+        let m: crimescape::risk::RtmModel = serde_json::from_value(v)
+            .with_context(|| format!("{}: not a risk terrain model", path.display()))?;
+        Ok(Box::new(m))
+    } else {
+        Ok(Box::new(FactorModel::from_json(bytes, path)?))
+    }
 }
 
 /// Writes JSON, Markdown, HTML, GeoJSON and PNG maps of an assessment into `out`.
@@ -263,6 +271,7 @@ fn print_summary(asm: &Assessment) {
 pub fn demo_assess(
     out: &Path,
     city: &crimescape::demo::DemoCity,
+    rtm: Option<&crimescape::risk::RtmModel>,
     g: &GlobalArgs,
     prov: &mut Provenance,
 ) -> Result<()> {
@@ -281,12 +290,17 @@ pub fn demo_assess(
         // read back through the validating reader, as a user's file would be
         proposals.extend(access::proposal::read_proposals(&path, &study)?);
     }
-    let model = access::demo::demo_model(city, 25.0)?;
-    let mp = dir.join("model.json");
-    write_output(&mp, &serde_json::to_vec_pretty(&model)?, g)?;
+    // the ground truth as a model, for reference (and the risk side when no RTM is given)
+    let truth = access::demo::demo_model(city, 25.0)?;
+    let mp = dir.join("truth_model.json");
+    write_output(&mp, &serde_json::to_vec_pretty(&truth)?, g)?;
     prov.outputs.push(mp.display().to_string());
+    let model: &dyn RiskModel = match rtm {
+        Some(m) => m,
+        None => &truth,
+    };
     let pb = spinner(g, "assessing the demo proposals".into());
-    let res = assess(&study, &proposals, Some(&model), &AssessParams::new());
+    let res = assess(&study, &proposals, Some(model), &AssessParams::new());
     pb.finish_and_clear();
     let asm = res?;
     let mut sub = Provenance::new(serde_json::to_value(&asm.params)?);

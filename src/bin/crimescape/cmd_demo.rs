@@ -86,6 +86,7 @@ fn analyses(
             city.truth.factors.iter().filter(|f| f.relative_risk == 1.0).count()
         );
     }
-    crate::cmd_assess::demo_assess(out, city, g, prov)?;
+    let rtm = crate::cmd_risk::demo_risk(out, city, g, prov)?;
+    crate::cmd_assess::demo_assess(out, city, Some(&rtm.model), g, prov)?;
     Ok(())
 }

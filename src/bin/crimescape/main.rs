@@ -5,6 +5,7 @@ mod cmd_assess;
 mod cmd_demo;
 mod cmd_info;
 mod cmd_proximity;
+mod cmd_risk;
 mod common;
 
 use std::process::ExitCode;

@@ -1,0 +1,394 @@
+//! Risk-factor rasters: built-environment layers turned into 0/1 cell indicators.
+//!
+//! # Operationalisations (Caplan & Kennedy, *Risk Terrain Modeling Manual*, 2010;
+//! RTMDx's "proximity" and "density")
+//! * **Proximity** at spatial influence `d`: 1 when the cell centre lies within `d`
+//!   (inclusive, exact point-to-geometry distance through the R-tree) of the nearest
+//!   feature, else 0.
+//! * **Density** at bandwidth `d`: a quartic (biweight) kernel density of the features'
+//!   representative points (the point itself, the centroid of a line or polygon),
+//!   `K(r) = 3/(π d²) (1 − r²/d²)²` for `r < d`, evaluated at every cell centre; the
+//!   indicator is 1 when the density is **above the mean + `sd` standard deviations** of
+//!   the density over all cells of the grid (default 2 SD), else 0.
+//!
+//! Each variable is identified by a [`FactorVariable`]; [`variable_values`] recomputes
+//! it on any grid and layer, so a fitted model can be re-applied to changed layers.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+use crate::index::{GeometryIndex, PointIndex};
+use crate::io::WhereFilter;
+use crate::layer::Layer;
+
+/// How a layer is turned into indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Operationalisation {
+    /// Cell within `d` of the nearest feature.
+    Proximity,
+    /// Feature density (bandwidth `d`) above mean + k SD.
+    Density,
+}
+
+impl Operationalisation {
+    /// `"proximity"` / `"density"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operationalisation::Proximity => "proximity",
+            Operationalisation::Density => "density",
+        }
+    }
+}
+
+/// One candidate variable: a layer, an optional feature filter, an operationalisation
+/// and a spatial influence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorVariable {
+    /// Layer name.
+    pub layer: String,
+    /// Feature filter `column=value` (alternatives with `|`, `!=` to exclude).
+    pub filter: Option<String>,
+    /// Proximity or density.
+    pub operationalisation: Operationalisation,
+    /// Spatial influence (proximity distance or density bandwidth), metres.
+    pub distance: f64,
+    /// Density threshold in standard deviations above the mean (density only).
+    pub density_sd: f64,
+}
+
+impl FactorVariable {
+    /// A short label such as `bars:proximity@100m` or `lights[status=out]:density@150m`.
+    pub fn label(&self) -> String {
+        let f = self
+            .filter
+            .as_ref()
+            .map(|f| format!("[{f}]"))
+            .unwrap_or_default();
+        format!(
+            "{}{}:{}@{}m",
+            self.layer,
+            f,
+            self.operationalisation.as_str(),
+            fmt_dist(self.distance)
+        )
+    }
+}
+
+fn fmt_dist(d: f64) -> String {
+    if (d - d.round()).abs() < 1e-9 {
+        format!("{}", d.round() as i64)
+    } else {
+        format!("{d:.1}")
+    }
+}
+
+/// Settings for building candidate variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorParams {
+    /// Spatial influences to test (metres).
+    pub distances: Vec<f64>,
+    /// Operationalisations to try for every layer.
+    pub operationalisations: Vec<Operationalisation>,
+    /// Density threshold in SDs above the mean.
+    pub density_sd: f64,
+}
+
+impl FactorParams {
+    /// Distances `0.5, 1, …, 3` block lengths (half-block steps), both operationalisations,
+    /// density threshold mean + 2 SD.
+    pub fn new(block: f64) -> Self {
+        FactorParams {
+            distances: (1..=6).map(|k| k as f64 * 0.5 * block).collect(),
+            operationalisations: vec![Operationalisation::Proximity, Operationalisation::Density],
+            density_sd: 2.0,
+        }
+    }
+    /// Sets the distances.
+    pub fn distances(mut self, d: Vec<f64>) -> Self {
+        self.distances = d;
+        self
+    }
+    /// Sets the operationalisations.
+    pub fn operationalisations(mut self, o: Vec<Operationalisation>) -> Self {
+        self.operationalisations = o;
+        self
+    }
+    /// Sets the density threshold (SDs above the mean).
+    pub fn density_sd(mut self, k: f64) -> Self {
+        self.density_sd = k;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.distances.is_empty() || self.distances.iter().any(|d| !(d.is_finite() && *d > 0.0))
+        {
+            return Err(Error::Param(
+                "risk factors: distances must be a non-empty list of positive metres".into(),
+            ));
+        }
+        if self.operationalisations.is_empty() {
+            return Err(Error::Param(
+                "risk factors: choose at least one operationalisation".into(),
+            ));
+        }
+        if !self.density_sd.is_finite() {
+            return Err(Error::Param(
+                "risk factors: density_sd must be finite".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A candidate variable with its cell values.
+#[derive(Debug, Clone)]
+pub struct FactorColumn {
+    /// The definition.
+    pub variable: FactorVariable,
+    /// 0/1 per grid cell (cell-id order).
+    pub values: Vec<u8>,
+}
+
+/// Applies a `column=value` filter to a layer (features whose property is absent fail).
+pub fn filter_layer(layer: &Layer, filter: Option<&str>) -> Result<Layer> {
+    let Some(f) = filter else {
+        return Ok(layer.clone());
+    };
+    let wf = WhereFilter::parse(f)?;
+    Ok(layer.filter(|i| {
+        layer
+            .property_str(i, &wf.column)
+            .is_some_and(|v| wf.accepts(&v))
+    }))
+}
+
+/// Number of features whose bounding box touches the grid extent grown by `margin`.
+fn features_in_area(layer: &Layer, grid: &Grid, margin: f64) -> usize {
+    use geo::BoundingRect;
+    let e = grid.extent();
+    layer
+        .geometries
+        .iter()
+        .filter(|g| {
+            g.bounding_rect().is_some_and(|r| {
+                r.max().x >= e[0] - margin
+                    && r.min().x <= e[2] + margin
+                    && r.max().y >= e[1] - margin
+                    && r.min().y <= e[3] + margin
+            })
+        })
+        .count()
+}
+
+/// Quartic-kernel density of `pts` at every cell centre, bandwidth `h`.
+fn density(grid: &Grid, idx: &PointIndex, h: f64) -> Vec<f64> {
+    let c = 3.0 / (std::f64::consts::PI * h * h);
+    (0..grid.len())
+        .into_par_iter()
+        .map(|id| {
+            let p = grid.centre(id);
+            let mut s = 0.0;
+            for (_, d) in idx.within(p, h) {
+                let u = d / h;
+                if u < 1.0 {
+                    s += (1.0 - u * u).powi(2);
+                }
+            }
+            c * s
+        })
+        .collect()
+}
+
+/// 1 where the value exceeds mean + k·SD (population SD over all cells).
+fn above_mean_sd(v: &[f64], k: f64) -> Vec<u8> {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    let thr = mean + k * var.sqrt();
+    v.iter().map(|x| u8::from(*x > thr)).collect()
+}
+
+/// Values of one variable on a grid for an (unfiltered) layer; the variable's filter is
+/// applied here.
+///
+/// # Errors
+/// [`Error::Data`] when no (filtered) feature lies within the study area grown by the
+/// variable's distance.
+pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Result<Vec<u8>> {
+    let l = filter_layer(layer, var.filter.as_deref())?;
+    check_in_area(&l, grid, var.distance, var.filter.as_deref())?;
+    Ok(match var.operationalisation {
+        Operationalisation::Proximity => {
+            let d = GeometryIndex::of_layer(&l).nearest_distances(&grid.centres());
+            d.iter().map(|x| u8::from(*x <= var.distance)).collect()
+        }
+        Operationalisation::Density => {
+            let pts: Vec<[f64; 2]> = l
+                .representative_points()
+                .into_iter()
+                .filter(|p| p[0].is_finite() && p[1].is_finite())
+                .collect();
+            let idx = PointIndex::new(&pts);
+            above_mean_sd(&density(grid, &idx, var.distance), var.density_sd)
+        }
+    })
+}
+
+fn check_in_area(l: &Layer, grid: &Grid, margin: f64, filter: Option<&str>) -> Result<()> {
+    if features_in_area(l, grid, margin) == 0 {
+        let f = filter
+            .map(|f| format!(" matching {f:?}"))
+            .unwrap_or_default();
+        return Err(Error::Data(format!(
+            "layer '{}' has no features{f} in the study area ({} features in the layer)",
+            l.name,
+            l.len()
+        )));
+    }
+    Ok(())
+}
+
+/// All candidate variables of a layer: every operationalisation × distance.
+///
+/// Nearest distances are computed once per layer (parallel R-tree queries); densities
+/// once per bandwidth.
+///
+/// # Errors
+/// [`Error::Data`] when the (filtered) layer has no feature in the study area;
+/// [`Error::Param`] for bad settings or a bad filter.
+pub fn layer_columns(
+    grid: &Grid,
+    layer: &Layer,
+    filter: Option<&str>,
+    params: &FactorParams,
+) -> Result<Vec<FactorColumn>> {
+    params.validate()?;
+    let l = filter_layer(layer, filter)?;
+    let dmax = params.distances.iter().cloned().fold(0.0, f64::max);
+    check_in_area(&l, grid, dmax, filter)?;
+    let mut out = Vec::new();
+    for op in &params.operationalisations {
+        match op {
+            Operationalisation::Proximity => {
+                let near = GeometryIndex::of_layer(&l).nearest_distances(&grid.centres());
+                for &d in &params.distances {
+                    out.push(FactorColumn {
+                        variable: FactorVariable {
+                            layer: layer.name.clone(),
+                            filter: filter.map(str::to_string),
+                            operationalisation: *op,
+                            distance: d,
+                            density_sd: params.density_sd,
+                        },
+                        values: near.iter().map(|x| u8::from(*x <= d)).collect(),
+                    });
+                }
+            }
+            Operationalisation::Density => {
+                let pts: Vec<[f64; 2]> = l
+                    .representative_points()
+                    .into_iter()
+                    .filter(|p| p[0].is_finite() && p[1].is_finite())
+                    .collect();
+                let idx = PointIndex::new(&pts);
+                for &d in &params.distances {
+                    out.push(FactorColumn {
+                        variable: FactorVariable {
+                            layer: layer.name.clone(),
+                            filter: filter.map(str::to_string),
+                            operationalisation: *op,
+                            distance: d,
+                            density_sd: params.density_sd,
+                        },
+                        values: above_mean_sd(&density(grid, &idx, d), params.density_sd),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::{Crs, CrsChoice};
+    use geo::{Geometry, Point};
+
+    fn pts_layer(name: &str, pts: &[[f64; 2]], status: &[&str]) -> Layer {
+        Layer {
+            name: name.into(),
+            geometries: pts
+                .iter()
+                .map(|p| Geometry::Point(Point::new(p[0], p[1])))
+                .collect(),
+            properties: status
+                .iter()
+                .map(|s| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("status".into(), serde_json::Value::String(s.to_string()));
+                    m
+                })
+                .collect(),
+            crs: CrsChoice {
+                input: Crs::Local { unit_to_metre: 1.0 },
+                input_source: "test".into(),
+                working: Crs::Local { unit_to_metre: 1.0 },
+                reason: "test".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn layer_columns_proximity_matches_brute_force() {
+        let g = Grid::new(0.0, 0.0, 10.0, 20, 20).unwrap();
+        let l = pts_layer("a", &[[55.0, 55.0], [150.0, 20.0]], &["on", "out"]);
+        let p = FactorParams::new(40.0).operationalisations(vec![Operationalisation::Proximity]);
+        let cols = layer_columns(&g, &l, None, &p).unwrap();
+        assert_eq!(cols.len(), 6);
+        for c in &cols {
+            for id in 0..g.len() {
+                let q = g.centre(id);
+                let d = [[55.0, 55.0], [150.0, 20.0]]
+                    .iter()
+                    .map(|f: &[f64; 2]| ((f[0] - q[0]).powi(2) + (f[1] - q[1]).powi(2)).sqrt())
+                    .fold(f64::INFINITY, f64::min);
+                assert_eq!(c.values[id], u8::from(d <= c.variable.distance));
+            }
+        }
+        // filter keeps only the `out` feature
+        let cols = layer_columns(&g, &l, Some("status=out"), &p).unwrap();
+        let q = g.cell_of(55.0, 55.0).unwrap();
+        assert_eq!(cols[0].values[q], 0);
+        assert_eq!(cols[0].variable.label(), "a[status=out]:proximity@20m");
+    }
+
+    #[test]
+    fn layer_columns_density_flags_cluster() {
+        let g = Grid::new(0.0, 0.0, 10.0, 30, 30).unwrap();
+        let mut pts = vec![[50.0, 50.0], [52.0, 55.0], [58.0, 49.0], [45.0, 60.0]];
+        pts.push([250.0, 250.0]);
+        let l = pts_layer("b", &pts, &["x"; 5]);
+        let p = FactorParams::new(100.0)
+            .distances(vec![40.0])
+            .operationalisations(vec![Operationalisation::Density]);
+        let c = &layer_columns(&g, &l, None, &p).unwrap()[0];
+        assert_eq!(c.values[g.cell_of(52.0, 52.0).unwrap()], 1);
+        assert_eq!(c.values[g.cell_of(150.0, 150.0).unwrap()], 0);
+        assert_eq!(variable_values(&g, &l, &c.variable).unwrap(), c.values);
+    }
+
+    #[test]
+    fn layer_columns_empty_layer_in_area_is_an_error() {
+        let g = Grid::new(0.0, 0.0, 10.0, 10, 10).unwrap();
+        let l = pts_layer("far", &[[5000.0, 5000.0]], &["on"]);
+        let e = layer_columns(&g, &l, None, &FactorParams::new(50.0)).unwrap_err();
+        assert!(e.to_string().contains("layer 'far' has no features"), "{e}");
+        let l = pts_layer("near", &[[5.0, 5.0]], &["on"]);
+        let e = layer_columns(&g, &l, Some("status=out"), &FactorParams::new(50.0)).unwrap_err();
+        assert!(e.to_string().contains("matching"), "{e}");
+    }
+}

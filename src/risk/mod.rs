@@ -1,0 +1,11 @@
+//! Risk terrain modelling and ranked sites for situational crime prevention.
+//!
+//! * [`factors`]: built-environment layers → 0/1 cell indicators (proximity, density).
+//! * [`rtm`]: the risk terrain model (elastic-net screen, stepwise BIC, Poisson/NB),
+//!   saved and re-applied to changed layers.
+
+pub mod factors;
+pub mod rtm;
+
+pub use factors::{FactorParams, FactorVariable, Operationalisation};
+pub use rtm::{apply_model, fit_rtm, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult};
