@@ -30,6 +30,7 @@
 pub mod accuracy;
 pub mod cluster;
 pub mod concentration;
+pub mod access;
 pub mod crs;
 pub mod demo;
 pub mod error;

@@ -79,6 +79,10 @@ pub enum Command {
     /// control areas, odds ratio, difference in differences, displacement (WDQ),
     /// interrupted time series and an optional cost-benefit account.
     Evaluate(crate::cmd_evaluate::EvaluateArgs),
+    /// Assess design proposals: expected incidents prevented (with a risk model)
+    /// and free access to public space lost (walking reach, detours,
+    /// through-movement, public space enclosed), side by side, with verdicts.
+    Assess(crate::cmd_assess::AssessArgs),
 }
 
 /// Runs a parsed command line.
@@ -99,6 +103,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Risk(a) => crate::cmd_risk::run(a, &g),
         Command::Sites(a) => crate::cmd_sites::run(a, &g),
         Command::Evaluate(a) => crate::cmd_evaluate::run(a, &g),
+        Command::Assess(a) => crate::cmd_assess::run(a, &g),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd_clusters;
+mod cmd_assess;
 mod cmd_demo;
 mod cmd_hotspots;
 mod cmd_evaluate_hotspots;

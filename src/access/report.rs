@@ -1,0 +1,518 @@
+//! Writing an [`Assessment`]: Markdown and HTML summaries, GeoJSON of the
+//! changes, PNG maps of reachability and risk change.
+
+use geo::Geometry;
+use serde_json::{Map, Value};
+
+use super::assess::{AccessChange, Assessment, Verdict};
+use super::risk::RiskChange;
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+use crate::index::PointIndex;
+use crate::render::{self, ColourScale, MapOptions, Overlay};
+
+fn f0(x: f64) -> String {
+    format!("{x:.0}")
+}
+
+/// Expected incidents prevented with its interval, as text.
+pub fn prevented_text(r: Option<&RiskChange>) -> String {
+    match r {
+        None => "not assessed (no risk model)".into(),
+        Some(r) => match r.interval {
+            Some([lo, hi]) => format!("{:.1} (95% {:.1} to {:.1})", r.prevented, lo, hi),
+            None => format!("{:.1} (no interval: model without covariance)", r.prevented),
+        },
+    }
+}
+
+fn reach_text(a: &AccessChange) -> String {
+    match a.reach.last() {
+        Some(r) => format!(
+            "{:+.2}% ({} → {} m)",
+            r.street_change_pct,
+            f0(r.street_m_before),
+            f0(r.street_m_after)
+        ),
+        None => "-".into(),
+    }
+}
+
+fn worst_text(a: &AccessChange) -> String {
+    match a.reach.first() {
+        Some(r) if r.nodes_losing > 0 => format!(
+            "−{:.1}% ({} nodes lose)",
+            r.worst_node_loss_pct, r.nodes_losing
+        ),
+        _ => "0".into(),
+    }
+}
+
+fn detour_text(a: &AccessChange) -> String {
+    format!(
+        "{} ({})",
+        a.detour.pairs_affected, a.detour.pairs_disconnected
+    )
+}
+
+fn p95_text(a: &AccessChange) -> String {
+    a.detour.p95_ratio.map_or("-".into(), |x| format!("{x:.2}"))
+}
+
+fn space_text(a: &AccessChange) -> String {
+    let p = &a.public_space;
+    let mut s = format!("{} / {}", f0(p.enclosed_m2), f0(p.time_restricted_m2));
+    if a.restricted_hours_per_day > 0.0 && p.time_restricted_m2 > 0.0 {
+        s.push_str(&format!(" ({:.0} h/day)", a.restricted_hours_per_day));
+    }
+    if p.opened_m2 > 0.0 {
+        s.push_str(&format!(", +{} opened", f0(p.opened_m2)));
+    }
+    s
+}
+
+fn verdict_word(v: &Verdict) -> &'static str {
+    if v.restricts_access {
+        "**restricts free access**"
+    } else {
+        "ok"
+    }
+}
+
+/// The Markdown summary.
+pub fn to_markdown(a: &Assessment) -> String {
+    let mut s = String::new();
+    let n = &a.network;
+    s.push_str("# Design proposals: crime risk and free access, side by side\n\n");
+    s.push_str(&format!(
+        "**Walking network**: {} nodes, {} edges, {:.1} km; {} of {} line endpoints snapped (tolerance {} m, largest snap {:.2} m), {} T-junctions and {} crossings split, {} components; {} origin nodes.\n\n",
+        n.nodes, n.edges, n.total_length_m / 1000.0, n.snapped_endpoints, n.endpoints, n.snap_tolerance_m,
+        n.max_snap_m, n.t_junctions, n.crossings, n.components, a.origin_nodes
+    ));
+    match &a.risk_model {
+        Some(m) => s.push_str(&format!(
+            "**Risk model**: {m}. Expected incidents are a *model estimate*: they assume the model's associations are causal and hold at the changed places, and ignore displacement.\n\n"
+        )),
+        None => s.push_str("**Risk model**: none given (`--model`): the risk side is not assessed.\n\n"),
+    }
+    let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
+    let dmin = a
+        .params
+        .distances
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    s.push_str("## Side by side\n\n");
+    s.push_str(&format!(
+        "| proposal | actions | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | p95 detour | public space enclosed / restricted (m²) | frontage lost (m) | through-movement removed | verdict | dominated by |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    ));
+    for p in &a.proposals {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} |\n",
+            p.name,
+            p.actions_count,
+            prevented_text(p.risk.as_ref()),
+            reach_text(&p.access),
+            worst_text(&p.access),
+            detour_text(&p.access),
+            p95_text(&p.access),
+            space_text(&p.access),
+            f0(p.access.public_space.frontage_lost_m),
+            p.access.through_movement.removed_pct_of_total,
+            verdict_word(&p.verdict),
+            if p.dominated_by.is_empty() {
+                "-".to_string()
+            } else {
+                p.dominated_by.join(", ")
+            }
+        ));
+    }
+    s.push('\n');
+    if a.proposals.iter().any(|p| !p.actions.is_empty()) {
+        s.push_str("## Per action\n\n");
+        s.push_str(&format!(
+            "| proposal | # | action | what | layer | hours | features | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | public space enclosed / restricted (m²) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        ));
+        for p in &a.proposals {
+            for x in &p.actions {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    p.name,
+                    x.index,
+                    x.action.name(),
+                    x.label,
+                    x.layer,
+                    x.hours.clone().unwrap_or_else(|| "always".into()),
+                    x.features,
+                    prevented_text(x.risk.as_ref()),
+                    reach_text(&x.access),
+                    worst_text(&x.access),
+                    detour_text(&x.access),
+                    space_text(&x.access),
+                    verdict_word(&x.verdict)
+                ));
+            }
+        }
+        s.push('\n');
+    }
+    s.push_str("## Verdicts\n\n");
+    for p in &a.proposals {
+        s.push_str(&format!("### {}\n\n", p.name));
+        verdict_md(&mut s, &p.verdict, "");
+        for x in &p.actions {
+            if x.verdict.restricts_access && a.proposals.iter().any(|q| q.actions.len() > 1) {
+                s.push_str(&format!("- action {} ({}):\n", x.index, x.label));
+                verdict_md(&mut s, &x.verdict, "  ");
+            }
+        }
+        let rc = p.access.reach.last();
+        if let Some(r) = rc {
+            s.push_str(&format!(
+                "- access: {} edges closed ({:.0} m), {} opened ({:.0} m); mean public-space area within {:.0} m {:+.2}%; gravity access {:.0} → {:.0} m²\n",
+                p.access.edges_closed, p.access.length_closed_m, p.access.edges_opened, p.access.length_opened_m,
+                r.distance_m, r.space_area_change_pct, r.gravity_before, r.gravity_after
+            ));
+        }
+        if let Some(r) = &p.risk {
+            s.push_str(&format!(
+                "- risk: {:.1} → {:.1} expected incidents city-wide; in the {} affected cells {:.1} → {:.1}\n",
+                r.expected_before, r.expected_after, r.cells_changed, r.affected_before, r.affected_after
+            ));
+        }
+        if !p.dominated_by.is_empty() {
+            s.push_str(&format!(
+                "- dominated by {}: it prevents at least as many expected incidents with no more loss of access\n",
+                p.dominated_by.join(", ")
+            ));
+        }
+        s.push('\n');
+    }
+    s.push_str("## Reachability (means over origin nodes)\n\n");
+    s.push_str("| proposal | distance (m) | street length before (m) | after (m) | change | nodes losing | public spaces before | after | space area change | gravity before (m²) | after (m²) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for p in &a.proposals {
+        for r in &p.access.reach {
+            s.push_str(&format!(
+                "| {} | {:.0} | {:.0} | {:.0} | {:+.2}% | {} | {:.2} | {:.2} | {:+.2}% | {:.0} | {:.0} |\n",
+                p.name, r.distance_m, r.street_m_before, r.street_m_after, r.street_change_pct, r.nodes_losing,
+                r.spaces_before, r.spaces_after, r.space_area_change_pct, r.gravity_before, r.gravity_after
+            ));
+        }
+    }
+    let t = &a.params.thresholds;
+    s.push_str(&format!(
+        "\n## Definitions and thresholds\n\n\
+- Reach: network length within a walking distance of each node (edges counted in part), and public spaces with an entrance node (within {:.0} m of the space) within it; gravity = Σ area·exp(−4d/D) (cityseer).\n\
+- Detour: ordered node pairs within {:.0} m whose shortest path used a closed edge; ratio = new / old distance; disconnected = no path left.\n\
+- Through-movement: local edge betweenness within {:.0} m (Brandes), the share of the city total carried by the closed edges.\n\
+- Time-restricted closures are assessed while in force (the worst hour).\n\
+- A proposal or action **restricts free access to public space** (UN Guidelines for the Prevention of Crime 2002, §26(d): target hardening \"without … limiting free access to public space\") when the mean street reach within {:.0} m falls by more than {}%, a node loses more than {}% of its reach within {:.0} m, more than {} pairs are disconnected, the 95th percentile detour exceeds {}, or more than {} m² of public space is enclosed or time-restricted.\n\
+- Dominated: another proposal prevents at least as many expected incidents and loses no more street reach and public space, and is strictly better in one.\n",
+        a.params.entrance_distance, a.params.detour_radius, a.params.betweenness_radius, dmax,
+        t.max_mean_reach_loss_pct, t.max_node_reach_loss_pct, dmin, t.max_disconnected_pairs,
+        t.max_p95_detour, t.max_public_space_m2
+    ));
+    s
+}
+
+fn verdict_md(s: &mut String, v: &Verdict, indent: &str) {
+    s.push_str(&format!("{indent}- verdict: {}\n", v.summary));
+    for r in &v.reasons {
+        s.push_str(&format!("{indent}  - {r}\n"));
+    }
+    if let Some(alt) = &v.alternative {
+        s.push_str(&format!(
+            "{indent}- less restrictive alternative: {}; expected incidents prevented {}; access {}\n",
+            alt.description,
+            prevented_text(alt.risk.as_ref()),
+            alt.access
+        ));
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn inline(s: &str) -> String {
+    let e = esc(s);
+    let mut out = String::new();
+    let mut bold = false;
+    for (k, part) in e.split("**").enumerate() {
+        if k > 0 {
+            out.push_str(if bold { "</b>" } else { "<b>" });
+            bold = !bold;
+        }
+        out.push_str(part);
+    }
+    if bold {
+        out.push_str("</b>");
+    }
+    out
+}
+
+/// A standalone HTML page with the same content as [`to_markdown`].
+pub fn to_html(a: &Assessment) -> String {
+    let md = to_markdown(a);
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>crimescape assessment</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #bbb;padding:3px 6px}th{background:#eee}</style></head><body>\n",
+    );
+    let mut in_table = false;
+    let mut header = true;
+    let mut in_list = false;
+    for line in md.lines() {
+        let t = line.trim_start();
+        if t.starts_with('|') {
+            if in_list {
+                h.push_str("</ul>\n");
+                in_list = false;
+            }
+            if !in_table {
+                h.push_str("<table>\n");
+                in_table = true;
+                header = true;
+            }
+            let cells: Vec<&str> = t.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.iter().all(|c| c.chars().all(|ch| ch == '-')) {
+                continue;
+            }
+            let tag = if header { "th" } else { "td" };
+            h.push_str("<tr>");
+            for c in cells {
+                h.push_str(&format!("<{tag}>{}</{tag}>", inline(c)));
+            }
+            h.push_str("</tr>\n");
+            header = false;
+            continue;
+        }
+        if in_table {
+            h.push_str("</table>\n");
+            in_table = false;
+        }
+        if let Some(item) = t.strip_prefix("- ") {
+            if !in_list {
+                h.push_str("<ul>\n");
+                in_list = true;
+            }
+            h.push_str(&format!("<li>{}</li>\n", inline(item)));
+            continue;
+        }
+        if in_list {
+            h.push_str("</ul>\n");
+            in_list = false;
+        }
+        if let Some(x) = t.strip_prefix("### ") {
+            h.push_str(&format!("<h3>{}</h3>\n", inline(x)));
+        } else if let Some(x) = t.strip_prefix("## ") {
+            h.push_str(&format!("<h2>{}</h2>\n", inline(x)));
+        } else if let Some(x) = t.strip_prefix("# ") {
+            h.push_str(&format!("<h1>{}</h1>\n", inline(x)));
+        } else if !t.is_empty() {
+            h.push_str(&format!("<p>{}</p>\n", inline(t)));
+        }
+    }
+    if in_table {
+        h.push_str("</table>\n");
+    }
+    if in_list {
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// GeoJSON (EPSG:4326) of the changes: each action's geometry (or the features it
+/// selected) and every network edge closed or opened, per proposal.
+pub fn changes_geojson(a: &Assessment) -> Result<Vec<u8>> {
+    let net = a
+        .net
+        .as_ref()
+        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let mut w = crate::io::geojson::FeatureCollectionWriter::new(&a.crs.working)?;
+    for (pi, p) in a.proposals.iter().enumerate() {
+        if let Some(ag) = a.details.action_geometries.get(pi) {
+            for (idx, label, kind, g) in ag {
+                let mut m = Map::new();
+                m.insert("proposal".into(), p.name.clone().into());
+                m.insert("kind".into(), "action".into());
+                m.insert("action".into(), kind.name().into());
+                m.insert("action_index".into(), (*idx).into());
+                m.insert("label".into(), label.clone().into());
+                w.push(g, m)?;
+            }
+        }
+        let Some(after) = a.details.after.get(pi) else {
+            continue;
+        };
+        for (k, e) in net.edges.iter().enumerate() {
+            let (b, f) = (a.details.before[k], after[k]);
+            if b != f {
+                let mut m = Map::new();
+                m.insert("proposal".into(), p.name.clone().into());
+                m.insert(
+                    "kind".into(),
+                    if b { "edge_closed" } else { "edge_opened" }.into(),
+                );
+                m.insert("edge".into(), k.into());
+                m.insert(
+                    "length_m".into(),
+                    Value::from((e.length * 100.0).round() / 100.0),
+                );
+                w.push(&Geometry::LineString(net.geometry[k].clone()), m)?;
+            }
+        }
+    }
+    Ok(w.finish())
+}
+
+fn map_grid(a: &Assessment) -> Result<Grid> {
+    let net = a
+        .net
+        .as_ref()
+        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let bbox = crate::layer::bbox_of(net.nodes.iter().copied())
+        .ok_or_else(|| Error::Data("empty network".into()))?;
+    let side = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
+    let cell = (side / 200.0).max(5.0);
+    Grid::covering(bbox, cell)
+}
+
+/// PNG map of street reach within the largest distance: before (`proposal = None`),
+/// after a proposal, or the change (`change = true`), with the network, the closed
+/// (red) and opened (green) edges drawn on top.
+pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Result<Vec<u8>> {
+    let net = a
+        .net
+        .as_ref()
+        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let grid = map_grid(a)?;
+    let before = &a.details.reach_before;
+    let vals: Vec<f64> = match proposal {
+        None => before.clone(),
+        Some(p) => {
+            let after = a
+                .details
+                .reach_after
+                .get(p)
+                .ok_or_else(|| Error::Param(format!("no proposal {p}")))?;
+            if change {
+                after.iter().zip(before).map(|(x, y)| x - y).collect()
+            } else {
+                after.clone()
+            }
+        }
+    };
+    let ids: Vec<usize> = (0..net.node_count())
+        .filter(|&v| a.details.origins[v])
+        .collect();
+    let pts: Vec<[f64; 2]> = ids.iter().map(|&v| net.nodes[v]).collect();
+    let idx = PointIndex::new(&pts);
+    let maxd = (grid.cell * 1.5).max(150.0);
+    let cells: Vec<f64> = grid
+        .centres()
+        .iter()
+        .map(|c| match idx.nearest(*c) {
+            Some((i, d)) if d <= maxd => vals[ids[i]],
+            _ => f64::NAN,
+        })
+        .collect();
+    let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
+    let mut overlays = vec![Overlay {
+        geometries: net
+            .geometry
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| a.details.before[*k])
+            .map(|(_, g)| Geometry::LineString(g.clone()))
+            .collect(),
+        colour: [90, 90, 90, 255],
+        width: 1.0,
+    }];
+    let name = match proposal {
+        Some(p) => {
+            let after = &a.details.after[p];
+            let pick = |closed: bool| -> Vec<Geometry<f64>> {
+                net.geometry
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| {
+                        let (b, f) = (a.details.before[*k], after[*k]);
+                        if closed {
+                            b && !f
+                        } else {
+                            !b && f
+                        }
+                    })
+                    .map(|(_, g)| Geometry::LineString(g.clone()))
+                    .collect()
+            };
+            overlays.push(Overlay {
+                geometries: pick(true),
+                colour: [220, 30, 30, 255],
+                width: 4.0,
+            });
+            overlays.push(Overlay {
+                geometries: pick(false),
+                colour: [30, 170, 60, 255],
+                width: 4.0,
+            });
+            if let Some(ag) = a.details.action_geometries.get(p) {
+                overlays.push(Overlay {
+                    geometries: ag.iter().map(|x| x.3.clone()).collect(),
+                    colour: [255, 140, 0, 255],
+                    width: 2.0,
+                });
+            }
+            a.proposals[p].name.clone()
+        }
+        None => "before".into(),
+    };
+    let title = if change {
+        format!("Change in street length within {dmax:.0} m: {name}")
+    } else {
+        format!("Street length within {dmax:.0} m walk: {name}")
+    };
+    let scale = if change {
+        let lo = cells
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::min);
+        ColourScale::Continuous {
+            min: lo.min(-1.0),
+            max: 0.0,
+            sqrt: false,
+        }
+    } else {
+        render::auto_scale(&cells, false)
+    };
+    let opts = MapOptions {
+        title: vec![
+            title,
+            "red: edges closed, green: opened, orange: proposal geometry".into(),
+        ],
+        legend: if change {
+            "change (m)".into()
+        } else {
+            "street length (m)".into()
+        },
+        scale,
+        overlays,
+        size: 800,
+    };
+    render::grid_map(&grid, &cells, &opts)
+}
+
+/// PNG map of expected incidents prevented per cell (before − after).
+pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Result<Vec<u8>> {
+    let vals: Vec<f64> = r.before.iter().zip(&r.after).map(|(b, a)| b - a).collect();
+    let opts = MapOptions {
+        title: vec![title.to_string(), "model estimate".into()],
+        legend: "incidents prevented".into(),
+        scale: render::auto_scale(&vals, false),
+        overlays,
+        size: 800,
+    };
+    render::grid_map(&r.grid, &vals, &opts)
+}
