@@ -38,7 +38,11 @@ fn main() -> Result<()> {
     );
     println!(
         "planted relative risk near bars: {}",
-        city.truth.factors.iter().find(|f| f.layer == "bars").map_or(f64::NAN, |f| f.relative_risk)
+        city.truth
+            .factors
+            .iter()
+            .find(|f| f.layer == "bars")
+            .map_or(f64::NAN, |f| f.relative_risk)
     );
     Ok(())
 }

@@ -27,10 +27,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod accuracy;
 pub mod cluster;
 pub mod concentration;
-pub mod access;
 pub mod crs;
 pub mod demo;
 pub mod error;
@@ -45,8 +45,8 @@ pub mod layer;
 pub mod render;
 pub mod repeat;
 pub mod report;
-pub mod street;
 pub mod risk;
+pub mod street;
 pub mod time;
 
 pub use crs::{Crs, CrsChoice, Reprojector};

@@ -1,7 +1,7 @@
 //! Integration tests through the `crimescape` binary (one test binary, one module per area).
 
-mod clusters;
 mod access;
+mod clusters;
 mod common;
 mod evaluate;
 mod foundation;

@@ -89,7 +89,6 @@ fn analyses(
     crate::cmd_hotspots::demo_hotspots(out, city, &inc, g, prov)?;
     crate::cmd_clusters::demo_clusters(out, city_dir, &inc, city, g, prov)?;
     crate::cmd_nearrepeat::demo_near_repeat(out, &inc, g, prov)?;
-    crate::cmd_risk::demo_risk(out, city, g, prov)?;
     crate::cmd_evaluate::demo_evaluate(out, city, g, prov)?;
     let rtm = crate::cmd_risk::demo_risk(out, city, g, prov)?;
     crate::cmd_assess::demo_assess(out, city, Some(&rtm.model), g, prov)?;

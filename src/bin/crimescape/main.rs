@@ -1,18 +1,18 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
 
 mod cli;
-mod cmd_clusters;
 mod cmd_assess;
+mod cmd_clusters;
 mod cmd_demo;
-mod cmd_hotspots;
-mod cmd_evaluate_hotspots;
 mod cmd_evaluate;
+mod cmd_evaluate_hotspots;
+mod cmd_hotspots;
 mod cmd_info;
 mod cmd_nearrepeat;
 mod cmd_proximity;
-mod cmd_segments;
 mod cmd_repeats;
 mod cmd_risk;
+mod cmd_segments;
 mod cmd_sites;
 mod common;
 
