@@ -239,8 +239,8 @@ pub fn split_counts(
             s.unused += 1;
             continue;
         };
-        let is_train = t < train_until && train_from.map_or(true, |f| t >= f);
-        let is_test = t >= train_until && test_until.map_or(true, |u| t < u);
+        let is_train = t < train_until && train_from.is_none_or(|f| t >= f);
+        let is_test = t >= train_until && test_until.is_none_or(|u| t < u);
         if !is_train && !is_test {
             s.unused += 1;
             continue;

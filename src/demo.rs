@@ -252,7 +252,7 @@ fn draw_category(rng: &mut ChaCha8Rng, near_bar: bool) -> usize {
 
 /// Generates the demo city.
 pub fn generate(p: &DemoParams) -> Result<DemoCity> {
-    if p.incidents == 0 || !(p.size >= 1000.0) {
+    if p.incidents == 0 || p.size.is_nan() || p.size < 1000.0 {
         return Err(crate::Error::Param(
             "demo city needs at least 1 incident and a size of at least 1000 m".into(),
         ));

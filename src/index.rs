@@ -236,7 +236,7 @@ mod tests {
         let mut best: Option<(usize, f64)> = None;
         for (i, q) in pts.iter().enumerate() {
             let d = ((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2)).sqrt();
-            if best.map_or(true, |(_, bd)| d < bd) {
+            if best.is_none_or(|(_, bd)| d < bd) {
                 best = Some((i, d));
             }
         }

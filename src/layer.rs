@@ -156,7 +156,7 @@ impl Incidents {
     /// Incidents with a time in `[from, to)` (either bound optional).
     pub fn between(&self, from: Option<i64>, to: Option<i64>) -> Incidents {
         self.filter(|i| match self.time[i] {
-            Some(t) => from.map_or(true, |f| t >= f) && to.map_or(true, |e| t < e),
+            Some(t) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e),
             None => false,
         })
     }

@@ -1,12 +1,12 @@
 //! PNG maps and plots people can read, with no system library.
 //!
-//! * [`grid_map`]: a raster of per-cell values with a colour ramp (viridis,
+//! * [`grid_map`] draws a raster of per-cell values with a colour ramp (viridis,
 //!   perceptually uniform and colour-blind safe) or the diverging Gi* bins, a
 //!   legend with units, a scale bar, a north arrow, optional line/point/polygon
 //!   overlays, and a title.
-//! * [`line_plot`]: x/y series with axes, ticks and a legend (curves, time series).
-//! * [`bar_plot`]: histograms.
-//! * [`heat_table`]: a labelled matrix (e.g. Knox ratios) with marked cells.
+//! * [`line_plot`] draws x/y series with axes, ticks and a legend (curves, time series).
+//! * [`bar_plot`] draws histograms.
+//! * [`heat_table`] draws a labelled matrix (e.g. Knox ratios) with marked cells.
 //!
 //! Text is drawn with the public-domain 8×8 `font8x8` glyphs (ASCII).
 
@@ -66,8 +66,8 @@ impl Canvas {
         }
         let i = (y as usize * self.w + x as usize) * 4;
         let a = c[3] as u32;
-        for k in 0..3 {
-            self.px[i + k] = ((c[k] as u32 * a + self.px[i + k] as u32 * (255 - a)) / 255) as u8;
+        for (k, ck) in c.iter().take(3).enumerate() {
+            self.px[i + k] = ((*ck as u32 * a + self.px[i + k] as u32 * (255 - a)) / 255) as u8;
         }
         self.px[i + 3] = 255;
     }
@@ -320,7 +320,7 @@ fn fmt_num(v: f64) -> String {
         return "0".into();
     }
     let a = v.abs();
-    if a >= 1e5 || a < 1e-3 {
+    if !(1e-3..1e5).contains(&a) {
         format!("{v:.2e}")
     } else if a >= 100.0 {
         format!("{v:.0}")
@@ -390,7 +390,7 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
         }
     };
     // cells
-    for id in 0..grid.len() {
+    for (id, &value) in values.iter().enumerate() {
         let (col, row) = grid.col_row(id);
         let (x, y) = to_px(
             grid.x0 + col as f64 * grid.cell,
@@ -406,7 +406,7 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
             y.floor() as i64,
             (x1.floor() - x.floor()).max(1.0) as i64,
             (y1.floor() - y.floor()).max(1.0) as i64,
-            colour(values[id]),
+            colour(value),
         );
     }
     // overlays
@@ -884,7 +884,7 @@ pub fn heat_table(
     for (j, l) in col_labels.iter().enumerate() {
         c.text(lw + cw * j as i64 + 4, top - 16, l, 1, BLACK);
     }
-    for r in 0..nr {
+    for (r, row_values) in values.iter().enumerate() {
         c.text(
             10,
             top + ch * r as i64 + 11,
@@ -892,8 +892,7 @@ pub fn heat_table(
             1,
             BLACK,
         );
-        for j in 0..nc {
-            let v = values[r][j];
+        for (j, &v) in row_values.iter().enumerate().take(nc) {
             let col = if !v.is_finite() {
                 LIGHT
             } else {

@@ -1156,7 +1156,7 @@ fn select(w: &Work, a: &Action) -> Vec<usize> {
         .filter(|&k| {
             a.target
                 .as_ref()
-                .map_or(true, |t| prop(k, "id").as_deref() == Some(t.as_str()))
+                .is_none_or(|t| prop(k, "id").as_deref() == Some(t.as_str()))
         })
         .filter(|&k| {
             a.filter

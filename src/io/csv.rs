@@ -352,8 +352,7 @@ fn lonlat_empty_but_xy_filled(
     let _ = rdr.byte_headers();
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut xy_filled) = (0usize, 0usize);
-    let blank =
-        |r: &csv::ByteRecord, i: usize| r.get(i).map_or(true, |f| f.trim_ascii().is_empty());
+    let blank = |r: &csv::ByteRecord, i: usize| r.get(i).is_none_or(|f| f.trim_ascii().is_empty());
     while seen < SAMPLE_ROWS {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}

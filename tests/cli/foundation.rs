@@ -758,7 +758,7 @@ fn proximity_on_demo_city() {
         assert_eq!(rec[0].parse::<usize>().unwrap(), i + 1, "input order");
         let dist: f64 = rec[2].parse().unwrap();
         let count: usize = rec[3].parse().unwrap();
-        assert!(dist >= 0.0 && dist < 3000.0, "{rec:?}");
+        assert!((0.0..3000.0).contains(&dist), "{rec:?}");
         // inclusive radius: the nearest bar counts when within 150 m
         assert_eq!(count >= 1, dist <= 150.0, "{rec:?}");
         some_near |= count >= 1;

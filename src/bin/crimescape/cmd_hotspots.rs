@@ -521,7 +521,7 @@ impl Setup {
             ];
             rec.extend(cols.iter().map(|x| x.1.csv(k)));
             w.write_record(&rec)?;
-            if keep.map_or(true, |f| f(k)) {
+            if keep.is_none_or(|f| f(k)) {
                 let mut props = Map::new();
                 props.insert("cell_id".into(), json!(id));
                 props.insert("col".into(), json!(col));
