@@ -729,6 +729,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn read_incidents_rejects_non_points() {
+        let text = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"datetime":"2019-01-01"},"geometry":{"type":"Point","coordinates":[-87.60,41.80]}},
+          {"type":"Feature","properties":{"datetime":"2019-01-02"},"geometry":{"type":"MultiPoint","coordinates":[[-87.61,41.81]]}},
+          {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[-87.60,41.80],[-87.59,41.80]]}}
+        ]}"#;
+        let (inc, rep) = read_incidents_from_bytes(
+            text.as_bytes(),
+            Path::new("m.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 2);
+        assert_eq!(inc.row, vec![0, 1]);
+        assert_eq!(rep.rejected.get(&RejectReason::NotAPoint), Some(&1));
+        assert_eq!(rep.rejections[0].row, 2);
+        assert_eq!(rep.crs.input_source, "GeoJSON default (RFC 7946)");
+    }
+
+    #[test]
     fn read_layer_polygons_and_lines() {
         let text = r#"{"type":"FeatureCollection","features":[
           {"type":"Feature","properties":{"name":"park"},"geometry":{"type":"Polygon","coordinates":[[[-87.60,41.80],[-87.59,41.80],[-87.59,41.81],[-87.60,41.80]]]}},
