@@ -20,7 +20,10 @@ pub fn shared() -> Option<PathBuf> {
     if p.join("data").is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: {} not found (set CRIMESCAPE_SHARED)", p.display());
+        eprintln!(
+            "skipping: {} not found (set CRIMESCAPE_SHARED)",
+            p.display()
+        );
         None
     }
 }
@@ -49,7 +52,9 @@ pub fn shared_golden(rel: &str) -> Option<PathBuf> {
 
 /// A file under the repository's `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// A fresh temporary directory.
