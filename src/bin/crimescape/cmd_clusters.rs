@@ -388,6 +388,12 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
         Convention::Crimestat => EllipseConvention::CrimeStat,
         Convention::Arcgis => EllipseConvention::ArcGis,
     };
+    if a.method == Method::Hdbscan && inc.len() > 50_000 && !g.quiet {
+        eprintln!(
+            "note: HDBSCAN builds the exact minimum spanning tree in O(n^2) time ({} points): this can take minutes",
+            inc.len()
+        );
+    }
     let pb = spinner(g, "clustering".into());
     let res = cluster_incidents(&inc, &a, conv);
     pb.finish_and_clear();

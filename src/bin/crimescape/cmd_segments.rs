@@ -16,6 +16,15 @@ use serde_json::{json, Value};
 use crate::cli::GlobalArgs;
 use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
 
+/// Colours and legend labels of the segment-map classes (share of the maximum count).
+const CLASS_COLOURS: [([u8; 4], &str); 5] = [
+    ([200, 200, 200, 255], "no incident"),
+    ([253, 204, 138, 255], "< 10 % of max"),
+    ([252, 141, 89, 255], "10-25 %"),
+    ([227, 74, 51, 255], "25-50 %"),
+    ([179, 0, 0, 255], ">= 50 %"),
+];
+
 /// Arguments of `crimescape segments`.
 #[derive(Debug, Args)]
 pub struct SegmentsArgs {
@@ -207,14 +216,14 @@ pub fn write_segment_outputs(
         .seg_conc
         .iter()
         .map(|c| Series {
-            label: format!("segments (Gini {:.3})", c.gini),
+            label: format!("segments G={:.3}", c.gini),
             points: c.lorenz.iter().map(|p| (p[0], p[1])).collect(),
             markers: false,
         })
         .collect();
     series.extend([
         Series {
-            label: format!("grid cells (Gini {:.3})", run.cell_conc.gini),
+            label: format!("cells G={:.3}", run.cell_conc.gini),
             points: run.cell_conc.lorenz.iter().map(|p| (p[0], p[1])).collect(),
             markers: false,
         },
@@ -271,11 +280,7 @@ pub fn write_segment_outputs(
                 .filter(|(_, c)| class_of(c.count) == k)
                 .map(|(s, _)| geo::Geometry::LineString(s.geometry.clone()))
                 .collect();
-            let colour = if k == 0 {
-                [200, 200, 200, 255]
-            } else {
-                render::viridis(1.0 - k as f64 / 5.0)
-            };
+            let colour = CLASS_COLOURS[k].0;
             overlays.push(Overlay {
                 geometries: geoms,
                 colour,
@@ -286,12 +291,16 @@ pub fn write_segment_outputs(
             title: vec![
                 "Incidents per street segment".into(),
                 format!(
-                    "classes of the maximum {max}: 0, (0,10 %), [10,25 %), [25,50 %), [50,100 %]; tolerance {} m",
+                    "colour = share of the maximum count ({max}); snapping tolerance {} m",
                     run.snapped.tolerance
                 ),
             ],
             legend: "street segments".into(),
-            scale: ColourScale::Categories(vec![([255, 255, 255, 255], "background".into())]),
+            scale: ColourScale::Categories(
+                std::iter::once(([255, 255, 255, 255], String::new()))
+                    .chain(CLASS_COLOURS.iter().map(|(c, l)| (*c, l.to_string())))
+                    .collect(),
+            ),
             overlays,
             size: 900,
         };
