@@ -111,7 +111,8 @@ pub struct KnoxParams {
     pub nrep: usize,
     /// Seed of the permutations (default 42).
     pub seed: u64,
-    /// Refuse to store more close pairs than this (default 10⁹ ≈ 8 GB).
+    /// Refuse to store more close pairs than this (default 5·10⁸: 4 GB, about twice that
+    /// at peak while they are collected).
     pub max_close_pairs: u64,
 }
 
@@ -124,7 +125,7 @@ impl KnoxParams {
             metric: Metric::Manhattan,
             nrep: 999,
             seed: 42,
-            max_close_pairs: 1_000_000_000,
+            max_close_pairs: 500_000_000,
         }
     }
 
