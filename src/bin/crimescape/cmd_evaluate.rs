@@ -462,7 +462,16 @@ fn map_png(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<
         width: 1.0,
     }];
     overlays.push(Overlay {
-        geometries: areas.iter().flat_map(|a| a.geometries.clone()).collect(),
+        geometries: areas
+            .iter()
+            .flat_map(|a| {
+                let (t, r) = a.zone_polygons();
+                [
+                    geo::Geometry::MultiPolygon(t),
+                    geo::Geometry::MultiPolygon(r),
+                ]
+            })
+            .collect(),
         colour: [0, 0, 0, 255],
         width: 2.0,
     });
@@ -490,10 +499,18 @@ fn map_png(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<
 fn areas_geojson(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<Vec<u8>> {
     let mut w = crimescape::io::geojson::FeatureCollectionWriter::new(&inc.crs.working)?;
     for (a, e) in areas.iter().zip(&ev.areas) {
-        for geom in &a.geometries {
+        let (treat, ring) = a.zone_polygons();
+        w.push(
+            &geo::Geometry::MultiPolygon(treat),
+            serde_json::json!({"area": a.name, "zone": "treatment", "radius_m": a.radius})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )?;
+        if !ring.0.is_empty() {
             w.push(
-                geom,
-                serde_json::json!({"area": a.name, "zone": "treatment", "radius_m": a.radius, "buffer_m": a.buffer})
+                &geo::Geometry::MultiPolygon(ring),
+                serde_json::json!({"area": a.name, "zone": "buffer", "buffer_m": a.buffer})
                     .as_object()
                     .cloned()
                     .unwrap_or_default(),
