@@ -573,11 +573,21 @@ pub fn demo_evaluate(
     write_output(&tp, &truth, g)?;
     prov.outputs.push(csv_path.display().to_string());
     prov.outputs.push(tp.display().to_string());
-    let ev = evaluate::evaluate(
+    // a tiny demo city may leave a zone empty: say so instead of failing the demo
+    let ev = match evaluate::evaluate(
         &inc,
         std::slice::from_ref(&planted.area),
         &EvaluateParams::at(pp.date),
-    )?;
+    ) {
+        Ok(ev) => ev,
+        Err(e @ Error::Data(_)) => {
+            if !g.quiet {
+                eprintln!("evaluate: skipped on this city: {e}");
+            }
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut eprov = Provenance::new(serde_json::json!({"planted": planted.truth}));
     eprov.seed = Some(pp.seed);
     eprov.crs = Some(inc.crs.clone());
