@@ -151,13 +151,12 @@ fn params(a: &EvaluateArgs) -> Result<EvaluateParams> {
     Ok(p)
 }
 
+/// Named groups of geometries.
+type Groups = Vec<(String, Vec<geo::Geometry<f64>>)>;
+
 /// Groups a layer's features into areas by a property (or one area named `default`).
-fn group(
-    layer: &Layer,
-    field: Option<&str>,
-    default: &str,
-) -> Result<Vec<(String, Vec<geo::Geometry<f64>>)>> {
-    let mut out: Vec<(String, Vec<geo::Geometry<f64>>)> = Vec::new();
+fn group(layer: &Layer, field: Option<&str>, default: &str) -> Result<Groups> {
+    let mut out: Groups = Vec::new();
     for (i, g) in layer.geometries.iter().enumerate() {
         let name = match field {
             Some(f) => layer.property_str(i, f).ok_or_else(|| {
