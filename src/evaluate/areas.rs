@@ -121,6 +121,36 @@ impl TreatmentArea {
         Ok(())
     }
 
+    /// The treatment zone and the buffer ring as polygons, for maps and GIS output.
+    ///
+    /// Built with `geo`'s buffer operation (round joins; circles are polygons with
+    /// many sides), so edges differ by well under a metre from the exact distance
+    /// rule used to count incidents.
+    pub fn zone_polygons(&self) -> (MultiPolygon<f64>, MultiPolygon<f64>) {
+        use geo::Buffer;
+        let grow = |d: f64| -> MultiPolygon<f64> {
+            self.geometries.iter().fold(MultiPolygon(vec![]), |acc, g| {
+                let m = if d > 0.0 {
+                    g.buffer(d)
+                } else {
+                    to_multipolygon(g).unwrap_or(MultiPolygon(vec![]))
+                };
+                if acc.0.is_empty() {
+                    m
+                } else {
+                    acc.union(&m)
+                }
+            })
+        };
+        let treat = grow(self.radius);
+        let ring = if self.buffer > 0.0 {
+            grow(self.radius + self.buffer).difference(&treat)
+        } else {
+            MultiPolygon(vec![])
+        };
+        (treat, ring)
+    }
+
     /// Area of the treatment zone in km² (exact for polygons, from a lattice of at
     /// most ~40,000 points otherwise).
     pub fn treatment_km2(&self) -> f64 {
@@ -542,6 +572,22 @@ mod tests {
             "{}",
             a.treatment_km2()
         );
+    }
+
+    #[test]
+    fn zone_polygons_match_the_rings() {
+        let a = TreatmentArea::sites("a", &[[0.0, 0.0], [150.0, 0.0]], 100.0).buffer(50.0);
+        let (t, r) = a.zone_polygons();
+        use geo::Contains;
+        assert!(t.contains(&geo::Point::new(75.0, 0.0)));
+        assert!(!t.contains(&geo::Point::new(0.0, 120.0)));
+        assert!(r.contains(&geo::Point::new(0.0, 120.0)));
+        assert!(!r.contains(&geo::Point::new(0.0, 160.0)));
+        // area of the ring around one disc ≈ π(150² − 100²)
+        let one = TreatmentArea::sites("b", &[[0.0, 0.0]], 100.0).buffer(50.0);
+        let ring = one.zone_polygons().1.unsigned_area();
+        let exact = std::f64::consts::PI * (150.0f64.powi(2) - 100.0f64.powi(2));
+        assert!((ring - exact).abs() / exact < 0.01, "{ring} vs {exact}");
     }
 
     #[test]

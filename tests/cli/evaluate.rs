@@ -93,6 +93,10 @@ fn evaluate_writes_summary_plots_and_costs() {
     assert!(a0["wdq"]["success_measure"].is_number());
     assert_eq!(a0["cost"]["currency"], "EUR");
     assert!(a0["cost"]["benefit_cost_ratio"]["estimate"].is_number());
+    let gj = std::fs::read_to_string(out.join("areas.geojson")).unwrap();
+    for z in ["\"treatment\"", "\"buffer\"", "\"control\""] {
+        assert!(gj.contains(z), "{z}");
+    }
     let md = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
     assert!(
         md.contains("WDQ") && md.contains("benefit-cost ratio"),

@@ -151,13 +151,12 @@ fn params(a: &EvaluateArgs) -> Result<EvaluateParams> {
     Ok(p)
 }
 
+/// Named groups of geometries.
+type Groups = Vec<(String, Vec<geo::Geometry<f64>>)>;
+
 /// Groups a layer's features into areas by a property (or one area named `default`).
-fn group(
-    layer: &Layer,
-    field: Option<&str>,
-    default: &str,
-) -> Result<Vec<(String, Vec<geo::Geometry<f64>>)>> {
-    let mut out: Vec<(String, Vec<geo::Geometry<f64>>)> = Vec::new();
+fn group(layer: &Layer, field: Option<&str>, default: &str) -> Result<Groups> {
+    let mut out: Groups = Vec::new();
     for (i, g) in layer.geometries.iter().enumerate() {
         let name = match field {
             Some(f) => layer.property_str(i, f).ok_or_else(|| {
@@ -462,7 +461,16 @@ fn map_png(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<
         width: 1.0,
     }];
     overlays.push(Overlay {
-        geometries: areas.iter().flat_map(|a| a.geometries.clone()).collect(),
+        geometries: areas
+            .iter()
+            .flat_map(|a| {
+                let (t, r) = a.zone_polygons();
+                [
+                    geo::Geometry::MultiPolygon(t),
+                    geo::Geometry::MultiPolygon(r),
+                ]
+            })
+            .collect(),
         colour: [0, 0, 0, 255],
         width: 2.0,
     });
@@ -490,10 +498,18 @@ fn map_png(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<
 fn areas_geojson(inc: &Incidents, areas: &[TreatmentArea], ev: &Evaluation) -> Result<Vec<u8>> {
     let mut w = crimescape::io::geojson::FeatureCollectionWriter::new(&inc.crs.working)?;
     for (a, e) in areas.iter().zip(&ev.areas) {
-        for geom in &a.geometries {
+        let (treat, ring) = a.zone_polygons();
+        w.push(
+            &geo::Geometry::MultiPolygon(treat),
+            serde_json::json!({"area": a.name, "zone": "treatment", "radius_m": a.radius})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )?;
+        if !ring.0.is_empty() {
             w.push(
-                geom,
-                serde_json::json!({"area": a.name, "zone": "treatment", "radius_m": a.radius, "buffer_m": a.buffer})
+                &geo::Geometry::MultiPolygon(ring),
+                serde_json::json!({"area": a.name, "zone": "buffer", "buffer_m": a.buffer})
                     .as_object()
                     .cloned()
                     .unwrap_or_default(),
@@ -556,11 +572,21 @@ pub fn demo_evaluate(
     write_output(&tp, &truth, g)?;
     prov.outputs.push(csv_path.display().to_string());
     prov.outputs.push(tp.display().to_string());
-    let ev = evaluate::evaluate(
+    // a tiny demo city may leave a zone empty: say so instead of failing the demo
+    let ev = match evaluate::evaluate(
         &inc,
         std::slice::from_ref(&planted.area),
         &EvaluateParams::at(pp.date),
-    )?;
+    ) {
+        Ok(ev) => ev,
+        Err(e @ Error::Data(_)) => {
+            if !g.quiet {
+                eprintln!("evaluate: skipped on this city: {e}");
+            }
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut eprov = Provenance::new(serde_json::json!({"planted": planted.truth}));
     eprov.seed = Some(pp.seed);
     eprov.crs = Some(inc.crs.clone());
