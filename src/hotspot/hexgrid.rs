@@ -216,6 +216,6 @@ mod tests {
         let a = h.polygon(0).unsigned_area() / 1e6;
         assert!((a - h.cell_area_km2()).abs() < 1e-12);
         let (g, v) = h.rasterise(&vec![1.0; h.len()], 200).unwrap();
-        assert!(g.len() > 0 && v.iter().filter(|x| x.is_finite()).count() > g.len() / 2);
+        assert!(!g.is_empty() && v.iter().filter(|x| x.is_finite()).count() > g.len() / 2);
     }
 }

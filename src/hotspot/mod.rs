@@ -207,16 +207,16 @@ impl CellGrid {
     }
 }
 
-/// The bounding box, cell size (and its rule) and optional area of an extent.
-fn extent_setup(
-    xy: &[[f64; 2]],
-    p: &GridParams,
-) -> Result<(
+/// Bounding box, cell size, its rule, and the optional area of an extent.
+type ExtentSetup = (
     [f64; 4],
     f64,
     String,
     Option<(MultiPolygon<f64>, &'static str)>,
-)> {
+);
+
+/// The bounding box, cell size (and its rule) and optional area of an extent.
+fn extent_setup(xy: &[[f64; 2]], p: &GridParams) -> Result<ExtentSetup> {
     let bbox = match &p.extent {
         Extent::Boundary(mp) => {
             use geo::BoundingRect;

@@ -70,6 +70,9 @@ pub(crate) struct SumStats {
     pub var: Vec<f64>,
 }
 
+/// Per-block accumulators: #≥, #≤, Σ S, Σ S².
+type BlockAcc = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>);
+
 /// [`SumStats`] for binary weights without gathering: for permutation `p`
 /// and neighbour count `k`, unit `i` sums `x[t]` over the draws `t < i` and
 /// `x[t + 1]` over the others, so `S_i` is constant on the `k + 1` runs of
@@ -128,7 +131,7 @@ pub(crate) fn binary_sum_stats(
                 }
             });
         const BLOCK: usize = 4096;
-        let blocks: Vec<(Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>)> = cells
+        let blocks: Vec<BlockAcc> = cells
             .par_chunks(BLOCK)
             .map(|cb| {
                 let len = cb.len();
