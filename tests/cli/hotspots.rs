@@ -132,6 +132,24 @@ fn hotspots_grid_kde_moran_on_demo_city() {
         serde_json::from_slice(&std::fs::read(out.join("kde.json")).unwrap()).unwrap();
     let exp = s["result"]["kde"]["expected_sum"].as_f64().unwrap();
     assert!(exp > 2700.0 && exp <= 3000.0, "{exp}");
+    // dual KDE of a layer over itself: ratio 1 wherever defined
+    let dual = d.path().join("dual");
+    crimescape()
+        .args(["hotspots", "kde", "--quiet", "--bandwidth", "200", "--dual"])
+        .arg(&inc)
+        .arg("-o")
+        .arg(&dual)
+        .arg(&inc)
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&dual.join("kde.csv"));
+    let dv = col(&h, "dual_value");
+    let defined: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r[dv].parse::<f64>().ok())
+        .collect();
+    assert!(!defined.is_empty());
+    assert!(defined.iter().all(|v| (v - 1.0).abs() < 1e-12));
     crimescape()
         .args(["hotspots", "moran", "--quiet", "--permutations", "99", "-o"])
         .arg(&out)
