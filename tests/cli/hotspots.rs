@@ -313,3 +313,44 @@ fn hotspots_hexagons() {
         .code(2)
         .stderr(predicate::str::contains("--hex"));
 }
+
+#[test]
+fn hotspots_boundary_filters_and_clips_cells() {
+    let d = tmp();
+    let b = d.path().join("boundary.geojson");
+    std::fs::write(
+        &b,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[441000,4421000],[452500,4421000],[446000,4433000],[441000,4421000]]]}}]}"#,
+    )
+    .unwrap();
+    let out = d.path().join("b");
+    crimescape()
+        .args([
+            "hotspots",
+            "grid",
+            "--quiet",
+            "--crs",
+            "local-m",
+            "--boundary-crs",
+            "local-m",
+            "--cell",
+            "500",
+            "--boundary",
+        ])
+        .arg(&b)
+        .arg("-o")
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .success();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("counts.json")).unwrap()).unwrap();
+    assert_eq!(s["grid"]["extent_rule"], "boundary");
+    let n = s["grid"]["n_cells"].as_u64().unwrap();
+    assert!(n > 100 && n < 23 * 24, "{n}");
+    assert!(s["result"]["outside"].as_u64().unwrap() > 0);
+    let gj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("counts.geojson")).unwrap()).unwrap();
+    assert_eq!(gj["features"].as_array().unwrap().len() as u64, n);
+    assert_eq!(gj["features"][0]["geometry"]["type"], "MultiPolygon");
+}

@@ -71,7 +71,8 @@ pub struct CommonArgs {
     /// Area covered by the grid.
     #[arg(long, value_enum, default_value = "bbox")]
     pub extent: ExtentArg,
-    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent).
+    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent);
+    /// the GeoJSON cells are clipped to it.
     #[arg(long)]
     pub boundary: Option<PathBuf>,
     /// CRS of the boundary file [default: its crs member or EPSG:4326].
@@ -291,6 +292,7 @@ struct Setup {
     rep: LoadReport,
     cg: CellGrid,
     hex: Option<HexCells>,
+    clip: Option<geo::MultiPolygon<f64>>,
     weights: Option<Vec<f64>>,
     overlays: Vec<Overlay>,
     prov: Provenance,
@@ -317,6 +319,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
     );
     prov.crs = Some(inc.crs.clone());
     let mut overlays = Vec::new();
+    let mut clip = None;
     let extent = if let Some(b) = &c.boundary {
         let (layer, lrep) = load_layer(b, c.boundary_crs.as_deref(), Some(&inc.crs.working), &[])?;
         prov.input(
@@ -346,6 +349,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
             colour: render::BLACK,
             width: 2.0,
         });
+        clip = Some(geo::MultiPolygon::new(polys.clone()));
         Extent::Boundary(geo::MultiPolygon::new(polys))
     } else {
         match c.extent {
@@ -409,6 +413,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
         rep,
         cg,
         hex,
+        clip,
         weights,
         overlays,
         prov,
@@ -529,7 +534,14 @@ impl Setup {
                 for (name, v) in cols {
                     props.insert((*name).into(), v.json(k));
                 }
-                fc.push(&geo::Geometry::Polygon(poly), props)?;
+                let geom = match &self.clip {
+                    None => geo::Geometry::Polygon(poly),
+                    Some(b) => {
+                        use geo::BooleanOps;
+                        geo::Geometry::MultiPolygon(poly.intersection(b))
+                    }
+                };
+                fc.push(&geom, props)?;
             }
         }
         let csv_bytes = w.into_inner()?;
