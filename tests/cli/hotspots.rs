@@ -354,3 +354,62 @@ fn hotspots_boundary_filters_and_clips_cells() {
     assert_eq!(gj["features"].as_array().unwrap().len() as u64, n);
     assert_eq!(gj["features"][0]["geometry"]["type"], "MultiPolygon");
 }
+
+#[test]
+fn hotspots_layer_reproduces_grid_gistar() {
+    let d = tmp();
+    let out = d.path().join("g");
+    crimescape()
+        .args([
+            "hotspots",
+            "gistar",
+            "--quiet",
+            "--crs",
+            "local-m",
+            "--cell",
+            "400",
+            "--permutations",
+            "0",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .success();
+    // the cells as a polygon layer, neighbours = centroids within 400*sqrt(2)
+    let lo = d.path().join("l");
+    crimescape()
+        .args([
+            "hotspots",
+            "layer",
+            "--quiet",
+            "--value",
+            "count",
+            "--neighbours",
+            "band",
+            "--radius",
+            "566",
+            "--permutations",
+            "0",
+            "-o",
+        ])
+        .arg(&lo)
+        .arg(out.join("gistar.geojson"))
+        .assert()
+        .success();
+    let (ha, a) = read_csv(&out.join("gistar.csv"));
+    let (hb, b) = read_csv(&lo.join("layer.csv"));
+    assert_eq!(a.len(), b.len());
+    let (za, zb) = (col(&ha, "gi_z"), col(&hb, "gi_z"));
+    for (x, y) in a.iter().zip(&b) {
+        let (x, y): (f64, f64) = (x[za].parse().unwrap(), y[zb].parse().unwrap());
+        assert!((x - y).abs() < 1e-9, "{x} {y}");
+    }
+    crimescape()
+        .args(["hotspots", "layer", "--quiet", "--value", "nope", "-o"])
+        .arg(&lo)
+        .arg(out.join("gistar.geojson"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("numeric 'nope'"));
+}
