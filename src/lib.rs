@@ -11,7 +11,7 @@
 //! * **CRS**: [`crs`] — geographic input is projected to the UTM zone of the data.
 //! * **Index**: [`PointIndex`], [`GeometryIndex`] (R-trees) for nearest/within queries.
 //! * **Grids**: [`Grid`], [`PrefixSum`].
-//! * **High-crime places**: [`hotspot`] — grid counts, [`kde`], [`gi_star`],
+//! * **High-crime places**: [`hotspot`] — grid counts, [`kde()`], [`gi_star`],
 //!   [`local_moran`], change over time.
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
 //! * **Clusters**: [`cluster`] — DBSCAN / space-time DBSCAN (scikit-learn semantics),

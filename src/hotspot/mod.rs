@@ -207,7 +207,7 @@ impl CellGrid {
     }
 }
 
-/// Bounding box, cell size, the rule that chose it, and the optional clipping area.
+/// Bounding box, cell size, its rule, and the optional area of an extent.
 type ExtentSetup = (
     [f64; 4],
     f64,

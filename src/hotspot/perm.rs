@@ -70,12 +70,15 @@ pub(crate) struct SumStats {
     pub var: Vec<f64>,
 }
 
+/// Per-block accumulators: #≥, #≤, Σ S, Σ S².
+type BlockAcc = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>);
+
 /// [`SumStats`] for binary weights without gathering: for permutation `p`
 /// and neighbour count `k`, unit `i` sums `x[t]` over the draws `t < i` and
-/// `x[t + 1]` over the others, so `S_i` is piecewise constant in `i` with
-/// `k + 1` pieces, computed once per permutation. Units are swept in order in
-/// blocks (parallel over blocks); each unit accumulates in permutation order,
-/// so the result does not depend on the number of threads.
+/// `x[t + 1]` over the others, so `S_i` is constant on the `k + 1` runs of
+/// units between the sorted draws. Units with the same `k` are swept run by
+/// run (a branch-free, vectorisable loop), in blocks in parallel; every unit
+/// accumulates in permutation order, so results do not depend on threads.
 pub(crate) fn binary_sum_stats(
     x: &[f64],
     ks: &[usize],
@@ -84,110 +87,93 @@ pub(crate) fn binary_sum_stats(
 ) -> SumStats {
     let n = x.len();
     let perms = table.perms;
-    // distinct neighbour counts and their slots
-    let mut kinds: Vec<usize> = ks.iter().copied().filter(|&k| k > 0).collect();
+    let pf = perms as f64;
+    let mut out = SumStats {
+        ge: vec![0; n],
+        le: vec![0; n],
+        mean: vec![0.0; n],
+        var: vec![0.0; n],
+    };
+    let mut kinds: Vec<usize> = ks.to_vec();
     kinds.sort_unstable();
     kinds.dedup();
-    let mut slot_of = vec![usize::MAX; kinds.last().map_or(0, |k| k + 1)];
-    for (s, &k) in kinds.iter().enumerate() {
-        slot_of[k] = s;
-    }
-    let sorted_off: Vec<usize> = kinds
-        .iter()
-        .scan(0, |acc, &k| {
-            let o = *acc;
-            *acc += k;
-            Some(o)
-        })
-        .collect();
-    let piece_off: Vec<usize> = kinds
-        .iter()
-        .scan(0, |acc, &k| {
-            let o = *acc;
-            *acc += k + 1;
-            Some(o)
-        })
-        .collect();
-    let sorted_len: usize = kinds.iter().sum();
-    let piece_len: usize = kinds.iter().map(|k| k + 1).sum();
-    let mut sorted = vec![0u32; perms * sorted_len];
-    let mut pieces = vec![0.0f64; perms * piece_len];
-    sorted
-        .par_chunks_mut(sorted_len.max(1))
-        .zip(pieces.par_chunks_mut(piece_len.max(1)))
-        .enumerate()
-        .for_each(|(p, (so, pi))| {
-            let row = table.row(p);
-            for (s, &k) in kinds.iter().enumerate() {
-                let t = &mut so[sorted_off[s]..sorted_off[s] + k];
-                t.copy_from_slice(&row[..k]);
+    for k in kinds {
+        let cells: Vec<usize> = (0..n).filter(|&i| ks[i] == k).collect();
+        if k == 0 {
+            // no neighbour: S = 0 in every permutation
+            for &i in &cells {
+                out.ge[i] = if 0.0 >= obs[i] { perms as u32 } else { 0 };
+                out.le[i] = if 0.0 <= obs[i] { perms as u32 } else { 0 };
+            }
+            continue;
+        }
+        // sorted draws and the k + 1 piece values of every permutation
+        let mut sorted = vec![0u32; perms * k];
+        let mut pieces = vec![0.0f64; perms * (k + 1)];
+        sorted
+            .par_chunks_mut(k)
+            .zip(pieces.par_chunks_mut(k + 1))
+            .enumerate()
+            .for_each(|(p, (t, pc))| {
+                t.copy_from_slice(&table.row(p)[..k]);
                 t.sort_unstable();
-                let pc = &mut pi[piece_off[s]..piece_off[s] + k + 1];
                 // pc[m] = sum_{j<m} x[t_j] + sum_{j>=m} x[t_j + 1]
-                let mut pre = 0.0;
                 let mut suf = vec![0.0; k + 1];
                 for j in (0..k).rev() {
                     suf[j] = suf[j + 1] + x[t[j] as usize + 1];
                 }
+                let mut pre = 0.0;
                 for m in 0..=k {
                     pc[m] = pre + suf[m];
                     if m < k {
                         pre += x[t[m] as usize];
                     }
                 }
-            }
-        });
-    const BLOCK: usize = 2048;
-    let mut ge = vec![0u32; n];
-    let mut le = vec![0u32; n];
-    let mut mean = vec![0.0; n];
-    let mut var = vec![0.0; n];
-    ge.par_chunks_mut(BLOCK)
-        .zip(le.par_chunks_mut(BLOCK))
-        .zip(mean.par_chunks_mut(BLOCK).zip(var.par_chunks_mut(BLOCK)))
-        .enumerate()
-        .for_each(|(b, ((ge, le), (mean, var)))| {
-            let b0 = b * BLOCK;
-            let len = ge.len();
-            let mut s = vec![0.0f64; len];
-            let mut ss = vec![0.0f64; len];
-            let mut ptr = vec![0usize; kinds.len()];
-            for p in 0..perms {
-                let so = &sorted[p * sorted_len..(p + 1) * sorted_len];
-                let pi = &pieces[p * piece_len..(p + 1) * piece_len];
-                for (sl, &k) in kinds.iter().enumerate() {
-                    let t = &so[sorted_off[sl]..sorted_off[sl] + k];
-                    ptr[sl] = t.iter().filter(|&&v| (v as usize) < b0).count();
-                }
-                for j in 0..len {
-                    let i = b0 + j;
-                    let k = ks[i];
-                    let v = if k == 0 {
-                        0.0
-                    } else {
-                        let sl = slot_of[k];
-                        let t = &so[sorted_off[sl]..sorted_off[sl] + k];
-                        let mut q = ptr[sl];
-                        while q < k && (t[q] as usize) < i {
-                            q += 1;
+            });
+        const BLOCK: usize = 4096;
+        let blocks: Vec<BlockAcc> = cells
+            .par_chunks(BLOCK)
+            .map(|cb| {
+                let len = cb.len();
+                let o: Vec<f64> = cb.iter().map(|&i| obs[i]).collect();
+                let (mut ge, mut le) = (vec![0u32; len], vec![0u32; len]);
+                let (mut s, mut ss) = (vec![0.0f64; len], vec![0.0f64; len]);
+                for p in 0..perms {
+                    let t = &sorted[p * k..(p + 1) * k];
+                    let pc = &pieces[p * (k + 1)..(p + 1) * (k + 1)];
+                    let mut start = 0;
+                    for m in 0..=k {
+                        let end = if m < k {
+                            let tm = t[m] as usize;
+                            start + cb[start..].partition_point(|&c| c <= tm)
+                        } else {
+                            len
+                        };
+                        let v = pc[m];
+                        let vv = v * v;
+                        for j in start..end {
+                            ge[j] += (v >= o[j]) as u32;
+                            le[j] += (v <= o[j]) as u32;
+                            s[j] += v;
+                            ss[j] += vv;
                         }
-                        ptr[sl] = q;
-                        pi[piece_off[sl] + q]
-                    };
-                    let o = obs[i];
-                    ge[j] += (v >= o) as u32;
-                    le[j] += (v <= o) as u32;
-                    s[j] += v;
-                    ss[j] += v * v;
+                        start = end;
+                    }
                 }
+                (ge, le, s, ss)
+            })
+            .collect();
+        for (cb, (ge, le, s, ss)) in cells.chunks(BLOCK).zip(blocks) {
+            for (j, &i) in cb.iter().enumerate() {
+                let m = s[j] / pf;
+                out.ge[i] = ge[j];
+                out.le[i] = le[j];
+                out.mean[i] = m;
+                out.var[i] = (ss[j] / pf - m * m).max(0.0);
             }
-            for j in 0..len {
-                let m = s[j] / perms as f64;
-                mean[j] = m;
-                var[j] = (ss[j] / perms as f64 - m * m).max(0.0);
-            }
-        });
-    SumStats { ge, le, mean, var }
+        }
+    }
+    out
 }
 
 /// The unit that draw `t` means for unit `i`.

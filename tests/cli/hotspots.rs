@@ -132,6 +132,24 @@ fn hotspots_grid_kde_moran_on_demo_city() {
         serde_json::from_slice(&std::fs::read(out.join("kde.json")).unwrap()).unwrap();
     let exp = s["result"]["kde"]["expected_sum"].as_f64().unwrap();
     assert!(exp > 2700.0 && exp <= 3000.0, "{exp}");
+    // dual KDE of a layer over itself: ratio 1 wherever defined
+    let dual = d.path().join("dual");
+    crimescape()
+        .args(["hotspots", "kde", "--quiet", "--bandwidth", "200", "--dual"])
+        .arg(&inc)
+        .arg("-o")
+        .arg(&dual)
+        .arg(&inc)
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&dual.join("kde.csv"));
+    let dv = col(&h, "dual_value");
+    let defined: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r[dv].parse::<f64>().ok())
+        .collect();
+    assert!(!defined.is_empty());
+    assert!(defined.iter().all(|v| (v - 1.0).abs() < 1e-12));
     crimescape()
         .args(["hotspots", "moran", "--quiet", "--permutations", "99", "-o"])
         .arg(&out)
@@ -294,4 +312,104 @@ fn hotspots_hexagons() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--hex"));
+}
+
+#[test]
+fn hotspots_boundary_filters_and_clips_cells() {
+    let d = tmp();
+    let b = d.path().join("boundary.geojson");
+    std::fs::write(
+        &b,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[441000,4421000],[452500,4421000],[446000,4433000],[441000,4421000]]]}}]}"#,
+    )
+    .unwrap();
+    let out = d.path().join("b");
+    crimescape()
+        .args([
+            "hotspots",
+            "grid",
+            "--quiet",
+            "--crs",
+            "local-m",
+            "--boundary-crs",
+            "local-m",
+            "--cell",
+            "500",
+            "--boundary",
+        ])
+        .arg(&b)
+        .arg("-o")
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .success();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("counts.json")).unwrap()).unwrap();
+    assert_eq!(s["grid"]["extent_rule"], "boundary");
+    let n = s["grid"]["n_cells"].as_u64().unwrap();
+    assert!(n > 100 && n < 23 * 24, "{n}");
+    assert!(s["result"]["outside"].as_u64().unwrap() > 0);
+    let gj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("counts.geojson")).unwrap()).unwrap();
+    assert_eq!(gj["features"].as_array().unwrap().len() as u64, n);
+    assert_eq!(gj["features"][0]["geometry"]["type"], "MultiPolygon");
+}
+
+#[test]
+fn hotspots_layer_reproduces_grid_gistar() {
+    let d = tmp();
+    let out = d.path().join("g");
+    crimescape()
+        .args([
+            "hotspots",
+            "gistar",
+            "--quiet",
+            "--crs",
+            "local-m",
+            "--cell",
+            "400",
+            "--permutations",
+            "0",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .assert()
+        .success();
+    // the cells as a polygon layer, neighbours = centroids within 400*sqrt(2)
+    let lo = d.path().join("l");
+    crimescape()
+        .args([
+            "hotspots",
+            "layer",
+            "--quiet",
+            "--value",
+            "count",
+            "--neighbours",
+            "band",
+            "--radius",
+            "566",
+            "--permutations",
+            "0",
+            "-o",
+        ])
+        .arg(&lo)
+        .arg(out.join("gistar.geojson"))
+        .assert()
+        .success();
+    let (ha, a) = read_csv(&out.join("gistar.csv"));
+    let (hb, b) = read_csv(&lo.join("layer.csv"));
+    assert_eq!(a.len(), b.len());
+    let (za, zb) = (col(&ha, "gi_z"), col(&hb, "gi_z"));
+    for (x, y) in a.iter().zip(&b) {
+        let (x, y): (f64, f64) = (x[za].parse().unwrap(), y[zb].parse().unwrap());
+        assert!((x - y).abs() < 1e-9, "{x} {y}");
+    }
+    crimescape()
+        .args(["hotspots", "layer", "--quiet", "--value", "nope", "-o"])
+        .arg(&lo)
+        .arg(out.join("gistar.geojson"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("numeric 'nope'"));
 }

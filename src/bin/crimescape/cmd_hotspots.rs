@@ -47,6 +47,46 @@ pub enum HotspotsCmd {
     Classify(PeriodCmd),
     /// Emerging hot spot analysis: Gi* per time step, Mann-Kendall trend, ArcGIS categories.
     Emerging(PeriodCmd),
+    /// Gi* and Local Moran on any polygon/point layer with a numeric column
+    /// (e.g. counts per street segment or census block).
+    Layer(LayerCmd),
+}
+
+/// `hotspots layer`.
+#[derive(Debug, Args)]
+pub struct LayerCmd {
+    /// Layer file (GeoJSON; more with the gdal feature).
+    pub layer: PathBuf,
+    /// Numeric column to test.
+    #[arg(long)]
+    pub value: String,
+    /// CRS of the layer [default: its crs member or EPSG:4326].
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Neighbour definition between feature centroids: knn (default 8) or band/idw with --radius.
+    #[arg(long, value_enum, default_value = "knn")]
+    pub neighbours: NeighbourKind,
+    /// Radius in metres for `band` / `idw`.
+    #[arg(long)]
+    pub radius: Option<f64>,
+    /// Number of neighbours for `knn`.
+    #[arg(long, default_value_t = 8)]
+    pub k: usize,
+    /// Distance exponent for `idw`.
+    #[arg(long, default_value_t = 1.0)]
+    pub power: f64,
+    /// Conditional permutations (0 = none).
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+    /// Benjamini-Hochberg FDR control of the Gi* bins.
+    #[arg(long)]
+    pub fdr: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -71,7 +111,8 @@ pub struct CommonArgs {
     /// Area covered by the grid.
     #[arg(long, value_enum, default_value = "bbox")]
     pub extent: ExtentArg,
-    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent).
+    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent);
+    /// the GeoJSON cells are clipped to it.
     #[arg(long)]
     pub boundary: Option<PathBuf>,
     /// CRS of the boundary file [default: its crs member or EPSG:4326].
@@ -280,6 +321,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
         HotspotsCmd::Change(c) => run_change(c, g),
         HotspotsCmd::Classify(c) => run_periods(c, g, false),
         HotspotsCmd::Emerging(c) => run_periods(c, g, true),
+        HotspotsCmd::Layer(c) => run_layer(c, g),
     }
 }
 
@@ -291,6 +333,7 @@ struct Setup {
     rep: LoadReport,
     cg: CellGrid,
     hex: Option<HexCells>,
+    clip: Option<geo::MultiPolygon<f64>>,
     weights: Option<Vec<f64>>,
     overlays: Vec<Overlay>,
     prov: Provenance,
@@ -317,6 +360,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
     );
     prov.crs = Some(inc.crs.clone());
     let mut overlays = Vec::new();
+    let mut clip = None;
     let extent = if let Some(b) = &c.boundary {
         let (layer, lrep) = load_layer(b, c.boundary_crs.as_deref(), Some(&inc.crs.working), &[])?;
         prov.input(
@@ -346,6 +390,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
             colour: render::BLACK,
             width: 2.0,
         });
+        clip = Some(geo::MultiPolygon::new(polys.clone()));
         Extent::Boundary(geo::MultiPolygon::new(polys))
     } else {
         match c.extent {
@@ -409,6 +454,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
         rep,
         cg,
         hex,
+        clip,
         weights,
         overlays,
         prov,
@@ -529,7 +575,14 @@ impl Setup {
                 for (name, v) in cols {
                     props.insert((*name).into(), v.json(k));
                 }
-                fc.push(&geo::Geometry::Polygon(poly), props)?;
+                let geom = match &self.clip {
+                    None => geo::Geometry::Polygon(poly),
+                    Some(b) => {
+                        use geo::BooleanOps;
+                        geo::Geometry::MultiPolygon(poly.intersection(b))
+                    }
+                };
+                fc.push(&geom, props)?;
             }
         }
         let csv_bytes = w.into_inner()?;
@@ -1292,6 +1345,164 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         }
         s.finish("classify", serde_json::to_value(&r)?, g)
     }
+}
+
+fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
+    let spec = match c.neighbours {
+        NeighbourKind::Queen => {
+            return Err(crimescape::Error::Param(
+                "--neighbours queen is for grids; use knn, band or idw for a layer".into(),
+            )
+            .into())
+        }
+        NeighbourKind::Knn => WeightsSpec::Knn { k: c.k },
+        NeighbourKind::Band => WeightsSpec::DistanceBand {
+            radius: Some(c.radius.ok_or_else(|| {
+                crimescape::Error::Param("--neighbours band needs --radius".into())
+            })?),
+        },
+        NeighbourKind::Idw => WeightsSpec::InverseDistance {
+            radius: Some(c.radius.ok_or_else(|| {
+                crimescape::Error::Param("--neighbours idw needs --radius".into())
+            })?),
+            power: c.power,
+            scale: None,
+        },
+    };
+    let (layer, lrep) = load_layer(&c.layer, c.crs.as_deref(), None, &[])?;
+    let values: Vec<f64> = (0..layer.len())
+        .map(|i| {
+            layer
+                .property_str(i, &c.value)
+                .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    crimescape::Error::Data(format!(
+                        "{}: feature {i} has no numeric '{}'",
+                        c.layer.display(),
+                        c.value
+                    ))
+                })
+        })
+        .collect::<crimescape::Result<_>>()?;
+    let pts = layer.representative_points();
+    let w = crimescape::hotspot::point_weights(&pts, &spec, None)?;
+    let gp = GiStarParams::new()
+        .permutations(c.permutations)
+        .seed(c.seed)
+        .fdr(c.fdr);
+    let gi = gi_star(&values, &w, &gp)?;
+    let lm = local_moran(
+        &values,
+        &w,
+        &LocalMoranParams::new()
+            .permutations(c.permutations)
+            .seed(c.seed),
+    )?;
+    std::fs::create_dir_all(&c.out)?;
+    let mut fc = FeatureCollectionWriter::new(&layer.crs.working)?;
+    let mut csvw = csv::Writer::from_writer(Vec::new());
+    csvw.write_record([
+        "feature",
+        "value",
+        "gi_z",
+        "gi_p",
+        "gi_p_sim",
+        "gi_bin",
+        "lm_I",
+        "lm_p_sim",
+        "lm_quadrant",
+        "lm_significant",
+    ])?;
+    for i in 0..layer.len() {
+        let ps = gi.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
+        let lps = lm.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
+        let mut props = layer.properties[i].clone();
+        props.insert("gi_z".into(), json!(gi.z[i]));
+        props.insert("gi_p".into(), json!(gi.p[i]));
+        props.insert(
+            "gi_p_sim".into(),
+            if ps.is_finite() {
+                json!(ps)
+            } else {
+                Value::Null
+            },
+        );
+        props.insert("gi_bin".into(), json!(gi.bin[i]));
+        props.insert("lm_I".into(), json!(lm.i[i]));
+        props.insert(
+            "lm_p_sim".into(),
+            if lps.is_finite() {
+                json!(lps)
+            } else {
+                Value::Null
+            },
+        );
+        props.insert("lm_quadrant".into(), json!(lm.quadrant[i].label()));
+        props.insert("lm_significant".into(), json!(lm.significant[i]));
+        fc.push(&layer.geometries[i], props)?;
+        let f = |v: f64| {
+            if v.is_finite() {
+                v.to_string()
+            } else {
+                String::new()
+            }
+        };
+        csvw.write_record([
+            i.to_string(),
+            values[i].to_string(),
+            gi.z[i].to_string(),
+            gi.p[i].to_string(),
+            f(ps),
+            gi.bin[i].to_string(),
+            lm.i[i].to_string(),
+            f(lps),
+            lm.quadrant[i].label().to_string(),
+            (lm.significant[i] as u8).to_string(),
+        ])?;
+    }
+    let mut prov = Provenance::new(
+        json!({"analysis": "layer", "value": c.value, "weights": spec, "gistar": gp}),
+    );
+    prov.seed = Some(c.seed);
+    prov.crs = Some(layer.crs.clone());
+    prov.input(
+        &c.layer,
+        "layer",
+        lrep.features_read,
+        lrep.accepted,
+        &lrep.sha256,
+    );
+    let outs = [
+        (c.out.join("layer.geojson"), fc.finish()),
+        (c.out.join("layer.csv"), csvw.into_inner()?),
+    ];
+    prov.outputs = outs.iter().map(|(p, _)| p.display().to_string()).collect();
+    let sp = c.out.join("layer.json");
+    prov.outputs.push(sp.display().to_string());
+    for (p, b) in &outs {
+        write_output(p, b, g)?;
+        prov.write_beside(p, g.force)?;
+    }
+    let sc = lm.significant_counts;
+    let summary = json!({
+        "features": layer.len(),
+        "value": c.value,
+        "weights": spec.describe(None),
+        "gistar": {"mean": gi.mean, "sd": gi.sd, "params": gi.params, "bins": gi.bin_counts, "undefined": gi.undefined},
+        "local_moran": {"significant": {"HH": sc[0], "LH": sc[1], "LL": sc[2], "HL": sc[3]}},
+        "provenance": prov,
+    });
+    write_output(&sp, &serde_json::to_vec_pretty(&summary)?, g)?;
+    prov.write_beside(&sp, g.force)?;
+    if !g.quiet {
+        let bc = gi.bin_counts;
+        println!(
+            "{} features: Gi* hot 99/95/90% {}/{}/{}, cold {}/{}/{}; Local Moran significant HH {} LH {} LL {} HL {}",
+            layer.len(), bc[6], bc[5], bc[4], bc[0], bc[1], bc[2], sc[0], sc[1], sc[2], sc[3]
+        );
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- demo

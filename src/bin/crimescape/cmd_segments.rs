@@ -271,7 +271,7 @@ pub fn write_segment_outputs(
             }
         };
         let mut overlays = Vec::new();
-        for k in 0..5 {
+        for (k, class) in CLASS_COLOURS.iter().enumerate().take(5) {
             let geoms: Vec<geo::Geometry<f64>> = run
                 .set
                 .segments
@@ -280,7 +280,7 @@ pub fn write_segment_outputs(
                 .filter(|(_, c)| class_of(c.count) == k)
                 .map(|(s, _)| geo::Geometry::LineString(s.geometry.clone()))
                 .collect();
-            let colour = CLASS_COLOURS[k].0;
+            let colour = class.0;
             overlays.push(Overlay {
                 geometries: geoms,
                 colour,
