@@ -31,6 +31,7 @@ pub mod report;
 pub mod risk;
 pub mod time;
 
+pub use access::{assess, AccessThresholds, AssessParams, Assessment, Proposal, RiskModel, Study};
 pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
 pub use grid::{Grid, PrefixSum};
