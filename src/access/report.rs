@@ -277,7 +277,20 @@ fn inline(s: &str) -> String {
     if bold {
         out.push_str("</b>");
     }
-    out
+    // single *emphasis*
+    let mut res = String::new();
+    let mut it = false;
+    for (k, part) in out.split('*').enumerate() {
+        if k > 0 {
+            res.push_str(if it { "</i>" } else { "<i>" });
+            it = !it;
+        }
+        res.push_str(part);
+    }
+    if it {
+        res.push_str("</i>");
+    }
+    res
 }
 
 /// A standalone HTML page with the same content as [`to_markdown`].
