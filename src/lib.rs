@@ -49,6 +49,7 @@ pub mod risk;
 pub mod street;
 pub mod time;
 
+pub use access::{assess, AccessThresholds, AssessParams, Assessment, Proposal, RiskModel, Study};
 pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
 pub use grid::{Grid, PrefixSum};

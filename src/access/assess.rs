@@ -235,7 +235,7 @@ pub struct AccessChange {
 impl AccessChange {
     /// Mean loss of street reach at the largest distance (%; ≥ 0 is a loss).
     pub fn reach_loss_pct(&self) -> f64 {
-        self.reach.last().map_or(0.0, |r| -r.street_change_pct)
+        self.reach.last().map_or(0.0, |r| 0.0 - r.street_change_pct)
     }
     /// Public space enclosed or time-restricted (m²).
     pub fn space_lost_m2(&self) -> f64 {

@@ -10,7 +10,7 @@
 //!   feature index and property) and applying a proposal to the layers.
 //! * [`risk`] — the boundary to a risk model ([`risk::RiskModel`]) and a simple
 //!   log-linear factor model ([`risk::FactorModel`]) with simulated intervals.
-//! * [`assess`] — the assessment of one or more proposals: per proposal and per
+//! * [`mod@assess`] — the assessment of one or more proposals: per proposal and per
 //!   action access change, risk change, verdict against free access to public
 //!   space (UN Guidelines for the Prevention of Crime, 2002, §26(d)) and
 //!   dominated proposals; Markdown/HTML reports, GeoJSON and PNG maps.

@@ -1375,6 +1375,72 @@ mod tests {
         assert!(bc.iter().all(|b| *b > 0.0));
     }
 
+    /// All-pairs distances by Floyd–Warshall (independent of Dijkstra).
+    fn floyd(n: usize, edges: &[(u32, u32, f64)], open: &[bool]) -> Vec<Vec<f64>> {
+        let mut d = vec![vec![f64::INFINITY; n]; n];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[i] = 0.0;
+        }
+        for (k, &(a, b, l)) in edges.iter().enumerate() {
+            if open[k] {
+                let (a, b) = (a as usize, b as usize);
+                d[a][b] = d[a][b].min(l);
+                d[b][a] = d[b][a].min(l);
+            }
+        }
+        for k in 0..n {
+            for i in 0..n {
+                for j in 0..n {
+                    if d[i][k] + d[k][j] < d[i][j] {
+                        d[i][j] = d[i][k] + d[k][j];
+                    }
+                }
+            }
+        }
+        d
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn reach_and_detour_match_floyd_warshall(
+            n in 2usize..10,
+            raw in proptest::collection::vec((0u32..10, 0u32..10, 1u32..300), 1..25),
+            closed in proptest::collection::vec(proptest::bool::weighted(0.2), 25),
+            dd in 50.0f64..700.0,
+        ) {
+            let edges: Vec<(u32, u32, f64)> = raw
+                .iter()
+                .map(|&(a, b, l)| (a % n as u32, b % n as u32, l as f64))
+                .collect();
+            let nodes: Vec<[f64; 2]> = (0..n).map(|i| [i as f64, 0.0]).collect();
+            let net = Network::from_edges(nodes, &edges).unwrap();
+            let before = vec![true; edges.len()];
+            let after: Vec<bool> = (0..edges.len()).map(|k| !closed[k]).collect();
+            let fw = floyd(n, &edges, &before);
+            let r = net.reach(&before, &SpaceAccess::default(), &[], &[dd]);
+            for (o, fo) in fw.iter().enumerate() {
+                let brute: f64 = edges
+                    .iter()
+                    .map(|&(a, b, l)| l.min((dd - fo[a as usize]).max(0.0) + (dd - fo[b as usize]).max(0.0)))
+                    .sum();
+                proptest::prop_assert!((r.street_m[0][o] - brute).abs() < 1e-6, "node {}: {} vs {}", o, r.street_m[0][o], brute);
+            }
+            // detours: ratios >= 1, never more pairs than the ordered pairs within the radius
+            let d = net.detour(&before, &after, dd);
+            let within = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i != j && fw[i][j] <= dd).count() as u64;
+            proptest::prop_assert!(d.pairs_affected <= within);
+            if let Some(m) = d.median_ratio {
+                proptest::prop_assert!(m >= 1.0 - 1e-12);
+            }
+            let fa = floyd(n, &edges, &after);
+            let lost = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i != j && fw[i][j] <= dd && fa[i][j].is_infinite()).count() as u64;
+            proptest::prop_assert_eq!(d.pairs_disconnected, lost);
+        }
+    }
+
     #[test]
     fn large_grid_network_runs_in_bounded_memory() {
         // ~10^4 edges (71 x 71 lines); the 10^5-edge case is in benches/network.rs

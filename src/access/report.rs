@@ -187,6 +187,34 @@ pub fn to_markdown(a: &Assessment) -> String {
         }
         s.push('\n');
     }
+    if a.proposals.len() > 1 {
+        s.push_str("## Trade-off\n\n");
+        let front: Vec<&str> = a
+            .proposals
+            .iter()
+            .filter(|p| p.dominated_by.is_empty())
+            .map(|p| p.name.as_str())
+            .collect();
+        s.push_str(&format!(
+            "Not dominated (the trade-off front): {}. Dominated: {}.\n\n",
+            front.join(", "),
+            if a.dominated.is_empty() {
+                "none".to_string()
+            } else {
+                a.dominated.join(", ")
+            }
+        ));
+        for p in &a.proposals {
+            s.push_str(&format!(
+                "- {}: {} expected incidents prevented for {:.2}% street reach and {:.0} m² public space lost\n",
+                p.name,
+                p.risk.as_ref().map_or("(no model)".to_string(), |r| format!("{:.1}", r.prevented)),
+                p.access.reach_loss_pct(),
+                p.access.space_lost_m2()
+            ));
+        }
+        s.push('\n');
+    }
     s.push_str("## Reachability (means over origin nodes)\n\n");
     s.push_str("| proposal | distance (m) | street length before (m) | after (m) | change | nodes losing | public spaces before | after | space area change | gravity before (m²) | after (m²) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for p in &a.proposals {
@@ -249,7 +277,20 @@ fn inline(s: &str) -> String {
     if bold {
         out.push_str("</b>");
     }
-    out
+    // single *emphasis*
+    let mut res = String::new();
+    let mut it = false;
+    for (k, part) in out.split('*').enumerate() {
+        if k > 0 {
+            res.push_str(if it { "</i>" } else { "<i>" });
+            it = !it;
+        }
+        res.push_str(part);
+    }
+    if it {
+        res.push_str("</i>");
+    }
+    res
 }
 
 /// A standalone HTML page with the same content as [`to_markdown`].
@@ -515,4 +556,74 @@ pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Result<V
         size: 800,
     };
     render::grid_map(&r.grid, &vals, &opts)
+}
+
+/// PNG map of expected incidents per cell (`after = false`: before the proposal).
+pub fn risk_level_map(
+    r: &RiskChange,
+    after: bool,
+    title: &str,
+    overlays: Vec<Overlay>,
+) -> Result<Vec<u8>> {
+    let vals = if after { &r.after } else { &r.before };
+    let opts = MapOptions {
+        title: vec![title.to_string(), "model estimate".into()],
+        legend: "expected incidents".into(),
+        scale: render::auto_scale(vals, true),
+        overlays,
+        size: 800,
+    };
+    render::grid_map(&r.grid, vals, &opts)
+}
+
+/// PNG scatter of the trade-off: mean loss of street reach within the largest
+/// distance (%) against expected incidents prevented, one marker per proposal
+/// (prevented = 0 without a risk model).
+pub fn tradeoff_plot(a: &Assessment) -> Result<Vec<u8>> {
+    let series: Vec<render::Series> = a
+        .proposals
+        .iter()
+        .map(|p| render::Series {
+            label: format!(
+                "{}{}",
+                p.name,
+                if p.dominated_by.is_empty() {
+                    ""
+                } else {
+                    " (dom.)"
+                }
+            ),
+            points: vec![(
+                p.access.reach_loss_pct(),
+                p.risk.as_ref().map_or(0.0, |r| r.prevented),
+            )],
+            markers: true,
+        })
+        .collect();
+    let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
+    let xmax = series
+        .iter()
+        .map(|s| s.points[0].0)
+        .fold(0.0, f64::max)
+        .max(0.1)
+        * 1.2;
+    let ymax = series
+        .iter()
+        .map(|s| s.points[0].1)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.2;
+    let ymin = series.iter().map(|s| s.points[0].1).fold(0.0, f64::min) * 1.2;
+    let o = render::PlotOptions {
+        title: vec![
+            "Trade-off: risk vs access".into(),
+            "right: more access lost; up: more prevented".into(),
+        ],
+        x_label: format!("mean street reach lost within {dmax:.0} m (%)"),
+        y_label: "expected incidents prevented".into(),
+        vlines: Vec::new(),
+        y_range: Some((ymin, ymax)),
+        x_range: Some((-0.05 * xmax, xmax)),
+    };
+    render::line_plot(&series, &o)
 }

@@ -425,3 +425,35 @@ fn demo_city_proposals_show_the_contrast() {
     assert!(g.verdict.restricts_access);
     assert_eq!(g.dominated_by, vec!["repair-lights".to_string()]);
 }
+
+#[test]
+fn network_of_spatstat_chicago_matches_linnet() {
+    // spatstat.data `chicago`: "Linear network with 338 vertices and 503 lines"
+    // (fixtures/golden/access/README.md); the shared file holds its 503 segments.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/chicago/spatstat_chicago_street_network_local_feet.geojson");
+    if !p.exists() {
+        eprintln!("skipping: {} not found", p.display());
+        return;
+    }
+    let opts = crate::io::LayerOptions {
+        crs: Some(Crs::parse("local-ft").unwrap()),
+        ..Default::default()
+    };
+    let (streets, _) = crate::io::load_layer(&p, &opts).unwrap();
+    let lines: Vec<LineString<f64>> = streets
+        .geometries
+        .iter()
+        .filter_map(|g| match g {
+            Geometry::LineString(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.len(), 503);
+    let net =
+        super::network::Network::build(&lines, &super::network::NetworkParams::new()).unwrap();
+    assert_eq!(net.report.nodes, 338);
+    assert_eq!(net.report.edges, 503);
+    assert_eq!(net.report.components, 1);
+    assert_eq!(net.report.snapped_endpoints, 0);
+}

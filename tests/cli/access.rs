@@ -85,6 +85,9 @@ fn assess_two_proposals_with_model() {
         "reach_after_gate.png",
         "reach_change_lights.png",
         "risk_change_lights.png",
+        "risk_before.png",
+        "risk_after_gate.png",
+        "tradeoff.png",
     ] {
         assert!(out.join(f).exists(), "{f}");
     }

@@ -206,6 +206,13 @@ pub fn write_assessment(
     put("assessment.html", report::to_html(asm).as_bytes())?;
     put("changes.geojson", &report::changes_geojson(asm)?)?;
     put("reach_before.png", &report::reach_map(asm, None, false)?)?;
+    put("tradeoff.png", &report::tradeoff_plot(asm)?)?;
+    if let Some(r) = asm.proposals.iter().find_map(|p| p.risk.as_ref()) {
+        put(
+            "risk_before.png",
+            &report::risk_level_map(r, false, "Expected incidents per cell: before", Vec::new())?,
+        )?;
+    }
     for (i, p) in asm.proposals.iter().enumerate() {
         let s = slug(&p.name);
         put(
@@ -225,6 +232,15 @@ pub fn write_assessment(
                 colour: [255, 140, 0, 255],
                 width: 2.0,
             }];
+            put(
+                &format!("risk_after_{s}.png"),
+                &report::risk_level_map(
+                    r,
+                    true,
+                    &format!("Expected incidents per cell: after {}", p.name),
+                    overlays.clone(),
+                )?,
+            )?;
             put(
                 &format!("risk_change_{s}.png"),
                 &report::risk_map(
