@@ -32,7 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::glm::{
-    fit_glm, fit_poisson_penalized, normal_quantile, Family, GlmFit, GlmParams, PenalizedParams,
+    fit_glm, fit_grouped, fit_poisson_penalized, normal_quantile, Family, GlmFit, GlmParams,
+    PenalizedParams,
 };
 use crate::grid::Grid;
 use crate::layer::Layer;
@@ -226,10 +227,6 @@ fn design(cols: &[&[u8]], n: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn subset_rows(x: &[Vec<f64>], rows: &[usize]) -> Vec<Vec<f64>> {
-    rows.iter().map(|&i| x[i].clone()).collect()
-}
-
 /// Elastic-net screen with K-fold CV; returns (screened column indices, λ).
 fn screen(
     cands: &[FactorColumn],
@@ -271,16 +268,43 @@ fn screen(
     for (pos, &i) in order.iter().enumerate() {
         fold[i] = pos % k;
     }
+    // Cells with identical candidate patterns share their linear predictor: the Poisson
+    // fit on groups (count sums, offset ln(cells)) has the same coefficients as on cells
+    // when λ is rescaled by cells/groups (the objective is a mean over rows).
+    let mut gid = vec![0usize; n];
+    let mut reps: Vec<usize> = Vec::new();
+    {
+        let mut map: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        for (i, g) in gid.iter_mut().enumerate() {
+            let key: Vec<u8> = cols.iter().map(|c| c[i]).collect();
+            let next = reps.len();
+            let id = *map.entry(key).or_insert(next);
+            if id == next {
+                reps.push(i);
+            }
+            *g = id;
+        }
+    }
+    let ng = reps.len();
     let path = |rows: &[usize]| -> Vec<Option<Vec<f64>>> {
-        let xs = subset_rows(&x, rows);
-        let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        let mut cnt = vec![0.0f64; ng];
+        let mut ysum = vec![0.0; ng];
+        for &i in rows {
+            cnt[gid[i]] += 1.0;
+            ysum[gid[i]] += y[i];
+        }
+        let used: Vec<usize> = (0..ng).filter(|&g| cnt[g] > 0.0).collect();
+        let xs: Vec<Vec<f64>> = used.iter().map(|&g| x[reps[g]].clone()).collect();
+        let ys: Vec<f64> = used.iter().map(|&g| ysum[g]).collect();
+        let off: Vec<f64> = used.iter().map(|&g| cnt[g].ln()).collect();
+        let scale = rows.len() as f64 / used.len() as f64;
         let mut start: Option<Vec<f64>> = None;
         let mut out = Vec::with_capacity(nl);
         for &l in &lambdas {
-            let pp = PenalizedParams::new(l, params.l1_ratio)
+            let pp = PenalizedParams::new(l * scale, params.l1_ratio)
                 .penalty_factor(pf.clone())
                 .tol(1e-5);
-            match fit_poisson_penalized(&xs, &ys, None, &pp, start.as_deref()) {
+            match fit_poisson_penalized(&xs, &ys, Some(&off), &pp, start.as_deref()) {
                 Ok(f) => {
                     start = Some(f.coef.clone());
                     out.push(Some(f.coef));
@@ -294,16 +318,21 @@ fn screen(
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-            let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+            let mut cnt = vec![0.0; ng];
+            let mut ysum = vec![0.0; ng];
+            for i in (0..n).filter(|&i| fold[i] == f) {
+                cnt[gid[i]] += 1.0;
+                ysum[gid[i]] += y[i];
+            }
             path(&train)
                 .iter()
                 .map(|b| match b {
                     None => f64::INFINITY,
-                    Some(b) => test
-                        .iter()
-                        .map(|&i| {
-                            let eta: f64 = x[i].iter().zip(b).map(|(a, c)| a * c).sum();
-                            eta.exp() - y[i] * eta
+                    Some(b) => (0..ng)
+                        .filter(|&g| cnt[g] > 0.0)
+                        .map(|g| {
+                            let eta: f64 = x[reps[g]].iter().zip(b).map(|(a, c)| a * c).sum();
+                            cnt[g] * eta.exp() - ysum[g] * eta
                         })
                         .sum::<f64>(),
                 })
@@ -347,15 +376,53 @@ fn stepwise(
     glm: &GlmParams,
 ) -> Vec<usize> {
     let n = y.len();
-    let fit = |set: &[usize]| -> Option<GlmFit> {
-        let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
-        fit_glm(&design(&cols, n), y, None, family, glm).ok()
+    let theta = match family {
+        Family::Poisson => None,
+        Family::NegativeBinomial { theta } => theta,
+    };
+    let ln_n = (n as f64).ln();
+    // (coefficients, BIC up to a constant shared by every model of this family and θ).
+    let fit = |set: &[usize]| -> Option<(Vec<f64>, f64)> {
+        if set.len() >= 64 {
+            let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
+            return fit_glm(&design(&cols, n), y, None, family, glm)
+                .ok()
+                .map(|f| (f.coef, f.bic));
+        }
+        // Group cells by their indicator pattern (exact for fixed θ, see `fit_grouped`).
+        let mut groups: std::collections::BTreeMap<u64, (f64, f64)> =
+            std::collections::BTreeMap::new();
+        for (i, yi) in y.iter().enumerate() {
+            let mut key = 0u64;
+            for (b, &j) in set.iter().enumerate() {
+                key |= u64::from(cands[j].values[i]) << b;
+            }
+            let e = groups.entry(key).or_insert((0.0, 0.0));
+            e.0 += 1.0;
+            e.1 += yi;
+        }
+        let xg: Vec<Vec<f64>> = groups
+            .keys()
+            .map(|k| {
+                let mut r = vec![1.0];
+                r.extend((0..set.len()).map(|b| ((k >> b) & 1) as f64));
+                r
+            })
+            .collect();
+        let cells: Vec<f64> = groups.values().map(|v| v.0).collect();
+        let ysum: Vec<f64> = groups.values().map(|v| v.1).collect();
+        fit_grouped(&xg, &cells, &ysum, theta, glm).ok().map(|f| {
+            (
+                f.coef,
+                -2.0 * f.loglik_kernel + (set.len() + 1) as f64 * ln_n,
+            )
+        })
     };
     let mut current: Vec<usize> = Vec::new();
     let Some(f0) = fit(&current) else {
         return current;
     };
-    let mut bic = f0.bic;
+    let mut bic = f0.1;
     let layer_of = |j: usize| {
         (
             cands[j].variable.layer.clone(),
@@ -399,16 +466,16 @@ fn stepwise(
         let scores: Vec<f64> = moves
             .par_iter()
             .map(|m| match fit(&m.set) {
-                Some(f) => {
+                Some((coef, fbic)) => {
                     let ok = match m.added {
                         Some(j) => {
                             let pos = m.set.iter().position(|&c| c == j).unwrap_or(0);
-                            f.coef[pos + 1] > 0.0
+                            coef[pos + 1] > 0.0
                         }
                         None => true,
                     };
                     if ok {
-                        f.bic
+                        fbic
                     } else {
                         f64::INFINITY
                     }
