@@ -208,7 +208,7 @@ pub struct RtmResult {
     pub factors: Vec<FactorRow>,
     /// Diagnostics.
     pub diagnostics: RtmDiagnostics,
-    /// Relative risk per cell (lowest = 1), cell-id order.
+    /// Relative risk per cell (lowest = 1; NaN outside the study area), cell-id order.
     pub risk: Vec<f64>,
     /// Incident count per cell.
     pub counts: Vec<f64>,
@@ -516,6 +516,38 @@ pub fn fit_rtm(
     layers: &[LayerInput],
     params: &RtmParams,
 ) -> Result<RtmResult> {
+    fit_rtm_in(points, grid, None, layers, params)
+}
+
+/// [`fit_rtm`] restricted to a study area: only cells with `study[cell] == true` (e.g.
+/// cell centres inside the city boundary) enter the model; `risk` is NaN elsewhere, and
+/// the lowest-risk cell of the study area is 1.
+///
+/// # Errors
+/// As [`fit_rtm`]; [`Error::Param`] when the mask length differs from the grid or the
+/// mask selects no cell.
+pub fn fit_rtm_in(
+    points: &[[f64; 2]],
+    grid: &Grid,
+    study: Option<&[bool]>,
+    layers: &[LayerInput],
+    params: &RtmParams,
+) -> Result<RtmResult> {
+    if let Some(m) = study {
+        if m.len() != grid.len() {
+            return Err(Error::Param(format!(
+                "RTM: study-area mask has {} cells, the grid {}",
+                m.len(),
+                grid.len()
+            )));
+        }
+    }
+    let keep: Vec<usize> = (0..grid.len())
+        .filter(|&i| study.map_or(true, |m| m[i]))
+        .collect();
+    if keep.is_empty() {
+        return Err(Error::Param("RTM: the study area contains no cell".into()));
+    }
     if !(params.l1_ratio > 0.0 && params.l1_ratio <= 1.0) {
         return Err(Error::Param(format!(
             "RTM: l1_ratio must be in (0, 1], got {}",
@@ -531,11 +563,12 @@ pub fn fit_rtm(
     if layers.is_empty() {
         return Err(Error::Param("RTM: give at least one layer".into()));
     }
-    let (y, outside) = grid.counts_checked(points);
+    let (y_full, outside) = grid.counts_checked(points);
+    let y: Vec<f64> = keep.iter().map(|&i| y_full[i]).collect();
     let total: f64 = y.iter().sum();
     if total == 0.0 {
         return Err(Error::Data(
-            "RTM: no incident falls inside the grid (all-zero counts)".into(),
+            "RTM: no incident falls inside the grid / study area (all-zero counts)".into(),
         ));
     }
     let mut notes = Vec::new();
@@ -544,10 +577,21 @@ pub fn fit_rtm(
             "{outside} incident(s) outside the grid were ignored"
         ));
     }
-    // 1. candidates
+    let outside_study = y_full.iter().sum::<f64>() - total;
+    if outside_study > 0.0 {
+        notes.push(format!(
+            "{outside_study} incident(s) in cells outside the study area were ignored"
+        ));
+    }
+    // 1. candidates (values on study cells; full-grid values kept for the surface)
     let mut cands: Vec<FactorColumn> = Vec::new();
+    let mut full_values: Vec<Vec<u8>> = Vec::new();
     for li in layers {
-        for c in layer_columns(grid, li.layer, li.filter, &params.factors)? {
+        for full in layer_columns(grid, li.layer, li.filter, &params.factors)? {
+            let c = FactorColumn {
+                variable: full.variable.clone(),
+                values: keep.iter().map(|&i| full.values[i]).collect(),
+            };
             let ones = c.values.iter().filter(|&&v| v == 1).count();
             if ones == 0 || ones == c.values.len() {
                 notes.push(format!(
@@ -570,6 +614,7 @@ pub fn fit_rtm(
                 continue;
             }
             cands.push(c);
+            full_values.push(full.values);
         }
     }
     if cands.is_empty() {
@@ -661,10 +706,13 @@ pub fn fit_rtm(
             coef: fit.coef[k + 1],
         })
         .collect();
-    let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
-    let raw = linear_risk(&factors, &cols, n);
-    let risk_scale = raw.iter().cloned().fold(f64::INFINITY, f64::min);
-    let risk: Vec<f64> = raw.iter().map(|r| r / risk_scale).collect();
+    let cols: Vec<&[u8]> = set.iter().map(|&j| full_values[j].as_slice()).collect();
+    let raw = linear_risk(&factors, &cols, grid.len());
+    let risk_scale = keep.iter().map(|&i| raw[i]).fold(f64::INFINITY, f64::min);
+    let mut risk = vec![f64::NAN; grid.len()];
+    for &i in &keep {
+        risk[i] = raw[i] / risk_scale;
+    }
     let model = RtmModel {
         family: fit.family.clone(),
         theta: fit.theta,
@@ -700,7 +748,7 @@ pub fn fit_rtm(
         factors: rows,
         diagnostics,
         risk,
-        counts: y,
+        counts: y_full,
     })
 }
 
@@ -812,7 +860,31 @@ mod tests {
         for (a, b) in ap.risk.iter().zip(&r.risk) {
             assert!((a - b).abs() < 1e-9);
         }
-        // Removing the bars lowers the risk where bars were.
+        // A study-area mask: the western half only.
+        let mask: Vec<bool> = (0..grid.len())
+            .map(|i| grid.col_row(i).0 < grid.ncols / 2)
+            .collect();
+        let rm = fit_rtm_in(
+            &city.incidents.xy,
+            &grid,
+            Some(&mask),
+            &demo_inputs(&city),
+            &params,
+        )
+        .unwrap();
+        assert_eq!(rm.diagnostics.cells, mask.iter().filter(|m| **m).count());
+        for (i, m) in mask.iter().enumerate() {
+            assert_eq!(rm.risk[i].is_nan(), !m);
+        }
+        assert!(fit_rtm_in(
+            &city.incidents.xy,
+            &grid,
+            Some(&mask[1..]),
+            &demo_inputs(&city),
+            &params
+        )
+        .is_err());
+        // A layer the model needs must be given.
         let no_bars: Vec<&Layer> = ls.iter().copied().filter(|l| l.name != "bars").collect();
         assert!(apply_model(&model, &grid, &no_bars)
             .unwrap_err()
