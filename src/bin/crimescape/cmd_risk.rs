@@ -413,13 +413,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
                 brep.accepted,
                 &brep.sha256,
             );
-            let idx = crimescape::GeometryIndex::of_layer(&bl);
-            Some(
-                idx.nearest_distances(&grid.centres())
-                    .iter()
-                    .map(|d| *d == 0.0)
-                    .collect(),
-            )
+            Some(crimescape::risk::factors::polygon_mask(&grid, &bl))
         }
         None => None,
     };
