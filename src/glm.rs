@@ -676,7 +676,7 @@ pub(crate) fn fit_grouped(
     let p = x.first().map_or(0, |r| r.len());
     let ncell: f64 = cells.iter().sum();
     let ybar = ysum.iter().sum::<f64>() / ncell;
-    if !(ybar > 0.0) || p == 0 {
+    if ybar.is_nan() || ybar <= 0.0 || p == 0 {
         return Err(Error::Data("grouped GLM: all counts are zero".into()));
     }
     let kernel = |mu: &[f64]| -> f64 {
