@@ -126,7 +126,12 @@ pub struct GlmFit {
 /// Chunk size of the parallel row accumulation (fixed, so sums do not depend on threads).
 const CHUNK: usize = 4096;
 
-fn check_inputs(x: &[Vec<f64>], y: &[f64], offset: Option<&[f64]>) -> Result<usize> {
+fn check_inputs(
+    x: &[Vec<f64>],
+    y: &[f64],
+    offset: Option<&[f64]>,
+    need_n_gt_p: bool,
+) -> Result<usize> {
     let n = x.len();
     if n == 0 {
         return Err(Error::Data("GLM: no observations".into()));
@@ -177,7 +182,7 @@ fn check_inputs(x: &[Vec<f64>], y: &[f64], offset: Option<&[f64]>) -> Result<usi
             "GLM: all counts are zero; a log-linear model has no finite estimate".into(),
         ));
     }
-    if n <= p {
+    if need_n_gt_p && n <= p {
         return Err(Error::Data(format!(
             "GLM: {n} observations are too few for {p} coefficients"
         )));
@@ -523,7 +528,7 @@ pub fn fit_glm(
             params.max_iter, params.tol
         )));
     }
-    let p = check_inputs(x, y, offset)?;
+    let p = check_inputs(x, y, offset, true)?;
     check_collinearity(x)?;
     let n = x.len();
     let (theta, res, estimated) = match family {
@@ -645,6 +650,105 @@ fn finish(
     })
 }
 
+/// A fit on grouped rows (see [`fit_grouped`]).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupedFit {
+    /// Coefficients.
+    pub coef: Vec<f64>,
+    /// Log-likelihood up to a constant that depends only on the cell counts (and θ):
+    /// Poisson `Σ_g (Y_g ln μ_g − n_g μ_g)`, NB `Σ_g [n_g θ ln(θ/(θ+μ_g)) + Y_g ln(μ_g/(θ+μ_g))]`.
+    pub loglik_kernel: f64,
+}
+
+/// Poisson / NB (θ fixed) GLM on groups of rows that share a design row: `cells[g]` rows
+/// with count sum `ysum[g]`. With μ constant within a group both likelihoods depend on
+/// the rows only through (n_g, Y_g), so IRLS with prior weights n_g and mean response
+/// Y_g/n_g gives exactly the coefficients of the row-level fit. Used by the RTM stepwise
+/// search, where a few indicator columns give a few hundred distinct rows.
+pub(crate) fn fit_grouped(
+    x: &[Vec<f64>],
+    cells: &[f64],
+    ysum: &[f64],
+    theta: Option<f64>,
+    params: &GlmParams,
+) -> Result<GroupedFit> {
+    let g = x.len();
+    let p = x.first().map_or(0, |r| r.len());
+    let ncell: f64 = cells.iter().sum();
+    let ybar = ysum.iter().sum::<f64>() / ncell;
+    if ybar.is_nan() || ybar <= 0.0 || p == 0 {
+        return Err(Error::Data("grouped GLM: all counts are zero".into()));
+    }
+    let kernel = |mu: &[f64]| -> f64 {
+        let mut k = 0.0;
+        for i in 0..g {
+            let (n, y, m) = (cells[i], ysum[i], mu[i]);
+            k += match theta {
+                None => {
+                    if y > 0.0 {
+                        y * m.ln() - n * m
+                    } else {
+                        -n * m
+                    }
+                }
+                Some(t) => {
+                    let a = if y > 0.0 { y * (m / (t + m)).ln() } else { 0.0 };
+                    n * t * (t / (t + m)).ln() + a
+                }
+            };
+        }
+        k
+    };
+    let mut mu: Vec<f64> = (0..g).map(|i| (ysum[i] / cells[i] + ybar) / 2.0).collect();
+    let mut eta: Vec<f64> = mu.iter().map(|m| m.ln()).collect();
+    let mut k_old = kernel(&mu);
+    for it in 1..=params.max_iter {
+        let mut a = DMatrix::<f64>::zeros(p, p);
+        let mut b = DVector::<f64>::zeros(p);
+        for i in 0..g {
+            let w = cells[i] * mu[i] * mu[i] / variance(mu[i], theta);
+            let z = eta[i] + (ysum[i] / cells[i] - mu[i]) / mu[i];
+            for j in 0..p {
+                let v = w * x[i][j];
+                if v == 0.0 {
+                    continue;
+                }
+                b[j] += v * z;
+                for k in 0..p {
+                    a[(j, k)] += v * x[i][k];
+                }
+            }
+        }
+        let chol = a.cholesky().ok_or_else(|| {
+            Error::Numerical(format!(
+                "grouped GLM: singular normal equations at iteration {it}"
+            ))
+        })?;
+        let beta: Vec<f64> = chol.solve(&b).iter().copied().collect();
+        for i in 0..g {
+            eta[i] = x[i].iter().zip(&beta).map(|(a, c)| a * c).sum();
+            if eta[i] > 700.0 {
+                return Err(Error::Numerical(format!(
+                    "grouped GLM: fitted means overflowed at iteration {it}"
+                )));
+            }
+            mu[i] = eta[i].exp();
+        }
+        let k = kernel(&mu);
+        if (k - k_old).abs() / (k.abs() + 0.1) < params.tol {
+            return Ok(GroupedFit {
+                coef: beta,
+                loglik_kernel: k,
+            });
+        }
+        k_old = k;
+    }
+    Err(Error::Numerical(format!(
+        "grouped GLM: IRLS did not converge in {} iterations",
+        params.max_iter
+    )))
+}
+
 /// Settings of the elastic-net penalised Poisson fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PenalizedParams {
@@ -743,7 +847,8 @@ pub fn fit_poisson_penalized(
     params: &PenalizedParams,
     start: Option<&[f64]>,
 ) -> Result<PenalizedFit> {
-    let p = check_inputs(x, y, offset)?;
+    // A penalised fit is defined with fewer rows than columns.
+    let p = check_inputs(x, y, offset, false)?;
     let n = x.len();
     let (lambda, a) = (params.lambda, params.l1_ratio);
     let lambda_ok = lambda.is_finite() && lambda >= 0.0;
@@ -1199,6 +1304,41 @@ mod tests {
             let full = fit_glm(&x, y, None, fam, &GlmParams::new()).unwrap();
             let null = fit_glm(&ones, y, None, fam, &GlmParams::new()).unwrap();
             assert_abs_diff_eq!(full.null_deviance, null.deviance, epsilon = 1e-8);
+        }
+    }
+
+    #[test]
+    fn fit_grouped_equals_row_level_fit() {
+        // Two binary columns: 4 distinct rows.
+        let x: Vec<Vec<f64>> = (0..200)
+            .map(|i| vec![1.0, (i % 2) as f64, (i % 5 == 0) as u8 as f64])
+            .collect();
+        let y: Vec<f64> = (0..200)
+            .map(|i| ((i * 7919) % 11) as f64 * 0.5)
+            .map(f64::floor)
+            .collect();
+        let mut groups: std::collections::BTreeMap<(u8, u8), (f64, f64)> = Default::default();
+        for (r, yi) in x.iter().zip(&y) {
+            let e = groups.entry((r[1] as u8, r[2] as u8)).or_insert((0.0, 0.0));
+            e.0 += 1.0;
+            e.1 += yi;
+        }
+        let xg: Vec<Vec<f64>> = groups
+            .keys()
+            .map(|k| vec![1.0, k.0 as f64, k.1 as f64])
+            .collect();
+        let cells: Vec<f64> = groups.values().map(|v| v.0).collect();
+        let ysum: Vec<f64> = groups.values().map(|v| v.1).collect();
+        for theta in [None, Some(1.5)] {
+            let fam = match theta {
+                None => Family::Poisson,
+                Some(t) => Family::NegativeBinomial { theta: Some(t) },
+            };
+            let full = fit_glm(&x, &y, None, fam, &GlmParams::new()).unwrap();
+            let grp = fit_grouped(&xg, &cells, &ysum, theta, &GlmParams::new()).unwrap();
+            for (a, b) in full.coef.iter().zip(&grp.coef) {
+                assert_abs_diff_eq!(*a, *b, epsilon = 1e-6);
+            }
         }
     }
 

@@ -10,5 +10,7 @@ pub mod rtm;
 pub mod sites;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
-pub use rtm::{apply_model, fit_rtm, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult};
+pub use rtm::{
+    apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
+};
 pub use sites::{rank_cells, AccessClass, CptedMapping, Site, SiteParams, SiteWeights};

@@ -32,7 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::glm::{
-    fit_glm, fit_poisson_penalized, normal_quantile, Family, GlmFit, GlmParams, PenalizedParams,
+    fit_glm, fit_grouped, fit_poisson_penalized, normal_quantile, Family, GlmFit, GlmParams,
+    PenalizedParams,
 };
 use crate::grid::Grid;
 use crate::layer::Layer;
@@ -207,7 +208,7 @@ pub struct RtmResult {
     pub factors: Vec<FactorRow>,
     /// Diagnostics.
     pub diagnostics: RtmDiagnostics,
-    /// Relative risk per cell (lowest = 1), cell-id order.
+    /// Relative risk per cell (lowest = 1; NaN outside the study area), cell-id order.
     pub risk: Vec<f64>,
     /// Incident count per cell.
     pub counts: Vec<f64>,
@@ -224,10 +225,6 @@ fn design(cols: &[&[u8]], n: usize) -> Vec<Vec<f64>> {
             r
         })
         .collect()
-}
-
-fn subset_rows(x: &[Vec<f64>], rows: &[usize]) -> Vec<Vec<f64>> {
-    rows.iter().map(|&i| x[i].clone()).collect()
 }
 
 /// Elastic-net screen with K-fold CV; returns (screened column indices, λ).
@@ -271,16 +268,43 @@ fn screen(
     for (pos, &i) in order.iter().enumerate() {
         fold[i] = pos % k;
     }
+    // Cells with identical candidate patterns share their linear predictor: the Poisson
+    // fit on groups (count sums, offset ln(cells)) has the same coefficients as on cells
+    // when λ is rescaled by cells/groups (the objective is a mean over rows).
+    let mut gid = vec![0usize; n];
+    let mut reps: Vec<usize> = Vec::new();
+    {
+        let mut map: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        for (i, g) in gid.iter_mut().enumerate() {
+            let key: Vec<u8> = cols.iter().map(|c| c[i]).collect();
+            let next = reps.len();
+            let id = *map.entry(key).or_insert(next);
+            if id == next {
+                reps.push(i);
+            }
+            *g = id;
+        }
+    }
+    let ng = reps.len();
     let path = |rows: &[usize]| -> Vec<Option<Vec<f64>>> {
-        let xs = subset_rows(&x, rows);
-        let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        let mut cnt = vec![0.0f64; ng];
+        let mut ysum = vec![0.0; ng];
+        for &i in rows {
+            cnt[gid[i]] += 1.0;
+            ysum[gid[i]] += y[i];
+        }
+        let used: Vec<usize> = (0..ng).filter(|&g| cnt[g] > 0.0).collect();
+        let xs: Vec<Vec<f64>> = used.iter().map(|&g| x[reps[g]].clone()).collect();
+        let ys: Vec<f64> = used.iter().map(|&g| ysum[g]).collect();
+        let off: Vec<f64> = used.iter().map(|&g| cnt[g].ln()).collect();
+        let scale = rows.len() as f64 / used.len() as f64;
         let mut start: Option<Vec<f64>> = None;
         let mut out = Vec::with_capacity(nl);
         for &l in &lambdas {
-            let pp = PenalizedParams::new(l, params.l1_ratio)
+            let pp = PenalizedParams::new(l * scale, params.l1_ratio)
                 .penalty_factor(pf.clone())
                 .tol(1e-5);
-            match fit_poisson_penalized(&xs, &ys, None, &pp, start.as_deref()) {
+            match fit_poisson_penalized(&xs, &ys, Some(&off), &pp, start.as_deref()) {
                 Ok(f) => {
                     start = Some(f.coef.clone());
                     out.push(Some(f.coef));
@@ -294,16 +318,21 @@ fn screen(
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-            let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+            let mut cnt = vec![0.0; ng];
+            let mut ysum = vec![0.0; ng];
+            for i in (0..n).filter(|&i| fold[i] == f) {
+                cnt[gid[i]] += 1.0;
+                ysum[gid[i]] += y[i];
+            }
             path(&train)
                 .iter()
                 .map(|b| match b {
                     None => f64::INFINITY,
-                    Some(b) => test
-                        .iter()
-                        .map(|&i| {
-                            let eta: f64 = x[i].iter().zip(b).map(|(a, c)| a * c).sum();
-                            eta.exp() - y[i] * eta
+                    Some(b) => (0..ng)
+                        .filter(|&g| cnt[g] > 0.0)
+                        .map(|g| {
+                            let eta: f64 = x[reps[g]].iter().zip(b).map(|(a, c)| a * c).sum();
+                            cnt[g] * eta.exp() - ysum[g] * eta
                         })
                         .sum::<f64>(),
                 })
@@ -347,15 +376,53 @@ fn stepwise(
     glm: &GlmParams,
 ) -> Vec<usize> {
     let n = y.len();
-    let fit = |set: &[usize]| -> Option<GlmFit> {
-        let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
-        fit_glm(&design(&cols, n), y, None, family, glm).ok()
+    let theta = match family {
+        Family::Poisson => None,
+        Family::NegativeBinomial { theta } => theta,
+    };
+    let ln_n = (n as f64).ln();
+    // (coefficients, BIC up to a constant shared by every model of this family and θ).
+    let fit = |set: &[usize]| -> Option<(Vec<f64>, f64)> {
+        if set.len() >= 64 {
+            let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
+            return fit_glm(&design(&cols, n), y, None, family, glm)
+                .ok()
+                .map(|f| (f.coef, f.bic));
+        }
+        // Group cells by their indicator pattern (exact for fixed θ, see `fit_grouped`).
+        let mut groups: std::collections::BTreeMap<u64, (f64, f64)> =
+            std::collections::BTreeMap::new();
+        for (i, yi) in y.iter().enumerate() {
+            let mut key = 0u64;
+            for (b, &j) in set.iter().enumerate() {
+                key |= u64::from(cands[j].values[i]) << b;
+            }
+            let e = groups.entry(key).or_insert((0.0, 0.0));
+            e.0 += 1.0;
+            e.1 += yi;
+        }
+        let xg: Vec<Vec<f64>> = groups
+            .keys()
+            .map(|k| {
+                let mut r = vec![1.0];
+                r.extend((0..set.len()).map(|b| ((k >> b) & 1) as f64));
+                r
+            })
+            .collect();
+        let cells: Vec<f64> = groups.values().map(|v| v.0).collect();
+        let ysum: Vec<f64> = groups.values().map(|v| v.1).collect();
+        fit_grouped(&xg, &cells, &ysum, theta, glm).ok().map(|f| {
+            (
+                f.coef,
+                -2.0 * f.loglik_kernel + (set.len() + 1) as f64 * ln_n,
+            )
+        })
     };
     let mut current: Vec<usize> = Vec::new();
     let Some(f0) = fit(&current) else {
         return current;
     };
-    let mut bic = f0.bic;
+    let mut bic = f0.1;
     let layer_of = |j: usize| {
         (
             cands[j].variable.layer.clone(),
@@ -399,16 +466,16 @@ fn stepwise(
         let scores: Vec<f64> = moves
             .par_iter()
             .map(|m| match fit(&m.set) {
-                Some(f) => {
+                Some((coef, fbic)) => {
                     let ok = match m.added {
                         Some(j) => {
                             let pos = m.set.iter().position(|&c| c == j).unwrap_or(0);
-                            f.coef[pos + 1] > 0.0
+                            coef[pos + 1] > 0.0
                         }
                         None => true,
                     };
                     if ok {
-                        f.bic
+                        fbic
                     } else {
                         f64::INFINITY
                     }
@@ -449,6 +516,38 @@ pub fn fit_rtm(
     layers: &[LayerInput],
     params: &RtmParams,
 ) -> Result<RtmResult> {
+    fit_rtm_in(points, grid, None, layers, params)
+}
+
+/// [`fit_rtm`] restricted to a study area: only cells with `study[cell] == true` (e.g.
+/// cell centres inside the city boundary) enter the model; `risk` is NaN elsewhere, and
+/// the lowest-risk cell of the study area is 1.
+///
+/// # Errors
+/// As [`fit_rtm`]; [`Error::Param`] when the mask length differs from the grid or the
+/// mask selects no cell.
+pub fn fit_rtm_in(
+    points: &[[f64; 2]],
+    grid: &Grid,
+    study: Option<&[bool]>,
+    layers: &[LayerInput],
+    params: &RtmParams,
+) -> Result<RtmResult> {
+    if let Some(m) = study {
+        if m.len() != grid.len() {
+            return Err(Error::Param(format!(
+                "RTM: study-area mask has {} cells, the grid {}",
+                m.len(),
+                grid.len()
+            )));
+        }
+    }
+    let keep: Vec<usize> = (0..grid.len())
+        .filter(|&i| study.map_or(true, |m| m[i]))
+        .collect();
+    if keep.is_empty() {
+        return Err(Error::Param("RTM: the study area contains no cell".into()));
+    }
     if !(params.l1_ratio > 0.0 && params.l1_ratio <= 1.0) {
         return Err(Error::Param(format!(
             "RTM: l1_ratio must be in (0, 1], got {}",
@@ -464,11 +563,12 @@ pub fn fit_rtm(
     if layers.is_empty() {
         return Err(Error::Param("RTM: give at least one layer".into()));
     }
-    let (y, outside) = grid.counts_checked(points);
+    let (y_full, outside) = grid.counts_checked(points);
+    let y: Vec<f64> = keep.iter().map(|&i| y_full[i]).collect();
     let total: f64 = y.iter().sum();
     if total == 0.0 {
         return Err(Error::Data(
-            "RTM: no incident falls inside the grid (all-zero counts)".into(),
+            "RTM: no incident falls inside the grid / study area (all-zero counts)".into(),
         ));
     }
     let mut notes = Vec::new();
@@ -477,10 +577,21 @@ pub fn fit_rtm(
             "{outside} incident(s) outside the grid were ignored"
         ));
     }
-    // 1. candidates
+    let outside_study = y_full.iter().sum::<f64>() - total;
+    if outside_study > 0.0 {
+        notes.push(format!(
+            "{outside_study} incident(s) in cells outside the study area were ignored"
+        ));
+    }
+    // 1. candidates (values on study cells; full-grid values kept for the surface)
     let mut cands: Vec<FactorColumn> = Vec::new();
+    let mut full_values: Vec<Vec<u8>> = Vec::new();
     for li in layers {
-        for c in layer_columns(grid, li.layer, li.filter, &params.factors)? {
+        for full in layer_columns(grid, li.layer, li.filter, &params.factors)? {
+            let c = FactorColumn {
+                variable: full.variable.clone(),
+                values: keep.iter().map(|&i| full.values[i]).collect(),
+            };
             let ones = c.values.iter().filter(|&&v| v == 1).count();
             if ones == 0 || ones == c.values.len() {
                 notes.push(format!(
@@ -503,6 +614,7 @@ pub fn fit_rtm(
                 continue;
             }
             cands.push(c);
+            full_values.push(full.values);
         }
     }
     if cands.is_empty() {
@@ -594,10 +706,13 @@ pub fn fit_rtm(
             coef: fit.coef[k + 1],
         })
         .collect();
-    let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
-    let raw = linear_risk(&factors, &cols, n);
-    let risk_scale = raw.iter().cloned().fold(f64::INFINITY, f64::min);
-    let risk: Vec<f64> = raw.iter().map(|r| r / risk_scale).collect();
+    let cols: Vec<&[u8]> = set.iter().map(|&j| full_values[j].as_slice()).collect();
+    let raw = linear_risk(&factors, &cols, grid.len());
+    let risk_scale = keep.iter().map(|&i| raw[i]).fold(f64::INFINITY, f64::min);
+    let mut risk = vec![f64::NAN; grid.len()];
+    for &i in &keep {
+        risk[i] = raw[i] / risk_scale;
+    }
     let model = RtmModel {
         family: fit.family.clone(),
         theta: fit.theta,
@@ -633,7 +748,7 @@ pub fn fit_rtm(
         factors: rows,
         diagnostics,
         risk,
-        counts: y,
+        counts: y_full,
     })
 }
 
@@ -745,7 +860,31 @@ mod tests {
         for (a, b) in ap.risk.iter().zip(&r.risk) {
             assert!((a - b).abs() < 1e-9);
         }
-        // Removing the bars lowers the risk where bars were.
+        // A study-area mask: the western half only.
+        let mask: Vec<bool> = (0..grid.len())
+            .map(|i| grid.col_row(i).0 < grid.ncols / 2)
+            .collect();
+        let rm = fit_rtm_in(
+            &city.incidents.xy,
+            &grid,
+            Some(&mask),
+            &demo_inputs(&city),
+            &params,
+        )
+        .unwrap();
+        assert_eq!(rm.diagnostics.cells, mask.iter().filter(|m| **m).count());
+        for (i, m) in mask.iter().enumerate() {
+            assert_eq!(rm.risk[i].is_nan(), !m);
+        }
+        assert!(fit_rtm_in(
+            &city.incidents.xy,
+            &grid,
+            Some(&mask[1..]),
+            &demo_inputs(&city),
+            &params
+        )
+        .is_err());
+        // A layer the model needs must be given.
         let no_bars: Vec<&Layer> = ls.iter().copied().filter(|l| l.name != "bars").collect();
         assert!(apply_model(&model, &grid, &no_bars)
             .unwrap_err()

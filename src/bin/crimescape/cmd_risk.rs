@@ -7,8 +7,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use crimescape::io::geojson::FeatureCollectionWriter;
 use crimescape::render::{grid_map, MapOptions};
 use crimescape::risk::{
-    apply_model, fit_rtm, FactorParams, LayerInput, Operationalisation, RtmModel, RtmParams,
-    RtmResult,
+    apply_model, fit_rtm, fit_rtm_in, FactorParams, LayerInput, Operationalisation, RtmModel,
+    RtmParams, RtmResult,
 };
 use crimescape::{Crs, Grid, Layer, Provenance};
 
@@ -82,6 +82,10 @@ pub struct FitArgs {
     /// Seed of the cross-validation folds.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Study-area polygon(s) (e.g. the city boundary): only cells whose centre lies
+    /// inside enter the model [default: every cell of the incidents' bounding box].
+    #[arg(long)]
+    pub boundary: Option<PathBuf>,
     /// Output folder.
     #[arg(long, short)]
     pub out: PathBuf,
@@ -182,10 +186,14 @@ pub fn write_surface(
             id.to_string(),
             format!("{:.2}", cc[0]),
             format!("{:.2}", cc[1]),
-            format!("{:.6}", risk[id]),
+            if risk[id].is_nan() {
+                String::new()
+            } else {
+                format!("{:.6}", risk[id])
+            },
             c.map(|v| v.to_string()).unwrap_or_default(),
         ])?;
-        if risk[id] > 1.0 + 1e-12 || c.is_some_and(|v| v > 0.0) {
+        if !risk[id].is_nan() && (risk[id] > 1.0 + 1e-12 || c.is_some_and(|v| v > 0.0)) {
             let mut p = serde_json::Map::new();
             p.insert("cell".into(), id.into());
             p.insert(
@@ -209,7 +217,11 @@ pub fn write_surface(
             legend: "relative risk".into(),
             scale: crimescape::render::ColourScale::Continuous {
                 min: 1.0,
-                max: risk.iter().cloned().fold(1.0 + 1e-9, f64::max),
+                max: risk
+                    .iter()
+                    .cloned()
+                    .filter(|v| !v.is_nan())
+                    .fold(1.0 + 1e-9, f64::max),
                 sqrt: true,
             },
             ..Default::default()
@@ -391,6 +403,20 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
         .bbox()
         .ok_or_else(|| crimescape::Error::Data("no incidents to model".into()))?;
     let grid = Grid::covering(bbox, cell)?;
+    let study: Option<Vec<bool>> = match &a.boundary {
+        Some(b) => {
+            let (bl, brep) = load_layer(b, a.layer_crs.as_deref(), Some(&inc.crs.working), &[])?;
+            prov.input(
+                b,
+                "boundary",
+                brep.features_read,
+                brep.accepted,
+                &brep.sha256,
+            );
+            Some(crimescape::risk::factors::polygon_mask(&grid, &bl))
+        }
+        None => None,
+    };
     let inputs: Vec<LayerInput> = layers
         .iter()
         .zip(&specs)
@@ -403,7 +429,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
         g,
         format!("fitting the risk terrain model on {} cells", grid.len()),
     );
-    let r = fit_rtm(&inc.xy, &grid, &inputs, &params);
+    let r = fit_rtm_in(&inc.xy, &grid, study.as_deref(), &inputs, &params);
     pb.finish_and_clear();
     let r = r?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
