@@ -543,7 +543,7 @@ pub fn fit_rtm_in(
         }
     }
     let keep: Vec<usize> = (0..grid.len())
-        .filter(|&i| study.map_or(true, |m| m[i]))
+        .filter(|&i| study.is_none_or(|m| m[i]))
         .collect();
     if keep.is_empty() {
         return Err(Error::Param("RTM: the study area contains no cell".into()));
