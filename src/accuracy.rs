@@ -257,29 +257,190 @@ pub fn split_counts(
     s
 }
 
-/// A minimal quartic kernel density at the cell centres of `grid`:
-/// `Σ 3/(π h²) (1 − d²/h²)²` over points with `d < h`, no edge correction
-/// (incidents per m²). Used by `evaluate-hotspots` only; the full KDE of the
-/// hotspot module supersedes it.
-pub fn quartic_kde_grid(grid: &Grid, pts: &[[f64; 2]], h: f64) -> Result<Vec<f64>> {
-    use rayon::prelude::*;
-    if !(h.is_finite() && h > 0.0) {
-        return Err(Error::Param(format!("bandwidth must be > 0, got {h}")));
+/// Parameters of [`compare_methods`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareParams {
+    /// Start of the training period (inclusive); `None` = open.
+    pub train_from: Option<i64>,
+    /// End of the training period (exclusive) = start of the test period.
+    pub train_until: i64,
+    /// End of the test period (exclusive); `None` = open.
+    pub test_until: Option<i64>,
+    /// Cell size (m); `None` = [`Grid::default_cell_size`] of the incidents' extent.
+    pub cell: Option<f64>,
+    /// Quartic KDE bandwidth (m); `None` = 3 cells.
+    pub kde_bandwidth: Option<f64>,
+    /// Area shares evaluated; default [`default_fractions`].
+    pub fractions: Vec<f64>,
+}
+
+impl CompareParams {
+    /// Defaults for a split at `train_until`.
+    pub fn new(train_until: i64) -> Self {
+        CompareParams {
+            train_from: None,
+            train_until,
+            test_until: None,
+            cell: None,
+            kde_bandwidth: None,
+            fractions: default_fractions(),
+        }
     }
-    let idx = crate::index::PointIndex::new(pts);
-    let c = 3.0 / (std::f64::consts::PI * h * h);
-    Ok((0..grid.len())
-        .into_par_iter()
-        .map(|id| {
-            idx.within(grid.centre(id), h)
-                .into_iter()
-                .map(|(_, d)| {
-                    let u = 1.0 - (d * d) / (h * h);
-                    c * u * u
-                })
-                .sum()
-        })
-        .collect())
+    /// Sets the start of the training period.
+    pub fn train_from(mut self, t: Option<i64>) -> Self {
+        self.train_from = t;
+        self
+    }
+    /// Sets the end of the test period.
+    pub fn test_until(mut self, t: Option<i64>) -> Self {
+        self.test_until = t;
+        self
+    }
+    /// Sets the cell size (m).
+    pub fn cell(mut self, c: Option<f64>) -> Self {
+        self.cell = c;
+        self
+    }
+    /// Sets the KDE bandwidth (m).
+    pub fn kde_bandwidth(mut self, h: Option<f64>) -> Self {
+        self.kde_bandwidth = h;
+        self
+    }
+}
+
+/// Accuracy of one method's surface.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodAccuracy {
+    /// Method name: `counts`, `kde-quartic`, `gi-star` or `promap`.
+    pub name: String,
+    /// How the surface was built.
+    pub params: serde_json::Value,
+    /// One row per area share.
+    pub rows: Vec<AccuracyRow>,
+}
+
+/// Result of [`compare_methods`].
+#[derive(Debug, Clone, Serialize)]
+pub struct HotspotComparison {
+    /// The grid (covers all incidents).
+    pub grid: Grid,
+    /// Training / test counts per cell.
+    #[serde(skip)]
+    pub split: SplitCounts,
+    /// Methods evaluated, in the order counts, KDE, Gi*, promap.
+    pub methods: Vec<MethodAccuracy>,
+    /// Methods that could not be built on this split, with the reason.
+    pub skipped: Vec<(String, String)>,
+    /// The KDE bandwidth used (m).
+    pub kde_bandwidth_m: f64,
+}
+
+/// Compares the hotspot methods of the toolkit on one time split, each surface
+/// built from the training period only and evaluated with [`evaluate_surface`]
+/// on the test period (same grid, same cells, same definitions):
+///
+/// * `counts` — training incidents per cell;
+/// * `kde-quartic` — [`crate::hotspot::kde`] of the training incidents, quartic
+///   kernel, fixed bandwidth (default 3 cells), no edge correction;
+/// * `gi-star` — [`crate::hotspot::gi_star`] z-scores of the training counts with
+///   the default queen weights (distance band `C·√2`, self included), no
+///   permutations; cells ranked by z;
+/// * `promap` — [`crate::repeat::promap::promap`] risk at `train_until`
+///   (Bowers, Johnson & Pease 2004 defaults: 400 m, 56 days, on the same cells);
+///   it uses the events of `[train_until − 56 d, train_until)` whatever `train_from`.
+///
+/// Gi* and promap are skipped (listed in [`HotspotComparison::skipped`]) when
+/// undefined on the data (e.g. all training counts equal).
+pub fn compare_methods(
+    inc: &crate::layer::Incidents,
+    p: &CompareParams,
+) -> Result<HotspotComparison> {
+    use crate::hotspot::weights::{grid_weights, WeightsSpec};
+    use crate::hotspot::{gi_star, kde, CellGrid, GiStarParams, KdeParams};
+    let bbox = inc
+        .bbox()
+        .ok_or_else(|| Error::Data("no incidents".into()))?;
+    let cell = match p.cell {
+        Some(c) => c,
+        None => Grid::default_cell_size(bbox)?,
+    };
+    let grid = Grid::covering(bbox, cell)?;
+    let split = split_counts(
+        &grid,
+        &inc.xy,
+        &inc.time,
+        p.train_from,
+        p.train_until,
+        p.test_until,
+    );
+    if split.train_idx.is_empty() {
+        return Err(Error::Data(
+            "no training incidents before --train-until".into(),
+        ));
+    }
+    let fr = &p.fractions;
+    let h = p.kde_bandwidth.unwrap_or(3.0 * cell);
+    let train_xy: Vec<[f64; 2]> = split.train_idx.iter().map(|&i| inc.xy[i]).collect();
+    let k = kde(&grid, &train_xy, None, &KdeParams::new().fixed(h))?;
+    let mut methods = vec![
+        MethodAccuracy {
+            name: "counts".into(),
+            params: serde_json::json!({"surface": "training incidents per cell"}),
+            rows: evaluate_surface(&split.train, &split.train, &split.test, fr)?,
+        },
+        MethodAccuracy {
+            name: "kde-quartic".into(),
+            params: serde_json::json!({
+                "surface": "quartic KDE of training incidents (hotspot::kde), no edge correction",
+                "bandwidth_m": h,
+                "samples_per_side": k.samples_per_side,
+            }),
+            rows: evaluate_surface(&k.expected, &split.train, &split.test, fr)?,
+        },
+    ];
+    let mut skipped = Vec::new();
+    let cg = CellGrid::full(grid.clone());
+    let spec = WeightsSpec::default();
+    let gi = grid_weights(&cg, &spec)
+        .and_then(|w| gi_star(&split.train, &w, &GiStarParams::new().permutations(0)));
+    match gi {
+        Ok(gi) => methods.push(MethodAccuracy {
+            name: "gi-star".into(),
+            params: serde_json::json!({
+                "surface": "Gi* z-score of training counts per cell, cells ranked by z",
+                "weights": spec.describe(Some(cell)),
+                "permutations": 0,
+            }),
+            rows: evaluate_surface(&gi.z, &split.train, &split.test, fr)?,
+        }),
+        Err(e) => skipped.push(("gi-star".to_string(), e.to_string())),
+    }
+    let pp = crate::repeat::promap::PromapParams::new(p.train_until).cell(cell);
+    match crate::repeat::promap::promap(inc, &pp) {
+        Ok(pm) if pm.grid == grid => methods.push(MethodAccuracy {
+            name: "promap".into(),
+            params: serde_json::json!({
+                "surface": "prospective map at train_until (Bowers, Johnson & Pease 2004)",
+                "at": crate::time::format(p.train_until, crate::time::TimePrecision::Second),
+                "bandwidth_m": pp.bandwidth_m,
+                "bandwidth_days": pp.bandwidth_days,
+                "events_used": pm.n_recent,
+            }),
+            rows: evaluate_surface(&pm.promap, &split.train, &split.test, fr)?,
+        }),
+        Ok(_) => skipped.push((
+            "promap".into(),
+            "grid differs from the comparison grid".into(),
+        )),
+        Err(e) => skipped.push(("promap".into(), e.to_string())),
+    }
+    Ok(HotspotComparison {
+        grid,
+        split,
+        methods,
+        skipped,
+        kde_bandwidth_m: h,
+    })
 }
 
 #[cfg(test)]
@@ -320,14 +481,6 @@ mod tests {
         assert_eq!(cells_for_fraction(0.1, 1000), 100);
         assert_eq!(cells_for_fraction(0.01, 18144), 182);
         assert_eq!(cells_for_fraction(0.0001, 10), 1);
-    }
-
-    #[test]
-    fn quartic_kde_grid_integrates_to_n_away_from_edges() {
-        let g = Grid::new(0.0, 0.0, 10.0, 100, 100).unwrap();
-        let v = quartic_kde_grid(&g, &[[500.0, 500.0], [505.0, 505.0]], 100.0).unwrap();
-        let total: f64 = v.iter().sum::<f64>() * 100.0;
-        assert!((total - 2.0).abs() < 0.01, "{total}");
     }
 
     #[test]

@@ -128,7 +128,26 @@ fn evaluate_hotspots_matches_golden_pai_b() {
         assert!((rows[i]["pai"].as_f64().unwrap() - pai).abs() < 1e-12 * pai);
     }
     assert!(d.path().join("pai.png").exists());
-    assert_eq!(j["methods"][1]["method"], "kde-quartic");
+    // all four methods of the toolkit on the same split, 20 area shares each
+    let names: Vec<&str> = j["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["counts", "kde-quartic", "gi-star", "promap"]);
+    assert_eq!(j["skipped"].as_array().unwrap().len(), 0);
+    for m in j["methods"].as_array().unwrap() {
+        let rows = m["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 20);
+        assert_eq!(rows[0]["k_cells"], 182);
+        assert_eq!(rows[0]["n_test"], 3214.0);
+        // a hotspot map beats the uniform map (PAI 1) on this clustered city
+        assert!(rows[0]["pai"].as_f64().unwrap() > 1.0, "{}", m["method"]);
+    }
+    let csv = std::fs::read_to_string(d.path().join("accuracy.csv")).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.starts_with("gi-star,")).count(), 20);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("promap,")).count(), 20);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use crimescape::accuracy::{self, AccuracyRow};
 use crimescape::render::{self, PlotOptions, Series};
-use crimescape::{Grid, Incidents, Provenance};
+use crimescape::{Incidents, Provenance};
 use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
@@ -30,7 +30,8 @@ pub struct EvaluateArgs {
     /// Cell size in metres [default: sfhotspot rule on the extent].
     #[arg(long)]
     pub cell: Option<f64>,
-    /// Quartic KDE bandwidth in metres [default: 3 cells].
+    /// Quartic KDE bandwidth in metres [default: 3 cells]; Gi* (queen weights) and promap
+    /// (400 m, 56 days) are compared too.
     #[arg(long)]
     pub bandwidth: Option<f64>,
     /// Output folder: accuracy.json, accuracy.csv, pai.png, hit_rate.png.
@@ -46,22 +47,11 @@ fn parse_t(flag: &str, s: &str) -> Result<i64> {
     })
 }
 
-/// One evaluated method.
-pub struct MethodResult {
-    pub name: String,
-    pub params: Value,
-    pub rows: Vec<AccuracyRow>,
-}
+/// Evaluation of every method on one split (the library's comparison).
+pub type Evaluation = accuracy::HotspotComparison;
 
-/// Evaluation of every method on one split.
-pub struct Evaluation {
-    pub grid: Grid,
-    pub split: accuracy::SplitCounts,
-    pub methods: Vec<MethodResult>,
-    pub bandwidth: f64,
-}
-
-/// Builds the grid over all incidents, splits by time and evaluates counts and a quartic KDE.
+/// Builds the grid over all incidents, splits by time and compares counts, quartic
+/// KDE, Gi* and promap ([`accuracy::compare_methods`]).
 pub fn evaluate(
     inc: &Incidents,
     train_from: Option<i64>,
@@ -70,49 +60,12 @@ pub fn evaluate(
     cell: Option<f64>,
     bandwidth: Option<f64>,
 ) -> Result<Evaluation> {
-    let bbox = inc
-        .bbox()
-        .ok_or_else(|| crimescape::Error::Data("no incidents".into()))?;
-    let cell = match cell {
-        Some(c) => c,
-        None => Grid::default_cell_size(bbox)?,
-    };
-    let grid = Grid::covering(bbox, cell)?;
-    let split = accuracy::split_counts(
-        &grid,
-        &inc.xy,
-        &inc.time,
-        train_from,
-        train_until,
-        test_until,
-    );
-    if split.train_idx.is_empty() {
-        return Err(
-            crimescape::Error::Data("no training incidents before --train-until".into()).into(),
-        );
-    }
-    let fr = accuracy::default_fractions();
-    let h = bandwidth.unwrap_or(3.0 * cell);
-    let train_xy: Vec<[f64; 2]> = split.train_idx.iter().map(|&i| inc.xy[i]).collect();
-    let kde = accuracy::quartic_kde_grid(&grid, &train_xy, h)?;
-    let methods = vec![
-        MethodResult {
-            name: "counts".into(),
-            params: json!({"surface": "training incidents per cell"}),
-            rows: accuracy::evaluate_surface(&split.train, &split.train, &split.test, &fr)?,
-        },
-        MethodResult {
-            name: "kde-quartic".into(),
-            params: json!({"surface": "quartic KDE of training incidents at cell centres, no edge correction", "bandwidth_m": h}),
-            rows: accuracy::evaluate_surface(&kde, &split.train, &split.test, &fr)?,
-        },
-    ];
-    Ok(Evaluation {
-        grid,
-        split,
-        methods,
-        bandwidth: h,
-    })
+    let p = accuracy::CompareParams::new(train_until)
+        .train_from(train_from)
+        .test_until(test_until)
+        .cell(cell)
+        .kde_bandwidth(bandwidth);
+    Ok(accuracy::compare_methods(inc, &p)?)
 }
 
 /// Writes accuracy.json / .csv and the PNG curves.
@@ -133,6 +86,7 @@ pub fn write_evaluation(
         "n_test_in_grid": ev.split.test.iter().sum::<f64>(),
         "unused_no_time_or_outside_periods": ev.split.unused,
         "methods": ev.methods.iter().map(|m| json!({"method": m.name, "parameters": m.params, "rows": m.rows})).collect::<Vec<_>>(),
+        "skipped": ev.skipped.iter().map(|(m, why)| json!({"method": m, "reason": why})).collect::<Vec<_>>(),
     });
     let p = out.join("accuracy.json");
     write_output(&p, &serde_json::to_vec_pretty(&doc)?, g)?;
@@ -264,6 +218,9 @@ pub fn print_table(ev: &Evaluation) {
             );
         }
     }
+    for (m, why) in &ev.skipped {
+        println!("{m:<12} skipped: {why}");
+    }
 }
 
 pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
@@ -286,7 +243,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     });
     let mut prov = Provenance::new(
         json!({"train_from": a.train_from, "train_until": a.train_until,
-        "test_until": a.test_until, "cell_m": ev.grid.cell, "kde_bandwidth_m": ev.bandwidth}),
+        "test_until": a.test_until, "cell_m": ev.grid.cell, "kde_bandwidth_m": ev.kde_bandwidth_m}),
     );
     prov.input(
         &a.file,
