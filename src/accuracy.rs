@@ -399,7 +399,7 @@ pub fn compare_methods(
         },
     ];
     let mut skipped = Vec::new();
-    let cg = CellGrid::full(grid.clone());
+    let cg = CellGrid::full(grid);
     let spec = WeightsSpec::default();
     let gi = grid_weights(&cg, &spec)
         .and_then(|w| gi_star(&split.train, &w, &GiStarParams::new().permutations(0)));

@@ -146,7 +146,10 @@ fn evaluate_hotspots_matches_golden_pai_b() {
         assert!(rows[0]["pai"].as_f64().unwrap() > 1.0, "{}", m["method"]);
     }
     let csv = std::fs::read_to_string(d.path().join("accuracy.csv")).unwrap();
-    assert_eq!(csv.lines().filter(|l| l.starts_with("gi-star,")).count(), 20);
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("gi-star,")).count(),
+        20
+    );
     assert_eq!(csv.lines().filter(|l| l.starts_with("promap,")).count(), 20);
 }
 

@@ -569,15 +569,24 @@ pub fn demo_clusters(
             c.gini
             );
         }
-        if let (Some(cnt), Some(kde)) = (ev.methods[0].rows.get(4), ev.methods[1].rows.get(4)) {
-            println!(
-                "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): counts PAI {:.2} PEI {:.2}; quartic KDE PAI {:.2} PEI {:.2}",
-                cnt.pai,
-                cnt.pei.unwrap_or(f64::NAN),
-                kde.pai,
-                kde.pei.unwrap_or(f64::NAN)
-            );
-        }
+        let at5: Vec<String> = ev
+            .methods
+            .iter()
+            .filter_map(|m| {
+                m.rows.get(4).map(|r| {
+                    format!(
+                        "{} PAI {:.2} PEI {:.2}",
+                        m.name,
+                        r.pai,
+                        r.pei.unwrap_or(f64::NAN)
+                    )
+                })
+            })
+            .collect();
+        println!(
+            "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): {}",
+            at5.join("; ")
+        );
     }
     Ok(())
 }
