@@ -340,7 +340,7 @@ pub struct HotspotComparison {
 /// on the test period (same grid, same cells, same definitions):
 ///
 /// * `counts` — training incidents per cell;
-/// * `kde-quartic` — [`crate::hotspot::kde`] of the training incidents, quartic
+/// * `kde-quartic` — [`crate::hotspot::kde::kde`] of the training incidents, quartic
 ///   kernel, fixed bandwidth (default 3 cells), no edge correction;
 /// * `gi-star` — [`crate::hotspot::gi_star`] z-scores of the training counts with
 ///   the default queen weights (distance band `C·√2`, self included), no
@@ -481,6 +481,56 @@ mod tests {
         assert_eq!(cells_for_fraction(0.1, 1000), 100);
         assert_eq!(cells_for_fraction(0.01, 18144), 182);
         assert_eq!(cells_for_fraction(0.0001, 10), 1);
+    }
+
+    #[test]
+    fn compare_methods_planted_hotspot_all_methods_find_it() {
+        use crate::crs::{Crs, CrsChoice};
+        use crate::time::DAY;
+        let mut inc = crate::layer::Incidents::empty(CrsChoice {
+            input: Crs::Local { unit_to_metre: 1.0 },
+            input_source: "test".into(),
+            working: Crs::Local { unit_to_metre: 1.0 },
+            reason: "test".into(),
+        });
+        // 200 background points spread over 1 km², 100 in one 50 m patch;
+        // even i before day 100 (training, days 50..99), odd i after (test)
+        for i in 0..300usize {
+            let xy = if i < 200 {
+                [
+                    ((i * 37) % 1000) as f64 + 0.5,
+                    ((i * 91) % 1000) as f64 + 0.5,
+                ]
+            } else {
+                let j = i - 200;
+                [250.0 + (j % 10) as f64 * 5.0, 250.0 + (j / 10) as f64 * 5.0]
+            };
+            let day = if i % 2 == 0 {
+                50 + (i % 50)
+            } else {
+                100 + (i % 50)
+            } as i64;
+            inc.xy.push(xy);
+            inc.time.push(Some(day * DAY));
+        }
+        inc.precision = vec![crate::time::TimePrecision::Day; 300];
+        inc.category = vec![crate::layer::NO_CATEGORY; 300];
+        inc.row = (1..=300).collect();
+        let r = compare_methods(&inc, &CompareParams::new(100 * DAY).cell(Some(100.0))).unwrap();
+        let names: Vec<&str> = r.methods.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["counts", "kde-quartic", "gi-star", "promap"]);
+        assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+        assert_eq!(r.kde_bandwidth_m, 300.0);
+        for m in &r.methods {
+            // 10 % of the area (10 cells) covers the patch cell even for Gi*, whose
+            // 3 × 3 window gives the 9 cells around the patch similar z
+            let at10 = &m.rows[9];
+            assert_eq!(at10.n_test, 150.0);
+            // the patch cell holds 50 of 150 test events: PAI >= (50/150)/0.1
+            assert!(at10.n_hot >= 50.0, "{} {}", m.name, at10.n_hot);
+            assert!(at10.pai > 3.3, "{} {}", m.name, at10.pai);
+        }
+        assert!(compare_methods(&inc, &CompareParams::new(0)).is_err());
     }
 
     #[test]
