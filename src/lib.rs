@@ -46,6 +46,7 @@ pub mod render;
 pub mod repeat;
 pub mod report;
 pub mod risk;
+pub mod special;
 pub mod street;
 pub mod time;
 

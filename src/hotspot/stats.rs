@@ -1,21 +1,7 @@
 //! Small statistical helpers: normal tail probabilities, the exact binomial
 //! test, Benjamini–Hochberg and the Mann–Kendall trend test.
 
-/// Two-sided normal p-value `2·(1 − Φ(|z|)) = erfc(|z|/√2)` (libm's erfc, accurate
-/// to a few ulp also far in the tail). NaN stays NaN.
-pub fn normal_p_two_sided(z: f64) -> f64 {
-    libm::erfc(z.abs() / std::f64::consts::SQRT_2)
-}
-
-/// Standard normal CDF Φ(z).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
-}
-
-/// ln Γ(x) for x > 0 (libm's lgamma).
-pub fn ln_gamma(x: f64) -> f64 {
-    libm::lgamma(x)
-}
+pub use crate::special::{ln_gamma, normal_cdf, normal_p_two_sided};
 
 fn ln_binom_pmf(k: u64, n: u64, p: f64) -> f64 {
     if p <= 0.0 {
