@@ -4,6 +4,8 @@
 //!   perceptually uniform and colour-blind safe) or the diverging Gi* bins, a
 //!   legend with units, a scale bar, a north arrow, optional line/point/polygon
 //!   overlays, and a title.
+//! * [`feature_map`] draws one value per feature of a layer (filled polygons, lines,
+//!   points) with the same legend, scale bar and north arrow (a choropleth).
 //! * [`line_plot`] draws x/y series with axes, ticks and a legend (curves, time series).
 //! * [`bar_plot`] draws histograms.
 //! * [`heat_table`] draws a labelled matrix (e.g. Knox ratios) with marked cells.
@@ -131,6 +133,49 @@ impl Canvas {
             for dx in -ri..=ri {
                 if (dx * dx + dy * dy) as f64 <= r * r {
                     self.set(cx.round() as i64 + dx, cy.round() as i64 + dy, c);
+                }
+            }
+        }
+    }
+
+    /// Fills a polygon given as rings in pixel coordinates (exterior and holes,
+    /// closed or not) with the even–odd rule: a pixel is filled when its centre
+    /// lies inside an odd number of rings (scanline over pixel centres).
+    pub fn fill_polygon(&mut self, rings: &[Vec<(f64, f64)>], c: Rgba) {
+        let pts = rings.iter().flatten();
+        let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
+        for p in pts {
+            if p.0.is_finite() && p.1.is_finite() {
+                y0 = y0.min(p.1);
+                y1 = y1.max(p.1);
+            }
+        }
+        if !y0.is_finite() {
+            return;
+        }
+        let row0 = (y0.floor() as i64).max(0);
+        let row1 = (y1.ceil() as i64).min(self.h as i64 - 1);
+        let mut xs: Vec<f64> = Vec::new();
+        for row in row0..=row1 {
+            let yc = row as f64 + 0.5;
+            xs.clear();
+            for r in rings {
+                let n = r.len();
+                for i in 0..n {
+                    let (a, b) = (r[i], r[(i + 1) % n]);
+                    // half-open rule: an edge counts when yc is in [min y, max y)
+                    if (a.1 <= yc && yc < b.1) || (b.1 <= yc && yc < a.1) {
+                        xs.push(a.0 + (yc - a.1) / (b.1 - a.1) * (b.0 - a.0));
+                    }
+                }
+            }
+            xs.sort_by(f64::total_cmp);
+            for pair in xs.chunks_exact(2) {
+                // pixels whose centre x + 0.5 lies in [x_in, x_out)
+                let xa = (pair[0] - 0.5).ceil() as i64;
+                let xb = (pair[1] - 0.5).ceil() as i64;
+                for x in xa.max(0)..xb.min(self.w as i64) {
+                    self.set(x, row, c);
                 }
             }
         }
@@ -333,6 +378,167 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Placement of a map's data area on the canvas.
+struct MapFrame {
+    ext: [f64; 4],
+    px_per_m: f64,
+    left: i64,
+    top: i64,
+    mw: i64,
+    mh: i64,
+}
+
+impl MapFrame {
+    /// A canvas with the title drawn and room for the map, legend, scale bar and arrow.
+    fn new(ext: [f64; 4], opts: &MapOptions) -> (Canvas, MapFrame) {
+        let (gw, gh) = ((ext[2] - ext[0]).max(1e-9), (ext[3] - ext[1]).max(1e-9));
+        let px_per_m = opts.size as f64 / gw.max(gh);
+        let (mw, mh) = ((gw * px_per_m).ceil() as i64, (gh * px_per_m).ceil() as i64);
+        let top = 20 + 20 * opts.title.len().max(1) as i64;
+        let (left, legend_w, bottom) = (20i64, 190i64, 50i64);
+        let mut c = Canvas::new(
+            (left + mw + 20 + legend_w) as usize,
+            (top + mh + bottom) as usize,
+        );
+        for (k, line) in opts.title.iter().enumerate() {
+            c.text(
+                left,
+                10 + 20 * k as i64,
+                line,
+                if k == 0 { 2 } else { 1 },
+                BLACK,
+            );
+        }
+        (
+            c,
+            MapFrame {
+                ext,
+                px_per_m,
+                left,
+                top,
+                mw,
+                mh,
+            },
+        )
+    }
+
+    /// World (working CRS, metres) to pixel coordinates.
+    fn to_px(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            self.left as f64 + (x - self.ext[0]) * self.px_per_m,
+            self.top as f64 + (self.ext[3] - y) * self.px_per_m,
+        )
+    }
+
+    /// Overlays, the frame, the legend, the scale bar and the north arrow.
+    fn decorate(&self, c: &mut Canvas, opts: &MapOptions) {
+        let (left, top, mw, mh) = (self.left, self.top, self.mw, self.mh);
+        let to_px = |x: f64, y: f64| self.to_px(x, y);
+        for ov in &opts.overlays {
+            for g in &ov.geometries {
+                draw_geometry(c, g, &to_px, ov.colour, ov.width);
+            }
+        }
+        c.rect(left, top, mw, mh, BLACK);
+        // legend
+        let lx = left + mw + 20;
+        c.text(lx, top, &opts.legend, 1, BLACK);
+        match &opts.scale {
+            ColourScale::Continuous { min, max, sqrt } => {
+                let (bh, bw) = (200i64, 20i64);
+                for k in 0..bh {
+                    let t = 1.0 - k as f64 / (bh - 1) as f64;
+                    c.fill_rect(lx, top + 16 + k, bw, 1, viridis(t));
+                }
+                c.rect(lx, top + 16, bw, bh, BLACK);
+                for k in 0..=4 {
+                    let t = 1.0 - k as f64 / 4.0;
+                    let v = if *sqrt {
+                        min + (max - min) * t * t
+                    } else {
+                        min + (max - min) * t
+                    };
+                    let y = top + 16 + (k as f64 / 4.0 * (bh - 1) as f64) as i64;
+                    c.line(
+                        (lx + bw) as f64,
+                        y as f64,
+                        (lx + bw + 4) as f64,
+                        y as f64,
+                        BLACK,
+                    );
+                    c.text(lx + bw + 8, y - 4, &fmt_num(v), 1, BLACK);
+                }
+                if *sqrt {
+                    c.text(lx, top + 16 + bh + 8, "(square-root scale)", 1, GREY);
+                }
+            }
+            ColourScale::GiBins => {
+                for (k, (_, col, label)) in GI_BINS.iter().rev().enumerate() {
+                    let y = top + 16 + 18 * k as i64;
+                    c.fill_rect(lx, y, 16, 14, *col);
+                    c.rect(lx, y, 16, 14, GREY);
+                    c.text(lx + 22, y + 3, label, 1, BLACK);
+                }
+            }
+            ColourScale::Categories(cats) => {
+                for (k, (col, label)) in cats.iter().enumerate() {
+                    let y = top + 16 + 18 * k as i64;
+                    c.fill_rect(lx, y, 16, 14, *col);
+                    c.rect(lx, y, 16, 14, GREY);
+                    c.text(lx + 22, y + 3, label, 1, BLACK);
+                }
+            }
+        }
+        // scale bar: a nice length near 1/4 of the map width
+        let target_m = (self.ext[2] - self.ext[0]) / 4.0;
+        let mag = 10f64.powf(target_m.log10().floor());
+        let nice = [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .map(|k| k * mag)
+            .rfind(|v| *v <= target_m)
+            .unwrap_or(mag);
+        let bar_px = nice * self.px_per_m;
+        let by = top + mh + 25;
+        c.fill_rect(left, by, bar_px.round() as i64, 5, BLACK);
+        let label = if nice >= 1000.0 {
+            format!("{} km", fmt_num(nice / 1000.0))
+        } else {
+            format!("{} m", fmt_num(nice))
+        };
+        c.text(left + bar_px.round() as i64 + 8, by - 2, &label, 1, BLACK);
+        // north arrow
+        let (ax, ay) = ((left + mw - 20) as f64, (top + mh + 12) as f64);
+        c.line(ax, ay + 28.0, ax, ay, BLACK);
+        c.line(ax, ay, ax - 6.0, ay + 10.0, BLACK);
+        c.line(ax, ay, ax + 6.0, ay + 10.0, BLACK);
+        c.text(ax as i64 + 8, ay as i64 + 4, "N", 1, BLACK);
+    }
+}
+
+/// Colour of `v` on `scale` (non-finite values: light grey, "no data").
+fn scale_colour(scale: &ColourScale, v: f64) -> Rgba {
+    if !v.is_finite() {
+        return LIGHT;
+    }
+    match scale {
+        ColourScale::Continuous { min, max, sqrt } => {
+            let mut t = (v - min) / (max - min);
+            if *sqrt {
+                t = t.max(0.0).sqrt();
+            }
+            viridis(t)
+        }
+        ColourScale::GiBins => GI_BINS
+            .iter()
+            .find(|b| b.0 as f64 == v.round())
+            .map(|b| b.1)
+            .unwrap_or(LIGHT),
+        ColourScale::Categories(cats) => {
+            cats.get(v.max(0.0) as usize).map(|x| x.0).unwrap_or(LIGHT)
+        }
+    }
+}
+
 /// Renders per-cell `values` (NaN = no data, drawn light grey) of `grid` as a PNG map.
 pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8>> {
     if values.len() != grid.len() {
@@ -342,62 +548,15 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
             grid.len()
         )));
     }
-    let ext = grid.extent();
-    let (gw, gh) = (ext[2] - ext[0], ext[3] - ext[1]);
-    let px_per_m = opts.size as f64 / gw.max(gh);
-    let (mw, mh) = ((gw * px_per_m).ceil() as i64, (gh * px_per_m).ceil() as i64);
-    let top = 20 + 20 * opts.title.len().max(1) as i64;
-    let (left, legend_w, bottom) = (20i64, 190i64, 50i64);
-    let mut c = Canvas::new(
-        (left + mw + 20 + legend_w) as usize,
-        (top + mh + bottom) as usize,
-    );
-    for (k, line) in opts.title.iter().enumerate() {
-        c.text(
-            left,
-            10 + 20 * k as i64,
-            line,
-            if k == 0 { 2 } else { 1 },
-            BLACK,
-        );
-    }
-    let to_px = |x: f64, y: f64| -> (f64, f64) {
-        (
-            left as f64 + (x - ext[0]) * px_per_m,
-            top as f64 + (ext[3] - y) * px_per_m,
-        )
-    };
-    let colour = |v: f64| -> Rgba {
-        if !v.is_finite() {
-            return LIGHT;
-        }
-        match &opts.scale {
-            ColourScale::Continuous { min, max, sqrt } => {
-                let mut t = (v - min) / (max - min);
-                if *sqrt {
-                    t = t.max(0.0).sqrt();
-                }
-                viridis(t)
-            }
-            ColourScale::GiBins => GI_BINS
-                .iter()
-                .find(|b| b.0 as f64 == v.round())
-                .map(|b| b.1)
-                .unwrap_or(LIGHT),
-            ColourScale::Categories(cats) => {
-                cats.get(v.max(0.0) as usize).map(|x| x.0).unwrap_or(LIGHT)
-            }
-        }
-    };
-    // cells
+    let (mut c, f) = MapFrame::new(grid.extent(), opts);
     for (id, &value) in values.iter().enumerate() {
         let (col, row) = grid.col_row(id);
-        let (x, y) = to_px(
+        let (x, y) = f.to_px(
             grid.x0 + col as f64 * grid.cell,
             grid.y0 + (row + 1) as f64 * grid.cell,
         );
         // the next cell's corner, so that neighbouring cells tile without gaps
-        let (x1, y1) = to_px(
+        let (x1, y1) = f.to_px(
             grid.x0 + (col + 1) as f64 * grid.cell,
             grid.y0 + row as f64 * grid.cell,
         );
@@ -406,89 +565,116 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
             y.floor() as i64,
             (x1.floor() - x.floor()).max(1.0) as i64,
             (y1.floor() - y.floor()).max(1.0) as i64,
-            colour(value),
+            scale_colour(&opts.scale, value),
         );
     }
-    // overlays
-    for ov in &opts.overlays {
-        for g in &ov.geometries {
-            draw_geometry(&mut c, g, &to_px, ov.colour, ov.width);
-        }
-    }
-    c.rect(left, top, mw, mh, BLACK);
-    // legend
-    let lx = left + mw + 20;
-    c.text(lx, top, &opts.legend, 1, BLACK);
-    match &opts.scale {
-        ColourScale::Continuous { min, max, sqrt } => {
-            let (bh, bw) = (200i64, 20i64);
-            for k in 0..bh {
-                let t = 1.0 - k as f64 / (bh - 1) as f64;
-                c.fill_rect(lx, top + 16 + k, bw, 1, viridis(t));
-            }
-            c.rect(lx, top + 16, bw, bh, BLACK);
-            for k in 0..=4 {
-                let t = 1.0 - k as f64 / 4.0;
-                let v = if *sqrt {
-                    min + (max - min) * t * t
-                } else {
-                    min + (max - min) * t
-                };
-                let y = top + 16 + (k as f64 / 4.0 * (bh - 1) as f64) as i64;
-                c.line(
-                    (lx + bw) as f64,
-                    y as f64,
-                    (lx + bw + 4) as f64,
-                    y as f64,
-                    BLACK,
-                );
-                c.text(lx + bw + 8, y - 4, &fmt_num(v), 1, BLACK);
-            }
-            if *sqrt {
-                c.text(lx, top + 16 + bh + 8, "(square-root scale)", 1, GREY);
-            }
-        }
-        ColourScale::GiBins => {
-            for (k, (_, col, label)) in GI_BINS.iter().rev().enumerate() {
-                let y = top + 16 + 18 * k as i64;
-                c.fill_rect(lx, y, 16, 14, *col);
-                c.rect(lx, y, 16, 14, GREY);
-                c.text(lx + 22, y + 3, label, 1, BLACK);
-            }
-        }
-        ColourScale::Categories(cats) => {
-            for (k, (col, label)) in cats.iter().enumerate() {
-                let y = top + 16 + 18 * k as i64;
-                c.fill_rect(lx, y, 16, 14, *col);
-                c.rect(lx, y, 16, 14, GREY);
-                c.text(lx + 22, y + 3, label, 1, BLACK);
-            }
-        }
-    }
-    // scale bar: a nice length near 1/4 of the map width
-    let target_m = gw / 4.0;
-    let mag = 10f64.powf(target_m.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|k| k * mag)
-        .rfind(|v| *v <= target_m)
-        .unwrap_or(mag);
-    let bar_px = nice * px_per_m;
-    let by = top + mh + 25;
-    c.fill_rect(left, by, bar_px.round() as i64, 5, BLACK);
-    let label = if nice >= 1000.0 {
-        format!("{} km", fmt_num(nice / 1000.0))
-    } else {
-        format!("{} m", fmt_num(nice))
-    };
-    c.text(left + bar_px.round() as i64 + 8, by - 2, &label, 1, BLACK);
-    // north arrow
-    let (ax, ay) = ((left + mw - 20) as f64, (top + mh + 12) as f64);
-    c.line(ax, ay + 28.0, ax, ay, BLACK);
-    c.line(ax, ay, ax - 6.0, ay + 10.0, BLACK);
-    c.line(ax, ay, ax + 6.0, ay + 10.0, BLACK);
-    c.text(ax as i64 + 8, ay as i64 + 4, "N", 1, BLACK);
+    f.decorate(&mut c, opts);
     c.to_png()
+}
+
+/// Renders one value per feature (a choropleth): polygons are filled (even–odd rule,
+/// so holes stay empty) and outlined in grey, lines drawn 3 px wide and points as
+/// 4 px discs, each in the colour of its value on `opts.scale` (NaN = no data,
+/// light grey). The map extent is the features' bounding box plus 2 %; features
+/// are drawn in input order, then the overlays.
+///
+/// # Errors
+/// [`Error::Param`] when the lengths differ or no feature has a finite coordinate.
+pub fn feature_map(
+    geometries: &[Geometry<f64>],
+    values: &[f64],
+    opts: &MapOptions,
+) -> Result<Vec<u8>> {
+    feature_canvas(geometries, values, opts)?.to_png()
+}
+
+fn feature_canvas(
+    geometries: &[Geometry<f64>],
+    values: &[f64],
+    opts: &MapOptions,
+) -> Result<Canvas> {
+    if values.len() != geometries.len() {
+        return Err(Error::Param(format!(
+            "feature_map: {} values for {} features",
+            values.len(),
+            geometries.len()
+        )));
+    }
+    let mut ext = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for c in geometries.iter().flat_map(|g| g.coords_iter()) {
+        if c.x.is_finite() && c.y.is_finite() {
+            ext = [
+                ext[0].min(c.x),
+                ext[1].min(c.y),
+                ext[2].max(c.x),
+                ext[3].max(c.y),
+            ];
+        }
+    }
+    if !ext[0].is_finite() {
+        return Err(Error::Param(
+            "feature_map: no feature has a finite coordinate".into(),
+        ));
+    }
+    let pad = 0.02 * (ext[2] - ext[0]).max(ext[3] - ext[1]).max(1.0);
+    let ext = [ext[0] - pad, ext[1] - pad, ext[2] + pad, ext[3] + pad];
+    let (mut c, f) = MapFrame::new(ext, opts);
+    let to_px = |x: f64, y: f64| f.to_px(x, y);
+    for (g, &v) in geometries.iter().zip(values) {
+        let col = scale_colour(&opts.scale, v);
+        let rings = polygon_rings(g);
+        if rings.is_empty() {
+            draw_geometry(&mut c, g, &to_px, col, if is_puntal(g) { 4.0 } else { 3.0 });
+        } else {
+            for poly in &rings {
+                let px: Vec<Vec<(f64, f64)>> = poly
+                    .iter()
+                    .map(|r| r.iter().map(|p| to_px(p.x, p.y)).collect())
+                    .collect();
+                c.fill_polygon(&px, col);
+            }
+        }
+    }
+    // outlines after all fills, so that shared borders stay visible
+    for g in geometries {
+        for poly in polygon_rings(g) {
+            for r in poly {
+                for w in r.windows(2) {
+                    let (a, b) = (to_px(w[0].x, w[0].y), to_px(w[1].x, w[1].y));
+                    c.line(a.0, a.1, b.0, b.1, GREY);
+                }
+            }
+        }
+    }
+    f.decorate(&mut c, opts);
+    Ok(c)
+}
+
+fn is_puntal(g: &Geometry<f64>) -> bool {
+    matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
+}
+
+/// The rings of each polygon in `g` (exterior first), empty for non-areal geometries.
+fn polygon_rings(g: &Geometry<f64>) -> Vec<Vec<Vec<geo::Coord<f64>>>> {
+    let poly = |p: &geo::Polygon<f64>| -> Vec<Vec<geo::Coord<f64>>> {
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(|r| r.0.clone())
+            .collect()
+    };
+    match g {
+        Geometry::Polygon(p) => vec![poly(p)],
+        Geometry::MultiPolygon(m) => m.0.iter().map(poly).collect(),
+        Geometry::Rect(r) => vec![poly(&r.to_polygon())],
+        Geometry::Triangle(t) => vec![poly(&t.to_polygon())],
+        Geometry::GeometryCollection(gc) => gc.0.iter().flat_map(polygon_rings).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn draw_geometry(
@@ -519,23 +705,7 @@ fn draw_geometry(
         | Geometry::Rect(_)
         | Geometry::Triangle(_) => {
             // outlines of every ring
-            let rings: Vec<Vec<geo::Coord<f64>>> = match g {
-                Geometry::Polygon(p) => std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.clone())
-                    .collect(),
-                Geometry::MultiPolygon(m) => {
-                    m.0.iter()
-                        .flat_map(|p| {
-                            std::iter::once(p.exterior())
-                                .chain(p.interiors())
-                                .map(|r| r.0.clone())
-                        })
-                        .collect()
-                }
-                other => vec![other.coords_iter().collect()],
-            };
-            for r in rings {
+            for r in polygon_rings(g).into_iter().flatten() {
                 for w in r.windows(2) {
                     let (a, b) = (to_px(w[0].x, w[0].y), to_px(w[1].x, w[1].y));
                     c.thick_line(a.0, a.1, b.0, b.1, width, col);
@@ -992,6 +1162,65 @@ mod tests {
         )
         .unwrap();
         assert_eq!(&t[1..4], b"PNG");
+    }
+
+    fn painted(c: &Canvas, col: Rgba) -> usize {
+        c.px.chunks_exact(4).filter(|p| *p == col).count()
+    }
+
+    #[test]
+    fn fill_polygon_even_odd_with_hole() {
+        let mut c = Canvas::new(20, 20);
+        let ext = vec![(2.0, 2.0), (12.0, 2.0), (12.0, 12.0), (2.0, 12.0)];
+        let hole = vec![(5.0, 5.0), (9.0, 5.0), (9.0, 9.0), (5.0, 9.0), (5.0, 5.0)];
+        c.fill_polygon(&[ext, hole], BLACK);
+        // 10×10 pixel centres inside the square, 4×4 inside the hole
+        assert_eq!(painted(&c, BLACK), 100 - 16);
+        assert_eq!(&c.px[(3 * 20 + 3) * 4..(3 * 20 + 3) * 4 + 4], &BLACK);
+        assert_eq!(&c.px[(6 * 20 + 6) * 4..(6 * 20 + 6) * 4 + 4], &WHITE);
+        // a polygon partly off the canvas and a degenerate one do not panic
+        c.fill_polygon(&[vec![(-5.0, -5.0), (30.0, -5.0), (30.0, 1.0)]], GREY);
+        c.fill_polygon(&[vec![(f64::NAN, 1.0)]], GREY);
+        c.fill_polygon(&[], GREY);
+    }
+
+    #[test]
+    fn feature_map_fills_each_feature_in_its_colour() {
+        use geo::{LineString, Point, Polygon};
+        let sq = |x: f64| {
+            Geometry::Polygon(Polygon::new(
+                LineString::from(vec![
+                    (x, 0.0),
+                    (x + 100.0, 0.0),
+                    (x + 100.0, 100.0),
+                    (x, 100.0),
+                ]),
+                vec![],
+            ))
+        };
+        let red: Rgba = [200, 0, 0, 255];
+        let blue: Rgba = [0, 0, 200, 255];
+        let green: Rgba = [0, 200, 0, 255];
+        let opts = MapOptions {
+            scale: ColourScale::Categories(vec![
+                (red, "a".into()),
+                (blue, "b".into()),
+                (green, "c".into()),
+            ]),
+            size: 200,
+            ..Default::default()
+        };
+        let geoms = vec![sq(0.0), sq(100.0), Geometry::Point(Point::new(50.0, 150.0))];
+        let c = feature_canvas(&geoms, &[0.0, 1.0, 2.0], &opts).unwrap();
+        // two equal squares: equal areas (± outline pixels), legend swatches 14×16 each
+        let (r, b) = (painted(&c, red), painted(&c, blue));
+        assert!(r > 5000 && b > 5000, "{r} {b}");
+        assert!((r as f64 - b as f64).abs() / (r as f64) < 0.05, "{r} {b}");
+        assert!(painted(&c, green) > 224 && painted(&c, green) < 224 + 100);
+        let png = feature_map(&geoms, &[0.0, f64::NAN, 2.0], &opts).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        assert!(feature_map(&geoms, &[0.0], &opts).is_err());
+        assert!(feature_map(&[], &[], &opts).is_err());
     }
 
     #[test]

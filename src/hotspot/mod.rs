@@ -44,6 +44,80 @@ pub use kde::{
 pub use moran::{local_moran, LocalMoranParams, LocalMoranResult, Quadrant};
 pub use weights::{grid_weights, point_weights, Weights, WeightsSpec};
 
+/// Incidents counted per feature of a layer ([`count_in_features`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureCounts {
+    /// Incidents (or summed weights) per feature, input order.
+    pub counts: Vec<f64>,
+    /// Incidents farther than the tolerance from every feature (not counted).
+    pub outside: usize,
+    /// Incidents at the same smallest distance from two or more features (on a shared
+    /// border, in an overlap); each was given to the lowest-index feature.
+    pub ties: usize,
+}
+
+/// Counts incidents per feature of a layer: each point goes to the **nearest**
+/// feature within `tolerance` metres (distance 0 inside a polygon or on its border;
+/// inclusive `d <= tolerance`), the lowest feature index on ties, so every incident is
+/// counted at most once and the counts sum to `points − outside`. Use `tolerance = 0`
+/// for polygons (beats, tracts, parcels) and a snapping distance for points or
+/// street lines. `weights` (one per point) sums weights instead of counting.
+///
+/// # Errors
+/// [`Error::Param`] for a negative or non-finite tolerance or a weights length that
+/// differs from the points.
+pub fn count_in_features(
+    geometries: &[geo::Geometry<f64>],
+    points: &[[f64; 2]],
+    tolerance: f64,
+    weights: Option<&[f64]>,
+) -> Result<FeatureCounts> {
+    use rayon::prelude::*;
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(Error::Param(format!(
+            "count_in_features: tolerance must be >= 0, got {tolerance}"
+        )));
+    }
+    if let Some(w) = weights {
+        if w.len() != points.len() {
+            return Err(Error::Param(format!(
+                "count_in_features: {} weights for {} points",
+                w.len(),
+                points.len()
+            )));
+        }
+    }
+    let idx = crate::index::GeometryIndex::new(geometries);
+    // (feature, tied) per point; None = outside
+    let assigned: Vec<Option<(usize, bool)>> = points
+        .par_iter()
+        .map(|p| {
+            let near = idx.within(*p, tolerance);
+            let best = near.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+            let mut at_best = near.iter().filter(|x| x.1 == best);
+            at_best
+                .next()
+                .map(|first| (first.0, at_best.next().is_some()))
+        })
+        .collect();
+    let mut counts = vec![0.0; geometries.len()];
+    let (mut outside, mut ties) = (0, 0);
+    for (i, a) in assigned.iter().enumerate() {
+        match a {
+            Some((f, tied)) => {
+                counts[*f] += weights.map_or(1.0, |w| w[i]);
+                ties += usize::from(*tied);
+            }
+            None => outside += 1,
+        }
+    }
+    Ok(FeatureCounts {
+        counts,
+        outside,
+        ties,
+    })
+}
+
 /// Which area the grid covers.
 #[derive(Debug, Clone, Default)]
 pub enum Extent {
@@ -504,6 +578,45 @@ pub(crate) fn test_crs() -> crate::crs::CrsChoice {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn count_in_features_nearest_once_with_ties_and_outside() {
+        use geo::{Geometry, LineString, Point, Polygon};
+        let sq = |x: f64| {
+            Geometry::Polygon(Polygon::new(
+                LineString::from(vec![(x, 0.0), (x + 10.0, 0.0), (x + 10.0, 10.0), (x, 10.0)]),
+                vec![],
+            ))
+        };
+        let geoms = vec![sq(0.0), sq(10.0), Geometry::Point(Point::new(100.0, 0.0))];
+        let pts = [
+            [5.0, 5.0],   // in 0
+            [15.0, 5.0],  // in 1
+            [10.0, 5.0],  // shared border: tie -> 0
+            [50.0, 50.0], // outside
+            [103.0, 0.0], // 3 m from the point feature
+            [106.0, 0.0], // 6 m: outside at tolerance 5
+        ];
+        let r = count_in_features(&geoms, &pts, 5.0, None).unwrap();
+        assert_eq!(r.counts, vec![2.0, 1.0, 1.0]);
+        assert_eq!((r.outside, r.ties), (2, 1));
+        let r0 = count_in_features(&geoms, &pts, 0.0, None).unwrap();
+        assert_eq!(r0.counts, vec![2.0, 1.0, 0.0]);
+        assert_eq!(r0.outside, 3);
+        let w = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let rw = count_in_features(&geoms, &pts, 5.0, Some(&w)).unwrap();
+        assert_eq!(rw.counts, vec![4.0, 2.0, 5.0]);
+        // input order does not matter
+        let mut rev = pts.to_vec();
+        rev.reverse();
+        assert_eq!(
+            count_in_features(&geoms, &rev, 5.0, None).unwrap().counts,
+            r.counts
+        );
+        assert!(count_in_features(&geoms, &pts, -1.0, None).is_err());
+        assert!(count_in_features(&geoms, &pts, 1.0, Some(&w[..2])).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -405,6 +405,38 @@ fn hotspots_layer_reproduces_grid_gistar() {
         let (x, y): (f64, f64) = (x[za].parse().unwrap(), y[zb].parse().unwrap());
         assert!((x - y).abs() < 1e-9, "{x} {y}");
     }
+    // --incidents counts the points per polygon: the grid counts again
+    let lc = d.path().join("lc");
+    crimescape()
+        .args([
+            "hotspots",
+            "layer",
+            "--quiet",
+            "--incidents-crs",
+            "local-m",
+            "--neighbours",
+            "band",
+            "--radius",
+            "566",
+            "--permutations",
+            "0",
+            "--incidents",
+        ])
+        .arg(fixture("golden/hotspots/A_input_xy.csv"))
+        .arg("-o")
+        .arg(&lc)
+        .arg(out.join("gistar.geojson"))
+        .assert()
+        .success();
+    let (hc, cnt) = read_csv(&lc.join("layer.csv"));
+    let (ca, cc) = (col(&ha, "count"), col(&hc, "value"));
+    for (x, y) in a.iter().zip(&cnt) {
+        assert_eq!(x[ca].parse::<f64>().unwrap(), y[cc].parse::<f64>().unwrap());
+    }
+    for png in ["layer_value.png", "layer_gistar.png", "layer_moran.png"] {
+        let bytes = std::fs::read(lo.join(png)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG", "{png}");
+    }
     crimescape()
         .args(["hotspots", "layer", "--quiet", "--value", "nope", "-o"])
         .arg(&lo)

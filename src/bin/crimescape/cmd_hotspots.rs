@@ -9,10 +9,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use crimescape::hotspot::change::{emerging_hotspots, EmergingClass};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
 use crimescape::hotspot::{
-    build_grid, build_hex, classify_periods, count_change, dual_kde, gi_star, grid_counts,
-    grid_weights, hex_counts, kde, local_moran, BinP, CellGrid, ChangeParams, ClassifyParams,
-    Extent, GiStarParams, GridParams, HexCells, HotspotClass, LocalMoranParams, Weights,
-    WeightsSpec,
+    build_grid, build_hex, classify_periods, count_change, count_in_features, dual_kde, gi_star,
+    grid_counts, grid_weights, hex_counts, kde, local_moran, BinP, CellGrid, ChangeParams,
+    ClassifyParams, Extent, GiStarParams, GridParams, HexCells, HotspotClass, LocalMoranParams,
+    Weights, WeightsSpec,
 };
 use crimescape::io::geojson::FeatureCollectionWriter;
 use crimescape::render::{self, ColourScale, MapOptions, Overlay, Rgba};
@@ -57,9 +57,21 @@ pub enum HotspotsCmd {
 pub struct LayerCmd {
     /// Layer file (GeoJSON; more with the gdal feature).
     pub layer: PathBuf,
-    /// Numeric column to test.
+    /// Numeric column to test (or, with --incidents, the name of the count column).
+    #[arg(long, required_unless_present = "incidents")]
+    pub value: Option<String>,
+    /// Count these incidents per feature (nearest feature within --tolerance, inside
+    /// for polygons) and test the counts instead of a column. Loaded with the
+    /// default options; the layer is projected to the incidents' working CRS.
     #[arg(long)]
-    pub value: String,
+    pub incidents: Option<PathBuf>,
+    /// With --incidents: metres within which an incident counts for a point or line
+    /// feature (0 = inside polygons only).
+    #[arg(long, default_value_t = 0.0)]
+    pub tolerance: f64,
+    /// With --incidents: their CRS [default: detected as for every incident file].
+    #[arg(long)]
+    pub incidents_crs: Option<String>,
     /// CRS of the layer [default: its crs member or EPSG:4326].
     #[arg(long)]
     pub crs: Option<String>,
@@ -1369,22 +1381,53 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
             scale: None,
         },
     };
-    let (layer, lrep) = load_layer(&c.layer, c.crs.as_deref(), None, &[])?;
-    let values: Vec<f64> = (0..layer.len())
-        .map(|i| {
-            layer
-                .property_str(i, &c.value)
-                .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| {
-                    crimescape::Error::Data(format!(
-                        "{}: feature {i} has no numeric '{}'",
-                        c.layer.display(),
-                        c.value
-                    ))
-                })
-        })
-        .collect::<crimescape::Result<_>>()?;
+    let incidents = match &c.incidents {
+        Some(p) => {
+            let args = LoadArgs {
+                crs: c.incidents_crs.clone(),
+                ..Default::default()
+            };
+            Some((p, load_incidents(p, &args, g)?))
+        }
+        None => None,
+    };
+    let target = incidents
+        .as_ref()
+        .map(|(_, (inc, _))| inc.crs.working.clone());
+    let (layer, lrep) = load_layer(&c.layer, c.crs.as_deref(), target.as_ref(), &[])?;
+    let value_name = c.value.clone().unwrap_or_else(|| "incidents".to_string());
+    let mut counted = None;
+    let values: Vec<f64> = match &incidents {
+        Some((_, (inc, _))) => {
+            let fc = count_in_features(&layer.geometries, &inc.xy, c.tolerance, None)?;
+            if !g.quiet {
+                eprintln!(
+                    "{} incidents counted in {} features; {} outside every feature, {} on a shared border (given to the lower feature index)",
+                    inc.len() - fc.outside,
+                    layer.len(),
+                    fc.outside,
+                    fc.ties
+                );
+            }
+            let v = fc.counts.clone();
+            counted = Some(fc);
+            v
+        }
+        None => (0..layer.len())
+            .map(|i| {
+                layer
+                    .property_str(i, &value_name)
+                    .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        crimescape::Error::Data(format!(
+                            "{}: feature {i} has no numeric '{value_name}'",
+                            c.layer.display(),
+                        ))
+                    })
+            })
+            .collect::<crimescape::Result<_>>()?,
+    };
     let pts = layer.representative_points();
     let w = crimescape::hotspot::point_weights(&pts, &spec, None)?;
     let gp = GiStarParams::new()
@@ -1418,6 +1461,9 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         let ps = gi.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
         let lps = lm.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
         let mut props = layer.properties[i].clone();
+        if counted.is_some() {
+            props.insert(value_name.clone(), json!(values[i]));
+        }
         props.insert("gi_z".into(), json!(gi.z[i]));
         props.insert("gi_p".into(), json!(gi.p[i]));
         props.insert(
@@ -1462,7 +1508,7 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         ])?;
     }
     let mut prov = Provenance::new(
-        json!({"analysis": "layer", "value": c.value, "weights": spec, "gistar": gp}),
+        json!({"analysis": "layer", "value": value_name, "tolerance_m": c.incidents.as_ref().map(|_| c.tolerance), "weights": spec, "gistar": gp}),
     );
     prov.seed = Some(c.seed);
     prov.crs = Some(layer.crs.clone());
@@ -1473,9 +1519,71 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         lrep.accepted,
         &lrep.sha256,
     );
+    if let Some((p, (_, rep))) = &incidents {
+        prov.input(p, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    }
+    // choropleths: the value, the Gi* bins and the LISA clusters per feature
+    let wdesc = spec.describe(None);
+    let name = c.layer.file_name().map_or_else(
+        || c.layer.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    let map = |title: &str, legend: &str, vals: &[f64], scale: ColourScale| {
+        render::feature_map(
+            &layer.geometries,
+            vals,
+            &MapOptions {
+                title: vec![
+                    format!("{title}: {name}"),
+                    format!("{} features, {wdesc}", layer.len()),
+                ],
+                legend: legend.to_string(),
+                scale,
+                ..Default::default()
+            },
+        )
+    };
+    let gbins: Vec<f64> = gi.bin.iter().map(|b| *b as f64).collect();
+    let quads: Vec<f64> = lm
+        .quadrant
+        .iter()
+        .zip(&lm.significant)
+        .map(|(q, sig)| if *sig { q.code() as f64 } else { 0.0 })
+        .collect();
+    let cats = QUAD_COLOURS
+        .iter()
+        .map(|(c, l)| (*c, l.to_string()))
+        .collect();
     let outs = [
         (c.out.join("layer.geojson"), fc.finish()),
         (c.out.join("layer.csv"), csvw.into_inner()?),
+        (
+            c.out.join("layer_value.png"),
+            map(
+                &format!("'{value_name}' per feature"),
+                &value_name,
+                &values,
+                render::auto_scale(&values, true),
+            )?,
+        ),
+        (
+            c.out.join("layer_gistar.png"),
+            map(
+                "Getis-Ord Gi*",
+                "Gi* confidence",
+                &gbins,
+                ColourScale::GiBins,
+            )?,
+        ),
+        (
+            c.out.join("layer_moran.png"),
+            map(
+                "Local Moran's I (LISA)",
+                "cluster type",
+                &quads,
+                ColourScale::Categories(cats),
+            )?,
+        ),
     ];
     prov.outputs = outs.iter().map(|(p, _)| p.display().to_string()).collect();
     let sp = c.out.join("layer.json");
@@ -1487,8 +1595,9 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
     let sc = lm.significant_counts;
     let summary = json!({
         "features": layer.len(),
-        "value": c.value,
-        "weights": spec.describe(None),
+        "value": value_name,
+        "counted": counted,
+        "weights": wdesc,
         "gistar": {"mean": gi.mean, "sd": gi.sd, "params": gi.params, "bins": gi.bin_counts, "undefined": gi.undefined},
         "local_moran": {"significant": {"HH": sc[0], "LH": sc[1], "LL": sc[2], "HL": sc[3]}},
         "provenance": prov,
