@@ -260,60 +260,194 @@ fn take_feature(f: Value) -> RawFeature {
     }
 }
 
-/// Parses a GeoJSON document into features (moving values, never cloning them)
-/// and the CRS named by a `crs` member, if any.
-fn parse_collection(path: &Path, bytes: &[u8]) -> Result<(Vec<RawFeature>, Option<Crs>)> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::format(
+/// Where [`for_each_feature`] found the features and the CRS.
+struct Collection {
+    features: usize,
+    crs: Option<Crs>,
+}
+
+/// Streams the features of a GeoJSON document to `f` (0-based index, feature) without
+/// building the whole document in memory: only one feature's JSON tree exists at a
+/// time, so the peak is the file's bytes plus what `f` keeps. Accepts a
+/// FeatureCollection, a single Feature or a bare geometry (members in any order); the
+/// CRS named by a 2008-style `crs` member is returned. An error from `f` stops the
+/// parse and is returned as it is.
+fn for_each_feature<F>(path: &Path, bytes: &[u8], mut f: F) -> Result<Collection>
+where
+    F: FnMut(usize, RawFeature) -> Result<()>,
+{
+    use serde::de::{
+        DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use std::fmt;
+
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(Error::format(
             path,
             format!(
                 "not UTF-8 text (byte {}): GeoJSON must be UTF-8",
                 e.valid_up_to()
             ),
-        )
-    })?;
-    if text.trim().is_empty() {
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::format(path, "the file is empty"));
     }
-    let mut v: Value = serde_json::from_str(text).map_err(|e| {
-        Error::format(
-            path,
-            format!(
-                "invalid JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    let crs = match v.pointer("/crs/properties/name").and_then(Value::as_str) {
+
+    struct State<'a, F> {
+        f: &'a mut F,
+        n: usize,
+        stopped: Option<Error>,
+    }
+    /// The `features` member: `Some(count)` for an array, `None` for anything else.
+    struct Features<'s, 'a, F>(&'s mut State<'a, F>);
+    impl<'de, F: FnMut(usize, RawFeature) -> Result<()>> DeserializeSeed<'de> for Features<'_, '_, F> {
+        type Value = bool;
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<bool, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de, F: FnMut(usize, RawFeature) -> Result<()>> Visitor<'de> for Features<'_, '_, F> {
+        type Value = bool;
+        fn expecting(&self, fm: &mut fmt::Formatter) -> fmt::Result {
+            fm.write_str("a features array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<bool, A::Error> {
+            while let Some(v) = seq.next_element::<Value>()? {
+                let i = self.0.n;
+                self.0.n += 1;
+                if let Err(e) = (self.0.f)(i, take_feature(v)) {
+                    self.0.stopped = Some(e);
+                    return Err(serde::de::Error::custom("stopped by the reader"));
+                }
+            }
+            Ok(true)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<bool, A::Error> {
+            while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+    }
+    /// The top-level object: every member but `features` is kept (they are small).
+    struct Top<'s, 'a, F>(&'s mut State<'a, F>);
+    impl<'de, F: FnMut(usize, RawFeature) -> Result<()>> Visitor<'de> for Top<'_, '_, F> {
+        type Value = (Map<String, Value>, Option<bool>);
+        fn expecting(&self, fm: &mut fmt::Formatter) -> fmt::Result {
+            fm.write_str("a GeoJSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut rest = Map::new();
+            let mut features = None;
+            while let Some(k) = m.next_key::<String>()? {
+                if k == "features" {
+                    features = Some(m.next_value_seed(Features(&mut *self.0))?);
+                } else {
+                    let v: Value = m.next_value()?;
+                    rest.insert(k, v);
+                }
+            }
+            Ok((rest, features))
+        }
+    }
+
+    let mut st = State {
+        f: &mut f,
+        n: 0,
+        stopped: None,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = de
+        .deserialize_map(Top(&mut st))
+        .and_then(|v| de.end().map(|_| v));
+    let (mut rest, features) = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            if let Some(stop) = st.stopped.take() {
+                return Err(stop);
+            }
+            let what = if e.is_data() {
+                "not GeoJSON"
+            } else {
+                "invalid JSON"
+            };
+            return Err(Error::format(
+                path,
+                format!("{what} at line {}, column {}: {e}", e.line(), e.column()),
+            ));
+        }
+    };
+    let crs = match rest
+        .get("crs")
+        .and_then(|c| c.pointer("/properties/name"))
+        .and_then(Value::as_str)
+    {
         Some(name) => {
             Some(Crs::parse(name).map_err(|e| Error::format(path, format!("crs member: {e}")))?)
         }
         None => None,
     };
-    let t = v
+    let t = rest
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let feats = match t.as_str() {
-        "FeatureCollection" => match v.get_mut("features").map(Value::take) {
-            Some(Value::Array(fs)) => fs.into_iter().map(take_feature).collect(),
-            _ => {
+    match t.as_str() {
+        "FeatureCollection" => {
+            if features != Some(true) {
                 return Err(Error::format(
                     path,
                     "FeatureCollection without a features array",
-                ))
+                ));
             }
-        },
-        "Feature" => vec![take_feature(v)],
+        }
         "" => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
-        _ => vec![RawFeature {
-            geometry: Some(v),
-            properties: Map::new(),
-        }],
-    };
-    Ok((feats, crs))
+        "Feature" => {
+            let feature = take_feature(Value::Object(std::mem::take(&mut rest)));
+            let i = st.n;
+            st.n += 1;
+            (st.f)(i, feature)?;
+        }
+        _ => {
+            let geometry = Value::Object(std::mem::take(&mut rest));
+            let i = st.n;
+            st.n += 1;
+            (st.f)(
+                i,
+                RawFeature {
+                    geometry: Some(geometry),
+                    properties: Map::new(),
+                },
+            )?;
+        }
+    }
+    Ok(Collection {
+        features: st.n,
+        crs,
+    })
 }
 
 fn value_text(v: &Value) -> String {
@@ -349,16 +483,15 @@ pub fn raw_features(
     rows: &std::collections::BTreeSet<u64>,
 ) -> Result<std::collections::HashMap<u64, String>> {
     let (bytes, _) = super::read_bytes(path)?;
-    let (feats, _) = parse_collection(path, &bytes)?;
-    Ok(feats
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| rows.contains(&(*i as u64)))
-        .map(|(i, f)| {
+    let mut out = std::collections::HashMap::new();
+    for_each_feature(path, &bytes, |i, f| {
+        if rows.contains(&(i as u64)) {
             let v = serde_json::json!({"type": "Feature", "properties": f.properties, "geometry": f.geometry});
-            (i as u64, v.to_string())
-        })
-        .collect())
+            out.insert(i as u64, v.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Reads incident points from GeoJSON (Point geometries; MultiPoint with one point accepted).
@@ -374,50 +507,62 @@ pub fn read_incidents_from_bytes(
     sha: String,
     opts: &LoadOptions,
 ) -> Result<(Incidents, LoadReport)> {
-    let (feats, file_crs) = parse_collection(path, bytes)?;
-    if feats.is_empty() {
-        return Err(Error::format(path, "the collection has no features"));
+    /// Property keys, the time/category keys and the staging, fixed from the first
+    /// features (up to 1000) and then used for every feature.
+    struct Sink {
+        keys: Vec<String>,
+        time_key: Option<String>,
+        cat_key: Option<String>,
+        st: Staging,
     }
-    // property keys in first-seen order
-    let mut keys: Vec<String> = Vec::new();
-    for f in feats.iter().take(1000) {
-        for k in f.properties.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
+    fn start(buffer: &[(usize, RawFeature)], path: &Path, opts: &LoadOptions) -> Result<Sink> {
+        // property keys in first-seen order
+        let mut keys: Vec<String> = Vec::new();
+        for (_, f) in buffer {
+            for k in f.properties.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
             }
         }
+        let time_key = find_key(&keys, "time", opts.time.as_deref());
+        if opts.time.is_some() && time_key.is_none() {
+            return Err(Error::MissingColumn {
+                path: path.to_path_buf(),
+                what: format!("time ({:?})", opts.time.as_deref().unwrap_or("")),
+                available: keys.join(", "),
+                hint: "check the property name".into(),
+            });
+        }
+        let cat_key = find_key(&keys, "category", opts.category.as_deref());
+        let mut st = Staging {
+            lonlat_columns: false,
+            xy_names: ("lon".into(), "lat".into()),
+            ..Default::default()
+        };
+        if let Some(k) = &time_key {
+            st.columns.insert("time".into(), k.clone());
+        }
+        if let Some(k) = &cat_key {
+            st.columns.insert("category".into(), k.clone());
+        }
+        st.columns.insert("geometry".into(), "geometry".into());
+        st.attr_names = keys.clone();
+        st.attrs = vec![StringColumn::new(); keys.len()];
+        Ok(Sink {
+            keys,
+            time_key,
+            cat_key,
+            st,
+        })
     }
-    let time_key = find_key(&keys, "time", opts.time.as_deref());
-    if opts.time.is_some() && time_key.is_none() {
-        return Err(Error::MissingColumn {
-            path: path.to_path_buf(),
-            what: format!("time ({:?})", opts.time.as_deref().unwrap_or("")),
-            available: keys.join(", "),
-            hint: "check the property name".into(),
-        });
-    }
-    let cat_key = find_key(&keys, "category", opts.category.as_deref());
-    let mut st = Staging {
-        file_crs,
-        lonlat_columns: false,
-        xy_names: ("lon".into(), "lat".into()),
-        ..Default::default()
-    };
-    if st.file_crs.is_none() && opts.crs.is_none() {
-        st.file_crs = Some(WGS84);
-        st.file_crs_default = true;
-    }
-    if let Some(k) = &time_key {
-        st.columns.insert("time".into(), k.clone());
-    }
-    if let Some(k) = &cat_key {
-        st.columns.insert("category".into(), k.clone());
-    }
-    st.columns.insert("geometry".into(), "geometry".into());
-    st.attr_names = keys.clone();
-    st.attrs = vec![StringColumn::new(); keys.len()];
-    for (i, f) in feats.iter().enumerate() {
-        let row = i as u64;
+    fn process(sink: &mut Sink, row: u64, f: &RawFeature, opts: &LoadOptions) {
+        let Sink {
+            keys,
+            time_key,
+            cat_key,
+            st,
+        } = sink;
         st.rows_read += 1;
         let raw = || {
             vec![serde_json::to_string(&serde_json::json!({"type":"Feature","properties":f.properties,"geometry":f.geometry})).unwrap_or_default()]
@@ -445,7 +590,7 @@ pub fn read_incidents_from_bytes(
         }
         if !pass {
             st.filtered_out += 1;
-            continue;
+            return;
         }
         let p = match &f.geometry {
             None => {
@@ -456,7 +601,7 @@ pub fn read_incidents_from_bytes(
                     "null",
                     raw(),
                 );
-                continue;
+                return;
             }
             Some(g) => match geometry_from_json(g) {
                 Ok(Geometry::Point(p)) => p,
@@ -464,7 +609,7 @@ pub fn read_incidents_from_bytes(
                 Ok(other) => {
                     let k = format!("{:?}", crate::layer::geometry_kind(&other));
                     st.reject(row, RejectReason::NotAPoint, "geometry", &k, raw());
-                    continue;
+                    return;
                 }
                 Err(msg) => {
                     let reason = if msg.contains("finite") {
@@ -473,7 +618,7 @@ pub fn read_incidents_from_bytes(
                         RejectReason::UnparseableCoordinates
                     };
                     st.reject(row, reason, "geometry", &msg, raw());
-                    continue;
+                    return;
                 }
             },
         };
@@ -489,7 +634,7 @@ pub fn read_incidents_from_bytes(
                     Some(t) => tval = Some(t),
                     None => {
                         st.reject(row, RejectReason::UnparseableTime, k, &s, raw());
-                        continue;
+                        return;
                     }
                 }
             }
@@ -497,11 +642,11 @@ pub fn read_incidents_from_bytes(
         if let Some((t, _)) = tval {
             if opts.from.is_some_and(|fr| t < fr) || opts.to.is_some_and(|e| t >= e) {
                 st.filtered_out += 1;
-                continue;
+                return;
             }
         } else if opts.from.is_some() || opts.to.is_some() {
             st.filtered_out += 1;
-            continue;
+            return;
         }
         let cat = match &cat_key {
             Some(k) => {
@@ -521,6 +666,44 @@ pub fn read_incidents_from_bytes(
             st.attrs[k].push(&s);
         }
     }
+    const KEY_SAMPLE: usize = 1000;
+    let mut buffer: Vec<(usize, RawFeature)> = Vec::new();
+    let mut sink: Option<Sink> = None;
+    let coll = for_each_feature(path, bytes, |i, f| {
+        match sink.as_mut() {
+            Some(s) => process(s, i as u64, &f, opts),
+            None => {
+                buffer.push((i, f));
+                if buffer.len() == KEY_SAMPLE {
+                    let mut s = start(&buffer, path, opts)?;
+                    for (i, f) in buffer.drain(..) {
+                        process(&mut s, i as u64, &f, opts);
+                    }
+                    sink = Some(s);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if coll.features == 0 {
+        return Err(Error::format(path, "the collection has no features"));
+    }
+    let mut sink = match sink {
+        Some(s) => s,
+        None => {
+            let mut s = start(&buffer, path, opts)?;
+            for (i, f) in buffer.drain(..) {
+                process(&mut s, i as u64, &f, opts);
+            }
+            s
+        }
+    };
+    let mut st = std::mem::take(&mut sink.st);
+    st.file_crs = coll.crs;
+    if st.file_crs.is_none() && opts.crs.is_none() {
+        st.file_crs = Some(WGS84);
+        st.file_crs_default = true;
+    }
     finish(st, path, "geojson", sha, opts)
 }
 
@@ -537,14 +720,12 @@ pub fn read_layer_from_bytes(
     sha: String,
     opts: &LayerOptions,
 ) -> Result<(Layer, LayerReport)> {
-    let (feats, file_crs) = parse_collection(path, bytes)?;
-    let declared = file_crs.is_some();
-    let input = opts.crs.clone().or(file_crs).unwrap_or(WGS84);
     let mut geoms = Vec::new();
     let mut props = Vec::new();
+    let mut rows: Vec<u64> = Vec::new();
     let mut rejections = Vec::new();
     let mut filtered = 0u64;
-    for (i, f) in feats.iter().enumerate() {
+    let coll = for_each_feature(path, bytes, |i, f| {
         if !opts.filters.iter().all(|flt| {
             let v = f
                 .properties
@@ -555,7 +736,7 @@ pub fn read_layer_from_bytes(
             flt.accepts(&v)
         }) {
             filtered += 1;
-            continue;
+            return Ok(());
         }
         match &f.geometry {
             None => rejections.push(Rejection {
@@ -568,7 +749,8 @@ pub fn read_layer_from_bytes(
             Some(g) => match geometry_from_json(g) {
                 Ok(geom) => {
                     geoms.push(geom);
-                    props.push(f.properties.clone());
+                    props.push(f.properties);
+                    rows.push(i as u64);
                 }
                 Err(msg) => rejections.push(Rejection {
                     row: i as u64,
@@ -579,19 +761,23 @@ pub fn read_layer_from_bytes(
                 }),
             },
         }
-    }
+        Ok(())
+    })?;
+    let file_crs = coll.crs;
+    let declared = file_crs.is_some();
+    let input = opts.crs.clone().or(file_crs).unwrap_or(WGS84);
     if input.is_geographic() {
         // out-of-range check
         use geo::CoordsIter;
         let mut keep_g = Vec::new();
         let mut keep_p = Vec::new();
-        for (k, (g, p)) in geoms.into_iter().zip(props).enumerate() {
+        for ((g, p), row) in geoms.into_iter().zip(props).zip(&rows) {
             let bad = g
                 .coords_iter()
                 .any(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0);
             if bad {
                 rejections.push(Rejection {
-                    row: k as u64,
+                    row: *row,
                     reason: RejectReason::OutOfRangeLonLat,
                     column: "geometry".into(),
                     value: "coordinates outside lon/lat range".into(),
@@ -662,7 +848,7 @@ pub fn read_layer_from_bytes(
     };
     let report = LayerReport {
         path: path.to_path_buf(),
-        features_read: feats.len() as u64,
+        features_read: coll.features as u64,
         accepted: layer.len() as u64,
         filtered_out: filtered,
         rejected,
@@ -804,6 +990,84 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("x.geojson") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn members_in_any_order_feature_and_bare_geometry() {
+        // features before type and crs; more than the 1000-feature key sample
+        let mut text = String::from(r#"{"features":["#);
+        for i in 0..1500 {
+            if i > 0 {
+                text.push(',');
+            }
+            let extra = if i == 1200 { r#","late":"x""# } else { "" };
+            text.push_str(&format!(
+                r#"{{"type":"Feature","properties":{{"id":{i}{extra}}},"geometry":{{"type":"Point","coordinates":[{},{}]}}}}"#,
+                359000.0 + i as f64,
+                570000.0
+            ));
+        }
+        text.push_str(r#"],"crs":{"type":"name","properties":{"name":"EPSG:26971"}},"type":"FeatureCollection"}"#);
+        let (inc, rep) = read_incidents_from_bytes(
+            text.as_bytes(),
+            Path::new("late.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 1500);
+        assert_eq!(rep.crs.input, Crs::Epsg { code: 26971 });
+        assert_eq!(inc.row[1499], 1499);
+        // keys come from the first 1000 features only, as documented
+        assert_eq!(inc.attr_names, vec!["id".to_string()]);
+        let one = br#"{"geometry":{"type":"Point","coordinates":[-87.6,41.8]},"type":"Feature","properties":{"a":1}}"#;
+        let (l, _) = read_layer_from_bytes(
+            one,
+            Path::new("f.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.len(), 1);
+        let bare = br#"{"coordinates":[-87.6,41.8],"type":"Point"}"#;
+        let (l, _) = read_layer_from_bytes(
+            bare,
+            Path::new("g.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn structural_errors_are_named() {
+        let err = |b: &[u8]| {
+            read_layer_from_bytes(
+                b,
+                Path::new("e.geojson"),
+                String::new(),
+                &LayerOptions::default(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(err(br#"{"type":"FeatureCollection","features":{}}"#)
+            .contains("without a features array"));
+        assert!(err(br#"{"type":"FeatureCollection"}"#).contains("without a features array"));
+        assert!(err(br#"{"features":[]}"#).contains("no \"type\""));
+        assert!(err(b"[1,2]").contains("not GeoJSON"));
+        assert!(err(b"  \n").contains("empty"));
+        assert!(err(br#"{"type":"Point","coordinates":[1,2]} x"#).contains("invalid JSON"));
+        let e = read_incidents_from_bytes(
+            br#"{"type":"FeatureCollection","features":[]}"#,
+            Path::new("n.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no features"), "{e}");
     }
 
     #[test]
