@@ -476,12 +476,19 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
         g,
     )?;
     if !g.quiet {
-        let max = applied.risk.iter().cloned().fold(0.0, f64::max);
-        let mean = applied.risk.iter().sum::<f64>() / applied.risk.len() as f64;
+        // NaN outside the model's study area.
+        let inside: Vec<f64> = applied
+            .risk
+            .iter()
+            .copied()
+            .filter(|r| r.is_finite())
+            .collect();
+        let max = inside.iter().cloned().fold(0.0, f64::max);
+        let mean = inside.iter().sum::<f64>() / inside.len().max(1) as f64;
         println!(
             "applied {} factor(s) to {} cells: mean relative risk {mean:.3}, max {max:.3}, expected incidents {:.1}",
             model.factors.len(),
-            applied.risk.len(),
+            inside.len(),
             applied.expected.iter().sum::<f64>()
         );
     }
