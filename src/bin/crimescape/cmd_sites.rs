@@ -201,7 +201,9 @@ impl UnitGeometry<'_> {
     fn of(&self, model: &RtmModel, s: &Site) -> geo::Geometry<f64> {
         match self {
             UnitGeometry::Cells => geo::Geometry::Polygon(model.grid.cell_polygon(s.unit)),
-            UnitGeometry::Segments(segs) => geo::Geometry::LineString(segs[s.unit].geometry.clone()),
+            UnitGeometry::Segments(segs) => {
+                geo::Geometry::LineString(segs[s.unit].geometry.clone())
+            }
             UnitGeometry::Sites(l) => l.geometries[s.unit].clone(),
         }
     }
@@ -442,9 +444,9 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         layers.push(l);
     }
     let mut load_unit_layer = |p: &Option<PathBuf>, flag: &str, what: &str| -> Result<Layer> {
-        let p = p.as_ref().ok_or_else(|| {
-            crimescape::Error::Param(format!("--units {what} needs {flag} FILE"))
-        })?;
+        let p = p
+            .as_ref()
+            .ok_or_else(|| crimescape::Error::Param(format!("--units {what} needs {flag} FILE")))?;
         let (l, lrep) = load_layer(p, a.layer_crs.as_deref(), Some(&inc.crs.working), &[])?;
         prov.input(p, what, lrep.features_read, lrep.accepted, &lrep.sha256);
         Ok(l)
