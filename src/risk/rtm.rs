@@ -922,6 +922,9 @@ mod tests {
         for (i, m) in mask.iter().enumerate() {
             assert_eq!(rm.risk[i].is_nan(), !m);
         }
+        // The model keeps its study area (ranked sites and apply_model respect it).
+        assert_eq!(rm.model.study_mask().as_deref(), Some(mask.as_slice()));
+        assert!(r.model.study.is_none());
         assert!(fit_rtm_in(
             &city.incidents.xy,
             &grid,

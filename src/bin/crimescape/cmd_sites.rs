@@ -68,7 +68,7 @@ pub struct SitesArgs {
     pub seriousness: Option<PathBuf>,
     /// With --seriousness: categories missing from the table are an error.
     #[arg(long)]
-    pub strict: bool,
+    pub strict_seriousness: bool,
     /// Number of equal time periods for persistence.
     #[arg(long, default_value_t = 4)]
     pub periods: usize,
@@ -400,7 +400,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         None => CptedMapping::default_mapping(),
     };
     let seriousness = match &a.seriousness {
-        Some(p) => Some(read_seriousness(p, a.strict)?),
+        Some(p) => Some(read_seriousness(p, a.strict_seriousness)?),
         None => None,
     };
     let (inc, rep) = load_incidents(&a.incidents, &a.load, g)?;
