@@ -30,8 +30,9 @@
 //!   of the timed incidents, `[t_min, t_max]`, is cut into [`SiteParams::periods`] equal
 //!   periods (the last one includes `t_max`); in a period a unit is hot when it has at
 //!   least one incident and its count is at least the `k`-th largest count among all
-//!   units (`k = ⌈persistence_top · units⌉`, at least 1; ties included). Without any
-//!   timed incident persistence is 0 and a note says so;
+//!   units (`k = ⌈persistence_top · units⌉`, at least 1; ties included; default top
+//!   5 %; all units count, cells only inside the study area). Without any timed
+//!   incident persistence is 0 and a note says so; untimed incidents are left out.
 //! * **repeat share** = share of the unit's incidents at an exact location (coordinates
 //!   equal after rounding to `repeat_tolerance` metres) with ≥ 2 incidents;
 //! * **risk** = the unit's RTM relative risk, normalised `(risk − 1)/(max − 1)`;
@@ -223,7 +224,7 @@ impl Default for SiteParams {
             top: 20,
             repeat_tolerance: 1.0,
             periods: 4,
-            persistence_top: 0.1,
+            persistence_top: 0.05,
             segment_buffer: None,
         }
     }
@@ -552,7 +553,8 @@ pub struct Site {
     pub rank: usize,
     /// Unit index in input order: cell id, segment index or site feature index.
     pub unit: usize,
-    /// Unit id: the cell id, `source.part` of a segment, or the site's id/name.
+    /// Unit id: the cell id, `source:part` of a segment (feature index and part of a
+    /// multi-line), or the site's id/name.
     pub id: String,
     /// Representative point (working CRS): cell centre, segment midpoint, site point or
     /// polygon interior point.
@@ -793,7 +795,7 @@ fn build_units(
                         covered = fallback(mid);
                     }
                     Unit {
-                        id: format!("{}.{}", s.source, s.part),
+                        id: format!("{}:{}", s.source, s.part),
                         centre: mid,
                         members: m,
                         covered,
@@ -1466,7 +1468,7 @@ mod tests {
         let seg = |i: usize| r.sites.iter().find(|s| s.unit == i).unwrap();
         assert_eq!(seg(0).count, 2, "10 m and exactly 30 m (inclusive)");
         assert_eq!(seg(1).count, 1);
-        assert_eq!(seg(0).id, "0.0");
+        assert_eq!(seg(0).id, "0:0");
         // centres at exactly cell/2 = 50 m from the line are covered: 2 rows × 10 cells
         assert_eq!(seg(0).cells, 20);
         assert!((seg(1).risk - 3.0).abs() < 1e-9);

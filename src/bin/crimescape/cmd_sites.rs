@@ -73,7 +73,7 @@ pub struct SitesArgs {
     #[arg(long, default_value_t = 4)]
     pub periods: usize,
     /// A unit is hot in a period when it is in this top share of units by count.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.05)]
     pub persistence_top: f64,
     /// Factor -> CPTED mapping (TOML) [default: the shipped mapping; see
     /// fixtures/cpted/default.toml].
