@@ -124,10 +124,15 @@ pub fn sites_table(r: &SiteRanking, n: usize) -> String {
         weights_line(&r.weights)
     );
     if !r.seriousness.unknown.is_empty() || r.seriousness.no_category > 0 {
-        let total: usize = r.seriousness.unknown.values().sum();
+        let list: Vec<String> = r
+            .seriousness
+            .unknown
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         s.push_str(&format!(
-            "seriousness: {total} incident(s) of {} categorie(s) not in the table and {} without a category weigh 1\n",
-            r.seriousness.unknown.len(),
+            "seriousness: incidents of categories not in the table ({}) and {} without a category weigh 1\n",
+            if list.is_empty() { "none".to_string() } else { list.join(", ") },
             r.seriousness.no_category
         ));
     }
@@ -214,11 +219,11 @@ fn suggestion_text(s: &Site) -> String {
         .iter()
         .map(|x| {
             format!(
-                "{} | {} | {} | access {:?}{}",
+                "{} | {} | {} | access {}{}",
                 x.factor,
                 x.principle,
                 x.measure,
-                x.access,
+                format!("{:?}", x.access).to_lowercase(),
                 if x.needs_access_assessment {
                     " | needs access assessment (UN 26(d))"
                 } else {
