@@ -191,3 +191,70 @@ fn sites_segments_and_user_sites_with_seriousness() {
         .failure()
         .stderr(predicate::str::contains("--streets"));
 }
+
+#[test]
+fn sites_respect_the_study_area_of_the_model() {
+    let d = tmp();
+    let (c, model) = city_and_model(d.path());
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert!(m.get("study").is_none(), "no boundary, no study area");
+    let g = &m["grid"];
+    let (x0, y0, cell) = (
+        g["x0"].as_f64().unwrap(),
+        g["y0"].as_f64().unwrap(),
+        g["cell"].as_f64().unwrap(),
+    );
+    let (ncols, nrows) = (g["ncols"].as_u64().unwrap(), g["nrows"].as_u64().unwrap());
+    // the western half of the grid, in the working CRS (UTM 31N for the demo city)
+    let (x1, y1) = (x0 + cell * (ncols / 2) as f64, y0 + cell * nrows as f64);
+    let boundary = d.path().join("west.geojson");
+    std::fs::write(
+        &boundary,
+        serde_json::json!({"type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "EPSG:32631"}},
+            "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+                "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let r = d.path().join("rtm-west");
+    crimescape()
+        .arg("--quiet")
+        .arg("risk")
+        .arg("fit")
+        .arg(c.join("incidents.csv"))
+        .args(layers(&c, true))
+        .args(["--distances", "50,100", "--op", "proximity", "--cell", "40"])
+        .arg("--boundary")
+        .arg(&boundary)
+        .arg("--out")
+        .arg(&r)
+        .assert()
+        .success();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.join("model.json")).unwrap()).unwrap();
+    assert!(m["study"].as_array().is_some_and(|a| !a.is_empty()));
+    let s = d.path().join("s");
+    crimescape()
+        .arg("sites")
+        .arg(c.join("incidents.csv"))
+        .arg("--model")
+        .arg(r.join("model.json"))
+        .args(layers(&c, false))
+        .args(["--top", "5", "--out"])
+        .arg(&s)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("incidents in no unit"));
+    let csv = std::fs::read_to_string(s.join("sites.csv")).unwrap();
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let unit: u64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert!(
+            unit % ncols < ncols / 2,
+            "cell {unit} is outside the study area"
+        );
+        rows += 1;
+    }
+    assert!(rows > 10);
+}
