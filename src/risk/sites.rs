@@ -28,7 +28,8 @@
 //!   raw `count` is reported beside it), normalised by the largest burden;
 //! * **persistence** = share of time periods in which the unit is *hot*: the time span
 //!   of the timed incidents, `[t_min, t_max]`, is cut into [`SiteParams::periods`] equal
-//!   periods (the last one includes `t_max`); in a period a unit is hot when it has at
+//!   periods (the last one includes `t_max`), or into periods of
+//!   [`SiteParams::period_days`] days from midnight of the first day; in a period a unit is hot when it has at
 //!   least one incident and its count is at least the `k`-th largest count among all
 //!   units (`k = ⌈persistence_top · units⌉`, at least 1; ties included; default top
 //!   5 %; all units count, cells only inside the study area). Without any timed
@@ -210,6 +211,10 @@ pub struct SiteParams {
     pub repeat_tolerance: f64,
     /// Number of equal time periods for persistence (≥ 1).
     pub periods: usize,
+    /// Fixed period length in days instead of `periods` equal periods: periods then
+    /// start at midnight of the day of the first timed incident and cover the last.
+    #[serde(default)]
+    pub period_days: Option<i64>,
     /// A unit is hot in a period when it is in this top share of units by count.
     pub persistence_top: f64,
     /// Segments cover the cells whose centre is within this distance (m) of the line;
@@ -224,6 +229,7 @@ impl Default for SiteParams {
             top: 20,
             repeat_tolerance: 1.0,
             periods: 4,
+            period_days: None,
             persistence_top: 0.05,
             segment_buffer: None,
         }
@@ -248,6 +254,11 @@ impl SiteParams {
     /// Sets the number of persistence periods.
     pub fn periods(mut self, n: usize) -> Self {
         self.periods = n;
+        self
+    }
+    /// Sets a fixed period length in days (overrides `periods`).
+    pub fn period_days(mut self, days: Option<i64>) -> Self {
+        self.period_days = days;
         self
     }
     /// Sets the top share of units that counts as hot in a period.
@@ -913,25 +924,34 @@ fn persistence(
             "{untimed} incident(s) without a time are left out of persistence"
         ));
     }
-    let np = params.periods as i64;
-    let span = tmax - tmin + 1;
-    let len = (span + np - 1) / np;
+    let (start, len, np) = match params.period_days {
+        Some(days) => {
+            let start = tmin - tmin.rem_euclid(crate::time::DAY);
+            let len = days * crate::time::DAY;
+            (start, len, (tmax - start) / len + 1)
+        }
+        None => {
+            let np = params.periods as i64;
+            (tmin, (tmax - tmin + np) / np, np)
+        }
+    };
+    let np_u = np as usize;
     let periods: Vec<[i64; 2]> = (0..np)
-        .map(|k| [tmin + k * len, tmin + (k + 1) * len])
+        .map(|k| [start + k * len, start + (k + 1) * len])
         .collect();
     let universe = units.iter().filter(|u| u.in_universe).count();
     let k = ((params.persistence_top * universe as f64).ceil() as usize).max(1);
     let mut hot = vec![0usize; units.len()];
-    let mut counts = vec![vec![0u32; params.periods]; units.len()];
+    let mut counts = vec![vec![0u32; np_u]; units.len()];
     for (u, unit) in units.iter().enumerate() {
         for &i in &unit.members {
             if let Some(t) = time[i as usize] {
-                let j = (((t - tmin) / len) as usize).min(params.periods - 1);
+                let j = (((t - start) / len) as usize).min(np_u - 1);
                 counts[u][j] += 1;
             }
         }
     }
-    for j in 0..params.periods {
+    for j in 0..np_u {
         let mut v: Vec<u32> = units
             .iter()
             .zip(&counts)
@@ -975,6 +995,24 @@ fn rank_core(
             "persistence periods must be between 1 and 10000, got {}",
             params.periods
         )));
+    }
+    if let Some(d) = params.period_days {
+        if d <= 0 {
+            return Err(Error::Param(format!(
+                "persistence period must be at least 1 day, got {d}"
+            )));
+        }
+        if let Some((a, b)) = time.and_then(|t| {
+            let mut it = t.iter().flatten();
+            let first = *it.next()?;
+            Some(it.fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x))))
+        }) {
+            if (b - a) / (d * crate::time::DAY) >= 10_000 {
+                return Err(Error::Param(format!(
+                    "{d}-day periods over the incidents' time span are more than 10000; use longer periods"
+                )));
+            }
+        }
     }
     if !(params.persistence_top > 0.0 && params.persistence_top <= 1.0) {
         return Err(Error::Param(format!(
@@ -1425,6 +1463,17 @@ mod tests {
         assert!(r.sites.iter().any(|s| s.unit == 55 && s.risk > 2.99));
         assert_eq!(r.sites.len(), 4);
         assert_same(&r, &rank(&reversed(&inc), &SiteUnits::Cells, &p));
+        // One-day periods: all times fall on day 0, one period.
+        let d = rank(&inc, &SiteUnits::Cells, &p.clone().period_days(Some(1)));
+        assert_eq!(d.periods, vec![[0, crate::time::DAY]]);
+        assert_eq!(
+            (
+                d.sites[0].unit,
+                d.sites[0].persistence,
+                d.sites[0].hot_periods
+            ),
+            (0, 1.0, 1)
+        );
         // Without times: persistence 0, with a note.
         let mut untimed = inc.clone();
         untimed.time = vec![None; untimed.len()];

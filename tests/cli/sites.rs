@@ -123,7 +123,14 @@ fn sites_segments_and_user_sites_with_seriousness() {
     let parks = d.path().join("parks");
     let pf = c.join("parks.geojson");
     run(
-        &["--units", "sites", "--site-layer", pf.to_str().unwrap()],
+        &[
+            "--units",
+            "sites",
+            "--site-layer",
+            pf.to_str().unwrap(),
+            "--period-days",
+            "30",
+        ],
         &parks,
     )
     .assert()
@@ -131,6 +138,13 @@ fn sites_segments_and_user_sites_with_seriousness() {
     .stdout(predicate::str::contains("sites"));
     let types = geometry_types(&parks.join("sites.geojson"));
     assert!(types.iter().all(|t| t == "Polygon"), "{types:?}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(parks.join("sites.json")).unwrap()).unwrap();
+    let periods = json["periods"].as_array().unwrap();
+    assert!(periods.len() > 4, "{}", periods.len());
+    for p in periods {
+        assert_eq!(p[1].as_i64().unwrap() - p[0].as_i64().unwrap(), 30 * 86_400);
+    }
     let ser = d.path().join("ser.csv");
     std::fs::write(&ser, "category,weight\nassault,5\nrobbery,4\ntheft,1\n").unwrap();
     let bars = d.path().join("bars");

@@ -72,6 +72,10 @@ pub struct SitesArgs {
     /// Number of equal time periods for persistence.
     #[arg(long, default_value_t = 4)]
     pub periods: usize,
+    /// Periods of this many days (from midnight of the first incident's day) instead of
+    /// --periods equal periods.
+    #[arg(long, conflicts_with = "periods")]
+    pub period_days: Option<i64>,
     /// A unit is hot in a period when it is in this top share of units by count.
     #[arg(long, default_value_t = 0.05)]
     pub persistence_top: f64,
@@ -412,6 +416,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
     let params = SiteParams::new()
         .top(a.top)
         .periods(a.periods)
+        .period_days(a.period_days)
         .persistence_top(a.persistence_top)
         .weights(SiteWeights {
             burden: a.w_burden,
