@@ -942,27 +942,37 @@ fn persistence(
     let universe = units.iter().filter(|u| u.in_universe).count();
     let k = ((params.persistence_top * universe as f64).ceil() as usize).max(1);
     let mut hot = vec![0usize; units.len()];
-    let mut counts = vec![vec![0u32; np_u]; units.len()];
+    // (period, unit) of every timed membership, sorted: sparse counts per period, so
+    // memory is O(memberships) whatever the number of units × periods.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     for (u, unit) in units.iter().enumerate() {
+        if !unit.in_universe {
+            continue;
+        }
         for &i in &unit.members {
             if let Some(t) = time[i as usize] {
                 let j = (((t - start) / len) as usize).min(np_u - 1);
-                counts[u][j] += 1;
+                pairs.push((j as u32, u as u32));
             }
         }
     }
-    for j in 0..np_u {
-        let mut v: Vec<u32> = units
-            .iter()
-            .zip(&counts)
-            .filter(|(u, _)| u.in_universe)
-            .map(|(_, c)| c[j])
-            .collect();
+    pairs.sort_unstable();
+    // runs → (period, unit, count)
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    for p in pairs {
+        match runs.last_mut() {
+            Some(r) if (r.0, r.1) == p => r.2 += 1,
+            _ => runs.push((p.0, p.1, 1)),
+        }
+    }
+    for period in runs.chunk_by(|a, b| a.0 == b.0) {
+        // units absent from `period` have count 0 and are never hot
+        let mut v: Vec<u32> = period.iter().map(|r| r.2).collect();
         v.sort_unstable_by(|a, b| b.cmp(a));
         let threshold = v.get(k - 1).copied().unwrap_or(0).max(1);
-        for (u, c) in counts.iter().enumerate() {
-            if units[u].in_universe && c[j] >= threshold {
-                hot[u] += 1;
+        for r in period {
+            if r.2 >= threshold {
+                hot[r.1 as usize] += 1;
             }
         }
     }
