@@ -3,7 +3,8 @@
 //! * [`factors`]: built-environment layers → 0/1 cell indicators (proximity, density).
 //! * [`rtm`]: the risk terrain model (elastic-net screen, stepwise BIC, Poisson/NB),
 //!   saved and re-applied to changed layers.
-//! * [`sites`]: ranked cells with transparent score components and CPTED suggestions.
+//! * [`sites`]: ranked cells, street segments or user sites with transparent score
+//!   components (burden, persistence, repeats, risk, modifiable share) and CPTED suggestions.
 
 pub mod factors;
 pub mod rtm;
@@ -13,4 +14,7 @@ pub use factors::{FactorParams, FactorVariable, Operationalisation};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
 };
-pub use sites::{rank_cells, AccessClass, CptedMapping, Site, SiteParams, SiteWeights};
+pub use sites::{
+    rank_cells, rank_sites, AccessClass, CptedMapping, Seriousness, SeriousnessReport, Site,
+    SiteComponents, SiteParams, SiteRanking, SiteUnits, SiteWeights,
+};

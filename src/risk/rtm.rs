@@ -131,6 +131,44 @@ pub struct RtmModel {
     pub grid: Grid,
     /// `exp(Σβx)` of the lowest-risk cell of the fitted surface (risk is divided by it).
     pub risk_scale: f64,
+    /// Study area of the fit as runs `[start, end)` of cell ids inside it (set by
+    /// [`fit_rtm_in`] with a mask); `None` = the whole grid. Model files written before
+    /// this field existed load with `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<Vec<[usize; 2]>>,
+}
+
+impl RtmModel {
+    /// Whether `cell` is inside the model's study area (always true without a mask).
+    pub fn in_study(&self, cell: usize) -> bool {
+        match &self.study {
+            None => cell < self.grid.len(),
+            Some(runs) => {
+                let k = runs.partition_point(|r| r[1] <= cell);
+                k < runs.len() && runs[k][0] <= cell
+            }
+        }
+    }
+
+    /// The study-area mask per cell (`None` = the whole grid).
+    pub fn study_mask(&self) -> Option<Vec<bool>> {
+        self.study.as_ref()?;
+        Some((0..self.grid.len()).map(|i| self.in_study(i)).collect())
+    }
+}
+
+/// Runs `[start, end)` of the `true` entries of a mask.
+pub fn mask_runs(mask: &[bool]) -> Vec<[usize; 2]> {
+    let mut runs: Vec<[usize; 2]> = Vec::new();
+    for (i, &m) in mask.iter().enumerate() {
+        if m {
+            match runs.last_mut() {
+                Some(r) if r[1] == i => r[1] = i + 1,
+                _ => runs.push([i, i + 1]),
+            }
+        }
+    }
+    runs
 }
 
 /// A row of the factor table.
@@ -721,6 +759,7 @@ pub fn fit_rtm_in(
         cov: fit.cov.clone(),
         grid: *grid,
         risk_scale,
+        study: study.map(mask_runs),
     };
     let diagnostics = RtmDiagnostics {
         family: fit.family.clone(),
@@ -777,7 +816,8 @@ pub struct AppliedRisk {
 
 /// Re-applies a fitted model to layers (e.g. after a design change), on the model's grid
 /// or another grid of the same cell size. Layers are looked up by the factors' layer
-/// names; each factor's filter and operationalisation are recomputed.
+/// names; each factor's filter and operationalisation are recomputed. On the model's own
+/// grid, `risk` is NaN for cells outside the fitted study area ([`RtmModel::study`]).
 ///
 /// # Errors
 /// [`Error::Data`] when a layer the model needs is missing or has no features in the area.
@@ -804,8 +844,14 @@ pub fn apply_model(model: &RtmModel, grid: &Grid, layers: &[&Layer]) -> Result<A
     } else {
         1.0
     };
+    // Outside the fitted study area (same grid only) the risk is undefined.
+    let outside = |i: usize| model.study.is_some() && *grid == model.grid && !model.in_study(i);
     Ok(AppliedRisk {
-        risk: raw.iter().map(|r| r / scale).collect(),
+        risk: raw
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if outside(i) { f64::NAN } else { r / scale })
+            .collect(),
         expected: raw
             .iter()
             .map(|r| (model.intercept + r.ln()).exp())
@@ -876,6 +922,9 @@ mod tests {
         for (i, m) in mask.iter().enumerate() {
             assert_eq!(rm.risk[i].is_nan(), !m);
         }
+        // The model keeps its study area (ranked sites and apply_model respect it).
+        assert_eq!(rm.model.study_mask().as_deref(), Some(mask.as_slice()));
+        assert!(r.model.study.is_none());
         assert!(fit_rtm_in(
             &city.incidents.xy,
             &grid,

@@ -1,38 +1,72 @@
 //! Ranked sites for environmental-design and target-hardening changes.
 //!
-//! # Score (transparent: every component is reported)
-//! Units are grid cells (the fitted model's grid). For each cell:
-//! * **burden** = incidents in the cell (`count`), normalised by the largest count;
-//! * **repeat share** = share of the cell's incidents at an exact location (coordinates
-//!   equal after rounding to `repeat_tolerance` metres) that has ≥ 2 incidents;
-//! * **risk** = RTM relative risk `exp(Σβx)/min`, normalised as `(risk − 1)/(max − 1)`;
-//! * **modifiable share** = `Σ β` of the *modifiable* factors present in the cell divided
-//!   by `Σ β` of all factors present (0 with no factor present): how much of the cell's
-//!   environmental risk a design or management change can address. Whether a factor is
-//!   modifiable comes from the CPTED mapping.
+//! # Units ([`SiteUnits`])
+//! * **cells** of the fitted model's grid (only cells inside the model's study area,
+//!   [`RtmModel::study`]);
+//! * **street segments** ([`crate::street::build_segments`]): incidents snapped to the
+//!   nearest segment within a tolerance (inclusive; unsnapped incidents are counted in
+//!   [`SiteRanking::unassigned`]);
+//! * **user sites**: points with a radius (incidents at distance `<= radius`, inclusive;
+//!   per-feature numeric `radius` property overrides the default) or polygons / multi-
+//!   polygons (incidents inside or on the boundary). Overlapping sites may share
+//!   incidents. The site id is its `id` property, else `name`, else the feature index.
 //!
-//! `score = Σ wₖ · componentₖ / Σ wₖ`, with default weights burden 0.4, risk 0.3,
-//! repeat share 0.15, modifiable share 0.15 ([`SiteWeights`]). Cells with no incident
-//! and no risk factor are not ranked. Ties are broken by cell id, so the ranking does not
-//! depend on the order of the input incidents.
+//! # Risk of a unit (rule)
+//! The model's cell risk surface `exp(Σβx) / risk_scale` is evaluated on its own grid.
+//! A unit **covers** the study-area cells whose centre lies within it: the cell itself;
+//! for a segment, centres at distance `<= cell/2` from the line (or
+//! [`SiteParams::segment_buffer`]); for a point site, centres within the radius; for a
+//! polygon, centres inside it (buffer 0). A unit covering no centre (smaller than a
+//! cell) covers the cell containing its representative point (segment midpoint, the
+//! point, or the polygon's interior point) if that cell is in the study area. The unit's
+//! **risk is the maximum** over its covered cells (a place is as exposed as its riskiest
+//! part), and its factors and modifiable share come from that cell (lowest cell id on
+//! ties). A unit covering no study-area cell has risk 1 and no factor (`cells = 0`).
+//!
+//! # Score (transparent: every component is reported)
+//! * **burden** = Σ seriousness weights of the unit's incidents ([`Seriousness`]; the
+//!   raw `count` is reported beside it), normalised by the largest burden;
+//! * **persistence** = share of time periods in which the unit is *hot*: the time span
+//!   of the timed incidents, `[t_min, t_max]`, is cut into [`SiteParams::periods`] equal
+//!   periods (the last one includes `t_max`), or into periods of
+//!   [`SiteParams::period_days`] days from midnight of the first day; in a period a unit is hot when it has at
+//!   least one incident and its count is at least the `k`-th largest count among all
+//!   units (`k = ⌈persistence_top · units⌉`, at least 1; ties included; default top
+//!   5 %; all units count, cells only inside the study area). Without any timed
+//!   incident persistence is 0 and a note says so; untimed incidents are left out.
+//! * **repeat share** = share of the unit's incidents at an exact location (coordinates
+//!   equal after rounding to `repeat_tolerance` metres) with ≥ 2 incidents;
+//! * **risk** = the unit's RTM relative risk, normalised `(risk − 1)/(max − 1)`;
+//! * **modifiable share** = `Σ β` of the *modifiable* factors present divided by `Σ β` of
+//!   all factors present (0 with no factor present): how much of the environmental risk a
+//!   design or management change can address (from the CPTED mapping).
+//!
+//! `score = Σ wₖ · componentₖ / Σ wₖ`, default weights ([`SiteWeights`]) burden 0.35,
+//! persistence 0.15, repeat share 0.10, risk 0.25, modifiable share 0.15. Cells and
+//! segments with no incident and no risk factor are not ranked (score 0); user sites are
+//! always ranked. Ties are broken by unit index, so the ranking does not depend on the
+//! order of the input incidents.
 //!
 //! # Suggestions
-//! For each ranked cell the factors present are taken in decreasing order of β, and the
+//! For each top unit the factors present are taken in decreasing order of β, and the
 //! user-editable TOML mapping ([`CptedMapping`], default in
 //! `fixtures/cpted/default.toml`) gives CPTED principles and measures, each with its
 //! public-access class. `restrictive` measures are never recommended outright: they are
 //! marked `needs_access_assessment` (UN Guidelines for the Prevention of Crime, 1995/2002,
 //! guideline 26(d): target hardening must not limit free access to public space).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use geo::{Distance, Euclidean, InteriorPoint, InterpolatableLine, Intersects, Point};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::grid::Grid;
-use crate::layer::Layer;
+use crate::index::PointIndex;
+use crate::layer::{Incidents, Layer};
 use crate::risk::factors::variable_values;
 use crate::risk::rtm::RtmModel;
+use crate::street::{snap_to_segments, StreetSegment};
 
 /// Public-access class of a measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,8 +162,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Weights of the score components (need not sum to 1; they are normalised).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SiteWeights {
-    /// Crime burden.
+    /// Crime burden (seriousness-weighted counts).
     pub burden: f64,
+    /// Persistence over time periods.
+    #[serde(default)]
+    pub persistence: f64,
     /// Repeat-victimisation share.
     pub repeat: f64,
     /// RTM environmental risk.
@@ -141,15 +178,28 @@ pub struct SiteWeights {
 impl Default for SiteWeights {
     fn default() -> Self {
         SiteWeights {
-            burden: 0.4,
-            repeat: 0.15,
-            risk: 0.3,
+            burden: 0.35,
+            persistence: 0.15,
+            repeat: 0.10,
+            risk: 0.25,
             modifiable: 0.15,
         }
     }
 }
 
-/// Settings of [`rank_cells`].
+impl SiteWeights {
+    fn array(&self) -> [f64; 5] {
+        [
+            self.burden,
+            self.persistence,
+            self.repeat,
+            self.risk,
+            self.modifiable,
+        ]
+    }
+}
+
+/// Settings of [`rank_sites`] / [`rank_cells`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteParams {
     /// Component weights.
@@ -159,6 +209,17 @@ pub struct SiteParams {
     /// Two incidents are at the same location when their coordinates agree after
     /// rounding to this many metres.
     pub repeat_tolerance: f64,
+    /// Number of equal time periods for persistence (≥ 1).
+    pub periods: usize,
+    /// Fixed period length in days instead of `periods` equal periods: periods then
+    /// start at midnight of the day of the first timed incident and cover the last.
+    #[serde(default)]
+    pub period_days: Option<i64>,
+    /// A unit is hot in a period when it is in this top share of units by count.
+    pub persistence_top: f64,
+    /// Segments cover the cells whose centre is within this distance (m) of the line;
+    /// `None` = half the cell size.
+    pub segment_buffer: Option<f64>,
 }
 
 impl Default for SiteParams {
@@ -167,6 +228,10 @@ impl Default for SiteParams {
             weights: SiteWeights::default(),
             top: 20,
             repeat_tolerance: 1.0,
+            periods: 4,
+            period_days: None,
+            persistence_top: 0.05,
+            segment_buffer: None,
         }
     }
 }
@@ -186,6 +251,268 @@ impl SiteParams {
         self.top = n;
         self
     }
+    /// Sets the number of persistence periods.
+    pub fn periods(mut self, n: usize) -> Self {
+        self.periods = n;
+        self
+    }
+    /// Sets a fixed period length in days (overrides `periods`).
+    pub fn period_days(mut self, days: Option<i64>) -> Self {
+        self.period_days = days;
+        self
+    }
+    /// Sets the top share of units that counts as hot in a period.
+    pub fn persistence_top(mut self, share: f64) -> Self {
+        self.persistence_top = share;
+        self
+    }
+}
+
+/// Offence-seriousness weights per incident category.
+///
+/// Categories match case-insensitively after trimming. Incidents of a category not in
+/// the table, or without a category, get weight 1 and are counted in
+/// [`SeriousnessReport`]; with [`Seriousness::strict`] they are an error instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seriousness {
+    /// Weight per lower-cased category.
+    pub weights: BTreeMap<String, f64>,
+    /// Unknown or missing categories are an error.
+    pub strict: bool,
+}
+
+fn check_weight(w: f64, cat: &str, line: usize) -> Result<()> {
+    if w.is_finite() && w >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Param(format!(
+            "seriousness table: line {line}: weight of '{cat}' must be a number >= 0, got {w}"
+        )))
+    }
+}
+
+impl Seriousness {
+    /// Parses CSV text with a header `category,weight`; errors name the line.
+    pub fn parse_csv(text: &str) -> Result<Seriousness> {
+        let mut weights = BTreeMap::new();
+        let mut header_seen = false;
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let l = raw.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            let rec = match rdr.records().next() {
+                Some(Ok(r)) => r,
+                _ => {
+                    return Err(Error::Param(format!(
+                        "seriousness table: line {line}: not a CSV record"
+                    )))
+                }
+            };
+            if !header_seen {
+                header_seen = true;
+                let h: Vec<String> = rec.iter().map(|f| f.trim().to_lowercase()).collect();
+                if h != ["category", "weight"] {
+                    return Err(Error::Param(format!(
+                        "seriousness table: line {line}: expected the header 'category,weight', got '{l}'"
+                    )));
+                }
+                continue;
+            }
+            if rec.len() != 2 {
+                return Err(Error::Param(format!(
+                    "seriousness table: line {line}: expected 2 fields (category,weight), got {}",
+                    rec.len()
+                )));
+            }
+            let cat = rec[0].trim().to_lowercase();
+            if cat.is_empty() {
+                return Err(Error::Param(format!(
+                    "seriousness table: line {line}: empty category"
+                )));
+            }
+            let w: f64 = rec[1].trim().parse().map_err(|_| {
+                Error::Param(format!(
+                    "seriousness table: line {line}: weight '{}' is not a number",
+                    rec[1].trim()
+                ))
+            })?;
+            check_weight(w, &cat, line)?;
+            if weights.insert(cat.clone(), w).is_some() {
+                return Err(Error::Param(format!(
+                    "seriousness table: line {line}: category '{cat}' appears twice"
+                )));
+            }
+        }
+        if weights.is_empty() {
+            return Err(Error::Param(
+                "seriousness table: no category,weight rows".into(),
+            ));
+        }
+        Ok(Seriousness {
+            weights,
+            strict: false,
+        })
+    }
+
+    /// Parses TOML text of `category = weight` pairs (top level, or under a
+    /// `[weights]` table); errors name the line.
+    pub fn parse_toml(text: &str) -> Result<Seriousness> {
+        let v: toml::Table = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            Error::Param(format!(
+                "seriousness table: line {line}, column {col}: {}",
+                e.message()
+            ))
+        })?;
+        let table = match v.get("weights") {
+            Some(toml::Value::Table(t)) => t.clone(),
+            _ => v,
+        };
+        let line_of = |key: &str| {
+            text.lines()
+                .position(|l| {
+                    let l = l.trim_start().trim_start_matches('"');
+                    l.starts_with(key)
+                })
+                .map_or(0, |p| p + 1)
+        };
+        let mut weights = BTreeMap::new();
+        for (k, val) in &table {
+            let line = line_of(k);
+            let w = match val {
+                toml::Value::Float(f) => *f,
+                toml::Value::Integer(i) => *i as f64,
+                other => {
+                    return Err(Error::Param(format!(
+                    "seriousness table: line {line}: weight of '{k}' must be a number, got {other}"
+                )))
+                }
+            };
+            check_weight(w, k, line)?;
+            let key = k.trim().to_lowercase();
+            if weights.insert(key.clone(), w).is_some() {
+                return Err(Error::Param(format!(
+                    "seriousness table: line {line}: category '{key}' appears twice (case-insensitive)"
+                )));
+            }
+        }
+        if weights.is_empty() {
+            return Err(Error::Param(
+                "seriousness table: no category = weight entries".into(),
+            ));
+        }
+        Ok(Seriousness {
+            weights,
+            strict: false,
+        })
+    }
+
+    /// Sets strict mode: unknown or missing categories are an error.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The weight of a category, `None` when it is not in the table.
+    pub fn weight(&self, category: &str) -> Option<f64> {
+        self.weights.get(&category.trim().to_lowercase()).copied()
+    }
+
+    /// Weight of each incident, with a report of unknown categories.
+    ///
+    /// # Errors
+    /// [`Error::Data`] in strict mode when a category is unknown or missing.
+    pub fn incident_weights(&self, inc: &Incidents) -> Result<(Vec<f64>, SeriousnessReport)> {
+        let mut rep = SeriousnessReport {
+            weighted: true,
+            ..Default::default()
+        };
+        let mut w = Vec::with_capacity(inc.len());
+        for i in 0..inc.len() {
+            match inc.category_name(i) {
+                Some(c) => match self.weight(c) {
+                    Some(x) => w.push(x),
+                    None => {
+                        *rep.unknown.entry(c.to_string()).or_insert(0) += 1;
+                        w.push(1.0);
+                    }
+                },
+                None => {
+                    rep.no_category += 1;
+                    w.push(1.0);
+                }
+            }
+        }
+        if self.strict && (!rep.unknown.is_empty() || rep.no_category > 0) {
+            let list: Vec<String> = rep
+                .unknown
+                .iter()
+                .map(|(k, n)| format!("'{k}' ({n})"))
+                .collect();
+            return Err(Error::Data(format!(
+                "seriousness (strict): categories not in the table: {}{}",
+                if list.is_empty() {
+                    "none".to_string()
+                } else {
+                    list.join(", ")
+                },
+                if rep.no_category > 0 {
+                    format!("; {} incident(s) without a category", rep.no_category)
+                } else {
+                    String::new()
+                }
+            )));
+        }
+        Ok((w, rep))
+    }
+}
+
+/// How seriousness weights were applied.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriousnessReport {
+    /// Whether a seriousness table was used (otherwise every incident weighs 1).
+    pub weighted: bool,
+    /// Incidents per category missing from the table (given weight 1).
+    pub unknown: BTreeMap<String, usize>,
+    /// Incidents without a category (given weight 1).
+    pub no_category: usize,
+}
+
+/// The units to rank.
+#[derive(Debug, Clone, Copy)]
+pub enum SiteUnits<'a> {
+    /// Cells of the model's grid (inside its study area).
+    Cells,
+    /// Street segments; incidents snap within `tolerance` metres (inclusive).
+    Segments {
+        /// The segments (e.g. from [`crate::street::build_segments`]).
+        segments: &'a [StreetSegment],
+        /// Snapping tolerance (m).
+        tolerance: f64,
+    },
+    /// User sites: points with a radius, or polygons.
+    Sites {
+        /// Point / polygon / multi-polygon features.
+        layer: &'a Layer,
+        /// Default radius (m) of point sites (a numeric `radius` property overrides it).
+        radius: f64,
+    },
+}
+
+impl SiteUnits<'_> {
+    /// `cells`, `segments` or `sites`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SiteUnits::Cells => "cells",
+            SiteUnits::Segments { .. } => "segments",
+            SiteUnits::Sites { .. } => "sites",
+        }
+    }
 }
 
 /// A suggestion for a site, from one of its factors.
@@ -203,38 +530,110 @@ pub struct SiteSuggestion {
     pub needs_access_assessment: bool,
 }
 
-/// One ranked site with every score component.
+/// Normalised score components, each in [0, 1].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SiteComponents {
+    /// Burden / largest burden.
+    pub burden: f64,
+    /// Persistence (already a share).
+    pub persistence: f64,
+    /// Repeat share.
+    pub repeat: f64,
+    /// `(risk − 1)/(max risk − 1)`.
+    pub risk: f64,
+    /// Modifiable share.
+    pub modifiable: f64,
+}
+
+impl SiteComponents {
+    fn array(&self) -> [f64; 5] {
+        [
+            self.burden,
+            self.persistence,
+            self.repeat,
+            self.risk,
+            self.modifiable,
+        ]
+    }
+}
+
+/// One ranked unit with every score component.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Site {
     /// Rank (1 = highest score).
     pub rank: usize,
-    /// Grid cell id.
-    pub cell: usize,
-    /// Cell centre (working CRS).
+    /// Unit index in input order: cell id, segment index or site feature index.
+    pub unit: usize,
+    /// Unit id: the cell id, `source:part` of a segment (feature index and part of a
+    /// multi-line), or the site's id/name.
+    pub id: String,
+    /// Representative point (working CRS): cell centre, segment midpoint, site point or
+    /// polygon interior point.
     pub centre: [f64; 2],
-    /// Incidents in the cell.
-    pub count: f64,
+    /// Study-area cells the unit covers (see the module docs).
+    pub cells: usize,
+    /// Incidents in the unit.
+    pub count: usize,
+    /// Seriousness-weighted incidents (= count without a seriousness table).
+    pub burden: f64,
+    /// Share of periods in which the unit was hot.
+    pub persistence: f64,
+    /// Number of hot periods.
+    pub hot_periods: usize,
     /// Share of incidents at repeat locations.
     pub repeat_share: f64,
-    /// RTM relative risk.
+    /// RTM relative risk (maximum over covered cells).
     pub risk: f64,
     /// Modifiable share of the risk.
     pub modifiable_share: f64,
-    /// Normalised components (burden, repeat, risk, modifiable) in [0, 1].
-    pub components: [f64; 4],
+    /// Normalised components.
+    pub components: SiteComponents,
     /// Weighted score in [0, 1].
     pub score: f64,
-    /// Factors present in the cell, largest β first.
+    /// Factors present in the unit's riskiest cell, largest β first.
     pub factors: Vec<String>,
     /// Suggestions (top sites only).
     pub suggestions: Vec<SiteSuggestion>,
 }
 
-/// Ranks the cells of the model's grid.
+/// Result of [`rank_sites`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteRanking {
+    /// `cells`, `segments` or `sites`.
+    pub units: String,
+    /// Number of units given (cells: inside the study area).
+    pub n_units: usize,
+    /// Ranked units (rank order; `unit` gives the input index).
+    pub sites: Vec<Site>,
+    /// Incidents given.
+    pub incidents: usize,
+    /// Incidents in no unit (outside the grid/study area, unsnapped, outside every site).
+    pub unassigned: usize,
+    /// Persistence periods `[start, end)` (seconds, local clock); empty without times.
+    pub periods: Vec<[i64; 2]>,
+    /// Weights used.
+    pub weights: SiteWeights,
+    /// Seriousness weighting.
+    pub seriousness: SeriousnessReport,
+    /// Notes (no times, units without a study-area cell, ...).
+    pub notes: Vec<String>,
+}
+
+/// A unit before scoring.
+struct Unit {
+    id: String,
+    centre: [f64; 2],
+    members: Vec<u32>,
+    covered: Vec<usize>,
+    in_universe: bool,
+    always_rank: bool,
+}
+
+/// Ranks the cells of the model's grid (no times, unit weights): the simple form of
+/// [`rank_sites`] with [`SiteUnits::Cells`]; persistence is 0.
 ///
 /// # Errors
-/// [`Error::Param`] for negative or all-zero weights; [`Error::Data`] when a layer the
-/// model needs is missing.
+/// As [`rank_sites`].
 pub fn rank_cells(
     points: &[[f64; 2]],
     model: &RtmModel,
@@ -242,8 +641,357 @@ pub fn rank_cells(
     mapping: &CptedMapping,
     params: &SiteParams,
 ) -> Result<Vec<Site>> {
-    let w = params.weights;
-    let ws = [w.burden, w.repeat, w.risk, w.modifiable];
+    let w = vec![1.0; points.len()];
+    let r = rank_core(
+        points,
+        None,
+        &w,
+        SeriousnessReport::default(),
+        &SiteUnits::Cells,
+        model,
+        layers,
+        mapping,
+        params,
+    )?;
+    Ok(r.sites)
+}
+
+/// Ranks units (cells, street segments or user sites) by the transparent score of the
+/// module docs.
+///
+/// # Errors
+/// [`Error::Param`] for negative or all-zero weights, a bad tolerance/radius or period
+/// count; [`Error::Data`] when a layer the model needs is missing, a site feature is
+/// neither a point nor a polygon, or (strict seriousness) a category is unknown.
+pub fn rank_sites(
+    inc: &Incidents,
+    units: &SiteUnits,
+    model: &RtmModel,
+    layers: &[&Layer],
+    mapping: &CptedMapping,
+    seriousness: Option<&Seriousness>,
+    params: &SiteParams,
+) -> Result<SiteRanking> {
+    let (w, rep) = match seriousness {
+        Some(s) => s.incident_weights(inc)?,
+        None => (vec![1.0; inc.len()], SeriousnessReport::default()),
+    };
+    rank_core(
+        &inc.xy,
+        Some(&inc.time),
+        &w,
+        rep,
+        units,
+        model,
+        layers,
+        mapping,
+        params,
+    )
+}
+
+/// Ids of the cells whose centre lies in the box (inclusive), in id order.
+fn cells_in_box(grid: &Grid, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
+    let lo = |v: f64, o: f64| ((v - o) / grid.cell - 0.5).ceil().max(0.0);
+    let hi = |v: f64, o: f64| ((v - o) / grid.cell - 0.5).floor();
+    let (c0, c1) = (lo(min[0], grid.x0), hi(max[0], grid.x0));
+    let (r0, r1) = (lo(min[1], grid.y0), hi(max[1], grid.y0));
+    if !(c1 >= c0 && r1 >= r0) || c1 < 0.0 || r1 < 0.0 {
+        return Vec::new();
+    }
+    let c1 = (c1 as usize).min(grid.ncols.saturating_sub(1));
+    let r1 = (r1 as usize).min(grid.nrows.saturating_sub(1));
+    let (c0, r0) = (c0 as usize, r0 as usize);
+    let mut v = Vec::new();
+    for r in r0..=r1 {
+        for c in c0..=c1 {
+            v.push(r * grid.ncols + c);
+        }
+    }
+    v
+}
+
+fn feature_id(layer: &Layer, i: usize) -> String {
+    for key in ["id", "name"] {
+        match layer.properties.get(i).and_then(|p| p.get(key)) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => return s.clone(),
+            Some(serde_json::Value::Number(n)) => return n.to_string(),
+            _ => {}
+        }
+    }
+    i.to_string()
+}
+
+fn build_units(
+    xy: &[[f64; 2]],
+    units: &SiteUnits,
+    model: &RtmModel,
+    params: &SiteParams,
+) -> Result<Vec<Unit>> {
+    let grid = &model.grid;
+    let in_study = |c: usize| model.in_study(c);
+    let fallback = |p: [f64; 2]| -> Vec<usize> {
+        grid.cell_of(p[0], p[1])
+            .filter(|&c| in_study(c))
+            .into_iter()
+            .collect()
+    };
+    Ok(match units {
+        SiteUnits::Cells => {
+            let mut members = vec![Vec::new(); grid.len()];
+            for (i, p) in xy.iter().enumerate() {
+                if let Some(c) = grid.cell_of(p[0], p[1]) {
+                    members[c].push(i as u32);
+                }
+            }
+            members
+                .into_iter()
+                .enumerate()
+                .map(|(c, m)| {
+                    let inside = in_study(c);
+                    Unit {
+                        id: c.to_string(),
+                        centre: grid.centre(c),
+                        members: if inside { m } else { Vec::new() },
+                        covered: if inside { vec![c] } else { Vec::new() },
+                        in_universe: inside,
+                        always_rank: false,
+                    }
+                })
+                .collect()
+        }
+        SiteUnits::Segments {
+            segments,
+            tolerance,
+        } => {
+            let buffer = params.segment_buffer.unwrap_or(grid.cell / 2.0);
+            if !(buffer.is_finite() && buffer >= 0.0) {
+                return Err(Error::Param(format!(
+                    "segment buffer must be a distance >= 0, got {buffer}"
+                )));
+            }
+            let snapped = snap_to_segments(xy, segments, *tolerance)?;
+            let mut members = vec![Vec::new(); segments.len()];
+            for (i, s) in snapped.segment.iter().enumerate() {
+                if let Some(s) = s {
+                    members[*s].push(i as u32);
+                }
+            }
+            segments
+                .iter()
+                .zip(members)
+                .map(|(s, m)| {
+                    use geo::BoundingRect;
+                    let mid = s
+                        .geometry
+                        .point_at_ratio_from_start(&Euclidean, 0.5)
+                        .map(|p| [p.x(), p.y()])
+                        .or_else(|| s.geometry.0.first().map(|c| [c.x, c.y]))
+                        .unwrap_or([f64::NAN, f64::NAN]);
+                    let mut covered: Vec<usize> = match s.geometry.bounding_rect() {
+                        Some(r) => cells_in_box(
+                            grid,
+                            [r.min().x - buffer, r.min().y - buffer],
+                            [r.max().x + buffer, r.max().y + buffer],
+                        )
+                        .into_iter()
+                        .filter(|&c| {
+                            in_study(c)
+                                && Euclidean.distance(&Point::from(grid.centre(c)), &s.geometry)
+                                    <= buffer
+                        })
+                        .collect(),
+                        None => Vec::new(),
+                    };
+                    if covered.is_empty() {
+                        covered = fallback(mid);
+                    }
+                    Unit {
+                        id: format!("{}:{}", s.source, s.part),
+                        centre: mid,
+                        members: m,
+                        covered,
+                        in_universe: true,
+                        always_rank: false,
+                    }
+                })
+                .collect()
+        }
+        SiteUnits::Sites { layer, radius } => {
+            if !(radius.is_finite() && *radius >= 0.0) {
+                return Err(Error::Param(format!(
+                    "site radius must be a distance >= 0, got {radius}"
+                )));
+            }
+            let idx = PointIndex::new(xy);
+            let mut out = Vec::with_capacity(layer.len());
+            for (i, g) in layer.geometries.iter().enumerate() {
+                let id = feature_id(layer, i);
+                let (centre, members, mut covered) = match g {
+                    geo::Geometry::Point(p) => {
+                        let r = match layer.properties.get(i).and_then(|m| m.get("radius")) {
+                            None | Some(serde_json::Value::Null) => *radius,
+                            Some(v) => v.as_f64().filter(|r| r.is_finite() && *r >= 0.0).ok_or_else(|| {
+                                Error::Data(format!(
+                                    "site {i} ('{id}'): radius property must be a distance >= 0, got {v}"
+                                ))
+                            })?,
+                        };
+                        let c = [p.x(), p.y()];
+                        let m: Vec<u32> = idx.within(c, r).into_iter().map(|x| x.0 as u32).collect();
+                        let cov: Vec<usize> =
+                            cells_in_box(grid, [c[0] - r, c[1] - r], [c[0] + r, c[1] + r])
+                                .into_iter()
+                                .filter(|&k| {
+                                    let q = grid.centre(k);
+                                    in_study(k)
+                                        && (q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2) <= r * r
+                                })
+                                .collect();
+                        (c, m, cov)
+                    }
+                    geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_) => {
+                        use geo::BoundingRect;
+                        let (Some(r), Some(ip)) = (g.bounding_rect(), g.interior_point()) else {
+                            return Err(Error::Data(format!(
+                                "site {i} ('{id}'): empty polygon"
+                            )));
+                        };
+                        let (min, max) = ([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                        let m: Vec<u32> = idx
+                            .in_box(min, max)
+                            .into_iter()
+                            .filter(|&k| g.intersects(&Point::from(xy[k])))
+                            .map(|k| k as u32)
+                            .collect();
+                        let cov: Vec<usize> = cells_in_box(grid, min, max)
+                            .into_iter()
+                            .filter(|&k| in_study(k) && g.intersects(&Point::from(grid.centre(k))))
+                            .collect();
+                        ([ip.x(), ip.y()], m, cov)
+                    }
+                    _ => {
+                        return Err(Error::Data(format!(
+                            "site {i} ('{id}'): sites must be points or polygons (use --units segments for lines)"
+                        )))
+                    }
+                };
+                if covered.is_empty() {
+                    covered = fallback(centre);
+                }
+                out.push(Unit {
+                    id,
+                    centre,
+                    members,
+                    covered,
+                    in_universe: true,
+                    always_rank: true,
+                });
+            }
+            out
+        }
+    })
+}
+
+/// Hot periods per unit (see the module docs), with the periods used.
+fn persistence(
+    units: &[Unit],
+    time: Option<&[Option<i64>]>,
+    params: &SiteParams,
+    notes: &mut Vec<String>,
+) -> (Vec<usize>, Vec<[i64; 2]>) {
+    let none = (vec![0; units.len()], Vec::new());
+    let Some(time) = time else {
+        notes.push("incidents have no times: persistence is 0 for every unit".into());
+        return none;
+    };
+    let (mut tmin, mut tmax) = (i64::MAX, i64::MIN);
+    let mut untimed = 0usize;
+    for t in time {
+        match t {
+            Some(t) => {
+                tmin = tmin.min(*t);
+                tmax = tmax.max(*t);
+            }
+            None => untimed += 1,
+        }
+    }
+    if tmin > tmax {
+        notes.push("no incident has a time: persistence is 0 for every unit".into());
+        return none;
+    }
+    if untimed > 0 {
+        notes.push(format!(
+            "{untimed} incident(s) without a time are left out of persistence"
+        ));
+    }
+    let (start, len, np) = match params.period_days {
+        Some(days) => {
+            let start = tmin - tmin.rem_euclid(crate::time::DAY);
+            let len = days * crate::time::DAY;
+            (start, len, (tmax - start) / len + 1)
+        }
+        None => {
+            let np = params.periods as i64;
+            (tmin, (tmax - tmin + np) / np, np)
+        }
+    };
+    let np_u = np as usize;
+    let periods: Vec<[i64; 2]> = (0..np)
+        .map(|k| [start + k * len, start + (k + 1) * len])
+        .collect();
+    let universe = units.iter().filter(|u| u.in_universe).count();
+    let k = ((params.persistence_top * universe as f64).ceil() as usize).max(1);
+    let mut hot = vec![0usize; units.len()];
+    // (period, unit) of every timed membership, sorted: sparse counts per period, so
+    // memory is O(memberships) whatever the number of units × periods.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for (u, unit) in units.iter().enumerate() {
+        if !unit.in_universe {
+            continue;
+        }
+        for &i in &unit.members {
+            if let Some(t) = time[i as usize] {
+                let j = (((t - start) / len) as usize).min(np_u - 1);
+                pairs.push((j as u32, u as u32));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    // runs → (period, unit, count)
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    for p in pairs {
+        match runs.last_mut() {
+            Some(r) if (r.0, r.1) == p => r.2 += 1,
+            _ => runs.push((p.0, p.1, 1)),
+        }
+    }
+    for period in runs.chunk_by(|a, b| a.0 == b.0) {
+        // units absent from `period` have count 0 and are never hot
+        let mut v: Vec<u32> = period.iter().map(|r| r.2).collect();
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        let threshold = v.get(k - 1).copied().unwrap_or(0).max(1);
+        for r in period {
+            if r.2 >= threshold {
+                hot[r.1 as usize] += 1;
+            }
+        }
+    }
+    (hot, periods)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rank_core(
+    xy: &[[f64; 2]],
+    time: Option<&[Option<i64>]>,
+    weight: &[f64],
+    seriousness: SeriousnessReport,
+    units: &SiteUnits,
+    model: &RtmModel,
+    layers: &[&Layer],
+    mapping: &CptedMapping,
+    params: &SiteParams,
+) -> Result<SiteRanking> {
+    let ws = params.weights.array();
     if ws.iter().any(|v| !(v.is_finite() && *v >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
         return Err(Error::Param(format!(
             "site weights must be non-negative with a positive sum, got {ws:?}"
@@ -252,30 +1000,43 @@ pub fn rank_cells(
     if !(params.repeat_tolerance.is_finite() && params.repeat_tolerance > 0.0) {
         return Err(Error::Param("repeat tolerance must be positive".into()));
     }
+    if params.periods == 0 || params.periods > 10_000 {
+        return Err(Error::Param(format!(
+            "persistence periods must be between 1 and 10000, got {}",
+            params.periods
+        )));
+    }
+    if let Some(d) = params.period_days {
+        if d <= 0 {
+            return Err(Error::Param(format!(
+                "persistence period must be at least 1 day, got {d}"
+            )));
+        }
+        if let Some((a, b)) = time.and_then(|t| {
+            let mut it = t.iter().flatten();
+            let first = *it.next()?;
+            Some(it.fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x))))
+        }) {
+            if (b - a) / (d * crate::time::DAY) >= 10_000 {
+                return Err(Error::Param(format!(
+                    "{d}-day periods over the incidents' time span are more than 10000; use longer periods"
+                )));
+            }
+        }
+    }
+    if !(params.persistence_top > 0.0 && params.persistence_top <= 1.0) {
+        return Err(Error::Param(format!(
+            "persistence top share must be in (0, 1], got {}",
+            params.persistence_top
+        )));
+    }
+    if let Some(s) = &model.study {
+        if s.last().is_some_and(|r| r[1] > model.grid.len()) {
+            return Err(Error::Data("model: study-area runs exceed the grid".into()));
+        }
+    }
     let grid: &Grid = &model.grid;
-    let n = grid.len();
-    let counts = grid.counts(points);
-    // repeat locations (order-independent)
-    let mut at: HashMap<(usize, i64, i64), usize> = HashMap::new();
-    let key = |p: &[f64; 2]| {
-        (
-            (p[0] / params.repeat_tolerance).round() as i64,
-            (p[1] / params.repeat_tolerance).round() as i64,
-        )
-    };
-    for p in points {
-        if let Some(c) = grid.cell_of(p[0], p[1]) {
-            let (a, b) = key(p);
-            *at.entry((c, a, b)).or_insert(0) += 1;
-        }
-    }
-    let mut repeated = vec![0.0; n];
-    for ((c, _, _), k) in &at {
-        if *k >= 2 {
-            repeated[*c] += *k as f64;
-        }
-    }
-    // factor indicators
+    // cell risk surface and factor indicators
     let mut cols = Vec::new();
     for f in &model.factors {
         let l = layers
@@ -289,6 +1050,20 @@ pub fn rank_cells(
             })?;
         cols.push(variable_values(grid, l, &f.variable)?);
     }
+    let scale = if model.risk_scale > 0.0 {
+        model.risk_scale
+    } else {
+        1.0
+    };
+    let cell_risk = |c: usize| -> f64 {
+        let s: f64 = model
+            .factors
+            .iter()
+            .zip(&cols)
+            .map(|(f, col)| f.coef * col[c] as f64)
+            .sum();
+        s.exp() / scale
+    };
     let modifiable: Vec<bool> = model
         .factors
         .iter()
@@ -298,69 +1073,128 @@ pub fn rank_cells(
                 .is_some_and(|r| r.modifiable)
         })
         .collect();
+    let units_v = build_units(xy, units, model, params)?;
+    let mut notes = Vec::new();
+    // repeat locations (order-independent)
+    let key = |p: &[f64; 2]| {
+        (
+            (p[0] / params.repeat_tolerance).round() as i64,
+            (p[1] / params.repeat_tolerance).round() as i64,
+        )
+    };
+    let mut at: HashMap<(i64, i64), usize> = HashMap::new();
+    for p in xy {
+        *at.entry(key(p)).or_insert(0) += 1;
+    }
+    let (hot, periods) = persistence(&units_v, time, params, &mut notes);
+    let mut assigned = vec![false; xy.len()];
+    let mut no_cell = 0usize;
     let mut rows: Vec<Site> = Vec::new();
-    for id in 0..n {
+    for (u, unit) in units_v.iter().enumerate() {
+        for &i in &unit.members {
+            assigned[i as usize] = true;
+        }
+        if !unit.in_universe {
+            continue;
+        }
+        // riskiest covered cell (lowest id on ties)
+        let best = unit.covered.iter().map(|&c| (c, cell_risk(c))).fold(
+            None::<(usize, f64)>,
+            |acc, (c, r)| match acc {
+                Some((bc, br)) if br > r || (br == r && bc < c) => Some((bc, br)),
+                _ => Some((c, r)),
+            },
+        );
+        if best.is_none() {
+            no_cell += 1;
+        }
         let (mut sum_b, mut mod_b) = (0.0, 0.0);
         let mut present: Vec<(f64, String)> = Vec::new();
-        for (k, f) in model.factors.iter().enumerate() {
-            if cols[k][id] == 1 {
-                sum_b += f.coef;
-                if modifiable[k] {
-                    mod_b += f.coef;
+        if let Some((c, _)) = best {
+            for (k, f) in model.factors.iter().enumerate() {
+                if cols[k][c] == 1 {
+                    sum_b += f.coef;
+                    if modifiable[k] {
+                        mod_b += f.coef;
+                    }
+                    if !present.iter().any(|p| p.1 == f.variable.layer) {
+                        present.push((f.coef, f.variable.layer.clone()));
+                    }
                 }
-                present.push((f.coef, f.variable.layer.clone()));
             }
         }
-        if counts[id] == 0.0 && present.is_empty() {
+        let count = unit.members.len();
+        if count == 0 && present.is_empty() && !unit.always_rank {
             continue;
         }
         present.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let risk = sum_b.exp();
+        let burden: f64 = unit.members.iter().map(|&i| weight[i as usize]).sum();
+        let repeated = unit
+            .members
+            .iter()
+            .filter(|&&i| at.get(&key(&xy[i as usize])).is_some_and(|&k| k >= 2))
+            .count();
         rows.push(Site {
             rank: 0,
-            cell: id,
-            centre: grid.centre(id),
-            count: counts[id],
-            repeat_share: if counts[id] > 0.0 {
-                repeated[id] / counts[id]
+            unit: u,
+            id: unit.id.clone(),
+            centre: unit.centre,
+            cells: unit.covered.len(),
+            count,
+            burden,
+            persistence: if periods.is_empty() {
+                0.0
+            } else {
+                hot[u] as f64 / periods.len() as f64
+            },
+            hot_periods: hot[u],
+            repeat_share: if count > 0 {
+                repeated as f64 / count as f64
             } else {
                 0.0
             },
-            risk,
+            risk: best.map_or(1.0, |b| b.1),
             modifiable_share: if sum_b > 0.0 { mod_b / sum_b } else { 0.0 },
-            components: [0.0; 4],
+            components: SiteComponents::default(),
             score: 0.0,
             factors: present.into_iter().map(|p| p.1).collect(),
             suggestions: Vec::new(),
         });
     }
-    let max_count = rows.iter().map(|r| r.count).fold(0.0, f64::max);
+    if no_cell > 0 {
+        notes.push(format!(
+            "{no_cell} unit(s) cover no study-area cell of the model: risk 1, no factor"
+        ));
+    }
+    let max_burden = rows.iter().map(|r| r.burden).fold(0.0, f64::max);
     let max_risk = rows.iter().map(|r| r.risk).fold(1.0, f64::max);
     let wsum: f64 = ws.iter().sum();
     for r in &mut rows {
-        r.components = [
-            if max_count > 0.0 {
-                r.count / max_count
+        r.components = SiteComponents {
+            burden: if max_burden > 0.0 {
+                r.burden / max_burden
             } else {
                 0.0
             },
-            r.repeat_share,
-            if max_risk > 1.0 {
-                (r.risk - 1.0) / (max_risk - 1.0)
+            persistence: r.persistence,
+            repeat: r.repeat_share,
+            risk: if max_risk > 1.0 {
+                ((r.risk - 1.0) / (max_risk - 1.0)).clamp(0.0, 1.0)
             } else {
                 0.0
             },
-            r.modifiable_share,
-        ];
+            modifiable: r.modifiable_share,
+        };
         r.score = r
             .components
+            .array()
             .iter()
             .zip(&ws)
             .map(|(c, w)| c * w)
             .sum::<f64>()
             / wsum;
     }
-    rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.cell.cmp(&b.cell)));
+    rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.unit.cmp(&b.unit)));
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
         if i < params.top {
@@ -379,7 +1213,17 @@ pub fn rank_cells(
             }
         }
     }
-    Ok(rows)
+    Ok(SiteRanking {
+        units: units.name().into(),
+        n_units: units_v.iter().filter(|u| u.in_universe).count(),
+        sites: rows,
+        incidents: xy.len(),
+        unassigned: assigned.iter().filter(|a| !**a).count(),
+        periods,
+        weights: params.weights,
+        seriousness,
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -453,7 +1297,7 @@ mod tests {
         let b = rank_cells(&rev, &r.model, &layers, &m, &p).unwrap();
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.cell, y.cell);
+            assert_eq!(x.unit, y.unit);
             assert_eq!(x.score, y.score);
         }
         assert!(a.windows(2).all(|w| w[0].score >= w[1].score));
@@ -467,10 +1311,449 @@ mod tests {
         assert!(a.iter().any(|s| s.repeat_share > 0.0));
         let bad = SiteParams::new().weights(SiteWeights {
             burden: 0.0,
+            persistence: 0.0,
             repeat: 0.0,
             risk: 0.0,
             modifiable: 0.0,
         });
         assert!(rank_cells(&city.incidents.xy, &r.model, &layers, &m, &bad).is_err());
+    }
+
+    // ---- synthetic model on a 10 × 10 grid of 100 m cells ------------------------
+
+    use crate::crs::{Crs, CrsChoice};
+    use crate::risk::rtm::{mask_runs, ModelFactor};
+    use crate::risk::FactorVariable;
+    use crate::street::build_segments;
+    use geo::{Geometry, LineString};
+
+    fn local() -> CrsChoice {
+        CrsChoice {
+            input: Crs::Local { unit_to_metre: 1.0 },
+            input_source: "test".into(),
+            working: Crs::Local { unit_to_metre: 1.0 },
+            reason: "test".into(),
+        }
+    }
+
+    fn layer(name: &str, geoms: Vec<Geometry<f64>>, props: Vec<serde_json::Value>) -> Layer {
+        let n = geoms.len();
+        let mut properties: Vec<serde_json::Map<String, serde_json::Value>> = props
+            .into_iter()
+            .map(|v| v.as_object().cloned().unwrap_or_default())
+            .collect();
+        properties.resize(n, serde_json::Map::new());
+        Layer {
+            name: name.into(),
+            geometries: geoms,
+            properties,
+            crs: local(),
+        }
+    }
+
+    fn pt(x: f64, y: f64) -> Geometry<f64> {
+        Geometry::Point(geo::Point::new(x, y))
+    }
+
+    /// bars at (550, 550) → cell 55 (RRV 3, fixed); lights at (250, 250) → cell 22
+    /// (RRV 2, modifiable).
+    fn toy() -> (RtmModel, Vec<Layer>) {
+        let var = |l: &str| FactorVariable {
+            layer: l.into(),
+            filter: None,
+            operationalisation: Operationalisation::Proximity,
+            distance: 50.0,
+            density_sd: 2.0,
+        };
+        let model = RtmModel {
+            family: "poisson".into(),
+            theta: None,
+            intercept: 0.0,
+            factors: vec![
+                ModelFactor {
+                    variable: var("bars"),
+                    coef: 3f64.ln(),
+                },
+                ModelFactor {
+                    variable: var("lights"),
+                    coef: 2f64.ln(),
+                },
+            ],
+            cov: vec![],
+            grid: Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap(),
+            risk_scale: 1.0,
+            study: None,
+        };
+        let layers = vec![
+            layer("bars", vec![pt(550.0, 550.0)], vec![]),
+            layer("lights", vec![pt(250.0, 250.0)], vec![]),
+        ];
+        (model, layers)
+    }
+
+    fn incidents(xy: &[[f64; 2]], t: &[Option<i64>], cats: &[Option<&str>]) -> Incidents {
+        let mut inc = Incidents::empty(local());
+        inc.xy = xy.to_vec();
+        inc.time = t.to_vec();
+        inc.precision = vec![crate::time::TimePrecision::Second; xy.len()];
+        for c in cats {
+            let code = match c {
+                None => crate::layer::NO_CATEGORY,
+                Some(c) => match inc.categories.iter().position(|x| x == c) {
+                    Some(k) => k as u32,
+                    None => {
+                        inc.categories.push(c.to_string());
+                        (inc.categories.len() - 1) as u32
+                    }
+                },
+            };
+            inc.category.push(code);
+        }
+        inc.row = (1..=xy.len() as u64).collect();
+        inc
+    }
+
+    fn reversed(inc: &Incidents) -> Incidents {
+        let keep: Vec<usize> = (0..inc.len()).rev().collect();
+        inc.select(&keep)
+    }
+
+    fn rank(inc: &Incidents, units: &SiteUnits, p: &SiteParams) -> SiteRanking {
+        let (model, layers) = toy();
+        let refs: Vec<&Layer> = layers.iter().collect();
+        let m = CptedMapping::default_mapping();
+        rank_sites(inc, units, &model, &refs, &m, None, p).unwrap()
+    }
+
+    /// Cell 0 has 3 incidents in each of 4 periods; cell 11 one in three periods.
+    fn timed() -> Incidents {
+        let mut xy = Vec::new();
+        let mut t = Vec::new();
+        for k in 0..4i64 {
+            for j in 0..3i64 {
+                xy.push([20.0 + 10.0 * j as f64, 50.0 + k as f64]);
+                t.push(Some(k * 1000 + j));
+            }
+            if k < 3 {
+                xy.push([150.0 + k as f64, 150.0]);
+                t.push(Some(k * 1000 + 500));
+            }
+        }
+        let n = xy.len();
+        incidents(&xy, &t, &vec![None; n])
+    }
+
+    fn assert_same(a: &SiteRanking, b: &SiteRanking) {
+        assert_eq!(a.sites.len(), b.sites.len());
+        assert_eq!(a.unassigned, b.unassigned);
+        for (x, y) in a.sites.iter().zip(&b.sites) {
+            assert_eq!(
+                (x.unit, x.count, x.hot_periods),
+                (y.unit, y.count, y.hot_periods)
+            );
+            assert_eq!(x.score, y.score);
+            assert_eq!(x.burden, y.burden);
+        }
+    }
+
+    #[test]
+    fn rank_sites_persistence_one_for_always_hot_zero_for_never_hot() {
+        let inc = timed();
+        let p = SiteParams::new().persistence_top(0.01);
+        let r = rank(&inc, &SiteUnits::Cells, &p);
+        assert_eq!(r.periods.len(), 4);
+        let cell = |id: usize| r.sites.iter().find(|s| s.unit == id).unwrap();
+        assert_eq!(cell(0).persistence, 1.0);
+        assert_eq!(cell(0).hot_periods, 4);
+        assert_eq!(cell(11).count, 3);
+        assert_eq!(cell(11).persistence, 0.0);
+        assert_eq!(r.sites[0].unit, 0);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        // Factor cells without incidents are ranked, empty cells are not.
+        assert!(r.sites.iter().any(|s| s.unit == 55 && s.risk > 2.99));
+        assert_eq!(r.sites.len(), 4);
+        assert_same(&r, &rank(&reversed(&inc), &SiteUnits::Cells, &p));
+        // One-day periods: all times fall on day 0, one period.
+        let d = rank(&inc, &SiteUnits::Cells, &p.clone().period_days(Some(1)));
+        assert_eq!(d.periods, vec![[0, crate::time::DAY]]);
+        assert_eq!(
+            (
+                d.sites[0].unit,
+                d.sites[0].persistence,
+                d.sites[0].hot_periods
+            ),
+            (0, 1.0, 1)
+        );
+        // Without times: persistence 0, with a note.
+        let mut untimed = inc.clone();
+        untimed.time = vec![None; untimed.len()];
+        let u = rank(&untimed, &SiteUnits::Cells, &p);
+        assert!(u.sites.iter().all(|s| s.persistence == 0.0));
+        assert!(u.notes.iter().any(|n| n.contains("no incident has a time")));
+    }
+
+    fn streets() -> Vec<StreetSegment> {
+        let l = layer(
+            "streets",
+            vec![
+                Geometry::LineString(LineString::from(vec![(0.0, 100.0), (1000.0, 100.0)])),
+                Geometry::LineString(LineString::from(vec![(500.0, 300.0), (500.0, 1000.0)])),
+            ],
+            vec![],
+        );
+        build_segments(&l, false).unwrap().segments
+    }
+
+    #[test]
+    fn rank_sites_segments_snap_count_and_cover_cells() {
+        let segs = streets();
+        let inc = incidents(
+            &[
+                [100.0, 110.0],
+                [500.0, 600.0],
+                [300.0, 140.0],
+                [700.0, 130.0],
+            ],
+            &[None; 4],
+            &[None; 4],
+        );
+        let units = SiteUnits::Segments {
+            segments: &segs,
+            tolerance: 30.0,
+        };
+        let r = rank(&inc, &units, &SiteParams::new());
+        assert_eq!(r.units, "segments");
+        assert_eq!(r.unassigned, 1, "40 m from every street");
+        let seg = |i: usize| r.sites.iter().find(|s| s.unit == i).unwrap();
+        assert_eq!(seg(0).count, 2, "10 m and exactly 30 m (inclusive)");
+        assert_eq!(seg(1).count, 1);
+        assert_eq!(seg(0).id, "0:0");
+        // centres at exactly cell/2 = 50 m from the line are covered: 2 rows × 10 cells
+        assert_eq!(seg(0).cells, 20);
+        assert!((seg(1).risk - 3.0).abs() < 1e-9);
+        assert_eq!(seg(1).factors, vec!["bars".to_string()]);
+        assert_eq!(seg(1).modifiable_share, 0.0);
+        assert_same(&r, &rank(&reversed(&inc), &units, &SiteParams::new()));
+    }
+
+    #[test]
+    fn rank_sites_point_radius_is_inclusive_and_polygon_membership() {
+        let sq = geo::Polygon::new(
+            LineString::from(vec![
+                (100.0, 100.0),
+                (300.0, 100.0),
+                (300.0, 300.0),
+                (100.0, 300.0),
+                (100.0, 100.0),
+            ]),
+            vec![],
+        );
+        let sites = layer(
+            "sites",
+            vec![pt(550.0, 550.0), pt(850.0, 850.0), Geometry::Polygon(sq)],
+            vec![
+                serde_json::json!({"id": "bar corner"}),
+                serde_json::json!({"radius": 10.0}),
+                serde_json::json!({"name": "plaza"}),
+            ],
+        );
+        let inc = incidents(
+            &[
+                [600.0, 550.0],   // exactly 50 m: in site 0
+                [600.001, 550.0], // just outside
+                [855.0, 850.0],   // 5 m: in site 1 (radius 10)
+                [865.0, 850.0],   // 15 m: outside
+                [200.0, 200.0],   // inside the polygon
+                [300.0, 250.0],   // on its boundary: inside
+                [301.0, 200.0],   // outside
+            ],
+            &[None; 7],
+            &[None; 7],
+        );
+        let units = SiteUnits::Sites {
+            layer: &sites,
+            radius: 50.0,
+        };
+        let r = rank(&inc, &units, &SiteParams::new());
+        let site = |i: usize| r.sites.iter().find(|s| s.unit == i).unwrap();
+        assert_eq!(r.sites.len(), 3, "user sites are always ranked");
+        assert_eq!(site(0).count, 1);
+        assert_eq!(site(0).id, "bar corner");
+        assert!((site(0).risk - 3.0).abs() < 1e-9);
+        assert_eq!(site(1).count, 1);
+        assert_eq!(site(1).id, "1");
+        assert_eq!(site(1).risk, 1.0);
+        assert_eq!(site(2).count, 2);
+        assert_eq!(site(2).id, "plaza");
+        assert_eq!(site(2).cells, 4);
+        assert!((site(2).risk - 2.0).abs() < 1e-9);
+        assert_eq!(site(2).modifiable_share, 1.0, "lights are modifiable");
+        assert_eq!(r.unassigned, 3);
+        assert_same(&r, &rank(&reversed(&inc), &units, &SiteParams::new()));
+        // a line is not a site
+        let bad = layer(
+            "sites",
+            vec![Geometry::LineString(LineString::from(vec![
+                (0.0, 0.0),
+                (1.0, 1.0),
+            ]))],
+            vec![],
+        );
+        let (model, layers) = toy();
+        let refs: Vec<&Layer> = layers.iter().collect();
+        let e = rank_sites(
+            &inc,
+            &SiteUnits::Sites {
+                layer: &bad,
+                radius: 50.0,
+            },
+            &model,
+            &refs,
+            &CptedMapping::default_mapping(),
+            None,
+            &SiteParams::new(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("points or polygons"), "{e}");
+    }
+
+    #[test]
+    fn rank_sites_seriousness_reorders_planted_cells() {
+        // cell 77: 3 thefts; cell 88: 2 robberies (distinct locations, no factor)
+        let xy = [
+            [710.0, 710.0],
+            [720.0, 720.0],
+            [730.0, 730.0],
+            [810.0, 810.0],
+            [820.0, 820.0],
+        ];
+        let cats = [
+            Some("theft"),
+            Some("theft"),
+            Some("theft"),
+            Some("Robbery"),
+            Some("Robbery"),
+        ];
+        let inc = incidents(&xy, &[None; 5], &cats);
+        let (model, layers) = toy();
+        let refs: Vec<&Layer> = layers.iter().collect();
+        let m = CptedMapping::default_mapping();
+        let p = SiteParams::new();
+        let plain = rank_sites(&inc, &SiteUnits::Cells, &model, &refs, &m, None, &p).unwrap();
+        assert_eq!(plain.sites[0].unit, 77);
+        let s = Seriousness::parse_csv("category,weight\ntheft,1\nrobbery,5\n").unwrap();
+        let w = rank_sites(&inc, &SiteUnits::Cells, &model, &refs, &m, Some(&s), &p).unwrap();
+        assert_eq!(w.sites[0].unit, 88);
+        assert_eq!(w.sites[0].count, 2);
+        assert_eq!(w.sites[0].burden, 10.0);
+        assert!(w.seriousness.weighted && w.seriousness.unknown.is_empty());
+        let t = Seriousness::parse_toml("[weights]\ntheft = 1\nRobbery = 5.0\n").unwrap();
+        assert_eq!(t.weights, s.weights);
+    }
+
+    #[test]
+    fn seriousness_unknown_categories_weigh_one_or_fail_when_strict() {
+        let inc = incidents(
+            &[[0.0, 0.0]; 4],
+            &[None; 4],
+            &[Some("theft"), Some("arson"), Some("arson"), None],
+        );
+        let s = Seriousness::parse_csv("category,weight\nTheft,2.5\n").unwrap();
+        let (w, rep) = s.incident_weights(&inc).unwrap();
+        assert_eq!(w, vec![2.5, 1.0, 1.0, 1.0]);
+        assert_eq!(rep.unknown.get("arson"), Some(&2));
+        assert_eq!(rep.no_category, 1);
+        let e = s
+            .strict(true)
+            .incident_weights(&inc)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'arson' (2)") && e.contains("1 incident(s) without"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn seriousness_errors_name_the_line() {
+        let e = Seriousness::parse_csv("category,weight\ntheft,1\nrobbery,abc\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("abc"), "{e}");
+        let e = Seriousness::parse_csv("cat,w\ntheft,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
+        let e = Seriousness::parse_csv("category,weight\n\ntheft,-1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3"), "{e}");
+        let e = Seriousness::parse_csv("category,weight\ntheft,1\nTHEFT,2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("twice"), "{e}");
+        let e = Seriousness::parse_toml("theft = 1\nrobbery = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+        let e = Seriousness::parse_toml("theft = 1\nrobbery = \n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn rank_sites_mask_excludes_cells_outside_the_study_area() {
+        let (mut model, layers) = toy();
+        // study area: columns 0-4
+        let mask: Vec<bool> = (0..100).map(|i| i % 10 < 5).collect();
+        model.study = Some(mask_runs(&mask));
+        assert_eq!(model.study_mask().unwrap(), mask);
+        assert!(model.in_study(54) && !model.in_study(55) && !model.in_study(100));
+        let refs: Vec<&Layer> = layers.iter().collect();
+        let inc = incidents(&[[550.0, 550.0], [50.0, 50.0]], &[None; 2], &[None; 2]);
+        let m = CptedMapping::default_mapping();
+        let r = rank_sites(
+            &inc,
+            &SiteUnits::Cells,
+            &model,
+            &refs,
+            &m,
+            None,
+            &SiteParams::new(),
+        )
+        .unwrap();
+        assert_eq!(r.n_units, 50);
+        assert!(r.sites.iter().all(|s| s.unit % 10 < 5));
+        assert!(r.sites.iter().any(|s| s.unit == 0));
+        assert_eq!(r.unassigned, 1);
+        let a = crate::risk::rtm::apply_model(&model, &model.grid, &refs).unwrap();
+        assert!(a.risk[55].is_nan() && (a.risk[22] - 2.0).abs() < 1e-9);
+        // a point site on the excluded bar cell takes no risk from it
+        let sites = layer("s", vec![pt(550.0, 550.0)], vec![]);
+        let u = SiteUnits::Sites {
+            layer: &sites,
+            radius: 10.0,
+        };
+        let r = rank_sites(&inc, &u, &model, &refs, &m, None, &SiteParams::new()).unwrap();
+        assert_eq!((r.sites[0].cells, r.sites[0].risk), (0, 1.0));
+        assert!(r.notes.iter().any(|n| n.contains("no study-area cell")));
+    }
+
+    #[test]
+    fn model_json_without_mask_still_loads() {
+        let (mut model, _) = toy();
+        let old = serde_json::to_value(&model).unwrap();
+        assert!(old.get("study").is_none());
+        let back: RtmModel = serde_json::from_value(old).unwrap();
+        assert!(back.study.is_none() && back.in_study(99));
+        model.study = Some(vec![[0, 3], [10, 12]]);
+        let text = serde_json::to_string(&model).unwrap();
+        let back: RtmModel = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.study, Some(vec![[0, 3], [10, 12]]));
+        assert_eq!(
+            mask_runs(&[true, true, false, true, false, false, true]),
+            vec![[0, 2], [3, 4], [6, 7]]
+        );
     }
 }

@@ -476,12 +476,19 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
         g,
     )?;
     if !g.quiet {
-        let max = applied.risk.iter().cloned().fold(0.0, f64::max);
-        let mean = applied.risk.iter().sum::<f64>() / applied.risk.len() as f64;
+        // NaN outside the model's study area.
+        let inside: Vec<f64> = applied
+            .risk
+            .iter()
+            .copied()
+            .filter(|r| r.is_finite())
+            .collect();
+        let max = inside.iter().cloned().fold(0.0, f64::max);
+        let mean = inside.iter().sum::<f64>() / inside.len().max(1) as f64;
         println!(
             "applied {} factor(s) to {} cells: mean relative risk {mean:.3}, max {max:.3}, expected incidents {:.1}",
             model.factors.len(),
-            applied.risk.len(),
+            inside.len(),
             applied.expected.iter().sum::<f64>()
         );
     }
@@ -548,28 +555,7 @@ pub fn demo_risk(
             );
         }
     }
-    // Ranked sites from the fitted model, default CPTED mapping.
-    let sdir = out.join("sites");
-    std::fs::create_dir_all(&sdir)?;
-    let refs: Vec<&Layer> = city.layers.iter().collect();
-    let mapping = crimescape::risk::CptedMapping::default_mapping();
-    let sp = crimescape::risk::SiteParams::new().top(20);
-    let sites = crimescape::risk::rank_cells(&city.incidents.xy, &r.model, &refs, &mapping, &sp)?;
-    let mut sprov = Provenance::new(serde_json::json!({"sites": sp, "mapping": "default"}));
-    sprov.crs = Some(city.incidents.crs.clone());
-    crate::cmd_sites::write_sites(
-        &sdir,
-        &sites,
-        &r.model,
-        &city.incidents.crs.working,
-        sp.top,
-        &mut sprov,
-        g,
-    )?;
-    prov.outputs.extend(sprov.outputs.iter().cloned());
-    if !g.quiet {
-        println!("\n== ranked sites (top 10 of {}) ==", sites.len());
-        print!("{}", crate::cmd_sites::sites_table(&sites, 10));
-    }
+    // Ranked sites (cells and street segments) from the fitted model.
+    crate::cmd_sites::demo_sites(out, city, &r.model, g, prov)?;
     Ok(r)
 }
