@@ -4,13 +4,16 @@
 //! * [`rtm`]: the risk terrain model (elastic-net screen, stepwise BIC, Poisson/NB),
 //!   saved and re-applied to changed layers.
 //! * [`sites`]: ranked cells with transparent score components and CPTED suggestions.
+//! * [`validate`]: fit on one period, test on the next (PAI / hit rate vs KDE, Gi*, counts).
 
 pub mod factors;
 pub mod rtm;
 pub mod sites;
+pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
 };
 pub use sites::{rank_cells, AccessClass, CptedMapping, Site, SiteParams, SiteWeights};
+pub use validate::{validate_rtm, validate_rtm_samples, RtmValidation, ValidateParams};
