@@ -8,3 +8,4 @@ mod foundation;
 mod hotspots;
 mod nearrepeat;
 mod risk;
+mod validate;
