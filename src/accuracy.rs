@@ -446,6 +446,9 @@ pub struct HotspotComparison {
     pub kde_bandwidth_m: f64,
 }
 
+/// Methods not built, with the reason (method, reason).
+pub type Skipped = Vec<(String, String)>;
+
 /// A named score surface, one score per cell of a [`Grid`].
 #[derive(Debug, Clone, Serialize)]
 pub struct NamedSurface {
@@ -473,7 +476,7 @@ pub fn training_surfaces(
     train_xy: &[[f64; 2]],
     train_counts: &[f64],
     kde_bandwidth: f64,
-) -> Result<(Vec<NamedSurface>, Vec<(String, String)>)> {
+) -> Result<(Vec<NamedSurface>, Skipped)> {
     use crate::hotspot::weights::{grid_weights, WeightsSpec};
     use crate::hotspot::{gi_star, kde, CellGrid, GiStarParams, KdeParams};
     if train_counts.len() != grid.len() {
