@@ -19,6 +19,11 @@
 //!   training incidents inside the grid; `None` when `n_train = 0`.
 //!
 //! These match the golden `pai/B` reference (own numpy code, cross-checked) exactly.
+//!
+//! Surfaces with many tied cells (a risk terrain model with a few binary factors) can be
+//! ranked with another tie rule: [`evaluate_surface_tiebreak`] (ties by a second score,
+//! e.g. training counts, then id) or [`evaluate_surface_random_ties`] (expected value
+//! over a uniformly random order of tied cells); see [`crate::risk::validate`].
 
 use serde::Serialize;
 
