@@ -19,6 +19,11 @@
 //!   training incidents inside the grid; `None` when `n_train = 0`.
 //!
 //! These match the golden `pai/B` reference (own numpy code, cross-checked) exactly.
+//!
+//! Surfaces with many tied cells (a risk terrain model with a few binary factors) can be
+//! ranked with another tie rule: [`evaluate_surface_tiebreak`] (ties by a second score,
+//! e.g. training counts, then id) or [`evaluate_surface_random_ties`] (expected value
+//! over a uniformly random order of tied cells); see [`crate::risk::validate`].
 
 use serde::Serialize;
 
@@ -99,9 +104,24 @@ pub struct AccuracyRow {
 
 /// Cell ids ranked by score, descending, ties by ascending id, non-finite last.
 pub fn rank_cells(scores: &[f64]) -> Vec<usize> {
+    rank_cells_by(scores, None)
+}
+
+/// Cell ids ranked by score, descending; ties by `tiebreak` descending (when given),
+/// then by ascending id; non-finite values rank last in both keys.
+///
+/// Used for surfaces with many tied cells, e.g. a risk terrain model with a few binary
+/// factors, where `tiebreak` = training counts ("RTM, then counts").
+pub fn rank_cells_by(scores: &[f64], tiebreak: Option<&[f64]>) -> Vec<usize> {
     let mut ids: Vec<usize> = (0..scores.len()).collect();
     let key = |v: f64| if v.is_finite() { v } else { f64::NEG_INFINITY };
-    ids.sort_by(|&a, &b| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b)));
+    let tb = |i: usize| tiebreak.and_then(|t| t.get(i)).map_or(0.0, |&v| key(v));
+    ids.sort_by(|&a, &b| {
+        key(scores[b])
+            .total_cmp(&key(scores[a]))
+            .then(tb(b).total_cmp(&tb(a)))
+            .then(a.cmp(&b))
+    });
     ids
 }
 
@@ -132,6 +152,72 @@ pub fn evaluate_surface(
     test: &[f64],
     fractions: &[f64],
 ) -> Result<Vec<AccuracyRow>> {
+    evaluate_ranked(scores, None, false, train, test, fractions)
+}
+
+/// [`evaluate_surface`] with tied scores ordered by `tiebreak` descending, then by
+/// ascending cell id ([`rank_cells_by`]).
+///
+/// # Examples
+/// ```
+/// use crimescape::accuracy::evaluate_surface_tiebreak;
+/// // cells 0 and 1 tie on score; cell 1 has more training incidents, so it goes first
+/// let scores = [2.0, 2.0, 1.0, 1.0];
+/// let train = [0.0, 3.0, 1.0, 0.0];
+/// let test = [0.0, 2.0, 1.0, 1.0];
+/// let r = evaluate_surface_tiebreak(&scores, &train, &train, &test, &[0.25]).unwrap();
+/// assert_eq!(r[0].n_hot, 2.0);
+/// ```
+pub fn evaluate_surface_tiebreak(
+    scores: &[f64],
+    tiebreak: &[f64],
+    train: &[f64],
+    test: &[f64],
+    fractions: &[f64],
+) -> Result<Vec<AccuracyRow>> {
+    if tiebreak.len() != scores.len() {
+        return Err(Error::Param(format!(
+            "evaluate_surface_tiebreak: {} scores but {} tie-break values",
+            scores.len(),
+            tiebreak.len()
+        )));
+    }
+    evaluate_ranked(scores, Some(tiebreak), false, train, test, fractions)
+}
+
+/// [`evaluate_surface`] as the **expected value over a uniformly random order of tied
+/// cells**: when the `k`-th flagged cell belongs to a group of `g` cells with the same
+/// score, of which `m` fit in the top `k`, the group contributes `m / g` of its test
+/// (and training) incidents. `n_hot`, hit rate, PAI, PEI and RRI are then expectations
+/// (RRI as the ratio of expected counts); the flagged area is still exactly `k` cells.
+/// Without ties this equals [`evaluate_surface`].
+///
+/// # Examples
+/// ```
+/// use crimescape::accuracy::evaluate_surface_random_ties;
+/// // every cell ties: the expected hit rate of 1 cell in 4 is 1/4 whatever the counts
+/// let r = evaluate_surface_random_ties(&[1.0; 4], &[0.0; 4], &[4.0, 0.0, 0.0, 0.0], &[0.25])
+///     .unwrap();
+/// assert_eq!(r[0].hit_rate, 0.25);
+/// assert_eq!(r[0].pai, 1.0);
+/// ```
+pub fn evaluate_surface_random_ties(
+    scores: &[f64],
+    train: &[f64],
+    test: &[f64],
+    fractions: &[f64],
+) -> Result<Vec<AccuracyRow>> {
+    evaluate_ranked(scores, None, true, train, test, fractions)
+}
+
+fn evaluate_ranked(
+    scores: &[f64],
+    tiebreak: Option<&[f64]>,
+    random_ties: bool,
+    train: &[f64],
+    test: &[f64],
+    fractions: &[f64],
+) -> Result<Vec<AccuracyRow>> {
     let n = scores.len();
     if n == 0 || train.len() != n || test.len() != n {
         return Err(Error::Param(format!(
@@ -158,7 +244,22 @@ pub fn evaluate_surface(
         ));
     }
     let n_train: f64 = train.iter().sum();
-    let order = rank_cells(scores);
+    let order = rank_cells_by(scores, tiebreak);
+    // tie groups in rank order: group_start[pos] / group_end[pos] (exclusive)
+    let key = |v: f64| if v.is_finite() { v } else { f64::NEG_INFINITY };
+    let (mut gstart, mut gend) = (vec![0usize; n], vec![n; n]);
+    if random_ties {
+        let mut s = 0;
+        for pos in 1..=n {
+            if pos == n || key(scores[order[pos]]) != key(scores[order[s]]) {
+                for q in s..pos {
+                    gstart[q] = s;
+                    gend[q] = pos;
+                }
+                s = pos;
+            }
+        }
+    }
     let mut best = test.to_vec();
     best.sort_by(|a, b| b.total_cmp(a));
     // prefix sums in rank order (fixed summation order)
@@ -179,7 +280,22 @@ pub fn evaluate_surface(
         .map(|&f| {
             let k = cells_for_fraction(f, n);
             let area = k as f64 / n as f64;
-            let (nh, nm, nt) = (hot[k], maxs[k], hot_train[k]);
+            let (nh, nt) = if random_ties {
+                // expected counts when the tie group of the k-th cell is randomly ordered
+                let (s, e) = (gstart[k - 1], gend[k - 1]);
+                if k == e {
+                    (hot[k], hot_train[k])
+                } else {
+                    let w = (k - s) as f64 / (e - s) as f64;
+                    (
+                        hot[s] + w * (hot[e] - hot[s]),
+                        hot_train[s] + w * (hot_train[e] - hot_train[s]),
+                    )
+                }
+            } else {
+                (hot[k], hot_train[k])
+            };
+            let nm = maxs[k];
             let pai = (nh / big_n) / area;
             let pai_max = (nm / big_n) / area;
             AccuracyRow {
@@ -335,6 +451,93 @@ pub struct HotspotComparison {
     pub kde_bandwidth_m: f64,
 }
 
+/// Methods not built, with the reason (method, reason).
+pub type Skipped = Vec<(String, String)>;
+
+/// A named score surface, one score per cell of a [`Grid`].
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedSurface {
+    /// Method name.
+    pub name: String,
+    /// How the surface was built.
+    pub params: serde_json::Value,
+    /// Score per grid cell (NaN where undefined; ranks last).
+    #[serde(skip)]
+    pub scores: Vec<f64>,
+}
+
+/// The training-period surfaces of [`compare_methods`] other than promap, on `grid`:
+/// `counts` (training incidents per cell), `kde-quartic` (bandwidth `kde_bandwidth` m)
+/// and `gi-star` (queen weights, no permutations). `cells` restricts Gi* to a study
+/// area (its mean and variance are then taken over those cells; NaN elsewhere);
+/// `None` = every cell. Gi* is listed in the second return value with the reason when
+/// it is undefined on the data (e.g. all training counts equal).
+///
+/// # Errors
+/// [`Error::Param`] when `train_counts` does not match the grid; KDE errors.
+pub fn training_surfaces(
+    grid: &Grid,
+    cells: Option<&[usize]>,
+    train_xy: &[[f64; 2]],
+    train_counts: &[f64],
+    kde_bandwidth: f64,
+) -> Result<(Vec<NamedSurface>, Skipped)> {
+    use crate::hotspot::weights::{grid_weights, WeightsSpec};
+    use crate::hotspot::{gi_star, kde, CellGrid, GiStarParams, KdeParams};
+    if train_counts.len() != grid.len() {
+        return Err(Error::Param(format!(
+            "training_surfaces: {} counts for {} cells",
+            train_counts.len(),
+            grid.len()
+        )));
+    }
+    let k = kde(grid, train_xy, None, &KdeParams::new().fixed(kde_bandwidth))?;
+    let mut out = vec![
+        NamedSurface {
+            name: "counts".into(),
+            params: serde_json::json!({"surface": "training incidents per cell"}),
+            scores: train_counts.to_vec(),
+        },
+        NamedSurface {
+            name: "kde-quartic".into(),
+            params: serde_json::json!({
+                "surface": "quartic KDE of training incidents (hotspot::kde), no edge correction",
+                "bandwidth_m": kde_bandwidth,
+                "samples_per_side": k.samples_per_side,
+            }),
+            scores: k.expected,
+        },
+    ];
+    let mut skipped = Vec::new();
+    let cg = match cells {
+        Some(c) => CellGrid::subset(*grid, c.to_vec()),
+        None => CellGrid::full(*grid),
+    };
+    let values: Vec<f64> = cg.cells.iter().map(|&c| train_counts[c]).collect();
+    let spec = WeightsSpec::default();
+    let gi = grid_weights(&cg, &spec)
+        .and_then(|w| gi_star(&values, &w, &GiStarParams::new().permutations(0)));
+    match gi {
+        Ok(gi) => {
+            let mut z = vec![f64::NAN; grid.len()];
+            for (&c, &v) in cg.cells.iter().zip(&gi.z) {
+                z[c] = v;
+            }
+            out.push(NamedSurface {
+                name: "gi-star".into(),
+                params: serde_json::json!({
+                    "surface": "Gi* z-score of training counts per cell, cells ranked by z",
+                    "weights": spec.describe(Some(grid.cell)),
+                    "permutations": 0,
+                }),
+                scores: z,
+            })
+        }
+        Err(e) => skipped.push(("gi-star".to_string(), e.to_string())),
+    }
+    Ok((out, skipped))
+}
+
 /// Compares the hotspot methods of the toolkit on one time split, each surface
 /// built from the training period only and evaluated with [`evaluate_surface`]
 /// on the test period (same grid, same cells, same definitions):
@@ -355,8 +558,6 @@ pub fn compare_methods(
     inc: &crate::layer::Incidents,
     p: &CompareParams,
 ) -> Result<HotspotComparison> {
-    use crate::hotspot::weights::{grid_weights, WeightsSpec};
-    use crate::hotspot::{gi_star, kde, CellGrid, GiStarParams, KdeParams};
     let bbox = inc
         .bbox()
         .ok_or_else(|| Error::Data("no incidents".into()))?;
@@ -381,39 +582,14 @@ pub fn compare_methods(
     let fr = &p.fractions;
     let h = p.kde_bandwidth.unwrap_or(3.0 * cell);
     let train_xy: Vec<[f64; 2]> = split.train_idx.iter().map(|&i| inc.xy[i]).collect();
-    let k = kde(&grid, &train_xy, None, &KdeParams::new().fixed(h))?;
-    let mut methods = vec![
-        MethodAccuracy {
-            name: "counts".into(),
-            params: serde_json::json!({"surface": "training incidents per cell"}),
-            rows: evaluate_surface(&split.train, &split.train, &split.test, fr)?,
-        },
-        MethodAccuracy {
-            name: "kde-quartic".into(),
-            params: serde_json::json!({
-                "surface": "quartic KDE of training incidents (hotspot::kde), no edge correction",
-                "bandwidth_m": h,
-                "samples_per_side": k.samples_per_side,
-            }),
-            rows: evaluate_surface(&k.expected, &split.train, &split.test, fr)?,
-        },
-    ];
-    let mut skipped = Vec::new();
-    let cg = CellGrid::full(grid);
-    let spec = WeightsSpec::default();
-    let gi = grid_weights(&cg, &spec)
-        .and_then(|w| gi_star(&split.train, &w, &GiStarParams::new().permutations(0)));
-    match gi {
-        Ok(gi) => methods.push(MethodAccuracy {
-            name: "gi-star".into(),
-            params: serde_json::json!({
-                "surface": "Gi* z-score of training counts per cell, cells ranked by z",
-                "weights": spec.describe(Some(cell)),
-                "permutations": 0,
-            }),
-            rows: evaluate_surface(&gi.z, &split.train, &split.test, fr)?,
-        }),
-        Err(e) => skipped.push(("gi-star".to_string(), e.to_string())),
+    let (surfaces, mut skipped) = training_surfaces(&grid, None, &train_xy, &split.train, h)?;
+    let mut methods = Vec::with_capacity(surfaces.len() + 1);
+    for sf in surfaces {
+        methods.push(MethodAccuracy {
+            rows: evaluate_surface(&sf.scores, &split.train, &split.test, fr)?,
+            name: sf.name,
+            params: sf.params,
+        });
     }
     let pp = crate::repeat::promap::PromapParams::new(p.train_until).cell(cell);
     match crate::repeat::promap::promap(inc, &pp) {
@@ -468,6 +644,42 @@ mod tests {
         // all cells: PAI = PEI = 1
         assert!((r[2].pai - 1.0).abs() < 1e-12);
         assert_eq!(r[2].pei, Some(1.0));
+    }
+
+    #[test]
+    fn evaluate_surface_tie_rules_hand_computed() {
+        // cells 1, 2, 3 tie on score 2
+        let scores = [3.0, 2.0, 2.0, 2.0, 1.0, 0.0];
+        let train = [0.0, 1.0, 5.0, 0.0, 0.0, 0.0];
+        let test = [1.0, 0.0, 3.0, 3.0, 0.0, 5.0]; // N = 12
+        let fr = [1.0 / 3.0, 2.0 / 3.0]; // k = 2, 4
+                                         // by id: cells 0, 1
+        let id = evaluate_surface(&scores, &train, &test, &fr).unwrap();
+        assert_eq!(id[0].n_hot, 1.0);
+        // by training counts: cells 0, 2
+        let tb = evaluate_surface_tiebreak(&scores, &train, &train, &test, &fr).unwrap();
+        assert_eq!(tb[0].n_hot, 4.0);
+        assert_eq!(tb[0].n_hot_train, 5.0);
+        assert_eq!(rank_cells_by(&scores, Some(&train)), [0, 2, 1, 3, 4, 5]);
+        // random ties: cell 0 + 1/3 of the group's 6 test (6 training) incidents
+        let rt = evaluate_surface_random_ties(&scores, &train, &test, &fr).unwrap();
+        assert!((rt[0].n_hot - 3.0).abs() < 1e-12);
+        assert!((rt[0].n_hot_train - 2.0).abs() < 1e-12);
+        assert!((rt[0].hit_rate - 0.25).abs() < 1e-12);
+        assert!((rt[0].pai - 0.75).abs() < 1e-12);
+        assert!((rt[0].pei.unwrap() - 3.0 / 8.0).abs() < 1e-12); // n_max = 5 + 3
+                                                                 // k = 4 takes the whole group: every rule agrees
+        for r in [&id[1], &tb[1], &rt[1]] {
+            assert_eq!(r.n_hot, 7.0);
+            assert_eq!(r.k_cells, 4);
+        }
+        // no ties: random-ties rule equals the plain one exactly
+        let s2 = [5.0, 4.0, 3.0, 2.0, 1.0, 0.0];
+        assert_eq!(
+            evaluate_surface_random_ties(&s2, &train, &test, &fr).unwrap(),
+            evaluate_surface(&s2, &train, &test, &fr).unwrap()
+        );
+        assert!(evaluate_surface_tiebreak(&scores, &train[1..], &train, &test, &fr).is_err());
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //!   saved and re-applied to changed layers.
 //! * [`sites`]: ranked cells, street segments or user sites with transparent score
 //!   components (burden, persistence, repeats, risk, modifiable share) and CPTED suggestions.
+//! * [`validate`]: fit on one period, test on the next (PAI / hit rate vs KDE, Gi*, counts).
 
 pub mod factors;
 pub mod rtm;
 pub mod sites;
+pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
 pub use rtm::{
@@ -18,3 +20,4 @@ pub use sites::{
     rank_cells, rank_sites, AccessClass, CptedMapping, Seriousness, SeriousnessReport, Site,
     SiteComponents, SiteParams, SiteRanking, SiteUnits, SiteWeights,
 };
+pub use validate::{validate_rtm, validate_rtm_samples, RtmValidation, ValidateParams};

@@ -9,3 +9,4 @@ mod hotspots;
 mod nearrepeat;
 mod risk;
 mod sites;
+mod validate;

@@ -91,6 +91,7 @@ fn analyses(
     crate::cmd_nearrepeat::demo_near_repeat(out, &inc, g, prov)?;
     crate::cmd_evaluate::demo_evaluate(out, city, g, prov)?;
     let rtm = crate::cmd_risk::demo_risk(out, city, g, prov)?;
+    crate::cmd_validate::demo_validate(out, city, g, prov)?;
     crate::cmd_assess::demo_assess(out, city, Some(&rtm.model), g, prov)?;
     Ok(())
 }
