@@ -69,11 +69,13 @@ pub enum Command {
     /// week/month by hit rate and PAI next to a plain KDE.
     Promap(crate::cmd_repeats::PromapArgs),
     /// Risk terrain modelling: fit which built-environment factors explain where
-    /// incidents concentrate, or re-apply a saved model to changed layers.
+    /// incidents concentrate, re-apply a saved model to changed layers, or validate it
+    /// on a later period against hotspot maps.
     Risk(crate::cmd_risk::RiskArgs),
-    /// Rank grid cells for environmental-design and target-hardening changes: crime
-    /// burden, repeat share, RTM risk and its modifiable share, with CPTED suggestions
-    /// and their public-access class.
+    /// Rank grid cells, street segments or user sites for environmental-design and
+    /// target-hardening changes: crime burden (optionally weighted by seriousness),
+    /// persistence, repeat share, RTM risk and its modifiable share, with CPTED
+    /// suggestions and their public-access class.
     Sites(crate::cmd_sites::SitesArgs),
     /// Evaluate an intervention: before/after counts in treatment, buffer and
     /// control areas, odds ratio, difference in differences, displacement (WDQ),

@@ -47,8 +47,9 @@ pub enum HotspotsCmd {
     Classify(PeriodCmd),
     /// Emerging hot spot analysis: Gi* per time step, Mann-Kendall trend, ArcGIS categories.
     Emerging(PeriodCmd),
-    /// Gi* and Local Moran on any polygon/point layer with a numeric column
-    /// (e.g. counts per street segment or census block).
+    /// Gi* and Local Moran on any polygon/point/line layer with a numeric column, or on
+    /// incidents counted per feature (--incidents: police beats, census blocks), with
+    /// choropleth maps.
     Layer(LayerCmd),
 }
 
