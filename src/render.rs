@@ -1008,17 +1008,38 @@ pub fn bar_plot(bars: &[(String, f64)], o: &PlotOptions) -> Result<Vec<u8>> {
 }
 
 /// Renders a labelled matrix: `values[r][c]` coloured on a diverging scale around
-/// `centre` (blue below, red above), the value printed in each cell, and cells with
-/// `mark[r][c]` outlined in bold.
+/// `centre` (blue below, red above, saturated at the largest deviation), the value
+/// printed in each cell, and cells with `mark[r][c]` outlined in bold.
+///
+/// With `log_ratio` (for ratios such as Knox ratios, `centre > 0`) the deviation is
+/// `ln(v / centre)`, so 2 and 1/2 are equally far from 1; a ratio of 0 is full blue.
+#[allow(clippy::too_many_arguments)]
 pub fn heat_table(
     values: &[Vec<f64>],
     mark: &[Vec<bool>],
     row_labels: &[String],
     col_labels: &[String],
     centre: f64,
+    log_ratio: bool,
     title: &[String],
     corner: &str,
 ) -> Result<Vec<u8>> {
+    if log_ratio && !(centre > 0.0 && centre.is_finite()) {
+        return Err(Error::Param(format!(
+            "heat_table: a log-ratio scale needs a positive centre, got {centre}"
+        )));
+    }
+    let dev = |v: f64| -> f64 {
+        if log_ratio {
+            if v <= 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                (v / centre).ln()
+            }
+        } else {
+            v - centre
+        }
+    };
     let nr = values.len();
     let nc = values.first().map_or(0, |r| r.len());
     let lw = row_labels
@@ -1048,7 +1069,8 @@ pub fn heat_table(
         .iter()
         .flatten()
         .filter(|v| v.is_finite())
-        .map(|v| (v - centre).abs())
+        .map(|v| dev(*v).abs())
+        .filter(|d| d.is_finite())
         .fold(0.0, f64::max)
         .max(1e-9);
     for (j, l) in col_labels.iter().enumerate() {
@@ -1066,7 +1088,7 @@ pub fn heat_table(
             let col = if !v.is_finite() {
                 LIGHT
             } else {
-                let t = ((v - centre) / maxdev).clamp(-1.0, 1.0);
+                let t = (dev(v) / maxdev).clamp(-1.0, 1.0);
                 if t >= 0.0 {
                     [
                         255,
@@ -1157,10 +1179,15 @@ mod tests {
             &["r".into()],
             &["a".into(), "b".into()],
             1.0,
+            true,
             &[],
             "",
         )
         .unwrap();
+        let row = [vec![2.0, 0.5, 0.0]];
+        let labels = ["a".to_string(), "b".into(), "c".into()];
+        assert!(heat_table(&row, &[], &["r".into()], &labels, 1.0, true, &[], "").is_ok());
+        assert!(heat_table(&row, &[], &["r".into()], &labels, 0.0, true, &[], "").is_err());
         assert_eq!(&t[1..4], b"PNG");
     }
 

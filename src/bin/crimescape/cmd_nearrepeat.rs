@@ -261,6 +261,7 @@ pub fn run_knox(
         &r.space_labels,
         &r.time_labels,
         1.0,
+        true,
         &[
             "Knox ratios".to_string(),
             title.to_string(),
