@@ -28,9 +28,13 @@
 //! columns (an off-by-one); here exactly the last `⌊recent_prop·T⌋` periods are used.
 //!
 //! # Emerging hot spot analysis ([`emerging_hotspots`])
-//! Gi* per time step on the space-time cube (spatial neighbours within each
-//! step; ArcGIS also adds the previous steps as neighbours — not done here),
-//! the Mann–Kendall trend test of each cell's z series, and ArcGIS's
+//! Gi* of every bin of the space-time cube ([`space_time_gi`], as ArcGIS's
+//! *Emerging Hot Spot Analysis*): a bin's neighbourhood is its cell and the
+//! cell's spatial neighbours in the same time step and in the previous
+//! `neighbourhood_steps` steps (ArcGIS's "neighborhood time step", default 1;
+//! 0 = the same step only); the mean and standard deviation are those of the
+//! whole cube, every time step counts (empty ones too), and FDR control is over
+//! all bins. Then the Mann–Kendall trend test of each cell's z series, and ArcGIS's
 //! categories (checked in this order, hot shown; cold mirrored): *new* (only
 //! the final step significant hot), *consecutive* (one uninterrupted final run
 //! of ≥ 2 hot steps, none before, < 90 % hot), *intensifying* (≥ 90 % hot incl.
@@ -46,7 +50,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hotspot::gistar::{gi_star, GiStarParams};
-use crate::hotspot::stats::{bh_cutoff, binomial_test_two_sided, mann_kendall};
+use crate::hotspot::stats::{bh_cutoff, binomial_test_two_sided, mann_kendall, normal_p_two_sided};
 use crate::hotspot::weights::Weights;
 use crate::hotspot::CellGrid;
 use crate::layer::Incidents;
@@ -696,11 +700,15 @@ pub fn emerging_class(hot: &[bool], cold: &[bool], z: &[f64], alpha: f64) -> Eme
 /// Result of [`emerging_hotspots`].
 #[derive(Debug, Clone, Serialize)]
 pub struct EmergingResult {
-    /// Gi* per time step.
+    /// Space-time Gi* per time step (every step of the cube).
     pub gi: PeriodGi,
+    /// Incidents before the first (complete) time step, not in the cube.
+    pub excluded_before_first_step: usize,
+    /// Previous time steps in each bin's neighbourhood.
+    pub neighbourhood_steps: usize,
     /// Significance level.
     pub alpha: f64,
-    /// Whether FDR control was applied per time step.
+    /// Whether FDR control was applied (over all bins of the cube).
     pub fdr: bool,
     /// Category per cell.
     #[serde(skip)]
@@ -715,24 +723,176 @@ pub struct EmergingResult {
     pub counts: BTreeMap<String, usize>,
 }
 
-/// Emerging hot spot analysis (see the module docs).
+/// Space-time Gi* of every bin of a cube `counts[step][cell]` (see the module docs):
+/// the neighbourhood of bin `(s, i)` is cell `i` (weight 1) and its neighbours `j`
+/// (weights `w_ij`) in steps `s − k ..= s` (those that exist), `k =
+/// neighbourhood_steps`; `x̄` and `S` (population SD) are over all `T·n` bins, and
+/// `z = (Σ w x − x̄ Σ w) / (S √((N Σw² − (Σw)²)/(N − 1)))` with `N = T·n` — exactly
+/// [`gi_star`] on the flattened cube with those weights (unit test). Returns `z`
+/// and the two-sided normal `p` per step and cell; a bin whose weights make the
+/// denominator vanish gets z = 0, p = 1.
+///
+/// # Errors
+/// [`Error::Param`] when a step's length differs from the weights; [`Error::Data`]
+/// when every bin has the same count.
+pub fn space_time_gi(
+    counts: &[Vec<f64>],
+    w: &Weights,
+    neighbourhood_steps: usize,
+) -> Result<SpaceTimeGi> {
+    let n = w.len();
+    if let Some(bad) = counts.iter().find(|c| c.len() != n) {
+        return Err(Error::Param(format!(
+            "space-time Gi*: a time step has {} cells for {n} weight rows",
+            bad.len()
+        )));
+    }
+    let flat: Vec<f64> = counts.iter().flatten().copied().collect();
+    let (mean, sd) = crate::hotspot::gistar::moments(&flat, "space-time Gi*")?;
+    let nf = flat.len() as f64;
+    // per cell: Σw and Σw² of the spatial neighbourhood incl. self
+    let (ws1, ws2): (Vec<f64>, Vec<f64>) = (0..n)
+        .map(|i| match w.weights(i) {
+            None => {
+                let k = w.neighbours(i).len() as f64;
+                (1.0 + k, 1.0 + k)
+            }
+            Some(v) => (
+                1.0 + v.iter().sum::<f64>(),
+                1.0 + v.iter().map(|x| x * x).sum::<f64>(),
+            ),
+        })
+        .collect();
+    // spatial lag incl. self, per step
+    let lag: Vec<Vec<f64>> = counts
+        .iter()
+        .map(|c| {
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let nb = w.neighbours(i);
+                    c[i] + match w.weights(i) {
+                        None => nb.iter().map(|&j| c[j as usize]).sum::<f64>(),
+                        Some(v) => nb.iter().zip(v).map(|(&j, x)| x * c[j as usize]).sum(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut zs = Vec::with_capacity(counts.len());
+    let mut ps = Vec::with_capacity(counts.len());
+    for s in 0..counts.len() {
+        let s0 = s.saturating_sub(neighbourhood_steps);
+        let steps = (s - s0 + 1) as f64;
+        let (z, p): (Vec<f64>, Vec<f64>) = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let l: f64 = (s0..=s).map(|t| lag[t][i]).sum();
+                let (wsum, s1) = (steps * ws1[i], steps * ws2[i]);
+                let den2 = (nf * s1 - wsum * wsum) / (nf - 1.0);
+                if den2 <= 1e-12 * nf * s1 {
+                    (0.0, 1.0)
+                } else {
+                    let z = (l - mean * wsum) / (sd * den2.sqrt());
+                    (z, normal_p_two_sided(z))
+                }
+            })
+            .unzip();
+        zs.push(z);
+        ps.push(p);
+    }
+    Ok(SpaceTimeGi { z: zs, p: ps })
+}
+
+/// z and p of every bin of a space-time cube ([`space_time_gi`]), `[step][cell]`.
+#[derive(Debug, Clone)]
+pub struct SpaceTimeGi {
+    /// Gi* z-scores.
+    pub z: Vec<Vec<f64>>,
+    /// Two-sided normal p-values.
+    pub p: Vec<Vec<f64>>,
+}
+
+/// Emerging hot spot analysis (see the module docs). Time steps of `period` seconds
+/// start at `start`; without it they are aligned to end with the day of the last
+/// incident and only complete steps are used (ArcGIS's end-time alignment, with the
+/// partial first step dropped and its incidents counted). Space-time Gi* of every bin
+/// with `neighbourhood_steps` previous steps in the neighbourhood, significance at
+/// `alpha` (with `fdr`, Benjamini–Hochberg over all bins of the cube), the
+/// Mann–Kendall trend of each cell's z series and ArcGIS's categories.
+///
+/// # Errors
+/// [`Error::Data`] with fewer than 3 time steps or no variation in the cube.
+#[allow(clippy::too_many_arguments)]
 pub fn emerging_hotspots(
     cg: &CellGrid,
     inc: &Incidents,
     w: &Weights,
     period: i64,
     start: Option<i64>,
+    neighbourhood_steps: usize,
     alpha: f64,
     fdr: bool,
 ) -> Result<EmergingResult> {
-    let gi = period_gi(cg, inc, w, period, start)?;
-    let t = gi.used.len();
+    // Without a given start the steps end with the day of the last incident and only
+    // complete steps are used (the final step, which decides "new"/"consecutive",
+    // must not be a partial one); incidents before the first complete step are
+    // counted in `excluded_before_first_step`.
+    let start = match (start, inc.time_range()) {
+        (Some(s), _) => Some(s),
+        (None, Some((tmin, tmax))) if period > 0 => {
+            let end = tmax - tmax.rem_euclid(DAY) + DAY;
+            let first_day = tmin - tmin.rem_euclid(DAY);
+            let n = (end - first_day) / period;
+            Some(end - n.max(1) * period)
+        }
+        (None, _) => None,
+    };
+    let periods = make_periods(inc, period, start)?;
+    let counts = period_counts(cg, inc, &periods);
+    let excluded_before_first_step = inc
+        .time
+        .iter()
+        .filter(|t| t.is_some_and(|t| t < periods[0].0))
+        .count();
+    let t = periods.len();
     if t < 3 {
         return Err(Error::Data(format!(
-            "emerging hot spot analysis needs at least 3 time steps with incidents, got {t}; use a shorter period"
+            "emerging hot spot analysis needs at least 3 time steps, got {t}; use a shorter period"
         )));
     }
-    let sig: Vec<Vec<bool>> = (0..t).map(|s| gi.significant(s, alpha, fdr)).collect();
+    let totals: Vec<usize> = counts
+        .iter()
+        .map(|c| c.iter().sum::<f64>() as usize)
+        .collect();
+    let SpaceTimeGi { z, p } = space_time_gi(&counts, w, neighbourhood_steps)?;
+    let cutoff = if fdr {
+        let flat: Vec<f64> = p.iter().flatten().copied().collect();
+        bh_cutoff(&flat, alpha)
+    } else {
+        None
+    };
+    let sig: Vec<Vec<bool>> = p
+        .iter()
+        .map(|ps| {
+            ps.iter()
+                .map(|v| {
+                    if fdr {
+                        cutoff.is_some_and(|c| *v <= c)
+                    } else {
+                        *v < alpha
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let gi = PeriodGi {
+        periods,
+        used: (0..t).collect(),
+        totals,
+        z,
+        p,
+    };
     let res: Vec<(EmergingClass, f64, f64)> = (0..cg.len())
         .into_par_iter()
         .map(|k| {
@@ -749,6 +909,8 @@ pub fn emerging_hotspots(
     }
     Ok(EmergingResult {
         gi,
+        excluded_before_first_step,
+        neighbourhood_steps,
         alpha,
         fdr,
         class: res.iter().map(|r| r.0).collect(),
@@ -801,6 +963,66 @@ mod tests {
     }
 
     #[test]
+    fn space_time_gi_equals_gi_star_on_the_cube() {
+        use crate::hotspot::gistar::{gi_star, GiStarParams};
+        // 4x3 grid, 5 steps, queen weights; then IDW-like non-binary weights
+        let cg = CellGrid::full(Grid::new(0.0, 0.0, 10.0, 4, 3).unwrap());
+        let n = cg.len();
+        let counts: Vec<Vec<f64>> = (0..5)
+            .map(|s| {
+                (0..n)
+                    .map(|i| ((i * 7 + s * 3) % 5) as f64 + (i == 5) as u8 as f64 * s as f64)
+                    .collect()
+            })
+            .collect();
+        let queen = grid_weights(&cg, &WeightsSpec::default()).unwrap();
+        let lists: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|i| {
+                queen
+                    .neighbours(i)
+                    .iter()
+                    .map(|&j| (j as usize, 0.5 + (j as f64) / 20.0))
+                    .collect()
+            })
+            .collect();
+        let weighted = Weights::from_lists(lists, false).unwrap();
+        for w in [&queen, &weighted] {
+            for k in [0usize, 1, 2] {
+                let SpaceTimeGi { z, p } = space_time_gi(&counts, w, k).unwrap();
+                // explicit cube weights
+                let mut cube: Vec<Vec<(usize, f64)>> = Vec::new();
+                for s in 0..5usize {
+                    for i in 0..n {
+                        let mut l = Vec::new();
+                        for t in s.saturating_sub(k)..=s {
+                            if t != s {
+                                l.push((t * n + i, 1.0));
+                            }
+                            let nb = w.neighbours(i);
+                            for (m, &j) in nb.iter().enumerate() {
+                                let wj = w.weights(i).map_or(1.0, |v| v[m]);
+                                l.push((t * n + j as usize, wj));
+                            }
+                        }
+                        cube.push(l);
+                    }
+                }
+                let cw = Weights::from_lists(cube, w.is_binary()).unwrap();
+                let flat: Vec<f64> = counts.iter().flatten().copied().collect();
+                let r = gi_star(&flat, &cw, &GiStarParams::new().permutations(0)).unwrap();
+                for s in 0..5 {
+                    for i in 0..n {
+                        assert!((z[s][i] - r.z[s * n + i]).abs() < 1e-12, "{s} {i} {k}");
+                        assert!((p[s][i] - r.p[s * n + i]).abs() < 1e-12);
+                    }
+                }
+            }
+        }
+        assert!(space_time_gi(&[vec![1.0; n], vec![1.0; n]], &queen, 1).is_err());
+        assert!(space_time_gi(&[vec![1.0; 3]], &queen, 1).is_err());
+    }
+
+    #[test]
     fn classify_finds_emerging_and_persistent() {
         // 10x10 grid, 10 periods of 1 day; cell 0 busy in every period (persistent),
         // cell 99 busy only in the last 2 periods (emerging); light background
@@ -824,8 +1046,22 @@ mod tests {
         assert_eq!(r.recent_periods, 2);
         assert_eq!(r.class[0], HotspotClass::PersistentHot);
         assert_eq!(r.class[99], HotspotClass::EmergingHot);
-        let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 0.05, false).unwrap();
-        assert_eq!(e.class[99], EmergingClass::ConsecutiveHot);
+        for steps in [0, 1] {
+            let e = emerging_hotspots(&cg, &inc, &w, DAY, None, steps, 0.05, false).unwrap();
+            assert_eq!(e.class[99], EmergingClass::ConsecutiveHot, "{steps}");
+            assert!(matches!(
+                e.class[0],
+                EmergingClass::PersistentHot | EmergingClass::DiminishingHot
+            ));
+            assert_eq!(e.gi.z.len(), 10);
+        }
+        // FDR over the 1000 bins: the first busy step of cell 99 (its neighbourhood
+        // includes the quiet step before) may drop out, leaving it "new"
+        let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 1, 0.05, true).unwrap();
+        assert!(matches!(
+            e.class[99],
+            EmergingClass::NewHot | EmergingClass::ConsecutiveHot
+        ));
         assert!(matches!(
             e.class[0],
             EmergingClass::PersistentHot | EmergingClass::DiminishingHot

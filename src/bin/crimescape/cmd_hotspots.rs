@@ -320,9 +320,14 @@ pub struct PeriodCmd {
     /// Critical p-value.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Benjamini-Hochberg false discovery rate control over the cells of each period.
+    /// Benjamini-Hochberg false discovery rate control (classify: over the cells of
+    /// each period; emerging: over all bins of the space-time cube).
     #[arg(long)]
     pub fdr: bool,
+    /// emerging: previous time steps in each bin's neighbourhood (ArcGIS's
+    /// "neighborhood time step"; 0 = the same step only).
+    #[arg(long, default_value_t = 1)]
+    pub time_steps: usize,
 }
 
 pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
@@ -1225,7 +1230,7 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
     let mut s = setup(
         &c.common,
         g,
-        json!({"analysis": stem, "period_days": c.period_days, "start": c.start, "alpha": c.alpha, "fdr": c.fdr, "weights": spec, "cell_m": c.common.cell}),
+        json!({"analysis": stem, "period_days": c.period_days, "start": c.start, "alpha": c.alpha, "fdr": c.fdr, "time_steps": emerging.then_some(c.time_steps), "weights": spec, "cell_m": c.common.cell}),
     )?;
     s.square_only("classify/emerging")?;
     let days = match c.period_days {
@@ -1251,7 +1256,16 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         [224, 243, 248, 255],
     ];
     if emerging {
-        let r = emerging_hotspots(&s.cg, &s.inc, &w, period, start, c.alpha, c.fdr)?;
+        let r = emerging_hotspots(
+            &s.cg,
+            &s.inc,
+            &w,
+            period,
+            start,
+            c.time_steps,
+            c.alpha,
+            c.fdr,
+        )?;
         let cols = vec![
             (
                 "category",
@@ -1291,9 +1305,11 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
         let title = vec![
             "Emerging hot spot analysis".to_string(),
             format!(
-                "{} time steps of {days} days, Gi* p < {}, Mann-Kendall; {}",
+                "{} time steps of {days} days, space-time Gi* ({} previous step(s)) p < {}{}, Mann-Kendall; {}",
                 r.gi.used.len(),
+                c.time_steps,
                 c.alpha,
+                if c.fdr { " FDR" } else { "" },
                 s.grid_line()
             ),
         ];
@@ -1306,6 +1322,21 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
             g,
         )?;
         if !g.quiet {
+            let (a, b) = (r.gi.periods[0].0, r.gi.periods[r.gi.periods.len() - 1].1);
+            println!(
+                "{} time steps of {days} days, {} to {} (exclusive){}",
+                r.gi.periods.len(),
+                crimescape::time::format(a, crimescape::TimePrecision::Day),
+                crimescape::time::format(b, crimescape::TimePrecision::Day),
+                if r.excluded_before_first_step > 0 {
+                    format!(
+                        "; {} incidents before the first complete step left out",
+                        r.excluded_before_first_step
+                    )
+                } else {
+                    String::new()
+                }
+            );
             for (k, v) in &r.counts {
                 println!("{k}: {v}");
             }
