@@ -490,7 +490,7 @@ mod tests {
             let single = densities(&g, &pts, &[h]);
             assert_eq!(single[0], multi[k], "one pass serves every bandwidth");
             let c = 3.0 / (std::f64::consts::PI * h * h);
-            for id in 0..g.len() {
+            for (id, got) in multi[k].iter().enumerate() {
                 let q = g.centre(id);
                 let mut s = 0.0;
                 for p in &pts {
@@ -501,7 +501,7 @@ mod tests {
                     }
                 }
                 // Same terms in the same order: bit-identical.
-                assert_eq!(multi[k][id], c * s, "cell {id} h {h}");
+                assert_eq!(*got, c * s, "cell {id} h {h}");
             }
         }
     }

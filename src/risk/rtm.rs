@@ -323,7 +323,8 @@ fn screen(
     };
     // Task f < k: the path on the cells outside fold f and its held-out losses; task k:
     // the path on every cell. Independent tasks, so the result does not depend on threads.
-    let tasks: Vec<(Vec<Option<Vec<f64>>>, Vec<f64>)> = (0..=k)
+    type Task = (Vec<Option<Vec<f64>>>, Vec<f64>);
+    let tasks: Vec<Task> = (0..=k)
         .into_par_iter()
         .map(|f| {
             if f == k {
