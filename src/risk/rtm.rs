@@ -542,25 +542,6 @@ fn stepwise(
     current
 }
 
-/// Phase timings printed to stderr when `CRIMESCAPE_RTM_TIMINGS` is set (profiling aid).
-struct Timer(Option<std::cell::Cell<std::time::Instant>>);
-
-impl Timer {
-    fn new() -> Self {
-        Timer(
-            std::env::var_os("CRIMESCAPE_RTM_TIMINGS")
-                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
-        )
-    }
-    fn mark(&self, what: &str) {
-        if let Some(t) = &self.0 {
-            let now = std::time::Instant::now();
-            eprintln!("rtm timing: {what}: {:.3} s", (now - t.get()).as_secs_f64());
-            t.set(now);
-        }
-    }
-}
-
 /// Fits a risk terrain model of the incident points on `grid`.
 ///
 /// # Errors
@@ -640,7 +621,6 @@ pub fn fit_rtm_in(
             "{outside_study} incident(s) in cells outside the study area were ignored"
         ));
     }
-    let tm = Timer::new();
     // 1. candidates (values on study cells; full-grid values kept for the surface)
     let mut cands: Vec<FactorColumn> = Vec::new();
     let mut full_values: Vec<Vec<u8>> = Vec::new();
@@ -680,10 +660,8 @@ pub fn fit_rtm_in(
             "RTM: no usable candidate variable (every indicator is constant over the grid)".into(),
         ));
     }
-    tm.mark("candidates");
     // 2. screen
     let (screened, lambda) = screen(&cands, &y, params, &mut notes)?;
-    tm.mark("screen");
     // 3. stepwise per family
     let pois_set = stepwise(&cands, &screened, &y, Family::Poisson, &params.glm);
     let n = y.len();
@@ -691,9 +669,7 @@ pub fn fit_rtm_in(
         let cols: Vec<&[u8]> = set.iter().map(|&j| cands[j].values.as_slice()).collect();
         fit_glm(&design(&cols, n), &y, None, fam, &params.glm)
     };
-    tm.mark("stepwise poisson");
     let pois = fit_set(&pois_set, Family::Poisson)?;
-    tm.mark("fit poisson");
     // θ for the NB search: from the screened model, else the Poisson-selected one.
     let theta0 = {
         let scr_fit = fit_set(&screened, Family::NegativeBinomial { theta: None });
@@ -704,7 +680,6 @@ pub fn fit_rtm_in(
                 .and_then(|f| f.theta),
         }
     };
-    tm.mark("theta0");
     let nb = match theta0 {
         Some(t) => {
             let nb_set = stepwise(
@@ -736,7 +711,6 @@ pub fn fit_rtm_in(
         Some((s, f)) if f.bic < pois.bic => (s, f),
         _ => (pois_set, pois),
     };
-    tm.mark("nb stepwise+fit");
     // 4. outputs
     let z = normal_quantile(0.5 + params.confidence / 2.0);
     let mut rows: Vec<FactorRow> = set
