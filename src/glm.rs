@@ -848,8 +848,351 @@ pub fn fit_poisson_penalized(
     start: Option<&[f64]>,
 ) -> Result<PenalizedFit> {
     // A penalised fit is defined with fewer rows than columns.
-    let p = check_inputs(x, y, offset, false)?;
-    let n = x.len();
+    check_inputs(x, y, offset, false)?;
+    penalized_core(&DenseRows(x), y, offset, params, start)
+}
+
+/// [`fit_poisson_penalized`] on an [`IndicatorDesign`] (intercept + 0/1 columns stored
+/// as per-block pattern ids): the same algorithm, with `XᵀWX`, `Xᵀv` and `Xβ` computed
+/// from pattern histograms. Equal to the dense fit up to floating-point summation order.
+pub(crate) fn fit_poisson_penalized_design(
+    x: &IndicatorDesign,
+    y: &[f64],
+    offset: Option<&[f64]>,
+    params: &PenalizedParams,
+    start: Option<&[f64]>,
+) -> Result<PenalizedFit> {
+    let n = x.rows();
+    if n == 0 {
+        return Err(Error::Data("GLM: no observations".into()));
+    }
+    if y.len() != n || offset.is_some_and(|o| o.len() != n) {
+        return Err(Error::Param(format!(
+            "GLM: design has {n} rows, y {} values",
+            y.len()
+        )));
+    }
+    if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::Data(format!(
+            "GLM: y[{i}] = {} is not a non-negative count",
+            y[i]
+        )));
+    }
+    if offset.is_some_and(|o| o.iter().any(|v| !v.is_finite())) {
+        return Err(Error::Data("GLM: offset is not finite".into()));
+    }
+    if y.iter().all(|v| *v == 0.0) {
+        return Err(Error::Data(
+            "GLM: all counts are zero; a log-linear model has no finite estimate".into(),
+        ));
+    }
+    penalized_core(x, y, offset, params, start)
+}
+
+/// The operations of a design matrix the penalised fit needs.
+pub(crate) trait Design: Sync {
+    /// Number of rows.
+    fn rows(&self) -> usize;
+    /// Number of columns.
+    fn cols(&self) -> usize;
+    /// `Xβ + offset`.
+    fn eta(&self, beta: &[f64], offset: Option<&[f64]>) -> Vec<f64>;
+    /// `Xᵀ diag(w) X` (symmetric).
+    fn gram_w(&self, w: &[f64]) -> Vec<Vec<f64>>;
+    /// `Xᵀ (w ∘ z)`.
+    fn xtwz(&self, w: &[f64], z: &[f64]) -> Vec<f64>;
+    /// Whether column `j` is 1 in every row.
+    fn all_ones(&self, j: usize) -> bool;
+}
+
+/// Dense rows (the reference representation).
+struct DenseRows<'a>(&'a [Vec<f64>]);
+
+impl Design for DenseRows<'_> {
+    fn rows(&self) -> usize {
+        self.0.len()
+    }
+    fn cols(&self) -> usize {
+        self.0[0].len()
+    }
+    fn eta(&self, beta: &[f64], offset: Option<&[f64]>) -> Vec<f64> {
+        linear_predictor(self.0, beta, offset)
+    }
+    fn gram_w(&self, w: &[f64]) -> Vec<Vec<f64>> {
+        gram(self.0, Some(w), self.cols())
+    }
+    fn xtwz(&self, w: &[f64], z: &[f64]) -> Vec<f64> {
+        xtwz(self.0, w, z, self.cols())
+    }
+    fn all_ones(&self, j: usize) -> bool {
+        self.0.iter().all(|r| r[j] == 1.0)
+    }
+}
+
+/// A design of an intercept (column 0) and 0/1 indicator columns, stored compactly:
+/// the indicator columns are partitioned into blocks of consecutive columns, and each
+/// row holds, per block, the id of its pattern (the row's 0/1 values on the block's
+/// columns). Nested indicators (one layer at growing distances) leave few patterns per
+/// block, so `XᵀWX` costs `O(n·B²)` bin updates (B blocks) instead of `O(n·p²)`.
+#[derive(Debug, Clone)]
+pub(crate) struct IndicatorDesign {
+    n: usize,
+    p: usize,
+    /// Per block: its first design column and its patterns (bit k ↔ column first + k).
+    blocks: Vec<(usize, usize, Vec<u64>)>,
+    /// Pattern id per row and block, row-major (`n × blocks`).
+    pid: Vec<u32>,
+}
+
+impl IndicatorDesign {
+    /// Builds the design of `rows` (indices into the columns) from 0/1 `columns`
+    /// (design column `j + 1` is `columns[j]`; any non-zero value counts as 1). A block
+    /// grows while it has at most `max_patterns` distinct patterns and 64 columns.
+    pub(crate) fn new(columns: &[&[u8]], rows: &[usize], max_patterns: usize) -> Self {
+        use std::collections::HashMap;
+        let n = rows.len();
+        let mut blocks: Vec<(usize, usize, Vec<u64>)> = Vec::new();
+        let mut ids: Vec<Vec<u32>> = Vec::new();
+        let mut j = 0;
+        while j < columns.len() {
+            // Start a block at column j and extend it greedily.
+            let mut keys: Vec<u64> = vec![0; n];
+            let mut len = 0;
+            let mut npat = 1;
+            while j + len < columns.len() && len < 64 {
+                let c = columns[j + len];
+                let trial: Vec<u64> = keys
+                    .iter()
+                    .zip(rows)
+                    .map(|(k, &i)| k | (u64::from(c[i] != 0) << len))
+                    .collect();
+                let mut seen: std::collections::HashSet<u64> = Default::default();
+                for k in &trial {
+                    seen.insert(*k);
+                }
+                if len > 0 && seen.len() > max_patterns.max(npat) {
+                    break;
+                }
+                npat = seen.len();
+                keys = trial;
+                len += 1;
+            }
+            let mut map: HashMap<u64, u32> = HashMap::new();
+            let mut pats: Vec<u64> = Vec::new();
+            let id: Vec<u32> = keys
+                .iter()
+                .map(|k| {
+                    *map.entry(*k).or_insert_with(|| {
+                        pats.push(*k);
+                        (pats.len() - 1) as u32
+                    })
+                })
+                .collect();
+            blocks.push((j + 1, len, pats));
+            ids.push(id);
+            j += len;
+        }
+        let nb = blocks.len();
+        let mut pid = vec![0u32; n * nb];
+        for (b, id) in ids.iter().enumerate() {
+            for (i, v) in id.iter().enumerate() {
+                pid[i * nb + b] = *v;
+            }
+        }
+        IndicatorDesign {
+            n,
+            p: columns.len() + 1,
+            blocks,
+            pid,
+        }
+    }
+
+    /// The design of a subset of its rows (in the given order).
+    pub(crate) fn select(&self, rows: &[usize]) -> Self {
+        let nb = self.blocks.len();
+        let mut pid = Vec::with_capacity(rows.len() * nb);
+        for &i in rows {
+            pid.extend_from_slice(&self.pid[i * nb..(i + 1) * nb]);
+        }
+        IndicatorDesign {
+            n: rows.len(),
+            p: self.p,
+            blocks: self.blocks.clone(),
+            pid,
+        }
+    }
+
+    /// Per block, `Σ v` over the rows of each pattern (rows in order).
+    fn histograms(&self, v: &[f64]) -> Vec<Vec<f64>> {
+        let nb = self.blocks.len();
+        (0..nb)
+            .into_par_iter()
+            .map(|b| {
+                let mut h = vec![0.0; self.blocks[b].2.len()];
+                for (i, vi) in v.iter().enumerate() {
+                    h[self.pid[i * nb + b] as usize] += vi;
+                }
+                h
+            })
+            .collect()
+    }
+
+    /// `Xᵀv` from the pattern histograms of `v`.
+    fn xtv(&self, v: &[f64]) -> Vec<f64> {
+        let hist = self.histograms(v);
+        let mut out = vec![0.0; self.p];
+        out[0] = v.iter().sum();
+        for ((first, len, pats), h) in self.blocks.iter().zip(&hist) {
+            for (pat, hv) in pats.iter().zip(h) {
+                for k in 0..*len {
+                    if (pat >> k) & 1 == 1 {
+                        out[first + k] += hv;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Design for IndicatorDesign {
+    fn rows(&self) -> usize {
+        self.n
+    }
+    fn cols(&self) -> usize {
+        self.p
+    }
+    fn eta(&self, beta: &[f64], offset: Option<&[f64]>) -> Vec<f64> {
+        // Linear predictor of every pattern of every block.
+        let pv: Vec<Vec<f64>> = self
+            .blocks
+            .iter()
+            .map(|(first, len, pats)| {
+                pats.iter()
+                    .map(|pat| {
+                        let mut s = 0.0;
+                        for k in 0..*len {
+                            if (pat >> k) & 1 == 1 {
+                                s += beta[first + k];
+                            }
+                        }
+                        s
+                    })
+                    .collect()
+            })
+            .collect();
+        let nb = self.blocks.len();
+        (0..self.n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map(|i| {
+                let mut e = offset.map_or(0.0, |o| o[i]) + beta[0];
+                for (b, v) in pv.iter().enumerate() {
+                    e += v[self.pid[i * nb + b] as usize];
+                }
+                e
+            })
+            .collect()
+    }
+    fn gram_w(&self, w: &[f64]) -> Vec<Vec<f64>> {
+        let p = self.p;
+        let nb = self.blocks.len();
+        let mut g = vec![vec![0.0; p]; p];
+        // Intercept row / column and the within-block entries from 1-D histograms.
+        let xw = self.xtv(w);
+        for (row, v) in g.iter_mut().zip(&xw) {
+            row[0] = *v;
+        }
+        let hist = self.histograms(w);
+        for ((first, len, pats), h) in self.blocks.iter().zip(&hist) {
+            for (pat, hv) in pats.iter().zip(h) {
+                for k in 0..*len {
+                    if (pat >> k) & 1 == 0 {
+                        continue;
+                    }
+                    for l in 0..=k {
+                        if (pat >> l) & 1 == 1 {
+                            g[first + k][first + l] += hv;
+                        }
+                    }
+                }
+            }
+        }
+        // Cross-block entries from 2-D histograms, one task per block pair.
+        let pairs: Vec<(usize, usize)> =
+            (0..nb).flat_map(|a| (0..a).map(move |b| (a, b))).collect();
+        let cross: Vec<Vec<f64>> = pairs
+            .par_iter()
+            .map(|&(a, b)| {
+                let (_, la, pa) = &self.blocks[a];
+                let (_, lb, pb) = &self.blocks[b];
+                let mut h = vec![0.0; pa.len() * pb.len()];
+                for (i, wi) in w.iter().enumerate() {
+                    let r = &self.pid[i * nb..(i + 1) * nb];
+                    h[r[a] as usize * pb.len() + r[b] as usize] += wi;
+                }
+                // t[s][l] = Σ_t h[s][t] · bit_l(pb[t]), then out[k][l] = Σ_s bit_k(pa[s]) t[s][l].
+                let mut out = vec![0.0; la * lb];
+                let mut t = vec![0.0; *lb];
+                for (s, ps) in pa.iter().enumerate() {
+                    t.iter_mut().for_each(|v| *v = 0.0);
+                    let row = &h[s * pb.len()..(s + 1) * pb.len()];
+                    for (pt, hv) in pb.iter().zip(row) {
+                        if *hv == 0.0 {
+                            continue;
+                        }
+                        for (l, tv) in t.iter_mut().enumerate() {
+                            if (pt >> l) & 1 == 1 {
+                                *tv += hv;
+                            }
+                        }
+                    }
+                    for k in 0..*la {
+                        if (ps >> k) & 1 == 1 {
+                            for l in 0..*lb {
+                                out[k * lb + l] += t[l];
+                            }
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        for (&(a, b), out) in pairs.iter().zip(&cross) {
+            let (fa, la, _) = &self.blocks[a];
+            let (fb, lb, _) = &self.blocks[b];
+            for k in 0..*la {
+                for l in 0..*lb {
+                    g[fa + k][fb + l] = out[k * lb + l];
+                }
+            }
+        }
+        // Blocks are in column order, so every entry above sits at or below the diagonal.
+        for j in 0..p {
+            for k in 0..j {
+                g[k][j] = g[j][k];
+            }
+        }
+        g
+    }
+    fn xtwz(&self, w: &[f64], z: &[f64]) -> Vec<f64> {
+        let v: Vec<f64> = w.iter().zip(z).map(|(a, b)| a * b).collect();
+        self.xtv(&v)
+    }
+    fn all_ones(&self, j: usize) -> bool {
+        j == 0
+    }
+}
+
+fn penalized_core<D: Design>(
+    x: &D,
+    y: &[f64],
+    offset: Option<&[f64]>,
+    params: &PenalizedParams,
+    start: Option<&[f64]>,
+) -> Result<PenalizedFit> {
+    let p = x.cols();
+    let n = x.rows();
     let (lambda, a) = (params.lambda, params.l1_ratio);
     let lambda_ok = lambda.is_finite() && lambda >= 0.0;
     if !lambda_ok || !(0.0..=1.0).contains(&a) {
@@ -878,14 +1221,14 @@ pub fn fit_poisson_penalized(
             // Intercept-like start: log mean in every unpenalised constant column.
             let mut b = vec![0.0; p];
             let ybar = y.iter().sum::<f64>() / n as f64;
-            if let Some(j) = (0..p).find(|&j| pf[j] == 0.0 && x.iter().all(|r| r[j] == 1.0)) {
+            if let Some(j) = (0..p).find(|&j| pf[j] == 0.0 && x.all_ones(j)) {
                 b[j] = ybar.ln();
             }
             b
         }
     };
     let objective = |beta: &[f64]| -> (f64, Vec<f64>) {
-        let eta = linear_predictor(x, beta, offset);
+        let eta = x.eta(beta, offset);
         (pois_nll(y, &eta) + penalty(beta, lambda, a, &pf), eta)
     };
     let (mut f_cur, mut eta) = objective(&beta);
@@ -894,8 +1237,8 @@ pub fn fit_poisson_penalized(
         let z: Vec<f64> = (0..n)
             .map(|i| eta[i] - offset.map_or(0.0, |o| o[i]) + (y[i] - mu[i]) / mu[i])
             .collect();
-        let g = gram(x, Some(&mu), p);
-        let c = xtwz(x, &mu, &z, p);
+        let g = x.gram_w(&mu);
+        let c = x.xtwz(&mu, &z);
         let inv_n = 1.0 / n as f64;
         // Coordinate descent on (1/2n)(z − Xb)ᵀW(z − Xb) + penalty, in Gram form.
         let mut b = beta.clone();
@@ -917,8 +1260,9 @@ pub fn fit_poisson_penalized(
                 let nb = soft(grad, lambda * a * pf[j]) / (v + lambda * (1.0 - a) * pf[j]);
                 let d = nb - b[j];
                 if d != 0.0 {
-                    for k in 0..p {
-                        gb[k] += g[k][j] * d;
+                    // G is symmetric: column j is row j (contiguous).
+                    for (gk, gjk) in gb.iter_mut().zip(&g[j]) {
+                        *gk += gjk * d;
                     }
                     b[j] = nb;
                     max_d = max_d.max(d.abs() * v.sqrt());
@@ -1171,6 +1515,115 @@ mod tests {
             let grp = fit_grouped(&xg, &cells, &ysum, theta, &GlmParams::new()).unwrap();
             for (a, b) in full.coef.iter().zip(&grp.coef) {
                 assert_abs_diff_eq!(*a, *b, epsilon = 1e-6);
+            }
+        }
+    }
+
+    /// Seeded nested/random indicator columns: the compact design equals the dense one.
+    fn indicator_case(seed: u64, n: usize) -> (Vec<Vec<u8>>, Vec<f64>) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut cols: Vec<Vec<u8>> = Vec::new();
+        for _layer in 0..3 {
+            // Nested proximity-like columns (level ≥ k), then noisy density-like ones.
+            let level: Vec<u8> = (0..n).map(|_| rng.random_range(0..5u8)).collect();
+            for k in 1..=3u8 {
+                cols.push(level.iter().map(|&l| u8::from(l >= k)).collect());
+            }
+            for _ in 0..2 {
+                cols.push(
+                    (0..n)
+                        .map(|_| u8::from(rng.random::<f64>() < 0.2))
+                        .collect(),
+                );
+            }
+        }
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                let s: u8 = cols.iter().map(|c| c[i]).sum();
+                (rng.random::<f64>() * (1.0 + f64::from(s) * 0.4)).floor()
+            })
+            .collect();
+        (cols, y)
+    }
+
+    #[test]
+    fn indicator_design_matches_dense_design() {
+        use super::Design as _;
+        use rand::{Rng, SeedableRng};
+        for seed in 1..=3u64 {
+            let n = 500;
+            let (cols, _) = indicator_case(seed, n);
+            let refs: Vec<&[u8]> = cols.iter().map(|c| c.as_slice()).collect();
+            let rows: Vec<usize> = (0..n).rev().step_by(2).collect();
+            // Small pattern cap: several blocks per "layer", cross-block terms exercised.
+            for cap in [3usize, 8, 256] {
+                let d = IndicatorDesign::new(&refs, &rows, cap);
+                let dense: Vec<Vec<f64>> = rows
+                    .iter()
+                    .map(|&i| {
+                        let mut r = vec![1.0];
+                        r.extend(cols.iter().map(|c| f64::from(c[i])));
+                        r
+                    })
+                    .collect();
+                let dd = DenseRows(&dense);
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 100);
+                let w: Vec<f64> = (0..rows.len()).map(|_| rng.random::<f64>() + 0.1).collect();
+                let z: Vec<f64> = (0..rows.len()).map(|_| rng.random::<f64>() - 0.5).collect();
+                let beta: Vec<f64> = (0..dd.cols()).map(|_| rng.random::<f64>() - 0.5).collect();
+                let (ga, gb) = (d.gram_w(&w), dd.gram_w(&w));
+                for (ra, rb) in ga.iter().zip(&gb) {
+                    for (a, b) in ra.iter().zip(rb) {
+                        assert_abs_diff_eq!(*a, *b, epsilon = 1e-10);
+                    }
+                }
+                for (a, b) in d.xtwz(&w, &z).iter().zip(&dd.xtwz(&w, &z)) {
+                    assert_abs_diff_eq!(*a, *b, epsilon = 1e-10);
+                }
+                for (a, b) in d.eta(&beta, Some(&z)).iter().zip(&dd.eta(&beta, Some(&z))) {
+                    assert_abs_diff_eq!(*a, *b, epsilon = 1e-12);
+                }
+                // A row subset keeps the pattern tables.
+                let sub: Vec<usize> = (0..rows.len()).step_by(3).collect();
+                let ds = d.select(&sub);
+                let dense_s: Vec<Vec<f64>> = sub.iter().map(|&i| dense[i].clone()).collect();
+                let es = DenseRows(&dense_s).eta(&beta, None);
+                for (a, b) in ds.eta(&beta, None).iter().zip(&es) {
+                    assert_abs_diff_eq!(*a, *b, epsilon = 1e-12);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fit_poisson_penalized_design_equals_dense_fit() {
+        for seed in 1..=3u64 {
+            let n = 400;
+            let (cols, y) = indicator_case(seed, n);
+            let refs: Vec<&[u8]> = cols.iter().map(|c| c.as_slice()).collect();
+            let rows: Vec<usize> = (0..n).collect();
+            let d = IndicatorDesign::new(&refs, &rows, 4);
+            let dense: Vec<Vec<f64>> = rows
+                .iter()
+                .map(|&i| {
+                    let mut r = vec![1.0];
+                    r.extend(cols.iter().map(|c| f64::from(c[i])));
+                    r
+                })
+                .collect();
+            let off: Vec<f64> = (0..n).map(|i| ((i % 4) as f64 + 1.0).ln()).collect();
+            let mut pf = vec![1.0; dense[0].len()];
+            pf[0] = 0.0;
+            for (lam, a) in [(0.05, 0.5), (0.01, 1.0), (0.002, 0.3)] {
+                let pp = PenalizedParams::new(lam, a).penalty_factor(pf.clone());
+                let fd = fit_poisson_penalized(&dense, &y, Some(&off), &pp, None).unwrap();
+                let fc = fit_poisson_penalized_design(&d, &y, Some(&off), &pp, None).unwrap();
+                for (x, z) in fc.coef.iter().zip(&fd.coef) {
+                    assert_abs_diff_eq!(*x, *z, epsilon = 1e-8);
+                    assert_eq!(*x == 0.0, *z == 0.0, "same zero pattern");
+                }
+                assert_abs_diff_eq!(fc.objective, fd.objective, epsilon = 1e-12);
             }
         }
     }

@@ -6,7 +6,7 @@
 //!    variables ([`layer_columns`]: proximity and/or density × spatial influences).
 //!    Constant columns and exact duplicates of an earlier column are dropped (reported
 //!    in `notes`).
-//! 2. **Screening**: elastic-net penalised Poisson ([`fit_poisson_penalized`], mixing
+//! 2. **Screening**: elastic-net penalised Poisson ([`crate::glm::fit_poisson_penalized`], mixing
 //!    `l1_ratio`, each column's penalty factor = its standard deviation, intercept
 //!    unpenalised) along a log-spaced path of `n_lambda` values from λ_max down to
 //!    λ_max/100, with `cv_folds`-fold cross-validation (cells shuffled by a seeded
@@ -32,8 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::glm::{
-    fit_glm, fit_grouped, fit_poisson_penalized, normal_quantile, Family, GlmFit, GlmParams,
-    PenalizedParams,
+    fit_glm, fit_grouped, fit_poisson_penalized_design, normal_quantile, Design, Family, GlmFit,
+    GlmParams, IndicatorDesign, PenalizedParams,
 };
 use crate::grid::Grid;
 use crate::layer::Layer;
@@ -275,7 +275,6 @@ fn screen(
     let n = y.len();
     let p = cands.len();
     let cols: Vec<&[u8]> = cands.iter().map(|c| c.values.as_slice()).collect();
-    let x = design(&cols, n);
     let ybar = y.iter().sum::<f64>() / n as f64;
     let mut pf = vec![0.0];
     let mut lmax: f64 = 0.0;
@@ -324,25 +323,33 @@ fn screen(
         }
     }
     let ng = reps.len();
-    let path = |rows: &[usize]| -> Vec<Option<Vec<f64>>> {
+    // The groups' design, stored as per-block pattern ids (see `IndicatorDesign`).
+    let gd = IndicatorDesign::new(&cols, &reps, 256);
+    // Group cell counts and count sums of the cells with `in_set(fold)`.
+    let tally = |in_set: &dyn Fn(usize) -> bool| -> (Vec<f64>, Vec<f64>, usize) {
         let mut cnt = vec![0.0f64; ng];
         let mut ysum = vec![0.0; ng];
-        for &i in rows {
+        let mut rows = 0usize;
+        for i in (0..n).filter(|&i| in_set(fold[i])) {
             cnt[gid[i]] += 1.0;
             ysum[gid[i]] += y[i];
+            rows += 1;
         }
+        (cnt, ysum, rows)
+    };
+    let path = |cnt: &[f64], ysum: &[f64], rows: usize| -> Vec<Option<Vec<f64>>> {
         let used: Vec<usize> = (0..ng).filter(|&g| cnt[g] > 0.0).collect();
-        let xs: Vec<Vec<f64>> = used.iter().map(|&g| x[reps[g]].clone()).collect();
+        let xs = gd.select(&used);
         let ys: Vec<f64> = used.iter().map(|&g| ysum[g]).collect();
         let off: Vec<f64> = used.iter().map(|&g| cnt[g].ln()).collect();
-        let scale = rows.len() as f64 / used.len() as f64;
+        let scale = rows as f64 / used.len() as f64;
         let mut start: Option<Vec<f64>> = None;
         let mut out = Vec::with_capacity(nl);
         for &l in &lambdas {
             let pp = PenalizedParams::new(l * scale, params.l1_ratio)
                 .penalty_factor(pf.clone())
                 .tol(1e-5);
-            match fit_poisson_penalized(&xs, &ys, Some(&off), &pp, start.as_deref()) {
+            match fit_poisson_penalized_design(&xs, &ys, Some(&off), &pp, start.as_deref()) {
                 Ok(f) => {
                     start = Some(f.coef.clone());
                     out.push(Some(f.coef));
@@ -352,42 +359,46 @@ fn screen(
         }
         out
     };
-    let losses: Vec<Vec<f64>> = (0..k)
+    // Task f < k: the path on the cells outside fold f and its held-out losses; task k:
+    // the path on every cell. Independent tasks, so the result does not depend on threads.
+    type Task = (Vec<Option<Vec<f64>>>, Vec<f64>);
+    let tasks: Vec<Task> = (0..=k)
         .into_par_iter()
         .map(|f| {
-            let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-            let mut cnt = vec![0.0; ng];
-            let mut ysum = vec![0.0; ng];
-            for i in (0..n).filter(|&i| fold[i] == f) {
-                cnt[gid[i]] += 1.0;
-                ysum[gid[i]] += y[i];
+            if f == k {
+                let (cnt, ysum, rows) = tally(&|_| true);
+                return (path(&cnt, &ysum, rows), Vec::new());
             }
-            path(&train)
+            let (cnt, ysum, rows) = tally(&|fi| fi != f);
+            let fits = path(&cnt, &ysum, rows);
+            let (hc, hy, _) = tally(&|fi| fi == f);
+            let held: Vec<usize> = (0..ng).filter(|&g| hc[g] > 0.0).collect();
+            let hd = gd.select(&held);
+            let losses = fits
                 .iter()
                 .map(|b| match b {
                     None => f64::INFINITY,
-                    Some(b) => (0..ng)
-                        .filter(|&g| cnt[g] > 0.0)
-                        .map(|g| {
-                            let eta: f64 = x[reps[g]].iter().zip(b).map(|(a, c)| a * c).sum();
-                            cnt[g] * eta.exp() - ysum[g] * eta
-                        })
+                    Some(b) => hd
+                        .eta(b, None)
+                        .iter()
+                        .zip(&held)
+                        .map(|(eta, &g)| hc[g] * eta.exp() - hy[g] * eta)
                         .sum::<f64>(),
                 })
-                .collect()
+                .collect();
+            (fits, losses)
         })
         .collect();
     let mut best = 0;
     let mut best_loss = f64::INFINITY;
     for j in 0..nl {
-        let l: f64 = losses.iter().map(|v| v[j]).sum();
+        let l: f64 = tasks[..k].iter().map(|t| t.1[j]).sum();
         if l < best_loss {
             best_loss = l;
             best = j;
         }
     }
-    let all: Vec<usize> = (0..n).collect();
-    let full = path(&all);
+    let full = &tasks[k].0;
     let coef = full[..=best]
         .iter()
         .rev()
@@ -398,6 +409,42 @@ fn screen(
     }
     let kept: Vec<usize> = (0..p).filter(|&j| coef[j + 1] > 0.0).collect();
     Ok((kept, lambdas[best]))
+}
+
+/// Cells grouped by their 0/1 pattern on the columns `set` (< 64 of them): per distinct
+/// pattern (bit `b` = column `set[b]`), in increasing order of the pattern, the number of
+/// cells and their count sum (summed in cell order).
+///
+/// Patterns are built column by column; up to 2^16 possible patterns are tallied in a
+/// direct table, more in a B-tree map (same order and sums either way).
+fn pattern_groups(cands: &[FactorColumn], set: &[usize], y: &[f64]) -> Vec<(u64, f64, f64)> {
+    let mut keys = vec![0u64; y.len()];
+    for (b, &j) in set.iter().enumerate() {
+        for (k, &v) in keys.iter_mut().zip(&cands[j].values) {
+            *k |= u64::from(v) << b;
+        }
+    }
+    if set.len() <= 16 {
+        let mut tab = vec![(0.0f64, 0.0f64); 1usize << set.len()];
+        for (&k, yi) in keys.iter().zip(y) {
+            let e = &mut tab[k as usize];
+            e.0 += 1.0;
+            e.1 += yi;
+        }
+        tab.iter()
+            .enumerate()
+            .filter(|(_, e)| e.0 > 0.0)
+            .map(|(k, e)| (k as u64, e.0, e.1))
+            .collect()
+    } else {
+        let mut groups: std::collections::BTreeMap<u64, (f64, f64)> = Default::default();
+        for (&k, yi) in keys.iter().zip(y) {
+            let e = groups.entry(k).or_insert((0.0, 0.0));
+            e.0 += 1.0;
+            e.1 += yi;
+        }
+        groups.into_iter().map(|(k, e)| (k, e.0, e.1)).collect()
+    }
 }
 
 struct Move {
@@ -427,28 +474,19 @@ fn stepwise(
                 .ok()
                 .map(|f| (f.coef, f.bic));
         }
-        // Group cells by their indicator pattern (exact for fixed θ, see `fit_grouped`).
-        let mut groups: std::collections::BTreeMap<u64, (f64, f64)> =
-            std::collections::BTreeMap::new();
-        for (i, yi) in y.iter().enumerate() {
-            let mut key = 0u64;
-            for (b, &j) in set.iter().enumerate() {
-                key |= u64::from(cands[j].values[i]) << b;
-            }
-            let e = groups.entry(key).or_insert((0.0, 0.0));
-            e.0 += 1.0;
-            e.1 += yi;
-        }
+        // Group cells by their indicator pattern (exact for fixed θ, see `fit_grouped`),
+        // groups in increasing order of the pattern's bits.
+        let groups = pattern_groups(cands, set, y);
         let xg: Vec<Vec<f64>> = groups
-            .keys()
-            .map(|k| {
+            .iter()
+            .map(|(k, _, _)| {
                 let mut r = vec![1.0];
                 r.extend((0..set.len()).map(|b| ((k >> b) & 1) as f64));
                 r
             })
             .collect();
-        let cells: Vec<f64> = groups.values().map(|v| v.0).collect();
-        let ysum: Vec<f64> = groups.values().map(|v| v.1).collect();
+        let cells: Vec<f64> = groups.iter().map(|v| v.1).collect();
+        let ysum: Vec<f64> = groups.iter().map(|v| v.2).collect();
         fit_grouped(&xg, &cells, &ysum, theta, glm).ok().map(|f| {
             (
                 f.coef,
@@ -995,6 +1033,100 @@ mod tests {
         assert!(found as f64 >= 0.9 * planted as f64);
         assert!(covered as f64 >= 0.75 * found as f64);
         assert!(decoys_kept as f64 <= 0.25 * decoys as f64);
+    }
+
+    #[test]
+    fn pattern_groups_equal_btree_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let n = 3000;
+        let cands: Vec<FactorColumn> = (0..20)
+            .map(|j| FactorColumn {
+                variable: FactorVariable {
+                    layer: format!("l{j}"),
+                    filter: None,
+                    operationalisation: crate::risk::Operationalisation::Proximity,
+                    distance: 1.0,
+                    density_sd: 2.0,
+                },
+                values: (0..n)
+                    .map(|_| u8::from(rng.random::<f64>() < 0.3))
+                    .collect(),
+            })
+            .collect();
+        let y: Vec<f64> = (0..n).map(|_| rng.random_range(0..4) as f64).collect();
+        for set in [
+            vec![],
+            vec![3],
+            vec![5, 0, 7],
+            (0..16).collect(),
+            (0..20).rev().collect(),
+        ] {
+            let mut reference: std::collections::BTreeMap<u64, (f64, f64)> = Default::default();
+            for (i, yi) in y.iter().enumerate() {
+                let mut key = 0u64;
+                for (b, &j) in set.iter().enumerate() {
+                    key |= u64::from(cands[j].values[i]) << b;
+                }
+                let e = reference.entry(key).or_insert((0.0, 0.0));
+                e.0 += 1.0;
+                e.1 += yi;
+            }
+            let expect: Vec<(u64, f64, f64)> =
+                reference.into_iter().map(|(k, e)| (k, e.0, e.1)).collect();
+            assert_eq!(pattern_groups(&cands, &set, &y), expect, "set {set:?}");
+        }
+    }
+
+    /// Pins the selection and coefficients of a demo-city fit with both
+    /// operationalisations (screen, stepwise and family choice all exercised), so the
+    /// optimised paths (compact screen design, pattern grouping, one-pass densities) are
+    /// checked against the values of the reference implementation.
+    #[test]
+    fn fit_rtm_demo_selection_is_pinned() {
+        let city = generate(
+            &DemoParams::new(11)
+                .incidents(4000)
+                .size(2000.0)
+                .shares([1.0, 0.0, 0.0, 0.0]),
+        )
+        .unwrap();
+        let grid = Grid::covering(city.truth.extent, 40.0).unwrap();
+        let fp = FactorParams::new(50.0).distances(vec![50.0, 100.0, 150.0]);
+        let r = fit_rtm(
+            &city.incidents.xy,
+            &grid,
+            &demo_inputs(&city),
+            &RtmParams::new(50.0).factors(fp),
+        )
+        .unwrap();
+        assert_eq!(r.diagnostics.family, "negative_binomial");
+        assert_eq!(r.diagnostics.candidates, 42, "{:?}", r.diagnostics.notes);
+        assert_eq!(
+            r.diagnostics.screened.len(),
+            19,
+            "{:?}",
+            r.diagnostics.screened
+        );
+        // (label, coefficient) of the reference implementation, by decreasing RRV.
+        let pinned = [
+            ("bars:proximity@100m", 0.8709985619782895),
+            ("lights[status=out]:proximity@50m", 0.5768488207162366),
+            ("vacant_lots:proximity@100m", 0.45158570752252036),
+            ("bus_stops:density@100m", 0.3992591875450572),
+            ("atms:proximity@50m", 0.3426529072619376),
+        ];
+        assert_eq!(r.factors.len(), pinned.len());
+        for (f, (label, coef)) in r.factors.iter().zip(pinned) {
+            assert_eq!(f.label, label);
+            assert!(
+                (f.coef - coef).abs() < 1e-8 * coef.abs(),
+                "{label}: {}",
+                f.coef
+            );
+        }
+        assert!((r.model.intercept + 0.221904718467).abs() < 1e-9);
+        assert!((r.diagnostics.bic - 7860.980219597).abs() < 1e-6);
     }
 
     #[test]
