@@ -34,6 +34,10 @@
 //!   units (`k = ⌈persistence_top · units⌉`, at least 1; ties included; default top
 //!   5 %; all units count, cells only inside the study area). Without any timed
 //!   incident persistence is 0 and a note says so; untimed incidents are left out.
+//!   Cells also get their sfhotspot class over the same periods
+//!   ([`Site::hotspot_class`]: persistent / emerging / former / intermittent hot or
+//!   cold spot, from Gi* per period with queen neighbours over the study area) —
+//!   reported beside the score, not part of it.
 //! * **repeat share** = share of the unit's incidents at an exact location (coordinates
 //!   equal after rounding to `repeat_tolerance` metres) with ≥ 2 incidents;
 //! * **risk** = the unit's RTM relative risk, normalised `(risk − 1)/(max − 1)`;
@@ -580,6 +584,11 @@ pub struct Site {
     pub persistence: f64,
     /// Number of hot periods.
     pub hot_periods: usize,
+    /// Cells only, incidents with times: the sfhotspot hot spot class of the cell
+    /// over the persistence periods (Gi* per period, queen neighbours over the study
+    /// area; `hotspot::classify_periods`), e.g. "persistent hotspot".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotspot_class: Option<String>,
     /// Share of incidents at repeat locations.
     pub repeat_share: f64,
     /// RTM relative risk (maximum over covered cells).
@@ -676,7 +685,7 @@ pub fn rank_sites(
         Some(s) => s.incident_weights(inc)?,
         None => (vec![1.0; inc.len()], SeriousnessReport::default()),
     };
-    rank_core(
+    let mut r = rank_core(
         &inc.xy,
         Some(&inc.time),
         &w,
@@ -686,7 +695,37 @@ pub fn rank_sites(
         layers,
         mapping,
         params,
-    )
+    )?;
+    if matches!(units, SiteUnits::Cells) && r.periods.len() >= 2 {
+        hotspot_classes(inc, model, &mut r);
+    }
+    Ok(r)
+}
+
+/// Adds the sfhotspot class of every ranked cell ([`Site::hotspot_class`]) over the
+/// ranking's persistence periods; a note instead when it cannot be computed.
+fn hotspot_classes(inc: &Incidents, model: &RtmModel, r: &mut SiteRanking) {
+    use crate::hotspot::change::{classify_periods, ClassifyParams};
+    use crate::hotspot::weights::{grid_weights, WeightsSpec};
+    use crate::hotspot::CellGrid;
+    let grid = model.grid.clone();
+    let cells: Vec<usize> = (0..grid.len()).filter(|c| model.in_study(*c)).collect();
+    let cg = CellGrid::subset(grid, cells);
+    let first = r.periods[0];
+    let mut p = ClassifyParams::new(first[1] - first[0]);
+    p.start = Some(first[0]);
+    let res =
+        grid_weights(&cg, &WeightsSpec::default()).and_then(|w| classify_periods(&cg, inc, &w, &p));
+    match res {
+        Ok(c) => {
+            for s in &mut r.sites {
+                s.hotspot_class = cg.position(s.unit).map(|k| c.class[k].label().to_string());
+            }
+        }
+        Err(e) => r
+            .notes
+            .push(format!("hot spot classes of the cells not computed: {e}")),
+    }
 }
 
 /// Ids of the cells whose centre lies in the box (inclusive), in id order.
@@ -1148,6 +1187,7 @@ fn rank_core(
                 hot[u] as f64 / periods.len() as f64
             },
             hot_periods: hot[u],
+            hotspot_class: None,
             repeat_share: if count > 0 {
                 repeated as f64 / count as f64
             } else {
@@ -1465,6 +1505,10 @@ mod tests {
         let cell = |id: usize| r.sites.iter().find(|s| s.unit == id).unwrap();
         assert_eq!(cell(0).persistence, 1.0);
         assert_eq!(cell(0).hot_periods, 4);
+        // the sfhotspot class over the same periods
+        let class0 = cell(0).hotspot_class.clone().unwrap();
+        assert!(class0.contains("persistent"), "{class0}");
+        assert!(r.sites.iter().all(|s| s.hotspot_class.is_some()));
         assert_eq!(cell(11).count, 3);
         assert_eq!(cell(11).persistence, 0.0);
         assert_eq!(r.sites[0].unit, 0);
