@@ -708,7 +708,7 @@ fn hotspot_classes(inc: &Incidents, model: &RtmModel, r: &mut SiteRanking) {
     use crate::hotspot::change::{classify_periods, ClassifyParams};
     use crate::hotspot::weights::{grid_weights, WeightsSpec};
     use crate::hotspot::CellGrid;
-    let grid = model.grid.clone();
+    let grid = model.grid;
     let cells: Vec<usize> = (0..grid.len()).filter(|c| model.in_study(*c)).collect();
     let cg = CellGrid::subset(grid, cells);
     let first = r.periods[0];
