@@ -595,6 +595,32 @@ pub fn fit_rtm(
     fit_rtm_in(points, grid, None, layers, params)
 }
 
+/// Ids of the cells in the study area (`study = None`: every cell), in id order.
+///
+/// # Errors
+/// [`Error::Param`] when the mask length differs from the grid or it selects no cell;
+/// `what` names the analysis in the message.
+pub(crate) fn study_cells(grid: &Grid, study: Option<&[bool]>, what: &str) -> Result<Vec<usize>> {
+    if let Some(m) = study {
+        if m.len() != grid.len() {
+            return Err(Error::Param(format!(
+                "{what}: study-area mask has {} cells, the grid {}",
+                m.len(),
+                grid.len()
+            )));
+        }
+    }
+    let keep: Vec<usize> = (0..grid.len())
+        .filter(|&i| study.is_none_or(|m| m[i]))
+        .collect();
+    if keep.is_empty() {
+        return Err(Error::Param(format!(
+            "{what}: the study area contains no cell"
+        )));
+    }
+    Ok(keep)
+}
+
 /// [`fit_rtm`] restricted to a study area: only cells with `study[cell] == true` (e.g.
 /// cell centres inside the city boundary) enter the model; `risk` is NaN elsewhere, and
 /// the lowest-risk cell of the study area is 1.
@@ -609,21 +635,7 @@ pub fn fit_rtm_in(
     layers: &[LayerInput],
     params: &RtmParams,
 ) -> Result<RtmResult> {
-    if let Some(m) = study {
-        if m.len() != grid.len() {
-            return Err(Error::Param(format!(
-                "RTM: study-area mask has {} cells, the grid {}",
-                m.len(),
-                grid.len()
-            )));
-        }
-    }
-    let keep: Vec<usize> = (0..grid.len())
-        .filter(|&i| study.is_none_or(|m| m[i]))
-        .collect();
-    if keep.is_empty() {
-        return Err(Error::Param("RTM: the study area contains no cell".into()));
-    }
+    let keep = study_cells(grid, study, "RTM")?;
     if !(params.l1_ratio > 0.0 && params.l1_ratio <= 1.0) {
         return Err(Error::Param(format!(
             "RTM: l1_ratio must be in (0, 1], got {}",

@@ -227,23 +227,7 @@ fn validate_core(
     extra: Vec<NamedSurface>,
     mut skipped: Vec<(String, String)>,
 ) -> Result<RtmValidation> {
-    if let Some(m) = study {
-        if m.len() != grid.len() {
-            return Err(Error::Param(format!(
-                "validation: study-area mask has {} cells, the grid {}",
-                m.len(),
-                grid.len()
-            )));
-        }
-    }
-    let keep: Vec<usize> = (0..grid.len())
-        .filter(|&i| study.is_none_or(|m| m[i]))
-        .collect();
-    if keep.is_empty() {
-        return Err(Error::Param(
-            "validation: the study area contains no cell".into(),
-        ));
-    }
+    let keep = crate::risk::rtm::study_cells(grid, study, "validation")?;
     let sub = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
     let (train_full, _) = grid.counts_checked(train);
     let (test_full, _) = grid.counts_checked(test);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::accuracy::{self, AccuracyRow};
+use crimescape::accuracy::{self, AccuracyRow, MethodAccuracy};
 use crimescape::render::{self, PlotOptions, Series};
 use crimescape::{Incidents, Provenance};
 use serde_json::{json, Value};
@@ -91,46 +91,8 @@ pub fn write_evaluation(
     let p = out.join("accuracy.json");
     write_output(&p, &serde_json::to_vec_pretty(&doc)?, g)?;
     written.push(p);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "method",
-        "frac",
-        "k_cells",
-        "area_frac",
-        "n_hot",
-        "n_test",
-        "hit_rate",
-        "pai",
-        "n_max",
-        "pai_max",
-        "pei",
-        "n_hot_train",
-        "n_train",
-        "rri",
-    ])?;
-    let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for m in &ev.methods {
-        for r in &m.rows {
-            w.write_record([
-                m.name.clone(),
-                r.frac.to_string(),
-                r.k_cells.to_string(),
-                r.area_frac.to_string(),
-                r.n_hot.to_string(),
-                r.n_test.to_string(),
-                r.hit_rate.to_string(),
-                r.pai.to_string(),
-                r.n_max.to_string(),
-                r.pai_max.to_string(),
-                o(r.pei),
-                r.n_hot_train.to_string(),
-                r.n_train.to_string(),
-                o(r.rri),
-            ])?;
-        }
-    }
     let p = out.join("accuracy.csv");
-    write_output(&p, &w.into_inner()?, g)?;
+    write_output(&p, &accuracy_csv(&ev.methods)?, g)?;
     written.push(p);
     for (file, label, f) in [
         (
@@ -258,4 +220,47 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
         print_table(&ev);
     }
     Ok(())
+}
+
+/// One CSV row per method and area share (`accuracy.csv`, `validation.csv`).
+pub fn accuracy_csv(methods: &[MethodAccuracy]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "method",
+        "frac",
+        "k_cells",
+        "area_frac",
+        "n_hot",
+        "n_test",
+        "hit_rate",
+        "pai",
+        "n_max",
+        "pai_max",
+        "pei",
+        "n_hot_train",
+        "n_train",
+        "rri",
+    ])?;
+    let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for m in methods {
+        for r in &m.rows {
+            w.write_record([
+                m.name.clone(),
+                r.frac.to_string(),
+                r.k_cells.to_string(),
+                r.area_frac.to_string(),
+                r.n_hot.to_string(),
+                r.n_test.to_string(),
+                r.hit_rate.to_string(),
+                r.pai.to_string(),
+                r.n_max.to_string(),
+                r.pai_max.to_string(),
+                o(r.pei),
+                r.n_hot_train.to_string(),
+                r.n_train.to_string(),
+                o(r.rri),
+            ])?;
+        }
+    }
+    Ok(w.into_inner()?)
 }

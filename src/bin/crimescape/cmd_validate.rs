@@ -233,45 +233,10 @@ pub fn write_validation(
     });
     let mut files: Vec<(&str, Vec<u8>)> =
         vec![("validation.json", serde_json::to_vec_pretty(&doc)?)];
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "method",
-        "frac",
-        "k_cells",
-        "area_frac",
-        "n_hot",
-        "n_test",
-        "hit_rate",
-        "pai",
-        "n_max",
-        "pai_max",
-        "pei",
-        "n_hot_train",
-        "n_train",
-        "rri",
-    ])?;
-    let o = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
-    for m in &v.methods {
-        for r in &m.rows {
-            w.write_record([
-                m.name.clone(),
-                r.frac.to_string(),
-                r.k_cells.to_string(),
-                r.area_frac.to_string(),
-                r.n_hot.to_string(),
-                r.n_test.to_string(),
-                r.hit_rate.to_string(),
-                r.pai.to_string(),
-                r.n_max.to_string(),
-                r.pai_max.to_string(),
-                o(r.pei),
-                r.n_hot_train.to_string(),
-                r.n_train.to_string(),
-                o(r.rri),
-            ])?;
-        }
-    }
-    files.push(("validation.csv", w.into_inner()?));
+    files.push((
+        "validation.csv",
+        crate::cmd_evaluate_hotspots::accuracy_csv(&v.methods)?,
+    ));
     type Metric = fn(&AccuracyRow) -> f64;
     let plots: [(&str, &str, Metric); 2] = [
         ("hit_rate.png", "hit rate", |r| r.hit_rate),
