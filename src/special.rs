@@ -20,9 +20,12 @@ pub fn ln_gamma(x: f64) -> f64 {
     libm::lgamma(x)
 }
 
-/// Digamma `ψ(x) = d ln Γ(x)/dx` for `x > 0` (recurrence to `x ≥ 10`, then the
+/// Digamma `ψ(x) = d ln Γ(x)/dx` for `x > 0`, `NaN` otherwise (recurrence to `x ≥ 10`, then the
 /// asymptotic series; Abramowitz & Stegun 6.3.18).
 pub fn digamma(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return f64::NAN;
+    }
     let mut r = 0.0;
     let mut z = x;
     while z < 10.0 {
@@ -36,9 +39,12 @@ pub fn digamma(x: f64) -> f64 {
             - z2 * (1.0 / 120.0 - z2 * (1.0 / 252.0 - z2 * (1.0 / 240.0 - z2 / 132.0))))
 }
 
-/// Trigamma `ψ′(x)` for `x > 0` (recurrence to `x ≥ 10`, then the asymptotic series;
+/// Trigamma `ψ′(x)` for `x > 0`, `NaN` otherwise (recurrence to `x ≥ 10`, then the asymptotic series;
 /// Abramowitz & Stegun 6.4.12).
 pub fn trigamma(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return f64::NAN;
+    }
     let mut r = 0.0;
     let mut z = x;
     while z < 10.0 {
@@ -253,6 +259,7 @@ mod tests {
         assert!(rel(ln_gamma(0.5), 0.572_364_942_924_7) < 1e-14);
         assert!(rel(ln_gamma(10.0), 362_880f64.ln()) < 1e-14);
         assert!(ln_gamma(0.0).is_nan());
+        assert!(digamma(f64::NEG_INFINITY).is_nan() && trigamma(-1.0).is_nan());
         assert!(rel(digamma(1.0), -0.577_215_664_901_532_9) < 1e-13);
         assert!(rel(trigamma(1.0), PI * PI / 6.0) < 1e-13);
         // scipy.special.gammainc / gammaincc

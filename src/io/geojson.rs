@@ -425,6 +425,12 @@ where
             }
         }
         "" => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
+        other if features.is_some() => return Err(Error::format(
+            path,
+            format!(
+                "a \"features\" member in a GeoJSON {other}: only a FeatureCollection has features"
+            ),
+        )),
         "Feature" => {
             let feature = take_feature(Value::Object(std::mem::take(&mut rest)));
             let i = st.n;
@@ -771,6 +777,7 @@ pub fn read_layer_from_bytes(
         use geo::CoordsIter;
         let mut keep_g = Vec::new();
         let mut keep_p = Vec::new();
+        let mut keep_r = Vec::new();
         for ((g, p), row) in geoms.into_iter().zip(props).zip(&rows) {
             let bad = g
                 .coords_iter()
@@ -786,10 +793,12 @@ pub fn read_layer_from_bytes(
             } else {
                 keep_g.push(g);
                 keep_p.push(p);
+                keep_r.push(*row);
             }
         }
         geoms = keep_g;
         props = keep_p;
+        rows = keep_r;
         if geoms.is_empty() && !rejections.is_empty() {
             return Err(Error::format(
                 path,
@@ -809,14 +818,14 @@ pub fn read_layer_from_bytes(
     let proj = Reprojector::new(&input, &working)?;
     let mut out_g = Vec::with_capacity(geoms.len());
     let mut out_p = Vec::with_capacity(props.len());
-    for (k, (mut g, p)) in geoms.into_iter().zip(props).enumerate() {
+    for ((mut g, p), row) in geoms.into_iter().zip(props).zip(&rows) {
         match proj.apply_geometry(&mut g) {
             Ok(()) => {
                 out_g.push(g);
                 out_p.push(p);
             }
             Err(e) => rejections.push(Rejection {
-                row: k as u64,
+                row: *row,
                 reason: RejectReason::TransformFailed,
                 column: "geometry".into(),
                 value: e.to_string(),
@@ -1041,6 +1050,32 @@ mod tests {
     }
 
     #[test]
+    fn layer_rejections_keep_their_row_through_every_step() {
+        // row 0 null, row 1 out of lon/lat range, row 2 fine, row 3 fails to project
+        // to Web Mercator (the pole)
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{},"geometry":null},
+          {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[200,10]}},
+          {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2,48]}},
+          {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2,90]}}
+        ]}"#;
+        let opts = LayerOptions {
+            target: Some(Crs::Epsg { code: 3857 }),
+            ..Default::default()
+        };
+        let (l, rep) =
+            read_layer_from_bytes(text, Path::new("r.geojson"), String::new(), &opts).unwrap();
+        let mut rows: Vec<(u64, RejectReason)> =
+            rep.rejections.iter().map(|r| (r.row, r.reason)).collect();
+        rows.sort_by_key(|r| r.0);
+        assert_eq!(rows[0], (0, RejectReason::MissingCoordinates));
+        assert_eq!(rows[1], (1, RejectReason::OutOfRangeLonLat));
+        if l.len() == 1 {
+            assert_eq!(rows[2], (3, RejectReason::TransformFailed));
+        }
+    }
+
+    #[test]
     fn structural_errors_are_named() {
         let err = |b: &[u8]| {
             read_layer_from_bytes(
@@ -1057,6 +1092,8 @@ mod tests {
         assert!(err(br#"{"type":"FeatureCollection"}"#).contains("without a features array"));
         assert!(err(br#"{"features":[]}"#).contains("no \"type\""));
         assert!(err(b"[1,2]").contains("not GeoJSON"));
+        assert!(err(br#"{"type":"Feature","features":[],"geometry":null}"#)
+            .contains("only a FeatureCollection"));
         assert!(err(b"  \n").contains("empty"));
         assert!(err(br#"{"type":"Point","coordinates":[1,2]} x"#).contains("invalid JSON"));
         let e = read_incidents_from_bytes(

@@ -300,6 +300,7 @@ impl Seriousness {
     pub fn parse_csv(text: &str) -> Result<Seriousness> {
         let mut weights = BTreeMap::new();
         let mut header_seen = false;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text); // Excel's BOM
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let l = raw.trim();
@@ -1152,9 +1153,12 @@ fn rank_core(
         if let Some((c, _)) = best {
             for (k, f) in model.factors.iter().enumerate() {
                 if cols[k][c] == 1 {
-                    sum_b += f.coef;
+                    // risk-raising factors only: the share stays in [0, 1] even for a
+                    // (hand-edited) model with a protective β < 0
+                    let b = f.coef.max(0.0);
+                    sum_b += b;
                     if modifiable[k] {
-                        mod_b += f.coef;
+                        mod_b += b;
                     }
                     if !present.iter().any(|p| p.1 == f.variable.layer) {
                         present.push((f.coef, f.variable.layer.clone()));
@@ -1702,7 +1706,7 @@ mod tests {
             &[None; 4],
             &[Some("theft"), Some("arson"), Some("arson"), None],
         );
-        let s = Seriousness::parse_csv("category,weight\nTheft,2.5\n").unwrap();
+        let s = Seriousness::parse_csv("\u{feff}category,weight\nTheft,2.5\n").unwrap();
         let (w, rep) = s.incident_weights(&inc).unwrap();
         assert_eq!(w, vec![2.5, 1.0, 1.0, 1.0]);
         assert_eq!(rep.unknown.get("arson"), Some(&2));

@@ -172,7 +172,12 @@ pub fn validate_rtm(
     let mut extra = Vec::new();
     let mut skipped = Vec::new();
     let pp = crate::repeat::promap::PromapParams::new(until).cell(grid.cell);
-    match crate::repeat::promap::promap(inc, &pp) {
+    // promap sees the same training window as the other surfaces
+    let in_window: Vec<usize> = (0..inc.len())
+        .filter(|&i| inc.time[i].is_some_and(|t| p.train_from.is_none_or(|f| t >= f)))
+        .collect();
+    let train_inc = inc.select(&in_window);
+    match crate::repeat::promap::promap(&train_inc, &pp) {
         Ok(pm) if pm.grid == *grid => extra.push(NamedSurface {
             name: "promap".into(),
             params: serde_json::json!({
