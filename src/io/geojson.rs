@@ -425,12 +425,14 @@ where
             }
         }
         "" => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
-        other if features.is_some() => return Err(Error::format(
-            path,
-            format!(
+        other if features.is_some() => {
+            return Err(Error::format(
+                path,
+                format!(
                 "a \"features\" member in a GeoJSON {other}: only a FeatureCollection has features"
             ),
-        )),
+            ))
+        }
         "Feature" => {
             let feature = take_feature(Value::Object(std::mem::take(&mut rest)));
             let i = st.n;
