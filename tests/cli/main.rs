@@ -9,4 +9,5 @@ mod hotspots;
 mod nearrepeat;
 mod risk;
 mod sites;
+mod snapshot;
 mod validate;
