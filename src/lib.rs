@@ -35,6 +35,7 @@ pub mod crs;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod glm;
 pub mod grid;
 pub mod hotspot;
@@ -44,15 +45,16 @@ pub mod io;
 pub mod layer;
 pub mod render;
 pub mod repeat;
-pub mod report;
 pub mod risk;
 pub mod special;
 pub mod street;
+pub mod study;
 pub mod time;
 
 pub use access::{assess, AccessThresholds, AssessParams, Assessment, Proposal, RiskModel, Study};
 pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
+pub use export::Provenance;
 pub use grid::{Grid, PrefixSum};
 pub use hotspot::{
     build_grid, dual_kde, gi_star, grid_counts, kde, local_moran, CellGrid, GiStarParams,
@@ -65,5 +67,4 @@ pub use io::{
 };
 pub use layer::{Incidents, Layer};
 pub use repeat::knox::{knox, KnoxParams, KnoxResult, Metric};
-pub use report::Provenance;
 pub use time::TimePrecision;

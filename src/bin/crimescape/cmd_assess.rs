@@ -10,6 +10,7 @@ use crimescape::access::{
 use crimescape::{Layer, Provenance};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_layer, spinner, write_output};
 
 /// Arguments of `crimescape assess`.

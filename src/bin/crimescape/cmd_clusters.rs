@@ -12,6 +12,7 @@ use crimescape::{Grid, Incidents, Provenance};
 use serde_json::{json, Map, Value};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, spinner, write_output, LoadArgs};
 
 /// Clustering method.

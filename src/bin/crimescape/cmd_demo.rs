@@ -86,7 +86,7 @@ fn analyses(
             city.truth.factors.iter().filter(|f| f.relative_risk == 1.0).count()
         );
     }
-    crate::cmd_hotspots::demo_hotspots(out, city, &inc, g, prov)?;
+    demo_hotspots(out, city, &inc, g, prov)?;
     crate::cmd_clusters::demo_clusters(out, city_dir, &inc, city, g, prov)?;
     crate::cmd_nearrepeat::demo_near_repeat(out, &inc, g, prov)?;
     crate::cmd_evaluate::demo_evaluate(out, city, g, prov)?;
@@ -95,3 +95,118 @@ fn analyses(
     crate::cmd_assess::demo_assess(out, city, Some(&rtm.model), g, prov)?;
     Ok(())
 }
+
+// ---------------------------------------------------------------- demo
+
+/// Counts, KDE and Gi* maps of the demo city, and the share of planted
+/// hotspot centres that fall in Gi* hot cells (95 %).
+pub fn demo_hotspots(
+    out: &Path,
+    city: &crimescape::demo::DemoCity,
+    inc: &Incidents,
+    g: &GlobalArgs,
+    prov: &mut Provenance,
+) -> Result<()> {
+    let dir = out.join("hotspots");
+    std::fs::create_dir_all(&dir)?;
+    let cg = build_grid(&inc.xy, &GridParams::new())?;
+    let (counts, _) = cg.counts(&inc.xy, None)?;
+    let grid = cg.grid;
+    let mut written = Vec::new();
+    let mut png = |name: &str,
+                   vals: &[f64],
+                   title: Vec<String>,
+                   legend: &str,
+                   scale: ColourScale|
+     -> Result<()> {
+        let opts = MapOptions {
+            title,
+            legend: legend.into(),
+            scale,
+            overlays: Vec::new(),
+            size: 800,
+        };
+        let p = dir.join(name);
+        write_output(&p, &render::grid_map(&grid, vals, &opts)?, g)?;
+        written.push(p);
+        Ok(())
+    };
+    let line = format!("demo city, {} incidents, {} m cells", inc.len(), grid.cell);
+    png(
+        "counts.png",
+        &counts,
+        vec!["Incidents per cell".into(), line.clone()],
+        "incidents per cell",
+        render::auto_scale(&counts, true),
+    )?;
+    let k = kde(&grid, &inc.xy, None, &KdeParams::new())?;
+    png(
+        "kde.png",
+        &k.density_km2,
+        vec![
+            "Kernel density (quartic)".into(),
+            format!("h = {:.0} m (ArcGIS rule); {line}", k.bandwidth_m),
+        ],
+        "incidents per km2",
+        render::auto_scale(&k.density_km2, false),
+    )?;
+    let w = grid_weights(&cg, &WeightsSpec::default())?;
+    let gi = gi_star(
+        &counts,
+        &w,
+        &GiStarParams::new().permutations(99).seed(42).fdr(true),
+    )?;
+    let bins: Vec<f64> = gi.bin.iter().map(|b| *b as f64).collect();
+    let mut found = Vec::new();
+    for h in &city.truth.hotspots {
+        let hit = cg
+            .position_of(h.centre[0], h.centre[1])
+            .is_some_and(|p| gi.bin[p] >= 2);
+        found.push(json!({"label": h.label, "centre": h.centre, "hot_95": hit}));
+    }
+    let hits = found.iter().filter(|f| f["hot_95"] == json!(true)).count();
+    let n = city.truth.hotspots.len();
+    png(
+        "gistar.png",
+        &bins,
+        vec![
+            "Getis-Ord Gi* hot spots (FDR)".into(),
+            format!("queen neighbours; {line}; planted hotspots found {hits}/{n}"),
+        ],
+        "confidence",
+        ColourScale::GiBins,
+    )?;
+    let hot = gi.bin.iter().filter(|b| **b >= 2).count();
+    let summary = json!({
+        "grid": cg,
+        "kde_bandwidth_m": k.bandwidth_m,
+        "gistar_bins": gi.bin_counts,
+        "hot_cells_95": hot,
+        "hot_share": hot as f64 / cg.len() as f64,
+        "planted_hotspots": n,
+        "planted_found": hits,
+        "hit_rate": if n > 0 { hits as f64 / n as f64 } else { f64::NAN },
+        "hotspots": found,
+    });
+    let p = dir.join("hotspots.json");
+    write_output(&p, &serde_json::to_vec_pretty(&summary)?, g)?;
+    written.push(p);
+    if !g.quiet {
+        println!(
+            "hotspots: {hits}/{n} planted hotspot centres in Gi* hot cells (95%, FDR); {hot} of {} cells hot ({:.1}%)",
+            cg.len(),
+            100.0 * hot as f64 / cg.len() as f64
+        );
+    }
+    prov.outputs
+        .extend(written.iter().map(|p| p.display().to_string()));
+    Ok(())
+}
+
+use crimescape::hotspot::kde::KdeParams;
+use crimescape::hotspot::{
+    build_grid, gi_star, grid_weights, kde, GiStarParams, GridParams, WeightsSpec,
+};
+use crimescape::render::{self, ColourScale, MapOptions};
+use crimescape::Incidents;
+use serde_json::json;

@@ -13,6 +13,7 @@ use crimescape::render::{self, ColourScale, MapOptions, Overlay, PlotOptions, Se
 use crimescape::{Error, Incidents, Layer, Provenance};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, load_layer, spinner, write_output, LoadArgs};
 
 /// Model of the interrupted time series.

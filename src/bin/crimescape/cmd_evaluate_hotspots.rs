@@ -11,6 +11,7 @@ use crimescape::{Incidents, Provenance};
 use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, write_output, LoadArgs};
 
 /// Arguments of `crimescape evaluate-hotspots`.

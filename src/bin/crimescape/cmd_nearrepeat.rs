@@ -8,6 +8,7 @@ use crimescape::repeat::knox::{self, KnoxParams, KnoxResult, Metric};
 use crimescape::{Incidents, Provenance};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, spinner, write_output, LoadArgs};
 
 /// Distance metric.

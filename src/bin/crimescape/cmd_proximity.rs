@@ -8,6 +8,7 @@ use crimescape::{GeometryIndex, Provenance};
 use rayon::prelude::*;
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
 
 /// Arguments of `crimescape proximity`.

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::GlobalArgs;
 use crate::cmd_nearrepeat::MetricArg;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, write_output, LoadArgs};
 
 /// Writes an output and records it.

@@ -13,6 +13,7 @@ use crimescape::risk::{
 use crimescape::{Crs, Grid, Layer, Provenance};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, load_layer, spinner, write_output, LoadArgs};
 
 /// `crimescape risk ...`

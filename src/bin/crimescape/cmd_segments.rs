@@ -14,6 +14,7 @@ use crimescape::{Grid, Incidents, Layer, Provenance};
 use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
 
 /// Colours and legend labels of the segment-map classes (share of the maximum count).

@@ -16,6 +16,7 @@ use crimescape::{Crs, Layer, Provenance};
 
 use crate::cli::GlobalArgs;
 use crate::cmd_risk::parse_layer_spec;
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
 
 /// Kind of unit ranked.

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
 use crate::cmd_risk::{load_layers, parse_layer_spec, rtm_params, study_mask, FitArgs, LayerSpec};
+use crate::common::WriteBeside;
 use crate::common::{load_incidents, spinner, write_output};
 
 /// Arguments of `risk validate`: those of `risk fit` plus the split.

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
+use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{Crs, Incidents, Layer, LayerReport};
 
 use crate::cli::GlobalArgs;
@@ -61,10 +63,13 @@ pub struct LoadArgs {
     pub strict: bool,
 }
 
-fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
-    crimescape::time::parse(s).map(|t| t.0).ok_or_else(|| {
-        crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
-    })
+/// A date or date-time flag value (seconds, local clock).
+pub fn parse_day(flag: &str, s: &str) -> Result<i64> {
+    crimescape::time::parse(s.trim())
+        .map(|t| t.0)
+        .ok_or_else(|| {
+            crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
+        })
 }
 
 impl LoadArgs {
@@ -105,12 +110,12 @@ impl LoadArgs {
         o.from = self
             .from
             .as_deref()
-            .map(|s| parse_time_arg("--from", s))
+            .map(|s| parse_day("--from", s))
             .transpose()?;
         o.to = self
             .to
             .as_deref()
-            .map(|s| parse_time_arg("--to", s))
+            .map(|s| parse_day("--to", s))
             .transpose()?;
         if self.keep_outliers {
             o.outlier_factor = None;
@@ -228,6 +233,54 @@ pub fn load_layer(
     crimescape::load_layer(path, &opts).with_context(|| format!("loading layer {}", path.display()))
 }
 
+/// Loads a layer for a study, recorded in provenance under `role`.
+pub fn study_layer(
+    path: &Path,
+    crs: Option<&str>,
+    target: Option<&Crs>,
+    role: &str,
+) -> Result<StudyLayer> {
+    let (l, rep) = load_layer(path, crs, target, &[])?;
+    Ok(StudyLayer::loaded(l, &rep, role))
+}
+
+/// Loads incidents for a study (summary on stderr, rejects written if asked).
+pub fn study_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<IncidentInput> {
+    let (inc, rep) = load_incidents(path, args, g)?;
+    Ok(IncidentInput::loaded(inc, rep, "incidents"))
+}
+
+/// The output set of a command: the folder `dir`, the files it will write checked now.
+pub fn outputs<S: AsRef<str>>(
+    dir: &Path,
+    files: impl IntoIterator<Item = S>,
+    g: &GlobalArgs,
+) -> Result<Outputs> {
+    let mut out = Outputs::folder(dir, &OutputOptions::force(g.force))?;
+    out.plan(files)?;
+    Ok(out)
+}
+
+/// Writes a result into its (planned) output set and commits the set.
+pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    result.write(&mut out)?;
+    commit(out, g)
+}
+
+/// Moves a finished set into place and lists its files on stderr.
+pub fn commit(out: Outputs, g: &GlobalArgs) -> Result<()> {
+    let files = out.commit()?;
+    if !g.quiet {
+        for f in files
+            .iter()
+            .filter(|f| !f.to_string_lossy().ends_with(PROVENANCE_SUFFIX))
+        {
+            eprintln!("wrote {}", f.display());
+        }
+    }
+    Ok(())
+}
+
 /// Writes bytes atomically, honouring --force, and says so on stderr.
 pub fn write_output(path: &Path, bytes: &[u8], g: &GlobalArgs) -> Result<()> {
     crimescape::io::write_atomic(path, bytes, g.force)?;
@@ -235,4 +288,24 @@ pub fn write_output(path: &Path, bytes: &[u8], g: &GlobalArgs) -> Result<()> {
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// Writes `<path>.provenance.json` next to an output.
+pub trait WriteBeside {
+    /// Writes it.
+    fn write_beside(&self, output: &Path, force: bool) -> crimescape::Result<PathBuf>;
+}
+
+impl WriteBeside for crimescape::Provenance {
+    fn write_beside(&self, output: &Path, force: bool) -> crimescape::Result<PathBuf> {
+        let mut name = output
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(".provenance.json");
+        let p = output.with_file_name(name);
+        let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        crimescape::io::write_atomic(&p, &bytes, force)?;
+        Ok(p)
+    }
 }
