@@ -33,6 +33,7 @@ pub mod cluster;
 pub mod concentration;
 pub mod crs;
 pub mod demo;
+pub mod demo_run;
 pub mod error;
 pub mod evaluate;
 pub mod export;

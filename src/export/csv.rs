@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::describe::{Cell, RowSink, Table};
+use rayon::prelude::*;
+
+use super::describe::{chunks, Cell, RowSink, Table};
 use crate::error::{Error, Result};
 
 /// Appends the CSV text of a cell to `buf` (see [`Cell`] for the conventions).
@@ -34,9 +36,17 @@ pub(crate) fn cell_text(c: &Cell<'_>, buf: &mut String) {
     }
 }
 
+/// Items per chunk of a table written in parallel.
+const CHUNK: usize = 8192;
+
+/// Rows formatted in memory before they are passed on to the output.
+const FLUSH_ROWS: usize = 4096;
+
 /// Writes tables as CSV into `W`.
 pub struct CsvWriter<W: Write> {
-    w: csv::Writer<W>,
+    out: W,
+    fmt: csv::Writer<Vec<u8>>,
+    rows: usize,
     path: PathBuf,
     buf: String,
 }
@@ -48,31 +58,71 @@ fn csv_err(path: &Path, e: csv::Error) -> Error {
     }
 }
 
+fn formatter() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().from_writer(Vec::new())
+}
+
 impl<W: Write> CsvWriter<W> {
     /// A writer into `w`; `path` names the output in error messages.
     pub fn new(w: W, path: impl Into<PathBuf>) -> Self {
         CsvWriter {
-            w: csv::WriterBuilder::new().from_writer(w),
+            out: w,
+            fmt: formatter(),
+            rows: 0,
             path: path.into(),
             buf: String::new(),
         }
     }
 
-    /// Writes the header and every row of `t`.
+    /// Passes the formatted rows on to the output.
+    fn drain(&mut self) -> Result<()> {
+        let fmt = std::mem::replace(&mut self.fmt, formatter());
+        let bytes = fmt
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?;
+        self.rows = 0;
+        self.out
+            .write_all(&bytes)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Writes the header and every row of `t` (a large indexed table in parallel
+    /// chunks; the bytes are the same).
     pub fn write(&mut self, t: &dyn Table) -> Result<()> {
         let cols = t.columns();
-        self.w
+        self.fmt
             .write_record(cols.iter().map(|c| c.name.as_bytes()))
             .map_err(|e| csv_err(&self.path, e))?;
-        t.rows(self)
+        match t.items() {
+            Some(n) if n >= 2 * CHUNK && rayon::current_num_threads() > 1 => {
+                self.drain()?;
+                let ranges = chunks(n, CHUNK);
+                let batch = 2 * rayon::current_num_threads();
+                for group in ranges.chunks(batch) {
+                    let parts: Vec<Result<Vec<u8>>> = group
+                        .par_iter()
+                        .map(|r| {
+                            let mut w = CsvWriter::new(Vec::new(), &self.path);
+                            t.rows_of(r.clone(), &mut w)?;
+                            w.finish()
+                        })
+                        .collect();
+                    for p in parts {
+                        self.out
+                            .write_all(&p?)
+                            .map_err(|e| Error::io(&self.path, e))?;
+                    }
+                }
+                Ok(())
+            }
+            _ => t.rows(self),
+        }
     }
 
     /// Flushes and returns the inner writer.
-    pub fn finish(self) -> Result<W> {
-        let path = self.path;
-        self.w
-            .into_inner()
-            .map_err(|e| Error::io(&path, e.into_error()))
+    pub fn finish(mut self) -> Result<W> {
+        self.drain()?;
+        Ok(self.out)
     }
 }
 
@@ -81,13 +131,18 @@ impl<W: Write> RowSink for CsvWriter<W> {
         for c in cells {
             self.buf.clear();
             cell_text(c, &mut self.buf);
-            self.w
+            self.fmt
                 .write_field(self.buf.as_bytes())
                 .map_err(|e| csv_err(&self.path, e))?;
         }
-        self.w
+        self.fmt
             .write_record(std::iter::empty::<&[u8]>())
-            .map_err(|e| csv_err(&self.path, e))
+            .map_err(|e| csv_err(&self.path, e))?;
+        self.rows += 1;
+        if self.rows >= FLUSH_ROWS {
+            self.drain()?;
+        }
+        Ok(())
     }
 }
 
@@ -132,6 +187,34 @@ mod tests {
             text,
             "name,v,w,n\n\"a,b\",,1.23,-3\n\"x\"\"y\",0.1,1.234e4,\n"
         );
+    }
+
+    #[test]
+    fn to_csv_indexed_in_parallel_gives_the_same_bytes() {
+        use crate::export::table_indexed;
+        let n = 40_000;
+        let cols = || vec![Column::int("i"), Column::float("v"), Column::text("s")];
+        let row = |i: usize, s: &mut dyn RowSink| {
+            s.row(&[
+                Cell::count(i),
+                Cell::Float(i as f64 / 7.0),
+                Cell::String(if i % 3 == 0 {
+                    format!("a,{i}")
+                } else {
+                    String::new()
+                }),
+            ])
+        };
+        let seq = table(cols(), |s| (0..n).try_for_each(|i| row(i, s)));
+        let par = table_indexed(cols(), n, row);
+        let a = to_csv(&seq).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let b = pool.install(|| to_csv(&par)).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.iter().filter(|c| **c == b'\n').count(), n + 1);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and features (geometry + properties, streamed). Format writers consume these.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use geo::Geometry;
 use serde::Serialize;
@@ -115,11 +116,24 @@ pub trait RowSink {
 
 /// A result's table: typed columns and rows streamed in order (one row per cell,
 /// feature, band, ...). Written as CSV; the same description serves data frames.
-pub trait Table {
+///
+/// A table whose rows come from `n` items that can be produced for any range of items
+/// on its own ([`table_indexed`]) says so with [`Table::items`]; writers then format
+/// chunks of it in parallel (the bytes do not depend on the thread count).
+pub trait Table: Sync {
     /// The columns, in order.
     fn columns(&self) -> Vec<Column>;
     /// Sends every row to `sink`, in order.
     fn rows(&self, sink: &mut dyn RowSink) -> Result<()>;
+    /// Number of items, when the rows of any range of items can be produced alone.
+    fn items(&self) -> Option<usize> {
+        None
+    }
+    /// The rows of the items in `range` (only called when [`Table::items`] is `Some`).
+    fn rows_of(&self, range: Range<usize>, sink: &mut dyn RowSink) -> Result<()> {
+        let _ = range;
+        self.rows(sink)
+    }
 }
 
 /// A property of a feature: name and value.
@@ -134,11 +148,24 @@ pub trait FeatureSink {
 
 /// A result's map layer: geometries in a CRS, each with properties, streamed in
 /// order. Written as GeoJSON (EPSG:4326).
-pub trait Features {
+///
+/// As for [`Table`], a layer of `n` independent items ([`features_indexed`]) is
+/// written in parallel chunks.
+pub trait Features: Sync {
     /// CRS of the geometries.
     fn crs(&self) -> &Crs;
     /// Sends every feature to `sink`, in order.
     fn features(&self, sink: &mut dyn FeatureSink) -> Result<()>;
+    /// Number of items, when the features of any range of items can be produced alone.
+    fn items(&self) -> Option<usize> {
+        None
+    }
+    /// The features of the items in `range` (only called when [`Features::items`] is
+    /// `Some`).
+    fn features_of(&self, range: Range<usize>, sink: &mut dyn FeatureSink) -> Result<()> {
+        let _ = range;
+        self.features(sink)
+    }
 }
 
 /// A [`Table`] from its columns and a function that streams the rows.
@@ -150,14 +177,14 @@ pub struct FnTable<F> {
 /// Describes a table with a closure: `table(columns, |sink| { sink.row(&[...])?; Ok(()) })`.
 pub fn table<F>(columns: Vec<Column>, rows: F) -> FnTable<F>
 where
-    F: Fn(&mut dyn RowSink) -> Result<()>,
+    F: Fn(&mut dyn RowSink) -> Result<()> + Sync,
 {
     FnTable { columns, rows }
 }
 
 impl<F> Table for FnTable<F>
 where
-    F: Fn(&mut dyn RowSink) -> Result<()>,
+    F: Fn(&mut dyn RowSink) -> Result<()> + Sync,
 {
     fn columns(&self) -> Vec<Column> {
         self.columns.clone()
@@ -177,14 +204,14 @@ pub struct FnFeatures<'c, F> {
 /// `features(&crs, |sink| { sink.feature(&geometry, &[("count", Cell::Int(3))])?; Ok(()) })`.
 pub fn features<F>(crs: &Crs, features: F) -> FnFeatures<'_, F>
 where
-    F: Fn(&mut dyn FeatureSink) -> Result<()>,
+    F: Fn(&mut dyn FeatureSink) -> Result<()> + Sync,
 {
     FnFeatures { crs, features }
 }
 
 impl<F> Features for FnFeatures<'_, F>
 where
-    F: Fn(&mut dyn FeatureSink) -> Result<()>,
+    F: Fn(&mut dyn FeatureSink) -> Result<()> + Sync,
 {
     fn crs(&self) -> &Crs {
         self.crs
@@ -192,6 +219,82 @@ where
     fn features(&self, sink: &mut dyn FeatureSink) -> Result<()> {
         (self.features)(sink)
     }
+}
+
+/// A [`Table`] of `n` items, each giving its rows independently.
+pub struct IndexedTable<F> {
+    columns: Vec<Column>,
+    n: usize,
+    item: F,
+}
+
+/// Describes a table by item: `item(i, sink)` sends the rows of item `i` (usually one).
+/// Large tables of this kind are formatted in parallel.
+pub fn table_indexed<F>(columns: Vec<Column>, n: usize, item: F) -> IndexedTable<F>
+where
+    F: Fn(usize, &mut dyn RowSink) -> Result<()> + Sync,
+{
+    IndexedTable { columns, n, item }
+}
+
+impl<F> Table for IndexedTable<F>
+where
+    F: Fn(usize, &mut dyn RowSink) -> Result<()> + Sync,
+{
+    fn columns(&self) -> Vec<Column> {
+        self.columns.clone()
+    }
+    fn rows(&self, sink: &mut dyn RowSink) -> Result<()> {
+        self.rows_of(0..self.n, sink)
+    }
+    fn items(&self) -> Option<usize> {
+        Some(self.n)
+    }
+    fn rows_of(&self, range: Range<usize>, sink: &mut dyn RowSink) -> Result<()> {
+        range.into_iter().try_for_each(|i| (self.item)(i, sink))
+    }
+}
+
+/// [`Features`] of `n` items, each giving its features independently.
+pub struct IndexedFeatures<'c, F> {
+    crs: &'c Crs,
+    n: usize,
+    item: F,
+}
+
+/// Describes a feature layer by item: `item(i, sink)` sends the features of item `i`
+/// (none, one or several). Large layers of this kind are encoded in parallel.
+pub fn features_indexed<F>(crs: &Crs, n: usize, item: F) -> IndexedFeatures<'_, F>
+where
+    F: Fn(usize, &mut dyn FeatureSink) -> Result<()> + Sync,
+{
+    IndexedFeatures { crs, n, item }
+}
+
+impl<F> Features for IndexedFeatures<'_, F>
+where
+    F: Fn(usize, &mut dyn FeatureSink) -> Result<()> + Sync,
+{
+    fn crs(&self) -> &Crs {
+        self.crs
+    }
+    fn features(&self, sink: &mut dyn FeatureSink) -> Result<()> {
+        self.features_of(0..self.n, sink)
+    }
+    fn items(&self) -> Option<usize> {
+        Some(self.n)
+    }
+    fn features_of(&self, range: Range<usize>, sink: &mut dyn FeatureSink) -> Result<()> {
+        range.into_iter().try_for_each(|i| (self.item)(i, sink))
+    }
+}
+
+/// Chunks of at most `chunk` items covering `0..n`.
+pub(crate) fn chunks(n: usize, chunk: usize) -> Vec<Range<usize>> {
+    (0..n)
+        .step_by(chunk.max(1))
+        .map(|a| a..(a + chunk).min(n))
+        .collect()
 }
 
 /// The properties of a JSON object as feature properties (e.g. an input layer's
@@ -231,4 +334,11 @@ pub fn collect_table(t: &dyn Table) -> Result<(Vec<String>, Vec<Vec<String>>)> {
             .collect(),
         c.0,
     ))
+}
+
+/// A layer's features with their attributes.
+pub fn layer_features(l: &crate::layer::Layer) -> impl Features + '_ {
+    features_indexed(&l.crs.working, l.len(), move |i, sink| {
+        sink.feature(&l.geometries[i], &json_properties(&l.properties[i]))
+    })
 }

@@ -7,12 +7,15 @@
 //! their shortest round-trip form, non-finite numbers as `null` — the bytes
 //! `serde_json` would give for the same document, one feature at a time.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use geo::{Coord, Geometry, LineString, Polygon};
 
-use super::describe::{Cell, FeatureSink, Features, Property};
+use rayon::prelude::*;
+
+use super::describe::{chunks, Cell, FeatureSink, Features, Property};
 use crate::crs::{Crs, Reprojector, WGS84};
 use crate::error::{Error, Result};
 
@@ -24,7 +27,15 @@ pub struct GeoJsonWriter<W: Write> {
     n: usize,
     order: Vec<usize>,
     num: ryu::Buffer,
+    /// Recently reprojected coordinates (neighbouring cells share corners).
+    memo: HashMap<(u64, u64), (f64, f64)>,
 }
+
+/// Items per chunk of a layer written in parallel.
+const CHUNK: usize = 8192;
+
+/// Entries of the reprojection memo before it is cleared.
+const MEMO_MAX: usize = 1 << 16;
 
 impl<W: Write> GeoJsonWriter<W> {
     /// Starts a collection of geometries in `crs`; `path` names the output in errors.
@@ -52,12 +63,60 @@ impl<W: Write> GeoJsonWriter<W> {
             n: 0,
             order: Vec::new(),
             num: ryu::Buffer::new(),
+            memo: HashMap::new(),
         })
     }
 
-    /// Writes every feature of `f`.
+    /// Writes every feature of `f` (a large indexed layer in parallel chunks; the bytes
+    /// are the same).
     pub fn write(&mut self, f: &dyn Features) -> Result<()> {
-        f.features(self)
+        match f.items() {
+            Some(n) if n >= 2 * CHUNK && rayon::current_num_threads() > 1 => {
+                let ranges = chunks(n, CHUNK);
+                let batch = 2 * rayon::current_num_threads();
+                let crs = f.crs().clone();
+                for group in ranges.chunks(batch) {
+                    let parts: Vec<Result<(Vec<u8>, usize)>> = group
+                        .par_iter()
+                        .map(|r| {
+                            let mut w = GeoJsonWriter::fragment(Vec::new(), &crs, &self.path)?;
+                            f.features_of(r.clone(), &mut w)?;
+                            Ok((w.w, w.n))
+                        })
+                        .collect();
+                    for p in parts {
+                        let (bytes, k) = p?;
+                        if k > 0 {
+                            if self.n > 0 {
+                                self.raw(b",")?;
+                            }
+                            self.raw(&bytes)?;
+                            self.n += k;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            _ => f.features(self),
+        }
+    }
+
+    /// An encoder of features only (no collection header), for parallel chunks.
+    fn fragment(w: W, crs: &Crs, path: &Path) -> Result<Self> {
+        let to_wgs84 = if crs.is_georeferenced() {
+            Some(Reprojector::new(crs, &WGS84)?)
+        } else {
+            None
+        };
+        Ok(GeoJsonWriter {
+            w,
+            path: path.to_path_buf(),
+            to_wgs84,
+            n: 0,
+            order: Vec::new(),
+            num: ryu::Buffer::new(),
+            memo: HashMap::new(),
+        })
     }
 
     /// Number of features written.
@@ -90,8 +149,19 @@ impl<W: Write> GeoJsonWriter<W> {
     fn coord(&mut self, c: Coord<f64>) -> Result<()> {
         let (x, y) = match &self.to_wgs84 {
             Some(r) => {
-                let (x, y) = r.apply(c.x, c.y)?;
-                ((x * 1e7).round() / 1e7, (y * 1e7).round() / 1e7)
+                let key = (c.x.to_bits(), c.y.to_bits());
+                match self.memo.get(&key) {
+                    Some(v) => *v,
+                    None => {
+                        let (x, y) = r.apply(c.x, c.y)?;
+                        let v = ((x * 1e7).round() / 1e7, (y * 1e7).round() / 1e7);
+                        if self.memo.len() >= MEMO_MAX {
+                            self.memo.clear();
+                        }
+                        self.memo.insert(key, v);
+                        v
+                    }
+                }
             }
             None => (c.x, c.y),
         };
@@ -240,7 +310,7 @@ pub fn to_geojson(f: &dyn Features) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::features;
+    use crate::export::{features, FeatureSink};
     use serde_json::json;
     use std::borrow::Cow;
 
@@ -272,6 +342,51 @@ mod tests {
         assert_eq!(p["a"], json!(null));
         let c = &parsed["features"][0]["geometry"]["coordinates"];
         assert!((c[0].as_f64().unwrap() - 3.0).abs() < 1e-6, "{c}");
+    }
+
+    #[test]
+    fn to_geojson_indexed_in_parallel_gives_the_same_bytes() {
+        use crate::export::features_indexed;
+        let crs = Crs::Epsg { code: 32631 };
+        let n = 40_000;
+        let item = |i: usize, s: &mut dyn FeatureSink| {
+            if i % 5 == 0 {
+                return Ok(()); // some items have no feature
+            }
+            let (x, y) = (
+                430_000.0 + (i % 200) as f64 * 20.0,
+                5_400_000.0 + (i / 200) as f64 * 20.0,
+            );
+            s.feature(
+                &Geometry::Polygon(geo::Rect::new((x, y), (x + 20.0, y + 20.0)).to_polygon()),
+                &[("i", Cell::count(i))],
+            )
+        };
+        let seq = features(&crs, |s| (0..n).try_for_each(|i| item(i, s)));
+        let par = features_indexed(&crs, n, item);
+        let a = to_geojson(&seq).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let b = pool.install(|| to_geojson(&par)).unwrap();
+        assert_eq!(a, b);
+        let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["features"].as_array().unwrap().len(), n - n / 5);
+    }
+
+    #[test]
+    fn to_geojson_roundtrips_to_wgs84() {
+        let utm = Crs::Epsg { code: 32616 };
+        let r = Reprojector::new(&WGS84, &utm).unwrap();
+        let (x, y) = r.apply(-87.6, 41.8).unwrap();
+        let f = features(&utm, |s| {
+            s.feature(&Geometry::Point(geo::Point::new(x, y)), &[])
+        });
+        let v: serde_json::Value = serde_json::from_slice(&to_geojson(&f).unwrap()).unwrap();
+        let c = &v["features"][0]["geometry"]["coordinates"];
+        assert!((c[0].as_f64().unwrap() + 87.6).abs() < 1e-7);
+        assert!((c[1].as_f64().unwrap() - 41.8).abs() < 1e-7);
     }
 
     #[test]

@@ -54,6 +54,10 @@
 //! (the CLI calls it on SIGINT/SIGTERM). A staging folder left by a killed process
 //! (whose lock is free) is removed by the next run that writes beside it.
 //!
+//! Files are not flushed to the disk one by one unless [`OutputOptions::sync`] asks
+//! for it (a power failure right after a run may then leave empty files in the new
+//! set; a killed process cannot).
+//!
 //! # Provenance
 //! Every output gets a provenance record beside it (`<file>.provenance.json`): tool
 //! and version, command line, the real input files with row counts and SHA-256, the
@@ -95,8 +99,9 @@ mod provenance;
 
 pub use self::csv::{to_csv, CsvWriter};
 pub use describe::{
-    collect_table, features, json_properties, table, Cell, Column, FeatureSink, Features,
-    FnFeatures, FnTable, Kind, Property, RowSink, Table,
+    collect_table, features, features_indexed, json_properties, layer_features, table,
+    table_indexed, Cell, Column, FeatureSink, Features, FnFeatures, FnTable, IndexedFeatures,
+    IndexedTable, Kind, Property, RowSink, Table,
 };
 pub use figure::{Figure, FigureFormat, HeatTable};
 pub use geojson::{to_geojson, GeoJsonWriter};

@@ -27,9 +27,11 @@ pub struct OutputOptions {
     pub force: bool,
     /// Command line recorded in provenance [default: this process's arguments].
     pub command: Option<Vec<String>>,
-    /// Skip `fsync` of each file before the set is moved into place (faster, for
-    /// throw-away outputs; a crash may then leave empty files).
-    pub no_sync: bool,
+    /// Flush every file to the disk (`fsync`) before the set is moved into place, so
+    /// that the set survives a power failure right after the run. Off by default, as in
+    /// GDAL, QGIS or R: the set is atomic for every reader and against a killed run
+    /// either way, and flushing 280 MB takes ~3 s on a 100 MB/s disk.
+    pub sync: bool,
 }
 
 impl OutputOptions {
@@ -271,8 +273,8 @@ impl Outputs {
         Ok((o, name))
     }
 
-    /// The folder as given.
-    pub fn dir(&self) -> &Path {
+    /// The output folder as the user gave it (messages and provenance name it so).
+    pub fn folder_as_given(&self) -> &Path {
         &self.given
     }
 
@@ -487,7 +489,7 @@ impl Outputs {
         let f = w
             .into_inner()
             .map_err(|e| Error::io(shown, e.into_error()))?;
-        if !self.opts.no_sync {
+        if self.opts.sync {
             f.sync_all().map_err(|e| Error::io(shown, e))?;
         }
         Ok(())

@@ -11,8 +11,8 @@ use super::{IncidentInput, StudyLayer};
 use crate::crs::CrsChoice;
 use crate::error::{Error, Result};
 use crate::export::{
-    features, json_properties, table, Cell, Column, Export, Figure, InputFile, Outputs, Property,
-    Provenance,
+    features, features_indexed, json_properties, table, table_indexed, Cell, Column, Export,
+    Figure, InputFile, Outputs, Property, Provenance,
 };
 use crate::hotspot::change::{emerging_hotspots, EmergingClass, EmergingResult};
 use crate::hotspot::kde::{bandwidth_arcgis, DualKdeResult, DualMode, KdeResult};
@@ -376,7 +376,7 @@ impl AnalysisCells {
         out: &mut Outputs,
         stem: &str,
         cols: &[(&str, Col)],
-        keep: Option<&dyn Fn(usize) -> bool>,
+        keep: Option<&(dyn Fn(usize) -> bool + Sync)>,
     ) -> Result<()> {
         let mut columns = vec![
             Column::int("cell_id"),
@@ -386,59 +386,50 @@ impl AnalysisCells {
             Column::float("y_center"),
         ];
         columns.extend(cols.iter().map(|(n, c)| c.column(n)));
-        let n = self.len();
-        let t = table(columns, |sink| {
+        let t = table_indexed(columns, self.len(), |k, sink| {
+            let (id, col, r, c) = match &self.hex {
+                None => {
+                    let id = self.grid.cells[k];
+                    let (col, r) = self.grid.grid.col_row(id);
+                    (id, col, r, self.grid.grid.centre(id))
+                }
+                Some(h) => {
+                    let id = h.cells[k];
+                    (id, id % h.grid.ncols, id / h.grid.ncols, h.grid.centre(id))
+                }
+            };
             let mut row: Vec<Cell<'_>> = Vec::with_capacity(5 + cols.len());
-            for k in 0..n {
-                let (id, col, r, c) = match &self.hex {
-                    None => {
-                        let id = self.grid.cells[k];
-                        let (col, r) = self.grid.grid.col_row(id);
-                        (id, col, r, self.grid.grid.centre(id))
-                    }
-                    Some(h) => {
-                        let id = h.cells[k];
-                        (id, id % h.grid.ncols, id / h.grid.ncols, h.grid.centre(id))
-                    }
-                };
-                row.clear();
-                row.extend([
-                    Cell::count(id),
-                    Cell::count(col),
-                    Cell::count(r),
-                    Cell::Float(c[0]),
-                    Cell::Float(c[1]),
-                ]);
-                row.extend(cols.iter().map(|x| x.1.cell(k)));
-                sink.row(&row)?;
-            }
-            Ok(())
+            row.extend([
+                Cell::count(id),
+                Cell::count(col),
+                Cell::count(r),
+                Cell::Float(c[0]),
+                Cell::Float(c[1]),
+            ]);
+            row.extend(cols.iter().map(|x| x.1.cell(k)));
+            sink.row(&row)
         });
         out.table(&format!("{stem}.csv"), &t)?;
-        let f = features(&self.crs.working, |sink| {
-            let mut props: Vec<Property<'_>> = Vec::with_capacity(3 + cols.len());
-            for k in 0..n {
-                if !keep.is_none_or(|f| f(k)) {
-                    continue;
-                }
-                let (id, col, r, _, poly) = self.cell_geometry(k);
-                props.clear();
-                props.extend([
-                    ("cell_id", Cell::count(id)),
-                    ("col", Cell::count(col)),
-                    ("row", Cell::count(r)),
-                ]);
-                props.extend(cols.iter().map(|(name, c)| (*name, c.cell(k))));
-                let geom = match &self.clip {
-                    None => geo::Geometry::Polygon(poly),
-                    Some(b) => {
-                        use geo::BooleanOps;
-                        geo::Geometry::MultiPolygon(poly.intersection(b))
-                    }
-                };
-                sink.feature(&geom, &props)?;
+        let f = features_indexed(&self.crs.working, self.len(), |k, sink| {
+            if !keep.is_none_or(|f| f(k)) {
+                return Ok(());
             }
-            Ok(())
+            let (id, col, r, _, poly) = self.cell_geometry(k);
+            let mut props: Vec<Property<'_>> = Vec::with_capacity(3 + cols.len());
+            props.extend([
+                ("cell_id", Cell::count(id)),
+                ("col", Cell::count(col)),
+                ("row", Cell::count(r)),
+            ]);
+            props.extend(cols.iter().map(|(name, c)| (*name, c.cell(k))));
+            let geom = match &self.clip {
+                None => geo::Geometry::Polygon(poly),
+                Some(b) => {
+                    use geo::BooleanOps;
+                    geo::Geometry::MultiPolygon(poly.intersection(b))
+                }
+            };
+            sink.feature(&geom, &props)
         });
         out.features(&format!("{stem}.geojson"), &f)
     }

@@ -27,16 +27,16 @@ use crate::export::InputFile;
 use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport};
 use crate::layer::{Incidents, Layer};
 
-// pub mod accuracy;
-// pub mod assess;
-// pub mod clusters;
-// pub mod evaluate;
+pub mod accuracy;
+pub mod assess;
+pub mod clusters;
+pub mod evaluate;
 pub mod hotspots;
-// pub mod proximity;
-// pub mod repeats;
-// pub mod risk;
-// pub mod segments;
-// pub mod sites;
+pub mod proximity;
+pub mod repeats;
+pub mod risk;
+pub mod segments;
+pub mod sites;
 
 /// Incidents for a study, with the record of the file they came from.
 #[derive(Debug, Clone)]
@@ -183,4 +183,15 @@ pub fn slug(s: &str, fallback: &str) -> String {
     } else {
         t
     }
+}
+
+/// A grid for background maps of points: half the sfhotspot cell size, degenerate
+/// extents padded by 50 m.
+pub fn background_grid(bbox: [f64; 4]) -> Result<crate::grid::Grid> {
+    let mut b = bbox;
+    if b[2] - b[0] < 1.0 || b[3] - b[1] < 1.0 {
+        b = [b[0] - 50.0, b[1] - 50.0, b[2] + 50.0, b[3] + 50.0];
+    }
+    let cell = crate::grid::Grid::default_cell_size(b)? / 2.0;
+    crate::grid::Grid::covering(b, cell)
 }

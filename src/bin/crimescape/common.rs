@@ -12,6 +12,53 @@ use crimescape::{Crs, Incidents, Layer, LayerReport};
 
 use crate::cli::GlobalArgs;
 
+/// Distance metric.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MetricArg {
+    /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
+    Manhattan,
+    /// Straight-line distance.
+    Euclidean,
+}
+
+impl From<MetricArg> for crimescape::Metric {
+    fn from(m: MetricArg) -> crimescape::Metric {
+        match m {
+            MetricArg::Manhattan => crimescape::Metric::Manhattan,
+            MetricArg::Euclidean => crimescape::Metric::Euclidean,
+        }
+    }
+}
+
+/// A parsed `NAME=PATH[:FILTER]`.
+pub struct LayerSpec {
+    pub name: String,
+    pub path: PathBuf,
+    pub filter: Option<String>,
+}
+
+/// Parses `NAME=PATH` or `NAME=PATH:COLUMN=VALUE`.
+pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
+    let (name, rest) = s.split_once('=').ok_or_else(|| {
+        crimescape::Error::Param(format!(
+            "--layer {s:?}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE"
+        ))
+    })?;
+    let name = name.trim();
+    if name.is_empty() || rest.is_empty() {
+        return Err(crimescape::Error::Param(format!("--layer {s:?}: empty name or path")).into());
+    }
+    let (path, filter) = match rest.rsplit_once(':') {
+        Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
+        _ => (rest, None),
+    };
+    Ok(LayerSpec {
+        name: name.to_string(),
+        path: PathBuf::from(path),
+        filter,
+    })
+}
+
 /// Flags that say how to read an incident file.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LoadArgs {
@@ -256,9 +303,18 @@ pub fn outputs<S: AsRef<str>>(
     files: impl IntoIterator<Item = S>,
     g: &GlobalArgs,
 ) -> Result<Outputs> {
-    let mut out = Outputs::folder(dir, &OutputOptions::force(g.force))?;
+    let mut out = Outputs::folder(dir, &output_options(g))?;
     out.plan(files)?;
     Ok(out)
+}
+
+/// The output options of the global flags.
+pub fn output_options(g: &GlobalArgs) -> OutputOptions {
+    OutputOptions {
+        force: g.force,
+        sync: g.sync,
+        command: None,
+    }
 }
 
 /// Writes a result into its (planned) output set and commits the set.
@@ -279,33 +335,4 @@ pub fn commit(out: Outputs, g: &GlobalArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes bytes atomically, honouring --force, and says so on stderr.
-pub fn write_output(path: &Path, bytes: &[u8], g: &GlobalArgs) -> Result<()> {
-    crimescape::io::write_atomic(path, bytes, g.force)?;
-    if !g.quiet {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
-}
-
-/// Writes `<path>.provenance.json` next to an output.
-pub trait WriteBeside {
-    /// Writes it.
-    fn write_beside(&self, output: &Path, force: bool) -> crimescape::Result<PathBuf>;
-}
-
-impl WriteBeside for crimescape::Provenance {
-    fn write_beside(&self, output: &Path, force: bool) -> crimescape::Result<PathBuf> {
-        let mut name = output
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        name.push(".provenance.json");
-        let p = output.with_file_name(name);
-        let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
-        crimescape::io::write_atomic(&p, &bytes, force)?;
-        Ok(p)
-    }
 }

@@ -14,7 +14,6 @@ mod cmd_repeats;
 mod cmd_risk;
 mod cmd_segments;
 mod cmd_sites;
-mod cmd_validate;
 mod common;
 
 use std::process::ExitCode;
