@@ -23,13 +23,9 @@ use crate::accuracy::CompareParams;
 use crate::demo::{self, DemoCity, DemoParams};
 use crate::error::{Error, Result};
 use crate::evaluate::{simulate, EvaluateParams};
-use crate::export::{Export, Figure, InputFile, Outputs, Provenance};
-use crate::hotspot::kde::KdeParams;
-use crate::hotspot::{
-    build_grid, gi_star, grid_weights, kde, GiStarParams, GridParams, WeightsSpec,
-};
+use crate::export::{Export, InputFile, Outputs, Provenance};
+use crate::hotspot::GiStarParams;
 use crate::io::{LayerOptions, LoadOptions};
-use crate::render::{self, ColourScale, MapOptions};
 use crate::repeat::chains::ChainParams;
 use crate::repeat::exact::ExactRepeatParams;
 use crate::repeat::knox::KnoxParams;
@@ -74,12 +70,14 @@ fn sections() -> Vec<(&'static str, Vec<String>)> {
     ];
     ev.extend(study::evaluate::EvaluateStudy::files(&["planted"]));
     vec![
-        (
-            "hotspots",
-            ["counts.png", "kde.png", "gistar.png", "hotspots.json"]
-                .map(String::from)
-                .to_vec(),
-        ),
+        ("hotspots", {
+            use study::hotspots as hs;
+            let mut v = hs::GridStudy::files(&Default::default());
+            v.extend(hs::KdeStudy::files(false));
+            v.extend(hs::GiStarStudy::files(&Default::default()));
+            v.push("hotspots.json".into());
+            v
+        }),
         ("clusters", study::clusters::ClusterStudy::files()),
         ("segments", study::segments::SegmentStudy::files()),
         ("evaluation", study::accuracy::AccuracyStudy::files()),
@@ -195,7 +193,7 @@ fn analyses(
         .collect::<Result<_>>()?;
 
     progress("hot spots");
-    hotspots(city, inc, out, text)?;
+    hotspots(city, &input, out, text)?;
     progress("clusters, street segments and accuracy");
     let cl = study::clusters::clusters(&input, &study::clusters::dbscan_params(30.0, 15))?;
     cl.write(&mut out.section("clusters"))?;
@@ -311,88 +309,44 @@ fn analyses(
     assess(city, &fit, out, text)
 }
 
-/// Counts, KDE and Gi* maps of the city, and the share of planted hot spot centres that
-/// fall in Gi* hot cells (95 %).
+/// Grid counts, kernel density and Gi* of the city (the `hotspots` studies with their
+/// defaults; Gi* with 99 permutations, seed 42, FDR), and the share of planted hot spot
+/// centres that fall in Gi* hot cells (95 %): `hotspots.json`, which shares the Gi*
+/// provenance record.
 fn hotspots(
     city: &DemoCity,
-    inc: &crate::layer::Incidents,
+    input: &IncidentInput,
     out: &mut Outputs,
     text: &mut String,
 ) -> Result<()> {
+    use study::hotspots as hs;
+    let hin = hs::HotspotInput::new(input.clone());
     let mut s = out.section("hotspots");
-    s.no_provenance();
-    let cg = build_grid(&inc.xy, &GridParams::new())?;
-    let (counts, _) = cg.counts(&inc.xy, None)?;
-    let grid = cg.grid;
-    let map = |vals: &[f64], title: Vec<String>, legend: &str, scale: ColourScale| {
-        Figure::grid_map(
-            grid,
-            vals.to_vec(),
-            MapOptions {
-                title,
-                legend: legend.into(),
-                scale,
-                overlays: Vec::new(),
-                size: 800,
-            },
-        )
+    hs::grid(&hin, &hs::GridStudyParams::default())?.write(&mut s)?;
+    let k = hs::kde_study(&hin, None, &hs::KdeStudyParams::default())?;
+    k.write(&mut s)?;
+    let gp = hs::GiStarStudyParams {
+        gistar: GiStarParams::new().permutations(99).seed(42).fdr(true),
+        ..Default::default()
     };
-    let line = format!("demo city, {} incidents, {} m cells", inc.len(), grid.cell);
-    s.figure(
-        "counts.png",
-        &map(
-            &counts,
-            vec!["Incidents per cell".into(), line.clone()],
-            "incidents per cell",
-            render::auto_scale(&counts, true),
-        ),
-    )?;
-    let k = kde(&grid, &inc.xy, None, &KdeParams::new())?;
-    s.figure(
-        "kde.png",
-        &map(
-            &k.density_km2,
-            vec![
-                "Kernel density (quartic)".into(),
-                format!("h = {:.0} m (ArcGIS rule); {line}", k.bandwidth_m),
-            ],
-            "incidents per km2",
-            render::auto_scale(&k.density_km2, false),
-        ),
-    )?;
-    let w = grid_weights(&cg, &WeightsSpec::default())?;
-    let gi = gi_star(
-        &counts,
-        &w,
-        &GiStarParams::new().permutations(99).seed(42).fdr(true),
-    )?;
-    let bins: Vec<f64> = gi.bin.iter().map(|b| *b as f64).collect();
+    let gi = hs::gistar(&hin, &gp)?;
+    gi.write(&mut s)?;
+    let cg = &gi.cells.grid;
+    let bins = &gi.result.bin;
     let mut found = Vec::new();
     for h in &city.truth.hotspots {
         let hit = cg
             .position_of(h.centre[0], h.centre[1])
-            .is_some_and(|p| gi.bin[p] >= 2);
+            .is_some_and(|p| bins[p] >= 2);
         found.push(json!({"label": h.label, "centre": h.centre, "hot_95": hit}));
     }
     let hits = found.iter().filter(|f| f["hot_95"] == json!(true)).count();
     let n = city.truth.hotspots.len();
-    s.figure(
-        "gistar.png",
-        &map(
-            &bins,
-            vec![
-                "Getis-Ord Gi* hot spots (FDR)".into(),
-                format!("queen neighbours; {line}; planted hotspots found {hits}/{n}"),
-            ],
-            "confidence",
-            ColourScale::GiBins,
-        ),
-    )?;
-    let hot = gi.bin.iter().filter(|b| **b >= 2).count();
+    let hot = bins.iter().filter(|b| **b >= 2).count();
     let summary = json!({
         "grid": cg,
-        "kde_bandwidth_m": k.bandwidth_m,
-        "gistar_bins": gi.bin_counts,
+        "kde_bandwidth_m": k.kde.bandwidth_m,
+        "gistar_bins": gi.result.bin_counts,
         "hot_cells_95": hot,
         "hot_share": hot as f64 / cg.len() as f64,
         "planted_hotspots": n,
