@@ -7,6 +7,7 @@ mod evaluate;
 mod foundation;
 mod hotspots;
 mod nearrepeat;
+mod outputs;
 mod risk;
 mod sites;
 mod snapshot;
