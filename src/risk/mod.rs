@@ -1,6 +1,7 @@
 //! Risk terrain modelling and ranked sites for situational crime prevention.
 //!
 //! * [`factors`]: built-environment layers → 0/1 cell indicators (proximity, density).
+//! * [`null`]: the spatial null test of selected factors (toroidal shifts).
 //! * [`rtm`]: the risk terrain model (elastic-net screen, stepwise BIC, Poisson/NB),
 //!   saved and re-applied to changed layers.
 //! * [`sites`]: ranked cells, street segments or user sites with transparent score
@@ -8,11 +9,13 @@
 //! * [`validate`]: fit on one period, test on the next (PAI / hit rate vs KDE, Gi*, counts).
 
 pub mod factors;
+pub mod null;
 pub mod rtm;
 pub mod sites;
 pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
+pub use null::{FactorNullTest, SpatialNullParams};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
 };
