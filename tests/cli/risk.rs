@@ -64,7 +64,9 @@ fn risk_fit_apply_and_sites_write_outputs() {
         .success()
         .stdout(predicate::str::contains("bars"))
         .stdout(predicate::str::contains("RRV"))
-        .stdout(predicate::str::contains("spatial null (199 toroidal shifts"));
+        .stdout(predicate::str::contains(
+            "spatial null (199 toroidal shifts",
+        ));
     for f in [
         "factors.csv",
         "factors.json",
