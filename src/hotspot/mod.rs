@@ -22,7 +22,7 @@ pub mod kde;
 pub mod moran;
 #[cfg(test)]
 mod parity;
-mod perm;
+pub(crate) mod perm;
 #[cfg(test)]
 mod simulation;
 pub mod stats;
