@@ -22,6 +22,8 @@ pub mod kde;
 pub mod moran;
 #[cfg(test)]
 mod parity;
+#[cfg(test)]
+mod parity_stats;
 pub(crate) mod perm;
 #[cfg(test)]
 mod simulation;

@@ -30,6 +30,8 @@
 
 pub mod area;
 pub mod nni;
+#[cfg(test)]
+mod parity;
 pub mod ripley;
 
 pub use area::StudyArea;
