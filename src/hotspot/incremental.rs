@@ -471,13 +471,17 @@ fn choose_impl(units: &Units, values: &[f64]) -> Result<GiStarBand> {
             reason: BandReason::FirstSignificantPeak,
             k: None,
             explanation: format!(
-                "distance band {:.1} m: the first statistically significant peak of global Moran's I z over {} bands from {:.1} m in steps of {:.1} m (z = {:.2}, p = {:.2e})",
+                "distance band {:.1} m: the first statistically significant peak of global Moran's I z over {} bands from {:.1} m in steps of {:.1} m (z = {:.2}, p {})",
                 b.distance,
                 inc.bands.len(),
                 inc.start,
                 inc.increment,
                 b.z,
-                b.p
+                if b.p < 1e-15 {
+                    "< 1e-15".to_string()
+                } else {
+                    format!("= {:.2e}", b.p)
+                }
             ),
             incremental: inc,
         });

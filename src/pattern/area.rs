@@ -137,6 +137,11 @@ impl StudyArea {
         &self.kind
     }
 
+    /// Renames what the area is (shown in reports).
+    pub fn set_kind(&mut self, kind: &str) {
+        self.kind = kind.to_string();
+    }
+
     /// The polygons.
     pub fn multipolygon(&self) -> &MultiPolygon<f64> {
         &self.polygons

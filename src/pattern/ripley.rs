@@ -37,9 +37,9 @@
 //! # Default distances
 //! `steps` (20) equally spaced distances from 0 to `r_max` = the smaller of a quarter of
 //! the shorter side of the study area's bounding box and the distance at which a CSR
-//! pattern of the same size would have 10⁷ ordered pairs (`√(10⁷·A/(π·n·n₂))`), so a
+//! pattern of the same size would have 2·10⁶ ordered pairs (`√(2·10⁶·A/(π·n·n₂))`), so a
 //! default run stays within seconds on large files. Pairs are counted up to `r_max`
-//! through an R-tree; counts are integers, so results do not depend on threads.
+//! through a bucket grid of side `r_max`; counts are integers, so results do not depend on threads.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -48,7 +48,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hotspot::perm::folded_p;
-use crate::index::PointIndex;
 use crate::pattern::area::StudyArea;
 
 /// Edge correction of the K function.
@@ -250,8 +249,97 @@ impl RipleyResult {
     }
 }
 
+/// Targets bucketed on a square grid of side `h` (CSR over the cells).
+struct Buckets {
+    x0: f64,
+    y0: f64,
+    h: f64,
+    nc: usize,
+    nr: usize,
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Buckets {
+    fn new(pts: &[[f64; 2]], reach: f64) -> Self {
+        let (mut x0, mut y0, mut x1, mut y1) = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in pts {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        if pts.is_empty() {
+            (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
+        }
+        // at most ~4 million cells, at least `reach` wide
+        let span = (x1 - x0).max(y1 - y0).max(1e-9);
+        let h = reach.max(span / 2048.0).max(1e-9);
+        let nc = ((x1 - x0) / h).floor() as usize + 1;
+        let nr = ((y1 - y0) / h).floor() as usize + 1;
+        let cell = |p: &[f64; 2]| {
+            let c = (((p[0] - x0) / h).floor() as usize).min(nc - 1);
+            let r = (((p[1] - y0) / h).floor() as usize).min(nr - 1);
+            r * nc + c
+        };
+        let mut start = vec![0u32; nc * nr + 1];
+        for p in pts {
+            start[cell(p) + 1] += 1;
+        }
+        for k in 0..nc * nr {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut items = vec![0u32; pts.len()];
+        for (i, p) in pts.iter().enumerate() {
+            let c = cell(p);
+            items[fill[c] as usize] = i as u32;
+            fill[c] += 1;
+        }
+        Buckets {
+            x0,
+            y0,
+            h,
+            nc,
+            nr,
+            start,
+            items,
+        }
+    }
+
+    /// Calls `f(j, d)` for every target within `r` (or a bit farther) of `p`.
+    #[inline]
+    fn visit(&self, p: [f64; 2], r: f64, targets: &[[f64; 2]], mut f: impl FnMut(usize, f64)) {
+        let c0 = ((p[0] - r - self.x0) / self.h).floor().max(0.0) as usize;
+        let r0 = ((p[1] - r - self.y0) / self.h).floor().max(0.0) as usize;
+        let cx1 = (p[0] + r - self.x0) / self.h;
+        let cy1 = (p[1] + r - self.y0) / self.h;
+        if cx1 < 0.0 || cy1 < 0.0 {
+            return;
+        }
+        let c1 = (cx1.floor() as usize).min(self.nc - 1);
+        let r1 = (cy1.floor() as usize).min(self.nr - 1);
+        for row in r0..=r1 {
+            for c in c0..=c1 {
+                let k = row * self.nc + c;
+                for &j in &self.items[self.start[k] as usize..self.start[k + 1] as usize] {
+                    let q = targets[j as usize];
+                    let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
+                    f(j as usize, (dx * dx + dy * dy).sqrt());
+                }
+            }
+        }
+    }
+}
+
 /// Per distance, `#{(i, j): d_ij < r_k}` summed over centres (edge none) or over centres
-/// with `b_i ≥ r_k`, and the number of such centres.
+/// with `b_i ≥ r_k`, and the number of such centres. Distances are `√(dx² + dy²)` as
+/// scipy's `pdist`; integer counts, so the sum does not depend on the order.
 fn pair_counts(
     centres: &[[f64; 2]],
     targets: &[[f64; 2]],
@@ -261,7 +349,7 @@ fn pair_counts(
 ) -> (Vec<u64>, Vec<u64>) {
     let m = r.len();
     let rmax = r.last().copied().unwrap_or(0.0);
-    let idx = PointIndex::new(targets);
+    let buckets = Buckets::new(targets, rmax);
     const CHUNK: usize = 1024;
     let parts: Vec<(Vec<u64>, Vec<u64>)> = centres
         .par_chunks(CHUNK)
@@ -273,14 +361,12 @@ fn pair_counts(
             for (q, p) in chunk.iter().enumerate() {
                 let i = c * CHUNK + q;
                 hist.iter_mut().for_each(|h| *h = 0);
-                for (j, d) in idx.within(*p, rmax) {
-                    if same && j == i {
-                        continue;
+                buckets.visit(*p, rmax, targets, |j, d| {
+                    if !(same && j == i) && d < rmax {
+                        // the first distance r_k with d < r_k
+                        hist[r.partition_point(|&rk| rk <= d)] += 1;
                     }
-                    // the first distance r_k with d < r_k
-                    let k = r.partition_point(|&rk| rk <= d);
-                    hist[k] += 1;
-                }
+                });
                 let mut cum = 0u64;
                 for k in 0..m {
                     cum += hist[k];
@@ -390,12 +476,12 @@ fn support(
             let [x0, y0, x1, y1] = area.bbox();
             let quarter = 0.25 * (x1 - x0).min(y1 - y0);
             let budget =
-                (1e7 * area.area() / (std::f64::consts::PI * n1 as f64 * n2 as f64)).sqrt();
+                (2e6 * area.area() / (std::f64::consts::PI * n1 as f64 * n2 as f64)).sqrt();
             if budget < quarter {
                 (
                     budget,
                     format!(
-                        "{} steps from 0 to {budget:.1} m (about 10^7 pairs under CSR; a quarter of the shorter side would be {quarter:.1} m)",
+                        "{} steps from 0 to {budget:.1} m (about 2*10^6 pairs under CSR; a quarter of the shorter side would be {quarter:.1} m)",
                         params.steps
                     ),
                 )

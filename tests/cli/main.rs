@@ -9,4 +9,5 @@ mod hotspots;
 mod nearrepeat;
 mod risk;
 mod sites;
+mod stats;
 mod validate;
