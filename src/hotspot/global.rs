@@ -612,12 +612,12 @@ mod tests {
     fn dense(w: &Weights, t: Transform) -> Vec<Vec<f64>> {
         let n = w.len();
         let mut m = vec![vec![0.0; n]; n];
-        for i in 0..n {
+        for (i, mi) in m.iter_mut().enumerate() {
             let nb = w.neighbours(i);
             let k = nb.len() as f64;
             for (q, &j) in nb.iter().enumerate() {
                 let v = w.weights(i).map_or(1.0, |ws| ws[q]);
-                m[i][j as usize] = match t {
+                mi[j as usize] = match t {
                     Transform::Binary => 1.0,
                     Transform::Row => match w.weights(i) {
                         None => 1.0 / k,
@@ -646,6 +646,7 @@ mod tests {
             let mut num = 0.0;
             let mut s1 = 0.0;
             let mut s2 = 0.0;
+            #[allow(clippy::needless_range_loop)]
             for i in 0..20 {
                 let (mut rs, mut cs) = (0.0, 0.0);
                 for j in 0..20 {

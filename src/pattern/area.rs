@@ -21,6 +21,9 @@ use rstar::{PointDistance, RTree};
 
 use crate::error::{Error, Result};
 
+/// Triangles of a triangulation and the cumulative area up to each.
+type Triangles = (Vec<[[f64; 2]; 3]>, Vec<f64>);
+
 /// The area a point pattern lives in.
 #[derive(Debug, Clone)]
 pub struct StudyArea {
@@ -28,7 +31,7 @@ pub struct StudyArea {
     area: f64,
     bbox: [f64; 4],
     /// Triangles and the cumulative area up to each (None = rejection sampling).
-    triangles: Option<(Vec<[[f64; 2]; 3]>, Vec<f64>)>,
+    triangles: Option<Triangles>,
     edges: RTree<Line<[f64; 2]>>,
     kind: String,
 }

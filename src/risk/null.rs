@@ -337,6 +337,7 @@ pub(crate) struct NullFactor<'a> {
 ///
 /// # Errors
 /// [`Error::Param`] for bad settings or a grid too small to shift any factor far enough.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn test_factors(
     grid: &Grid,
     keep: &[usize],
@@ -473,6 +474,7 @@ mod tests {
             .collect();
         let glm = GlmParams::new();
         for theta in [None, Some(2.0)] {
+            #[allow(clippy::needless_range_loop)]
             for j in 0..3 {
                 let reduced: Vec<&[u8]> = (0..3).filter(|&k| k != j).map(|k| cols[k]).collect();
                 let red = grouped_fit(&reduced, &y, theta, &glm).unwrap().1;

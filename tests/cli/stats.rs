@@ -38,7 +38,7 @@ fn pattern_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::p
             r#"{{"type":"Feature","properties":{{"id":{c}}},"geometry":{{"type":"Point","coordinates":[{cx},{cy}]}}}}"#
         ));
         for k in 0..12u32 {
-            let a = k as f64 * 0.5236;
+            let a = k as f64 * std::f64::consts::FRAC_PI_6;
             let r = 5.0 + 3.0 * (k % 4) as f64;
             csv.push_str(&format!(
                 "{:.2},{:.2}\n",
