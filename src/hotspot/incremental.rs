@@ -6,7 +6,7 @@
 //! weights (`d ≤ r`, self excluded, relative tolerance 1e-12 on `r²`), row-standardised by
 //! default (ArcGIS's "Row Standardization", esda `transformation='r'`), for the bands
 //! `r_k = start + k·increment`, `k = 0 … bands−1` (ArcGIS *Incremental Spatial
-//! Autocorrelation*, Spatial Statistics toolbox). Per band: I, E[I] = −1/(n−1), the
+//! Autocorrelation*, Spatial Statistics toolbox). Per band: I, `E[I] = −1/(n−1)`, the
 //! variance, z and two-sided p **under randomisation** (the assumption ArcGIS's Global
 //! Moran's I reports), the mean number of neighbours and the isolates.
 //! Defaults as ArcGIS: `start` = the largest nearest-neighbour distance (every unit has
@@ -105,7 +105,7 @@ pub struct BandStat {
     pub distance: f64,
     /// Moran's I.
     pub moran_i: f64,
-    /// E[I] = −1/(n − 1).
+    /// `E[I] = −1/(n − 1)`.
     pub expected: f64,
     /// Variance under randomisation.
     pub variance: f64,
