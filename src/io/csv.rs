@@ -1127,6 +1127,7 @@ pub fn read_point_layer(
         crs: rep.crs,
         sha256: rep.sha256,
         warnings: rep.warnings,
+        repaired: Vec::new(),
     };
     Ok((layer, report))
 }

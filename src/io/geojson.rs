@@ -812,12 +812,31 @@ pub fn read_layer_from_bytes(
     let proj = Reprojector::new(&input, &working)?;
     let mut out_g = Vec::with_capacity(geoms.len());
     let mut out_p = Vec::with_capacity(props.len());
+    let mut repaired = Vec::new();
     for ((mut g, p), row) in geoms.into_iter().zip(props).zip(&rows) {
         match proj.apply_geometry(&mut g) {
-            Ok(()) => {
-                out_g.push(g);
-                out_p.push(p);
-            }
+            Ok(()) => match repair_polygons(&mut g) {
+                Ok(note) => {
+                    if let Some(n) = note {
+                        repaired.push(Rejection {
+                            row: *row,
+                            reason: RejectReason::InvalidGeometry,
+                            column: "geometry".into(),
+                            value: n,
+                            raw: Vec::new(),
+                        });
+                    }
+                    out_g.push(g);
+                    out_p.push(p);
+                }
+                Err(msg) => rejections.push(Rejection {
+                    row: *row,
+                    reason: RejectReason::InvalidGeometry,
+                    column: "geometry".into(),
+                    value: msg,
+                    raw: Vec::new(),
+                }),
+            },
             Err(e) => rejections.push(Rejection {
                 row: *row,
                 reason: RejectReason::TransformFailed,
@@ -859,8 +878,86 @@ pub fn read_layer_from_bytes(
         crs,
         sha256: sha,
         warnings,
+        repaired,
     };
+    let mut report = report;
+    for r in report.repaired.iter().take(5) {
+        report
+            .warnings
+            .push(format!("feature {}: {}", r.row, r.value));
+    }
+    if report.repaired.len() > 5 {
+        let more = report.repaired.len() - 5;
+        report.warnings.push(format!(
+            "{more} more invalid polygon(s) repaired (see `repaired`)"
+        ));
+    }
     Ok((layer, report))
+}
+
+/// Checks the polygons of a geometry with geo's validity rules (OGC simple
+/// features: rings simple and not crossing, holes inside the shell) and repairs an
+/// invalid polygon with [`geo::MakeValid`] (constrained Delaunay triangulation with
+/// the odd-even rule, Ledoux, Arroyo Ohori & Meijers 2014): a self-intersecting
+/// "bow-tie" becomes its two triangles. Parts of a multipolygon are checked one by
+/// one (parts that overlap each other are left as they are).
+///
+/// Returns a note when something was repaired, an error message when a polygon
+/// cannot be repaired or has no area left.
+pub(crate) fn repair_polygons(
+    g: &mut Geometry<f64>,
+) -> std::result::Result<Option<String>, String> {
+    use geo::{Area, MakeValid, Validation};
+    fn fix(p: &Polygon<f64>) -> std::result::Result<Option<(Vec<Polygon<f64>>, String)>, String> {
+        let Some(problem) = p.validation_errors().into_iter().next() else {
+            return Ok(None);
+        };
+        let mp = p
+            .make_valid()
+            .map_err(|e| format!("invalid polygon ({problem}) that cannot be repaired: {e}"))?;
+        if mp.0.is_empty() || mp.unsigned_area() <= 0.0 {
+            return Err(format!("invalid polygon ({problem}) with no area"));
+        }
+        let note = format!(
+            "invalid polygon ({problem}): repaired into {} polygon(s), area {:.1} m² as drawn -> {:.1} m²",
+            mp.0.len(),
+            p.unsigned_area(),
+            mp.unsigned_area()
+        );
+        Ok(Some((mp.0, note)))
+    }
+    match g {
+        Geometry::Polygon(p) => {
+            if let Some((parts, note)) = fix(p)? {
+                *g = if parts.len() == 1 {
+                    Geometry::Polygon(parts.into_iter().next().unwrap_or_else(|| p.clone()))
+                } else {
+                    Geometry::MultiPolygon(MultiPolygon(parts))
+                };
+                return Ok(Some(note));
+            }
+            Ok(None)
+        }
+        Geometry::MultiPolygon(m) => {
+            let mut notes = Vec::new();
+            let mut out = Vec::with_capacity(m.0.len());
+            for (k, p) in m.0.iter().enumerate() {
+                match fix(p).map_err(|e| format!("part {k}: {e}"))? {
+                    Some((parts, note)) => {
+                        notes.push(format!("part {k}: {note}"));
+                        out.extend(parts);
+                    }
+                    None => out.push(p.clone()),
+                }
+            }
+            if notes.is_empty() {
+                return Ok(None);
+            }
+            m.0 = out;
+            Ok(Some(notes.join("; ")))
+        }
+        _ => Ok(None),
+    }
 }
 
 pub(crate) fn layer_centre(geoms: &[Geometry<f64>]) -> (f64, f64) {
@@ -1172,6 +1269,44 @@ mod tests {
         )
         .unwrap();
         assert!(rep.warnings.is_empty(), "{:?}", rep.warnings);
+    }
+
+    #[test]
+    fn read_layer_repairs_a_bow_tie_polygon() {
+        // issue 12: a self-intersecting treatment polygon had an area of ~0 while
+        // incidents fell inside it
+        let text = br#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"local-m"}},"features":[
+          {"type":"Feature","properties":{"name":"ok"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}},
+          {"type":"Feature","properties":{"name":"bowtie"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}}
+        ]}"#;
+        let (l, rep) = read_layer_from_bytes(
+            text,
+            Path::new("t.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(rep.repaired.len(), 1);
+        assert_eq!(rep.repaired[0].row, 1);
+        assert!(
+            rep.repaired[0].value.contains("self-intersection"),
+            "{:?}",
+            rep.repaired
+        );
+        use geo::Area;
+        match &l.geometries[1] {
+            Geometry::MultiPolygon(m) => {
+                assert_eq!(m.0.len(), 2);
+                assert!((m.unsigned_area() - 5000.0).abs() < 1e-6);
+            }
+            other => panic!("not repaired: {other:?}"),
+        }
+        assert!(
+            rep.warnings.iter().any(|w| w.contains("feature 1")),
+            "{:?}",
+            rep.warnings
+        );
     }
 
     #[test]

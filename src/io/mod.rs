@@ -54,6 +54,9 @@ pub enum RejectReason {
     /// A quoted field opened on this row never closes where it should: it ran over
     /// the line breaks of the following rows (which are read again on their own).
     UnbalancedQuote,
+    /// A polygon that is invalid (self-intersecting, ...) and cannot be repaired;
+    /// for repaired polygons, the reason in [`LayerReport::repaired`].
+    InvalidGeometry,
 }
 
 impl RejectReason {
@@ -71,6 +74,7 @@ impl RejectReason {
             RejectReason::NotAPoint => "geometry is not a point",
             RejectReason::MalformedRow => "malformed row",
             RejectReason::UnbalancedQuote => "unbalanced quote",
+            RejectReason::InvalidGeometry => "invalid geometry",
         }
     }
 }
@@ -1057,9 +1061,13 @@ pub struct LayerReport {
     /// SHA-256 of the file.
     pub sha256: String,
     /// Warnings: the layer is probably misread or misplaced (implausible location,
-    /// far from the working CRS's area).
+    /// far from the working CRS's area), polygons repaired.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Features whose invalid polygons were repaired (kept, with the repaired
+    /// geometry), with what was wrong and the area before and after.
+    #[serde(default)]
+    pub repaired: Vec<Rejection>,
 }
 
 /// Loads a built-environment layer (points, lines, polygons with attributes).

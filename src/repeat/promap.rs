@@ -120,6 +120,21 @@ pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
     if p.coverages.iter().any(|c| !(*c > 0.0 && *c <= 1.0)) {
         return Err(Error::Param("coverages must be in (0, 1]".into()));
     }
+    for &h in &p.horizons_days {
+        if !(h.is_finite() && h > 0.0) {
+            return Err(Error::Param(format!(
+                "evaluation horizon must be a positive number of days, got {h}"
+            )));
+        }
+        if h > crate::limits::MAX_HORIZON_DAYS {
+            return Err(Error::limit(
+                "horizons_days",
+                h,
+                crate::limits::MAX_HORIZON_DAYS,
+                "a prospective map predicts the next days or weeks; ten years is far beyond",
+            ));
+        }
+    }
     let bbox = inc
         .bbox()
         .ok_or_else(|| Error::Data("no incidents".into()))?;
