@@ -1341,6 +1341,9 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
                 println!("{k}: {v}");
             }
         }
+        if let Some(n) = r.time_use.note("emerging hot spots") {
+            eprintln!("  note: {n}");
+        }
         s.finish("emerging", serde_json::to_value(&r)?, g)
     } else {
         let mut p = ClassifyParams::new(period);
@@ -1386,6 +1389,9 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
             for (k, v) in &r.counts {
                 println!("{k}: {v}");
             }
+        }
+        if let Some(n) = r.time_use.note("hot spot classification") {
+            eprintln!("  note: {n}");
         }
         s.finish("classify", serde_json::to_value(&r)?, g)
     }
