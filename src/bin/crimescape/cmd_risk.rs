@@ -421,13 +421,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
     }));
     prov.seed = Some(a.seed);
     prov.crs = Some(inc.crs.clone());
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     let layers = load_layers(&specs, a.layer_crs.as_deref(), &inc.crs.working, &mut prov)?;
     let bbox = inc
         .bbox()

@@ -441,13 +441,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         "site_layer": a.site_layer, "site_radius_m": a.site_radius,
         "seriousness": seriousness, "sites": params}));
     prov.crs = Some(inc.crs.clone());
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     let mut layers: Vec<Layer> = Vec::new();
     for spec in &a.layers {
         let s = parse_layer_spec(spec)?;
