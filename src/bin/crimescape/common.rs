@@ -148,13 +148,11 @@ pub fn load_incidents(
             // a failed load (strict, nothing usable) still writes its rejected rows
             if let (Some(rp), Some(rep)) = (&args.rejects, e.load_report()) {
                 write_rejects(rep, rp, &opts, g.force)?;
-                if !g.quiet {
-                    eprintln!(
-                        "  wrote {} rejected row(s) to {}",
-                        rep.rejections.len(),
-                        rp.display()
-                    );
-                }
+                eprintln!(
+                    "  wrote {} rejected row(s) to {}",
+                    rep.rejections.len(),
+                    rp.display()
+                );
             }
             return Err(
                 anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
