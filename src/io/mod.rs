@@ -1330,3 +1330,217 @@ mod fuzz_tests {
         assert!(ok > 60, "only {ok} garbled layers loaded");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    //! Property tests of the readers (issue 12): random bytes and random edits of
+    //! real-looking rows never panic and the counts add up; one stray quote costs
+    //! exactly one row; numeric dates are read in the order the column proves.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(rep: &LoadReport, inc: &Incidents) {
+        assert_eq!(
+            rep.accepted + rep.rejected_total() + rep.filtered_out,
+            rep.rows_read,
+            "every row is accepted, rejected or filtered"
+        );
+        assert_eq!(rep.accepted as usize, inc.len());
+        assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+        assert_eq!(
+            rep.missing_time as usize,
+            inc.time.iter().filter(|t| t.is_none()).count()
+        );
+        assert!(rep.unparseable_time <= rep.missing_time);
+    }
+
+    /// A row as police exports write them: coordinates near Paris, one of several
+    /// time forms, a category, a narrative that may be quoted with commas and line
+    /// breaks.
+    fn row() -> impl Strategy<Value = String> {
+        (
+            0.0f64..0.05,
+            0.0f64..0.05,
+            1u32..=12,
+            1u32..=28,
+            0u32..24,
+            prop::sample::select(vec!["burglary", "theft", "\"theft, minor\"", ""]),
+            prop::sample::select(vec![
+                "none",
+                "\"entered, took\nthe TV\"",
+                "\"said \"\"stop\"\"\"",
+                "",
+            ]),
+            0usize..3,
+        )
+            .prop_map(|(dx, dy, m, d, h, cat, nar, form)| {
+                let t = match form {
+                    0 => format!("2024-{m:02}-{d:02} {h:02}:15"),
+                    1 => format!("{m}/{d}/2024 {}:15 PM", 1 + h % 12),
+                    _ => format!("2024-{m:02}-{d:02}"),
+                };
+                format!("{:.5},{:.5},{t},{cat},{nar}\n", 2.05 + dx, 48.75 + dy)
+            })
+    }
+
+    fn file(rows: &[String]) -> String {
+        let mut s = String::from("lon,lat,datetime,category,narrative\n");
+        for r in rows {
+            s.push_str(r);
+        }
+        s
+    }
+
+    fn edit(bytes: &mut Vec<u8>, kind: u8, at: usize, len: usize, what: u8) {
+        const NASTY: &[u8] = b"\",;\n\r\0 -.0123456789eE/:";
+        if bytes.is_empty() {
+            return;
+        }
+        let at = at % bytes.len();
+        match kind % 4 {
+            0 => bytes.insert(at, NASTY[what as usize % NASTY.len()]),
+            1 => {
+                let end = (at + len % 40).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            2 => bytes[at] = NASTY[what as usize % NASTY.len()],
+            _ => bytes.truncate(at),
+        }
+    }
+
+    fn load(bytes: &[u8], opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+        csv::read_incidents_from_bytes(bytes, Path::new("p.csv"), String::new(), opts)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn csv_random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            if let Ok((inc, rep)) = load(&bytes, &LoadOptions::new()) {
+                check(&rep, &inc);
+            }
+        }
+
+        #[test]
+        fn csv_random_edits_of_real_rows(
+            rows in prop::collection::vec(row(), 1..40),
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..6),
+            strict in any::<bool>(),
+            window in any::<bool>(),
+        ) {
+            let mut b = file(&rows).into_bytes();
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let opts = LoadOptions {
+                strict,
+                from: window.then(|| crate::time::parse_date("2024-03-01").unwrap_or(0)),
+                ..LoadOptions::new()
+            };
+            match load(&b, &opts) {
+                Ok((inc, rep)) => check(&rep, &inc),
+                Err(e) => {
+                    // a failed load that carries its report still counts every row
+                    if let Some(rep) = e.load_report() {
+                        assert_eq!(
+                            rep.accepted + rep.rejected_total() + rep.filtered_out,
+                            rep.rows_read
+                        );
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn one_stray_quote_costs_exactly_one_row(
+            rows in prop::collection::vec(
+                (0.0f64..0.05, 0.0f64..0.05, 1u32..=12, 1u32..=28, prop::sample::select(vec!["burglary", "theft"])),
+                2..60,
+            ),
+            which in any::<usize>(),
+            field in 0usize..4,
+        ) {
+            let j = which % rows.len();
+            let mut s = String::from("lon,lat,datetime,category\n");
+            for (i, (dx, dy, m, d, cat)) in rows.iter().enumerate() {
+                let mut f = vec![
+                    format!("{:.5}", 2.05 + dx),
+                    format!("{:.5}", 48.75 + dy),
+                    format!("2024-{m:02}-{d:02}"),
+                    cat.to_string(),
+                ];
+                if i == j {
+                    f[field].insert(0, '"');
+                }
+                s.push_str(&f.join(","));
+                s.push('\n');
+            }
+            let (inc, rep) = load(s.as_bytes(), &LoadOptions::new()).unwrap();
+            check(&rep, &inc);
+            prop_assert_eq!(rep.rows_read as usize, rows.len());
+            prop_assert_eq!(inc.len(), rows.len() - 1);
+            prop_assert_eq!(rep.rejections.len(), 1);
+            prop_assert_eq!(rep.rejections[0].row as usize, j + 1);
+            prop_assert_eq!(rep.rejections[0].reason, RejectReason::UnbalancedQuote);
+        }
+
+        #[test]
+        fn numeric_dates_follow_the_order_the_column_proves(
+            dates in prop::collection::vec((1u32..=28, 1u32..=12, 2000i64..2030), 1..40),
+            day_first in any::<bool>(),
+        ) {
+            let mut s = String::from("lon,lat,date\n");
+            for (i, (d, m, y)) in dates.iter().enumerate() {
+                let t = if day_first { format!("{d:02}/{m:02}/{y}") } else { format!("{m:02}/{d:02}/{y}") };
+                s.push_str(&format!("{:.4},{:.4},{t}\n", 2.05 + i as f64 * 1e-4, 48.75));
+            }
+            let (inc, rep) = load(s.as_bytes(), &LoadOptions::new()).unwrap();
+            check(&rep, &inc);
+            let c = rep.date_order.clone().unwrap();
+            let proven = dates.iter().any(|(d, m, _)| *d > 12 && d != m);
+            prop_assert_eq!(c.ambiguous, !proven);
+            if proven {
+                prop_assert_eq!(c.order == crate::time::DateOrder::DayFirst, day_first);
+                for (k, (d, m, y)) in dates.iter().enumerate() {
+                    let want = crate::time::from_fields(*y, *m, *d, 0, 0, 0);
+                    prop_assert_eq!(inc.time[k], want);
+                }
+            }
+        }
+
+        #[test]
+        fn geojson_random_edits_never_panic(
+            n in 1usize..12,
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..5),
+        ) {
+            let feats: Vec<serde_json::Value> = (0..n)
+                .map(|i| {
+                    let g = if i % 3 == 2 {
+                        serde_json::json!({"type": "Polygon", "coordinates": [[[2.0, 48.0], [2.1, 48.1], [2.1, 48.0], [2.0, 48.1], [2.0, 48.0]]]})
+                    } else {
+                        serde_json::json!({"type": "Point", "coordinates": [2.0 + i as f64 * 1e-3, 48.0]})
+                    };
+                    serde_json::json!({"type": "Feature", "properties": {"date": format!("{:02}/01/2024", 1 + i)}, "geometry": g})
+                })
+                .collect();
+            let mut b = b"\xef\xbb\xbf".to_vec();
+            b.extend(serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": feats})).unwrap_or_default());
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let path = Path::new("p.geojson");
+            if let Ok((layer, rep)) = geojson::read_layer_from_bytes(&b, path, String::new(), &LayerOptions::default()) {
+                assert_eq!(layer.len() as u64, rep.accepted);
+                assert_eq!(
+                    rep.accepted + rep.rejected.values().sum::<u64>() + rep.filtered_out,
+                    rep.features_read
+                );
+            }
+            if let Ok((inc, rep)) = geojson::read_incidents_from_bytes(&b, path, String::new(), &LoadOptions::new()) {
+                check(&rep, &inc);
+            }
+        }
+    }
+}
