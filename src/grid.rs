@@ -114,7 +114,7 @@ impl Grid {
             ((bbox[2] - x0) / cell).floor() + 1.0,
             ((bbox[3] - y0) / cell).floor() + 1.0,
         );
-        if !(fc * fr <= MAX_CELLS as f64) {
+        if (fc * fr).is_nan() || fc * fr > MAX_CELLS as f64 {
             return Err(too_many_cells(fc as usize, fr as usize));
         }
         Grid::new(x0, y0, cell, fc as usize, fr as usize)

@@ -78,7 +78,7 @@ pub fn points_along(field: &str, length: f64, spacing: f64) -> Result<usize> {
         )));
     }
     let n = (length / spacing).ceil();
-    if !(n <= MAX_POINTS_ALONG as f64) {
+    if n.is_nan() || n > MAX_POINTS_ALONG as f64 {
         return Err(Error::limit(
             format!("{field} (points along a {length:.0} m line)"),
             format!("{} points at {spacing} m", crate::risk::model_file::show(n)),

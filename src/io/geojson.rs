@@ -908,7 +908,9 @@ pub(crate) fn repair_polygons(
     g: &mut Geometry<f64>,
 ) -> std::result::Result<Option<String>, String> {
     use geo::{Area, MakeValid, Validation};
-    fn fix(p: &Polygon<f64>) -> std::result::Result<Option<(Vec<Polygon<f64>>, String)>, String> {
+    /// The repaired parts and a note, when the polygon was invalid.
+    type Repair = Option<(Vec<Polygon<f64>>, String)>;
+    fn fix(p: &Polygon<f64>) -> std::result::Result<Repair, String> {
         let Some(problem) = p.validation_errors().into_iter().next() else {
             return Ok(None);
         };

@@ -1465,7 +1465,7 @@ mod proptests {
             let j = which % rows.len();
             let mut s = String::from("lon,lat,datetime,category\n");
             for (i, (dx, dy, m, d, cat)) in rows.iter().enumerate() {
-                let mut f = vec![
+                let mut f = [
                     format!("{:.5}", 2.05 + dx),
                     format!("{:.5}", 48.75 + dy),
                     format!("2024-{m:02}-{d:02}"),

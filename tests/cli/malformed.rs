@@ -771,45 +771,40 @@ fn models_are_checked_before_use() {
     let out = assess(c, d.path(), &half, None);
     expect(&out, 0, &["WARNING", "covers"]);
     // values named by field
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    // (file name, edits as (JSON pointer, value), the field the error names)
+    let cases = [
         (
             "coef",
-            Box::new(|v: &mut Value| v["factors"][0]["coef"] = json!(1e308)),
+            vec![("/factors/0/coef", json!(1e308))],
             "factors[0].coef",
         ),
-        (
-            "family",
-            Box::new(|v: &mut Value| v["family"] = json!("gamma")),
-            "family",
-        ),
+        ("family", vec![("/family", json!("gamma"))], "family"),
         (
             "theta",
-            Box::new(|v: &mut Value| {
-                v["family"] = json!("negative_binomial");
-                v["theta"] = json!(0.0)
-            }),
+            vec![
+                ("/family", json!("negative_binomial")),
+                ("/theta", json!(0.0)),
+            ],
             "theta",
         ),
-        (
-            "cell0",
-            Box::new(|v: &mut Value| v["grid"]["cell"] = json!(0.0)),
-            "cell size",
-        ),
-        (
-            "cell50",
-            Box::new(|v: &mut Value| v["grid"]["cell"] = json!(-50.0)),
-            "cell size",
-        ),
+        ("cell0", vec![("/grid/cell", json!(0.0))], "cell size"),
+        ("cell50", vec![("/grid/cell", json!(-50.0))], "cell size"),
         (
             "dist",
-            Box::new(|v: &mut Value| v["factors"][0]["variable"]["distance"] = json!(-5.0)),
+            vec![("/factors/0/variable/distance", json!(-5.0))],
             "distance",
         ),
     ];
     let bars = format!("bars={}", c.f("bars.geojson").display());
     let lights = format!("lights={}", c.f("lights.geojson").display());
-    for (name, f, field) in cases {
-        let m = model_with(d.path(), &format!("{name}.json"), f);
+    for (name, edits, field) in cases {
+        let m = model_with(d.path(), &format!("{name}.json"), |v| {
+            for (ptr, val) in edits {
+                if let Some(x) = v.pointer_mut(ptr) {
+                    *x = val;
+                }
+            }
+        });
         expect(&assess(c, d.path(), &m, None), 1, &[field]);
         let out = crimescape()
             .args([

@@ -1551,7 +1551,7 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         &lrep.sha256,
     );
     if let Some((p, (_, rep))) = &incidents {
-        prov.input_load(p, "incidents", &rep);
+        prov.input_load(p, "incidents", rep);
     }
     // choropleths: the value, the Gi* bins and the LISA clusters per feature
     let wdesc = spec.describe(None);

@@ -52,7 +52,7 @@ fn new_prov(
     inc: &Incidents,
 ) -> Provenance {
     let mut prov = Provenance::new(params);
-    prov.input_load(file, "incidents", &rep);
+    prov.input_load(file, "incidents", rep);
     prov.crs = Some(inc.crs.clone());
     prov
 }
