@@ -418,6 +418,12 @@ impl DateOrderVote {
         let Some((a, b, sep)) = numeric_date_fields(text) else {
             return false;
         };
+        // a value that is a date in neither order (`31/31/2019`, `0/5/2019`) is no
+        // evidence; it is still read (and found unreadable) in the decided order
+        let valid = |m: u32, d: u32| (1..=12).contains(&m) && (1..=31).contains(&d);
+        if !valid(a, b) && !valid(b, a) {
+            return true;
+        }
         self.dates += 1;
         if sep == b'.' {
             self.dotted += 1;

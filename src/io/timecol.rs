@@ -16,7 +16,7 @@
 use super::{RejectReason, Rejection, Staging};
 use crate::error::{Error, Result};
 use crate::layer::StringColumn;
-use crate::time::{self, DateOrderVote, TimePrecision};
+use crate::time::{self, DateOrder, DateOrderVote, TimePrecision};
 
 /// Reads the time field of each staged row; rows whose reading depends on the
 /// column's date order wait until [`TimeReader::finish`].
@@ -93,12 +93,10 @@ impl TimeReader {
                 ),
             )
         })?;
-        let Some(choice) = choice else {
-            return Ok(());
-        };
+        let order = choice.as_ref().map_or(DateOrder::MonthFirst, |c| c.order);
         for (k, &(idx, row)) in self.pending.iter().enumerate() {
             let text = self.pending_text.get(k);
-            match time::parse_ordered(text, choice.order) {
+            match time::parse_ordered(text, order) {
                 Some((t, p)) => {
                     st.time[idx] = Some(t);
                     st.precision[idx] = p;
@@ -106,7 +104,7 @@ impl TimeReader {
                 None => unparsed(st, row, &self.column, text),
             }
         }
-        st.date_order = Some(choice);
+        st.date_order = choice;
         Ok(())
     }
 }

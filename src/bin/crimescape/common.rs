@@ -132,11 +132,23 @@ pub fn spinner(g: &GlobalArgs, msg: String) -> indicatif::ProgressBar {
     pb
 }
 
-/// Loads incidents, prints the load summary on stderr, writes rejects if asked.
+/// Loads incidents, prints the load summary on stderr (warnings even with
+/// `--quiet`), writes rejects if asked.
 pub fn load_incidents(
     path: &Path,
     args: &LoadArgs,
     g: &GlobalArgs,
+) -> Result<(Incidents, LoadReport)> {
+    load_incidents_with(path, args, g, true)
+}
+
+/// As [`load_incidents`]; `warn` says whether to print the load's warnings on
+/// stderr (`info` shows them in its own output).
+pub fn load_incidents_with(
+    path: &Path,
+    args: &LoadArgs,
+    g: &GlobalArgs,
+    warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
     let opts = args.options()?;
     let pb = spinner(g, format!("loading {}", path.display()));
@@ -170,8 +182,10 @@ pub fn load_incidents(
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
-    for w in &rep.warnings {
-        eprintln!("  WARNING: {w}");
+    if warn {
+        for w in &rep.warnings {
+            eprintln!("  WARNING: {w}");
+        }
     }
     if let Some(rp) = &args.rejects {
         write_rejects(&rep, rp, &opts, g.force)?;
