@@ -1515,6 +1515,14 @@ mod tests {
             (inc.len(), rep.missing_time, rep.unparseable_time),
             (4, 2, 1)
         );
+        // a quarter of the times unreadable: loud, with the way out
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("1 of 4 times") && w.contains("--time-format")),
+            "{:?}",
+            rep.warnings
+        );
         let opts = LoadOptions {
             from: time::parse_date("2019-02-01"),
             ..LoadOptions::new()

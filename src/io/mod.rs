@@ -669,9 +669,15 @@ pub(crate) fn finish(
         st.warnings.extend(warnings);
     }
     // ---- unreadable times of the rows kept
-    let kept_rows: std::collections::HashSet<u64> = kept.iter().map(|&i| st.row[i]).collect();
-    st.time_unparsed.retain(|r| kept_rows.contains(&r.row));
-    st.time_unparsed.sort_by_key(|r| r.row);
+    if !st.time_unparsed.is_empty() {
+        st.time_unparsed.sort_by_key(|r| r.row);
+        // staged rows are in file order: keep the unreadable ones still kept
+        let mut kept_rows = kept.iter().map(|&i| st.row[i]).peekable();
+        st.time_unparsed.retain(|r| {
+            while kept_rows.next_if(|&k| k < r.row).is_some() {}
+            kept_rows.peek() == Some(&r.row)
+        });
+    }
 
     let crs = CrsChoice {
         input: input_crs,
@@ -706,6 +712,16 @@ pub(crate) fn finish(
         }
     };
     let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
+    let unreadable = st.time_unparsed.len();
+    if unreadable > 0 && unreadable * 10 >= inc.len() {
+        let first = &st.time_unparsed[0];
+        st.warnings.push(format!(
+            "{unreadable} of {} times could not be read (e.g. row {} {:?}): those incidents are kept without time; give the time format (--time-format) or the time column (--time)",
+            inc.len(),
+            first.row,
+            first.value
+        ));
+    }
     let mut notes = st.notes;
     let with_time = inc.len() as u64 - missing_time;
     if with_time > 0 {
