@@ -193,17 +193,23 @@ impl GlobalStatistic {
             low.to_string()
         };
         format!(
-            "{name} = {:.4} (expected {:.4}), z = {:.2} (randomisation), {how} p = {}: {verdict}.",
+            "{name} = {:.4} (expected {:.4}), z = {:.2} (randomisation), {how} p {}: {verdict}.",
             self.value,
             self.expected,
             self.z_rand,
-            fmt_p(p)
+            if p < 1e-15 {
+                fmt_p(p)
+            } else {
+                format!("= {}", fmt_p(p))
+            }
         )
     }
 }
 
 fn fmt_p(p: f64) -> String {
-    if p < 0.001 {
+    if p < 1e-15 {
+        "< 1e-15".to_string()
+    } else if p < 0.001 {
         format!("{p:.1e}")
     } else {
         format!("{p:.3}")
@@ -444,13 +450,14 @@ pub fn global_moran(values: &[f64], w: &Weights, params: &GlobalParams) -> Resul
     let n = values.len();
     let nf = n as f64;
     let mean = values.iter().sum::<f64>() / nf;
-    let calc = |y: &[f64]| -> f64 {
-        let z: Vec<f64> = y.iter().map(|v| v - mean).collect();
-        let z2: f64 = z.iter().map(|v| v * v).sum();
-        let num: f64 = (0..n).map(|i| z[i] * tw.lag(i, &z)).sum();
+    // permuting the values and then centring them equals permuting the centred values
+    let z: Vec<f64> = values.iter().map(|v| v - mean).collect();
+    let z2: f64 = z.iter().map(|v| v * v).sum();
+    let calc = |z: &[f64]| -> f64 {
+        let num: f64 = (0..n).map(|i| z[i] * tw.lag(i, z)).sum();
         nf / s0 * num / z2
     };
-    let value = calc(values);
+    let value = calc(&z);
     let (ei, var_norm, var_rand) = moran_moments(nf, s, kurtosis(values));
     let (zn, pn) = z_and_p(value, ei, var_norm);
     let (zr, pr) = z_and_p(value, ei, var_rand);
@@ -466,7 +473,7 @@ pub fn global_moran(values: &[f64], w: &Weights, params: &GlobalParams) -> Resul
         var_rand,
         z_rand: zr,
         p_rand: pr,
-        permutation: permute(values, params.permutations, params.seed, value, calc),
+        permutation: permute(&z, params.permutations, params.seed, value, calc),
         s,
         isolates: tw.isolates,
     })

@@ -312,7 +312,7 @@ impl Buckets {
         }
     }
 
-    /// Calls `f(j, d)` for every target within `r` (or a bit farther) of `p`.
+    /// Calls `f(j, d²)` for every target within `r` (or a bit farther) of `p`.
     #[inline]
     fn visit(&self, p: [f64; 2], r: f64, targets: &[[f64; 2]], mut f: impl FnMut(usize, f64)) {
         let c0 = ((p[0] - r - self.x0) / self.h).floor().max(0.0) as usize;
@@ -330,7 +330,7 @@ impl Buckets {
                 for &j in &self.items[self.start[k] as usize..self.start[k + 1] as usize] {
                     let q = targets[j as usize];
                     let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
-                    f(j as usize, (dx * dx + dy * dy).sqrt());
+                    f(j as usize, dx * dx + dy * dy);
                 }
             }
         }
@@ -349,6 +349,7 @@ fn pair_counts(
 ) -> (Vec<u64>, Vec<u64>) {
     let m = r.len();
     let rmax = r.last().copied().unwrap_or(0.0);
+    let rmax2 = rmax * rmax * (1.0 + 1e-9);
     let buckets = Buckets::new(targets, rmax);
     const CHUNK: usize = 1024;
     let parts: Vec<(Vec<u64>, Vec<u64>)> = centres
@@ -361,10 +362,14 @@ fn pair_counts(
             for (q, p) in chunk.iter().enumerate() {
                 let i = c * CHUNK + q;
                 hist.iter_mut().for_each(|h| *h = 0);
-                buckets.visit(*p, rmax, targets, |j, d| {
-                    if !(same && j == i) && d < rmax {
-                        // the first distance r_k with d < r_k
-                        hist[r.partition_point(|&rk| rk <= d)] += 1;
+                buckets.visit(*p, rmax, targets, |j, d2| {
+                    // a cheap cut on d² first (with a margin for rounding), then d as pdist
+                    if d2 <= rmax2 && !(same && j == i) {
+                        let d = d2.sqrt();
+                        if d < rmax {
+                            // the first distance r_k with d < r_k
+                            hist[r.partition_point(|&rk| rk <= d)] += 1;
+                        }
                     }
                 });
                 let mut cum = 0u64;

@@ -10,15 +10,15 @@
 //! * [`validate`]: fit on one period, test on the next (PAI / hit rate vs KDE, Gi*, counts).
 
 pub mod factors;
-pub mod null;
 pub mod model_file;
+pub mod null;
 pub mod rtm;
 pub mod sites;
 pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
-pub use null::{FactorNullTest, SpatialNullParams};
 pub use model_file::{check_model, read_model, ModelFile};
+pub use null::{FactorNullTest, SpatialNullParams};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
 };

@@ -243,7 +243,7 @@ fn load_units(u: &UnitArgs, g: &GlobalArgs, params: serde_json::Value) -> Result
         ))
         .into());
     }
-    prov.input(path, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    prov.input_load(path, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
     let extent = match &u.boundary {
         Some(b) => {

@@ -183,13 +183,7 @@ struct Loaded {
 fn load(s: &StudyArgs, g: &GlobalArgs, params: serde_json::Value) -> Result<Loaded> {
     let (inc, rep) = load_incidents(&s.incidents, &s.load, g)?;
     let mut prov = Provenance::new(params);
-    prov.input(
-        &s.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&s.incidents, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
     prov.seed = Some(s.seed);
     let area = match &s.boundary {
