@@ -10,4 +10,5 @@ mod malformed;
 mod nearrepeat;
 mod risk;
 mod sites;
+mod stats;
 mod validate;
