@@ -20,6 +20,10 @@ pub struct InputFile {
     pub rows_used: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// How the file was read, when it matters for the results: how numeric dates
+    /// were read, rows kept without a readable time, warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reading: Vec<String>,
 }
 
 impl InputFile {
@@ -31,12 +35,33 @@ impl InputFile {
             rows_read,
             rows_used,
             sha256: sha256.into(),
+            reading: Vec::new(),
         }
     }
 
-    /// An incident file from its load report.
+    /// An incident file from its load report: the row counts, the hash, and how it
+    /// was read (date order, rows without a readable time, rows filtered for want of
+    /// a time, warnings).
     pub fn incidents(role: &str, rep: &LoadReport) -> Self {
-        InputFile::new(&rep.path, role, rep.rows_read, rep.accepted, &rep.sha256)
+        let mut f = InputFile::new(&rep.path, role, rep.rows_read, rep.accepted, &rep.sha256);
+        if let Some(d) = &rep.date_order {
+            f.reading.push(d.describe());
+        }
+        if rep.missing_time > 0 {
+            f.reading.push(format!(
+                "{} incident(s) kept without time ({} with an unreadable time)",
+                rep.missing_time, rep.unparseable_time
+            ));
+        }
+        if rep.filtered_without_time > 0 {
+            f.reading.push(format!(
+                "{} row(s) without time left out by the time window",
+                rep.filtered_without_time
+            ));
+        }
+        f.reading
+            .extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));
+        f
     }
 
     /// A layer file from its load report.
@@ -99,6 +124,14 @@ impl Provenance {
     pub fn input(&mut self, path: &Path, role: &str, rows_read: u64, rows_used: u64, sha256: &str) {
         self.inputs
             .push(InputFile::new(path, role, rows_read, rows_used, sha256));
+    }
+
+    /// Adds an incident file with its load report ([`InputFile::incidents`]), named
+    /// by `path` as given.
+    pub fn input_load(&mut self, path: &Path, role: &str, rep: &LoadReport) {
+        let mut f = InputFile::incidents(role, rep);
+        f.path = path.display().to_string();
+        self.inputs.push(f);
     }
 
     /// Adds input files.

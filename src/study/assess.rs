@@ -13,15 +13,19 @@ use crate::export::{Export, InputFile, Outputs, Provenance};
 use crate::render::Overlay;
 
 /// A risk model file: a saved risk terrain model (`model.json` of a fit, recognised by
-/// its `family`) or a factor model JSON ([`FactorModel`]).
-pub fn read_risk_model(path: &Path) -> Result<(Box<dyn RiskModel>, InputFile)> {
+/// its `family`; checked to be in the study's `working` CRS) or a factor model JSON
+/// ([`FactorModel`]).
+pub fn read_risk_model(
+    path: &Path,
+    working: &crate::Crs,
+) -> Result<(Box<dyn RiskModel>, InputFile)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::format(path, format!("not JSON: {e}")))?;
     let model: Box<dyn RiskModel> = if v.get("family").is_some() {
-        let m: crate::risk::RtmModel = serde_json::from_value(v)
-            .map_err(|e| Error::format(path, format!("not a risk terrain model: {e}")))?;
-        Box::new(m)
+        let mf = crate::risk::read_model(&bytes, path)?;
+        mf.check_crs(working, &format!("model file {}", path.display()))?;
+        Box::new(mf.model)
     } else {
         Box::new(FactorModel::from_json(&bytes, path)?)
     };
@@ -171,6 +175,21 @@ impl AssessStudy {
     }
 
     /// One line for the network and one per proposal.
+    /// The risk model's notes (e.g. a grid that covers only part of the study area),
+    /// each once.
+    pub fn risk_notes(&self) -> Vec<&str> {
+        let mut noted = std::collections::BTreeSet::new();
+        self.result
+            .proposals
+            .iter()
+            .filter_map(|p| p.risk.as_ref())
+            .flat_map(|r| &r.notes)
+            .filter(|n| noted.insert(n.as_str()))
+            .map(|n| n.as_str())
+            .collect()
+    }
+
+    /// The result in a few lines.
     pub fn summary_text(&self) -> String {
         let asm = &self.result;
         let mut s = format!(

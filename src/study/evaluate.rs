@@ -63,7 +63,7 @@ pub fn treatment_areas(
             .map_or(l.layer.name.clone(), |s| s.path.clone())
     };
     if tl.is_empty() {
-        return Err(Error::Param(format!(
+        return Err(Error::Content(format!(
             "{}: no treatment feature",
             name(treatment)
         )));
@@ -80,7 +80,7 @@ pub fn treatment_areas(
     if let Some(c) = control {
         let cl = &c.layer;
         if cl.is_empty() {
-            return Err(Error::Param(format!("{}: no control feature", name(c))));
+            return Err(Error::Content(format!("{}: no control feature", name(c))));
         }
         let per_area = p
             .area_field
@@ -95,7 +95,7 @@ pub fn treatment_areas(
                         .find(|(n, _)| *n == area.name)
                         .map(|(_, v)| v.clone())
                         .ok_or_else(|| {
-                            Error::Param(format!(
+                            Error::Content(format!(
                                 "{}: no control feature with {f} = '{}'",
                                 name(c),
                                 area.name

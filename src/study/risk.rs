@@ -204,6 +204,22 @@ pub fn factor_table(r: &RtmResult) -> String {
     if r.factors.is_empty() {
         s.push_str("(no factor selected: no layer explains the incidents better than chance)\n");
     }
+    if let Some(t0) = d.spatial_null.first() {
+        s.push_str(&format!(
+            "spatial null ({} toroidal shifts of each layer, >= 2x its distance): share of shifted copies fitting at least as well\n",
+            t0.shifts
+        ));
+        for t in &d.spatial_null {
+            s.push_str(&format!(
+                "  {:<44} LR {:>8.1}  share {:.3}  p {:.3}  {}\n",
+                t.label,
+                t.lr,
+                t.share,
+                t.p,
+                if t.kept { "kept" } else { "removed" }
+            ));
+        }
+    }
     s
 }
 
@@ -365,18 +381,13 @@ impl Export for FitStudy {
     }
 }
 
-/// A saved model (`model.json` of a fit), the CRS it was fitted in (when stored), and
-/// the input record.
-pub fn read_model(path: &Path) -> Result<(RtmModel, Option<Crs>, InputFile)> {
+/// A saved model (`model.json` of a fit, every value checked: [`crate::risk::read_model`])
+/// with the CRS it was fitted in (when stored; check it with
+/// [`ModelFile::check_crs`](crate::risk::ModelFile::check_crs)), and the input record.
+pub fn read_model(path: &Path) -> Result<(crate::risk::ModelFile, InputFile)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let model: RtmModel = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::format(path, format!("not a crimescape model.json: {e}")))?;
-    let crs = serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("crs").and_then(|c| c.as_str()).map(String::from))
-        .map(|s| Crs::parse(&s))
-        .transpose()?;
-    Ok((model, crs, InputFile::file(path, "model", 1, &bytes)))
+    let mf = crate::risk::read_model(&bytes, path)?;
+    Ok((mf, InputFile::file(path, "model", 1, &bytes)))
 }
 
 /// A saved model applied to (changed) layers: `risk.geojson`, `risk.csv`, `risk.png`.

@@ -75,7 +75,7 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
     inputs.extend(pin);
     let model = match &a.model {
         Some(p) => {
-            let (m, src) = asx::read_risk_model(p)?;
+            let (m, src) = asx::read_risk_model(p, &study.crs.working)?;
             inputs.push(src);
             Some(m)
         }
@@ -89,6 +89,9 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
     let r = r?;
     if !g.quiet {
         print!("{}", r.summary_text());
+    }
+    for n in r.risk_notes() {
+        eprintln!("  WARNING: {n}");
     }
     finish(out, &r, g)
 }

@@ -47,6 +47,12 @@ pub enum HotspotsCmd {
     /// incidents counted per feature (--incidents: police beats, census blocks), with
     /// choropleth maps.
     Layer(LayerCmd),
+    /// Global spatial autocorrelation of the cell counts (or a layer's values): Moran's I,
+    /// Geary's C and General G with analytical and permutation p.
+    Global(crate::cmd_global::GlobalCmd),
+    /// Incremental spatial autocorrelation: Moran's I z over a series of distance bands,
+    /// its peaks, and the Gi* distance band Optimized Hot Spot Analysis would choose.
+    Incremental(crate::cmd_global::IncrementalCmd),
 }
 
 /// `hotspots layer`.
@@ -438,6 +444,9 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             let out = outputs(&c.common.out, ClassifyStudy::files(&p), g)?;
             let r = hs::classify(&c.common.input(g)?, &p)?;
             report(g, &r.cells, &r.summary_text());
+            if let Some(n) = r.result.time_use.note("hot spot classification") {
+                eprintln!("  note: {n}");
+            }
             finish(out, &r, g)
         }
         HotspotsCmd::Emerging(c) => {
@@ -445,9 +454,14 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             let out = outputs(&c.common.out, EmergingStudy::files(&p), g)?;
             let r = hs::emerging(&c.common.input(g)?, &p)?;
             report(g, &r.cells, &r.summary_text());
+            if let Some(n) = r.result.time_use.note("emerging hot spots") {
+                eprintln!("  note: {n}");
+            }
             finish(out, &r, g)
         }
         HotspotsCmd::Layer(c) => run_layer(c, g),
+        HotspotsCmd::Global(c) => crate::cmd_global::run_global(c, g),
+        HotspotsCmd::Incremental(c) => crate::cmd_global::run_incremental(c, g),
     }
 }
 

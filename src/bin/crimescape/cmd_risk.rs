@@ -87,9 +87,16 @@ pub struct FitArgs {
     /// Elastic-net mixing (1 = lasso).
     #[arg(long, default_value_t = 0.5)]
     pub l1_ratio: f64,
-    /// Seed of the cross-validation folds.
+    /// Seed of the cross-validation folds (and of the spatial null's shifts).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Spatial null: refit each selected factor in place of this many toroidally shifted
+    /// copies of its layer and keep it only if it beats them (0 = off).
+    #[arg(long, default_value_t = 199)]
+    pub null_shifts: usize,
+    /// Spatial null: keep a factor when (#{shifted copies >= it} + 1)/(shifts + 1) < this.
+    #[arg(long, default_value_t = 0.05)]
+    pub null_alpha: f64,
     /// Study-area polygon(s) (e.g. the city boundary): only cells whose centre lies
     /// inside enter the model [default: every cell of the incidents' bounding box].
     #[arg(long)]
@@ -160,6 +167,11 @@ impl FitArgs {
             .cv_folds(self.folds)
             .l1_ratio(self.l1_ratio)
             .factors(fp)
+            .spatial_null(
+                crimescape::risk::SpatialNullParams::new()
+                    .shifts(self.null_shifts)
+                    .alpha(self.null_alpha),
+            )
     }
 
     fn cell(&self) -> f64 {
@@ -218,7 +230,9 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
         .map(|s| parse_layer_spec(s))
         .collect::<Result<Vec<_>>>()?;
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
-    let (model, _, source) = rk::read_model(&a.model)?;
+    let (mf, source) = rk::read_model(&a.model)?;
+    mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
+    let model = mf.model;
     let mut layers = Vec::new();
     for s in &specs {
         let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&crs), "layer")?;

@@ -131,7 +131,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
             modifiable: a.w_modifiable,
         });
     let out = outputs(&a.out, SitesStudy::files(), g)?;
-    let (model, _, model_source) = read_model(&a.model)?;
+    let (mf, model_source) = read_model(&a.model)?;
     let mapping = match &a.mapping {
         Some(m) => {
             let (m, src) = st::read_mapping(m)?;
@@ -146,6 +146,13 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         .transpose()?;
     let incidents = study_incidents(&a.incidents, &a.load, g)?;
     let working = incidents.incidents.crs.working.clone();
+    mf.check_crs(&working, &format!("model file {}", a.model.display()))?;
+    let model = mf.model;
+    if let Some(b) = incidents.incidents.bbox() {
+        if let Some(w) = crimescape::risk::model_file::check_coverage(&model, b, "the model")? {
+            eprintln!("  WARNING: {w}");
+        }
+    }
     let mut layers = Vec::new();
     for s in &specs {
         let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&working), "layer")?;
