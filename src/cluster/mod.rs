@@ -43,11 +43,6 @@ impl PointTree {
     pub(crate) fn within_into(&self, p: [f64; 2], r2: f64, out: &mut Vec<usize>) {
         out.extend(self.tree.locate_within_distance(p, r2).map(|it| it.data));
     }
-
-    /// Whether at least `k` points lie within squared distance `r2` (stops early).
-    pub(crate) fn count_within_at_least(&self, p: [f64; 2], r2: f64, k: usize) -> bool {
-        self.tree.locate_within_distance(p, r2).take(k).count() >= k
-    }
 }
 
 #[cfg(test)]
