@@ -471,14 +471,15 @@ fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
                     }
                 }
                 for r in g.cand(c) {
-                    for d in (r[0] as usize).max(c + 1)..r[1] as usize {
+                    let first = (r[0] as usize).max(c + 1);
+                    for (d, bd) in (first..r[1] as usize).zip(&bbox[first.min(r[1] as usize)..]) {
                         let dd = cores_of(d);
                         if dd.is_empty() {
                             continue;
                         }
                         if g.tight[c] && g.tight[d] {
                             let hit = cc.iter().find_map(|&p| {
-                                (box_d2(g.xy[p as usize], &bbox[d]) <= g.nb.r2)
+                                (box_d2(g.xy[p as usize], bd) <= g.nb.r2)
                                     .then(|| dd.iter().find(|&&q| g.near(p as usize, q as usize)))
                                     .flatten()
                                     .map(|&q| [p, q])
@@ -486,7 +487,7 @@ fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
                             out.extend(hit);
                         } else {
                             for &p in cc {
-                                if box_d2(g.xy[p as usize], &bbox[d]) > g.nb.r2 {
+                                if box_d2(g.xy[p as usize], bd) > g.nb.r2 {
                                     continue;
                                 }
                                 for &q in dd {
