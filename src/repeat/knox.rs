@@ -31,7 +31,7 @@
 //! "beyond" row is `T_b` (invariant under permutation, counted in `O(n log n)` from
 //! sorted times) minus the close rows. Each permutation recounts only the close
 //! pairs with permuted times (8 bytes per close pair, at most
-//! [`KnoxParams::max_close_pairs`]). Without permutations (`nrep` = 0) nothing is
+//! `KnoxParams::max_close_pairs`). Without permutations (`nrep` = 0) nothing is
 //! stored: one streaming pass counts the observed close rows by temporal band, so
 //! inputs of any density get the observed table, the exact expectation
 //! `S_s · T_b / P` and its Poisson p-values (the permutation p-values, medians and
@@ -171,7 +171,7 @@ impl KnoxParams {
         self.max_close_pairs = m;
         self
     }
-    /// Sets the close-pair limit ([`KnoxParams::max_close_pairs`]): the permutations
+    /// Sets the close-pair limit (`KnoxParams::max_close_pairs`): the permutations
     /// store 8 bytes per pair closer than the largest finite spatial break.
     pub fn max_pairs(self, m: u64) -> Self {
         self.max_close_pairs(m)
