@@ -8,7 +8,8 @@
 #
 # A case is METHOD:N[:all]; METHOD is dbscan (eps 100 m, min_samples 10) or hdbscan
 # (min_cluster_size 25); `all` makes every row the same point (the duplicate case).
-# REF_MAX (default 100000) is the largest N the reference tools are run on (scikit-learn
+# NO_BUILD=1 uses the existing release build. HDBSCAN_REFS (default "hdbscan-boruvka
+# sklearn-hdbscan") picks the HDBSCAN reference tools. REF_MAX (default 100000) is the largest N the reference tools are run on (scikit-learn
 # DBSCAN needs ~20 GB and 165 s at 10^6; the hdbscan library 282 s): raise it to run them.
 # Creates a venv in $VENV (target/bench-venv) and installs scikit-learn, hdbscan and pandas
 # when PyPI is reachable; without them only crimescape is measured. Every run is timed by
@@ -22,7 +23,7 @@ VENV=${VENV:-target/bench-venv}
 CASES=${CASES:-"dbscan:100000 dbscan:1000000 hdbscan:100000 hdbscan:1000000 hdbscan:4000:all"}
 REF_MAX=${REF_MAX:-100000}
 mkdir -p "$OUT"
-cargo build --release --quiet --bin crimescape --example cluster_points
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin crimescape --example cluster_points
 BIN=target/release/crimescape
 GEN=target/release/examples/cluster_points
 
@@ -62,7 +63,7 @@ for c in $CASES; do
         refs="sklearn-dbscan"
     else
         flags="--method hdbscan --min-cluster-size 25"
-        refs="hdbscan-boruvka sklearn-hdbscan"
+        refs=${HDBSCAN_REFS:-"hdbscan-boruvka sklearn-hdbscan"}
     fi
     # shellcheck disable=SC2086
     set -- $(measure "crimescape-$name" "$BIN" clusters "$csv" $flags --quiet --force \
