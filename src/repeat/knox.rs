@@ -931,12 +931,13 @@ fn knox_xyt_impl(
         )));
     }
     let t32: Vec<u32> = ev.t.iter().map(|&v| (v - tmin) as u32).collect();
-    // streaming pass: the observed close rows (by band and time band) counted per
-    // chunk of events without storing a pair; integer sums, so the order of the
-    // reduction does not matter
+    // without permutations, one streaming pass: the observed close rows (by band and
+    // time band) counted per chunk of events without storing a pair; integer sums,
+    // so the order of the reduction does not matter
     let rows = sb.n_close + 1;
     let chunk = 2048usize;
-    let streamed: Vec<u64> = if sb.r > 0.0 {
+    let store = params.nrep > 0 || force_store;
+    let streamed: Vec<u64> = if sb.r > 0.0 && !store {
         (0..n)
             .into_par_iter()
             .step_by(chunk)
@@ -964,8 +965,32 @@ fn knox_xyt_impl(
         vec![0u64; rows * width]
     };
     let row_total = |k: usize| -> u64 { streamed[k * width..(k + 1) * width].iter().sum() };
-    let close_pairs: u64 = (0..rows).map(row_total).sum();
-    let store = params.nrep > 0 || force_store;
+    // pairs per row, per chunk of events: counted first when they are to be stored
+    // (the limit is checked before any memory is taken)
+    let counts: Vec<Vec<u64>> = if store && sb.r > 0.0 {
+        (0..n)
+            .into_par_iter()
+            .step_by(chunk)
+            .map(|start| {
+                let mut c = vec![0u64; rows];
+                for i in start..(start + chunk).min(n) {
+                    ev.for_each_candidate(i, params.metric, |_, d| {
+                        if let Some(k) = sb.row(d) {
+                            c[k] += 1;
+                        }
+                    });
+                }
+                c
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let close_pairs: u64 = if store {
+        counts.iter().flatten().sum()
+    } else {
+        (0..rows).map(row_total).sum()
+    };
 
     // close pairs, grouped by row (close bands + "below first break"), stored for
     // the permutations only
@@ -984,21 +1009,6 @@ fn knox_xyt_impl(
                 params.max_close_pairs,
             )));
         }
-        let counts: Vec<Vec<u64>> = (0..n)
-            .into_par_iter()
-            .step_by(chunk)
-            .map(|start| {
-                let mut c = vec![0u64; rows];
-                for i in start..(start + chunk).min(n) {
-                    ev.for_each_candidate(i, params.metric, |_, d| {
-                        if let Some(k) = sb.row(d) {
-                            c[k] += 1;
-                        }
-                    });
-                }
-                c
-            })
-            .collect();
         let parts: Vec<Vec<Vec<[u32; 2]>>> = (0..n)
             .into_par_iter()
             .step_by(chunk)

@@ -177,7 +177,7 @@ pub fn run_knox(
     if !g.quiet {
         eprintln!(
             "Knox test: {} events ({} without time, {} too coarse excluded), {} pairs, {} close pairs \
-             stored ({:.1} MB), {} permutations, {:.2} s",
+             ({:.1} MB stored), {} permutations, {:.2} s",
             r.n_events,
             r.excluded_missing_time,
             r.excluded_coarse_time,
