@@ -57,6 +57,11 @@ pub struct NearRepeatArgs {
     /// Seed of the permutations.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Most pairs closer than the largest finite spatial break that the permutations
+    /// may hold in memory (8 bytes each; 5e8 = 4 GB). With --nrep 0 they are only
+    /// counted and this does not apply.
+    #[arg(long, value_name = "N", default_value_t = 500_000_000)]
+    pub max_pairs: u64,
     /// What an event is, for the summary sentence [default: the category if there is
     /// only one, else "incident"].
     #[arg(long)]
@@ -112,7 +117,8 @@ fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
     Ok(KnoxParams::new(space, time)
         .metric(a.metric.into())
         .nrep(a.nrep)
-        .seed(a.seed))
+        .seed(a.seed)
+        .max_pairs(a.max_pairs))
 }
 
 /// The label for the summary: the single category, or "incident".
@@ -171,7 +177,7 @@ pub fn run_knox(
     if !g.quiet {
         eprintln!(
             "Knox test: {} events ({} without time, {} too coarse excluded), {} pairs, {} close pairs \
-             stored ({:.1} MB), {} permutations, {:.2} s",
+             ({:.1} MB stored), {} permutations, {:.2} s",
             r.n_events,
             r.excluded_missing_time,
             r.excluded_coarse_time,
