@@ -51,6 +51,8 @@ pub mod graph;
 pub mod kde;
 pub mod kfunction;
 pub mod lixel;
+#[cfg(test)]
+mod parity;
 pub mod paths;
 pub mod segments;
 pub mod snap;
