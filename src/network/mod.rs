@@ -54,6 +54,8 @@ pub mod lixel;
 #[cfg(test)]
 mod parity;
 pub mod paths;
+#[cfg(test)]
+mod repeat_tests;
 pub mod segments;
 pub mod snap;
 

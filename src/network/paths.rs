@@ -15,7 +15,7 @@
 use rayon::prelude::*;
 
 use super::graph::{Network, Workspace};
-use super::snap::NetPos;
+use super::snap::{NetPos, NetworkSpace};
 
 impl Network {
     /// Bounded Dijkstra from a position: afterwards `ws.dist(v)` is the network
@@ -166,6 +166,30 @@ impl Network {
                 visit(e, buf);
             }
         }
+    }
+}
+
+thread_local! {
+    /// One Dijkstra workspace per thread for [`NetworkSpace::with_dijkstra`].
+    static WORKSPACE: std::cell::RefCell<Option<Workspace>> = const { std::cell::RefCell::new(None) };
+}
+
+impl NetworkSpace {
+    /// Runs a Dijkstra from `p` bounded by `limit` in this thread's reusable
+    /// workspace and hands it to `f` (use [`Network::distance_in`] on it): for
+    /// callers that cannot carry a workspace, such as a pair enumeration called
+    /// point by point.
+    pub fn with_dijkstra<R>(&self, p: NetPos, limit: f64, f: impl FnOnce(&Workspace) -> R) -> R {
+        WORKSPACE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let n = self.net.nodes.len();
+            if slot.as_ref().is_some_and(|w| w.dist.len() != n) {
+                *slot = None;
+            }
+            let ws = slot.get_or_insert_with(|| Workspace::new(n));
+            self.net.dijkstra_from(p, limit, ws);
+            f(ws)
+        })
     }
 }
 
