@@ -57,6 +57,8 @@ pub mod paths;
 #[cfg(test)]
 mod repeat_tests;
 pub mod segments;
+#[cfg(test)]
+mod simulation;
 pub mod snap;
 
 pub use graph::{BuildReport, Edge, LayerNetwork, Network, NetworkParams, Workspace};

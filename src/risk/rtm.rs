@@ -1096,11 +1096,13 @@ mod tests {
     /// checked against the values of the reference implementation.
     #[test]
     fn fit_rtm_demo_selection_is_pinned() {
+        // the city of the pinned reference numbers (before the demo river)
         let city = generate(
             &DemoParams::new(11)
                 .incidents(4000)
                 .size(2000.0)
-                .shares([1.0, 0.0, 0.0, 0.0]),
+                .shares([1.0, 0.0, 0.0, 0.0])
+                .river(false),
         )
         .unwrap();
         let grid = Grid::covering(city.truth.extent, 40.0).unwrap();

@@ -7,6 +7,7 @@ mod evaluate;
 mod foundation;
 mod hotspots;
 mod nearrepeat;
+mod network;
 mod risk;
 mod sites;
 mod validate;

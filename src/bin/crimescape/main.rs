@@ -9,6 +9,7 @@ mod cmd_evaluate_hotspots;
 mod cmd_hotspots;
 mod cmd_info;
 mod cmd_nearrepeat;
+mod cmd_network;
 mod cmd_proximity;
 mod cmd_repeats;
 mod cmd_risk;
