@@ -187,8 +187,9 @@ fn counts(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, t: &[f64]) -> (Vec<
             |buf, start| {
                 let mut le = vec![0u64; nt + 1];
                 let mut lt = vec![0u64; nt + 1];
-                for i in start..(start + chunk).min(a.len()) {
-                    net.for_each_within(a[i], tmax, targets, &by, buf, |j, d| {
+                let end = (start + chunk).min(a.len());
+                for (i, &ai) in a.iter().enumerate().take(end).skip(start) {
+                    net.for_each_within(ai, tmax, targets, &by, buf, |j, d| {
                         if b.is_none() && j <= i {
                             return;
                         }

@@ -253,7 +253,7 @@ mod tests {
             for (i, &p) in pts.iter().enumerate() {
                 let mut got: Vec<(usize, f64)> = Vec::new();
                 net.for_each_within(p, lim, &pts, &by, &mut buf, |j, d| got.push((j, d)));
-                got.sort_by(|a, b| a.0.cmp(&b.0));
+                got.sort_by_key(|a| a.0);
                 let want: Vec<(usize, f64)> = m[i]
                     .iter()
                     .enumerate()
