@@ -54,6 +54,7 @@ use serde::{Deserialize, Serialize};
 
 use super::graph::{Network, Workspace};
 use super::lixel::Lixels;
+use super::paths::PerThread;
 use super::snap::{NetPos, NetworkSpace, Snapped};
 use crate::error::{Error, Result};
 use crate::index::PointIndex;
@@ -253,28 +254,33 @@ impl Ctx<'_> {
         let h = self.p.bandwidth;
         self.net.dijkstra_from(pos, h, &mut s.ws);
         let stamp = s.next_stamp();
-        let mut edges: Vec<u32> = vec![pos.edge];
-        for &u in s.ws.settled() {
+        self.simple_edge(pos, pos.edge, w, stamp, s);
+        for n in 0..s.ws.order.len() {
+            let u = s.ws.order[n];
             for &(_, e) in self.net.neighbours(u) {
-                edges.push(e);
+                self.simple_edge(pos, e, w, stamp, s);
             }
         }
-        for e in edges {
-            if s.seen[e as usize] == stamp {
-                continue;
+    }
+
+    /// The simple form on the lixels of edge `e` (once per event: `stamp`).
+    #[inline]
+    fn simple_edge(&self, pos: NetPos, e: u32, w: f64, stamp: u32, s: &mut Scratch) {
+        if s.seen[e as usize] == stamp {
+            return;
+        }
+        s.seen[e as usize] = stamp;
+        let h = self.p.bandwidth;
+        let ed = &self.net.edges[e as usize];
+        let (da, db) = (s.ws.dist(ed.a), s.ws.dist(ed.b));
+        for k in self.lx.of_edge(e) {
+            let c = self.lx.centre(k);
+            let mut d = (da + c).min(db + (ed.length - c));
+            if e == pos.edge {
+                d = d.min((c - pos.offset).abs());
             }
-            s.seen[e as usize] = stamp;
-            let ed = &self.net.edges[e as usize];
-            let (da, db) = (s.ws.dist(ed.a), s.ws.dist(ed.b));
-            for k in self.lx.of_edge(e) {
-                let c = self.lx.centre(k);
-                let mut d = (da + c).min(db + (ed.length - c));
-                if e == pos.edge {
-                    d = d.min((c - pos.offset).abs());
-                }
-                if d <= h {
-                    s.add(k, w * self.p.kernel.eval(d, h));
-                }
+            if d <= h {
+                s.add(k, w * self.p.kernel.eval(d, h));
             }
         }
     }
@@ -490,25 +496,28 @@ pub fn nkde(
         .step_by(BLOCK)
         .map(|s| (s, (s + BLOCK).min(events.len())))
         .collect();
+    let scratch = PerThread::new();
     for wave in blocks.chunks(WAVE) {
         let outs: Vec<Vec<(u32, f64)>> = wave
             .par_iter()
-            .map_init(
-                || Scratch::new(nlix, net),
-                |s, &(a, b)| {
-                    for i in a..b {
-                        let w = weights.map_or(1.0, |w| w[i]);
-                        if w == 0.0 {
-                            continue;
+            .map(|&(a, b)| {
+                scratch.with(
+                    || Scratch::new(nlix, net),
+                    |s| {
+                        for i in a..b {
+                            let w = weights.map_or(1.0, |w| w[i]);
+                            if w == 0.0 {
+                                continue;
+                            }
+                            match p.method {
+                                NkdeMethod::Simple => ctx.simple(events[i], w, s),
+                                _ => ctx.split(events[i], w, s),
+                            }
                         }
-                        match p.method {
-                            NkdeMethod::Simple => ctx.simple(events[i], w, s),
-                            _ => ctx.split(events[i], w, s),
-                        }
-                    }
-                    s.drain()
-                },
-            )
+                        s.drain()
+                    },
+                )
+            })
             .collect();
         for o in outs {
             for (k, v) in o {

@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::graph::Network;
-use super::paths::{PointsByEdge, ReachBuffers};
+use super::paths::{PerThread, PointsByEdge, ReachBuffers};
 use super::snap::{NetPos, NetworkSpace, Snapped};
 use crate::error::{Error, Result};
 
@@ -173,7 +173,13 @@ fn check(net: &Network, p: &KParams) -> Result<()> {
 
 /// Pair counts `(d <= t, d < t)` per distance; `b = None` for the auto function
 /// (pairs i < j of `a`).
-fn counts(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, t: &[f64]) -> (Vec<u64>, Vec<u64>) {
+fn counts(
+    net: &Network,
+    a: &[NetPos],
+    b: Option<&[NetPos]>,
+    t: &[f64],
+    bufs: &PerThread<ReachBuffers>,
+) -> (Vec<u64>, Vec<u64>) {
     let tmax = t[t.len() - 1];
     let targets = b.unwrap_or(a);
     let by = PointsByEdge::new(targets, net.edges.len());
@@ -182,24 +188,26 @@ fn counts(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, t: &[f64]) -> (Vec<
     let (le, lt) = (0..a.len())
         .into_par_iter()
         .step_by(chunk)
-        .map_init(
-            || ReachBuffers::new(net),
-            |buf, start| {
-                let mut le = vec![0u64; nt + 1];
-                let mut lt = vec![0u64; nt + 1];
-                let end = (start + chunk).min(a.len());
-                for (i, &ai) in a.iter().enumerate().take(end).skip(start) {
-                    net.for_each_within(ai, tmax, targets, &by, buf, |j, d| {
-                        if b.is_none() && j <= i {
-                            return;
-                        }
-                        le[t.partition_point(|x| *x < d)] += 1;
-                        lt[t.partition_point(|x| *x <= d)] += 1;
-                    });
-                }
-                (le, lt)
-            },
-        )
+        .map(|start| {
+            bufs.with(
+                || ReachBuffers::new(net),
+                |buf| {
+                    let mut le = vec![0u64; nt + 1];
+                    let mut lt = vec![0u64; nt + 1];
+                    let end = (start + chunk).min(a.len());
+                    for (i, &ai) in a.iter().enumerate().take(end).skip(start) {
+                        net.for_each_within(ai, tmax, targets, &by, buf, |j, d| {
+                            if b.is_none() && j <= i {
+                                return;
+                            }
+                            le[t.partition_point(|x| *x < d)] += 1;
+                            lt[t.partition_point(|x| *x <= d)] += 1;
+                        });
+                    }
+                    (le, lt)
+                },
+            )
+        })
         .reduce(
             || (vec![0u64; nt + 1], vec![0u64; nt + 1]),
             |mut x, y| {
@@ -274,7 +282,8 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
     let total = net.total_length();
     let n_b = b.map(|x| x.len());
     let t = &p.distances;
-    let (le, lt) = counts(net, a, b, t);
+    let bufs = PerThread::new();
+    let (le, lt) = counts(net, a, b, t, &bufs);
     let k = k_values(total, a.len(), n_b, &le);
     let envelope = (p.simulations > 0).then(|| {
         let mut cum = Vec::with_capacity(net.edges.len());
@@ -288,7 +297,7 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
                 let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
                 rng.set_stream(s as u64);
                 let pts = uniform_points_cum(net, &cum, a.len(), &mut rng);
-                let (c, _) = counts(net, &pts, b, t);
+                let (c, _) = counts(net, &pts, b, t, &bufs);
                 k_values(total, a.len(), n_b, &c)
             })
             .collect();

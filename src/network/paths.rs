@@ -169,6 +169,31 @@ impl Network {
     }
 }
 
+/// One value per worker thread of the current rayon pool, reused by every task that
+/// thread runs (buffers sized to the network are costly to allocate per task).
+pub(crate) struct PerThread<T> {
+    slots: Vec<std::sync::Mutex<Option<T>>>,
+}
+
+impl<T> PerThread<T> {
+    pub(crate) fn new() -> Self {
+        PerThread {
+            slots: (0..rayon::current_num_threads().max(1))
+                .map(|_| std::sync::Mutex::new(None))
+                .collect(),
+        }
+    }
+
+    /// Runs `f` on this thread's value (made by `init` the first time).
+    pub(crate) fn with<R>(&self, init: impl FnOnce() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
+        let mut slot = self.slots[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(slot.get_or_insert_with(init))
+    }
+}
+
 thread_local! {
     /// One Dijkstra workspace per thread for [`NetworkSpace::with_dijkstra`].
     static WORKSPACE: std::cell::RefCell<Option<Workspace>> = const { std::cell::RefCell::new(None) };
