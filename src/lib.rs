@@ -42,6 +42,7 @@ pub mod index;
 pub mod info;
 pub mod io;
 pub mod layer;
+pub mod limits;
 pub mod network;
 pub mod render;
 pub mod repeat;
