@@ -12,7 +12,11 @@
 //! * **Index**: [`PointIndex`], [`GeometryIndex`] (R-trees) for nearest/within queries.
 //! * **Grids**: [`Grid`], [`PrefixSum`].
 //! * **High-crime places**: [`hotspot`] — grid counts, [`kde()`], [`gi_star`],
-//!   [`local_moran`], change over time.
+//!   [`local_moran`], change over time; global autocorrelation ([`global_moran`],
+//!   [`geary_c`], [`general_g`]) and the scale of clustering
+//!   ([`hotspot::incremental_autocorrelation`], [`hotspot::choose_gistar_band`]).
+//! * **Point patterns**: [`pattern`] — nearest neighbour index, Ripley's K/L, cross-K,
+//!   with CSR envelopes on the study area.
 //! * **Demo city**: [`demo::generate`] with a known ground truth.
 //! * **Clusters**: [`cluster`] — DBSCAN / space-time DBSCAN (scikit-learn semantics),
 //!   cluster summaries with convex hulls and standard deviational ellipses.
@@ -44,6 +48,7 @@ pub mod io;
 pub mod layer;
 pub mod limits;
 pub mod network;
+pub mod pattern;
 pub mod render;
 pub mod repeat;
 pub mod report;
@@ -57,8 +62,8 @@ pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
 pub use grid::{Grid, PrefixSum};
 pub use hotspot::{
-    build_grid, dual_kde, gi_star, grid_counts, kde, local_moran, CellGrid, GiStarParams,
-    GridParams, KdeParams, LocalMoranParams, WeightsSpec,
+    build_grid, dual_kde, geary_c, general_g, gi_star, global_moran, grid_counts, kde, local_moran,
+    CellGrid, GiStarParams, GlobalParams, GridParams, KdeParams, LocalMoranParams, WeightsSpec,
 };
 pub use index::{GeometryIndex, PointIndex};
 pub use io::{
@@ -66,6 +71,7 @@ pub use io::{
     WhereFilter,
 };
 pub use layer::{Incidents, Layer};
+pub use pattern::{cross_k, nearest_neighbour_index, ripley_k, StudyArea};
 pub use repeat::knox::{knox, KnoxParams, KnoxResult, Metric};
 pub use report::Provenance;
 pub use time::TimePrecision;

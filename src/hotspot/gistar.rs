@@ -23,7 +23,11 @@
 //! lower tail, which gives every cell with an empty window the minimum p
 //! (0.001) although nothing is there; counting ties on both sides removes that
 //! artefact and is otherwise identical. `z_sim = (L_i − mean(sim))/sd(sim)`
-//! (ddof 0; 0 when the permutation distribution is degenerate).
+//! (ddof 0; 0 when the permutation distribution is degenerate). When all
+//! neighbours of a unit hold the smallest (or largest) value of all units — an
+//! empty window among empty cells — `p_sim` is the exact hypergeometric tail
+//! probability instead of its Monte Carlo estimate (see `perm.rs`), so it does
+//! not depend on the seed.
 //!
 //! # Bins
 //! ArcGIS-style confidence bins −3…+3: `sign(z)·3` when `p < 0.01`, `·2` when
@@ -42,7 +46,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::hotspot::perm::{binary_sum_stats, folded_p, other, DrawTable};
+use crate::hotspot::perm::{all_equal, binary_sum_stats, folded_p, other, DrawTable, Extremes};
 use crate::hotspot::stats::{bh_cutoff, normal_p_two_sided};
 use crate::hotspot::weights::Weights;
 
@@ -233,6 +237,7 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                 .map(|i| w.neighbours(i).iter().map(|&j| values[j as usize]).sum())
                 .collect();
             let st = binary_sum_stats(values, &ks, &obs, &table);
+            let ext = Extremes::new(values);
             (0..n)
                 .map(|i| {
                     let (m, var) = (st.mean[i], st.var[i]);
@@ -241,14 +246,19 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                     } else {
                         0.0
                     };
+                    let exact = all_equal(w.neighbours(i).iter().map(|&j| values[j as usize]))
+                        .and_then(|v| ext.tail(values[i], ks[i], v));
                     (
-                        folded_p(st.ge[i] as usize, st.le[i] as usize, perms),
+                        exact.unwrap_or_else(|| {
+                            folded_p(st.ge[i] as usize, st.le[i] as usize, perms)
+                        }),
                         zs,
                         st.ge[i],
                     )
                 })
                 .collect()
         } else {
+            let ext = Extremes::new(values);
             (0..n)
                 .into_par_iter()
                 .map(|i| {
@@ -287,7 +297,15 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                     } else {
                         0.0
                     };
-                    (folded_p(ge, le, perms), zs, ge as u32)
+                    let positive = ws.is_none_or(|ws| ws.iter().all(|v| *v > 0.0));
+                    let exact = all_equal(nb.iter().map(|&j| values[j as usize]))
+                        .filter(|_| positive)
+                        .and_then(|v| ext.tail(values[i], k, v));
+                    (
+                        exact.unwrap_or_else(|| folded_p(ge, le, perms)),
+                        zs,
+                        ge as u32,
+                    )
                 })
                 .collect()
         };

@@ -1,5 +1,6 @@
 //! High-crime places on a grid: counts, kernel density, Getis–Ord Gi*, Local
-//! Moran's I and change over time.
+//! Moran's I, global autocorrelation (Moran's I, Geary's C, General G), the scale of
+//! clustering (incremental spatial autocorrelation) and change over time.
 //!
 //! # Conventions
 //! * Square grids follow [`Grid`] (origin `floor(min/C)·C`, half-open cells,
@@ -14,12 +15,16 @@
 
 pub mod change;
 pub mod gistar;
+pub mod global;
 pub mod hexgrid;
+pub mod incremental;
 pub mod kde;
 pub mod moran;
 #[cfg(test)]
 mod parity;
-mod perm;
+#[cfg(test)]
+mod parity_stats;
+pub(crate) mod perm;
 #[cfg(test)]
 mod simulation;
 pub mod stats;
@@ -37,7 +42,16 @@ pub use change::{
     ClassifyResult, EmergingClass, EmergingResult, HotspotClass,
 };
 pub use gistar::{gi_star, BinP, GiStarParams, GiStarResult};
+pub use global::{
+    geary_c, general_g, global_moran, GlobalParams, GlobalStatistic, PermutationInference,
+    Transform,
+};
 pub use hexgrid::HexGrid;
+pub use incremental::{
+    choose_gistar_band, choose_gistar_band_grid, incremental_autocorrelation,
+    incremental_autocorrelation_grid, BandReason, BandStat, GiStarBand, IncrementalParams,
+    IncrementalResult,
+};
 pub use kde::{
     dual_kde, kde, Bandwidth, DualKdeResult, DualMode, Evaluation, KdeParams, KdeResult, Kernel,
 };

@@ -15,7 +15,16 @@
 //!   both ≤ 0, HL if `z_i > 0 ≥ lag_i` (esda's `q` 1/2/3/4, `geoda_quads=False`).
 //!
 //! Permutations: as for Gi* (shared draw table, one ChaCha8 stream per
-//! permutation); `p_sim = (min(#{sim ≥ I}, #{sim ≤ I}) + 1)/(P + 1)`.
+//! permutation); `p_sim = (min(#{sim ≥ I}, #{sim ≤ I}) + 1)/(P + 1)`, except for
+//! units whose neighbours all hold the smallest (or largest) value of all units
+//! (e.g. an empty cell among empty neighbours, always LL): their `p_sim` is the
+//! exact hypergeometric tail probability `C(m_v, k)/C(m, k)` (see `perm.rs`),
+//! flagged in [`LocalMoranResult::exact`]. Without it, thousands of such cells
+//! with `p ≈ 0.048` would cross α together from one seed to the next.
+//!
+//! # Significance
+//! A unit is significant when `p < alpha` (strict, as Gi*'s bins and esda), with
+//! the permutation p when permutations were run, else the analytical `p_norm`.
 //!
 //! # Notes
 //! * An isolate (no neighbour) has `I = 0`, `z_norm = 0`, `p = 1`.
@@ -26,7 +35,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hotspot::gistar::moments;
-use crate::hotspot::perm::{binary_sum_stats, folded_p, other, DrawTable};
+use crate::hotspot::perm::{all_equal, binary_sum_stats, folded_p, other, DrawTable, Extremes};
 use crate::hotspot::stats::normal_p_two_sided;
 use crate::hotspot::weights::Weights;
 
@@ -132,6 +141,13 @@ pub struct LocalMoranResult {
     pub significant: Vec<bool>,
     /// Counts of significant units per quadrant HH, LH, LL, HL.
     pub significant_counts: [usize; 4],
+    /// Units whose `p_sim` is the exact tail probability (all neighbours at the
+    /// smallest or largest value; empty when no permutations were run).
+    pub exact: Vec<bool>,
+    /// Significant LL units whose own value and all neighbours' values are the
+    /// smallest value (on counts: empty cells among empty neighbours); they are
+    /// part of `significant_counts[2]`.
+    pub significant_ll_at_minimum: usize,
 }
 
 /// Local Moran's I of `values` with neighbour weights `w` (self excluded).
@@ -205,10 +221,11 @@ pub fn local_moran(
             }
         })
         .collect();
-    let (p_sim, z_sim) = if params.permutations > 0 {
+    let ext = Extremes::new(values);
+    let (p_sim, z_sim, exact) = if params.permutations > 0 {
         let perms = params.permutations;
         let table = DrawTable::new(n, w.max_neighbours(), perms, params.seed);
-        let res: Vec<(f64, f64)> = if w.is_binary() {
+        let res: Vec<(f64, f64, bool)> = if w.is_binary() {
             // fast path: I_i is linear in S_i, the sum of the raw values drawn for
             // the neighbours (exact for counts), with the sign of z_i
             let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
@@ -219,7 +236,7 @@ pub fn local_moran(
             (0..n)
                 .map(|i| {
                     if z[i] == 0.0 || ks[i] == 0 {
-                        return (1.0, 0.0);
+                        return (1.0, 0.0, false);
                     }
                     let (m, var) = (st.mean[i], st.var[i]);
                     let zs = if var > 1e-24 * (m * m).max(1.0) {
@@ -227,7 +244,16 @@ pub fn local_moran(
                     } else {
                         0.0
                     };
-                    (folded_p(st.ge[i] as usize, st.le[i] as usize, perms), zs)
+                    match all_equal(w.neighbours(i).iter().map(|&j| values[j as usize]))
+                        .and_then(|v| ext.tail(values[i], ks[i], v))
+                    {
+                        Some(q) => (q, zs, true),
+                        None => (
+                            folded_p(st.ge[i] as usize, st.le[i] as usize, perms),
+                            zs,
+                            false,
+                        ),
+                    }
                 })
                 .collect()
         } else {
@@ -256,16 +282,25 @@ pub fn local_moran(
                     } else {
                         0.0
                     };
-                    (folded_p(ge, le, perms), zs)
+                    let nb = w.neighbours(i);
+                    let positive = wr.iter().all(|v| *v > 0.0);
+                    match all_equal(nb.iter().map(|&j| values[j as usize]))
+                        .filter(|_| positive && z[i] != 0.0)
+                        .and_then(|v| ext.tail(values[i], k, v))
+                    {
+                        Some(q) => (q, zs, true),
+                        None => (folded_p(ge, le, perms), zs, false),
+                    }
                 })
                 .collect()
         };
         (
             Some(res.iter().map(|r| r.0).collect::<Vec<_>>()),
             Some(res.iter().map(|r| r.1).collect::<Vec<_>>()),
+            res.iter().map(|r| r.2).collect::<Vec<_>>(),
         )
     } else {
-        (None, None)
+        (None, None, Vec::new())
     };
     let quadrant: Vec<Quadrant> = stat
         .iter()
@@ -279,13 +314,23 @@ pub fn local_moran(
         .collect();
     let p_norm: Vec<f64> = stat.iter().map(|s| s.3).collect();
     let sig_p = p_sim.as_ref().unwrap_or(&p_norm);
-    let significant: Vec<bool> = sig_p.iter().map(|p| *p <= params.alpha).collect();
+    let significant: Vec<bool> = sig_p.iter().map(|p| *p < params.alpha).collect();
     let mut significant_counts = [0usize; 4];
     for (q, s) in quadrant.iter().zip(&significant) {
         if *s {
             significant_counts[q.code() as usize - 1] += 1;
         }
     }
+    let significant_ll_at_minimum = (0..n)
+        .filter(|&i| {
+            significant[i]
+                && quadrant[i] == Quadrant::LL
+                && values[i] == ext.min()
+                && w.neighbours(i)
+                    .iter()
+                    .all(|&j| values[j as usize] == ext.min())
+        })
+        .count();
     Ok(LocalMoranResult {
         n,
         params: params.clone(),
@@ -298,6 +343,8 @@ pub fn local_moran(
         lag: stat.iter().map(|s| s.1).collect(),
         significant,
         significant_counts,
+        exact,
+        significant_ll_at_minimum,
     })
 }
 
@@ -325,6 +372,66 @@ mod tests {
         assert_eq!(r.quadrant[0], Quadrant::LL);
         assert_eq!(r.quadrant[3], Quadrant::HL);
         assert!(r.z_norm.iter().all(|v| v.is_finite()));
+    }
+
+    /// 70 % of 2,500 cells empty in one block: every interior empty cell has
+    /// `p = C(1717, 8)/C(2499, 8) ≈ 0.0494`, next to α. The LL count must not
+    /// depend on the seed (before exact tails it swung by ~1,500 cells).
+    #[test]
+    fn local_moran_ll_count_stable_across_seeds() {
+        let (nc, nr) = (50usize, 50usize);
+        let cg = CellGrid::full(Grid::new(0.0, 0.0, 100.0, nc, nr).unwrap());
+        let w = grid_weights(&cg, &WeightsSpec::default()).unwrap();
+        let values: Vec<f64> = (0..nc * nr)
+            .map(|id| {
+                let (c, r) = (id % nc, id / nc);
+                if c < 34 || (c == 49 && (r % 3 == 0 || r == 1)) {
+                    0.0
+                } else {
+                    (1 + (c * 13 + r * 7) % 4) as f64
+                }
+            })
+            .collect();
+        assert_eq!(values.iter().filter(|v| **v == 0.0).count(), 1718);
+        let q = (0..8)
+            .map(|j| (1717 - j) as f64 / (2499 - j) as f64)
+            .product::<f64>();
+        assert!(q > 0.049 && q < 0.05, "{q}");
+        let mut ll = Vec::new();
+        let mut first: Option<Vec<f64>> = None;
+        for seed in 1..=6 {
+            let r = local_moran(&values, &w, &LocalMoranParams::new().seed(seed)).unwrap();
+            let p = r.p_sim.clone().unwrap();
+            // interior empty cells: exact p, identical for every seed
+            for id in (0..nc * nr)
+                .filter(|id| (1..33).contains(&(id % nc)) && (1..49).contains(&(id / nc)))
+            {
+                assert!(r.exact[id], "cell {id}");
+                assert!((p[id] - q).abs() < 1e-12, "cell {id}: {}", p[id]);
+            }
+            if let Some(f) = &first {
+                let same = (0..p.len()).filter(|&i| r.exact[i]).all(|i| p[i] == f[i]);
+                assert!(same);
+            } else {
+                first = Some(p);
+            }
+            assert!(r.significant_ll_at_minimum >= 32 * 48);
+            ll.push(r.significant_counts[2]);
+        }
+        let (lo, hi) = (ll.iter().min().unwrap(), ll.iter().max().unwrap());
+        assert!(hi - lo <= 10, "LL counts over seeds 1-6: {ll:?}");
+    }
+
+    #[test]
+    fn local_moran_significance_is_strict() {
+        let cg = CellGrid::full(Grid::new(0.0, 0.0, 1.0, 5, 5).unwrap());
+        let w = grid_weights(&cg, &WeightsSpec::default()).unwrap();
+        let x: Vec<f64> = (0..25).map(|i| ((i * 7) % 5) as f64).collect();
+        let r = local_moran(&x, &w, &LocalMoranParams::new().permutations(0)).unwrap();
+        // α equal to a unit's p: not significant (p < α, as Gi* and esda)
+        let a = r.p_norm[12];
+        let r2 = local_moran(&x, &w, &LocalMoranParams::new().permutations(0).alpha(a)).unwrap();
+        assert!(!r2.significant[12]);
     }
 
     #[test]

@@ -8,6 +8,19 @@
 //! replacement of the other `n − 1` units. Row `p` comes from
 //! `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(p)`, so the table does not
 //! depend on the number of threads.
+//!
+//! # Exact tails of degenerate units
+//! When every neighbour of unit `i` holds the smallest (or largest) value of
+//! all units, a permuted window can only tie the observed one or lie on one
+//! side of it, and the tail probability is exactly the chance that all `k_i`
+//! draws hit that extreme value: with `m` other units of which `m_v` hold it,
+//! `q = C(m_v, k_i)/C(m, k_i) = Π_{j<k_i} (m_v − j)/(m − j)` (hypergeometric).
+//! [`Extremes::tail`] returns `q`, used as `p_sim` of such units instead of the
+//! Monte Carlo estimate. Typical case: an empty cell whose neighbours are all
+//! empty, among many empty cells — `q` is then close to the usual α (≈ 0.048
+//! for 8 neighbours when 70 % of 20,000 cells are empty), and a Monte Carlo
+//! estimate would put thousands of such cells on one side of α or the other
+//! together, depending on the seed (the draw table is shared by all units).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -196,6 +209,69 @@ pub(crate) fn folded_p(ge: usize, le: usize, perms: usize) -> f64 {
     (ge.min(le) + 1) as f64 / (perms + 1) as f64
 }
 
+/// The smallest and largest value of a set of units and how many units hold
+/// each, for [`Extremes::tail`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Extremes {
+    min: f64,
+    max: f64,
+    n_min: usize,
+    n_max: usize,
+    n: usize,
+}
+
+impl Extremes {
+    /// Extremes of `x` (finite values).
+    pub fn new(x: &[f64]) -> Self {
+        let min = x.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Extremes {
+            min,
+            max,
+            n_min: x.iter().filter(|v| **v == min).count(),
+            n_max: x.iter().filter(|v| **v == max).count(),
+            n: x.len(),
+        }
+    }
+
+    /// The smallest value.
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// Exact probability that `k` draws without replacement from the units other
+    /// than one holding `xi` all hold `v`, when `v` is the smallest or the largest
+    /// value (`None` otherwise, or for `k = 0`). See the module docs.
+    pub fn tail(&self, xi: f64, k: usize, v: f64) -> Option<f64> {
+        if k == 0 || self.min == self.max {
+            return None;
+        }
+        let m_v = if v == self.min {
+            self.n_min - usize::from(xi == self.min)
+        } else if v == self.max {
+            self.n_max - usize::from(xi == self.max)
+        } else {
+            return None;
+        };
+        let m = self.n - 1;
+        if m_v < k {
+            return None;
+        }
+        let mut q = 1.0;
+        for j in 0..k {
+            q *= (m_v - j) as f64 / (m - j) as f64;
+        }
+        Some(q)
+    }
+}
+
+/// The common value of `vals` if they are all equal (and there is at least one).
+#[inline]
+pub(crate) fn all_equal(mut vals: impl Iterator<Item = f64>) -> Option<f64> {
+    let first = vals.next()?;
+    vals.all(|v| v == first).then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +315,26 @@ mod tests {
             assert_eq!((f.ge[i], f.le[i]), (ge, le), "unit {i}");
             assert!((f.mean[i] - s / 57.0).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn extremes_tail_equals_enumeration() {
+        // 6 units: values 0,0,0,0,1,3; unit holding 0, k = 2 neighbours at 0:
+        // others = 0,0,0,1,3 -> C(3,2)/C(5,2) = 3/10
+        let x = [0.0, 0.0, 0.0, 0.0, 1.0, 3.0];
+        let e = Extremes::new(&x);
+        assert!((e.tail(0.0, 2, 0.0).unwrap() - 0.3).abs() < 1e-15);
+        // a unit holding 1 sees four zeros among five others: C(4,2)/C(5,2) = 0.6
+        assert!((e.tail(1.0, 2, 0.0).unwrap() - 0.6).abs() < 1e-15);
+        // the maximum: one unit at 3, k = 1 -> 1/5
+        assert!((e.tail(0.0, 1, 3.0).unwrap() - 0.2).abs() < 1e-15);
+        // not an extreme, no neighbours, or a constant set: no exact tail
+        assert!(e.tail(0.0, 1, 1.0).is_none());
+        assert!(e.tail(0.0, 0, 0.0).is_none());
+        assert!(Extremes::new(&[2.0; 4]).tail(2.0, 1, 2.0).is_none());
+        assert_eq!(all_equal([1.0, 1.0].into_iter()), Some(1.0));
+        assert_eq!(all_equal([1.0, 2.0].into_iter()), None);
+        assert_eq!(all_equal(std::iter::empty()), None);
     }
 
     #[test]

@@ -438,27 +438,56 @@ impl KnoxResult {
             .iter()
             .max_by(|a, b| kr[a.0][a.1].total_cmp(&kr[b.0][b.1]).then(b.cmp(a)))
             .unwrap_or(&cells[0]);
-        let max_s = cells
-            .iter()
-            .map(|c| self.space_breaks[c.0 + 1])
-            .fold(0.0, f64::max);
-        let max_t = cells
-            .iter()
-            .map(|c| self.time_breaks[c.1 + 1])
-            .fold(0.0, f64::max);
         format!(
             "{} of {} {what}, another {what} is {:.1}x as likely as chance predicts (p = {}). \
              Significant excess (Knox ratio >= {RATIO_THRESHOLD}, p < {ALPHA}) in {} band(s), \
-             reaching up to {} m and {} days. ({} events, {how}.)",
+             {}. ({} events, {how}.)",
             capitalise(&self.describe_cell(bs, bt)),
             article(what),
             kr[bs][bt],
             fmt_p(p[bs][bt]),
             cells.len(),
-            fmt_num(max_s),
-            fmt_num(max_t),
+            self.describe_extent(&cells),
             self.n_events
         )
+    }
+
+    /// Where the significant bands lie. When they are contiguous from the origin
+    /// (every band closer in space or in time than a significant band is significant
+    /// too), "reaching up to X m and Y days" describes them; otherwise the bands are
+    /// listed as they are (the first six, then how many more), so a lone significant
+    /// band at 21–27 days is never reported as reaching from 0 to 28 days.
+    fn describe_extent(&self, cells: &[(usize, usize)]) -> String {
+        let has = |s: usize, t: usize| cells.contains(&(s, t));
+        let from_origin = cells
+            .iter()
+            .all(|&(s, t)| (s == 0 || has(s - 1, t)) && (t == 0 || has(s, t - 1)));
+        if from_origin {
+            let max_s = cells
+                .iter()
+                .map(|c| self.space_breaks[c.0 + 1])
+                .fold(0.0, f64::max);
+            let max_t = cells
+                .iter()
+                .map(|c| self.time_breaks[c.1 + 1])
+                .fold(0.0, f64::max);
+            return format!(
+                "reaching up to {} m and {} days",
+                fmt_num(max_s),
+                fmt_num(max_t)
+            );
+        }
+        let mut sorted = cells.to_vec();
+        sorted.sort_unstable();
+        let mut parts: Vec<String> = sorted
+            .iter()
+            .take(6)
+            .map(|&(s, t)| self.describe_cell(s, t))
+            .collect();
+        if sorted.len() > 6 {
+            parts.push(format!("{} more", sorted.len() - 6));
+        }
+        format!("not contiguous from the origin: {}", parts.join("; "))
     }
 
     fn describe_cell(&self, s: usize, t: usize) -> String {
@@ -1298,6 +1327,69 @@ pub fn poisson_sf_ge(k: u64, lambda: f64) -> f64 {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    /// A 4 × 4 Knox result (analytic tables only) with the given significant cells.
+    fn result_with(sig: &[(usize, usize)]) -> KnoxResult {
+        let space_breaks = vec![0.0, 100.0, 200.0, 300.0, 400.0];
+        let time_breaks = vec![0.0, 7.0, 14.0, 21.0, 28.0];
+        let mut ratio = vec![vec![1.0; 4]; 4];
+        let mut p = vec![vec![0.5; 4]; 4];
+        for &(s, t) in sig {
+            ratio[s][t] = 1.5 + s as f64 * 0.1 + t as f64 * 0.01;
+            p[s][t] = 0.001;
+        }
+        KnoxResult {
+            n_events: 500,
+            excluded_missing_time: 0,
+            excluded_coarse_time: 0,
+            excluded_off_network: 0,
+            time_unit: TimePrecision::Day,
+            metric: Metric::Manhattan,
+            space_labels: vec!["[0,100)".into(); 4],
+            time_labels: vec!["[0,7)".into(); 4],
+            space_breaks,
+            time_breaks,
+            n_pairs: 124_750,
+            n_pairs_in_table: 1000,
+            close_pairs: 1000,
+            close_pair_bytes: 8000,
+            same_place_same_time_pairs: 0,
+            observed: vec![vec![10; 4]; 4],
+            permutation: None,
+            analytic: AnalyticTables {
+                space_margin: vec![0; 4],
+                time_margin: vec![0; 4],
+                expected: vec![vec![8.0; 4]; 4],
+                knox_ratio: ratio,
+                p_poisson: p,
+            },
+            method_used: "analytic".into(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn summary_describes_non_contiguous_bands_as_they_are() {
+        // the only significant band is [0,100) x [21,28)
+        let s = result_with(&[(0, 3)]).summary("burglary");
+        assert!(
+            s.contains("in 1 band(s), not contiguous from the origin: within 100 m and 21-27 days"),
+            "{s}"
+        );
+        assert!(!s.contains("reaching up to"), "{s}");
+        // two separate bands are both named
+        let s = result_with(&[(0, 0), (2, 2)]).summary("burglary");
+        assert!(
+            s.contains("within 100 m and 0-6 days; 200-300 m away and 14-20 days"),
+            "{s}"
+        );
+        // a block from the origin keeps the short form
+        let s = result_with(&[(0, 0), (0, 1), (1, 0)]).summary("burglary");
+        assert!(
+            s.contains("in 3 band(s), reaching up to 200 m and 14 days"),
+            "{s}"
+        );
+    }
 
     /// Brute force over all pairs (the reference the scalable code must equal).
     fn brute(xy: &[[f64; 2]], t: &[i64], p: &KnoxParams, upd: f64) -> Vec<Vec<u64>> {

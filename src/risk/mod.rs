@@ -1,6 +1,7 @@
 //! Risk terrain modelling and ranked sites for situational crime prevention.
 //!
 //! * [`factors`]: built-environment layers → 0/1 cell indicators (proximity, density).
+//! * [`null`]: the spatial null test of selected factors (toroidal shifts).
 //! * [`rtm`]: the risk terrain model (elastic-net screen, stepwise BIC, Poisson/NB),
 //!   saved and re-applied to changed layers; [`model_file`] reads saved models back,
 //!   checking every value, the CRS and the grid's cover of the study area.
@@ -10,12 +11,14 @@
 
 pub mod factors;
 pub mod model_file;
+pub mod null;
 pub mod rtm;
 pub mod sites;
 pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
 pub use model_file::{check_model, read_model, ModelFile};
+pub use null::{FactorNullTest, SpatialNullParams};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,
 };

@@ -11,4 +11,5 @@ mod nearrepeat;
 mod network;
 mod risk;
 mod sites;
+mod stats;
 mod validate;

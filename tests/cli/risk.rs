@@ -63,7 +63,10 @@ fn risk_fit_apply_and_sites_write_outputs() {
         .assert()
         .success()
         .stdout(predicate::str::contains("bars"))
-        .stdout(predicate::str::contains("RRV"));
+        .stdout(predicate::str::contains("RRV"))
+        .stdout(predicate::str::contains(
+            "spatial null (199 toroidal shifts",
+        ));
     for f in [
         "factors.csv",
         "factors.json",
@@ -78,6 +81,14 @@ fn risk_fit_apply_and_sites_write_outputs() {
     let model: serde_json::Value =
         serde_json::from_slice(&std::fs::read(r.join("model.json")).unwrap()).unwrap();
     assert!(model["factors"].as_array().is_some_and(|a| !a.is_empty()));
+    // every selected factor went through the spatial null; kept ones carry their share
+    let table: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.join("factors.json")).unwrap()).unwrap();
+    let tests = table["diagnostics"]["spatial_null"].as_array().unwrap();
+    assert!(!tests.is_empty());
+    for f in table["factors"].as_array().unwrap() {
+        assert!(f["null_p"].as_f64().is_some_and(|p| p < 0.05), "{f}");
+    }
     let a = d.path().join("applied");
     crimescape()
         .arg("risk")

@@ -50,6 +50,9 @@ pub enum Command {
     /// Point clusters (DBSCAN, space-time DBSCAN) with convex hulls and standard
     /// deviational ellipses.
     Clusters(crate::cmd_clusters::ClustersArgs),
+    /// Point-pattern statistics on the study area: nearest neighbour index, Ripley's K/L,
+    /// cross-K against a layer (e.g. bus stops), with CSR envelopes.
+    Pattern(crate::cmd_pattern::PatternArgs),
     /// Incidents per street segment, rates per 100 m, top segments, and the law
     /// of crime concentration (Lorenz curve, Gini) for segments and grid cells.
     Segments(crate::cmd_segments::SegmentsArgs),
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Proximity(a) => crate::cmd_proximity::run(a, &g),
         Command::Hotspots(a) => crate::cmd_hotspots::run(a, &g),
         Command::Clusters(a) => crate::cmd_clusters::run(a, &g),
+        Command::Pattern(a) => crate::cmd_pattern::run(a, &g),
         Command::Segments(a) => crate::cmd_segments::run(a, &g),
         Command::EvaluateHotspots(a) => crate::cmd_evaluate_hotspots::run(a, &g),
         Command::NearRepeat(a) => crate::cmd_nearrepeat::run(a, &g),

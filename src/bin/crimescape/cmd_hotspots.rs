@@ -51,6 +51,12 @@ pub enum HotspotsCmd {
     /// incidents counted per feature (--incidents: police beats, census blocks), with
     /// choropleth maps.
     Layer(LayerCmd),
+    /// Global spatial autocorrelation of the cell counts (or a layer's values): Moran's I,
+    /// Geary's C and General G with analytical and permutation p.
+    Global(crate::cmd_global::GlobalCmd),
+    /// Incremental spatial autocorrelation: Moran's I z over a series of distance bands,
+    /// its peaks, and the Gi* distance band Optimized Hot Spot Analysis would choose.
+    Incremental(crate::cmd_global::IncrementalCmd),
 }
 
 /// `hotspots layer`.
@@ -340,6 +346,8 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
         HotspotsCmd::Classify(c) => run_periods(c, g, false),
         HotspotsCmd::Emerging(c) => run_periods(c, g, true),
         HotspotsCmd::Layer(c) => run_layer(c, g),
+        HotspotsCmd::Global(c) => crate::cmd_global::run_global(c, g),
+        HotspotsCmd::Incremental(c) => crate::cmd_global::run_incremental(c, g),
     }
 }
 

@@ -83,9 +83,16 @@ pub struct FitArgs {
     /// Elastic-net mixing (1 = lasso).
     #[arg(long, default_value_t = 0.5)]
     pub l1_ratio: f64,
-    /// Seed of the cross-validation folds.
+    /// Seed of the cross-validation folds (and of the spatial null's shifts).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Spatial null: refit each selected factor in place of this many toroidally shifted
+    /// copies of its layer and keep it only if it beats them (0 = off).
+    #[arg(long, default_value_t = 199)]
+    pub null_shifts: usize,
+    /// Spatial null: keep a factor when (#{shifted copies >= it} + 1)/(shifts + 1) < this.
+    #[arg(long, default_value_t = 0.05)]
+    pub null_alpha: f64,
     /// Study-area polygon(s) (e.g. the city boundary): only cells whose centre lies
     /// inside enter the model [default: every cell of the incidents' bounding box].
     #[arg(long)]
@@ -292,6 +299,22 @@ pub fn factor_table(r: &RtmResult) -> String {
     if r.factors.is_empty() {
         s.push_str("(no factor selected: no layer explains the incidents better than chance)\n");
     }
+    if let Some(t0) = d.spatial_null.first() {
+        s.push_str(&format!(
+            "spatial null ({} toroidal shifts of each layer, >= 2x its distance): share of shifted copies fitting at least as well\n",
+            t0.shifts
+        ));
+        for t in &d.spatial_null {
+            s.push_str(&format!(
+                "  {:<44} LR {:>8.1}  share {:.3}  p {:.3}  {}\n",
+                t.label,
+                t.lr,
+                t.share,
+                t.p,
+                if t.kept { "kept" } else { "removed" }
+            ));
+        }
+    }
     s
 }
 
@@ -384,6 +407,11 @@ pub fn rtm_params(a: &FitArgs) -> RtmParams {
         .cv_folds(a.folds)
         .l1_ratio(a.l1_ratio)
         .factors(fp)
+        .spatial_null(
+            crimescape::risk::SpatialNullParams::new()
+                .shifts(a.null_shifts)
+                .alpha(a.null_alpha),
+        )
 }
 
 /// The study-area cell mask of `--boundary` (None without it), recorded in `prov`.
