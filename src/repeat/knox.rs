@@ -11,6 +11,15 @@
 //! NearRepeat) or Euclidean `sqrt(Δx² + Δy²)`, both computed in IEEE f64 exactly
 //! as R's `stats::dist` does, so pairs on a band edge fall on the same side.
 //!
+//! With [`Metric::Network`] the distance is the shortest path along the street
+//! network ([`crate::network::paths`]): events are snapped to the network of
+//! [`KnoxParams::network`] (those farther than its tolerance are excluded and
+//! counted in `excluded_off_network`) and stand at their snapped positions. The
+//! straight line between two snapped positions is never longer than the path, so
+//! the planar cell search below still enumerates every candidate pair; the network
+//! distance is computed for those only (one Dijkstra bounded by the largest finite
+//! break per event). Permutations, margins and the analytic screen are unchanged.
+//!
 //! The **null model** permutes the time stamps over the events (locations fixed),
 //! `nrep` times. For each cell: `expected_mean` = mean of the simulated counts,
 //! `expected_median` = their median, Knox ratio = observed / expected_mean (and /
@@ -69,6 +78,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::layer::Incidents;
+use crate::network::{NetPos, NetworkSpace};
 pub use crate::special::{gamma_p, ln_gamma};
 use crate::time::{TimePrecision, DAY};
 
@@ -81,6 +91,9 @@ pub enum Metric {
     Manhattan,
     /// `sqrt(Δx² + Δy²)`.
     Euclidean,
+    /// Shortest path along the street network (needs a [`NetworkSpace`]; see the
+    /// module docs). [`Metric::distance`] gives its planar lower bound, Euclidean.
+    Network,
 }
 
 impl Metric {
@@ -91,7 +104,7 @@ impl Metric {
         let dy = a[1] - b[1];
         match self {
             Metric::Manhattan => dx.abs() + dy.abs(),
-            Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
+            Metric::Euclidean | Metric::Network => (dx * dx + dy * dy).sqrt(),
         }
     }
 
@@ -100,6 +113,7 @@ impl Metric {
         match self {
             Metric::Manhattan => "manhattan",
             Metric::Euclidean => "euclidean",
+            Metric::Network => "network",
         }
     }
 }
@@ -121,6 +135,9 @@ pub struct KnoxParams {
     /// 4 GB, about twice that at peak while they are collected; 8 bytes a pair). Not
     /// used when `nrep` = 0: the pairs are then counted, never stored.
     pub max_close_pairs: u64,
+    /// The network of [`Metric::Network`] (not serialised).
+    #[serde(skip)]
+    pub network: Option<std::sync::Arc<NetworkSpace>>,
 }
 
 impl KnoxParams {
@@ -133,6 +150,7 @@ impl KnoxParams {
             nrep: 999,
             seed: 42,
             max_close_pairs: 500_000_000,
+            network: None,
         }
     }
 
@@ -175,6 +193,12 @@ impl KnoxParams {
     /// store 8 bytes per pair closer than the largest finite spatial break.
     pub fn max_pairs(self, m: u64) -> Self {
         self.max_close_pairs(m)
+    }
+    /// Measures distances along this network ([`Metric::Network`]).
+    pub fn network(mut self, space: std::sync::Arc<NetworkSpace>) -> Self {
+        self.metric = Metric::Network;
+        self.network = Some(space);
+        self
     }
 }
 
@@ -251,6 +275,10 @@ pub struct KnoxResult {
     pub excluded_missing_time: usize,
     /// Events excluded for a month/year-only time.
     pub excluded_coarse_time: usize,
+    /// Events excluded for lying farther than the tolerance from the network
+    /// ([`Metric::Network`] only).
+    #[serde(default)]
+    pub excluded_off_network: usize,
     /// Time unit of the comparison (`day` for date-only data).
     pub time_unit: TimePrecision,
     /// Metric.
@@ -832,6 +860,93 @@ impl Prepared {
     }
 }
 
+/// For [`Metric::Network`]: the events snapped to the network (coordinates of
+/// their positions), their times, and the number excluded off the network.
+type NetworkEvents = (Vec<[f64; 2]>, Vec<i64>, usize);
+
+fn network_events(
+    xy: &[[f64; 2]],
+    t: &[i64],
+    params: &KnoxParams,
+) -> Result<Option<NetworkEvents>> {
+    if params.metric != Metric::Network {
+        return Ok(None);
+    }
+    let space = params.network.as_ref().ok_or_else(|| {
+        Error::Param("the network metric needs a street network (KnoxParams::network)".into())
+    })?;
+    let snapped = space.snap_all(xy);
+    let mut out = (
+        Vec::with_capacity(xy.len()),
+        Vec::with_capacity(xy.len()),
+        0,
+    );
+    for (p, &ti) in snapped.pos.iter().zip(t) {
+        match p {
+            Some(q) => {
+                out.0.push(space.xy(*q));
+                out.1.push(ti);
+            }
+            None => out.2 += 1,
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Where candidate pairs come from: the planar cell search, refined to network
+/// distances for [`Metric::Network`].
+struct PairSource<'a> {
+    ev: &'a Prepared,
+    metric: Metric,
+    net: Option<(&'a NetworkSpace, Vec<NetPos>, f64)>,
+}
+
+impl<'a> PairSource<'a> {
+    fn new(ev: &'a Prepared, params: &'a KnoxParams, r: f64) -> Result<Self> {
+        let net = match (params.metric, params.network.as_deref()) {
+            (Metric::Network, Some(space)) => {
+                let pos = ev
+                    .xy
+                    .par_iter()
+                    .map(|p| space.snap(*p).map(|x| x.0))
+                    .collect::<Option<Vec<NetPos>>>()
+                    .ok_or_else(|| Error::Data("an event left the network".into()))?;
+                Some((space, pos, r))
+            }
+            _ => None,
+        };
+        Ok(PairSource {
+            ev,
+            metric: params.metric,
+            net,
+        })
+    }
+
+    /// Calls `f(j, d)` for the candidate partners `j > i` of event `i`.
+    #[inline]
+    fn for_each(&self, i: usize, mut f: impl FnMut(usize, f64)) {
+        match &self.net {
+            None => self.ev.for_each_candidate(i, self.metric, f),
+            Some((space, pos, r)) => {
+                let mut cand: Vec<usize> = Vec::new();
+                self.ev.for_each_candidate(i, Metric::Euclidean, |j, d| {
+                    if d < *r {
+                        cand.push(j)
+                    }
+                });
+                if cand.is_empty() {
+                    return;
+                }
+                space.with_dijkstra(pos[i], *r, |ws| {
+                    for j in cand {
+                        f(j, space.net.distance_in(ws, pos[i], pos[j]));
+                    }
+                });
+            }
+        }
+    }
+}
+
 /// Runs the Knox test on incidents, choosing the time unit from their precision
 /// (see [`crate::repeat::prepare_times`]); incidents without a usable time are
 /// excluded with a count.
@@ -882,6 +997,11 @@ fn knox_xyt_impl(
             "the Knox test needs times precise to the day at least".into(),
         ));
     }
+    let on_network = network_events(xy, t, params)?;
+    let (xy, t) = match &on_network {
+        Some((a, b, _)) => (&a[..], &b[..]),
+        None => (xy, t),
+    };
     if let Some(i) = xy
         .iter()
         .position(|p| !(p[0].is_finite() && p[1].is_finite()))
@@ -900,6 +1020,13 @@ fn knox_xyt_impl(
         return Err(Error::Param("too many events (max 2^32 - 1)".into()));
     }
     let mut warnings = Vec::new();
+    let excluded_off_network = on_network.as_ref().map_or(0, |x| x.2);
+    if excluded_off_network > 0 {
+        warnings.push(format!(
+            "{excluded_off_network} event(s) farther than {} m from the network excluded",
+            params.network.as_ref().map_or(0.0, |s| s.tolerance)
+        ));
+    }
     let units_per_day = DAY as f64 / unit.seconds() as f64;
     for &b in &params.time_breaks {
         if b.is_finite() && (b * units_per_day).fract() != 0.0 {
@@ -924,6 +1051,7 @@ fn knox_xyt_impl(
         f64::INFINITY
     };
     let ev = canonical(xy, t, cell);
+    let src = PairSource::new(&ev, params, sb.r)?;
 
     // duplicates: runs of identical (x, y, t) are adjacent in canonical order
     let mut same_place_same_time = 0u64;
@@ -974,7 +1102,7 @@ fn knox_xyt_impl(
                 let mut c = vec![0u64; rows * width];
                 for i in start..(start + chunk).min(n) {
                     let ti = t32[i];
-                    ev.for_each_candidate(i, params.metric, |j, d| {
+                    src.for_each(i, |j, d| {
                         if let Some(k) = sb.row(d) {
                             let b = tb.band(ti.abs_diff(t32[j]) as u64);
                             c[k * width + if b == DROP { nl } else { b as usize }] += 1;
@@ -1003,7 +1131,7 @@ fn knox_xyt_impl(
             .map(|start| {
                 let mut c = vec![0u64; rows];
                 for i in start..(start + chunk).min(n) {
-                    ev.for_each_candidate(i, params.metric, |_, d| {
+                    src.for_each(i, |_, d| {
                         if let Some(k) = sb.row(d) {
                             c[k] += 1;
                         }
@@ -1046,7 +1174,7 @@ fn knox_xyt_impl(
                 let mut v: Vec<Vec<[u32; 2]>> =
                     c.iter().map(|&k| Vec::with_capacity(k as usize)).collect();
                 for i in start..(start + chunk).min(n) {
-                    ev.for_each_candidate(i, params.metric, |j, d| {
+                    src.for_each(i, |j, d| {
                         if let Some(k) = sb.row(d) {
                             v[k].push([i as u32, j as u32]);
                         }
@@ -1174,6 +1302,7 @@ fn knox_xyt_impl(
         n_events: n,
         excluded_missing_time: 0,
         excluded_coarse_time: 0,
+        excluded_off_network,
         time_unit: unit,
         metric: params.metric,
         space_breaks: params.space_breaks.clone(),
@@ -1305,6 +1434,7 @@ mod tests {
             n_events: 500,
             excluded_missing_time: 0,
             excluded_coarse_time: 0,
+            excluded_off_network: 0,
             time_unit: TimePrecision::Day,
             metric: Metric::Manhattan,
             space_labels: vec!["[0,100)".into(); 4],

@@ -8,6 +8,7 @@ mod foundation;
 mod hotspots;
 mod malformed;
 mod nearrepeat;
+mod network;
 mod risk;
 mod sites;
 mod stats;

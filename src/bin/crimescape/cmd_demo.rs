@@ -93,5 +93,6 @@ fn analyses(
     let rtm = crate::cmd_risk::demo_risk(out, city, g, prov)?;
     crate::cmd_validate::demo_validate(out, city, g, prov)?;
     crate::cmd_assess::demo_assess(out, city, Some(&rtm.model), g, prov)?;
+    crate::cmd_network::demo_network(out, city, &inc, g, prov)?;
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum MetricArg {
     Manhattan,
     /// Straight-line distance.
     Euclidean,
+    /// Shortest path along the street network of --streets.
+    Network,
 }
 
 impl From<MetricArg> for Metric {
@@ -24,6 +26,7 @@ impl From<MetricArg> for Metric {
         match m {
             MetricArg::Manhattan => Metric::Manhattan,
             MetricArg::Euclidean => Metric::Euclidean,
+            MetricArg::Network => Metric::Network,
         }
     }
 }
@@ -69,6 +72,8 @@ pub struct NearRepeatArgs {
     /// Output folder (knox.csv, knox.json, knox.png, each with provenance).
     #[arg(long, short, default_value = "near_repeat")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub network: crate::cmd_network::NetworkMetricArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -133,13 +138,19 @@ fn default_label(inc: &Incidents) -> String {
 }
 
 pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
-    let p = params(&a)?;
+    let mut p = params(&a)?;
     let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
     let label = a.label.clone().unwrap_or_else(|| default_label(&inc));
     let mut prov = Provenance::new(serde_json::to_value(&p)?);
     prov.input_load(&a.file, "incidents", &rep);
     prov.seed = Some(p.seed);
     prov.crs = Some(inc.crs.clone());
+    if let Some(space) = a
+        .network
+        .space(p.metric == Metric::Network, &inc, &mut prov, g)?
+    {
+        p = p.network(space);
+    }
     let title = a
         .file
         .file_name()

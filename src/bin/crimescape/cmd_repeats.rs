@@ -262,18 +262,24 @@ pub struct ChainsArgs {
     #[arg(long, short, default_value = "chains")]
     pub out: PathBuf,
     #[command(flatten)]
+    pub network: crate::cmd_network::NetworkMetricArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
 pub fn run_chains(a: ChainsArgs, g: &GlobalArgs) -> Result<()> {
     let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
-    let p = ChainParams::new(a.distance, a.days)
+    let mut p = ChainParams::new(a.distance, a.days)
         .metric(a.metric.into())
         .min_length(a.min_length)
         .nrep(a.nrep)
         .seed(a.seed);
     let mut prov = new_prov(serde_json::to_value(&p)?, &a.file, &rep, &inc);
     prov.seed = Some(a.seed);
+    let network = p.metric == crimescape::repeat::knox::Metric::Network;
+    if let Some(space) = a.network.space(network, &inc, &mut prov, g)? {
+        p = p.network(space);
+    }
     let r = write_chains(&inc, &p, a.top, a.exact_locations, &a.out, g, &mut prov)?;
     print!("{}", r.to_text());
     Ok(())
