@@ -1,10 +1,16 @@
-//! Walking-network benchmarks on a seeded irregular grid of about 10^5 edges:
-//! building (snapping, crossings), reachability within 400/800 m from every node,
-//! local betweenness within 800 m, and detours after closing 20 edges.
+//! Network benchmarks on a seeded irregular grid of about 10^5 edges (80–160 m
+//! blocks): building (snapping, crossings), reachability within 400/800 m from
+//! every node, local betweenness within 800 m, detours after closing 20 edges;
+//! network KDE of 10^5 incidents with 20 m lixels and a 300 m bandwidth (the three
+//! forms, and snapping the incidents); the network K function of 10^4 incidents up
+//! to 1 km with 99 simulations.
 //!
 //! `cargo bench --bench network` (criterion, 10 samples each).
 
 use crimescape::access::network::{Network, NetworkParams, SpaceAccess};
+use crimescape::network::{
+    network_k, nkde, uniform_points, KParams, Lixels, NetworkSpace, NkdeMethod, NkdeParams,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::LineString;
 use rand::{Rng, SeedableRng};
@@ -57,6 +63,47 @@ fn bench(c: &mut Criterion) {
     }
     g.bench_function("detour_800_20_closed", |b| {
         b.iter(|| net.detour(&open, &after, 800.0))
+    });
+    g.finish();
+
+    // network KDE: 10^5 incidents, 20 m lixels, 300 m bandwidth
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let events = uniform_points(&net, 100_000, &mut rng);
+    let lixels = Lixels::new(&net, 20.0).unwrap();
+    let mut g = c.benchmark_group("nkde_1e5_incidents_1e5_edges_20m_300m");
+    g.sample_size(10);
+    for m in [
+        NkdeMethod::Simple,
+        NkdeMethod::Discontinuous,
+        NkdeMethod::Continuous,
+    ] {
+        let p = NkdeParams::new(300.0).method(m);
+        g.bench_function(m.name(), |b| {
+            b.iter(|| nkde(&net, &lixels, &events, None, &p).unwrap())
+        });
+    }
+    g.bench_function("lixelize", |b| b.iter(|| Lixels::new(&net, 20.0).unwrap()));
+    let space = NetworkSpace::new(net.clone(), 30.0).unwrap();
+    let xy: Vec<[f64; 2]> = events
+        .iter()
+        .map(|p| {
+            let q = space.xy(*p);
+            [
+                q[0] + rng.random_range(-10.0..10.0),
+                q[1] + rng.random_range(-10.0..10.0),
+            ]
+        })
+        .collect();
+    g.bench_function("snap_1e5", |b| b.iter(|| space.snap_all(&xy)));
+    g.finish();
+
+    // network K: 10^4 incidents, 21 distances up to 1 km, 99 simulations
+    let pts = uniform_points(&net, 10_000, &mut rng);
+    let mut g = c.benchmark_group("network_k_1e4_incidents_1e5_edges");
+    g.sample_size(10);
+    let p = KParams::steps(1000.0, 21).simulations(99).seed(1);
+    g.bench_function("k_1000m_99_simulations", |b| {
+        b.iter(|| network_k(&net, &pts, &p).unwrap())
     });
     g.finish();
 }

@@ -4,6 +4,15 @@
 //! * **Streets**: an irregular grid (spacings uniform in 90–180 m) over a square
 //!   city of `size` metres; every 5th street is an arterial. Each segment between
 //!   two intersections is a line feature with an id.
+//! * **River** (default on, [`DemoParams::river`]): an east–west river 34 m wide in
+//!   the middle of the block row nearest to 40 % of the city's height, with a
+//!   riverside street on each bank (60 m apart) and only **two bridges** (the
+//!   avenues nearest to 30 % and 75 % of the width, arterials when there are two):
+//!   across it, the walk is up to kilometres for what is 60 m as the crow flies,
+//!   so planar and network analyses differ visibly. No incident, bar, stop, ATM,
+//!   lot or park lies in the water; [`GroundTruth::river`] records it and
+//!   [`DemoCity::river`] is its polygon (`river.geojson`). The river has no
+//!   effect on risk (planted risks are planar distances, as before).
 //! * **Built environment**: bars in a nightlife strip, bus stops along arterials,
 //!   ATMs near commercial frontage, street lights every ~35 m with outage zones
 //!   (status `out`), park polygons, vacant-lot polygons in a declining quarter,
@@ -50,6 +59,13 @@ pub struct DemoParams {
     pub nr_radius: f64,
     /// Near-repeat maximum lag (days).
     pub nr_days: i64,
+    /// A river with two bridges across the city (default true).
+    #[serde(default = "default_true")]
+    pub river: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for DemoParams {
@@ -61,6 +77,7 @@ impl Default for DemoParams {
             shares: [0.70, 0.10, 0.05, 0.15],
             nr_radius: 100.0,
             nr_days: 14,
+            river: true,
         }
     }
 }
@@ -81,6 +98,11 @@ impl DemoParams {
     /// Sets the city size (m).
     pub fn size(mut self, s: f64) -> Self {
         self.size = s;
+        self
+    }
+    /// Turns the river (and its two bridges) on or off.
+    pub fn river(mut self, on: bool) -> Self {
+        self.river = on;
         self
     }
     /// Sets the component shares (background, hotspots, repeats, near repeats).
@@ -125,6 +147,21 @@ pub struct HotspotTruth {
     pub count: usize,
 }
 
+/// The demo river: water between two riverside streets, crossed by two bridges.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiverTruth {
+    /// y of the river's centre line (working CRS).
+    pub centre_y: f64,
+    /// Half the width of the water (m): no incident or feature within it.
+    pub half_width: f64,
+    /// y of the south and north riverside streets.
+    pub banks_y: [f64; 2],
+    /// x of the two bridges (avenues across the river).
+    pub bridges_x: [f64; 2],
+    /// Ids of the bridge street segments.
+    pub bridge_ids: Vec<String>,
+}
+
 /// Everything the generator planted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroundTruth {
@@ -146,6 +183,9 @@ pub struct GroundTruth {
     pub chains: Vec<Vec<usize>>,
     /// Near-repeat radius (m) and maximum lag (days) used for children.
     pub near_repeat_band: (f64, i64),
+    /// The river, if any.
+    #[serde(default)]
+    pub river: Option<RiverTruth>,
 }
 
 /// The generated city.
@@ -159,6 +199,9 @@ pub struct DemoCity {
     pub incidents: Incidents,
     /// What was planted.
     pub truth: GroundTruth,
+    /// The river's water as a polygon layer (`river`, one feature), if any. Not
+    /// among [`DemoCity::layers`]: it is context for maps, not a risk factor.
+    pub river: Option<Layer>,
 }
 
 impl DemoCity {
@@ -286,32 +329,116 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let next = ys.last().copied().unwrap_or(0.0) + rng.random_range(90.0..180.0);
         ys.push(next.min(size));
     }
+    // the river: in the block row nearest to 40 % of the height (at least 100 m
+    // high), a riverside street 30 m either side of its centre line
+    const WATER: f64 = 17.0;
+    const BANK: f64 = 30.0;
+    let river_y = if p.river {
+        (0..ys.len() - 1)
+            .filter(|&j| ys[j + 1] - ys[j] >= 100.0)
+            .map(|j| 0.5 * (ys[j] + ys[j + 1]))
+            .min_by(|a, b| (a - 0.4 * size).abs().total_cmp(&(b - 0.4 * size).abs()))
+    } else {
+        None
+    };
+    // rows: (y, original grid index or None for a riverside street)
+    let mut rows: Vec<(f64, Option<usize>)> =
+        ys.iter().enumerate().map(|(j, &y)| (y, Some(j))).collect();
+    if let Some(r) = river_y {
+        rows.push((r - BANK, None));
+        rows.push((r + BANK, None));
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    // bridges: the avenues nearest to 30 % and 75 % of the width (arterials if two exist)
+    let bridges: Vec<usize> = match river_y {
+        Some(_) => {
+            let art: Vec<usize> = (1..xs.len() - 1).filter(|i| i % 5 == 2).collect();
+            let cands: Vec<usize> = if art.len() >= 2 {
+                art
+            } else {
+                (1..xs.len() - 1).collect()
+            };
+            let near = |f: f64, not: Option<usize>| {
+                cands
+                    .iter()
+                    .copied()
+                    .filter(|&i| Some(i) != not)
+                    .min_by(|&a, &b| {
+                        (xs[a] - f * size)
+                            .abs()
+                            .total_cmp(&(xs[b] - f * size).abs())
+                    })
+            };
+            let b1 = near(0.3, None);
+            let b2 = near(0.75, b1);
+            b1.into_iter().chain(b2).collect()
+        }
+        None => Vec::new(),
+    };
+    let in_water = |q: [f64; 2], margin: f64| {
+        river_y.is_some_and(|r| (q[1] - (oy + r)).abs() < WATER + margin)
+    };
     let mut sg = Vec::new();
     let mut sp = Vec::new();
     let mut arterial_segments: Vec<(f64, f64, f64, f64)> = Vec::new();
-    for (j, &y) in ys.iter().enumerate() {
-        let art = j % 5 == 2;
+    let mut bridge_segs: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut bridge_ids = Vec::new();
+    for &(y, j) in &rows {
+        let art = j.is_some_and(|j| j % 5 == 2);
+        let name = match j {
+            Some(j) => format!("{} Street {}", if art { "Arterial" } else { "Local" }, j),
+            None if river_y.is_some_and(|r| y < r) => "Riverside Drive South".to_string(),
+            None => "Riverside Drive North".to_string(),
+        };
         for i in 0..xs.len() - 1 {
             let (a, b) = ((ox + xs[i], oy + y), (ox + xs[i + 1], oy + y));
             if art {
                 arterial_segments.push((a.0, a.1, b.0, b.1));
             }
-            sp.push(props(json!({"id": format!("s{}", sg.len()), "name": format!("{} Street {}", if art {"Arterial"} else {"Local"}, j), "class": if art {"arterial"} else {"local"}})));
+            sp.push(props(json!({"id": format!("s{}", sg.len()), "name": name, "class": if art {"arterial"} else {"local"}})));
             sg.push(Geometry::LineString(LineString::from(vec![a, b])));
         }
     }
     for (i, &x) in xs.iter().enumerate() {
         let art = i % 5 == 2;
-        for j in 0..ys.len() - 1 {
-            let (a, b) = ((ox + x, oy + ys[j]), (ox + x, oy + ys[j + 1]));
-            if art {
+        for k in 0..rows.len() - 1 {
+            let (y0, y1) = (rows[k].0, rows[k + 1].0);
+            let crosses = river_y.is_some_and(|r| y0 < r && r < y1);
+            let bridge = crosses && bridges.contains(&i);
+            if crosses && !bridge {
+                continue;
+            }
+            let (a, b) = ((ox + x, oy + y0), (ox + x, oy + y1));
+            if bridge {
+                bridge_segs.push((a.0, a.1, b.0, b.1));
+                bridge_ids.push(format!("s{}", sg.len()));
+            } else if art {
                 arterial_segments.push((a.0, a.1, b.0, b.1));
             }
-            sp.push(props(json!({"id": format!("s{}", sg.len()), "name": format!("{} Avenue {}", if art {"Arterial"} else {"Local"}, i), "class": if art {"arterial"} else {"local"}})));
+            let kind = if art { "Arterial" } else { "Local" };
+            let mut pr = json!({"id": format!("s{}", sg.len()), "name": format!("{kind} Avenue {i}"), "class": if art {"arterial"} else {"local"}});
+            if bridge {
+                pr["bridge"] = json!(true);
+            }
+            sp.push(props(pr));
             sg.push(Geometry::LineString(LineString::from(vec![a, b])));
         }
     }
     let streets = layer("streets", sg.clone(), sp);
+    let river_layer = river_y.map(|r| {
+        layer(
+            "river",
+            vec![Geometry::Polygon(rect(
+                ox,
+                oy + r - WATER,
+                size,
+                2.0 * WATER,
+            ))],
+            vec![props(
+                json!({"id": "river", "name": "River", "width_m": 2.0 * WATER}),
+            )],
+        )
+    });
 
     // helper: a point on a random segment, offset from the street
     let point_on = |rng: &mut ChaCha8Rng, seg: &(f64, f64, f64, f64), off: f64| -> [f64; 2] {
@@ -324,6 +451,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             [x + side * off, y]
         }
     };
+    // segments beside which features may stand (bridges excluded: beside them is water)
     let all_segs: Vec<(f64, f64, f64, f64)> = sg
         .iter()
         .filter_map(|g| match g {
@@ -332,6 +460,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             }
             _ => None,
         })
+        .filter(|s| !bridge_segs.contains(s))
         .collect();
     let near = |seg: &(f64, f64, f64, f64), c: [f64; 2], r: f64| {
         let mx = (seg.0 + seg.2) / 2.0;
@@ -404,7 +533,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         .collect();
     let mut lights = Vec::new();
     let mut light_p = Vec::new();
-    for seg in &all_segs {
+    for seg in all_segs.iter().chain(&bridge_segs) {
         let len = ((seg.2 - seg.0).powi(2) + (seg.3 - seg.1).powi(2)).sqrt();
         let n = (len / 35.0).floor().max(1.0) as usize;
         for k in 0..n {
@@ -430,6 +559,15 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             xs[(i + w).min(xs.len() - 1)] - 8.0,
             ys[(j + h).min(ys.len() - 1)] - 8.0,
         );
+        let (mut y0, mut y1) = (y0, y1);
+        if let Some(r) = river_y {
+            if y0 < r + BANK && y1 > r - BANK {
+                // a park reaching into the river block moves to the north bank
+                let h = y1 - y0;
+                y0 = r + BANK + 8.0;
+                y1 = y0 + h;
+            }
+        }
         parks.push(Geometry::Polygon(rect(ox + x0, oy + y0, x1 - x0, y1 - y0)));
         park_p.push(props(json!({"id": format!("park{k}"), "name": format!("Park {k}"), "public": true, "opening_hours": "24/7"})));
     }
@@ -442,7 +580,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         } else {
             (rng.random_range(0.05..0.95), rng.random_range(0.05..0.95))
         };
-        let (x, y) = (ox + fx * size, oy + fy * size);
+        let (x, mut y) = (ox + fx * size, oy + fy * size);
+        if let Some(r) = river_y {
+            if y < oy + r + WATER && y + 30.0 > oy + r - WATER {
+                y = oy + r + WATER + 2.0; // on the north bank
+            }
+        }
         lots.push(Geometry::Polygon(rect(x, y, 20.0, 30.0)));
         lot_p.push(props(
             json!({"id": format!("lot{k}"), "kind": "vacant_lot"}),
@@ -559,6 +702,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             }
         }
     }
+    for (lam, c) in lambda.iter_mut().zip(&centres) {
+        // no background incident in the water (cells jitter by up to res/2)
+        if in_water(*c, 0.5 * res) {
+            *lam = 0.0;
+        }
+    }
     let mut cum = Vec::with_capacity(lambda.len());
     let mut s = 0.0;
     for l in &lambda {
@@ -583,7 +732,9 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     }
     let mut ev: Vec<Ev> = Vec::with_capacity(n);
     let days = 366i64;
-    let inside = |q: [f64; 2]| q[0] >= ox && q[0] < ox + size && q[1] >= oy && q[1] < oy + size;
+    let inside = |q: [f64; 2]| {
+        q[0] >= ox && q[0] < ox + size && q[1] >= oy && q[1] < oy + size && !in_water(q, 0.0)
+    };
     for _ in 0..n_bg {
         let u = rng.random::<f64>() * s;
         let k = cum.partition_point(|c| *c < u).min(cum.len() - 1);
@@ -613,6 +764,14 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             oy + rng.random_range(0.15..0.85) * size,
         ];
         let sigma = rng.random_range(80.0..150.0);
+        let mut c = c;
+        if let Some(r) = river_y {
+            // keep the hotspot out of the water: its centre at least 1.5 sigma from it
+            let (ry, keep) = (oy + r, 1.5 * sigma + WATER);
+            if (c[1] - ry).abs() < keep {
+                c[1] = if c[1] < ry { ry - keep } else { ry + keep };
+            }
+        }
         let cnt = n_hs / nh + usize::from(h < n_hs % nh);
         hotspots.push(HotspotTruth {
             label: format!("hs{}", h + 1),
@@ -772,12 +931,23 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         repeat_locations: n_addr,
         chains,
         near_repeat_band: (p.nr_radius, p.nr_days),
+        river: river_y.map(|r| RiverTruth {
+            centre_y: oy + r,
+            half_width: WATER,
+            banks_y: [oy + r - BANK, oy + r + BANK],
+            bridges_x: [
+                ox + bridges.first().map_or(f64::NAN, |&i| xs[i]),
+                ox + bridges.get(1).map_or(f64::NAN, |&i| xs[i]),
+            ],
+            bridge_ids,
+        }),
     };
     Ok(DemoCity {
         streets,
         layers,
         incidents: inc,
         truth,
+        river: river_layer,
     })
 }
 
@@ -819,10 +989,13 @@ pub fn incidents_table(inc: &Incidents) -> Result<impl crate::export::Table + '_
 }
 
 /// Writes the city into the current section of `out`: `incidents.csv`, one GeoJSON per
-/// layer (`streets.geojson`, `bars.geojson`, ...) and `ground_truth.json`.
+/// layer (`streets.geojson`, `bars.geojson`, ..., `river.geojson`) and `ground_truth.json`.
 pub fn write_city(city: &DemoCity, out: &mut crate::export::Outputs) -> Result<()> {
     out.table("incidents.csv", &incidents_table(&city.incidents)?)?;
-    for l in std::iter::once(&city.streets).chain(&city.layers) {
+    for l in std::iter::once(&city.streets)
+        .chain(&city.layers)
+        .chain(&city.river)
+    {
         out.features(
             &format!("{}.geojson", l.name),
             &crate::export::layer_features(l),

@@ -37,6 +37,7 @@ use crate::study::{self, IncidentInput, StudyLayer};
 pub fn files(city: &DemoCity, city_only: bool) -> Result<Vec<String>> {
     let names: Vec<&str> = std::iter::once(&city.streets)
         .chain(&city.layers)
+        .chain(&city.river)
         .map(|l| l.name.as_str())
         .collect();
     let mut v: Vec<String> = demo::city_files(&names)
@@ -118,6 +119,22 @@ pub fn run(
     out: &mut Outputs,
     progress: &dyn Fn(&str),
 ) -> Result<String> {
+    run_with(params, city_only, out, progress, None)
+}
+
+/// A further demo step run after the library's analyses, writing into its own section
+/// of the set (the binary's street-network step until it moves into [`crate::study`]);
+/// returns its lines for the report.
+pub type DemoStep<'a> = &'a dyn Fn(&DemoCity, &IncidentInput, &mut Outputs) -> Result<String>;
+
+/// [`run`] with a further step `(section, step)` after the analyses.
+pub fn run_with(
+    params: &DemoParams,
+    city_only: bool,
+    out: &mut Outputs,
+    progress: &dyn Fn(&str),
+    extra: Option<(&str, DemoStep<'_>)>,
+) -> Result<String> {
     progress("generating the demo city");
     let city = demo::generate(params)?;
     out.plan(files(&city, city_only)?)?;
@@ -138,7 +155,7 @@ pub fn run(
     let mut prov = Provenance::of(params).with_seed(params.seed);
     prov.crs = Some(city.incidents.crs.clone());
     if !city_only {
-        analyses(&city, out, &mut prov, &mut text, progress)?;
+        analyses(&city, out, &mut prov, &mut text, progress, extra)?;
     }
     out.no_provenance();
     out.manifest("provenance.json", prov)?;
@@ -152,6 +169,7 @@ fn analyses(
     prov: &mut Provenance,
     text: &mut String,
     progress: &dyn Fn(&str),
+    extra: Option<(&str, DemoStep<'_>)>,
 ) -> Result<()> {
     // load the written incidents back through the public loader, as a user would
     let staged = out
@@ -306,7 +324,13 @@ fn analyses(
     text.push_str("\n== RTM validity (fit Jan-Aug, test Sep-Dec; 50 m cells) ==\n");
     text.push_str(&study::risk::validation_table(&v.result, &[0.05]));
     progress("assessing the demo proposals");
-    assess(city, &fit, out, text)
+    assess(city, &fit, out, text)?;
+    if let Some((name, step)) = extra {
+        progress(name);
+        let mut s = out.section(name);
+        text.push_str(&step(city, &input, &mut s)?);
+    }
+    Ok(())
 }
 
 /// Grid counts, kernel density and Gi* of the city (the `hotspots` studies with their

@@ -49,6 +49,7 @@ pub mod info;
 pub mod io;
 pub mod layer;
 pub mod limits;
+pub mod network;
 pub mod pattern;
 pub mod render;
 pub mod repeat;

@@ -29,7 +29,6 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::PointTree;
 use crate::error::{Error, Result};
 
 /// Parameters of [`dbscan`].
@@ -144,76 +143,462 @@ impl Dsu {
     }
 }
 
-const BLOCK: usize = 1 << 16;
+/// The neighbourhood: `dx² + dy² <= eps²` (the expression scikit-learn's trees use,
+/// so pairs on the edge fall on the same side) and, for space-time DBSCAN,
+/// `|Δt| <= eps_time`.
+#[derive(Debug, Clone, Copy)]
+struct Nbhd {
+    r2: f64,
+    eps_time: Option<u64>,
+}
 
-/// DBSCAN on a neighbourhood function `neigh(i, out)` that fills `out` with the
-/// indices of all points in i's neighbourhood (self included), any order, and a
-/// core test `is_core(i, scratch)` consistent with it.
-fn dbscan_impl<F, C>(n: usize, is_core: C, neigh: F) -> Result<Clustering>
-where
-    F: Fn(usize, &mut Vec<usize>) + Sync,
-    C: Fn(usize, &mut Vec<usize>) -> bool + Sync,
-{
-    if n > u32::MAX as usize {
-        return Err(Error::Param(
-            "DBSCAN supports at most 2^32 − 1 points".into(),
-        ));
-    }
-    let core: Vec<bool> = (0..n)
-        .into_par_iter()
-        .map_init(Vec::new, |buf, i| {
-            buf.clear();
-            is_core(i, buf)
-        })
-        .collect();
-    let cores: Vec<usize> = (0..n).filter(|&i| core[i]).collect();
-    let mut dsu = Dsu((0..n as u32).collect());
-    for block in cores.chunks(BLOCK) {
-        let edges: Vec<Vec<u32>> = block
-            .par_iter()
-            .map_init(Vec::new, |buf, &i| {
-                buf.clear();
-                neigh(i, buf);
-                buf.iter()
-                    .filter(|&&j| j > i && core[j])
-                    .map(|&j| j as u32)
-                    .collect()
-            })
-            .collect();
-        for (&i, e) in block.iter().zip(&edges) {
-            for &j in e {
-                dsu.union(i as u32, j);
+/// Points sorted into cells of side `eps/√2` (and, with times, slabs of
+/// `eps_time + 1` time units), with each cell's candidate neighbour cells.
+///
+/// Any two points of one cell are within `eps` of each other (checked on the
+/// cell's actual extent, so rounding can never make the shortcut wrong), and a
+/// point's neighbours lie in the cells at most two columns/rows (one slab) away.
+struct CellGrid {
+    nb: Nbhd,
+    /// Original index of each sorted position.
+    order: Vec<u32>,
+    /// Coordinates in sorted order.
+    xy: Vec<[f64; 2]>,
+    /// Times in sorted order (empty without times).
+    t: Vec<i64>,
+    /// Cell `c` holds the sorted positions `start[c]..start[c + 1]`.
+    start: Vec<u32>,
+    /// Candidate cells of cell `c` (itself included): the cell-id ranges
+    /// `ranges[rstart[c]..rstart[c + 1]]`, each `[first, end)`.
+    rstart: Vec<u32>,
+    ranges: Vec<[u32; 2]>,
+    /// Whether every pair of points in the cell is a neighbour pair.
+    tight: Vec<bool>,
+}
+
+/// Cells per parallel task when building per-cell tables.
+const CELL_CHUNK: usize = 1024;
+
+impl CellGrid {
+    fn new(xy: &[[f64; 2]], t: Option<&[i64]>, nb: Nbhd, eps: f64) -> CellGrid {
+        let n = xy.len();
+        let mut side = eps / std::f64::consts::SQRT_2;
+        if !(side.is_normal() && side > 0.0) {
+            side = 1.0;
+        }
+        // offsets that can hold neighbours: a gap of (k - 1) cells must exceed eps
+        let reach = ((eps / side).floor() as i64).saturating_add(1);
+        let (minx, miny) = xy.iter().fold((f64::INFINITY, f64::INFINITY), |a, p| {
+            (a.0.min(p[0]), a.1.min(p[1]))
+        });
+        let tmin = t.map_or(0, |t| t.iter().copied().min().unwrap_or(0));
+        let slab = nb.eps_time.map_or(1, |e| e.saturating_add(1)) as i128;
+        let key = |i: usize| -> [i64; 3] {
+            // `as` saturates: far-out cells merge, which only costs the shortcut
+            let cy = ((xy[i][1] - miny) / side).floor() as i64;
+            let cx = ((xy[i][0] - minx) / side).floor() as i64;
+            let ct = t.map_or(0, |t| {
+                ((t[i] as i128 - tmin as i128) / slab).min(i64::MAX as i128) as i64
+            });
+            [cy, cx, ct]
+        };
+        let keys: Vec<[i64; 3]> = (0..n).into_par_iter().map(key).collect();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by_key(|&i| (keys[i as usize], i));
+        let mut cell_keys: Vec<[i64; 3]> = Vec::new();
+        let mut start: Vec<u32> = Vec::new();
+        for (p, &i) in order.iter().enumerate() {
+            let k = keys[i as usize];
+            if cell_keys.last() != Some(&k) {
+                cell_keys.push(k);
+                start.push(p as u32);
             }
         }
-    }
-    // number components by their lowest-index core point
-    let mut comp_label = vec![u32::MAX; n];
-    let mut labels: Vec<Option<usize>> = vec![None; n];
-    let mut n_clusters = 0usize;
-    for &i in &cores {
-        let r = dsu.find(i as u32) as usize;
-        if comp_label[r] == u32::MAX {
-            comp_label[r] = n_clusters as u32;
-            n_clusters += 1;
-        }
-        labels[i] = Some(comp_label[r] as usize);
-    }
-    // border points: smallest label among the core points that reach them
-    let core_labels = labels.clone();
-    labels
-        .par_iter_mut()
-        .enumerate()
-        .filter(|(i, _)| !core[*i])
-        .for_each_init(Vec::new, |buf, (i, l)| {
-            buf.clear();
-            neigh(i, buf);
-            *l = buf.iter().filter_map(|&j| core_labels[j]).min();
+        start.push(n as u32);
+        drop(keys);
+        let sxy: Vec<[f64; 2]> = order.iter().map(|&i| xy[i as usize]).collect();
+        let st: Vec<i64> = t.map_or(Vec::new(), |t| {
+            order.iter().map(|&i| t[i as usize]).collect()
         });
-    Ok(Clustering {
+        let nc = cell_keys.len();
+
+        // candidate cell ranges, built per chunk of cells
+        let timed = t.is_some();
+        let parts: Vec<(Vec<u32>, Vec<[u32; 2]>)> = (0..nc)
+            .into_par_iter()
+            .step_by(CELL_CHUNK)
+            .map(|c0| {
+                let mut counts = Vec::with_capacity(CELL_CHUNK);
+                let mut out: Vec<[u32; 2]> = Vec::new();
+                for c in c0..(c0 + CELL_CHUNK).min(nc) {
+                    let before = out.len();
+                    let [cy, cx, ct] = cell_keys[c];
+                    let lo = |v: i64| (v as i128 - reach as i128).max(i64::MIN as i128) as i64;
+                    let hi = |v: i64| (v as i128 + reach as i128).min(i64::MAX as i128) as i64;
+                    for ry in lo(cy) as i128..=hi(cy) as i128 {
+                        let ry = ry as i64;
+                        let a = cell_keys.partition_point(|k| (k[0], k[1]) < (ry, lo(cx)));
+                        let b = cell_keys.partition_point(|k| (k[0], k[1]) <= (ry, hi(cx)));
+                        if a == b {
+                            continue;
+                        }
+                        if !timed {
+                            out.push([a as u32, b as u32]);
+                            continue;
+                        }
+                        // per column, the slabs ct - 1 ..= ct + 1
+                        let row = &cell_keys[a..b];
+                        let (tlo, thi) = (ct.saturating_sub(1), ct.saturating_add(1));
+                        let mut s = 0usize;
+                        while s < row.len() {
+                            let col = row[s][1];
+                            let e = s + row[s..].partition_point(|k| k[1] == col);
+                            let seg = &row[s..e];
+                            let x = seg.partition_point(|k| k[2] < tlo);
+                            let y = seg.partition_point(|k| k[2] <= thi);
+                            if x < y {
+                                out.push([(a + s + x) as u32, (a + s + y) as u32]);
+                            }
+                            s = e;
+                        }
+                    }
+                    counts.push((out.len() - before) as u32);
+                }
+                (counts, out)
+            })
+            .collect();
+        let mut rstart = Vec::with_capacity(nc + 1);
+        let mut ranges = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        rstart.push(0u32);
+        for (counts, out) in parts {
+            for c in counts {
+                let last = *rstart.last().unwrap_or(&0);
+                rstart.push(last + c);
+            }
+            ranges.extend_from_slice(&out);
+        }
+
+        // tight cells: the extent of their points is within the neighbourhood
+        let tight: Vec<bool> = (0..nc)
+            .into_par_iter()
+            .map(|c| {
+                let (a, b) = (start[c] as usize, start[c + 1] as usize);
+                let pts = &sxy[a..b];
+                let (mut x0, mut x1, mut y0, mut y1) = (pts[0][0], pts[0][0], pts[0][1], pts[0][1]);
+                for p in &pts[1..] {
+                    x0 = x0.min(p[0]);
+                    x1 = x1.max(p[0]);
+                    y0 = y0.min(p[1]);
+                    y1 = y1.max(p[1]);
+                }
+                // rounding is monotone: no pair inside is farther than the extent
+                let (dx, dy) = (x1 - x0, y1 - y0);
+                let space = dx * dx + dy * dy <= nb.r2;
+                let time = match nb.eps_time {
+                    None => true,
+                    Some(e) => {
+                        let ts = &st[a..b];
+                        let (t0, t1) = ts
+                            .iter()
+                            .fold((i64::MAX, i64::MIN), |m, &v| (m.0.min(v), m.1.max(v)));
+                        t1.abs_diff(t0) <= e
+                    }
+                };
+                space && time
+            })
+            .collect();
+        CellGrid {
+            nb,
+            order,
+            xy: sxy,
+            t: st,
+            start,
+            rstart,
+            ranges,
+            tight,
+        }
+    }
+
+    fn n_cells(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn cell(&self, c: usize) -> std::ops::Range<usize> {
+        self.start[c] as usize..self.start[c + 1] as usize
+    }
+
+    /// The candidate cells of `c`, as ranges of cell ids.
+    fn cand(&self, c: usize) -> &[[u32; 2]] {
+        &self.ranges[self.rstart[c] as usize..self.rstart[c + 1] as usize]
+    }
+
+    /// Whether sorted positions `p` and `q` are neighbours.
+    #[inline]
+    fn near(&self, p: usize, q: usize) -> bool {
+        let (a, b) = (self.xy[p], self.xy[q]);
+        let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
+        dx * dx + dy * dy <= self.nb.r2
+            && self
+                .nb
+                .eps_time
+                .is_none_or(|e| self.t[p].abs_diff(self.t[q]) <= e)
+    }
+}
+
+/// Exact grid DBSCAN with scikit-learn's semantics (see the module docs).
+fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
+    let n = g.xy.len();
+    let nc = g.n_cells();
+    // 1. core flags (sorted order), one task per chunk of cells
+    let core_parts: Vec<Vec<bool>> = (0..nc)
+        .into_par_iter()
+        .step_by(CELL_CHUNK)
+        .map(|c0| {
+            let c1 = (c0 + CELL_CHUNK).min(nc);
+            let mut out = Vec::with_capacity(g.start[c1] as usize - g.start[c0] as usize);
+            for c in c0..c1 {
+                let own = g.cell(c);
+                if g.tight[c] && own.len() >= m {
+                    out.extend(std::iter::repeat_n(true, own.len()));
+                    continue;
+                }
+                let total: usize = g
+                    .cand(c)
+                    .iter()
+                    .map(|r| (g.start[r[1] as usize] - g.start[r[0] as usize]) as usize)
+                    .sum();
+                if total < m {
+                    out.extend(std::iter::repeat_n(false, own.len()));
+                    continue;
+                }
+                for p in own.clone() {
+                    let mut k = if g.tight[c] {
+                        own.len()
+                    } else {
+                        own.clone().filter(|&q| g.near(p, q)).count()
+                    };
+                    'scan: for r in g.cand(c) {
+                        if k >= m {
+                            break;
+                        }
+                        let span = g.start[r[0] as usize] as usize..g.start[r[1] as usize] as usize;
+                        for q in span {
+                            if own.contains(&q) {
+                                continue;
+                            }
+                            if g.near(p, q) {
+                                k += 1;
+                                if k >= m {
+                                    break 'scan;
+                                }
+                            }
+                        }
+                    }
+                    out.push(k >= m);
+                }
+            }
+            out
+        })
+        .collect();
+    let mut core_s: Vec<bool> = Vec::with_capacity(n);
+    for p in core_parts {
+        core_s.extend_from_slice(&p);
+    }
+    // core points per cell (sorted positions) and their extent
+    let mut cstart: Vec<u32> = Vec::with_capacity(nc + 1);
+    let mut cpos: Vec<u32> = Vec::new();
+    for c in 0..nc {
+        cstart.push(cpos.len() as u32);
+        cpos.extend(g.cell(c).filter(|&p| core_s[p]).map(|p| p as u32));
+    }
+    cstart.push(cpos.len() as u32);
+    let cores_of = |c: usize| &cpos[cstart[c] as usize..cstart[c + 1] as usize];
+    let bbox: Vec<[f64; 4]> = (0..nc)
+        .into_par_iter()
+        .map(|c| {
+            cores_of(c).iter().fold(
+                [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ],
+                |b, &p| {
+                    let q = g.xy[p as usize];
+                    [
+                        b[0].min(q[0]),
+                        b[1].min(q[1]),
+                        b[2].max(q[0]),
+                        b[3].max(q[1]),
+                    ]
+                },
+            )
+        })
+        .collect();
+    // squared distance from a point to a box (0 inside); a lower bound, so `>` prunes safely
+    let box_d2 = |q: [f64; 2], b: &[f64; 4]| {
+        let dx = (b[0] - q[0]).max(q[0] - b[2]).max(0.0);
+        let dy = (b[1] - q[1]).max(q[1] - b[3]).max(0.0);
+        dx * dx + dy * dy
+    };
+    // whether a core point of `c` reaches (sorted position) p
+    let reaches = |c: usize, p: usize| -> bool {
+        box_d2(g.xy[p], &bbox[c]) <= g.nb.r2 && cores_of(c).iter().any(|&q| g.near(p, q as usize))
+    };
+
+    // 2. components of the core points. The cores of a tight cell are all linked;
+    //    two tight cells are linked by any core-core pair (early exit); a cell that is
+    //    not tight (degenerate radii, saturated keys) links point by point.
+    let links: Vec<Vec<[u32; 2]>> = (0..nc)
+        .into_par_iter()
+        .step_by(CELL_CHUNK)
+        .map(|c0| {
+            let mut out = Vec::new();
+            for c in c0..(c0 + CELL_CHUNK).min(nc) {
+                let cc = cores_of(c);
+                if cc.is_empty() {
+                    continue;
+                }
+                if g.tight[c] {
+                    out.extend(cc[1..].iter().map(|&q| [cc[0], q]));
+                } else {
+                    for (k, &p) in cc.iter().enumerate() {
+                        for &q in &cc[k + 1..] {
+                            if g.near(p as usize, q as usize) {
+                                out.push([p, q]);
+                            }
+                        }
+                    }
+                }
+                for r in g.cand(c) {
+                    let first = (r[0] as usize).max(c + 1);
+                    for (d, bd) in (first..r[1] as usize).zip(&bbox[first.min(r[1] as usize)..]) {
+                        let dd = cores_of(d);
+                        if dd.is_empty() {
+                            continue;
+                        }
+                        if g.tight[c] && g.tight[d] {
+                            let hit = cc.iter().find_map(|&p| {
+                                (box_d2(g.xy[p as usize], bd) <= g.nb.r2)
+                                    .then(|| dd.iter().find(|&&q| g.near(p as usize, q as usize)))
+                                    .flatten()
+                                    .map(|&q| [p, q])
+                            });
+                            out.extend(hit);
+                        } else {
+                            for &p in cc {
+                                if box_d2(g.xy[p as usize], bd) > g.nb.r2 {
+                                    continue;
+                                }
+                                for &q in dd {
+                                    if g.near(p as usize, q as usize) {
+                                        out.push([p, q]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut dsu = Dsu((0..n as u32).collect());
+    for part in &links {
+        for &[a, b] in part {
+            dsu.union(a, b);
+        }
+    }
+    drop(links);
+
+    // 3. number the components by their lowest original core index
+    let root: Vec<u32> = cpos.iter().map(|&p| dsu.find(p)).collect();
+    let mut comp_min = vec![u32::MAX; n];
+    for (k, &p) in cpos.iter().enumerate() {
+        let r = root[k] as usize;
+        comp_min[r] = comp_min[r].min(g.order[p as usize]);
+    }
+    let mut comps: Vec<(u32, u32)> = (0..n)
+        .filter(|&p| comp_min[p] != u32::MAX)
+        .map(|p| (comp_min[p], p as u32))
+        .collect();
+    comps.sort_unstable();
+    // label per root, then per core point (in cpos order)
+    let mut root_label = comp_min;
+    for (l, &(_, r)) in comps.iter().enumerate() {
+        root_label[r as usize] = l as u32;
+    }
+    let core_label: Vec<u32> = root.iter().map(|&r| root_label[r as usize]).collect();
+    drop(root_label);
+    // smallest label of each cell's cores (all equal in a tight cell)
+    let cell_min: Vec<u32> = (0..nc)
+        .map(|c| {
+            core_label[cstart[c] as usize..cstart[c + 1] as usize]
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+
+    // 4. labels in sorted order: cores take their component's label; a border point
+    //    the smallest label among the core points that reach it
+    let label_parts: Vec<Vec<u32>> = (0..nc)
+        .into_par_iter()
+        .step_by(CELL_CHUNK)
+        .map(|c0| {
+            let c1 = (c0 + CELL_CHUNK).min(nc);
+            let mut out = Vec::with_capacity(g.start[c1] as usize - g.start[c0] as usize);
+            for c in c0..c1 {
+                let mut k = cstart[c] as usize;
+                for p in g.cell(c) {
+                    if core_s[p] {
+                        out.push(core_label[k]);
+                        k += 1;
+                        continue;
+                    }
+                    let mut best = u32::MAX;
+                    for r in g.cand(c) {
+                        for d in r[0] as usize..r[1] as usize {
+                            if cell_min[d] >= best {
+                                continue;
+                            }
+                            if g.tight[d] {
+                                if (d == c) || reaches(d, p) {
+                                    best = cell_min[d];
+                                }
+                            } else if box_d2(g.xy[p], &bbox[d]) <= g.nb.r2 {
+                                let ks = cstart[d] as usize..cstart[d + 1] as usize;
+                                for (&q, &l) in cpos[ks.clone()].iter().zip(&core_label[ks]) {
+                                    if l < best && g.near(p, q as usize) {
+                                        best = l;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    out.push(best);
+                }
+            }
+            out
+        })
+        .collect();
+    let mut labels: Vec<Option<usize>> = vec![None; n];
+    let mut core: Vec<bool> = vec![false; n];
+    let mut p = 0usize;
+    for part in label_parts {
+        for l in part {
+            let i = g.order[p] as usize;
+            labels[i] = (l != u32::MAX).then_some(l as usize);
+            core[i] = core_s[p];
+            p += 1;
+        }
+    }
+    Clustering {
         labels,
         core,
-        n_clusters,
-    })
+        n_clusters: comps.len(),
+    }
 }
 
 /// DBSCAN of points (metres) with scikit-learn's semantics (see the module docs).
@@ -230,15 +615,16 @@ where
 pub fn dbscan(xy: &[[f64; 2]], p: &DbscanParams) -> Result<Clustering> {
     p.check()?;
     check_points(xy)?;
-    let idx = PointTree::new(xy);
-    let r2 = p.eps * p.eps;
-    let m = p.min_samples;
-    dbscan_impl(
-        xy.len(),
-        // core test stops at min_samples neighbours (no full enumeration)
-        |i, _| idx.count_within_at_least(xy[i], r2, m),
-        |i, out| idx.within_into(xy[i], r2, out),
-    )
+    check_len(xy.len())?;
+    if xy.is_empty() {
+        return Ok(empty());
+    }
+    let nb = Nbhd {
+        r2: p.eps * p.eps,
+        eps_time: None,
+    };
+    let g = CellGrid::new(xy, None, nb, p.eps);
+    Ok(dbscan_grid(&g, p.min_samples))
 }
 
 /// Space-time DBSCAN: neighbourhood `d <= eps` and `|Δt| <= eps_time` (both
@@ -259,21 +645,33 @@ pub fn st_dbscan(xy: &[[f64; 2]], times: &[i64], p: &StDbscanParams) -> Result<C
         )));
     }
     check_points(xy)?;
-    let idx = PointTree::new(xy);
-    let r2 = p.eps * p.eps;
-    let neigh = |i: usize, out: &mut Vec<usize>| {
-        idx.within_into(xy[i], r2, out);
-        let t = times[i];
-        out.retain(|&j| (times[j] - t).abs() <= p.eps_time);
+    check_len(xy.len())?;
+    if xy.is_empty() {
+        return Ok(empty());
+    }
+    let nb = Nbhd {
+        r2: p.eps * p.eps,
+        eps_time: Some(p.eps_time as u64),
     };
-    dbscan_impl(
-        xy.len(),
-        |i, buf| {
-            neigh(i, buf);
-            buf.len() >= p.min_samples
-        },
-        neigh,
-    )
+    let g = CellGrid::new(xy, Some(times), nb, p.eps);
+    Ok(dbscan_grid(&g, p.min_samples))
+}
+
+fn empty() -> Clustering {
+    Clustering {
+        labels: Vec::new(),
+        core: Vec::new(),
+        n_clusters: 0,
+    }
+}
+
+fn check_len(n: usize) -> Result<()> {
+    if n >= u32::MAX as usize {
+        return Err(Error::Param(format!(
+            "DBSCAN supports fewer than 2^32 - 1 points, got {n}"
+        )));
+    }
+    Ok(())
 }
 
 fn check_points(xy: &[[f64; 2]]) -> Result<()> {
@@ -354,16 +752,24 @@ mod tests {
     use super::*;
 
     fn brute(xy: &[[f64; 2]], eps: f64, m: usize) -> Clustering {
+        brute_with(xy, m, |i, j| {
+            let (dx, dy) = (xy[i][0] - xy[j][0], xy[i][1] - xy[j][1]);
+            dx * dx + dy * dy <= eps * eps
+        })
+    }
+
+    fn brute_st(xy: &[[f64; 2]], t: &[i64], eps: f64, et: i64, m: usize) -> Clustering {
+        brute_with(xy, m, |i, j| {
+            let (dx, dy) = (xy[i][0] - xy[j][0], xy[i][1] - xy[j][1]);
+            dx * dx + dy * dy <= eps * eps && (t[i] - t[j]).abs() <= et
+        })
+    }
+
+    fn brute_with(xy: &[[f64; 2]], m: usize, near: impl Fn(usize, usize) -> bool) -> Clustering {
         // literal transcription of scikit-learn's dbscan_inner
         let n = xy.len();
         let nb: Vec<Vec<usize>> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| {
-                        (xy[i][0] - xy[j][0]).powi(2) + (xy[i][1] - xy[j][1]).powi(2) <= eps * eps
-                    })
-                    .collect()
-            })
+            .map(|i| (0..n).filter(|&j| near(i, j)).collect())
             .collect();
         let core: Vec<bool> = nb.iter().map(|v| v.len() >= m).collect();
         let mut labels: Vec<Option<usize>> = vec![None; n];
@@ -414,6 +820,108 @@ mod tests {
                 assert_eq!(a, b, "case {case} eps {eps} m {m}");
             }
         }
+    }
+
+    #[test]
+    fn dbscan_equals_sklearn_transcription_on_dense_clumps_and_duplicates() {
+        // dense cells (the no-distance shortcut), duplicates, sparse surroundings
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for case in 0..12 {
+            let mut xy: Vec<[f64; 2]> = Vec::new();
+            for _ in 0..4 {
+                let c = [rng.random_range(0.0..200.0), rng.random_range(0.0..200.0)];
+                let sd = rng.random_range(0.5..6.0);
+                for _ in 0..rng.random_range(5..80) {
+                    xy.push([
+                        c[0] + sd * (rng.random::<f64>() - 0.5),
+                        c[1] + sd * (rng.random::<f64>() - 0.5),
+                    ]);
+                }
+                for _ in 0..rng.random_range(0..12) {
+                    xy.push(c);
+                }
+            }
+            for _ in 0..100 {
+                xy.push([rng.random_range(0.0..200.0), rng.random_range(0.0..200.0)]);
+            }
+            // shuffle so that cells and indices are unrelated
+            for k in (1..xy.len()).rev() {
+                let j = rng.random_range(0..=k);
+                xy.swap(k, j);
+            }
+            for (eps, m) in [(3.0, 5), (7.5, 12), (1.0, 3), (15.0, 30), (0.0, 4)] {
+                let a = dbscan(&xy, &DbscanParams::new(eps, m)).unwrap();
+                assert_eq!(a, brute(&xy, eps, m), "case {case} eps {eps} m {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn dbscan_extreme_coordinates_and_radii() {
+        // cell keys saturate or need huge cell indices: still exact
+        let xy = vec![
+            [1e15, 1e15],
+            [1e15 + 0.125, 1e15],
+            [1e15, 1e15 + 0.25],
+            [-1e15, 3.0],
+            [-1e15, 3.0],
+            [0.0, 0.0],
+        ];
+        for (eps, m) in [
+            (1e-300, 1),
+            (1e-300, 2),
+            (0.3, 2),
+            (0.3, 3),
+            (1e300, 6),
+            (5e-324, 2),
+        ] {
+            let a = dbscan(&xy, &DbscanParams::new(eps, m)).unwrap();
+            assert_eq!(a, brute(&xy, eps, m), "eps {eps} m {m}");
+        }
+    }
+
+    #[test]
+    fn st_dbscan_equals_transcription_on_random_points() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        for case in 0..15 {
+            let n = 80 + case * 15;
+            let mut xy: Vec<[f64; 2]> = Vec::new();
+            let mut t: Vec<i64> = Vec::new();
+            for _ in 0..n {
+                if rng.random::<f64>() < 0.5 {
+                    xy.push([rng.random_range(40.0..46.0), rng.random_range(40.0..46.0)]);
+                    t.push(rng.random_range(0..20));
+                } else {
+                    xy.push([rng.random_range(0.0..100.0), rng.random_range(0.0..100.0)]);
+                    t.push(rng.random_range(-50..50));
+                }
+            }
+            for (eps, et, m) in [
+                (5.0, 3, 3),
+                (8.0, 0, 4),
+                (10.0, 10, 6),
+                (0.0, 5, 1),
+                (4.0, 100, 8),
+            ] {
+                let a = st_dbscan(&xy, &t, &StDbscanParams::new(eps, et, m)).unwrap();
+                let b = brute_st(&xy, &t, eps, et, m);
+                assert_eq!(a, b, "case {case} eps {eps} et {et} m {m}");
+            }
+        }
+        // extreme times: no overflow, still exact
+        let xy = vec![[0.0, 0.0]; 4];
+        let t = [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX];
+        for et in [0, 1, i64::MAX] {
+            let a = st_dbscan(&xy, &t, &StDbscanParams::new(1.0, et, 2)).unwrap();
+            assert_eq!(a, brute_st_wide(&t, et, 2), "et {et}");
+        }
+    }
+
+    fn brute_st_wide(t: &[i64], et: i64, m: usize) -> Clustering {
+        let xy = vec![[0.0, 0.0]; t.len()];
+        brute_with(&xy, m, |i, j| t[i].abs_diff(t[j]) <= et as u64)
     }
 
     #[test]

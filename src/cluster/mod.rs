@@ -3,6 +3,7 @@
 //!
 //! Labels are always per point in input order, `None` = noise.
 
+mod boruvka;
 pub mod dbscan;
 pub mod ellipse;
 pub mod hdbscan;
@@ -42,11 +43,6 @@ impl PointTree {
     /// Appends the indices of points with squared distance `<= r2` (inclusive).
     pub(crate) fn within_into(&self, p: [f64; 2], r2: f64, out: &mut Vec<usize>) {
         out.extend(self.tree.locate_within_distance(p, r2).map(|it| it.data));
-    }
-
-    /// Whether at least `k` points lie within squared distance `r2` (stops early).
-    pub(crate) fn count_within_at_least(&self, p: [f64; 2], r2: f64, k: usize) -> bool {
-        self.tree.locate_within_distance(p, r2).take(k).count() >= k
     }
 }
 
@@ -160,15 +156,107 @@ mod golden {
 }
 
 #[cfg(test)]
+mod real {
+    //! Parity with scikit-learn on real data: Vancouver VPD 2020 (33,761 incidents,
+    //! 17,261 distinct locations: offsets to the hundred block make many duplicates and
+    //! tied distances). Labels: `fixtures/golden/clusters_real/` (recipe
+    //! `scripts/golden/clusters_real.sh`); input `../shared/data` (skipped when absent).
+    use super::*;
+    use std::io::Read;
+    use std::path::Path;
+
+    fn input() -> Option<Vec<[f64; 2]>> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/vancouver/vpd_crimes_2020.csv");
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            eprintln!("skipping: {} not found", p.display());
+            return None;
+        };
+        Some(
+            text.lines()
+                .skip(1)
+                .map(|l| {
+                    let mut f = l.split(',').skip(1);
+                    let x = f.next().and_then(|v| v.parse().ok()).expect("x");
+                    let y = f.next().and_then(|v| v.parse().ok()).expect("y");
+                    [x, y]
+                })
+                .collect(),
+        )
+    }
+
+    /// (dbscan label, core, hdbscan label) per row.
+    fn golden() -> (Vec<Option<usize>>, Vec<bool>, Vec<Option<usize>>) {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/golden/clusters_real/vancouver.csv.gz");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(p).expect("fixture"))
+            .read_to_string(&mut text)
+            .expect("gzip");
+        let lab = |s: &str| {
+            let v: i64 = s.parse().expect("label");
+            (v >= 0).then_some(v as usize)
+        };
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        (
+            rows.iter().map(|r| lab(r[1])).collect(),
+            rows.iter().map(|r| r[2] == "1").collect(),
+            rows.iter().map(|r| lab(r[3])).collect(),
+        )
+    }
+
+    #[test]
+    fn dbscan_vancouver_equals_sklearn() {
+        let Some(xy) = input() else { return };
+        let (want, core, _) = golden();
+        let c = dbscan(&xy, &DbscanParams::new(100.0, 10)).unwrap();
+        assert_eq!(c.core, core);
+        assert_eq!(c.labels, want);
+        assert_eq!(c.n_clusters, 221);
+    }
+
+    #[test]
+    fn hdbscan_vancouver_ari() {
+        let Some(xy) = input() else { return };
+        let (_, _, want) = golden();
+        let c = hdbscan(&xy, &HdbscanParams::new(25)).unwrap();
+        let ari = adjusted_rand_index(&c.labels, &want);
+        eprintln!(
+            "HDBSCAN Vancouver: {} clusters, {} noise (sklearn 285, 16,271), ARI {ari}",
+            c.n_clusters,
+            c.n_noise()
+        );
+        // scikit-learn against itself on these data: 0.985-0.988 under row permutations
+        // and 0.981-0.988 when its own tied MST edges are merged in another order
+        // (vancouver.json): 0.99 is out of reach for any tie rule; ours gives 0.9836
+        assert!(ari >= 0.98, "ARI {ari}");
+        assert!(
+            (270..=300).contains(&c.n_clusters),
+            "{} clusters",
+            c.n_clusters
+        );
+    }
+}
+
+#[cfg(test)]
 mod simulation {
     use super::*;
     use rand::{Rng, SeedableRng};
 
     #[test]
     fn dbscan_recovers_demo_city_hotspots() {
-        let city =
-            crate::demo::generate(&crate::demo::DemoParams::new(7).incidents(8000).size(3000.0))
-                .expect("demo city");
+        // the city this test was calibrated on (before the demo river)
+        let city = crate::demo::generate(
+            &crate::demo::DemoParams::new(7)
+                .incidents(8000)
+                .size(3000.0)
+                .river(false),
+        )
+        .expect("demo city");
         let c = dbscan(&city.incidents.xy, &DbscanParams::new(50.0, 15)).unwrap();
         let s = summarise_clusters(
             &city.incidents.xy,

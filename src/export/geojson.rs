@@ -307,6 +307,37 @@ pub fn to_geojson(f: &dyn Features) -> Result<Vec<u8>> {
     w.finish()
 }
 
+/// A `FeatureCollection` built in memory from geometries with JSON properties, for
+/// code that assembles its layers as bytes; the same bytes as [`GeoJsonWriter`].
+/// Large layers should stream through [`super::Outputs::features`] instead.
+pub struct FeatureCollectionWriter {
+    w: GeoJsonWriter<Vec<u8>>,
+}
+
+impl FeatureCollectionWriter {
+    /// An empty collection for geometries in `crs`.
+    pub fn new(crs: &Crs) -> Result<Self> {
+        Ok(FeatureCollectionWriter {
+            w: GeoJsonWriter::new(Vec::new(), crs, Path::new("<memory>"))?,
+        })
+    }
+
+    /// Adds a feature.
+    pub fn push(
+        &mut self,
+        geometry: &Geometry<f64>,
+        properties: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        self.w
+            .feature(geometry, &super::describe::json_properties(&properties))
+    }
+
+    /// The finished document.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        self.w.finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

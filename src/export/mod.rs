@@ -104,7 +104,7 @@ pub use describe::{
     IndexedTable, Kind, Property, RowSink, Table,
 };
 pub use figure::{Figure, FigureFormat, HeatTable};
-pub use geojson::{to_geojson, GeoJsonWriter};
+pub use geojson::{to_geojson, FeatureCollectionWriter, GeoJsonWriter};
 pub use outputs::{abort_all, OutputOptions, Outputs, Section, PROVENANCE_SUFFIX};
 pub use provenance::{InputFile, Provenance};
 

@@ -15,6 +15,13 @@
 //! the result does not depend on the thread count. For each chain length the
 //! expected number of chains is the mean over replicates and
 //! `p = (#{sim ≥ obs} + 1)/(nrep + 1)`.
+//!
+//! With [`Metric::Network`] ([`ChainParams::network`]) the distance is the shortest
+//! path along the street network: events are snapped to it (those farther than its
+//! tolerance are excluded and counted in `excluded_off_network`) and stand at their
+//! snapped positions; candidate partners within the straight-line distance (a lower
+//! bound of the path) are checked by one Dijkstra bounded by `distance` per event.
+//! A chain's extent and distance from the originator stay straight-line measures.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -24,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::index::PointIndex;
 use crate::layer::Incidents;
+use crate::network::{NetPos, NetworkSpace};
 use crate::repeat::knox::Metric;
 use crate::time::TimePrecision;
 
@@ -42,6 +50,9 @@ pub struct ChainParams {
     pub nrep: usize,
     /// Seed.
     pub seed: u64,
+    /// The network of [`Metric::Network`] (not serialised).
+    #[serde(skip)]
+    pub network: Option<std::sync::Arc<NetworkSpace>>,
 }
 
 impl ChainParams {
@@ -54,6 +65,7 @@ impl ChainParams {
             min_length: 2,
             nrep: 99,
             seed: 42,
+            network: None,
         }
     }
     /// Sets the metric.
@@ -69,6 +81,12 @@ impl ChainParams {
     /// Sets the seed.
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
+        self
+    }
+    /// Links events along this network ([`Metric::Network`]).
+    pub fn network(mut self, space: std::sync::Arc<NetworkSpace>) -> Self {
+        self.metric = Metric::Network;
+        self.network = Some(space);
         self
     }
     /// Sets the minimum chain length.
@@ -119,6 +137,10 @@ pub struct ChainResult {
     pub excluded_missing_time: usize,
     /// Events excluded for a month/year-only time.
     pub excluded_coarse_time: usize,
+    /// Events excluded for lying farther than the tolerance from the network
+    /// ([`Metric::Network`] only).
+    #[serde(default)]
+    pub excluded_off_network: usize,
     /// Time unit.
     pub time_unit: TimePrecision,
     /// Linked pairs.
@@ -207,24 +229,73 @@ pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResul
             p.days
         )));
     }
-    let pt = crate::repeat::prepare_times(inc)?;
+    let mut pt = crate::repeat::prepare_times(inc)?;
+    let mut excluded_off_network = 0;
+    let mut on_net: Option<(&NetworkSpace, Vec<NetPos>)> = None;
+    let xy: Vec<[f64; 2]> = if p.metric == Metric::Network {
+        let space = p.network.as_deref().ok_or_else(|| {
+            Error::Param("the network metric needs a street network (ChainParams::network)".into())
+        })?;
+        let (mut keep, mut t, mut xy, mut pos) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (k, &i) in pt.keep.iter().enumerate() {
+            match space.snap(inc.xy[i]) {
+                Some((q, _)) => {
+                    keep.push(i);
+                    t.push(pt.t[k]);
+                    xy.push(space.xy(q));
+                    pos.push(q);
+                }
+                None => excluded_off_network += 1,
+            }
+        }
+        if excluded_off_network > 0 {
+            pt.warnings.push(format!(
+                "{excluded_off_network} event(s) farther than {} m from the network excluded",
+                space.tolerance
+            ));
+        }
+        pt.keep = keep;
+        pt.t = t;
+        on_net = Some((space, pos));
+        xy
+    } else {
+        pt.keep.iter().map(|&i| inc.xy[i]).collect()
+    };
     let n = pt.keep.len();
     if n > u32::MAX as usize - 1 {
         return Err(Error::Param("too many events".into()));
     }
-    let xy: Vec<[f64; 2]> = pt.keep.iter().map(|&i| inc.xy[i]).collect();
     let th = (p.days * crate::time::DAY as f64 / pt.unit.seconds() as f64).floor() as i64;
     let ud = pt.unit_days();
     // spatial links (time-independent)
     let idx = PointIndex::new(&xy);
     let per: Vec<Vec<[u32; 2]>> = (0..n)
         .into_par_iter()
-        .map(|i| {
-            idx.within(xy[i], p.distance)
+        .map(|i| match &on_net {
+            None => idx
+                .within(xy[i], p.distance)
                 .into_iter()
                 .filter(|&(j, _)| j > i && p.metric.distance(xy[i], xy[j]) <= p.distance)
                 .map(|(j, _)| [i as u32, j as u32])
-                .collect()
+                .collect(),
+            Some((space, pos)) => {
+                // the straight line is a lower bound of the path (slack for rounding)
+                let cand: Vec<usize> = idx
+                    .within(xy[i], p.distance * (1.0 + 1e-9))
+                    .into_iter()
+                    .filter(|&(j, _)| j > i)
+                    .map(|(j, _)| j)
+                    .collect();
+                if cand.is_empty() {
+                    return Vec::new();
+                }
+                space.with_dijkstra(pos[i], p.distance, |ws| {
+                    cand.into_iter()
+                        .filter(|&j| space.net.distance_in(ws, pos[i], pos[j]) <= p.distance)
+                        .map(|j| [i as u32, j as u32])
+                        .collect()
+                })
+            }
         })
         .collect();
     let pairs: Vec<[u32; 2]> = per.into_iter().flatten().collect();
@@ -335,6 +406,7 @@ pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResul
         n_events: n,
         excluded_missing_time: pt.excluded_missing,
         excluded_coarse_time: pt.excluded_coarse,
+        excluded_off_network,
         time_unit: pt.unit,
         links,
         chains,

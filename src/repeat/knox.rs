@@ -11,6 +11,15 @@
 //! NearRepeat) or Euclidean `sqrt(Δx² + Δy²)`, both computed in IEEE f64 exactly
 //! as R's `stats::dist` does, so pairs on a band edge fall on the same side.
 //!
+//! With [`Metric::Network`] the distance is the shortest path along the street
+//! network ([`crate::network::paths`]): events are snapped to the network of
+//! [`KnoxParams::network`] (those farther than its tolerance are excluded and
+//! counted in `excluded_off_network`) and stand at their snapped positions. The
+//! straight line between two snapped positions is never longer than the path, so
+//! the planar cell search below still enumerates every candidate pair; the network
+//! distance is computed for those only (one Dijkstra bounded by the largest finite
+//! break per event). Permutations, margins and the analytic screen are unchanged.
+//!
 //! The **null model** permutes the time stamps over the events (locations fixed),
 //! `nrep` times. For each cell: `expected_mean` = mean of the simulated counts,
 //! `expected_median` = their median, Knox ratio = observed / expected_mean (and /
@@ -30,7 +39,12 @@
 //! grouped by spatial band (8 bytes per close pair). With an infinite last break the
 //! "beyond" row is `T_b` (invariant under permutation, counted in `O(n log n)` from
 //! sorted times) minus the close rows. Each permutation recounts only the close
-//! pairs with permuted times. Permutation `r` draws from its own ChaCha8 stream
+//! pairs with permuted times (8 bytes per close pair, at most
+//! `KnoxParams::max_close_pairs`). Without permutations (`nrep` = 0) nothing is
+//! stored: one streaming pass counts the observed close rows by temporal band, so
+//! inputs of any density get the observed table, the exact expectation
+//! `S_s · T_b / P` and its Poisson p-values (the permutation p-values, medians and
+//! standard deviations need the stored pairs). Permutation `r` draws from its own ChaCha8 stream
 //! (`seed_from_u64(seed)`, `set_stream(r)`); events are first put in a canonical
 //! order (cell, x, y, t), so every number — Monte Carlo ones included — is the same
 //! for any input order and any thread count.
@@ -64,6 +78,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::layer::Incidents;
+use crate::network::{NetPos, NetworkSpace};
 pub use crate::special::{gamma_p, ln_gamma};
 use crate::time::{TimePrecision, DAY};
 
@@ -76,6 +91,9 @@ pub enum Metric {
     Manhattan,
     /// `sqrt(Δx² + Δy²)`.
     Euclidean,
+    /// Shortest path along the street network (needs a [`NetworkSpace`]; see the
+    /// module docs). [`Metric::distance`] gives its planar lower bound, Euclidean.
+    Network,
 }
 
 impl Metric {
@@ -86,7 +104,7 @@ impl Metric {
         let dy = a[1] - b[1];
         match self {
             Metric::Manhattan => dx.abs() + dy.abs(),
-            Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
+            Metric::Euclidean | Metric::Network => (dx * dx + dy * dy).sqrt(),
         }
     }
 
@@ -95,6 +113,7 @@ impl Metric {
         match self {
             Metric::Manhattan => "manhattan",
             Metric::Euclidean => "euclidean",
+            Metric::Network => "network",
         }
     }
 }
@@ -112,9 +131,13 @@ pub struct KnoxParams {
     pub nrep: usize,
     /// Seed of the permutations (default 42).
     pub seed: u64,
-    /// Refuse to store more close pairs than this (default 5·10⁸: 4 GB, about twice that
-    /// at peak while they are collected).
+    /// Refuse to store more close pairs than this for the permutations (default 5·10⁸:
+    /// 4 GB, about twice that at peak while they are collected; 8 bytes a pair). Not
+    /// used when `nrep` = 0: the pairs are then counted, never stored.
     pub max_close_pairs: u64,
+    /// The network of [`Metric::Network`] (not serialised).
+    #[serde(skip)]
+    pub network: Option<std::sync::Arc<NetworkSpace>>,
 }
 
 impl KnoxParams {
@@ -127,6 +150,7 @@ impl KnoxParams {
             nrep: 999,
             seed: 42,
             max_close_pairs: 500_000_000,
+            network: None,
         }
     }
 
@@ -163,6 +187,17 @@ impl KnoxParams {
     /// Sets the close-pair limit.
     pub fn max_close_pairs(mut self, m: u64) -> Self {
         self.max_close_pairs = m;
+        self
+    }
+    /// Sets the close-pair limit (`KnoxParams::max_close_pairs`): the permutations
+    /// store 8 bytes per pair closer than the largest finite spatial break.
+    pub fn max_pairs(self, m: u64) -> Self {
+        self.max_close_pairs(m)
+    }
+    /// Measures distances along this network ([`Metric::Network`]).
+    pub fn network(mut self, space: std::sync::Arc<NetworkSpace>) -> Self {
+        self.metric = Metric::Network;
+        self.network = Some(space);
         self
     }
 }
@@ -240,6 +275,10 @@ pub struct KnoxResult {
     pub excluded_missing_time: usize,
     /// Events excluded for a month/year-only time.
     pub excluded_coarse_time: usize,
+    /// Events excluded for lying farther than the tolerance from the network
+    /// ([`Metric::Network`] only).
+    #[serde(default)]
+    pub excluded_off_network: usize,
     /// Time unit of the comparison (`day` for date-only data).
     pub time_unit: TimePrecision,
     /// Metric.
@@ -256,9 +295,10 @@ pub struct KnoxResult {
     pub n_pairs: u64,
     /// Pairs in the table (not dropped).
     pub n_pairs_in_table: u64,
-    /// Pairs stored for the permutations (within the largest finite break).
+    /// Pairs within the largest finite break (stored for the permutations; only
+    /// counted when `nrep` = 0).
     pub close_pairs: u64,
-    /// Bytes used by the stored close pairs.
+    /// Bytes used by the stored close pairs (0 when they were only counted).
     pub close_pair_bytes: u64,
     /// Pairs at the same coordinates and the same time (possible duplicate records).
     pub same_place_same_time_pairs: u64,
@@ -820,6 +860,93 @@ impl Prepared {
     }
 }
 
+/// For [`Metric::Network`]: the events snapped to the network (coordinates of
+/// their positions), their times, and the number excluded off the network.
+type NetworkEvents = (Vec<[f64; 2]>, Vec<i64>, usize);
+
+fn network_events(
+    xy: &[[f64; 2]],
+    t: &[i64],
+    params: &KnoxParams,
+) -> Result<Option<NetworkEvents>> {
+    if params.metric != Metric::Network {
+        return Ok(None);
+    }
+    let space = params.network.as_ref().ok_or_else(|| {
+        Error::Param("the network metric needs a street network (KnoxParams::network)".into())
+    })?;
+    let snapped = space.snap_all(xy);
+    let mut out = (
+        Vec::with_capacity(xy.len()),
+        Vec::with_capacity(xy.len()),
+        0,
+    );
+    for (p, &ti) in snapped.pos.iter().zip(t) {
+        match p {
+            Some(q) => {
+                out.0.push(space.xy(*q));
+                out.1.push(ti);
+            }
+            None => out.2 += 1,
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Where candidate pairs come from: the planar cell search, refined to network
+/// distances for [`Metric::Network`].
+struct PairSource<'a> {
+    ev: &'a Prepared,
+    metric: Metric,
+    net: Option<(&'a NetworkSpace, Vec<NetPos>, f64)>,
+}
+
+impl<'a> PairSource<'a> {
+    fn new(ev: &'a Prepared, params: &'a KnoxParams, r: f64) -> Result<Self> {
+        let net = match (params.metric, params.network.as_deref()) {
+            (Metric::Network, Some(space)) => {
+                let pos = ev
+                    .xy
+                    .par_iter()
+                    .map(|p| space.snap(*p).map(|x| x.0))
+                    .collect::<Option<Vec<NetPos>>>()
+                    .ok_or_else(|| Error::Data("an event left the network".into()))?;
+                Some((space, pos, r))
+            }
+            _ => None,
+        };
+        Ok(PairSource {
+            ev,
+            metric: params.metric,
+            net,
+        })
+    }
+
+    /// Calls `f(j, d)` for the candidate partners `j > i` of event `i`.
+    #[inline]
+    fn for_each(&self, i: usize, mut f: impl FnMut(usize, f64)) {
+        match &self.net {
+            None => self.ev.for_each_candidate(i, self.metric, f),
+            Some((space, pos, r)) => {
+                let mut cand: Vec<usize> = Vec::new();
+                self.ev.for_each_candidate(i, Metric::Euclidean, |j, d| {
+                    if d < *r {
+                        cand.push(j)
+                    }
+                });
+                if cand.is_empty() {
+                    return;
+                }
+                space.with_dijkstra(pos[i], *r, |ws| {
+                    for j in cand {
+                        f(j, space.net.distance_in(ws, pos[i], pos[j]));
+                    }
+                });
+            }
+        }
+    }
+}
+
 /// Runs the Knox test on incidents, choosing the time unit from their precision
 /// (see [`crate::repeat::prepare_times`]); incidents without a usable time are
 /// excluded with a count.
@@ -843,6 +970,18 @@ pub fn knox_xyt(
     unit: TimePrecision,
     params: &KnoxParams,
 ) -> Result<KnoxResult> {
+    knox_xyt_impl(xy, t, unit, params, false)
+}
+
+/// [`knox_xyt`]; `force_store` stores the close pairs even without permutations
+/// (tests check that both paths give the same table).
+fn knox_xyt_impl(
+    xy: &[[f64; 2]],
+    t: &[i64],
+    unit: TimePrecision,
+    params: &KnoxParams,
+    force_store: bool,
+) -> Result<KnoxResult> {
     crate::limits::check_replicates("nrep", params.nrep)?;
     check_breaks(&params.space_breaks, "spatial")?;
     check_breaks(&params.time_breaks, "temporal")?;
@@ -858,6 +997,11 @@ pub fn knox_xyt(
             "the Knox test needs times precise to the day at least".into(),
         ));
     }
+    let on_network = network_events(xy, t, params)?;
+    let (xy, t) = match &on_network {
+        Some((a, b, _)) => (&a[..], &b[..]),
+        None => (xy, t),
+    };
     if let Some(i) = xy
         .iter()
         .position(|p| !(p[0].is_finite() && p[1].is_finite()))
@@ -876,6 +1020,13 @@ pub fn knox_xyt(
         return Err(Error::Param("too many events (max 2^32 - 1)".into()));
     }
     let mut warnings = Vec::new();
+    let excluded_off_network = on_network.as_ref().map_or(0, |x| x.2);
+    if excluded_off_network > 0 {
+        warnings.push(format!(
+            "{excluded_off_network} event(s) farther than {} m from the network excluded",
+            params.network.as_ref().map_or(0.0, |s| s.tolerance)
+        ));
+    }
     let units_per_day = DAY as f64 / unit.seconds() as f64;
     for &b in &params.time_breaks {
         if b.is_finite() && (b * units_per_day).fract() != 0.0 {
@@ -900,6 +1051,7 @@ pub fn knox_xyt(
         f64::INFINITY
     };
     let ev = canonical(xy, t, cell);
+    let src = PairSource::new(&ev, params, sb.r)?;
 
     // duplicates: runs of identical (x, y, t) are adjacent in canonical order
     let mut same_place_same_time = 0u64;
@@ -919,17 +1071,67 @@ pub fn knox_xyt(
         ));
     }
 
-    // close pairs, grouped by row (close bands + "below first break")
+    // temporal margin (permutation invariant)
+    let mut sorted_t = ev.t.clone();
+    sorted_t.par_sort_unstable();
+    let t_margin = tb.margin(&sorted_t, n_pairs);
+
+    // counting: table of (rows) x (nl + 1) with a drop column
+    let width = nl + 1;
+    // times as u32 offsets from the earliest: half the memory traffic of i64
+    let tmin = sorted_t.first().copied().unwrap_or(0);
+    let span = sorted_t.last().copied().unwrap_or(0) - tmin;
+    if span > u32::MAX as i64 {
+        return Err(Error::Data(format!(
+            "the times span {span} {}s, more than the 2^32 the test supports",
+            unit.name()
+        )));
+    }
+    let t32: Vec<u32> = ev.t.iter().map(|&v| (v - tmin) as u32).collect();
+    // without permutations, one streaming pass: the observed close rows (by band and
+    // time band) counted per chunk of events without storing a pair; integer sums,
+    // so the order of the reduction does not matter
     let rows = sb.n_close + 1;
     let chunk = 2048usize;
-    let pairs: Vec<Vec<[u32; 2]>> = if sb.r > 0.0 {
-        let counts: Vec<Vec<u64>> = (0..n)
+    let store = params.nrep > 0 || force_store;
+    let streamed: Vec<u64> = if sb.r > 0.0 && !store {
+        (0..n)
+            .into_par_iter()
+            .step_by(chunk)
+            .map(|start| {
+                let mut c = vec![0u64; rows * width];
+                for i in start..(start + chunk).min(n) {
+                    let ti = t32[i];
+                    src.for_each(i, |j, d| {
+                        if let Some(k) = sb.row(d) {
+                            let b = tb.band(ti.abs_diff(t32[j]) as u64);
+                            c[k * width + if b == DROP { nl } else { b as usize }] += 1;
+                        }
+                    });
+                }
+                c
+            })
+            .reduce(
+                || vec![0u64; rows * width],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    } else {
+        vec![0u64; rows * width]
+    };
+    let row_total = |k: usize| -> u64 { streamed[k * width..(k + 1) * width].iter().sum() };
+    // pairs per row, per chunk of events: counted first when they are to be stored
+    // (the limit is checked before any memory is taken)
+    let counts: Vec<Vec<u64>> = if store && sb.r > 0.0 {
+        (0..n)
             .into_par_iter()
             .step_by(chunk)
             .map(|start| {
                 let mut c = vec![0u64; rows];
                 for i in start..(start + chunk).min(n) {
-                    ev.for_each_candidate(i, params.metric, |_, d| {
+                    src.for_each(i, |_, d| {
                         if let Some(k) = sb.row(d) {
                             c[k] += 1;
                         }
@@ -937,16 +1139,31 @@ pub fn knox_xyt(
                 }
                 c
             })
-            .collect();
-        let total: u64 = counts.iter().flatten().sum();
-        if total > params.max_close_pairs {
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let close_pairs: u64 = if store {
+        counts.iter().flatten().sum()
+    } else {
+        (0..rows).map(row_total).sum()
+    };
+
+    // close pairs, grouped by row (close bands + "below first break"), stored for
+    // the permutations only
+    let pairs: Vec<Vec<[u32; 2]>> = if store && sb.r > 0.0 {
+        if close_pairs > params.max_close_pairs {
             return Err(Error::Data(format!(
-                "{total} pairs lie within the largest finite spatial break ({} m): more than \
-                 the limit of {} (~{} GB). Use a smaller largest finite break (the last break \
-                 may be Inf at no cost) or raise the limit",
+                "{close_pairs} pairs lie within the largest finite spatial break ({} m); the \
+                 permutations need them in memory ({}; about twice that while they are \
+                 collected), more than the limit of {} pairs. Raise the limit (--max-pairs, \
+                 KnoxParams::max_pairs) to at least {close_pairs}, use a smaller largest finite \
+                 break (the last break may be Inf at no cost), or run without permutations \
+                 (--nrep 0: the observed table, the exact expectation and Poisson p-values, \
+                 streamed without storing pairs)",
                 sb.r,
+                fmt_bytes(close_pairs * 8),
                 params.max_close_pairs,
-                params.max_close_pairs * 8 / 1_000_000_000
             )));
         }
         let parts: Vec<Vec<Vec<[u32; 2]>>> = (0..n)
@@ -957,7 +1174,7 @@ pub fn knox_xyt(
                 let mut v: Vec<Vec<[u32; 2]>> =
                     c.iter().map(|&k| Vec::with_capacity(k as usize)).collect();
                 for i in start..(start + chunk).min(n) {
-                    ev.for_each_candidate(i, params.metric, |j, d| {
+                    src.for_each(i, |j, d| {
                         if let Some(k) = sb.row(d) {
                             v[k].push([i as u32, j as u32]);
                         }
@@ -979,25 +1196,8 @@ pub fn knox_xyt(
     } else {
         vec![Vec::new(); rows]
     };
-    let close_pairs: u64 = pairs.iter().map(|p| p.len() as u64).sum();
+    let stored_pairs: u64 = pairs.iter().map(|p| p.len() as u64).sum();
 
-    // temporal margin (permutation invariant)
-    let mut sorted_t = ev.t.clone();
-    sorted_t.par_sort_unstable();
-    let t_margin = tb.margin(&sorted_t, n_pairs);
-
-    // counting: table of (rows) x (nl + 1) with a drop column
-    let width = nl + 1;
-    // times as u32 offsets from the earliest: half the memory traffic of i64
-    let tmin = sorted_t.first().copied().unwrap_or(0);
-    let span = sorted_t.last().copied().unwrap_or(0) - tmin;
-    if span > u32::MAX as i64 {
-        return Err(Error::Data(format!(
-            "the times span {span} {}s, more than the 2^32 the test supports",
-            unit.name()
-        )));
-    }
-    let t32: Vec<u32> = ev.t.iter().map(|&v| (v - tmin) as u32).collect();
     let count = |tt: &[u32], tab: &mut [u64]| {
         tab.iter_mut().for_each(|v| *v = 0);
         for (k, pk) in pairs.iter().enumerate() {
@@ -1023,14 +1223,22 @@ pub fn knox_xyt(
         }
         out
     };
-    let mut tab = vec![0u64; rows * width];
-    count(&t32, &mut tab);
-    let observed_flat = finish(&tab);
+    let observed_flat = if store {
+        let mut tab = vec![0u64; rows * width];
+        count(&t32, &mut tab);
+        finish(&tab)
+    } else {
+        finish(&streamed)
+    };
     let observed = to_rows(&observed_flat, nk, nl, |v| v);
     let n_pairs_in_table: u64 = observed_flat.iter().sum();
 
     // analytic expectation
-    let mut s_margin: Vec<u64> = (0..sb.n_close).map(|k| pairs[k].len() as u64).collect();
+    let mut s_margin: Vec<u64> = if store {
+        (0..sb.n_close).map(|k| pairs[k].len() as u64).collect()
+    } else {
+        (0..sb.n_close).map(row_total).collect()
+    };
     if sb.beyond {
         s_margin.push(n_pairs - close_pairs);
     }
@@ -1094,6 +1302,7 @@ pub fn knox_xyt(
         n_events: n,
         excluded_missing_time: 0,
         excluded_coarse_time: 0,
+        excluded_off_network,
         time_unit: unit,
         metric: params.metric,
         space_breaks: params.space_breaks.clone(),
@@ -1103,7 +1312,7 @@ pub fn knox_xyt(
         n_pairs,
         n_pairs_in_table,
         close_pairs,
-        close_pair_bytes: close_pairs * 8,
+        close_pair_bytes: stored_pairs * 8,
         same_place_same_time_pairs: same_place_same_time,
         observed,
         permutation,
@@ -1111,6 +1320,18 @@ pub fn knox_xyt(
         method_used: method_used.into(),
         warnings,
     })
+}
+
+/// `1.2 GB`-style size.
+fn fmt_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", (b / 1e3).ceil())
+    }
 }
 
 fn to_rows<T: Copy, U>(flat: &[T], nk: usize, nl: usize, f: impl Fn(T) -> U) -> Vec<Vec<U>> {
@@ -1213,6 +1434,7 @@ mod tests {
             n_events: 500,
             excluded_missing_time: 0,
             excluded_coarse_time: 0,
+            excluded_off_network: 0,
             time_unit: TimePrecision::Day,
             metric: Metric::Manhattan,
             space_labels: vec!["[0,100)".into(); 4],
@@ -1414,6 +1636,98 @@ mod tests {
         // close-pair limit
         let p2 = KnoxParams::new(vec![0.0, 1000.0], vec![0.0, 7.0]).max_close_pairs(10);
         assert!(knox_xyt(&xy, &[5; 30], TimePrecision::Day, &p2).is_err());
+    }
+
+    #[test]
+    fn knox_max_pairs_error_names_count_memory_and_remedies() {
+        let xy: Vec<[f64; 2]> = (0..30).map(|i| [i as f64, 0.0]).collect();
+        let p = KnoxParams::new(vec![0.0, 1000.0], vec![0.0, 7.0]).max_pairs(10);
+        let e = knox_xyt(&xy, &[5; 30], TimePrecision::Day, &p)
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "435 pairs",
+            "4 kB",
+            "limit of 10",
+            "--max-pairs",
+            "--nrep 0",
+        ] {
+            assert!(e.contains(want), "{want:?} not in {e}");
+        }
+        // raised to exactly the count: runs
+        let p = p.max_pairs(435);
+        assert_eq!(
+            knox_xyt(&xy, &[5; 30], TimePrecision::Day, &p)
+                .unwrap()
+                .close_pairs,
+            435
+        );
+        // without permutations nothing is stored, so the limit does not apply
+        let p = KnoxParams::new(vec![0.0, 1000.0], vec![0.0, 7.0])
+            .max_pairs(10)
+            .nrep(0);
+        let r = knox_xyt(&xy, &[5; 30], TimePrecision::Day, &p).unwrap();
+        assert_eq!(r.observed, vec![vec![435]]);
+        assert_eq!((r.close_pairs, r.close_pair_bytes), (435, 0));
+    }
+
+    #[test]
+    fn knox_streamed_table_equals_stored_pairs() {
+        // clustered events on a 1 m lattice with shared days: pairs on band edges,
+        // same places, same times; both metrics, with and without "beyond" bands
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for case in 0..8 {
+            let n = 300 + 200 * case;
+            let xy: Vec<[f64; 2]> = (0..n)
+                .map(|i| {
+                    let c = (i % 4) as f64 * 700.0;
+                    [
+                        c + rng.random_range(0..400) as f64,
+                        rng.random_range(0..400) as f64,
+                    ]
+                })
+                .collect();
+            let t: Vec<i64> = (0..n).map(|_| rng.random_range(0..120)).collect();
+            let space = if case % 2 == 0 {
+                vec![0.0, 1.0, 100.0, 200.0, f64::INFINITY]
+            } else {
+                vec![10.0, 100.0, 300.0]
+            };
+            let time = if case % 4 < 2 {
+                vec![0.0, 7.0, 14.0, f64::INFINITY]
+            } else {
+                vec![1.0, 7.0, 30.0]
+            };
+            let metric = if case % 3 == 0 {
+                Metric::Euclidean
+            } else {
+                Metric::Manhattan
+            };
+            let p = KnoxParams::new(space, time).metric(metric).nrep(0);
+            let streamed = knox_xyt_impl(&xy, &t, TimePrecision::Day, &p, false).unwrap();
+            let stored = knox_xyt_impl(&xy, &t, TimePrecision::Day, &p, true).unwrap();
+            assert_eq!(streamed.close_pair_bytes, 0);
+            assert_eq!(stored.close_pair_bytes, 8 * stored.close_pairs);
+            assert_eq!(streamed.close_pairs, stored.close_pairs, "case {case}");
+            assert_eq!(streamed.observed, stored.observed, "case {case}");
+            assert_eq!(streamed.n_pairs_in_table, stored.n_pairs_in_table);
+            assert_eq!(streamed.analytic.space_margin, stored.analytic.space_margin);
+            assert_eq!(streamed.analytic.time_margin, stored.analytic.time_margin);
+            assert_eq!(streamed.analytic.expected, stored.analytic.expected);
+            let bits = |r: &KnoxResult| -> Vec<u64> {
+                r.analytic
+                    .p_poisson
+                    .iter()
+                    .flatten()
+                    .map(|v| v.to_bits())
+                    .collect()
+            };
+            assert_eq!(bits(&streamed), bits(&stored));
+            // and the permutation run (which stores) has the same observed table
+            let perm = knox_xyt(&xy, &t, TimePrecision::Day, &p.clone().nrep(9)).unwrap();
+            assert_eq!(perm.observed, streamed.observed);
+            assert!(stored.close_pairs > 0);
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub fn prepare_times(inc: &Incidents) -> Result<PreparedTimes> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::crs::{Crs, CrsChoice};
 

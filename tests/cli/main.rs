@@ -8,6 +8,7 @@ mod foundation;
 mod hotspots;
 mod malformed;
 mod nearrepeat;
+mod network;
 mod outputs;
 mod risk;
 mod sites;

@@ -272,3 +272,33 @@ fn near_repeat_output_does_not_depend_on_threads() {
     }
     assert_eq!(outs[0], outs[1]);
 }
+
+#[test]
+fn near_repeat_max_pairs_limit_and_streamed_analytic() {
+    let input = fixture("golden/near_repeat/C/input.csv");
+    let d = tmp();
+    let run = |extra: &[&str], out: &str| {
+        let mut c = crimescape();
+        c.args(["near-repeat", "--quiet", "--crs", "EPSG:26971"])
+            .args(["--space", "0,1,201,401,Inf", "--time", "0,8,15,Inf"])
+            .args(extra)
+            .arg("-o")
+            .arg(d.path().join(out))
+            .arg(&input);
+        c.assert()
+    };
+    // too low a limit for the permutations: a clear error naming the flag and the
+    // streamed alternative
+    run(&["--nrep", "9", "--max-pairs", "10"], "a")
+        .failure()
+        .stderr(predicate::str::contains("--max-pairs"))
+        .stderr(predicate::str::contains("--nrep 0"));
+    // without permutations the pairs are only counted: the limit does not apply
+    run(&["--nrep", "0", "--max-pairs", "10"], "b").success();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("b/knox.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["method_used"], "analytic");
+    assert_eq!(v["close_pair_bytes"], 0);
+    assert!(v["close_pairs"].as_u64().unwrap() > 10);
+}

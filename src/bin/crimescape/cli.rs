@@ -90,6 +90,9 @@ pub enum Command {
     /// and free access to public space lost (walking reach, detours,
     /// through-movement, public space enclosed), side by side, with verdicts.
     Assess(crate::cmd_assess::AssessArgs),
+    /// The street network as the space: network kernel density on lixels, network K and
+    /// cross K functions with envelopes, Gi* and Local Moran on street segments.
+    Network(crate::cmd_network::NetworkArgs),
 }
 
 /// Runs a parsed command line.
@@ -117,5 +120,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sites(a) => crate::cmd_sites::run(a, &g),
         Command::Evaluate(a) => crate::cmd_evaluate::run(a, &g),
         Command::Assess(a) => crate::cmd_assess::run(a, &g),
+        Command::Network(a) => crate::cmd_network::run(a, &g),
     }
 }

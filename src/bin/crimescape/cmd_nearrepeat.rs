@@ -40,6 +40,11 @@ pub struct NearRepeatArgs {
     /// Seed of the permutations.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Most pairs closer than the largest finite spatial break that the permutations
+    /// may hold in memory (8 bytes each; 5e8 = 4 GB). With --nrep 0 they are only
+    /// counted and this does not apply.
+    #[arg(long, value_name = "N", default_value_t = 500_000_000)]
+    pub max_pairs: u64,
     /// What an event is, for the summary sentence [default: the category if there is
     /// only one, else "incident"].
     #[arg(long)]
@@ -47,6 +52,8 @@ pub struct NearRepeatArgs {
     /// Output folder (knox.csv, knox.json, knox.png, each with provenance).
     #[arg(long, short, default_value = "near_repeat")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub network: crate::cmd_network::NetworkMetricArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -95,17 +102,26 @@ fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
     Ok(KnoxParams::new(space, time)
         .metric(a.metric.into())
         .nrep(a.nrep)
-        .seed(a.seed))
+        .seed(a.seed)
+        .max_pairs(a.max_pairs))
 }
 
 pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
-    let p = NearRepeatParams {
+    let mut p = NearRepeatParams {
         knox: params(&a)?,
         label: a.label.clone(),
         title: None,
     };
     let out = outputs(&a.out, NearRepeatStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
+    let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
+    let network = p.knox.metric == crimescape::Metric::Network;
+    if let Some(space) = a
+        .network
+        .space(network, &input.incidents, &mut streets, g)?
+    {
+        p.knox = p.knox.network(space);
+    }
     let pb = spinner(
         g,
         format!(
@@ -117,7 +133,8 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let r = rs::near_repeat(&input, &p);
     pb.finish_and_clear();
-    let r = r?;
+    let mut r = r?;
+    r.provenance.inputs.extend(streets.inputs);
     if !g.quiet {
         eprint!("{}", r.run_text());
         eprintln!("  {:.2} s", t0.elapsed().as_secs_f64());

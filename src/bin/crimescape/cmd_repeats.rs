@@ -101,11 +101,13 @@ pub struct ChainsArgs {
     #[arg(long, short, default_value = "chains")]
     pub out: PathBuf,
     #[command(flatten)]
+    pub network: crate::cmd_network::NetworkMetricArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
 pub fn run_chains(a: ChainsArgs, g: &GlobalArgs) -> Result<()> {
-    let p = ChainStudyParams {
+    let mut p = ChainStudyParams {
         chains: ChainParams::new(a.distance, a.days)
             .metric(a.metric.into())
             .min_length(a.min_length)
@@ -116,7 +118,16 @@ pub fn run_chains(a: ChainsArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&a.out, ChainStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
-    let r = rs::chain_study(&input, &p)?;
+    let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
+    let network = p.chains.metric == crimescape::Metric::Network;
+    if let Some(space) = a
+        .network
+        .space(network, &input.incidents, &mut streets, g)?
+    {
+        p.chains = p.chains.network(space);
+    }
+    let mut r = rs::chain_study(&input, &p)?;
+    r.provenance.inputs.extend(streets.inputs);
     if !g.quiet {
         for w in r.warnings() {
             eprintln!("  warning: {w}");

@@ -19,6 +19,8 @@ pub enum MetricArg {
     Manhattan,
     /// Straight-line distance.
     Euclidean,
+    /// Shortest path along the street network of --streets.
+    Network,
 }
 
 impl From<MetricArg> for crimescape::Metric {
@@ -26,6 +28,7 @@ impl From<MetricArg> for crimescape::Metric {
         match m {
             MetricArg::Manhattan => crimescape::Metric::Manhattan,
             MetricArg::Euclidean => crimescape::Metric::Euclidean,
+            MetricArg::Network => crimescape::Metric::Network,
         }
     }
 }

@@ -33,6 +33,7 @@ mod cmd_global;
 mod cmd_hotspots;
 mod cmd_info;
 mod cmd_nearrepeat;
+mod cmd_network;
 mod cmd_pattern;
 mod cmd_proximity;
 mod cmd_repeats;
