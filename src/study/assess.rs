@@ -130,7 +130,7 @@ pub struct AssessStudy {
     pub provenance: Provenance,
 }
 
-/// Assesses `proposals` on the study's layers (see [`access::assess`]); `inputs` are the
+/// Assesses `proposals` on the study's layers (see [`access::assess()`]); `inputs` are the
 /// files the study, proposals and model came from.
 pub fn assess(
     study: &Study,

@@ -617,7 +617,7 @@ pub struct KdeStudyParams {
     pub cells: CellParams,
     /// Kernel, bandwidth, evaluation.
     pub kde: KdeParams,
-    /// How a second point layer ([`KdeInput::dual`]) is combined.
+    /// How a second point layer (the `dual` argument of [`kde_study`]) is combined.
     pub dual_mode: DualMode,
 }
 
