@@ -71,6 +71,26 @@ pub fn default_label(inc: &Incidents) -> String {
 }
 
 /// Runs the Knox near-repeat test (NearRepeat semantics) on the incidents.
+///
+/// ```
+/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::repeat::knox::KnoxParams;
+/// use crimescape::study::{repeats, IncidentInput};
+///
+/// let city = generate(&DemoParams::new(1).incidents(3000).size(3000.0))?;
+/// let input = IncidentInput::in_memory(city.incidents);
+/// let p = repeats::NearRepeatParams {
+///     knox: KnoxParams::new(vec![0.0, 100.0, 200.0], vec![0.0, 7.0, 14.0]).nrep(99).seed(1),
+///     label: None,
+///     title: None,
+/// };
+/// let r = repeats::near_repeat(&input, &p)?;
+/// assert_eq!(r.result.n_events, 3000);
+/// // the planted near-repeat chains: more close pairs than chance in [0, 100) m x [0, 7) days
+/// let close = r.result.observed[0][0] as f64;
+/// assert!(close > r.result.analytic.expected[0][0], "{close}");
+/// # Ok::<(), crimescape::Error>(())
+/// ```
 pub fn near_repeat(input: &IncidentInput, p: &NearRepeatParams) -> Result<NearRepeatStudy> {
     let inc = &input.incidents;
     let result = knox::knox(inc, &p.knox)?;
