@@ -184,6 +184,67 @@ fn outputs_kill_9_while_writing_leaves_the_old_or_the_new_set() {
     assert_eq!(staging(d.path(), "out"), Vec::<PathBuf>::new());
 }
 
+#[test]
+fn outputs_sigterm_while_writing_removes_the_staging_folder() {
+    let d = tmp();
+    let input = d.path().join("points.csv");
+    square_points(&input, 3000.0, 2000);
+    let out = d.path().join("out");
+    crimescape()
+        .args(grid_args(&input, "100", &out))
+        .assert()
+        .success();
+    let old = contents(&out);
+    let bin = assert_cmd::cargo::cargo_bin("crimescape");
+    let mut child = Proc::new(&bin)
+        .args(grid_args(&input, "6", &out))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut signalled = false;
+    loop {
+        let first_output = staging(d.path(), "out").iter().any(|p| {
+            p.is_dir()
+                && std::fs::read_dir(p)
+                    .map(|mut r| r.next().is_some())
+                    .unwrap_or(false)
+        });
+        if first_output {
+            let ok = Proc::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            signalled = ok;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the run neither wrote nor finished"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let status = child.wait().unwrap();
+    if signalled && status.code() == Some(130) {
+        // interrupted: the old set as it was, no staging folder or lock left behind
+        assert_eq!(
+            differing(&contents(&out), &old),
+            Vec::<String>::new(),
+            "an interrupted run changed the output folder"
+        );
+        assert_eq!(staging(d.path(), "out"), Vec::<PathBuf>::new());
+    } else {
+        eprintln!("note: the run finished before the signal ({status:?})");
+        assert!(status.success());
+        assert_eq!(staging(d.path(), "out"), Vec::<PathBuf>::new());
+    }
+}
+
 /// A 1 MB tmpfs mounted for the test (needs root; `None` with a message otherwise).
 struct TinyFs(PathBuf);
 
