@@ -32,10 +32,16 @@
 //!   00:00–00:59, bin 167 = Saturday 23h). [`bin_label`] names a bin.
 
 pub mod aoristic;
+pub mod figure;
+pub mod filter;
 #[cfg(test)]
 mod parity;
+pub mod profile;
+#[cfg(test)]
+mod simulation;
 pub mod solar;
 pub mod tz;
+pub mod window_rule;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,8 +49,11 @@ use crate::error::{Error, Result};
 use crate::time::{TimePrecision, DAY};
 
 pub use aoristic::{AoristicRule, CalendarProfile, WeekProfile};
-pub use solar::{SunCalendar, SunParams};
+pub use filter::TimeFilter;
+pub use profile::{test_places, PlaceTestParams, PlaceTests, TemporalSignature, TemporalTable};
+pub use solar::{NightModel, SunCalendar, SunParams};
 pub use tz::TimeZone;
+pub use window_rule::{WindowRule, WindowRuleCounts};
 
 /// Hour-of-week bins.
 pub const WEEK_BINS: usize = 168;

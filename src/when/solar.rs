@@ -423,17 +423,24 @@ impl SunCalendar {
         out
     }
 
-    /// Seconds of night in `[a, b)` (local clock).
-    pub fn night_seconds(&self, a: i64, b: i64) -> i64 {
+    /// The night intervals `[start, end)` within `[a, b)` (local clock), in order.
+    pub fn night_intervals(&self, a: i64, b: i64) -> Vec<(i64, i64)> {
         if b <= a {
-            return 0;
+            return Vec::new();
         }
         let d0 = a.div_euclid(DAY) - 2;
         let d1 = (b - 1).div_euclid(DAY) + 2;
-        self.nights(d0, d1)
-            .iter()
-            .map(|&(s, e)| (e.min(b) - s.max(a)).max(0))
-            .sum()
+        let mut v = self.nights(d0, d1);
+        v.retain_mut(|iv| {
+            *iv = (iv.0.max(a), iv.1.min(b));
+            iv.1 > iv.0
+        });
+        v
+    }
+
+    /// Seconds of night in `[a, b)` (local clock).
+    pub fn night_seconds(&self, a: i64, b: i64) -> i64 {
+        self.night_intervals(a, b).iter().map(|&(s, e)| e - s).sum()
     }
 
     /// Whether the local clock time `t` is at night.
@@ -469,6 +476,74 @@ impl SunCalendar {
         }
         s as f64 / (b - a) as f64
     }
+}
+
+/// Sun calendars for incidents spread over an area: one [`SunCalendar`] per tile
+/// of `tile_deg` degrees (default 0.1°, about 11 km north–south), computed at the
+/// tile centre. Sun times change by 4 minutes per degree of longitude, so the tile
+/// costs at most ±0.2 min (and less in latitude away from the poles).
+#[derive(Debug, Clone)]
+pub struct NightModel {
+    tile_deg: f64,
+    calendars: std::collections::BTreeMap<(i32, i32), SunCalendar>,
+}
+
+impl NightModel {
+    /// Calendars for the tiles of `lonlat` (degrees) over the dates `windows` touch
+    /// (`lonlat` and `windows` have the same length).
+    pub fn build(
+        lonlat: &[[f64; 2]],
+        windows: &[Window],
+        tz: &TimeZone,
+        params: SunParams,
+        tile_deg: f64,
+    ) -> Result<NightModel> {
+        if lonlat.len() != windows.len() {
+            return Err(Error::Param(format!(
+                "night model: {} locations for {} windows",
+                lonlat.len(),
+                windows.len()
+            )));
+        }
+        if !(tile_deg.is_finite() && tile_deg > 0.0 && tile_deg <= 5.0) {
+            return Err(Error::Param(format!(
+                "night model: tile size must be in (0, 5] degrees, got {tile_deg}"
+            )));
+        }
+        let mut ranges: std::collections::BTreeMap<(i32, i32), (i64, i64)> = Default::default();
+        for (p, w) in lonlat.iter().zip(windows) {
+            check_location(p[1], p[0])?;
+            let r = ranges
+                .entry(tile_of(*p, tile_deg))
+                .or_insert((i64::MAX, i64::MIN));
+            r.0 = r.0.min(w.from().div_euclid(DAY));
+            r.1 = r.1.max(w.to().div_euclid(DAY));
+        }
+        let mut calendars = std::collections::BTreeMap::new();
+        for (k, (lo, hi)) in ranges {
+            let lon = ((k.0 as f64 + 0.5) * tile_deg).clamp(-180.0, 180.0);
+            let lat = ((k.1 as f64 + 0.5) * tile_deg).clamp(-90.0, 90.0);
+            calendars.insert(k, SunCalendar::new(lat, lon, tz.clone(), params, lo, hi)?);
+        }
+        Ok(NightModel {
+            tile_deg,
+            calendars,
+        })
+    }
+
+    /// The calendar of the tile of `lonlat`, if that tile was built.
+    pub fn calendar(&self, lonlat: [f64; 2]) -> Option<&SunCalendar> {
+        self.calendars.get(&tile_of(lonlat, self.tile_deg))
+    }
+
+    /// Number of tiles.
+    pub fn tiles(&self) -> usize {
+        self.calendars.len()
+    }
+}
+
+fn tile_of(p: [f64; 2], tile: f64) -> (i32, i32) {
+    ((p[0] / tile).floor() as i32, (p[1] / tile).floor() as i32)
 }
 
 /// Whether local clock `t` lies between Friday 12:00 and Sunday 12:00.
@@ -735,6 +810,26 @@ mod tests {
         let tue = Window::new(a - 3 * DAY, a - 3 * DAY + 6 * 3600).unwrap();
         assert_eq!(cal.weekend_night_share(&tue), 0.0);
         assert_eq!(cal.night_share(&tue), 1.0);
+    }
+
+    #[test]
+    fn night_model_tiles() {
+        let a = from_fields(2024, 1, 10, 3, 0, 0).unwrap();
+        let ws = [
+            Window::exact(a),
+            Window::exact(a + 12 * 3600),
+            Window::exact(a),
+        ];
+        let ll = [[-87.63, 41.88], [-87.62, 41.87], [-87.2, 41.88]];
+        let tz = TimeZone::parse("America/Chicago").unwrap();
+        let m = NightModel::build(&ll, &ws, &tz, SunParams::default(), 0.1).unwrap();
+        assert_eq!(m.tiles(), 2);
+        let c = m.calendar(ll[0]).unwrap();
+        assert!(c.is_night(a));
+        assert!(!c.is_night(a + 12 * 3600));
+        assert!(m.calendar([10.0, 10.0]).is_none());
+        assert!(NightModel::build(&ll[..1], &ws, &tz, SunParams::default(), 0.1).is_err());
+        assert!(NightModel::build(&ll, &ws, &tz, SunParams::default(), 0.0).is_err());
     }
 
     #[test]
