@@ -232,6 +232,20 @@ impl Crs {
     pub fn is_metric_projected(&self) -> bool {
         !self.is_geographic() && (self.unit_to_metre() - 1.0).abs() < 1e-12
     }
+
+    /// The central meridian (degrees) of a WGS 84 UTM zone (EPSG:32601–32660,
+    /// 32701–32760), `None` for any other CRS.
+    pub fn utm_central_meridian(&self) -> Option<f64> {
+        match self {
+            Crs::Epsg { code } if (32601..=32660).contains(code) => {
+                Some(((code - 32600) * 6) as f64 - 183.0)
+            }
+            Crs::Epsg { code } if (32701..=32760).contains(code) => {
+                Some(((code - 32700) * 6) as f64 - 183.0)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Crs {

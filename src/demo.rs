@@ -257,6 +257,20 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             "demo city needs at least 1 incident and a size of at least 1000 m".into(),
         ));
     }
+    crate::limits::check_count(
+        "incidents",
+        p.incidents,
+        crate::limits::MAX_DEMO_INCIDENTS,
+        "the demo city keeps every incident in memory",
+    )?;
+    if p.size > crate::limits::MAX_DEMO_SIZE_M {
+        return Err(crate::Error::limit(
+            "size",
+            p.size,
+            crate::limits::MAX_DEMO_SIZE_M,
+            "the demo city's streets and layers grow with its area",
+        ));
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
     let [ox, oy] = DEMO_ORIGIN;
     let size = p.size;

@@ -59,7 +59,8 @@ pub enum Error {
     /// A coordinate reference system problem (unknown code, wrong guess, failed transform).
     #[error("CRS: {0}")]
     Crs(String),
-    /// Rows were rejected while `strict` loading was requested.
+    /// Rows were rejected (or their time could not be read) while `strict` loading
+    /// was requested.
     #[error("{path}: {count} row(s) rejected in strict mode; first: row {first_row}: {first_reason} (value: {first_value:?})")]
     Strict {
         /// The file.
@@ -72,10 +73,53 @@ pub enum Error {
         first_reason: String,
         /// Its value.
         first_value: String,
+        /// The whole load report, so that the rejected rows can still be written out.
+        report: Option<Box<crate::io::LoadReport>>,
     },
-    /// Invalid parameters given to an analysis.
+    /// No row of an incident file could be used: every one was rejected.
+    #[error("{path}: {message}")]
+    NoUsableRows {
+        /// The file.
+        path: PathBuf,
+        /// The counts per reason, the first rejected row and what to check.
+        message: String,
+        /// The load report, so that the rejected rows can still be written out.
+        report: Box<crate::io::LoadReport>,
+    },
+    /// Invalid parameters given to an analysis (a usage error: exit code 2 in the CLI).
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// A size parameter beyond what crimescape accepts (a usage error). `field` is the
+    /// parameter's name in the library's `XxxParams`.
+    #[error("{field} = {value} is above the limit of {limit}: {why}")]
+    Limit {
+        /// The parameter.
+        field: String,
+        /// The value given.
+        value: String,
+        /// The largest accepted value.
+        limit: String,
+        /// Why the limit exists.
+        why: String,
+    },
+    /// The content of an input file (model, proposal, seriousness table, CPTED mapping,
+    /// cost file, treatment areas) is invalid: an error of the data, not of the command
+    /// line (exit code 1 in the CLI). Names the field and the value.
+    #[error("{what}: {field} = {value}: {message}")]
+    Invalid {
+        /// Which file or object (e.g. `model file m.json`, `cost file`).
+        what: String,
+        /// The field (JSON path, TOML key, column).
+        field: String,
+        /// The offending value.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The content of an input file is invalid (as [`Error::Invalid`], when there is
+    /// no single field to name).
+    #[error("{0}")]
+    Content(String),
     /// An analysis cannot run on this data (too few points, no variation, ...).
     #[error("{0}")]
     Data(String),
@@ -93,6 +137,52 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// Shorthand for an [`Error::Limit`] on a count parameter.
+    pub fn limit(
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        limit: impl std::fmt::Display,
+        why: impl Into<String>,
+    ) -> Self {
+        Error::Limit {
+            field: field.into(),
+            value: value.to_string(),
+            limit: limit.to_string(),
+            why: why.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Invalid`].
+    pub fn invalid(
+        what: impl Into<String>,
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            what: what.into(),
+            field: field.into(),
+            value: value.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Whether the error is a usage error (a bad flag or parameter value, exit code
+    /// 2 in the CLI) rather than a problem of the data or the system (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Param(_) | Error::Limit { .. })
+    }
+
+    /// The load report carried by a failed load ([`Error::Strict`],
+    /// [`Error::NoUsableRows`]), for writing the rejected rows.
+    pub fn load_report(&self) -> Option<&crate::io::LoadReport> {
+        match self {
+            Error::Strict { report, .. } => report.as_deref(),
+            Error::NoUsableRows { report, .. } => Some(report),
+            _ => None,
         }
     }
 

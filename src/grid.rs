@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// A square grid.
+/// A square grid. Deserializing (e.g. from a model file) checks it like [`Grid::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GridFields")]
 pub struct Grid {
     /// West edge of column 0.
     pub x0: f64,
@@ -29,11 +30,50 @@ pub struct Grid {
     pub nrows: usize,
 }
 
-/// Largest grid crimescape builds (cells), to fail clearly instead of exhausting memory.
-pub const MAX_CELLS: usize = 400_000_000;
+/// Largest grid crimescape builds (cells), to fail clearly instead of exhausting
+/// memory: analyses keep several numbers per cell (8 bytes each), so 100 million
+/// cells already take gigabytes. A 40 × 40 km city at 5 m cells has 64 million.
+pub const MAX_CELLS: usize = 100_000_000;
+
+/// The error for a grid with more than [`MAX_CELLS`] cells.
+pub(crate) fn too_many_cells(ncols: usize, nrows: usize) -> Error {
+    Error::limit(
+        "grid cells",
+        format!("{ncols} x {nrows}"),
+        format!("{MAX_CELLS} cells"),
+        "every analysis keeps several numbers per cell in memory; use a larger cell size or a smaller extent",
+    )
+}
+
+/// The serialized form of a [`Grid`], checked on the way in.
+#[derive(Deserialize)]
+struct GridFields {
+    x0: f64,
+    y0: f64,
+    cell: f64,
+    ncols: usize,
+    nrows: usize,
+}
+
+impl TryFrom<GridFields> for Grid {
+    type Error = Error;
+    fn try_from(g: GridFields) -> Result<Grid> {
+        if !(g.x0.is_finite() && g.y0.is_finite()) {
+            return Err(Error::Param(format!(
+                "grid origin ({}, {}) must be finite",
+                g.x0, g.y0
+            )));
+        }
+        Grid::new(g.x0, g.y0, g.cell, g.ncols, g.nrows)
+    }
+}
 
 impl Grid {
     /// A grid with the given origin and shape.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a cell size that is not a positive number or an empty
+    /// grid; [`Error::Limit`] for more than [`MAX_CELLS`] cells.
     pub fn new(x0: f64, y0: f64, cell: f64, ncols: usize, nrows: usize) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
             return Err(Error::Param(format!(
@@ -46,9 +86,7 @@ impl Grid {
             ));
         }
         if ncols.saturating_mul(nrows) > MAX_CELLS {
-            return Err(Error::Param(format!(
-                "grid of {ncols} x {nrows} cells is too large; use a larger cell size"
-            )));
+            return Err(too_many_cells(ncols, nrows));
         }
         Ok(Grid {
             x0,
@@ -71,9 +109,15 @@ impl Grid {
         }
         let x0 = (bbox[0] / cell).floor() * cell;
         let y0 = (bbox[1] / cell).floor() * cell;
-        let ncols = ((bbox[2] - x0) / cell).floor() as usize + 1;
-        let nrows = ((bbox[3] - y0) / cell).floor() as usize + 1;
-        Grid::new(x0, y0, cell, ncols, nrows)
+        // in f64 first: a tiny cell would saturate the conversion to usize
+        let (fc, fr) = (
+            ((bbox[2] - x0) / cell).floor() + 1.0,
+            ((bbox[3] - y0) / cell).floor() + 1.0,
+        );
+        if (fc * fr).is_nan() || fc * fr > MAX_CELLS as f64 {
+            return Err(too_many_cells(fc as usize, fr as usize));
+        }
+        Grid::new(x0, y0, cell, fc as usize, fr as usize)
     }
 
     /// Default cell size, the sfhotspot rule: 1/50 of the shorter side of the

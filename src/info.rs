@@ -49,26 +49,20 @@ pub struct LayerSummary {
     pub properties: BTreeMap<String, usize>,
 }
 
-fn lonlat_bbox(b: Option<[f64; 4]>, crs: &CrsChoice) -> Option<[f64; 4]> {
-    let b = b?;
-    let r = Reprojector::new(&crs.working, &WGS84).ok()?;
-    let corners = [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])];
-    let pts: Vec<(f64, f64)> = corners
-        .iter()
-        .filter_map(|c| r.apply(c.0, c.1).ok())
-        .collect();
-    if pts.len() < 4 {
+/// The lon/lat extent of points given in the working CRS: every point is
+/// reprojected (the corners of a projected box are not the extent of the points:
+/// meridians and parallels are curved in the projection).
+fn lonlat_bbox(pts: impl Iterator<Item = [f64; 2]>, crs: &CrsChoice) -> Option<[f64; 4]> {
+    if !crs.working.is_georeferenced() {
         return None;
     }
-    let f = |g: fn(f64, f64) -> f64, init: f64, sel: fn(&(f64, f64)) -> f64| {
-        pts.iter().map(sel).fold(init, g)
-    };
-    Some([
-        f(f64::min, f64::INFINITY, |p| p.0),
-        f(f64::min, f64::INFINITY, |p| p.1),
-        f(f64::max, f64::NEG_INFINITY, |p| p.0),
-        f(f64::max, f64::NEG_INFINITY, |p| p.1),
-    ])
+    let r = Reprojector::new(&crs.working, &WGS84).ok()?;
+    let mut pts: Vec<[f64; 2]> = pts.collect();
+    let failed = r.apply_all(&mut pts);
+    if !failed.is_empty() {
+        return None;
+    }
+    crate::layer::bbox_of(pts.into_iter())
 }
 
 /// Summarises loaded incidents.
@@ -110,7 +104,7 @@ pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummar
     let mut geometry = BTreeMap::new();
     geometry.insert(GeometryKind::Point, inc.len() as u64);
     IncidentSummary {
-        bbox_lonlat: lonlat_bbox(bbox, &inc.crs),
+        bbox_lonlat: lonlat_bbox(inc.xy.iter().copied(), &inc.crs),
         bbox,
         crs: inc.crs.clone(),
         time_range,
@@ -132,10 +126,15 @@ pub fn summarise_layer(layer: &Layer, load: &LayerReport) -> LayerSummary {
         }
     }
     let bbox = layer.bbox();
+    use geo::CoordsIter;
+    let coords = layer
+        .geometries
+        .iter()
+        .flat_map(|g| g.coords_iter().map(|c| [c.x, c.y]));
     LayerSummary {
         load: load.clone(),
         geometry: layer.kinds(),
-        bbox_lonlat: lonlat_bbox(bbox, &layer.crs),
+        bbox_lonlat: lonlat_bbox(coords, &layer.crs),
         bbox,
         properties,
     }
@@ -161,6 +160,28 @@ impl IncidentSummary {
         ));
         for (r, n) in &l.rejected {
             s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
+        }
+        if l.unparseable_time > 0 {
+            let ex: Vec<String> = l
+                .time_unparsed
+                .iter()
+                .take(3)
+                .map(|r| format!("row {} {:?}", r.row, r.value))
+                .collect();
+            s.push_str(&format!(
+                "    without time {:>4}  unreadable time, kept for time-free analyses (e.g. {})\n",
+                l.unparseable_time,
+                ex.join("; ")
+            ));
+        }
+        if l.filtered_without_time > 0 {
+            s.push_str(&format!(
+                "    filtered out {:>4}  without time, by the time window\n",
+                l.filtered_without_time
+            ));
+        }
+        for w in &l.warnings {
+            s.push_str(&format!("  WARNING: {w}\n"));
         }
         s.push_str(&format!("  geometry: {} points\n", l.accepted));
         s.push_str(&format!(
@@ -202,6 +223,17 @@ impl IncidentSummary {
             }
             None => s.push_str("  time: none\n"),
         }
+        if let Some(d) = &l.date_order {
+            s.push_str(&format!(
+                "  date order: {}{}\n",
+                d.order.name(),
+                if d.ambiguous {
+                    " (AMBIGUOUS: give --time-format if wrong)"
+                } else {
+                    ""
+                }
+            ));
+        }
         if !l.columns.is_empty() {
             let c: Vec<String> = l.columns.iter().map(|(k, v)| format!("{k}={v}")).collect();
             s.push_str(&format!("  columns: {}\n", c.join(", ")));
@@ -236,6 +268,9 @@ impl LayerSummary {
         for (r, n) in &l.rejected {
             s.push_str(&format!("    rejected {n:>8}  {}\n", r.name()));
         }
+        for w in &l.warnings {
+            s.push_str(&format!("  WARNING: {w}\n"));
+        }
         let g: Vec<String> = self
             .geometry
             .iter()
@@ -253,6 +288,12 @@ impl LayerSummary {
         if let Some(b) = self.bbox {
             s.push_str(&format!(
                 "  extent (m):   x {:.1} .. {:.1}, y {:.1} .. {:.1}\n",
+                b[0], b[2], b[1], b[3]
+            ));
+        }
+        if let Some(b) = self.bbox_lonlat {
+            s.push_str(&format!(
+                "  extent (lon/lat): {:.5} .. {:.5}, {:.5} .. {:.5}\n",
                 b[0], b[2], b[1], b[3]
             ));
         }

@@ -180,9 +180,48 @@ impl Incidents {
         m
     }
 
+    /// How many incidents have a time (see [`TimeUse`]).
+    pub fn time_use(&self) -> TimeUse {
+        TimeUse {
+            incidents: self.len(),
+            with_time: self.time.iter().filter(|t| t.is_some()).count(),
+        }
+    }
+
     /// The coarsest precision present (the one analyses must respect).
     pub fn coarsest_precision(&self) -> Option<TimePrecision> {
         self.precision_counts().keys().next_back().copied()
+    }
+}
+
+/// How many incidents an analysis that needs times could use: incidents without a
+/// (readable) time are kept by the loaders for time-free analyses, and every
+/// analysis that needs times leaves them out and says how many
+/// ([`Incidents::time_use`], [`TimeUse::note`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeUse {
+    /// Incidents given to the analysis.
+    pub incidents: usize,
+    /// Of those, incidents with a time.
+    pub with_time: usize,
+}
+
+impl TimeUse {
+    /// Incidents left out for want of a time.
+    pub fn without_time(&self) -> usize {
+        self.incidents - self.with_time
+    }
+
+    /// A sentence for reports when some incidents could not be used, e.g.
+    /// `near-repeat: 12 of 1000 incidents have no (readable) time and were not used`.
+    pub fn note(&self, analysis: &str) -> Option<String> {
+        (self.without_time() > 0).then(|| {
+            format!(
+                "{analysis}: {} of {} incidents have no (readable) time and were not used",
+                self.without_time(),
+                self.incidents
+            )
+        })
     }
 }
 
@@ -329,6 +368,27 @@ mod tests {
             c.select(&[2, 0]).iter().collect::<Vec<_>>(),
             vec!["ccc", "a"]
         );
+    }
+
+    #[test]
+    fn time_use_counts_incidents_without_time() {
+        let crs = crate::crs::Crs::Local { unit_to_metre: 1.0 };
+        let mut inc = Incidents::empty(CrsChoice {
+            input: crs.clone(),
+            input_source: "test".into(),
+            working: crs,
+            reason: "test".into(),
+        });
+        inc.xy = vec![[0.0, 0.0]; 3];
+        inc.time = vec![Some(0), None, Some(5)];
+        let u = inc.time_use();
+        assert_eq!((u.incidents, u.with_time, u.without_time()), (3, 2, 1));
+        assert_eq!(
+            u.note("promap").as_deref(),
+            Some("promap: 1 of 3 incidents have no (readable) time and were not used")
+        );
+        inc.time = vec![Some(0); 3];
+        assert_eq!(inc.time_use().note("promap"), None);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub mod index;
 pub mod info;
 pub mod io;
 pub mod layer;
+pub mod limits;
 pub mod render;
 pub mod repeat;
 pub mod report;

@@ -20,6 +20,10 @@ pub struct InputFile {
     pub rows_used: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// How the file was read, when it matters for the results: how numeric dates
+    /// were read, rows kept without a readable time, warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reading: Vec<String>,
 }
 
 /// Where a result came from: enough to reproduce it.
@@ -63,7 +67,35 @@ impl Provenance {
             rows_read,
             rows_used,
             sha256: sha256.into(),
+            reading: Vec::new(),
         });
+    }
+
+    /// Adds an incident file with its load report: the row counts, the hash, and
+    /// how it was read (date order, rows without a readable time, rows filtered for
+    /// want of a time, warnings).
+    pub fn input_load(&mut self, path: &Path, role: &str, rep: &crate::io::LoadReport) {
+        self.input(path, role, rep.rows_read, rep.accepted, &rep.sha256);
+        let mut reading = Vec::new();
+        if let Some(d) = &rep.date_order {
+            reading.push(d.describe());
+        }
+        if rep.missing_time > 0 {
+            reading.push(format!(
+                "{} incident(s) kept without time ({} with an unreadable time)",
+                rep.missing_time, rep.unparseable_time
+            ));
+        }
+        if rep.filtered_without_time > 0 {
+            reading.push(format!(
+                "{} row(s) without time left out by the time window",
+                rep.filtered_without_time
+            ));
+        }
+        reading.extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));
+        if let Some(last) = self.inputs.last_mut() {
+            last.reading = reading;
+        }
     }
 
     /// Writes `<path>.provenance.json` next to an output (atomically).

@@ -238,18 +238,69 @@ fn parse_clock(c: &mut Cursor<'_>, allow_ampm: bool) -> Option<(u32, u32, u32, T
     Some((h, mi, s, prec))
 }
 
+/// The order of the two leading fields of a numeric date such as `01/02/2024`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// `MM/DD/YYYY` (US police portals).
+    MonthFirst,
+    /// `DD/MM/YYYY` (most of the world).
+    DayFirst,
+}
+
+impl DateOrder {
+    /// Name used in reports: `month-first (MM/DD/YYYY)` or `day-first (DD/MM/YYYY)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DateOrder::MonthFirst => "month-first (MM/DD/YYYY)",
+            DateOrder::DayFirst => "day-first (DD/MM/YYYY)",
+        }
+    }
+}
+
 /// Parses the timestamp forms found in police exports. Returns local-clock seconds
 /// since 1970-01-01 and the precision the text gave, or `None`.
 ///
 /// Accepted forms (surrounding spaces and quotes ignored):
 /// * ISO 8601: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH[:MM]]`, a space
 ///   instead of `T`, `YYYY/MM/DD ...`, `YYYYMMDD`, and `YYYY-MM` (month precision);
-/// * US style: `MM/DD/YYYY`, `MM/DD/YYYY HH:MM[:SS] [AM|PM]` (also one-digit
-///   month/day/hour).
+/// * numeric dates with the year last, read **month-first**: `MM/DD/YYYY`,
+///   `MM/DD/YYYY HH:MM[:SS] [AM|PM]` (also one-digit month/day/hour, and `.` or `-`
+///   instead of `/`).
 ///
-/// Anything else (including day-first `DD/MM/YYYY`, which is ambiguous) needs
-/// an explicit format, see [`parse_with_format`].
+/// Day-first dates need [`parse_ordered`]; the loaders decide the order from the
+/// whole column ([`DateOrderVote`]). Anything else needs an explicit format, see
+/// [`parse_with_format`].
 pub fn parse(text: &str) -> Option<(i64, TimePrecision)> {
+    parse_ordered(text, DateOrder::MonthFirst)
+}
+
+/// The two leading fields and the separator of a numeric date with the year last
+/// (`a/b/YYYY`, `a.b.YYYY`, `a-b-YYYY`, one or two digits each), or `None` for any
+/// other form. These are the dates whose order ([`DateOrder`]) is in question.
+pub fn numeric_date_fields(text: &str) -> Option<(u32, u32, u8)> {
+    let t = text.trim().trim_matches('"').trim();
+    let mut c = Cursor {
+        b: t.as_bytes(),
+        i: 0,
+    };
+    let a = c.digits(1, 2)?;
+    let sep = c.peek().filter(|s| matches!(s, b'/' | b'.' | b'-'))?;
+    c.i += 1;
+    let b = c.digits(1, 2)?;
+    if !c.eat(sep) {
+        return None;
+    }
+    c.digits(4, 4)?;
+    if c.peek().is_some_and(|x| x.is_ascii_digit()) {
+        return None;
+    }
+    Some((a, b, sep))
+}
+
+/// As [`parse`], reading numeric dates with the year last (`a/b/YYYY`) in the given
+/// order.
+pub fn parse_ordered(text: &str, order: DateOrder) -> Option<(i64, TimePrecision)> {
     let t = text.trim().trim_matches('"').trim();
     let b = t.as_bytes();
     if b.len() < 6 {
@@ -276,15 +327,20 @@ pub fn parse(text: &str) -> Option<(i64, TimePrecision)> {
         mo = c.digits(2, 2)?;
         d = c.digits(2, 2)?;
         date_prec = TimePrecision::Day;
-    } else if c.i <= 2 && c.eat(b'/') {
-        // US: MM/DD/YYYY
-        mo = first;
-        d = c.digits(1, 2)?;
-        if !c.eat(b'/') {
+    } else if c.i <= 2 && matches!(c.peek(), Some(b'/' | b'.' | b'-')) {
+        // numeric date, year last: MM/DD/YYYY or DD/MM/YYYY
+        let sep = c.peek()?;
+        c.i += 1;
+        let second = c.digits(1, 2)?;
+        if !c.eat(sep) {
             return None;
         }
         let yy = c.digits(4, 4)?;
         y = yy as i64;
+        (mo, d) = match order {
+            DateOrder::MonthFirst => (first, second),
+            DateOrder::DayFirst => (second, first),
+        };
         date_prec = TimePrecision::Day;
     } else {
         return None;
@@ -306,6 +362,128 @@ pub fn parse(text: &str) -> Option<(i64, TimePrecision)> {
     }
     let secs = from_fields(y, mo, d, h, mi, s)?;
     Some((secs, prec))
+}
+
+/// How the order of numeric dates (`a/b/YYYY`) was decided for a column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateOrderChoice {
+    /// The order used.
+    pub order: DateOrder,
+    /// No value decided it (every leading field was <= 12): the order is a default
+    /// (month-first for `/` and `-`, day-first for `.`), and a custom time format
+    /// should be given if it is wrong.
+    pub ambiguous: bool,
+    /// Values of the column in this form.
+    pub dates: u64,
+    /// The value that decided it, or why it is a default.
+    pub evidence: String,
+}
+
+impl DateOrderChoice {
+    /// One sentence for reports.
+    pub fn describe(&self) -> String {
+        if self.ambiguous {
+            format!(
+                "dates read {}: AMBIGUOUS, no first or second field above 12 in {} date(s) ({}); give the time format (--time-format) if this is wrong",
+                self.order.name(),
+                self.dates,
+                self.evidence
+            )
+        } else {
+            format!(
+                "dates read {} ({} date(s); {})",
+                self.order.name(),
+                self.dates,
+                self.evidence
+            )
+        }
+    }
+}
+
+/// Evidence from a whole column for the order of its numeric dates: a first field
+/// above 12 means day-first, a second field above 12 means month-first; both in one
+/// column is a contradiction; neither leaves the order ambiguous.
+#[derive(Debug, Clone, Default)]
+pub struct DateOrderVote {
+    dates: u64,
+    dotted: u64,
+    day_first: Option<(u64, String)>,
+    month_first: Option<(u64, String)>,
+}
+
+impl DateOrderVote {
+    /// Looks at the value of `row`; returns whether it is a numeric date with the year
+    /// last (whose reading depends on the decision).
+    pub fn observe(&mut self, row: u64, text: &str) -> bool {
+        let Some((a, b, sep)) = numeric_date_fields(text) else {
+            return false;
+        };
+        // a value that is a date in neither order (`31/31/2019`, `0/5/2019`) is no
+        // evidence; it is still read (and found unreadable) in the decided order
+        let valid = |m: u32, d: u32| (1..=12).contains(&m) && (1..=31).contains(&d);
+        if !valid(a, b) && !valid(b, a) {
+            return true;
+        }
+        self.dates += 1;
+        if sep == b'.' {
+            self.dotted += 1;
+        }
+        if a > 12 && b <= 12 && self.day_first.is_none() {
+            self.day_first = Some((row, text.trim().to_string()));
+        }
+        if b > 12 && a <= 12 && self.month_first.is_none() {
+            self.month_first = Some((row, text.trim().to_string()));
+        }
+        true
+    }
+
+    /// Number of numeric dates seen.
+    pub fn dates(&self) -> u64 {
+        self.dates
+    }
+
+    /// The decision: `Ok(None)` when the column has no numeric date, an error
+    /// message when both orders are attested.
+    pub fn decide(&self) -> std::result::Result<Option<DateOrderChoice>, String> {
+        if self.dates == 0 {
+            return Ok(None);
+        }
+        match (&self.day_first, &self.month_first) {
+            (Some((r1, v1)), Some((r2, v2))) => Err(format!(
+                "the dates mix two orders: row {r1} ({v1:?}) can only be day-first, row {r2} ({v2:?}) only month-first"
+            )),
+            (Some((r, v)), None) => Ok(Some(DateOrderChoice {
+                order: DateOrder::DayFirst,
+                ambiguous: false,
+                dates: self.dates,
+                evidence: format!("row {r}: {v:?} has a first field above 12"),
+            })),
+            (None, Some((r, v))) => Ok(Some(DateOrderChoice {
+                order: DateOrder::MonthFirst,
+                ambiguous: false,
+                dates: self.dates,
+                evidence: format!("row {r}: {v:?} has a second field above 12"),
+            })),
+            (None, None) => {
+                let dotted = self.dotted * 2 > self.dates;
+                Ok(Some(DateOrderChoice {
+                    order: if dotted {
+                        DateOrder::DayFirst
+                    } else {
+                        DateOrder::MonthFirst
+                    },
+                    ambiguous: true,
+                    dates: self.dates,
+                    evidence: if dotted {
+                        "dotted dates default to day-first".into()
+                    } else {
+                        "slashed dates default to month-first, as US police portals write them"
+                            .into()
+                    },
+                }))
+            }
+        }
+    }
 }
 
 /// Parses with a user-given `strftime` format (chrono syntax, e.g. `%d.%m.%Y %H:%M`).
@@ -452,6 +630,57 @@ mod tests {
         );
         assert!(parse("13/01/2019").is_none());
         assert!(parse("01/02/2018 13:00 PM").is_none());
+    }
+
+    #[test]
+    fn parse_ordered_day_first() {
+        let (t, pr) = parse_ordered("13/01/2024 00:09", DateOrder::DayFirst).unwrap();
+        assert_eq!(
+            (format(t, pr), pr),
+            ("2024-01-13 00:09".into(), TimePrecision::Minute)
+        );
+        let (t, _) = parse_ordered("01/02/2024", DateOrder::DayFirst).unwrap();
+        assert_eq!(format(t, TimePrecision::Day), "2024-02-01");
+        let (t, _) = parse_ordered("03.04.2019 10:15", DateOrder::DayFirst).unwrap();
+        assert_eq!(format(t, TimePrecision::Minute), "2019-04-03 10:15");
+        assert!(parse_ordered("01/13/2024", DateOrder::DayFirst).is_none());
+        // ISO is not affected by the order
+        let (t, _) = parse_ordered("2024-01-13", DateOrder::DayFirst).unwrap();
+        assert_eq!(format(t, TimePrecision::Day), "2024-01-13");
+    }
+
+    #[test]
+    fn numeric_date_fields_forms() {
+        assert_eq!(numeric_date_fields("13/01/2024 00:09"), Some((13, 1, b'/')));
+        assert_eq!(numeric_date_fields("1.2.2024"), Some((1, 2, b'.')));
+        assert_eq!(numeric_date_fields("2024-01-13"), None);
+        assert_eq!(numeric_date_fields("13/01/24"), None);
+        assert_eq!(numeric_date_fields("13/01/20245"), None);
+    }
+
+    #[test]
+    fn date_order_vote_decides_from_the_column() {
+        let decide = |vals: &[&str]| {
+            let mut v = DateOrderVote::default();
+            for (i, s) in vals.iter().enumerate() {
+                v.observe(i as u64 + 1, s);
+            }
+            v.decide()
+        };
+        let c = decide(&["01/02/2024", "13/01/2024 00:09"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.order, c.ambiguous), (DateOrder::DayFirst, false));
+        assert!(c.evidence.contains("row 2"), "{}", c.evidence);
+        let c = decide(&["01/13/2024", "02/01/2024"]).unwrap().unwrap();
+        assert_eq!((c.order, c.ambiguous), (DateOrder::MonthFirst, false));
+        let c = decide(&["01/02/2024", "03/04/2024"]).unwrap().unwrap();
+        assert_eq!((c.order, c.ambiguous), (DateOrder::MonthFirst, true));
+        let c = decide(&["01.02.2024"]).unwrap().unwrap();
+        assert_eq!((c.order, c.ambiguous), (DateOrder::DayFirst, true));
+        let e = decide(&["13/01/2024", "01/13/2024"]).unwrap_err();
+        assert!(e.contains("row 1") && e.contains("row 2"), "{e}");
+        assert_eq!(decide(&["2024-01-01", ""]).unwrap(), None);
     }
 
     #[test]

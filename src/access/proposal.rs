@@ -891,18 +891,24 @@ fn rep_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
     g.centroid().map(|p| [p.x(), p.y()])
 }
 
-fn points_along(l: &LineString<f64>, spacing: f64) -> Vec<Geometry<f64>> {
+/// Points every `spacing` metres along a line (at least one).
+///
+/// # Errors
+/// [`Error::Limit`] when the line would need more than
+/// [`crate::limits::MAX_POINTS_ALONG`] points.
+fn points_along(l: &LineString<f64>, spacing: f64) -> Result<Vec<Geometry<f64>>> {
     let c: Vec<[f64; 2]> = l.0.iter().map(|c| [c.x, c.y]).collect();
     let Some(&last) = c.last() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let lens: Vec<f64> = c
         .windows(2)
         .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
         .collect();
     let total: f64 = lens.iter().sum();
+    crate::limits::points_along("spacing", total, spacing)?;
     let n = (total / spacing).floor().max(1.0) as usize;
-    (0..n)
+    Ok((0..n)
         .map(|k| {
             let mut at = (k as f64 + 0.5) / n as f64 * total;
             let mut q = last;
@@ -919,13 +925,14 @@ fn points_along(l: &LineString<f64>, spacing: f64) -> Vec<Geometry<f64>> {
             }
             Geometry::Point(Point::new(q[0], q[1]))
         })
-        .collect()
+        .collect())
 }
 
 /// Applies a proposal to the study's layers, action by action in file order.
 ///
 /// # Errors
-/// [`Error::Row`] (feature index, property) when a selection matches no feature.
+/// [`Error::Row`] (feature index, property) when a selection matches no feature or
+/// a line would get more than [`crate::limits::MAX_POINTS_ALONG`] points.
 pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
     let mut work: Vec<Work> = study
         .layers
@@ -1000,15 +1007,26 @@ pub fn apply(study: &Study, p: &Proposal) -> Result<Applied> {
                         hours: a.hours,
                     });
                 }
+                let along = |l: &LineString<f64>| {
+                    points_along(l, a.spacing).map_err(|e| {
+                        row_err(
+                            &p.source,
+                            a.index,
+                            "spacing",
+                            a.spacing.to_string(),
+                            e.to_string(),
+                        )
+                    })
+                };
                 match (&g, point_layer && a.kind == ActionKind::Add) {
                     (Geometry::LineString(l), true) => {
-                        for q in points_along(l, a.spacing) {
+                        for q in along(l)? {
                             add(w, q);
                         }
                     }
                     (Geometry::MultiLineString(ml), true) => {
                         for l in &ml.0 {
-                            for q in points_along(l, a.spacing) {
+                            for q in along(l)? {
                                 add(w, q);
                             }
                         }
@@ -1199,7 +1217,7 @@ mod tests {
     #[test]
     fn points_along_spaces_evenly() {
         let l = LineString::from(vec![(0.0, 0.0), (100.0, 0.0), (100.0, 50.0)]);
-        let p = points_along(&l, 50.0);
+        let p = points_along(&l, 50.0).unwrap();
         let xy: Vec<(f64, f64)> = p
             .iter()
             .map(|g| match g {
@@ -1208,5 +1226,13 @@ mod tests {
             })
             .collect();
         assert_eq!(xy, vec![(25.0, 0.0), (75.0, 0.0), (100.0, 25.0)]);
+    }
+
+    #[test]
+    fn points_along_tiny_spacing_is_an_error() {
+        // issue 12: "spacing": 1e-9 allocated 74 TB
+        let l = LineString::from(vec![(0.0, 0.0), (100.0, 0.0)]);
+        let e = points_along(&l, 1e-9).unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("spacing"), "{e}");
     }
 }

@@ -52,6 +52,10 @@ pub struct RiskChange {
     pub affected_after: f64,
     /// The cells with the largest reduction (up to 10): `(cell id, centre x, centre y, before, after)`.
     pub top_cells: Vec<(usize, f64, f64, f64, f64)>,
+    /// Warnings about the model and the study area (e.g. the model's grid covers only
+    /// part of it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Anything that predicts expected incidents per cell from layers.
@@ -111,6 +115,9 @@ pub struct FactorModel {
     pub seed: u64,
 }
 
+/// Most coefficient draws a factor model may ask for.
+pub const MAX_DRAWS: usize = 100_000;
+
 fn default_draws() -> usize {
     1000
 }
@@ -128,41 +135,98 @@ impl FactorModel {
         Ok(m)
     }
 
-    /// Checks sizes and values.
+    /// Checks sizes and values; errors name the field and the value
+    /// ([`Error::Invalid`]).
     pub fn validate(&self) -> Result<()> {
+        use crate::risk::model_file::show;
+        let what = "factor model";
+        let bad = |field: String, v: &dyn std::fmt::Display, msg: &str| {
+            Err(Error::invalid(what, field, v, msg))
+        };
         if !(self.cell_size.is_finite() && self.cell_size > 0.0) {
-            return Err(Error::Param(format!(
-                "cell_size {} must be > 0",
-                self.cell_size
-            )));
+            return bad(
+                "cell_size".into(),
+                &show(self.cell_size),
+                "must be a positive number of metres",
+            );
         }
-        for f in &self.factors {
-            if !(f.distance.is_finite() && f.distance >= 0.0 && f.coefficient.is_finite()) {
-                return Err(Error::Param(format!(
-                    "factor {}: bad distance or coefficient",
-                    f.layer
-                )));
+        let max = crate::risk::model_file::MAX_ABS_COEF;
+        let coef_msg = format!("must be a finite number between -{max} and {max}");
+        if !(self.intercept.is_finite() && self.intercept.abs() <= max) {
+            return bad("intercept".into(), &show(self.intercept), &coef_msg);
+        }
+        for (k, f) in self.factors.iter().enumerate() {
+            if f.layer.trim().is_empty() {
+                return bad(format!("factors[{k}].layer"), &"\"\"", "empty layer name");
             }
+            if !(f.distance.is_finite() && f.distance >= 0.0) {
+                return bad(
+                    format!("factors[{k}].distance"),
+                    &show(f.distance),
+                    "must be a distance >= 0 m",
+                );
+            }
+            if !(f.coefficient.is_finite() && f.coefficient.abs() <= max) {
+                return bad(
+                    format!("factors[{k}].coefficient"),
+                    &show(f.coefficient),
+                    &coef_msg,
+                );
+            }
+        }
+        if self.draws > MAX_DRAWS {
+            return Err(Error::limit(
+                "draws",
+                self.draws,
+                MAX_DRAWS,
+                "the interval's 2.5 and 97.5 percentiles are stable long before; each draw re-evaluates every changed cell",
+            ));
         }
         if let Some(c) = &self.covariance {
             let k = self.factors.len() + 1;
             if c.len() != k || c.iter().any(|r| r.len() != k) {
-                return Err(Error::Param(format!(
-                    "covariance must be {k} x {k} (intercept, then factors)"
-                )));
+                return bad(
+                    "covariance".into(),
+                    &format!("{} rows", c.len()),
+                    &format!("must be {k} x {k} (intercept, then factors)"),
+                );
             }
-            cholesky(c)
-                .ok_or_else(|| Error::Param("covariance is not positive semi-definite".into()))?;
+            if let Some((i, j, x)) = c
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, x)| (i, j, *x)))
+                .find(|t| !t.2.is_finite())
+            {
+                return bad(format!("covariance[{i}][{j}]"), &show(x), "must be finite");
+            }
+            if cholesky(c).is_none() {
+                return bad(
+                    "covariance".into(),
+                    &"matrix",
+                    "is not positive semi-definite",
+                );
+            }
         }
         Ok(())
     }
 
-    fn indicators(&self, layers: &[Layer], centres: &[[f64; 2]]) -> Vec<Vec<bool>> {
+    /// Indicators per factor and cell centre.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when a factor's layer is not among `layers` (it would
+    /// otherwise be silently absent everywhere).
+    fn indicators(&self, layers: &[Layer], centres: &[[f64; 2]]) -> Result<Vec<Vec<bool>>> {
         self.factors
             .iter()
             .map(|f| {
                 let Some(l) = layers.iter().find(|l| l.name == f.layer) else {
-                    return vec![false; centres.len()];
+                    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+                    return Err(Error::Data(format!(
+                        "factor model: the factor on layer '{}' needs that layer, which is not among the study's layers ({}); give it (e.g. --layer {}.geojson)",
+                        f.layer,
+                        names.join(", "),
+                        f.layer
+                    )));
                 };
                 let l = match &f.filter {
                     Some(flt) => {
@@ -172,13 +236,13 @@ impl FactorModel {
                     None => l.clone(),
                 };
                 if l.is_empty() {
-                    return vec![false; centres.len()];
+                    return Ok(vec![false; centres.len()]);
                 }
-                GeometryIndex::of_layer(&l)
+                Ok(GeometryIndex::of_layer(&l)
                     .nearest_distances(centres)
                     .into_iter()
                     .map(|d| d <= f.distance)
-                    .collect()
+                    .collect())
             })
             .collect()
     }
@@ -201,7 +265,7 @@ impl FactorModel {
         total: f64,
     ) -> Result<()> {
         let grid = Grid::covering(extent, self.cell_size)?;
-        let x = self.indicators(layers, &grid.centres());
+        let x = self.indicators(layers, &grid.centres())?;
         let mut theta = vec![0.0];
         theta.extend(self.factors.iter().map(|f| f.coefficient));
         let s: f64 = (0..grid.len()).map(|c| self.eta(&theta, &x, c).exp()).sum();
@@ -257,8 +321,8 @@ impl RiskModel for FactorModel {
         self.validate()?;
         let grid = Grid::covering(extent, self.cell_size)?;
         let centres = grid.centres();
-        let xb = self.indicators(before, &centres);
-        let xa = self.indicators(after, &centres);
+        let xb = self.indicators(before, &centres)?;
+        let xa = self.indicators(after, &centres)?;
         let mut theta = vec![self.intercept];
         theta.extend(self.factors.iter().map(|f| f.coefficient));
         change_from_indicators(
@@ -371,6 +435,7 @@ pub fn change_from_indicators(
         affected_before,
         affected_after,
         top_cells,
+        notes: Vec::new(),
     })
 }
 
@@ -414,7 +479,8 @@ fn rtm_indicators(model: &crate::risk::RtmModel, layers: &[Layer]) -> Result<Vec
 }
 
 /// A fitted risk terrain model (`crimescape risk fit`) applied to the layers before
-/// and after, on the model's own grid (`extent` is not used), with the interval
+/// and after, on the model's own grid (which must cover at least part of `extent`,
+/// the study area: none is an error, part a note in the result), with the interval
 /// simulated from the model's coefficient covariance (1000 draws, seed 42).
 impl RiskModel for crate::risk::RtmModel {
     fn describe(&self) -> String {
@@ -431,14 +497,19 @@ impl RiskModel for crate::risk::RtmModel {
         &self,
         before: &[Layer],
         after: &[Layer],
-        _extent: [f64; 4],
+        extent: [f64; 4],
     ) -> Result<RiskChange> {
+        crate::risk::model_file::check_model(self, "risk terrain model")?;
+        let note = crate::risk::model_file::check_coverage(self, extent, "risk terrain model")?;
         let xb = rtm_indicators(self, before)?;
         let xa = rtm_indicators(self, after)?;
         let mut theta = vec![self.intercept];
         theta.extend(self.factors.iter().map(|f| f.coef));
         let cov = (!self.cov.is_empty()).then_some(self.cov.as_slice());
-        change_from_indicators(self.describe(), self.grid, &theta, cov, 1000, 42, &xb, &xa)
+        let mut r =
+            change_from_indicators(self.describe(), self.grid, &theta, cov, 1000, 42, &xb, &xa)?;
+        r.notes.extend(note);
+        Ok(r)
     }
 }
 

@@ -188,6 +188,7 @@ fn centre(xy: &[[f64; 2]], m: &[usize]) -> [f64; 2] {
 
 /// Nnh clustering (see the module docs).
 pub fn nnh(xy: &[[f64; 2]], p: &NnhParams) -> Result<NnhResult> {
+    crate::limits::check_replicates("simulations", p.simulations)?;
     if p.min_points < 2 {
         return Err(Error::Param("Nnh min_points must be >= 2".into()));
     }

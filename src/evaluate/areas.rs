@@ -85,7 +85,7 @@ impl TreatmentArea {
     pub fn validate(&self) -> Result<()> {
         let n = &self.name;
         if self.geometries.is_empty() {
-            return Err(Error::Param(format!(
+            return Err(Error::Content(format!(
                 "treatment area '{n}' has no geometry"
             )));
         }
@@ -108,12 +108,12 @@ impl TreatmentArea {
         }
         if let Some(c) = &self.control {
             if c.is_empty() {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "the control area of '{n}' has no geometry"
                 )));
             }
             if c.iter().any(|g| to_multipolygon(g).is_none()) {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "the control area of '{n}' must be made of polygons"
                 )));
             }
@@ -335,13 +335,13 @@ pub(crate) fn check_control_overlap(areas: &[TreatmentArea], k: usize) -> Result
                     d == 0.0 && overlap_area(c, g) > 1e-6
                 };
                 if overlaps_treatment {
-                    return Err(Error::Param(format!(
+                    return Err(Error::Content(format!(
                         "the control area of '{}' overlaps {own} treatment area: control and treatment must be disjoint",
                         areas[k].name
                     )));
                 }
                 if d < a.radius + a.buffer {
-                    return Err(Error::Param(format!(
+                    return Err(Error::Content(format!(
                         "the control area of '{}' overlaps {own} buffer (it comes within {:.0} m of the treatment area, the buffer is {:.0} m wide): move the control or narrow the buffer",
                         areas[k].name,
                         (d - a.radius).max(0.0),

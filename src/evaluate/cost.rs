@@ -53,7 +53,7 @@ impl CostSpec {
     /// Parses and checks a cost file's text.
     pub fn from_toml_str(text: &str) -> Result<CostSpec> {
         let s: CostSpec =
-            toml::from_str(text).map_err(|e| Error::Param(format!("cost file: {e}")))?;
+            toml::from_str(text).map_err(|e| Error::Content(format!("cost file: {e}")))?;
         s.check()?;
         Ok(s)
     }
@@ -68,7 +68,7 @@ impl CostSpec {
 
     fn check(&self) -> Result<()> {
         let bad = |what: &str, v: f64| {
-            Error::Param(format!(
+            Error::Content(format!(
                 "cost file: {what} = {v} must be a finite amount >= 0"
             ))
         };
@@ -83,7 +83,7 @@ impl CostSpec {
             }
         }
         if self.offence_costs.is_empty() {
-            return Err(Error::Param(
+            return Err(Error::Content(
                 "cost file: [offence_costs] is empty: give the cost of one offence per category (or `default`)".into(),
             ));
         }
@@ -97,7 +97,7 @@ impl CostSpec {
             .copied()
             .or(self.intervention_cost)
             .ok_or_else(|| {
-                Error::Param(format!(
+                Error::Content(format!(
                     "cost file: no intervention cost for area '{area}' (set intervention_cost or [area_costs])"
                 ))
             })
@@ -173,7 +173,7 @@ pub struct CostBenefit {
 /// Benefits cover the post period only.
 ///
 /// # Errors
-/// [`Error::Param`] when a category present in the area has no cost and there is
+/// [`Error::Content`] when a category present in the area has no cost and there is
 /// no `default`; [`Error::Data`] when the control has no incidents in a period.
 pub fn cost_benefit(
     area: &str,
@@ -195,7 +195,7 @@ pub fn cost_benefit(
         .map(|c| c.category.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Param(format!(
+        return Err(Error::Content(format!(
             "cost file: no cost for categories {} (add them to [offence_costs] or set `default`)",
             missing.join(", ")
         )));

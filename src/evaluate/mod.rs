@@ -394,8 +394,9 @@ fn month_bins(pp: &Periods) -> Vec<Bin> {
 /// Evaluates interventions in one or more areas (see the [module docs](self)).
 ///
 /// # Errors
-/// [`Error::Param`] for invalid areas or parameters, an intervention date or
-/// periods outside the data, overlapping treatment and control areas;
+/// [`Error::Param`] for invalid parameters, an intervention date or periods outside
+/// the data; [`Error::Content`] for invalid or overlapping treatment and control
+/// areas (the content of the area files);
 /// [`Error::Data`] for empty periods or zones without incidents (where the odds
 /// ratio is undefined).
 ///
@@ -424,7 +425,7 @@ pub fn evaluate(
     for (i, a) in areas.iter().enumerate() {
         a.validate()?;
         if areas[..i].iter().any(|b| b.name == a.name) {
-            return Err(Error::Param(format!(
+            return Err(Error::Content(format!(
                 "two treatment areas are named '{}': names must be unique",
                 a.name
             )));

@@ -441,6 +441,8 @@ pub struct ClassifyResult {
     pub prop_cold: Vec<f64>,
     /// Cells per class label.
     pub counts: BTreeMap<String, usize>,
+    /// Incidents with and without a time (those without are left out).
+    pub time_use: crate::layer::TimeUse,
 }
 
 /// Classifies cells as persistent / emerging / former / intermittent hot or
@@ -535,6 +537,7 @@ pub fn classify_periods(
         prop_hot,
         prop_cold,
         counts,
+        time_use: inc.time_use(),
     })
 }
 
@@ -721,6 +724,8 @@ pub struct EmergingResult {
     pub tau_p: Vec<f64>,
     /// Cells per category label.
     pub counts: BTreeMap<String, usize>,
+    /// Incidents with and without a time (those without are left out).
+    pub time_use: crate::layer::TimeUse,
 }
 
 /// Space-time Gi* of every bin of a cube `counts[step][cell]` (see the module docs):
@@ -917,6 +922,7 @@ pub fn emerging_hotspots(
         tau: res.iter().map(|r| r.1).collect(),
         tau_p: res.iter().map(|r| r.2).collect(),
         counts,
+        time_use: inc.time_use(),
     })
 }
 

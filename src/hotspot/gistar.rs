@@ -164,6 +164,7 @@ pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
 /// Computes Gi* for `values` with neighbour weights `w` (self excluded; the
 /// self weight 1 is added). See the module docs for every convention.
 pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiStarResult> {
+    crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
     if w.len() != n {
         return Err(Error::Param(format!(

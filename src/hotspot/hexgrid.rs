@@ -48,9 +48,7 @@ impl HexGrid {
         let ncols = ((bbox[2] - xc0) / size).floor() as usize + 2;
         let nrows = ((bbox[3] - yc0) / dy).floor() as usize + 2;
         if ncols.saturating_mul(nrows) > MAX_CELLS {
-            return Err(Error::Param(format!(
-                "hexagon grid of {ncols} x {nrows} cells is too large; use larger hexagons"
-            )));
+            return Err(crate::grid::too_many_cells(ncols, nrows));
         }
         Ok(HexGrid {
             xc0,

@@ -140,6 +140,7 @@ pub fn local_moran(
     w: &Weights,
     params: &LocalMoranParams,
 ) -> Result<LocalMoranResult> {
+    crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
     if w.len() != n {
         return Err(Error::Param(format!(

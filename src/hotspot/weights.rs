@@ -191,12 +191,16 @@ pub fn grid_weights(cg: &CellGrid, spec: &WeightsSpec) -> Result<Weights> {
         } => (radius.unwrap_or(3.0 * c), Some((power, scale.unwrap_or(c)))),
     };
     let r = check_radius(radius)?;
-    let reach = (r / c).floor() as i64 + 1;
-    if (2 * reach + 1).pow(2) > 1_000_000 {
-        return Err(Error::Param(format!(
-            "neighbour radius {r} m is more than 500 cells of {c} m"
-        )));
+    // in f64: a huge radius would overflow the integer arithmetic
+    if r / c >= 499.0 {
+        return Err(Error::limit(
+            "neighbour radius",
+            format!("{r} m"),
+            format!("499 cells of {c} m"),
+            "the neighbourhood stencil has (2·reach + 1)² cells; use a larger cell or a smaller radius",
+        ));
     }
+    let reach = (r / c).floor() as i64 + 1;
     let r2 = r * r * (1.0 + 1e-12);
     let mut stencil = Vec::new();
     for dr in -reach..=reach {

@@ -23,6 +23,7 @@ pub const ALIASES: &[(&str, &[&str])] = &[
             "long",
             "longitude",
             "lonwgs84",
+            "longwgs84",
             "longitudewgs84",
         ],
     ),
@@ -86,6 +87,7 @@ pub const ALIASES: &[(&str, &[&str])] = &[
             "reporteddate",
             "daterptd",
             "dateocc",
+            "occdate",
             "crimedate",
             "firstoccurrencedate",
             "fromdate",
@@ -103,6 +105,8 @@ pub const ALIASES: &[(&str, &[&str])] = &[
         "category",
         &[
             "category",
+            "mci",
+            "mcicategory",
             "type",
             "offense",
             "offence",
@@ -132,25 +136,47 @@ pub fn normalise(name: &str) -> String {
         .collect()
 }
 
-/// Finds the column for a role: an explicit name (must exist) or the first alias present.
+/// The error for two columns that both answer to the name of a role.
+fn duplicate_column(path: &Path, header: &[String], role: &str, i: usize, j: usize) -> Error {
+    Error::format(
+        path,
+        format!(
+            "columns {} ('{}') and {} ('{}') have the same name, so which is the {role} column is ambiguous: rename one of them",
+            i + 1,
+            header[i],
+            j + 1,
+            header[j]
+        ),
+    )
+}
+
+/// Finds the column for a role: an explicit name (must exist) or the first alias
+/// present. Two columns answering to the same name are an error naming both.
 pub fn find_column(
     header: &[String],
     role: &str,
     explicit: Option<&str>,
     path: &Path,
 ) -> Result<Option<usize>> {
+    let hits = |f: &dyn Fn(&String) -> bool| -> Vec<usize> {
+        (0..header.len()).filter(|&i| f(&header[i])).collect()
+    };
     if let Some(name) = explicit {
         let want = normalise(name);
-        return header
-            .iter()
-            .position(|h| h.trim() == name.trim() || normalise(h) == want)
-            .map(Some)
-            .ok_or_else(|| Error::MissingColumn {
+        let mut found = hits(&|h| h.trim() == name.trim());
+        if found.is_empty() {
+            found = hits(&|h| normalise(h) == want);
+        }
+        return match found.as_slice() {
+            [] => Err(Error::MissingColumn {
                 path: path.to_path_buf(),
                 what: format!("{role} ({name:?})"),
                 available: header.join(", "),
                 hint: "check the spelling of the column name".into(),
-            });
+            }),
+            [i] => Ok(Some(*i)),
+            [i, j, ..] => Err(duplicate_column(path, header, role, *i, *j)),
+        };
     }
     let aliases = ALIASES
         .iter()
@@ -159,8 +185,11 @@ pub fn find_column(
         .unwrap_or(&[]);
     let norm: Vec<String> = header.iter().map(|h| normalise(h)).collect();
     for a in aliases {
-        if let Some(i) = norm.iter().position(|h| h == a) {
-            return Ok(Some(i));
+        let found: Vec<usize> = (0..norm.len()).filter(|&i| norm[i] == *a).collect();
+        match found.as_slice() {
+            [] => {}
+            [i] => return Ok(Some(*i)),
+            [i, j, ..] => return Err(duplicate_column(path, header, role, *i, *j)),
         }
     }
     Ok(None)
@@ -237,6 +266,10 @@ struct Roles {
     category: Option<usize>,
     /// x/y columns to fall back to when lon/lat were chosen automatically but are empty.
     alt_xy: Option<(usize, usize)>,
+    /// `time` is a lone `Month` column (data.police.uk layout), to be confirmed by its values.
+    month_as_time: bool,
+    /// lon/lat columns beside the x/y columns used, to check the x/y CRS against.
+    check_lonlat: Option<(usize, usize)>,
 }
 
 fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<Roles> {
@@ -316,21 +349,64 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
         }
     }
     let category = find_column(header, "category", opts.category.as_deref(), path)?;
+    // data.police.uk: a lone `Month` column (YYYY-MM) and no year column
+    let mut month_as_time = false;
+    let mut time = if split.is_some() && time_col.is_none() {
+        None
+    } else {
+        time_col
+    };
+    if time.is_none() && split.is_none() && opts.split_time.is_none() {
+        if let Some(m) = find_column(header, "month", None, path)? {
+            time = Some(m);
+            month_as_time = true;
+        }
+    }
+    let check_lonlat = match (lonlat, lon, lat) {
+        (false, Some(lo), Some(la)) if x != Some(lo) && y != Some(la) => Some((lo, la)),
+        _ => None,
+    };
     Ok(Roles {
         x,
         y,
         location,
         lonlat,
-        time: if split.is_some() && time_col.is_none() {
-            None
-        } else {
-            time_col
-        },
+        time,
         clock,
         split,
         category,
         alt_xy,
+        month_as_time,
+        check_lonlat,
     })
+}
+
+/// Whether most of the first non-empty values (up to 50) of a column read as times.
+fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> bool {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .from_reader(body);
+    let _ = rdr.byte_headers();
+    let mut rec = csv::ByteRecord::new();
+    let (mut seen, mut ok) = (0usize, 0usize);
+    while seen < 50 {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            _ => break,
+        }
+        let Some(f) = rec.get(col).and_then(|f| std::str::from_utf8(f).ok()) else {
+            continue;
+        };
+        if f.trim().is_empty() {
+            continue;
+        }
+        seen += 1;
+        if time::parse(f).is_some() {
+            ok += 1;
+        }
+    }
+    seen > 0 && ok * 2 > seen
 }
 
 /// Rows sampled to decide whether automatically chosen lon/lat columns are empty.
@@ -424,20 +500,240 @@ pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, Loa
     read_incidents_from_bytes(&bytes, path, sha, opts)
 }
 
-/// Reads incidents from in-memory CSV bytes (`path` is used in messages).
-pub fn read_incidents_from_bytes(
-    bytes: &[u8],
-    path: &Path,
-    sha: String,
-    opts: &LoadOptions,
-) -> Result<(Incidents, LoadReport)> {
+/// The columns that tell a data record from a line of free text.
+#[derive(Debug, Clone, Copy)]
+enum CoordCols {
+    Xy(usize, usize),
+    Location(usize),
+}
+
+/// What [`Records::next`] read.
+enum Item {
+    /// A record (with the header's number of fields or not: the caller checks).
+    Record,
+    /// A row whose quoted field ran over the line breaks of the following rows. The
+    /// row is rejected and reading resumes on the next physical line.
+    Unbalanced {
+        /// The field whose quote did not close.
+        column: usize,
+        /// Non-blank lines after the row's own line that the field swallowed.
+        lines: u64,
+        /// The fields of the row's own physical line (for `--rejects`).
+        fields: Vec<String>,
+    },
+}
+
+/// Whether a quote opened in `bytes` (starting at a record start) is still open at
+/// the end (RFC 4180: a quote opens only at the start of a field, `""` is an escaped
+/// quote).
+fn ends_inside_quote(bytes: &[u8], delim: u8) -> bool {
+    let (mut in_q, mut field_start, mut i) = (false, true, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_q {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
+                in_q = false;
+            }
+        } else if field_start && b == b'"' {
+            in_q = true;
+            field_start = false;
+        } else {
+            field_start = b == delim || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    in_q
+}
+
+/// The data records of a delimited file, in order, with their 1-based row numbers,
+/// resynchronised on the next physical line after a row whose quote does not close.
+///
+/// # Algorithm
+/// A quoted field may legitimately hold line breaks (narratives in police exports).
+/// It is taken to have **swallowed** the following rows when one of its embedded
+/// lines, read on its own, is a complete record (the header's number of fields with
+/// readable coordinates), or when the quote is still open at the end of the file.
+/// That row is then reported ([`Item::Unbalanced`]) and reading starts again at the
+/// physical line after the row's first line, so one stray quote costs one row.
+struct Records<'a> {
+    body: &'a [u8],
+    delim: u8,
+    ncols: usize,
+    coords: Option<CoordCols>,
+    rdr: csv::Reader<&'a [u8]>,
+    /// Byte offset of the reader's input in `body`.
+    base: usize,
+    /// Physical lines before the reader's input.
+    line_base: u64,
+    /// Number of the last data row read.
+    row: u64,
+}
+
+impl<'a> Records<'a> {
+    fn new(body: &'a [u8], delim: u8, ncols: usize, coords: Option<CoordCols>) -> Self {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delim)
+            .flexible(true)
+            .from_reader(body);
+        let _ = rdr.byte_headers();
+        Records {
+            body,
+            delim,
+            ncols,
+            coords,
+            rdr,
+            base: 0,
+            line_base: 0,
+            row: 0,
+        }
+    }
+
+    /// Line number (1-based, in the whole text) where the last record read starts.
+    fn line_of(&self, rec: &csv::ByteRecord) -> u64 {
+        self.line_base + rec.position().map_or(1, |p| p.line())
+    }
+
+    fn next(&mut self, rec: &mut csv::ByteRecord) -> std::result::Result<Option<Item>, String> {
+        loop {
+            match self.rdr.read_byte_record(rec) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => {
+                    let line = self.line_base + e.position().map_or(0, |p| p.line());
+                    return Err(format!("cannot parse CSV near line {line}: {e}"));
+                }
+            }
+            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+                continue; // blank line
+            }
+            self.row += 1;
+            let Some(column) = self.swallowing(rec) else {
+                return Ok(Some(Item::Record));
+            };
+            let start = self.base + rec.position().map_or(0, |p| p.byte() as usize);
+            let end = self.base + self.rdr.position().byte() as usize;
+            let start = start.min(self.body.len());
+            let end = end.clamp(start, self.body.len());
+            let lines = self.body[start..end]
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.trim_ascii().is_empty())
+                .count()
+                .saturating_sub(1) as u64;
+            let next_line = self.body[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(self.body.len(), |k| start + k + 1);
+            let own = &self.body[start..next_line];
+            let fields = split_line(own, self.delim);
+            self.line_base = self.line_of(rec);
+            self.base = next_line;
+            self.rdr = csv::ReaderBuilder::new()
+                .delimiter(self.delim)
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(&self.body[next_line..]);
+            return Ok(Some(Item::Unbalanced {
+                column,
+                lines,
+                fields,
+            }));
+        }
+    }
+
+    /// The field that swallowed the following rows, if any (see the type's docs).
+    fn swallowing(&self, rec: &csv::ByteRecord) -> Option<usize> {
+        let nl = |b: &u8| *b == b'\n' || *b == b'\r';
+        if !rec.as_slice().iter().any(nl) {
+            return None;
+        }
+        let first = rec.iter().position(|f| f.iter().any(nl))?;
+        for (k, f) in rec.iter().enumerate() {
+            if !f.iter().any(nl) {
+                continue;
+            }
+            for line in f.split(|&b| b == b'\n').skip(1) {
+                if self.is_record(line) {
+                    return Some(k);
+                }
+            }
+        }
+        let start = self.base + rec.position().map_or(0, |p| p.byte() as usize);
+        let end = (self.base + self.rdr.position().byte() as usize).min(self.body.len());
+        (start < end && ends_inside_quote(&self.body[start..end], self.delim)).then_some(first)
+    }
+
+    /// Whether one line, read on its own, is a complete data record.
+    fn is_record(&self, line: &[u8]) -> bool {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return false;
+        }
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(self.delim)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(line);
+        let mut rec = csv::ByteRecord::new();
+        if !matches!(r.read_byte_record(&mut rec), Ok(true)) || rec.len() != self.ncols {
+            return false;
+        }
+        let text = |i: usize| rec.get(i).and_then(|f| std::str::from_utf8(f).ok());
+        match self.coords {
+            Some(CoordCols::Xy(x, y)) => {
+                text(x).and_then(parse_num).is_some() && text(y).and_then(parse_num).is_some()
+            }
+            Some(CoordCols::Location(l)) => text(l).and_then(parse_location).is_some(),
+            None => true,
+        }
+    }
+}
+
+/// The fields of one physical line, split at the delimiter without quoting rules
+/// (for reporting a row whose quote did not close).
+fn split_line(line: &[u8], delim: u8) -> Vec<String> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.split(|&b| b == delim)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect()
+}
+
+/// Header, delimiter and column roles of a file, decided once for reading and for
+/// writing its rejected rows (so that both number the rows alike).
+struct Layout<'a> {
+    header: Vec<String>,
+    delim: u8,
+    roles: Roles,
+    body: &'a [u8],
+    notes: Vec<String>,
+}
+
+impl Layout<'_> {
+    fn coords(&self) -> Option<CoordCols> {
+        match (self.roles.location, self.roles.x, self.roles.y) {
+            (Some(l), _, _) => Some(CoordCols::Location(l)),
+            (None, Some(x), Some(y)) => Some(CoordCols::Xy(x, y)),
+            _ => None,
+        }
+    }
+
+    fn records(&self) -> Records<'_> {
+        Records::new(self.body, self.delim, self.header.len(), self.coords())
+    }
+}
+
+fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout<'a>> {
     let (header, delim) = read_header(bytes, opts.delimiter, path)?;
     let mut roles = resolve_roles(&header, opts, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut fallback_note = None;
+    let mut notes = Vec::new();
     if let (Some(lo), Some(la), Some((xi, yi))) = (roles.x, roles.y, roles.alt_xy) {
         if lonlat_empty_but_xy_filled(body, delim, (lo, la), (xi, yi)) {
-            fallback_note = Some(format!(
+            notes.push(format!(
                 "columns {} and {} are empty: read coordinates from {} and {} instead",
                 header[lo], header[la], header[xi], header[yi]
             ));
@@ -446,15 +742,49 @@ pub fn read_incidents_from_bytes(
             roles.lonlat = false;
         }
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .from_reader(body);
-    let _ = rdr.byte_headers();
+    if roles.month_as_time {
+        match roles.time {
+            Some(m) if column_reads_as_time(body, delim, m) => notes.push(format!(
+                "time from the '{}' column (YYYY-MM, the data.police.uk layout): month precision",
+                header[m]
+            )),
+            _ => roles.time = None,
+        }
+    }
+    // exact duplicate names among the other columns: kept, but say so
+    for i in 0..header.len() {
+        if let Some(j) = (i + 1..header.len()).find(|&j| header[j] == header[i]) {
+            if !header[i].is_empty() && !header[..i].contains(&header[i]) {
+                notes.push(format!(
+                    "columns {} and {} are both named '{}' (neither is used for coordinates, time or category; the first is the one --where and attributes see)",
+                    i + 1,
+                    j + 1,
+                    header[i]
+                ));
+            }
+        }
+    }
+    Ok(Layout {
+        header,
+        delim,
+        roles,
+        body,
+        notes,
+    })
+}
 
+/// Reads incidents from in-memory CSV bytes (`path` is used in messages).
+pub fn read_incidents_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    sha: String,
+    opts: &LoadOptions,
+) -> Result<(Incidents, LoadReport)> {
+    let lay = layout(bytes, path, opts)?;
+    let (header, roles) = (&lay.header, &lay.roles);
     let mut st = Staging {
         lonlat_columns: roles.lonlat,
-        notes: fallback_note.into_iter().collect(),
+        notes: lay.notes.clone(),
         ..Default::default()
     };
     let name = |i: Option<usize>| i.map(|i| header[i].clone());
@@ -490,12 +820,21 @@ pub fn read_incidents_from_bytes(
     // filters: resolve columns
     let mut filters: Vec<(usize, &super::WhereFilter)> = Vec::new();
     for f in &opts.filters {
-        let idx = match header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(f.column.trim()))
-        {
-            Some(i) => i,
-            None => match normalise(&f.column).as_str() {
+        let same: Vec<usize> = (0..header.len())
+            .filter(|&i| header[i].eq_ignore_ascii_case(f.column.trim()))
+            .collect();
+        let idx = match same.as_slice() {
+            [i] => *i,
+            [i, j, ..] => {
+                return Err(duplicate_column(
+                    path,
+                    header,
+                    &format!("{:?} (for --where)", f.column),
+                    *i,
+                    *j,
+                ))
+            }
+            [] => match normalise(&f.column).as_str() {
                 "category" => roles.category.ok_or_else(|| Error::MissingColumn {
                     path: path.to_path_buf(),
                     what: "category (for --where)".into(),
@@ -522,34 +861,47 @@ pub fn read_incidents_from_bytes(
     let attr_idx: Vec<usize> = (0..header.len()).filter(|i| !used.contains(i)).collect();
     st.attr_names = attr_idx.iter().map(|&i| header[i].clone()).collect();
     st.attrs = vec![StringColumn::new(); attr_idx.len()];
+    let time_name = roles.time.map_or("time".to_string(), |t| header[t].clone());
+    let mut times = super::timecol::TimeReader::new(&time_name, opts.time_format.as_deref());
 
     let ncols = header.len();
+    let mut records = lay.records();
     let mut rec = csv::ByteRecord::new();
-    let mut row: u64 = 0;
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(row + 2);
+        let item = match records.next(&mut rec) {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(message) => {
                 return Err(Error::Row {
                     path: path.to_path_buf(),
-                    row: row + 1,
+                    row: records.row + 1,
                     column: String::new(),
                     value: String::new(),
-                    message: format!("cannot parse CSV near line {line}: {e}"),
-                });
+                    message,
+                })
             }
-        }
-        row += 1;
+        };
+        let row = records.row;
         st.rows_read += 1;
+        if let Item::Unbalanced {
+            column,
+            lines,
+            fields,
+        } = item
+        {
+            let v = format!(
+                "a quote opened in this field does not close on its line: it ran over the next {lines} line(s), which are read again as rows of their own"
+            );
+            st.reject(
+                row,
+                RejectReason::UnbalancedQuote,
+                &header[column],
+                &v,
+                fields,
+            );
+            continue;
+        }
         if rec.len() != ncols {
-            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-                // blank line
-                st.rows_read -= 1;
-                row -= 1;
-                continue;
-            }
             let raw = lossy(&rec);
             st.reject(
                 row,
@@ -619,7 +971,8 @@ pub fn read_incidents_from_bytes(
                 continue;
             }
         };
-        // time
+        // time (an unreadable time keeps the row, without time)
+        let idx = st.xy.len();
         let mut tval: Option<(i64, TimePrecision)> = None;
         if let Some(ti) = roles.time {
             let s = field_str(&rec, ti).unwrap_or("\u{fffd}");
@@ -635,55 +988,24 @@ pub fn read_incidents_from_bytes(
             } else {
                 s
             };
-            if !s.trim().is_empty() {
-                let parsed = match &opts.time_format {
-                    Some(f) => time::parse_with_format(s, f),
-                    None => time::parse(s),
-                };
-                match parsed {
-                    Some(t) => tval = Some(t),
-                    None => {
-                        let col = header[ti].clone();
-                        st.reject(row, RejectReason::UnparseableTime, &col, s, lossy(&rec));
-                        continue;
-                    }
-                }
-            }
+            tval = times.read(&mut st, idx, row, s);
         } else if let Some(sp) = roles.split {
             let get = |k: usize| sp[k].map(|i| field_str(&rec, i).unwrap_or("\u{fffd}"));
             let (ys, ms) = (get(0).unwrap_or(""), get(1).unwrap_or(""));
             if !ys.trim().is_empty() || !ms.trim().is_empty() {
-                match time::from_split(ys, ms, get(2), get(3), get(4)) {
-                    Some(t) => tval = Some(t),
-                    None => {
-                        let v = format!(
-                            "{}-{}-{} {}:{}",
-                            ys,
-                            ms,
-                            get(2).unwrap_or(""),
-                            get(3).unwrap_or(""),
-                            get(4).unwrap_or("")
-                        );
-                        st.reject(
-                            row,
-                            RejectReason::UnparseableTime,
-                            "year..minute",
-                            &v,
-                            lossy(&rec),
-                        );
-                        continue;
-                    }
+                tval = time::from_split(ys, ms, get(2), get(3), get(4));
+                if tval.is_none() {
+                    let v = format!(
+                        "{}-{}-{} {}:{}",
+                        ys,
+                        ms,
+                        get(2).unwrap_or(""),
+                        get(3).unwrap_or(""),
+                        get(4).unwrap_or("")
+                    );
+                    super::timecol::unparsed(&mut st, row, "year..minute", &v);
                 }
             }
-        }
-        if let Some((t, _)) = tval {
-            if opts.from.is_some_and(|f| t < f) || opts.to.is_some_and(|e| t >= e) {
-                st.filtered_out += 1;
-                continue;
-            }
-        } else if opts.from.is_some() || opts.to.is_some() {
-            st.filtered_out += 1;
-            continue;
         }
         // category
         let cat = match roles.category {
@@ -702,6 +1024,17 @@ pub fn read_incidents_from_bytes(
             },
             None => NO_CATEGORY,
         };
+        if let Some((lo, la)) = roles.check_lonlat {
+            if st.lonlat_check.len() < SAMPLE_ROWS {
+                let lo = field_str(&rec, lo).ok().and_then(parse_num);
+                let la = field_str(&rec, la).ok().and_then(parse_num);
+                if let (Some(lo), Some(la)) = (lo, la) {
+                    if lo.abs() <= 180.0 && la.abs() <= 90.0 && (lo, la) != (0.0, 0.0) {
+                        st.lonlat_check.push((row, [lo, la]));
+                    }
+                }
+            }
+        }
         st.xy.push([x, y]);
         st.time.push(tval.map(|t| t.0));
         st.precision
@@ -722,35 +1055,31 @@ pub fn read_incidents_from_bytes(
             "the file has a header but no data rows",
         ));
     }
+    times.finish(&mut st, path)?;
     finish(st, path, "csv", sha, opts)
 }
 
 /// The header and the raw fields of selected data rows, by row number.
 pub type RawRecords = (Vec<String>, HashMap<u64, Vec<String>>);
 
-/// Raw records of the given data rows (1-based), for writing rejects.
-pub fn raw_records(path: &Path, delimiter: Option<u8>, rows: &BTreeSet<u64>) -> Result<RawRecords> {
+/// Raw records of the given data rows (1-based, numbered as [`read_incidents`]
+/// numbers them with the same options), for writing rejects.
+pub fn raw_records(path: &Path, opts: &LoadOptions, rows: &BTreeSet<u64>) -> Result<RawRecords> {
     let (bytes, _) = super::read_bytes(path)?;
-    let (header, delim) = read_header(&bytes, delimiter, path)?;
-    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .from_reader(body);
-    let _ = rdr.byte_headers();
+    let lay = layout(&bytes, path, opts)?;
     let mut out = HashMap::new();
     let mut rec = csv::ByteRecord::new();
-    let mut row = 0u64;
-    while let Ok(true) = rdr.read_byte_record(&mut rec) {
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-            continue;
-        }
-        row += 1;
-        if rows.contains(&row) {
-            out.insert(row, lossy(&rec));
+    let mut records = lay.records();
+    while let Ok(Some(item)) = records.next(&mut rec) {
+        if rows.contains(&records.row) {
+            let fields = match item {
+                Item::Record => lossy(&rec),
+                Item::Unbalanced { fields, .. } => fields,
+            };
+            out.insert(records.row, fields);
         }
     }
-    Ok((header, out))
+    Ok((lay.header, out))
 }
 
 /// Reads a point layer from CSV (same column rules as incidents; time and category ignored).
@@ -797,6 +1126,8 @@ pub fn read_point_layer(
         rejections: rep.rejections,
         crs: rep.crs,
         sha256: rep.sha256,
+        warnings: rep.warnings,
+        repaired: Vec::new(),
     };
     Ok((layer, report))
 }
@@ -885,16 +1216,24 @@ mod tests {
             -87.6,41.8\n\
             -87.61,41.81,\n";
         let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
-        assert_eq!(inc.len(), 2);
+        // the row with an unreadable time is kept, without time
+        assert_eq!(inc.len(), 3);
         assert_eq!(rep.rows_read, 9);
-        assert_eq!(rep.missing_time, 1);
+        assert_eq!((rep.missing_time, rep.unparseable_time), (2, 1));
+        assert_eq!(
+            (
+                rep.time_unparsed[0].row,
+                rep.time_unparsed[0].value.as_str()
+            ),
+            (7, "not a date")
+        );
         let get = |r| rep.rejected.get(&r).copied().unwrap_or(0);
         assert_eq!(get(RejectReason::MissingCoordinates), 1);
         assert_eq!(get(RejectReason::UnparseableCoordinates), 1);
         assert_eq!(get(RejectReason::NonFiniteCoordinates), 1);
         assert_eq!(get(RejectReason::NullIsland), 1);
         assert_eq!(get(RejectReason::OutOfRangeLonLat), 1);
-        assert_eq!(get(RejectReason::UnparseableTime), 1);
+        assert_eq!(get(RejectReason::UnparseableTime), 0);
         assert_eq!(get(RejectReason::MalformedRow), 1);
         assert_eq!(rep.rejections[0].row, 2);
         assert!(rep.summary(3).contains("null-island"));
@@ -1064,6 +1403,262 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(e.contains("row 2") && e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn read_stray_quote_is_rejected_and_the_rest_read() {
+        // issue 12, item 1: one stray quote used to swallow the rest of the file
+        let text = "lon,lat,datetime,category\n2.08,48.77,2024-01-01,\"burglary\n2.09,48.78,2024-01-02,theft\n2.10,48.79,2024-01-03,theft\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!((rep.rows_read, inc.len()), (3, 2));
+        assert_eq!(rep.rejected.get(&RejectReason::UnbalancedQuote), Some(&1));
+        assert_eq!(rep.rejections[0].row, 1);
+        assert_eq!(rep.rejections[0].column, "category");
+        assert!(
+            rep.rejections[0].value.contains("next 2 line"),
+            "{:?}",
+            rep.rejections[0]
+        );
+        assert_eq!(inc.row, vec![2, 3]);
+        let e = load(text, &LoadOptions::new().strict(true)).unwrap_err();
+        assert!(e.to_string().contains("unbalanced quote"), "{e}");
+    }
+
+    #[test]
+    fn read_stray_quote_closed_by_a_later_quote() {
+        // the stray quote at row 3 is closed by the quote of row 6: rows 4..6 are read again
+        let mut text = String::from("lon,lat,datetime,category,note\n");
+        for i in 0..8 {
+            let cat = if i == 2 { "\"burglary" } else { "theft" };
+            let note = if i == 5 { "\"late, quoted\"" } else { "x" };
+            text.push_str(&format!("2.0{i},48.7{i},2024-01-0{},{cat},{note}\n", i + 1));
+        }
+        let (inc, rep) = load(&text, &LoadOptions::new()).unwrap();
+        assert_eq!((rep.rows_read, inc.len(), rep.rejected_total()), (8, 7, 1));
+        assert_eq!(rep.rejections[0].row, 3);
+        assert_eq!(inc.attr("note").unwrap().get(4), "late, quoted");
+    }
+
+    #[test]
+    fn read_multiline_quoted_fields_are_kept() {
+        // narratives with line breaks (and commas) are legitimate
+        let text = "lon,lat,date,narrative\n-87.6,41.8,2019-01-01,\"entered, took\nthe TV, and left\n\"\n-87.61,41.81,2019-01-02,plain\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!((rep.rows_read, inc.len(), rep.rejected_total()), (2, 2, 0));
+        assert!(inc.attr("narrative").unwrap().get(0).contains("the TV"));
+    }
+
+    #[test]
+    fn read_unterminated_quote_at_end_is_rejected() {
+        let text = "lon,lat,date,note\n-87.6,41.8,2019-01-01,ok\n-87.61,41.81,2019-01-02,\"never closed\nmore text\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!((rep.rows_read, inc.len()), (3, 1));
+        assert_eq!(rep.rejected.get(&RejectReason::UnbalancedQuote), Some(&1));
+        // the swallowed line is read again: a malformed row, not lost
+        assert_eq!(rep.rejected.get(&RejectReason::MalformedRow), Some(&1));
+    }
+
+    #[test]
+    fn read_day_first_dates_from_the_whole_column() {
+        // issue 12, item 2
+        let text = "lon,lat,date\n2.08,48.77,01/02/2024 10:00\n2.09,48.78,13/01/2024 00:09\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!((inc.len(), rep.missing_time), (2, 0));
+        let d = rep.date_order.clone().unwrap();
+        assert_eq!((d.order, d.ambiguous), (time::DateOrder::DayFirst, false));
+        assert_eq!(
+            time::format(inc.time[0].unwrap(), TimePrecision::Minute),
+            "2024-02-01 10:00"
+        );
+        assert!(
+            rep.notes.iter().any(|n| n.contains("day-first")),
+            "{:?}",
+            rep.notes
+        );
+        // month-first evidence
+        let (_, rep) = load(
+            "lon,lat,date\n2.08,48.77,01/02/2024\n2.09,48.78,01/13/2024\n",
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(rep.date_order.unwrap().order, time::DateOrder::MonthFirst);
+        // ambiguous: a warning naming the way out
+        let (_, rep) = load(
+            "lon,lat,date\n2.08,48.77,01/02/2024\n2.09,48.78,03/04/2024\n",
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert!(rep.date_order.unwrap().ambiguous);
+        assert!(
+            rep.warnings.iter().any(|w| w.contains("AMBIGUOUS")),
+            "{:?}",
+            rep.warnings
+        );
+        // both orders: an error naming both rows
+        let e = load(
+            "lon,lat,date\n2.08,48.77,13/01/2024\n2.09,48.78,01/13/2024\n",
+            &LoadOptions::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("row 1") && e.contains("row 2") && e.contains("time format"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn read_unreadable_time_keeps_the_row_and_the_window_counts_it() {
+        let text = "lon,lat,date\n-87.6,41.8,2019-01-01\n-87.6,41.8,garbage\n-87.6,41.8,\n-87.6,41.8,2019-03-01\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!(
+            (inc.len(), rep.missing_time, rep.unparseable_time),
+            (4, 2, 1)
+        );
+        // a quarter of the times unreadable: loud, with the way out
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("1 of 4 times") && w.contains("--time-format")),
+            "{:?}",
+            rep.warnings
+        );
+        let opts = LoadOptions {
+            from: time::parse_date("2019-02-01"),
+            ..LoadOptions::new()
+        };
+        let (inc, rep) = load(text, &opts).unwrap();
+        assert_eq!(inc.len(), 1);
+        assert_eq!((rep.filtered_out, rep.filtered_without_time), (3, 2));
+        assert_eq!(
+            rep.accepted + rep.rejected_total() + rep.filtered_out,
+            rep.rows_read
+        );
+        // strict: an unreadable time is an error
+        let e = load(text, &LoadOptions::new().strict(true))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("unparseable time"), "{e}");
+    }
+
+    #[test]
+    fn read_uk_police_month_column() {
+        // issue 12, item 4: the data.police.uk layout
+        let text = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
+            a1,2024-01,Met,Met,-0.12,51.50,On or near X,E01,Name,Burglary,None,\n\
+            a2,2024-02,Met,Met,-0.13,51.51,On or near Y,E01,Name,Robbery,None,\n";
+        let (inc, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!(rep.columns.get("time").map(String::as_str), Some("Month"));
+        assert_eq!(
+            rep.columns.get("category").map(String::as_str),
+            Some("Crime type")
+        );
+        assert_eq!(inc.precision[0], TimePrecision::Month);
+        assert_eq!(
+            time::format(inc.time[1].unwrap(), TimePrecision::Month),
+            "2024-02"
+        );
+        // a Month column of month names is not a time column
+        let (inc, rep) = load("lon,lat,Month\n-0.12,51.5,January\n", &LoadOptions::new()).unwrap();
+        assert_eq!((inc.time[0], rep.columns.get("time")), (None, None));
+    }
+
+    #[test]
+    fn read_toronto_mci_columns() {
+        let text = "EVENT_UNIQUE_ID,OCC_DATE,OFFENCE,MCI_CATEGORY,LONG_WGS84,LAT_WGS84\n\
+            GO-1,2023-01-02,Assault,Assault,-79.38,43.65\n";
+        let (_, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!(
+            rep.columns.get("category").map(String::as_str),
+            Some("MCI_CATEGORY")
+        );
+        assert_eq!(
+            rep.columns.get("time").map(String::as_str),
+            Some("OCC_DATE")
+        );
+        let text = "X,Y,Index_,occurrencedate,offence,MCI,Long,Lat\n1,2,3,2014-06-20,Assault,Assault,-79.38,43.65\n";
+        let (_, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!(rep.columns.get("category").map(String::as_str), Some("MCI"));
+    }
+
+    #[test]
+    fn read_duplicate_header_is_an_error_naming_both() {
+        // issue 12, item 6
+        let e = load("lat,lat,lon\n41.8,41.9,-87.6\n", &LoadOptions::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("columns 1 ('lat') and 2 ('lat')"), "{e}");
+        let e = load(
+            "x,y,y\n1,2,3\n",
+            &LoadOptions {
+                x: Some("x".into()),
+                y: Some("y".into()),
+                ..LoadOptions::new()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("columns 2 ('y') and 3 ('y')"), "{e}");
+        // duplicates that play no role are kept, with a note
+        let (_, rep) = load("lon,lat,note,note\n-87.6,41.8,a,b\n", &LoadOptions::new()).unwrap();
+        assert!(
+            rep.notes.iter().any(|n| n.contains("both named 'note'")),
+            "{:?}",
+            rep.notes
+        );
+    }
+
+    #[test]
+    fn read_swapped_lonlat_in_range_warns() {
+        // issue 12, item 5: Chicago written latitude first lands near the South Pole
+        let text = "lon,lat\n41.87,-87.62\n41.88,-87.63\n";
+        let (_, rep) = load(text, &LoadOptions::new()).unwrap();
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("75") && w.contains("swapped")),
+            "{:?}",
+            rep.warnings
+        );
+        let (_, rep) = load("lon,lat\n-87.62,41.87\n", &LoadOptions::new()).unwrap();
+        assert!(rep.warnings.is_empty(), "{:?}", rep.warnings);
+    }
+
+    #[test]
+    fn read_projected_crs_on_a_lonlat_file_is_an_error() {
+        // issue 12, item 5: --crs EPSG:26971 switched to x/y columns of another CRS
+        let text = "id,x,y,lon,lat\n\
+            1,432182.15,5401816.50,2.0771153,48.7656591\n\
+            2,435580.21,5403614.37,2.1230696,48.7821917\n\
+            3,431827.18,5402642.92,2.0721484,48.7730538\n";
+        let e = load(text, &LoadOptions::new().crs(Crs::Epsg { code: 26971 }))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not in EPSG:26971") && e.contains("row 1"),
+            "{e}"
+        );
+        // the right CRS passes the check
+        let (inc, _) = load(text, &LoadOptions::new().crs(Crs::Epsg { code: 32631 })).unwrap();
+        assert_eq!(inc.len(), 3);
+    }
+
+    #[test]
+    fn raw_records_number_rows_like_the_reader() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("q.csv");
+        std::fs::write(
+            &p,
+            "lon,lat,category\n2.08,48.77,\"burglary\n2.09,48.78,theft\n\n2.10,91,theft\n",
+        )
+        .unwrap();
+        let (_, rep) = read_incidents(&p, &LoadOptions::new()).unwrap();
+        let rows: BTreeSet<u64> = rep.rejections.iter().map(|r| r.row).collect();
+        assert_eq!(rows, BTreeSet::from([1, 3]));
+        let (header, raw) = raw_records(&p, &LoadOptions::new(), &rows).unwrap();
+        assert_eq!(header, vec!["lon", "lat", "category"]);
+        assert_eq!(raw[&1], vec!["2.08", "48.77", "\"burglary"]);
+        assert_eq!(raw[&3], vec!["2.10", "91", "theft"]);
     }
 
     #[test]

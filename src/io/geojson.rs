@@ -281,6 +281,8 @@ where
     };
     use std::fmt;
 
+    // a UTF-8 byte-order mark (Windows editors, Excel) is not part of the JSON text
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         return Err(Error::format(
             path,
@@ -522,6 +524,7 @@ pub fn read_incidents_from_bytes(
         time_key: Option<String>,
         cat_key: Option<String>,
         st: Staging,
+        times: super::timecol::TimeReader,
     }
     fn start(buffer: &[(usize, RawFeature)], path: &Path, opts: &LoadOptions) -> Result<Sink> {
         // property keys in first-seen order
@@ -557,11 +560,16 @@ pub fn read_incidents_from_bytes(
         st.columns.insert("geometry".into(), "geometry".into());
         st.attr_names = keys.clone();
         st.attrs = vec![StringColumn::new(); keys.len()];
+        let times = super::timecol::TimeReader::new(
+            time_key.as_deref().unwrap_or("time"),
+            opts.time_format.as_deref(),
+        );
         Ok(Sink {
             keys,
             time_key,
             cat_key,
             st,
+            times,
         })
     }
     fn process(sink: &mut Sink, row: u64, f: &RawFeature, opts: &LoadOptions) {
@@ -570,6 +578,7 @@ pub fn read_incidents_from_bytes(
             time_key,
             cat_key,
             st,
+            times,
         } = sink;
         st.rows_read += 1;
         let raw = || {
@@ -633,28 +642,8 @@ pub fn read_incidents_from_bytes(
         let mut tval: Option<(i64, TimePrecision)> = None;
         if let Some(k) = &time_key {
             let s = f.properties.get(k).map(value_text).unwrap_or_default();
-            if !s.trim().is_empty() {
-                let parsed = match &opts.time_format {
-                    Some(fm) => time::parse_with_format(&s, fm),
-                    None => time::parse(&s),
-                };
-                match parsed {
-                    Some(t) => tval = Some(t),
-                    None => {
-                        st.reject(row, RejectReason::UnparseableTime, k, &s, raw());
-                        return;
-                    }
-                }
-            }
-        }
-        if let Some((t, _)) = tval {
-            if opts.from.is_some_and(|fr| t < fr) || opts.to.is_some_and(|e| t >= e) {
-                st.filtered_out += 1;
-                return;
-            }
-        } else if opts.from.is_some() || opts.to.is_some() {
-            st.filtered_out += 1;
-            return;
+            let idx = st.xy.len();
+            tval = times.read(st, idx, row, &s);
         }
         let cat = match &cat_key {
             Some(k) => {
@@ -707,6 +696,7 @@ pub fn read_incidents_from_bytes(
         }
     };
     let mut st = std::mem::take(&mut sink.st);
+    sink.times.finish(&mut st, path)?;
     st.file_crs = coll.crs;
     if st.file_crs.is_none() && opts.crs.is_none() {
         st.file_crs = Some(WGS84);
@@ -817,15 +807,36 @@ pub fn read_layer_from_bytes(
             choose_working(&input, centre)?
         }
     };
+    let name = opts.name.clone().unwrap_or_else(|| stem(path));
+    let warnings = super::layer_warnings(&geoms, &input, &working, &name);
     let proj = Reprojector::new(&input, &working)?;
     let mut out_g = Vec::with_capacity(geoms.len());
     let mut out_p = Vec::with_capacity(props.len());
+    let mut repaired = Vec::new();
     for ((mut g, p), row) in geoms.into_iter().zip(props).zip(&rows) {
         match proj.apply_geometry(&mut g) {
-            Ok(()) => {
-                out_g.push(g);
-                out_p.push(p);
-            }
+            Ok(()) => match repair_polygons(&mut g) {
+                Ok(note) => {
+                    if let Some(n) = note {
+                        repaired.push(Rejection {
+                            row: *row,
+                            reason: RejectReason::InvalidGeometry,
+                            column: "geometry".into(),
+                            value: n,
+                            raw: Vec::new(),
+                        });
+                    }
+                    out_g.push(g);
+                    out_p.push(p);
+                }
+                Err(msg) => rejections.push(Rejection {
+                    row: *row,
+                    reason: RejectReason::InvalidGeometry,
+                    column: "geometry".into(),
+                    value: msg,
+                    raw: Vec::new(),
+                }),
+            },
             Err(e) => rejections.push(Rejection {
                 row: *row,
                 reason: RejectReason::TransformFailed,
@@ -852,7 +863,7 @@ pub fn read_layer_from_bytes(
         reason,
     };
     let layer = Layer {
-        name: opts.name.clone().unwrap_or_else(|| stem(path)),
+        name,
         geometries: out_g,
         properties: out_p,
         crs: crs.clone(),
@@ -866,11 +877,92 @@ pub fn read_layer_from_bytes(
         rejections,
         crs,
         sha256: sha,
+        warnings,
+        repaired,
     };
+    let mut report = report;
+    for r in report.repaired.iter().take(5) {
+        report
+            .warnings
+            .push(format!("feature {}: {}", r.row, r.value));
+    }
+    if report.repaired.len() > 5 {
+        let more = report.repaired.len() - 5;
+        report.warnings.push(format!(
+            "{more} more invalid polygon(s) repaired (see `repaired`)"
+        ));
+    }
     Ok((layer, report))
 }
 
-fn layer_centre(geoms: &[Geometry<f64>]) -> (f64, f64) {
+/// Checks the polygons of a geometry with geo's validity rules (OGC simple
+/// features: rings simple and not crossing, holes inside the shell) and repairs an
+/// invalid polygon with [`geo::MakeValid`] (constrained Delaunay triangulation with
+/// the odd-even rule, Ledoux, Arroyo Ohori & Meijers 2014): a self-intersecting
+/// "bow-tie" becomes its two triangles. Parts of a multipolygon are checked one by
+/// one (parts that overlap each other are left as they are).
+///
+/// Returns a note when something was repaired, an error message when a polygon
+/// cannot be repaired or has no area left.
+pub(crate) fn repair_polygons(
+    g: &mut Geometry<f64>,
+) -> std::result::Result<Option<String>, String> {
+    use geo::{Area, MakeValid, Validation};
+    /// The repaired parts and a note, when the polygon was invalid.
+    type Repair = Option<(Vec<Polygon<f64>>, String)>;
+    fn fix(p: &Polygon<f64>) -> std::result::Result<Repair, String> {
+        let Some(problem) = p.validation_errors().into_iter().next() else {
+            return Ok(None);
+        };
+        let mp = p
+            .make_valid()
+            .map_err(|e| format!("invalid polygon ({problem}) that cannot be repaired: {e}"))?;
+        if mp.0.is_empty() || mp.unsigned_area() <= 0.0 {
+            return Err(format!("invalid polygon ({problem}) with no area"));
+        }
+        let note = format!(
+            "invalid polygon ({problem}): repaired into {} polygon(s), area {:.1} m² as drawn -> {:.1} m²",
+            mp.0.len(),
+            p.unsigned_area(),
+            mp.unsigned_area()
+        );
+        Ok(Some((mp.0, note)))
+    }
+    match g {
+        Geometry::Polygon(p) => {
+            if let Some((parts, note)) = fix(p)? {
+                *g = if parts.len() == 1 {
+                    Geometry::Polygon(parts.into_iter().next().unwrap_or_else(|| p.clone()))
+                } else {
+                    Geometry::MultiPolygon(MultiPolygon(parts))
+                };
+                return Ok(Some(note));
+            }
+            Ok(None)
+        }
+        Geometry::MultiPolygon(m) => {
+            let mut notes = Vec::new();
+            let mut out = Vec::with_capacity(m.0.len());
+            for (k, p) in m.0.iter().enumerate() {
+                match fix(p).map_err(|e| format!("part {k}: {e}"))? {
+                    Some((parts, note)) => {
+                        notes.push(format!("part {k}: {note}"));
+                        out.extend(parts);
+                    }
+                    None => out.push(p.clone()),
+                }
+            }
+            if notes.is_empty() {
+                return Ok(None);
+            }
+            m.0 = out;
+            Ok(Some(notes.join("; ")))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn layer_centre(geoms: &[Geometry<f64>]) -> (f64, f64) {
     use geo::BoundingRect;
     let mut xs = Vec::new();
     let mut ys = Vec::new();
@@ -1107,6 +1199,116 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("no features"), "{e}");
+    }
+
+    #[test]
+    fn read_layer_with_utf8_bom() {
+        // issue 12, item 6: Windows editors write a byte-order mark
+        let mut b = b"\xef\xbb\xbf".to_vec();
+        b.extend_from_slice(br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2.0,48.0]}}]}"#);
+        let (l, _) = read_layer_from_bytes(
+            &b,
+            Path::new("bom.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.len(), 1);
+        let (inc, _) = read_incidents_from_bytes(
+            &b,
+            Path::new("bom.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 1);
+    }
+
+    #[test]
+    fn read_incidents_day_first_and_unreadable_time() {
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"date":"13/01/2024"},"geometry":{"type":"Point","coordinates":[2.0,48.0]}},
+          {"type":"Feature","properties":{"date":"02/03/2024"},"geometry":{"type":"Point","coordinates":[2.01,48.01]}},
+          {"type":"Feature","properties":{"date":"soon"},"geometry":{"type":"Point","coordinates":[2.02,48.02]}}
+        ]}"#;
+        let (inc, rep) = read_incidents_from_bytes(
+            text,
+            Path::new("d.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!((inc.len(), rep.unparseable_time), (3, 1));
+        assert_eq!(
+            time::format(inc.time[1].unwrap(), TimePrecision::Day),
+            "2024-03-02"
+        );
+    }
+
+    #[test]
+    fn layer_far_from_the_working_zone_warns() {
+        // a Chicago layer put into the UTM zone of a Paris study
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[-87.6,41.8]}}]}"#;
+        let opts = LayerOptions {
+            target: Some(Crs::Epsg { code: 32631 }),
+            ..Default::default()
+        };
+        let (_, rep) =
+            read_layer_from_bytes(text, Path::new("bars.geojson"), String::new(), &opts).unwrap();
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("bars") && w.contains("same place")),
+            "{:?}",
+            rep.warnings
+        );
+        let (_, rep) = read_layer_from_bytes(
+            text,
+            Path::new("bars.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert!(rep.warnings.is_empty(), "{:?}", rep.warnings);
+    }
+
+    #[test]
+    fn read_layer_repairs_a_bow_tie_polygon() {
+        // issue 12: a self-intersecting treatment polygon had an area of ~0 while
+        // incidents fell inside it
+        let text = br#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"local-m"}},"features":[
+          {"type":"Feature","properties":{"name":"ok"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}},
+          {"type":"Feature","properties":{"name":"bowtie"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[100,100],[100,0],[0,100],[0,0]]]}}
+        ]}"#;
+        let (l, rep) = read_layer_from_bytes(
+            text,
+            Path::new("t.geojson"),
+            String::new(),
+            &LayerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(rep.repaired.len(), 1);
+        assert_eq!(rep.repaired[0].row, 1);
+        assert!(
+            rep.repaired[0].value.contains("self-intersection"),
+            "{:?}",
+            rep.repaired
+        );
+        use geo::Area;
+        match &l.geometries[1] {
+            Geometry::MultiPolygon(m) => {
+                assert_eq!(m.0.len(), 2);
+                assert!((m.unsigned_area() - 5000.0).abs() < 1e-6);
+            }
+            other => panic!("not repaired: {other:?}"),
+        }
+        assert!(
+            rep.warnings.iter().any(|w| w.contains("feature 1")),
+            "{:?}",
+            rep.warnings
+        );
     }
 
     #[test]

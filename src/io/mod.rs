@@ -12,6 +12,7 @@ pub mod csv;
 #[cfg(feature = "gdal")]
 pub mod gdal;
 pub mod geojson;
+mod timecol;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -50,6 +51,12 @@ pub enum RejectReason {
     NotAPoint,
     /// The row has a different number of fields than the header.
     MalformedRow,
+    /// A quoted field opened on this row never closes where it should: it ran over
+    /// the line breaks of the following rows (which are read again on their own).
+    UnbalancedQuote,
+    /// A polygon that is invalid (self-intersecting, ...) and cannot be repaired;
+    /// for repaired polygons, the reason in [`LayerReport::repaired`].
+    InvalidGeometry,
 }
 
 impl RejectReason {
@@ -66,6 +73,8 @@ impl RejectReason {
             RejectReason::FarOutsideExtent => "far outside the data's extent",
             RejectReason::NotAPoint => "geometry is not a point",
             RejectReason::MalformedRow => "malformed row",
+            RejectReason::UnbalancedQuote => "unbalanced quote",
+            RejectReason::InvalidGeometry => "invalid geometry",
         }
     }
 }
@@ -208,8 +217,23 @@ pub struct LoadReport {
     pub accepted: u64,
     /// Rows excluded by `--where` or the time window (not errors).
     pub filtered_out: u64,
-    /// Rows with no time (kept; analyses needing time skip them and say so).
+    /// Of `filtered_out`: rows dropped by the time window because they have no
+    /// (readable) time.
+    #[serde(default)]
+    pub filtered_without_time: u64,
+    /// Accepted incidents without time: empty or unreadable time (kept; analyses
+    /// needing time skip them and say how many, see [`crate::layer::TimeUse`]).
     pub missing_time: u64,
+    /// Of `missing_time`: incidents whose time text could not be read.
+    #[serde(default)]
+    pub unparseable_time: u64,
+    /// The accepted rows whose time text could not be read (kept without time),
+    /// with the column and the text, in file order.
+    #[serde(default)]
+    pub time_unparsed: Vec<Rejection>,
+    /// How numeric dates (`01/02/2024`) were read, when the time column has any.
+    #[serde(default)]
+    pub date_order: Option<crate::time::DateOrderChoice>,
     /// Rejected rows per reason.
     pub rejected: BTreeMap<RejectReason, u64>,
     /// All rejected rows, in file order.
@@ -220,8 +244,12 @@ pub struct LoadReport {
     pub crs: CrsChoice,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
-    /// Notes and warnings (e.g. assumed CRS, midnight-only times).
+    /// Notes (e.g. assumed CRS, midnight-only times, how dates were read).
     pub notes: Vec<String>,
+    /// Warnings: the data are probably misread (implausible location, ambiguous
+    /// dates). Printed loudly; they do not stop the load.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl LoadReport {
@@ -242,6 +270,25 @@ impl LoadReport {
         );
         if self.missing_time > 0 {
             s.push_str(&format!(", {} without time", self.missing_time));
+            if self.unparseable_time > 0 {
+                let ex: Vec<String> = self
+                    .time_unparsed
+                    .iter()
+                    .take(examples)
+                    .map(|r| format!("row {} {}={:?}", r.row, r.column, r.value))
+                    .collect();
+                s.push_str(&format!(
+                    " ({} with an unreadable time, kept for time-free analyses; e.g. {})",
+                    self.unparseable_time,
+                    ex.join("; ")
+                ));
+            }
+        }
+        if self.filtered_without_time > 0 {
+            s.push_str(&format!(
+                "\n  filtered out {:>5}  without time, by the time window",
+                self.filtered_without_time
+            ));
         }
         for (reason, n) in &self.rejected {
             s.push_str(&format!("\n  rejected {n:>8}  {}", reason.name()));
@@ -306,6 +353,7 @@ pub(crate) struct Staging {
     pub rejections: Vec<Rejection>,
     pub rows_read: u64,
     pub filtered_out: u64,
+    pub filtered_without_time: u64,
     pub notes: Vec<String>,
     pub columns: BTreeMap<String, String>,
     /// Whether the coordinates are known to be lon/lat (from column names or file CRS).
@@ -316,6 +364,15 @@ pub(crate) struct Staging {
     pub file_crs_default: bool,
     /// Column names for the x and y roles (for messages).
     pub xy_names: (String, String),
+    /// Rows kept without time because their time text cannot be read.
+    pub time_unparsed: Vec<Rejection>,
+    /// How numeric dates were read.
+    pub date_order: Option<crate::time::DateOrderChoice>,
+    /// Loud warnings (see [`LoadReport::warnings`]).
+    pub warnings: Vec<String>,
+    /// For files read from x/y columns that also have lon/lat columns: `(row, [lon,
+    /// lat])` of the first rows, to check that the x/y CRS puts them at the same place.
+    pub lonlat_check: Vec<(u64, [f64; 2])>,
 }
 
 impl Staging {
@@ -331,6 +388,26 @@ impl Staging {
         self.categories.push(v.to_string());
         self.cat_lookup.insert(v.to_string(), i);
         i
+    }
+
+    /// Keeps the staged rows whose `keep` entry is true.
+    fn retain(&mut self, keep: &[bool]) {
+        let idx: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        if idx.len() == keep.len() {
+            return;
+        }
+        fn pick<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| k.next().copied().unwrap_or(true));
+        }
+        pick(&mut self.xy, keep);
+        pick(&mut self.time, keep);
+        pick(&mut self.precision, keep);
+        pick(&mut self.category, keep);
+        pick(&mut self.row, keep);
+        for c in &mut self.attrs {
+            *c = c.select(&idx);
+        }
     }
 
     pub fn reject(
@@ -388,6 +465,33 @@ pub(crate) fn finish(
     sha256: String,
     opts: &LoadOptions,
 ) -> Result<(Incidents, LoadReport)> {
+    // ---- the time window (rows outside it are filtered, not rejected)
+    if opts.from.is_some() || opts.to.is_some() {
+        let mut keep = vec![true; st.xy.len()];
+        for (k, t) in keep.iter_mut().zip(&st.time) {
+            match t {
+                Some(t) => {
+                    if opts.from.is_some_and(|f| *t < f) || opts.to.is_some_and(|e| *t >= e) {
+                        *k = false;
+                    }
+                }
+                None => {
+                    *k = false;
+                    st.filtered_without_time += 1;
+                }
+            }
+        }
+        st.filtered_out += keep.iter().filter(|k| !**k).count() as u64;
+        st.retain(&keep);
+    }
+    if let Some(c) = &st.date_order {
+        let d = c.describe();
+        if c.ambiguous {
+            st.warnings.push(d);
+        } else {
+            st.notes.push(d);
+        }
+    }
     let n = st.xy.len();
     // ---- decide input CRS
     let (input_crs, source) = if let Some(c) = &opts.crs {
@@ -556,37 +660,25 @@ pub(crate) fn finish(
     for r in &st.rejections {
         *rejected.entry(r.reason).or_insert(0u64) += 1;
     }
-    if opts.strict {
-        if let Some(first) = st.rejections.first() {
-            return Err(Error::Strict {
-                path: path.to_path_buf(),
-                count: st.rejections.len(),
-                first_row: first.row,
-                first_reason: first.reason.name().to_string(),
-                first_value: first.value.clone(),
-            });
-        }
-    }
-
     let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-    if kept.is_empty() && !st.rejections.is_empty() {
-        let reasons: Vec<String> = rejected
-            .iter()
-            .map(|(r, c)| format!("{c} {}", r.name()))
-            .collect();
-        let first = &st.rejections[0];
-        return Err(Error::Format {
-            path: path.to_path_buf(),
-            message: format!(
-                "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (--x/--y or --location), --crs and --time-format",
-                st.rejections.len(),
-                reasons.join(", "),
-                first.row,
-                first.column,
-                first.value
-            ),
+
+    // ---- is the data where data can be?
+    if !kept.is_empty() {
+        plausibility(&st, &kept, &pts, &input_crs, &working, path)?;
+        let warnings = location_warnings(&st, &kept, &pts, &input_crs, &working);
+        st.warnings.extend(warnings);
+    }
+    // ---- unreadable times of the rows kept
+    if !st.time_unparsed.is_empty() {
+        st.time_unparsed.sort_by_key(|r| r.row);
+        // staged rows are in file order: keep the unreadable ones still kept
+        let mut kept_rows = kept.iter().map(|&i| st.row[i]).peekable();
+        st.time_unparsed.retain(|r| {
+            while kept_rows.next_if(|&k| k < r.row).is_some() {}
+            kept_rows.peek() == Some(&r.row)
         });
     }
+
     let crs = CrsChoice {
         input: input_crs,
         input_source: source,
@@ -620,6 +712,16 @@ pub(crate) fn finish(
         }
     };
     let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
+    let unreadable = st.time_unparsed.len();
+    if unreadable > 0 && unreadable * 10 >= inc.len() {
+        let first = &st.time_unparsed[0];
+        st.warnings.push(format!(
+            "{unreadable} of {} times could not be read (e.g. row {} {:?}): those incidents are kept without time; give the time format (--time-format) or the time column (--time)",
+            inc.len(),
+            first.row,
+            first.value
+        ));
+    }
     let mut notes = st.notes;
     let with_time = inc.len() as u64 - missing_time;
     if with_time > 0 {
@@ -643,15 +745,228 @@ pub(crate) fn finish(
         rows_read: st.rows_read,
         accepted: inc.len() as u64,
         filtered_out: st.filtered_out,
+        filtered_without_time: st.filtered_without_time,
         missing_time,
+        unparseable_time: st.time_unparsed.len() as u64,
+        time_unparsed: st.time_unparsed,
+        date_order: st.date_order,
         rejected,
         rejections: st.rejections,
         columns: st.columns,
         crs,
         sha256,
         notes,
+        warnings: st.warnings,
     };
+    let first = [report.rejections.first(), report.time_unparsed.first()]
+        .into_iter()
+        .flatten()
+        .min_by_key(|r| r.row)
+        .map(|r| (r.row, r.reason.name().to_string(), r.value.clone()));
+    if let (true, Some((first_row, first_reason, first_value))) = (opts.strict, first) {
+        return Err(Error::Strict {
+            path: path.to_path_buf(),
+            count: report.rejections.len() + report.time_unparsed.len(),
+            first_row,
+            first_reason,
+            first_value,
+            report: Some(Box::new(report)),
+        });
+    }
+    if inc.is_empty() && !report.rejections.is_empty() {
+        let reasons: Vec<String> = report
+            .rejected
+            .iter()
+            .map(|(r, c)| format!("{c} {}", r.name()))
+            .collect();
+        let first = &report.rejections[0];
+        let message = format!(
+            "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (--x/--y or --location), --crs and --time-format",
+            report.rejections.len(),
+            reasons.join(", "),
+            first.row,
+            first.column,
+            first.value
+        );
+        return Err(Error::NoUsableRows {
+            path: path.to_path_buf(),
+            message,
+            report: Box::new(report),
+        });
+    }
     Ok((inc, report))
+}
+
+/// Latitude beyond which a data set's centre is implausible for crime data.
+pub const PLAUSIBLE_LAT: f64 = 75.0;
+
+/// Tolerance (m) between a row's x/y (in the CRS given) and its lon/lat columns.
+const LONLAT_AGREEMENT_M: f64 = 1000.0;
+
+/// Approximate ground distance (m) between two lon/lat points (equirectangular;
+/// exact enough to tell metres from kilometres).
+fn ground_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let r = 6_371_008.8;
+    let lat = (0.5 * (a[1] + b[1])).to_radians();
+    let dx = (b[0] - a[0]).to_radians() * lat.cos();
+    let dy = (b[1] - a[1]).to_radians();
+    r * (dx * dx + dy * dy).sqrt()
+}
+
+/// The median centre of the kept points in lon/lat, when the CRS is georeferenced.
+fn lonlat_centre(
+    st: &Staging,
+    kept: &[usize],
+    pts: &[[f64; 2]],
+    input: &Crs,
+    working: &Crs,
+) -> Option<[f64; 2]> {
+    if input.is_geographic() {
+        let mut xs: Vec<f64> = kept.iter().map(|&i| st.xy[i][0]).collect();
+        let mut ys: Vec<f64> = kept.iter().map(|&i| st.xy[i][1]).collect();
+        return Some([quantile(&mut xs, 0.5), quantile(&mut ys, 0.5)]);
+    }
+    if !working.is_georeferenced() {
+        return None;
+    }
+    let mut xs: Vec<f64> = kept.iter().map(|&i| pts[i][0]).collect();
+    let mut ys: Vec<f64> = kept.iter().map(|&i| pts[i][1]).collect();
+    let (x, y) = (quantile(&mut xs, 0.5), quantile(&mut ys, 0.5));
+    let r = Reprojector::new(working, &crate::crs::WGS84).ok()?;
+    r.apply(x, y).ok().map(|(lon, lat)| [lon, lat])
+}
+
+/// Errors for data that are certainly misread: x/y columns read in the CRS given lie
+/// far from the same rows' lon/lat columns.
+fn plausibility(
+    st: &Staging,
+    kept: &[usize],
+    pts: &[[f64; 2]],
+    input: &Crs,
+    working: &Crs,
+    path: &Path,
+) -> Result<()> {
+    if st.lonlat_check.is_empty() || input.is_geographic() || !working.is_georeferenced() {
+        return Ok(());
+    }
+    let Ok(back) = Reprojector::new(working, &crate::crs::WGS84) else {
+        return Ok(());
+    };
+    let by_row: std::collections::HashMap<u64, usize> =
+        kept.iter().map(|&i| (st.row[i], i)).collect();
+    let mut d = Vec::new();
+    let mut example = None;
+    for (row, ll) in &st.lonlat_check {
+        let Some(&i) = by_row.get(row) else { continue };
+        if let Ok((lon, lat)) = back.apply(pts[i][0], pts[i][1]) {
+            d.push(ground_distance([lon, lat], *ll));
+            if example.is_none() {
+                example = Some((*row, [lon, lat], *ll));
+            }
+        }
+    }
+    if d.len() < 3 && d.len() < st.lonlat_check.len() {
+        return Ok(());
+    }
+    let Some((row, xy_ll, ll)) = example else {
+        return Ok(());
+    };
+    let med = quantile(&mut d, 0.5);
+    if med > LONLAT_AGREEMENT_M {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "the x/y columns ({}, {}) read as {input} put row {row} at lon/lat ({:.5}, {:.5}), but its lon/lat columns say ({:.5}, {:.5}); the median distance over {} rows is {:.0} km. The x/y columns are not in {input}: give their CRS, or read the lon/lat columns (EPSG:4326)",
+                st.xy_names.0,
+                st.xy_names.1,
+                xy_ll[0],
+                xy_ll[1],
+                ll[0],
+                ll[1],
+                d.len(),
+                med / 1000.0
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Loud warnings for data whose centre lies where crime data cannot be.
+fn location_warnings(
+    st: &Staging,
+    kept: &[usize],
+    pts: &[[f64; 2]],
+    input: &Crs,
+    working: &Crs,
+) -> Vec<String> {
+    let mut w = Vec::new();
+    let Some(c) = lonlat_centre(st, kept, pts, input, working) else {
+        return w;
+    };
+    if c[1].abs() > PLAUSIBLE_LAT {
+        let mut msg = format!(
+            "the data's centre is at lon/lat ({:.4}, {:.4}), beyond {PLAUSIBLE_LAT}° of latitude, where there is almost no crime data",
+            c[0], c[1]
+        );
+        if input.is_geographic() && c[0].abs() <= PLAUSIBLE_LAT {
+            msg.push_str(&format!(
+                "; swapped, ({:.4}, {:.4}) would be plausible: the columns {} and {} look swapped (latitude first): name the x (longitude) and y (latitude) columns explicitly",
+                c[1], c[0], st.xy_names.0, st.xy_names.1
+            ));
+        } else if !input.is_geographic() {
+            msg.push_str(&format!(
+                "; the coordinates were read as {input}: check that this is their CRS"
+            ));
+        }
+        w.push(msg);
+    }
+    w
+}
+
+/// Warnings for a layer whose centre lies where it cannot be, or far from the
+/// working CRS's area (a layer of another city), from its geometries in the input
+/// CRS.
+fn layer_warnings(
+    geoms: &[geo::Geometry<f64>],
+    input: &Crs,
+    working: &Crs,
+    name: &str,
+) -> Vec<String> {
+    let mut w = Vec::new();
+    let (x, y) = geojson::layer_centre(geoms);
+    if geoms.is_empty() {
+        return w;
+    }
+    let c = if input.is_geographic() {
+        Some([x, y])
+    } else if input.is_georeferenced() {
+        Reprojector::new(input, &crate::crs::WGS84)
+            .ok()
+            .and_then(|r| r.apply(x, y).ok())
+            .map(|(a, b)| [a, b])
+    } else {
+        None
+    };
+    let Some(c) = c else { return w };
+    if c[1].abs() > PLAUSIBLE_LAT {
+        w.push(format!(
+            "layer '{name}': its centre is at lon/lat ({:.4}, {:.4}), beyond {PLAUSIBLE_LAT}° of latitude: check its CRS",
+            c[0], c[1]
+        ));
+    }
+    if let Some(zone_lon) = working.utm_central_meridian() {
+        let mut dl = (c[0] - zone_lon).abs() % 360.0;
+        if dl > 180.0 {
+            dl = 360.0 - dl;
+        }
+        if dl > 9.0 {
+            w.push(format!(
+                "layer '{name}': its centre lon/lat ({:.4}, {:.4}) is {dl:.0}° of longitude from the working CRS {working} (central meridian {zone_lon}°): is it the same place as the other data?",
+                c[0], c[1]
+            ));
+        }
+    }
+    w
 }
 
 /// Hex SHA-256 of bytes.
@@ -761,6 +1076,14 @@ pub struct LayerReport {
     pub crs: CrsChoice,
     /// SHA-256 of the file.
     pub sha256: String,
+    /// Warnings: the layer is probably misread or misplaced (implausible location,
+    /// far from the working CRS's area), polygons repaired.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Features whose invalid polygons were repaired (kept, with the repaired
+    /// geometry), with what was wrong and the area before and after.
+    #[serde(default)]
+    pub repaired: Vec<Rejection>,
 }
 
 /// Loads a built-environment layer (points, lines, polygons with attributes).
@@ -1021,5 +1344,219 @@ mod fuzz_tests {
             }
         }
         assert!(ok > 60, "only {ok} garbled layers loaded");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    //! Property tests of the readers (issue 12): random bytes and random edits of
+    //! real-looking rows never panic and the counts add up; one stray quote costs
+    //! exactly one row; numeric dates are read in the order the column proves.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(rep: &LoadReport, inc: &Incidents) {
+        assert_eq!(
+            rep.accepted + rep.rejected_total() + rep.filtered_out,
+            rep.rows_read,
+            "every row is accepted, rejected or filtered"
+        );
+        assert_eq!(rep.accepted as usize, inc.len());
+        assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+        assert_eq!(
+            rep.missing_time as usize,
+            inc.time.iter().filter(|t| t.is_none()).count()
+        );
+        assert!(rep.unparseable_time <= rep.missing_time);
+    }
+
+    /// A row as police exports write them: coordinates near Paris, one of several
+    /// time forms, a category, a narrative that may be quoted with commas and line
+    /// breaks.
+    fn row() -> impl Strategy<Value = String> {
+        (
+            0.0f64..0.05,
+            0.0f64..0.05,
+            1u32..=12,
+            1u32..=28,
+            0u32..24,
+            prop::sample::select(vec!["burglary", "theft", "\"theft, minor\"", ""]),
+            prop::sample::select(vec![
+                "none",
+                "\"entered, took\nthe TV\"",
+                "\"said \"\"stop\"\"\"",
+                "",
+            ]),
+            0usize..3,
+        )
+            .prop_map(|(dx, dy, m, d, h, cat, nar, form)| {
+                let t = match form {
+                    0 => format!("2024-{m:02}-{d:02} {h:02}:15"),
+                    1 => format!("{m}/{d}/2024 {}:15 PM", 1 + h % 12),
+                    _ => format!("2024-{m:02}-{d:02}"),
+                };
+                format!("{:.5},{:.5},{t},{cat},{nar}\n", 2.05 + dx, 48.75 + dy)
+            })
+    }
+
+    fn file(rows: &[String]) -> String {
+        let mut s = String::from("lon,lat,datetime,category,narrative\n");
+        for r in rows {
+            s.push_str(r);
+        }
+        s
+    }
+
+    fn edit(bytes: &mut Vec<u8>, kind: u8, at: usize, len: usize, what: u8) {
+        const NASTY: &[u8] = b"\",;\n\r\0 -.0123456789eE/:";
+        if bytes.is_empty() {
+            return;
+        }
+        let at = at % bytes.len();
+        match kind % 4 {
+            0 => bytes.insert(at, NASTY[what as usize % NASTY.len()]),
+            1 => {
+                let end = (at + len % 40).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            2 => bytes[at] = NASTY[what as usize % NASTY.len()],
+            _ => bytes.truncate(at),
+        }
+    }
+
+    fn load(bytes: &[u8], opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+        csv::read_incidents_from_bytes(bytes, Path::new("p.csv"), String::new(), opts)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn csv_random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            if let Ok((inc, rep)) = load(&bytes, &LoadOptions::new()) {
+                check(&rep, &inc);
+            }
+        }
+
+        #[test]
+        fn csv_random_edits_of_real_rows(
+            rows in prop::collection::vec(row(), 1..40),
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..6),
+            strict in any::<bool>(),
+            window in any::<bool>(),
+        ) {
+            let mut b = file(&rows).into_bytes();
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let opts = LoadOptions {
+                strict,
+                from: window.then(|| crate::time::parse_date("2024-03-01").unwrap_or(0)),
+                ..LoadOptions::new()
+            };
+            match load(&b, &opts) {
+                Ok((inc, rep)) => check(&rep, &inc),
+                Err(e) => {
+                    // a failed load that carries its report still counts every row
+                    if let Some(rep) = e.load_report() {
+                        assert_eq!(
+                            rep.accepted + rep.rejected_total() + rep.filtered_out,
+                            rep.rows_read
+                        );
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn one_stray_quote_costs_exactly_one_row(
+            rows in prop::collection::vec(
+                (0.0f64..0.05, 0.0f64..0.05, 1u32..=12, 1u32..=28, prop::sample::select(vec!["burglary", "theft"])),
+                2..60,
+            ),
+            which in any::<usize>(),
+            field in 0usize..4,
+        ) {
+            let j = which % rows.len();
+            let mut s = String::from("lon,lat,datetime,category\n");
+            for (i, (dx, dy, m, d, cat)) in rows.iter().enumerate() {
+                let mut f = [
+                    format!("{:.5}", 2.05 + dx),
+                    format!("{:.5}", 48.75 + dy),
+                    format!("2024-{m:02}-{d:02}"),
+                    cat.to_string(),
+                ];
+                if i == j {
+                    f[field].insert(0, '"');
+                }
+                s.push_str(&f.join(","));
+                s.push('\n');
+            }
+            let (inc, rep) = load(s.as_bytes(), &LoadOptions::new()).unwrap();
+            check(&rep, &inc);
+            prop_assert_eq!(rep.rows_read as usize, rows.len());
+            prop_assert_eq!(inc.len(), rows.len() - 1);
+            prop_assert_eq!(rep.rejections.len(), 1);
+            prop_assert_eq!(rep.rejections[0].row as usize, j + 1);
+            prop_assert_eq!(rep.rejections[0].reason, RejectReason::UnbalancedQuote);
+        }
+
+        #[test]
+        fn numeric_dates_follow_the_order_the_column_proves(
+            dates in prop::collection::vec((1u32..=28, 1u32..=12, 2000i64..2030), 1..40),
+            day_first in any::<bool>(),
+        ) {
+            let mut s = String::from("lon,lat,date\n");
+            for (i, (d, m, y)) in dates.iter().enumerate() {
+                let t = if day_first { format!("{d:02}/{m:02}/{y}") } else { format!("{m:02}/{d:02}/{y}") };
+                s.push_str(&format!("{:.4},{:.4},{t}\n", 2.05 + i as f64 * 1e-4, 48.75));
+            }
+            let (inc, rep) = load(s.as_bytes(), &LoadOptions::new()).unwrap();
+            check(&rep, &inc);
+            let c = rep.date_order.clone().unwrap();
+            let proven = dates.iter().any(|(d, m, _)| *d > 12 && d != m);
+            prop_assert_eq!(c.ambiguous, !proven);
+            if proven {
+                prop_assert_eq!(c.order == crate::time::DateOrder::DayFirst, day_first);
+                for (k, (d, m, y)) in dates.iter().enumerate() {
+                    let want = crate::time::from_fields(*y, *m, *d, 0, 0, 0);
+                    prop_assert_eq!(inc.time[k], want);
+                }
+            }
+        }
+
+        #[test]
+        fn geojson_random_edits_never_panic(
+            n in 1usize..12,
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..5),
+        ) {
+            let feats: Vec<serde_json::Value> = (0..n)
+                .map(|i| {
+                    let g = if i % 3 == 2 {
+                        serde_json::json!({"type": "Polygon", "coordinates": [[[2.0, 48.0], [2.1, 48.1], [2.1, 48.0], [2.0, 48.1], [2.0, 48.0]]]})
+                    } else {
+                        serde_json::json!({"type": "Point", "coordinates": [2.0 + i as f64 * 1e-3, 48.0]})
+                    };
+                    serde_json::json!({"type": "Feature", "properties": {"date": format!("{:02}/01/2024", 1 + i)}, "geometry": g})
+                })
+                .collect();
+            let mut b = b"\xef\xbb\xbf".to_vec();
+            b.extend(serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": feats})).unwrap_or_default());
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let path = Path::new("p.geojson");
+            if let Ok((layer, rep)) = geojson::read_layer_from_bytes(&b, path, String::new(), &LayerOptions::default()) {
+                assert_eq!(layer.len() as u64, rep.accepted);
+                assert_eq!(
+                    rep.accepted + rep.rejected.values().sum::<u64>() + rep.filtered_out,
+                    rep.features_read
+                );
+            }
+            if let Ok((inc, rep)) = geojson::read_incidents_from_bytes(&b, path, String::new(), &LoadOptions::new()) {
+                check(&rep, &inc);
+            }
+        }
     }
 }

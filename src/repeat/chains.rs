@@ -194,6 +194,7 @@ fn stats(parent: &mut [u32], min_len: usize) -> Stats {
 
 /// Finds near-repeat chains (see the module docs).
 pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResult> {
+    crate::limits::check_replicates("nrep", p.nrep)?;
     if !(p.distance.is_finite() && p.distance >= 0.0) {
         return Err(Error::Param(format!(
             "chain distance must be >= 0 m, got {}",

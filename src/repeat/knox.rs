@@ -814,6 +814,7 @@ pub fn knox_xyt(
     unit: TimePrecision,
     params: &KnoxParams,
 ) -> Result<KnoxResult> {
+    crate::limits::check_replicates("nrep", params.nrep)?;
     check_breaks(&params.space_breaks, "spatial")?;
     check_breaks(&params.time_breaks, "temporal")?;
     if xy.len() != t.len() {

@@ -93,10 +93,8 @@ pub fn prepare_times(inc: &Incidents) -> Result<PreparedTimes> {
         }
     }
     let mut warnings = Vec::new();
-    if excluded_missing > 0 {
-        warnings.push(format!(
-            "{excluded_missing} incident(s) without a time were excluded"
-        ));
+    if let Some(n) = inc.time_use().note("time-based analysis") {
+        warnings.push(n);
     }
     if excluded_coarse > 0 {
         warnings.push(format!(

@@ -103,6 +103,8 @@ pub struct PromapResult {
     pub n_history: usize,
     /// Hit rate / PAI table.
     pub accuracy: Vec<Accuracy>,
+    /// Incidents with and without a time (those without are left out).
+    pub time_use: crate::layer::TimeUse,
 }
 
 /// Builds the promap and KDE surfaces at `p.at` and evaluates them.
@@ -119,6 +121,21 @@ pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
     }
     if p.coverages.iter().any(|c| !(*c > 0.0 && *c <= 1.0)) {
         return Err(Error::Param("coverages must be in (0, 1]".into()));
+    }
+    for &h in &p.horizons_days {
+        if !(h.is_finite() && h > 0.0) {
+            return Err(Error::Param(format!(
+                "evaluation horizon must be a positive number of days, got {h}"
+            )));
+        }
+        if h > crate::limits::MAX_HORIZON_DAYS {
+            return Err(Error::limit(
+                "horizons_days",
+                h,
+                crate::limits::MAX_HORIZON_DAYS,
+                "a prospective map predicts the next days or weeks; ten years is far beyond",
+            ));
+        }
     }
     let bbox = inc
         .bbox()
@@ -188,6 +205,7 @@ pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
         n_recent: recent.len(),
         n_history: history.len(),
         accuracy,
+        time_use: inc.time_use(),
     })
 }
 
@@ -234,6 +252,9 @@ impl PromapResult {
             self.grid.len(),
             self.grid.cell
         );
+        if let Some(n) = self.time_use.note("promap") {
+            s = format!("  note: {n}\n{s}");
+        }
         for a in &self.accuracy {
             s.push_str(&format!(
                 "  {:<6}  {:>5} d  {:>7.0}%  {:>4}  {:>4}  {:>8.3}  {:>5.2}\n",

@@ -636,6 +636,12 @@ pub fn fit_rtm_in(
     params: &RtmParams,
 ) -> Result<RtmResult> {
     let keep = study_cells(grid, study, "RTM")?;
+    crate::limits::check_count(
+        "cv_folds",
+        params.cv_folds,
+        crate::limits::MAX_FOLDS,
+        "each fold refits the whole regularisation path",
+    )?;
     if !(params.l1_ratio > 0.0 && params.l1_ratio <= 1.0) {
         return Err(Error::Param(format!(
             "RTM: l1_ratio must be in (0, 1], got {}",

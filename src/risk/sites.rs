@@ -126,14 +126,14 @@ impl CptedMapping {
     pub fn parse(text: &str) -> Result<CptedMapping> {
         let m: CptedMapping = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            Error::Param(format!(
+            Error::Content(format!(
                 "CPTED mapping: line {line}, column {col}: {}",
                 e.message()
             ))
         })?;
         for r in &m.rule {
             if r.layer.trim().is_empty() {
-                return Err(Error::Param(
+                return Err(Error::Content(
                     "CPTED mapping: a [[rule]] has an empty layer name".into(),
                 ));
             }
@@ -289,7 +289,7 @@ fn check_weight(w: f64, cat: &str, line: usize) -> Result<()> {
     if w.is_finite() && w >= 0.0 {
         Ok(())
     } else {
-        Err(Error::Param(format!(
+        Err(Error::Content(format!(
             "seriousness table: line {line}: weight of '{cat}' must be a number >= 0, got {w}"
         )))
     }
@@ -313,7 +313,7 @@ impl Seriousness {
             let rec = match rdr.records().next() {
                 Some(Ok(r)) => r,
                 _ => {
-                    return Err(Error::Param(format!(
+                    return Err(Error::Content(format!(
                         "seriousness table: line {line}: not a CSV record"
                     )))
                 }
@@ -322,39 +322,39 @@ impl Seriousness {
                 header_seen = true;
                 let h: Vec<String> = rec.iter().map(|f| f.trim().to_lowercase()).collect();
                 if h != ["category", "weight"] {
-                    return Err(Error::Param(format!(
+                    return Err(Error::Content(format!(
                         "seriousness table: line {line}: expected the header 'category,weight', got '{l}'"
                     )));
                 }
                 continue;
             }
             if rec.len() != 2 {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "seriousness table: line {line}: expected 2 fields (category,weight), got {}",
                     rec.len()
                 )));
             }
             let cat = rec[0].trim().to_lowercase();
             if cat.is_empty() {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "seriousness table: line {line}: empty category"
                 )));
             }
             let w: f64 = rec[1].trim().parse().map_err(|_| {
-                Error::Param(format!(
+                Error::Content(format!(
                     "seriousness table: line {line}: weight '{}' is not a number",
                     rec[1].trim()
                 ))
             })?;
             check_weight(w, &cat, line)?;
             if weights.insert(cat.clone(), w).is_some() {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "seriousness table: line {line}: category '{cat}' appears twice"
                 )));
             }
         }
         if weights.is_empty() {
-            return Err(Error::Param(
+            return Err(Error::Content(
                 "seriousness table: no category,weight rows".into(),
             ));
         }
@@ -369,7 +369,7 @@ impl Seriousness {
     pub fn parse_toml(text: &str) -> Result<Seriousness> {
         let v: toml::Table = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            Error::Param(format!(
+            Error::Content(format!(
                 "seriousness table: line {line}, column {col}: {}",
                 e.message()
             ))
@@ -393,7 +393,7 @@ impl Seriousness {
                 toml::Value::Float(f) => *f,
                 toml::Value::Integer(i) => *i as f64,
                 other => {
-                    return Err(Error::Param(format!(
+                    return Err(Error::Content(format!(
                     "seriousness table: line {line}: weight of '{k}' must be a number, got {other}"
                 )))
                 }
@@ -401,13 +401,13 @@ impl Seriousness {
             check_weight(w, k, line)?;
             let key = k.trim().to_lowercase();
             if weights.insert(key.clone(), w).is_some() {
-                return Err(Error::Param(format!(
+                return Err(Error::Content(format!(
                     "seriousness table: line {line}: category '{key}' appears twice (case-insensitive)"
                 )));
             }
         }
         if weights.is_empty() {
-            return Err(Error::Param(
+            return Err(Error::Content(
                 "seriousness table: no category = weight entries".into(),
             ));
         }

@@ -173,7 +173,8 @@ fn evaluate_bad_input_gives_clear_errors() {
         ],
         "d",
     );
-    assert_eq!(code, Some(2), "{err}");
+    // the content of the area files, not a flag: exit code 1
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("overlaps its treatment area"), "{err}");
     // a cost file with a typo
     let k = d.path().join("k.toml");

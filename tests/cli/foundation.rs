@@ -323,27 +323,31 @@ fn fixture_bad_rows_counted_by_reason() {
     let v = info_json(&fixture("incidents/bad_rows.csv"), &[]);
     let l = &v["load"];
     assert_eq!(l["rows_read"], 69);
-    assert_eq!(l["accepted"], 61);
-    assert_eq!(l["missing_time"], 1);
+    // the row with an unreadable time (67) is kept, without time
+    assert_eq!(l["accepted"], 62);
+    assert_eq!(l["missing_time"], 2);
+    assert_eq!(l["unparseable_time"], 1);
+    assert_eq!(l["time_unparsed"][0]["row"], 67);
     for reason in [
         "missing_coordinates",
         "unparseable_coordinates",
         "non_finite_coordinates",
         "out_of_range_lon_lat",
         "null_island",
-        "unparseable_time",
         "malformed_row",
         "far_outside_extent",
     ] {
         assert_eq!(l["rejected"][reason], 1, "{reason}");
     }
+    assert!(l["rejected"].get("unparseable_time").is_none());
     // text summary names reasons with example rows
     crimescape()
         .args(["info"])
         .arg(fixture("incidents/bad_rows.csv"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("rejected 8"))
+        .stdout(predicate::str::contains("rejected 7"))
+        .stdout(predicate::str::contains("unreadable time, kept"))
         .stdout(predicate::str::contains("null-island"));
 }
 
@@ -373,9 +377,9 @@ fn fixture_rejects_file_has_every_rejected_row_with_raw_fields() {
         ["row", "reason", "column", "value", "id", "lon", "lat", "datetime", "category"]
     );
     let recs: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
-    assert_eq!(recs.len(), 8);
+    assert_eq!(recs.len(), 7);
     let rows: Vec<&str> = recs.iter().map(|x| x.get(0).unwrap()).collect();
-    assert_eq!(rows, ["62", "63", "64", "65", "66", "67", "68", "69"]);
+    assert_eq!(rows, ["62", "63", "64", "65", "66", "68", "69"]);
     for rec in &recs {
         // the raw id field equals the data row number here
         assert_eq!(rec.get(4), rec.get(0), "{rec:?}");
@@ -399,14 +403,14 @@ fn fixture_geojson_rejects_carry_the_feature() {
         &fixture("incidents/bad_features.geojson"),
         &["--rejects", rej.to_str().unwrap()],
     );
-    assert_eq!(v["load"]["accepted"], 2);
+    assert_eq!(v["load"]["accepted"], 3);
     assert_eq!(v["load"]["rejected"]["missing_coordinates"], 1);
     assert_eq!(v["load"]["rejected"]["null_island"], 1);
-    assert_eq!(v["load"]["rejected"]["unparseable_time"], 1);
+    assert_eq!(v["load"]["unparseable_time"], 1);
     assert_eq!(v["load"]["rejected"]["out_of_range_lon_lat"], 1);
     let mut r = csv::Reader::from_path(&rej).unwrap();
     let recs: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
-    assert_eq!(recs.len(), 4);
+    assert_eq!(recs.len(), 3);
     for rec in &recs {
         let f: Value = serde_json::from_str(&rec[4]).expect("raw feature JSON");
         assert_eq!(f["type"], "Feature", "{rec:?}");
@@ -437,7 +441,7 @@ fn fixture_strict_fails_on_any_rejection() {
 fn fixture_where_and_time_window_filter() {
     let f = fixture("incidents/bad_rows.csv");
     let v = info_json(&f, &["--where", "category=theft"]);
-    assert_eq!(v["load"]["accepted"], 21);
+    assert_eq!(v["load"]["accepted"], 22);
     assert_eq!(v["load"]["filtered_out"], 41);
     assert_eq!(v["n_categories"], 1);
     let v = info_json(&f, &["--where", "category!=theft|battery"]);
@@ -507,15 +511,16 @@ fn fixture_semicolon_decimal_comma_and_time_format() {
     assert_eq!(v["time_range"][0], "2019-03-04 17:30");
     assert_eq!(v["time_range"][1], "2019-03-06 23:59");
     assert_eq!(v["n_categories"], 2);
-    // without the format the day-first dates are rejected, each named
-    crimescape()
-        .arg("info")
-        .arg(&f)
-        .args(["--time", "tatzeit"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("unparseable time"))
-        .stderr(predicate::str::contains("04.03.2019 17:30"));
+    // without the format the dotted dates are read day-first (no field above 12
+    // decides it: a loud warning says so)
+    let v = info_json(&f, &["--time", "tatzeit"]);
+    assert_eq!(v["load"]["accepted"], 3);
+    assert_eq!(v["time_range"][0], "2019-03-04 17:30");
+    assert_eq!(v["load"]["date_order"]["order"], "day_first");
+    assert_eq!(v["load"]["date_order"]["ambiguous"], true);
+    assert!(v["load"]["warnings"][0]
+        .as_str()
+        .is_some_and(|w| w.contains("AMBIGUOUS")));
 }
 
 #[test]

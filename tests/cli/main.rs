@@ -6,6 +6,7 @@ mod common;
 mod evaluate;
 mod foundation;
 mod hotspots;
+mod malformed;
 mod nearrepeat;
 mod risk;
 mod sites;

@@ -146,7 +146,7 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         Some(p) => {
             let (bytes, sha) = crimescape::io::read_bytes(p)?;
             prov.input(p, "model", 1, 1, &sha);
-            Some(load_model(&bytes, p)?)
+            Some(load_model(&bytes, p, &study.crs.working)?)
         }
         None => None,
     };
@@ -172,13 +172,13 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
 
 /// A saved risk terrain model (`crimescape risk fit`, recognised by its `family`)
 /// or a factor model JSON (see `FactorModel`).
-fn load_model(bytes: &[u8], path: &Path) -> Result<Box<dyn RiskModel>> {
-    let v: serde_json::Value =
-        serde_json::from_slice(bytes).with_context(|| format!("{}: not JSON", path.display()))?;
+fn load_model(bytes: &[u8], path: &Path, working: &crimescape::Crs) -> Result<Box<dyn RiskModel>> {
+    let v: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| crimescape::Error::format(path, format!("not JSON: {e}")))?;
     if v.get("family").is_some() {
-        let m: crimescape::risk::RtmModel = serde_json::from_value(v)
-            .with_context(|| format!("{}: not a risk terrain model", path.display()))?;
-        Ok(Box::new(m))
+        let mf = crimescape::risk::read_model(bytes, path)?;
+        mf.check_crs(working, &format!("model file {}", path.display()))?;
+        Ok(Box::new(mf.model))
     } else {
         Ok(Box::new(FactorModel::from_json(bytes, path)?))
     }
@@ -265,6 +265,17 @@ fn print_summary(asm: &Assessment) {
         asm.network.snapped_endpoints,
         asm.network.snap_tolerance_m
     );
+    let mut noted = std::collections::BTreeSet::new();
+    for n in asm
+        .proposals
+        .iter()
+        .filter_map(|p| p.risk.as_ref())
+        .flat_map(|r| &r.notes)
+    {
+        if noted.insert(n) {
+            eprintln!("  WARNING: {n}");
+        }
+    }
     for p in &asm.proposals {
         let r = p.access.reach.last();
         println!(

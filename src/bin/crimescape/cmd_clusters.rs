@@ -399,13 +399,7 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
     pb.finish_and_clear();
     let run = res?;
     let mut prov = Provenance::new(run.params.clone());
-    prov.input(
-        &a.file,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.file, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
     write_cluster_outputs(&inc, &run, conv, &a.out, g, &prov)?;
     if !g.quiet {

@@ -70,7 +70,7 @@ fn analyses(
     // 1. load the written incidents back through the public loader, as a user would
     let path = city_dir.join("incidents.csv");
     let (inc, rep) = crimescape::load_incidents(&path, &crimescape::LoadOptions::new())?;
-    prov.input(&path, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    prov.input_load(&path, "incidents", &rep);
     let summary = crimescape::info::summarise_incidents(&inc, &rep);
     let p = out.join("info.json");
     write_output(&p, &serde_json::to_vec_pretty(&summary)?, g)?;

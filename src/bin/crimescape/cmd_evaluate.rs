@@ -186,7 +186,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     )?;
     if tl.is_empty() {
         return Err(
-            Error::Param(format!("{}: no treatment feature", a.treatment.display())).into(),
+            Error::Content(format!("{}: no treatment feature", a.treatment.display())).into(),
         );
     }
     let stem = a
@@ -207,7 +207,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     if let Some(cp) = &a.control {
         let (cl, crep) = load_layer(cp, a.areas_crs.as_deref(), Some(&inc.crs.working), &[])?;
         if cl.is_empty() {
-            return Err(Error::Param(format!("{}: no control feature", cp.display())).into());
+            return Err(Error::Content(format!("{}: no control feature", cp.display())).into());
         }
         let per_area = a
             .area_field
@@ -222,7 +222,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
                         .find(|(n, _)| *n == area.name)
                         .map(|(_, v)| v.clone())
                         .ok_or_else(|| {
-                            Error::Param(format!(
+                            Error::Content(format!(
                                 "{}: no control feature with {f} = '{}'",
                                 cp.display(),
                                 area.name
@@ -251,13 +251,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
         "control": a.control.as_ref().map(|c| c.display().to_string()),
         "evaluate": p,
     }));
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     prov.input(
         &a.treatment,
         "treatment",
@@ -559,13 +553,7 @@ pub fn demo_evaluate(
         g,
     )?;
     let (inc, rep) = crimescape::load_incidents(&csv_path, &crimescape::LoadOptions::new())?;
-    prov.input(
-        &csv_path,
-        "planted incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&csv_path, "planted incidents", &rep);
     let mut truth = serde_json::to_vec_pretty(&planted.truth)?;
     truth.push(b'\n');
     let tp = dir.join("planted_truth.json");

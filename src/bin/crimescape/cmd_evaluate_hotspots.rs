@@ -207,13 +207,7 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
         json!({"train_from": a.train_from, "train_until": a.train_until,
         "test_until": a.test_until, "cell_m": ev.grid.cell, "kde_bandwidth_m": ev.kde_bandwidth_m}),
     );
-    prov.input(
-        &a.file,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.file, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
     write_evaluation(&ev, &a.out, g, &prov, split_text)?;
     if !g.quiet {

@@ -369,13 +369,7 @@ fn setup(c: &CommonArgs, g: &GlobalArgs, params: Value) -> Result<Setup> {
         .into());
     }
     let mut prov = Provenance::new(params);
-    prov.input(
-        &c.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&c.incidents, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
     let mut overlays = Vec::new();
     let mut clip = None;
@@ -880,8 +874,7 @@ fn run_kde(c: KdeCmd, g: &GlobalArgs) -> Result<()> {
             },
             g,
         )?;
-        s.prov
-            .input(d, "dual", orep.rows_read, orep.accepted, &orep.sha256);
+        s.prov.input_load(d, "dual", &orep);
         let mode = match c.dual_mode {
             DualArg::Ratio => DualMode::Ratio,
             DualArg::Difference => DualMode::Difference,
@@ -1341,6 +1334,9 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
                 println!("{k}: {v}");
             }
         }
+        if let Some(n) = r.time_use.note("emerging hot spots") {
+            eprintln!("  note: {n}");
+        }
         s.finish("emerging", serde_json::to_value(&r)?, g)
     } else {
         let mut p = ClassifyParams::new(period);
@@ -1386,6 +1382,9 @@ fn run_periods(c: PeriodCmd, g: &GlobalArgs, emerging: bool) -> Result<()> {
             for (k, v) in &r.counts {
                 println!("{k}: {v}");
             }
+        }
+        if let Some(n) = r.time_use.note("hot spot classification") {
+            eprintln!("  note: {n}");
         }
         s.finish("classify", serde_json::to_value(&r)?, g)
     }
@@ -1552,7 +1551,7 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         &lrep.sha256,
     );
     if let Some((p, (_, rep))) = &incidents {
-        prov.input(p, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+        prov.input_load(p, "incidents", rep);
     }
     // choropleths: the value, the Gi* bins and the LISA clusters per feature
     let wdesc = spec.describe(None);

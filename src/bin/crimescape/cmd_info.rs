@@ -8,7 +8,7 @@ use crimescape::io::{detect_format, Format, RejectReason};
 use crimescape::layer::GeometryKind;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, LoadArgs};
+use crate::common::{load_incidents_with, load_layer, LoadArgs};
 
 /// Arguments of `crimescape info`.
 #[derive(Debug, Args)]
@@ -34,10 +34,10 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     let loaded = if a.layer {
         None
     } else if fmt == Format::Csv {
-        Some(load_incidents(&a.file, &a.load, &quiet)?)
+        Some(load_incidents_with(&a.file, &a.load, &quiet, false)?)
     } else {
         // GeoJSON/GDAL: incidents when every feature is a point, otherwise a layer
-        match load_incidents(&a.file, &a.load, &quiet) {
+        match load_incidents_with(&a.file, &a.load, &quiet, false) {
             Ok((inc, rep)) if !rep.rejected.contains_key(&RejectReason::NotAPoint) => {
                 Some((inc, rep))
             }

@@ -131,13 +131,7 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
     let label = a.label.clone().unwrap_or_else(|| default_label(&inc));
     let mut prov = Provenance::new(serde_json::to_value(&p)?);
-    prov.input(
-        &a.file,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.file, "incidents", &rep);
     prov.seed = Some(p.seed);
     prov.crs = Some(inc.crs.clone());
     let title = a

@@ -68,13 +68,7 @@ pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
     }
     write_output(&a.out, &w.into_inner()?, g)?;
     let mut prov = Provenance::new(serde_json::json!({"within_m": a.within, "layer": a.layer}));
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     prov.input(
         &a.layer,
         "layer",

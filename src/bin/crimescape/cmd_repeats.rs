@@ -52,7 +52,7 @@ fn new_prov(
     inc: &Incidents,
 ) -> Provenance {
     let mut prov = Provenance::new(params);
-    prov.input(file, "incidents", rep.rows_read, rep.accepted, &rep.sha256);
+    prov.input_load(file, "incidents", rep);
     prov.crs = Some(inc.crs.clone());
     prov
 }

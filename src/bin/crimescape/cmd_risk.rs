@@ -421,13 +421,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
     }));
     prov.seed = Some(a.seed);
     prov.crs = Some(inc.crs.clone());
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     let layers = load_layers(&specs, a.layer_crs.as_deref(), &inc.crs.working, &mut prov)?;
     let bbox = inc
         .bbox()
@@ -464,10 +458,10 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
 fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
     let bytes =
         std::fs::read(&a.model).with_context(|| format!("reading {}", a.model.display()))?;
-    let model: RtmModel = serde_json::from_slice(&bytes).map_err(|e| {
-        crimescape::Error::format(&a.model, format!("not a crimescape model.json: {e}"))
-    })?;
+    let mf = crimescape::risk::read_model(&bytes, &a.model)?;
     let crs = Crs::parse(&a.to_crs)?;
+    mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
+    let model: RtmModel = mf.model;
     let specs: Vec<LayerSpec> = a
         .layers
         .iter()

@@ -359,13 +359,7 @@ pub fn run(a: SegmentsArgs, g: &GlobalArgs) -> Result<()> {
     let run = analyse_segments(&inc, &streets, a.split, a.tolerance, a.cell)?;
     let params: Value = json!({"split": a.split, "tolerance_m": a.tolerance, "cell_m": run.grid.cell, "streets": a.streets});
     let mut prov = Provenance::new(params);
-    prov.input(
-        &a.file,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.file, "incidents", &rep);
     prov.input(
         &a.streets,
         "streets",

@@ -399,9 +399,8 @@ pub fn read_seriousness(path: &Path, strict: bool) -> Result<Seriousness> {
 pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
     let bytes =
         std::fs::read(&a.model).with_context(|| format!("reading {}", a.model.display()))?;
-    let model: RtmModel = serde_json::from_slice(&bytes).map_err(|e| {
-        crimescape::Error::format(&a.model, format!("not a crimescape model.json: {e}"))
-    })?;
+    let mf = crimescape::risk::read_model(&bytes, &a.model)?;
+    let model: RtmModel = mf.model.clone();
     let mapping = match &a.mapping {
         Some(p) => {
             let text =
@@ -415,6 +414,15 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         None => None,
     };
     let (inc, rep) = load_incidents(&a.incidents, &a.load, g)?;
+    mf.check_crs(
+        &inc.crs.working,
+        &format!("model file {}", a.model.display()),
+    )?;
+    if let Some(b) = inc.bbox() {
+        if let Some(w) = crimescape::risk::model_file::check_coverage(&model, b, "the model")? {
+            eprintln!("  WARNING: {w}");
+        }
+    }
     let params = SiteParams::new()
         .top(a.top)
         .periods(a.periods)
@@ -433,13 +441,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         "site_layer": a.site_layer, "site_radius_m": a.site_radius,
         "seriousness": seriousness, "sites": params}));
     prov.crs = Some(inc.crs.clone());
-    prov.input(
-        &a.incidents,
-        "incidents",
-        rep.rows_read,
-        rep.accepted,
-        &rep.sha256,
-    );
+    prov.input_load(&a.incidents, "incidents", &rep);
     let mut layers: Vec<Layer> = Vec::new();
     for spec in &a.layers {
         let s = parse_layer_spec(spec)?;

@@ -95,13 +95,7 @@ pub fn run(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
                 ))
                 .into());
             }
-            prov.input(
-                t,
-                "test incidents",
-                trep.rows_read,
-                trep.accepted,
-                &trep.sha256,
-            );
+            prov.input_load(t, "test incidents", &trep);
             Some(ti)
         }
         None => None,

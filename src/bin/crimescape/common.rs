@@ -132,17 +132,45 @@ pub fn spinner(g: &GlobalArgs, msg: String) -> indicatif::ProgressBar {
     pb
 }
 
-/// Loads incidents, prints the load summary on stderr, writes rejects if asked.
+/// Loads incidents, prints the load summary on stderr (warnings even with
+/// `--quiet`), writes rejects if asked.
 pub fn load_incidents(
     path: &Path,
     args: &LoadArgs,
     g: &GlobalArgs,
 ) -> Result<(Incidents, LoadReport)> {
+    load_incidents_with(path, args, g, true)
+}
+
+/// As [`load_incidents`]; `warn` says whether to print the load's warnings on
+/// stderr (`info` shows them in its own output).
+pub fn load_incidents_with(
+    path: &Path,
+    args: &LoadArgs,
+    g: &GlobalArgs,
+    warn: bool,
+) -> Result<(Incidents, LoadReport)> {
     let opts = args.options()?;
     let pb = spinner(g, format!("loading {}", path.display()));
     let res = crimescape::load_incidents(path, &opts);
     pb.finish_and_clear();
-    let (inc, rep) = res.with_context(|| format!("loading incidents from {}", path.display()))?;
+    let (inc, rep) = match res {
+        Ok(x) => x,
+        Err(e) => {
+            // a failed load (strict, nothing usable) still writes its rejected rows
+            if let (Some(rp), Some(rep)) = (&args.rejects, e.load_report()) {
+                write_rejects(rep, rp, &opts, g.force)?;
+                eprintln!(
+                    "  wrote {} rejected row(s) to {}",
+                    rep.rejections.len(),
+                    rp.display()
+                );
+            }
+            return Err(
+                anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
+            );
+        }
+    };
     if !g.quiet {
         eprintln!("{}", rep.summary(3));
         eprintln!(
@@ -153,8 +181,14 @@ pub fn load_incidents(
             eprintln!("  note: {n}");
         }
     }
+    // warnings are printed even with --quiet: the data are probably misread
+    if warn {
+        for w in &rep.warnings {
+            eprintln!("  WARNING: {w}");
+        }
+    }
     if let Some(rp) = &args.rejects {
-        write_rejects(&rep, rp, args, g.force)?;
+        write_rejects(&rep, rp, &opts, g.force)?;
         if !g.quiet {
             eprintln!(
                 "  wrote {} rejected row(s) to {}",
@@ -167,7 +201,7 @@ pub fn load_incidents(
 }
 
 /// Writes the rejected rows of a load with their raw fields.
-pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool) -> Result<()> {
+pub fn write_rejects(rep: &LoadReport, out: &Path, opts: &LoadOptions, force: bool) -> Result<()> {
     let mut rep = rep.clone();
     let header = if rep.format == "csv" {
         let rows = rep
@@ -176,8 +210,7 @@ pub fn write_rejects(rep: &LoadReport, out: &Path, args: &LoadArgs, force: bool)
             .filter(|r| r.raw.is_empty())
             .map(|r| r.row)
             .collect();
-        let delim = args.delimiter.map(|c| c as u8);
-        let (header, raw) = crimescape::io::csv::raw_records(&rep.path, delim, &rows)?;
+        let (header, raw) = crimescape::io::csv::raw_records(&rep.path, opts, &rows)?;
         for r in &mut rep.rejections {
             if r.raw.is_empty() {
                 if let Some(v) = raw.get(&r.row) {
@@ -225,7 +258,12 @@ pub fn load_layer(
             .map(|f| WhereFilter::parse(f))
             .collect::<crimescape::Result<_>>()?,
     };
-    crimescape::load_layer(path, &opts).with_context(|| format!("loading layer {}", path.display()))
+    let (layer, rep) = crimescape::load_layer(path, &opts)
+        .with_context(|| format!("loading layer {}", path.display()))?;
+    for w in &rep.warnings {
+        eprintln!("  WARNING: {}: {w}", path.display());
+    }
+    Ok((layer, rep))
 }
 
 /// Writes bytes atomically, honouring --force, and says so on stderr.

@@ -1,4 +1,27 @@
 //! The `crimescape` command-line tool: a thin layer over the library.
+//!
+//! Exit codes: 0 success (also when stdout is a closed pipe); 1 an error of the
+//! data, an input file or the system (I/O, a full disk); 2 a usage error (a bad
+//! flag or parameter value, a size above its limit).
+
+// std's printing macros panic when stdout/stderr cannot be written (`> /dev/full`,
+// `| head -c5`, `2>/dev/full`). These definitions shadow them in every module of the
+// binary (they are declared before the modules) and go through `out`.
+macro_rules! print {
+    ($($arg:tt)*) => { crate::out::print(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { crate::out::println(format_args!("")) };
+    ($($arg:tt)*) => { crate::out::println(format_args!($($arg)*)) };
+}
+#[allow(unused_macros)]
+macro_rules! eprint {
+    ($($arg:tt)*) => { crate::out::eprint(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { crate::out::eprintln(format_args!("")) };
+    ($($arg:tt)*) => { crate::out::eprintln(format_args!($($arg)*)) };
+}
 
 mod cli;
 mod cmd_assess;
@@ -16,10 +39,14 @@ mod cmd_segments;
 mod cmd_sites;
 mod cmd_validate;
 mod common;
+mod out;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// Most worker threads `--threads` accepts.
+const MAX_THREADS: usize = 512;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -33,16 +60,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Some(n) = cli.global.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-        {
-            eprintln!("crimescape: cannot set {n} threads: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    match cli::run(cli) {
+    let res = set_threads(cli.global.threads).and_then(|()| cli::run(cli));
+    let res = res.and_then(|()| {
+        out::finish().map_err(|e| anyhow::Error::new(e).context("writing to standard output"))
+    });
+    match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // a closed pipe (e.g. `| head`) is not an error
@@ -57,12 +79,32 @@ fn main() -> ExitCode {
                 eprintln!("  caused by: {cause}");
             }
             let usage = e.chain().any(|c| {
-                matches!(
-                    c.downcast_ref::<crimescape::Error>(),
-                    Some(crimescape::Error::Param(_))
-                )
+                c.downcast_ref::<crimescape::Error>()
+                    .is_some_and(crimescape::Error::is_usage)
             });
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// Sizes rayon's global pool (the library never does).
+fn set_threads(n: Option<usize>) -> anyhow::Result<()> {
+    let Some(n) = n else { return Ok(()) };
+    if n > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        return Err(crimescape::Error::limit(
+            "threads",
+            n,
+            MAX_THREADS,
+            format!(
+                "results do not depend on the thread count, and threads beyond the {cores} core(s) of this machine only add overhead"
+            ),
+        )
+        .into());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| crimescape::Error::Param(format!("cannot start {n} threads: {e}")))?;
+    Ok(())
 }
