@@ -344,6 +344,9 @@ pub(crate) struct Staging {
     pub xy: Vec<[f64; 2]>,
     pub time: Vec<Option<i64>>,
     pub precision: Vec<TimePrecision>,
+    /// Window lengths in seconds (see [`Incidents::window_len`]); empty when every
+    /// time so far is exact, else one per staged row.
+    pub window_len: Vec<u32>,
     pub category: Vec<u32>,
     pub categories: Vec<String>,
     pub cat_lookup: std::collections::HashMap<String, u32>,
@@ -403,6 +406,7 @@ impl Staging {
         pick(&mut self.xy, keep);
         pick(&mut self.time, keep);
         pick(&mut self.precision, keep);
+        pick(&mut self.window_len, keep);
         pick(&mut self.category, keep);
         pick(&mut self.row, keep);
         for c in &mut self.attrs {
@@ -691,6 +695,7 @@ pub(crate) fn finish(
             xy: pts,
             time: st.time,
             precision: st.precision,
+            window_len: st.window_len,
             category: st.category,
             categories: st.categories,
             row: st.row,
@@ -703,6 +708,11 @@ pub(crate) fn finish(
             xy: kept.iter().map(|&i| pts[i]).collect(),
             time: kept.iter().map(|&i| st.time[i]).collect(),
             precision: kept.iter().map(|&i| st.precision[i]).collect(),
+            window_len: if st.window_len.is_empty() {
+                Vec::new()
+            } else {
+                kept.iter().map(|&i| st.window_len[i]).collect()
+            },
             category: kept.iter().map(|&i| st.category[i]).collect(),
             categories: st.categories,
             row: kept.iter().map(|&i| st.row[i]).collect(),

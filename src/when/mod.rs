@@ -34,6 +34,7 @@
 pub mod aoristic;
 pub mod figure;
 pub mod filter;
+pub mod incidents;
 #[cfg(test)]
 mod parity;
 pub mod profile;

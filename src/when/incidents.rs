@@ -1,0 +1,223 @@
+//! Temporal analysis of loaded [`Incidents`]: their windows, locations in
+//! longitude/latitude for sun times, time filters and profiles.
+
+use serde::{Deserialize, Serialize};
+
+use super::aoristic::week_profile;
+use super::filter::TimeFilter;
+use super::profile::TemporalTable;
+use super::solar::NightModel;
+use super::{AoristicRule, SunParams, TimeZone, WeekProfile, Window};
+use crate::crs::{Reprojector, WGS84};
+use crate::error::{Error, Result};
+use crate::layer::Incidents;
+
+/// Sun-tile size of the night model (degrees; see [`NightModel`]).
+pub const SUN_TILE_DEG: f64 = 0.1;
+
+/// The aoristic windows of the incidents (`None` without a time), in input order.
+pub fn incident_windows(inc: &Incidents) -> Vec<Option<Window>> {
+    (0..inc.len()).map(|i| inc.window(i)).collect()
+}
+
+/// The incidents' locations in longitude/latitude (degrees), in input order. A
+/// local (not georeferenced) frame has none: an error that says why.
+pub fn incident_lonlat(inc: &Incidents) -> Result<Vec<[f64; 2]>> {
+    let r = Reprojector::new(&inc.crs.working, &WGS84).map_err(|e| {
+        Error::Param(format!(
+            "sun times need the incidents' longitude and latitude: {e}"
+        ))
+    })?;
+    inc.xy
+        .iter()
+        .map(|p| r.apply(p[0], p[1]).map(|(x, y)| [x, y]))
+        .collect()
+}
+
+/// A temporal table (aoristic weights, and night shares when `tz` is given) of
+/// the incidents that have a time. Returns the table and, for each of its rows,
+/// the incident index.
+pub fn temporal_table(
+    inc: &Incidents,
+    rule: AoristicRule,
+    tz: Option<&TimeZone>,
+    sun: SunParams,
+) -> Result<(TemporalTable, Vec<usize>)> {
+    let idx: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
+    let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
+    if windows.len() != idx.len() {
+        return Err(Error::Param(
+            "an incident's window ends before it starts".into(),
+        ));
+    }
+    let table = match tz {
+        None => TemporalTable::build(&windows, rule, None)?,
+        Some(tz) => {
+            let all = incident_lonlat(inc)?;
+            let ll: Vec<[f64; 2]> = idx.iter().map(|&i| all[i]).collect();
+            let model = NightModel::build(&ll, &windows, tz, sun, SUN_TILE_DEG)?;
+            TemporalTable::build(&windows, rule, Some((&model, &ll)))?
+        }
+    };
+    Ok((table, idx))
+}
+
+/// The hour-of-week profile of the incidents that have a time.
+pub fn incidents_week_profile(inc: &Incidents, rule: AoristicRule) -> WeekProfile {
+    let w: Vec<Window> = (0..inc.len()).filter_map(|i| inc.window(i)).collect();
+    week_profile(&w, rule)
+}
+
+/// What a time filter did, for the report and the provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeFilterReport {
+    /// The filter ([`TimeFilter::describe`]).
+    pub filter: String,
+    /// Incidents before the filter.
+    pub incidents: usize,
+    /// Kept.
+    pub kept: usize,
+    /// Removed because less than half their window is in the selected time.
+    pub removed: usize,
+    /// Removed because they have no time.
+    pub without_time: usize,
+}
+
+impl TimeFilterReport {
+    /// One line for reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "time filter {}: kept {} of {} incident(s) (at least half their window in the selected time); {} outside it, {} without time left out",
+            self.filter, self.kept, self.incidents, self.removed, self.without_time
+        )
+    }
+}
+
+/// Applies a time filter ([`super::filter`]): keeps the incidents with at least
+/// half of their window in the selected time. Incidents without a time are left
+/// out (and counted). `--night` needs the time zone of the clock times (`tz`) and
+/// georeferenced coordinates.
+pub fn filter_incidents(
+    inc: &Incidents,
+    filter: &TimeFilter,
+    tz: Option<&TimeZone>,
+    sun: SunParams,
+) -> Result<(Incidents, TimeFilterReport)> {
+    let mut rep = TimeFilterReport {
+        filter: filter.describe(),
+        incidents: inc.len(),
+        kept: inc.len(),
+        removed: 0,
+        without_time: 0,
+    };
+    if filter.is_all() {
+        return Ok((inc.clone(), rep));
+    }
+    let idx: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
+    rep.without_time = inc.len() - idx.len();
+    let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
+    let model = if filter.needs_sun() {
+        let Some(tz) = tz else {
+            return Err(Error::Param(
+                "the night filter needs the time zone of the clock times (--tz, e.g. America/Chicago)"
+                    .into(),
+            ));
+        };
+        let all = incident_lonlat(inc)?;
+        let ll: Vec<[f64; 2]> = idx.iter().map(|&i| all[i]).collect();
+        let m = NightModel::build(&ll, &windows, tz, sun, SUN_TILE_DEG)?;
+        Some((m, ll))
+    } else {
+        None
+    };
+    let mut keep = Vec::with_capacity(idx.len());
+    for (k, (&i, w)) in idx.iter().zip(&windows).enumerate() {
+        let cal = model.as_ref().and_then(|(m, ll)| m.calendar(ll[k]));
+        if filter.keeps(w, cal)? {
+            keep.push(i);
+        }
+    }
+    rep.kept = keep.len();
+    rep.removed = idx.len() - keep.len();
+    Ok((inc.select(&keep), rep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::{Crs, CrsChoice};
+    use crate::time::{from_fields, TimePrecision};
+
+    fn chicago_incidents() -> Incidents {
+        // Chicago in UTM 16N; a Friday night, a Saturday noon, a day-precision
+        // Saturday, no time, and a window Fri 20:00 -> Sat 02:00
+        let utm = Crs::Epsg { code: 32616 };
+        let mut inc = Incidents::empty(CrsChoice {
+            input: utm.clone(),
+            input_source: "test".into(),
+            working: utm,
+            reason: "test".into(),
+        });
+        let t = |d, h| from_fields(2024, 3, d, h, 0, 0).unwrap();
+        let rows = [
+            (Some(t(8, 23)), TimePrecision::Minute, 0u32),
+            (Some(t(9, 12)), TimePrecision::Minute, 0),
+            (Some(t(9, 0)), TimePrecision::Day, 0),
+            (None, TimePrecision::Minute, 0),
+            (Some(t(8, 20)), TimePrecision::Minute, 6 * 3600),
+        ];
+        for (i, (tm, p, w)) in rows.into_iter().enumerate() {
+            inc.xy.push([447_000.0, 4_637_000.0]);
+            inc.time.push(tm);
+            inc.precision.push(p);
+            inc.window_len.push(w);
+            inc.category.push(crate::layer::NO_CATEGORY);
+            inc.row.push(i as u64 + 1);
+        }
+        inc
+    }
+
+    #[test]
+    fn filter_incidents_hours_and_night() {
+        let inc = chicago_incidents();
+        let f = TimeFilter::new().with_hours("22-04").unwrap();
+        let (kept, rep) = filter_incidents(&inc, &f, None, SunParams::default()).unwrap();
+        // 23:00 in; noon out; the whole Saturday has 6 of 24 h in 22-04: out;
+        // 20:00-02:00 has 4 of 6 h in: kept
+        assert_eq!(kept.row, vec![1, 5]);
+        assert_eq!((rep.kept, rep.removed, rep.without_time), (2, 2, 1));
+        assert_eq!(kept.window(1).unwrap().seconds(), 6 * 3600);
+        let night = TimeFilter::new().with_night(true);
+        assert!(filter_incidents(&inc, &night, None, SunParams::default()).is_err());
+        let tz = TimeZone::parse("America/Chicago").unwrap();
+        let (kept, _) = filter_incidents(&inc, &night, Some(&tz), SunParams::default()).unwrap();
+        // the day-precision Saturday is about half night in March: 11.9 h dark of 24
+        assert!(kept.row.contains(&1) && kept.row.contains(&5) && !kept.row.contains(&2));
+        let (all, rep) =
+            filter_incidents(&inc, &TimeFilter::new(), None, SunParams::default()).unwrap();
+        assert_eq!((all.len(), rep.removed), (5, 0));
+    }
+
+    #[test]
+    fn incident_lonlat_needs_a_georeferenced_frame() {
+        let inc = chicago_incidents();
+        let ll = incident_lonlat(&inc).unwrap();
+        assert!(
+            (ll[0][0] + 87.63).abs() < 0.02 && (ll[0][1] - 41.88).abs() < 0.02,
+            "{ll:?}"
+        );
+        let mut local = inc.clone();
+        local.crs.working = Crs::Local { unit_to_metre: 1.0 };
+        assert!(incident_lonlat(&local).is_err());
+        let (tab, idx) = temporal_table(
+            &inc,
+            AoristicRule::Minute,
+            Some(&TimeZone::parse("America/Chicago").unwrap()),
+            SunParams::default(),
+        )
+        .unwrap();
+        assert_eq!((tab.len(), idx), (4, vec![0, 1, 2, 4]));
+        assert_eq!(tab.night_share(0), Some(1.0));
+        assert_eq!(tab.night_share(1), Some(0.0));
+    }
+}
