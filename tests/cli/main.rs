@@ -11,3 +11,4 @@ mod nearrepeat;
 mod risk;
 mod sites;
 mod validate;
+mod when;
