@@ -95,7 +95,7 @@ impl Provenance {
         reading.extend(
             rep.notes
                 .iter()
-                .filter(|n| n.starts_with("time filter"))
+                .filter(|n| n.starts_with("time filter") || n.starts_with("window rule"))
                 .cloned(),
         );
         reading.extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Window;
 use crate::error::{Error, Result};
+use crate::layer::Incidents;
 use crate::time::DAY;
 
 /// What to do with windows longer than the first time band.
@@ -143,9 +144,92 @@ pub fn apply_window_rule(
     Ok(KnoxTimes { keep, time, counts })
 }
 
+/// The incidents a Knox test uses under the window rule: exact times as they are,
+/// windows reduced to their midpoint or left out (module docs); incidents without
+/// a time stay (the Knox test counts them itself). Windows are read as recorded
+/// ([`Incidents::recorded_window`]).
+pub fn knox_incidents(
+    inc: &Incidents,
+    first_band_days: f64,
+    rule: WindowRule,
+) -> Result<(Incidents, WindowRuleCounts)> {
+    let windows: Vec<Option<Window>> = (0..inc.len()).map(|i| inc.recorded_window(i)).collect();
+    let r = apply_window_rule(&windows, first_band_days, rule)?;
+    let mut keep = r.keep.clone();
+    keep.extend((0..inc.len()).filter(|&i| inc.time[i].is_none()));
+    keep.sort_unstable();
+    let mut out = inc.select(&keep);
+    out.window_len.clear();
+    let mut k = 0;
+    for (j, &i) in keep.iter().enumerate() {
+        if k < r.keep.len() && r.keep[k] == i {
+            out.time[j] = Some(r.time[k]);
+            k += 1;
+        }
+    }
+    Ok((out, r.counts))
+}
+
+impl WindowRuleCounts {
+    /// One line for reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "window rule {} (first time band {:.1} days): {} exact, {} window(s) within the band at their midpoint, {} longer window(s) {}",
+            self.rule.name(),
+            self.limit_seconds as f64 / DAY as f64,
+            self.exact,
+            self.midpoint_short,
+            self.midpoint_long + self.excluded_long,
+            if self.rule == WindowRule::Exclude { "left out" } else { "at their midpoint" }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn knox_incidents_midpoints_and_exclusions() {
+        use crate::crs::{Crs, CrsChoice};
+        let c = Crs::Local { unit_to_metre: 1.0 };
+        let mut inc = Incidents::empty(CrsChoice {
+            input: c.clone(),
+            input_source: String::new(),
+            working: c,
+            reason: String::new(),
+        });
+        for (i, (t, l)) in [
+            (Some(0), 0u32),
+            (Some(DAY), 2 * DAY as u32),
+            (Some(0), 20 * DAY as u32),
+            (None, 0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            inc.xy.push([i as f64, 0.0]);
+            inc.time.push(t);
+            inc.precision.push(crate::time::TimePrecision::Minute);
+            inc.window_len.push(l);
+            inc.category.push(crate::layer::NO_CATEGORY);
+            inc.row.push(i as u64 + 1);
+        }
+        let (k, c) = knox_incidents(&inc, 7.0, WindowRule::Exclude).unwrap();
+        assert_eq!(k.row, vec![1, 2, 4]);
+        assert_eq!(k.time, vec![Some(0), Some(2 * DAY), None]);
+        assert!(!k.has_windows());
+        assert_eq!(
+            (c.exact, c.midpoint_short, c.excluded_long, c.missing),
+            (1, 1, 1, 1)
+        );
+        let (k, c) = knox_incidents(&inc, 7.0, WindowRule::Midpoint).unwrap();
+        assert_eq!(k.time[2], Some(10 * DAY));
+        assert_eq!(c.midpoint_long, 1);
+        assert!(c
+            .describe()
+            .contains("1 longer window(s) at their midpoint"));
+    }
 
     #[test]
     fn apply_window_rule_limits_and_counts() {

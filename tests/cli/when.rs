@@ -140,3 +140,40 @@ fn time_filters_keep_half_window_and_report() {
         .failure()
         .stderr(predicate::str::contains("unknown day \"fry\""));
 }
+
+#[test]
+fn near_repeat_window_rule_counts() {
+    let d = tmp();
+    let city = write_city(d.path());
+    let out = d.path().join("nr");
+    // keep the 20-day window (--max-window 30): left out by default...
+    crimescape()
+        .args(["near-repeat", "--max-window", "30", "--nrep", "0", "-o"])
+        .arg(&out)
+        .arg(&city)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "window rule exclude (first time band 7.0 days): 160 exact, 20 window(s) within the band at their midpoint, 1 longer window(s) left out",
+        ));
+    let prov = std::fs::read_to_string(out.join("knox.csv.provenance.json")).unwrap();
+    assert!(prov.contains("window rule exclude"), "{prov}");
+    // ... or at its midpoint
+    crimescape()
+        .args([
+            "near-repeat",
+            "--force",
+            "--max-window",
+            "30",
+            "--nrep",
+            "0",
+        ])
+        .args(["--window-rule", "midpoint", "-o"])
+        .arg(&out)
+        .arg(&city)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 longer window(s) at their midpoint",
+        ));
+}
