@@ -68,6 +68,63 @@ pub fn incidents_week_profile(inc: &Incidents, rule: AoristicRule) -> WeekProfil
     week_profile(&w, rule)
 }
 
+/// Lengths of the recorded occurrence windows (for `info`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowStats {
+    /// Incidents with a time.
+    pub with_time: usize,
+    /// Of those, exact times (`to == from`).
+    pub exact: usize,
+    /// `exact / with_time`.
+    pub share_exact: f64,
+    /// Median window length over all incidents with a time (exact = 0), hours.
+    pub median_hours: f64,
+    /// 90th percentile (nearest rank), hours.
+    pub p90_hours: f64,
+    /// Longest window, hours.
+    pub max_hours: f64,
+}
+
+impl WindowStats {
+    /// One line for reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "occurrence windows: {:.1} % exact; length median {:.1} h, 90th percentile {:.1} h, longest {:.1} h",
+            100.0 * self.share_exact,
+            self.median_hours,
+            self.p90_hours,
+            self.max_hours
+        )
+    }
+}
+
+/// Window statistics of the incidents, `None` when every time is exact or none
+/// has a time. Percentiles are nearest-rank over the incidents with a time.
+pub fn window_stats(inc: &Incidents) -> Option<WindowStats> {
+    if !inc.has_windows() {
+        return None;
+    }
+    let mut lens: Vec<u32> = (0..inc.len())
+        .filter(|&i| inc.time[i].is_some())
+        .map(|i| inc.window_len.get(i).copied().unwrap_or(0))
+        .collect();
+    if lens.is_empty() {
+        return None;
+    }
+    lens.sort_unstable();
+    let n = lens.len();
+    let rank = |q: f64| lens[((q * n as f64).ceil() as usize).clamp(1, n) - 1] as f64 / 3600.0;
+    let exact = lens.iter().filter(|&&l| l == 0).count();
+    Some(WindowStats {
+        with_time: n,
+        exact,
+        share_exact: exact as f64 / n as f64,
+        median_hours: rank(0.5),
+        p90_hours: rank(0.9),
+        max_hours: lens[n - 1] as f64 / 3600.0,
+    })
+}
+
 /// What a time filter did, for the report and the provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeFilterReport {
@@ -196,6 +253,18 @@ mod tests {
         let (all, rep) =
             filter_incidents(&inc, &TimeFilter::new(), None, SunParams::default()).unwrap();
         assert_eq!((all.len(), rep.removed), (5, 0));
+    }
+
+    #[test]
+    fn window_stats_nearest_rank() {
+        let inc = chicago_incidents();
+        // with time: 0, 0, 0, 6 h
+        let w = window_stats(&inc).unwrap();
+        assert_eq!((w.with_time, w.exact), (4, 3));
+        assert_eq!((w.median_hours, w.p90_hours, w.max_hours), (0.0, 6.0, 6.0));
+        let mut exact = inc.clone();
+        exact.window_len.clear();
+        assert!(window_stats(&exact).is_none());
     }
 
     #[test]

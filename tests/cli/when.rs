@@ -109,7 +109,10 @@ fn time_filters_keep_half_window_and_report() {
         .assert()
         .success()
         .stdout(predicate::str::contains("window ends before it starts"))
-        .stdout(predicate::str::contains("window longer than --max-window"));
+        .stdout(predicate::str::contains("window longer than --max-window"))
+        .stdout(predicate::str::contains(
+            "occurrence windows: 88.9 % exact; length median 0.0 h, 90th percentile 1.0 h, longest 1.0 h",
+        ));
     // 22-04: the 60 bar incidents and the street ones at 22, 23, 0..3 h (6 of 24
     // hours: 15 of 60)
     crimescape()
@@ -133,7 +136,7 @@ fn time_filters_keep_half_window_and_report() {
         .stderr(predicate::str::contains("--tz"));
     // a bad day name names the flag's value
     crimescape()
-        .args(["when", "--quiet", "--days", "fry", "-o"])
+        .args(["when", "--quiet", "--weekdays", "fry", "-o"])
         .arg(&out)
         .arg(&city)
         .assert()

@@ -78,9 +78,11 @@ pub struct LoadArgs {
     /// incident with a window is kept when at least half of it is in the hours.
     #[arg(long, value_name = "A-B")]
     pub hours: Option<String>,
-    /// Keep incidents on these days, e.g. fri,sat or mon-fri (half-window rule).
+    /// Keep incidents on these days of the week, e.g. fri,sat or mon-fri
+    /// (half-window rule). (`--days` is taken: chains and promap use it for a
+    /// number of days.)
     #[arg(long, value_name = "DAYS")]
-    pub days: Option<String>,
+    pub weekdays: Option<String>,
     /// Keep incidents at night (sun below -0.833°, per date and place; half-window
     /// rule). Needs --tz.
     #[arg(long)]
@@ -184,7 +186,7 @@ impl LoadArgs {
         if let Some(h) = &self.hours {
             f = f.with_hours(h)?;
         }
-        if let Some(d) = &self.days {
+        if let Some(d) = &self.weekdays {
             f = f.with_days(d)?;
         }
         Ok(f)
