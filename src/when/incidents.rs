@@ -68,6 +68,33 @@ pub fn incidents_week_profile(inc: &Incidents, rule: AoristicRule) -> WeekProfil
     week_profile(&w, rule)
 }
 
+/// Adds the temporal signature of every ranked site ([`crate::risk::sites::Site::temporal`]):
+/// the aoristic night share and weekend-night share (with `tz`), and the peak hour
+/// of the week, of the site's incidents that have a time. `inc` must be the
+/// incidents that were ranked.
+pub fn sign_sites(
+    ranking: &mut crate::risk::sites::SiteRanking,
+    inc: &Incidents,
+    tz: Option<&TimeZone>,
+) -> Result<()> {
+    let (table, idx) = temporal_table(inc, AoristicRule::Minute, tz, SunParams::default())?;
+    let mut row_of = vec![u32::MAX; inc.len()];
+    for (r, &i) in idx.iter().enumerate() {
+        row_of[i] = r as u32;
+    }
+    for s in &mut ranking.sites {
+        let rows: Vec<usize> = s
+            .members
+            .iter()
+            .filter_map(|&i| row_of.get(i as usize).copied())
+            .filter(|&r| r != u32::MAX)
+            .map(|r| r as usize)
+            .collect();
+        s.temporal = Some(table.signature(&rows)?);
+    }
+    Ok(())
+}
+
 /// Lengths of the recorded occurrence windows (for `info`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowStats {
