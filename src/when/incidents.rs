@@ -92,7 +92,61 @@ pub fn sign_sites(
             .collect();
         s.temporal = Some(table.signature(&rows)?);
     }
+    if tz.is_some() {
+        time_suggestions(&mut ranking.sites);
+    }
     Ok(())
+}
+
+/// A site is a night site when at least this share of its incidents' time is at night.
+pub const NIGHT_SITE_SHARE: f64 = 0.5;
+/// ... a daylight site when less than this share is at night.
+pub const DAYLIGHT_SITE_SHARE: f64 = 0.25;
+/// ... and a weekend-night site when at least this share is in Friday and Saturday
+/// nights (they are 2/7 of the nights: 0.3 is above their share in a uniform week).
+pub const WEEKEND_NIGHT_SITE_SHARE: f64 = 0.3;
+
+/// Adjusts the suggestions of sites that have some (the top sites) by when their
+/// incidents happen: a **daylight** site (night share < 0.25) loses its lighting
+/// suggestions (measures that mention light); a **night** site (≥ 0.5) without one
+/// gets a lighting suggestion; a **weekend-night** site (weekend-night share ≥ 0.3
+/// and a night site) gets closing-time transport and guardianship. Each added
+/// suggestion states the share it rests on.
+pub fn time_suggestions(sites: &mut [crate::risk::sites::Site]) {
+    use crate::risk::sites::{AccessClass, SiteSuggestion};
+    for s in sites.iter_mut() {
+        let Some(t) = &s.temporal else { continue };
+        let (Some(night), Some(weekend)) = (t.night_share, t.weekend_night_share) else {
+            continue;
+        };
+        if s.suggestions.is_empty() {
+            continue;
+        }
+        let is_light = |x: &SiteSuggestion| x.measure.to_lowercase().contains("light");
+        if night < DAYLIGHT_SITE_SHARE {
+            s.suggestions.retain(|x| !is_light(x));
+            continue;
+        }
+        let add = |measure: String| SiteSuggestion {
+            factor: "time of the incidents".into(),
+            principle: "natural surveillance".into(),
+            measure,
+            access: AccessClass::None,
+            needs_access_assessment: false,
+        };
+        if night >= NIGHT_SITE_SHARE && !s.suggestions.iter().any(is_light) {
+            s.suggestions.push(add(format!(
+                "lighting: {:.0} % of the incidents' time is after dark",
+                100.0 * night
+            )));
+        }
+        if night >= NIGHT_SITE_SHARE && weekend >= WEEKEND_NIGHT_SITE_SHARE {
+            s.suggestions.push(add(format!(
+                "closing-time transport and guardianship on Friday and Saturday nights: {:.0} % of the incidents' time",
+                100.0 * weekend
+            )));
+        }
+    }
 }
 
 /// Lengths of the recorded occurrence windows (for `info`).
@@ -280,6 +334,64 @@ mod tests {
         let (all, rep) =
             filter_incidents(&inc, &TimeFilter::new(), None, SunParams::default()).unwrap();
         assert_eq!((all.len(), rep.removed), (5, 0));
+    }
+
+    #[test]
+    fn time_suggestions_by_night_share() {
+        use crate::risk::sites::{AccessClass, Site, SiteComponents, SiteSuggestion};
+        let sug = |m: &str| SiteSuggestion {
+            factor: "bars".into(),
+            principle: "p".into(),
+            measure: m.into(),
+            access: AccessClass::None,
+            needs_access_assessment: false,
+        };
+        let site = |night: f64, weekend: f64, sugs: Vec<SiteSuggestion>| Site {
+            rank: 1,
+            unit: 0,
+            id: String::new(),
+            centre: [0.0, 0.0],
+            cells: 1,
+            count: 10,
+            burden: 10.0,
+            persistence: 0.0,
+            hot_periods: 0,
+            hotspot_class: None,
+            repeat_share: 0.0,
+            risk: 1.0,
+            modifiable_share: 0.0,
+            components: SiteComponents::default(),
+            score: 0.0,
+            factors: Vec::new(),
+            suggestions: sugs,
+            members: Vec::new(),
+            temporal: Some(crate::when::TemporalSignature {
+                n: 10,
+                night_share: Some(night),
+                weekend_night_share: Some(weekend),
+                peak_bin: None,
+                peak_label: None,
+                peak_share: None,
+            }),
+        };
+        let mut s = vec![
+            site(0.1, 0.0, vec![sug("add lighting"), sug("repair")]),
+            site(0.8, 0.5, vec![sug("repair")]),
+            site(0.6, 0.1, vec![sug("Light the stop")]),
+            site(0.9, 0.9, vec![]),
+        ];
+        time_suggestions(&mut s);
+        assert_eq!(s[0].suggestions.len(), 1);
+        assert_eq!(s[0].suggestions[0].measure, "repair");
+        assert_eq!(s[1].suggestions.len(), 3);
+        assert!(s[1].suggestions[1]
+            .measure
+            .contains("80 % of the incidents' time is after dark"));
+        assert!(s[1].suggestions[2]
+            .measure
+            .contains("Friday and Saturday nights: 50 %"));
+        assert_eq!(s[2].suggestions.len(), 1);
+        assert!(s[3].suggestions.is_empty());
     }
 
     #[test]
