@@ -92,6 +92,12 @@ impl Provenance {
                 rep.filtered_without_time
             ));
         }
+        reading.extend(
+            rep.notes
+                .iter()
+                .filter(|n| n.starts_with("time filter") || n.starts_with("window rule"))
+                .cloned(),
+        );
         reading.extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));
         if let Some(last) = self.inputs.last_mut() {
             last.reading = reading;

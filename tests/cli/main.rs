@@ -13,3 +13,4 @@ mod risk;
 mod sites;
 mod stats;
 mod validate;
+mod when;

@@ -54,6 +54,10 @@ pub struct NearRepeatArgs {
     /// Distance metric.
     #[arg(long, value_enum, default_value_t = MetricArg::Manhattan)]
     pub metric: MetricArg,
+    /// Occurrence windows longer than the first time band: left out (exclude) or
+    /// placed at their midpoint; shorter windows always use their midpoint.
+    #[arg(long, value_enum, default_value_t = WindowRuleArg::Exclude)]
+    pub window_rule: WindowRuleArg,
     /// Permutations of the times (0 = analytic expectation with Poisson p only).
     #[arg(long, default_value_t = 999)]
     pub nrep: usize,
@@ -139,7 +143,18 @@ fn default_label(inc: &Incidents) -> String {
 
 pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     let mut p = params(&a)?;
-    let (inc, rep) = load_incidents(&a.file, &a.load, g)?;
+    let (inc, mut rep) = load_incidents(&a.file, &a.load, g)?;
+    let (inc, wr) = crimescape::when::window_rule::knox_incidents(
+        &inc,
+        crimescape::when::window_rule::first_band_days(&p.time_breaks)?,
+        a.window_rule.into(),
+    )?;
+    if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
+        if !g.quiet {
+            eprintln!("  {}", wr.describe());
+        }
+        rep.notes.push(wr.describe());
+    }
     let label = a.label.clone().unwrap_or_else(|| default_label(&inc));
     let mut prov = Provenance::new(serde_json::to_value(&p)?);
     prov.input_load(&a.file, "incidents", &rep);
@@ -341,4 +356,22 @@ pub fn demo_near_repeat(
         println!("near repeats: {}", r.summary("burglary"));
     }
     crate::cmd_repeats::demo_repeats(out, inc, g, prov)
+}
+
+/// `--window-rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowRuleArg {
+    /// Leave long windows out.
+    Exclude,
+    /// Use their midpoint.
+    Midpoint,
+}
+
+impl From<WindowRuleArg> for crimescape::when::WindowRule {
+    fn from(a: WindowRuleArg) -> Self {
+        match a {
+            WindowRuleArg::Exclude => crimescape::when::WindowRule::Exclude,
+            WindowRuleArg::Midpoint => crimescape::when::WindowRule::Midpoint,
+        }
+    }
 }

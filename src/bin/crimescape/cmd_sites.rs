@@ -277,6 +277,9 @@ pub fn write_sites(
         "score",
         "factors",
         "suggestions",
+        "night_share",
+        "weekend_night_share",
+        "peak_hour",
     ])?;
     let mut gj = FeatureCollectionWriter::new(crs)?;
     for s in &r.sites {
@@ -305,6 +308,12 @@ pub fn write_sites(
             format!("{:.5}", s.score),
             s.factors.join(";"),
             suggestion_text(s),
+            t_fmt(s.temporal.as_ref().and_then(|t| t.night_share)),
+            t_fmt(s.temporal.as_ref().and_then(|t| t.weekend_night_share)),
+            s.temporal
+                .as_ref()
+                .and_then(|t| t.peak_label.clone())
+                .unwrap_or_default(),
         ])?;
         if s.rank <= top {
             let mut p = serde_json::to_value(s)?;
@@ -502,7 +511,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         ),
         (None, None) => (SiteUnits::Cells, UnitGeometry::Cells),
     };
-    let ranking = rank_sites(
+    let mut ranking = rank_sites(
         &inc,
         &units,
         &model,
@@ -511,6 +520,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         seriousness.as_ref(),
         &params,
     )?;
+    crimescape::when::incidents::sign_sites(&mut ranking, &inc, a.load.time_zone()?.as_ref())?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     write_sites(
         &a.out,
@@ -587,4 +597,8 @@ pub fn demo_sites(
         print!("{}", sites_table(&segs, 5));
     }
     Ok(())
+}
+
+fn t_fmt(v: Option<f64>) -> String {
+    v.map_or(String::new(), |x| format!("{x:.4}"))
 }

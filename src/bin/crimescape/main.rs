@@ -41,6 +41,7 @@ mod cmd_risk;
 mod cmd_segments;
 mod cmd_sites;
 mod cmd_validate;
+mod cmd_when;
 mod common;
 mod out;
 
