@@ -550,6 +550,7 @@ fn sites(
         units: study::sites::UnitsInput::Cells,
         mapping: (crate::risk::CptedMapping::default_mapping(), None),
         seriousness: None,
+        temporal: None,
     };
     let sp = SiteParams::new().top(20);
     let cells = study::sites::sites(&input, &sp)?;

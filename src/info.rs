@@ -28,6 +28,9 @@ pub struct IncidentSummary {
     pub time_precision: BTreeMap<TimePrecision, usize>,
     /// Incidents without time.
     pub missing_time: u64,
+    /// Occurrence window lengths (`None` when every time is exact).
+    #[serde(default)]
+    pub windows: Option<crate::when::incidents::WindowStats>,
     /// The 10 most frequent categories with counts (ties by name).
     pub top_categories: Vec<(String, usize)>,
     /// Number of distinct categories.
@@ -110,6 +113,7 @@ pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummar
         time_range,
         time_precision: inc.precision_counts(),
         missing_time: load.missing_time,
+        windows: crate::when::incidents::window_stats(inc),
         top_categories: top,
         n_categories,
         geometry,
@@ -222,6 +226,9 @@ impl IncidentSummary {
                 ));
             }
             None => s.push_str("  time: none\n"),
+        }
+        if let Some(w) = &self.windows {
+            s.push_str(&format!("  {}\n", w.describe()));
         }
         if let Some(d) = &l.date_order {
             s.push_str(&format!(

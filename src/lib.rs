@@ -27,6 +27,9 @@
 //!   repeats, near-repeat chains, prospective maps in [`repeat`].
 //! * **Evaluate interventions**: [`evaluate::evaluate`] — before/after with a control,
 //!   odds ratio, difference in differences, WDQ displacement, cost-benefit.
+//! * **When**: [`when`] — occurrence windows, aoristic hour-of-week profiles
+//!   (R `aoristic` parity), NOAA sunrise/sunset and night shares, temporal signatures
+//!   of places with a permutation test, time filters, the Knox window rule.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -58,6 +61,7 @@ pub mod special;
 pub mod street;
 pub mod study;
 pub mod time;
+pub mod when;
 
 pub use access::{assess, AccessThresholds, AssessParams, Assessment, Proposal, RiskModel, Study};
 pub use crs::{Crs, CrsChoice, Reprojector};

@@ -59,6 +59,12 @@ impl InputFile {
                 rep.filtered_without_time
             ));
         }
+        f.reading.extend(
+            rep.notes
+                .iter()
+                .filter(|n| n.starts_with("time filter") || n.starts_with("window rule"))
+                .cloned(),
+        );
         f.reading
             .extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));
         f

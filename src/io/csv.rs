@@ -268,6 +268,8 @@ struct Roles {
     alt_xy: Option<(usize, usize)>,
     /// `time` is a lone `Month` column (data.police.uk layout), to be confirmed by its values.
     month_as_time: bool,
+    /// End of the occurrence window (`time` is its start).
+    time_to: Option<usize>,
     /// lon/lat columns beside the x/y columns used, to check the x/y CRS against.
     check_lonlat: Option<(usize, usize)>,
 }
@@ -324,8 +326,27 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
             },
         });
     };
+    // occurrence windows: an explicit end column, or a common start/end pair
+    let mut time_to = match &opts.time_to {
+        Some(name) => find_column(header, "time_to", Some(name), path)?,
+        None => None,
+    };
+    let mut pair_from = None;
+    if time_to.is_none() && opts.time.is_none() && opts.split_time.is_none() {
+        let pos = |n: &str| header.iter().position(|h| normalise(h) == n);
+        for (a, b) in WINDOW_PAIRS {
+            if let (Some(i), Some(j)) = (pos(a), pos(b)) {
+                pair_from = Some(i);
+                time_to = Some(j);
+                break;
+            }
+        }
+    }
     // time
-    let time_col = find_column(header, "time", opts.time.as_deref(), path)?;
+    let time_col = match pair_from {
+        Some(i) => Some(i),
+        None => find_column(header, "time", opts.time.as_deref(), path)?,
+    };
     let split_given = opts.split_time.is_some();
     let split = if split_given || time_col.is_none() {
         let names = opts.split_time.clone().unwrap_or_default();
@@ -378,8 +399,22 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
         alt_xy,
         month_as_time,
         check_lonlat,
+        time_to,
     })
 }
+
+/// Start/end column pairs of occurrence windows found automatically (normalised
+/// names, in order of preference).
+const WINDOW_PAIRS: &[(&str, &str)] = &[
+    ("datestart", "dateend"),
+    ("startdate", "enddate"),
+    ("fromdate", "todate"),
+    ("occurredfrom", "occurredto"),
+    ("firstoccurrencedate", "lastoccurrencedate"),
+    ("from", "to"),
+    ("start", "end"),
+    ("startdatetime", "enddatetime"),
+];
 
 /// Whether most of the first non-empty values (up to 50) of a column read as times.
 fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> bool {
@@ -863,6 +898,7 @@ pub fn read_incidents_from_bytes(
     st.attrs = vec![StringColumn::new(); attr_idx.len()];
     let time_name = roles.time.map_or("time".to_string(), |t| header[t].clone());
     let mut times = super::timecol::TimeReader::new(&time_name, opts.time_format.as_deref());
+    let mut to_text = StringColumn::new();
 
     let ncols = header.len();
     let mut records = lay.records();
@@ -1035,6 +1071,9 @@ pub fn read_incidents_from_bytes(
                 }
             }
         }
+        if let Some(j) = roles.time_to {
+            to_text.push(field_str(&rec, j).unwrap_or(""));
+        }
         st.xy.push([x, y]);
         st.time.push(tval.map(|t| t.0));
         st.precision
@@ -1056,6 +1095,14 @@ pub fn read_incidents_from_bytes(
         ));
     }
     times.finish(&mut st, path)?;
+    if let Some(j) = roles.time_to {
+        st.notes.push(format!(
+            "occurrence windows from '{}' to '{}'",
+            time_name, header[j]
+        ));
+        st.columns.insert("time_to".into(), header[j].clone());
+        super::apply_window_ends(&mut st, &to_text, &header[j], opts);
+    }
     finish(st, path, "csv", sha, opts)
 }
 

@@ -47,6 +47,10 @@ pub enum RejectReason {
     TransformFailed,
     /// The point lies far outside the extent of the rest of the data.
     FarOutsideExtent,
+    /// The occurrence window ends before it starts.
+    WindowEndsBeforeStart,
+    /// The occurrence window is longer than `LoadOptions::max_window`.
+    WindowTooLong,
     /// The geometry is not a point (for incident files).
     NotAPoint,
     /// The row has a different number of fields than the header.
@@ -75,6 +79,8 @@ impl RejectReason {
             RejectReason::MalformedRow => "malformed row",
             RejectReason::UnbalancedQuote => "unbalanced quote",
             RejectReason::InvalidGeometry => "invalid geometry",
+            RejectReason::WindowEndsBeforeStart => "window ends before it starts",
+            RejectReason::WindowTooLong => "window longer than --max-window",
         }
     }
 }
@@ -172,6 +178,99 @@ pub struct LoadOptions {
     pub outlier_factor: Option<f64>,
     /// Turn any rejection into an error.
     pub strict: bool,
+    /// Column of the end of the occurrence window (`time` is then its start); found
+    /// automatically with its start column from common pairs when unset
+    /// (`date_start/date_end`, `from/to`, `FROM_DATE/TO_DATE`, `Occurred From/Occurred
+    /// To`, `first_occurrence_date/last_occurrence_date`, `start/end`).
+    pub time_to: Option<String>,
+    /// Longest accepted occurrence window in seconds (longer ones are rejected and
+    /// counted); `None` = 14 days ([`DEFAULT_MAX_WINDOW`]).
+    pub max_window: Option<i64>,
+    /// Force the precision of every time: times are truncated to it (e.g. `Day` for
+    /// exports that write local midnight as a UTC time of day).
+    pub time_precision: Option<TimePrecision>,
+}
+
+/// Default longest occurrence window: 14 days.
+pub const DEFAULT_MAX_WINDOW: i64 = 14 * crate::time::DAY;
+
+/// Truncates a local clock time to the start of its unit (hour, day, month, year).
+pub fn truncate_time(t: i64, p: TimePrecision) -> i64 {
+    use crate::time::{civil_from_days, days_from_civil, DAY};
+    match p {
+        TimePrecision::Second => t,
+        TimePrecision::Minute | TimePrecision::Hour | TimePrecision::Day => {
+            let u = p.seconds();
+            t.div_euclid(u) * u
+        }
+        TimePrecision::Month => {
+            let (y, m, _) = civil_from_days(t.div_euclid(DAY));
+            days_from_civil(y, m, 1) * DAY
+        }
+        TimePrecision::Year => {
+            let (y, _, _) = civil_from_days(t.div_euclid(DAY));
+            days_from_civil(y, 1, 1) * DAY
+        }
+    }
+}
+
+/// Reads the window ends `to_text` (one per staged row, empty = exact), after the
+/// start column's date order is decided; rejects (and counts) windows that end before
+/// they start or are longer than `max_window`; fills `st.window_len`.
+pub(crate) fn apply_window_ends(
+    st: &mut Staging,
+    to_text: &StringColumn,
+    column: &str,
+    opts: &LoadOptions,
+) {
+    let order = st
+        .date_order
+        .as_ref()
+        .map_or(crate::time::DateOrder::MonthFirst, |c| c.order);
+    let max = opts.max_window.unwrap_or(DEFAULT_MAX_WINDOW);
+    let n = st.xy.len();
+    let mut keep = vec![true; n];
+    let mut lens = vec![0u32; n];
+    let mut unread = Vec::new();
+    for (i, k) in keep.iter_mut().enumerate() {
+        let text = to_text.get(i).trim();
+        let Some(from) = st.time[i] else { continue };
+        if text.is_empty() {
+            continue;
+        }
+        let to = match &opts.time_format {
+            Some(f) => crate::time::parse_with_format(text, f),
+            None => crate::time::parse_ordered(text, order),
+        };
+        let Some((to, _)) = to else {
+            unread.push((st.row[i], text.to_string()));
+            continue;
+        };
+        let reason = if to < from {
+            Some(RejectReason::WindowEndsBeforeStart)
+        } else if to - from > max || to - from > u32::MAX as i64 {
+            Some(RejectReason::WindowTooLong)
+        } else {
+            lens[i] = (to - from) as u32;
+            None
+        };
+        if let Some(r) = reason {
+            *k = false;
+            let v = format!(
+                "{} .. {}",
+                crate::time::format(from, TimePrecision::Minute),
+                crate::time::format(to, TimePrecision::Minute)
+            );
+            st.reject(st.row[i], r, column, &v, Vec::new());
+        }
+    }
+    for (row, text) in unread {
+        timecol::unparsed(st, row, column, &text);
+    }
+    if lens.iter().any(|&l| l > 0) {
+        st.window_len = lens;
+    }
+    st.retain(&keep);
 }
 
 impl LoadOptions {
@@ -344,6 +443,9 @@ pub(crate) struct Staging {
     pub xy: Vec<[f64; 2]>,
     pub time: Vec<Option<i64>>,
     pub precision: Vec<TimePrecision>,
+    /// Window lengths in seconds (see [`Incidents::window_len`]); empty when every
+    /// time so far is exact, else one per staged row.
+    pub window_len: Vec<u32>,
     pub category: Vec<u32>,
     pub categories: Vec<String>,
     pub cat_lookup: std::collections::HashMap<String, u32>,
@@ -403,6 +505,7 @@ impl Staging {
         pick(&mut self.xy, keep);
         pick(&mut self.time, keep);
         pick(&mut self.precision, keep);
+        pick(&mut self.window_len, keep);
         pick(&mut self.category, keep);
         pick(&mut self.row, keep);
         for c in &mut self.attrs {
@@ -465,6 +568,25 @@ pub(crate) fn finish(
     sha256: String,
     opts: &LoadOptions,
 ) -> Result<(Incidents, LoadReport)> {
+    // ---- a forced precision (--time-precision): truncate starts and window ends
+    if let Some(p) = opts.time_precision {
+        let mut changed = 0usize;
+        for i in 0..st.xy.len() {
+            let Some(t) = st.time[i] else { continue };
+            let u = truncate_time(t, p);
+            if let Some(l) = st.window_len.get_mut(i) {
+                let end = truncate_time(t + *l as i64, p);
+                *l = (end - u).max(0) as u32;
+            }
+            changed += usize::from(u != t || st.precision[i] != p);
+            st.time[i] = Some(u);
+            st.precision[i] = p;
+        }
+        st.notes.push(format!(
+            "every time read at {} precision (--time-precision): {changed} time(s) truncated or relabelled",
+            p.name()
+        ));
+    }
     // ---- the time window (rows outside it are filtered, not rejected)
     if opts.from.is_some() || opts.to.is_some() {
         let mut keep = vec![true; st.xy.len()];
@@ -691,6 +813,7 @@ pub(crate) fn finish(
             xy: pts,
             time: st.time,
             precision: st.precision,
+            window_len: st.window_len,
             category: st.category,
             categories: st.categories,
             row: st.row,
@@ -703,6 +826,11 @@ pub(crate) fn finish(
             xy: kept.iter().map(|&i| pts[i]).collect(),
             time: kept.iter().map(|&i| st.time[i]).collect(),
             precision: kept.iter().map(|&i| st.precision[i]).collect(),
+            window_len: if st.window_len.is_empty() {
+                Vec::new()
+            } else {
+                kept.iter().map(|&i| st.window_len[i]).collect()
+            },
             category: kept.iter().map(|&i| st.category[i]).collect(),
             categories: st.categories,
             row: kept.iter().map(|&i| st.row[i]).collect(),

@@ -604,6 +604,13 @@ pub struct Site {
     pub factors: Vec<String>,
     /// Suggestions (top sites only).
     pub suggestions: Vec<SiteSuggestion>,
+    /// The incidents in the unit (indices into the incidents ranked).
+    #[serde(skip)]
+    pub members: Vec<u32>,
+    /// Temporal signature (night share, weekend-night share, peak hour), when
+    /// computed ([`crate::when::incidents::sign_sites`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporal: Option<crate::when::TemporalSignature>,
 }
 
 /// Result of [`rank_sites`].
@@ -1203,6 +1210,8 @@ fn rank_core(
             score: 0.0,
             factors: present.into_iter().map(|p| p.1).collect(),
             suggestions: Vec::new(),
+            members: unit.members.clone(),
+            temporal: None,
         });
     }
     if no_cell > 0 {

@@ -89,6 +89,9 @@ pub struct SitesInput {
     pub mapping: (CptedMapping, Option<InputFile>),
     /// Seriousness weights and their file.
     pub seriousness: Option<(Seriousness, InputFile)>,
+    /// The temporal signature of each ranked site (night and weekend-night shares need
+    /// the time zone: `Some(Some(tz))`; `Some(None)`: peak hour only; `None`: none).
+    pub temporal: Option<Option<crate::when::TimeZone>>,
 }
 
 /// A ranking of places.
@@ -142,7 +145,7 @@ pub fn sites<'a>(input: &'a SitesInput, p: &SiteParams) -> Result<SitesStudy<'a>
             radius: *radius,
         },
     };
-    let ranking = rank_sites(
+    let mut ranking = rank_sites(
         &input.incidents.incidents,
         &units,
         &input.model,
@@ -151,6 +154,9 @@ pub fn sites<'a>(input: &'a SitesInput, p: &SiteParams) -> Result<SitesStudy<'a>
         input.seriousness.as_ref().map(|s| &s.0),
         p,
     )?;
+    if let Some(tz) = &input.temporal {
+        crate::when::incidents::sign_sites(&mut ranking, &input.incidents.incidents, tz.as_ref())?;
+    }
     let mut inputs = input.incidents.inputs();
     inputs.extend(input.model_source.clone());
     inputs.extend(input.layers.iter().filter_map(|l| {
@@ -351,10 +357,15 @@ impl Export for SitesStudy<'_> {
                 "score",
                 "factors",
                 "suggestions",
+                "night_share",
+                "weekend_night_share",
+                "peak_hour",
             ]
             .iter()
             .map(|n| match *n {
-                "units" | "id" | "hotspot_class" | "factors" | "suggestions" => Column::text(*n),
+                "units" | "id" | "hotspot_class" | "factors" | "suggestions" | "peak_hour" => {
+                    Column::text(*n)
+                }
                 "rank" | "unit" | "cells" | "count" | "hot_periods" => Column::int(*n),
                 _ => Column::float(*n),
             })
@@ -386,6 +397,12 @@ impl Export for SitesStudy<'_> {
                         Cell::Fixed(s.score, 5),
                         Cell::String(s.factors.join(";")),
                         Cell::String(suggestion_text(s)),
+                        share(s.temporal.as_ref().and_then(|t| t.night_share)),
+                        share(s.temporal.as_ref().and_then(|t| t.weekend_night_share)),
+                        s.temporal
+                            .as_ref()
+                            .and_then(|t| t.peak_label.as_deref())
+                            .map_or(Cell::Null, Cell::Str),
                     ])?;
                 }
                 Ok(())
@@ -451,4 +468,9 @@ impl Export for SitesStudy<'_> {
         };
         out.figure("sites.png", &Figure::grid_map(model.grid, values, options))
     }
+}
+
+/// A share with 4 decimals, empty when unknown.
+fn share(v: Option<f64>) -> Cell<'static> {
+    v.map_or(Cell::Null, |x| Cell::Fixed(x, 4))
 }

@@ -15,3 +15,4 @@ mod sites;
 mod snapshot;
 mod stats;
 mod validate;
+mod when;

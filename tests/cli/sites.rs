@@ -98,6 +98,8 @@ fn sites_segments_and_user_sites_with_seriousness() {
             "segments",
             "--streets",
             streets.to_str().unwrap(),
+            "--tz",
+            "Europe/Paris",
         ],
         &seg,
     )
@@ -114,6 +116,23 @@ fn sites_segments_and_user_sites_with_seriousness() {
     assert!(seg.join("sites.png").exists());
     let csv = std::fs::read_to_string(seg.join("sites.csv")).unwrap();
     assert!(csv.starts_with("rank,units,unit,id,x,y,cells,count,burden,persistence,"));
+    // temporal signature columns (the demo city is near Paris; times every hour)
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (ns, wn, pk) = (
+        col("night_share"),
+        col("weekend_night_share"),
+        col("peak_hour"),
+    );
+    let first = rd.records().next().unwrap().unwrap();
+    let night: f64 = first[ns].parse().unwrap();
+    let weekend: f64 = first[wn].parse().unwrap();
+    assert!(
+        (0.0..=1.0).contains(&night) && weekend <= night,
+        "{first:?}"
+    );
+    assert!(first[pk].contains('h'), "{first:?}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(seg.join("sites.json")).unwrap()).unwrap();
     assert_eq!(json["units"], "segments");

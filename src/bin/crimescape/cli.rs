@@ -67,6 +67,10 @@ pub enum Command {
     /// Exact repeats: incidents at the same place (coordinates or address), time between
     /// repeats, repeat locations aggregated to grid cells (exact ones only on request).
     Repeats(crate::cmd_repeats::RepeatsArgs),
+    /// When do incidents happen? Aoristic hour-of-week profile (occurrence windows
+    /// spread minute-exactly), heat table, day-of-year line; with --by, each group's
+    /// night share, weekend-night share and peak hour tested against the whole area.
+    When(crate::cmd_when::WhenArgs),
     /// Near-repeat chains: events linked within a distance and a time, with the chain
     /// lengths expected under permuted times; GeoJSON lines and a PNG map.
     Chains(crate::cmd_repeats::ChainsArgs),
@@ -114,6 +118,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::EvaluateHotspots(a) => crate::cmd_evaluate_hotspots::run(a, &g),
         Command::NearRepeat(a) => crate::cmd_nearrepeat::run(a, &g),
         Command::Repeats(a) => crate::cmd_repeats::run_repeats(a, &g),
+        Command::When(a) => crate::cmd_when::run(&a, &g),
         Command::Chains(a) => crate::cmd_repeats::run_chains(a, &g),
         Command::Promap(a) => crate::cmd_repeats::run_promap(a, &g),
         Command::Risk(a) => crate::cmd_risk::run(a, &g),

@@ -34,6 +34,10 @@ pub struct NearRepeatArgs {
     /// Distance metric.
     #[arg(long, value_enum, default_value_t = MetricArg::Manhattan)]
     pub metric: MetricArg,
+    /// Occurrence windows longer than the first time band: left out (exclude) or
+    /// placed at their midpoint; shorter windows always use their midpoint.
+    #[arg(long, value_enum, default_value_t = WindowRuleArg::Exclude)]
+    pub window_rule: WindowRuleArg,
     /// Permutations of the times (0 = analytic expectation with Poisson p only).
     #[arg(long, default_value_t = 999)]
     pub nrep: usize,
@@ -113,7 +117,21 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
         title: None,
     };
     let out = outputs(&a.out, NearRepeatStudy::files(), g)?;
-    let input = study_incidents(&a.file, &a.load, g)?;
+    let mut input = study_incidents(&a.file, &a.load, g)?;
+    let (inc, wr) = crimescape::when::window_rule::knox_incidents(
+        &input.incidents,
+        crimescape::when::window_rule::first_band_days(&p.knox.time_breaks)?,
+        a.window_rule.into(),
+    )?;
+    if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
+        if !g.quiet {
+            eprintln!("  {}", wr.describe());
+        }
+        if let Some(s) = &mut input.source {
+            s.reading.push(wr.describe());
+        }
+    }
+    input.incidents = inc;
     let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
     let network = p.knox.metric == crimescape::Metric::Network;
     if let Some(space) = a
@@ -141,4 +159,22 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     }
     print!("{}", r.summary_text());
     finish(out, &r, g)
+}
+
+/// `--window-rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowRuleArg {
+    /// Leave long windows out.
+    Exclude,
+    /// Use their midpoint.
+    Midpoint,
+}
+
+impl From<WindowRuleArg> for crimescape::when::WindowRule {
+    fn from(a: WindowRuleArg) -> Self {
+        match a {
+            WindowRuleArg::Exclude => crimescape::when::WindowRule::Exclude,
+            WindowRuleArg::Midpoint => crimescape::when::WindowRule::Midpoint,
+        }
+    }
 }

@@ -179,6 +179,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         units,
         mapping,
         seriousness,
+        temporal: Some(a.load.time_zone()?),
     };
     let r = st::sites(&input, &p)?;
     if !g.quiet {

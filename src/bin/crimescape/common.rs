@@ -8,6 +8,7 @@ use clap::Args;
 use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
 use crimescape::study::{IncidentInput, StudyLayer};
+use crimescape::when::{SunParams, TimeFilter, TimeZone};
 use crimescape::{Crs, Incidents, Layer, LayerReport};
 
 use crate::cli::GlobalArgs;
@@ -111,6 +112,37 @@ pub struct LoadArgs {
     /// Fail if any row is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Start column of occurrence windows (same as --time) [default: detected from
+    /// pairs such as date_start/date_end, from/to, Occurred From/Occurred To].
+    #[arg(long, value_name = "COLUMN")]
+    pub time_from: Option<String>,
+    /// End column of occurrence windows.
+    #[arg(long, value_name = "COLUMN")]
+    pub time_to: Option<String>,
+    /// Reject (and count) occurrence windows longer than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 14.0)]
+    pub max_window: f64,
+    /// Force the precision of every time (truncating it): day, hour or minute —
+    /// e.g. day for exports that write local midnight as a UTC time of day.
+    #[arg(long, value_name = "PRECISION")]
+    pub time_precision: Option<String>,
+    /// Keep incidents in these clock hours, e.g. 22-04 (22:00-03:59) or 9-17; an
+    /// incident with a window is kept when at least half of it is in the hours.
+    #[arg(long, value_name = "A-B")]
+    pub hours: Option<String>,
+    /// Keep incidents on these days of the week, e.g. fri,sat or mon-fri
+    /// (half-window rule). (`--days` is taken: chains and promap use it for a
+    /// number of days.)
+    #[arg(long, value_name = "DAYS")]
+    pub weekdays: Option<String>,
+    /// Keep incidents at night (sun below -0.833°, per date and place; half-window
+    /// rule). Needs --tz.
+    #[arg(long)]
+    pub night: bool,
+    /// Time zone of the clock times (IANA name such as America/Chicago, or UTC+02:00);
+    /// needed for sun times (--night).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// A date or date-time flag value (seconds, local clock).
@@ -129,7 +161,36 @@ impl LoadArgs {
         o.x = self.x.clone();
         o.y = self.y.clone();
         o.location = self.location.clone();
-        o.time = self.time.clone();
+        o.time = match (&self.time, &self.time_from) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(crimescape::Error::Param(format!(
+                    "--time {a:?} and --time-from {b:?} name different columns"
+                ))
+                .into())
+            }
+            (a, b) => a.clone().or_else(|| b.clone()),
+        };
+        o.time_to = self.time_to.clone();
+        if !(self.max_window.is_finite() && self.max_window >= 0.0) {
+            return Err(crimescape::Error::Param(format!(
+                "--max-window {}: a number of days >= 0",
+                self.max_window
+            ))
+            .into());
+        }
+        o.max_window = Some((self.max_window * 86_400.0).round() as i64);
+        o.time_precision = match self.time_precision.as_deref() {
+            None => None,
+            Some("day") => Some(crimescape::time::TimePrecision::Day),
+            Some("hour") => Some(crimescape::time::TimePrecision::Hour),
+            Some("minute") => Some(crimescape::time::TimePrecision::Minute),
+            Some(p) => {
+                return Err(crimescape::Error::Param(format!(
+                    "--time-precision {p:?}: use day, hour or minute"
+                ))
+                .into())
+            }
+        };
         o.time_format = self.time_format.clone();
         o.category = self.category.clone();
         o.crs = self.crs.as_deref().map(Crs::parse).transpose()?;
@@ -173,6 +234,23 @@ impl LoadArgs {
         o.strict = self.strict;
         Ok(o)
     }
+
+    /// The time filter of `--hours/--days/--night`.
+    pub fn time_filter(&self) -> Result<TimeFilter> {
+        let mut f = TimeFilter::new().with_night(self.night);
+        if let Some(h) = &self.hours {
+            f = f.with_hours(h)?;
+        }
+        if let Some(d) = &self.weekdays {
+            f = f.with_days(d)?;
+        }
+        Ok(f)
+    }
+
+    /// The time zone of `--tz`.
+    pub fn time_zone(&self) -> Result<Option<TimeZone>> {
+        Ok(self.tz.as_deref().map(TimeZone::parse).transpose()?)
+    }
 }
 
 /// A spinner on stderr while something slow runs (hidden when not a terminal or quiet).
@@ -206,10 +284,12 @@ pub fn load_incidents_with(
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
     let opts = args.options()?;
+    let filter = args.time_filter()?;
+    let tz = args.time_zone()?;
     let pb = spinner(g, format!("loading {}", path.display()));
     let res = crimescape::load_incidents(path, &opts);
     pb.finish_and_clear();
-    let (inc, rep) = match res {
+    let (inc, mut rep) = match res {
         Ok(x) => x,
         Err(e) => {
             // a failed load (strict, nothing usable) still writes its rejected rows
@@ -225,6 +305,23 @@ pub fn load_incidents_with(
                 anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
             );
         }
+    };
+    // --hours/--days/--night: the library's half-window rule, counted and recorded
+    let inc = if filter.is_all() {
+        inc
+    } else {
+        let (kept, frep) = crimescape::when::incidents::filter_incidents(
+            &inc,
+            &filter,
+            tz.as_ref(),
+            SunParams::default(),
+        )
+        .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
+        rep.filtered_out += (frep.removed + frep.without_time) as u64;
+        rep.filtered_without_time += frep.without_time as u64;
+        rep.accepted = kept.len() as u64;
+        rep.notes.push(frep.describe());
+        kept
     };
     if !g.quiet {
         eprintln!("{}", rep.summary(3));

@@ -40,6 +40,7 @@ mod cmd_repeats;
 mod cmd_risk;
 mod cmd_segments;
 mod cmd_sites;
+mod cmd_when;
 mod common;
 mod out;
 

@@ -1,0 +1,431 @@
+//! Temporal analysis of loaded [`Incidents`]: their windows, locations in
+//! longitude/latitude for sun times, time filters and profiles.
+
+use serde::{Deserialize, Serialize};
+
+use super::aoristic::week_profile;
+use super::filter::TimeFilter;
+use super::profile::TemporalTable;
+use super::solar::NightModel;
+use super::{AoristicRule, SunParams, TimeZone, WeekProfile, Window};
+use crate::crs::{Reprojector, WGS84};
+use crate::error::{Error, Result};
+use crate::layer::Incidents;
+
+/// Sun-tile size of the night model (degrees; see [`NightModel`]).
+pub const SUN_TILE_DEG: f64 = 0.1;
+
+/// The aoristic windows of the incidents (`None` without a time), in input order.
+pub fn incident_windows(inc: &Incidents) -> Vec<Option<Window>> {
+    (0..inc.len()).map(|i| inc.window(i)).collect()
+}
+
+/// The incidents' locations in longitude/latitude (degrees), in input order. A
+/// local (not georeferenced) frame has none: an error that says why.
+pub fn incident_lonlat(inc: &Incidents) -> Result<Vec<[f64; 2]>> {
+    let r = Reprojector::new(&inc.crs.working, &WGS84).map_err(|e| {
+        Error::Param(format!(
+            "sun times need the incidents' longitude and latitude: {e}"
+        ))
+    })?;
+    inc.xy
+        .iter()
+        .map(|p| r.apply(p[0], p[1]).map(|(x, y)| [x, y]))
+        .collect()
+}
+
+/// A temporal table (aoristic weights, and night shares when `tz` is given) of
+/// the incidents that have a time. Returns the table and, for each of its rows,
+/// the incident index.
+pub fn temporal_table(
+    inc: &Incidents,
+    rule: AoristicRule,
+    tz: Option<&TimeZone>,
+    sun: SunParams,
+) -> Result<(TemporalTable, Vec<usize>)> {
+    let idx: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
+    let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
+    if windows.len() != idx.len() {
+        return Err(Error::Param(
+            "an incident's window ends before it starts".into(),
+        ));
+    }
+    let table = match tz {
+        None => TemporalTable::build(&windows, rule, None)?,
+        Some(tz) => {
+            let all = incident_lonlat(inc)?;
+            let ll: Vec<[f64; 2]> = idx.iter().map(|&i| all[i]).collect();
+            let model = NightModel::build(&ll, &windows, tz, sun, SUN_TILE_DEG)?;
+            TemporalTable::build(&windows, rule, Some((&model, &ll)))?
+        }
+    };
+    Ok((table, idx))
+}
+
+/// The hour-of-week profile of the incidents that have a time.
+pub fn incidents_week_profile(inc: &Incidents, rule: AoristicRule) -> WeekProfile {
+    let w: Vec<Window> = (0..inc.len()).filter_map(|i| inc.window(i)).collect();
+    week_profile(&w, rule)
+}
+
+/// Adds the temporal signature of every ranked site ([`crate::risk::sites::Site::temporal`]):
+/// the aoristic night share and weekend-night share (with `tz`), and the peak hour
+/// of the week, of the site's incidents that have a time. `inc` must be the
+/// incidents that were ranked.
+pub fn sign_sites(
+    ranking: &mut crate::risk::sites::SiteRanking,
+    inc: &Incidents,
+    tz: Option<&TimeZone>,
+) -> Result<()> {
+    let (table, idx) = temporal_table(inc, AoristicRule::Minute, tz, SunParams::default())?;
+    let mut row_of = vec![u32::MAX; inc.len()];
+    for (r, &i) in idx.iter().enumerate() {
+        row_of[i] = r as u32;
+    }
+    for s in &mut ranking.sites {
+        let rows: Vec<usize> = s
+            .members
+            .iter()
+            .filter_map(|&i| row_of.get(i as usize).copied())
+            .filter(|&r| r != u32::MAX)
+            .map(|r| r as usize)
+            .collect();
+        s.temporal = Some(table.signature(&rows)?);
+    }
+    if tz.is_some() {
+        time_suggestions(&mut ranking.sites);
+    }
+    Ok(())
+}
+
+/// A site is a night site when at least this share of its incidents' time is at night.
+pub const NIGHT_SITE_SHARE: f64 = 0.5;
+/// ... a daylight site when less than this share is at night.
+pub const DAYLIGHT_SITE_SHARE: f64 = 0.25;
+/// ... and a weekend-night site when at least this share is in Friday and Saturday
+/// nights (they are 2/7 of the nights: 0.3 is above their share in a uniform week).
+pub const WEEKEND_NIGHT_SITE_SHARE: f64 = 0.3;
+
+/// Adjusts the suggestions of sites that have some (the top sites) by when their
+/// incidents happen: a **daylight** site (night share < 0.25) loses its lighting
+/// suggestions (measures that mention light); a **night** site (≥ 0.5) without one
+/// gets a lighting suggestion; a **weekend-night** site (weekend-night share ≥ 0.3
+/// and a night site) gets closing-time transport and guardianship. Each added
+/// suggestion states the share it rests on.
+pub fn time_suggestions(sites: &mut [crate::risk::sites::Site]) {
+    use crate::risk::sites::{AccessClass, SiteSuggestion};
+    for s in sites.iter_mut() {
+        let Some(t) = &s.temporal else { continue };
+        let (Some(night), Some(weekend)) = (t.night_share, t.weekend_night_share) else {
+            continue;
+        };
+        if s.suggestions.is_empty() {
+            continue;
+        }
+        let is_light = |x: &SiteSuggestion| x.measure.to_lowercase().contains("light");
+        if night < DAYLIGHT_SITE_SHARE {
+            s.suggestions.retain(|x| !is_light(x));
+            continue;
+        }
+        let add = |measure: String| SiteSuggestion {
+            factor: "time of the incidents".into(),
+            principle: "natural surveillance".into(),
+            measure,
+            access: AccessClass::None,
+            needs_access_assessment: false,
+        };
+        if night >= NIGHT_SITE_SHARE && !s.suggestions.iter().any(is_light) {
+            s.suggestions.push(add(format!(
+                "lighting: {:.0} % of the incidents' time is after dark",
+                100.0 * night
+            )));
+        }
+        if night >= NIGHT_SITE_SHARE && weekend >= WEEKEND_NIGHT_SITE_SHARE {
+            s.suggestions.push(add(format!(
+                "closing-time transport and guardianship on Friday and Saturday nights: {:.0} % of the incidents' time",
+                100.0 * weekend
+            )));
+        }
+    }
+}
+
+/// Lengths of the recorded occurrence windows (for `info`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowStats {
+    /// Incidents with a time.
+    pub with_time: usize,
+    /// Of those, exact times (`to == from`).
+    pub exact: usize,
+    /// `exact / with_time`.
+    pub share_exact: f64,
+    /// Median window length over all incidents with a time (exact = 0), hours.
+    pub median_hours: f64,
+    /// 90th percentile (nearest rank), hours.
+    pub p90_hours: f64,
+    /// Longest window, hours.
+    pub max_hours: f64,
+}
+
+impl WindowStats {
+    /// One line for reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "occurrence windows: {:.1} % exact; length median {:.1} h, 90th percentile {:.1} h, longest {:.1} h",
+            100.0 * self.share_exact,
+            self.median_hours,
+            self.p90_hours,
+            self.max_hours
+        )
+    }
+}
+
+/// Window statistics of the incidents, `None` when every time is exact or none
+/// has a time. Percentiles are nearest-rank over the incidents with a time.
+pub fn window_stats(inc: &Incidents) -> Option<WindowStats> {
+    if !inc.has_windows() {
+        return None;
+    }
+    let mut lens: Vec<u32> = (0..inc.len())
+        .filter(|&i| inc.time[i].is_some())
+        .map(|i| inc.window_len.get(i).copied().unwrap_or(0))
+        .collect();
+    if lens.is_empty() {
+        return None;
+    }
+    lens.sort_unstable();
+    let n = lens.len();
+    let rank = |q: f64| lens[((q * n as f64).ceil() as usize).clamp(1, n) - 1] as f64 / 3600.0;
+    let exact = lens.iter().filter(|&&l| l == 0).count();
+    Some(WindowStats {
+        with_time: n,
+        exact,
+        share_exact: exact as f64 / n as f64,
+        median_hours: rank(0.5),
+        p90_hours: rank(0.9),
+        max_hours: lens[n - 1] as f64 / 3600.0,
+    })
+}
+
+/// What a time filter did, for the report and the provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeFilterReport {
+    /// The filter ([`TimeFilter::describe`]).
+    pub filter: String,
+    /// Incidents before the filter.
+    pub incidents: usize,
+    /// Kept.
+    pub kept: usize,
+    /// Removed because less than half their window is in the selected time.
+    pub removed: usize,
+    /// Removed because they have no time.
+    pub without_time: usize,
+}
+
+impl TimeFilterReport {
+    /// One line for reports.
+    pub fn describe(&self) -> String {
+        format!(
+            "time filter {}: kept {} of {} incident(s) (at least half their window in the selected time); {} outside it, {} without time left out",
+            self.filter, self.kept, self.incidents, self.removed, self.without_time
+        )
+    }
+}
+
+/// Applies a time filter ([`super::filter`]): keeps the incidents with at least
+/// half of their window in the selected time. Incidents without a time are left
+/// out (and counted). `--night` needs the time zone of the clock times (`tz`) and
+/// georeferenced coordinates.
+pub fn filter_incidents(
+    inc: &Incidents,
+    filter: &TimeFilter,
+    tz: Option<&TimeZone>,
+    sun: SunParams,
+) -> Result<(Incidents, TimeFilterReport)> {
+    let mut rep = TimeFilterReport {
+        filter: filter.describe(),
+        incidents: inc.len(),
+        kept: inc.len(),
+        removed: 0,
+        without_time: 0,
+    };
+    if filter.is_all() {
+        return Ok((inc.clone(), rep));
+    }
+    let idx: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
+    rep.without_time = inc.len() - idx.len();
+    let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
+    let model = if filter.needs_sun() {
+        let Some(tz) = tz else {
+            return Err(Error::Param(
+                "the night filter needs the time zone of the clock times (--tz, e.g. America/Chicago)"
+                    .into(),
+            ));
+        };
+        let all = incident_lonlat(inc)?;
+        let ll: Vec<[f64; 2]> = idx.iter().map(|&i| all[i]).collect();
+        let m = NightModel::build(&ll, &windows, tz, sun, SUN_TILE_DEG)?;
+        Some((m, ll))
+    } else {
+        None
+    };
+    let mut keep = Vec::with_capacity(idx.len());
+    for (k, (&i, w)) in idx.iter().zip(&windows).enumerate() {
+        let cal = model.as_ref().and_then(|(m, ll)| m.calendar(ll[k]));
+        if filter.keeps(w, cal)? {
+            keep.push(i);
+        }
+    }
+    rep.kept = keep.len();
+    rep.removed = idx.len() - keep.len();
+    Ok((inc.select(&keep), rep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::{Crs, CrsChoice};
+    use crate::time::{from_fields, TimePrecision};
+
+    fn chicago_incidents() -> Incidents {
+        // Chicago in UTM 16N; a Friday night, a Saturday noon, a day-precision
+        // Saturday, no time, and a window Fri 20:00 -> Sat 02:00
+        let utm = Crs::Epsg { code: 32616 };
+        let mut inc = Incidents::empty(CrsChoice {
+            input: utm.clone(),
+            input_source: "test".into(),
+            working: utm,
+            reason: "test".into(),
+        });
+        let t = |d, h| from_fields(2024, 3, d, h, 0, 0).unwrap();
+        let rows = [
+            (Some(t(8, 23)), TimePrecision::Minute, 0u32),
+            (Some(t(9, 12)), TimePrecision::Minute, 0),
+            (Some(t(9, 0)), TimePrecision::Day, 0),
+            (None, TimePrecision::Minute, 0),
+            (Some(t(8, 20)), TimePrecision::Minute, 6 * 3600),
+        ];
+        for (i, (tm, p, w)) in rows.into_iter().enumerate() {
+            inc.xy.push([447_000.0, 4_637_000.0]);
+            inc.time.push(tm);
+            inc.precision.push(p);
+            inc.window_len.push(w);
+            inc.category.push(crate::layer::NO_CATEGORY);
+            inc.row.push(i as u64 + 1);
+        }
+        inc
+    }
+
+    #[test]
+    fn filter_incidents_hours_and_night() {
+        let inc = chicago_incidents();
+        let f = TimeFilter::new().with_hours("22-04").unwrap();
+        let (kept, rep) = filter_incidents(&inc, &f, None, SunParams::default()).unwrap();
+        // 23:00 in; noon out; the whole Saturday has 6 of 24 h in 22-04: out;
+        // 20:00-02:00 has 4 of 6 h in: kept
+        assert_eq!(kept.row, vec![1, 5]);
+        assert_eq!((rep.kept, rep.removed, rep.without_time), (2, 2, 1));
+        assert_eq!(kept.window(1).unwrap().seconds(), 6 * 3600);
+        let night = TimeFilter::new().with_night(true);
+        assert!(filter_incidents(&inc, &night, None, SunParams::default()).is_err());
+        let tz = TimeZone::parse("America/Chicago").unwrap();
+        let (kept, _) = filter_incidents(&inc, &night, Some(&tz), SunParams::default()).unwrap();
+        // the day-precision Saturday is about half night in March: 11.9 h dark of 24
+        assert!(kept.row.contains(&1) && kept.row.contains(&5) && !kept.row.contains(&2));
+        let (all, rep) =
+            filter_incidents(&inc, &TimeFilter::new(), None, SunParams::default()).unwrap();
+        assert_eq!((all.len(), rep.removed), (5, 0));
+    }
+
+    #[test]
+    fn time_suggestions_by_night_share() {
+        use crate::risk::sites::{AccessClass, Site, SiteComponents, SiteSuggestion};
+        let sug = |m: &str| SiteSuggestion {
+            factor: "bars".into(),
+            principle: "p".into(),
+            measure: m.into(),
+            access: AccessClass::None,
+            needs_access_assessment: false,
+        };
+        let site = |night: f64, weekend: f64, sugs: Vec<SiteSuggestion>| Site {
+            rank: 1,
+            unit: 0,
+            id: String::new(),
+            centre: [0.0, 0.0],
+            cells: 1,
+            count: 10,
+            burden: 10.0,
+            persistence: 0.0,
+            hot_periods: 0,
+            hotspot_class: None,
+            repeat_share: 0.0,
+            risk: 1.0,
+            modifiable_share: 0.0,
+            components: SiteComponents::default(),
+            score: 0.0,
+            factors: Vec::new(),
+            suggestions: sugs,
+            members: Vec::new(),
+            temporal: Some(crate::when::TemporalSignature {
+                n: 10,
+                night_share: Some(night),
+                weekend_night_share: Some(weekend),
+                peak_bin: None,
+                peak_label: None,
+                peak_share: None,
+            }),
+        };
+        let mut s = vec![
+            site(0.1, 0.0, vec![sug("add lighting"), sug("repair")]),
+            site(0.8, 0.5, vec![sug("repair")]),
+            site(0.6, 0.1, vec![sug("Light the stop")]),
+            site(0.9, 0.9, vec![]),
+        ];
+        time_suggestions(&mut s);
+        assert_eq!(s[0].suggestions.len(), 1);
+        assert_eq!(s[0].suggestions[0].measure, "repair");
+        assert_eq!(s[1].suggestions.len(), 3);
+        assert!(s[1].suggestions[1]
+            .measure
+            .contains("80 % of the incidents' time is after dark"));
+        assert!(s[1].suggestions[2]
+            .measure
+            .contains("Friday and Saturday nights: 50 %"));
+        assert_eq!(s[2].suggestions.len(), 1);
+        assert!(s[3].suggestions.is_empty());
+    }
+
+    #[test]
+    fn window_stats_nearest_rank() {
+        let inc = chicago_incidents();
+        // with time: 0, 0, 0, 6 h
+        let w = window_stats(&inc).unwrap();
+        assert_eq!((w.with_time, w.exact), (4, 3));
+        assert_eq!((w.median_hours, w.p90_hours, w.max_hours), (0.0, 6.0, 6.0));
+        let mut exact = inc.clone();
+        exact.window_len.clear();
+        assert!(window_stats(&exact).is_none());
+    }
+
+    #[test]
+    fn incident_lonlat_needs_a_georeferenced_frame() {
+        let inc = chicago_incidents();
+        let ll = incident_lonlat(&inc).unwrap();
+        assert!(
+            (ll[0][0] + 87.63).abs() < 0.02 && (ll[0][1] - 41.88).abs() < 0.02,
+            "{ll:?}"
+        );
+        let mut local = inc.clone();
+        local.crs.working = Crs::Local { unit_to_metre: 1.0 };
+        assert!(incident_lonlat(&local).is_err());
+        let (tab, idx) = temporal_table(
+            &inc,
+            AoristicRule::Minute,
+            Some(&TimeZone::parse("America/Chicago").unwrap()),
+            SunParams::default(),
+        )
+        .unwrap();
+        assert_eq!((tab.len(), idx), (4, vec![0, 1, 2, 4]));
+        assert_eq!(tab.night_share(0), Some(1.0));
+        assert_eq!(tab.night_share(1), Some(0.0));
+    }
+}
