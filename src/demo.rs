@@ -951,67 +951,65 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     })
 }
 
-/// The incidents as CSV text: `id,x,y,lon,lat,datetime,category,kind,chain,address`.
-pub fn incidents_csv(inc: &Incidents) -> Result<Vec<u8>> {
+/// The incidents as a table: `id,x,y,lon,lat,datetime,category,kind,chain,address`.
+pub fn incidents_table(inc: &Incidents) -> Result<impl crate::export::Table + '_> {
+    use crate::export::{table_indexed, Cell, Column};
     let to_ll = Reprojector::new(&inc.crs.working, &WGS84)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| crate::Error::Data(format!("writing CSV: {e}"));
-    w.write_record([
-        "id", "x", "y", "lon", "lat", "datetime", "category", "kind", "chain", "address",
-    ])
-    .map_err(err)?;
-    for i in 0..inc.len() {
+    let columns = vec![
+        Column::text("id"),
+        Column::float("x"),
+        Column::float("y"),
+        Column::float("lon"),
+        Column::float("lat"),
+        Column::text("datetime"),
+        Column::text("category"),
+        Column::text("kind"),
+        Column::text("chain"),
+        Column::text("address"),
+    ];
+    Ok(table_indexed(columns, inc.len(), move |i, sink| {
         let (lon, lat) = to_ll.apply(inc.xy[i][0], inc.xy[i][1])?;
         let t = inc.time[i]
             .map(|t| time::format(t, inc.precision[i]))
             .unwrap_or_default();
-        let a = |k: usize| inc.attrs[k].get(i).to_string();
-        w.write_record([
+        let a = |k: usize| Cell::Str(inc.attrs[k].get(i));
+        sink.row(&[
             a(0),
-            format!("{:.2}", inc.xy[i][0]),
-            format!("{:.2}", inc.xy[i][1]),
-            format!("{lon:.7}"),
-            format!("{lat:.7}"),
-            t,
-            inc.category_name(i).unwrap_or("").to_string(),
+            Cell::Fixed(inc.xy[i][0], 2),
+            Cell::Fixed(inc.xy[i][1], 2),
+            Cell::Fixed(lon, 7),
+            Cell::Fixed(lat, 7),
+            Cell::String(t),
+            Cell::Str(inc.category_name(i).unwrap_or("")),
             a(1),
             a(2),
             a(3),
         ])
-        .map_err(err)?;
-    }
-    w.into_inner()
-        .map_err(|e| crate::Error::Data(format!("writing CSV: {e}")))
+    }))
 }
 
-/// Writes the city into `dir`: `incidents.csv`, one GeoJSON per layer
-/// (`streets.geojson`, `bars.geojson`, ..., `river.geojson`) and `ground_truth.json`.
-/// Returns the paths written.
-pub fn write_city(
-    city: &DemoCity,
-    dir: &std::path::Path,
-    force: bool,
-) -> Result<Vec<std::path::PathBuf>> {
-    use crate::io::geojson::layer_to_geojson;
-    use crate::io::write_atomic;
-    let mut out = Vec::new();
-    let p = dir.join("incidents.csv");
-    write_atomic(&p, &incidents_csv(&city.incidents)?, force)?;
-    out.push(p);
+/// Writes the city into the current section of `out`: `incidents.csv`, one GeoJSON per
+/// layer (`streets.geojson`, `bars.geojson`, ..., `river.geojson`) and `ground_truth.json`.
+pub fn write_city(city: &DemoCity, out: &mut crate::export::Outputs) -> Result<()> {
+    out.table("incidents.csv", &incidents_table(&city.incidents)?)?;
     for l in std::iter::once(&city.streets)
         .chain(&city.layers)
         .chain(&city.river)
     {
-        let p = dir.join(format!("{}.geojson", l.name));
-        write_atomic(&p, &layer_to_geojson(l)?, force)?;
-        out.push(p);
+        out.features(
+            &format!("{}.geojson", l.name),
+            &crate::export::layer_features(l),
+        )?;
     }
-    let p = dir.join("ground_truth.json");
-    let mut bytes = serde_json::to_vec_pretty(&city.truth).unwrap_or_default();
-    bytes.push(b'\n');
-    write_atomic(&p, &bytes, force)?;
-    out.push(p);
-    Ok(out)
+    out.json_with_newline("ground_truth.json", &city.truth)
+}
+
+/// The files [`write_city`] writes for a city with these layer names.
+pub fn city_files(layers: &[&str]) -> Vec<String> {
+    let mut v = vec!["incidents.csv".to_string()];
+    v.extend(layers.iter().map(|l| format!("{l}.geojson")));
+    v.push("ground_truth.json".into());
+    v
 }
 
 #[cfg(test)]

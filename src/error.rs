@@ -126,6 +126,23 @@ pub enum Error {
     /// An output file exists and overwriting was not allowed.
     #[error("{0}: already exists (use --force to overwrite)")]
     Exists(PathBuf),
+    /// Outputs of a set exist already and overwriting was not allowed.
+    #[error("{dir}: {} already exist{} (use --force to overwrite)", names.join(", "), if names.len() == 1 { "s" } else { "" })]
+    OutputsExist {
+        /// The output folder.
+        dir: PathBuf,
+        /// The existing outputs, relative to `dir`.
+        names: Vec<String>,
+    },
+    /// An output cannot be written there (a folder, device, link or other
+    /// non-regular file is in the way; crimescape replaces only regular files).
+    #[error("{path}: {message}")]
+    Output {
+        /// The output as named by the user.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A numerical procedure failed (e.g. no convergence).
     #[error("numerical: {0}")]
     Numerical(String),

@@ -40,8 +40,10 @@ pub mod cluster;
 pub mod concentration;
 pub mod crs;
 pub mod demo;
+pub mod demo_run;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod glm;
 pub mod grid;
 pub mod hotspot;
@@ -54,16 +56,17 @@ pub mod network;
 pub mod pattern;
 pub mod render;
 pub mod repeat;
-pub mod report;
 pub mod risk;
 pub mod special;
 pub mod street;
+pub mod study;
 pub mod time;
 pub mod when;
 
 pub use access::{assess, AccessThresholds, AssessParams, Assessment, Proposal, RiskModel, Study};
 pub use crs::{Crs, CrsChoice, Reprojector};
 pub use error::{Error, Result};
+pub use export::Provenance;
 pub use grid::{Grid, PrefixSum};
 pub use hotspot::{
     build_grid, dual_kde, geary_c, general_g, gi_star, global_moran, grid_counts, kde, local_moran,
@@ -77,5 +80,4 @@ pub use io::{
 pub use layer::{Incidents, Layer};
 pub use pattern::{cross_k, nearest_neighbour_index, ripley_k, StudyArea};
 pub use repeat::knox::{knox, KnoxParams, KnoxResult, Metric};
-pub use report::Provenance;
 pub use time::TimePrecision;

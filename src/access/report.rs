@@ -2,11 +2,11 @@
 //! changes, PNG maps of reachability and risk change.
 
 use geo::Geometry;
-use serde_json::{Map, Value};
 
 use super::assess::{AccessChange, Assessment, Verdict};
 use super::risk::RiskChange;
 use crate::error::{Error, Result};
+use crate::export::{features, Cell, Features, Figure};
 use crate::grid::Grid;
 use crate::index::PointIndex;
 use crate::render::{self, ColourScale, MapOptions, Overlay};
@@ -365,46 +365,51 @@ pub fn to_html(a: &Assessment) -> String {
 
 /// GeoJSON (EPSG:4326) of the changes: each action's geometry (or the features it
 /// selected) and every network edge closed or opened, per proposal.
-pub fn changes_geojson(a: &Assessment) -> Result<Vec<u8>> {
+pub fn changes(a: &Assessment) -> Result<impl Features + '_> {
     let net = a
         .net
         .as_ref()
         .ok_or_else(|| Error::Data("assessment without its network".into()))?;
-    let mut w = crate::io::geojson::FeatureCollectionWriter::new(&a.crs.working)?;
-    for (pi, p) in a.proposals.iter().enumerate() {
-        if let Some(ag) = a.details.action_geometries.get(pi) {
-            for (idx, label, kind, g) in ag {
-                let mut m = Map::new();
-                m.insert("proposal".into(), p.name.clone().into());
-                m.insert("kind".into(), "action".into());
-                m.insert("action".into(), kind.name().into());
-                m.insert("action_index".into(), (*idx).into());
-                m.insert("label".into(), label.clone().into());
-                w.push(g, m)?;
+    let f = features(&a.crs.working, move |sink| {
+        for (pi, p) in a.proposals.iter().enumerate() {
+            if let Some(ag) = a.details.action_geometries.get(pi) {
+                for (idx, label, kind, g) in ag {
+                    sink.feature(
+                        g,
+                        &[
+                            ("proposal", Cell::Str(&p.name)),
+                            ("kind", Cell::Str("action")),
+                            ("action", Cell::Str(kind.name())),
+                            ("action_index", Cell::count(*idx)),
+                            ("label", Cell::Str(label)),
+                        ],
+                    )?;
+                }
+            }
+            let Some(after) = a.details.after.get(pi) else {
+                continue;
+            };
+            for (k, e) in net.edges.iter().enumerate() {
+                let (b, f) = (a.details.before[k], after[k]);
+                if b != f {
+                    sink.feature(
+                        &Geometry::LineString(net.geometry[k].clone()),
+                        &[
+                            ("proposal", Cell::Str(&p.name)),
+                            (
+                                "kind",
+                                Cell::Str(if b { "edge_closed" } else { "edge_opened" }),
+                            ),
+                            ("edge", Cell::count(k)),
+                            ("length_m", Cell::Float((e.length * 100.0).round() / 100.0)),
+                        ],
+                    )?;
+                }
             }
         }
-        let Some(after) = a.details.after.get(pi) else {
-            continue;
-        };
-        for (k, e) in net.edges.iter().enumerate() {
-            let (b, f) = (a.details.before[k], after[k]);
-            if b != f {
-                let mut m = Map::new();
-                m.insert("proposal".into(), p.name.clone().into());
-                m.insert(
-                    "kind".into(),
-                    if b { "edge_closed" } else { "edge_opened" }.into(),
-                );
-                m.insert("edge".into(), k.into());
-                m.insert(
-                    "length_m".into(),
-                    Value::from((e.length * 100.0).round() / 100.0),
-                );
-                w.push(&Geometry::LineString(net.geometry[k].clone()), m)?;
-            }
-        }
-    }
-    Ok(w.finish())
+        Ok(())
+    });
+    Ok(f)
 }
 
 fn map_grid(a: &Assessment) -> Result<Grid> {
@@ -419,10 +424,10 @@ fn map_grid(a: &Assessment) -> Result<Grid> {
     Grid::covering(bbox, cell)
 }
 
-/// PNG map of street reach within the largest distance: before (`proposal = None`),
+/// Map of street reach within the largest distance: before (`proposal = None`),
 /// after a proposal, or the change (`change = true`), with the network, the closed
 /// (red) and opened (green) edges drawn on top.
-pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Result<Vec<u8>> {
+pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Result<Figure> {
     let net = a
         .net
         .as_ref()
@@ -542,11 +547,11 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
         overlays,
         size: 800,
     };
-    render::grid_map(&grid, &cells, &opts)
+    Ok(Figure::grid_map(grid, cells, opts))
 }
 
-/// PNG map of expected incidents prevented per cell (before − after).
-pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Result<Vec<u8>> {
+/// Map of expected incidents prevented per cell (before − after).
+pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Figure {
     let vals: Vec<f64> = r.before.iter().zip(&r.after).map(|(b, a)| b - a).collect();
     let opts = MapOptions {
         title: vec![title.to_string(), "model estimate".into()],
@@ -555,16 +560,11 @@ pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Result<V
         overlays,
         size: 800,
     };
-    render::grid_map(&r.grid, &vals, &opts)
+    Figure::grid_map(r.grid, vals, opts)
 }
 
-/// PNG map of expected incidents per cell (`after = false`: before the proposal).
-pub fn risk_level_map(
-    r: &RiskChange,
-    after: bool,
-    title: &str,
-    overlays: Vec<Overlay>,
-) -> Result<Vec<u8>> {
+/// Map of expected incidents per cell (`after = false`: before the proposal).
+pub fn risk_level_map(r: &RiskChange, after: bool, title: &str, overlays: Vec<Overlay>) -> Figure {
     let vals = if after { &r.after } else { &r.before };
     let opts = MapOptions {
         title: vec![title.to_string(), "model estimate".into()],
@@ -573,13 +573,13 @@ pub fn risk_level_map(
         overlays,
         size: 800,
     };
-    render::grid_map(&r.grid, vals, &opts)
+    Figure::grid_map(r.grid, vals.clone(), opts)
 }
 
-/// PNG scatter of the trade-off: mean loss of street reach within the largest
+/// Scatter of the trade-off: mean loss of street reach within the largest
 /// distance (%) against expected incidents prevented, one marker per proposal
 /// (prevented = 0 without a risk model).
-pub fn tradeoff_plot(a: &Assessment) -> Result<Vec<u8>> {
+pub fn tradeoff_plot(a: &Assessment) -> Figure {
     let series: Vec<render::Series> = a
         .proposals
         .iter()
@@ -625,5 +625,5 @@ pub fn tradeoff_plot(a: &Assessment) -> Result<Vec<u8>> {
         y_range: Some((ymin, ymax)),
         x_range: Some((-0.05 * xmax, xmax)),
     };
-    render::line_plot(&series, &o)
+    Figure::line_plot(series, o)
 }

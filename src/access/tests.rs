@@ -184,9 +184,11 @@ fn assess_repair_and_gate_contrast() {
     let md = super::report::to_markdown(&a);
     assert!(md.contains("| repair |") && md.contains("restricts free access"));
     assert!(super::report::to_html(&a).contains("<table>"));
-    let gj = super::report::changes_geojson(&a).unwrap();
+    let gj = crate::export::to_geojson(&super::report::changes(&a).unwrap()).unwrap();
     assert!(String::from_utf8(gj).unwrap().contains("edge_closed"));
     assert!(super::report::reach_map(&a, Some(1), true)
+        .unwrap()
+        .png()
         .unwrap()
         .starts_with(&[0x89, b'P', b'N', b'G']));
 }

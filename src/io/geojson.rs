@@ -19,7 +19,9 @@ use crate::crs::{choose_working, Crs, CrsChoice, Reprojector, WGS84};
 use crate::error::{Error, Result};
 use crate::io::csv::{normalise, stem, ALIASES};
 use crate::layer::{Incidents, Layer, StringColumn, NO_CATEGORY};
-use crate::time::{self, TimePrecision};
+use crate::time::TimePrecision;
+
+pub use crate::export::FeatureCollectionWriter;
 
 fn position(v: &Value) -> std::result::Result<Coord<f64>, String> {
     let a = v.as_array().ok_or("position is not an array")?;
@@ -165,78 +167,6 @@ pub fn geometry_to_json(g: &Geometry<f64>, round: bool) -> Value {
     m.insert("type".into(), t.into());
     m.insert("coordinates".into(), c);
     Value::Object(m)
-}
-
-/// Builds a FeatureCollection from geometries in the working CRS `crs`, writing
-/// EPSG:4326 when the CRS is georeferenced (local frames stay local, with a
-/// `crs` member naming them). `props[i]` are the properties of feature `i`.
-pub struct FeatureCollectionWriter {
-    features: Vec<Value>,
-    to_wgs84: Option<Reprojector>,
-    local: Option<String>,
-}
-
-impl FeatureCollectionWriter {
-    /// A writer for geometries in `crs`.
-    pub fn new(crs: &Crs) -> Result<Self> {
-        if crs.is_georeferenced() {
-            Ok(FeatureCollectionWriter {
-                features: Vec::new(),
-                to_wgs84: Some(Reprojector::new(crs, &WGS84)?),
-                local: None,
-            })
-        } else {
-            Ok(FeatureCollectionWriter {
-                features: Vec::new(),
-                to_wgs84: None,
-                local: Some(crs.name()),
-            })
-        }
-    }
-
-    /// Adds a feature.
-    pub fn push(&mut self, geometry: &Geometry<f64>, properties: Map<String, Value>) -> Result<()> {
-        let gj = match &self.to_wgs84 {
-            Some(r) => {
-                let mut g = geometry.clone();
-                r.apply_geometry(&mut g)?;
-                geometry_to_json(&g, true)
-            }
-            None => geometry_to_json(geometry, false),
-        };
-        let mut f = Map::new();
-        f.insert("type".into(), "Feature".into());
-        f.insert("properties".into(), Value::Object(properties));
-        f.insert("geometry".into(), gj);
-        self.features.push(Value::Object(f));
-        Ok(())
-    }
-
-    /// Number of features so far.
-    pub fn len(&self) -> usize {
-        self.features.len()
-    }
-
-    /// Whether empty.
-    pub fn is_empty(&self) -> bool {
-        self.features.is_empty()
-    }
-
-    /// The collection as JSON bytes.
-    pub fn finish(self) -> Vec<u8> {
-        let mut m = Map::new();
-        m.insert("type".into(), "FeatureCollection".into());
-        if let Some(name) = self.local {
-            m.insert(
-                "crs".into(),
-                serde_json::json!({"type": "name", "properties": {"name": name}}),
-            );
-        }
-        m.insert("features".into(), Value::Array(self.features));
-        let mut out = serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
-        out.push(b'\n');
-        out
-    }
 }
 
 struct RawFeature {
@@ -981,38 +911,6 @@ pub(crate) fn layer_centre(geoms: &[Geometry<f64>]) -> (f64, f64) {
     (xs[xs.len() / 2], ys[ys.len() / 2])
 }
 
-/// Writes incidents as GeoJSON points with their time, category and source row.
-pub fn incidents_to_geojson(inc: &Incidents) -> Result<Vec<u8>> {
-    let mut w = FeatureCollectionWriter::new(&inc.crs.working)?;
-    for i in 0..inc.len() {
-        let mut p = Map::new();
-        p.insert("row".into(), inc.row[i].into());
-        if let Some(t) = inc.time[i] {
-            p.insert("time".into(), time::format(t, inc.precision[i]).into());
-            p.insert("time_precision".into(), inc.precision[i].name().into());
-        }
-        if let Some(c) = inc.category_name(i) {
-            p.insert("category".into(), c.into());
-        }
-        for (k, n) in inc.attr_names.iter().enumerate() {
-            if !p.contains_key(n) {
-                p.insert(n.clone(), inc.attrs[k].get(i).into());
-            }
-        }
-        w.push(&Geometry::Point(Point::new(inc.xy[i][0], inc.xy[i][1])), p)?;
-    }
-    Ok(w.finish())
-}
-
-/// Writes a layer as GeoJSON with its properties.
-pub fn layer_to_geojson(layer: &Layer) -> Result<Vec<u8>> {
-    let mut w = FeatureCollectionWriter::new(&layer.crs.working)?;
-    for (g, p) in layer.geometries.iter().zip(&layer.properties) {
-        w.push(g, p.clone())?;
-    }
-    Ok(w.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1240,7 +1138,7 @@ mod tests {
         .unwrap();
         assert_eq!((inc.len(), rep.unparseable_time), (3, 1));
         assert_eq!(
-            time::format(inc.time[1].unwrap(), TimePrecision::Day),
+            crate::time::format(inc.time[1].unwrap(), TimePrecision::Day),
             "2024-03-02"
         );
     }
@@ -1309,19 +1207,5 @@ mod tests {
             "{:?}",
             rep.warnings
         );
-    }
-
-    #[test]
-    fn writer_roundtrips_to_wgs84() {
-        let utm = Crs::Epsg { code: 32616 };
-        let r = Reprojector::new(&WGS84, &utm).unwrap();
-        let (x, y) = r.apply(-87.6, 41.8).unwrap();
-        let mut w = FeatureCollectionWriter::new(&utm).unwrap();
-        w.push(&Geometry::Point(Point::new(x, y)), Map::new())
-            .unwrap();
-        let v: Value = serde_json::from_slice(&w.finish()).unwrap();
-        let c = &v["features"][0]["geometry"]["coordinates"];
-        assert!((c[0].as_f64().unwrap() + 87.6).abs() < 1e-7);
-        assert!((c[1].as_f64().unwrap() - 41.8).abs() < 1e-7);
     }
 }

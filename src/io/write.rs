@@ -1,48 +1,26 @@
-//! Atomic output files.
+//! Single output files written atomically (through [`crate::export::Outputs`]).
 
-use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+pub use crate::export::OutputOptions;
+use crate::export::Outputs;
 
-/// How outputs are written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OutputOptions {
-    /// Overwrite existing files.
-    pub force: bool,
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// then a rename. Refuses to replace an existing file unless `force`.
-/// Parent folders are created.
+/// Writes `bytes` to `path` atomically: a staged file in the same folder, then a
+/// rename. Refuses to replace an existing file unless `force`, and never replaces a
+/// non-regular file (a folder, device, link). Parent folders are created; nothing is
+/// left behind on an error.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
-    if path.exists() && !force {
-        return Err(Error::Exists(path.to_path_buf()));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    let (mut out, name) = Outputs::single(path, &OutputOptions::force(force))?;
+    out.bytes(&name, bytes)?;
+    out.commit()?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn write_atomic_refuses_overwrite_without_force() {
@@ -51,11 +29,24 @@ mod tests {
         write_atomic(&p, b"one", false).unwrap();
         assert!(matches!(
             write_atomic(&p, b"two", false),
-            Err(Error::Exists(_))
+            Err(Error::OutputsExist { .. })
         ));
         write_atomic(&p, b"two", true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         // no temp files left
         assert_eq!(std::fs::read_dir(d.path().join("sub")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_atomic_never_replaces_a_non_regular_file() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("x")).unwrap();
+        let e = write_atomic(&d.path().join("x"), b"one", true).unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+        #[cfg(unix)]
+        {
+            let e = write_atomic(Path::new("/dev/null"), b"one", true).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
     }
 }

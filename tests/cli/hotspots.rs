@@ -438,7 +438,9 @@ fn hotspots_layer_reproduces_grid_gistar() {
         assert_eq!(&bytes[1..4], b"PNG", "{png}");
     }
     crimescape()
-        .args(["hotspots", "layer", "--quiet", "--value", "nope", "-o"])
+        .args([
+            "hotspots", "layer", "--quiet", "--force", "--value", "nope", "-o",
+        ])
         .arg(&lo)
         .arg(out.join("gistar.geojson"))
         .assert()

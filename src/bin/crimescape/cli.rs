@@ -1,7 +1,5 @@
 //! Command-line definition (clap derive; doc comments are the help text).
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
@@ -32,6 +30,10 @@ pub struct GlobalArgs {
     /// Overwrite existing output files.
     #[arg(long, global = true)]
     pub force: bool,
+    /// Flush every output file to the disk before the output set is moved into place
+    /// (survives a power failure right after the run; slower for large outputs).
+    #[arg(long, global = true)]
+    pub sync: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +101,11 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    // an interrupted run leaves the previous outputs and no temporary files behind
+    let _ = ctrlc::set_handler(|| {
+        crimescape::export::abort_all();
+        std::process::exit(130);
+    });
     let g = cli.global;
     match cli.command {
         Command::Info(a) => crate::cmd_info::run(a, &g),
@@ -120,10 +127,4 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Assess(a) => crate::cmd_assess::run(a, &g),
         Command::Network(a) => crate::cmd_network::run(a, &g),
     }
-}
-
-/// Where to write outputs.
-#[allow(dead_code)]
-pub fn out_path(dir: &std::path::Path, name: &str) -> PathBuf {
-    dir.join(name)
 }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use crimescape::hotspot::{
     build_grid, build_hex, choose_gistar_band, choose_gistar_band_grid, geary_c, general_g,
@@ -18,7 +18,7 @@ use crimescape::{Incidents, Provenance};
 use serde_json::json;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
+use crate::common::{commit, load_incidents, load_layer, outputs, LoadArgs};
 
 /// Area covered by the grid.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -353,9 +353,14 @@ fn spec_of(c: &GlobalCmd, u: &Units) -> Result<WeightsSpec> {
 }
 
 /// Writes bytes and their provenance.
-fn write_with_prov(p: &Path, bytes: &[u8], prov: &Provenance, g: &GlobalArgs) -> Result<()> {
-    write_output(p, bytes, g)?;
-    prov.write_beside(p, g.force)?;
+/// Writes the files as one output set in `dir`, each with the provenance record.
+fn write_all(dir: &Path, files: &[(&str, &[u8])], prov: &Provenance, g: &GlobalArgs) -> Result<()> {
+    let mut out = outputs(dir, files.iter().map(|(n, _)| *n), g)?;
+    out.provenance(prov.clone());
+    for (n, b) in files {
+        out.bytes(n, b)?;
+    }
+    commit(out, g)?;
     Ok(())
 }
 
@@ -394,7 +399,6 @@ pub fn run_global(c: GlobalCmd, g: &GlobalArgs) -> Result<()> {
         Err(e) => notes.push(format!("General G not computed: {e}")),
     }
     let dir = &c.units.out;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record([
         "statistic",
@@ -439,8 +443,15 @@ pub fn run_global(c: GlobalCmd, g: &GlobalArgs) -> Result<()> {
         "notes": notes,
         "provenance": u.prov,
     });
-    write_with_prov(&csv_p, &csv.into_inner()?, &u.prov, g)?;
-    write_with_prov(&json_p, &serde_json::to_vec_pretty(&summary)?, &u.prov, g)?;
+    write_all(
+        dir,
+        &[
+            ("global.csv", &csv.into_inner()?),
+            ("global.json", &serde_json::to_vec_pretty(&summary)?),
+        ],
+        &u.prov,
+        g,
+    )?;
     if !g.quiet {
         println!("{}; {wdesc}", u.what);
         for s in &sentences {
@@ -504,7 +515,6 @@ pub fn run_incremental(c: IncrementalCmd, g: &GlobalArgs) -> Result<()> {
         ),
     };
     let dir = &c.units.out;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record([
         "distance_m",
@@ -571,9 +581,16 @@ pub fn run_incremental(c: IncrementalCmd, g: &GlobalArgs) -> Result<()> {
         "gistar_band": band,
         "provenance": u.prov,
     });
-    write_with_prov(&paths[0], &csv.into_inner()?, &u.prov, g)?;
-    write_with_prov(&paths[1], &serde_json::to_vec_pretty(&summary)?, &u.prov, g)?;
-    write_with_prov(&paths[2], &png, &u.prov, g)?;
+    write_all(
+        dir,
+        &[
+            ("incremental.csv", &csv.into_inner()?),
+            ("incremental.json", &serde_json::to_vec_pretty(&summary)?),
+            ("incremental.png", &png),
+        ],
+        &u.prov,
+        g,
+    )?;
     if !g.quiet {
         println!("{}", u.what);
         println!(

@@ -1,35 +1,15 @@
-//! `crimescape near-repeat`: the Knox near-repeat test (NearRepeat semantics).
+//! `crimescape near-repeat`: the Knox near-repeat test, NearRepeat semantics
+//! ([`crimescape::study::repeats::near_repeat`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
-use crimescape::repeat::knox::{self, KnoxParams, KnoxResult, Metric};
-use crimescape::{Incidents, Provenance};
+use clap::Args;
+use crimescape::repeat::knox::{self, KnoxParams};
+use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, spinner, write_output, LoadArgs};
-
-/// Distance metric.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MetricArg {
-    /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
-    Manhattan,
-    /// Straight-line distance.
-    Euclidean,
-    /// Shortest path along the street network of --streets.
-    Network,
-}
-
-impl From<MetricArg> for Metric {
-    fn from(m: MetricArg) -> Metric {
-        match m {
-            MetricArg::Manhattan => Metric::Manhattan,
-            MetricArg::Euclidean => Metric::Euclidean,
-            MetricArg::Network => Metric::Network,
-        }
-    }
-}
+use crate::common::{finish, outputs, spinner, study_incidents, LoadArgs, MetricArg};
 
 /// Arguments of `crimescape near-repeat`.
 #[derive(Debug, Args)]
@@ -130,232 +110,55 @@ fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
         .max_pairs(a.max_pairs))
 }
 
-/// The label for the summary: the single category, or "incident".
-fn default_label(inc: &Incidents) -> String {
-    let used: std::collections::BTreeSet<u32> = inc.category.iter().copied().collect();
-    if used.len() == 1 {
-        if let Some(name) = inc.category_name(0) {
-            return name.replace('_', " ").to_lowercase();
-        }
-    }
-    "incident".into()
-}
-
 pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
-    let mut p = params(&a)?;
-    let (inc, mut rep) = load_incidents(&a.file, &a.load, g)?;
+    let mut p = NearRepeatParams {
+        knox: params(&a)?,
+        label: a.label.clone(),
+        title: None,
+    };
+    let out = outputs(&a.out, NearRepeatStudy::files(), g)?;
+    let mut input = study_incidents(&a.file, &a.load, g)?;
     let (inc, wr) = crimescape::when::window_rule::knox_incidents(
-        &inc,
-        crimescape::when::window_rule::first_band_days(&p.time_breaks)?,
+        &input.incidents,
+        crimescape::when::window_rule::first_band_days(&p.knox.time_breaks)?,
         a.window_rule.into(),
     )?;
     if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
         if !g.quiet {
             eprintln!("  {}", wr.describe());
         }
-        rep.notes.push(wr.describe());
-    }
-    let label = a.label.clone().unwrap_or_else(|| default_label(&inc));
-    let mut prov = Provenance::new(serde_json::to_value(&p)?);
-    prov.input_load(&a.file, "incidents", &rep);
-    prov.seed = Some(p.seed);
-    prov.crs = Some(inc.crs.clone());
-    if let Some(space) = a
-        .network
-        .space(p.metric == Metric::Network, &inc, &mut prov, g)?
-    {
-        p = p.network(space);
-    }
-    let title = a
-        .file
-        .file_name()
-        .map(|f| f.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let r = run_knox(&inc, &p, &label, &title, &a.out, g, &mut prov)?;
-    if !g.quiet {
-        for w in &r.warnings {
-            eprintln!("  warning: {w}");
+        if let Some(s) = &mut input.source {
+            s.reading.push(wr.describe());
         }
     }
-    print!("{}", r.to_text());
-    println!("{}", r.summary(&label));
-    Ok(())
-}
-
-/// Runs the test and writes knox.csv / knox.json / knox.png (with provenance) into `out`.
-pub fn run_knox(
-    inc: &Incidents,
-    p: &KnoxParams,
-    label: &str,
-    title: &str,
-    out: &Path,
-    g: &GlobalArgs,
-    prov: &mut Provenance,
-) -> Result<KnoxResult> {
+    input.incidents = inc;
+    let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
+    let network = p.knox.metric == crimescape::Metric::Network;
+    if let Some(space) = a
+        .network
+        .space(network, &input.incidents, &mut streets, g)?
+    {
+        p.knox = p.knox.network(space);
+    }
     let pb = spinner(
         g,
-        format!("Knox test: {} events, {} permutations", inc.len(), p.nrep),
+        format!(
+            "Knox test: {} events, {} permutations",
+            input.incidents.len(),
+            p.knox.nrep
+        ),
     );
     let t0 = std::time::Instant::now();
-    let res = knox::knox(inc, p);
+    let r = rs::near_repeat(&input, &p);
     pb.finish_and_clear();
-    let r = res?;
+    let mut r = r?;
+    r.provenance.inputs.extend(streets.inputs);
     if !g.quiet {
-        eprintln!(
-            "Knox test: {} events ({} without time, {} too coarse excluded), {} pairs, {} close pairs \
-             ({:.1} MB stored), {} permutations, {:.2} s",
-            r.n_events,
-            r.excluded_missing_time,
-            r.excluded_coarse_time,
-            r.n_pairs,
-            r.close_pairs,
-            r.close_pair_bytes as f64 / 1e6,
-            p.nrep,
-            t0.elapsed().as_secs_f64()
-        );
+        eprint!("{}", r.run_text());
+        eprintln!("  {:.2} s", t0.elapsed().as_secs_f64());
     }
-    std::fs::create_dir_all(out).map_err(|e| crimescape::Error::io(out, e))?;
-    let mut outputs = Vec::new();
-
-    // long CSV
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "s_band",
-        "t_band",
-        "s_lo",
-        "s_hi",
-        "t_lo",
-        "t_hi",
-        "observed",
-        "expected",
-        "expected_median",
-        "knox_ratio",
-        "p_value",
-        "significant",
-        "expected_analytic",
-        "knox_ratio_analytic",
-        "p_poisson",
-    ])?;
-    let sig = r.significant(knox::RATIO_THRESHOLD, knox::ALPHA);
-    let nl = r.time_labels.len();
-    let f = knox::fmt_num;
-    for (k, c) in r.cells().iter().enumerate() {
-        w.write_record([
-            c.s_band.clone(),
-            c.t_band.clone(),
-            f(c.s_lo),
-            f(c.s_hi),
-            f(c.t_lo),
-            f(c.t_hi),
-            c.observed.to_string(),
-            f(c.expected),
-            f(c.expected_median),
-            f(c.knox_ratio),
-            f(c.p_value),
-            sig[k / nl][k % nl].to_string(),
-            f(c.expected_analytic),
-            f(c.knox_ratio_analytic),
-            f(c.p_poisson),
-        ])?;
-    }
-    let csv_path = out.join("knox.csv");
-    write_output(&csv_path, &w.into_inner()?, g)?;
-    outputs.push(csv_path);
-
-    // JSON: the whole result + summary
-    let mut v = serde_json::to_value(&r)?;
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert("summary".into(), r.summary(label).into());
-    }
-    let json_path = out.join("knox.json");
-    write_output(&json_path, &serde_json::to_vec_pretty(&v)?, g)?;
-    outputs.push(json_path);
-
-    // PNG heat table of Knox ratios
-    let (kr, _) = r.ratio_and_p();
-    let values: Vec<Vec<f64>> = kr
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|x| if x.is_finite() { *x } else { f64::NAN })
-                .collect()
-        })
-        .collect();
-    let png = crimescape::render::heat_table(
-        &values,
-        &sig,
-        &r.space_labels,
-        &r.time_labels,
-        1.0,
-        true,
-        &[
-            "Knox ratios".to_string(),
-            title.to_string(),
-            format!(
-                "{}, {} distance, {} events",
-                if r.permutation.is_some() {
-                    format!("{} permutations (seed {})", p.nrep, p.seed)
-                } else {
-                    "analytic expectation".into()
-                },
-                r.metric.name(),
-                r.n_events,
-            ),
-            format!(
-                "bold: ratio >= {} and p < {}",
-                knox::RATIO_THRESHOLD,
-                knox::ALPHA
-            ),
-        ],
-        "metres \\ days",
-    )?;
-    let png_path = out.join("knox.png");
-    write_output(&png_path, &png, g)?;
-    outputs.push(png_path);
-
-    prov.outputs
-        .extend(outputs.iter().map(|p| p.display().to_string()));
-    for o in &outputs {
-        prov.write_beside(o, g.force)?;
-    }
-    Ok(r)
-}
-
-/// The near-repeat part of `crimescape demo`: Knox test on the demo city's burglaries.
-pub fn demo_near_repeat(
-    out: &Path,
-    inc: &Incidents,
-    g: &GlobalArgs,
-    prov: &mut Provenance,
-) -> Result<()> {
-    let burg = match inc.categories.iter().position(|c| c == "burglary") {
-        Some(c) => inc.filter(|i| inc.category[i] == c as u32),
-        None => return Ok(()),
-    };
-    let p = KnoxParams::new(
-        vec![0.0, 100.0, 200.0, 300.0, 400.0, f64::INFINITY],
-        vec![0.0, 7.0, 14.0, 21.0, 28.0, f64::INFINITY],
-    )
-    .nrep(199)
-    .seed(42);
-    let mut local = Provenance::new(serde_json::to_value(&p)?);
-    local.inputs = prov.inputs.clone();
-    local.seed = Some(p.seed);
-    local.crs = Some(inc.crs.clone());
-    let r = run_knox(
-        &burg,
-        &p,
-        "burglary",
-        "demo city burglaries",
-        &out.join("near_repeat"),
-        g,
-        &mut local,
-    )?;
-    prov.outputs.extend(local.outputs);
-    if !g.quiet {
-        println!("near repeats: {}", r.summary("burglary"));
-    }
-    crate::cmd_repeats::demo_repeats(out, inc, g, prov)
+    print!("{}", r.summary_text());
+    finish(out, &r, g)
 }
 
 /// `--window-rule`.

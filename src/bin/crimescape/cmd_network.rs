@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use crimescape::export::{FeatureCollectionWriter, Outputs};
 use crimescape::hotspot::{GiStarParams, LocalMoranParams};
-use crimescape::io::geojson::FeatureCollectionWriter;
 use crimescape::network::{
     k_study, nkde_study, segment_hotspots, KParams, KStudy, LayerNetwork, NetKernel, Network,
     NetworkParams, NetworkSpace, NkdeMethod, NkdeParams, NkdeStudy, SegmentHotspotParams,
@@ -19,7 +19,7 @@ use crimescape::{Crs, Incidents, Layer, Provenance};
 use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, spinner, write_output, LoadArgs};
+use crate::common::{load_incidents, load_layer, spinner, LoadArgs};
 
 /// `crimescape network ...`
 #[derive(Debug, Args)]
@@ -173,17 +173,48 @@ fn network_json(ln: &LayerNetwork) -> Value {
     json!({"report": ln.net.report, "skipped_non_line_features": ln.skipped_non_line})
 }
 
-/// Writes the outputs and a provenance file beside each.
-fn finish(outputs: &[(PathBuf, Vec<u8>)], prov: &Provenance, g: &GlobalArgs) -> Result<()> {
-    let mut pr = prov.clone();
-    pr.outputs = outputs.iter().map(|p| p.0.display().to_string()).collect();
-    for (p, bytes) in outputs {
-        write_output(p, bytes, g)?;
-    }
-    for (p, _) in outputs {
-        pr.write_beside(p, g.force)?;
+/// The outputs' names relative to `root`.
+fn names<'a>(root: &Path, outputs: &'a [(PathBuf, Vec<u8>)]) -> Vec<(String, &'a [u8])> {
+    outputs
+        .iter()
+        .map(|(p, b)| {
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (name, b.as_slice())
+        })
+        .collect()
+}
+
+/// Writes the outputs (all under `root`) into `out` with the provenance record.
+fn write_set(
+    out: &mut Outputs,
+    root: &Path,
+    outputs: &[(PathBuf, Vec<u8>)],
+    prov: &Provenance,
+) -> Result<()> {
+    let files = names(root, outputs);
+    out.plan(files.iter().map(|(n, _)| n.as_str()))?;
+    out.provenance(prov.clone());
+    for (n, b) in &files {
+        out.bytes(n, b)?;
     }
     Ok(())
+}
+
+/// Writes the outputs (all under `root`) as one output set, a provenance file beside each.
+fn finish(
+    root: &Path,
+    outputs: &[(PathBuf, Vec<u8>)],
+    prov: &Provenance,
+    g: &GlobalArgs,
+) -> Result<()> {
+    let mut out = Outputs::folder(root, &crate::common::output_options(g))?;
+    write_set(&mut out, root, outputs, prov)?;
+    crate::common::commit(out, g)
 }
 
 fn new_prov(
@@ -312,7 +343,7 @@ fn run_kde(a: KdeArgs, g: &GlobalArgs) -> Result<()> {
         &a.file.display().to_string(),
         &[],
     )?;
-    finish(&outputs, &prov, g)?;
+    finish(&a.out, &outputs, &prov, g)?;
     println!("{}", kde_summary(&st));
     Ok(())
 }
@@ -429,7 +460,7 @@ fn kde_outputs(
         overlays.to_vec(),
     )?;
     Ok(vec![
-        (out.join("lixels.geojson"), fc.finish()),
+        (out.join("lixels.geojson"), fc.finish()?),
         (out.join("lixels.csv"), w.into_inner()?),
         (out.join("nkde.json"), serde_json::to_vec_pretty(&doc)?),
         (out.join("nkde.png"), png),
@@ -521,7 +552,7 @@ fn run_k(a: KArgs, g: &GlobalArgs) -> Result<()> {
         "k",
         &a.file.display().to_string(),
     )?;
-    finish(&outputs, &prov, g)?;
+    finish(&a.out, &outputs, &prov, g)?;
     print!("{}", k_text(&st));
     Ok(())
 }
@@ -555,7 +586,7 @@ fn run_cross_k(a: CrossKArgs, g: &GlobalArgs) -> Result<()> {
         "cross_k",
         &format!("{} vs {}", a.file.display(), a.facilities.display()),
     )?;
-    finish(&outputs, &prov, g)?;
+    finish(&a.out, &outputs, &prov, g)?;
     print!("{}", k_text(&st));
     Ok(())
 }
@@ -868,7 +899,7 @@ fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
         &a.file.display().to_string(),
         &[],
     )?;
-    finish(&outputs, &prov, g)?;
+    finish(&a.out, &outputs, &prov, g)?;
     println!("{}", segment_summary(&r));
     Ok(())
 }
@@ -1079,7 +1110,7 @@ fn segment_outputs(
         overlays.to_vec(),
     )?;
     Ok(vec![
-        (out.join("segments.geojson"), fc.finish()),
+        (out.join("segments.geojson"), fc.finish()?),
         (out.join("segments.csv"), w.into_inner()?),
         (
             out.join(format!("{stem}.json")),
@@ -1103,14 +1134,17 @@ pub fn run(a: NetworkArgs, g: &GlobalArgs) -> Result<()> {
 
 /// The network part of `crimescape demo`: network vs planar KDE of the incidents
 /// (the river shows), Gi* on street segments, and the cross K of assaults vs bars.
+///
+/// Writes into the current section of `out` (the demo's `network/`); returns the
+/// lines for the demo's report.
 pub fn demo_network(
-    out: &Path,
     city: &crimescape::demo::DemoCity,
-    inc: &Incidents,
-    g: &GlobalArgs,
-    prov: &mut Provenance,
-) -> Result<()> {
-    let dir = out.join("network");
+    input: &crimescape::study::IncidentInput,
+    out: &mut Outputs,
+) -> Result<String> {
+    let inc = &input.incidents;
+    let dir = PathBuf::new();
+    let mut text = String::new();
     let ln = Network::from_layer(&city.streets, &NetworkParams::new())?;
     // demo incidents lie anywhere in the blocks (up to ~90 m from a street)
     let space = NetworkSpace::new(ln.net.clone(), 100.0)?;
@@ -1124,7 +1158,7 @@ pub fn demo_network(
         })
         .collect();
     let mut local = Provenance::new(json!({"network": "demo streets", "snap_m": 100.0}));
-    local.inputs = prov.inputs.clone();
+    local.inputs = input.inputs();
     local.crs = Some(inc.crs.clone());
     let mut outputs = Vec::new();
     for (method, sub) in [
@@ -1142,8 +1176,8 @@ pub fn demo_network(
             "demo city incidents",
             &river,
         )?);
-        if !g.quiet && method == NkdeMethod::Continuous {
-            println!("network: {}", kde_summary(&st));
+        if method == NkdeMethod::Continuous {
+            text.push_str(&format!("network: {}\n", kde_summary(&st)));
         }
     }
     let hp = SegmentHotspotParams::new()
@@ -1178,16 +1212,11 @@ pub fn demo_network(
             "cross_k",
             "demo city assaults vs bars",
         )?);
-        if !g.quiet {
-            print!(
-                "network: {}",
-                k_text(&st).lines().next().unwrap_or_default()
-            );
-            println!();
-        }
+        text.push_str(&format!(
+            "network: {}\n",
+            k_text(&st).lines().next().unwrap_or_default()
+        ));
     }
-    finish(&outputs, &local, g)?;
-    prov.outputs
-        .extend(outputs.iter().map(|p| p.0.display().to_string()));
-    Ok(())
+    write_set(out, &dir, &outputs, &local)?;
+    Ok(text)
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use crimescape::pattern::{
     cross_k, nearest_neighbour_index, ripley_k, BorderCorrection, EdgeCorrection, NniParams,
@@ -16,7 +16,7 @@ use geo::ConvexHull;
 use serde_json::json;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
+use crate::common::{commit, load_incidents, load_layer, outputs, LoadArgs};
 
 /// Arguments of `crimescape pattern`.
 #[derive(Debug, Args)]
@@ -244,17 +244,16 @@ fn write_all(
     prov: &mut Provenance,
     g: &GlobalArgs,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     prov.outputs = files
         .iter()
         .map(|(n, _)| dir.join(n).display().to_string())
         .collect();
-    for (n, bytes) in files {
-        let p = dir.join(n);
-        write_output(&p, &bytes, g)?;
-        prov.write_beside(&p, g.force)?;
+    let mut out = outputs(dir, files.iter().map(|(n, _)| *n), g)?;
+    out.provenance(prov.clone());
+    for (n, bytes) in &files {
+        out.bytes(n, bytes)?;
     }
-    Ok(())
+    commit(out, g)
 }
 
 fn run_nni(c: NniCmd, g: &GlobalArgs) -> Result<()> {

@@ -1,14 +1,15 @@
-//! `crimescape proximity`: R-tree queries from the command line.
+//! `crimescape proximity`: R-tree queries from the command line
+//! ([`crimescape::study::proximity`]).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::{GeometryIndex, Provenance};
-use rayon::prelude::*;
+use crimescape::export::Outputs;
+use crimescape::study::proximity::proximity;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, write_output, LoadArgs};
+use crate::common::{commit, output_options, study_incidents, study_layer, LoadArgs};
 
 /// Arguments of `crimescape proximity`.
 #[derive(Debug, Args)]
@@ -39,45 +40,15 @@ pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
         ))
         .into());
     }
-    let (inc, rep) = load_incidents(&a.incidents, &a.load, g)?;
-    let (layer, lrep) = load_layer(
+    let (mut out, name) = Outputs::single(&a.out, &output_options(g))?;
+    let input = study_incidents(&a.incidents, &a.load, g)?;
+    let layer = study_layer(
         &a.layer,
         a.layer_crs.as_deref(),
-        Some(&inc.crs.working),
-        &[],
-    )?;
-    let idx = GeometryIndex::of_layer(&layer);
-    let rows: Vec<(Option<(usize, f64)>, usize)> = inc
-        .xy
-        .par_iter()
-        .map(|p| (idx.nearest(*p), idx.count_within(*p, a.within)))
-        .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "row",
-        "nearest_feature",
-        "distance_m",
-        &format!("count_within_{}m", a.within),
-    ])?;
-    for (i, (n, c)) in rows.iter().enumerate() {
-        let (f, d) = match n {
-            Some((f, d)) => (f.to_string(), format!("{d:.3}")),
-            None => (String::new(), String::new()),
-        };
-        w.write_record([inc.row[i].to_string(), f, d, c.to_string()])?;
-    }
-    write_output(&a.out, &w.into_inner()?, g)?;
-    let mut prov = Provenance::new(serde_json::json!({"within_m": a.within, "layer": a.layer}));
-    prov.input_load(&a.incidents, "incidents", &rep);
-    prov.input(
-        &a.layer,
+        Some(&input.incidents.crs.working),
         "layer",
-        lrep.features_read,
-        lrep.accepted,
-        &lrep.sha256,
-    );
-    prov.crs = Some(inc.crs.clone());
-    prov.outputs.push(a.out.display().to_string());
-    prov.write_beside(&a.out, g.force)?;
-    Ok(())
+    )?;
+    let r = proximity(&input, &layer, a.within)?;
+    r.write(&mut out, &name)?;
+    commit(out, g)
 }

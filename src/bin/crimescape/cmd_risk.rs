@@ -1,19 +1,23 @@
-//! `crimescape risk fit|apply`: risk terrain models from the command line.
+//! `crimescape risk fit|apply|validate`: risk terrain models
+//! ([`crimescape::study::risk`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::io::geojson::FeatureCollectionWriter;
-use crimescape::render::{grid_map, MapOptions};
-use crimescape::risk::{
-    apply_model, fit_rtm, fit_rtm_in, FactorParams, LayerInput, Operationalisation, RtmModel,
-    RtmParams, RtmResult,
+use crimescape::risk::{FactorParams, Operationalisation, RtmParams, ValidateParams};
+use crimescape::study::risk::{
+    self as rk, ApplyStudy, FitStudy, FitStudyParams, RiskInput, RiskLayer, ValidateStudy,
+    ValidateStudyParams,
 };
-use crimescape::{Crs, Grid, Layer, Provenance};
+use crimescape::study::IncidentInput;
+use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, spinner, write_output, LoadArgs};
+use crate::common::{
+    finish, load_incidents, outputs, parse_day, parse_layer_spec, spinner, study_incidents,
+    study_layer, LoadArgs,
+};
 
 /// `crimescape risk ...`
 #[derive(Debug, Args)]
@@ -36,7 +40,7 @@ pub enum RiskCommand {
     /// Validity: fit the model on a training period (or file) and score its top-risk
     /// cells on the test period (hit rate, PAI, PEI, RRI at 1-20 % of the area) next to
     /// naive counts, KDE, Gi* and promap of the same training incidents.
-    Validate(crate::cmd_validate::ValidateArgs),
+    Validate(ValidateArgs),
 }
 
 /// Which operationalisations to try.
@@ -123,415 +127,175 @@ pub struct ApplyArgs {
     pub out: PathBuf,
 }
 
-/// A parsed `NAME=PATH[:FILTER]`.
-pub struct LayerSpec {
-    pub name: String,
-    pub path: PathBuf,
-    pub filter: Option<String>,
+/// Arguments of `risk validate`: those of `risk fit` plus the split.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// End of the training period (exclusive) = start of the test period (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "test")]
+    pub train_until: Option<String>,
+    /// Start of the training period (inclusive) [default: open].
+    #[arg(long)]
+    pub train_from: Option<String>,
+    /// End of the test period (exclusive) [default: open].
+    #[arg(long)]
+    pub test_until: Option<String>,
+    /// Test incidents from another file (read with the same column/CRS options): train
+    /// on INCIDENTS, test on this file (e.g. two yearly files without dates).
+    #[arg(long, conflicts_with_all = ["train_until", "train_from", "test_until"])]
+    pub test: Option<PathBuf>,
+    /// Quartic KDE bandwidth in metres [default: 3 cells].
+    #[arg(long)]
+    pub bandwidth: Option<f64>,
 }
 
-/// Parses `NAME=PATH` or `NAME=PATH:COLUMN=VALUE`.
-pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
-    let (name, rest) = s.split_once('=').ok_or_else(|| {
-        crimescape::Error::Param(format!(
-            "--layer {s:?}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE"
-        ))
-    })?;
-    let name = name.trim();
-    if name.is_empty() || rest.is_empty() {
-        return Err(crimescape::Error::Param(format!("--layer {s:?}: empty name or path")).into());
-    }
-    let (path, filter) = match rest.rsplit_once(':') {
-        Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
-        _ => (rest, None),
-    };
-    Ok(LayerSpec {
-        name: name.to_string(),
-        path: PathBuf::from(path),
-        filter,
-    })
-}
-
-pub fn load_layers(
-    specs: &[LayerSpec],
-    layer_crs: Option<&str>,
-    target: &Crs,
-    prov: &mut Provenance,
-) -> Result<Vec<Layer>> {
-    let mut out = Vec::new();
-    for s in specs {
-        let (mut l, rep) = load_layer(&s.path, layer_crs, Some(target), &[])?;
-        l.name = s.name.clone();
-        prov.input(
-            &s.path,
-            &format!("layer {}", s.name),
-            rep.features_read,
-            rep.accepted,
-            &rep.sha256,
-        );
-        out.push(l);
-    }
-    Ok(out)
-}
-
-/// Writes risk.geojson (cells with risk above the baseline or with incidents), risk.png
-/// and risk.csv (every cell) into `dir`.
-#[allow(clippy::too_many_arguments)]
-pub fn write_surface(
-    dir: &Path,
-    grid: &Grid,
-    crs: &Crs,
-    risk: &[f64],
-    counts: Option<&[f64]>,
-    title: &str,
-    prov: &Provenance,
-    g: &GlobalArgs,
-) -> Result<Vec<PathBuf>> {
-    let mut w = FeatureCollectionWriter::new(crs)?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record(["cell", "x", "y", "risk", "count"])?;
-    for id in 0..grid.len() {
-        let c = counts.map(|c| c[id]);
-        let cc = grid.centre(id);
-        csv.write_record([
-            id.to_string(),
-            format!("{:.2}", cc[0]),
-            format!("{:.2}", cc[1]),
-            if risk[id].is_nan() {
-                String::new()
-            } else {
-                format!("{:.6}", risk[id])
-            },
-            c.map(|v| v.to_string()).unwrap_or_default(),
-        ])?;
-        if !risk[id].is_nan() && (risk[id] > 1.0 + 1e-12 || c.is_some_and(|v| v > 0.0)) {
-            let mut p = serde_json::Map::new();
-            p.insert("cell".into(), id.into());
-            p.insert(
-                "risk".into(),
-                serde_json::json!((risk[id] * 1e6).round() / 1e6),
-            );
-            if let Some(v) = c {
-                p.insert("count".into(), serde_json::json!(v));
-            }
-            w.push(&geo::Geometry::Polygon(grid.cell_polygon(id)), p)?;
+impl FitArgs {
+    /// The model settings.
+    fn rtm(&self) -> RtmParams {
+        let mut fp = FactorParams::new(self.block).density_sd(self.density_sd);
+        if let Some(d) = &self.distances {
+            fp = fp.distances(d.clone());
         }
+        fp = fp.operationalisations(match self.op {
+            OpChoice::Proximity => vec![Operationalisation::Proximity],
+            OpChoice::Density => vec![Operationalisation::Density],
+            OpChoice::Both => vec![Operationalisation::Proximity, Operationalisation::Density],
+        });
+        RtmParams::new(self.block)
+            .seed(self.seed)
+            .cv_folds(self.folds)
+            .l1_ratio(self.l1_ratio)
+            .factors(fp)
+            .spatial_null(
+                crimescape::risk::SpatialNullParams::new()
+                    .shifts(self.null_shifts)
+                    .alpha(self.null_alpha),
+            )
     }
-    let png = grid_map(
-        grid,
-        risk,
-        &MapOptions {
-            title: vec![
-                title.to_string(),
-                "relative risk (lowest-risk cell = 1)".into(),
-            ],
-            legend: "relative risk".into(),
-            scale: crimescape::render::ColourScale::Continuous {
-                min: 1.0,
-                max: risk
-                    .iter()
-                    .cloned()
-                    .filter(|v| !v.is_nan())
-                    .fold(1.0 + 1e-9, f64::max),
-                sqrt: true,
-            },
-            ..Default::default()
-        },
-    )?;
-    let mut written = Vec::new();
-    for (name, bytes) in [
-        ("risk.geojson", w.finish()),
-        ("risk.csv", csv.into_inner()?),
-        ("risk.png", png),
-    ] {
-        let p = dir.join(name);
-        write_output(&p, &bytes, g)?;
-        prov.write_beside(&p, g.force)?;
-        written.push(p);
-    }
-    Ok(written)
-}
 
-/// The factor table as text.
-pub fn factor_table(r: &RtmResult) -> String {
-    let d = &r.diagnostics;
-    let mut s = format!(
-        "risk terrain model: {} cells, {} incidents, {} candidate variables, {} screened; family {}{}\n",
-        d.cells,
-        d.incidents,
-        d.candidates,
-        d.screened.len(),
-        d.family,
-        d.theta.map(|t| format!(" (theta {t:.3})")).unwrap_or_default()
-    );
-    s.push_str(&format!(
-        "BIC {:.1} (Poisson {:.1}, NB {}), deviance {:.1} / null {:.1}, Poisson dispersion {:.3}\n",
-        d.bic,
-        d.poisson_bic,
-        d.nb_bic
-            .map(|b| format!("{b:.1}"))
-            .unwrap_or_else(|| "n/a".into()),
-        d.deviance,
-        d.null_deviance,
-        d.poisson_dispersion
-    ));
-    s.push_str(&format!(
-        "{:<40} {:>10} {:>8} {:>8} {:>9} {:>7} {:>17} {:>7}\n",
-        "factor", "op", "dist_m", "coef", "p", "RRV", "95% CI", "cells%"
-    ));
-    for f in &r.factors {
-        let name = match &f.filter {
-            Some(fl) => format!("{} [{fl}]", f.layer),
-            None => f.layer.clone(),
-        };
-        s.push_str(&format!(
-            "{:<40} {:>10} {:>8} {:>8.4} {:>9.2e} {:>7.3} {:>17} {:>6.1}%\n",
-            name,
-            f.operationalisation,
-            f.distance,
-            f.coef,
-            f.p,
-            f.rrv,
-            format!("[{:.3}, {:.3}]", f.rrv_lo, f.rrv_hi),
-            100.0 * f.cell_share
-        ));
+    fn cell(&self) -> f64 {
+        self.cell.unwrap_or(self.block / 2.0)
     }
-    if r.factors.is_empty() {
-        s.push_str("(no factor selected: no layer explains the incidents better than chance)\n");
-    }
-    if let Some(t0) = d.spatial_null.first() {
-        s.push_str(&format!(
-            "spatial null ({} toroidal shifts of each layer, >= 2x its distance): share of shifted copies fitting at least as well\n",
-            t0.shifts
-        ));
-        for t in &d.spatial_null {
-            s.push_str(&format!(
-                "  {:<44} LR {:>8.1}  share {:.3}  p {:.3}  {}\n",
-                t.label,
-                t.lr,
-                t.share,
-                t.p,
-                if t.kept { "kept" } else { "removed" }
-            ));
+
+    /// Loads the layers and the boundary in the incidents' working CRS.
+    fn input(&self, incidents: IncidentInput) -> Result<RiskInput> {
+        let working = incidents.incidents.crs.working.clone();
+        let mut layers = Vec::new();
+        for spec in &self.layers {
+            let s = parse_layer_spec(spec)?;
+            let mut l = study_layer(&s.path, self.layer_crs.as_deref(), Some(&working), "layer")?;
+            l.layer.name = s.name.clone();
+            layers.push(RiskLayer {
+                layer: l,
+                filter: s.filter,
+            });
         }
+        let boundary = self
+            .boundary
+            .as_ref()
+            .map(|b| study_layer(b, self.layer_crs.as_deref(), Some(&working), "boundary"))
+            .transpose()?;
+        Ok(RiskInput {
+            incidents,
+            layers,
+            boundary,
+        })
     }
-    s
-}
-
-/// Writes factors.csv, factors.json, model.json (+ provenance) and the surface.
-pub fn write_fit_outputs(
-    dir: &Path,
-    r: &RtmResult,
-    crs: &Crs,
-    prov: &mut Provenance,
-    g: &GlobalArgs,
-) -> Result<()> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record([
-        "factor",
-        "layer",
-        "filter",
-        "operationalisation",
-        "distance_m",
-        "coef",
-        "se",
-        "p",
-        "rrv",
-        "rrv_lo",
-        "rrv_hi",
-        "cell_share",
-    ])?;
-    for f in &r.factors {
-        csv.write_record([
-            f.label.clone(),
-            f.layer.clone(),
-            f.filter.clone().unwrap_or_default(),
-            f.operationalisation.clone(),
-            f.distance.to_string(),
-            format!("{:.8}", f.coef),
-            format!("{:.8}", f.se),
-            format!("{:.6e}", f.p),
-            format!("{:.6}", f.rrv),
-            format!("{:.6}", f.rrv_lo),
-            format!("{:.6}", f.rrv_hi),
-            format!("{:.6}", f.cell_share),
-        ])?;
-    }
-    let table = serde_json::json!({"factors": r.factors, "diagnostics": r.diagnostics});
-    let mut model = serde_json::to_value(&r.model)?;
-    if let Some(m) = model.as_object_mut() {
-        m.insert("crs".into(), serde_json::json!(crs.to_string()));
-    }
-    let files: [(&str, Vec<u8>); 3] = [
-        ("factors.csv", csv.into_inner()?),
-        ("factors.json", serde_json::to_vec_pretty(&table)?),
-        ("model.json", serde_json::to_vec_pretty(&model)?),
-    ];
-    for (name, _) in &files {
-        prov.outputs.push(dir.join(name).display().to_string());
-    }
-    for name in ["risk.geojson", "risk.csv", "risk.png"] {
-        prov.outputs.push(dir.join(name).display().to_string());
-    }
-    for (name, bytes) in files {
-        let p = dir.join(name);
-        write_output(&p, &bytes, g)?;
-        prov.write_beside(&p, g.force)?;
-    }
-    write_surface(
-        dir,
-        &r.model.grid,
-        crs,
-        &r.risk,
-        Some(&r.counts),
-        "Risk terrain model",
-        prov,
-        g,
-    )?;
-    Ok(())
-}
-
-/// The model settings of `risk fit` arguments (shared with `risk validate`).
-pub fn rtm_params(a: &FitArgs) -> RtmParams {
-    let mut fp = FactorParams::new(a.block).density_sd(a.density_sd);
-    if let Some(d) = &a.distances {
-        fp = fp.distances(d.clone());
-    }
-    fp = fp.operationalisations(match a.op {
-        OpChoice::Proximity => vec![Operationalisation::Proximity],
-        OpChoice::Density => vec![Operationalisation::Density],
-        OpChoice::Both => vec![Operationalisation::Proximity, Operationalisation::Density],
-    });
-    RtmParams::new(a.block)
-        .seed(a.seed)
-        .cv_folds(a.folds)
-        .l1_ratio(a.l1_ratio)
-        .factors(fp)
-        .spatial_null(
-            crimescape::risk::SpatialNullParams::new()
-                .shifts(a.null_shifts)
-                .alpha(a.null_alpha),
-        )
-}
-
-/// The study-area cell mask of `--boundary` (None without it), recorded in `prov`.
-pub fn study_mask(
-    a: &FitArgs,
-    grid: &Grid,
-    working: &Crs,
-    prov: &mut Provenance,
-) -> Result<Option<Vec<bool>>> {
-    let Some(b) = &a.boundary else {
-        return Ok(None);
-    };
-    let (bl, brep) = load_layer(b, a.layer_crs.as_deref(), Some(working), &[])?;
-    prov.input(
-        b,
-        "boundary",
-        brep.features_read,
-        brep.accepted,
-        &brep.sha256,
-    );
-    Ok(Some(crimescape::risk::factors::polygon_mask(grid, &bl)))
 }
 
 fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
-    let specs: Vec<LayerSpec> = a
-        .layers
-        .iter()
-        .map(|s| parse_layer_spec(s))
-        .collect::<Result<_>>()?;
-    let (inc, rep) = load_incidents(&a.incidents, &a.load, g)?;
-    let params = rtm_params(&a);
-    let cell = a.cell.unwrap_or(a.block / 2.0);
-    let mut prov = Provenance::new(serde_json::json!({
-        "layers": a.layers, "cell_m": cell, "rtm": params,
-    }));
-    prov.seed = Some(a.seed);
-    prov.crs = Some(inc.crs.clone());
-    prov.input_load(&a.incidents, "incidents", &rep);
-    let layers = load_layers(&specs, a.layer_crs.as_deref(), &inc.crs.working, &mut prov)?;
-    let bbox = inc
-        .bbox()
-        .ok_or_else(|| crimescape::Error::Data("no incidents to model".into()))?;
-    let grid = Grid::covering(bbox, cell)?;
-    let study = study_mask(&a, &grid, &inc.crs.working, &mut prov)?;
-    let inputs: Vec<LayerInput> = layers
-        .iter()
-        .zip(&specs)
-        .map(|(l, s)| LayerInput {
-            layer: l,
-            filter: s.filter.as_deref(),
-        })
-        .collect();
-    let pb = spinner(
-        g,
-        format!("fitting the risk terrain model on {} cells", grid.len()),
-    );
-    let r = fit_rtm_in(&inc.xy, &grid, study.as_deref(), &inputs, &params);
+    for s in &a.layers {
+        parse_layer_spec(s)?;
+    }
+    let p = FitStudyParams::new(a.rtm(), a.cell());
+    let out = outputs(&a.out, FitStudy::files(), g)?;
+    let input = a.input(study_incidents(&a.incidents, &a.load, g)?)?;
+    let pb = spinner(g, "fitting the risk terrain model".into());
+    let r = rk::fit(&input, &p);
     pb.finish_and_clear();
     let r = r?;
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    write_fit_outputs(&a.out, &r, &inc.crs.working, &mut prov, g)?;
     if !g.quiet {
-        print!("{}", factor_table(&r));
-        println!(
-            "working CRS: {} (pass it to `risk apply --to-crs`)",
-            inc.crs.working
-        );
+        print!("{}", r.summary_text());
+        println!("working CRS: {} (pass it to `risk apply --to-crs`)", r.crs);
     }
-    Ok(())
+    finish(out, &r, g)
 }
 
 fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
-    let bytes =
-        std::fs::read(&a.model).with_context(|| format!("reading {}", a.model.display()))?;
-    let mf = crimescape::risk::read_model(&bytes, &a.model)?;
     let crs = Crs::parse(&a.to_crs)?;
-    mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
-    let model: RtmModel = mf.model;
-    let specs: Vec<LayerSpec> = a
+    let specs = a
         .layers
         .iter()
         .map(|s| parse_layer_spec(s))
-        .collect::<Result<_>>()?;
-    let mut prov = Provenance::new(serde_json::json!({"model": a.model, "layers": a.layers}));
-    prov.input(&a.model, "model", 1, 1, "");
-    let layers = load_layers(&specs, a.layer_crs.as_deref(), &crs, &mut prov)?;
-    let refs: Vec<&Layer> = layers.iter().collect();
-    let applied = apply_model(&model, &model.grid, &refs)?;
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    for name in ["risk.geojson", "risk.csv", "risk.png"] {
-        prov.outputs.push(a.out.join(name).display().to_string());
+        .collect::<Result<Vec<_>>>()?;
+    let out = outputs(&a.out, ApplyStudy::files(), g)?;
+    let (mf, source) = rk::read_model(&a.model)?;
+    mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
+    let model = mf.model;
+    let mut layers = Vec::new();
+    for s in &specs {
+        let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&crs), "layer")?;
+        l.layer.name = s.name.clone();
+        layers.push(l);
     }
-    write_surface(
-        &a.out,
-        &model.grid,
-        &crs,
-        &applied.risk,
-        None,
-        "Risk terrain model (applied)",
-        &prov,
-        g,
-    )?;
+    let r = rk::apply(&model, Some(source), &layers, &crs)?;
     if !g.quiet {
-        // NaN outside the model's study area.
-        let inside: Vec<f64> = applied
-            .risk
-            .iter()
-            .copied()
-            .filter(|r| r.is_finite())
-            .collect();
-        let max = inside.iter().cloned().fold(0.0, f64::max);
-        let mean = inside.iter().sum::<f64>() / inside.len().max(1) as f64;
-        println!(
-            "applied {} factor(s) to {} cells: mean relative risk {mean:.3}, max {max:.3}, expected incidents {:.1}",
-            model.factors.len(),
-            inside.len(),
-            applied.expected.iter().sum::<f64>()
-        );
+        print!("{}", r.summary_text());
     }
-    Ok(())
+    finish(out, &r, g)
+}
+
+fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
+    let f = &a.fit;
+    for s in &f.layers {
+        parse_layer_spec(s)?;
+    }
+    let day = |flag: &str, s: &Option<String>| s.as_deref().map(|s| parse_day(flag, s)).transpose();
+    let until = day("--train-until", &a.train_until)?;
+    let from = day("--train-from", &a.train_from)?;
+    let test_until = day("--test-until", &a.test_until)?;
+    let mut vp = ValidateParams::new(f.rtm()).kde_bandwidth(a.bandwidth);
+    match (until, &a.test) {
+        (Some(u), None) => vp = vp.split(from, u, test_until),
+        (_, Some(_)) => {}
+        (None, None) => {
+            return Err(crimescape::Error::Param(
+                "give --train-until DATE (time split) or --test FILE (two samples)".into(),
+            )
+            .into())
+        }
+    }
+    let p = ValidateStudyParams {
+        validate: vp,
+        cell: f.cell(),
+    };
+    let out = outputs(&f.out, ValidateStudy::files(), g)?;
+    let train = study_incidents(&f.incidents, &f.load, g)?;
+    // the test file is read into the training file's working CRS
+    let test = match &a.test {
+        Some(t) => {
+            let mut la = f.load.clone();
+            if la.to_crs.is_none() {
+                la.to_crs = Some(train.incidents.crs.working.to_string());
+            }
+            let (ti, trep) = load_incidents(t, &la, g)?;
+            Some(IncidentInput::loaded(ti, trep, "test incidents"))
+        }
+        None => None,
+    };
+    let input = f.input(train)?;
+    let pb = spinner(
+        g,
+        "fitting the risk terrain model on the training incidents".into(),
+    );
+    let r = rk::validate(&input, test.as_ref(), &p);
+    pb.finish_and_clear();
+    let r = r?;
+    if !g.quiet {
+        print!("{}", r.summary_text());
+    }
+    finish(out, &r, g)
 }
 
 /// Runs `crimescape risk`.
@@ -539,63 +303,6 @@ pub fn run(a: RiskArgs, g: &GlobalArgs) -> Result<()> {
     match a.command {
         RiskCommand::Fit(f) => run_fit(f, g),
         RiskCommand::Apply(f) => run_apply(f, g),
-        RiskCommand::Validate(v) => crate::cmd_validate::run(v, g),
+        RiskCommand::Validate(v) => run_validate(v, g),
     }
-}
-
-/// The risk step of `crimescape demo`: fit on the demo city and compare with the truth.
-pub fn demo_risk(
-    out: &Path,
-    city: &crimescape::demo::DemoCity,
-    g: &GlobalArgs,
-    prov: &mut Provenance,
-) -> Result<RtmResult> {
-    let dir = out.join("risk");
-    std::fs::create_dir_all(&dir)?;
-    let grid = Grid::covering(city.truth.extent, 50.0)?;
-    let inputs: Vec<LayerInput> = city
-        .layers
-        .iter()
-        .filter(|l| l.name != "parks")
-        .map(|l| LayerInput {
-            layer: l,
-            filter: (l.name == "lights").then_some("status=out"),
-        })
-        .collect();
-    let params = RtmParams::new(50.0);
-    let pb = spinner(g, "fitting the risk terrain model".into());
-    let r = fit_rtm(&city.incidents.xy, &grid, &inputs, &params);
-    pb.finish_and_clear();
-    let r = r?;
-    let mut p =
-        Provenance::new(serde_json::json!({"cell_m": 50.0, "rtm": params, "source": "demo city"}));
-    p.crs = Some(city.incidents.crs.clone());
-    p.seed = Some(params.seed);
-    write_fit_outputs(&dir, &r, &city.incidents.crs.working, &mut p, g)?;
-    prov.outputs.extend(p.outputs.iter().cloned());
-    if !g.quiet {
-        println!("\n== risk terrain model (50 m cells; distances 25-150 m) ==");
-        print!("{}", factor_table(&r));
-        println!(
-            "{:<24} {:>10} {:>12} {:>22}",
-            "truth layer", "true RRV", "true dist", "recovered RRV [CI] @ d"
-        );
-        for t in &city.truth.factors {
-            let row = r.factors.iter().find(|f| f.layer == t.layer);
-            let rec = match row {
-                Some(f) => format!(
-                    "{:.2} [{:.2}, {:.2}] @ {}m",
-                    f.rrv, f.rrv_lo, f.rrv_hi, f.distance
-                ),
-                None => "not selected".into(),
-            };
-            println!(
-                "{:<24} {:>10.2} {:>11}m {:>22}",
-                t.layer, t.relative_risk, t.distance, rec
-            );
-        }
-    }
-    // Ranked sites (cells and street segments) from the fitted model.
-    crate::cmd_sites::demo_sites(out, city, &r.model, g, prov)?;
-    Ok(r)
 }

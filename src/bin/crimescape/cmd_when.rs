@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use crimescape::export::Outputs;
 use crimescape::when::aoristic::calendar_profile;
 use crimescape::when::figure::{day_of_year_line, week_heat_table};
 use crimescape::when::incidents::temporal_table;
@@ -17,7 +18,7 @@ use crimescape::Provenance;
 use serde_json::json;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, write_output, LoadArgs};
+use crate::common::{commit, load_incidents, output_options, LoadArgs};
 
 /// Profile to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,8 +134,9 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     let week = table.week_profile(&all)?;
     let city = table.signature(&all)?;
     let cal = calendar_profile(&windows);
-    std::fs::create_dir_all(&a.out).map_err(|e| crimescape::Error::io(&a.out, e))?;
-    let mut outputs = Vec::new();
+    // the files, written as one output set at the end
+    let mut outputs: Vec<PathBuf> = Vec::new();
+    let mut pending: Vec<Vec<u8>> = Vec::new();
 
     // profile.csv
     let total = week.total();
@@ -172,11 +174,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
         })
         .collect();
     let p = a.out.join("profile.csv");
-    write_output(
-        &p,
-        &csv_bytes(&["bin", "label", "weight", "share"], &rows)?,
-        g,
-    )?;
+    pending.push(csv_bytes(&["bin", "label", "weight", "share"], &rows)?);
     outputs.push(p);
 
     // figures
@@ -193,10 +191,10 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
         ),
     ];
     let p = a.out.join("heat.png");
-    write_output(&p, &week_heat_table(&week, &title)?, g)?;
+    pending.push(week_heat_table(&week, &title)?);
     outputs.push(p);
     let p = a.out.join("day_of_year.png");
-    write_output(&p, &day_of_year_line(&cal, &title)?, g)?;
+    pending.push(day_of_year_line(&cal, &title)?);
     outputs.push(p);
 
     // groups
@@ -260,7 +258,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
             "night_dominant",
         ];
         let p = a.out.join("groups.csv");
-        write_output(&p, &csv_bytes(&header, &rows)?, g)?;
+        pending.push(csv_bytes(&header, &rows)?);
         outputs.push(p);
         let dominant: Vec<&str> = tested
             .iter()
@@ -295,7 +293,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
         "groups": group_json,
     });
     let p = a.out.join("when.json");
-    write_output(&p, &serde_json::to_vec_pretty(&summary)?, g)?;
+    pending.push(serde_json::to_vec_pretty(&summary)?);
     outputs.push(p);
 
     println!(
@@ -320,10 +318,14 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     }));
     prov.input_load(&a.file, "incidents", &rep);
     prov.crs = Some(inc.crs.clone());
-    prov.outputs
-        .extend(outputs.iter().map(|p| p.display().to_string()));
-    for o in &outputs {
-        prov.write_beside(o, g.force)?;
+    let mut set = Outputs::folder(&a.out, &output_options(g))?;
+    set.provenance(prov);
+    for (p, bytes) in outputs.iter().zip(&pending) {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        set.bytes(&name, bytes)?;
     }
-    Ok(())
+    commit(set, g)
 }

@@ -5,11 +5,63 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
+use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::when::{SunParams, TimeFilter, TimeZone};
 use crimescape::{Crs, Incidents, Layer, LayerReport};
 
 use crate::cli::GlobalArgs;
+
+/// Distance metric.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MetricArg {
+    /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
+    Manhattan,
+    /// Straight-line distance.
+    Euclidean,
+    /// Shortest path along the street network of --streets.
+    Network,
+}
+
+impl From<MetricArg> for crimescape::Metric {
+    fn from(m: MetricArg) -> crimescape::Metric {
+        match m {
+            MetricArg::Manhattan => crimescape::Metric::Manhattan,
+            MetricArg::Euclidean => crimescape::Metric::Euclidean,
+            MetricArg::Network => crimescape::Metric::Network,
+        }
+    }
+}
+
+/// A parsed `NAME=PATH[:FILTER]`.
+pub struct LayerSpec {
+    pub name: String,
+    pub path: PathBuf,
+    pub filter: Option<String>,
+}
+
+/// Parses `NAME=PATH` or `NAME=PATH:COLUMN=VALUE`.
+pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
+    let (name, rest) = s.split_once('=').ok_or_else(|| {
+        crimescape::Error::Param(format!(
+            "--layer {s:?}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE"
+        ))
+    })?;
+    let name = name.trim();
+    if name.is_empty() || rest.is_empty() {
+        return Err(crimescape::Error::Param(format!("--layer {s:?}: empty name or path")).into());
+    }
+    let (path, filter) = match rest.rsplit_once(':') {
+        Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
+        _ => (rest, None),
+    };
+    Ok(LayerSpec {
+        name: name.to_string(),
+        path: PathBuf::from(path),
+        filter,
+    })
+}
 
 /// Flags that say how to read an incident file.
 #[derive(Debug, Args, Clone, Default)]
@@ -93,10 +145,13 @@ pub struct LoadArgs {
     pub tz: Option<String>,
 }
 
-fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
-    crimescape::time::parse(s).map(|t| t.0).ok_or_else(|| {
-        crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
-    })
+/// A date or date-time flag value (seconds, local clock).
+pub fn parse_day(flag: &str, s: &str) -> Result<i64> {
+    crimescape::time::parse(s.trim())
+        .map(|t| t.0)
+        .ok_or_else(|| {
+            crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
+        })
 }
 
 impl LoadArgs {
@@ -166,12 +221,12 @@ impl LoadArgs {
         o.from = self
             .from
             .as_deref()
-            .map(|s| parse_time_arg("--from", s))
+            .map(|s| parse_day("--from", s))
             .transpose()?;
         o.to = self
             .to
             .as_deref()
-            .map(|s| parse_time_arg("--to", s))
+            .map(|s| parse_day("--to", s))
             .transpose()?;
         if self.keep_outliers {
             o.outlier_factor = None;
@@ -363,11 +418,59 @@ pub fn load_layer(
     Ok((layer, rep))
 }
 
-/// Writes bytes atomically, honouring --force, and says so on stderr.
-pub fn write_output(path: &Path, bytes: &[u8], g: &GlobalArgs) -> Result<()> {
-    crimescape::io::write_atomic(path, bytes, g.force)?;
+/// Loads a layer for a study, recorded in provenance under `role`.
+pub fn study_layer(
+    path: &Path,
+    crs: Option<&str>,
+    target: Option<&Crs>,
+    role: &str,
+) -> Result<StudyLayer> {
+    let (l, rep) = load_layer(path, crs, target, &[])?;
+    Ok(StudyLayer::loaded(l, &rep, role))
+}
+
+/// Loads incidents for a study (summary on stderr, rejects written if asked).
+pub fn study_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<IncidentInput> {
+    let (inc, rep) = load_incidents(path, args, g)?;
+    Ok(IncidentInput::loaded(inc, rep, "incidents"))
+}
+
+/// The output set of a command: the folder `dir`, the files it will write checked now.
+pub fn outputs<S: AsRef<str>>(
+    dir: &Path,
+    files: impl IntoIterator<Item = S>,
+    g: &GlobalArgs,
+) -> Result<Outputs> {
+    let mut out = Outputs::folder(dir, &output_options(g))?;
+    out.plan(files)?;
+    Ok(out)
+}
+
+/// The output options of the global flags.
+pub fn output_options(g: &GlobalArgs) -> OutputOptions {
+    OutputOptions {
+        force: g.force,
+        sync: g.sync,
+        command: None,
+    }
+}
+
+/// Writes a result into its (planned) output set and commits the set.
+pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    result.write(&mut out)?;
+    commit(out, g)
+}
+
+/// Moves a finished set into place and lists its files on stderr.
+pub fn commit(out: Outputs, g: &GlobalArgs) -> Result<()> {
+    let files = out.commit()?;
     if !g.quiet {
-        eprintln!("wrote {}", path.display());
+        for f in files
+            .iter()
+            .filter(|f| !f.to_string_lossy().ends_with(PROVENANCE_SUFFIX))
+        {
+            eprintln!("wrote {}", f.display());
+        }
     }
     Ok(())
 }

@@ -40,7 +40,6 @@ mod cmd_repeats;
 mod cmd_risk;
 mod cmd_segments;
 mod cmd_sites;
-mod cmd_validate;
 mod cmd_when;
 mod common;
 mod out;

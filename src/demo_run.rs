@@ -1,0 +1,615 @@
+//! The demo run: the synthetic city and every analysis of the toolkit on it, written
+//! as one output set.
+//!
+//! This module sits at the top of the crate: it calls every study and nothing below
+//! imports it (the city *generator*, [`crate::demo`], stays low so that tests and the
+//! access demo can use it).
+//!
+//! ```no_run
+//! use crimescape::demo::DemoParams;
+//! use crimescape::export::{OutputOptions, Outputs};
+//!
+//! let mut out = Outputs::folder("crimescape-demo", &OutputOptions::force(true))?;
+//! let report = crimescape::demo_run::run(&DemoParams::new(42), false, &mut out, &|_| {})?;
+//! out.commit()?;
+//! print!("{report}");
+//! # Ok::<(), crimescape::Error>(())
+//! ```
+
+use serde_json::json;
+
+use crate::access::{self, AssessParams, RiskModel};
+use crate::accuracy::CompareParams;
+use crate::demo::{self, DemoCity, DemoParams};
+use crate::error::{Error, Result};
+use crate::evaluate::{simulate, EvaluateParams};
+use crate::export::{Export, InputFile, Outputs, Provenance};
+use crate::hotspot::GiStarParams;
+use crate::io::{LayerOptions, LoadOptions};
+use crate::repeat::chains::ChainParams;
+use crate::repeat::exact::ExactRepeatParams;
+use crate::repeat::knox::KnoxParams;
+use crate::repeat::promap::PromapParams;
+use crate::risk::{FactorParams, Operationalisation, RtmParams, SiteParams, ValidateParams};
+use crate::study::{self, IncidentInput, StudyLayer};
+
+/// Every file the demo may write for `city` (`city_only`: the city alone).
+pub fn files(city: &DemoCity, city_only: bool) -> Result<Vec<String>> {
+    let names: Vec<&str> = std::iter::once(&city.streets)
+        .chain(&city.layers)
+        .chain(&city.river)
+        .map(|l| l.name.as_str())
+        .collect();
+    let mut v: Vec<String> = demo::city_files(&names)
+        .into_iter()
+        .map(|f| format!("city/{f}"))
+        .collect();
+    v.push("provenance.json".into());
+    if city_only {
+        return Ok(v);
+    }
+    v.push("info.json".into());
+    let proposals = access::demo::demo_proposals(city)?;
+    let mut assess: Vec<String> = proposals
+        .iter()
+        .map(|p| format!("proposal_{}.geojson", p.name))
+        .collect();
+    assess.push("truth_model.json".into());
+    let names: Vec<&str> = proposals.iter().map(|p| p.name.as_str()).collect();
+    assess.extend(study::assess::AssessStudy::files(&names, true));
+    for (dir, fs) in sections().into_iter().chain([("assess", assess)]) {
+        v.extend(fs.into_iter().map(|f| format!("{dir}/{f}")));
+    }
+    Ok(v)
+}
+
+/// The folders of the analyses and their files (all but `assess`).
+fn sections() -> Vec<(&'static str, Vec<String>)> {
+    let mut ev = vec![
+        "incidents_planted.csv".to_string(),
+        "planted_truth.json".to_string(),
+    ];
+    ev.extend(study::evaluate::EvaluateStudy::files(&["planted"]));
+    vec![
+        ("hotspots", {
+            use study::hotspots as hs;
+            let mut v = hs::GridStudy::files(&Default::default());
+            v.extend(hs::KdeStudy::files(false));
+            v.extend(hs::GiStarStudy::files(&Default::default()));
+            v.push("hotspots.json".into());
+            v
+        }),
+        ("clusters", study::clusters::ClusterStudy::files()),
+        ("segments", study::segments::SegmentStudy::files()),
+        ("evaluation", study::accuracy::AccuracyStudy::files()),
+        ("near_repeat", study::repeats::NearRepeatStudy::files()),
+        (
+            "repeats",
+            study::repeats::RepeatStudy::files(&study::repeats::RepeatStudyParams {
+                repeats: ExactRepeatParams::default(),
+                exact_locations: false,
+                top: 0,
+            }),
+        ),
+        ("chains", study::repeats::ChainStudy::files()),
+        ("promap", study::repeats::PromapStudy::files()),
+        ("evaluate", ev),
+        ("risk", study::risk::FitStudy::files()),
+        ("sites", study::sites::SitesStudy::files()),
+        ("validate", study::risk::ValidateStudy::files()),
+    ]
+}
+
+/// The input record of a written city file (its final path, its SHA-256).
+fn city_input(out: &Outputs, name: &str, role: &str, rows: u64) -> Result<InputFile> {
+    let staged = out
+        .staged_path(name)
+        .ok_or_else(|| Error::Data(format!("demo: {name} was not written")))?;
+    let bytes = std::fs::read(&staged).map_err(|e| Error::io(out.final_path(name), e))?;
+    Ok(InputFile::file(&out.final_path(name), role, rows, &bytes))
+}
+
+/// Generates the city, writes it into `out` (section `city/`) and, unless `city_only`,
+/// runs every analysis on it, each into its own section. `progress` receives a short
+/// message before each step. Returns what the run found, as text (the city, the ground
+/// truth and each analysis's headline, compared with the truth).
+pub fn run(
+    params: &DemoParams,
+    city_only: bool,
+    out: &mut Outputs,
+    progress: &dyn Fn(&str),
+) -> Result<String> {
+    run_with(params, city_only, out, progress, None)
+}
+
+/// A further demo step run after the library's analyses, writing into its own section
+/// of the set (the binary's street-network step until it moves into [`crate::study`]);
+/// returns its lines for the report.
+pub type DemoStep<'a> = &'a dyn Fn(&DemoCity, &IncidentInput, &mut Outputs) -> Result<String>;
+
+/// [`run`] with a further step `(section, step)` after the analyses.
+pub fn run_with(
+    params: &DemoParams,
+    city_only: bool,
+    out: &mut Outputs,
+    progress: &dyn Fn(&str),
+    extra: Option<(&str, DemoStep<'_>)>,
+) -> Result<String> {
+    progress("generating the demo city");
+    let city = demo::generate(params)?;
+    out.plan(files(&city, city_only)?)?;
+    let mut text = String::new();
+    {
+        let mut s = out.section("city");
+        s.no_provenance();
+        demo::write_city(&city, &mut s)?;
+    }
+    text.push_str(&format!(
+        "demo city (seed {}): {} incidents, {} street segments, {} layers -> {}\n",
+        params.seed,
+        city.incidents.len(),
+        city.streets.len(),
+        city.layers.len(),
+        out.final_path("city").display()
+    ));
+    let mut prov = Provenance::of(params).with_seed(params.seed);
+    prov.crs = Some(city.incidents.crs.clone());
+    if !city_only {
+        analyses(&city, out, &mut prov, &mut text, progress, extra)?;
+    }
+    out.no_provenance();
+    out.manifest("provenance.json", prov)?;
+    Ok(text)
+}
+
+/// Every analysis on the city.
+fn analyses(
+    city: &DemoCity,
+    out: &mut Outputs,
+    prov: &mut Provenance,
+    text: &mut String,
+    progress: &dyn Fn(&str),
+    extra: Option<(&str, DemoStep<'_>)>,
+) -> Result<()> {
+    // load the written incidents back through the public loader, as a user would
+    let staged = out
+        .staged_path("city/incidents.csv")
+        .ok_or_else(|| Error::Data("demo: the city was not written".into()))?;
+    let (inc, mut rep) = crate::io::load_incidents(&staged, &LoadOptions::new())?;
+    rep.path = out.final_path("city/incidents.csv");
+    let input = IncidentInput::loaded(inc, rep.clone(), "incidents");
+    prov.inputs.extend(input.inputs());
+    let inc = &input.incidents;
+    let summary = crate::info::summarise_incidents(inc, &rep);
+    out.no_provenance();
+    out.json("info.json", &summary)?;
+    text.push_str(&summary.to_text());
+    text.push_str(&format!(
+        "ground truth: {} planted hotspots, {} repeat locations, {} near-repeat chains, {} risk factors ({} decoys)\n",
+        city.truth.hotspots.len(),
+        city.truth.repeat_locations,
+        city.truth.chains.len(),
+        city.truth.factors.len(),
+        city.truth.factors.iter().filter(|f| f.relative_risk == 1.0).count()
+    ));
+    // the city's layers as the studies' inputs, recorded as the files just written
+    let layer_input = |out: &Outputs, l: &crate::layer::Layer| -> Result<StudyLayer> {
+        Ok(StudyLayer {
+            layer: l.clone(),
+            source: Some(city_input(
+                out,
+                &format!("city/{}.geojson", l.name),
+                &format!("layer {}", l.name),
+                l.len() as u64,
+            )?),
+        })
+    };
+    let layers: Vec<StudyLayer> = city
+        .layers
+        .iter()
+        .map(|l| layer_input(out, l))
+        .collect::<Result<_>>()?;
+
+    progress("hot spots");
+    hotspots(city, &input, out, text)?;
+    progress("clusters, street segments and accuracy");
+    let cl = study::clusters::clusters(&input, &study::clusters::dbscan_params(30.0, 15))?;
+    cl.write(&mut out.section("clusters"))?;
+    let streets_staged = out
+        .staged_path("city/streets.geojson")
+        .ok_or_else(|| Error::Data("demo: the streets were not written".into()))?;
+    let (streets, mut srep) = crate::io::load_layer(
+        &streets_staged,
+        &LayerOptions {
+            target: Some(inc.crs.working.clone()),
+            ..Default::default()
+        },
+    )?;
+    srep.path = out.final_path("city/streets.geojson");
+    let streets = StudyLayer::loaded(streets, &srep, "streets");
+    let seg = study::segments::segments(&input, &streets, &Default::default())?;
+    seg.write(&mut out.section("segments"))?;
+    let until = crate::time::parse_date("2024-10-01")
+        .ok_or_else(|| Error::Param("demo: bad date".into()))?;
+    let acc = study::accuracy::accuracy(&input, &CompareParams::new(until))?;
+    acc.write(&mut out.section("evaluation"))?;
+    text.push_str(&clusters_text(city, &cl));
+    if let Some(c) = &seg.seg_conc {
+        text.push_str(&format!(
+            "street segments: {} segments, {} incidents unsnapped (> 30 m); 50 % of snapped incidents on {:.1} % of all segments ({:.1} % of segments with crime), Gini {:.3}\n",
+            c.n_units,
+            seg.snapped.unsnapped,
+            100.0 * c.shares[1].of_all_units,
+            100.0 * c.shares[1].of_nonzero_units,
+            c.gini
+        ));
+    }
+    let at5: Vec<String> = acc
+        .comparison
+        .methods
+        .iter()
+        .filter_map(|m| {
+            m.rows.get(4).map(|r| {
+                format!(
+                    "{} PAI {:.2} PEI {:.2}",
+                    m.name,
+                    r.pai,
+                    r.pei.unwrap_or(f64::NAN)
+                )
+            })
+        })
+        .collect();
+    text.push_str(&format!(
+        "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): {}\n",
+        at5.join("; ")
+    ));
+
+    progress("near repeats");
+    repeats(&input, out, text)?;
+    progress("evaluating a planted intervention");
+    evaluate(city, out, prov, text)?;
+    progress("fitting the risk terrain model");
+    let risk_layers: Vec<study::risk::RiskLayer> = layers
+        .iter()
+        .filter(|l| l.layer.name != "parks")
+        .map(|l| study::risk::RiskLayer {
+            layer: l.clone(),
+            filter: (l.layer.name == "lights").then(|| "status=out".to_string()),
+        })
+        .collect();
+    let mut city_input = IncidentInput::in_memory(city.incidents.clone());
+    city_input.source = input.source.clone();
+    let risk_input = study::risk::RiskInput {
+        incidents: city_input,
+        layers: risk_layers,
+        boundary: None,
+    };
+    let mut fp = study::risk::FitStudyParams::new(RtmParams::new(50.0), 50.0);
+    fp.extent = Some(city.truth.extent);
+    let fit = study::risk::fit(&risk_input, &fp)?;
+    fit.write(&mut out.section("risk"))?;
+    text.push_str("\n== risk terrain model (50 m cells; distances 25-150 m) ==\n");
+    text.push_str(&study::risk::factor_table(&fit.result));
+    text.push_str(&format!(
+        "{:<24} {:>10} {:>12} {:>22}\n",
+        "truth layer", "true RRV", "true dist", "recovered RRV [CI] @ d"
+    ));
+    for t in &city.truth.factors {
+        let rec = match fit.result.factors.iter().find(|f| f.layer == t.layer) {
+            Some(f) => format!(
+                "{:.2} [{:.2}, {:.2}] @ {}m",
+                f.rrv, f.rrv_lo, f.rrv_hi, f.distance
+            ),
+            None => "not selected".into(),
+        };
+        text.push_str(&format!(
+            "{:<24} {:>10.2} {:>11}m {:>22}\n",
+            t.layer, t.relative_risk, t.distance, rec
+        ));
+    }
+    progress("ranking sites");
+    sites(city, &risk_input, &layers, &fit, out, text)?;
+    progress("validating the risk terrain model");
+    let fpv = FactorParams::new(50.0)
+        .distances(vec![50.0, 100.0, 150.0])
+        .operationalisations(vec![Operationalisation::Proximity]);
+    // 2024-09-01: day 244 of the leap year 2024
+    let until = (demo::DEMO_START_DAY + 244) * crate::time::DAY;
+    let vp = study::risk::ValidateStudyParams {
+        validate: ValidateParams::new(RtmParams::new(50.0).factors(fpv)).split(None, until, None),
+        cell: 50.0,
+    };
+    let v = study::risk::validate(&risk_input, None, &vp)?;
+    v.write(&mut out.section("validate"))?;
+    text.push_str("\n== RTM validity (fit Jan-Aug, test Sep-Dec; 50 m cells) ==\n");
+    text.push_str(&study::risk::validation_table(&v.result, &[0.05]));
+    progress("assessing the demo proposals");
+    assess(city, &fit, out, text)?;
+    if let Some((name, step)) = extra {
+        progress(name);
+        let mut s = out.section(name);
+        text.push_str(&step(city, &input, &mut s)?);
+    }
+    Ok(())
+}
+
+/// Grid counts, kernel density and Gi* of the city (the `hotspots` studies with their
+/// defaults; Gi* with 99 permutations, seed 42, FDR), and the share of planted hot spot
+/// centres that fall in Gi* hot cells (95 %): `hotspots.json`, which shares the Gi*
+/// provenance record.
+fn hotspots(
+    city: &DemoCity,
+    input: &IncidentInput,
+    out: &mut Outputs,
+    text: &mut String,
+) -> Result<()> {
+    use study::hotspots as hs;
+    let hin = hs::HotspotInput::new(input.clone());
+    let mut s = out.section("hotspots");
+    hs::grid(&hin, &hs::GridStudyParams::default())?.write(&mut s)?;
+    let k = hs::kde_study(&hin, None, &hs::KdeStudyParams::default())?;
+    k.write(&mut s)?;
+    let gp = hs::GiStarStudyParams {
+        gistar: GiStarParams::new().permutations(99).seed(42).fdr(true),
+        ..Default::default()
+    };
+    let gi = hs::gistar(&hin, &gp)?;
+    gi.write(&mut s)?;
+    let cg = &gi.cells.grid;
+    let bins = &gi.result.bin;
+    let mut found = Vec::new();
+    for h in &city.truth.hotspots {
+        let hit = cg
+            .position_of(h.centre[0], h.centre[1])
+            .is_some_and(|p| bins[p] >= 2);
+        found.push(json!({"label": h.label, "centre": h.centre, "hot_95": hit}));
+    }
+    let hits = found.iter().filter(|f| f["hot_95"] == json!(true)).count();
+    let n = city.truth.hotspots.len();
+    let hot = bins.iter().filter(|b| **b >= 2).count();
+    let summary = json!({
+        "grid": cg,
+        "kde_bandwidth_m": k.kde.bandwidth_m,
+        "gistar_bins": gi.result.bin_counts,
+        "hot_cells_95": hot,
+        "hot_share": hot as f64 / cg.len() as f64,
+        "planted_hotspots": n,
+        "planted_found": hits,
+        "hit_rate": if n > 0 { hits as f64 / n as f64 } else { f64::NAN },
+        "hotspots": found,
+    });
+    s.json("hotspots.json", &summary)?;
+    text.push_str(&format!(
+        "hotspots: {hits}/{n} planted hotspot centres in Gi* hot cells (95%, FDR); {hot} of {} cells hot ({:.1}%)\n",
+        cg.len(),
+        100.0 * hot as f64 / cg.len() as f64
+    ));
+    Ok(())
+}
+
+/// Planted hot spots recovered by the clusters.
+fn clusters_text(city: &DemoCity, cl: &study::clusters::ClusterStudy<'_>) -> String {
+    let recovered: Vec<String> = city
+        .truth
+        .hotspots
+        .iter()
+        .map(|h| {
+            let best = cl
+                .summaries
+                .iter()
+                .map(|s| {
+                    let d = ((s.centroid[0] - h.centre[0]).powi(2)
+                        + (s.centroid[1] - h.centre[1]).powi(2))
+                    .sqrt();
+                    (d, s.count)
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match best {
+                Some((d, n)) if d <= h.sigma => {
+                    format!("{} found ({} points, centroid {:.0} m off)", h.label, n, d)
+                }
+                _ => format!("{} missed", h.label),
+            }
+        })
+        .collect();
+    format!(
+        "clusters (DBSCAN eps 30 m, min_samples 15): {} clusters, {} noise; planted: {}\n",
+        cl.clustering.n_clusters,
+        cl.clustering.n_noise(),
+        recovered.join("; ")
+    )
+}
+
+/// Knox test on the burglaries, exact repeats, chains and a promap.
+fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Result<()> {
+    let inc = &input.incidents;
+    let Some(c) = inc.categories.iter().position(|c| c == "burglary") else {
+        return Ok(());
+    };
+    let burg = IncidentInput {
+        incidents: inc.filter(|i| inc.category[i] == c as u32),
+        report: None,
+        source: input.source.clone(),
+    };
+    let p = study::repeats::NearRepeatParams {
+        knox: KnoxParams::new(
+            vec![0.0, 100.0, 200.0, 300.0, 400.0, f64::INFINITY],
+            vec![0.0, 7.0, 14.0, 21.0, 28.0, f64::INFINITY],
+        )
+        .nrep(199)
+        .seed(42),
+        label: Some("burglary".into()),
+        title: Some("demo city burglaries".into()),
+    };
+    let nr = study::repeats::near_repeat(&burg, &p)?;
+    nr.write(&mut out.section("near_repeat"))?;
+    text.push_str(&format!(
+        "near repeats: {}\n",
+        nr.result.summary("burglary")
+    ));
+    let rp = study::repeats::RepeatStudyParams {
+        repeats: ExactRepeatParams::default().address_column("address"),
+        exact_locations: false,
+        top: 0,
+    };
+    let r = study::repeats::exact_repeats(input, &rp)?;
+    r.write(&mut out.section("repeats"))?;
+    let cp = study::repeats::ChainStudyParams {
+        chains: ChainParams::new(100.0, 14.0).nrep(99).seed(42),
+        top: 20,
+        exact_locations: false,
+    };
+    let ch = study::repeats::chain_study(&burg, &cp)?;
+    ch.write(&mut out.section("chains"))?;
+    let at = crate::time::parse_date("2024-10-01")
+        .ok_or_else(|| Error::Param("demo: bad date".into()))?;
+    let pm = study::repeats::promap_study(&burg, &PromapParams::new(at).cell(100.0))?;
+    pm.write(&mut out.section("promap"))?;
+    text.push_str(&r.result.to_text());
+    text.push_str(&ch.result.to_text());
+    text.push_str(&pm.result.to_text());
+    Ok(())
+}
+
+/// Plants a 30 % reduction with some displacement in the city and evaluates it.
+fn evaluate(
+    city: &DemoCity,
+    out: &mut Outputs,
+    prov: &mut Provenance,
+    text: &mut String,
+) -> Result<()> {
+    let pp = simulate::PlantParams::new(city.truth.params.seed).displaced(0.25);
+    let planted = simulate::plant_intervention(city, &pp)?;
+    let mut s = out.section("evaluate");
+    // the planted incidents, loaded back as a user would
+    s.no_provenance();
+    s.table(
+        "incidents_planted.csv",
+        &demo::incidents_table(&planted.incidents)?,
+    )?;
+    let staged = s
+        .staged_path("incidents_planted.csv")
+        .ok_or_else(|| Error::Data("demo: planted incidents not written".into()))?;
+    let (inc, mut rep) = crate::io::load_incidents(&staged, &LoadOptions::new())?;
+    rep.path = s.final_path("incidents_planted.csv");
+    let input = IncidentInput::loaded(inc, rep, "planted incidents");
+    prov.inputs.extend(input.inputs());
+    s.json_with_newline("planted_truth.json", &planted.truth)?;
+    // a tiny demo city may leave a zone empty: say so instead of failing the demo
+    let ev = match study::evaluate::evaluate_study(
+        &input,
+        vec![planted.area.clone()],
+        Vec::new(),
+        &EvaluateParams::at(pp.date),
+    ) {
+        Ok(ev) => ev,
+        Err(e @ Error::Data(_)) => {
+            text.push_str(&format!("evaluate: skipped on this city: {e}\n"));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    ev.write(&mut s)?;
+    let a = &ev.result.areas[0];
+    text.push_str(&format!(
+        "evaluate: planted a {:.0} % reduction ({} of {} incidents removed, {} moved into the {:.0} m buffer); estimated relative change {:+.1} % ({:+.1} to {:+.1}), WDQ {}\n",
+        100.0 * pp.reduction,
+        planted.truth.removed,
+        planted.truth.treatment_post_before,
+        planted.truth.moved,
+        pp.buffer,
+        100.0 * a.relative_change.estimate,
+        100.0 * a.relative_change.lower,
+        100.0 * a.relative_change.upper,
+        a.wdq
+            .as_ref()
+            .and_then(|w| w.wdq)
+            .map_or("undefined".into(), |q| format!("{q:.2}"))
+    ));
+    Ok(())
+}
+
+/// Ranked cells (written) and street segments (printed) from the fitted model.
+fn sites(
+    city: &DemoCity,
+    risk_input: &study::risk::RiskInput,
+    layers: &[StudyLayer],
+    fit: &study::risk::FitStudy,
+    out: &mut Outputs,
+    text: &mut String,
+) -> Result<()> {
+    let model_source = out
+        .staged_path("risk/model.json")
+        .map(|_| city_input(out, "risk/model.json", "model", 1))
+        .transpose()?;
+    let mut input = study::sites::SitesInput {
+        incidents: risk_input.incidents.clone(),
+        model: fit.result.model.clone(),
+        model_source,
+        layers: layers.to_vec(),
+        units: study::sites::UnitsInput::Cells,
+        mapping: (crate::risk::CptedMapping::default_mapping(), None),
+        seriousness: None,
+        temporal: None,
+    };
+    let sp = SiteParams::new().top(20);
+    let cells = study::sites::sites(&input, &sp)?;
+    cells.write(&mut out.section("sites"))?;
+    let cells_text = study::sites::sites_table(&cells.ranking, 10);
+    input.units = study::sites::UnitsInput::Segments {
+        streets: StudyLayer::in_memory(city.streets.clone()),
+        split: false,
+        tolerance: 30.0,
+    };
+    let segs = study::sites::sites(&input, &sp)?;
+    text.push_str("\n== ranked sites: cells (top 10) ==\n");
+    text.push_str(&cells_text);
+    text.push_str("\n== ranked sites: street segments (top 5) ==\n");
+    text.push_str(&study::sites::sites_table(&segs.ranking, 5));
+    Ok(())
+}
+
+/// The two demo proposals, written beside the report and read back, assessed with the
+/// fitted model.
+fn assess(
+    city: &DemoCity,
+    fit: &study::risk::FitStudy,
+    out: &mut Outputs,
+    text: &mut String,
+) -> Result<()> {
+    let st = access::demo::demo_study(city)?;
+    let mut s = out.section("assess");
+    s.no_provenance();
+    let mut proposals = Vec::new();
+    let mut paths = Vec::new();
+    for p in access::demo::demo_proposals(city)? {
+        let name = format!("proposal_{}.geojson", p.name);
+        s.bytes(
+            &name,
+            &access::proposal::proposal_to_geojson(&p, &st.crs.working)?,
+        )?;
+        // read back through the validating reader, as a user's file would be
+        let staged = s
+            .staged_path(&name)
+            .ok_or_else(|| Error::Data("demo: proposal not written".into()))?;
+        for mut x in access::proposal::read_proposals(&staged, &st)? {
+            x.source = s.final_path(&name);
+            proposals.push(x);
+        }
+        paths.push(name);
+    }
+    // the ground truth as a model, for reference
+    let truth = access::demo::demo_model(city, 25.0)?;
+    s.json("truth_model.json", &truth)?;
+    let model: &dyn RiskModel = &fit.result.model;
+    let r = study::assess::assess(
+        &st,
+        &proposals,
+        Some(model),
+        Vec::new(),
+        &AssessParams::new(),
+    )?;
+    r.write(&mut s)?;
+    text.push_str(&r.summary_text());
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! Whole studies: load → analyse → results that write themselves.
+//!
+//! Each command of the `crimescape` binary is one library call here, so a researcher
+//! runs the same study in a few lines and gets the same files:
+//!
+//! ```no_run
+//! use crimescape::export::{Export, OutputOptions, Outputs};
+//! use crimescape::study::{hotspots, IncidentInput};
+//!
+//! let input = hotspots::HotspotInput::new(IncidentInput::load("burglaries.csv", &Default::default())?);
+//! let params = hotspots::GiStarStudyParams::default();
+//! let mut out = Outputs::folder("gistar", &OutputOptions::default())?;
+//! out.plan(hotspots::GiStarStudy::files(&params))?;
+//! hotspots::gistar(&input, &params)?.write(&mut out)?;
+//! out.commit()?;
+//! # Ok::<(), crimescape::Error>(())
+//! ```
+//!
+//! Every study keeps the record of its inputs ([`InputFile`]: path, rows, SHA-256) so
+//! the provenance beside each output names the real files it came from.
+
+use std::path::Path;
+
+use crate::crs::Crs;
+use crate::error::{Error, Result};
+use crate::export::InputFile;
+use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport};
+use crate::layer::{Incidents, Layer};
+
+pub mod accuracy;
+pub mod assess;
+pub mod clusters;
+pub mod evaluate;
+pub mod hotspots;
+pub mod proximity;
+pub mod repeats;
+pub mod risk;
+pub mod segments;
+pub mod sites;
+
+/// Incidents for a study, with the record of the file they came from.
+#[derive(Debug, Clone)]
+pub struct IncidentInput {
+    /// The incidents (in the working CRS).
+    pub incidents: Incidents,
+    /// The load report (rows read, rejected by reason, CRS), when read from a file.
+    pub report: Option<LoadReport>,
+    /// The input record for provenance (`None` for incidents made in memory).
+    pub source: Option<InputFile>,
+}
+
+impl IncidentInput {
+    /// Loads incidents from a file ([`crate::load_incidents`]).
+    pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Self> {
+        let (incidents, report) = crate::io::load_incidents(path, opts)?;
+        Ok(IncidentInput::loaded(incidents, report, "incidents"))
+    }
+
+    /// Incidents already loaded from a file, with their report; `role` names them in
+    /// provenance ("incidents", "test incidents", ...).
+    pub fn loaded(incidents: Incidents, report: LoadReport, role: &str) -> Self {
+        let source = Some(InputFile::incidents(role, &report));
+        IncidentInput {
+            incidents,
+            report: Some(report),
+            source,
+        }
+    }
+
+    /// Incidents made in memory (no input file).
+    pub fn in_memory(incidents: Incidents) -> Self {
+        IncidentInput {
+            incidents,
+            report: None,
+            source: None,
+        }
+    }
+
+    /// The input records (empty for incidents made in memory).
+    pub fn inputs(&self) -> Vec<InputFile> {
+        self.source.iter().cloned().collect()
+    }
+
+    /// Rows read and accepted (the incidents' count for incidents made in memory).
+    pub fn counts(&self) -> (u64, u64) {
+        match &self.report {
+            Some(r) => (r.rows_read, r.accepted),
+            None => (self.incidents.len() as u64, self.incidents.len() as u64),
+        }
+    }
+
+    /// An error when there is no incident to analyse.
+    pub fn require_some(&self) -> Result<()> {
+        if self.incidents.is_empty() {
+            let what = self
+                .source
+                .as_ref()
+                .map_or_else(|| "the incidents".to_string(), |s| s.path.clone());
+            return Err(Error::Data(format!("{what}: no incident left to analyse")));
+        }
+        Ok(())
+    }
+}
+
+/// A layer for a study, with the record of the file it came from.
+#[derive(Debug, Clone)]
+pub struct StudyLayer {
+    /// The layer (in the working CRS).
+    pub layer: Layer,
+    /// The input record for provenance (`None` for layers made in memory).
+    pub source: Option<InputFile>,
+}
+
+impl StudyLayer {
+    /// Loads a layer ([`crate::load_layer`]); `role` names it in provenance.
+    pub fn load(path: impl AsRef<Path>, opts: &LayerOptions, role: &str) -> Result<Self> {
+        let (layer, report) = crate::io::load_layer(path, opts)?;
+        Ok(StudyLayer::loaded(layer, &report, role))
+    }
+
+    /// A layer already loaded from a file.
+    pub fn loaded(layer: Layer, report: &LayerReport, role: &str) -> Self {
+        StudyLayer {
+            layer,
+            source: Some(InputFile::layer(role, report)),
+        }
+    }
+
+    /// A layer made in memory (no input file).
+    pub fn in_memory(layer: Layer) -> Self {
+        StudyLayer {
+            layer,
+            source: None,
+        }
+    }
+}
+
+/// Options of a layer file in a study's working CRS.
+pub fn layer_options(crs: Option<Crs>, target: &Crs) -> LayerOptions {
+    LayerOptions {
+        crs,
+        target: Some(target.clone()),
+        name: None,
+        filters: Vec::new(),
+    }
+}
+
+/// sfhotspot's automatic period length in days, from the incidents' time span:
+/// ≤ 14 days → 1, ≤ 91 → 7, ≤ 732 → 28, ≤ 3653 → 91, else 365.
+pub fn auto_period_days(inc: &Incidents) -> Result<i64> {
+    let (a, b) = inc
+        .time_range()
+        .ok_or_else(|| Error::Data("no incident has a time".into()))?;
+    let span = (b - a) as f64 / crate::time::DAY as f64;
+    Ok(if span <= 14.0 {
+        1
+    } else if span <= 91.0 {
+        7
+    } else if span <= 732.0 {
+        28
+    } else if span <= 3653.0 {
+        91
+    } else {
+        365
+    })
+}
+
+/// A file-name-safe form of a name: ASCII letters, digits, `-` and `_` kept, the rest
+/// `_`; `fallback` when nothing is left.
+pub fn slug(s: &str, fallback: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if t.is_empty() {
+        fallback.into()
+    } else {
+        t
+    }
+}
+
+/// A grid for background maps of points: half the sfhotspot cell size, degenerate
+/// extents padded by 50 m.
+pub fn background_grid(bbox: [f64; 4]) -> Result<crate::grid::Grid> {
+    let mut b = bbox;
+    if b[2] - b[0] < 1.0 || b[3] - b[1] < 1.0 {
+        b = [b[0] - 50.0, b[1] - 50.0, b[2] + 50.0, b[3] + 50.0];
+    }
+    let cell = crate::grid::Grid::default_cell_size(b)? / 2.0;
+    crate::grid::Grid::covering(b, cell)
+}
