@@ -27,6 +27,9 @@
 //!   repeats, near-repeat chains, prospective maps in [`repeat`].
 //! * **Evaluate interventions**: [`evaluate::evaluate`] — before/after with a control,
 //!   odds ratio, difference in differences, WDQ displacement, cost-benefit.
+//! * **Publishing safely**: [`disclosure`] — a public-audience [`disclosure::Disclosure`]
+//!   policy, small-count and complementary suppression with an audit, anonymous map
+//!   points, a re-identification scanner.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -37,6 +40,7 @@ pub mod cluster;
 pub mod concentration;
 pub mod crs;
 pub mod demo;
+pub mod disclosure;
 pub mod error;
 pub mod evaluate;
 pub mod glm;
