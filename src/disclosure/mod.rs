@@ -16,6 +16,8 @@
 //! * [`Scanner`] / [`scan_bytes`]: a re-identification scanner for output bytes
 //!   (CSV, GeoJSON, JSON, SVG): any number pair within a tolerance of an incident
 //!   (working CRS or lon/lat) and any count below k in named count columns.
+//! * [`synthetic_addresses`] / [`segment_midpoints`]: a synthetic address layer and
+//!   street-segment anchors for the demo city and tests.
 //! * [`is_free_text_column`]: columns (addresses, narratives, names) that never leave
 //!   the tool in public mode.
 //!
@@ -40,10 +42,12 @@
 //! [`is_free_text_column`] is true, (iv) writes [`DisclosureReport::to_text`] and its
 //! JSON beside the set, and (v) in tests, runs a [`Scanner`] over every written file.
 
+mod addresses;
 mod anchors;
 mod scan;
 mod suppress;
 
+pub use addresses::{segment_midpoints, synthetic_addresses};
 pub use anchors::{
     anonymous_map_points, snap_to_cell_centres, snap_to_points, AnonymousMap, AnonymousMapParams,
     Snapped,

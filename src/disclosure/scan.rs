@@ -71,6 +71,7 @@ pub struct Scanner {
     tolerance_m: f64,
     k: f64,
     count_columns: Vec<String>,
+    allowed: Option<PointIndex>,
 }
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -103,6 +104,7 @@ impl Scanner {
             tolerance_m,
             k: 0.0,
             count_columns: Vec::new(),
+            allowed: None,
         })
     }
 
@@ -111,6 +113,23 @@ impl Scanner {
         self.k = f64::from(k);
         self.count_columns = columns.iter().map(|c| c.to_lowercase()).collect();
         self
+    }
+
+    /// Public points (working CRS) that may coincide with an incident without
+    /// exposing it: the anonymous map points or cell centres the output was snapped to.
+    /// An incident that happened at a street-segment midpoint is published there by
+    /// design (the point covers at least k addresses); a number pair within the
+    /// tolerance of an allowed point is not reported as a working-CRS finding.
+    pub fn allow(mut self, points: &[[f64; 2]]) -> Scanner {
+        self.allowed = Some(PointIndex::new(points));
+        self
+    }
+
+    fn is_allowed(&self, p: [f64; 2]) -> bool {
+        self.allowed
+            .as_ref()
+            .and_then(|a| a.nearest(p))
+            .is_some_and(|(_, d)| d <= self.tolerance_m)
     }
 
     /// Scans the bytes of one file.
@@ -129,7 +148,7 @@ impl Scanner {
                 if let Some((i, d)) = self
                     .working
                     .nearest(p)
-                    .filter(|(_, d)| *d <= self.tolerance_m)
+                    .filter(|(_, d)| *d <= self.tolerance_m && !self.is_allowed(p))
                 {
                     out.push(Finding {
                         kind: FindingKind::WorkingCoordinate {
