@@ -30,6 +30,9 @@
 //! * **When**: [`when`] — occurrence windows, aoristic hour-of-week profiles
 //!   (R `aoristic` parity), NOAA sunrise/sunset and night shares, temporal signatures
 //!   of places with a permutation test, time filters, the Knox window rule.
+//! * **Publishing safely**: [`disclosure`] — a public-audience [`disclosure::Disclosure`]
+//!   policy, small-count and complementary suppression with an audit, anonymous map
+//!   points, a re-identification scanner.
 //! * **Provenance**: [`Provenance`] for every output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -41,6 +44,7 @@ pub mod concentration;
 pub mod crs;
 pub mod demo;
 pub mod demo_run;
+pub mod disclosure;
 pub mod error;
 pub mod evaluate;
 pub mod export;
