@@ -1121,7 +1121,11 @@ mod tests {
     /// without it a decoy enters.
     #[test]
     fn fit_rtm_full_demo_selects_exactly_the_planted_factors() {
-        // the city this test was calibrated on (before the demo river)
+        // The city this test was calibrated on (before the demo river). The pin is not
+        // about the river: over seeds 1-7 and 42 the full demo selects exactly the planted
+        // factors in 2 of 8 cities both with the river and without it (ATMs, RR 1.6 at
+        // 50 m, enter in 3 of 8 either way); seed 42 without the river is one of those 2,
+        // with the river it is not. See the report of branch `rtmriver`.
         let city = generate(&DemoParams::new(42).river(false)).unwrap();
         let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
         let r = fit_rtm(
