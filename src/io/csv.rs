@@ -928,13 +928,13 @@ pub fn read_incidents_from_bytes(
             let v = format!(
                 "a quote opened in this field does not close on its line: it ran over the next {lines} line(s), which are read again as rows of their own"
             );
-            st.reject(
-                row,
-                RejectReason::UnbalancedQuote,
-                &header[column],
-                &v,
-                fields,
-            );
+            // the field may lie beyond the header's last column (a row with more
+            // fields than the header): name it by its position then
+            let name = header
+                .get(column)
+                .cloned()
+                .unwrap_or_else(|| format!("field {} (beyond the header)", column + 1));
+            st.reject(row, RejectReason::UnbalancedQuote, &name, &v, fields);
             continue;
         }
         if rec.len() != ncols {

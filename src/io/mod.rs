@@ -1557,6 +1557,45 @@ mod proptests {
         csv::read_incidents_from_bytes(bytes, Path::new("p.csv"), String::new(), opts)
     }
 
+    /// The case proptest found in CI (stop 22): the swallowing field of an
+    /// unbalanced row lies beyond the header's last column.
+    #[test]
+    fn unbalanced_quote_beyond_the_header_is_a_rejection_not_a_panic() {
+        let rows: Vec<String> = [
+            "2.05000,48.75000,2024-01-01,,\"said \"\"stop\"\"\"\n",
+            "2.05000,48.75000,2024-01-01,\"theft, minor\",\"entered, took\nthe TV\"\n",
+            "2.05000,48.75000,10/10/2024 10:15 PM,\"theft, minor\",\"entered, took\nthe TV\"\n",
+            "2.05000,48.75000,2024-01-01,theft,\n",
+            "2.05000,48.75000,2024-01-01,theft,none\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut b = file(&rows).into_bytes();
+        for (k, at, len, what) in [
+            (20u8, 8usize, 0usize, 0u8),
+            (92, 79339593, 34, 98),
+            (213, 9210840007655162321, 7041599068518758336, 245),
+        ] {
+            edit(&mut b, k, at, len, what);
+        }
+        let opts = LoadOptions {
+            from: crate::time::parse_date("2024-03-01"),
+            ..LoadOptions::new()
+        };
+        // the edits leave a three-column header: every row is rejected, the
+        // unbalanced one named by its position, and the counts add up
+        let e = load(&b, &opts).expect_err("no usable rows");
+        let rep = e.load_report().expect("the failed load carries its report");
+        assert_eq!(rep.rejected_total(), rep.rows_read);
+        let r = rep
+            .rejections
+            .iter()
+            .find(|r| r.reason == RejectReason::UnbalancedQuote)
+            .expect("the unbalanced row is reported");
+        assert_eq!(r.column, "field 5 (beyond the header)");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
