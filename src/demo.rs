@@ -62,6 +62,10 @@ pub struct DemoParams {
     /// A river with two bridges across the city (default true).
     #[serde(default = "default_true")]
     pub river: bool,
+    /// Relative risks that replace the planted ones, by layer name (for simulation
+    /// studies of effect size; empty by default: the ground truth below).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relative_risks: Vec<(String, f64)>,
 }
 
 fn default_true() -> bool {
@@ -78,6 +82,7 @@ impl Default for DemoParams {
             nr_radius: 100.0,
             nr_days: 14,
             river: true,
+            relative_risks: Vec::new(),
         }
     }
 }
@@ -108,6 +113,13 @@ impl DemoParams {
     /// Sets the component shares (background, hotspots, repeats, near repeats).
     pub fn shares(mut self, s: [f64; 4]) -> Self {
         self.shares = s;
+        self
+    }
+    /// Plants relative risk `rr` for the factor of layer `layer` instead of its
+    /// default (see [`GroundTruth::factors`]); 1 makes it a decoy. An unknown layer
+    /// is an error of [`generate`].
+    pub fn relative_risk(mut self, layer: &str, rr: f64) -> Self {
+        self.relative_risks.push((layer.to_string(), rr));
         self
     }
 }
@@ -616,7 +628,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         mailboxes,
         hydrants,
     ];
-    let factors = vec![
+    let mut factors = vec![
         RiskFactorTruth {
             layer: "bars".into(),
             filter: None,
@@ -642,7 +654,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             layer: "atms".into(),
             filter: None,
             distance: 50.0,
-            relative_risk: 1.6,
+            relative_risk: 2.0,
             modifiable: true,
         },
         RiskFactorTruth {
@@ -667,6 +679,24 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             modifiable: false,
         },
     ];
+    for (layer, rr) in &p.relative_risks {
+        let Some(f) = factors.iter_mut().find(|f| &f.layer == layer) else {
+            return Err(crate::Error::Param(format!(
+                "demo city: no risk factor on layer {layer:?} (the layers with one: {})",
+                factors
+                    .iter()
+                    .map(|f| f.layer.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        if !(rr.is_finite() && *rr > 0.0) {
+            return Err(crate::Error::Param(format!(
+                "demo city: relative risk of {layer:?} must be a positive number, not {rr}"
+            )));
+        }
+        f.relative_risk = *rr;
+    }
 
     // ---- intensity raster (10 m) for the background process
     let res = 10.0;

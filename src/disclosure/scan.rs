@@ -3,7 +3,9 @@
 //! # Method
 //! Every number in the text is read (integers, decimals, exponents, signs; CSV, JSON,
 //! GeoJSON `[lon, lat]` arrays, SVG path data and attributes alike), and every pair of
-//! consecutive numbers is tested in both orders:
+//! consecutive numbers is tested in both orders. Two numbers separated by a line break
+//! are a pair only when a comma separates them too (a pretty-printed JSON array): the
+//! last field of one CSV record and the first of the next are not a coordinate.
 //! * as working-CRS coordinates: found when within `tolerance_m` (Euclidean) of an
 //!   incident;
 //! * as lon/lat (and lat/lon): found when within `tolerance_m` of an incident on the
@@ -138,6 +140,10 @@ impl Scanner {
         let mut out = Vec::new();
         for w in nums.windows(2) {
             let ((o, a), (o2, b)) = (w[0], w[1]);
+            let between = &bytes[(o + number_len(&bytes[o..])).min(o2)..o2];
+            if between.iter().any(|&c| c == b'\n' || c == b'\r') && !between.contains(&b',') {
+                continue;
+            }
             let text =
                 String::from_utf8_lossy(&bytes[o..o2 + number_len(&bytes[o2..])]).into_owned();
             let mut found = false;
@@ -492,5 +498,15 @@ mod tests {
         let f = s.scan(br#"{"features":[{"properties":{"n":1}},{"properties":{"n":"<3"}}]}"#);
         assert_eq!(f.len(), 1);
         assert!(Scanner::new(&[], &[], -1.0).is_err());
+    }
+
+    #[test]
+    fn scan_does_not_pair_numbers_across_csv_records() {
+        let sc = Scanner::new(&[[100.0, 200.0]], &[], 1.0).unwrap();
+        // y of one record and x of the next would make (100, 200)
+        assert!(sc.scan(b"x,y\n5,100\n200,7\n").is_empty());
+        // a pretty-printed JSON array still pairs
+        assert_eq!(sc.scan(b"[\n  100.0,\n  200.0\n]").len(), 1);
+        assert_eq!(sc.scan(b"x,y\n100,200\n").len(), 1);
     }
 }

@@ -1121,12 +1121,11 @@ mod tests {
     /// without it a decoy enters.
     #[test]
     fn fit_rtm_full_demo_selects_exactly_the_planted_factors() {
-        // The city this test was calibrated on (before the demo river). The pin is not
-        // about the river: over seeds 1-7 and 42 the full demo selects exactly the planted
-        // factors in 2 of 8 cities both with the river and without it (ATMs, RR 1.6 at
-        // 50 m, enter in 3 of 8 either way); seed 42 without the river is one of those 2,
-        // with the river it is not. See the report of branch `rtmriver`.
-        let city = generate(&DemoParams::new(42).river(false)).unwrap();
+        // The demo city as the `demo` command builds it (river included). ATMs carry
+        // RR 2.0 at 50 m: at RR 1.6 stepwise BIC entered them in only 3 of 8 cities
+        // (seeds 1-7, 42), so the exact selection held in 2 of 8 (branch `rtmriver`);
+        // `fit_rtm_full_demo_exact_selection_rate` measures the rate over seeds.
+        let city = generate(&DemoParams::new(42)).unwrap();
         let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
         let r = fit_rtm(
             &city.incidents.xy,
@@ -1152,6 +1151,60 @@ mod tests {
             .collect();
         planted.sort_unstable();
         assert_eq!(got, planted, "{:?}", r.diagnostics.notes);
+    }
+
+    /// How often the full demo city (default settings, river included) selects
+    /// exactly the planted factors, over seeds 1-7 and 42. Planted effects are
+    /// modest (RR 1.5-2.5 within 50-100 m) and the cities carry hot spots, repeats
+    /// and chains besides, so exact selection is not certain for every seed; the test
+    /// asserts a majority, and that decoys (2 per city) are kept in at most 2 of the
+    /// 16 chances (measured: 5/8 exact, one decoy kept, mailboxes at seed 4).
+    #[test]
+    #[ignore = "8 full demo cities, ~10 s in the test profile; run with --ignored"]
+    fn fit_rtm_full_demo_exact_selection_rate() {
+        let (mut exact, mut decoy_kept) = (0, 0);
+        let seeds = [1u64, 2, 3, 4, 5, 6, 7, 42];
+        for seed in seeds {
+            let city = generate(&DemoParams::new(seed)).unwrap();
+            let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
+            let r = fit_rtm(
+                &city.incidents.xy,
+                &grid,
+                &demo_inputs(&city),
+                &RtmParams::new(50.0),
+            )
+            .unwrap();
+            let mut got: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
+            got.sort_unstable();
+            let mut planted: Vec<&str> = city
+                .truth
+                .factors
+                .iter()
+                .filter(|t| t.relative_risk != 1.0)
+                .map(|t| t.layer.as_str())
+                .collect();
+            planted.sort_unstable();
+            let decoys = city
+                .truth
+                .factors
+                .iter()
+                .filter(|t| t.relative_risk == 1.0 && got.contains(&t.layer.as_str()))
+                .count();
+            eprintln!("seed {seed}: selected {got:?}");
+            exact += usize::from(got == planted);
+            decoy_kept += decoys;
+        }
+        eprintln!("EXACT {exact}/{}, decoys kept {decoy_kept}", seeds.len());
+        assert!(
+            exact * 2 > seeds.len(),
+            "exact in {exact} of {}",
+            seeds.len()
+        );
+        assert!(
+            decoy_kept <= 2,
+            "decoys kept {decoy_kept} of {}",
+            2 * seeds.len()
+        );
     }
 
     /// Simulation with residual clustering (the demo's default mix: 70 % factor-driven
@@ -1262,13 +1315,15 @@ mod tests {
     /// checked against the values of the reference implementation.
     #[test]
     fn fit_rtm_demo_selection_is_pinned() {
-        // the city of the pinned reference numbers (before the demo river)
+        // the city of the pinned reference numbers (before the demo river, and with
+        // the ATM effect of that time)
         let city = generate(
             &DemoParams::new(11)
                 .incidents(4000)
                 .size(2000.0)
                 .shares([1.0, 0.0, 0.0, 0.0])
-                .river(false),
+                .river(false)
+                .relative_risk("atms", 1.6),
         )
         .unwrap();
         let grid = Grid::covering(city.truth.extent, 40.0).unwrap();
