@@ -3,6 +3,7 @@
 mod access;
 mod clusters;
 mod common;
+mod docs_examples;
 mod evaluate;
 mod foundation;
 mod hotspots;
