@@ -137,11 +137,9 @@ fn docs_examples_run_as_written() {
     // `crimescape` on PATH is the binary under test.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_crimescape"));
     let bin_dir = bin.parent().expect("binary has a folder").to_path_buf();
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .expect("PATH joins");
 
     // Outputs already written by the demo: examples must not write them again.
@@ -233,7 +231,9 @@ fn docs_relative_links_resolve() {
                 continue;
             }
             for target in link_targets(line) {
-                if target.contains("://") || target.starts_with('#') || target.starts_with("mailto:")
+                if target.contains("://")
+                    || target.starts_with('#')
+                    || target.starts_with("mailto:")
                 {
                     continue;
                 }
