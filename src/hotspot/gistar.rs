@@ -197,8 +197,10 @@ pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
 /// // a quiet corner is below the mean, and no cell is a cold spot at 95 %
 /// assert!(r.z[0] < 0.0);
 /// assert!(r.bin.iter().all(|&b| b > -2));
-/// // the permutation p of the centre is the smallest 99 permutations can give
-/// assert_eq!(r.p_sim.as_ref().unwrap()[centre], 0.01);
+/// // the centre's 8 neighbours hold the largest value of all cells, so its permutation
+/// // p is the exact tail of drawing those 8 from the 99 other cells: 1 / C(99, 8)
+/// let p_sim = r.p_sim.as_ref().unwrap()[centre];
+/// assert!((p_sim * 171_200_862_756.0 - 1.0).abs() < 1e-9, "{p_sim}");
 /// ```
 pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiStarResult> {
     crate::limits::check_permutations("permutations", params.permutations)?;
