@@ -303,3 +303,32 @@ fn docs_examples_commands_parse() {
     assert_eq!(outputs(&cmds[1]), vec!["y".to_string()]);
     assert!(outputs("cat -o z").is_empty());
 }
+
+#[test]
+fn docs_readme_lists_every_command() {
+    let out = crimescape().arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md reads");
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(
+        commands.len() >= 15,
+        "commands parsed from --help: {commands:?}"
+    );
+    let missing: Vec<&&str> = commands
+        .iter()
+        .filter(|c| !readme.contains(&format!("| `{c}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's command table lacks {missing:?}"
+    );
+}
