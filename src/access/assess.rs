@@ -888,6 +888,30 @@ fn action_geoms(study: &Study, applied: &Applied, p: &Proposal) -> Vec<ActionGeo
 /// # Errors
 /// Parameter errors, proposal errors ([`Error::Row`] naming the feature and
 /// property), and model errors.
+///
+/// # Examples
+/// ```
+/// use crimescape::access::demo::{demo_proposals, demo_study};
+/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::{assess, AssessParams};
+/// // the demo city's two proposals: repair the lights that are out around the largest
+/// // outage cluster, and gate the park with a through-route at night
+/// let city = generate(&DemoParams::new(5).incidents(500).size(1500.0)).unwrap();
+/// let study = demo_study(&city).unwrap();
+/// let proposals = demo_proposals(&city).unwrap();
+/// let a = assess(&study, &proposals, None, &AssessParams::new()).unwrap();
+/// let by_name = |n: &str| a.proposals.iter().find(|p| p.name == n).unwrap();
+/// let repair = by_name("repair-lights");
+/// let gate = by_name("gate-park");
+/// // repairing lights leaves the walking network and public space as they were
+/// assert_eq!(repair.access.edges_closed, 0);
+/// assert!(!repair.verdict.restricts_access);
+/// // gating a park restricts free access to public space (UN Guidelines §26(d))
+/// assert!(gate.verdict.restricts_access);
+/// assert!(gate.access.restricted_hours_per_day > 0.0);
+/// // without a risk model only access is assessed
+/// assert!(repair.risk.is_none());
+/// ```
 pub fn assess(
     study: &Study,
     proposals: &[Proposal],

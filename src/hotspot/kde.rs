@@ -320,6 +320,27 @@ pub fn knn_bandwidths(pts: &[[f64; 2]], k: usize) -> Result<Vec<f64>> {
 const MAX_SAMPLES: usize = 100_000_000;
 
 /// Kernel density of points (optionally weighted) on `grid`.
+///
+/// # Examples
+/// ```
+/// use crimescape::hotspot::{kde, Bandwidth, KdeParams};
+/// use crimescape::Grid;
+/// // 100 incidents at one place, on a 1 km square of 50 m cells
+/// let grid = Grid::new(0.0, 0.0, 50.0, 20, 20).unwrap();
+/// let pts = vec![[500.0, 500.0]; 100];
+/// let p = KdeParams::new().bandwidth(Bandwidth::Fixed { h: 200.0 });
+/// let r = kde(&grid, &pts, None, &p).unwrap();
+/// // the surface holds the 100 incidents (the kernel lies inside the grid)
+/// assert!((r.expected_sum - 100.0).abs() < 1.0, "{}", r.expected_sum);
+/// // quartic kernel 3/(πh²)(1 − d²/h²)², read at the nearest cell centres (d = 25√2 m)
+/// let peak = 100.0 * 3.0 / (std::f64::consts::PI * 200.0 * 200.0)
+///     * (1.0 - 1250.0 / 40000.0_f64).powi(2)
+///     * 1e6;
+/// assert!((r.max_density_km2 - peak).abs() < 1e-9 * peak);
+/// // nothing beyond the bandwidth
+/// let far = grid.cell_of(25.0, 25.0).unwrap();
+/// assert_eq!(r.density_km2[far], 0.0);
+/// ```
 pub fn kde(
     grid: &Grid,
     pts: &[[f64; 2]],

@@ -151,6 +151,40 @@ pub struct LocalMoranResult {
 }
 
 /// Local Moran's I of `values` with neighbour weights `w` (self excluded).
+///
+/// # Examples
+/// ```
+/// use crimescape::hotspot::Quadrant;
+/// use crimescape::{local_moran, LocalMoranParams};
+/// use crimescape::hotspot::{grid_weights, CellGrid, WeightsSpec};
+/// use crimescape::Grid;
+/// // 10 × 10 cells of 100 m: a quiet city (1 incident per cell) with a busy
+/// // block of 3 × 3 cells (10 each) in the middle
+/// let cells = CellGrid::full(Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap());
+/// let mut counts = vec![1.0; 100];
+/// for row in 4..7 {
+///     for col in 4..7 {
+///         counts[row * 10 + col] = 10.0;
+///     }
+/// }
+/// // queen neighbours: a binary band of cell·√2
+/// let w = grid_weights(&cells, &WeightsSpec::default()).unwrap();
+/// let centre = 5 * 10 + 5;
+/// let p = LocalMoranParams::new().permutations(99).seed(1).alpha(0.05);
+/// let r = local_moran(&counts, &w, &p).unwrap();
+/// // the busy centre among busy neighbours: a significant high-high cluster
+/// assert_eq!(r.quadrant[centre], Quadrant::HH);
+/// assert!(r.significant[centre] && r.i[centre] > 0.0);
+/// // a busy cell on the block's edge has quiet neighbours too, but is still HH
+/// assert_eq!(r.quadrant[4 * 10 + 4], Quadrant::HH);
+/// // a quiet corner among quiet cells: low-low
+/// assert_eq!(r.quadrant[0], Quadrant::LL);
+/// // counts of significant HH, LH, LL, HL cells add up
+/// assert_eq!(
+///     r.significant_counts.iter().sum::<usize>(),
+///     r.significant.iter().filter(|s| **s).count()
+/// );
+/// ```
 pub fn local_moran(
     values: &[f64],
     w: &Weights,

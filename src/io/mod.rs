@@ -1157,6 +1157,33 @@ pub fn detect_format(path: &Path) -> Result<Format> {
 }
 
 /// Loads incidents from a file, choosing the reader by extension.
+///
+/// # Examples
+/// ```
+/// use crimescape::{load_incidents, LoadOptions};
+/// let dir = std::env::temp_dir().join(format!("crimescape-doc-load-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("incidents.csv");
+/// std::fs::write(
+///     &path,
+///     "lon,lat,date,category\n\
+///      2.090,48.770,2024-03-04 21:15,burglary\n\
+///      ,48.770,2024-03-05,theft\n\
+///      2.092,48.772,2024-03-07,theft\n",
+/// )
+/// .unwrap();
+/// let (inc, report) = load_incidents(&path, &LoadOptions::new()).unwrap();
+/// // the row without a longitude is rejected and counted, never silently lost
+/// assert_eq!((report.rows_read, report.accepted), (3, 2));
+/// assert_eq!(inc.len(), 2);
+/// // lon/lat are projected to the UTM zone of the data (zone 31N), in metres:
+/// // 0.002° of longitude and latitude apart at 48.77° N is about 267 m
+/// assert!(inc.crs.working.to_string().contains("32631"));
+/// let d = ((inc.xy[1][0] - inc.xy[0][0]).powi(2) + (inc.xy[1][1] - inc.xy[0][1]).powi(2)).sqrt();
+/// assert!((d - 267.0).abs() < 3.0, "{d}");
+/// assert_eq!(inc.category_name(1), Some("theft"));
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
 pub fn load_incidents(
     path: impl AsRef<Path>,
     opts: &LoadOptions,

@@ -596,6 +596,40 @@ fn stepwise(
 /// [`Error::Data`] when no incident falls in the grid, a layer has no features in the
 /// study area, or no usable candidate variable remains; [`Error::Param`] for bad
 /// settings; [`Error::Numerical`] when the final model cannot be fitted.
+///
+/// # Examples
+/// ```
+/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::risk::{fit_rtm, FactorParams, LayerInput, Operationalisation, RtmParams};
+/// use crimescape::Grid;
+/// // a demo city whose incidents all follow its planted risk factors (bars,
+/// // lights that are out, bus stops, ATMs, vacant lots) and two decoy layers
+/// let city = generate(
+///     &DemoParams::new(11).incidents(4000).size(2000.0).shares([1.0, 0.0, 0.0, 0.0]),
+/// )
+/// .unwrap();
+/// let grid = Grid::covering(city.truth.extent, 40.0).unwrap();
+/// let layers: Vec<LayerInput> = city
+///     .layers
+///     .iter()
+///     .filter(|l| l.name != "parks")
+///     .map(|l| LayerInput { layer: l, filter: (l.name == "lights").then_some("status=out") })
+///     .collect();
+/// let fp = FactorParams::new(50.0)
+///     .distances(vec![50.0, 100.0])
+///     .operationalisations(vec![Operationalisation::Proximity]);
+/// let r = fit_rtm(&city.incidents.xy, &grid, &layers, &RtmParams::new(50.0).factors(fp)).unwrap();
+/// let found: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
+/// assert!(found.contains(&"bars"), "{found:?}");
+/// assert!(!found.contains(&"hydrants") && !found.contains(&"mailboxes"), "{found:?}");
+/// for f in &r.factors {
+///     // relative risk values e^β above 1, inside their 95 % interval
+///     assert!(f.rrv > 1.0 && f.rrv_lo < f.rrv && f.rrv < f.rrv_hi);
+/// }
+/// // cell risk is scaled so that the lowest-risk cell is 1
+/// let min = r.risk.iter().cloned().fold(f64::INFINITY, f64::min);
+/// assert!((min - 1.0).abs() < 1e-12);
+/// ```
 pub fn fit_rtm(
     points: &[[f64; 2]],
     grid: &Grid,

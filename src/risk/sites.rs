@@ -680,6 +680,52 @@ pub fn rank_cells(
 /// [`Error::Param`] for negative or all-zero weights, a bad tolerance/radius or period
 /// count; [`Error::Data`] when a layer the model needs is missing, a site feature is
 /// neither a point nor a polygon, or (strict seriousness) a category is unknown.
+///
+/// # Examples
+/// ```
+/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::risk::{
+///     fit_rtm, rank_sites, CptedMapping, FactorParams, LayerInput, Operationalisation,
+///     RtmParams, SiteParams, SiteUnits,
+/// };
+/// use crimescape::{Grid, Layer};
+/// let city = generate(
+///     &DemoParams::new(11).incidents(4000).size(2000.0).shares([1.0, 0.0, 0.0, 0.0]),
+/// )
+/// .unwrap();
+/// let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
+/// let inputs: Vec<LayerInput> = city
+///     .layers
+///     .iter()
+///     .filter(|l| l.name != "parks")
+///     .map(|l| LayerInput { layer: l, filter: (l.name == "lights").then_some("status=out") })
+///     .collect();
+/// let fp = FactorParams::new(50.0)
+///     .distances(vec![50.0, 100.0])
+///     .operationalisations(vec![Operationalisation::Proximity]);
+/// let rtm = fit_rtm(&city.incidents.xy, &grid, &inputs, &RtmParams::new(50.0).factors(fp)).unwrap();
+/// let layers: Vec<&Layer> = city.layers.iter().collect();
+/// let ranking = rank_sites(
+///     &city.incidents,
+///     &SiteUnits::Cells,
+///     &rtm.model,
+///     &layers,
+///     &CptedMapping::default_mapping(),
+///     None,
+///     &SiteParams::new().top(10),
+/// )
+/// .unwrap();
+/// let s = &ranking.sites;
+/// // ranked by score, every component shown and within [0, 1]
+/// assert!(s.windows(2).all(|w| w[0].score >= w[1].score));
+/// assert!(s.iter().all(|x| (0.0..=1.0).contains(&x.score) && x.risk >= 1.0));
+/// assert_eq!(s[0].rank, 1);
+/// // every incident falls in a cell of the model's grid
+/// assert_eq!(ranking.unassigned, 0);
+/// // the best-ranked cell with a risk factor gets a CPTED suggestion
+/// let with_factor = s.iter().take(10).find(|x| !x.factors.is_empty()).unwrap();
+/// assert!(!with_factor.suggestions.is_empty());
+/// ```
 pub fn rank_sites(
     inc: &Incidents,
     units: &SiteUnits,

@@ -3,7 +3,9 @@
 mod access;
 mod clusters;
 mod common;
+mod docs_examples;
 mod evaluate;
+mod examples_run;
 mod foundation;
 mod hotspots;
 mod malformed;
