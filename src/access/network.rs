@@ -205,7 +205,8 @@ pub struct DetourSummary {
     pub radius_m: f64,
     /// Edges open before and closed after.
     pub changed_edges: usize,
-    /// Ordered node pairs within the radius whose shortest path used a changed edge.
+    /// Ordered node pairs within the radius whose shortest distance grew (every
+    /// shortest path used a changed edge), disconnected ones included.
     pub pairs_affected: u64,
     /// Of those, pairs no longer connected at all.
     pub pairs_disconnected: u64,
@@ -220,6 +221,13 @@ pub struct DetourSummary {
     /// Mean extra walking distance over the affected, connected pairs (m).
     pub mean_extra_m: Option<f64>,
 }
+
+/// A pair is detoured when its walking distance grows by more than this (m) plus
+/// 1e-9 of the old distance (see [`Network::detour`]). One metre: no pedestrian
+/// notices less, and equal-length alternatives on a grid that coordinate rounding
+/// made unequal (a layer exported with 7 decimals of a degree, ~1 cm) stay below it,
+/// so a city's result does not depend on how its streets were exported.
+pub const DETOUR_EPS_M: f64 = 1.0;
 
 /// Quantile by linear interpolation between order statistics (type 7, as R's default).
 pub fn quantile_sorted(v: &[f64], q: f64) -> Option<f64> {
@@ -236,13 +244,18 @@ impl Network {
     /// Detour for origin–destination pairs whose shortest path crossed a changed edge.
     ///
     /// For every origin, the shortest-path tree over the `before` edges is grown to
-    /// `radius` (inclusive); a destination is **affected** when its tree path uses an
-    /// edge open before and closed after (with equal-length alternatives the tree's
-    /// deterministic tie-break decides, so an affected pair may keep ratio 1).
-    /// Affected pairs in different components of the `after` network are
-    /// **disconnected**; for the others the exact new distance (unbounded
-    /// Dijkstra stopped when every affected destination is settled) gives the
-    /// ratio new/old. Pairs are ordered (a→b and b→a both count).
+    /// `radius` (inclusive); a destination whose tree path uses an edge open before
+    /// and closed after is a **candidate** (a superset of the pairs whose distance can
+    /// grow: if any shortest path avoided the changed edges the distance is kept).
+    /// Candidates in different components of the `after` network are
+    /// **disconnected**; for the others the exact new distance (unbounded Dijkstra
+    /// stopped when every candidate is settled) is computed, and the pair is
+    /// **affected** (detoured) only when it grew by more than [`DETOUR_EPS_M`] (1 m)
+    /// plus 1e-9 of the old distance. Equal-length alternatives (common on grids) therefore
+    /// never count, whatever the tree's tie-break; the counts and ratios depend on
+    /// distances only, not on coordinate rounding that reorders ties. Affected
+    /// pairs = disconnected + detoured; ratios are new/old over the detoured pairs.
+    /// Pairs are ordered (a→b and b→a both count).
     pub fn detour(&self, before: &[bool], after: &[bool], radius: f64) -> DetourSummary {
         let changed: Vec<bool> = before.iter().zip(after).map(|(b, a)| *b && !*a).collect();
         let n_changed = changed.iter().filter(|c| **c).count();
@@ -330,7 +343,7 @@ impl Network {
                         for &v in &reach {
                             w2.target[v as usize] = false;
                             let (d0, d1) = (w1.dist(v), w2.dist(v));
-                            if d0 > 0.0 && d1.is_finite() {
+                            if d0 > 0.0 && d1.is_finite() && d1 > d0 * (1.0 + 1e-9) + DETOUR_EPS_M {
                                 res.push((d1 / d0, d1 - d0));
                             }
                         }
@@ -545,6 +558,21 @@ mod tests {
     }
 
     #[test]
+    fn detour_equal_length_alternative_is_not_a_detour() {
+        // square: 0->2 and 1->3 have two equal paths; closing edge 0-1 keeps one of
+        // each, so only 0<->1 are detoured (300 / 100), whatever the tie-break
+        let net = Network::from_edges(
+            vec![[0.0, 0.0], [100.0, 0.0], [100.0, 100.0], [0.0, 100.0]],
+            &[(0, 1, 100.0), (1, 2, 100.0), (2, 3, 100.0), (3, 0, 100.0)],
+        )
+        .unwrap();
+        let d = net.detour(&[true; 4], &[false, true, true, true], 250.0);
+        assert_eq!(d.pairs_affected, 2);
+        assert_abs_diff_eq!(d.median_ratio.unwrap(), 3.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(d.max_ratio.unwrap(), 3.0, epsilon = 1e-12);
+    }
+
+    #[test]
     fn detour_disconnects_path() {
         let net = path();
         let d = net.detour(&[true; 3], &[true, false, true], 1000.0);
@@ -693,6 +721,11 @@ mod tests {
             let lost = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)))
                 .filter(|&(i, j)| i != j && fw[i][j] <= dd && fa[i][j].is_infinite()).count() as u64;
             proptest::prop_assert_eq!(d.pairs_disconnected, lost);
+            // affected = the pairs within the radius whose distance grew (tie-free)
+            let grew = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i != j && fw[i][j] <= dd
+                    && fa[i][j] > fw[i][j] * (1.0 + 1e-9) + DETOUR_EPS_M).count() as u64;
+            proptest::prop_assert_eq!(d.pairs_affected, grew);
         }
     }
 

@@ -230,7 +230,7 @@ pub fn to_markdown(a: &Assessment) -> String {
     s.push_str(&format!(
         "\n## Definitions and thresholds\n\n\
 - Reach: network length within a walking distance of each node (edges counted in part), and public spaces with an entrance node (within {:.0} m of the space) within it; gravity = Σ area·exp(−4d/D) (cityseer).\n\
-- Detour: ordered node pairs within {:.0} m whose shortest path used a closed edge; ratio = new / old distance; disconnected = no path left.\n\
+- Detour: ordered node pairs within {:.0} m whose shortest distance grew because edges closed (equal-length alternatives do not count); ratio = new / old distance; disconnected = no path left.\n\
 - Through-movement: local edge betweenness within {:.0} m (Brandes), the share of the city total carried by the closed edges.\n\
 - Time-restricted closures are assessed while in force (the worst hour).\n\
 - A proposal or action **restricts free access to public space** (UN Guidelines for the Prevention of Crime 2002, §26(d): target hardening \"without … limiting free access to public space\") when the mean street reach within {:.0} m falls by more than {}%, a node loses more than {}% of its reach within {:.0} m, more than {} pairs are disconnected, the 95th percentile detour exceeds {}, or more than {} m² of public space is enclosed or time-restricted.\n\
@@ -248,11 +248,16 @@ fn verdict_md(s: &mut String, v: &Verdict, indent: &str) {
         s.push_str(&format!("{indent}  - {r}\n"));
     }
     if let Some(alt) = &v.alternative {
+        // an alternative with nothing to repair is described, not modelled: its
+        // prevented incidents are not "without a model" but not computed
+        let prevented = if alt.lights_repaired == 0 && alt.risk.is_none() {
+            "not modelled (nothing to repair)".to_string()
+        } else {
+            prevented_text(alt.risk.as_ref())
+        };
         s.push_str(&format!(
             "{indent}- less restrictive alternative: {}; expected incidents prevented {}; access {}\n",
-            alt.description,
-            prevented_text(alt.risk.as_ref()),
-            alt.access
+            alt.description, prevented, alt.access
         ));
     }
 }
