@@ -178,6 +178,13 @@ impl Publisher {
         v
     }
 
+    fn note_aggregate(&self, q: [f64; 2]) {
+        match self.cell_vertices.lock() {
+            Ok(mut g) => g.push(q),
+            Err(p) => p.into_inner().push(q),
+        }
+    }
+
     fn note_cell(&self, g: &Geometry<f64>) {
         if let Geometry::Polygon(poly) = g {
             let c = &poly.exterior().0;
@@ -325,6 +332,13 @@ impl Publisher {
         let xs: Vec<usize> = (0..cols.len()).filter(|&i| roles[i] == Role::X).collect();
         let ys: Vec<usize> = (0..cols.len()).filter(|&i| roles[i] == Role::Y).collect();
         let pairs: Vec<(usize, usize)> = xs.into_iter().zip(ys).collect();
+        let agg_pos = |axis: char| {
+            (0..cols.len()).find(|&i| {
+                roles[i] == Role::AggregateCoordinate
+                    && cols[i].name.to_ascii_lowercase().contains(axis)
+            })
+        };
+        let agg = (agg_pos('x'), agg_pos('y'));
         // first pass: the count columns, for complementary suppression
         let count_cols: Vec<usize> = (0..cols.len())
             .filter(|&i| roles[i] == Role::Count)
@@ -388,6 +402,7 @@ impl Publisher {
             keep,
             pairs,
             comp,
+            agg,
         }))
     }
 
@@ -441,6 +456,11 @@ impl Publisher {
                 }
             }
             serde_json::Value::Array(a) => a.iter_mut().for_each(|x| self.json(x)),
+            serde_json::Value::String(t) => {
+                if let Some(r) = redact_pairs(t) {
+                    *t = r;
+                }
+            }
             _ => {}
         }
     }
@@ -489,6 +509,39 @@ fn number(c: &Cell<'_>) -> Option<f64> {
         Cell::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// Text with every parenthesised number pair `(a, b)` (a location such as the
+/// centre of the data in a CRS note) replaced by `(location withheld)`; `None` when
+/// there is none.
+fn redact_pairs(t: &str) -> Option<String> {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    let mut changed = false;
+    while let Some(i) = rest.find('(') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let pair = after.find(')').and_then(|j| {
+            let inner = &after[..j];
+            let mut parts = inner.split(',');
+            let a = parts.next()?.trim().parse::<f64>().ok()?;
+            let b = parts.next()?.trim().parse::<f64>().ok()?;
+            (parts.next().is_none() && a.is_finite() && b.is_finite()).then_some(j)
+        });
+        match pair {
+            Some(j) => {
+                out.push_str("(location withheld)");
+                rest = &after[j + 1..];
+                changed = true;
+            }
+            None => {
+                out.push('(');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 /// Centres of the `side`-metre squares (grid at the origin) that hold a point, in
@@ -574,6 +627,8 @@ pub(crate) struct PublicTable<'a> {
     keep: Vec<usize>,
     pairs: Vec<(usize, usize)>,
     comp: HashMap<(usize, usize), ()>,
+    /// The aggregate x / y columns (cell centres), recorded as published points.
+    agg: (Option<usize>, Option<usize>),
 }
 
 impl Table for PublicTable<'_> {
@@ -604,6 +659,14 @@ impl Table for PublicTable<'_> {
                         };
                         out[ix] = keep_fmt(&cells[ix], q[0]);
                         out[iy] = keep_fmt(&cells[iy], q[1]);
+                    }
+                }
+                if let (Some(ix), Some(iy)) = (t.agg.0, t.agg.1) {
+                    if let (Some(x), Some(y)) = (
+                        cells.get(ix).and_then(number),
+                        cells.get(iy).and_then(number),
+                    ) {
+                        t.p.note_aggregate([x, y]);
                     }
                 }
                 for (i, r) in t.roles.iter().enumerate() {
@@ -741,5 +804,147 @@ impl Features for PublicFeatures<'_> {
             s.report.features_withheld += a.withheld;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::{collect_table, table};
+
+    fn publisher(k: u32) -> Publisher {
+        let p = crate::disclosure::DisclosureParams::public()
+            .k(k)
+            .build()
+            .unwrap();
+        Publisher::new(&p, None).unwrap().unwrap()
+    }
+
+    #[test]
+    fn redact_pairs_only_number_pairs() {
+        assert_eq!(
+            redact_pairs("UTM zone of the centre (-89.9640, 35.1120)").as_deref(),
+            Some("UTM zone of the centre (location withheld)")
+        );
+        assert_eq!(redact_pairs("a (b, c) and (1)"), None);
+    }
+
+    #[test]
+    fn table_counts_suppressed_with_complement_and_points_moved() {
+        let p = publisher(3);
+        let rows = [
+            (10.0, 20.0, 1i64),
+            (130.0, 20.0, 5),
+            (260.0, 20.0, 7),
+            (0.0, 0.0, 0),
+        ];
+        let t = table(
+            vec![
+                Column::float("x"),
+                Column::float("y"),
+                Column::int("count"),
+                Column::text("address"),
+            ],
+            |sink| {
+                for (x, y, n) in rows {
+                    sink.row(&[
+                        Cell::Float(x),
+                        Cell::Float(y),
+                        Cell::Int(n),
+                        Cell::Str("1 High St"),
+                    ])?;
+                }
+                Ok(())
+            },
+        );
+        let pt = p.table("t.csv", &t).unwrap().unwrap();
+        let (h, r) = collect_table(&pt).unwrap();
+        assert_eq!(h, ["x", "y", "count"]);
+        // one small count: it and the smallest other positive count are hidden
+        assert_eq!(r[0], ["50", "50", "<3"]);
+        assert_eq!(r[1], ["150", "50", "x"]);
+        assert_eq!(r[2], ["250", "50", "7"]);
+        assert_eq!(r[3], ["50", "50", "0"]);
+        let rep = p.report();
+        assert_eq!(rep.cells_suppressed_primary, 1);
+        assert_eq!(rep.cells_suppressed_complementary, 1);
+        assert_eq!(rep.columns_dropped, ["address"]);
+        assert!(rep.max_displacement_m.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn table_with_incident_ids_is_withheld() {
+        let p = publisher(3);
+        let t = table(
+            vec![
+                Column::int("row").with_role(Role::IncidentId),
+                Column::int("label"),
+            ],
+            |sink| sink.row(&[Cell::Int(1), Cell::Int(0)]),
+        );
+        assert!(p.table("labels.csv", &t).unwrap().is_none());
+        assert!(p.report().rules.iter().any(|r| r.contains("labels.csv")));
+    }
+
+    #[test]
+    fn json_keys_by_role() {
+        let p = publisher(3);
+        let mut v = serde_json::json!({"count": 2, "n": 5, "lat": 48.1, "x": 12.0, "y": 140.0,
+            "victim_name": "A", "sites": [{"incidents": 1}]});
+        p.json(&mut v);
+        assert_eq!(v["count"], "<3");
+        assert_eq!(v["n"], 5);
+        assert!(v.get("lat").is_none() && v.get("victim_name").is_none());
+        assert_eq!(v["x"], 50.0);
+        assert_eq!(v["y"], 150.0);
+        assert_eq!(v["sites"][0]["incidents"], "<3");
+    }
+
+    #[test]
+    fn k_anonymity_of_snapped_points_against_addresses() {
+        // a synthetic address layer: 400 houses on a jittered 20 m lattice
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let addresses: Vec<[f64; 2]> = (0..400)
+            .map(|i| {
+                [
+                    (i % 20) as f64 * 20.0 + rng.random_range(-3.0..3.0),
+                    (i / 20) as f64 * 20.0 + rng.random_range(-3.0..3.0),
+                ]
+            })
+            .collect();
+        let layer = AddressLayer {
+            points: addresses.clone(),
+            crs: Crs::parse("local-m").unwrap(),
+            anchors: None,
+            source: "synthetic".into(),
+        };
+        let k = 8;
+        let policy = crate::disclosure::DisclosureParams::public()
+            .k(k)
+            .build()
+            .unwrap();
+        let p = Publisher::new(&policy, Some(&layer)).unwrap().unwrap();
+        let anchors = p.anchors().unwrap().to_vec();
+        // every published point covers at least k addresses (nearest-address rule)
+        let snap = SnapIn { p: &p, proj: None };
+        let mut per_point = std::collections::HashMap::<(u64, u64), usize>::new();
+        for a in &addresses {
+            let q = snap.snap(*a);
+            assert!(anchors.contains(&q));
+            *per_point
+                .entry((q[0].to_bits(), q[1].to_bits()))
+                .or_default() += 1;
+        }
+        assert!(
+            per_point.values().all(|&n| n >= k as usize),
+            "{per_point:?}"
+        );
+        // incidents anywhere go to one of those points
+        for _ in 0..200 {
+            let inc = [rng.random_range(0.0..380.0), rng.random_range(0.0..380.0)];
+            let q = snap.snap(inc);
+            assert!(per_point.contains_key(&(q[0].to_bits(), q[1].to_bits())));
+        }
     }
 }

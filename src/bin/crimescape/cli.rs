@@ -46,9 +46,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub addresses: Option<std::path::PathBuf>,
     /// Public mode: counts 0 < n < K are shown as "<K", groups (chains, clusters,
-    /// sites) of fewer than K incidents are withheld.
+    /// sites) of fewer than K incidents are withheld (`repeats` also uses it for its
+    /// repeat cells, in both modes).
     #[arg(long, global = true, value_name = "K", default_value_t = 3)]
-    pub min_count: u32,
+    pub min_count: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -490,7 +490,7 @@ pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
     match g.audience {
         AudienceArg::Internal => crimescape::disclosure::Disclosure::Internal,
         AudienceArg::Public => crimescape::disclosure::DisclosureParams::public()
-            .k(g.min_count)
+            .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
             .build()
             .unwrap_or_else(|_| crimescape::disclosure::Disclosure::public()),
     }
@@ -510,7 +510,7 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
         return Ok(());
     }
     crimescape::disclosure::DisclosureParams::public()
-        .k(g.min_count)
+        .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
         .build()
         .map_err(|e| crimescape::Error::Param(format!("--min-count {}: {e}", g.min_count)))?;
     let refuse = |what: &str, why: &str| -> Result<()> {
@@ -528,6 +528,18 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
             "proximity",
             "it writes one row per incident (its nearest feature and distances locate it)",
         )?,
+        Command::Network(n) => {
+            use crate::cmd_network::NetworkCmd;
+            if matches!(
+                n.cmd,
+                NetworkCmd::Kde(_) | NetworkCmd::Gistar(_) | NetworkCmd::Moran(_)
+            ) {
+                refuse(
+                    "network kde/gistar/moran",
+                    "its lixel and segment layers are written as pre-formatted GeoJSON that the output layer cannot anonymise (lixels are cut at incident positions)",
+                )?;
+            }
+        }
         _ => {}
     }
     let layer = match &g.addresses {
