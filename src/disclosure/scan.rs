@@ -5,7 +5,9 @@
 //! GeoJSON `[lon, lat]` arrays, SVG path data and attributes alike), and every pair of
 //! consecutive numbers is tested in both orders. Two numbers separated by a line break
 //! are a pair only when a comma separates them too (a pretty-printed JSON array): the
-//! last field of one CSV record and the first of the next are not a coordinate.
+//! last field of one CSV record and the first of the next are not a coordinate; nor
+//! are two numbers with a bracket between them (`lat],[lon`: the halves of two
+//! GeoJSON positions).
 //! * as working-CRS coordinates: found when within `tolerance_m` (Euclidean) of an
 //!   incident;
 //! * as lon/lat (and lat/lon): found when within `tolerance_m` of an incident on the
@@ -74,6 +76,8 @@ pub struct Scanner {
     k: f64,
     count_columns: Vec<String>,
     allowed: Option<PointIndex>,
+    allowed_lonlat: Vec<[f64; 2]>,
+    allowed_lonlat_index: Option<PointIndex>,
 }
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -107,6 +111,8 @@ impl Scanner {
             k: 0.0,
             count_columns: Vec::new(),
             allowed: None,
+            allowed_lonlat: Vec::new(),
+            allowed_lonlat_index: None,
         })
     }
 
@@ -127,6 +133,25 @@ impl Scanner {
         self
     }
 
+    /// The same public points in lon/lat (`[lon, lat]`): a number pair within the
+    /// tolerance of one of them is not reported as a lon/lat finding.
+    pub fn allow_lonlat(mut self, points: &[[f64; 2]]) -> Scanner {
+        self.allowed_lonlat = points.to_vec();
+        self.allowed_lonlat_index = Some(PointIndex::new(points));
+        self
+    }
+
+    fn is_allowed_lonlat(&self, p: [f64; 2]) -> bool {
+        let Some(ix) = &self.allowed_lonlat_index else {
+            return false;
+        };
+        let dlat = self.tolerance_m / 110_000.0 + 1e-12;
+        let dlon = dlat / p[1].to_radians().cos().max(1e-6);
+        ix.in_box([p[0] - dlon, p[1] - dlat], [p[0] + dlon, p[1] + dlat])
+            .into_iter()
+            .any(|i| haversine_m(p, self.allowed_lonlat[i]) <= self.tolerance_m)
+    }
+
     fn is_allowed(&self, p: [f64; 2]) -> bool {
         self.allowed
             .as_ref()
@@ -142,6 +167,11 @@ impl Scanner {
             let ((o, a), (o2, b)) = (w[0], w[1]);
             let between = &bytes[(o + number_len(&bytes[o..])).min(o2)..o2];
             if between.iter().any(|&c| c == b'\n' || c == b'\r') && !between.contains(&b',') {
+                continue;
+            }
+            // numbers of two different JSON arrays (`..., lat],[lon, ...`) are the
+            // halves of two coordinates, never one
+            if between.iter().any(|&c| c == b'[' || c == b']') {
                 continue;
             }
             let text =
@@ -165,7 +195,9 @@ impl Scanner {
                         text: text.clone(),
                     });
                     found = true;
-                } else if let Some((i, d)) = self.near_lonlat(p) {
+                } else if let Some((i, d)) =
+                    self.near_lonlat(p).filter(|_| !self.is_allowed_lonlat(p))
+                {
                     out.push(Finding {
                         kind: FindingKind::LonLatCoordinate {
                             incident: i,

@@ -25,6 +25,72 @@ pub enum Kind {
     Text,
 }
 
+/// What a column (or a feature property) holds, for the public audience
+/// ([`crate::disclosure`]): the output layer suppresses small counts, snaps
+/// coordinates, drops free text and withholds per-incident tables by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A statistic or label published as it is.
+    Value,
+    /// A count of incidents: `0 < n < k` is shown as `"<k"` in public mode.
+    Count,
+    /// An easting / x coordinate of a point that may be an incident (snapped).
+    X,
+    /// A northing / y coordinate of a point that may be an incident (snapped).
+    Y,
+    /// A longitude or latitude of a point that may be an incident (dropped in public
+    /// mode; the x/y columns carry the snapped location).
+    LonLat,
+    /// A coordinate of an aggregate (a cell centre, a segment midpoint): published.
+    AggregateCoordinate,
+    /// Free text (addresses, narratives, names): dropped in public mode.
+    FreeText,
+    /// An incident identifier (input row, case number): a table with such a column
+    /// is per-incident microdata and is withheld in public mode.
+    IncidentId,
+}
+
+impl Role {
+    /// The role of a column from its name alone (case-insensitive), used when a result
+    /// does not set one: `count`, `n`, `incidents`, `*_count` → [`Role::Count`]; `x`,
+    /// `easting` → [`Role::X`]; `y`, `northing` → [`Role::Y`]; `lon`, `lat`, ... →
+    /// [`Role::LonLat`]; `x_center`, `centre_x`, ... → [`Role::AggregateCoordinate`];
+    /// `incident_id`, `case_number`, ... → [`Role::IncidentId`]; names for which
+    /// [`crate::disclosure::is_free_text_column`] holds → [`Role::FreeText`].
+    ///
+    /// ```
+    /// use crimescape::export::Role;
+    /// assert_eq!(Role::of_name("count"), Role::Count);
+    /// assert_eq!(Role::of_name("X"), Role::X);
+    /// assert_eq!(Role::of_name("x_center"), Role::AggregateCoordinate);
+    /// assert_eq!(Role::of_name("Address"), Role::FreeText);
+    /// assert_eq!(Role::of_name("gi_z"), Role::Value);
+    /// ```
+    pub fn of_name(name: &str) -> Role {
+        let n = name.trim().to_ascii_lowercase();
+        match n.as_str() {
+            "count" | "n" | "incidents" | "n_incidents" | "incident_count" | "crimes"
+            | "events" | "repeat_locations" | "observed_incidents" => return Role::Count,
+            "x" | "easting" | "east" | "x_m" => return Role::X,
+            "y" | "northing" | "north" | "y_m" => return Role::Y,
+            "lon" | "lng" | "long" | "longitude" | "lat" | "latitude" => return Role::LonLat,
+            "x_center" | "y_center" | "x_centre" | "y_centre" | "centre_x" | "centre_y"
+            | "center_x" | "center_y" | "cx" | "cy" => return Role::AggregateCoordinate,
+            "incident_id" | "incident" | "incident_row" | "case_id" | "case_number"
+            | "crime_id" | "event_id" | "report_id" | "report_number" => return Role::IncidentId,
+            _ => {}
+        }
+        if n.starts_with("count_") || n.ends_with("_count") || n.starts_with("n_incidents") {
+            return Role::Count;
+        }
+        if crate::disclosure::is_free_text_column(name) {
+            return Role::FreeText;
+        }
+        Role::Value
+    }
+}
+
 /// A named, typed column of a [`Table`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Column {
@@ -32,6 +98,10 @@ pub struct Column {
     pub name: Cow<'static, str>,
     /// Value type.
     pub kind: Kind,
+    /// What the column holds for the public audience; `None`: decided from the name
+    /// ([`Role::of_name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 impl Column {
@@ -40,7 +110,17 @@ impl Column {
         Column {
             name: name.into(),
             kind,
+            role: None,
         }
+    }
+    /// The column with an explicit [`Role`] (instead of the one its name suggests).
+    pub fn with_role(mut self, role: Role) -> Column {
+        self.role = Some(role);
+        self
+    }
+    /// The role: the explicit one, else the one of the name.
+    pub fn effective_role(&self) -> Role {
+        self.role.unwrap_or_else(|| Role::of_name(&self.name))
     }
     /// A whole-number column.
     pub fn int(name: impl Into<Cow<'static, str>>) -> Column {

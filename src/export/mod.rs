@@ -96,17 +96,22 @@ mod figure;
 mod geojson;
 mod outputs;
 mod provenance;
+mod public;
 
 pub use self::csv::{to_csv, CsvWriter};
 pub use describe::{
     collect_table, features, features_indexed, json_properties, layer_features, table,
     table_indexed, Cell, Column, FeatureSink, Features, FnFeatures, FnTable, IndexedFeatures,
-    IndexedTable, Kind, Property, RowSink, Table,
+    IndexedTable, Kind, Property, Role, RowSink, Table,
 };
 pub use figure::{Figure, FigureFormat, HeatTable};
 pub use geojson::{to_geojson, FeatureCollectionWriter, GeoJsonWriter};
-pub use outputs::{abort_all, OutputOptions, Outputs, Section, PROVENANCE_SUFFIX};
+pub use outputs::{
+    abort_all, OutputOptions, Outputs, Section, COUNT_NAMES, DISCLOSURE_JSON, DISCLOSURE_TEXT,
+    PROVENANCE_SUFFIX,
+};
 pub use provenance::{InputFile, Provenance};
+pub use public::{AddressLayer, PUBLIC_CELL_M};
 
 use crate::error::Result;
 

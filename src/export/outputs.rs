@@ -15,7 +15,29 @@ use super::describe::{Features, Table};
 use super::figure::{Figure, FigureFormat};
 use super::geojson::GeoJsonWriter;
 use super::provenance::Provenance;
+use super::public::{AddressLayer, Publisher};
+use crate::crs::Crs;
+use crate::disclosure::{Disclosure, DisclosureReport, Scanner};
 use crate::error::{Error, Result};
+
+/// Name of the disclosure report (JSON) written beside a public output set; the
+/// plain-text rendering is [`DISCLOSURE_TEXT`].
+pub const DISCLOSURE_JSON: &str = "disclosure.json";
+/// Name of the plain-text disclosure report beside a public output set.
+pub const DISCLOSURE_TEXT: &str = "disclosure.txt";
+
+/// Column and key names whose values the commit-time scan treats as counts of
+/// incidents (a value `0 < n < k` there refuses a public set).
+pub const COUNT_NAMES: &[&str] = &[
+    "count",
+    "n",
+    "incidents",
+    "n_incidents",
+    "incident_count",
+    "crimes",
+    "events",
+    "repeat_locations",
+];
 
 /// Suffix of the provenance record written beside every output.
 pub const PROVENANCE_SUFFIX: &str = ".provenance.json";
@@ -32,6 +54,14 @@ pub struct OutputOptions {
     /// GDAL, QGIS or R: the set is atomic for every reader and against a killed run
     /// either way, and flushing 280 MB takes ~3 s on a 100 MB/s disk.
     pub sync: bool,
+    /// Who the set is for ([`Disclosure::Internal`] by default: every output exact).
+    /// With [`Disclosure::Public`] every table, feature layer, JSON value, figure and
+    /// provenance record passes through the policy (see `crate::export` module docs,
+    /// "Public audience"), and a disclosure report is written beside the set.
+    pub disclosure: Disclosure,
+    /// Address layer for anonymous map points (public audience only); without it,
+    /// points are moved to the centres of 100 m squares.
+    pub addresses: Option<std::sync::Arc<AddressLayer>>,
 }
 
 impl OutputOptions {
@@ -153,6 +183,14 @@ pub struct Outputs {
     current: Option<usize>,
     prefix: String,
     manifest: Option<(String, Provenance)>,
+    /// The public-audience policy in force (`None`: internal).
+    public: Option<Publisher>,
+    /// Incidents whose locations no file of a public set may hold (checked at commit).
+    guard: Option<Scanner>,
+    /// Outputs withheld by the policy: an older file of that name is removed.
+    withheld: Vec<String>,
+    /// The file name of a single-file set (its report is `<name>.disclosure.json`).
+    single: Option<String>,
 }
 
 /// The file name part of a path, or an error naming the path.
@@ -251,7 +289,77 @@ impl Outputs {
             current: None,
             prefix: String::new(),
             manifest: None,
+            public: Publisher::new(&opts.disclosure, opts.addresses.as_deref())?,
+            guard: None,
+            withheld: Vec::new(),
+            single: None,
         })
+    }
+
+    /// Whether the set is written for the public audience.
+    pub fn is_public(&self) -> bool {
+        self.public.is_some()
+    }
+
+    /// The disclosure report of a public set so far (`None` when internal).
+    pub fn disclosure_report(&self) -> Option<DisclosureReport> {
+        self.public.as_ref().map(Publisher::report)
+    }
+
+    /// Names of the disclosure report files of this set (none when internal).
+    fn report_names(&self) -> Vec<String> {
+        if self.public.is_none() {
+            return Vec::new();
+        }
+        match &self.single {
+            Some(n) => vec![
+                format!("{n}.disclosure.json"),
+                format!("{n}.disclosure.txt"),
+            ],
+            None => vec![DISCLOSURE_JSON.to_string(), DISCLOSURE_TEXT.to_string()],
+        }
+    }
+
+    /// The incidents of a public set (`working` in `crs`, and in lon/lat when known):
+    /// at the commit every file of the set (provenance and reports included, PNG
+    /// rasters excepted) is scanned with a [`Scanner`] for any of their locations
+    /// within 1 m and any count below k in a count column; a finding refuses the whole
+    /// set with an error naming the file, and nothing is written. A location that is a
+    /// published point (an anonymous map point, a square centre) is not a finding.
+    /// Does nothing for the internal audience.
+    pub fn guard(&mut self, working: &[[f64; 2]], lonlat: &[[f64; 2]], crs: &Crs) -> Result<()> {
+        let Some(p) = &self.public else {
+            return Ok(());
+        };
+        let allowed: Vec<[f64; 2]> = match (p.anchors(), p.cell()) {
+            (Some(a), _) => a.to_vec(),
+            (None, Some(c)) => working
+                .iter()
+                .map(|q| {
+                    [
+                        ((q[0] / c).floor() + 0.5) * c,
+                        ((q[1] / c).floor() + 0.5) * c,
+                    ]
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut allowed = allowed;
+        allowed.extend(p.cell_vertices());
+        let mut allowed_ll = allowed.clone();
+        if crs.is_georeferenced() && !crs.is_geographic() {
+            if let Ok(r) = crate::crs::Reprojector::new(crs, &crate::crs::WGS84) {
+                r.apply_all(&mut allowed_ll);
+            }
+        } else if !crs.is_geographic() {
+            allowed_ll.clear();
+        }
+        let s = Scanner::new(working, lonlat, 1.0)?
+            .counts(p.k(), COUNT_NAMES)
+            .allow(&allowed)
+            .allow_lonlat(&allowed_ll);
+        self.guard = Some(s);
+        Ok(())
     }
 
     /// Output files in a folder the set does not own (e.g. `result.csv` in the working
@@ -269,6 +377,11 @@ impl Outputs {
         let mut o = Outputs::shared(parent_of(path), opts)?;
         // name the file as the user did (`out.csv`, not `./out.csv`)
         o.given = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if o.public.is_some() {
+            o.single = Some(name.clone());
+            let r = o.report_names();
+            o.plan_meta(&r)?;
+        }
         o.plan([name.as_str()])?;
         Ok((o, name))
     }
@@ -303,6 +416,10 @@ impl Outputs {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        if self.public.is_some() && self.single.is_none() && self.planned.is_empty() {
+            let r = self.report_names();
+            self.plan_meta(&r)?;
+        }
         let mut exists = Vec::new();
         for n in names {
             let rel = format!("{}{}", self.prefix, n.as_ref());
@@ -313,6 +430,25 @@ impl Outputs {
                 }
             }
             self.planned.insert(rel);
+        }
+        if !exists.is_empty() && !self.opts.force {
+            return Err(Error::OutputsExist {
+                dir: self.given.clone(),
+                names: exists,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the targets of files written without a provenance record (the
+    /// disclosure reports).
+    fn plan_meta(&mut self, names: &[String]) -> Result<()> {
+        let mut exists = Vec::new();
+        for rel in names {
+            check_name(rel)?;
+            if self.target_exists(rel)? {
+                exists.push(rel.clone());
+            }
         }
         if !exists.is_empty() && !self.opts.force {
             return Err(Error::OutputsExist {
@@ -506,8 +642,26 @@ impl Outputs {
         self.close(w, &shown)
     }
 
-    /// Writes `t` as CSV.
+    /// Writes `t` as CSV (for the public audience: as the policy publishes it, or
+    /// not at all when it is per-incident microdata).
     pub fn table(&mut self, name: &str, t: &dyn Table) -> Result<()> {
+        if let Some(p) = self.public.take() {
+            let r = p
+                .table(&format!("{}{name}", self.prefix), t)
+                .and_then(|pt| match pt {
+                    Some(pt) => self.table_impl(name, &pt),
+                    None => {
+                        self.withheld.push(format!("{}{name}", self.prefix));
+                        Ok(())
+                    }
+                });
+            self.public = Some(p);
+            return r;
+        }
+        self.table_impl(name, t)
+    }
+
+    fn table_impl(&mut self, name: &str, t: &dyn Table) -> Result<()> {
         let (w, shown) = self.create(name)?;
         let mut c = CsvWriter::new(w, &shown);
         c.write(t)?;
@@ -515,8 +669,18 @@ impl Outputs {
         self.close(w, &shown)
     }
 
-    /// Writes `f` as GeoJSON (EPSG:4326 for georeferenced CRSs).
+    /// Writes `f` as GeoJSON (EPSG:4326 for georeferenced CRSs); for the public
+    /// audience as the policy publishes it.
     pub fn features(&mut self, name: &str, f: &dyn Features) -> Result<()> {
+        if let Some(p) = self.public.take() {
+            let r = p.features(f).and_then(|pf| self.features_impl(name, &pf));
+            self.public = Some(p);
+            return r;
+        }
+        self.features_impl(name, f)
+    }
+
+    fn features_impl(&mut self, name: &str, f: &dyn Features) -> Result<()> {
         let (w, shown) = self.create(name)?;
         let mut g = GeoJsonWriter::new(w, f.crs(), &shown)?;
         g.write(f)?;
@@ -535,6 +699,19 @@ impl Outputs {
     }
 
     fn json_impl<T: Serialize + ?Sized>(&mut self, name: &str, v: &T, nl: bool) -> Result<()> {
+        if let Some(p) = &self.public {
+            let shown = self.final_path(name);
+            let mut value = serde_json::to_value(v).map_err(|e| Error::Output {
+                path: shown,
+                message: format!("cannot be written as JSON: {e}"),
+            })?;
+            p.json(&mut value);
+            return self.json_write(name, &value, nl);
+        }
+        self.json_write(name, v, nl)
+    }
+
+    fn json_write<T: Serialize + ?Sized>(&mut self, name: &str, v: &T, nl: bool) -> Result<()> {
         let (mut w, shown) = self.create(name)?;
         serde_json::to_writer_pretty(&mut w, v).map_err(|e| {
             if e.is_io() {
@@ -555,7 +732,10 @@ impl Outputs {
     /// Renders `fig` in the format of the name's extension (`.png`).
     pub fn figure(&mut self, name: &str, fig: &Figure) -> Result<()> {
         let format = FigureFormat::of_name(name)?;
-        let bytes = fig.render(format)?;
+        let bytes = match &self.public {
+            Some(p) => p.figure(fig).render(format)?,
+            None => fig.render(format)?,
+        };
         self.bytes(name, &bytes)
     }
 
@@ -604,11 +784,26 @@ impl Outputs {
 
     fn write_meta(&mut self, rel: &str, p: &Provenance) -> Result<()> {
         let shown = self.given.join(rel);
-        let staged = self.stage()?.dir.join(rel);
-        let mut bytes = serde_json::to_vec_pretty(p).map_err(|e| Error::Output {
+        let mut bytes = match &self.public {
+            // provenance holds no coordinates either: the parameters pass the policy
+            Some(publ) => serde_json::to_value(p)
+                .map(|mut v| {
+                    publ.json(&mut v);
+                    v
+                })
+                .and_then(|v| serde_json::to_vec_pretty(&v)),
+            None => serde_json::to_vec_pretty(p),
+        }
+        .map_err(|e| Error::Output {
             path: shown.clone(),
             message: format!("provenance cannot be written: {e}"),
         })?;
+        self.write_meta_bytes(rel, bytes.split_off(0))
+    }
+
+    fn write_meta_bytes(&mut self, rel: &str, mut bytes: Vec<u8>) -> Result<()> {
+        let shown = self.given.join(rel);
+        let staged = self.stage()?.dir.join(rel);
         if bytes.is_empty() {
             bytes.extend_from_slice(b"{}");
         }
@@ -659,8 +854,57 @@ impl Outputs {
                 .collect();
             self.write_meta(&rel, &p)?;
         }
+        if let Some(publ) = &self.public {
+            let mut report = publ.report();
+            if self.guard.is_none() {
+                report.add_rule("the files were not scanned for incident locations (the set was not given the incidents)");
+            } else {
+                report.add_rule("every file (PNG rasters excepted) scanned for incident locations within 1 m (working CRS and lon/lat) and counts below k before publication: none found");
+            }
+            let names = self.report_names();
+            let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Output {
+                path: self.given.join(&names[0]),
+                message: format!("cannot be written: {e}"),
+            })?;
+            self.write_meta_bytes(&names[0], json)?;
+            self.write_meta_bytes(&names[1], report.to_text().into_bytes())?;
+        }
+        if self.guard.is_some() {
+            let stage_dir = self.stage()?.dir.clone();
+            for w in &self.files {
+                if w.rel.to_ascii_lowercase().ends_with(".png") {
+                    continue;
+                }
+                let shown = self.given.join(&w.rel);
+                let bytes =
+                    std::fs::read(stage_dir.join(&w.rel)).map_err(|e| Error::io(&shown, e))?;
+                let found = self
+                    .guard
+                    .as_ref()
+                    .map(|g| g.scan(&bytes))
+                    .unwrap_or_default();
+                if let Some(f) = found.first() {
+                    return Err(Error::Output {
+                        path: shown,
+                        message: format!(
+                            "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written. This output cannot be published generically yet: leave --audience public off for it, or report the case",
+                            found.len(),
+                            f.text,
+                            f.offset.map_or("-".to_string(), |o| o.to_string())
+                        ),
+                    });
+                }
+            }
+        }
         let stage_dir = self.stage()?.dir.clone();
-        let written: Vec<String> = self.files.iter().map(|w| w.rel.clone()).collect();
+        let mut written: Vec<String> = self.files.iter().map(|w| w.rel.clone()).collect();
+        // outputs withheld by the policy: an older file of that name must not stay
+        for rel in &self.withheld {
+            for r in [rel.clone(), format!("{rel}{PROVENANCE_SUFFIX}")] {
+                let _ = std::fs::remove_file(self.dir.join(&r));
+                written.retain(|w| w != &r);
+            }
+        }
         match self.mode {
             Mode::Swap => self.commit_swap(&stage_dir, &written)?,
             Mode::InPlace => self.commit_in_place(&stage_dir, &written)?,

@@ -265,7 +265,7 @@ impl Export for ClusterStudy<'_> {
         }
         let t = table(
             vec![
-                Column::int("row"),
+                Column::int("row").with_role(crate::export::Role::IncidentId),
                 Column::int("label"),
                 Column::int("core"),
                 Column::text("status"),

@@ -12,6 +12,7 @@ mod malformed;
 mod nearrepeat;
 mod network;
 mod outputs;
+mod public;
 mod risk;
 mod sites;
 mod snapshot;

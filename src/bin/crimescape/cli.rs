@@ -34,6 +34,22 @@ pub struct GlobalArgs {
     /// (survives a power failure right after the run; slower for large outputs).
     #[arg(long, global = true)]
     pub sync: bool,
+    // -- public audience (issue 18; docs/publishing.md) --
+    /// Who the outputs are for: internal (exact, the default) or public (no output
+    /// holds an incident location or a count below --min-count; a disclosure report
+    /// is written beside the outputs).
+    #[arg(long, global = true, value_enum, default_value_t = crate::common::AudienceArg::Internal)]
+    pub audience: crate::common::AudienceArg,
+    /// Address or building points (CSV with x/y or lon/lat columns, or GeoJSON) for
+    /// anonymous map points in public mode: each published point covers at least
+    /// --min-count addresses [default: points go to the centres of 100 m squares].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub addresses: Option<std::path::PathBuf>,
+    /// Public mode: counts 0 < n < K are shown as "<K", groups (chains, clusters,
+    /// sites) of fewer than K incidents are withheld (`repeats` also uses it for its
+    /// repeat cells, in both modes).
+    #[arg(long, global = true, value_name = "K", default_value_t = 3)]
+    pub min_count: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +123,7 @@ pub fn run(cli: Cli) -> Result<()> {
         std::process::exit(130);
     });
     let g = cli.global;
+    crate::common::init_public(&g, &cli.command)?;
     match cli.command {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),

@@ -284,6 +284,12 @@ pub fn load_incidents_with(
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
     let opts = args.options()?;
+    if g.audience == AudienceArg::Public && args.rejects.is_some() {
+        return Err(crimescape::Error::Param(
+            "--rejects writes rejected rows with their raw fields (locations, free text): not with --audience public".into(),
+        )
+        .into());
+    }
     let filter = args.time_filter()?;
     let tz = args.time_zone()?;
     let pb = spinner(g, format!("loading {}", path.display()));
@@ -306,6 +312,7 @@ pub fn load_incidents_with(
             );
         }
     };
+    note_incidents(g, &inc);
     // --hours/--days/--night: the library's half-window rule, counted and recorded
     let inc = if filter.is_all() {
         inc
@@ -452,6 +459,141 @@ pub fn output_options(g: &GlobalArgs) -> OutputOptions {
         force: g.force,
         sync: g.sync,
         command: None,
+        disclosure: disclosure(g),
+        addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
+    }
+}
+
+// -- public audience (issue 18) --
+
+/// `--audience`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AudienceArg {
+    /// Analysts inside the organisation: exact outputs.
+    Internal,
+    /// The public: locations moved to anonymous points, small counts suppressed.
+    Public,
+}
+
+/// The address layer of `--addresses`, loaded once by [`init_public`].
+static PUBLIC_ADDRESSES: std::sync::OnceLock<
+    Option<std::sync::Arc<crimescape::export::AddressLayer>>,
+> = std::sync::OnceLock::new();
+
+/// Incidents loaded by this run (working CRS, lon/lat, CRS): no public output may
+/// hold one of their locations (checked by [`commit`]).
+type LoadedIncidents = (Vec<[f64; 2]>, Vec<[f64; 2]>, Crs);
+static PUBLIC_INCIDENTS: std::sync::Mutex<Vec<LoadedIncidents>> = std::sync::Mutex::new(Vec::new());
+
+/// The disclosure policy of the global flags (validated by [`init_public`]).
+pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
+    match g.audience {
+        AudienceArg::Internal => crimescape::disclosure::Disclosure::Internal,
+        AudienceArg::Public => crimescape::disclosure::DisclosureParams::public()
+            .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
+            .build()
+            .unwrap_or_else(|_| crimescape::disclosure::Disclosure::public()),
+    }
+}
+
+/// Checks the public-audience flags before any work: the policy, commands that cannot
+/// publish safely, and the address layer (loaded once).
+pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
+    use crate::cli::Command;
+    if g.audience == AudienceArg::Internal {
+        if g.addresses.is_some() {
+            return Err(crimescape::Error::Param(
+                "--addresses is used only with --audience public".into(),
+            )
+            .into());
+        }
+        return Ok(());
+    }
+    crimescape::disclosure::DisclosureParams::public()
+        .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
+        .build()
+        .map_err(|e| crimescape::Error::Param(format!("--min-count {}: {e}", g.min_count)))?;
+    let refuse = |what: &str, why: &str| -> Result<()> {
+        Err(crimescape::Error::Param(format!(
+            "--audience public: `crimescape {what}` cannot be published safely: {why}. Run it with the internal audience and publish an aggregate (hotspots, segments, repeats) instead"
+        ))
+        .into())
+    };
+    match cmd {
+        Command::Info(_) => refuse(
+            "info",
+            "it describes the raw file (extent, rejected rows with their values)",
+        )?,
+        Command::Proximity(_) => refuse(
+            "proximity",
+            "it writes one row per incident (its nearest feature and distances locate it)",
+        )?,
+        Command::Network(n) => {
+            use crate::cmd_network::NetworkCmd;
+            if matches!(
+                n.cmd,
+                NetworkCmd::Kde(_) | NetworkCmd::Gistar(_) | NetworkCmd::Moran(_)
+            ) {
+                refuse(
+                    "network kde/gistar/moran",
+                    "its lixel and segment layers are written as pre-formatted GeoJSON that the output layer cannot anonymise (lixels are cut at incident positions)",
+                )?;
+            }
+        }
+        _ => {}
+    }
+    let layer = match &g.addresses {
+        None => None,
+        Some(p) => {
+            let (l, _) = load_layer(p, None, None, &[])?;
+            let points: Vec<[f64; 2]> = l
+                .geometries
+                .iter()
+                .filter_map(|geom| match geom {
+                    geo::Geometry::Point(q) => Some([q.x(), q.y()]),
+                    _ => None,
+                })
+                .collect();
+            if points.is_empty() {
+                return Err(crimescape::Error::Param(format!(
+                    "--addresses {}: no point features (address or building points are needed)",
+                    p.display()
+                ))
+                .into());
+            }
+            Some(std::sync::Arc::new(crimescape::export::AddressLayer {
+                points,
+                crs: l.crs.working.clone(),
+                anchors: None,
+                source: p.display().to_string(),
+            }))
+        }
+    };
+    let _ = PUBLIC_ADDRESSES.set(layer);
+    Ok(())
+}
+
+/// Records loaded incidents for the commit-time check of a public set.
+fn note_incidents(g: &GlobalArgs, inc: &Incidents) {
+    if g.audience != AudienceArg::Public {
+        return;
+    }
+    let working = inc.crs.working.clone();
+    let mut ll = inc.xy.clone();
+    if working.is_geographic() {
+        // already lon/lat
+    } else if working.is_georeferenced() {
+        match crimescape::crs::Reprojector::new(&working, &crimescape::crs::WGS84) {
+            Ok(r) => {
+                r.apply_all(&mut ll);
+            }
+            Err(_) => ll.clear(),
+        }
+    } else {
+        ll.clear();
+    }
+    if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
+        v.push((inc.xy.clone(), ll, working));
     }
 }
 
@@ -461,8 +603,26 @@ pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<(
     commit(out, g)
 }
 
-/// Moves a finished set into place and lists its files on stderr.
-pub fn commit(out: Outputs, g: &GlobalArgs) -> Result<()> {
+/// Moves a finished set into place and lists its files on stderr. A public set is
+/// first checked against every incident this run loaded.
+pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
+    if out.is_public() {
+        let loaded = PUBLIC_INCIDENTS
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        if let Some((_, _, crs)) = loaded.first() {
+            let mut w = Vec::new();
+            let mut ll = Vec::new();
+            for (a, b, c) in &loaded {
+                if c == crs {
+                    w.extend_from_slice(a);
+                }
+                ll.extend_from_slice(b);
+            }
+            out.guard(&w, &ll, crs)?;
+        }
+    }
     let files = out.commit()?;
     if !g.quiet {
         for f in files

@@ -1,0 +1,950 @@
+//! The public audience in the output layer: every table, feature layer, JSON value,
+//! figure and provenance record written by an [`super::Outputs`] set whose
+//! [`super::OutputOptions::disclosure`] is [`Disclosure::Public`] passes through a
+//! [`Publisher`] first, so that no command can forget the policy.
+//!
+//! # Rules (by column / property role, see [`Role`])
+//! * [`Role::Count`]: `0 < n < k` is written `"<k"`; when a count column has exactly
+//!   one such cell, the smallest other positive count is written `"x"` too
+//!   (complementary suppression against the published total of the column, e.g. the
+//!   number of incidents in a summary).
+//! * [`Role::X`] / [`Role::Y`]: the pair is moved to its anonymous map point (with an
+//!   address layer) or to the centre of its `cell`-metre square on a grid anchored at
+//!   the origin of the working CRS (without one). [`Role::LonLat`] columns are dropped.
+//! * [`Role::FreeText`]: dropped. [`Role::IncidentId`]: the whole table is
+//!   per-incident microdata and is withheld (named in the report).
+//! * Point geometries are moved as x/y pairs. Features of a group (a property named
+//!   `chain`, `cluster`, `cluster_id` or `group`) are withheld when their count
+//!   (`n`, `size`, `count`, `incidents`, `events`, `length` for chains) is below k, and
+//!   otherwise drawn from moved vertices (hull polygons: the convex hull of the moved
+//!   vertices).
+//! * JSON values (summaries, provenance): the same rules by object key.
+//! * Figures: point overlays and point features are moved; grid maps are aggregates.
+//!
+//! What cannot be made safe here (free-form Markdown/HTML text) is checked at the
+//! commit by a [`Scanner`] when the set was given the incidents
+//! ([`super::Outputs::guard`]): a finding refuses the whole set.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use geo::{ConvexHull, Coord, Geometry, LineString, MultiPoint, Point, Polygon};
+
+use super::describe::{Cell, Column, FeatureSink, Features, Property, Role, RowSink, Table};
+use crate::crs::{Crs, Reprojector};
+use crate::disclosure::{
+    anonymous_map_points, AnonymousMap, AnonymousMapParams, Disclosure, DisclosureReport,
+};
+use crate::error::{Error, Result};
+
+/// Side (m) of the squares whose centres are the published points without an
+/// address layer (and of the squares whose centres are candidate anchors with one).
+pub const PUBLIC_CELL_M: f64 = 100.0;
+
+/// An address layer for anonymous map points: address points and their CRS, and
+/// optionally candidate anchors (street-segment midpoints, public places) in the same
+/// CRS [default: centres of 50 m squares holding addresses].
+#[derive(Debug, Clone)]
+pub struct AddressLayer {
+    /// Address (or building) points.
+    pub points: Vec<[f64; 2]>,
+    /// Their CRS.
+    pub crs: Crs,
+    /// Candidate anchors; `None`: centres of 50 m squares that hold an address.
+    pub anchors: Option<Vec<[f64; 2]>>,
+    /// Where the layer came from (for the report).
+    pub source: String,
+}
+
+enum Snapper {
+    Cells(f64),
+    Map {
+        map: Box<AnonymousMap>,
+        crs: Crs,
+        index: crate::index::PointIndex,
+    },
+}
+
+#[derive(Default)]
+struct Stats {
+    report: DisclosureReport,
+    moved: usize,
+    snapped: usize,
+    sum_disp: f64,
+    max_disp: f64,
+    withheld: Vec<String>,
+}
+
+/// Applies a public policy to what an output set writes.
+pub(crate) struct Publisher {
+    k: u32,
+    publish_zeros: bool,
+    snapper: Snapper,
+    stats: Mutex<Stats>,
+    /// Vertices of published grid cells and hexagons (working CRS): they are not
+    /// incident locations even when one lies within a metre of a corner by chance.
+    cell_vertices: Mutex<Vec<[f64; 2]>>,
+}
+
+fn lock(m: &Mutex<Stats>) -> std::sync::MutexGuard<'_, Stats> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+const GROUP_KEYS: &[&str] = &["chain", "cluster", "cluster_id", "group"];
+const GROUP_SIZE_KEYS: &[&str] = &["n", "size", "count", "incidents", "events", "length"];
+
+impl Publisher {
+    /// The publisher of a policy (`None` for the internal audience).
+    pub(crate) fn new(
+        policy: &Disclosure,
+        addresses: Option<&AddressLayer>,
+    ) -> Result<Option<Publisher>> {
+        let Disclosure::Public { k, publish_zeros } = policy else {
+            return Ok(None);
+        };
+        let mut report = DisclosureReport::for_policy(policy).unwrap_or_default();
+        let snapper = match addresses {
+            None => {
+                report.add_rule(format!(
+                    "point locations (x/y columns, point geometries, vertices of chains and hulls) moved to the centre of their {PUBLIC_CELL_M} m square (grid anchored at the origin of the working CRS); no address layer was given, so the number of households per published point is not guaranteed"
+                ));
+                Snapper::Cells(PUBLIC_CELL_M)
+            }
+            Some(a) => {
+                let anchors = match &a.anchors {
+                    Some(v) => v.clone(),
+                    None => square_centres(&a.points, 50.0),
+                };
+                let map = anonymous_map_points(
+                    &a.points,
+                    &anchors,
+                    &AnonymousMapParams::new(*k as usize),
+                )
+                .map_err(|e| Error::Param(format!("--addresses {}: {e}", a.source)))?;
+                report.anchors_merged = map.merged;
+                report.add_rule(format!(
+                    "point locations moved to anonymous map points: {} points chosen among {} candidate anchors ({}), each covering at least {k} of the {} addresses of {}; an incident is shown at the point of its nearest address",
+                    map.points.len(),
+                    anchors.len(),
+                    if a.anchors.is_some() { "street-segment midpoints / public places" } else { "centres of 50 m squares holding addresses" },
+                    a.points.len(),
+                    a.source
+                ));
+                let index = crate::index::PointIndex::new(&a.points);
+                Snapper::Map {
+                    map: Box::new(map),
+                    crs: a.crs.clone(),
+                    index,
+                }
+            }
+        };
+        report.add_rule(
+            "longitude/latitude columns and properties dropped (x/y carry the moved location)",
+        );
+        report.add_rule("free-text columns and properties (addresses, narratives, names) dropped");
+        report.add_rule("per-incident tables (with an incident id column) withheld");
+        report.add_rule(format!(
+            "chains, clusters and other groups of fewer than {k} incidents withheld; larger ones drawn from moved points"
+        ));
+        report.exact.push(
+            "statistics (densities, z-scores, p-values, ratios, rates) computed on the exact locations before publication".into(),
+        );
+        report.exact.push(
+            "aggregate geometries (grid cells, hexagons, street segments, areas) and their counts of k or more".into(),
+        );
+        Ok(Some(Publisher {
+            k: *k,
+            publish_zeros: *publish_zeros,
+            snapper,
+            stats: Mutex::new(Stats {
+                report,
+                ..Default::default()
+            }),
+            cell_vertices: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// Vertices of the grid cells and hexagons published so far (sorted, distinct).
+    pub(crate) fn cell_vertices(&self) -> Vec<[f64; 2]> {
+        let mut v = match self.cell_vertices.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        v.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+        v.dedup();
+        v
+    }
+
+    fn note_aggregate(&self, q: [f64; 2]) {
+        match self.cell_vertices.lock() {
+            Ok(mut g) => g.push(q),
+            Err(p) => p.into_inner().push(q),
+        }
+    }
+
+    fn note_cell(&self, g: &Geometry<f64>) {
+        if let Geometry::Polygon(poly) = g {
+            let c = &poly.exterior().0;
+            let edges: Vec<(f64, f64)> = c
+                .windows(2)
+                .map(|w| (w[1].x - w[0].x, w[1].y - w[0].y))
+                .collect();
+            let rect = c.len() == 5
+                && edges.iter().all(|(dx, dy)| *dx == 0.0 || *dy == 0.0)
+                && poly.interiors().is_empty();
+            let hex = c.len() == 7 && {
+                let l: Vec<f64> = edges.iter().map(|(dx, dy)| dx.hypot(*dy)).collect();
+                let m = l[0];
+                m > 0.0 && l.iter().all(|x| (x - m).abs() <= 1e-6 * m)
+            };
+            if rect || hex {
+                let mut v = match self.cell_vertices.lock() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                v.extend(c.iter().map(|q| [q.x, q.y]));
+            }
+        }
+    }
+
+    pub(crate) fn k(&self) -> u32 {
+        self.k
+    }
+
+    /// The anonymous map points (working CRS of the address layer), or `None` when
+    /// points go to square centres.
+    pub(crate) fn anchors(&self) -> Option<&[[f64; 2]]> {
+        match &self.snapper {
+            Snapper::Cells(_) => None,
+            Snapper::Map { map, .. } => Some(&map.points),
+        }
+    }
+
+    /// The cell side of square-centre snapping.
+    pub(crate) fn cell(&self) -> Option<f64> {
+        match &self.snapper {
+            Snapper::Cells(c) => Some(*c),
+            Snapper::Map { .. } => None,
+        }
+    }
+
+    /// The report so far, with the displacement statistics.
+    pub(crate) fn report(&self) -> DisclosureReport {
+        let s = lock(&self.stats);
+        let mut r = s.report.clone();
+        r.points_moved = s.moved;
+        if s.snapped > 0 {
+            r.mean_displacement_m = Some(s.sum_disp / s.snapped as f64);
+            r.max_displacement_m = Some(s.max_disp);
+        }
+        for w in &s.withheld {
+            r.add_rule(format!("withheld: {w}"));
+        }
+        r
+    }
+
+    pub(crate) fn note_withheld(&self, what: String) {
+        lock(&self.stats).withheld.push(what);
+    }
+
+    fn note_dropped(&self, col: &str) {
+        let mut s = lock(&self.stats);
+        if !s.report.columns_dropped.iter().any(|c| c == col) {
+            s.report.columns_dropped.push(col.to_string());
+        }
+    }
+
+    /// A snapping function for points in `crs` (`None`: the working CRS of the set).
+    fn snap_fn(&self, crs: Option<&Crs>) -> Result<SnapIn<'_>> {
+        let proj = match (&self.snapper, crs) {
+            (Snapper::Map { crs: a, .. }, Some(c)) if c != a => {
+                Some((Reprojector::new(c, a)?, Reprojector::new(a, c)?))
+            }
+            _ => None,
+        };
+        Ok(SnapIn { p: self, proj })
+    }
+
+    fn record(&self, from: [f64; 2], to: [f64; 2]) {
+        let d = (from[0] - to[0]).hypot(from[1] - to[1]);
+        let mut s = lock(&self.stats);
+        s.snapped += 1;
+        if d > 0.0 {
+            s.moved += 1;
+        }
+        s.sum_disp += d;
+        s.max_disp = s.max_disp.max(d);
+    }
+
+    fn snap_raw(&self, p: [f64; 2]) -> [f64; 2] {
+        match &self.snapper {
+            Snapper::Cells(c) => [
+                ((p[0] / c).floor() + 0.5) * c,
+                ((p[1] / c).floor() + 0.5) * c,
+            ],
+            Snapper::Map { map, index, .. } => match index.nearest(p) {
+                Some((i, _)) => map.points[map.address_point[i]],
+                None => p,
+            },
+        }
+    }
+
+    fn count_label(&self, v: f64) -> Option<String> {
+        if v > 0.0 && v < f64::from(self.k) {
+            Some(format!("<{}", self.k))
+        } else if v == 0.0 && !self.publish_zeros {
+            Some("x".into())
+        } else {
+            None
+        }
+    }
+
+    /// A table as published (columns dropped, counts suppressed, points moved), or
+    /// `None` when it is withheld.
+    pub(crate) fn table<'a>(
+        &'a self,
+        name: &str,
+        t: &'a dyn Table,
+    ) -> Result<Option<PublicTable<'a>>> {
+        let cols = t.columns();
+        let roles: Vec<Role> = cols.iter().map(Column::effective_role).collect();
+        if let Some(c) = cols
+            .iter()
+            .zip(&roles)
+            .find(|(_, r)| **r == Role::IncidentId)
+        {
+            self.note_withheld(format!(
+                "{name} (one row per incident: column {:?} identifies incidents)",
+                c.0.name
+            ));
+            return Ok(None);
+        }
+        let mut keep = Vec::new();
+        for (i, (c, r)) in cols.iter().zip(&roles).enumerate() {
+            match r {
+                Role::FreeText | Role::LonLat => self.note_dropped(&c.name),
+                _ => keep.push(i),
+            }
+        }
+        let xs: Vec<usize> = (0..cols.len()).filter(|&i| roles[i] == Role::X).collect();
+        let ys: Vec<usize> = (0..cols.len()).filter(|&i| roles[i] == Role::Y).collect();
+        let pairs: Vec<(usize, usize)> = xs.into_iter().zip(ys).collect();
+        let agg_pos = |axis: char| {
+            (0..cols.len()).find(|&i| {
+                roles[i] == Role::AggregateCoordinate
+                    && cols[i].name.to_ascii_lowercase().contains(axis)
+            })
+        };
+        let agg = (agg_pos('x'), agg_pos('y'));
+        // first pass: the count columns, for complementary suppression
+        let count_cols: Vec<usize> = (0..cols.len())
+            .filter(|&i| roles[i] == Role::Count)
+            .collect();
+        let mut comp: HashMap<(usize, usize), ()> = HashMap::new();
+        let mut primary = 0usize;
+        if !count_cols.is_empty() {
+            struct Collect<'c> {
+                cols: &'c [usize],
+                vals: Vec<Vec<Option<f64>>>,
+            }
+            impl RowSink for Collect<'_> {
+                fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+                    for (j, &c) in self.cols.iter().enumerate() {
+                        self.vals[j].push(cells.get(c).and_then(number));
+                    }
+                    Ok(())
+                }
+            }
+            let mut c = Collect {
+                cols: &count_cols,
+                vals: vec![Vec::new(); count_cols.len()],
+            };
+            t.rows(&mut c)?;
+            for (j, &col) in count_cols.iter().enumerate() {
+                let v = &c.vals[j];
+                let small: Vec<usize> = (0..v.len())
+                    .filter(|&r| v[r].is_some_and(|x| x > 0.0 && x < f64::from(self.k)))
+                    .collect();
+                primary += small.len();
+                if small.len() == 1 {
+                    let pick = (0..v.len())
+                        .filter(|&r| v[r].is_some_and(|x| x >= f64::from(self.k)))
+                        .min_by(|&a, &b| {
+                            v[a].unwrap_or(0.0)
+                                .total_cmp(&v[b].unwrap_or(0.0))
+                                .then(a.cmp(&b))
+                        });
+                    if let Some(r) = pick {
+                        comp.insert((r, col), ());
+                    }
+                }
+            }
+        }
+        {
+            let mut s = lock(&self.stats);
+            s.report.cells_suppressed_primary += primary;
+            s.report.cells_suppressed_complementary += comp.len();
+            if primary > 0 {
+                let k = self.k;
+                s.report.add_rule(format!(
+                    "counts 0 < n < {k} shown as \"<{k}\"; when a count column has a single such cell, its smallest other count is shown as \"x\" so that the column total cannot reveal it"
+                ));
+            }
+        }
+        Ok(Some(PublicTable {
+            p: self,
+            inner: t,
+            cols,
+            roles,
+            keep,
+            pairs,
+            comp,
+            agg,
+        }))
+    }
+
+    /// A feature layer as published.
+    pub(crate) fn features<'a>(&'a self, f: &'a dyn Features) -> Result<PublicFeatures<'a>> {
+        let snap = self.snap_fn(Some(f.crs()))?;
+        Ok(PublicFeatures { inner: f, snap })
+    }
+
+    /// A JSON value as published (keys by role, as table columns).
+    pub(crate) fn json(&self, v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let keys: Vec<String> = m.keys().cloned().collect();
+                let mut xy: (Option<String>, Option<String>) = (None, None);
+                for key in keys {
+                    match Role::of_name(&key) {
+                        Role::FreeText | Role::LonLat | Role::IncidentId => {
+                            m.remove(&key);
+                            self.note_dropped(&key);
+                        }
+                        Role::Count => {
+                            if let Some(label) = m
+                                .get(&key)
+                                .and_then(|x| x.as_f64())
+                                .and_then(|x| self.count_label(x))
+                            {
+                                m.insert(key, serde_json::Value::String(label));
+                            }
+                        }
+                        Role::X => xy.0 = Some(key),
+                        Role::Y => xy.1 = Some(key),
+                        _ => {
+                            if let Some(x) = m.get_mut(&key) {
+                                self.json(x);
+                            }
+                        }
+                    }
+                }
+                if let (Some(kx), Some(ky)) = xy {
+                    let p = (
+                        m.get(&kx).and_then(|v| v.as_f64()),
+                        m.get(&ky).and_then(|v| v.as_f64()),
+                    );
+                    if let (Some(x), Some(y)) = p {
+                        let q = self.snap_raw([x, y]);
+                        self.record([x, y], q);
+                        m.insert(kx, serde_json::json!(q[0]));
+                        m.insert(ky, serde_json::json!(q[1]));
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| self.json(x)),
+            serde_json::Value::String(t) => {
+                if let Some(r) = redact_pairs(t) {
+                    *t = r;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A figure as published: point geometries moved (overlays and point features).
+    pub(crate) fn figure(&self, fig: &super::Figure) -> super::Figure {
+        let mut fig = fig.clone();
+        let snap = SnapIn {
+            p: self,
+            proj: None,
+        };
+        match &mut fig {
+            super::Figure::GridMap { options, .. } => {
+                for o in &mut options.overlays {
+                    for g in &mut o.geometries {
+                        snap.points_only(g);
+                    }
+                }
+            }
+            super::Figure::FeatureMap {
+                geometries,
+                options,
+                ..
+            } => {
+                for g in geometries.iter_mut() {
+                    snap.points_only(g);
+                }
+                for o in &mut options.overlays {
+                    for g in &mut o.geometries {
+                        snap.points_only(g);
+                    }
+                }
+            }
+            _ => {}
+        }
+        fig
+    }
+}
+
+fn number(c: &Cell<'_>) -> Option<f64> {
+    match c {
+        Cell::Int(i) => Some(*i as f64),
+        Cell::Float(v) | Cell::Fixed(v, _) | Cell::Sci(v, _) => Some(*v),
+        Cell::Json(v) => v.as_f64(),
+        Cell::Str(s) => s.trim().parse().ok(),
+        Cell::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Text with every parenthesised number pair `(a, b)` (a location such as the
+/// centre of the data in a CRS note) replaced by `(location withheld)`; `None` when
+/// there is none.
+fn redact_pairs(t: &str) -> Option<String> {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    let mut changed = false;
+    while let Some(i) = rest.find('(') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let pair = after.find(')').and_then(|j| {
+            let inner = &after[..j];
+            let mut parts = inner.split(',');
+            let a = parts.next()?.trim().parse::<f64>().ok()?;
+            let b = parts.next()?.trim().parse::<f64>().ok()?;
+            (parts.next().is_none() && a.is_finite() && b.is_finite()).then_some(j)
+        });
+        match pair {
+            Some(j) => {
+                out.push_str("(location withheld)");
+                rest = &after[j + 1..];
+                changed = true;
+            }
+            None => {
+                out.push('(');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Centres of the `side`-metre squares (grid at the origin) that hold a point, in
+/// order of first appearance.
+fn square_centres(pts: &[[f64; 2]], side: f64) -> Vec<[f64; 2]> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for p in pts {
+        let key = ((p[0] / side).floor() as i64, (p[1] / side).floor() as i64);
+        seen.entry(key).or_insert_with(|| {
+            out.push([(key.0 as f64 + 0.5) * side, (key.1 as f64 + 0.5) * side]);
+        });
+    }
+    out
+}
+
+/// Snapping in a given CRS.
+struct SnapIn<'a> {
+    p: &'a Publisher,
+    proj: Option<(Reprojector, Reprojector)>,
+}
+
+impl SnapIn<'_> {
+    fn snap(&self, q: [f64; 2]) -> [f64; 2] {
+        let out = match &self.proj {
+            None => self.p.snap_raw(q),
+            Some((to, back)) => {
+                let r = to
+                    .apply(q[0], q[1])
+                    .ok()
+                    .map(|(x, y)| self.p.snap_raw([x, y]))
+                    .and_then(|s| back.apply(s[0], s[1]).ok());
+                match r {
+                    Some((x, y)) => [x, y],
+                    // cannot be projected: the square centre still hides it
+                    None => Snapper::cells_centre(q, PUBLIC_CELL_M),
+                }
+            }
+        };
+        self.p.record(q, out);
+        out
+    }
+
+    fn coord(&self, c: &mut Coord<f64>) {
+        let s = self.snap([c.x, c.y]);
+        c.x = s[0];
+        c.y = s[1];
+    }
+
+    fn points_only(&self, g: &mut Geometry<f64>) {
+        match g {
+            Geometry::Point(p) => self.coord(&mut p.0),
+            Geometry::MultiPoint(m) => m.0.iter_mut().for_each(|p| self.coord(&mut p.0)),
+            Geometry::GeometryCollection(c) => c.0.iter_mut().for_each(|g| self.points_only(g)),
+            _ => {}
+        }
+    }
+
+    fn all_vertices(&self, g: &mut Geometry<f64>) {
+        use geo::MapCoordsInPlace;
+        g.map_coords_in_place(|c| {
+            let s = self.snap([c.x, c.y]);
+            Coord { x: s[0], y: s[1] }
+        });
+    }
+}
+
+impl Snapper {
+    fn cells_centre(q: [f64; 2], c: f64) -> [f64; 2] {
+        [
+            ((q[0] / c).floor() + 0.5) * c,
+            ((q[1] / c).floor() + 0.5) * c,
+        ]
+    }
+}
+
+/// A table as published (see [`Publisher::table`]).
+pub(crate) struct PublicTable<'a> {
+    p: &'a Publisher,
+    inner: &'a dyn Table,
+    cols: Vec<Column>,
+    roles: Vec<Role>,
+    keep: Vec<usize>,
+    pairs: Vec<(usize, usize)>,
+    comp: HashMap<(usize, usize), ()>,
+    /// The aggregate x / y columns (cell centres), recorded as published points.
+    agg: (Option<usize>, Option<usize>),
+}
+
+impl Table for PublicTable<'_> {
+    fn columns(&self) -> Vec<Column> {
+        self.keep.iter().map(|&i| self.cols[i].clone()).collect()
+    }
+
+    fn rows(&self, sink: &mut dyn RowSink) -> Result<()> {
+        struct Adapter<'s, 'b> {
+            t: &'s PublicTable<'b>,
+            sink: &'s mut dyn RowSink,
+            row: usize,
+        }
+        impl RowSink for Adapter<'_, '_> {
+            fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+                let t = self.t;
+                let mut out: Vec<Cell<'_>> = cells.to_vec();
+                for &(ix, iy) in &t.pairs {
+                    if let (Some(x), Some(y)) = (
+                        cells.get(ix).and_then(number),
+                        cells.get(iy).and_then(number),
+                    ) {
+                        let q = t.p.snap_raw([x, y]);
+                        t.p.record([x, y], q);
+                        let keep_fmt = |c: &Cell<'_>, v: f64| match c {
+                            Cell::Fixed(_, d) => Cell::Fixed(v, *d),
+                            _ => Cell::Float(v),
+                        };
+                        out[ix] = keep_fmt(&cells[ix], q[0]);
+                        out[iy] = keep_fmt(&cells[iy], q[1]);
+                    }
+                }
+                if let (Some(ix), Some(iy)) = (t.agg.0, t.agg.1) {
+                    if let (Some(x), Some(y)) = (
+                        cells.get(ix).and_then(number),
+                        cells.get(iy).and_then(number),
+                    ) {
+                        t.p.note_aggregate([x, y]);
+                    }
+                }
+                for (i, r) in t.roles.iter().enumerate() {
+                    if *r != Role::Count {
+                        continue;
+                    }
+                    if t.comp.contains_key(&(self.row, i)) {
+                        out[i] = Cell::String("x".into());
+                    } else if let Some(label) = cells
+                        .get(i)
+                        .and_then(number)
+                        .and_then(|v| t.p.count_label(v))
+                    {
+                        out[i] = Cell::String(label);
+                    }
+                }
+                let kept: Vec<Cell<'_>> = t
+                    .keep
+                    .iter()
+                    .map(|&i| out.get(i).cloned().unwrap_or(Cell::Null))
+                    .collect();
+                self.row += 1;
+                self.sink.row(&kept)
+            }
+        }
+        let mut a = Adapter {
+            t: self,
+            sink,
+            row: 0,
+        };
+        self.inner.rows(&mut a)
+    }
+}
+
+/// A feature layer as published (see [`Publisher::features`]).
+pub(crate) struct PublicFeatures<'a> {
+    inner: &'a dyn Features,
+    snap: SnapIn<'a>,
+}
+
+// SAFETY-free: Reprojector is Sync when its fields are; checked by the compiler.
+impl Features for PublicFeatures<'_> {
+    fn crs(&self) -> &Crs {
+        self.inner.crs()
+    }
+
+    fn features(&self, sink: &mut dyn FeatureSink) -> Result<()> {
+        struct Adapter<'s, 'b> {
+            f: &'s PublicFeatures<'b>,
+            sink: &'s mut dyn FeatureSink,
+            withheld: usize,
+        }
+        impl FeatureSink for Adapter<'_, '_> {
+            fn feature(&mut self, geometry: &Geometry<f64>, props: &[Property<'_>]) -> Result<()> {
+                let p = self.f.snap.p;
+                let k = f64::from(p.k);
+                let group = props.iter().any(|(n, c)| {
+                    GROUP_KEYS.contains(&n.to_ascii_lowercase().as_str())
+                        && !matches!(c, Cell::Null)
+                });
+                if group {
+                    let size = props
+                        .iter()
+                        .filter(|(n, _)| GROUP_SIZE_KEYS.contains(&n.to_ascii_lowercase().as_str()))
+                        .filter_map(|(_, c)| number(c))
+                        .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.min(v))));
+                    // a group whose size is unknown or below k is withheld
+                    if size.is_none_or(|s| s < k) {
+                        self.withheld += 1;
+                        return Ok(());
+                    }
+                }
+                let mut out: Vec<Property<'_>> = Vec::with_capacity(props.len());
+                let mut xy: (Option<usize>, Option<usize>) = (None, None);
+                for (n, c) in props {
+                    match Role::of_name(n) {
+                        Role::FreeText | Role::LonLat | Role::IncidentId => {
+                            p.note_dropped(n);
+                            continue;
+                        }
+                        Role::Count => {
+                            if let Some(label) = number(c).and_then(|v| p.count_label(v)) {
+                                out.push((n, Cell::String(label)));
+                                continue;
+                            }
+                        }
+                        Role::X => xy.0 = Some(out.len()),
+                        Role::Y => xy.1 = Some(out.len()),
+                        _ => {}
+                    }
+                    out.push((n, c.clone()));
+                }
+                if let (Some(ix), Some(iy)) = xy {
+                    if let (Some(x), Some(y)) = (number(&out[ix].1), number(&out[iy].1)) {
+                        let q = self.f.snap.snap([x, y]);
+                        out[ix].1 = Cell::Float(q[0]);
+                        out[iy].1 = Cell::Float(q[1]);
+                    }
+                }
+                let mut g = geometry.clone();
+                if group {
+                    self.f.snap.all_vertices(&mut g);
+                    if let Geometry::Polygon(poly) = &g {
+                        // a hull drawn from the moved points
+                        let mp: MultiPoint<f64> =
+                            poly.exterior().points().collect::<Vec<Point<f64>>>().into();
+                        let h: Polygon<f64> = mp.convex_hull();
+                        g = if h.exterior().0.len() >= 4 {
+                            Geometry::Polygon(h)
+                        } else {
+                            Geometry::LineString(LineString::from(
+                                mp.0.iter().map(|p| p.0).collect::<Vec<_>>(),
+                            ))
+                        };
+                    }
+                } else {
+                    self.f.snap.points_only(&mut g);
+                    p.note_cell(&g);
+                }
+                self.sink.feature(&g, &out)
+            }
+        }
+        let mut a = Adapter {
+            f: self,
+            sink,
+            withheld: 0,
+        };
+        self.inner.features(&mut a)?;
+        if a.withheld > 0 {
+            self.snap.p.note_withheld(format!(
+                "{} group feature(s) (chains, clusters) of fewer than {} incidents",
+                a.withheld, self.snap.p.k
+            ));
+            let mut s = lock(&self.snap.p.stats);
+            s.report.features_withheld += a.withheld;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::{collect_table, table};
+
+    fn publisher(k: u32) -> Publisher {
+        let p = crate::disclosure::DisclosureParams::public()
+            .k(k)
+            .build()
+            .unwrap();
+        Publisher::new(&p, None).unwrap().unwrap()
+    }
+
+    #[test]
+    fn redact_pairs_only_number_pairs() {
+        assert_eq!(
+            redact_pairs("UTM zone of the centre (-89.9640, 35.1120)").as_deref(),
+            Some("UTM zone of the centre (location withheld)")
+        );
+        assert_eq!(redact_pairs("a (b, c) and (1)"), None);
+    }
+
+    #[test]
+    fn table_counts_suppressed_with_complement_and_points_moved() {
+        let p = publisher(3);
+        let rows = [
+            (10.0, 20.0, 1i64),
+            (130.0, 20.0, 5),
+            (260.0, 20.0, 7),
+            (0.0, 0.0, 0),
+        ];
+        let t = table(
+            vec![
+                Column::float("x"),
+                Column::float("y"),
+                Column::int("count"),
+                Column::text("address"),
+            ],
+            |sink| {
+                for (x, y, n) in rows {
+                    sink.row(&[
+                        Cell::Float(x),
+                        Cell::Float(y),
+                        Cell::Int(n),
+                        Cell::Str("1 High St"),
+                    ])?;
+                }
+                Ok(())
+            },
+        );
+        let pt = p.table("t.csv", &t).unwrap().unwrap();
+        let (h, r) = collect_table(&pt).unwrap();
+        assert_eq!(h, ["x", "y", "count"]);
+        // one small count: it and the smallest other positive count are hidden
+        assert_eq!(r[0], ["50", "50", "<3"]);
+        assert_eq!(r[1], ["150", "50", "x"]);
+        assert_eq!(r[2], ["250", "50", "7"]);
+        assert_eq!(r[3], ["50", "50", "0"]);
+        let rep = p.report();
+        assert_eq!(rep.cells_suppressed_primary, 1);
+        assert_eq!(rep.cells_suppressed_complementary, 1);
+        assert_eq!(rep.columns_dropped, ["address"]);
+        assert!(rep.max_displacement_m.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn table_with_incident_ids_is_withheld() {
+        let p = publisher(3);
+        let t = table(
+            vec![
+                Column::int("row").with_role(Role::IncidentId),
+                Column::int("label"),
+            ],
+            |sink| sink.row(&[Cell::Int(1), Cell::Int(0)]),
+        );
+        assert!(p.table("labels.csv", &t).unwrap().is_none());
+        assert!(p.report().rules.iter().any(|r| r.contains("labels.csv")));
+    }
+
+    #[test]
+    fn json_keys_by_role() {
+        let p = publisher(3);
+        let mut v = serde_json::json!({"count": 2, "n": 5, "lat": 48.1, "x": 12.0, "y": 140.0,
+            "victim_name": "A", "sites": [{"incidents": 1}]});
+        p.json(&mut v);
+        assert_eq!(v["count"], "<3");
+        assert_eq!(v["n"], 5);
+        assert!(v.get("lat").is_none() && v.get("victim_name").is_none());
+        assert_eq!(v["x"], 50.0);
+        assert_eq!(v["y"], 150.0);
+        assert_eq!(v["sites"][0]["incidents"], "<3");
+    }
+
+    #[test]
+    fn k_anonymity_of_snapped_points_against_addresses() {
+        // a synthetic address layer: 400 houses on a jittered 20 m lattice
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let addresses: Vec<[f64; 2]> = (0..400)
+            .map(|i| {
+                [
+                    (i % 20) as f64 * 20.0 + rng.random_range(-3.0..3.0),
+                    (i / 20) as f64 * 20.0 + rng.random_range(-3.0..3.0),
+                ]
+            })
+            .collect();
+        let layer = AddressLayer {
+            points: addresses.clone(),
+            crs: Crs::parse("local-m").unwrap(),
+            anchors: None,
+            source: "synthetic".into(),
+        };
+        let k = 8;
+        let policy = crate::disclosure::DisclosureParams::public()
+            .k(k)
+            .build()
+            .unwrap();
+        let p = Publisher::new(&policy, Some(&layer)).unwrap().unwrap();
+        let anchors = p.anchors().unwrap().to_vec();
+        // every published point covers at least k addresses (nearest-address rule)
+        let snap = SnapIn { p: &p, proj: None };
+        let mut per_point = std::collections::HashMap::<(u64, u64), usize>::new();
+        for a in &addresses {
+            let q = snap.snap(*a);
+            assert!(anchors.contains(&q));
+            *per_point
+                .entry((q[0].to_bits(), q[1].to_bits()))
+                .or_default() += 1;
+        }
+        assert!(
+            per_point.values().all(|&n| n >= k as usize),
+            "{per_point:?}"
+        );
+        // incidents anywhere go to one of those points
+        for _ in 0..200 {
+            let inc = [rng.random_range(0.0..380.0), rng.random_range(0.0..380.0)];
+            let q = snap.snap(inc);
+            assert!(per_point.contains_key(&(q[0].to_bits(), q[1].to_bits())));
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! `--audience public` (issue 18): every command, run in public mode, is scanned for
+//! incident locations (working CRS and lon/lat, to 1 m) and counts below k; commands
+//! that cannot publish safely refuse; public mode leaves statistics alone.
+
+use std::path::{Path, PathBuf};
+
+use crimescape::disclosure::Scanner;
+use crimescape::export::COUNT_NAMES;
+
+use crate::common::*;
+
+/// The incidents of a demo-city or shared-data CSV (`x,y,lon,lat` columns).
+fn incidents(csv_path: &Path) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+    let mut r = csv::Reader::from_path(csv_path).expect("csv");
+    let h = r.headers().unwrap().clone();
+    let ix = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (x, y, lon, lat) = (ix("x"), ix("y"), ix("lon"), ix("lat"));
+    let mut w = Vec::new();
+    let mut ll = Vec::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let f = |i: usize| rec[i].parse::<f64>().unwrap();
+        w.push([f(x), f(y)]);
+        ll.push([f(lon), f(lat)]);
+    }
+    (w, ll)
+}
+
+/// Every file under `dir` (recursively).
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The vertices of 4-corner rings (grid cells) in the GeoJSON files of `dir`, in
+/// lon/lat: published cell corners, not incident locations, even when one lies within a
+/// metre of an incident by chance.
+fn cell_corners(dir: &Path) -> Vec<[f64; 2]> {
+    let mut out = Vec::new();
+    for f in files(dir) {
+        if f.extension().is_none_or(|e| e != "geojson") {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        for feat in v["features"].as_array().into_iter().flatten() {
+            if feat["geometry"]["type"] != "Polygon" {
+                continue;
+            }
+            let ring = &feat["geometry"]["coordinates"][0];
+            let ring = ring.as_array().unwrap();
+            if ring.len() == 5 {
+                for c in ring {
+                    out.push([c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Scans every file of `dir` (PNG rasters excepted); returns (files scanned, findings).
+fn scan_dir(
+    dir: &Path,
+    working: &[[f64; 2]],
+    lonlat: &[[f64; 2]],
+    crs: Option<&str>,
+) -> (usize, Vec<String>) {
+    // the published points: centres of the 100 m squares of the incidents
+    let centres: Vec<[f64; 2]> = working
+        .iter()
+        .map(|p| {
+            [
+                ((p[0] / 100.0).floor() + 0.5) * 100.0,
+                ((p[1] / 100.0).floor() + 0.5) * 100.0,
+            ]
+        })
+        .collect();
+    let mut allowed_ll = cell_corners(dir);
+    if let Some(c) = crs {
+        let r = crimescape::crs::Reprojector::new(
+            &crimescape::Crs::parse(c).unwrap(),
+            &crimescape::crs::WGS84,
+        )
+        .unwrap();
+        let mut ll = centres.clone();
+        r.apply_all(&mut ll);
+        allowed_ll.extend(ll);
+    }
+    let scanner = Scanner::new(working, lonlat, 1.0)
+        .unwrap()
+        .counts(3, COUNT_NAMES)
+        .allow(&centres)
+        .allow_lonlat(&allowed_ll);
+    let mut n = 0;
+    let mut found = Vec::new();
+    for f in files(dir) {
+        if f.extension().is_some_and(|e| e == "png") {
+            continue;
+        }
+        n += 1;
+        for x in scanner.scan(&std::fs::read(&f).unwrap()) {
+            found.push(format!("{}: {:?} {}", f.display(), x.kind, x.text));
+        }
+    }
+    (n, found)
+}
+
+fn demo_city(dir: &Path) -> PathBuf {
+    let out = dir.join("demo");
+    crimescape()
+        .args([
+            "demo",
+            "--quiet",
+            "--city-only",
+            "--incidents",
+            "3000",
+            "--size",
+            "2000",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    out.join("city")
+}
+
+/// Runs `crimescape --audience public <args> --out <out>`; panics with its stderr on
+/// failure.
+fn public(args: &[&str], out: &Path) {
+    let a = crimescape()
+        .args(["--quiet", "--audience", "public"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        a.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert!(out.join("disclosure.json").exists(), "{args:?}");
+}
+
+#[test]
+fn public_every_command_on_the_demo_city_leaks_nothing() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let inc = c.join("incidents.csv");
+    let (w, ll) = incidents(&inc);
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (i, streets) = (s(&inc), s(&c.join("streets.geojson")));
+    let treat = d.path().join("treat.geojson");
+    std::fs::write(
+        &treat,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"centre"},"geometry":{"type":"Polygon","coordinates":[[[430700,5400700],[431300,5400700],[431300,5401300],[430700,5401300],[430700,5400700]]]}}]}"#,
+    )
+    .unwrap();
+    let bars = format!("bars={}", s(&c.join("bars.geojson")));
+    let lights = format!("lights={}", s(&c.join("lights.geojson")));
+    let o = |n: &str| d.path().join("pub").join(n);
+    let model = o("risk").join("model.json");
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        (
+            "hotspots grid",
+            vec![
+                "hotspots".into(),
+                "grid".into(),
+                i.clone(),
+                "--cell".into(),
+                "100".into(),
+            ],
+        ),
+        (
+            "hotspots kde",
+            vec![
+                "hotspots".into(),
+                "kde".into(),
+                i.clone(),
+                "--cell".into(),
+                "100".into(),
+            ],
+        ),
+        (
+            "hotspots gistar",
+            vec![
+                "hotspots".into(),
+                "gistar".into(),
+                i.clone(),
+                "--cell".into(),
+                "100".into(),
+                "--permutations".into(),
+                "19".into(),
+            ],
+        ),
+        (
+            "hotspots moran",
+            vec![
+                "hotspots".into(),
+                "moran".into(),
+                i.clone(),
+                "--cell".into(),
+                "100".into(),
+                "--permutations".into(),
+                "19".into(),
+            ],
+        ),
+        ("clusters", vec!["clusters".into(), i.clone()]),
+        (
+            "segments",
+            vec![
+                "segments".into(),
+                i.clone(),
+                "--streets".into(),
+                streets.clone(),
+            ],
+        ),
+        (
+            "near-repeat",
+            vec!["near-repeat".into(), i.clone(), "--nrep".into(), "9".into()],
+        ),
+        ("repeats", vec!["repeats".into(), i.clone()]),
+        ("when", vec!["when".into(), i.clone()]),
+        (
+            "chains",
+            vec!["chains".into(), i.clone(), "--nrep".into(), "9".into()],
+        ),
+        (
+            "promap",
+            vec![
+                "promap".into(),
+                i.clone(),
+                "--date".into(),
+                "2024-06-01".into(),
+            ],
+        ),
+        (
+            "pattern nni",
+            vec!["pattern".into(), "nni".into(), i.clone()],
+        ),
+        (
+            "evaluate-hotspots",
+            vec![
+                "evaluate-hotspots".into(),
+                i.clone(),
+                "--train-until".into(),
+                "2024-09-01".into(),
+            ],
+        ),
+        (
+            "risk fit",
+            vec![
+                "risk".into(),
+                "fit".into(),
+                i.clone(),
+                "--layer".into(),
+                bars.clone(),
+                "--layer".into(),
+                lights.clone(),
+                "--block".into(),
+                "50".into(),
+                "--distances".into(),
+                "50,100".into(),
+                "--op".into(),
+                "proximity".into(),
+                "--cell".into(),
+                "50".into(),
+            ],
+        ),
+        (
+            "sites",
+            vec![
+                "sites".into(),
+                i.clone(),
+                "--model".into(),
+                s(&model),
+                "--layer".into(),
+                bars.clone(),
+                "--layer".into(),
+                lights.clone(),
+                "--top".into(),
+                "5".into(),
+            ],
+        ),
+        (
+            "evaluate",
+            vec![
+                "evaluate".into(),
+                i.clone(),
+                "--treatment".into(),
+                s(&treat),
+                "--areas-crs".into(),
+                "EPSG:32631".into(),
+                "--intervention-date".into(),
+                "2024-07-01".into(),
+                "--buffer".into(),
+                "200".into(),
+                "--control-cell".into(),
+                "150".into(),
+            ],
+        ),
+    ];
+    let mut report = Vec::new();
+    for (name, args) in &runs {
+        let dir = o(&name.replace(' ', "_"));
+        let dir = if *name == "risk fit" { o("risk") } else { dir };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        public(&args, &dir);
+        let (n, found) = scan_dir(&dir, &w, &ll, Some("EPSG:32631"));
+        report.push(format!(
+            "{name}: {n} files scanned, {} findings",
+            found.len()
+        ));
+        assert!(found.is_empty(), "{name}: {found:#?}");
+    }
+    eprintln!("{}", report.join("\n"));
+    // per-incident outputs are withheld
+    assert!(!o("clusters").join("labels.csv").exists());
+    // commands that cannot publish safely refuse with a message naming the reason
+    let refused = o("refused");
+    let r = refused.to_str().unwrap();
+    let rcsv = format!("{r}.csv");
+    for args in [
+        vec!["info", i.as_str()],
+        vec![
+            "proximity",
+            i.as_str(),
+            "--layer",
+            bars.as_str(),
+            "--out",
+            rcsv.as_str(),
+        ],
+        vec![
+            "network",
+            "kde",
+            i.as_str(),
+            "--streets",
+            streets.as_str(),
+            "--out",
+            r,
+        ],
+    ] {
+        let a = crimescape()
+            .args(["--quiet", "--audience", "public"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!a.status.success(), "{args:?}");
+        let e = String::from_utf8_lossy(&a.stderr);
+        assert!(e.contains("cannot be published safely"), "{args:?}: {e}");
+        assert!(!refused.exists() && !Path::new(&rcsv).exists());
+    }
+}
+
+#[test]
+fn public_gistar_with_no_small_counts_is_identical_to_internal() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let inc = c.join("incidents.csv");
+    // 400 m cells over the 2 km demo city: every cell holds 3 or more incidents
+    let run = |audience: &str, out: &Path| {
+        crimescape()
+            .args(["--quiet", "--audience", audience, "hotspots", "gistar"])
+            .arg(&inc)
+            .args(["--cell", "400", "--permutations", "19", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (a, b) = (d.path().join("int"), d.path().join("pub"));
+    run("internal", &a);
+    run("public", &b);
+    let counts: Vec<String> = {
+        let mut r = csv::Reader::from_path(a.join("gistar.csv")).unwrap();
+        let h = r.headers().unwrap().clone();
+        let k = h.iter().position(|c| c == "count").unwrap();
+        r.records().map(|x| x.unwrap()[k].to_string()).collect()
+    };
+    assert!(
+        counts.iter().all(|c| c.parse::<f64>().unwrap() >= 3.0),
+        "the test needs no small count: {counts:?}"
+    );
+    for f in ["gistar.csv", "gistar.geojson", "gistar.png"] {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between the audiences"
+        );
+    }
+    // the summary: identical but for its provenance (command line, output paths)
+    let json = |d: &Path| -> serde_json::Value {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("gistar.json")).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("provenance");
+        v
+    };
+    assert_eq!(json(&a), json(&b));
+    let rep: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("disclosure.json")).unwrap()).unwrap();
+    assert_eq!(rep["k"], 3);
+    assert_eq!(rep["cells_suppressed_primary"], 0);
+    assert!(!a.join("disclosure.json").exists());
+}
+
+#[test]
+fn public_small_counts_are_suppressed_and_reported() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let out = d.path().join("grid");
+    public(
+        &[
+            "hotspots",
+            "grid",
+            c.join("incidents.csv").to_str().unwrap(),
+            "--cell",
+            "100",
+            "--min-count",
+            "4",
+        ],
+        &out,
+    );
+    let text = std::fs::read_to_string(out.join("counts.csv")).unwrap();
+    assert!(text.contains(",<4"), "{}", &text[..300.min(text.len())]);
+    let rep: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("disclosure.json")).unwrap()).unwrap();
+    assert_eq!(rep["k"], 4);
+    assert!(rep["cells_suppressed_primary"].as_u64().unwrap() > 0);
+    let txt = std::fs::read_to_string(out.join("disclosure.txt")).unwrap();
+    assert!(txt.contains("k (minimum count):            4"), "{txt}");
+}
+
+#[test]
+fn public_real_data_memphis_leaks_nothing() {
+    let Some(inc) = shared_data("memphis/robberies_2019.csv") else {
+        return;
+    };
+    let Some(addr) = shared_data("memphis/layer_census_block_population_centroids.geojson") else {
+        return;
+    };
+    let d = tmp();
+    let (w_ll, ll) = incidents(&inc);
+    // x/y of this file are lon/lat too: the working CRS (UTM) comes from the tool
+    let _ = w_ll;
+    let i = inc.to_str().unwrap();
+    let a = addr.to_str().unwrap();
+    let mut report = Vec::new();
+    for (name, args) in [
+        (
+            "hotspots grid",
+            vec!["hotspots", "grid", i, "--cell", "250"],
+        ),
+        (
+            "hotspots gistar",
+            vec![
+                "hotspots",
+                "gistar",
+                i,
+                "--cell",
+                "500",
+                "--permutations",
+                "19",
+            ],
+        ),
+        ("near-repeat", vec!["near-repeat", i, "--nrep", "9"]),
+        ("repeats", vec!["repeats", i]),
+        ("chains", vec!["chains", i, "--nrep", "9"]),
+        ("clusters", vec!["clusters", i]),
+        ("when", vec!["when", i]),
+    ] {
+        let out = d.path().join(name.replace(' ', "_"));
+        let mut args: Vec<&str> = args;
+        args.extend(["--addresses", a]);
+        public(&args, &out);
+        let (n, found) = scan_dir(&out, &[], &ll, None);
+        report.push(format!(
+            "{name}: {n} files scanned, {} findings",
+            found.len()
+        ));
+        assert!(found.is_empty(), "{name}: {found:#?}");
+    }
+    eprintln!("{}", report.join("\n"));
+}
