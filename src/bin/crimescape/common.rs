@@ -65,6 +65,30 @@ pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
     })
 }
 
+/// A `--layer` of a command without filters: `NAME=PATH`, or a bare `PATH` named by
+/// its file stem.
+pub fn named_path(s: &str) -> Result<(String, PathBuf)> {
+    let bare = PathBuf::from(s);
+    if !s.contains('=') || bare.exists() {
+        let name = bare
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                crimescape::Error::Param(format!("--layer {s:?}: expected NAME=PATH or PATH"))
+            })?;
+        return Ok((name, bare));
+    }
+    let spec = parse_layer_spec(s)?;
+    if let Some(f) = spec.filter {
+        return Err(crimescape::Error::Param(format!(
+            "--layer {s:?}: feature filters (:{f}) are not supported here; give NAME=PATH"
+        ))
+        .into());
+    }
+    Ok((spec.name, spec.path))
+}
+
 /// Flags that say how to read an incident file.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LoadArgs {
@@ -322,7 +346,7 @@ pub fn load_incidents_with(
         rep.filtered_out += (frep.removed + frep.without_time) as u64;
         rep.filtered_without_time += frep.without_time as u64;
         rep.accepted = kept.len() as u64;
-        rep.notes.push(frep.describe());
+        rep.time_filter = Some(frep);
         kept
     };
     if !g.quiet {
@@ -333,6 +357,9 @@ pub fn load_incidents_with(
         );
         for n in &rep.notes {
             eprintln!("  note: {n}");
+        }
+        if let Some(f) = &rep.time_filter {
+            eprintln!("  note: {}", f.describe());
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
