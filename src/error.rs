@@ -101,7 +101,7 @@ pub enum Error {
         reason: String,
     },
     /// A parameter required by the value of another one was not given (a usage error).
-    #[error("{needed_by} = {value} needs {param}")]
+    #[error("{needed_by}{} needs {param}", if value.is_empty() { String::new() } else { format!(" = {value}") })]
     MissingParam {
         /// The parameter that is missing.
         param: &'static str,

@@ -68,7 +68,6 @@ use crate::error::{Error, Result};
 use crate::grid::Grid;
 use crate::index::PointIndex;
 use crate::layer::{Incidents, Layer};
-use crate::risk::factors::variable_values;
 use crate::risk::rtm::RtmModel;
 use crate::street::{snap_to_segments, StreetSegment};
 
@@ -918,7 +917,7 @@ fn build_units(
                     }
                     _ => {
                         return Err(Error::Data(format!(
-                            "site {i} ('{id}'): sites must be points or polygons (use --units segments for lines)"
+                            "site {i} ('{id}'): sites must be points or polygons (street segments are their own units)"
                         )))
                     }
                 };
@@ -1084,19 +1083,7 @@ fn rank_core(
     }
     let grid: &Grid = &model.grid;
     // cell risk surface and factor indicators
-    let mut cols = Vec::new();
-    for f in &model.factors {
-        let l = layers
-            .iter()
-            .find(|l| l.name == f.variable.layer)
-            .ok_or_else(|| {
-                Error::Data(format!(
-                    "sites: layer '{}' is required by the model but was not given",
-                    f.variable.layer
-                ))
-            })?;
-        cols.push(variable_values(grid, l, &f.variable)?);
-    }
+    let cols = crate::risk::rtm::factor_columns(model, grid, layers)?;
     let scale = if model.risk_scale > 0.0 {
         model.risk_scale
     } else {

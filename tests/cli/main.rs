@@ -5,6 +5,7 @@ mod clusters;
 mod common;
 mod evaluate;
 mod foundation;
+mod grammar;
 mod hotspots;
 mod malformed;
 mod nearrepeat;

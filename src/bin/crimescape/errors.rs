@@ -41,6 +41,11 @@ pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
             param,
             needed_by,
             value,
+        }) if value.is_empty() => format!("{} needs {}", flag(needed_by), flag(param)),
+        Some(Error::MissingParam {
+            param,
+            needed_by,
+            value,
         }) => format!("{} {value} needs {}", flag(needed_by), flag(param)),
         Some(Error::Exists(p)) => {
             format!("{}: already exists (use --force to overwrite)", p.display())
