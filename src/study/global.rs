@@ -533,3 +533,77 @@ impl Export for IncrementalStudy {
         out.figure("incremental.png", &fig)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{generate, DemoParams};
+    use crate::study::IncidentInput;
+
+    fn units() -> GlobalUnits {
+        let city = generate(&DemoParams::new(1).incidents(1500).size(2000.0)).unwrap();
+        let input = HotspotInput::new(IncidentInput::in_memory(city.incidents));
+        cell_units(&input, &CellParams::default()).unwrap()
+    }
+
+    #[test]
+    fn global_finds_the_planted_clustering() {
+        let u = units();
+        assert_eq!(u.values.iter().sum::<f64>(), 1500.0);
+        let p = GlobalStudyParams {
+            global: GlobalParams::new().permutations(99).seed(3),
+            ..Default::default()
+        };
+        let r = global(&u, &p).unwrap();
+        assert_eq!(r.results[0].statistic, "moran_i");
+        // the demo city plants hot spots: counts are positively autocorrelated
+        assert!(r.results[0].value > 0.0 && r.results[0].p_rand < 0.05);
+        assert_eq!(r.results.len() + r.notes.len(), 3);
+    }
+
+    #[test]
+    fn spec_band_needs_radius_and_queen_is_for_grids() {
+        let u = units();
+        let p = GlobalStudyParams {
+            neighbours: Some(Neighbours::Band),
+            ..Default::default()
+        };
+        match p.spec(&u) {
+            Err(Error::MissingParam {
+                param,
+                needed_by,
+                value,
+            }) => {
+                assert_eq!(
+                    (param, needed_by, value.as_str()),
+                    ("radius", "neighbours", "band")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Neighbours::Queen.spec(None, 8, 1.0, true).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParam {
+                    param: "neighbours",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            !e.to_string().contains("--"),
+            "the library names no flag: {e}"
+        );
+    }
+
+    #[test]
+    fn incremental_bands_and_gistar_band() {
+        let u = units();
+        let r = incremental(&u, &IncrementalParams::new().bands(5)).unwrap();
+        assert_eq!(r.result.bands.len(), 5);
+        assert!(r.gistar_band.distance > 0.0);
+        assert!(r.text().contains("Optimized Hot Spot Analysis"));
+    }
+}

@@ -521,15 +521,7 @@ fn report(g: &GlobalArgs, cells: &hs::AnalysisCells, text: &str) {
 
 impl CommonArgs {
     fn cells(&self) -> CellParams {
-        CellParams {
-            cell: self.cell,
-            extent: match self.extent {
-                ExtentArg::Bbox => ExtentChoice::Bbox,
-                ExtentArg::Hull => ExtentChoice::Hull,
-            },
-            hex: self.hex,
-            weight: self.weight.clone(),
-        }
+        cell_params(self.cell, self.extent, self.hex, &self.weight)
     }
 
     /// Refuses --hex for analyses on square grids only.
@@ -545,27 +537,58 @@ impl CommonArgs {
 
     /// Loads the incidents, the boundary and the overlay.
     fn input(&self, g: &GlobalArgs) -> Result<HotspotInput> {
-        let incidents = study_incidents(&self.incidents, &self.load, g)?;
-        let working = incidents.incidents.crs.working.clone();
-        let mut input = HotspotInput::new(incidents);
-        if let Some(b) = &self.boundary {
-            input.boundary = Some(study_layer(
-                b,
-                self.boundary_crs.as_deref(),
-                Some(&working),
-                "boundary",
-            )?);
-        }
-        if let Some(o) = &self.overlay {
-            input.overlay = Some(study_layer(
-                o,
-                self.overlay_crs.as_deref(),
-                Some(&working),
-                "overlay",
-            )?);
-        }
-        Ok(input)
+        hotspot_input(
+            &self.incidents,
+            &self.load,
+            [
+                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
+                (&self.overlay, self.overlay_crs.as_deref(), "overlay"),
+            ],
+            g,
+        )
     }
+}
+
+/// The cells of `--cell/--extent/--hex/--weight`.
+fn cell_params(
+    cell: Option<f64>,
+    extent: ExtentArg,
+    hex: bool,
+    weight: &Option<String>,
+) -> CellParams {
+    CellParams {
+        cell,
+        extent: match extent {
+            ExtentArg::Bbox => ExtentChoice::Bbox,
+            ExtentArg::Hull => ExtentChoice::Hull,
+        },
+        hex,
+        weight: weight.clone(),
+    }
+}
+
+/// Loads the incidents and, in their working CRS, the boundary and overlay layers
+/// (file, CRS, role) that are given.
+fn hotspot_input(
+    path: &std::path::Path,
+    load: &LoadArgs,
+    layers: [(&Option<PathBuf>, Option<&str>, &str); 2],
+    g: &GlobalArgs,
+) -> Result<HotspotInput> {
+    let incidents = study_incidents(path, load, g)?;
+    let working = incidents.incidents.crs.working.clone();
+    let mut input = HotspotInput::new(incidents);
+    for (k, (file, crs, role)) in layers.into_iter().enumerate() {
+        if let Some(f) = file {
+            let l = Some(study_layer(f, crs, Some(&working), role)?);
+            if k == 0 {
+                input.boundary = l;
+            } else {
+                input.overlay = l;
+            }
+        }
+    }
+    Ok(input)
 }
 
 impl PeriodCmd {
@@ -729,26 +752,16 @@ impl UnitArgs {
             }
             .into());
         };
-        let incidents = study_incidents(path, &self.load, g)?;
-        let working = incidents.incidents.crs.working.clone();
-        let mut input = HotspotInput::new(incidents);
-        if let Some(b) = &self.boundary {
-            input.boundary = Some(study_layer(
-                b,
-                self.boundary_crs.as_deref(),
-                Some(&working),
-                "boundary",
-            )?);
-        }
-        let cells = CellParams {
-            cell: self.cell,
-            extent: match self.extent {
-                ExtentArg::Bbox => ExtentChoice::Bbox,
-                ExtentArg::Hull => ExtentChoice::Hull,
-            },
-            hex: self.hex,
-            weight: self.weight.clone(),
-        };
+        let input = hotspot_input(
+            path,
+            &self.load,
+            [
+                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
+                (&None, None, "overlay"),
+            ],
+            g,
+        )?;
+        let cells = cell_params(self.cell, self.extent, self.hex, &self.weight);
         Ok(global::cell_units(&input, &cells)?)
     }
 }
