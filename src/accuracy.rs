@@ -575,8 +575,10 @@ pub fn compare_methods(
         p.test_until,
     );
     if split.train_idx.is_empty() {
-        return Err(Error::Data(
-            "no training incidents before --train-until".into(),
+        return Err(Error::invalid_param(
+            "train_until",
+            crate::time::format(p.train_until, crate::time::TimePrecision::Day),
+            "no training incident before this date",
         ));
     }
     let fr = &p.fractions;

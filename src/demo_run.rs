@@ -81,7 +81,7 @@ fn sections() -> Vec<(&'static str, Vec<String>)> {
         }),
         ("clusters", study::clusters::ClusterStudy::files()),
         ("segments", study::segments::SegmentStudy::files()),
-        ("evaluation", study::accuracy::AccuracyStudy::files()),
+        ("forecast_accuracy", study::accuracy::AccuracyStudy::files()),
         ("near_repeat", study::repeats::NearRepeatStudy::files()),
         (
             "repeats",
@@ -93,7 +93,7 @@ fn sections() -> Vec<(&'static str, Vec<String>)> {
         ),
         ("chains", study::repeats::ChainStudy::files()),
         ("promap", study::repeats::PromapStudy::files()),
-        ("evaluate", ev),
+        ("intervention", ev),
         ("risk", study::risk::FitStudy::files()),
         ("sites", study::sites::SitesStudy::files()),
         ("validate", study::risk::ValidateStudy::files()),
@@ -232,7 +232,7 @@ fn analyses(
     let until = crate::time::parse_date("2024-10-01")
         .ok_or_else(|| Error::Param("demo: bad date".into()))?;
     let acc = study::accuracy::accuracy(&input, &CompareParams::new(until))?;
-    acc.write(&mut out.section("evaluation"))?;
+    acc.write(&mut out.section("forecast_accuracy"))?;
     text.push_str(&clusters_text(city, &cl));
     if let Some(c) = &seg.seg_conc {
         text.push_str(&format!(
@@ -480,7 +480,7 @@ fn evaluate(
 ) -> Result<()> {
     let pp = simulate::PlantParams::new(city.truth.params.seed).displaced(0.25);
     let planted = simulate::plant_intervention(city, &pp)?;
-    let mut s = out.section("evaluate");
+    let mut s = out.section("intervention");
     // the planted incidents, loaded back as a user would
     s.no_provenance();
     s.table(

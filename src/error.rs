@@ -89,6 +89,34 @@ pub enum Error {
     /// Invalid parameters given to an analysis (a usage error: exit code 2 in the CLI).
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// A parameter with an unusable value (a usage error). `param` is the field's name
+    /// in the library's Params (a front end such as the CLI names its own flag).
+    #[error("{param} = {value}: {reason}")]
+    InvalidParam {
+        /// The parameter (the Params field, e.g. `train_until`).
+        param: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong and what would do.
+        reason: String,
+    },
+    /// A parameter required by the value of another one was not given (a usage error).
+    #[error("{needed_by}{} needs {param}", if value.is_empty() { String::new() } else { format!(" = {value}") })]
+    MissingParam {
+        /// The parameter that is missing.
+        param: &'static str,
+        /// The parameter whose value needs it.
+        needed_by: &'static str,
+        /// That parameter's value.
+        value: String,
+    },
+    /// Inputs a study needs and did not get, all of them at once (a usage error):
+    /// e.g. the layers a fitted model names.
+    #[error("missing input: {}", what.join(", "))]
+    MissingInput {
+        /// What is missing (e.g. `layer bars (bars.geojson in the model)`).
+        what: Vec<String>,
+    },
     /// A size parameter beyond what crimescape accepts (a usage error). `field` is the
     /// parameter's name in the library's `XxxParams`.
     #[error("{field} = {value} is above the limit of {limit}: {why}")]
@@ -124,10 +152,10 @@ pub enum Error {
     #[error("{0}")]
     Data(String),
     /// An output file exists and overwriting was not allowed.
-    #[error("{0}: already exists (use --force to overwrite)")]
+    #[error("{0}: already exists (overwriting was not allowed)")]
     Exists(PathBuf),
     /// Outputs of a set exist already and overwriting was not allowed.
-    #[error("{dir}: {} already exist{} (use --force to overwrite)", names.join(", "), if names.len() == 1 { "s" } else { "" })]
+    #[error("{dir}: {} already exist{} (overwriting was not allowed)", names.join(", "), if names.len() == 1 { "s" } else { "" })]
     OutputsExist {
         /// The output folder.
         dir: PathBuf,
@@ -190,7 +218,14 @@ impl Error {
     /// Whether the error is a usage error (a bad flag or parameter value, exit code
     /// 2 in the CLI) rather than a problem of the data or the system (exit code 1).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Param(_) | Error::Limit { .. })
+        matches!(
+            self,
+            Error::Param(_)
+                | Error::Limit { .. }
+                | Error::InvalidParam { .. }
+                | Error::MissingParam { .. }
+                | Error::MissingInput { .. }
+        )
     }
 
     /// The load report carried by a failed load ([`Error::Strict`],
@@ -200,6 +235,32 @@ impl Error {
             Error::Strict { report, .. } => report.as_deref(),
             Error::NoUsableRows { report, .. } => Some(report),
             _ => None,
+        }
+    }
+
+    /// Shorthand for an [`Error::InvalidParam`].
+    pub fn invalid_param(
+        param: &'static str,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParam {
+            param,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::MissingParam`].
+    pub fn missing_param(
+        param: &'static str,
+        needed_by: &'static str,
+        value: impl std::fmt::Display,
+    ) -> Self {
+        Error::MissingParam {
+            param,
+            needed_by,
+            value: value.to_string(),
         }
     }
 

@@ -254,6 +254,9 @@ impl IncidentSummary {
         for n in &l.notes {
             s.push_str(&format!("  note: {n}\n"));
         }
+        if let Some(f) = &l.time_filter {
+            s.push_str(&format!("  note: {}\n", f.describe()));
+        }
         s
     }
 }

@@ -222,10 +222,9 @@ impl FactorModel {
                 let Some(l) = layers.iter().find(|l| l.name == f.layer) else {
                     let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
                     return Err(Error::Data(format!(
-                        "factor model: the factor on layer '{}' needs that layer, which is not among the study's layers ({}); give it (e.g. --layer {}.geojson)",
+                        "factor model: the factor on layer '{}' needs that layer, which is not among the study's layers ({}); give it",
                         f.layer,
-                        names.join(", "),
-                        f.layer
+                        names.join(", ")
                     )));
                 };
                 let l = match &f.filter {

@@ -102,9 +102,11 @@ impl TreatmentArea {
             )));
         }
         if self.radius == 0.0 && self.geometries.iter().any(|g| to_multipolygon(g).is_none()) {
-            return Err(Error::Param(format!(
-                "treatment area '{n}' has points or lines: give a radius > 0 (e.g. --radius 100)"
-            )));
+            return Err(Error::invalid_param(
+                "radius",
+                self.radius,
+                format!("treatment area '{n}' has points or lines: give a radius > 0 (e.g. 100 m)"),
+            ));
         }
         if let Some(c) = &self.control {
             if c.is_empty() {

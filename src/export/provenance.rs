@@ -59,12 +59,8 @@ impl InputFile {
                 rep.filtered_without_time
             ));
         }
-        f.reading.extend(
-            rep.notes
-                .iter()
-                .filter(|n| n.starts_with("time filter") || n.starts_with("window rule"))
-                .cloned(),
-        );
+        f.reading
+            .extend(rep.time_filter.as_ref().map(|t| t.describe()));
         f.reading
             .extend(rep.warnings.iter().map(|w| format!("WARNING: {w}")));
         f

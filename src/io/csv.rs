@@ -950,9 +950,10 @@ pub fn read_incidents_from_bytes(
         }
         // filters
         let mut pass = true;
-        for (idx, f) in &filters {
+        for (k, (idx, f)) in filters.iter().enumerate() {
             let v = String::from_utf8_lossy(rec.get(*idx).unwrap_or(b""));
             if !f.accepts(&v) {
+                st.where_missed(k, &v);
                 pass = false;
                 break;
             }
@@ -961,6 +962,7 @@ pub fn read_incidents_from_bytes(
             st.filtered_out += 1;
             continue;
         }
+        st.where_passed += 1;
         // coordinates
         let coord = if let Some(l) = roles.location {
             let s = field_str(&rec, l).unwrap_or("");

@@ -516,7 +516,7 @@ pub fn read_incidents_from_bytes(
         };
         // filters
         let mut pass = true;
-        for flt in &opts.filters {
+        for (k, flt) in opts.filters.iter().enumerate() {
             let key = if normalise(&flt.column) == "category"
                 && !f.properties.contains_key(&flt.column)
             {
@@ -531,6 +531,7 @@ pub fn read_incidents_from_bytes(
                 .map(|(_, v)| value_text(v))
                 .unwrap_or_default();
             if !flt.accepts(&v) {
+                st.where_missed(k, &v);
                 pass = false;
                 break;
             }
@@ -539,6 +540,7 @@ pub fn read_incidents_from_bytes(
             st.filtered_out += 1;
             return;
         }
+        st.where_passed += 1;
         let p = match &f.geometry {
             None => {
                 st.reject(

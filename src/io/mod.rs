@@ -121,19 +121,35 @@ impl WhereFilter {
         } else if let Some((c, v)) = s.split_once('=') {
             (c, v, false)
         } else {
-            return Err(Error::Param(format!(
-                "--where {s:?}: expected column=value, column=v1|v2 or column!=value"
-            )));
+            return Err(Error::invalid_param(
+                "where",
+                format!("{s:?}"),
+                "expected column=value, column=v1|v2 or column!=value",
+            ));
         };
         let column = col.trim().to_string();
         if column.is_empty() {
-            return Err(Error::Param(format!("--where {s:?}: empty column name")));
+            return Err(Error::invalid_param(
+                "where",
+                format!("{s:?}"),
+                "empty column name",
+            ));
         }
         Ok(WhereFilter {
             column,
             values: vals.split('|').map(|v| v.trim().to_lowercase()).collect(),
             negate,
         })
+    }
+
+    /// The filter as written (`column=v1|v2`, `column!=v`; values lower-cased).
+    pub fn describe(&self) -> String {
+        format!(
+            "{}{}{}",
+            self.column,
+            if self.negate { "!=" } else { "=" },
+            self.values.join("|")
+        )
     }
 
     /// Whether a value passes.
@@ -345,6 +361,10 @@ pub struct LoadReport {
     pub sha256: String,
     /// Notes (e.g. assumed CRS, midnight-only times, how dates were read).
     pub notes: Vec<String>,
+    /// What a time-of-day / day-of-week / night filter applied after the load did
+    /// ([`crate::when::incidents::filter_incidents`]); `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_filter: Option<crate::when::incidents::TimeFilterReport>,
     /// Warnings: the data are probably misread (implausible location, ambiguous
     /// dates). Printed loudly; they do not stop the load.
     #[serde(default)]
@@ -456,6 +476,11 @@ pub(crate) struct Staging {
     pub rows_read: u64,
     pub filtered_out: u64,
     pub filtered_without_time: u64,
+    /// Rows that passed every `where` filter.
+    pub where_passed: u64,
+    /// Per `where` filter: the values (as written, trimmed) of the rows it stopped,
+    /// with their counts (at most [`WHERE_VALUES_KEPT`] distinct values).
+    pub where_missed: Vec<BTreeMap<String, u64>>,
     pub notes: Vec<String>,
     pub columns: BTreeMap<String, String>,
     /// Whether the coordinates are known to be lon/lat (from column names or file CRS).
@@ -477,7 +502,66 @@ pub(crate) struct Staging {
     pub lonlat_check: Vec<(u64, [f64; 2])>,
 }
 
+/// Distinct values kept per `where` filter for the message of a filter that matches nothing.
+pub(crate) const WHERE_VALUES_KEPT: usize = 1000;
+
 impl Staging {
+    /// Records the row value that `where` filter `k` stopped.
+    pub(crate) fn where_missed(&mut self, k: usize, value: &str) {
+        if self.where_missed.len() <= k {
+            self.where_missed.resize_with(k + 1, BTreeMap::new);
+        }
+        let m = &mut self.where_missed[k];
+        let v = value.trim();
+        if let Some(c) = m.get_mut(v) {
+            *c += 1;
+        } else if m.len() < WHERE_VALUES_KEPT {
+            m.insert(v.to_string(), 1);
+        }
+    }
+
+    /// An error when `where` filters stopped every row that reached them: names the
+    /// first filter that stopped rows and lists the values its column has.
+    fn where_matched_nothing(&self, path: &Path, opts: &LoadOptions) -> Option<Error> {
+        if opts.filters.is_empty() || self.where_passed > 0 {
+            return None;
+        }
+        let (k, seen) = self
+            .where_missed
+            .iter()
+            .enumerate()
+            .find(|(_, m)| !m.is_empty())?;
+        let f = opts.filters.get(k)?;
+        let mut vals: Vec<(&String, &u64)> = seen.iter().collect();
+        vals.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = vals
+            .iter()
+            .take(20)
+            .map(|(v, c)| {
+                if v.is_empty() {
+                    format!("(empty) ({c})")
+                } else {
+                    format!("{v} ({c})")
+                }
+            })
+            .collect();
+        let more = if vals.len() > 20 {
+            format!(", ... {} more", vals.len() - 20)
+        } else {
+            String::new()
+        };
+        Some(Error::invalid_param(
+            "where",
+            f.describe(),
+            format!(
+                "no row of {} matches; '{}' has: {}{more}",
+                path.display(),
+                f.column,
+                shown.join(", ")
+            ),
+        ))
+    }
+
     pub fn category_index(&mut self, v: &str) -> u32 {
         let v = v.trim();
         if v.is_empty() {
@@ -568,6 +652,9 @@ pub(crate) fn finish(
     sha256: String,
     opts: &LoadOptions,
 ) -> Result<(Incidents, LoadReport)> {
+    if let Some(e) = st.where_matched_nothing(path, opts) {
+        return Err(e);
+    }
     // ---- a forced precision (--time-precision): truncate starts and window ends
     if let Some(p) = opts.time_precision {
         let mut changed = 0usize;
@@ -884,6 +971,7 @@ pub(crate) fn finish(
         crs,
         sha256,
         notes,
+        time_filter: None,
         warnings: st.warnings,
     };
     let first = [report.rejections.first(), report.time_unparsed.first()]

@@ -966,6 +966,44 @@ pub struct AppliedRisk {
     pub expected: Vec<f64>,
 }
 
+/// The presence column of every factor of `model` on `grid`, from the layers named as
+/// in the model.
+///
+/// # Errors
+/// [`Error::MissingInput`] naming every layer the model needs that is not among
+/// `layers`, all at once.
+pub fn factor_columns(model: &RtmModel, grid: &Grid, layers: &[&Layer]) -> Result<Vec<Vec<u8>>> {
+    let mut missing: Vec<String> = Vec::new();
+    for f in &model.factors {
+        if !layers.iter().any(|l| l.name == f.variable.layer) {
+            let what = format!(
+                "layer '{}' (factor {})",
+                f.variable.layer,
+                f.variable.label()
+            );
+            if !missing.contains(&what) {
+                missing.push(what);
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::MissingInput { what: missing });
+    }
+    model
+        .factors
+        .iter()
+        .map(|f| {
+            let l = layers
+                .iter()
+                .find(|l| l.name == f.variable.layer)
+                .ok_or_else(|| Error::MissingInput {
+                    what: vec![format!("layer '{}'", f.variable.layer)],
+                })?;
+            variable_values(grid, l, &f.variable)
+        })
+        .collect()
+}
+
 /// Re-applies a fitted model to layers (e.g. after a design change), on the model's grid
 /// or another grid of the same cell size. Layers are looked up by the factors' layer
 /// names; each factor's filter and operationalisation are recomputed. On the model's own
@@ -975,20 +1013,7 @@ pub struct AppliedRisk {
 /// [`Error::Data`] when a layer the model needs is missing or has no features in the area.
 pub fn apply_model(model: &RtmModel, grid: &Grid, layers: &[&Layer]) -> Result<AppliedRisk> {
     let n = grid.len();
-    let mut cols: Vec<Vec<u8>> = Vec::new();
-    for f in &model.factors {
-        let l = layers
-            .iter()
-            .find(|l| l.name == f.variable.layer)
-            .ok_or_else(|| {
-                Error::Data(format!(
-                    "apply model: layer '{}' is required by factor {} but was not given",
-                    f.variable.layer,
-                    f.variable.label()
-                ))
-            })?;
-        cols.push(variable_values(grid, l, &f.variable)?);
-    }
+    let cols = factor_columns(model, grid, layers)?;
     let refs: Vec<&[u8]> = cols.iter().map(|c| c.as_slice()).collect();
     let raw = linear_risk(&model.factors, &refs, n);
     let scale = if model.risk_scale > 0.0 {

@@ -41,8 +41,8 @@ pub struct StudyFiles {
     pub paths: Option<std::path::PathBuf>,
     /// Public-space polygons (parks, plazas), named by file stem.
     pub spaces: Vec<std::path::PathBuf>,
-    /// Other built-environment layers, named by file stem.
-    pub layers: Vec<std::path::PathBuf>,
+    /// Other built-environment layers: (name, file).
+    pub layers: Vec<(String, std::path::PathBuf)>,
     /// CRS of the files [default: their crs member or EPSG:4326].
     pub crs: Option<crate::crs::Crs>,
 }
@@ -93,8 +93,8 @@ pub fn load_study(f: &StudyFiles) -> Result<(Study, Vec<InputFile>)> {
             space_names.push(n);
         }
     }
-    for p in &f.layers {
-        load(p, "layer", None, &mut layers)?;
+    for (name, p) in &f.layers {
+        load(p, "layer", Some(name), &mut layers)?;
     }
     let study = Study::with_roles(layers, vec!["streets".into(), "paths".into()], space_names)?;
     Ok((study, inputs))

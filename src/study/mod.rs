@@ -31,6 +31,7 @@ pub mod accuracy;
 pub mod assess;
 pub mod clusters;
 pub mod evaluate;
+pub mod global;
 pub mod hotspots;
 pub mod proximity;
 pub mod repeats;

@@ -256,10 +256,7 @@ pub fn filter_incidents(
     let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
     let model = if filter.needs_sun() {
         let Some(tz) = tz else {
-            return Err(Error::Param(
-                "the night filter needs the time zone of the clock times (--tz, e.g. America/Chicago)"
-                    .into(),
-            ));
+            return Err(Error::missing_param("time_zone", "night", ""));
         };
         let all = incident_lonlat(inc)?;
         let ll: Vec<[f64; 2]> = idx.iter().map(|&i| all[i]).collect();

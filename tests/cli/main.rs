@@ -7,6 +7,7 @@ mod docs_examples;
 mod evaluate;
 mod examples_run;
 mod foundation;
+mod grammar;
 mod hotspots;
 mod malformed;
 mod nearrepeat;

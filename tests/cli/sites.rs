@@ -291,3 +291,37 @@ fn sites_respect_the_study_area_of_the_model() {
     }
     assert!(rows > 10);
 }
+
+#[test]
+fn sites_name_every_missing_model_layer_at_once() {
+    let d = tmp();
+    let (c, model) = city_and_model(d.path());
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let factors = m["factors"].to_string();
+    let used: Vec<&str> = ["bars", "lights", "hydrants"]
+        .into_iter()
+        .filter(|n| factors.contains(&format!("\"{n}\"")))
+        .collect();
+    assert!(!used.is_empty(), "{factors}");
+    // a layer the model does not use, so that every model layer is missing
+    let other = d.path().join("other.geojson");
+    std::fs::copy(c.join("bars.geojson"), &other).unwrap();
+    let mut pred = predicate::str::contains("missing input").boxed();
+    for n in &used {
+        pred = pred
+            .and(predicate::str::contains(format!("layer '{n}'")))
+            .boxed();
+    }
+    crimescape()
+        .arg("sites")
+        .arg(c.join("incidents.csv"))
+        .arg("--model")
+        .arg(&model)
+        .arg("--layer")
+        .arg(format!("unused={}", other.display()))
+        .arg("--out")
+        .arg(d.path().join("s"))
+        .assert()
+        .code(2)
+        .stderr(pred);
+}

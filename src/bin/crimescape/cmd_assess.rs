@@ -10,7 +10,7 @@ use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
 use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, spinner};
+use crate::common::{finish, named_path, outputs, spinner};
 
 /// Arguments of `crimescape assess`.
 #[derive(Debug, Args)]
@@ -24,9 +24,10 @@ pub struct AssessArgs {
     /// Public-space polygons (parks, plazas). Repeatable; the layer name is the file stem.
     #[arg(long = "spaces")]
     pub spaces: Vec<PathBuf>,
-    /// Other built-environment layers (lights, atms, ...). Repeatable; the layer name is the file stem.
-    #[arg(long = "layer")]
-    pub layers: Vec<PathBuf>,
+    /// Other built-environment layers (lights, atms, ...), NAME=PATH as in `risk fit`
+    /// and `sites` (a bare PATH is named by its file stem). Repeatable.
+    #[arg(long = "layer", value_name = "NAME=PATH")]
+    pub layers: Vec<String>,
     /// A proposal GeoJSON (see docs/access.md for the schema). Repeatable.
     #[arg(long = "proposal", required = true)]
     pub proposals: Vec<PathBuf>,
@@ -66,7 +67,11 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         streets: a.streets.clone(),
         paths: a.paths.clone(),
         spaces: a.spaces.clone(),
-        layers: a.layers.clone(),
+        layers: a
+            .layers
+            .iter()
+            .map(|s| named_path(s))
+            .collect::<Result<_>>()?,
         crs: a.layer_crs.as_deref().map(Crs::parse).transpose()?,
     };
     let (study, mut inputs) = asx::load_study(&files)?;

@@ -6,7 +6,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
-use crimescape::hotspot::{BinP, ChangeParams, GiStarParams, LocalMoranParams, WeightsSpec};
+use crimescape::hotspot::{
+    BinP, ChangeParams, GiStarParams, GlobalParams, IncrementalParams, LocalMoranParams, Transform,
+    WeightsSpec,
+};
+use crimescape::study::global::{
+    self, GlobalStudy, GlobalStudyParams, GlobalUnits, IncrementalStudy, Neighbours,
+};
 use crimescape::study::hotspots::{
     self as hs, CellParams, ChangeStudy, ClassifyStudy, EmergingStudy, ExtentChoice, GiStarStudy,
     GridStudy, HotspotInput, KdeStudy, LayerStudy, MoranStudy, PeriodStudyParams,
@@ -49,10 +55,10 @@ pub enum HotspotsCmd {
     Layer(LayerCmd),
     /// Global spatial autocorrelation of the cell counts (or a layer's values): Moran's I,
     /// Geary's C and General G with analytical and permutation p.
-    Global(crate::cmd_global::GlobalCmd),
+    Global(GlobalCmd),
     /// Incremental spatial autocorrelation: Moran's I z over a series of distance bands,
     /// its peaks, and the Gi* distance band Optimized Hot Spot Analysis would choose.
-    Incremental(crate::cmd_global::IncrementalCmd),
+    Incremental(IncrementalCmd),
 }
 
 /// `hotspots layer`.
@@ -176,6 +182,17 @@ pub enum NeighbourKind {
     Knn,
     /// Inverse distance within --radius.
     Idw,
+}
+
+impl NeighbourKind {
+    fn lib(self) -> Neighbours {
+        match self {
+            NeighbourKind::Queen => Neighbours::Queen,
+            NeighbourKind::Band => Neighbours::Band,
+            NeighbourKind::Knn => Neighbours::Knn,
+            NeighbourKind::Idw => Neighbours::Idw,
+        }
+    }
 }
 
 impl NeighbourArgs {
@@ -460,8 +477,37 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             finish(out, &r, g)
         }
         HotspotsCmd::Layer(c) => run_layer(c, g),
-        HotspotsCmd::Global(c) => crate::cmd_global::run_global(c, g),
-        HotspotsCmd::Incremental(c) => crate::cmd_global::run_incremental(c, g),
+        HotspotsCmd::Global(c) => {
+            let p = GlobalStudyParams {
+                neighbours: c.neighbours.map(NeighbourKind::lib),
+                radius: c.radius,
+                k: c.k,
+                power: c.power,
+                global: GlobalParams::new()
+                    .permutations(c.permutations)
+                    .seed(c.seed)
+                    .transform(c.transform.lib()),
+            };
+            let out = outputs(&c.units.out, GlobalStudy::FILES, g)?;
+            let r = global::global(&c.units.units(g)?, &p)?;
+            if !g.quiet {
+                print!("{}", r.text());
+            }
+            finish(out, &r, g)
+        }
+        HotspotsCmd::Incremental(c) => {
+            let mut p = IncrementalParams::new()
+                .bands(c.bands)
+                .transform(c.transform.lib());
+            p.start = c.start;
+            p.increment = c.increment;
+            let out = outputs(&c.units.out, IncrementalStudy::FILES, g)?;
+            let r = global::incremental(&c.units.units(g)?, &p)?;
+            if !g.quiet {
+                print!("{}", r.text());
+            }
+            finish(out, &r, g)
+        }
     }
 }
 
@@ -475,15 +521,7 @@ fn report(g: &GlobalArgs, cells: &hs::AnalysisCells, text: &str) {
 
 impl CommonArgs {
     fn cells(&self) -> CellParams {
-        CellParams {
-            cell: self.cell,
-            extent: match self.extent {
-                ExtentArg::Bbox => ExtentChoice::Bbox,
-                ExtentArg::Hull => ExtentChoice::Hull,
-            },
-            hex: self.hex,
-            weight: self.weight.clone(),
-        }
+        cell_params(self.cell, self.extent, self.hex, &self.weight)
     }
 
     /// Refuses --hex for analyses on square grids only.
@@ -499,27 +537,58 @@ impl CommonArgs {
 
     /// Loads the incidents, the boundary and the overlay.
     fn input(&self, g: &GlobalArgs) -> Result<HotspotInput> {
-        let incidents = study_incidents(&self.incidents, &self.load, g)?;
-        let working = incidents.incidents.crs.working.clone();
-        let mut input = HotspotInput::new(incidents);
-        if let Some(b) = &self.boundary {
-            input.boundary = Some(study_layer(
-                b,
-                self.boundary_crs.as_deref(),
-                Some(&working),
-                "boundary",
-            )?);
-        }
-        if let Some(o) = &self.overlay {
-            input.overlay = Some(study_layer(
-                o,
-                self.overlay_crs.as_deref(),
-                Some(&working),
-                "overlay",
-            )?);
-        }
-        Ok(input)
+        hotspot_input(
+            &self.incidents,
+            &self.load,
+            [
+                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
+                (&self.overlay, self.overlay_crs.as_deref(), "overlay"),
+            ],
+            g,
+        )
     }
+}
+
+/// The cells of `--cell/--extent/--hex/--weight`.
+fn cell_params(
+    cell: Option<f64>,
+    extent: ExtentArg,
+    hex: bool,
+    weight: &Option<String>,
+) -> CellParams {
+    CellParams {
+        cell,
+        extent: match extent {
+            ExtentArg::Bbox => ExtentChoice::Bbox,
+            ExtentArg::Hull => ExtentChoice::Hull,
+        },
+        hex,
+        weight: weight.clone(),
+    }
+}
+
+/// Loads the incidents and, in their working CRS, the boundary and overlay layers
+/// (file, CRS, role) that are given.
+fn hotspot_input(
+    path: &std::path::Path,
+    load: &LoadArgs,
+    layers: [(&Option<PathBuf>, Option<&str>, &str); 2],
+    g: &GlobalArgs,
+) -> Result<HotspotInput> {
+    let incidents = study_incidents(path, load, g)?;
+    let working = incidents.incidents.crs.working.clone();
+    let mut input = HotspotInput::new(incidents);
+    for (k, (file, crs, role)) in layers.into_iter().enumerate() {
+        if let Some(f) = file {
+            let l = Some(study_layer(f, crs, Some(&working), role)?);
+            if k == 0 {
+                input.boundary = l;
+            } else {
+                input.overlay = l;
+            }
+        }
+    }
+    Ok(input)
 }
 
 impl PeriodCmd {
@@ -578,27 +647,7 @@ fn kernel_of(k: KernelArg) -> Kernel {
 }
 
 fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
-    let radius = |kind: &str| {
-        c.radius
-            .ok_or_else(|| crimescape::Error::Param(format!("--neighbours {kind} needs --radius")))
-    };
-    let weights = match c.neighbours {
-        NeighbourKind::Queen => {
-            return Err(crimescape::Error::Param(
-                "--neighbours queen is for grids; use knn, band or idw for a layer".into(),
-            )
-            .into())
-        }
-        NeighbourKind::Knn => WeightsSpec::Knn { k: c.k },
-        NeighbourKind::Band => WeightsSpec::DistanceBand {
-            radius: Some(radius("band")?),
-        },
-        NeighbourKind::Idw => WeightsSpec::InverseDistance {
-            radius: Some(radius("idw")?),
-            power: c.power,
-            scale: None,
-        },
-    };
+    let weights = c.neighbours.lib().spec(c.radius, c.k, c.power, true)?;
     let p = hs::LayerStudyParams {
         value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
         tolerance: c.tolerance,
@@ -626,4 +675,140 @@ fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
         print!("{}", r.summary_text());
     }
     finish(out, &r, g)
+}
+
+/// Weights transformation.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TransformArg {
+    /// Row-standardised (esda 'r', ArcGIS "row standardization").
+    Row,
+    /// Binary.
+    Binary,
+}
+
+impl TransformArg {
+    fn lib(self) -> Transform {
+        match self {
+            TransformArg::Row => Transform::Row,
+            TransformArg::Binary => Transform::Binary,
+        }
+    }
+}
+
+/// The units of a global analysis: grid cells of incidents, or a layer's features.
+#[derive(Debug, Args)]
+pub struct UnitArgs {
+    /// Incident file: incidents are counted per grid cell (or hexagon).
+    #[arg(required_unless_present = "layer", conflicts_with = "layer")]
+    pub incidents: Option<PathBuf>,
+    /// A polygon/point/line layer whose numeric --value column is tested instead (units =
+    /// features, neighbours between their representative points).
+    #[arg(long, requires = "value")]
+    pub layer: Option<PathBuf>,
+    /// With --layer: the numeric column.
+    #[arg(long)]
+    pub value: Option<String>,
+    /// With --layer: its CRS [default: its crs member or EPSG:4326].
+    #[arg(long)]
+    pub layer_crs: Option<String>,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Cell size in metres [default: sfhotspot rule, 1/50 of the shorter side rounded down to 100 m].
+    #[arg(long)]
+    pub cell: Option<f64>,
+    /// Area covered by the grid.
+    #[arg(long, value_enum, default_value = "bbox")]
+    pub extent: ExtentArg,
+    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent).
+    #[arg(long)]
+    pub boundary: Option<PathBuf>,
+    /// CRS of the boundary file [default: its crs member or EPSG:4326].
+    #[arg(long)]
+    pub boundary_crs: Option<String>,
+    /// Hexagonal cells (flat-to-flat width = --cell).
+    #[arg(long)]
+    pub hex: bool,
+    /// Numeric incident column to sum per cell (e.g. a harm score) instead of counting.
+    #[arg(long)]
+    pub weight: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+impl UnitArgs {
+    /// Loads the units: the layer's features, or the incidents counted per cell.
+    fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
+        if let Some(lp) = &self.layer {
+            let layer = study_layer(lp, self.layer_crs.as_deref(), None, "layer")?;
+            return Ok(global::layer_units(
+                &layer,
+                self.value.as_deref().unwrap_or_default(),
+            )?);
+        }
+        let Some(path) = &self.incidents else {
+            return Err(crimescape::Error::MissingInput {
+                what: vec!["an incident file or --layer FILE --value COLUMN".into()],
+            }
+            .into());
+        };
+        let input = hotspot_input(
+            path,
+            &self.load,
+            [
+                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
+                (&None, None, "overlay"),
+            ],
+            g,
+        )?;
+        let cells = cell_params(self.cell, self.extent, self.hex, &self.weight);
+        Ok(global::cell_units(&input, &cells)?)
+    }
+}
+
+/// `hotspots global`.
+#[derive(Debug, Args)]
+pub struct GlobalCmd {
+    #[command(flatten)]
+    pub units: UnitArgs,
+    /// Neighbour definition [default: queen on grids, 8 nearest on a layer or hexagons: 6 adjacent].
+    #[arg(long, value_enum)]
+    pub neighbours: Option<NeighbourKind>,
+    /// Radius in metres for `band` / `idw`.
+    #[arg(long)]
+    pub radius: Option<f64>,
+    /// Number of neighbours for `knn`.
+    #[arg(long, default_value_t = 8)]
+    pub k: usize,
+    /// Distance exponent for `idw`.
+    #[arg(long, default_value_t = 1.0)]
+    pub power: f64,
+    /// Weights transformation for Moran's I and Geary's C (General G is always binary).
+    #[arg(long, value_enum, default_value = "row")]
+    pub transform: TransformArg,
+    /// Permutations (0 = analytical inference only).
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+}
+
+/// `hotspots incremental`.
+#[derive(Debug, Args)]
+pub struct IncrementalCmd {
+    #[command(flatten)]
+    pub units: UnitArgs,
+    /// First distance band in metres [default: the largest nearest-neighbour distance].
+    #[arg(long)]
+    pub start: Option<f64>,
+    /// Step between bands in metres [default: the mean nearest-neighbour distance].
+    #[arg(long)]
+    pub increment: Option<f64>,
+    /// Number of distance bands.
+    #[arg(long, default_value_t = 10)]
+    pub bands: usize,
+    /// Weights transformation (ArcGIS's "row standardization" by default).
+    #[arg(long, value_enum, default_value = "row")]
+    pub transform: TransformArg,
 }

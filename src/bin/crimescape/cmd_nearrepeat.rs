@@ -57,7 +57,7 @@ pub struct NearRepeatArgs {
     #[arg(long, short, default_value = "near_repeat")]
     pub out: PathBuf,
     #[command(flatten)]
-    pub network: crate::cmd_network::NetworkMetricArgs,
+    pub network: crate::common::NetworkMetricArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }

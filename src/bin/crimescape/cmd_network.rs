@@ -3,7 +3,6 @@
 //! plumbing of `near-repeat` and `chains`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
@@ -15,11 +14,11 @@ use crimescape::network::{
     SegmentHotspots, SegmentValue, SegmentWeights, Snapped,
 };
 use crimescape::render::{self, ColourScale, MapOptions, Overlay, PlotOptions, Series};
-use crimescape::{Crs, Incidents, Layer, Provenance};
+use crimescape::{Incidents, Layer, Provenance};
 use serde_json::{json, Value};
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents, load_layer, spinner, LoadArgs};
+use crate::common::{load_incidents, load_layer, load_space, spinner, LoadArgs, StreetArgs};
 
 /// `crimescape network ...`
 #[derive(Debug, Args)]
@@ -47,112 +46,6 @@ pub enum NetworkCmd {
     /// Local Moran's I clusters and outliers of street segments (HH, LH, LL, HL), with
     /// the law-of-concentration columns.
     Moran(SegmentArgs),
-}
-
-/// The street network and how incidents are snapped to it.
-#[derive(Debug, Args, Clone)]
-pub struct StreetArgs {
-    /// Street layer (lines): the network.
-    #[arg(long)]
-    pub streets: PathBuf,
-    /// CRS of the street file [default: its crs member or EPSG:4326].
-    #[arg(long)]
-    pub streets_crs: Option<String>,
-    /// Snap incidents within this distance of a street (m, inclusive); farther ones
-    /// are left out and counted.
-    #[arg(long, default_value_t = 30.0)]
-    pub snap: f64,
-    /// Line ends and junctions closer than this are one node (m).
-    #[arg(long, default_value_t = 1.0)]
-    pub node_tolerance: f64,
-    /// Do not join lines where they cross (crossings are bridges or tunnels).
-    #[arg(long)]
-    pub no_crossings: bool,
-}
-
-/// `--metric network` for `near-repeat` and `chains`: the street network.
-#[derive(Debug, Args, Clone, Default)]
-pub struct NetworkMetricArgs {
-    /// With --metric network: the street layer (lines) distances are measured along.
-    #[arg(long = "streets", value_name = "FILE")]
-    pub streets: Option<PathBuf>,
-    /// With --metric network: CRS of the street file [default: its crs member or EPSG:4326].
-    #[arg(long = "streets-crs")]
-    pub streets_crs: Option<String>,
-    /// With --metric network: snap events within this distance of a street (m); farther
-    /// ones are excluded and counted.
-    #[arg(long = "snap", default_value_t = 30.0)]
-    pub snap: f64,
-}
-
-impl NetworkMetricArgs {
-    /// Loads the street network when the metric is `network` (the flag is required then).
-    pub fn space(
-        &self,
-        network_metric: bool,
-        inc: &Incidents,
-        prov: &mut Provenance,
-        g: &GlobalArgs,
-    ) -> Result<Option<Arc<NetworkSpace>>> {
-        if !network_metric {
-            return Ok(None);
-        }
-        let path = self.streets.as_ref().ok_or_else(|| {
-            crimescape::Error::Param(
-                "--metric network needs --streets FILE (the street lines)".into(),
-            )
-        })?;
-        let s = StreetArgs {
-            streets: path.clone(),
-            streets_crs: self.streets_crs.clone(),
-            snap: self.snap,
-            node_tolerance: 1.0,
-            no_crossings: false,
-        };
-        let (space, _, _) = load_space(&s, &inc.crs.working, prov, g)?;
-        Ok(Some(Arc::new(space)))
-    }
-}
-
-/// Loads the streets, builds the network and its snapping index.
-pub fn load_space(
-    s: &StreetArgs,
-    working: &Crs,
-    prov: &mut Provenance,
-    g: &GlobalArgs,
-) -> Result<(NetworkSpace, LayerNetwork, Layer)> {
-    let (streets, lrep) = load_layer(&s.streets, s.streets_crs.as_deref(), Some(working), &[])?;
-    prov.input(
-        &s.streets,
-        "streets",
-        lrep.features_read,
-        lrep.accepted,
-        &lrep.sha256,
-    );
-    let params = NetworkParams::new()
-        .snap_tolerance(s.node_tolerance)
-        .split_crossings(!s.no_crossings);
-    let ln = Network::from_layer(&streets, &params)?;
-    let r = &ln.net.report;
-    if !g.quiet {
-        eprintln!(
-            "street network: {} nodes, {} edges, {:.1} km, {} components; {} line ends snapped \
-             (largest {:.2} m), {} T-junctions and {} crossings joined; {} non-line features and \
-             {} degenerate lines skipped",
-            r.nodes,
-            r.edges,
-            r.total_length_m / 1000.0,
-            r.components,
-            r.snapped_endpoints,
-            r.max_snap_m,
-            r.t_junctions,
-            r.crossings,
-            ln.skipped_non_line,
-            r.degenerate_lines
-        );
-    }
-    let space = NetworkSpace::new(ln.net.clone(), s.snap)?;
-    Ok((space, ln, streets))
 }
 
 fn snap_line(what: &str, s: &Snapped, n: usize) -> String {

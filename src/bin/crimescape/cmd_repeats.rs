@@ -101,7 +101,7 @@ pub struct ChainsArgs {
     #[arg(long, short, default_value = "chains")]
     pub out: PathBuf,
     #[command(flatten)]
-    pub network: crate::cmd_network::NetworkMetricArgs,
+    pub network: crate::common::NetworkMetricArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }

@@ -119,9 +119,10 @@ pub struct ApplyArgs {
     /// CRS of the layer files [default: their crs member or EPSG:4326].
     #[arg(long)]
     pub layer_crs: Option<String>,
-    /// Working CRS of the model (as printed by `risk fit`, e.g. EPSG:32616).
+    /// Working CRS of the model [default: the `crs` stored in model.json; needed only
+    /// for a model file without one].
     #[arg(long)]
-    pub to_crs: String,
+    pub to_crs: Option<String>,
     /// Output folder.
     #[arg(long, short)]
     pub out: PathBuf,
@@ -217,13 +218,12 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
     let r = r?;
     if !g.quiet {
         print!("{}", r.summary_text());
-        println!("working CRS: {} (pass it to `risk apply --to-crs`)", r.crs);
+        println!("working CRS: {} (stored in model.json)", r.crs);
     }
     finish(out, &r, g)
 }
 
 fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
-    let crs = Crs::parse(&a.to_crs)?;
     let specs = a
         .layers
         .iter()
@@ -231,6 +231,17 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
     let (mf, source) = rk::read_model(&a.model)?;
+    let crs = match (&a.to_crs, &mf.crs) {
+        (Some(c), _) => Crs::parse(c)?,
+        (None, Some(c)) => c.clone(),
+        (None, None) => {
+            return Err(crimescape::Error::Param(format!(
+                "{}: the model file stores no crs; give its working CRS with --to-crs",
+                a.model.display()
+            ))
+            .into())
+        }
+    };
     mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
     let model = mf.model;
     let mut layers = Vec::new();

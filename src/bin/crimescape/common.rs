@@ -1,15 +1,17 @@
 //! Shared CLI pieces: loading flags, load summaries, output helpers.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
+use crimescape::network::{LayerNetwork, Network, NetworkParams, NetworkSpace};
 use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::when::{SunParams, TimeFilter, TimeZone};
-use crimescape::{Crs, Incidents, Layer, LayerReport};
+use crimescape::{Crs, Incidents, Layer, LayerReport, Provenance};
 
 use crate::cli::GlobalArgs;
 
@@ -61,6 +63,30 @@ pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
         path: PathBuf::from(path),
         filter,
     })
+}
+
+/// A `--layer` of a command without filters: `NAME=PATH`, or a bare `PATH` named by
+/// its file stem.
+pub fn named_path(s: &str) -> Result<(String, PathBuf)> {
+    let bare = PathBuf::from(s);
+    if !s.contains('=') || bare.exists() {
+        let name = bare
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                crimescape::Error::Param(format!("--layer {s:?}: expected NAME=PATH or PATH"))
+            })?;
+        return Ok((name, bare));
+    }
+    let spec = parse_layer_spec(s)?;
+    if let Some(f) = spec.filter {
+        return Err(crimescape::Error::Param(format!(
+            "--layer {s:?}: feature filters (:{f}) are not supported here; give NAME=PATH"
+        ))
+        .into());
+    }
+    Ok((spec.name, spec.path))
 }
 
 /// Flags that say how to read an incident file.
@@ -327,7 +353,7 @@ pub fn load_incidents_with(
         rep.filtered_out += (frep.removed + frep.without_time) as u64;
         rep.filtered_without_time += frep.without_time as u64;
         rep.accepted = kept.len() as u64;
-        rep.notes.push(frep.describe());
+        rep.time_filter = Some(frep);
         kept
     };
     if !g.quiet {
@@ -338,6 +364,9 @@ pub fn load_incidents_with(
         );
         for n in &rep.notes {
             eprintln!("  note: {n}");
+        }
+        if let Some(f) = &rep.time_filter {
+            eprintln!("  note: {}", f.describe());
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
@@ -633,4 +662,110 @@ pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The street network and how incidents are snapped to it.
+#[derive(Debug, Args, Clone)]
+pub struct StreetArgs {
+    /// Street layer (lines): the network.
+    #[arg(long)]
+    pub streets: PathBuf,
+    /// CRS of the street file [default: its crs member or EPSG:4326].
+    #[arg(long)]
+    pub streets_crs: Option<String>,
+    /// Snap incidents within this distance of a street (m, inclusive); farther ones
+    /// are left out and counted.
+    #[arg(long, default_value_t = 30.0)]
+    pub snap: f64,
+    /// Line ends and junctions closer than this are one node (m).
+    #[arg(long, default_value_t = 1.0)]
+    pub node_tolerance: f64,
+    /// Do not join lines where they cross (crossings are bridges or tunnels).
+    #[arg(long)]
+    pub no_crossings: bool,
+}
+
+/// `--metric network` for `near-repeat` and `chains`: the street network.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NetworkMetricArgs {
+    /// With --metric network: the street layer (lines) distances are measured along.
+    #[arg(long = "streets", value_name = "FILE")]
+    pub streets: Option<PathBuf>,
+    /// With --metric network: CRS of the street file [default: its crs member or EPSG:4326].
+    #[arg(long = "streets-crs")]
+    pub streets_crs: Option<String>,
+    /// With --metric network: snap events within this distance of a street (m); farther
+    /// ones are excluded and counted.
+    #[arg(long = "snap", default_value_t = 30.0)]
+    pub snap: f64,
+}
+
+impl NetworkMetricArgs {
+    /// Loads the street network when the metric is `network` (the flag is required then).
+    pub fn space(
+        &self,
+        network_metric: bool,
+        inc: &Incidents,
+        prov: &mut Provenance,
+        g: &GlobalArgs,
+    ) -> Result<Option<Arc<NetworkSpace>>> {
+        if !network_metric {
+            return Ok(None);
+        }
+        let path = self.streets.as_ref().ok_or_else(|| {
+            crimescape::Error::Param(
+                "--metric network needs --streets FILE (the street lines)".into(),
+            )
+        })?;
+        let s = StreetArgs {
+            streets: path.clone(),
+            streets_crs: self.streets_crs.clone(),
+            snap: self.snap,
+            node_tolerance: 1.0,
+            no_crossings: false,
+        };
+        let (space, _, _) = load_space(&s, &inc.crs.working, prov, g)?;
+        Ok(Some(Arc::new(space)))
+    }
+}
+
+/// Loads the streets, builds the network and its snapping index.
+pub fn load_space(
+    s: &StreetArgs,
+    working: &Crs,
+    prov: &mut Provenance,
+    g: &GlobalArgs,
+) -> Result<(NetworkSpace, LayerNetwork, Layer)> {
+    let (streets, lrep) = load_layer(&s.streets, s.streets_crs.as_deref(), Some(working), &[])?;
+    prov.input(
+        &s.streets,
+        "streets",
+        lrep.features_read,
+        lrep.accepted,
+        &lrep.sha256,
+    );
+    let params = NetworkParams::new()
+        .snap_tolerance(s.node_tolerance)
+        .split_crossings(!s.no_crossings);
+    let ln = Network::from_layer(&streets, &params)?;
+    let r = &ln.net.report;
+    if !g.quiet {
+        eprintln!(
+            "street network: {} nodes, {} edges, {:.1} km, {} components; {} line ends snapped \
+             (largest {:.2} m), {} T-junctions and {} crossings joined; {} non-line features and \
+             {} degenerate lines skipped",
+            r.nodes,
+            r.edges,
+            r.total_length_m / 1000.0,
+            r.components,
+            r.snapped_endpoints,
+            r.max_snap_m,
+            r.t_junctions,
+            r.crossings,
+            ln.skipped_non_line,
+            r.degenerate_lines
+        );
+    }
+    let space = NetworkSpace::new(ln.net.clone(), s.snap)?;
+    Ok((space, ln, streets))
 }

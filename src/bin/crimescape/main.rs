@@ -29,7 +29,6 @@ mod cmd_clusters;
 mod cmd_demo;
 mod cmd_evaluate;
 mod cmd_evaluate_hotspots;
-mod cmd_global;
 mod cmd_hotspots;
 mod cmd_info;
 mod cmd_nearrepeat;
@@ -42,6 +41,7 @@ mod cmd_segments;
 mod cmd_sites;
 mod cmd_when;
 mod common;
+mod errors;
 mod out;
 
 use std::process::ExitCode;
@@ -77,9 +77,13 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("crimescape: error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            for (k, cause) in e.chain().enumerate() {
+                let text = errors::show(cause);
+                if k == 0 {
+                    eprintln!("crimescape: error: {text}");
+                } else {
+                    eprintln!("  caused by: {text}");
+                }
             }
             let usage = e.chain().any(|c| {
                 c.downcast_ref::<crimescape::Error>()

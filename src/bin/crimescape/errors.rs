@@ -1,0 +1,81 @@
+//! The library's typed errors in the words of the command line: a parameter's name
+//! becomes its flag (one table), and an existing output points to `--force`.
+
+use crimescape::Error;
+
+/// Library parameter names whose flag is not `--` + the name with `-` for `_`.
+const FLAGS: &[(&str, &str)] = &[
+    ("neighbours", "--neighbours"),
+    ("window", "--window"),
+    ("seriousness", "--seriousness"),
+    ("layers", "--layer"),
+    ("layer", "--layer"),
+    ("target_crs", "--to-crs"),
+    ("input_crs", "--crs"),
+    ("where", "--where"),
+    ("weight", "--weight"),
+    ("train_until", "--train-until"),
+    ("test_from", "--test-from"),
+    ("time_filter_hours", "--hours"),
+    ("time_filter_days", "--weekdays"),
+    ("time_zone", "--tz"),
+];
+
+/// The flag of a library parameter.
+pub fn flag(param: &str) -> String {
+    FLAGS.iter().find(|(p, _)| *p == param).map_or_else(
+        || format!("--{}", param.replace('_', "-")),
+        |(_, f)| f.to_string(),
+    )
+}
+
+/// How the CLI shows one error of a chain.
+pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
+    match e.downcast_ref::<Error>() {
+        Some(Error::InvalidParam {
+            param,
+            value,
+            reason,
+        }) => format!("{} {value}: {reason}", flag(param)),
+        Some(Error::MissingParam {
+            param,
+            needed_by,
+            value,
+        }) if value.is_empty() => format!("{} needs {}", flag(needed_by), flag(param)),
+        Some(Error::MissingParam {
+            param,
+            needed_by,
+            value,
+        }) => format!("{} {value} needs {}", flag(needed_by), flag(param)),
+        Some(Error::Exists(p)) => {
+            format!("{}: already exists (use --force to overwrite)", p.display())
+        }
+        Some(Error::OutputsExist { dir, names }) => format!(
+            "{}: {} already exist{} (use --force to overwrite)",
+            dir.display(),
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" }
+        ),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_maps_names_and_table() {
+        assert_eq!(flag("radius"), "--radius");
+        assert_eq!(flag("train_until"), "--train-until");
+        assert_eq!(flag("target_crs"), "--to-crs");
+    }
+
+    #[test]
+    fn show_names_the_flag() {
+        let e = Error::missing_param("radius", "neighbours", "band");
+        assert_eq!(show(&e), "--neighbours band needs --radius");
+        let e = Error::invalid_param("train_until", "2024-13-01", "not a date");
+        assert_eq!(show(&e), "--train-until 2024-13-01: not a date");
+    }
+}
