@@ -670,9 +670,12 @@ def knox(
     >>> kx = cs.knox(inc, nrep=99)                      # doctest: +SKIP
     >>> kx.ratio.round(2)                               # doctest: +SKIP
     """
+    def breaks(v):
+        return [float(b) if np.isfinite(b) else "inf" for b in v]
+
     kw = dict(
-        space=[float(v) for v in space],
-        time=[float(v) for v in time],
+        space=breaks(space),
+        time=breaks(time),
         nrc=None if nrc is None else [float(v) for v in nrc],
         nrc_time=None if nrc_time is None else [float(v) for v in nrc_time],
         metric=metric,
