@@ -59,6 +59,8 @@ __all__ = [
     "dbscan",
     "hdbscan",
     "st_dbscan",
+    "fit_rtm",
+    "RtmResult",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -306,7 +308,7 @@ def demo_city(
 # ---------------------------------------------------------------- studies
 
 
-def _study(name: str, stem: str, incidents: Incidents, kw: dict, out_dir):
+def _study(name: str, stem: str, incidents: Incidents, kw: dict, out_dir, extra=()):
     """Runs a whole study (the CLI command's library call), writing its files into
     out_dir (a temporary folder when None); returns (table, summary)."""
     if not isinstance(incidents, Incidents):
@@ -320,6 +322,9 @@ def _study(name: str, stem: str, incidents: Incidents, kw: dict, out_dir):
         table = pd.read_csv(os.path.join(d, f"{stem}.csv"))
         with open(os.path.join(d, f"{stem}.json"), encoding="utf-8") as f:
             summary = json.load(f)
+        for f in extra:
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                summary[f] = json.load(fh)
         geo = None
         gj = os.path.join(d, f"{stem}.geojson")
         if kw.get("hex") and os.path.exists(gj):
@@ -763,3 +768,141 @@ def st_dbscan(
     )
     labels[idx] = sub
     return labels
+
+
+# ---------------------------------------------------------------- risk terrain
+
+
+def _layer_specs(layers) -> list:
+    """{name: path | (path, "COLUMN=VALUE")} or ["NAME=PATH[:COLUMN=VALUE]", ...]
+    -> [[name, path, filter], ...] (the CLI's --layer)."""
+    out = []
+    if isinstance(layers, dict):
+        for name, v in layers.items():
+            if isinstance(v, (tuple, list)):
+                path, filt = v
+            else:
+                path, filt = v, None
+            out.append([str(name), os.fspath(path), filt])
+        return out
+    for spec in layers:
+        name, sep, rest = str(spec).partition("=")
+        if not sep or not name.strip() or not rest:
+            raise ParameterError(f"layers: {spec!r}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE")
+        path, colon, filt = rest.rpartition(":")
+        if colon and "=" in filt and path:
+            out.append([name.strip(), path, filt])
+        else:
+            out.append([name.strip(), rest, None])
+    return out
+
+
+class RtmResult:
+    """A fitted risk terrain model (``crimescape risk fit``).
+
+    ``factors``: the selected risk factors with coefficients, standard errors, p and
+    relative risk values (the CLI's ``factors.csv``); ``risk``: relative risk per
+    cell (``risk.csv``, a GeoDataFrame of cells when geopandas is installed);
+    ``model``: the saved model (``model.json``, re-applicable with the CLI's
+    ``risk apply``); ``summary``: the fit's record (``factors.json``).
+    """
+
+    def __init__(self, factors, risk, summary: dict, text: str = ""):
+        self.factors = factors
+        self.risk = risk
+        self.model = summary.pop("model.json", {})
+        self.summary = summary
+
+    def to_dict(self) -> dict:
+        """Factors (records), the fit's summary and the model, as plain Python."""
+        return {
+            "factors": self.factors.to_dict(orient="records"),
+            "summary": self.summary,
+            "model": self.model,
+        }
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.factors["factor"].astype(str)) if len(self.factors) else "none"
+        return f"<crimescape.RtmResult: factors {names}>"
+
+
+def fit_rtm(
+    incidents: Incidents,
+    layers,
+    *,
+    layer_crs: Optional[str] = None,
+    block: float = 100.0,
+    distances: Optional[Sequence[float]] = None,
+    cell: Optional[float] = None,
+    op: str = "both",
+    density_sd: float = 2.0,
+    folds: int = 5,
+    l1_ratio: float = 0.5,
+    seed: int = 1,
+    null_shifts: int = 199,
+    null_alpha: float = 0.05,
+    boundary: Optional[PathLike] = None,
+    out_dir: Optional[PathLike] = None,
+) -> RtmResult:
+    """Risk terrain modelling (Caplan & Kennedy; ``crimescape risk fit``): which
+    built-environment factors explain where incidents concentrate.
+
+    Each layer is tested as proximity (within 0.5, 1, ..., 3 blocks) and density
+    (kernel density above mean + ``density_sd`` SD) indicators on cells of
+    ``cell`` metres (half a block by default); an elastic-net Poisson screen with
+    ``folds``-fold cross-validation (seeded) picks candidates, a Poisson GLM gives
+    their coefficients and relative risk values, and a spatial null (each factor
+    against ``null_shifts`` toroidally shifted copies of its layer) keeps only the
+    factors that beat their shifted copies at ``null_alpha``.
+
+    ``layers``: ``{"bars": "bars.geojson", "lights": ("lights.geojson",
+    "status=out")}`` or the CLI's ``["bars=bars.geojson", ...]``.
+
+    Example
+    -------
+    >>> fit = cs.fit_rtm(inc, {"bars": d + "/city/bars.geojson",
+    ...                        "atms": d + "/city/atms.geojson"})  # doctest: +SKIP
+    >>> fit.factors[["factor", "rrv", "p"]]                       # doctest: +SKIP
+    """
+    kw = dict(
+        layers=_layer_specs(layers),
+        layer_crs=layer_crs,
+        block=block,
+        distances=None if distances is None else [float(v) for v in distances],
+        cell=cell,
+        op=op,
+        density_sd=density_sd,
+        folds=folds,
+        l1_ratio=l1_ratio,
+        seed=seed,
+        null_shifts=null_shifts,
+        null_alpha=null_alpha,
+        boundary=None if boundary is None else os.fspath(boundary),
+    )
+
+    def run(d: str) -> RtmResult:
+        _native.study("rtm", incidents._native, json.dumps({k: v for k, v in kw.items() if v is not None}), d)
+        factors = pd.read_csv(os.path.join(d, "factors.csv"))
+        risk = pd.read_csv(os.path.join(d, "risk.csv"))
+        with open(os.path.join(d, "factors.json"), encoding="utf-8") as f:
+            summary = json.load(f)
+        with open(os.path.join(d, "model.json"), encoding="utf-8") as f:
+            summary["model.json"] = json.load(f)
+        if _has_geopandas():
+            import geopandas as gpd
+            import shapely
+
+            h = (cell if cell is not None else block / 2.0) / 2.0
+            x, y = risk["x"].to_numpy(), risk["y"].to_numpy()
+            risk = gpd.GeoDataFrame(
+                risk, geometry=shapely.box(x - h, y - h, x + h, y + h), crs=incidents.working_crs
+            )
+        return RtmResult(factors, risk, summary)
+
+    if not isinstance(incidents, Incidents):
+        raise ParameterError("fit_rtm: expected crimescape.Incidents (from load_incidents)")
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="crimescape-") as d:
+            return run(d)
+    os.makedirs(os.fspath(out_dir), exist_ok=True)
+    return run(os.fspath(out_dir))

@@ -16,10 +16,12 @@ use crimescape::export::{Export, OutputOptions, Outputs};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
 use crimescape::hotspot::{BinP, GiStarParams, LocalMoranParams, WeightsSpec};
 use crimescape::repeat::knox::{self, KnoxParams};
+use crimescape::risk::{FactorParams, Operationalisation, RtmParams, SpatialNullParams};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
-use crimescape::study::IncidentInput;
-use crimescape::{Crs, Error, LoadOptions, Metric};
+use crimescape::study::risk as rk;
+use crimescape::study::{IncidentInput, StudyLayer};
+use crimescape::{Crs, Error, LayerOptions, LoadOptions, Metric};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -307,7 +309,7 @@ impl PyIncidents {
         self.input
             .report
             .as_ref()
-            .map(|r| serde_json::to_string(r))
+            .map(serde_json::to_string)
             .transpose()
             .map_err(|e| DataError::new_err(e.to_string()))
     }
@@ -429,6 +431,77 @@ fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
         .max_pairs(kw.u64("max_pairs")?.unwrap_or(500_000_000)))
 }
 
+/// A layer for a study, read into the working CRS of the incidents.
+fn study_layer(path: &str, crs: Option<&str>, working: &Crs, role: &str) -> PyResult<StudyLayer> {
+    let opts = LayerOptions {
+        crs: crs.map(Crs::parse).transpose().map_err(py_err)?,
+        target: Some(working.clone()),
+        name: None,
+        filters: Vec::new(),
+    };
+    StudyLayer::load(path, &opts, role).map_err(py_err)
+}
+
+/// `fit_rtm` keyword arguments → the inputs and settings of `crimescape risk fit`.
+fn rtm_input(kw: &Kw, incidents: &IncidentInput) -> PyResult<(rk::RiskInput, rk::FitStudyParams)> {
+    let working = incidents.incidents.crs.working.clone();
+    let layer_crs = kw.str("layer_crs")?;
+    let specs = match kw.0.get("layers") {
+        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+        _ => return Err(kw.bad("layers", "at least one risk-factor layer")),
+    };
+    let mut layers = Vec::new();
+    for spec in &specs {
+        let parts: Vec<Option<&str>> = match spec {
+            Value::Array(v) if v.len() == 3 => v.iter().map(Value::as_str).collect(),
+            _ => return Err(kw.bad("layers", "(name, path, filter) triples")),
+        };
+        let (Some(name), Some(path)) = (parts[0], parts[1]) else {
+            return Err(kw.bad("layers", "a name and a path for each layer"));
+        };
+        let mut l = study_layer(path, layer_crs.as_deref(), &working, "layer")?;
+        l.layer.name = name.to_string();
+        layers.push(rk::RiskLayer {
+            layer: l,
+            filter: parts[2].map(str::to_string),
+        });
+    }
+    let boundary = kw
+        .str("boundary")?
+        .map(|b| study_layer(&b, layer_crs.as_deref(), &working, "boundary"))
+        .transpose()?;
+    let block = kw.f64("block")?.unwrap_or(100.0);
+    let mut fp = FactorParams::new(block).density_sd(kw.f64("density_sd")?.unwrap_or(2.0));
+    if let Some(d) = kw.f64_list("distances")? {
+        fp = fp.distances(d);
+    }
+    fp = fp.operationalisations(match kw.str("op")?.as_deref() {
+        Some("proximity") => vec![Operationalisation::Proximity],
+        Some("density") => vec![Operationalisation::Density],
+        None | Some("both") => vec![Operationalisation::Proximity, Operationalisation::Density],
+        Some(_) => return Err(kw.bad("op", "'proximity', 'density' or 'both'")),
+    });
+    let rtm = RtmParams::new(block)
+        .seed(kw.u64("seed")?.unwrap_or(1))
+        .cv_folds(kw.usize("folds")?.unwrap_or(5))
+        .l1_ratio(kw.f64("l1_ratio")?.unwrap_or(0.5))
+        .factors(fp)
+        .spatial_null(
+            SpatialNullParams::new()
+                .shifts(kw.usize("null_shifts")?.unwrap_or(199))
+                .alpha(kw.f64("null_alpha")?.unwrap_or(0.05)),
+        );
+    let cell = kw.f64("cell")?.unwrap_or(block / 2.0);
+    Ok((
+        rk::RiskInput {
+            incidents: incidents.clone(),
+            layers,
+            boundary,
+        },
+        rk::FitStudyParams::new(rtm, cell),
+    ))
+}
+
 /// Writes a study's files into `dir` (as the CLI does) and returns its summary line.
 fn write_study(
     dir: &Path,
@@ -546,6 +619,13 @@ fn study(
                 inp.incidents = inc;
                 let r = rs::near_repeat(&inp, &p)?;
                 write_study(&out_dir, NearRepeatStudy::files(), &r, r.summary_text())
+            })
+        }
+        "rtm" => {
+            let (inp, p) = rtm_input(&kw, input)?;
+            py.detach(|| {
+                let r = rk::fit(&inp, &p)?;
+                write_study(&out_dir, rk::FitStudy::files(), &r, r.summary_text())
             })
         }
         _ => Err(Error::Param(format!("unknown study {name:?}"))),

@@ -130,3 +130,34 @@ def test_knox_matches_nearrepeat_golden():
     )
     g = pd.read_csv(FIXTURES / "golden" / "near_repeat" / "C" / "knox_manhattan.long.csv")
     assert kx.table["observed"].tolist() == g["observed"].tolist()
+
+
+def test_fit_rtm_matches_cli(city, incidents, cli, tmp_path):
+    layers = [
+        f"bars={city / 'bars.geojson'}",
+        f"atms={city / 'atms.geojson'}",
+        f"lights={city / 'lights.geojson'}:status=out",
+        f"bus_stops={city / 'bus_stops.geojson'}",
+    ]
+    args = [a for spec in layers for a in ("--layer", spec)]
+    cli("risk", "fit", *args, "--null-shifts", "49", "-o", tmp_path / "cli", city / "incidents.csv")
+    fit = cs.fit_rtm(incidents, layers, null_shifts=49)
+    pd.testing.assert_frame_equal(fit.factors, pd.read_csv(tmp_path / "cli" / "factors.csv"), check_exact=True)
+    pd.testing.assert_frame_equal(plain(fit.risk), pd.read_csv(tmp_path / "cli" / "risk.csv"), check_exact=True)
+    with open(tmp_path / "cli" / "model.json") as f:
+        assert fit.model == json.load(f)
+    # the dict form of the layers is the same model
+    same = cs.fit_rtm(
+        incidents,
+        {
+            "bars": city / "bars.geojson",
+            "atms": city / "atms.geojson",
+            "lights": (city / "lights.geojson", "status=out"),
+            "bus_stops": city / "bus_stops.geojson",
+        },
+        null_shifts=49,
+    )
+    pd.testing.assert_frame_equal(same.factors, fit.factors)
+    assert set(fit.to_dict()) == {"factors", "summary", "model"}
+    # the planted factors (ATMs, bars) are found
+    assert {"atms", "bars"} <= set(fit.factors["layer"])
