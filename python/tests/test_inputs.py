@@ -120,3 +120,16 @@ def test_st_dbscan_labels(incidents):
     lab = cs.st_dbscan(incidents, eps=100, eps_days=7, min_samples=5)
     assert lab.shape == (len(incidents),) and lab.dtype == np.int64
     assert (lab >= 0).any()
+
+
+def test_docstring_examples():
+    """The runnable examples of the docstrings (help(crimescape.gi_star), ...)."""
+    import doctest
+
+    r = doctest.testmod(cs, extraglobs={"cs": cs}, optionflags=doctest.ELLIPSIS)
+    assert r.attempted >= 8 and r.failed == 0
+
+
+def test_help_explains_the_method():
+    assert "Getis & Ord" in cs.gi_star.__doc__ and "permutations" in cs.gi_star.__doc__
+    assert "NearRepeat" in cs.knox.__doc__
