@@ -4,8 +4,8 @@
     python examples/python/quickstart.py [OUT_DIR]
 
 Generates the demo city, loads its incidents, maps Gi* hot spots with GeoPandas,
-prints the Knox near-repeat table, fits a risk terrain model and clusters the
-incidents. The numbers are the CLI's (the same library calls).
+prints the Knox near-repeat table, fits a risk terrain model, assesses two design
+proposals with it and clusters the incidents. The numbers are the CLI's (the same library calls).
 """
 
 import os
@@ -18,8 +18,9 @@ out = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="crimescape-
 os.makedirs(out, exist_ok=True)
 
 # 1. The demo city: incidents with planted hot spots, near-repeat chains and risk
-#    factors (bars, ATMs, broken lights), plus its street and facility layers.
-print(cs.demo_city(out, incidents=5000, size=4000))
+#    factors (bars, ATMs, broken lights), its street and facility layers, and (with
+#    city_only=False) the demo's analyses, among them two design proposals.
+print(cs.demo_city(out, incidents=5000, size=4000, city_only=False))
 city = os.path.join(out, "city")
 
 # 2. Load: the report counts rejected rows by reason (none here).
@@ -59,6 +60,21 @@ fit = cs.fit_rtm(
 )
 print(fit.factors[["factor", "rrv", "p"]])
 
-# 6. Clusters as numpy labels (scikit-learn's DBSCAN semantics).
+# 6. Assess the demo's two design proposals (repair broken lights; gate a park) with
+#    that model: incidents prevented and free access to public space lost.
+layers = [os.path.join(city, f"{n}.geojson") for n in ("lights", "bars", "atms", "bus_stops")]
+proposals = [
+    os.path.join(out, "assess", f"proposal_{n}.geojson") for n in ("repair-lights", "gate-park")
+]
+a = cs.assess(
+    os.path.join(city, "streets.geojson"),
+    proposals,
+    spaces=[os.path.join(city, "parks.geojson")],
+    layers=layers,
+    model=fit,
+)
+print(a.text)
+
+# 7. Clusters as numpy labels (scikit-learn's DBSCAN semantics).
 labels = cs.dbscan(inc, eps=50, min_samples=10)
 print(f"DBSCAN: {labels.max() + 1} clusters, {(labels == -1).sum()} noise points")

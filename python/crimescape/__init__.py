@@ -61,6 +61,8 @@ __all__ = [
     "st_dbscan",
     "fit_rtm",
     "RtmResult",
+    "assess",
+    "Assessment",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -906,3 +908,98 @@ def fit_rtm(
             return run(d)
     os.makedirs(os.fspath(out_dir), exist_ok=True)
     return run(os.fspath(out_dir))
+
+
+# ---------------------------------------------------------------- design proposals
+
+
+class Assessment:
+    """An assessment of design proposals (``crimescape assess``).
+
+    ``proposals``: one row per proposal (access lost or gained, expected incidents
+    prevented with a risk model, verdict), flattened from the CLI's
+    ``assessment.json``; ``dominated``: proposals another one beats on both counts;
+    ``text``: the CLI's summary; ``to_dict()``: the whole ``assessment.json``.
+    """
+
+    def __init__(self, data: dict, text: str):
+        self._data = data
+        self.text = text
+        rows = [{k: v for k, v in p.items() if k != "actions"} for p in data.get("proposals", [])]
+        self.proposals = pd.json_normalize(rows) if rows else pd.DataFrame()
+        self.dominated = list(data.get("dominated", []))
+
+    def to_dict(self) -> dict:
+        """The whole assessment (the CLI's ``assessment.json``)."""
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"<crimescape.Assessment: {len(self.proposals)} proposal(s)>\n{self.text}"
+
+
+def assess(
+    streets: PathLike,
+    proposals: Union[PathLike, Sequence[PathLike]],
+    *,
+    paths: Optional[PathLike] = None,
+    spaces: Sequence[PathLike] = (),
+    layers: Sequence[PathLike] = (),
+    model: Union[None, PathLike, RtmResult] = None,
+    layer_crs: Optional[str] = None,
+    snap: float = 1.0,
+    no_split_crossings: bool = False,
+    distances: Sequence[float] = (400, 800),
+    no_per_action: bool = False,
+    out_dir: Optional[PathLike] = None,
+) -> Assessment:
+    """Assesses design proposals side by side (``crimescape assess``): free access
+    to public space lost or gained on the walking network (reach within
+    ``distances`` metres, detours, through-movement, public space enclosed) and,
+    with a risk ``model`` (a ``model.json`` path or a :class:`RtmResult` from
+    :func:`fit_rtm`), the expected incidents prevented, with verdicts.
+
+    ``streets`` are the street centre lines (the walking network; endpoints within
+    ``snap`` metres are joined, crossings split unless ``no_split_crossings``),
+    ``paths`` added footpaths, ``spaces`` public-space polygons (parks, plazas),
+    ``layers`` other built-environment layers the proposals change (bars, lights...).
+
+    Example
+    -------
+    >>> a = cs.assess(d + "/city/streets.geojson", [d + "/assess/proposal_gate-park.geojson"],
+    ...               spaces=[d + "/city/parks.geojson"], model=fit)   # doctest: +SKIP
+    >>> a.proposals[["name", "verdict"]]                              # doctest: +SKIP
+    """
+    if isinstance(proposals, (str, os.PathLike)):
+        proposals = [proposals]
+
+    def run(d: str, model_path) -> Assessment:
+        kw = dict(
+            streets=os.fspath(streets),
+            proposals=[os.fspath(p) for p in proposals],
+            paths=None if paths is None else os.fspath(paths),
+            spaces=[os.fspath(p) for p in spaces],
+            layers=[os.fspath(p) for p in layers],
+            model=model_path,
+            layer_crs=layer_crs,
+            snap=snap,
+            no_split_crossings=no_split_crossings,
+            distances=[float(v) for v in distances],
+            no_per_action=no_per_action,
+        )
+        text = _native.assess(json.dumps({k: v for k, v in kw.items() if v is not None}), d)
+        with open(os.path.join(d, "assessment.json"), encoding="utf-8") as f:
+            return Assessment(json.load(f), text)
+
+    with tempfile.TemporaryDirectory(prefix="crimescape-") as tmp:
+        model_path = None
+        if isinstance(model, RtmResult):
+            model_path = os.path.join(tmp, "model.json")
+            with open(model_path, "w", encoding="utf-8") as f:
+                json.dump(model.model, f)
+        elif model is not None:
+            model_path = os.fspath(model)
+        if out_dir is None:
+            d = os.path.join(tmp, "out")
+            return run(d, model_path)
+        os.makedirs(os.fspath(out_dir), exist_ok=True)
+        return run(os.fspath(out_dir), model_path)

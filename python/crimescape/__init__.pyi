@@ -180,3 +180,25 @@ def fit_rtm(
     boundary: Optional[PathLike] = ...,
     out_dir: Optional[PathLike] = ...,
 ) -> RtmResult: ...
+
+class Assessment:
+    proposals: pd.DataFrame
+    dominated: list
+    text: str
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def assess(
+    streets: PathLike,
+    proposals: Union[PathLike, Sequence[PathLike]],
+    *,
+    paths: Optional[PathLike] = ...,
+    spaces: Sequence[PathLike] = ...,
+    layers: Sequence[PathLike] = ...,
+    model: Union[None, PathLike, RtmResult] = ...,
+    layer_crs: Optional[str] = ...,
+    snap: float = ...,
+    no_split_crossings: bool = ...,
+    distances: Sequence[float] = ...,
+    no_per_action: bool = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> Assessment: ...

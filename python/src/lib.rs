@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crimescape::access::{AssessParams, NetworkParams};
 use crimescape::cluster::{dbscan, hdbscan, st_dbscan, DbscanParams, HdbscanParams};
 use crimescape::demo::DemoParams;
 use crimescape::export::{Export, OutputOptions, Outputs};
@@ -17,6 +18,7 @@ use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kerne
 use crimescape::hotspot::{BinP, GiStarParams, LocalMoranParams, WeightsSpec};
 use crimescape::repeat::knox::{self, KnoxParams};
 use crimescape::risk::{FactorParams, Operationalisation, RtmParams, SpatialNullParams};
+use crimescape::study::assess as asx;
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
 use crimescape::study::risk as rk;
@@ -633,6 +635,76 @@ fn study(
     .map_err(py_err)
 }
 
+/// Assesses design proposals (`crimescape assess`): writes the CLI's files into
+/// `out_dir` and returns the summary text.
+#[pyfunction]
+fn assess(py: Python<'_>, kwargs_json: &str, out_dir: PathBuf) -> PyResult<String> {
+    let kw = Kw::parse(kwargs_json)?;
+    let paths = |key: &str| -> PyResult<Vec<PathBuf>> {
+        match kw.0.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(PathBuf::from)
+                        .ok_or_else(|| kw.bad(key, "paths"))
+                })
+                .collect(),
+            Some(_) => Err(kw.bad(key, "a list of paths")),
+        }
+    };
+    let streets = kw
+        .str("streets")?
+        .ok_or_else(|| kw.bad("streets", "the street centre lines (a path)"))?;
+    let proposal_paths = paths("proposals")?;
+    if proposal_paths.is_empty() {
+        return Err(kw.bad("proposals", "at least one proposal file"));
+    }
+    let distances = kw
+        .f64_list("distances")?
+        .unwrap_or_else(|| vec![400.0, 800.0]);
+    let params = AssessParams::new()
+        .network(
+            NetworkParams::new()
+                .snap_tolerance(kw.f64("snap")?.unwrap_or(1.0))
+                .split_crossings(!kw.bool("no_split_crossings")?),
+        )
+        .distances(distances)
+        .per_action(!kw.bool("no_per_action")?);
+    let files = asx::StudyFiles {
+        streets: PathBuf::from(streets),
+        paths: kw.str("paths")?.map(PathBuf::from),
+        spaces: paths("spaces")?,
+        layers: paths("layers")?,
+        crs: kw
+            .str("layer_crs")?
+            .map(|c| Crs::parse(&c))
+            .transpose()
+            .map_err(py_err)?,
+    };
+    let model_path = kw.str("model")?.map(PathBuf::from);
+    py.detach(|| {
+        let (study, mut inputs) = asx::load_study(&files)?;
+        let refs: Vec<&Path> = proposal_paths.iter().map(PathBuf::as_path).collect();
+        let (proposals, pin) = asx::read_proposals(&refs, &study)?;
+        inputs.extend(pin);
+        let model = match &model_path {
+            Some(p) => {
+                let (m, src) = asx::read_risk_model(p, &study.crs.working)?;
+                inputs.push(src);
+                Some(m)
+            }
+            None => None,
+        };
+        let names: Vec<&str> = proposals.iter().map(|p| p.name.as_str()).collect();
+        let files = asx::AssessStudy::files(&names, model.is_some());
+        let r = asx::assess(&study, &proposals, model.as_deref(), inputs, &params)?;
+        write_study(&out_dir, files, &r, r.summary_text())
+    })
+    .map_err(py_err)
+}
+
 /// Point clusters: labels per point (-1 = noise), in input order.
 #[pyfunction]
 #[pyo3(signature = (method, xy, eps=100.0, min_samples=None, min_cluster_size=25, times=None, eps_time=None))]
@@ -728,6 +800,7 @@ fn _crimescape(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(study, m)?)?;
     m.add_function(wrap_pyfunction!(cluster, m)?)?;
+    m.add_function(wrap_pyfunction!(assess, m)?)?;
     m.add_function(wrap_pyfunction!(demo_city, m)?)?;
     Ok(())
 }

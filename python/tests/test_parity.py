@@ -161,3 +161,30 @@ def test_fit_rtm_matches_cli(city, incidents, cli, tmp_path):
     assert set(fit.to_dict()) == {"factors", "summary", "model"}
     # the planted factors (ATMs, bars) are found
     assert {"atms", "bars"} <= set(fit.factors["layer"])
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory):
+    """The whole demo (city, analyses, the two design proposals and a risk model)."""
+    d = tmp_path_factory.mktemp("demo")
+    cs.demo_city(d, incidents=3000, size=3000, city_only=False)
+    return d
+
+
+def test_assess_matches_cli(full_demo, cli, tmp_path):
+    c = full_demo / "city"
+    props = sorted((full_demo / "assess").glob("proposal_*.geojson"))
+    assert len(props) == 2
+    layers = [c / f"{n}.geojson" for n in ("lights", "bars", "atms", "bus_stops", "vacant_lots")]
+    model = full_demo / "risk" / "model.json"
+    args = ["assess", "--streets", c / "streets.geojson", "--spaces", c / "parks.geojson"]
+    for p in props:
+        args += ["--proposal", p]
+    for l in layers:
+        args += ["--layer", l]
+    cli(*args, "--model", model, "-o", tmp_path / "cli")
+    a = cs.assess(c / "streets.geojson", props, spaces=[c / "parks.geojson"], layers=layers, model=model)
+    with open(tmp_path / "cli" / "assessment.json") as f:
+        assert a.to_dict() == json.load(f)
+    assert set(a.proposals["name"]) == {"gate-park", "repair-lights"}
+    assert a.dominated == ["gate-park"]
