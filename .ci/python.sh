@@ -16,7 +16,7 @@ echo "== python: cargo fmt --check, clippy of the binding crate (t=${SECONDS}s)"
 (cd python && CARGO_TARGET_DIR="$ROOT/target" cargo clippy --all-targets -- -D warnings)
 echo "== python: the CLI to compare with (t=${SECONDS}s)"
 cargo build --bin crimescape
-export CRIMESCAPE_BIN="$ROOT/target/debug/crimescape"
+export CRIMESCAPE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/crimescape"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 echo "== python: venv + pip install ./python (t=${SECONDS}s)"

@@ -202,3 +202,33 @@ def assess(
     no_per_action: bool = ...,
     out_dir: Optional[PathLike] = ...,
 ) -> Assessment: ...
+
+def hotspot_change(
+    incidents: Incidents,
+    *,
+    split: str,
+    cell: Optional[float] = ...,
+    extent: str = ...,
+    weight: Optional[str] = ...,
+    alpha: float = ...,
+    no_fdr: bool = ...,
+    bandwidth: Optional[float] = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> Frame: ...
+def emerging_hotspots(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = ...,
+    extent: str = ...,
+    weight: Optional[str] = ...,
+    neighbours: str = ...,
+    radius: Optional[float] = ...,
+    k: int = ...,
+    power: float = ...,
+    period_days: Optional[int] = ...,
+    start: Optional[str] = ...,
+    alpha: float = ...,
+    fdr: bool = ...,
+    time_steps: int = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> Frame: ...

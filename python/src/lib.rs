@@ -15,7 +15,7 @@ use crimescape::cluster::{dbscan, hdbscan, st_dbscan, DbscanParams, HdbscanParam
 use crimescape::demo::DemoParams;
 use crimescape::export::{Export, OutputOptions, Outputs};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
-use crimescape::hotspot::{BinP, GiStarParams, LocalMoranParams, WeightsSpec};
+use crimescape::hotspot::{BinP, ChangeParams, GiStarParams, LocalMoranParams, WeightsSpec};
 use crimescape::repeat::knox::{self, KnoxParams};
 use crimescape::risk::{FactorParams, Operationalisation, RtmParams, SpatialNullParams};
 use crimescape::study::assess as asx;
@@ -333,6 +333,13 @@ fn load(py: Python<'_>, path: PathBuf, options_json: &str) -> PyResult<PyInciden
     Ok(PyIncidents { input })
 }
 
+/// A day (YYYY-MM-DD) as local clock seconds, as the CLI reads it.
+fn day(kw: &Kw, key: &str, s: &str) -> PyResult<i64> {
+    crimescape::time::parse(s.trim())
+        .map(|t| t.0)
+        .ok_or_else(|| kw.bad(key, "a date (YYYY-MM-DD)"))
+}
+
 fn cell_params(kw: &Kw) -> PyResult<CellParams> {
     Ok(CellParams {
         cell: kw.f64("cell")?,
@@ -621,6 +628,49 @@ fn study(
                 inp.incidents = inc;
                 let r = rs::near_repeat(&inp, &p)?;
                 write_study(&out_dir, NearRepeatStudy::files(), &r, r.summary_text())
+            })
+        }
+        "change" => {
+            let split = kw.str("split")?.ok_or_else(|| {
+                kw.bad("split", "the first day of the second period (YYYY-MM-DD)")
+            })?;
+            let mut change = ChangeParams::new(day(&kw, "split", &split)?);
+            change.alpha = kw.f64("alpha")?.unwrap_or(0.05);
+            change.fdr = !kw.bool("no_fdr")?;
+            let p = hs::ChangeStudyParams {
+                cells: cell_params(&kw)?,
+                change,
+                bandwidth: kw.f64("bandwidth")?,
+            };
+            if p.cells.hex {
+                return Err(kw.bad("hex", "False: hotspot_change uses square cells"));
+            }
+            let inp = HotspotInput::new(input.clone());
+            py.detach(|| {
+                let r = hs::change(&inp, &p)?;
+                write_study(&out_dir, hs::ChangeStudy::files(&p), &r, r.summary_text())
+            })
+        }
+        "emerging" => {
+            let p = hs::PeriodStudyParams {
+                cells: cell_params(&kw)?,
+                weights: weights_spec(&kw)?,
+                period_days: kw.u64("period_days")?.map(|d| d as i64),
+                start: kw
+                    .str("start")?
+                    .map(|s| day(&kw, "start", &s))
+                    .transpose()?,
+                alpha: kw.f64("alpha")?.unwrap_or(0.05),
+                fdr: kw.bool("fdr")?,
+                time_steps: kw.usize("time_steps")?.unwrap_or(1),
+            };
+            if p.cells.hex {
+                return Err(kw.bad("hex", "False: emerging_hotspots uses square cells"));
+            }
+            let inp = HotspotInput::new(input.clone());
+            py.detach(|| {
+                let r = hs::emerging(&inp, &p)?;
+                write_study(&out_dir, hs::EmergingStudy::files(&p), &r, r.summary_text())
             })
         }
         "rtm" => {

@@ -31,6 +31,14 @@ def plain(df):
         ),
         (cs.gi_star, "gistar", "gistar", dict(permutations=19, hex=True), ["--permutations", "19", "--hex"]),
         (cs.local_moran, "moran", "moran", dict(permutations=99, alpha=0.1), ["--permutations", "99", "--alpha", "0.1"]),
+        (cs.hotspot_change, "change", "change", dict(split="2024-07-01", cell=150), ["--split", "2024-07-01", "--cell", "150"]),
+        (
+            cs.emerging_hotspots,
+            "emerging",
+            "emerging",
+            dict(period_days=30, cell=200, fdr=True),
+            ["--period-days", "30", "--cell", "200", "--fdr"],
+        ),
     ],
 )
 def test_hotspots_match_cli(fn, cmd, stem, kwargs, flags, city, incidents, cli, tmp_path):
