@@ -133,3 +133,13 @@ def test_docstring_examples():
 def test_help_explains_the_method():
     assert "Getis & Ord" in cs.gi_star.__doc__ and "permutations" in cs.gi_star.__doc__
     assert "NearRepeat" in cs.knox.__doc__
+
+
+def test_knox_plot_and_to_geopandas(incidents):
+    mpl = pytest.importorskip("matplotlib", reason="matplotlib not installed")
+    mpl.use("Agg")
+    ax = cs.knox(incidents, nrep=9).plot()
+    assert len(ax.texts) == 16  # one label per band pair
+    gpd = pytest.importorskip("geopandas", reason="geopandas not installed")
+    g = incidents.to_geopandas()
+    assert isinstance(g, gpd.GeoDataFrame) and len(g) == len(incidents) and g.crs == "EPSG:32631"
