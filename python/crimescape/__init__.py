@@ -1,0 +1,1109 @@
+"""crimescape: geospatial situational crime prevention from Python.
+
+A thin Python layer over the crimescape Rust library (the same code as the
+``crimescape`` command line): every analysis takes the same parameters, with the
+same names and defaults, as the CLI's flags, and gives the same numbers.
+
+Quick start::
+
+    import crimescape as cs
+    cs.demo_city("city", incidents=3000, size=3000)          # a synthetic city
+    inc = cs.load_incidents("city/city/incidents.csv")
+    gi = cs.gi_star(inc, permutations=99)                   # GeoDataFrame of cells
+    kx = cs.knox(inc, nrep=99)
+    kx.ratio                                                # distance x time table
+
+Hot spot functions return a GeoDataFrame of grid cells (polygons in the working
+CRS, metres) when geopandas is installed, else a pandas DataFrame with the cell
+centres ``x_center``/``y_center``; the study's summary (the CLI's ``<name>.json``)
+is in ``result.attrs["summary"]``. Errors are ``CrimescapeError`` subclasses that
+carry ``path``, ``row``, ``column`` and ``value`` when the library knows them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _crimescape as _native
+from ._crimescape import (  # noqa: F401  (re-exported)
+    CrimescapeError,
+    CrsError,
+    DataError,
+    InputError,
+    ParameterError,
+)
+
+__version__ = _native.__version__
+
+__all__ = [
+    "CrimescapeError",
+    "CrsError",
+    "DataError",
+    "InputError",
+    "ParameterError",
+    "Incidents",
+    "KnoxResult",
+    "load_incidents",
+    "demo_city",
+    "grid_counts",
+    "kde",
+    "gi_star",
+    "local_moran",
+    "knox",
+    "dbscan",
+    "hdbscan",
+    "st_dbscan",
+    "hotspot_change",
+    "emerging_hotspots",
+    "fit_rtm",
+    "RtmResult",
+    "assess",
+    "Assessment",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_DAY = 86_400
+
+
+def _has_geopandas() -> bool:
+    try:
+        import geopandas  # noqa: F401
+        import shapely  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _crs_name(c: Optional[dict]) -> Optional[str]:
+    """'EPSG:32631' from the library's CRS record (None for a local CRS)."""
+    if isinstance(c, dict) and c.get("kind") == "epsg":
+        return f"EPSG:{c['code']}"
+    return None
+
+
+# ---------------------------------------------------------------- incidents
+
+
+class Incidents:
+    """Incidents loaded by crimescape, in the working CRS (metres).
+
+    Attributes
+    ----------
+    report : pandas.DataFrame
+        Rejected rows by reason (columns ``reason``, ``rows``); empty when every
+        row was accepted.
+    load_report : dict
+        The whole load report (rows read, accepted, rejections with row and
+        value, which column played which role, CRS, notes, warnings).
+    crs : dict
+        Input and working CRS, with the reason of the choice.
+    """
+
+    def __init__(self, native: Any, source: str):
+        self._native = native
+        self.source = source
+        rep = native.report_json()
+        self.load_report: dict = json.loads(rep) if rep else {}
+        self.crs: dict = json.loads(native.crs_json())
+        rejected = self.load_report.get("rejected", {})
+        self.report = pd.DataFrame(
+            {"reason": list(rejected.keys()), "rows": [int(v) for v in rejected.values()]}
+        )
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __repr__(self) -> str:
+        return (
+            f"<crimescape.Incidents: {len(self)} incidents from {self.source}, "
+            f"working CRS {_crs_name(self.crs.get('working')) or 'local'}>"
+        )
+
+    @property
+    def working_crs(self) -> Optional[str]:
+        """The working CRS as 'EPSG:n' (None for a local metric CRS)."""
+        return _crs_name(self.crs.get("working"))
+
+    @property
+    def xy(self) -> np.ndarray:
+        """Coordinates in the working CRS, an (n, 2) float array."""
+        return self._native.xy()
+
+    @property
+    def times(self) -> np.ndarray:
+        """Local clock times as ``datetime64[s]`` (NaT where an incident has none)."""
+        secs, has = self._native.time()
+        t = secs.astype("datetime64[s]")
+        t[~has] = np.datetime64("NaT")
+        return t
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per incident: ``row`` (source row), ``x``, ``y`` (working CRS),
+        ``time``, ``category`` and the other source columns (as text)."""
+        xy = self.xy
+        df = pd.DataFrame(
+            {
+                "row": self._native.rows(),
+                "x": xy[:, 0],
+                "y": xy[:, 1],
+                "time": self.times,
+                "category": self._native.categories(),
+            }
+        )
+        for name in self._native.attr_names():
+            if name not in df.columns:
+                df[name] = self._native.attr(name)
+        return df
+
+    def to_geopandas(self):
+        """As :meth:`to_pandas`, a GeoDataFrame of points in the working CRS
+        (needs geopandas)."""
+        import geopandas as gpd
+
+        df = self.to_pandas()
+        return gpd.GeoDataFrame(
+            df, geometry=gpd.points_from_xy(df["x"], df["y"]), crs=self.working_crs
+        )
+
+
+def _frame_to_csv(df: pd.DataFrame, kw: dict, folder: str) -> str:
+    """Writes a (Geo)DataFrame as a CSV the loader reads; returns its path."""
+    if len(df) == 0:
+        raise InputError("data frame: no rows (an empty frame has no incident to load)")
+    geo = getattr(df, "geometry", None) if hasattr(df, "__geo_interface__") else None
+    if geo is not None and kw.get("x") is None and kw.get("y") is None:
+        if not all(t in ("Point", None) for t in geo.geom_type.unique()):
+            raise InputError(
+                "GeoDataFrame: incidents must be points; geometry types are "
+                + ", ".join(sorted(str(t) for t in geo.geom_type.unique()))
+            )
+        out = pd.DataFrame(df.drop(columns=[geo.name]))
+        xname, yname = "x", "y"
+        while xname in out.columns or yname in out.columns:
+            xname, yname = "_" + xname, "_" + yname
+        out[xname] = geo.x.to_numpy()
+        out[yname] = geo.y.to_numpy()
+        kw["x"], kw["y"] = xname, yname
+        if kw.get("crs") is None:
+            if df.crs is None:
+                raise CrsError(
+                    "GeoDataFrame has no CRS: set one (gdf.set_crs(...)) or pass crs="
+                )
+            epsg = df.crs.to_epsg()
+            if epsg is None:
+                raise CrsError(
+                    f"GeoDataFrame CRS {df.crs.to_string()!r} has no EPSG code; pass crs="
+                )
+            kw["crs"] = f"EPSG:{epsg}"
+        df = out
+    else:
+        cols = [str(c) for c in df.columns]
+        for role in ("x", "y", "time", "time_to", "category", "location"):
+            name = kw.get(role)
+            if name is not None and name not in cols:
+                e = InputError(
+                    f"data frame: no column {name!r} for {role}=; columns are: {', '.join(cols)}"
+                )
+                e.column = name
+                raise e
+    path = os.path.join(folder, "dataframe.csv")
+    df.to_csv(path, index=False)
+    return path
+
+
+def load_incidents(
+    source: Union[PathLike, pd.DataFrame],
+    *,
+    x: Optional[str] = None,
+    y: Optional[str] = None,
+    location: Optional[str] = None,
+    time: Optional[str] = None,
+    time_to: Optional[str] = None,
+    time_format: Optional[str] = None,
+    category: Optional[str] = None,
+    crs: Optional[str] = None,
+    to_crs: Optional[str] = None,
+    delimiter: Optional[str] = None,
+    max_window: float = 14.0,
+    keep_outliers: bool = False,
+    strict: bool = False,
+) -> Incidents:
+    """Loads incident points from a CSV/GeoJSON file, a pandas DataFrame or a
+    GeoDataFrame (``crimescape::load_incidents``; the CLI's loading flags).
+
+    Unset columns are found automatically (x/y, lon/lat, a location column, time
+    columns); geographic input is projected to the UTM zone of the data. Every
+    unusable row is rejected and counted by reason (``Incidents.report``), never
+    silently dropped: with ``strict=True`` any rejection raises.
+
+    A DataFrame is read exactly as the same table in a CSV file would be (it is
+    written as CSV and loaded by the same code). A GeoDataFrame's point geometry
+    gives the coordinates and its CRS the input CRS.
+
+    Example
+    -------
+    >>> import crimescape as cs, pandas as pd
+    >>> df = pd.DataFrame({"x": [500000.0, 500050.0], "y": [4649776.0, 4649800.0],
+    ...                    "date": ["2024-01-03 10:00", "2024-01-04 11:30"]})
+    >>> inc = cs.load_incidents(df, crs="EPSG:32618", time="date")
+    >>> len(inc), inc.working_crs
+    (2, 'EPSG:32618')
+    """
+    kw = dict(
+        x=x,
+        y=y,
+        location=location,
+        time=time,
+        time_to=time_to,
+        time_format=time_format,
+        category=category,
+        crs=crs,
+        to_crs=to_crs,
+        delimiter=delimiter,
+        max_window=max_window,
+        keep_outliers=keep_outliers,
+        strict=strict,
+    )
+    if isinstance(source, pd.DataFrame):
+        with tempfile.TemporaryDirectory(prefix="crimescape-") as d:
+            path = _frame_to_csv(source, kw, d)
+            try:
+                native = _native.load(path, json.dumps(kw))
+            except CrimescapeError as e:
+                msg = str(e).replace(path, "<data frame>")
+                if getattr(e, "path", None) == path:
+                    e.path = "<data frame>"
+                e.args = (msg,)
+                raise
+        return Incidents(native, "<data frame>")
+    return Incidents(_native.load(os.fspath(source), json.dumps(kw)), os.fspath(source))
+
+
+def demo_city(
+    out_dir: PathLike,
+    *,
+    seed: int = 42,
+    incidents: int = 20_000,
+    size: float = 6000.0,
+    city_only: bool = True,
+) -> str:
+    """Writes the synthetic demo city (``crimescape demo --city-only``): incidents
+    in ``<out_dir>/city/incidents.csv``, layers (streets, bars, ATMs, ...) as
+    GeoJSON beside them and the planted ground truth. Returns the summary line.
+
+    Example
+    -------
+    >>> import crimescape as cs, tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = cs.demo_city(d, incidents=2000, size=3000)
+    >>> os.path.exists(os.path.join(d, "city", "incidents.csv"))
+    True
+    """
+    return _native.demo_city(os.fspath(out_dir), seed, incidents, size, city_only)
+
+
+# ---------------------------------------------------------------- studies
+
+
+def _study(name: str, stem: str, incidents: Incidents, kw: dict, out_dir, extra=()):
+    """Runs a whole study (the CLI command's library call), writing its files into
+    out_dir (a temporary folder when None); returns (table, summary)."""
+    if not isinstance(incidents, Incidents):
+        raise ParameterError(
+            f"incidents: expected crimescape.Incidents (from load_incidents), got {type(incidents).__name__}"
+        )
+    kw = {k: v for k, v in kw.items() if v is not None}
+
+    def run(d: str):
+        _native.study(name, incidents._native, json.dumps(kw), d)
+        table = pd.read_csv(os.path.join(d, f"{stem}.csv"))
+        with open(os.path.join(d, f"{stem}.json"), encoding="utf-8") as f:
+            summary = json.load(f)
+        for f in extra:
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                summary[f] = json.load(fh)
+        geo = None
+        gj = os.path.join(d, f"{stem}.geojson")
+        if kw.get("hex") and os.path.exists(gj):
+            with open(gj, encoding="utf-8") as f:
+                geo = json.load(f)
+        return table, summary, geo
+
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="crimescape-") as d:
+            return run(d)
+    os.makedirs(os.fspath(out_dir), exist_ok=True)
+    return run(os.fspath(out_dir))
+
+
+def _cells(table: pd.DataFrame, summary: dict, geo, incidents: Incidents):
+    table.attrs["summary"] = summary
+    if not _has_geopandas():
+        return table
+    import geopandas as gpd
+    import shapely
+
+    crs = incidents.working_crs
+    if geo is None:
+        h = summary["grid"]["grid"]["cell"] / 2.0
+        x, y = table["x_center"].to_numpy(), table["y_center"].to_numpy()
+        polys = shapely.box(x - h, y - h, x + h, y + h)
+    else:  # hexagons: the GeoJSON cells (EPSG:4326) by cell id, back to the working CRS
+        from shapely.geometry import shape
+
+        by_id = {f["properties"]["cell_id"]: shape(f["geometry"]) for f in geo["features"]}
+        g = gpd.GeoSeries([by_id.get(i) for i in table["cell_id"]], crs="EPSG:4326")
+        polys = g.to_crs(crs) if crs else g
+    out = gpd.GeoDataFrame(table, geometry=polys, crs=crs)
+    out.attrs["summary"] = summary
+    return out
+
+
+_CELL_DOC = """
+    cell : float, optional
+        Cell size in metres [default: sfhotspot's rule, 1/50 of the shorter side of
+        the extent rounded down to 100 m].
+    extent : {"bbox", "hull"}
+        Cells of the points' bounding box, or only those meeting their convex hull.
+    weight : str, optional
+        Numeric incident column to weight incidents by (e.g. a harm score).
+    out_dir : path, optional
+        Also keep the CLI's files (CSV, GeoJSON, PNG, JSON, provenance) there."""
+
+_NB_DOC = """
+    neighbours : {"queen", "band", "knn", "idw"}
+        Spatial weights: the 8 surrounding cells (queen), binary within ``radius``,
+        the ``k`` nearest cells, or inverse distance (``power``) within ``radius``."""
+
+
+def grid_counts(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    hex: bool = False,
+    by_category: bool = False,
+    out_dir: Optional[PathLike] = None,
+):
+    """Incidents (or weights) per grid cell (``crimescape hotspots grid``).
+
+    Returns one row per cell in the CLI's ``counts.csv`` order: ``cell_id``,
+    ``col``, ``row``, ``x_center``, ``y_center``, ``count`` (and ``n_<category>``
+    with ``by_category``).
+
+    Example
+    -------
+    >>> counts = cs.grid_counts(inc, cell=100)          # doctest: +SKIP
+    >>> counts.sort_values("count").tail()              # doctest: +SKIP
+    """
+    t, s, g = _study(
+        "grid",
+        "counts",
+        incidents,
+        dict(cell=cell, extent=extent, weight=weight, hex=hex, by_category=by_category),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+grid_counts.__doc__ += _CELL_DOC  # type: ignore[operator]
+
+
+def kde(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    kernel: str = "quartic",
+    bandwidth: Union[str, float] = "arcgis",
+    centres: bool = False,
+    out_dir: Optional[PathLike] = None,
+):
+    """Kernel density of the incidents on grid cells (``crimescape hotspots kde``).
+
+    The quartic kernel (ArcGIS/CrimeStat, Silverman 1986 eq. 4.5) by default, with
+    ArcGIS's default bandwidth (a spatial variant of Silverman's rule); ``bandwidth``
+    also takes metres, ``"scott"`` or ``"knn:K"`` (adaptive). Density per km²;
+    ``centres=True`` evaluates at cell centres instead of averaging over the cell.
+    Returns the CLI's ``kde.csv`` columns (``density_km2``, ``expected``, ``count``...).
+
+    Example
+    -------
+    >>> surface = cs.kde(inc, bandwidth=250)            # doctest: +SKIP
+    """
+    t, s, g = _study(
+        "kde",
+        "kde",
+        incidents,
+        dict(
+            cell=cell,
+            extent=extent,
+            weight=weight,
+            kernel=kernel,
+            bandwidth=str(bandwidth),
+            centres=centres,
+        ),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+kde.__doc__ += _CELL_DOC  # type: ignore[operator]
+
+
+def gi_star(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    hex: bool = False,
+    neighbours: str = "queen",
+    radius: Optional[float] = None,
+    k: int = 8,
+    power: float = 1.0,
+    permutations: int = 999,
+    seed: int = 12345,
+    fdr: bool = False,
+    bins_from_permutations: bool = False,
+    out_dir: Optional[PathLike] = None,
+):
+    """Getis-Ord Gi* hot and cold spots of the counts per cell
+    (``crimescape hotspots gistar``; Getis & Ord 1992, Ord & Getis 1995).
+
+    Gi* of cell i is the standardised sum of the counts of i and its neighbours:
+    ``z_i = (sum_j w_ij x_j - xbar W_i) / (S sqrt((n S1_i - W_i^2)/(n-1)))`` with
+    binary weights including i itself, the population variance and every cell of
+    the grid (empty ones too): ArcGIS's and esda's ``G_Local(star=True,
+    transform='B')`` convention. ``gi_p`` is the two-sided normal p; with
+    ``permutations`` > 0 a conditional permutation test gives ``gi_p_sim``
+    (pseudo p, folded, ``(k+1)/(permutations+1)``) and ``gi_z_sim``, deterministic
+    for a ``seed`` whatever the thread count. ``gi_bin`` is ArcGIS's confidence bin
+    (+-3 = 99 %, +-2 = 95 %, +-1 = 90 %), Benjamini-Hochberg controlled with
+    ``fdr=True``.
+
+    Returns the CLI's ``gistar.csv`` columns: ``cell_id, col, row, x_center,
+    y_center, count, n_neighbours, gi_G, gi_z, gi_p, gi_p_sim, gi_z_sim, gi_bin``.
+
+    Example
+    -------
+    >>> import crimescape as cs, tempfile
+    >>> d = tempfile.mkdtemp(); _ = cs.demo_city(d, incidents=2000, size=3000)
+    >>> inc = cs.load_incidents(d + "/city/incidents.csv")
+    >>> gi = cs.gi_star(inc, permutations=99)
+    >>> int((gi["gi_bin"] == 3).sum()) > 0        # the planted hot spots
+    True
+    """
+    t, s, g = _study(
+        "gistar",
+        "gistar",
+        incidents,
+        dict(
+            cell=cell,
+            extent=extent,
+            weight=weight,
+            hex=hex,
+            neighbours=neighbours,
+            radius=radius,
+            k=k,
+            power=power,
+            permutations=permutations,
+            seed=seed,
+            fdr=fdr,
+            bins_from_permutations=bins_from_permutations,
+        ),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+gi_star.__doc__ += _CELL_DOC + _NB_DOC  # type: ignore[operator]
+
+
+def local_moran(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    hex: bool = False,
+    neighbours: str = "queen",
+    radius: Optional[float] = None,
+    k: int = 8,
+    power: float = 1.0,
+    permutations: int = 999,
+    seed: int = 12345,
+    alpha: float = 0.05,
+    out_dir: Optional[PathLike] = None,
+):
+    """Local Moran's I (LISA, Anselin 1995) of the counts per cell
+    (``crimescape hotspots moran``).
+
+    ``I_i = (z_i / m2) sum_j w_ij z_j`` on row-standardised weights with
+    ``m2 = sum z^2 / n`` (esda's ``Moran_Local`` convention); the quadrant
+    (HH, LH, LL, HL) of each cell and a conditional permutation pseudo p
+    (``(k+1)/(permutations+1)``, folded) decide ``significant`` at ``alpha``.
+    Deterministic for a ``seed``.
+
+    Example
+    -------
+    >>> lisa = cs.local_moran(inc, permutations=99)      # doctest: +SKIP
+    >>> lisa[lisa["significant"]].groupby("quadrant").size()  # doctest: +SKIP
+    """
+    t, s, g = _study(
+        "moran",
+        "moran",
+        incidents,
+        dict(
+            cell=cell,
+            extent=extent,
+            weight=weight,
+            hex=hex,
+            neighbours=neighbours,
+            radius=radius,
+            k=k,
+            power=power,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+        ),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+local_moran.__doc__ += _CELL_DOC + _NB_DOC  # type: ignore[operator]
+
+
+def hotspot_change(
+    incidents: Incidents,
+    *,
+    split: str,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    alpha: float = 0.05,
+    no_fdr: bool = False,
+    bandwidth: Optional[float] = None,
+    out_dir: Optional[PathLike] = None,
+):
+    """Change of the counts per cell between two periods
+    (``crimescape hotspots change``): incidents before ``split`` (YYYY-MM-DD) form
+    the first period, the others the second (incidents without a time are left
+    out and counted). A cell with ``m = c1 + c2 > 0`` is tested with the exact
+    conditional binomial test ``c2 ~ Bin(m, N2/(N1 + N2))`` (the cell changes like
+    the whole area; Przyborowski & Wilenski 1940), two-sided as R's ``binom.test``,
+    Benjamini-Hochberg controlled over those cells unless ``no_fdr``;
+    a KDE difference map uses ``bandwidth`` (ArcGIS's rule by default).
+    Returns the CLI's ``change.csv`` columns.
+
+    Example
+    -------
+    >>> ch = cs.hotspot_change(inc, split="2024-07-01")      # doctest: +SKIP
+    """
+    t, s, g = _study(
+        "change",
+        "change",
+        incidents,
+        dict(
+            split=split,
+            cell=cell,
+            extent=extent,
+            weight=weight,
+            alpha=alpha,
+            no_fdr=no_fdr,
+            bandwidth=bandwidth,
+        ),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+hotspot_change.__doc__ += _CELL_DOC  # type: ignore[operator]
+
+
+def emerging_hotspots(
+    incidents: Incidents,
+    *,
+    cell: Optional[float] = None,
+    extent: str = "bbox",
+    weight: Optional[str] = None,
+    neighbours: str = "queen",
+    radius: Optional[float] = None,
+    k: int = 8,
+    power: float = 1.0,
+    period_days: Optional[int] = None,
+    start: Optional[str] = None,
+    alpha: float = 0.05,
+    fdr: bool = False,
+    time_steps: int = 1,
+    out_dir: Optional[PathLike] = None,
+):
+    """Emerging hot spot analysis (``crimescape hotspots emerging``; ArcGIS's
+    space-time cube): Gi* of every cell in every period of ``period_days`` days
+    (sfhotspot's rule from the time span by default) with ``time_steps`` previous
+    steps in each bin's neighbourhood, a Mann-Kendall trend of each cell's z series,
+    and ArcGIS's categories (new, consecutive, intensifying, persistent, diminishing,
+    sporadic, oscillating, historical hot or cold spots). Returns the CLI's
+    ``emerging.csv`` columns.
+
+    Example
+    -------
+    >>> em = cs.emerging_hotspots(inc, period_days=30)        # doctest: +SKIP
+    """
+    t, s, g = _study(
+        "emerging",
+        "emerging",
+        incidents,
+        dict(
+            cell=cell,
+            extent=extent,
+            weight=weight,
+            neighbours=neighbours,
+            radius=radius,
+            k=k,
+            power=power,
+            period_days=period_days,
+            start=start,
+            alpha=alpha,
+            fdr=fdr,
+            time_steps=time_steps,
+        ),
+        out_dir,
+    )
+    return _cells(t, s, g, incidents)
+
+
+emerging_hotspots.__doc__ += _CELL_DOC + _NB_DOC  # type: ignore[operator]
+
+
+# ---------------------------------------------------------------- Knox
+
+
+class KnoxResult:
+    """The Knox near-repeat test: tables ``[distance band x time band]``.
+
+    ``observed`` pairs, ``expected`` (mean over the permutations, or the analytical
+    ``S_s T_b / P`` without them), ``ratio`` (Knox ratio = observed / expected),
+    ``p`` (permutation p, ``(1 + #sim >= obs)/(nrep + 1)``; Poisson upper tail
+    without permutations); ``table`` is the CLI's ``knox.csv``; ``summary`` its
+    sentence; ``to_dict()`` the CLI's ``knox.json``.
+    """
+
+    def __init__(self, table: pd.DataFrame, summary: dict):
+        self.table = table
+        self._summary = summary
+        self.summary: str = summary.get("summary", "")
+        rows, cols = summary["space_labels"], summary["time_labels"]
+
+        def frame(values) -> pd.DataFrame:
+            f = pd.DataFrame(values, index=rows, columns=cols)
+            f.index.name = "distance"
+            f.columns.name = "time"
+            return f
+
+        perm = summary.get("permutation")
+        ana = summary["analytic"]
+        self.observed = frame(summary["observed"])
+        if perm:
+            self.expected = frame(perm["expected_mean"])
+            self.ratio = frame(perm["knox_ratio"])
+            self.p = frame(perm["p_value"])
+        else:
+            self.expected = frame(ana["expected"])
+            self.ratio = frame(ana["knox_ratio"])
+            self.p = frame(ana["p_poisson"])
+
+    def to_dict(self) -> dict:
+        """The whole result (the CLI's ``knox.json``)."""
+        return self._summary
+
+    def __repr__(self) -> str:
+        return f"<crimescape.KnoxResult: {self.summary}>"
+
+    def plot(self, ax=None):
+        """A heat table of the Knox ratios (matplotlib), significant cells starred."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.ratio.to_numpy(dtype=float)
+        im = ax.imshow(r, cmap="RdBu_r", vmin=0, vmax=max(2.0, np.nanmax(r)))
+        ax.set_xticks(range(r.shape[1]), self.ratio.columns)
+        ax.set_yticks(range(r.shape[0]), self.ratio.index)
+        ax.set_xlabel("time apart (days)")
+        ax.set_ylabel("distance (m)")
+        p = self.p.to_numpy(dtype=float)
+        for i in range(r.shape[0]):
+            for j in range(r.shape[1]):
+                star = "*" if p[i, j] < 0.05 else ""
+                ax.text(j, i, f"{r[i, j]:.2f}{star}", ha="center", va="center", fontsize=8)
+        ax.figure.colorbar(im, ax=ax, label="Knox ratio")
+        return ax
+
+
+def knox(
+    incidents: Incidents,
+    *,
+    space: Sequence[float] = (0, 100, 200, 300, 400),
+    time: Sequence[float] = (0, 7, 14, 21, 28),
+    nrc: Optional[Sequence[float]] = None,
+    nrc_time: Optional[Sequence[float]] = None,
+    metric: str = "manhattan",
+    window_rule: str = "exclude",
+    nrep: int = 999,
+    seed: int = 42,
+    max_pairs: int = 500_000_000,
+    label: Optional[str] = None,
+    out_dir: Optional[PathLike] = None,
+) -> KnoxResult:
+    """The Knox near-repeat test with R NearRepeat's semantics
+    (``crimescape near-repeat``; Knox 1964, Johnson et al. 2007).
+
+    Pairs of incidents are counted per distance band (``space``, metres, bands
+    ``[a, b)``; Manhattan distance by default as in NearRepeat) and time band
+    (``time``, days, ``[a, b)``); the expected counts come from ``nrep``
+    permutations of the times (Monte Carlo, deterministic for a ``seed``, whatever
+    the thread count). Incidents whose occurrence window is longer than the first
+    time band are left out (``window_rule="exclude"``) or placed at their midpoint.
+
+    Example
+    -------
+    >>> kx = cs.knox(inc, nrep=99)                      # doctest: +SKIP
+    >>> kx.ratio.round(2)                               # doctest: +SKIP
+    """
+    def breaks(v):
+        return [float(b) if np.isfinite(b) else "inf" for b in v]
+
+    kw = dict(
+        space=breaks(space),
+        time=breaks(time),
+        nrc=None if nrc is None else [float(v) for v in nrc],
+        nrc_time=None if nrc_time is None else [float(v) for v in nrc_time],
+        metric=metric,
+        window_rule=window_rule,
+        nrep=nrep,
+        seed=seed,
+        max_pairs=max_pairs,
+        label=label,
+    )
+    t, s, _ = _study("knox", "knox", incidents, kw, out_dir)
+    return KnoxResult(t, s)
+
+
+# ---------------------------------------------------------------- clusters
+
+
+def _xy(points) -> np.ndarray:
+    if isinstance(points, Incidents):
+        return points.xy
+    a = np.ascontiguousarray(np.asarray(points, dtype=np.float64))
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ParameterError(f"points: expected an (n, 2) array of metres, got shape {a.shape}")
+    return a
+
+
+def dbscan(points, *, eps: float = 100.0, min_samples: int = 5) -> np.ndarray:
+    """DBSCAN (Ester et al. 1996) with scikit-learn's semantics: a point is core
+    when at least ``min_samples`` points (itself included) lie within ``eps``
+    metres (inclusive). Returns a label per point in input order, -1 = noise;
+    the same labels as ``sklearn.cluster.DBSCAN(eps, min_samples).fit(xy).labels_``.
+
+    ``points`` is an ``Incidents`` or an (n, 2) array of projected coordinates.
+
+    Example
+    -------
+    >>> import numpy as np, crimescape as cs
+    >>> xy = np.array([[0, 0], [1, 0], [0, 1], [50, 50]], dtype=float)
+    >>> cs.dbscan(xy, eps=2, min_samples=3).tolist()
+    [0, 0, 0, -1]
+    """
+    return _native.cluster("dbscan", _xy(points), eps=eps, min_samples=min_samples)
+
+
+def hdbscan(
+    points, *, min_cluster_size: int = 25, min_samples: Optional[int] = None
+) -> np.ndarray:
+    """HDBSCAN (Campello et al. 2013) with the excess-of-mass cluster selection
+    of scikit-learn's ``HDBSCAN`` (``min_samples`` counts the point itself and
+    defaults to ``min_cluster_size``). Returns a label per point, -1 = noise.
+
+    Example
+    -------
+    >>> labels = cs.hdbscan(inc, min_cluster_size=25)   # doctest: +SKIP
+    """
+    return _native.cluster(
+        "hdbscan", _xy(points), min_cluster_size=min_cluster_size, min_samples=min_samples
+    )
+
+
+def st_dbscan(
+    incidents: Incidents, *, eps: float = 100.0, eps_days: float, min_samples: int = 5
+) -> np.ndarray:
+    """Space-time DBSCAN (Birant & Kut 2007): neighbours are within ``eps``
+    metres **and** ``eps_days`` days (both inclusive). Incidents without a time
+    get label -1. Returns a label per incident, -1 = noise.
+
+    Example
+    -------
+    >>> labels = cs.st_dbscan(inc, eps=100, eps_days=7)  # doctest: +SKIP
+    """
+    if not isinstance(incidents, Incidents):
+        raise ParameterError("st_dbscan: expected crimescape.Incidents (it needs times)")
+    secs, has = incidents._native.time()
+    labels = np.full(len(incidents), -1, dtype=np.int64)
+    idx = np.flatnonzero(has)
+    if len(idx) == 0:
+        return labels
+    sub = _native.cluster(
+        "st-dbscan",
+        np.ascontiguousarray(incidents.xy[idx]),
+        eps=eps,
+        min_samples=min_samples,
+        times=np.ascontiguousarray(secs[idx]),
+        eps_time=int(round(eps_days * _DAY)),
+    )
+    labels[idx] = sub
+    return labels
+
+
+# ---------------------------------------------------------------- risk terrain
+
+
+def _layer_specs(layers) -> list:
+    """{name: path | (path, "COLUMN=VALUE")} or ["NAME=PATH[:COLUMN=VALUE]", ...]
+    -> [[name, path, filter], ...] (the CLI's --layer)."""
+    out = []
+    if isinstance(layers, dict):
+        for name, v in layers.items():
+            if isinstance(v, (tuple, list)):
+                path, filt = v
+            else:
+                path, filt = v, None
+            out.append([str(name), os.fspath(path), filt])
+        return out
+    for spec in layers:
+        name, sep, rest = str(spec).partition("=")
+        if not sep or not name.strip() or not rest:
+            raise ParameterError(f"layers: {spec!r}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE")
+        path, colon, filt = rest.rpartition(":")
+        if colon and "=" in filt and path:
+            out.append([name.strip(), path, filt])
+        else:
+            out.append([name.strip(), rest, None])
+    return out
+
+
+class RtmResult:
+    """A fitted risk terrain model (``crimescape risk fit``).
+
+    ``factors``: the selected risk factors with coefficients, standard errors, p and
+    relative risk values (the CLI's ``factors.csv``); ``risk``: relative risk per
+    cell (``risk.csv``, a GeoDataFrame of cells when geopandas is installed);
+    ``model``: the saved model (``model.json``, re-applicable with the CLI's
+    ``risk apply``); ``summary``: the fit's record (``factors.json``).
+    """
+
+    def __init__(self, factors, risk, summary: dict, text: str = ""):
+        self.factors = factors
+        self.risk = risk
+        self.model = summary.pop("model.json", {})
+        self.summary = summary
+
+    def to_dict(self) -> dict:
+        """Factors (records), the fit's summary and the model, as plain Python."""
+        return {
+            "factors": self.factors.to_dict(orient="records"),
+            "summary": self.summary,
+            "model": self.model,
+        }
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.factors["factor"].astype(str)) if len(self.factors) else "none"
+        return f"<crimescape.RtmResult: factors {names}>"
+
+
+def fit_rtm(
+    incidents: Incidents,
+    layers,
+    *,
+    layer_crs: Optional[str] = None,
+    block: float = 100.0,
+    distances: Optional[Sequence[float]] = None,
+    cell: Optional[float] = None,
+    op: str = "both",
+    density_sd: float = 2.0,
+    folds: int = 5,
+    l1_ratio: float = 0.5,
+    seed: int = 1,
+    null_shifts: int = 199,
+    null_alpha: float = 0.05,
+    boundary: Optional[PathLike] = None,
+    out_dir: Optional[PathLike] = None,
+) -> RtmResult:
+    """Risk terrain modelling (Caplan & Kennedy; ``crimescape risk fit``): which
+    built-environment factors explain where incidents concentrate.
+
+    Each layer is tested as proximity (within 0.5, 1, ..., 3 blocks) and density
+    (kernel density above mean + ``density_sd`` SD) indicators on cells of
+    ``cell`` metres (half a block by default); an elastic-net Poisson screen with
+    ``folds``-fold cross-validation (seeded) picks candidates, a Poisson GLM gives
+    their coefficients and relative risk values, and a spatial null (each factor
+    against ``null_shifts`` toroidally shifted copies of its layer) keeps only the
+    factors that beat their shifted copies at ``null_alpha``.
+
+    ``layers``: ``{"bars": "bars.geojson", "lights": ("lights.geojson",
+    "status=out")}`` or the CLI's ``["bars=bars.geojson", ...]``.
+
+    Example
+    -------
+    >>> fit = cs.fit_rtm(inc, {"bars": d + "/city/bars.geojson",
+    ...                        "atms": d + "/city/atms.geojson"})  # doctest: +SKIP
+    >>> fit.factors[["factor", "rrv", "p"]]                       # doctest: +SKIP
+    """
+    kw = dict(
+        layers=_layer_specs(layers),
+        layer_crs=layer_crs,
+        block=block,
+        distances=None if distances is None else [float(v) for v in distances],
+        cell=cell,
+        op=op,
+        density_sd=density_sd,
+        folds=folds,
+        l1_ratio=l1_ratio,
+        seed=seed,
+        null_shifts=null_shifts,
+        null_alpha=null_alpha,
+        boundary=None if boundary is None else os.fspath(boundary),
+    )
+
+    def run(d: str) -> RtmResult:
+        _native.study("rtm", incidents._native, json.dumps({k: v for k, v in kw.items() if v is not None}), d)
+        factors = pd.read_csv(os.path.join(d, "factors.csv"))
+        risk = pd.read_csv(os.path.join(d, "risk.csv"))
+        with open(os.path.join(d, "factors.json"), encoding="utf-8") as f:
+            summary = json.load(f)
+        with open(os.path.join(d, "model.json"), encoding="utf-8") as f:
+            summary["model.json"] = json.load(f)
+        if _has_geopandas():
+            import geopandas as gpd
+            import shapely
+
+            h = (cell if cell is not None else block / 2.0) / 2.0
+            x, y = risk["x"].to_numpy(), risk["y"].to_numpy()
+            risk = gpd.GeoDataFrame(
+                risk, geometry=shapely.box(x - h, y - h, x + h, y + h), crs=incidents.working_crs
+            )
+        return RtmResult(factors, risk, summary)
+
+    if not isinstance(incidents, Incidents):
+        raise ParameterError("fit_rtm: expected crimescape.Incidents (from load_incidents)")
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="crimescape-") as d:
+            return run(d)
+    os.makedirs(os.fspath(out_dir), exist_ok=True)
+    return run(os.fspath(out_dir))
+
+
+# ---------------------------------------------------------------- design proposals
+
+
+class Assessment:
+    """An assessment of design proposals (``crimescape assess``).
+
+    ``proposals``: one row per proposal (access lost or gained, expected incidents
+    prevented with a risk model, verdict), flattened from the CLI's
+    ``assessment.json``; ``dominated``: proposals another one beats on both counts;
+    ``text``: the CLI's summary; ``to_dict()``: the whole ``assessment.json``.
+    """
+
+    def __init__(self, data: dict, text: str):
+        self._data = data
+        self.text = text
+        rows = [{k: v for k, v in p.items() if k != "actions"} for p in data.get("proposals", [])]
+        self.proposals = pd.json_normalize(rows) if rows else pd.DataFrame()
+        self.dominated = list(data.get("dominated", []))
+
+    def to_dict(self) -> dict:
+        """The whole assessment (the CLI's ``assessment.json``)."""
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"<crimescape.Assessment: {len(self.proposals)} proposal(s)>\n{self.text}"
+
+
+def assess(
+    streets: PathLike,
+    proposals: Union[PathLike, Sequence[PathLike]],
+    *,
+    paths: Optional[PathLike] = None,
+    spaces: Sequence[PathLike] = (),
+    layers: Sequence[PathLike] = (),
+    model: Union[None, PathLike, RtmResult] = None,
+    layer_crs: Optional[str] = None,
+    snap: float = 1.0,
+    no_split_crossings: bool = False,
+    distances: Sequence[float] = (400, 800),
+    no_per_action: bool = False,
+    out_dir: Optional[PathLike] = None,
+) -> Assessment:
+    """Assesses design proposals side by side (``crimescape assess``): free access
+    to public space lost or gained on the walking network (reach within
+    ``distances`` metres, detours, through-movement, public space enclosed) and,
+    with a risk ``model`` (a ``model.json`` path or a :class:`RtmResult` from
+    :func:`fit_rtm`), the expected incidents prevented, with verdicts.
+
+    ``streets`` are the street centre lines (the walking network; endpoints within
+    ``snap`` metres are joined, crossings split unless ``no_split_crossings``),
+    ``paths`` added footpaths, ``spaces`` public-space polygons (parks, plazas),
+    ``layers`` other built-environment layers the proposals change (bars, lights...).
+
+    Example
+    -------
+    >>> a = cs.assess(d + "/city/streets.geojson", [d + "/assess/proposal_gate-park.geojson"],
+    ...               spaces=[d + "/city/parks.geojson"], model=fit)   # doctest: +SKIP
+    >>> a.proposals[["name", "verdict"]]                              # doctest: +SKIP
+    """
+    if isinstance(proposals, (str, os.PathLike)):
+        proposals = [proposals]
+
+    def run(d: str, model_path) -> Assessment:
+        kw = dict(
+            streets=os.fspath(streets),
+            proposals=[os.fspath(p) for p in proposals],
+            paths=None if paths is None else os.fspath(paths),
+            spaces=[os.fspath(p) for p in spaces],
+            layers=[os.fspath(p) for p in layers],
+            model=model_path,
+            layer_crs=layer_crs,
+            snap=snap,
+            no_split_crossings=no_split_crossings,
+            distances=[float(v) for v in distances],
+            no_per_action=no_per_action,
+        )
+        text = _native.assess(json.dumps({k: v for k, v in kw.items() if v is not None}), d)
+        with open(os.path.join(d, "assessment.json"), encoding="utf-8") as f:
+            return Assessment(json.load(f), text)
+
+    with tempfile.TemporaryDirectory(prefix="crimescape-") as tmp:
+        model_path = None
+        if isinstance(model, RtmResult):
+            model_path = os.path.join(tmp, "model.json")
+            with open(model_path, "w", encoding="utf-8") as f:
+                json.dump(model.model, f)
+        elif model is not None:
+            model_path = os.fspath(model)
+        if out_dir is None:
+            d = os.path.join(tmp, "out")
+            return run(d, model_path)
+        os.makedirs(os.fspath(out_dir), exist_ok=True)
+        return run(os.fspath(out_dir), model_path)
