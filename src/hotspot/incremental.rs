@@ -3,7 +3,7 @@
 //!
 //! # Incremental spatial autocorrelation
 //! Global Moran's I ([`crate::hotspot::global_moran`]) with **binary distance-band**
-//! weights (`d ≤ r`, self excluded, relative tolerance 1e-12 on `r²`), row-standardised by
+//! weights (`d ≤ r`, self excluded, relative tolerance 1e-9 on `r²`), row-standardised by
 //! default (ArcGIS's "Row Standardization", esda `transformation='r'`), for the bands
 //! `r_k = start + k·increment`, `k = 0 … bands−1` (ArcGIS *Incremental Spatial
 //! Autocorrelation*, Spatial Statistics toolbox). Per band: I, `E[I] = −1/(n−1)`, the
@@ -173,7 +173,10 @@ impl Units<'_> {
             Units::Grid(cg) => {
                 let c = cg.grid.cell;
                 let reach = (r / c).floor() as i64 + 1;
-                let r2 = r * r * (1.0 + 1e-12);
+                // relative 1e-9: a band taken from centre-to-centre distances at
+                // UTM-size coordinates (ulp ~1e-9 m) must still reach the cells it
+                // was measured to
+                let r2 = r * r * (1.0 + 1e-9);
                 let mut stencil = Vec::new();
                 for dr in -reach..=reach {
                     for dc in -reach..=reach {
@@ -185,7 +188,7 @@ impl Units<'_> {
                 }
                 Band::Grid(cg, stencil)
             }
-            Units::Points(p, idx) => Band::Points(p, idx, r * (1.0 + 1e-12)),
+            Units::Points(p, idx) => Band::Points(p, idx, r * (1.0 + 1e-9)),
         }
     }
 }
@@ -527,6 +530,19 @@ mod tests {
 
     fn field(nc: usize, nr: usize, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
         (0..nc * nr).map(|id| f(id % nc, id / nc)).collect()
+    }
+
+    #[test]
+    fn incremental_grid_first_band_reaches_neighbours_at_utm_coordinates() {
+        // the first band is the largest centre-to-centre nearest-neighbour distance,
+        // which carries ~1e-9 m of rounding at UTM-size coordinates: it must still
+        // reach the adjacent cells (was: "no unit has a neighbour within 39.888 m")
+        let cg = CellGrid::full(Grid::new(430_000.0, 5_400_000.0, 39.888, 30, 25).unwrap());
+        let y = field(30, 25, |c, r| ((c * 7 + r * 3) % 5) as f64 + (c / 6) as f64);
+        let inc = incremental_autocorrelation_grid(&cg, &y, &IncrementalParams::new()).unwrap();
+        assert_eq!(inc.bands[0].isolates, 0);
+        assert!(inc.bands[0].mean_neighbours >= 3.0);
+        assert!(choose_gistar_band_grid(&cg, &y).is_ok());
     }
 
     #[test]

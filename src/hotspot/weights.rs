@@ -4,7 +4,7 @@
 //! * Neighbour lists never contain the unit itself; statistics that include
 //!   the self term (Gi*) add it (`w_ii = 1`).
 //! * Distance bands are inclusive (`d ≤ r`, as libpysal's `DistanceBand`) with
-//!   a relative tolerance of 1e-12 on `r²`, so the default band `C·√2`
+//!   a relative tolerance of 1e-9 on `r²` (and on `r` for points; centre distances at UTM-size coordinates carry ~1e-9 m of rounding), so the default band `C·√2`
 //!   contains the diagonal (queen) neighbours despite rounding.
 //! * k-nearest: the k nearest other units by distance, ties broken by lower
 //!   index (not symmetric in general).
@@ -201,7 +201,7 @@ pub fn grid_weights(cg: &CellGrid, spec: &WeightsSpec) -> Result<Weights> {
         ));
     }
     let reach = (r / c).floor() as i64 + 1;
-    let r2 = r * r * (1.0 + 1e-12);
+    let r2 = r * r * (1.0 + 1e-9);
     let mut stencil = Vec::new();
     for dr in -reach..=reach {
         for dc in -reach..=reach {
@@ -272,7 +272,7 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
             let r = radius
                 .or(cell.map(|c| c * std::f64::consts::SQRT_2))
                 .ok_or_else(|| Error::Param("a distance band needs a radius".into()))?;
-            let r = check_radius(r)? * (1.0 + 1e-12);
+            let r = check_radius(r)? * (1.0 + 1e-9);
             pts.iter()
                 .enumerate()
                 .map(|(i, p)| {

@@ -1116,7 +1116,7 @@ mod tests {
         assert!(apply_model(&model, &grid, &no_bars)
             .unwrap_err()
             .to_string()
-            .contains("layer 'bars' is required"));
+            .contains("layer 'bars' (factor bars"));
     }
 
     /// Simulation study: planted factors selected with RRVs inside their CIs, decoys
