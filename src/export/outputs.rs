@@ -32,6 +32,8 @@ pub struct OutputOptions {
     /// GDAL, QGIS or R: the set is atomic for every reader and against a killed run
     /// either way, and flushing 280 MB takes ~3 s on a 100 MB/s disk.
     pub sync: bool,
+    /// How figures are drawn: title override, palette, context layers, source line.
+    pub style: crate::render::Style,
 }
 
 impl OutputOptions {
@@ -552,11 +554,21 @@ impl Outputs {
         self.close(w, &shown)
     }
 
-    /// Renders `fig` in the format of the name's extension (`.png`).
+    /// Renders `fig` in the format of the name's extension (`.png` or `.svg`); a
+    /// `.png` figure is also written as the same-named `.svg` (the vector drawing it
+    /// was rasterised from), so every figure can be printed sharply or edited.
     pub fn figure(&mut self, name: &str, fig: &Figure) -> Result<()> {
         let format = FigureFormat::of_name(name)?;
-        let bytes = fig.render(format)?;
-        self.bytes(name, &bytes)
+        let scene = fig.scene(&self.opts.style)?;
+        let svg = scene.to_svg()?;
+        match format {
+            FigureFormat::Svg => self.bytes(name, svg.as_bytes()),
+            FigureFormat::Png => {
+                self.bytes(name, &scene.to_png()?)?;
+                let stem = &name[..name.len() - 4];
+                self.bytes(&format!("{stem}.svg"), svg.as_bytes())
+            }
+        }
     }
 
     /// Writes text (a Markdown or HTML report, a plain-text table).

@@ -7,6 +7,7 @@ mod evaluate;
 mod foundation;
 mod hotspots;
 mod malformed;
+mod maps;
 mod nearrepeat;
 mod network;
 mod outputs;
