@@ -151,27 +151,54 @@ impl Style {
     }
 }
 
-/// Names along the longest named lines: one label per name, on its longest straight
-/// piece when the name fits along it, rotated to the piece (kept upright).
+/// How many street names a map shows at most (the longest named streets).
+const MAX_STREET_LABELS: usize = 12;
+
+/// Names along the longest straight named streets: the pieces of a name are joined;
+/// when they lie on one straight line (within 3 px) the name is set at its middle,
+/// rotated along it and kept upright, if it fits. At most [`MAX_STREET_LABELS`], the
+/// longest first (ties by name).
 fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Vec<Item> {
     use std::collections::BTreeMap;
-    // name → (piece length, start, end)
-    let mut best: BTreeMap<&str, (f64, (f64, f64), (f64, f64))> = BTreeMap::new();
+    let mut pts: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for (g, name) in c.geometries.iter().zip(&c.labels) {
         let Some(name) = name.as_deref().filter(|n| !n.trim().is_empty()) else {
             continue;
         };
+        let e = pts.entry(name).or_default();
         for part in line_parts(g, to_px) {
-            for w in part.windows(2) {
-                let len = ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt();
-                if len.is_finite() && best.get(name).is_none_or(|b| len > b.0) {
-                    best.insert(name, (len, w[0], w[1]));
-                }
-            }
+            e.extend(
+                part.into_iter()
+                    .filter(|p| p.0.is_finite() && p.1.is_finite()),
+            );
         }
     }
+    let d2 = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).powi(2) + (a.1 - b.1).powi(2);
+    let mut cands = Vec::new();
+    for (name, p) in pts {
+        let Some(&first) = p.first() else { continue };
+        let far = |from: (f64, f64)| {
+            p.iter()
+                .copied()
+                .fold(from, |m, q| if d2(q, from) > d2(m, from) { q } else { m })
+        };
+        let a = far(first);
+        let b = far(a);
+        let len = d2(a, b).sqrt();
+        if len < 1.0 {
+            continue;
+        }
+        // straight: every point within 3 px of the line a–b
+        let off =
+            |q: (f64, f64)| ((b.0 - a.0) * (a.1 - q.1) - (a.0 - q.0) * (b.1 - a.1)).abs() / len;
+        if p.iter().any(|&q| off(q) > 3.0) {
+            continue;
+        }
+        cands.push((len, name, a, b));
+    }
+    cands.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
     let mut out = Vec::new();
-    for (name, (len, a, b)) in best {
+    for (len, name, a, b) in cands.into_iter().take(MAX_STREET_LABELS) {
         let size = 10.0;
         if text_width(name, size, false) + 8.0 > len {
             continue;
@@ -183,12 +210,12 @@ fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Ve
         let angle = (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
         out.push(Item::Text(Text {
             x: (a.0 + b.0) / 2.0,
-            y: (a.1 + b.1) / 2.0 - 2.0,
+            y: (a.1 + b.1) / 2.0 - 3.0,
             text: name.to_string(),
             size,
             bold: false,
             anchor: Anchor::Middle,
-            colour: [60, 60, 60, 255],
+            colour: [40, 40, 40, 255],
             angle,
         }));
     }
@@ -298,6 +325,44 @@ mod tests {
             ContextLayer::new("Police_Districts.geojson", vec![p], vec![]).kind,
             ContextKind::Boundaries
         );
+    }
+
+    #[test]
+    fn street_labels_straight_named_streets_only() {
+        use geo::line_string;
+        let seg = |x0: f64, x1: f64, y: f64| -> Geometry<f64> {
+            line_string![(x: x0, y: y), (x: x1, y: y)].into()
+        };
+        let bent: Geometry<f64> =
+            line_string![(x: 0.0, y: 500.0), (x: 400.0, y: 500.0), (x: 400.0, y: 900.0)].into();
+        let l = ContextLayer::new(
+            "streets",
+            vec![
+                seg(0.0, 300.0, 0.0),
+                seg(300.0, 600.0, 0.0),
+                bent,
+                seg(0.0, 10.0, 50.0),
+            ],
+            vec![
+                Some("Main Street".into()),
+                Some("Main Street".into()),
+                Some("Bent Road".into()),
+                Some("Tiny Lane".into()),
+            ],
+        );
+        let items = street_labels(&l, &|x, y| (x, -y));
+        let names: Vec<&str> = items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Text(t) = i {
+                    Some(t.text.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // joined pieces give one label; bent streets and names that do not fit get none
+        assert_eq!(names, ["Main Street"]);
     }
 
     #[test]
