@@ -314,12 +314,12 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64(b: &[u8]) -> String {
     let mut o = String::with_capacity(b.len().div_ceil(3) * 4);
     for ch in b.chunks(3) {
-        let n = (ch[0] as u32) << 16
-            | (*ch.get(1).unwrap_or(&0) as u32) << 8
-            | *ch.get(2).unwrap_or(&0) as u32;
+        let n = ((ch[0] as u32) << 16)
+            | ((*ch.get(1).unwrap_or(&0) as u32) << 8)
+            | (*ch.get(2).unwrap_or(&0) as u32);
         for k in 0..4 {
             if k <= ch.len() {
-                o.push(B64[(n >> (18 - 6 * k) & 63) as usize] as char);
+                o.push(B64[((n >> (18 - 6 * k)) & 63) as usize] as char);
             } else {
                 o.push('=');
             }
