@@ -1,14 +1,14 @@
 //! Figures: what a map or chart shows, drawn by [`crate::render`] when written.
 //!
 //! A result describes its figures as [`Figure`] values (data + options); the output
-//! layer renders them into the file format the name asks for (PNG today). A new
-//! format (SVG, issue "maps people can hand on") is one more arm in [`Figure::render`].
+//! layer draws each once as a vector [`Scene`] and writes it in the format the name
+//! asks for: `.svg` (the scene itself) or `.png` (the scene rasterised).
 
 use geo::Geometry;
 
 use crate::error::{Error, Result};
 use crate::grid::Grid;
-use crate::render::{self, MapOptions, PlotOptions, Series};
+use crate::render::{self, MapOptions, PlotOptions, Scene, Series, Style};
 
 /// A labelled matrix (e.g. Knox ratios), see [`render::heat_table`].
 #[derive(Debug, Clone)]
@@ -75,6 +75,8 @@ pub enum Figure {
 pub enum FigureFormat {
     /// PNG raster.
     Png,
+    /// SVG vector drawing (prints sharply at any size; text stays text).
+    Svg,
 }
 
 impl FigureFormat {
@@ -83,8 +85,9 @@ impl FigureFormat {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         match ext.as_deref() {
             Some("png") => Ok(FigureFormat::Png),
+            Some("svg") => Ok(FigureFormat::Svg),
             _ => Err(Error::Param(format!(
-                "figure {name:?}: unknown format (supported: .png)"
+                "figure {name:?}: unknown format (supported: .png, .svg)"
             ))),
         }
     }
@@ -105,29 +108,45 @@ impl Figure {
         Figure::LinePlot { series, options }
     }
 
-    /// The figure in `format`.
+    /// The figure in `format` with the default [`Style`].
     pub fn render(&self, format: FigureFormat) -> Result<Vec<u8>> {
+        self.render_styled(format, &Style::default())
+    }
+
+    /// The figure in `format` with the run's `style` (title, palette, context, source).
+    pub fn render_styled(&self, format: FigureFormat, style: &Style) -> Result<Vec<u8>> {
+        let scene = self.scene(style)?;
         match format {
-            FigureFormat::Png => self.png(),
+            FigureFormat::Png => scene.to_png(),
+            FigureFormat::Svg => Ok(scene.to_svg()?.into_bytes()),
         }
     }
 
     /// The figure as PNG bytes.
     pub fn png(&self) -> Result<Vec<u8>> {
-        match self {
+        self.render(FigureFormat::Png)
+    }
+
+    /// The figure drawn once as a vector scene.
+    pub fn scene(&self, style: &Style) -> Result<Scene> {
+        Ok(match self {
             Figure::GridMap {
                 grid,
                 values,
                 options,
-            } => render::grid_map(grid, values, options),
+            } => render::map::grid_map_scene(grid, values, options, style)?,
             Figure::FeatureMap {
                 geometries,
                 values,
                 options,
-            } => render::feature_map(geometries, values, options),
-            Figure::LinePlot { series, options } => render::line_plot(series, options),
-            Figure::BarPlot { bars, options } => render::bar_plot(bars, options),
-            Figure::HeatTable(h) => render::heat_table(
+            } => render::map::feature_map_scene(geometries, values, options, style)?,
+            Figure::LinePlot { series, options } => {
+                render::chart::line_plot_scene(series, options, style)
+            }
+            Figure::BarPlot { bars, options } => {
+                render::chart::bar_plot_scene(bars, options, style)
+            }
+            Figure::HeatTable(h) => render::heat::heat_table_scene(
                 &h.values,
                 &h.marked,
                 &h.rows,
@@ -136,7 +155,8 @@ impl Figure {
                 h.log_ratio,
                 &h.title,
                 &h.corner,
-            ),
-        }
+                style,
+            )?,
+        })
     }
 }

@@ -62,6 +62,8 @@ pub struct OutputOptions {
     /// Address layer for anonymous map points (public audience only); without it,
     /// points are moved to the centres of 100 m squares.
     pub addresses: Option<std::sync::Arc<AddressLayer>>,
+    /// How figures are drawn: title override, palette, context layers, source line.
+    pub style: crate::render::Style,
 }
 
 impl OutputOptions {
@@ -729,14 +731,30 @@ impl Outputs {
         self.close(w, &shown)
     }
 
-    /// Renders `fig` in the format of the name's extension (`.png`).
+    /// Renders `fig` in the format of the name's extension (`.png` or `.svg`); a
+    /// `.png` figure is also written as the same-named `.svg` (the vector drawing it
+    /// was rasterised from), so every figure can be printed sharply or edited.
     pub fn figure(&mut self, name: &str, fig: &Figure) -> Result<()> {
         let format = FigureFormat::of_name(name)?;
-        let bytes = match &self.public {
-            Some(p) => p.figure(fig).render(format)?,
-            None => fig.render(format)?,
+        // public audience: the figure is drawn from the published values
+        let published;
+        let fig = match &self.public {
+            Some(p) => {
+                published = p.figure(fig);
+                &published
+            }
+            None => fig,
         };
-        self.bytes(name, &bytes)
+        let scene = fig.scene(&self.opts.style)?;
+        let svg = scene.to_svg()?;
+        match format {
+            FigureFormat::Svg => self.bytes(name, svg.as_bytes()),
+            FigureFormat::Png => {
+                self.bytes(name, &scene.to_png()?)?;
+                let stem = &name[..name.len() - 4];
+                self.bytes(&format!("{stem}.svg"), svg.as_bytes())
+            }
+        }
     }
 
     /// Writes text (a Markdown or HTML report, a plain-text table).

@@ -10,6 +10,7 @@ mod foundation;
 mod grammar;
 mod hotspots;
 mod malformed;
+mod maps;
 mod nearrepeat;
 mod network;
 mod outputs;

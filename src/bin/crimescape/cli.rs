@@ -50,6 +50,28 @@ pub struct GlobalArgs {
     /// repeat cells, in both modes).
     #[arg(long, global = true, value_name = "K", default_value_t = 3)]
     pub min_count: usize,
+    // --- figures (issue 14): title, palette, context layers of every map ---
+    /// Title of every map (the analysis name then opens the subtitle).
+    #[arg(long, global = true, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Colours of hot/cold classes: colour-blind-safe blue-orange, or ArcGIS red/blue.
+    #[arg(long, global = true, value_enum, default_value_t = PaletteArg::BlueOrange)]
+    pub palette: PaletteArg,
+    /// A layer drawn on every map for orientation (repeatable): lines as grey streets
+    /// (named along the longest pieces when features have a `name` property), polygons
+    /// as light fills, or dark outlines when the file name says boundary/district/beat/ward.
+    /// In the CRS of the incidents (or lon/lat when they are lon/lat).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub context: Vec<std::path::PathBuf>,
+}
+
+/// `--palette` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaletteArg {
+    /// Colour-blind-safe blue (cold) to orange (hot).
+    BlueOrange,
+    /// ArcGIS's hot-spot colours (blue cold, red hot).
+    Arcgis,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
     });
     let g = cli.global;
     crate::common::init_public(&g, &cli.command)?;
+    crate::common::init_figure_style(&g)?;
     match cli.command {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),

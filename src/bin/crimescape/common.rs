@@ -490,6 +490,7 @@ pub fn output_options(g: &GlobalArgs) -> OutputOptions {
         command: None,
         disclosure: disclosure(g),
         addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
+        style: FIGURE_STYLE.get().cloned().unwrap_or_default(),
     }
 }
 
@@ -624,6 +625,91 @@ fn note_incidents(g: &GlobalArgs, inc: &Incidents) {
     if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
         v.push((inc.xy.clone(), ll, working));
     }
+}
+
+// --- figures (issue 14) ---
+/// The figure style of this run (`--title`, `--palette`, `--context`), set once by
+/// [`init_figure_style`] before any command runs.
+static FIGURE_STYLE: std::sync::OnceLock<crimescape::render::Style> = std::sync::OnceLock::new();
+
+/// Builds the run's figure style from the global flags (loading the context layers).
+pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
+    use crimescape::render::{ContextLayer, Palette, Style};
+    let mut context = Vec::new();
+    for path in &g.context {
+        let (l, _) = load_layer(path, None, None, &[])?;
+        let key = [
+            "name",
+            "NAME",
+            "Name",
+            "street",
+            "STREET",
+            "street_name",
+            "FULLNAME",
+        ]
+        .into_iter()
+        .find(|k| l.properties.iter().any(|p| p.contains_key(*k)));
+        let labels = (0..l.len())
+            .map(|i| key.and_then(|k| l.property_str(i, k)))
+            .collect();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        context.push(ContextLayer::new(&name, l.geometries, labels));
+    }
+    let style = Style {
+        palette: match g.palette {
+            crate::cli::PaletteArg::BlueOrange => Palette::BlueOrange,
+            crate::cli::PaletteArg::Arcgis => Palette::Arcgis,
+        },
+        title: g.title.clone(),
+        qualifier: filters_phrase(&std::env::args().collect::<Vec<_>>()),
+        source: Vec::new(),
+        context,
+    };
+    let _ = FIGURE_STYLE.set(style);
+    Ok(())
+}
+
+/// The filters of a command line in words, for map titles: `--where` conditions and
+/// the `--from`/`--to` window, e.g. "Offense=BURGLARY, from 2024-10-01".
+pub fn filters_phrase(args: &[String]) -> Option<String> {
+    let mut wheres = Vec::new();
+    let (mut from, mut to) = (None, None);
+    let mut k = 0;
+    while k < args.len() {
+        let a = args[k].as_str();
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a, None),
+        };
+        if matches!(flag, "--where" | "--from" | "--to") {
+            let v = match inline {
+                Some(v) => Some(v),
+                None => {
+                    k += 1;
+                    args.get(k).cloned()
+                }
+            };
+            if let Some(v) = v {
+                match flag {
+                    "--where" => wheres.push(v),
+                    "--from" => from = Some(v),
+                    _ => to = Some(v),
+                }
+            }
+        }
+        k += 1;
+    }
+    let mut parts = wheres;
+    match (from, to) {
+        (Some(f), Some(t)) => parts.push(format!("{f} to {t}")),
+        (Some(f), None) => parts.push(format!("from {f}")),
+        (None, Some(t)) => parts.push(format!("until {t}")),
+        (None, None) => {}
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Writes a result into its (planned) output set and commits the set.
