@@ -257,7 +257,7 @@ fn above_mean_sd(v: &[f64], k: f64) -> Vec<u8> {
 /// variable's distance.
 pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Result<Vec<u8>> {
     let l = filter_layer(layer, var.filter.as_deref())?;
-    check_in_area(&l, grid, var.distance, var.filter.as_deref())?;
+    check_in_area(&l, layer.len(), grid, var.distance, var.filter.as_deref())?;
     Ok(match var.operationalisation {
         Operationalisation::Proximity => {
             let d = GeometryIndex::of_layer(&l).nearest_distances(&grid.centres());
@@ -275,16 +275,25 @@ pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Resu
     })
 }
 
-fn check_in_area(l: &Layer, grid: &Grid, margin: f64, filter: Option<&str>) -> Result<()> {
+/// `unfiltered` is the size of the layer before the variable's filter, so the message
+/// can tell "the filter matched nothing" from "the layer lies elsewhere".
+fn check_in_area(
+    l: &Layer,
+    unfiltered: usize,
+    grid: &Grid,
+    margin: f64,
+    filter: Option<&str>,
+) -> Result<()> {
     if features_in_area(l, grid, margin) == 0 {
-        let f = filter
-            .map(|f| format!(" matching {f:?}"))
-            .unwrap_or_default();
-        return Err(Error::Data(format!(
-            "layer '{}' has no features{f} in the study area ({} features in the layer)",
-            l.name,
-            l.len()
-        )));
+        let what = match filter {
+            Some(f) => format!(
+                "no features matching {f:?} in the study area ({} of the layer's {unfiltered} \
+                 features match the filter)",
+                l.len()
+            ),
+            None => format!("no features in the study area ({unfiltered} features in the layer)"),
+        };
+        return Err(Error::Data(format!("layer '{}' has {what}", l.name)));
     }
     Ok(())
 }
@@ -306,7 +315,7 @@ pub fn layer_columns(
     params.validate()?;
     let l = filter_layer(layer, filter)?;
     let dmax = params.distances.iter().cloned().fold(0.0, f64::max);
-    check_in_area(&l, grid, dmax, filter)?;
+    check_in_area(&l, layer.len(), grid, dmax, filter)?;
     let mut out = Vec::new();
     for op in &params.operationalisations {
         match op {
@@ -545,5 +554,10 @@ mod tests {
         let l = pts_layer("near", &[[5.0, 5.0]], &["on"]);
         let e = layer_columns(&g, &l, Some("status=out"), &FactorParams::new(50.0)).unwrap_err();
         assert!(e.to_string().contains("matching"), "{e}");
+        // The count is of the whole layer, not of the filtered (empty) one.
+        assert!(
+            e.to_string().contains("0 of the layer's 1 features match"),
+            "{e}"
+        );
     }
 }
