@@ -578,6 +578,21 @@ fn assess(
     text: &mut String,
 ) -> Result<()> {
     let st = access::demo::demo_study(city)?;
+    // the study's layers as inputs, recorded as the city files they were written to
+    let mut inputs = vec![city_input(
+        out,
+        "city/streets.geojson",
+        "streets",
+        city.streets.len() as u64,
+    )?];
+    for l in &city.layers {
+        inputs.push(city_input(
+            out,
+            &format!("city/{}.geojson", l.name),
+            &format!("layer {}", l.name),
+            l.len() as u64,
+        )?);
+    }
     let mut s = out.section("assess");
     s.no_provenance();
     let mut proposals = Vec::new();
@@ -592,23 +607,26 @@ fn assess(
         let staged = s
             .staged_path(&name)
             .ok_or_else(|| Error::Data("demo: proposal not written".into()))?;
+        let bytes = std::fs::read(&staged).map_err(|e| Error::io(s.final_path(&name), e))?;
+        let mut actions = 0;
         for mut x in access::proposal::read_proposals(&staged, &st)? {
             x.source = s.final_path(&name);
+            actions += x.actions.len() as u64;
             proposals.push(x);
         }
+        inputs.push(InputFile::file(
+            &s.final_path(&name),
+            "proposal",
+            actions,
+            &bytes,
+        ));
         paths.push(name);
     }
     // the ground truth as a model, for reference
     let truth = access::demo::demo_model(city, 25.0)?;
     s.json("truth_model.json", &truth)?;
     let model: &dyn RiskModel = &fit.result.model;
-    let r = study::assess::assess(
-        &st,
-        &proposals,
-        Some(model),
-        Vec::new(),
-        &AssessParams::new(),
-    )?;
+    let r = study::assess::assess(&st, &proposals, Some(model), inputs, &AssessParams::new())?;
     r.write(&mut s)?;
     text.push_str(&r.summary_text());
     Ok(())
