@@ -34,6 +34,7 @@ pub mod evaluate;
 pub mod global;
 pub mod hotspots;
 pub mod network;
+pub mod pattern;
 pub mod proximity;
 pub mod repeats;
 pub mod risk;
