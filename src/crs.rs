@@ -154,8 +154,8 @@ impl Crs {
                 match c16.and_then(crs_definitions::from_code) {
                     Some(def) => Ok(def.proj4.to_string()),
                     None => Err(Error::Crs(format!(
-                        "EPSG:{code} is not in the built-in EPSG table{}; give a PROJ string with --crs '+proj=...'",
-                        if cfg!(feature = "proj") { "" } else { " (or build with --features proj)" }
+                        "EPSG:{code} is not in the built-in EPSG table{}; give its PROJ string ('+proj=...') as the CRS (`crs`)",
+                        if cfg!(feature = "proj") { "" } else { " (or build crimescape with the proj feature)" }
                     ))),
                 }
             }
@@ -165,7 +165,7 @@ impl Crs {
                 .map(|(_, d)| d.to_string())
                 .ok_or_else(|| {
                     Error::Crs(format!(
-                        "ESRI:{code} is not built in; give its PROJ string with --crs '+proj=...'"
+                        "ESRI:{code} is not built in; give its PROJ string ('+proj=...') as the CRS (`crs`)"
                     ))
                 }),
             Crs::Proj { definition } => Ok(definition.clone()),

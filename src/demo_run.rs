@@ -97,6 +97,7 @@ fn sections() -> Vec<(&'static str, Vec<String>)> {
         ("risk", study::risk::FitStudy::files()),
         ("sites", study::sites::SitesStudy::files()),
         ("validate", study::risk::ValidateStudy::files()),
+        ("network", study::network::demo_files()),
     ]
 }
 
@@ -119,22 +120,6 @@ pub fn run(
     out: &mut Outputs,
     progress: &dyn Fn(&str),
 ) -> Result<String> {
-    run_with(params, city_only, out, progress, None)
-}
-
-/// A further demo step run after the library's analyses, writing into its own section
-/// of the set (the binary's street-network step until it moves into [`crate::study`]);
-/// returns its lines for the report.
-pub type DemoStep<'a> = &'a dyn Fn(&DemoCity, &IncidentInput, &mut Outputs) -> Result<String>;
-
-/// [`run`] with a further step `(section, step)` after the analyses.
-pub fn run_with(
-    params: &DemoParams,
-    city_only: bool,
-    out: &mut Outputs,
-    progress: &dyn Fn(&str),
-    extra: Option<(&str, DemoStep<'_>)>,
-) -> Result<String> {
     progress("generating the demo city");
     let city = demo::generate(params)?;
     out.plan(files(&city, city_only)?)?;
@@ -155,7 +140,7 @@ pub fn run_with(
     let mut prov = Provenance::of(params).with_seed(params.seed);
     prov.crs = Some(city.incidents.crs.clone());
     if !city_only {
-        analyses(&city, out, &mut prov, &mut text, progress, extra)?;
+        analyses(&city, out, &mut prov, &mut text, progress)?;
     }
     out.no_provenance();
     out.manifest("provenance.json", prov)?;
@@ -169,7 +154,6 @@ fn analyses(
     prov: &mut Provenance,
     text: &mut String,
     progress: &dyn Fn(&str),
-    extra: Option<(&str, DemoStep<'_>)>,
 ) -> Result<()> {
     // load the written incidents back through the public loader, as a user would
     let staged = out
@@ -325,11 +309,12 @@ fn analyses(
     text.push_str(&study::risk::validation_table(&v.result, &[0.05]));
     progress("assessing the demo proposals");
     assess(city, &fit, out, text)?;
-    if let Some((name, step)) = extra {
-        progress(name);
-        let mut s = out.section(name);
-        text.push_str(&step(city, &input, &mut s)?);
-    }
+    progress("network");
+    text.push_str(&study::network::demo(
+        city,
+        &input,
+        &mut out.section("network"),
+    )?);
     Ok(())
 }
 

@@ -235,7 +235,7 @@ impl IncidentSummary {
                 "  date order: {}{}\n",
                 d.order.name(),
                 if d.ambiguous {
-                    " (AMBIGUOUS: give --time-format if wrong)"
+                    " (AMBIGUOUS: give the time format (`time_format`) if wrong)"
                 } else {
                     ""
                 }

@@ -384,7 +384,7 @@ impl DateOrderChoice {
     pub fn describe(&self) -> String {
         if self.ambiguous {
             format!(
-                "dates read {}: AMBIGUOUS, no first or second field above 12 in {} date(s) ({}); give the time format (--time-format) if this is wrong",
+                "dates read {}: AMBIGUOUS, no first or second field above 12 in {} date(s) ({}); give the time format (`time_format`) if this is wrong",
                 self.order.name(),
                 self.dates,
                 self.evidence

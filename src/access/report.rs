@@ -93,7 +93,7 @@ pub fn to_markdown(a: &Assessment) -> String {
         Some(m) => s.push_str(&format!(
             "**Risk model**: {m}. Expected incidents are a *model estimate*: they assume the model's associations are causal and hold at the changed places, and ignore displacement.\n\n"
         )),
-        None => s.push_str("**Risk model**: none given (`--model`): the risk side is not assessed.\n\n"),
+        None => s.push_str("**Risk model**: none given: the risk side is not assessed.\n\n"),
     }
     let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
     let dmin = a

@@ -905,7 +905,7 @@ impl Outputs {
                     return Err(Error::Output {
                         path: shown,
                         message: format!(
-                            "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written. This output cannot be published generically yet: leave --audience public off for it, or report the case",
+                            "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written. This output cannot be published generically yet: leave the public audience (`audience`) off for it, or report the case",
                             found.len(),
                             f.text,
                             f.offset.map_or("-".to_string(), |o| o.to_string())

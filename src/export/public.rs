@@ -123,7 +123,7 @@ impl Publisher {
                     &anchors,
                     &AnonymousMapParams::new(*k as usize),
                 )
-                .map_err(|e| Error::Param(format!("--addresses {}: {e}", a.source)))?;
+                .map_err(|e| Error::invalid_param("addresses", &a.source, e.to_string()))?;
                 report.anchors_merged = map.merged;
                 report.add_rule(format!(
                     "point locations moved to anonymous map points: {} points chosen among {} candidate anchors ({}), each covering at least {k} of the {} addresses of {}; an incident is shown at the point of its nearest address",

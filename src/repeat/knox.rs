@@ -1180,10 +1180,10 @@ fn knox_xyt_impl(
             return Err(Error::Data(format!(
                 "{close_pairs} pairs lie within the largest finite spatial break ({} m); the \
                  permutations need them in memory ({}; about twice that while they are \
-                 collected), more than the limit of {} pairs. Raise the limit (--max-pairs, \
-                 KnoxParams::max_pairs) to at least {close_pairs}, use a smaller largest finite \
+                 collected), more than the limit of {} pairs. Raise the limit (`max_pairs`) \
+                 to at least {close_pairs}, use a smaller largest finite \
                  break (the last break may be Inf at no cost), or run without permutations \
-                 (--nrep 0: the observed table, the exact expectation and Poisson p-values, \
+                 (`nrep` 0: the observed table, the exact expectation and Poisson p-values, \
                  streamed without storing pairs)",
                 sb.r,
                 fmt_bytes(close_pairs * 8),
@@ -1673,8 +1673,8 @@ mod tests {
             "435 pairs",
             "4 kB",
             "limit of 10",
-            "--max-pairs",
-            "--nrep 0",
+            "`max_pairs`",
+            "`nrep` 0",
         ] {
             assert!(e.contains(want), "{want:?} not in {e}");
         }

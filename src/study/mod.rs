@@ -33,6 +33,8 @@ pub mod clusters;
 pub mod evaluate;
 pub mod global;
 pub mod hotspots;
+pub mod network;
+pub mod pattern;
 pub mod proximity;
 pub mod repeats;
 pub mod risk;

@@ -319,7 +319,7 @@ impl RepeatStudy<'_> {
         (!self.params.exact_locations).then(|| {
             let (_, suppressed) = self.result.cells(p.min_count);
             format!(
-                "  exact repeat locations not written (aggregated to {} m cells, {} cell(s) with < {} locations suppressed); use --exact-locations for internal use",
+                "  exact repeat locations not written (aggregated to {} m cells, {} cell(s) with < {} locations suppressed); write them (`exact_locations`) for internal use only",
                 p.cell, suppressed, p.min_count
             )
         })

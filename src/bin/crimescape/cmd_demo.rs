@@ -35,20 +35,9 @@ pub fn run(a: DemoArgs, g: &GlobalArgs) -> Result<()> {
     let params = DemoParams::new(a.seed).incidents(a.incidents).size(a.size);
     let mut out = Outputs::folder(&a.out, &output_options(g))?;
     let pb = spinner(g, "demo".into());
-    // the street-network step (still in the binary) writes the `network/` section
-    let network = |city: &crimescape::demo::DemoCity,
-                   input: &crimescape::study::IncidentInput,
-                   out: &mut Outputs| {
-        crate::cmd_network::demo_network(city, input, out)
-            .map_err(|e| crimescape::Error::Data(format!("demo network step: {e:#}")))
-    };
-    let text = crimescape::demo_run::run_with(
-        &params,
-        a.city_only,
-        &mut out,
-        &|m| pb.set_message(m.to_string()),
-        Some(("network", &network)),
-    );
+    let text = crimescape::demo_run::run(&params, a.city_only, &mut out, &|m| {
+        pb.set_message(m.to_string())
+    });
     pb.finish_and_clear();
     let text = text?;
     commit(out, g)?;

@@ -61,7 +61,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
         if a.json {
             println!("{}", serde_json::to_string_pretty(&s)?);
         } else {
-            print!("{}", s.to_text());
+            print!("{}", crate::errors::with_flags(&s.to_text()));
         }
         return Ok(());
     };
@@ -78,7 +78,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {
-        print!("{}", s.to_text());
+        print!("{}", crate::errors::with_flags(&s.to_text()));
     }
     Ok(())
 }

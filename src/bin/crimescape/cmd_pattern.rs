@@ -1,22 +1,16 @@
 //! `crimescape pattern nni|k|cross-k`: point-pattern statistics of incidents on their
-//! study area (a boundary polygon, or the points' bounding box / convex hull), with
-//! Monte Carlo envelopes of complete spatial randomness simulated inside it.
+//! study area ([`crimescape::study::pattern`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::pattern::{
-    cross_k, nearest_neighbour_index, ripley_k, BorderCorrection, EdgeCorrection, NniParams,
-    RipleyParams, RipleyResult, StudyArea,
-};
-use crimescape::render::{self, PlotOptions, Series};
-use crimescape::{Incidents, Provenance};
-use geo::ConvexHull;
-use serde_json::json;
+use crimescape::pattern::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
+use crimescape::study::hotspots::ExtentChoice;
+use crimescape::study::pattern::{self as sp, NniStudy, PatternInput, RipleyStudy};
 
 use crate::cli::GlobalArgs;
-use crate::common::{commit, load_incidents, load_layer, outputs, LoadArgs};
+use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};
 
 /// Arguments of `crimescape pattern`.
 #[derive(Debug, Args)]
@@ -158,102 +152,37 @@ pub struct CrossKCmd {
 pub fn run(a: PatternArgs, g: &GlobalArgs) -> Result<()> {
     match a.cmd {
         PatternCmd::Nni(c) => run_nni(c, g),
-        PatternCmd::K(c) => run_k(c, g, None),
-        PatternCmd::CrossK(c) => {
-            let layer = (c.layer, c.layer_crs, c.layer_name);
-            run_k(
-                KCmd {
-                    study: c.study,
-                    dist: c.dist,
-                },
-                g,
-                Some(layer),
-            )
-        }
+        PatternCmd::K(c) => run_k(c.study, c.dist, None, g),
+        PatternCmd::CrossK(c) => run_k(
+            c.study,
+            c.dist,
+            Some((c.layer, c.layer_crs, c.layer_name)),
+            g,
+        ),
     }
 }
 
-struct Loaded {
-    inc: Incidents,
-    area: StudyArea,
-    prov: Provenance,
-    what: String,
-}
-
-fn load(s: &StudyArgs, g: &GlobalArgs, params: serde_json::Value) -> Result<Loaded> {
-    let (inc, rep) = load_incidents(&s.incidents, &s.load, g)?;
-    let mut prov = Provenance::new(params);
-    prov.input_load(&s.incidents, "incidents", &rep);
-    prov.crs = Some(inc.crs.clone());
-    prov.seed = Some(s.seed);
-    let area = match &s.boundary {
-        Some(b) => {
-            let (layer, lrep) =
-                load_layer(b, s.boundary_crs.as_deref(), Some(&inc.crs.working), &[])?;
-            prov.input(
-                b,
-                "boundary",
-                lrep.features_read,
-                lrep.accepted,
-                &lrep.sha256,
-            );
-            let polys = StudyArea::polygons_of(&layer.geometries);
-            if polys.is_empty() {
-                return Err(crimescape::Error::Data(format!(
-                    "{}: no polygon in the boundary file",
-                    b.display()
-                ))
-                .into());
-            }
-            StudyArea::polygons(&polys)?
-        }
-        None => match s.extent {
-            AreaArg::Bbox => StudyArea::bounding_box(&inc.xy)?,
-            AreaArg::Hull => {
-                let mp: geo::MultiPoint<f64> =
-                    inc.xy.iter().map(|p| geo::Point::new(p[0], p[1])).collect();
-                let mut a = StudyArea::polygons(&[mp.convex_hull()])?;
-                a.set_kind("convex hull of the points");
-                a
-            }
-        },
-    };
-    if s.boundary.is_none() && !g.quiet {
+/// Loads the incidents and the boundary; the study area without a boundary.
+fn load(s: &StudyArgs, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
+    let mut input = PatternInput::new(study_incidents(&s.incidents, &s.load, g)?);
+    if let Some(b) = &s.boundary {
+        let working = &input.incidents.incidents.crs.working;
+        let layer = study_layer(b, s.boundary_crs.as_deref(), Some(working), "boundary")?;
+        input.boundary = Some(layer);
+    } else if !g.quiet {
         eprintln!(
-            "note: study area = {} (no --boundary): areas without incidents inside it make the pattern look more clustered",
-            area.kind()
+            "note: no --boundary: the study area is the points' {}; areas without incidents inside it make the pattern look more clustered",
+            match s.extent {
+                AreaArg::Bbox => "bounding box",
+                AreaArg::Hull => "convex hull",
+            }
         );
     }
-    let what = format!(
-        "{} incidents, study area {:.2} km2 ({})",
-        inc.len(),
-        area.area() / 1e6,
-        area.kind()
-    );
-    Ok(Loaded {
-        inc,
-        area,
-        prov,
-        what,
-    })
-}
-
-fn write_all(
-    dir: &Path,
-    files: Vec<(&str, Vec<u8>)>,
-    prov: &mut Provenance,
-    g: &GlobalArgs,
-) -> Result<()> {
-    prov.outputs = files
-        .iter()
-        .map(|(n, _)| dir.join(n).display().to_string())
-        .collect();
-    let mut out = outputs(dir, files.iter().map(|(n, _)| *n), g)?;
-    out.provenance(prov.clone());
-    for (n, bytes) in &files {
-        out.bytes(n, bytes)?;
-    }
-    commit(out, g)
+    let extent = match s.extent {
+        AreaArg::Bbox => ExtentChoice::Bbox,
+        AreaArg::Hull => ExtentChoice::Hull,
+    };
+    Ok((input, extent))
 }
 
 fn run_nni(c: NniCmd, g: &GlobalArgs) -> Result<()> {
@@ -265,229 +194,56 @@ fn run_nni(c: NniCmd, g: &GlobalArgs) -> Result<()> {
         })
         .simulations(c.study.simulations)
         .seed(c.study.seed);
-    let mut l = load(&c.study, g, json!({"analysis": "nni", "nni": params}))?;
-    let r = nearest_neighbour_index(&l.inc.xy, &l.area, &params)?;
-    let sentence = r.sentence();
-    let summary = json!({"analysis": "nni", "input": l.what, "result": r, "summary": sentence, "provenance": l.prov});
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record([
-        "n",
-        "outside",
-        "area_m2",
-        "correction",
-        "corrected_points",
-        "mean_distance_m",
-        "expected_distance_m",
-        "nni",
-        "se_m",
-        "z",
-        "p",
-        "p_sim",
-        "nni_lo",
-        "nni_hi",
-    ])?;
-    let sim = r.simulation.as_ref();
-    csv.write_record([
-        r.n.to_string(),
-        r.outside.to_string(),
-        format!("{}", r.area_m2),
-        format!("{:?}", r.correction).to_lowercase(),
-        r.corrected_points.to_string(),
-        format!("{}", r.mean_distance),
-        format!("{}", r.expected_distance),
-        format!("{}", r.nni),
-        format!("{}", r.se),
-        format!("{}", r.z),
-        format!("{}", r.p),
-        sim.map(|s| s.p_sim.to_string()).unwrap_or_default(),
-        sim.map(|s| s.nni_lo.to_string()).unwrap_or_default(),
-        sim.map(|s| s.nni_hi.to_string()).unwrap_or_default(),
-    ])?;
-    write_all(
-        &c.study.out,
-        vec![
-            ("nni.csv", csv.into_inner()?),
-            ("nni.json", serde_json::to_vec_pretty(&summary)?),
-        ],
-        &mut l.prov,
-        g,
-    )?;
+    let out = outputs(&c.study.out, NniStudy::files(), g)?;
+    let (input, extent) = load(&c.study, g)?;
+    let r = sp::nni(&input, &extent, &params)?;
+    finish(out, &r, g)?;
     if !g.quiet {
-        println!("{}", l.what);
-        if r.outside > 0 {
-            println!(
-                "{} incidents outside the study area were left out",
-                r.outside
-            );
-        }
-        println!("{sentence}");
+        print!("{}", r.summary_text());
     }
     Ok(())
 }
 
-fn k_csv(r: &RipleyResult) -> Result<Vec<u8>> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record([
-        "distance_m",
-        "k",
-        "l",
-        "l_minus_r",
-        "k_csr",
-        "k_lo",
-        "k_hi",
-        "k_mean",
-        "p_sim",
-    ])?;
-    for q in 0..r.distances.len() {
-        let e = r.envelope.as_ref();
-        let f = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
-        csv.write_record([
-            format!("{}", r.distances[q]),
-            format!("{}", r.k[q]),
-            format!("{}", r.l[q]),
-            format!("{}", r.l_minus_r[q]),
-            format!("{}", r.k_csr[q]),
-            f(e.map(|e| e.k_lo[q])),
-            f(e.map(|e| e.k_hi[q])),
-            f(e.map(|e| e.k_mean[q])),
-            f(e.map(|e| e.p_sim[q])),
-        ])?;
-    }
-    Ok(csv.into_inner()?)
-}
-
-/// L(r) − r of the observed pattern and of the envelope, as a PNG.
-fn k_plot(r: &RipleyResult, title: Vec<String>) -> Result<Vec<u8>> {
-    let lr = |k: f64, d: f64| (k.max(0.0) / std::f64::consts::PI).sqrt() - d;
-    let mut series = vec![Series {
-        label: "observed".into(),
-        points: r
-            .distances
-            .iter()
-            .zip(&r.l_minus_r)
-            .map(|(d, v)| (*d, *v))
-            .collect(),
-        markers: true,
-    }];
-    if let Some(e) = &r.envelope {
-        series.push(Series {
-            label: "envelope high".into(),
-            points: r
-                .distances
-                .iter()
-                .zip(&e.k_hi)
-                .map(|(d, k)| (*d, lr(*k, *d)))
-                .collect(),
-            markers: false,
-        });
-        series.push(Series {
-            label: "envelope low".into(),
-            points: r
-                .distances
-                .iter()
-                .zip(&e.k_lo)
-                .map(|(d, k)| (*d, lr(*k, *d)))
-                .collect(),
-            markers: false,
-        });
-    }
-    Ok(render::line_plot(
-        &series,
-        &PlotOptions {
-            title,
-            x_label: "distance r (m)".into(),
-            y_label: "L(r) - r (m)".into(),
-            ..Default::default()
-        },
-    )?)
-}
-
 fn run_k(
-    c: KCmd,
-    g: &GlobalArgs,
+    s: StudyArgs,
+    dist: DistanceArgs,
     layer: Option<(PathBuf, Option<String>, Option<String>)>,
+    g: &GlobalArgs,
 ) -> Result<()> {
     let mut params = RipleyParams::new()
-        .steps(c.dist.steps)
-        .edge(match c.dist.edge {
+        .steps(dist.steps)
+        .edge(match dist.edge {
             EdgeArg::None => EdgeCorrection::None,
             EdgeArg::Border => EdgeCorrection::Border,
         })
-        .simulations(c.study.simulations)
-        .seed(c.study.seed);
-    params.distances = c.dist.distances.clone();
-    params.max_distance = c.dist.max_distance;
-    let name = if layer.is_some() { "cross_k" } else { "k" };
-    let mut l = load(&c.study, g, json!({"analysis": name, "ripley": params}))?;
-    let (r, other_name) = match &layer {
-        None => (ripley_k(&l.inc.xy, &l.area, &params)?, String::new()),
-        Some((path, crs, lname)) => {
-            let (ly, lrep) = load_layer(path, crs.as_deref(), Some(&l.inc.crs.working), &[])?;
-            l.prov.input(
-                path,
-                "layer",
-                lrep.features_read,
-                lrep.accepted,
-                &lrep.sha256,
-            );
-            let nm = lname.clone().unwrap_or_else(|| {
+        .simulations(s.simulations)
+        .seed(s.seed);
+    params.distances = dist.distances;
+    params.max_distance = dist.max_distance;
+    let out = outputs(&s.out, RipleyStudy::files(layer.is_some()), g)?;
+    let (input, extent) = load(&s, g)?;
+    let other = match &layer {
+        None => None,
+        Some((path, crs, name)) => {
+            let working = &input.incidents.incidents.crs.working;
+            let l = study_layer(path, crs.as_deref(), Some(working), "layer")?;
+            let name = name.clone().unwrap_or_else(|| {
                 path.file_stem()
                     .map(|s| s.to_string_lossy().replace('_', " "))
                     .unwrap_or_else(|| "the layer".into())
             });
-            let pts = ly.representative_points();
-            (cross_k(&l.inc.xy, &pts, &l.area, &params)?, nm)
+            Some((l, name))
         }
     };
-    let sentence = r.sentence("incidents", &other_name);
-    let title = vec![
-        match &layer {
-            None => "Ripley's L function: L(r) - r with the CSR envelope".to_string(),
-            Some(_) => format!("Cross-L function: incidents against {other_name}, L(r) - r"),
-        },
-        l.what.clone(),
-    ];
-    let summary = json!({"analysis": name, "input": l.what, "result": r, "summary": sentence, "provenance": l.prov});
-    let png = k_plot(&r, title)?;
-    write_all(
-        &c.study.out,
-        vec![
-            (&format!("{name}.csv"), k_csv(&r)?),
-            (
-                &format!("{name}.json"),
-                serde_json::to_vec_pretty(&summary)?,
-            ),
-            (&format!("{name}.png"), png),
-        ],
-        &mut l.prov,
-        g,
+    let r = sp::k(
+        &input,
+        &extent,
+        other.as_ref().map(|(l, n)| (l, n.as_str())),
+        &params,
     )?;
+    finish(out, &r, g)?;
     if !g.quiet {
-        println!("{}; distances: {}", l.what, r.distance_rule);
-        if let (Some(n2), Some(out2)) = (r.n_other, r.other_outside) {
-            println!(
-                "{n2} features of {other_name} inside the study area ({out2} outside, left out)"
-            );
-        }
-        println!(
-            "{:>10} {:>14} {:>10} {:>10} {:>10}",
-            "r_m", "K", "L-r", "L-r lo", "L-r hi"
-        );
-        for q in 0..r.distances.len() {
-            let d = r.distances[q];
-            let (lo, hi) = match &r.envelope {
-                Some(e) => (
-                    (e.k_lo[q].max(0.0) / std::f64::consts::PI).sqrt() - d,
-                    (e.k_hi[q].max(0.0) / std::f64::consts::PI).sqrt() - d,
-                ),
-                None => (f64::NAN, f64::NAN),
-            };
-            println!(
-                "{:>10.1} {:>14.1} {:>10.2} {:>10.2} {:>10.2}",
-                d, r.k[q], r.l_minus_r[q], lo, hi
-            );
-        }
-        println!("{sentence}");
+        print!("{}", r.summary_text());
     }
     Ok(())
 }

@@ -62,7 +62,7 @@ pub fn run_repeats(a: RepeatsArgs, g: &GlobalArgs) -> Result<()> {
     let input = study_incidents(&a.file, &a.load, g)?;
     let r = rs::exact_repeats(&input, &p)?;
     if let Some(n) = r.note().filter(|_| !g.quiet) {
-        eprintln!("{n}");
+        eprintln!("{}", crate::errors::with_flags(&n));
     }
     print!("{}", r.result.to_text());
     finish(out, &r, g)

@@ -372,7 +372,7 @@ pub fn load_incidents_with(
     // warnings are printed even with --quiet: the data are probably misread
     if warn {
         for w in &rep.warnings {
-            eprintln!("  WARNING: {w}");
+            eprintln!("  WARNING: {}", crate::errors::with_flags(w));
         }
     }
     if let Some(rp) = &args.rejects {

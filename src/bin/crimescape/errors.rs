@@ -21,6 +21,30 @@ const FLAGS: &[(&str, &str)] = &[
     ("time_zone", "--tz"),
 ];
 
+/// Library settings that library messages (errors, warnings, notes) name in backticks,
+/// e.g. "raise the limit (`max_pairs`)"; [`with_flags`] shows them as flags.
+const NAMED_IN_TEXT: &[&str] = &[
+    "max_pairs",
+    "nrep",
+    "time_format",
+    "exact_locations",
+    "audience",
+    "crs",
+];
+
+/// A library message in the words of the command line: each setting it names in
+/// backticks (see [`NAMED_IN_TEXT`]) becomes its flag.
+pub fn with_flags(text: &str) -> String {
+    let mut s = text.to_string();
+    for p in NAMED_IN_TEXT {
+        let quoted = format!("`{p}`");
+        if s.contains(&quoted) {
+            s = s.replace(&quoted, &flag(p));
+        }
+    }
+    s
+}
+
 /// The flag of a library parameter.
 pub fn flag(param: &str) -> String {
     FLAGS.iter().find(|(p, _)| *p == param).map_or_else(
@@ -56,7 +80,7 @@ pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
             names.join(", "),
             if names.len() == 1 { "s" } else { "" }
         ),
-        _ => e.to_string(),
+        _ => with_flags(&e.to_string()),
     }
 }
 
@@ -77,5 +101,14 @@ mod tests {
         assert_eq!(show(&e), "--neighbours band needs --radius");
         let e = Error::invalid_param("train_until", "2024-13-01", "not a date");
         assert_eq!(show(&e), "--train-until 2024-13-01: not a date");
+    }
+
+    #[test]
+    fn with_flags_names_settings_in_text() {
+        assert_eq!(
+            with_flags("raise the limit (`max_pairs`) or run with (`nrep` 0)"),
+            "raise the limit (--max-pairs) or run with (--nrep 0)"
+        );
+        assert_eq!(with_flags("`unknown` stays"), "`unknown` stays");
     }
 }
