@@ -94,8 +94,9 @@
 //!     Ok(())
 //! });
 //! out.table("counts.csv", &t)?;
-//! let files = out.commit()?; // counts.csv and counts.csv.provenance.json, in place at once
-//! assert_eq!(files.len(), 2);
+//! // counts.csv, counts.csv.provenance.json and the folder's report.html, in place at once
+//! let files = out.commit()?;
+//! assert_eq!(files.len(), 3);
 //! assert_eq!(std::fs::read_to_string(dir.join("counts.csv"))?, "cell,count\n0,3\n1,0\n2,7\n");
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())

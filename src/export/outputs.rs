@@ -1398,6 +1398,7 @@ mod tests {
             std::fs::metadata(out.join("notes.txt")).unwrap().ino()
         };
         let mut o = Outputs::folder(&out, &OutputOptions::force(true)).unwrap();
+        o.no_report();
         o.plan(["a.csv", "sub/b.json"]).unwrap();
         o.provenance(prov());
         o.text("a.csv", "new").unwrap();
@@ -1447,6 +1448,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("a/b/out");
         let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.no_report();
         o.plan(["x.txt"]).unwrap();
         o.text("x.txt", "x").unwrap();
         assert!(!out.exists());
@@ -1536,6 +1538,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("demo");
         let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.no_report();
         o.plan(["city/x.csv", "hot/counts.csv"]).unwrap();
         {
             let mut s = o.section("city");
@@ -1560,6 +1563,47 @@ mod tests {
         let m: Provenance =
             serde_json::from_slice(&std::fs::read(out.join("provenance.json")).unwrap()).unwrap();
         assert_eq!(m.outputs.len(), 2);
+    }
+
+    #[test]
+    fn commit_writes_a_report_per_folder_and_an_index() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("demo");
+        // a report of an earlier run is replaced without force
+        std::fs::create_dir_all(out.join("hot")).unwrap();
+        std::fs::write(out.join("hot/report.html"), "old").unwrap();
+        let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.index();
+        o.summary("the whole run");
+        o.plan(["hot/counts.csv"]).unwrap();
+        {
+            let mut s = o.section("hot");
+            s.provenance(prov());
+            s.summary("3 incidents in 2 cells");
+            let t = table(vec![Column::int("n")], |sink| {
+                sink.row(&[Cell::Int(1)])?;
+                sink.row(&[Cell::Int(2)])
+            });
+            s.table("counts.csv", &t).unwrap();
+        }
+        o.commit().unwrap();
+        assert_eq!(names(&out), ["hot", "index.html"]);
+        assert_eq!(
+            names(&out.join("hot")),
+            ["counts.csv", "counts.csv.provenance.json", "report.html"]
+        );
+        let r = std::fs::read_to_string(out.join("hot/report.html")).unwrap();
+        assert!(r.contains("<p>3 incidents in 2 cells</p>"), "{r}");
+        assert!(
+            r.contains("<th>n</th>") && r.contains("2 of 2 rows shown"),
+            "{r}"
+        );
+        let i = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(i.contains("href=\"hot/report.html\""), "{i}");
+        assert!(
+            i.contains("3 incidents in 2 cells") && i.contains("the whole run"),
+            "{i}"
+        );
     }
 
     #[test]

@@ -49,6 +49,16 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// Parses a page as XML (XHTML: the `<!DOCTYPE html>` declaration allowed).
+fn parse(html: &str) -> roxmltree::Document<'_> {
+    let opt = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(html, opt)
+        .unwrap_or_else(|e| panic!("not well-formed: {e}"))
+}
+
 /// Attribute values of `name` on every element of the document.
 fn attrs<'a>(doc: &'a roxmltree::Document<'a>, name: &str) -> Vec<&'a str> {
     doc.descendants()
@@ -64,7 +74,7 @@ fn report_is_written_wellformed_and_self_contained() {
     gistar(&c.join("incidents.csv"), &out, false);
     let html = read(&out.join("report.html"));
     // well-formed (XHTML): parses as XML
-    let doc = roxmltree::Document::parse(&html).unwrap_or_else(|e| panic!("not well-formed: {e}"));
+    let doc = parse(&html);
     assert_eq!(doc.root_element().tag_name().name(), "html");
     // the figures inline: one <svg class="figure"> per SVG written
     let svgs = std::fs::read_dir(&out)
@@ -170,7 +180,7 @@ fn report_demo_index_links_every_report() {
     let c = city(d.path());
     let demo = c.parent().unwrap();
     let index = read(&demo.join("index.html"));
-    let doc = roxmltree::Document::parse(&index).unwrap();
+    let doc = parse(&index);
     let links = attrs(&doc, "href");
     assert!(links.contains(&"city/report.html"), "{links:?}");
     for l in links {

@@ -184,6 +184,8 @@ impl FeatureSink for Capture {
 
 /// The map of a report, ready to embed.
 pub(crate) struct MapData {
+    /// Title of the figure the map follows.
+    pub(crate) title: Option<String>,
     data: Value,
     expected: usize,
     total: usize,
@@ -275,9 +277,17 @@ pub(crate) fn choose(dir: &str, col: &Collector, context: &[ContextLayer]) -> Op
         .iter()
         .filter(|n| dir_of(&n.svg) == dir && n.colours.is_some())
         .collect();
-    // the first map figure with a same-named layer, else the first layer
-    let (layer, fig) = maps
+    // the map figure with a same-named layer (a Gi* map first: the folder's finding),
+    // else the first layer
+    let mut gi_first = maps
         .iter()
+        .filter(|n| {
+            n.colours
+                .as_ref()
+                .is_some_and(|c| matches!(c.scale, ColourScale::GiBins))
+        })
+        .chain(maps.iter());
+    let (layer, fig) = gi_first
         .find_map(|n| {
             layers
                 .iter()
@@ -370,6 +380,9 @@ pub(crate) fn choose(dir: &str, col: &Collector, context: &[ContextLayer]) -> Op
         "layers": out_layers,
     });
     Some(MapData {
+        title: fig
+            .map(|n| n.title.clone())
+            .filter(|t| !t.trim().is_empty()),
         data,
         expected,
         total: layer.total,

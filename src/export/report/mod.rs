@@ -416,10 +416,17 @@ pub(crate) fn folder_report(
     } else {
         folder_name.to_string()
     };
-    let title = figures
-        .iter()
-        .map(|n| n.title.clone())
-        .find(|t| !t.trim().is_empty())
+    // the interactive map's figure (the folder's main result) names the page
+    let map = map::choose(dir, col, context);
+    let title = map
+        .as_ref()
+        .and_then(|m| m.title.clone())
+        .or_else(|| {
+            figures
+                .iter()
+                .map(|n| n.title.clone())
+                .find(|t| !t.trim().is_empty())
+        })
         .unwrap_or_else(|| format!("crimescape results: {folder_name}"));
     let sentences: Vec<String> = summaries
         .iter()
@@ -472,7 +479,6 @@ pub(crate) fn folder_report(
     b.push_str("</section>\n");
 
     // the interactive map
-    let map = map::choose(dir, col, context);
     if let Some(m) = &map {
         b.push_str(&m.html());
     }
