@@ -802,7 +802,7 @@ impl Outputs {
             } => (
                 &options.title,
                 Some(report::FigureColours {
-                    grid: Some(grid.clone()),
+                    grid: Some(*grid),
                     values: values.clone(),
                     scale: options.scale.clone(),
                     palette: style.palette,
