@@ -23,7 +23,7 @@ use crate::accuracy::CompareParams;
 use crate::demo::{self, DemoCity, DemoParams};
 use crate::error::{Error, Result};
 use crate::evaluate::{simulate, EvaluateParams};
-use crate::export::{Export, InputFile, Outputs, Provenance};
+use crate::export::{InputFile, Outputs, Provenance};
 use crate::hotspot::GiStarParams;
 use crate::io::{LayerOptions, LoadOptions};
 use crate::repeat::chains::ChainParams;
@@ -137,6 +137,9 @@ pub fn run(
         city.layers.len(),
         out.final_path("city").display()
     ));
+    // the demo's index.html links every folder's report (issue 14)
+    out.index();
+    out.summary(&text);
     let mut prov = Provenance::of(params).with_seed(params.seed);
     prov.crs = Some(city.incidents.crs.clone());
     if !city_only {
@@ -198,7 +201,7 @@ fn analyses(
     hotspots(city, &input, out, text)?;
     progress("clusters, street segments and accuracy");
     let cl = study::clusters::clusters(&input, &study::clusters::dbscan_params(30.0, 15))?;
-    cl.write(&mut out.section("clusters"))?;
+    out.section("clusters").write_result(&cl)?;
     let streets_staged = out
         .staged_path("city/streets.geojson")
         .ok_or_else(|| Error::Data("demo: the streets were not written".into()))?;
@@ -212,11 +215,11 @@ fn analyses(
     srep.path = out.final_path("city/streets.geojson");
     let streets = StudyLayer::loaded(streets, &srep, "streets");
     let seg = study::segments::segments(&input, &streets, &Default::default())?;
-    seg.write(&mut out.section("segments"))?;
+    out.section("segments").write_result(&seg)?;
     let until = crate::time::parse_date("2024-10-01")
         .ok_or_else(|| Error::Param("demo: bad date".into()))?;
     let acc = study::accuracy::accuracy(&input, &CompareParams::new(until))?;
-    acc.write(&mut out.section("forecast_accuracy"))?;
+    out.section("forecast_accuracy").write_result(&acc)?;
     text.push_str(&clusters_text(city, &cl));
     if let Some(c) = &seg.seg_conc {
         text.push_str(&format!(
@@ -271,7 +274,7 @@ fn analyses(
     let mut fp = study::risk::FitStudyParams::new(RtmParams::new(50.0), 50.0);
     fp.extent = Some(city.truth.extent);
     let fit = study::risk::fit(&risk_input, &fp)?;
-    fit.write(&mut out.section("risk"))?;
+    out.section("risk").write_result(&fit)?;
     text.push_str("\n== risk terrain model (50 m cells; distances 25-150 m) ==\n");
     text.push_str(&study::risk::factor_table(&fit.result));
     text.push_str(&format!(
@@ -304,7 +307,7 @@ fn analyses(
         cell: 50.0,
     };
     let v = study::risk::validate(&risk_input, None, &vp)?;
-    v.write(&mut out.section("validate"))?;
+    out.section("validate").write_result(&v)?;
     text.push_str("\n== RTM validity (fit Jan-Aug, test Sep-Dec; 50 m cells) ==\n");
     text.push_str(&study::risk::validation_table(&v.result, &[0.05]));
     progress("assessing the demo proposals");
@@ -331,15 +334,15 @@ fn hotspots(
     use study::hotspots as hs;
     let hin = hs::HotspotInput::new(input.clone());
     let mut s = out.section("hotspots");
-    hs::grid(&hin, &hs::GridStudyParams::default())?.write(&mut s)?;
+    s.write_result(&hs::grid(&hin, &hs::GridStudyParams::default())?)?;
     let k = hs::kde_study(&hin, None, &hs::KdeStudyParams::default())?;
-    k.write(&mut s)?;
+    s.write_result(&k)?;
     let gp = hs::GiStarStudyParams {
         gistar: GiStarParams::new().permutations(99).seed(42).fdr(true),
         ..Default::default()
     };
     let gi = hs::gistar(&hin, &gp)?;
-    gi.write(&mut s)?;
+    s.write_result(&gi)?;
     let cg = &gi.cells.grid;
     let bins = &gi.result.bin;
     let mut found = Vec::new();
@@ -427,7 +430,7 @@ fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Resul
         title: Some("demo city burglaries".into()),
     };
     let nr = study::repeats::near_repeat(&burg, &p)?;
-    nr.write(&mut out.section("near_repeat"))?;
+    out.section("near_repeat").write_result(&nr)?;
     text.push_str(&format!(
         "near repeats: {}\n",
         nr.result.summary("burglary")
@@ -438,18 +441,18 @@ fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Resul
         top: 0,
     };
     let r = study::repeats::exact_repeats(input, &rp)?;
-    r.write(&mut out.section("repeats"))?;
+    out.section("repeats").write_result(&r)?;
     let cp = study::repeats::ChainStudyParams {
         chains: ChainParams::new(100.0, 14.0).nrep(99).seed(42),
         top: 20,
         exact_locations: false,
     };
     let ch = study::repeats::chain_study(&burg, &cp)?;
-    ch.write(&mut out.section("chains"))?;
+    out.section("chains").write_result(&ch)?;
     let at = crate::time::parse_date("2024-10-01")
         .ok_or_else(|| Error::Param("demo: bad date".into()))?;
     let pm = study::repeats::promap_study(&burg, &PromapParams::new(at).cell(100.0))?;
-    pm.write(&mut out.section("promap"))?;
+    out.section("promap").write_result(&pm)?;
     text.push_str(&r.result.to_text());
     text.push_str(&ch.result.to_text());
     text.push_str(&pm.result.to_text());
@@ -494,7 +497,7 @@ fn evaluate(
         }
         Err(e) => return Err(e),
     };
-    ev.write(&mut s)?;
+    s.write_result(&ev)?;
     let a = &ev.result.areas[0];
     text.push_str(&format!(
         "evaluate: planted a {:.0} % reduction ({} of {} incidents removed, {} moved into the {:.0} m buffer); estimated relative change {:+.1} % ({:+.1} to {:+.1}), WDQ {}\n",
@@ -539,7 +542,7 @@ fn sites(
     };
     let sp = SiteParams::new().top(20);
     let cells = study::sites::sites(&input, &sp)?;
-    cells.write(&mut out.section("sites"))?;
+    out.section("sites").write_result(&cells)?;
     let cells_text = study::sites::sites_table(&cells.ranking, 10);
     input.units = study::sites::UnitsInput::Segments {
         streets: StudyLayer::in_memory(city.streets.clone()),
@@ -612,7 +615,7 @@ fn assess(
     s.json("truth_model.json", &truth)?;
     let model: &dyn RiskModel = &fit.result.model;
     let r = study::assess::assess(&st, &proposals, Some(model), inputs, &AssessParams::new())?;
-    r.write(&mut s)?;
+    s.write_result(&r)?;
     text.push_str(&r.summary_text());
     Ok(())
 }

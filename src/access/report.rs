@@ -301,8 +301,10 @@ fn inline(s: &str) -> String {
 /// A standalone HTML page with the same content as [`to_markdown`].
 pub fn to_html(a: &Assessment) -> String {
     let md = to_markdown(a);
-    let mut h = String::from(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>crimescape assessment</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #bbb;padding:3px 6px}th{background:#eee}</style></head><body>\n",
+    // the style of the folder's report.html (maps, tables, provenance), linked below
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>crimescape assessment</title>\n<style>{}\nbody{{padding:0 20px}}</style></head><body>\n<p class=\"meta\">The maps, tables and provenance of this assessment: <a href=\"report.html\">report.html</a></p>\n",
+        crate::export::REPORT_CSS
     );
     let mut in_table = false;
     let mut header = true;

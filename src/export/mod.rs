@@ -58,6 +58,17 @@
 //! for it (a power failure right after a run may then leave empty files in the new
 //! set; a killed process cannot).
 //!
+//! # Reports
+//! A set that owns its folder writes one self-contained HTML page per folder at the
+//! commit, [`REPORT_HTML`] (`report.html`): title and summary sentences (a result's
+//! [`Export::summary`], recorded by [`Outputs::write_result`] or [`Outputs::summary`]),
+//! an interactive map of the folder's main feature layer (plain JS, no network), the
+//! figures inline as SVG, the first rows of every table, caveats and provenance. It is
+//! built from the files as written (as published, for the public audience) before the
+//! public-audience scan, which checks it as every other file. [`Outputs::index`] adds
+//! an [`INDEX_HTML`] page linking every report (the demo's); [`Outputs::no_report`]
+//! turns the reports off. A single-file set ([`Outputs::single`]) writes none.
+//!
 //! # Provenance
 //! Every output gets a provenance record beside it (`<file>.provenance.json`): tool
 //! and version, command line, the real input files with row counts and SHA-256, the
@@ -83,8 +94,9 @@
 //!     Ok(())
 //! });
 //! out.table("counts.csv", &t)?;
-//! let files = out.commit()?; // counts.csv and counts.csv.provenance.json, in place at once
-//! assert_eq!(files.len(), 2);
+//! // counts.csv, counts.csv.provenance.json and the folder's report.html, in place at once
+//! let files = out.commit()?;
+//! assert_eq!(files.len(), 3);
 //! assert_eq!(std::fs::read_to_string(dir.join("counts.csv"))?, "cell,count\n0,3\n1,0\n2,7\n");
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -97,6 +109,7 @@ mod geojson;
 mod outputs;
 mod provenance;
 mod public;
+mod report;
 
 pub use self::csv::{to_csv, CsvWriter};
 pub use describe::{
@@ -112,6 +125,8 @@ pub use outputs::{
 };
 pub use provenance::{InputFile, Provenance};
 pub use public::{AddressLayer, PUBLIC_CELL_M};
+pub(crate) use report::CSS as REPORT_CSS;
+pub use report::{INDEX_HTML, MAP_MAX_FEATURES, REPORT_HTML};
 
 use crate::error::Result;
 
@@ -120,4 +135,10 @@ pub trait Export {
     /// Writes every file of the result (names relative to the set's current section),
     /// after setting its provenance record.
     fn write(&self, out: &mut Outputs) -> Result<()>;
+
+    /// The result in a few sentences, shown at the top of its folder's HTML report
+    /// (see [`Outputs::write_result`]); `None` by default.
+    fn summary(&self) -> Option<String> {
+        None
+    }
 }

@@ -16,6 +16,7 @@ use super::figure::{Figure, FigureFormat};
 use super::geojson::GeoJsonWriter;
 use super::provenance::Provenance;
 use super::public::{AddressLayer, Publisher};
+use super::report::{self, Collector, FigureNote};
 use crate::crs::Crs;
 use crate::disclosure::{Disclosure, DisclosureReport, Scanner};
 use crate::error::{Error, Result};
@@ -193,6 +194,8 @@ pub struct Outputs {
     withheld: Vec<String>,
     /// The file name of a single-file set (its report is `<name>.disclosure.json`).
     single: Option<String>,
+    /// What the HTML reports of the set need (see [`crate::export`], "Reports").
+    report: Collector,
 }
 
 /// The file name part of a path, or an error naming the path.
@@ -295,6 +298,10 @@ impl Outputs {
             guard: None,
             withheld: Vec::new(),
             single: None,
+            report: Collector {
+                enabled: true,
+                ..Default::default()
+            },
         })
     }
 
@@ -369,6 +376,7 @@ impl Outputs {
     pub fn shared(dir: impl AsRef<Path>, opts: &OutputOptions) -> Result<Outputs> {
         let mut o = Outputs::folder(dir, opts)?;
         o.mode = Mode::InPlace;
+        o.report.enabled = false;
         Ok(o)
     }
 
@@ -687,7 +695,23 @@ impl Outputs {
         let mut g = GeoJsonWriter::new(w, f.crs(), &shown)?;
         g.write(f)?;
         let w = g.finish()?;
-        self.close(w, &shown)
+        self.close(w, &shown)?;
+        if self.report.enabled {
+            // the layer as written (published), for the report's interactive map
+            let mut c = report::map::Capture {
+                cap: report::MAP_MAX_FEATURES,
+                total: 0,
+                features: Vec::new(),
+            };
+            f.features(&mut c)?;
+            self.report.layers.push(report::LayerCapture {
+                rel: format!("{}{name}", self.prefix),
+                total: c.total,
+                features: c.features,
+                crs: f.crs().name(),
+            });
+        }
+        Ok(())
     }
 
     /// Writes `v` as pretty-printed JSON.
@@ -747,14 +771,198 @@ impl Outputs {
         };
         let scene = fig.scene(&self.opts.style)?;
         let svg = scene.to_svg()?;
-        match format {
-            FigureFormat::Svg => self.bytes(name, svg.as_bytes()),
+        let svg_name = match format {
+            FigureFormat::Svg => {
+                self.bytes(name, svg.as_bytes())?;
+                name.to_string()
+            }
             FigureFormat::Png => {
                 self.bytes(name, &scene.to_png()?)?;
                 let stem = &name[..name.len() - 4];
-                self.bytes(&format!("{stem}.svg"), svg.as_bytes())
+                let svg_name = format!("{stem}.svg");
+                self.bytes(&svg_name, svg.as_bytes())?;
+                svg_name
             }
+        };
+        if self.report.enabled {
+            let note = self.figure_note(fig, &svg_name, format == FigureFormat::Png, name);
+            self.report.figures.push(note);
         }
+        Ok(())
+    }
+
+    /// What the report shows of a figure just written.
+    fn figure_note(&self, fig: &Figure, svg: &str, png: bool, name: &str) -> FigureNote {
+        let style = &self.opts.style;
+        let (lines, colours) = match fig {
+            Figure::GridMap {
+                grid,
+                values,
+                options,
+            } => (
+                &options.title,
+                Some(report::FigureColours {
+                    grid: Some(*grid),
+                    values: values.clone(),
+                    scale: options.scale.clone(),
+                    palette: style.palette,
+                    caption: options.legend.clone(),
+                }),
+            ),
+            Figure::FeatureMap {
+                values, options, ..
+            } => (
+                &options.title,
+                Some(report::FigureColours {
+                    grid: None,
+                    values: values.clone(),
+                    scale: options.scale.clone(),
+                    palette: style.palette,
+                    caption: options.legend.clone(),
+                }),
+            ),
+            Figure::LinePlot { options, .. } | Figure::BarPlot { options, .. } => {
+                (&options.title, None)
+            }
+            Figure::HeatTable(h) => (&h.title, None),
+        };
+        let (title, subtitle, _) = style.headings(lines);
+        let mut notes = style.notes(lines);
+        // the version and source lines are in the provenance section
+        notes.retain(|n| !n.starts_with("Made with crimescape") && !style.source.contains(n));
+        FigureNote {
+            svg: format!("{}{svg}", self.prefix),
+            png: png.then(|| format!("{}{name}", self.prefix)),
+            title,
+            subtitle,
+            notes,
+            colours,
+        }
+    }
+
+    /// Summary sentences of the result written into the current section, shown at the
+    /// top of the section's report (e.g. a study's `summary_text`).
+    pub fn summary(&mut self, text: &str) {
+        if !text.trim().is_empty() {
+            self.report
+                .summaries
+                .push((self.prefix.clone(), text.to_string()));
+        }
+    }
+
+    /// Writes a result ([`Export::write`](super::Export::write)) into the current
+    /// section and records its summary sentences for the report.
+    pub fn write_result(&mut self, r: &dyn super::Export) -> Result<()> {
+        r.write(self)?;
+        if let Some(s) = r.summary() {
+            self.summary(&s);
+        }
+        Ok(())
+    }
+
+    /// Writes an index page ([`INDEX_HTML`](super::INDEX_HTML)) at the top of the set, linking
+    /// every folder's report, instead of a report there (the demo's `index.html`).
+    pub fn index(&mut self) {
+        self.report.index = true;
+    }
+
+    /// Writes no HTML report for this set.
+    pub fn no_report(&mut self) {
+        self.report.enabled = false;
+    }
+
+    /// Builds the reports (and the index) from the staged files and adds them to the
+    /// set (called by [`Outputs::commit`] before the public-audience scan, so a public
+    /// report is scanned as every other file).
+    fn write_reports(&mut self) -> Result<()> {
+        if !self.report.enabled || self.stage.is_none() {
+            return Ok(());
+        }
+        let stage_dir = self.stage()?.dir.clone();
+        // provenance records as written (public: through the policy)
+        let provs: Vec<serde_json::Value> = self
+            .provs
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                if let Some(c) = &self.opts.command {
+                    p.command = c.clone();
+                }
+                let mut v = serde_json::to_value(&p).unwrap_or(serde_json::Value::Null);
+                if let Some(publ) = &self.public {
+                    publ.json(&mut v);
+                }
+                v
+            })
+            .collect();
+        let mut dirs: Vec<String> = self
+            .files
+            .iter()
+            .filter(|w| !w.meta)
+            .map(|w| report::dir_of(&w.rel).to_string())
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        let mut heads = Vec::new();
+        let mut pages: Vec<(String, String)> = Vec::new();
+        for d in &dirs {
+            if d.is_empty() && self.report.index {
+                continue;
+            }
+            let rel = format!("{d}{}", report::REPORT_HTML);
+            if self.files.iter().any(|w| w.rel == rel) {
+                continue; // the set wrote a file of that name itself
+            }
+            let mut files = Vec::new();
+            for w in self
+                .files
+                .iter()
+                .filter(|w| !w.meta && report::dir_of(&w.rel) == d.as_str())
+            {
+                let shown = self.given.join(&w.rel);
+                let bytes =
+                    std::fs::read(stage_dir.join(&w.rel)).map_err(|e| Error::io(&shown, e))?;
+                files.push(report::SetFile {
+                    rel: &w.rel,
+                    bytes,
+                    prov: w.prov,
+                });
+            }
+            let fr = report::FolderReport {
+                dir: d,
+                shown: self.given.join(d).display().to_string(),
+                files,
+                provs: &provs,
+                public: self.public.is_some(),
+            };
+            let (html, head) = report::folder_report(&fr, &self.report, &self.opts.style.context);
+            heads.push(head);
+            pages.push((rel, html));
+        }
+        if self.report.index && !heads.is_empty() {
+            let top: Vec<&str> = self
+                .report
+                .summaries
+                .iter()
+                .filter(|(d, _)| d.is_empty())
+                .map(|(_, s)| s.as_str())
+                .collect();
+            let html = report::index_page(&self.given.display().to_string(), &heads, &top);
+            pages.push((report::INDEX_HTML.to_string(), html));
+        }
+        for (rel, html) in pages {
+            // a report of an earlier set in the folder is replaced (never a folder or link)
+            self.target_exists(&rel)?;
+            let shown = self.given.join(&rel);
+            let staged = stage_dir.join(&rel);
+            std::fs::write(&staged, html.as_bytes()).map_err(|e| Error::io(&shown, e))?;
+            self.files.push(Written {
+                rel,
+                prov: None,
+                meta: false,
+            });
+        }
+        Ok(())
     }
 
     /// Writes text (a Markdown or HTML report, a plain-text table).
@@ -843,6 +1051,7 @@ impl Outputs {
         if self.stage.is_none() && self.manifest.is_none() {
             return Ok(Vec::new());
         }
+        self.write_reports()?;
         // provenance beside every output: each record lists the files that share it
         let data: Vec<Written> = self.files.clone();
         for (k, base) in self.provs.clone().into_iter().enumerate() {
@@ -1189,6 +1398,7 @@ mod tests {
             std::fs::metadata(out.join("notes.txt")).unwrap().ino()
         };
         let mut o = Outputs::folder(&out, &OutputOptions::force(true)).unwrap();
+        o.no_report();
         o.plan(["a.csv", "sub/b.json"]).unwrap();
         o.provenance(prov());
         o.text("a.csv", "new").unwrap();
@@ -1238,6 +1448,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("a/b/out");
         let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.no_report();
         o.plan(["x.txt"]).unwrap();
         o.text("x.txt", "x").unwrap();
         assert!(!out.exists());
@@ -1327,6 +1538,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let out = d.path().join("demo");
         let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.no_report();
         o.plan(["city/x.csv", "hot/counts.csv"]).unwrap();
         {
             let mut s = o.section("city");
@@ -1351,6 +1563,47 @@ mod tests {
         let m: Provenance =
             serde_json::from_slice(&std::fs::read(out.join("provenance.json")).unwrap()).unwrap();
         assert_eq!(m.outputs.len(), 2);
+    }
+
+    #[test]
+    fn commit_writes_a_report_per_folder_and_an_index() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("demo");
+        // a report of an earlier run is replaced without force
+        std::fs::create_dir_all(out.join("hot")).unwrap();
+        std::fs::write(out.join("hot/report.html"), "old").unwrap();
+        let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.index();
+        o.summary("the whole run");
+        o.plan(["hot/counts.csv"]).unwrap();
+        {
+            let mut s = o.section("hot");
+            s.provenance(prov());
+            s.summary("3 incidents in 2 cells");
+            let t = table(vec![Column::int("n")], |sink| {
+                sink.row(&[Cell::Int(1)])?;
+                sink.row(&[Cell::Int(2)])
+            });
+            s.table("counts.csv", &t).unwrap();
+        }
+        o.commit().unwrap();
+        assert_eq!(names(&out), ["hot", "index.html"]);
+        assert_eq!(
+            names(&out.join("hot")),
+            ["counts.csv", "counts.csv.provenance.json", "report.html"]
+        );
+        let r = std::fs::read_to_string(out.join("hot/report.html")).unwrap();
+        assert!(r.contains("<p>3 incidents in 2 cells</p>"), "{r}");
+        assert!(
+            r.contains("<th>n</th>") && r.contains("2 of 2 rows shown"),
+            "{r}"
+        );
+        let i = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(i.contains("href=\"hot/report.html\""), "{i}");
+        assert!(
+            i.contains("3 incidents in 2 cells") && i.contains("the whole run"),
+            "{i}"
+        );
     }
 
     #[test]

@@ -165,6 +165,10 @@ impl AccuracyStudy {
 }
 
 impl Export for AccuracyStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let ev = &self.comparison;
         out.provenance(self.provenance.clone());

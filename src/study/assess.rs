@@ -219,6 +219,10 @@ impl AssessStudy {
 }
 
 impl Export for AssessStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let asm = &self.result;
         out.provenance(self.provenance.clone());

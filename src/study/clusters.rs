@@ -251,6 +251,10 @@ impl ClusterStudy<'_> {
 }
 
 impl Export for ClusterStudy<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let inc = &self.input.incidents;
         out.provenance(self.provenance.clone());

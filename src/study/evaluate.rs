@@ -367,6 +367,10 @@ fn zone_map_options(
 }
 
 impl Export for EvaluateStudy<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let ev = &self.result;
         out.provenance(self.provenance.clone());

@@ -567,6 +567,10 @@ fn stem_files(stem: &str, figures: &[&str]) -> Vec<String> {
 }
 
 impl Export for GridStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let s = &self.cells;
         out.provenance(s.provenance(
@@ -712,6 +716,10 @@ impl KdeStudy {
 }
 
 impl Export for KdeStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let s = &self.cells;
         out.provenance(s.provenance(
@@ -847,6 +855,10 @@ impl GiStarStudy {
 }
 
 impl Export for GiStarStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (s, r, p) = (&self.cells, &self.result, &self.params);
         out.provenance(s.provenance(
@@ -950,6 +962,10 @@ impl MoranStudy {
 }
 
 impl Export for MoranStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (s, r, p) = (&self.cells, &self.result, &self.params);
         out.provenance(s.provenance(
@@ -1095,6 +1111,10 @@ impl ChangeStudy {
 }
 
 impl Export for ChangeStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (s, r, p) = (&self.cells, &self.result, &self.params);
         out.provenance(s.provenance(
@@ -1279,6 +1299,10 @@ impl ClassifyStudy {
 }
 
 impl Export for ClassifyStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (s, r) = (&self.cells, &self.result);
         out.provenance(s.provenance(period_params("classify", &self.params, self.days), None));
@@ -1393,6 +1417,10 @@ impl EmergingStudy {
 }
 
 impl Export for EmergingStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (s, r, p) = (&self.cells, &self.result, &self.params);
         out.provenance(s.provenance(period_params("emerging", p, self.days), None));
@@ -1614,6 +1642,10 @@ impl LayerStudy {
 }
 
 impl Export for LayerStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (l, gi, lm, p) = (&self.layer, &self.gistar, &self.moran, &self.params);
         let mut prov = Provenance::new(

@@ -314,6 +314,10 @@ impl NetworkKde<'_> {
 }
 
 impl Export for NetworkKde<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         self.write_files(out, "")
@@ -596,6 +600,10 @@ impl NetworkK<'_> {
 }
 
 impl Export for NetworkK<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         self.write_files(out, "")
@@ -912,6 +920,10 @@ impl NetworkSegments<'_> {
 }
 
 impl Export for NetworkSegments<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         self.write_files(out, "")

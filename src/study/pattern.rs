@@ -160,6 +160,10 @@ impl NniStudy {
 }
 
 impl Export for NniStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         let r = &self.result;
@@ -372,6 +376,10 @@ impl RipleyStudy {
 }
 
 impl Export for RipleyStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         let r = &self.result;

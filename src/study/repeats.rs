@@ -145,6 +145,10 @@ impl NearRepeatStudy {
 }
 
 impl Export for NearRepeatStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (r, p) = (&self.result, &self.params.knox);
         out.provenance(self.provenance.clone());

@@ -312,6 +312,10 @@ impl FitStudy {
 }
 
 impl Export for FitStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let r = &self.result;
         out.provenance(self.provenance.clone());
@@ -462,6 +466,10 @@ impl ApplyStudy {
 }
 
 impl Export for ApplyStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         out.provenance(self.provenance.clone());
         write_surface(
@@ -622,6 +630,10 @@ impl ValidateStudy {
 }
 
 impl Export for ValidateStudy {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let v = &self.result;
         out.provenance(self.provenance.clone());

@@ -232,6 +232,10 @@ impl SegmentStudy<'_> {
 }
 
 impl Export for SegmentStudy<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let inc = &self.input.incidents;
         let streets = &self.streets.layer;

@@ -328,6 +328,10 @@ impl SitesStudy<'_> {
 }
 
 impl Export for SitesStudy<'_> {
+    fn summary(&self) -> Option<String> {
+        Some(self.summary_text())
+    }
+
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (r, top) = (&self.ranking, self.params.top);
         let model = &self.input.model;

@@ -15,6 +15,7 @@ mod nearrepeat;
 mod network;
 mod outputs;
 mod public;
+mod report;
 mod risk;
 mod sites;
 mod snapshot;

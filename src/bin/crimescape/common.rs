@@ -714,7 +714,7 @@ pub fn filters_phrase(args: &[String]) -> Option<String> {
 
 /// Writes a result into its (planned) output set and commits the set.
 pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<()> {
-    result.write(&mut out)?;
+    out.write_result(result)?;
     commit(out, g)
 }
 
