@@ -27,7 +27,7 @@
 //!      background burglaries/thefts (same `address`), 3–120 days later;
 //!   4. *near-repeat chains* (15 %): burglaries within `nr_radius` m and 1–`nr_days`
 //!      days of an earlier burglary, which may themselves have children.
-//! * **Night-time pattern around the bars** ([`DemoParams::bar_night`], default 0.8):
+//! * **Night-time pattern around the bars** (`DemoParams::bar_night`, default 0.8):
 //!   that share of the background incidents within [`BAR_NIGHT_M`] m of a bar (not
 //!   exact-repeat sources, not near-repeat parents) is moved into the night —
 //!   22:00–02:59, starting on the same date, or (half of them) on the Friday or

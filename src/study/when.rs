@@ -8,11 +8,11 @@
 //! * Weights are aoristic, minute-exact at the window edges
 //!   ([`crate::when::AoristicRule::Minute`]); incidents without a time are left out
 //!   and counted (`incidents` vs `with_time` in `when.json`).
-//! * Night shares need the clock's time zone ([`WhenParams::time_zone`]); without it
+//! * Night shares need the clock's time zone (`WhenParams::time_zone`); without it
 //!   they are empty and only the profile test and the peak hour are given.
 //! * Each group is tested against **all** incidents with a time (the "city"), with
 //!   [`crate::when::test_places`] (seeded permutations, Benjamini–Hochberg over the
-//!   tested groups). Groups with fewer than [`WhenParams::min_incidents`] incidents are
+//!   tested groups). Groups with fewer than `WhenParams::min_incidents` incidents are
 //!   listed without a test. An incident in no group (outside every polygon, DBSCAN
 //!   noise, farther than the radius from every site) is in none of the rows but stays
 //!   in the city profile.
