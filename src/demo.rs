@@ -27,6 +27,14 @@
 //!      background burglaries/thefts (same `address`), 3–120 days later;
 //!   4. *near-repeat chains* (15 %): burglaries within `nr_radius` m and 1–`nr_days`
 //!      days of an earlier burglary, which may themselves have children.
+//! * **Night-time pattern around the bars** (`DemoParams::bar_night`, default 0.8):
+//!   that share of the background incidents within [`BAR_NIGHT_M`] m of a bar (not
+//!   exact-repeat sources, not near-repeat parents) is moved into the night —
+//!   22:00–02:59, starting on the same date, or (half of them) on the Friday or
+//!   Saturday of the same week. Only times change, never locations or categories, so
+//!   the planted risk factors are untouched; the moves use their own random stream.
+//!   [`GroundTruth::bar_night`] records how many were moved. The clock is local time
+//!   in [`DEMO_TIME_ZONE`] (the city lies south-west of Paris).
 //!
 //! Everything is drawn from one ChaCha8 stream seeded by [`DemoParams::seed`], so
 //! the same seed gives byte-identical files on any machine and thread count.
@@ -66,6 +74,33 @@ pub struct DemoParams {
     /// studies of effect size; empty by default: the ground truth below).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relative_risks: Vec<(String, f64)>,
+    /// Share of the background incidents near a bar moved into the night (module
+    /// docs; 0 for none).
+    #[serde(default = "default_bar_night")]
+    pub bar_night: f64,
+}
+
+fn default_bar_night() -> f64 {
+    0.8
+}
+
+/// Distance (m, exclusive) from a bar within which background incidents get the
+/// night-time pattern.
+pub const BAR_NIGHT_M: f64 = 60.0;
+/// Time zone of the demo's clock times.
+pub const DEMO_TIME_ZONE: &str = "Europe/Paris";
+
+/// The planted night-time pattern around the bars.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BarNightTruth {
+    /// Radius (m, exclusive) around each bar.
+    pub radius_m: f64,
+    /// Share of the eligible incidents moved.
+    pub share: f64,
+    /// Clock hours of the moved incidents.
+    pub hours: String,
+    /// Incidents moved into the night.
+    pub moved: usize,
 }
 
 fn default_true() -> bool {
@@ -83,6 +118,7 @@ impl Default for DemoParams {
             nr_days: 14,
             river: true,
             relative_risks: Vec::new(),
+            bar_night: default_bar_night(),
         }
     }
 }
@@ -108,6 +144,11 @@ impl DemoParams {
     /// Turns the river (and its two bridges) on or off.
     pub fn river(mut self, on: bool) -> Self {
         self.river = on;
+        self
+    }
+    /// Sets the share of background incidents near bars moved into the night.
+    pub fn bar_night(mut self, share: f64) -> Self {
+        self.bar_night = share;
         self
     }
     /// Sets the component shares (background, hotspots, repeats, near repeats).
@@ -198,6 +239,9 @@ pub struct GroundTruth {
     /// The river, if any.
     #[serde(default)]
     pub river: Option<RiverTruth>,
+    /// The night-time pattern around the bars.
+    #[serde(default)]
+    pub bar_night: Option<BarNightTruth>,
 }
 
 /// The generated city.
@@ -909,6 +953,38 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     for (i, c) in chain_of.iter().enumerate() {
         ev[i].chain = *c;
     }
+    // night-time pattern around the bars: times only, own stream
+    if !(0.0..=1.0).contains(&p.bar_night) {
+        return Err(crate::error::Error::invalid_param(
+            "bar_night",
+            p.bar_night,
+            "a share in [0, 1]",
+        ));
+    }
+    let mut night_rng = ChaCha8Rng::seed_from_u64(p.seed);
+    night_rng.set_stream(16);
+    let mut moved = 0;
+    for e in ev.iter_mut() {
+        if e.kind != "bg" || e.address.is_some() || e.chain.is_some() {
+            continue;
+        }
+        if !bar_idx.nearest(e.xy).is_some_and(|(_, d)| d < BAR_NIGHT_M) {
+            continue;
+        }
+        if !night_rng.random_bool(p.bar_night) {
+            continue;
+        }
+        let mut day = e.t.div_euclid(time::DAY) - DEMO_START_DAY;
+        if night_rng.random_bool(0.5) {
+            // the Friday (5) or Saturday (6) of the same Sunday-first week
+            let wd = crate::when::weekday(e.t) as i64;
+            day += if night_rng.random_bool(0.5) { 5 } else { 6 } - wd;
+        }
+        let day = day.clamp(0, days - 2);
+        let minute = night_rng.random_range(0..300i64);
+        e.t = (DEMO_START_DAY + day) * time::DAY + 22 * 3600 + minute * 60;
+        moved += 1;
+    }
     // final order: by time, then generation order; ids 0..n in that order
     let mut order: Vec<usize> = (0..ev.len()).collect();
     order.sort_by_key(|&i| (ev[i].t, i));
@@ -970,6 +1046,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
                 ox + bridges.get(1).map_or(f64::NAN, |&i| xs[i]),
             ],
             bridge_ids,
+        }),
+        bar_night: Some(BarNightTruth {
+            radius_m: BAR_NIGHT_M,
+            share: p.bar_night,
+            hours: "22:00-02:59".into(),
+            moved,
         }),
     };
     Ok(DemoCity {

@@ -164,7 +164,10 @@ fn analyses(
         .ok_or_else(|| Error::Data("demo: the city was not written".into()))?;
     let (inc, mut rep) = crate::io::load_incidents(&staged, &LoadOptions::new())?;
     rep.path = out.final_path("city/incidents.csv");
-    let input = IncidentInput::loaded(inc, rep.clone(), "incidents");
+    // the demo's clock is local time in Europe/Paris: night shares of the temporal
+    // signature columns (issue 16)
+    let input = IncidentInput::loaded(inc, rep.clone(), "incidents")
+        .with_time_zone(crate::when::TimeZone::parse(crate::demo::DEMO_TIME_ZONE).ok());
     prov.inputs.extend(input.inputs());
     let inc = &input.incidents;
     let summary = crate::info::summarise_incidents(inc, &rep);
@@ -266,6 +269,7 @@ fn analyses(
         .collect();
     let mut city_input = IncidentInput::in_memory(city.incidents.clone());
     city_input.source = input.source.clone();
+    city_input.time_zone = input.time_zone.clone();
     let risk_input = study::risk::RiskInput {
         incidents: city_input,
         layers: risk_layers,
@@ -418,6 +422,7 @@ fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Resul
         incidents: inc.filter(|i| inc.category[i] == c as u32),
         report: None,
         source: input.source.clone(),
+        time_zone: input.time_zone.clone(),
     };
     let p = study::repeats::NearRepeatParams {
         knox: KnoxParams::new(
@@ -538,7 +543,7 @@ fn sites(
         units: study::sites::UnitsInput::Cells,
         mapping: (crate::risk::CptedMapping::default_mapping(), None),
         seriousness: None,
-        temporal: None,
+        temporal: Some(risk_input.incidents.time_zone.clone()),
     };
     let sp = SiteParams::new().top(20);
     let cells = study::sites::sites(&input, &sp)?;

@@ -405,7 +405,7 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
 
 /// Start/end column pairs of occurrence windows found automatically (normalised
 /// names, in order of preference).
-const WINDOW_PAIRS: &[(&str, &str)] = &[
+pub(crate) const WINDOW_PAIRS: &[(&str, &str)] = &[
     ("datestart", "dateend"),
     ("startdate", "enddate"),
     ("fromdate", "todate"),

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::crs::{choose_working, Crs, CrsChoice, Reprojector, WGS84};
 use crate::error::{Error, Result};
-use crate::io::csv::{normalise, stem, ALIASES};
+use crate::io::csv::{normalise, stem, ALIASES, WINDOW_PAIRS};
 use crate::layer::{Incidents, Layer, StringColumn, NO_CATEGORY};
 use crate::time::TimePrecision;
 
@@ -455,6 +455,9 @@ pub fn read_incidents_from_bytes(
         cat_key: Option<String>,
         st: Staging,
         times: super::timecol::TimeReader,
+        /// End of occurrence windows and its text per staged row.
+        to_key: Option<String>,
+        to_text: StringColumn,
     }
     fn start(buffer: &[(usize, RawFeature)], path: &Path, opts: &LoadOptions) -> Result<Sink> {
         // property keys in first-seen order
@@ -466,7 +469,29 @@ pub fn read_incidents_from_bytes(
                 }
             }
         }
-        let time_key = find_key(&keys, "time", opts.time.as_deref());
+        let mut time_key = find_key(&keys, "time", opts.time.as_deref());
+        // occurrence windows: an explicit end property, or a common start/end pair
+        let mut to_key = match &opts.time_to {
+            Some(name) => Some(find_key(&keys, "time_to", Some(name)).ok_or_else(|| {
+                Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    what: format!("time_to ({name:?})"),
+                    available: keys.join(", "),
+                    hint: "check the property name".into(),
+                }
+            })?),
+            None => None,
+        };
+        if to_key.is_none() && opts.time.is_none() {
+            let pos = |n: &str| keys.iter().find(|k| normalise(k) == n);
+            for (a, b) in WINDOW_PAIRS {
+                if let (Some(i), Some(j)) = (pos(a), pos(b)) {
+                    time_key = Some(i.clone());
+                    to_key = Some(j.clone());
+                    break;
+                }
+            }
+        }
         if opts.time.is_some() && time_key.is_none() {
             return Err(Error::MissingColumn {
                 path: path.to_path_buf(),
@@ -500,6 +525,8 @@ pub fn read_incidents_from_bytes(
             cat_key,
             st,
             times,
+            to_key,
+            to_text: StringColumn::new(),
         })
     }
     fn process(sink: &mut Sink, row: u64, f: &RawFeature, opts: &LoadOptions) {
@@ -509,6 +536,8 @@ pub fn read_incidents_from_bytes(
             cat_key,
             st,
             times,
+            to_key,
+            to_text,
         } = sink;
         st.rows_read += 1;
         let raw = || {
@@ -584,6 +613,9 @@ pub fn read_incidents_from_bytes(
             }
             None => NO_CATEGORY,
         };
+        if let Some(k) = to_key {
+            to_text.push(&f.properties.get(k).map(value_text).unwrap_or_default());
+        }
         st.xy.push([p.x(), p.y()]);
         st.time.push(tval.map(|t| t.0));
         st.precision
@@ -629,6 +661,14 @@ pub fn read_incidents_from_bytes(
     };
     let mut st = std::mem::take(&mut sink.st);
     sink.times.finish(&mut st, path)?;
+    if let Some(k) = &sink.to_key {
+        st.notes.push(format!(
+            "occurrence windows from '{}' to '{k}'",
+            sink.time_key.as_deref().unwrap_or("")
+        ));
+        st.columns.insert("time_to".into(), k.clone());
+        super::apply_window_ends(&mut st, &sink.to_text, k, opts);
+    }
     st.file_crs = coll.crs;
     if st.file_crs.is_none() && opts.crs.is_none() {
         st.file_crs = Some(WGS84);
@@ -1122,6 +1162,55 @@ mod tests {
         )
         .unwrap();
         assert_eq!(inc.len(), 1);
+    }
+
+    #[test]
+    fn read_incidents_window_pair_detected_and_rejected_by_reason() {
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"date_start":"2024-01-05 18:00","date_end":"2024-01-06 07:30"},"geometry":{"type":"Point","coordinates":[2.0,48.0]}},
+          {"type":"Feature","properties":{"date_start":"2024-01-05 18:00","date_end":""},"geometry":{"type":"Point","coordinates":[2.01,48.01]}},
+          {"type":"Feature","properties":{"date_start":"2024-01-05 18:00","date_end":"2024-01-04 07:30"},"geometry":{"type":"Point","coordinates":[2.02,48.02]}},
+          {"type":"Feature","properties":{"date_start":"2024-01-05 18:00","date_end":"2024-03-04 07:30"},"geometry":{"type":"Point","coordinates":[2.03,48.03]}}
+        ]}"#;
+        let (inc, rep) = read_incidents_from_bytes(
+            text,
+            Path::new("w.geojson"),
+            String::new(),
+            &LoadOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(inc.len(), 2, "{:?}", rep.rejected);
+        assert_eq!(
+            inc.time_to(0).unwrap() - inc.time[0].unwrap(),
+            13 * 3600 + 1800
+        );
+        assert_eq!(inc.time_to(1), inc.time[1], "an empty end is an exact time");
+        assert_eq!(
+            rep.rejected.get(&RejectReason::WindowEndsBeforeStart),
+            Some(&1)
+        );
+        assert_eq!(rep.rejected.get(&RejectReason::WindowTooLong), Some(&1));
+        assert_eq!(
+            rep.columns.get("time_to").map(String::as_str),
+            Some("date_end")
+        );
+    }
+
+    #[test]
+    fn read_incidents_explicit_window_columns_and_missing_end() {
+        let text = br#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"a":"2024-01-05 22:00","b":"2024-01-06 02:00"},"geometry":{"type":"Point","coordinates":[2.0,48.0]}}
+        ]}"#;
+        let mut o = LoadOptions::new();
+        o.time = Some("a".into());
+        o.time_to = Some("b".into());
+        let (inc, _) =
+            read_incidents_from_bytes(text, Path::new("w.geojson"), String::new(), &o).unwrap();
+        assert_eq!(inc.time_to(0).unwrap() - inc.time[0].unwrap(), 4 * 3600);
+        o.time_to = Some("nope".into());
+        let e = read_incidents_from_bytes(text, Path::new("w.geojson"), String::new(), &o)
+            .expect_err("missing end property");
+        assert!(e.to_string().contains("nope"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::cluster::{
 use crate::error::{Error, Result};
 use crate::export::{features, table, Cell, Column, Export, Figure, Outputs, Provenance};
 use crate::render::{self, ColourScale, MapOptions, Overlay};
+use crate::when::incidents::{group_signatures, SignatureColumns, SignatureParams};
 
 /// Which clustering.
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +64,10 @@ pub struct ClusterStudy<'a> {
     pub extra: Value,
     /// Provenance of the outputs.
     pub provenance: Provenance,
+    /// Temporal signature of each cluster, indexed by cluster label
+    /// ([`crate::when::incidents::group_signatures`] with its defaults; night shares
+    /// with the incidents' time zone).
+    pub signatures: SignatureColumns,
 }
 
 /// Clusters the incidents.
@@ -146,6 +151,17 @@ pub fn clusters<'a>(input: &'a IncidentInput, p: &ClusterStudyParams) -> Result<
     let xy: Vec<[f64; 2]> = used.iter().map(|&i| inc.xy[i]).collect();
     let times: Vec<Option<i64>> = used.iter().map(|&i| inc.time[i]).collect();
     let summaries = cluster::summarise_clusters(&xy, &times, &clustering, p.ellipse);
+    let mut group_of = vec![None; inc.len()];
+    for (k, &i) in used.iter().enumerate() {
+        group_of[i] = clustering.labels[k];
+    }
+    let signatures = group_signatures(
+        inc,
+        &group_of,
+        clustering.n_clusters,
+        input.time_zone.as_ref(),
+        &SignatureParams::default(),
+    )?;
     let provenance = Provenance::new(parameters.clone())
         .with_inputs(input.inputs())
         .with_crs(&inc.crs);
@@ -158,6 +174,7 @@ pub fn clusters<'a>(input: &'a IncidentInput, p: &ClusterStudyParams) -> Result<
         parameters,
         extra,
         provenance,
+        signatures,
     })
 }
 
@@ -293,7 +310,9 @@ impl Export for ClusterStudy<'_> {
             },
         );
         out.table("labels.csv", &t)?;
-        // GeoJSON: hull + 1 SD + 2 SD ellipse per cluster
+        // GeoJSON: hull + 1 SD + 2 SD ellipse per cluster, with the temporal signature
+        let sg = &self.signatures;
+        let sig_f = |v: &[Option<f64>], k: usize| Cell::some(v.get(k).copied().flatten());
         let f = features(&inc.crs.working, |sink| {
             for s in &self.summaries {
                 let (first, last) = (self.fmt_t(s.first_time), self.fmt_t(s.last_time));
@@ -306,6 +325,19 @@ impl Export for ClusterStudy<'_> {
                         ("first", first.clone().map_or(Cell::Null, Cell::String)),
                         ("last", last.clone().map_or(Cell::Null, Cell::String)),
                         ("span_days", Cell::some(s.span_days)),
+                        ("night_share", sig_f(&sg.night_share, s.label)),
+                        (
+                            "weekend_night_share",
+                            sig_f(&sg.weekend_night_share, s.label),
+                        ),
+                        (
+                            "peak_hour_of_week",
+                            sg.peak_hour_of_week
+                                .get(s.label)
+                                .and_then(|x| x.as_deref())
+                                .map_or(Cell::Null, Cell::Str),
+                        ),
+                        ("time_profile_p", sig_f(&sg.time_profile_p, s.label)),
                     ]
                 };
                 let mut m = base("convex_hull");
@@ -339,6 +371,24 @@ impl Export for ClusterStudy<'_> {
                     m.remove("hull");
                     m.insert("first".into(), json!(self.fmt_t(s.first_time)));
                     m.insert("last".into(), json!(self.fmt_t(s.last_time)));
+                    let sg = &self.signatures;
+                    let k = s.label;
+                    m.insert(
+                        "night_share".into(),
+                        json!(sg.night_share.get(k).copied().flatten()),
+                    );
+                    m.insert(
+                        "weekend_night_share".into(),
+                        json!(sg.weekend_night_share.get(k).copied().flatten()),
+                    );
+                    m.insert(
+                        "peak_hour_of_week".into(),
+                        json!(sg.peak_hour_of_week.get(k).cloned().flatten()),
+                    );
+                    m.insert(
+                        "time_profile_p".into(),
+                        json!(sg.time_profile_p.get(k).copied().flatten()),
+                    );
                 }
                 v
             })
@@ -358,6 +408,7 @@ impl Export for ClusterStudy<'_> {
             "n_core": self.clustering.core.iter().filter(|c| **c).count(),
             "crs": inc.crs.working.to_string(),
             "clusters": summaries,
+            "temporal_signature": {"params": self.signatures.params, "conventions": "aoristic (minute-exact) shares of the cluster's incidents with a time; night = sun below -0.833 deg per date and place (needs the time zone); time_profile_p = permutation test of the hour-of-week profile against all incidents, clusters with >= min_incidents only; empty without a time"},
             "nnh": self.extra,
         });
         out.json("clusters.json", &doc)?;

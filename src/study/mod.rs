@@ -40,6 +40,7 @@ pub mod repeats;
 pub mod risk;
 pub mod segments;
 pub mod sites;
+pub mod when;
 
 /// Incidents for a study, with the record of the file they came from.
 #[derive(Debug, Clone)]
@@ -50,9 +51,18 @@ pub struct IncidentInput {
     pub report: Option<LoadReport>,
     /// The input record for provenance (`None` for incidents made in memory).
     pub source: Option<InputFile>,
+    /// Time zone of the incidents' clock times: studies use it for sun times (the
+    /// night shares of the temporal signature columns); `None`: no night shares.
+    pub time_zone: Option<crate::when::TimeZone>,
 }
 
 impl IncidentInput {
+    /// Sets the time zone of the clock times.
+    pub fn with_time_zone(mut self, tz: Option<crate::when::TimeZone>) -> Self {
+        self.time_zone = tz;
+        self
+    }
+
     /// Loads incidents from a file ([`crate::load_incidents`]).
     pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Self> {
         let (incidents, report) = crate::io::load_incidents(path, opts)?;
@@ -67,6 +77,7 @@ impl IncidentInput {
             incidents,
             report: Some(report),
             source,
+            time_zone: None,
         }
     }
 
@@ -76,6 +87,7 @@ impl IncidentInput {
             incidents,
             report: None,
             source: None,
+            time_zone: None,
         }
     }
 

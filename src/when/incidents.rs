@@ -426,3 +426,105 @@ mod tests {
         assert_eq!(tab.night_share(1), Some(0.0));
     }
 }
+
+/// Temporal signature columns of groups of incidents (hot spot cells, clusters): one
+/// value per group, `None` for a group without an incident with a time (and the night
+/// shares `None` without a time zone).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignatureColumns {
+    /// Aoristic night share (sun below the horizon, per date and place).
+    pub night_share: Vec<Option<f64>>,
+    /// Aoristic share in Friday and Saturday nights.
+    pub weekend_night_share: Vec<Option<f64>>,
+    /// Peak hour of the week (`"Fri 23h"`).
+    pub peak_hour_of_week: Vec<Option<String>>,
+    /// Permutation p of the profile test against all incidents with a time
+    /// ([`super::test_places`]); `None` below [`SignatureParams::min_incidents`].
+    pub time_profile_p: Vec<Option<f64>>,
+    /// Settings used.
+    pub params: SignatureParams,
+}
+
+/// Settings of [`group_signatures`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignatureParams {
+    /// Groups with fewer incidents with a time get no test p (default 10).
+    pub min_incidents: usize,
+    /// The profile test (default 199 replicates, seed 42).
+    pub test: super::PlaceTestParams,
+}
+
+impl Default for SignatureParams {
+    fn default() -> Self {
+        SignatureParams {
+            min_incidents: 10,
+            test: super::PlaceTestParams::new().nrep(199),
+        }
+    }
+}
+
+impl SignatureColumns {
+    /// Columns of `n` groups without values.
+    pub fn empty(n: usize, params: SignatureParams) -> Self {
+        SignatureColumns {
+            night_share: vec![None; n],
+            weekend_night_share: vec![None; n],
+            peak_hour_of_week: vec![None; n],
+            time_profile_p: vec![None; n],
+            params,
+        }
+    }
+}
+
+/// The temporal signature of each of `n_groups` groups (`group_of[i]`: incident `i`'s
+/// group, `None` in none): aoristic (minute-exact) night and weekend-night shares
+/// with `tz`, the peak hour of the week, and the profile test's p against every
+/// incident with a time. Incidents without a time count in no group; when none has a
+/// time every value is `None`.
+pub fn group_signatures(
+    inc: &Incidents,
+    group_of: &[Option<usize>],
+    n_groups: usize,
+    tz: Option<&TimeZone>,
+    params: &SignatureParams,
+) -> Result<SignatureColumns> {
+    let mut out = SignatureColumns::empty(n_groups, params.clone());
+    if group_of.len() != inc.len() {
+        return Err(Error::Param(format!(
+            "group signatures: {} group indices for {} incidents",
+            group_of.len(),
+            inc.len()
+        )));
+    }
+    if inc.time.iter().all(Option::is_none) {
+        return Ok(out);
+    }
+    let (table, idx) = temporal_table(inc, AoristicRule::Minute, tz, SunParams::default())?;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
+    for (row, &i) in idx.iter().enumerate() {
+        if let Some(g) = group_of[i] {
+            let m = members.get_mut(g).ok_or_else(|| {
+                Error::Param(format!("group signatures: group {g} of {n_groups}"))
+            })?;
+            m.push(row);
+        }
+    }
+    let tested: Vec<usize> = (0..n_groups)
+        .filter(|&g| members[g].len() >= params.min_incidents.max(1))
+        .collect();
+    let places: Vec<Vec<usize>> = tested.iter().map(|&g| members[g].clone()).collect();
+    let res = super::test_places(&table, &places, &params.test)?;
+    for (&g, t) in tested.iter().zip(&res.places) {
+        out.time_profile_p[g] = t.p_profile;
+    }
+    for (g, m) in members.iter().enumerate() {
+        if m.is_empty() {
+            continue;
+        }
+        let s = table.signature(m)?;
+        out.night_share[g] = s.night_share;
+        out.weekend_night_share[g] = s.weekend_night_share;
+        out.peak_hour_of_week[g] = s.peak_label;
+    }
+    Ok(out)
+}

@@ -86,7 +86,9 @@ fn when_profile_groups_and_night_place() {
     assert!(bar[2].parse::<f64>().unwrap() > 0.99, "{bar:?}");
     assert_eq!(&bar[10], "true");
     let shop = groups.iter().find(|r| &r[0] == "shop").unwrap();
-    assert_eq!((&shop[2], &shop[10]), ("0.000000", "false"));
+    assert_eq!(shop[2].parse::<f64>().unwrap(), 0.0);
+    assert_eq!(&shop[10], "false");
+    assert!(out.join("groups.png").exists());
     // hour profile: 24 rows
     crimescape()
         .args(["when", "--quiet", "--force", "--profile", "hour", "-o"])
@@ -94,8 +96,62 @@ fn when_profile_groups_and_night_place() {
         .arg(&city)
         .assert()
         .success()
-        .stdout(predicate::str::contains("night shares need --tz"));
+        .stdout(predicate::str::contains("night shares need the time zone"));
     assert_eq!(rows(&out.join("profile.csv")).len(), 24);
+}
+
+/// `--by site:FILE:RADIUS` and `--by polygon:FILE:FIELD`: the bar is found as a
+/// night-dominant site and beat; incidents outside every site are in no group.
+#[test]
+fn when_by_site_and_polygon_layers() {
+    let d = tmp();
+    let city = write_city(d.path());
+    let sites = d.path().join("sites.geojson");
+    std::fs::write(
+        &sites,
+        r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","properties":{"name":"the bar"},"geometry":{"type":"Point","coordinates":[-87.63,41.88]}},
+  {"type":"Feature","properties":{"name":"the shop"},"geometry":{"type":"Point","coordinates":[-87.65,41.90]}}]}"#,
+    )
+    .unwrap();
+    let beats = d.path().join("beats.geojson");
+    std::fs::write(
+        &beats,
+        r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","properties":{"beat":"B1"},"geometry":{"type":"Polygon","coordinates":[[[-87.632,41.878],[-87.628,41.878],[-87.628,41.882],[-87.632,41.882],[-87.632,41.878]]]}}]}"#,
+    )
+    .unwrap();
+    let out = d.path().join("s");
+    let by = format!("site:{}:30", sites.display());
+    crimescape()
+        .args(["when", "--quiet", "--tz", "America/Chicago", "--nrep", "99"])
+        .args(["--by", &by, "-o"])
+        .arg(&out)
+        .arg(&city)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 night-dominant: the bar"));
+    let groups = rows(&out.join("groups.csv"));
+    let names: Vec<&str> = groups.iter().map(|r| &r[0]).collect();
+    assert_eq!(names, ["the bar", "the shop"]);
+    assert_eq!((&groups[0][1], &groups[1][1]), ("60", "60"));
+    let out = d.path().join("p");
+    let by = format!("polygon:{}:beat", beats.display());
+    crimescape()
+        .args(["when", "--quiet", "--tz", "America/Chicago", "--nrep", "99"])
+        .args(["--by", &by, "-o"])
+        .arg(&out)
+        .arg(&city)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 night-dominant: B1"));
+    crimescape()
+        .args(["when", "--quiet", "--by", "polygon:/no/such.geojson", "-o"])
+        .arg(d.path().join("x"))
+        .arg(&city)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("/no/such.geojson"));
 }
 
 #[test]
@@ -128,7 +184,7 @@ fn time_filters_keep_half_window_and_report() {
     assert!(prov.contains("time filter hours 22-04"), "{prov}");
     // night without a time zone: a clear error
     crimescape()
-        .args(["when", "--quiet", "--night", "-o"])
+        .args(["when", "--quiet", "--force", "--night", "-o"])
         .arg(&out)
         .arg(&city)
         .assert()
@@ -136,7 +192,7 @@ fn time_filters_keep_half_window_and_report() {
         .stderr(predicate::str::contains("--tz"));
     // a bad day name names the flag's value
     crimescape()
-        .args(["when", "--quiet", "--weekdays", "fry", "-o"])
+        .args(["when", "--quiet", "--force", "--weekdays", "fry", "-o"])
         .arg(&out)
         .arg(&city)
         .assert()

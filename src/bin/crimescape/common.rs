@@ -468,7 +468,7 @@ pub fn study_layer(
 /// Loads incidents for a study (summary on stderr, rejects written if asked).
 pub fn study_incidents(path: &Path, args: &LoadArgs, g: &GlobalArgs) -> Result<IncidentInput> {
     let (inc, rep) = load_incidents(path, args, g)?;
-    Ok(IncidentInput::loaded(inc, rep, "incidents"))
+    Ok(IncidentInput::loaded(inc, rep, "incidents").with_time_zone(args.time_zone()?))
 }
 
 /// The output set of a command: the folder `dir`, the files it will write checked now.

@@ -1,0 +1,1071 @@
+//! When do incidents happen: the aoristic hour-of-week profile of an area
+//! (`profile.csv`), a 7 × 24 heat table (`heat.png`), a day-of-year line
+//! (`day_of_year.png`) and a summary (`when.json`); with groups ([`WhenGroups`]) the
+//! temporal signature of each group tested against the whole area (`groups.csv`,
+//! `groups.png`).
+//!
+//! # Conventions
+//! * Weights are aoristic, minute-exact at the window edges
+//!   ([`crate::when::AoristicRule::Minute`]); incidents without a time are left out
+//!   and counted (`incidents` vs `with_time` in `when.json`).
+//! * Night shares need the clock's time zone (`WhenParams::time_zone`); without it
+//!   they are empty and only the profile test and the peak hour are given.
+//! * Each group is tested against **all** incidents with a time (the "city"), with
+//!   [`crate::when::test_places`] (seeded permutations, Benjamini–Hochberg over the
+//!   tested groups). Groups with fewer than `WhenParams::min_incidents` incidents are
+//!   listed without a test. An incident in no group (outside every polygon, DBSCAN
+//!   noise, farther than the radius from every site) is in none of the rows but stays
+//!   in the city profile.
+//! * A point on a polygon's edge is inside it; an incident inside several polygons
+//!   belongs to the first in the layer's order (an evaluation's `areas.geojson` lists
+//!   treatment before buffer before control, so each incident gets its innermost zone).
+
+use geo::Geometry;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::clusters::ClusterStudyParams;
+use super::hotspots::{GiStarStudyParams, HotspotInput};
+use super::{IncidentInput, StudyLayer};
+use crate::error::{Error, Result};
+use crate::export::{table, Cell, Column, Export, Figure, HeatTable, Outputs, Provenance};
+use crate::index::GeometryIndex;
+use crate::layer::Incidents;
+use crate::when::aoristic::{calendar_profile, CalendarProfile};
+use crate::when::figure::{day_of_year_line, week_heat_table};
+use crate::when::incidents::temporal_table;
+use crate::when::profile::PlaceTest;
+use crate::when::{
+    bin_label, test_places, AoristicRule, PlaceTestParams, SunParams, TemporalSignature,
+    TemporalTable, TimeZone, WeekProfile, Window, DAY_NAMES,
+};
+
+/// The profile written to `profile.csv`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WhenProfile {
+    /// 168 hours of the week (Sunday 00h first).
+    #[default]
+    HourOfWeek,
+    /// 24 hours of the day.
+    Hour,
+    /// 7 days of the week (Sunday first).
+    Day,
+    /// 12 months.
+    Month,
+}
+
+/// The groups whose signatures are tested against the whole area.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum WhenGroups {
+    /// One group per incident category.
+    Category,
+    /// One group per value of an incident column (e.g. a beat number).
+    Column {
+        /// The column.
+        name: String,
+    },
+    /// Square cells of this size (metres), named by their centre.
+    Cell {
+        /// Cell size (m).
+        size: f64,
+    },
+    /// Gi* hot cells (bin ≥ 1: hot at 90 % or more) vs the rest, with the settings of
+    /// [`super::hotspots::gistar`].
+    Hotspot(GiStarStudyParams),
+    /// One group per cluster (DBSCAN, HDBSCAN, ... of [`super::clusters::clusters`]);
+    /// noise is in no group.
+    Cluster(ClusterStudyParams),
+    /// One group per polygon of [`WhenInput::layer`] (police beats, neighbourhoods),
+    /// named by `field` (or `feature N`); polygons with the same name form one group.
+    Polygon {
+        /// Property naming the groups.
+        field: Option<String>,
+    },
+    /// The zones of an evaluation (`areas.geojson` of `crimescape evaluate`, in
+    /// [`WhenInput::layer`]): groups `"<area> <zone>"` from the `area` and `zone`
+    /// properties.
+    Zone,
+    /// Sites of [`WhenInput::layer`] (points, lines or polygons; e.g. bars, or the
+    /// `sites.geojson` of a ranking): an incident belongs to the nearest site within
+    /// `radius` metres (inclusive; 0 inside a polygon). Named by `name`, `id` or
+    /// `site_id`, else `site N`.
+    Site {
+        /// Radius (m).
+        radius: f64,
+    },
+}
+
+impl WhenGroups {
+    /// A short name (`category`, `column:beat`, `hotspot`, ...).
+    pub fn label(&self) -> String {
+        match self {
+            WhenGroups::Category => "category".into(),
+            WhenGroups::Column { name } => format!("column:{name}"),
+            WhenGroups::Cell { size } => format!("cell:{size}"),
+            WhenGroups::Hotspot(_) => "hotspot".into(),
+            WhenGroups::Cluster(_) => "cluster".into(),
+            WhenGroups::Polygon { field } => match field {
+                Some(f) => format!("polygon:{f}"),
+                None => "polygon".into(),
+            },
+            WhenGroups::Zone => "zone".into(),
+            WhenGroups::Site { radius } => format!("site:{radius}"),
+        }
+    }
+
+    /// Whether the grouping needs [`WhenInput::layer`].
+    pub fn needs_layer(&self) -> bool {
+        matches!(
+            self,
+            WhenGroups::Polygon { .. } | WhenGroups::Zone | WhenGroups::Site { .. }
+        )
+    }
+}
+
+/// Settings of [`when`].
+#[derive(Debug, Clone, Default)]
+pub struct WhenParams {
+    /// The profile of `profile.csv`.
+    pub profile: WhenProfile,
+    /// Groups to profile and test [default: none].
+    pub groups: Option<WhenGroups>,
+    /// Groups with fewer incidents are listed without a test [default 10 when 0].
+    pub min_incidents: usize,
+    /// The group test (replicates, seed, level).
+    pub test: PlaceTestParams,
+    /// Time zone of the clock times, for sun times (night shares) [default: the
+    /// incidents' ([`IncidentInput::time_zone`])].
+    pub time_zone: Option<TimeZone>,
+    /// Night definition.
+    pub sun: SunParams,
+}
+
+impl WhenParams {
+    /// Defaults: hour-of-week profile, no groups, 10 incidents per tested group.
+    pub fn new() -> Self {
+        WhenParams {
+            min_incidents: 10,
+            ..Default::default()
+        }
+    }
+    /// Sets the groups.
+    pub fn groups(mut self, g: WhenGroups) -> Self {
+        self.groups = Some(g);
+        self
+    }
+    /// Sets the time zone.
+    pub fn time_zone(mut self, tz: TimeZone) -> Self {
+        self.time_zone = Some(tz);
+        self
+    }
+    /// Sets the group test.
+    pub fn test(mut self, t: PlaceTestParams) -> Self {
+        self.test = t;
+        self
+    }
+    /// Sets the minimum group size of the test.
+    pub fn min_incidents(mut self, n: usize) -> Self {
+        self.min_incidents = n;
+        self
+    }
+
+    fn provenance_json(&self) -> Value {
+        json!({
+            "analysis": "when",
+            "profile": self.profile,
+            "by": self.groups,
+            "min_incidents": self.min_incidents,
+            "test": self.test,
+            "tz": self.time_zone.as_ref().map(|t| t.name().to_string()),
+            "sun_elevation_deg": self.sun.elevation_deg,
+            "aoristic_rule": "minute",
+        })
+    }
+}
+
+/// The inputs of [`when`].
+#[derive(Debug, Clone)]
+pub struct WhenInput {
+    /// The incidents.
+    pub incidents: IncidentInput,
+    /// The polygon, zone or site layer of [`WhenGroups::Polygon`], [`WhenGroups::Zone`]
+    /// and [`WhenGroups::Site`], in the incidents' working CRS.
+    pub layer: Option<StudyLayer>,
+}
+
+impl WhenInput {
+    /// Incidents only.
+    pub fn new(incidents: IncidentInput) -> Self {
+        WhenInput {
+            incidents,
+            layer: None,
+        }
+    }
+    /// With a group layer.
+    pub fn with_layer(mut self, layer: StudyLayer) -> Self {
+        self.layer = Some(layer);
+        self
+    }
+}
+
+/// One group of [`WhenGroupsResult`].
+#[derive(Debug, Clone, Serialize)]
+pub struct WhenGroup {
+    /// Group name.
+    pub name: String,
+    /// Signature of its incidents with a time.
+    pub signature: TemporalSignature,
+    /// The test against the whole area (`None`: fewer than `min_incidents`).
+    pub test: Option<PlaceTest>,
+    /// Share of the group's weight in each hour of the day (24).
+    pub hour_shares: Vec<f64>,
+}
+
+/// The groups of a [`WhenStudy`].
+#[derive(Debug, Clone, Serialize)]
+pub struct WhenGroupsResult {
+    /// How the groups were made (`category`, `hotspot`, ...).
+    pub by: String,
+    /// Groups: tested ones first (in the grouping's order), then the small ones.
+    pub groups: Vec<WhenGroup>,
+    /// Incidents with a time that are in no group.
+    pub ungrouped: usize,
+    /// Details of the grouping (Gi* bins, cluster count, ...).
+    pub details: Value,
+}
+
+impl WhenGroupsResult {
+    /// Names of the night-dominant groups.
+    pub fn night_dominant(&self) -> Vec<&str> {
+        self.groups
+            .iter()
+            .filter(|g| g.test.as_ref().is_some_and(|t| t.night_dominant))
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+
+    /// Number of tested groups.
+    pub fn tested(&self) -> usize {
+        self.groups.iter().filter(|g| g.test.is_some()).count()
+    }
+}
+
+/// A temporal profile study: `profile.csv`, `heat.png`, `day_of_year.png`,
+/// `when.json`, and with groups `groups.csv` and `groups.png`.
+#[derive(Debug, Clone)]
+pub struct WhenStudy {
+    /// Settings.
+    pub params: WhenParams,
+    /// Incidents read (with and without a time).
+    pub incidents: usize,
+    /// Incidents with a time (the rows of the profiles).
+    pub with_time: usize,
+    /// Hour-of-week profile of the area.
+    pub week: WeekProfile,
+    /// Month and day-of-year profiles.
+    pub calendar: CalendarProfile,
+    /// Signature of the whole area.
+    pub city: TemporalSignature,
+    /// The groups, when asked for.
+    pub groups: Option<WhenGroupsResult>,
+    /// Name of the incidents (file name) for titles.
+    pub name: String,
+    /// Provenance of the outputs.
+    pub provenance: Provenance,
+}
+
+/// Group index per incident (`None`: in no group) and group names.
+struct Grouping {
+    names: Vec<String>,
+    of: Vec<Option<usize>>,
+    details: Value,
+}
+
+fn sorted_grouping(keys: Vec<String>) -> Grouping {
+    let mut names: Vec<String> = keys.clone();
+    names.sort();
+    names.dedup();
+    let of = keys.iter().map(|k| names.binary_search(k).ok()).collect();
+    Grouping {
+        names,
+        of,
+        details: Value::Null,
+    }
+}
+
+fn layer_name(l: &StudyLayer) -> String {
+    l.source
+        .as_ref()
+        .map_or(l.layer.name.clone(), |s| s.path.clone())
+}
+
+/// Groups of features by name, in the order of first appearance.
+fn named_features(names: Vec<String>) -> (Vec<String>, Vec<usize>) {
+    let mut uniq: Vec<String> = Vec::new();
+    let mut of = Vec::with_capacity(names.len());
+    for n in names {
+        match uniq.iter().position(|u| *u == n) {
+            Some(k) => of.push(k),
+            None => {
+                of.push(uniq.len());
+                uniq.push(n);
+            }
+        }
+    }
+    (uniq, of)
+}
+
+/// Each point's feature: the first (lowest index) within `radius` when `nearest` is
+/// false; the nearest (then lowest index) when true.
+fn feature_of(
+    idx: &GeometryIndex,
+    xy: &[[f64; 2]],
+    radius: f64,
+    nearest: bool,
+) -> Vec<Option<usize>> {
+    xy.iter()
+        .map(|&p| {
+            let hits = idx.within(p, radius);
+            let key = |&(k, d): &(usize, f64)| if nearest { (d, k) } else { (0.0, k) };
+            hits.iter()
+                .min_by(|a, b| {
+                    key(a)
+                        .partial_cmp(&key(b))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .map(|h| h.0)
+        })
+        .collect()
+}
+
+fn grouping(input: &WhenInput, by: &WhenGroups) -> Result<Grouping> {
+    let inc = &input.incidents.incidents;
+    match by {
+        WhenGroups::Category => Ok(sorted_grouping(
+            (0..inc.len())
+                .map(|i| inc.category_name(i).unwrap_or("").to_string())
+                .collect(),
+        )),
+        WhenGroups::Column { name } => {
+            let col = inc.attr(name).ok_or_else(|| {
+                Error::Param(format!(
+                    "group column {name:?}: no such column (columns: {})",
+                    inc.attr_names.join(", ")
+                ))
+            })?;
+            Ok(sorted_grouping(col.iter().map(str::to_string).collect()))
+        }
+        WhenGroups::Cell { size } => {
+            if !(*size > 0.0 && size.is_finite()) {
+                return Err(Error::invalid_param(
+                    "cell",
+                    size,
+                    "the cell size must be positive metres",
+                ));
+            }
+            let c = |v: f64| ((v / size).floor() + 0.5) * size;
+            Ok(sorted_grouping(
+                inc.xy
+                    .iter()
+                    .map(|p| format!("{:.0} {:.0}", c(p[0]), c(p[1])))
+                    .collect(),
+            ))
+        }
+        WhenGroups::Hotspot(p) => {
+            let hs = HotspotInput::new(input.incidents.clone());
+            let r = super::hotspots::gistar(&hs, p)?;
+            let of = inc
+                .xy
+                .iter()
+                .map(|q| {
+                    Some(match r.cells.position_of(*q) {
+                        Some(k) if r.result.bin[k] >= 1 => 0,
+                        _ => 1,
+                    })
+                })
+                .collect();
+            let b = r.result.bin_counts;
+            Ok(Grouping {
+                names: vec!["hot".into(), "rest".into()],
+                of,
+                details: json!({"hot_cells": b[4] + b[5] + b[6], "cells": r.cells.len(),
+                    "cell_m": r.cells.cell(), "gistar": p.gistar, "weights": p.weights,
+                    "rule": "hot = Gi* bin >= 1 (hot at 90 % or more); rest = every other incident"}),
+            })
+        }
+        WhenGroups::Cluster(p) => {
+            let r = super::clusters::clusters(&input.incidents, p)?;
+            let mut of = vec![None; inc.len()];
+            for (k, &i) in r.used.iter().enumerate() {
+                of[i] = r.clustering.labels[k];
+            }
+            let n = r.clustering.n_clusters;
+            Ok(Grouping {
+                names: (0..n).map(|c| format!("cluster {c}")).collect(),
+                of,
+                details: json!({"clusters": n, "parameters": r.parameters}),
+            })
+        }
+        WhenGroups::Polygon { .. } | WhenGroups::Zone | WhenGroups::Site { .. } => {
+            let l = input
+                .layer
+                .as_ref()
+                .ok_or_else(|| Error::Param(format!("groups by {}: no layer given", by.label())))?;
+            let layer = &l.layer;
+            if layer.is_empty() {
+                return Err(Error::Content(format!("{}: no feature", layer_name(l))));
+            }
+            let polygonal =
+                |g: &Geometry<f64>| matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
+            let feature_names: Vec<String> = match by {
+                WhenGroups::Polygon { field } => {
+                    if let Some(i) = layer.geometries.iter().position(|g| !polygonal(g)) {
+                        return Err(Error::Content(format!(
+                            "{}: feature {i} is not a polygon (groups by polygon need polygons)",
+                            layer_name(l)
+                        )));
+                    }
+                    (0..layer.len())
+                        .map(|i| match field {
+                            Some(f) => layer.property_str(i, f).ok_or_else(|| {
+                                Error::Content(format!(
+                                    "{}: feature {i} has no property {f:?}",
+                                    layer_name(l)
+                                ))
+                            }),
+                            None => Ok(format!("feature {i}")),
+                        })
+                        .collect::<Result<_>>()?
+                }
+                WhenGroups::Zone => (0..layer.len())
+                    .map(|i| {
+                        let zone = layer.property_str(i, "zone").ok_or_else(|| {
+                            Error::Content(format!(
+                                "{}: feature {i} has no 'zone' property (expected the areas.geojson of an evaluation)",
+                                layer_name(l)
+                            ))
+                        })?;
+                        Ok(match layer.property_str(i, "area") {
+                            Some(a) => format!("{a} {zone}"),
+                            None => zone,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                _ => (0..layer.len())
+                    .map(|i| {
+                        ["name", "id", "site_id"]
+                            .iter()
+                            .find_map(|k| layer.property_str(i, k))
+                            .unwrap_or_else(|| format!("site {i}"))
+                    })
+                    .collect(),
+            };
+            let radius = match by {
+                WhenGroups::Site { radius } => {
+                    if !(*radius >= 0.0 && radius.is_finite()) {
+                        return Err(Error::invalid_param(
+                            "radius",
+                            radius,
+                            "the site radius must be metres >= 0",
+                        ));
+                    }
+                    *radius
+                }
+                _ => 0.0,
+            };
+            let (names, group_of_feature) = named_features(feature_names);
+            let idx = GeometryIndex::of_layer(layer);
+            let nearest = matches!(by, WhenGroups::Site { .. });
+            let of = feature_of(&idx, &inc.xy, radius, nearest)
+                .into_iter()
+                .map(|f| f.map(|k| group_of_feature[k]))
+                .collect();
+            Ok(Grouping {
+                details: json!({"layer": layer_name(l), "features": layer.len(), "radius_m": radius}),
+                names,
+                of,
+            })
+        }
+    }
+}
+
+/// Profiles the incidents (and their groups) in time.
+///
+/// ```
+/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::study::{when, IncidentInput};
+///
+/// let city = generate(&DemoParams::new(1).incidents(2000).size(3000.0))?;
+/// let input = when::WhenInput::new(IncidentInput::in_memory(city.incidents));
+/// let p = when::WhenParams::new().groups(when::WhenGroups::Category);
+/// let r = when::when(&input, &p)?;
+/// assert_eq!(r.with_time, 2000);
+/// assert!((r.week.total() - 2000.0).abs() < 1e-6, "aoristic weights sum to N");
+/// assert!(r.groups.unwrap().tested() > 0);
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+pub fn when(input: &WhenInput, p: &WhenParams) -> Result<WhenStudy> {
+    let inc: &Incidents = &input.incidents.incidents;
+    let mut p = p.clone();
+    if p.time_zone.is_none() {
+        p.time_zone = input.incidents.time_zone.clone();
+    }
+    let p = &p;
+    let (table, idx) = temporal_table(inc, AoristicRule::Minute, p.time_zone.as_ref(), p.sun)?;
+    let name = input
+        .incidents
+        .source
+        .as_ref()
+        .map_or_else(|| "incidents".to_string(), |s| s.path.clone());
+    if table.is_empty() {
+        return Err(Error::Data(format!(
+            "{name}: no incident has a time; nothing to profile"
+        )));
+    }
+    let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
+    let all: Vec<usize> = (0..table.len()).collect();
+    let week = table.week_profile(&all)?;
+    let city = table.signature(&all)?;
+    let calendar = calendar_profile(&windows);
+    let groups = match &p.groups {
+        None => None,
+        Some(by) => Some(test_groups(input, &table, &idx, by, p)?),
+    };
+    let mut inputs = input.incidents.inputs();
+    if let (Some(by), Some(l)) = (&p.groups, &input.layer) {
+        if by.needs_layer() {
+            inputs.extend(l.source.iter().cloned());
+        }
+    }
+    let mut provenance = Provenance::new(p.provenance_json())
+        .with_inputs(inputs)
+        .with_crs(&inc.crs);
+    if p.groups.is_some() && p.test.nrep > 0 {
+        provenance = provenance.with_seed(p.test.seed);
+    }
+    let name = std::path::Path::new(&name)
+        .file_name()
+        .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+    Ok(WhenStudy {
+        params: p.clone(),
+        incidents: inc.len(),
+        with_time: table.len(),
+        week,
+        calendar,
+        city,
+        groups,
+        name,
+        provenance,
+    })
+}
+
+fn test_groups(
+    input: &WhenInput,
+    table: &TemporalTable,
+    idx: &[usize],
+    by: &WhenGroups,
+    p: &WhenParams,
+) -> Result<WhenGroupsResult> {
+    let g = grouping(input, by)?;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); g.names.len()];
+    let mut ungrouped = 0;
+    for (row, &i) in idx.iter().enumerate() {
+        match g.of[i] {
+            Some(k) => members[k].push(row),
+            None => ungrouped += 1,
+        }
+    }
+    let min = p.min_incidents.max(1);
+    let (tested, small): (Vec<usize>, Vec<usize>) = (0..g.names.len())
+        .filter(|&k| !members[k].is_empty())
+        .partition(|&k| members[k].len() >= min);
+    let places: Vec<Vec<usize>> = tested.iter().map(|&k| members[k].clone()).collect();
+    let res = test_places(table, &places, &p.test)?;
+    let hour_shares = |m: &[usize]| -> Result<Vec<f64>> {
+        let w = table.week_profile(m)?;
+        let h = w.hour_of_day();
+        let t: f64 = h.iter().sum();
+        Ok(h.iter()
+            .map(|v| if t > 0.0 { v / t } else { 0.0 })
+            .collect())
+    };
+    let mut groups = Vec::with_capacity(tested.len() + small.len());
+    for (&k, t) in tested.iter().zip(res.places) {
+        groups.push(WhenGroup {
+            name: g.names[k].clone(),
+            signature: t.signature.clone(),
+            test: Some(t),
+            hour_shares: hour_shares(&members[k])?,
+        });
+    }
+    for &k in &small {
+        groups.push(WhenGroup {
+            name: g.names[k].clone(),
+            signature: table.signature(&members[k])?,
+            test: None,
+            hour_shares: hour_shares(&members[k])?,
+        });
+    }
+    Ok(WhenGroupsResult {
+        by: by.label(),
+        groups,
+        ungrouped,
+        details: g.details,
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Rows of `groups.png` at most (the largest groups).
+pub const FIGURE_GROUPS: usize = 40;
+
+impl WhenStudy {
+    /// The files written.
+    pub fn files(p: &WhenParams) -> Vec<String> {
+        let mut v: Vec<String> = ["profile.csv", "heat.png", "day_of_year.png", "when.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if p.groups.is_some() {
+            v.extend(["groups.csv".to_string(), "groups.png".to_string()]);
+        }
+        v
+    }
+
+    /// The result in a few lines.
+    pub fn summary_text(&self) -> String {
+        let c = &self.city;
+        let mut s = format!(
+            "{} incidents with a time; peak hour {} ({:.1} % of the weight){}\n",
+            self.with_time,
+            c.peak_label.as_deref().unwrap_or("-"),
+            100.0 * c.peak_share.unwrap_or(0.0),
+            match (c.night_share, c.weekend_night_share) {
+                (Some(n), Some(w)) => format!(
+                    "; {:.1} % at night, {:.1} % in weekend nights",
+                    100.0 * n,
+                    100.0 * w
+                ),
+                _ => "; night shares need the time zone".into(),
+            }
+        );
+        if let Some(g) = &self.groups {
+            let dom = g.night_dominant();
+            s.push_str(&format!(
+                "{} group(s) by {}: {} tested (>= {} incidents), {} night-dominant{}\n",
+                g.groups.len(),
+                g.by,
+                g.tested(),
+                self.params.min_incidents.max(1),
+                dom.len(),
+                if dom.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", dom.join(", "))
+                }
+            ));
+        }
+        s
+    }
+
+    fn profile_rows(&self) -> (Vec<String>, Vec<f64>) {
+        let week = &self.week;
+        match self.params.profile {
+            WhenProfile::HourOfWeek => ((0..168).map(bin_label).collect(), week.weights.clone()),
+            WhenProfile::Hour => (
+                (0..24).map(|h| format!("{h:02}h")).collect(),
+                week.hour_of_day(),
+            ),
+            WhenProfile::Day => (
+                DAY_NAMES.iter().map(|d| d.to_string()).collect(),
+                week.day_of_week(),
+            ),
+            WhenProfile::Month => (
+                MONTHS.iter().map(|m| m.to_string()).collect(),
+                self.calendar.month.clone(),
+            ),
+        }
+    }
+
+    fn title(&self) -> Vec<String> {
+        vec![
+            format!("When: {}", self.name),
+            format!(
+                "{} incidents with a time, aoristic (minute-exact) weights",
+                self.with_time
+            ),
+        ]
+    }
+
+    fn groups_figure(&self, g: &WhenGroupsResult) -> Figure {
+        // the largest groups, tested first, as rows; hours as columns; ratio to the
+        // area's share of that hour
+        let city_h = self.week.hour_of_day();
+        let total: f64 = city_h.iter().sum();
+        let city_share: Vec<f64> = city_h
+            .iter()
+            .map(|v| if total > 0.0 { v / total } else { 0.0 })
+            .collect();
+        let mut order: Vec<usize> = (0..g.groups.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ga, gb) = (&g.groups[a], &g.groups[b]);
+            gb.test
+                .is_some()
+                .cmp(&ga.test.is_some())
+                .then(gb.signature.n.cmp(&ga.signature.n))
+                .then(a.cmp(&b))
+        });
+        order.truncate(FIGURE_GROUPS);
+        let mut values = Vec::new();
+        let mut marked = Vec::new();
+        let mut rows = Vec::new();
+        for &k in &order {
+            let gr = &g.groups[k];
+            values.push(
+                gr.hour_shares
+                    .iter()
+                    .zip(&city_share)
+                    .map(|(s, c)| if *c > 0.0 { s / c } else { f64::NAN })
+                    .collect(),
+            );
+            let peak = gr.signature.peak_bin.map(|b| b % 24);
+            marked.push((0..24).map(|h| Some(h) == peak).collect());
+            let flag = match &gr.test {
+                Some(t) if t.night_dominant => " (night)",
+                Some(t) if t.p_profile.is_some_and(|p| p <= self.params.test.alpha) => " *",
+                Some(_) => "",
+                None => " (small)",
+            };
+            rows.push(format!("{} (n={}){flag}", gr.name, gr.signature.n));
+        }
+        Figure::HeatTable(HeatTable {
+            values,
+            marked,
+            rows,
+            cols: (0..24).map(|h| format!("{h:02}")).collect(),
+            centre: 1.0,
+            log_ratio: true,
+            title: vec![
+                format!("When, by {}: {}", g.by, self.name),
+                format!(
+                    "hour-of-day share / whole area's share; box: peak hour; * profile differs (p <= {}); (night): night-dominant",
+                    self.params.test.alpha
+                ),
+            ],
+            corner: "group / hour".into(),
+        })
+    }
+}
+
+fn fmt_opt(v: Option<f64>) -> Cell<'static> {
+    Cell::some(v)
+}
+
+impl Export for WhenStudy {
+    fn write(&self, out: &mut Outputs) -> Result<()> {
+        out.provenance(self.provenance.clone());
+        let (labels, weights) = self.profile_rows();
+        let total: f64 = self.week.total();
+        let t = table(
+            vec![
+                Column::int("bin"),
+                Column::text("label"),
+                Column::float("weight"),
+                Column::float("share"),
+            ],
+            |sink| {
+                for (k, (l, w)) in labels.iter().zip(&weights).enumerate() {
+                    sink.row(&[
+                        Cell::count(k),
+                        Cell::Str(l),
+                        Cell::Float(*w),
+                        Cell::Float(if total > 0.0 { w / total } else { 0.0 }),
+                    ])?;
+                }
+                Ok(())
+            },
+        );
+        out.table("profile.csv", &t)?;
+        let title = self.title();
+        out.bytes("heat.png", &week_heat_table(&self.week, &title)?)?;
+        out.bytes(
+            "day_of_year.png",
+            &day_of_year_line(&self.calendar, &title)?,
+        )?;
+        let mut group_json = Value::Null;
+        if let Some(g) = &self.groups {
+            let t = table(
+                vec![
+                    Column::text("group"),
+                    Column::int("n"),
+                    Column::float("night_share"),
+                    Column::float("weekend_night_share"),
+                    Column::text("peak_hour"),
+                    Column::float("peak_share"),
+                    Column::float("distance"),
+                    Column::float("p_profile"),
+                    Column::float("p_night"),
+                    Column::float("q_night"),
+                    Column::bool("night_dominant"),
+                ],
+                |sink| {
+                    for gr in &g.groups {
+                        let s = &gr.signature;
+                        let tt = gr.test.as_ref();
+                        sink.row(&[
+                            Cell::Str(&gr.name),
+                            Cell::count(s.n),
+                            fmt_opt(s.night_share),
+                            fmt_opt(s.weekend_night_share),
+                            s.peak_label.as_deref().map_or(Cell::Null, Cell::Str),
+                            fmt_opt(s.peak_share),
+                            fmt_opt(tt.map(|t| t.distance)),
+                            fmt_opt(tt.and_then(|t| t.p_profile)),
+                            fmt_opt(tt.and_then(|t| t.p_night)),
+                            fmt_opt(tt.and_then(|t| t.q_night)),
+                            Cell::Bool(tt.is_some_and(|t| t.night_dominant)),
+                        ])?;
+                    }
+                    Ok(())
+                },
+            );
+            out.table("groups.csv", &t)?;
+            if !g.groups.is_empty() {
+                out.figure("groups.png", &self.groups_figure(g))?;
+            }
+            group_json = json!({
+                "by": g.by, "groups": g.groups.len(), "tested": g.tested(),
+                "untested_small": g.groups.len() - g.tested(), "ungrouped_incidents": g.ungrouped,
+                "night_dominant": g.night_dominant(), "details": g.details,
+                "test": self.params.test,
+            });
+        }
+        let summary = json!({
+            "incidents": self.incidents,
+            "with_time": self.with_time,
+            "aoristic_rule": "minute",
+            "time_zone": self.params.time_zone.as_ref().map(|t| t.name().to_string()),
+            "signature": self.city,
+            "hour_of_week": self.week.weights,
+            "month": self.calendar.month,
+            "groups": group_json,
+            "provenance": out.current_provenance(&["when.json"]),
+        });
+        out.json("when.json", &summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{generate, DemoParams};
+    use crate::layer::Layer;
+
+    fn city_input() -> (WhenInput, crate::demo::DemoCity) {
+        let city = generate(&DemoParams::new(3).incidents(1500).size(3000.0)).expect("city");
+        let input = WhenInput::new(IncidentInput::in_memory(city.incidents.clone()));
+        (input, city)
+    }
+
+    #[test]
+    fn when_groups_polygon_first_match_and_outside() {
+        let (input, city) = city_input();
+        let b = city.incidents.bbox().expect("bbox");
+        let mx = (b[0] + b[2]) / 2.0;
+        let rect = |x0: f64, x1: f64| {
+            Geometry::Polygon(geo::Polygon::new(
+                geo::LineString::from(vec![
+                    (x0, b[1] - 1.0),
+                    (x1, b[1] - 1.0),
+                    (x1, b[3] + 1.0),
+                    (x0, b[3] + 1.0),
+                    (x0, b[1] - 1.0),
+                ]),
+                vec![],
+            ))
+        };
+        let mut layer = Layer {
+            name: "beats".into(),
+            geometries: Vec::new(),
+            properties: Vec::new(),
+            crs: city.incidents.crs.clone(),
+        };
+        for (name, g) in [
+            ("west", rect(b[0] - 1.0, mx)),
+            ("east", rect(mx, b[2] + 1.0)),
+        ] {
+            let mut m = serde_json::Map::new();
+            m.insert("beat".into(), json!(name));
+            layer.geometries.push(g);
+            layer.properties.push(m);
+        }
+        let input = input.with_layer(StudyLayer::in_memory(layer));
+        let p = WhenParams::new()
+            .groups(WhenGroups::Polygon {
+                field: Some("beat".into()),
+            })
+            .test(PlaceTestParams::new().nrep(99));
+        let r = when(&input, &p).expect("when");
+        let g = r.groups.expect("groups");
+        assert_eq!(g.groups.len(), 2);
+        assert_eq!(g.ungrouped, 0);
+        let n: usize = g.groups.iter().map(|x| x.signature.n).sum();
+        assert_eq!(n, 1500, "every incident in exactly one beat");
+        let west = g.groups.iter().find(|x| x.name == "west").expect("west");
+        let expect_west = city.incidents.xy.iter().filter(|p| p[0] <= mx).count();
+        assert_eq!(
+            west.signature.n, expect_west,
+            "edge points go to the first polygon"
+        );
+    }
+
+    #[test]
+    fn when_groups_polygon_needs_layer() {
+        let (input, _) = city_input();
+        let p = WhenParams::new().groups(WhenGroups::Zone);
+        let e = when(&input, &p).expect_err("no layer");
+        assert!(e.to_string().contains("no layer"), "{e}");
+    }
+
+    #[test]
+    fn when_groups_hotspot_two_groups() {
+        let (input, _) = city_input();
+        let mut gp = GiStarStudyParams::default();
+        gp.gistar = gp.gistar.permutations(0);
+        let p = WhenParams::new()
+            .groups(WhenGroups::Hotspot(gp))
+            .test(PlaceTestParams::new().nrep(99));
+        let r = when(&input, &p).expect("when");
+        let g = r.groups.expect("groups");
+        let names: Vec<&str> = g.groups.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["hot", "rest"]);
+        assert_eq!(g.groups[0].signature.n + g.groups[1].signature.n, 1500);
+        assert!(g.groups[0].signature.n > 0, "the planted hot spots are hot");
+    }
+
+    #[test]
+    fn when_groups_site_radius_and_names() {
+        let (input, city) = city_input();
+        let bars = city.layer("bars").expect("bars").clone();
+        let input = input.with_layer(StudyLayer::in_memory(bars.clone()));
+        let p = WhenParams::new()
+            .groups(WhenGroups::Site { radius: 50.0 })
+            .test(PlaceTestParams::new().nrep(0));
+        let r = when(&input, &p).expect("when");
+        let g = r.groups.expect("groups");
+        // brute force: incidents within 50 m of some bar
+        let pts = bars.representative_points();
+        let near = city
+            .incidents
+            .xy
+            .iter()
+            .filter(|q| pts.iter().any(|b| (b[0] - q[0]).hypot(b[1] - q[1]) <= 50.0))
+            .count();
+        let n: usize = g.groups.iter().map(|x| x.signature.n).sum();
+        assert_eq!(n, near);
+        assert_eq!(g.ungrouped, 1500 - near);
+        assert!(g.groups.iter().all(|x| x.name.starts_with("bar")));
+    }
+
+    #[test]
+    fn when_groups_bad_column_names_columns() {
+        let (input, _) = city_input();
+        let p = WhenParams::new().groups(WhenGroups::Column {
+            name: "nope".into(),
+        });
+        let e = when(&input, &p).expect_err("bad column");
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn signatures_gistar_cells_empty_without_incidents() {
+        let (input, _) = city_input();
+        let hs = HotspotInput::new(input.incidents.clone());
+        let mut gp = GiStarStudyParams::default();
+        gp.gistar = gp.gistar.permutations(0);
+        let r = super::super::hotspots::gistar(&hs, &gp).expect("gistar");
+        let s = &r.signatures;
+        assert_eq!(s.peak_hour_of_week.len(), r.counts.len());
+        for (k, &c) in r.counts.iter().enumerate() {
+            assert_eq!(s.peak_hour_of_week[k].is_some(), c > 0.0, "cell {k}");
+            assert_eq!(s.time_profile_p[k].is_some(), c >= 10.0, "cell {k}");
+            assert!(s.night_share[k].is_none(), "no time zone, no night share");
+        }
+    }
+
+    #[test]
+    fn signatures_clusters_night_with_time_zone() {
+        let (input, _) = city_input();
+        let tz = TimeZone::parse(crate::demo::DEMO_TIME_ZONE).expect("tz");
+        let input = input.incidents.with_time_zone(Some(tz));
+        let r = super::super::clusters::clusters(
+            &input,
+            &super::super::clusters::dbscan_params(60.0, 10),
+        )
+        .expect("clusters");
+        let s = &r.signatures;
+        assert_eq!(s.night_share.len(), r.clustering.n_clusters);
+        assert!(r.clustering.n_clusters > 0);
+        for k in 0..r.clustering.n_clusters {
+            let v = s.night_share[k].expect("every cluster has timed incidents");
+            assert!((0.0..=1.0).contains(&v));
+            assert!(s.weekend_night_share[k].expect("weekend") <= v + 1e-12);
+        }
+    }
+
+    /// The demo's planted night pattern around the bars is found by `when --by site`:
+    /// bars with enough incidents are night-dominant; bus stops far from any bar are
+    /// not (beyond the test's false-positive rate).
+    #[test]
+    fn when_demo_bars_are_night_dominant() {
+        let city = generate(&DemoParams::new(42)).expect("city");
+        let tz = TimeZone::parse(crate::demo::DEMO_TIME_ZONE).expect("tz");
+        let inc = IncidentInput::in_memory(city.incidents.clone()).with_time_zone(Some(tz));
+        let test = PlaceTestParams::new().nrep(199).seed(1);
+        let run = |layer: Layer| {
+            let input = WhenInput::new(inc.clone()).with_layer(StudyLayer::in_memory(layer));
+            let p = WhenParams::new()
+                .groups(WhenGroups::Site {
+                    radius: crate::demo::BAR_NIGHT_M - 1.0,
+                })
+                .test(test.clone());
+            when(&input, &p).expect("when").groups.expect("groups")
+        };
+        let bars = city.layer("bars").expect("bars").clone();
+        let g = run(bars.clone());
+        let tested = g.tested();
+        let dominant = g.night_dominant().len();
+        eprintln!(
+            "bars: {} groups, {tested} tested (>= 10 incidents), {dominant} night-dominant",
+            g.groups.len(),
+        );
+        assert!(tested >= 10, "enough bars with incidents to test");
+        assert!(
+            dominant * 3 >= tested * 2,
+            "at least 2/3 of the tested bars are night-dominant: {dominant} of {tested}"
+        );
+        // bus stops at least 300 m from every bar: daylight places
+        let bar_pts = bars.representative_points();
+        let stops = city.layer("bus_stops").expect("stops");
+        let sp = stops.representative_points();
+        let far = stops.filter(|i| {
+            let q = sp[i];
+            bar_pts
+                .iter()
+                .all(|b| (b[0] - q[0]).hypot(b[1] - q[1]) >= 300.0)
+        });
+        let g = run(far);
+        let tested = g.tested();
+        let dominant = g.night_dominant().len();
+        eprintln!("far bus stops: {tested} tested, {dominant} night-dominant");
+        assert!(tested >= 5);
+        assert!(
+            dominant as f64 <= 0.05 * tested as f64 + 2.0,
+            "daylight places are not night-dominant: {dominant} of {tested}"
+        );
+    }
+}
