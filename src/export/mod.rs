@@ -97,6 +97,7 @@ mod geojson;
 mod outputs;
 mod provenance;
 mod public;
+pub mod qml;
 
 pub use self::csv::{to_csv, CsvWriter};
 pub use describe::{
