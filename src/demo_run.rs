@@ -200,6 +200,11 @@ fn analyses(
         .map(|l| layer_input(out, l))
         .collect::<Result<_>>()?;
 
+    // the city's river, parks and streets under every map, unless the run brings its
+    // own context layers (issue 14)
+    if out.style_mut().context.is_empty() {
+        out.style_mut().context = demo_context(city);
+    }
     progress("hot spots");
     hotspots(city, &input, out, text)?;
     progress("clusters, street segments and accuracy");
@@ -623,4 +628,26 @@ fn assess(
     s.write_result(&r)?;
     text.push_str(&r.summary_text());
     Ok(())
+}
+
+/// The demo city's context layers for maps: the river (water), the parks (areas) and
+/// the streets with their names (issue 14).
+pub fn demo_context(city: &DemoCity) -> Vec<crate::render::ContextLayer> {
+    use crate::render::ContextLayer;
+    let named = |l: &crate::layer::Layer| -> Vec<Option<String>> {
+        (0..l.len()).map(|i| l.property_str(i, "name")).collect()
+    };
+    let mut v = Vec::new();
+    if let Some(r) = &city.river {
+        v.push(ContextLayer::new("river", r.geometries.clone(), Vec::new()));
+    }
+    if let Some(p) = city.layer("parks") {
+        v.push(ContextLayer::new("parks", p.geometries.clone(), Vec::new()));
+    }
+    v.push(ContextLayer::new(
+        "streets",
+        city.streets.geometries.clone(),
+        named(&city.streets),
+    ));
+    v
 }

@@ -109,6 +109,7 @@ mod geojson;
 mod outputs;
 mod provenance;
 mod public;
+pub mod qml;
 mod report;
 
 pub use self::csv::{to_csv, CsvWriter};

@@ -769,7 +769,18 @@ impl Outputs {
             }
             None => fig,
         };
-        let scene = fig.scene(&self.opts.style)?;
+        // the source line: the inputs of the current provenance record, unless set
+        let own_source = self.opts.style.source.is_empty();
+        if own_source {
+            if let Some(p) = self.current.and_then(|k| self.provs.get(k)) {
+                self.opts.style.source = super::provenance::source_lines(p);
+            }
+        }
+        let scene = fig.scene(&self.opts.style);
+        if own_source {
+            self.opts.style.source.clear();
+        }
+        let scene = scene?;
         let svg = scene.to_svg()?;
         let svg_name = match format {
             FigureFormat::Svg => {
@@ -963,6 +974,40 @@ impl Outputs {
             });
         }
         Ok(())
+    }
+
+    /// How the figures of this set are drawn (title, palette, source line, context
+    /// layers); e.g. the demo puts its city's river, parks and streets under its maps.
+    pub fn style_mut(&mut self) -> &mut crate::render::Style {
+        &mut self.opts.style
+    }
+
+    /// Writes the QGIS style of the layer `geojson` (a name ending in `.geojson`) as the
+    /// same-named `.qml`, with the classes and colours of `fig`'s legend (see
+    /// [`super::qml`]); `field` is the attribute the map is coloured by. Does nothing
+    /// for a figure that is not a map.
+    pub fn qml(
+        &mut self,
+        geojson: &str,
+        fig: &Figure,
+        field: &super::qml::ClassedField,
+        kind: super::qml::SymbolKind,
+    ) -> Result<()> {
+        let published;
+        let fig = match &self.public {
+            Some(p) => {
+                published = p.figure(fig);
+                &published
+            }
+            None => fig,
+        };
+        let scale = match fig {
+            Figure::GridMap { options, .. } | Figure::FeatureMap { options, .. } => &options.scale,
+            _ => return Ok(()),
+        };
+        let stem = geojson.strip_suffix(".geojson").unwrap_or(geojson);
+        let text = super::qml::qml(scale, self.opts.style.palette, field, kind);
+        self.bytes(&format!("{stem}.qml"), text.as_bytes())
     }
 
     /// Writes text (a Markdown or HTML report, a plain-text table).

@@ -24,6 +24,10 @@ pub struct InputFile {
     /// were read, rows kept without a readable time, warnings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reading: Vec<String>,
+    /// First and last day of the incidents used ("2024-01-01 to 2024-12-31"), for the
+    /// source line of maps; `None` for layers and incidents without time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
 }
 
 impl InputFile {
@@ -36,6 +40,7 @@ impl InputFile {
             rows_used,
             sha256: sha256.into(),
             reading: Vec::new(),
+            period: None,
         }
     }
 
@@ -152,5 +157,92 @@ impl Provenance {
     pub fn with_crs(mut self, crs: &CrsChoice) -> Self {
         self.crs = Some(crs.clone());
         self
+    }
+}
+
+/// The source line of a map from a provenance record: the input files by name (with
+/// the number of incidents used and their first and last day when known) and the
+/// working CRS, e.g. "Data: incidents.csv (2,000 incidents, 2024-01-01 to
+/// 2024-12-31); streets.geojson. Working CRS: EPSG:32630". Empty when the record
+/// names no input and no CRS (data made in memory).
+pub fn source_lines(p: &Provenance) -> Vec<String> {
+    let mut parts = Vec::new();
+    for f in &p.inputs {
+        let name = Path::new(&f.path)
+            .file_name()
+            .map_or_else(|| f.path.clone(), |n| n.to_string_lossy().into_owned());
+        let incidents = f.role.contains("incident") || f.period.is_some();
+        let mut what = Vec::new();
+        if incidents {
+            what.push(format!("{} incidents", thousands(f.rows_used)));
+        }
+        what.extend(f.period.clone());
+        let part = if what.is_empty() {
+            name
+        } else {
+            format!("{name} ({})", what.join(", "))
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    let mut line = String::new();
+    if !parts.is_empty() {
+        line = format!("Data: {}.", parts.join("; "));
+    }
+    if let Some(c) = &p.crs {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&format!("Working CRS: {}.", c.working));
+    }
+    if line.is_empty() {
+        Vec::new()
+    } else {
+        vec![line]
+    }
+}
+
+/// 1234567 → "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (k, ch) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    #[test]
+    fn source_lines_names_files_period_and_crs() {
+        let mut p = Provenance::new(serde_json::Value::Null);
+        assert!(source_lines(&p).is_empty());
+        let mut f = InputFile::new(
+            Path::new("/data/x/incidents.csv"),
+            "incidents",
+            1500,
+            1234,
+            "h",
+        );
+        f.period = Some("2024-01-01 to 2024-12-31".into());
+        p.inputs.push(f);
+        p.inputs.push(InputFile::new(
+            Path::new("beats.geojson"),
+            "boundary",
+            9,
+            9,
+            "h",
+        ));
+        assert_eq!(
+            source_lines(&p),
+            vec!["Data: incidents.csv (1,234 incidents, 2024-01-01 to 2024-12-31); beats.geojson."]
+        );
     }
 }

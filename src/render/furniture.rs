@@ -17,6 +17,8 @@ pub enum ContextKind {
     Areas,
     /// Boundaries (districts, beats): dark outlines, no fill.
     Boundaries,
+    /// Water (rivers, lakes): light blue fills.
+    Water,
 }
 
 /// A layer drawn for orientation (streets, parks, boundaries), in the working CRS.
@@ -35,7 +37,8 @@ pub struct ContextLayer {
 impl ContextLayer {
     /// A layer whose drawing follows its geometries: lines → [`ContextKind::Lines`];
     /// polygons → [`ContextKind::Areas`], or [`ContextKind::Boundaries`] when the name
-    /// says so (contains "bound", "district", "beat", "ward", "precinct" or "border").
+    /// says so (contains "bound", "district", "beat", "ward", "precinct" or "border"),
+    /// or [`ContextKind::Water`] (contains "river", "water", "lake", "canal" or "sea").
     pub fn new(name: &str, geometries: Vec<Geometry<f64>>, labels: Vec<Option<String>>) -> Self {
         let areal = geometries.iter().any(|g| {
             matches!(
@@ -51,6 +54,11 @@ impl ContextLayer {
             .any(|k| lower.contains(k))
         {
             ContextKind::Boundaries
+        } else if ["river", "water", "lake", "canal", "sea"]
+            .iter()
+            .any(|k| lower.contains(k))
+        {
+            ContextKind::Water
         } else {
             ContextKind::Areas
         };
@@ -139,6 +147,10 @@ impl Style {
                     Stroke::solid([90, 130, 80, 220], 0.8),
                 ),
                 ContextKind::Boundaries => (None, Stroke::solid([40, 40, 40, 255], 1.8)),
+                ContextKind::Water => (
+                    Some([110, 170, 220, 110]),
+                    Stroke::solid([70, 130, 190, 200], 0.8),
+                ),
             };
             for g in &c.geometries {
                 geometry_items(items, g, to_px, fill, Some(stroke), 2.0);
@@ -156,8 +168,10 @@ const MAX_STREET_LABELS: usize = 12;
 
 /// Names along the longest straight named streets: the pieces of a name are joined;
 /// when they lie on one straight line (within 3 px) the name is set at its middle,
-/// rotated along it and kept upright, if it fits. At most [`MAX_STREET_LABELS`], the
-/// longest first (ties by name).
+/// rotated along it and kept upright, if it fits. Placed greedily, the longest street
+/// first (ties by name): a label whose box (text width × font size, 2 px margin,
+/// rotated with the text) intersects a label already placed is dropped. At most
+/// [`MAX_STREET_LABELS`].
 fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Vec<Item> {
     use std::collections::BTreeMap;
     let mut pts: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
@@ -198,9 +212,14 @@ fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Ve
     }
     cands.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
     let mut out = Vec::new();
-    for (len, name, a, b) in cands.into_iter().take(MAX_STREET_LABELS) {
+    let mut placed: Vec<[(f64, f64); 4]> = Vec::new();
+    for (len, name, a, b) in cands {
+        if out.len() >= MAX_STREET_LABELS {
+            break;
+        }
         let size = 10.0;
-        if text_width(name, size, false) + 8.0 > len {
+        let w = text_width(name, size, false);
+        if w + 8.0 > len {
             continue;
         }
         let (mut a, mut b) = (a, b);
@@ -208,9 +227,15 @@ fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Ve
             std::mem::swap(&mut a, &mut b);
         }
         let angle = (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
+        let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0);
+        let quad = label_box(x, y, w, size, angle);
+        if placed.iter().any(|q| boxes_overlap(q, &quad)) {
+            continue;
+        }
+        placed.push(quad);
         out.push(Item::Text(Text {
-            x: (a.0 + b.0) / 2.0,
-            y: (a.1 + b.1) / 2.0 - 3.0,
+            x,
+            y,
             text: name.to_string(),
             size,
             bold: false,
@@ -220,6 +245,39 @@ fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Ve
         }));
     }
     out
+}
+
+/// The corners of a label's box: text of width `w` and font size `size` centred at
+/// (`x`, `y` = baseline) and rotated by `angle` degrees about that point, with a 2 px
+/// margin (the box runs from 0.8·size above the baseline to 0.25·size below it).
+fn label_box(x: f64, y: f64, w: f64, size: f64, angle: f64) -> [(f64, f64); 4] {
+    let (s, c) = angle.to_radians().sin_cos();
+    let m = 2.0;
+    let (x0, x1, y0, y1) = (-w / 2.0 - m, w / 2.0 + m, -0.8 * size - m, 0.25 * size + m);
+    [(x0, y0), (x1, y0), (x1, y1), (x0, y1)].map(|(u, v)| (x + u * c - v * s, y + u * s + v * c))
+}
+
+/// Whether two convex quadrilaterals intersect (separating axis test).
+fn boxes_overlap(p: &[(f64, f64); 4], q: &[(f64, f64); 4]) -> bool {
+    for poly in [p, q] {
+        for k in 0..4 {
+            let (a, b) = (poly[k], poly[(k + 1) % 4]);
+            let axis = (a.1 - b.1, b.0 - a.0);
+            let proj = |r: &[(f64, f64); 4]| {
+                r.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), pt| {
+                        let d = pt.0 * axis.0 + pt.1 * axis.1;
+                        (lo.min(d), hi.max(d))
+                    })
+            };
+            let (p0, p1) = proj(p);
+            let (q0, q1) = proj(q);
+            if p1 < q0 || q1 < p0 {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Draws `s` wrapped to `max_w` with its top at `y`; returns the y below the block.
@@ -322,8 +380,12 @@ mod tests {
             ContextKind::Areas
         );
         assert_eq!(
-            ContextLayer::new("Police_Districts.geojson", vec![p], vec![]).kind,
+            ContextLayer::new("Police_Districts.geojson", vec![p.clone()], vec![]).kind,
             ContextKind::Boundaries
+        );
+        assert_eq!(
+            ContextLayer::new("river", vec![p], vec![]).kind,
+            ContextKind::Water
         );
     }
 
@@ -363,6 +425,70 @@ mod tests {
             .collect();
         // joined pieces give one label; bent streets and names that do not fit get none
         assert_eq!(names, ["Main Street"]);
+    }
+
+    #[test]
+    fn street_labels_colliding_names_are_dropped() {
+        use geo::line_string;
+        let seg = |x0: f64, y0: f64, x1: f64, y1: f64| -> Geometry<f64> {
+            line_string![(x: x0, y: y0), (x: x1, y: y1)].into()
+        };
+        // two parallel streets 4 px apart (labels overlap), a crossing street whose
+        // label box crosses the first one's, and a far street
+        let l = ContextLayer::new(
+            "streets",
+            vec![
+                seg(0.0, 0.0, 400.0, 0.0),
+                seg(0.0, 4.0, 390.0, 4.0),
+                seg(200.0, -150.0, 200.0, 150.0),
+                seg(0.0, 300.0, 380.0, 300.0),
+            ],
+            vec![
+                Some("Long Avenue".into()),
+                Some("Parallel Road".into()),
+                Some("Cross Street".into()),
+                Some("Far Lane".into()),
+            ],
+        );
+        let items = street_labels(&l, &|x, y| (x, -y));
+        let texts: Vec<&Text> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let names: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
+        // the longest street keeps its label; the others that collide with it go
+        assert_eq!(names, ["Long Avenue", "Far Lane"]);
+        // no two placed boxes intersect
+        let boxes: Vec<_> = texts
+            .iter()
+            .map(|t| {
+                label_box(
+                    t.x,
+                    t.y,
+                    text_width(&t.text, t.size, false),
+                    t.size,
+                    t.angle,
+                )
+            })
+            .collect();
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(!boxes_overlap(a, b));
+            }
+        }
+    }
+
+    #[test]
+    fn boxes_overlap_rotated_cases() {
+        let a = label_box(0.0, 0.0, 100.0, 10.0, 0.0);
+        assert!(boxes_overlap(&a, &label_box(50.0, 5.0, 100.0, 10.0, 0.0)));
+        assert!(!boxes_overlap(&a, &label_box(0.0, 40.0, 100.0, 10.0, 0.0)));
+        // a vertical label through the middle crosses; one beside the end does not
+        assert!(boxes_overlap(&a, &label_box(0.0, 0.0, 100.0, 10.0, 90.0)));
+        assert!(!boxes_overlap(&a, &label_box(70.0, 0.0, 100.0, 10.0, 90.0)));
     }
 
     #[test]

@@ -431,10 +431,8 @@ impl Export for ClusterStudy<'_> {
             let options = MapOptions {
                 title: vec![
                     format!("{} clusters", self.clustering.n_clusters),
-                    format!(
-                        "{}; hulls (red), 1 SD ellipses (white), 2 SD (orange)",
-                        self.parameters
-                    ),
+                    "hulls (red), 1 SD ellipses (white), 2 SD (orange)".to_string(),
+                    format!("parameters: {}", self.parameters),
                 ],
                 legend: "incidents per cell".into(),
                 scale: match render::auto_scale(&counts, true) {

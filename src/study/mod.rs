@@ -72,7 +72,9 @@ impl IncidentInput {
     /// Incidents already loaded from a file, with their report; `role` names them in
     /// provenance ("incidents", "test incidents", ...).
     pub fn loaded(incidents: Incidents, report: LoadReport, role: &str) -> Self {
-        let source = Some(InputFile::incidents(role, &report));
+        let mut source = InputFile::incidents(role, &report);
+        source.period = incidents_period(&incidents);
+        let source = Some(source);
         IncidentInput {
             incidents,
             report: Some(report),
@@ -209,4 +211,22 @@ pub fn background_grid(bbox: [f64; 4]) -> Result<crate::grid::Grid> {
     }
     let cell = crate::grid::Grid::default_cell_size(b)? / 2.0;
     crate::grid::Grid::covering(b, cell)
+}
+
+/// First and last day of the incidents' time windows ("2024-01-01 to 2024-12-31"),
+/// `None` when no incident has a time (issue 14: the source line of maps).
+pub fn incidents_period(inc: &Incidents) -> Option<String> {
+    let mut lo = i64::MAX;
+    let mut hi = i64::MIN;
+    for (k, t) in inc.time.iter().enumerate() {
+        if let Some(t) = t {
+            let len = inc.window_len.get(k).copied().unwrap_or(0) as i64;
+            lo = lo.min(*t);
+            hi = hi.max(t.saturating_add(len.saturating_sub(1).max(0)));
+        }
+    }
+    (lo <= hi).then(|| {
+        let day = |s| crate::time::format(s, crate::TimePrecision::Day);
+        format!("{} to {}", day(lo), day(hi))
+    })
 }

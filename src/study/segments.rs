@@ -363,8 +363,9 @@ impl Export for SegmentStudy<'_> {
             let options = MapOptions {
                 title: vec![
                     "Incidents per street segment".into(),
+                    format!("colour = share of the maximum count ({max})"),
                     format!(
-                        "colour = share of the maximum count ({max}); snapping tolerance {} m",
+                        "incidents snapped to the nearest segment within {} m",
                         self.snapped.tolerance
                     ),
                 ],

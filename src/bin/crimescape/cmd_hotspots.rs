@@ -34,6 +34,10 @@ pub struct HotspotsArgs {
 /// The hotspot analyses.
 #[derive(Debug, Subcommand)]
 pub enum HotspotsCmd {
+    /// The briefing map in one command: Gi* hot and cold spots with false discovery
+    /// rate control, the cell size and distance band chosen from the data (as ArcGIS's
+    /// Optimized Hot Spot Analysis), titled from the filters; add --context layers.
+    Map(MapCmd),
     /// Incidents per grid cell (optionally per category or weighted by a column).
     Grid(GridCmd),
     /// Kernel density (quartic, Gaussian, ...) per km² and expected count per cell;
@@ -214,6 +218,27 @@ impl NeighbourArgs {
     }
 }
 
+/// `hotspots map`.
+#[derive(Debug, Args)]
+pub struct MapCmd {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Gi* distance band in metres [default: chosen from the data: the first significant
+    /// peak of incremental Moran's I z, else the mean distance to the K-th neighbour].
+    #[arg(long)]
+    pub band: Option<f64>,
+    /// No false discovery rate control of the classes (each cell tested on its own).
+    #[arg(long)]
+    pub no_fdr: bool,
+    /// Conditional permutations for the gi_p_sim column (0 = none; the classes use the
+    /// analytical p either way).
+    #[arg(long, default_value_t = 0)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+}
+
 /// `hotspots grid`.
 #[derive(Debug, Args)]
 pub struct GridCmd {
@@ -351,6 +376,28 @@ pub struct PeriodCmd {
 
 pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
     match a.cmd {
+        HotspotsCmd::Map(c) => {
+            let p = hs::HotspotMapParams {
+                cells: c.common.cells(),
+                band: c.band,
+                fdr: !c.no_fdr,
+                permutations: c.permutations,
+                seed: c.seed,
+            };
+            let out = outputs(&c.common.out, hs::HotspotMap::files(), g)?;
+            let input = c.common.input(g)?;
+            let pb = spinner(g, "hot spot map (scale of analysis, Gi*)".into());
+            let r = hs::hotspot_map(&input, &p);
+            pb.finish_and_clear();
+            let r = r.map_err(|e| match e {
+                crimescape::Error::Param(m) if m.starts_with("distance band") => {
+                    crimescape::Error::Param(format!("--band: {m}"))
+                }
+                e => e,
+            })?;
+            report(g, &r.study.cells, &r.summary_text());
+            finish(out, &r, g)
+        }
         HotspotsCmd::Grid(c) => {
             let p = hs::GridStudyParams {
                 cells: c.common.cells(),

@@ -348,6 +348,7 @@ pub(crate) fn choose(dir: &str, col: &Collector, context: &[ContextLayer]) -> Op
             ContextKind::Lines => "lines",
             ContextKind::Areas => "areas",
             ContextKind::Boundaries => "boundaries",
+            ContextKind::Water => "water",
         };
         out_layers.insert(
             out_layers.len() - 1,
