@@ -1,7 +1,7 @@
 """Type stubs of crimescape (the Python module of the crimescape Rust library)."""
 
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -232,3 +232,104 @@ def emerging_hotspots(
     time_steps: int = ...,
     out_dir: Optional[PathLike] = ...,
 ) -> Frame: ...
+
+class RiskSurface:
+    risk: Frame
+    text: str
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def apply_rtm(
+    model: Union[PathLike, RtmResult],
+    layers: Layers,
+    *,
+    layer_crs: Optional[str] = ...,
+    to_crs: Optional[str] = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> RiskSurface: ...
+
+class SiteRanking:
+    sites: pd.DataFrame
+    top: Any
+    summary: Dict[str, Any]
+    text: str
+    warnings: List[str]
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def rank_sites(
+    incidents: Incidents,
+    model: Union[PathLike, RtmResult],
+    layers: Layers,
+    *,
+    layer_crs: Optional[str] = ...,
+    units: str = ...,
+    streets: Optional[PathLike] = ...,
+    split: bool = ...,
+    tolerance: float = ...,
+    site_layer: Optional[PathLike] = ...,
+    site_radius: float = ...,
+    seriousness: Optional[PathLike] = ...,
+    strict_seriousness: bool = ...,
+    periods: int = ...,
+    period_days: Optional[int] = ...,
+    persistence_top: float = ...,
+    mapping: Optional[PathLike] = ...,
+    top: int = ...,
+    w_burden: float = ...,
+    w_persistence: float = ...,
+    w_repeat: float = ...,
+    w_risk: float = ...,
+    w_modifiable: float = ...,
+    tz: Optional[str] = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> SiteRanking: ...
+
+class Evaluation:
+    areas: pd.DataFrame
+    bins: pd.DataFrame
+    its: pd.DataFrame
+    pooled: Optional[Dict[str, Any]]
+    notes: List[str]
+    report: str
+    zones: Any
+    text: str
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def evaluate(
+    incidents: Incidents,
+    treatment: PathLike,
+    *,
+    areas_crs: Optional[str] = ...,
+    area_field: Optional[str] = ...,
+    radius: float = ...,
+    buffer: float = ...,
+    control: Optional[PathLike] = ...,
+    control_cell: float = ...,
+    intervention_date: Optional[str] = ...,
+    pre: Union[None, str, Sequence[str]] = ...,
+    post: Union[None, str, Sequence[str]] = ...,
+    costs: Optional[PathLike] = ...,
+    confidence: float = ...,
+    dispersion: Union[str, float] = ...,
+    its: str = ...,
+    its_slope_change: bool = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> Evaluation: ...
+
+class SegmentResult:
+    segments: Frame
+    top: pd.DataFrame
+    concentration: Dict[str, Any]
+    text: str
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def segments(
+    incidents: Incidents,
+    streets: PathLike,
+    *,
+    streets_crs: Optional[str] = ...,
+    split: bool = ...,
+    tolerance: float = ...,
+    top: int = ...,
+    cell: Optional[float] = ...,
+    out_dir: Optional[PathLike] = ...,
+) -> SegmentResult: ...

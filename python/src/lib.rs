@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crimescape::access::{AssessParams, NetworkParams};
 use crimescape::cluster::{dbscan, hdbscan, st_dbscan, DbscanParams, HdbscanParams};
 use crimescape::demo::DemoParams;
-use crimescape::export::{Export, OutputOptions, Outputs};
+use crimescape::export::{ColumnValues, Export, OutputOptions, Outputs, TableColumns};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
 use crimescape::hotspot::{BinP, ChangeParams, GiStarParams, LocalMoranParams, WeightsSpec};
 use crimescape::repeat::knox::{self, KnoxParams};
@@ -28,6 +28,7 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 use serde_json::{Map, Value};
 
 create_exception!(
@@ -511,18 +512,91 @@ fn rtm_input(kw: &Kw, incidents: &IncidentInput) -> PyResult<(rk::RiskInput, rk:
     ))
 }
 
-/// Writes a study's files into `dir` (as the CLI does) and returns its summary line.
+/// What a study gave back: its summary line after writing the CLI's files, or its
+/// tables (typed columns) and JSON values kept in memory.
+enum Emitted {
+    Files(String),
+    Memory(String, Vec<TableColumns>, Vec<(String, Value)>),
+}
+
+/// Writes a study's files into `dir` (as the CLI does), or, without a folder, keeps
+/// its tables and JSON in memory (`Outputs::in_memory`: no file, no figure rendered).
 fn write_study(
-    dir: &Path,
+    dir: Option<&Path>,
     files: Vec<String>,
     r: &dyn Export,
     text: String,
-) -> Result<String, Error> {
-    let mut out = Outputs::folder(dir, &OutputOptions::force(true))?;
-    out.plan(files)?;
-    r.write(&mut out)?;
-    out.commit()?;
-    Ok(text)
+) -> Result<Emitted, Error> {
+    match dir {
+        Some(dir) => {
+            let mut out = Outputs::folder(dir, &OutputOptions::force(true))?;
+            out.plan(files)?;
+            r.write(&mut out)?;
+            out.commit()?;
+            Ok(Emitted::Files(text))
+        }
+        None => {
+            let mut out = Outputs::in_memory();
+            r.write(&mut out)?;
+            let (tables, json) = out.into_memory();
+            Ok(Emitted::Memory(text, tables, json))
+        }
+    }
+}
+
+/// A column as numpy (numbers, `true`/`false`: the Vec becomes the array's buffer) or
+/// a list (text; `true`/`false` with empty cells), with pandas' CSV reading of empty
+/// cells: whole numbers with empty cells become floats with NaN.
+fn column_py(py: Python<'_>, v: ColumnValues) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        ColumnValues::Int(v) if v.iter().all(Option::is_some) => {
+            let v: Vec<i64> = v.into_iter().flatten().collect();
+            PyArray1::from_vec(py, v).into_any().unbind()
+        }
+        ColumnValues::Int(v) => {
+            let v: Vec<f64> = v
+                .into_iter()
+                .map(|x| x.map_or(f64::NAN, |i| i as f64))
+                .collect();
+            PyArray1::from_vec(py, v).into_any().unbind()
+        }
+        ColumnValues::Float(v) => PyArray1::from_vec(py, v).into_any().unbind(),
+        ColumnValues::Bool(v) if v.iter().all(Option::is_some) => {
+            let v: Vec<bool> = v.into_iter().flatten().collect();
+            PyArray1::from_vec(py, v).into_any().unbind()
+        }
+        ColumnValues::Bool(v) => v.into_pyobject(py)?.into_any().unbind(),
+        ColumnValues::Text(v) => v.into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+impl Emitted {
+    /// The summary text (files), or `{"text", "tables": [(name, [(column, values)])],
+    /// "json": [(name, json text)]}` (in memory).
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            Emitted::Files(text) => Ok(text.into_pyobject(py)?.into_any().unbind()),
+            Emitted::Memory(text, tables, json) => {
+                let d = PyDict::new(py);
+                d.set_item("text", text)?;
+                let tl = PyList::empty(py);
+                for t in tables {
+                    let cols = PyList::empty(py);
+                    for (name, v) in t.columns {
+                        cols.append((name, column_py(py, v)?))?;
+                    }
+                    tl.append((t.name, cols))?;
+                }
+                d.set_item("tables", tl)?;
+                let jl = PyList::empty(py);
+                for (n, v) in json {
+                    jl.append((n, v.to_string()))?;
+                }
+                d.set_item("json", jl)?;
+                Ok(d.into_any().unbind())
+            }
+        }
+    }
 }
 
 /// Runs one whole study on the incidents and writes its files (the CLI's) into
@@ -533,8 +607,8 @@ fn study(
     name: &str,
     incidents: &PyIncidents,
     kwargs_json: &str,
-    out_dir: PathBuf,
-) -> PyResult<String> {
+    out_dir: Option<PathBuf>,
+) -> PyResult<Py<PyAny>> {
     let kw = Kw::parse(kwargs_json)?;
     let input = &incidents.input;
     match name {
@@ -546,7 +620,12 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::grid(&inp, &p)?;
-                write_study(&out_dir, hs::GridStudy::files(&p), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::GridStudy::files(&p),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "kde" => {
@@ -564,7 +643,12 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::kde_study(&inp, None, &p)?;
-                write_study(&out_dir, hs::KdeStudy::files(false), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::KdeStudy::files(false),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "gistar" => {
@@ -584,7 +668,12 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::gistar(&inp, &p)?;
-                write_study(&out_dir, hs::GiStarStudy::files(&p), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::GiStarStudy::files(&p),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "moran" => {
@@ -599,7 +688,12 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::moran(&inp, &p)?;
-                write_study(&out_dir, hs::MoranStudy::files(&p), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::MoranStudy::files(&p),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "knox" => {
@@ -627,7 +721,12 @@ fn study(
                 }
                 inp.incidents = inc;
                 let r = rs::near_repeat(&inp, &p)?;
-                write_study(&out_dir, NearRepeatStudy::files(), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    NearRepeatStudy::files(),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "change" => {
@@ -648,7 +747,12 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::change(&inp, &p)?;
-                write_study(&out_dir, hs::ChangeStudy::files(&p), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::ChangeStudy::files(&p),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "emerging" => {
@@ -670,25 +774,36 @@ fn study(
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::emerging(&inp, &p)?;
-                write_study(&out_dir, hs::EmergingStudy::files(&p), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    hs::EmergingStudy::files(&p),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         "rtm" => {
             let (inp, p) = rtm_input(&kw, input)?;
             py.detach(|| {
                 let r = rk::fit(&inp, &p)?;
-                write_study(&out_dir, rk::FitStudy::files(), &r, r.summary_text())
+                write_study(
+                    out_dir.as_deref(),
+                    rk::FitStudy::files(),
+                    &r,
+                    r.summary_text(),
+                )
             })
         }
         _ => Err(Error::Param(format!("unknown study {name:?}"))),
     }
-    .map_err(py_err)
+    .map_err(py_err)?
+    .into_py(py)
 }
 
 /// Assesses design proposals (`crimescape assess`): writes the CLI's files into
 /// `out_dir` and returns the summary text.
 #[pyfunction]
-fn assess(py: Python<'_>, kwargs_json: &str, out_dir: PathBuf) -> PyResult<String> {
+fn assess(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResult<Py<PyAny>> {
     let kw = Kw::parse(kwargs_json)?;
     let paths = |key: &str| -> PyResult<Vec<PathBuf>> {
         match kw.0.get(key) {
@@ -767,9 +882,345 @@ fn assess(py: Python<'_>, kwargs_json: &str, out_dir: PathBuf) -> PyResult<Strin
         let names: Vec<&str> = proposals.iter().map(|p| p.name.as_str()).collect();
         let files = asx::AssessStudy::files(&names, model.is_some());
         let r = asx::assess(&study, &proposals, model.as_deref(), inputs, &params)?;
-        write_study(&out_dir, files, &r, r.summary_text())
+        write_study(out_dir.as_deref(), files, &r, r.summary_text())
     })
-    .map_err(py_err)
+    .map_err(py_err)?
+    .into_py(py)
+}
+
+/// `[[name, path, filter], ...]` of the Python side (the CLI's `--layer NAME=PATH`).
+fn layer_triples(kw: &Kw, key: &str) -> PyResult<Vec<(String, String, Option<String>)>> {
+    let specs = match kw.0.get(key) {
+        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+        _ => return Err(kw.bad(key, "at least one layer (NAME=PATH)")),
+    };
+    specs
+        .iter()
+        .map(|spec| {
+            let parts: Vec<Option<&str>> = match spec {
+                Value::Array(v) if v.len() == 3 => v.iter().map(Value::as_str).collect(),
+                _ => return Err(kw.bad(key, "(name, path, filter) triples")),
+            };
+            match (parts[0], parts[1]) {
+                (Some(n), Some(p)) => {
+                    Ok((n.to_string(), p.to_string(), parts[2].map(String::from)))
+                }
+                _ => Err(kw.bad(key, "a name and a path for each layer")),
+            }
+        })
+        .collect()
+}
+
+/// The layers a model uses, named as in the model, in the working CRS.
+fn model_layers(kw: &Kw, working: &Crs) -> PyResult<Vec<StudyLayer>> {
+    let layer_crs = kw.str("layer_crs")?;
+    layer_triples(kw, "layers")?
+        .into_iter()
+        .map(|(name, path, _)| {
+            let mut l = study_layer(&path, layer_crs.as_deref(), working, "layer")?;
+            l.layer.name = name;
+            Ok(l)
+        })
+        .collect()
+}
+
+fn need_path(kw: &Kw, key: &str, what: &str) -> PyResult<PathBuf> {
+    kw.str(key)?
+        .map(PathBuf::from)
+        .ok_or_else(|| kw.bad(key, what))
+}
+
+/// Re-applies a saved model to (changed) layers (`crimescape risk apply`): writes the
+/// CLI's files into `out_dir` and returns the summary text.
+#[pyfunction]
+fn apply_rtm(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResult<Py<PyAny>> {
+    let kw = Kw::parse(kwargs_json)?;
+    let model_path = need_path(&kw, "model", "a model.json path")?;
+    let (mf, source) = rk::read_model(&model_path).map_err(py_err)?;
+    let crs = match (kw.str("to_crs")?, &mf.crs) {
+        (Some(c), _) => Crs::parse(&c).map_err(py_err)?,
+        (None, Some(c)) => c.clone(),
+        (None, None) => {
+            return Err(py_err(Error::Param(format!(
+                "{}: the model file stores no crs; give its working CRS with to_crs=",
+                model_path.display()
+            ))))
+        }
+    };
+    mf.check_crs(&crs, &format!("model file {}", model_path.display()))
+        .map_err(py_err)?;
+    let layers = model_layers(&kw, &crs)?;
+    let model = mf.model;
+    py.detach(|| {
+        let r = rk::apply(&model, Some(source), &layers, &crs)?;
+        write_study(
+            out_dir.as_deref(),
+            rk::ApplyStudy::files(),
+            &r,
+            r.summary_text(),
+        )
+    })
+    .map_err(py_err)?
+    .into_py(py)
+}
+
+/// Ranks cells, street segments or user sites (`crimescape sites`): writes the CLI's
+/// files into `out_dir`; returns the summary text and warnings.
+#[pyfunction]
+fn rank_sites(
+    py: Python<'_>,
+    incidents: &PyIncidents,
+    kwargs_json: &str,
+    out_dir: Option<PathBuf>,
+) -> PyResult<(Py<PyAny>, Vec<String>)> {
+    use crimescape::risk::sites::{CptedMapping, SiteParams, SiteWeights};
+    use crimescape::study::sites::{self as st, SitesInput, SitesStudy, UnitsInput};
+    let kw = Kw::parse(kwargs_json)?;
+    let model_path = need_path(&kw, "model", "a model.json path")?;
+    let units = kw.str("units")?.unwrap_or_else(|| "cells".into());
+    let p = SiteParams::new()
+        .top(kw.usize("top")?.unwrap_or(20))
+        .periods(kw.usize("periods")?.unwrap_or(4))
+        .period_days(kw.u64("period_days")?.map(|d| d as i64))
+        .persistence_top(kw.f64("persistence_top")?.unwrap_or(0.05))
+        .weights(SiteWeights {
+            burden: kw.f64("w_burden")?.unwrap_or(0.35),
+            persistence: kw.f64("w_persistence")?.unwrap_or(0.15),
+            repeat: kw.f64("w_repeat")?.unwrap_or(0.10),
+            risk: kw.f64("w_risk")?.unwrap_or(0.25),
+            modifiable: kw.f64("w_modifiable")?.unwrap_or(0.15),
+        });
+    let (mf, model_source) = rk::read_model(&model_path).map_err(py_err)?;
+    let mapping = match kw.str("mapping")? {
+        Some(m) => {
+            let (m, src) = st::read_mapping(Path::new(&m)).map_err(py_err)?;
+            (m, Some(src))
+        }
+        None => (CptedMapping::default_mapping(), None),
+    };
+    let seriousness = kw
+        .str("seriousness")?
+        .map(|s| {
+            st::read_seriousness(Path::new(&s), kw.bool("strict_seriousness")?).map_err(py_err)
+        })
+        .transpose()?;
+    let tz = kw
+        .str("tz")?
+        .map(|t| crimescape::when::TimeZone::parse(&t))
+        .transpose()
+        .map_err(py_err)?;
+    let inc = incidents.input.clone();
+    let working = inc.incidents.crs.working.clone();
+    mf.check_crs(&working, &format!("model file {}", model_path.display()))
+        .map_err(py_err)?;
+    let model = mf.model;
+    let mut warnings = Vec::new();
+    if let Some(b) = inc.incidents.bbox() {
+        if let Some(w) =
+            crimescape::risk::model_file::check_coverage(&model, b, "the model").map_err(py_err)?
+        {
+            warnings.push(w);
+        }
+    }
+    let layers = model_layers(&kw, &working)?;
+    let layer_crs = kw.str("layer_crs")?;
+    let units = match units.as_str() {
+        "cells" => UnitsInput::Cells,
+        "segments" => UnitsInput::Segments {
+            streets: study_layer(
+                need_path(&kw, "streets", "a street layer (units='segments')")?
+                    .to_string_lossy()
+                    .as_ref(),
+                layer_crs.as_deref(),
+                &working,
+                "segments",
+            )?,
+            split: kw.bool("split")?,
+            tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
+        },
+        "sites" => UnitsInput::Sites {
+            layer: study_layer(
+                need_path(&kw, "site_layer", "a site layer (units='sites')")?
+                    .to_string_lossy()
+                    .as_ref(),
+                layer_crs.as_deref(),
+                &working,
+                "sites",
+            )?,
+            radius: kw.f64("site_radius")?.unwrap_or(50.0),
+        },
+        _ => return Err(kw.bad("units", "'cells', 'segments' or 'sites'")),
+    };
+    let input = SitesInput {
+        incidents: inc,
+        model,
+        model_source: Some(model_source),
+        layers,
+        units,
+        mapping,
+        seriousness,
+        temporal: Some(tz),
+    };
+    let emitted = py
+        .detach(|| {
+            let r = st::sites(&input, &p)?;
+            write_study(
+                out_dir.as_deref(),
+                SitesStudy::files(),
+                &r,
+                r.summary_text(),
+            )
+        })
+        .map_err(py_err)?;
+    Ok((emitted.into_py(py)?, warnings))
+}
+
+/// A `FROM..TO` period (TO excluded) as local clock seconds.
+fn span(kw: &Kw, key: &str) -> PyResult<Option<(i64, i64)>> {
+    kw.str(key)?
+        .map(|s| match s.split_once("..") {
+            Some((a, b)) => Ok((day(kw, key, a)?, day(kw, key, b)?)),
+            None => Err(kw.bad(key, "FROM..TO, e.g. ('2024-01-01', '2024-07-01')")),
+        })
+        .transpose()
+}
+
+/// Evaluates an intervention (`crimescape evaluate`): writes the CLI's files into
+/// `out_dir` and returns the summary text.
+#[pyfunction]
+fn evaluate(
+    py: Python<'_>,
+    incidents: &PyIncidents,
+    kwargs_json: &str,
+    out_dir: Option<PathBuf>,
+) -> PyResult<Py<PyAny>> {
+    use crimescape::evaluate::{Dispersion, EvaluateParams, ItsParams};
+    use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
+    let kw = Kw::parse(kwargs_json)?;
+    let date = kw
+        .str("intervention_date")?
+        .map(|d| day(&kw, "intervention_date", &d))
+        .transpose()?;
+    let mut p = match (span(&kw, "pre")?, span(&kw, "post")?, date) {
+        (Some(pre), Some(post), d) => {
+            let mut p = EvaluateParams::periods(pre, post);
+            if d.is_some() {
+                p.intervention = d;
+            }
+            p
+        }
+        (None, None, Some(d)) => EvaluateParams::at(d),
+        (None, None, None) => {
+            return Err(ParameterError::new_err(
+                "give intervention_date='YYYY-MM-DD', or pre=(FROM, TO) and post=(FROM, TO)",
+            ))
+        }
+        _ => return Err(ParameterError::new_err("give both pre= and post=")),
+    };
+    p = p
+        .confidence(kw.f64("confidence")?.unwrap_or(0.95))
+        .control_cell(kw.f64("control_cell")?.unwrap_or(250.0));
+    p.dispersion = match kw.str("dispersion")?.as_deref() {
+        None | Some("auto") => Dispersion::Estimate,
+        Some("poisson") => Dispersion::Poisson,
+        Some(s) => Dispersion::Fixed(
+            s.parse::<f64>()
+                .map_err(|_| kw.bad("dispersion", "'auto', 'poisson' or a number > 0"))?,
+        ),
+    };
+    p.its = match kw.str("its")?.as_deref() {
+        None | Some("nb") => Some(ItsParams::default()),
+        Some("poisson") => Some(ItsParams {
+            family: crimescape::glm::Family::Poisson,
+            ..ItsParams::default()
+        }),
+        Some("none") => None,
+        Some(_) => return Err(kw.bad("its", "'nb', 'poisson' or 'none'")),
+    };
+    if let Some(i) = &mut p.its {
+        i.slope_change = kw.bool("its_slope_change")?;
+    }
+    let mut sources = Vec::new();
+    if let Some(c) = kw.str("costs")? {
+        let (spec, src) = ev::read_costs(Path::new(&c)).map_err(py_err)?;
+        p.costs = Some(spec);
+        sources.push(src);
+    }
+    let input = &incidents.input;
+    let working = input.incidents.crs.working.clone();
+    let areas_crs = kw.str("areas_crs")?;
+    let treatment = study_layer(
+        &need_path(&kw, "treatment", "the treatment area file")?.to_string_lossy(),
+        areas_crs.as_deref(),
+        &working,
+        "treatment",
+    )?;
+    let control = kw
+        .str("control")?
+        .map(|c| study_layer(&c, areas_crs.as_deref(), &working, "control"))
+        .transpose()?;
+    let areas = ev::treatment_areas(
+        &treatment,
+        control.as_ref(),
+        &AreaParams {
+            area_field: kw.str("area_field")?,
+            radius: kw.f64("radius")?.unwrap_or(0.0),
+            buffer: kw.f64("buffer")?.unwrap_or(400.0),
+        },
+    )
+    .map_err(py_err)?;
+    sources.extend(treatment.source.clone());
+    sources.extend(control.and_then(|c| c.source));
+    let names: Vec<String> = areas.iter().map(|x| x.name.clone()).collect();
+    py.detach(|| {
+        let r = ev::evaluate_study(input, areas, sources, &p)?;
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        write_study(
+            out_dir.as_deref(),
+            EvaluateStudy::files(&refs),
+            &r,
+            r.summary_text(),
+        )
+    })
+    .map_err(py_err)?
+    .into_py(py)
+}
+
+/// Incidents per street segment and the law of crime concentration (`crimescape
+/// segments`): writes the CLI's files into `out_dir`; returns the summary text.
+#[pyfunction]
+fn segments(
+    py: Python<'_>,
+    incidents: &PyIncidents,
+    kwargs_json: &str,
+    out_dir: Option<PathBuf>,
+) -> PyResult<Py<PyAny>> {
+    use crimescape::study::segments::{self as ss, SegmentStudy, SegmentStudyParams};
+    let kw = Kw::parse(kwargs_json)?;
+    let p = SegmentStudyParams {
+        split: kw.bool("split")?,
+        tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
+        cell: kw.f64("cell")?,
+        top: kw.usize("top")?.unwrap_or(20),
+    };
+    let input = &incidents.input;
+    let streets = study_layer(
+        &need_path(&kw, "streets", "the street layer (lines)")?.to_string_lossy(),
+        kw.str("streets_crs")?.as_deref(),
+        &input.incidents.crs.working,
+        "streets",
+    )?;
+    py.detach(|| {
+        let r = ss::segments(input, &streets, &p)?;
+        write_study(
+            out_dir.as_deref(),
+            SegmentStudy::files(),
+            &r,
+            r.summary_text(),
+        )
+    })
+    .map_err(py_err)?
+    .into_py(py)
 }
 
 /// Point clusters: labels per point (-1 = noise), in input order.
@@ -869,5 +1320,9 @@ fn _crimescape(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster, m)?)?;
     m.add_function(wrap_pyfunction!(assess, m)?)?;
     m.add_function(wrap_pyfunction!(demo_city, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_rtm, m)?)?;
+    m.add_function(wrap_pyfunction!(rank_sites, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(segments, m)?)?;
     Ok(())
 }

@@ -3,6 +3,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import crimescape as cs
@@ -46,3 +47,17 @@ def city(tmp_path_factory):
 @pytest.fixture(scope="session")
 def incidents(city):
     return cs.load_incidents(city / "incidents.csv")
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory):
+    """The whole demo (city, analyses, the two design proposals and a risk model)."""
+    d = tmp_path_factory.mktemp("demo")
+    cs.demo_city(d, incidents=3000, size=3000, city_only=False)
+    return d
+
+
+def read_cli(path):
+    """A CSV of the CLI with its reals parsed exactly (the module's frames hold the
+    library's f64: straight from memory, or read with the round-trip parser)."""
+    return pd.read_csv(path, **cs._CSV_KW)

@@ -111,9 +111,21 @@ def test_determinism(incidents):
 
 
 def test_out_dir_keeps_cli_files(incidents, tmp_path):
-    cs.gi_star(incidents, permutations=0, out_dir=tmp_path / "gi")
+    files = cs.gi_star(incidents, permutations=19, out_dir=tmp_path / "gi")
     for f in ["gistar.csv", "gistar.geojson", "gistar.png", "gistar.json", "gistar.csv.provenance.json"]:
         assert (tmp_path / "gi" / f).exists(), f
+    # the in-memory path (no out_dir: numpy columns, no file) gives the same frame
+    memory = cs.gi_star(incidents, permutations=19)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(memory.drop(columns=["geometry"], errors="ignore")),
+        pd.DataFrame(files.drop(columns=["geometry"], errors="ignore")),
+        check_exact=True,
+    )
+    # the same summary (gistar.json) but the provenance record, which names the files
+    def summary(f):
+        return {k: v for k, v in f.attrs["summary"].items() if k != "provenance"}
+
+    assert summary(memory) == summary(files) and summary(memory)["result"]["n"] == len(memory)
 
 
 def test_st_dbscan_labels(incidents):

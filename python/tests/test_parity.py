@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import crimescape as cs
-from conftest import FIXTURES, SHARED_GOLDEN
+from conftest import FIXTURES, SHARED_GOLDEN, read_cli
 
 
 def plain(df):
@@ -44,7 +44,7 @@ def plain(df):
 def test_hotspots_match_cli(fn, cmd, stem, kwargs, flags, city, incidents, cli, tmp_path):
     cli("hotspots", cmd, *flags, "-o", tmp_path / "cli", city / "incidents.csv")
     ours = plain(fn(incidents, **kwargs))
-    theirs = pd.read_csv(tmp_path / "cli" / f"{stem}.csv")
+    theirs = read_cli(tmp_path / "cli" / f"{stem}.csv")
     pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
     assert len(ours) > 100
 
@@ -53,13 +53,13 @@ def test_defaults_match_cli(city, incidents, cli, tmp_path):
     """No keyword argument: the CLI's defaults (999 permutations, seed 12345, queen)."""
     cli("hotspots", "gistar", "-o", tmp_path / "cli", city / "incidents.csv")
     ours = plain(cs.gi_star(incidents))
-    pd.testing.assert_frame_equal(ours, pd.read_csv(tmp_path / "cli" / "gistar.csv"), check_exact=True)
+    pd.testing.assert_frame_equal(ours, read_cli(tmp_path / "cli" / "gistar.csv"), check_exact=True)
 
 
 def test_knox_matches_cli(city, incidents, cli, tmp_path):
     cli("near-repeat", "--nrep", "99", "--seed", "5", "-o", tmp_path / "cli", city / "incidents.csv")
     kx = cs.knox(incidents, nrep=99, seed=5)
-    theirs = pd.read_csv(tmp_path / "cli" / "knox.csv")
+    theirs = read_cli(tmp_path / "cli" / "knox.csv")
     pd.testing.assert_frame_equal(kx.table, theirs, check_exact=True)
     with open(tmp_path / "cli" / "knox.json") as f:
         j = json.load(f)
@@ -72,7 +72,7 @@ def test_knox_matches_cli(city, incidents, cli, tmp_path):
 
 def test_clusters_match_cli(city, incidents, cli, tmp_path):
     cli("clusters", "--eps", "60", "--min-samples", "8", "-o", tmp_path / "cli", city / "incidents.csv")
-    theirs = pd.read_csv(tmp_path / "cli" / "labels.csv")
+    theirs = read_cli(tmp_path / "cli" / "labels.csv")
     ours = cs.dbscan(incidents, eps=60, min_samples=8)
     assert ours.dtype == np.int64 and len(ours) == len(incidents)
     expected = theirs["label"].fillna(-1).astype(np.int64).to_numpy()
@@ -150,8 +150,8 @@ def test_fit_rtm_matches_cli(city, incidents, cli, tmp_path):
     args = [a for spec in layers for a in ("--layer", spec)]
     cli("risk", "fit", *args, "--null-shifts", "49", "-o", tmp_path / "cli", city / "incidents.csv")
     fit = cs.fit_rtm(incidents, layers, null_shifts=49)
-    pd.testing.assert_frame_equal(fit.factors, pd.read_csv(tmp_path / "cli" / "factors.csv"), check_exact=True)
-    pd.testing.assert_frame_equal(plain(fit.risk), pd.read_csv(tmp_path / "cli" / "risk.csv"), check_exact=True)
+    pd.testing.assert_frame_equal(fit.factors, read_cli(tmp_path / "cli" / "factors.csv"), check_exact=True)
+    pd.testing.assert_frame_equal(plain(fit.risk), read_cli(tmp_path / "cli" / "risk.csv"), check_exact=True)
     with open(tmp_path / "cli" / "model.json") as f:
         assert fit.model == json.load(f)
     # the dict form of the layers is the same model
@@ -169,14 +169,6 @@ def test_fit_rtm_matches_cli(city, incidents, cli, tmp_path):
     assert set(fit.to_dict()) == {"factors", "summary", "model"}
     # the planted factors (ATMs, bars) are found
     assert {"atms", "bars"} <= set(fit.factors["layer"])
-
-
-@pytest.fixture(scope="session")
-def full_demo(tmp_path_factory):
-    """The whole demo (city, analyses, the two design proposals and a risk model)."""
-    d = tmp_path_factory.mktemp("demo")
-    cs.demo_city(d, incidents=3000, size=3000, city_only=False)
-    return d
 
 
 def test_assess_matches_cli(full_demo, cli, tmp_path):

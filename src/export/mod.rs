@@ -106,6 +106,7 @@ mod csv;
 mod describe;
 mod figure;
 mod geojson;
+mod memory;
 mod outputs;
 mod provenance;
 mod public;
@@ -120,6 +121,7 @@ pub use describe::{
 };
 pub use figure::{Figure, FigureFormat, HeatTable};
 pub use geojson::{to_geojson, FeatureCollectionWriter, GeoJsonWriter};
+pub use memory::{table_columns, ColumnValues, TableColumns};
 pub use outputs::{
     abort_all, OutputOptions, Outputs, Section, COUNT_NAMES, DISCLOSURE_JSON, DISCLOSURE_TEXT,
     PROVENANCE_SUFFIX,

@@ -196,6 +196,8 @@ pub struct Outputs {
     single: Option<String>,
     /// What the HTML reports of the set need (see [`crate::export`], "Reports").
     report: Collector,
+    /// Tables and JSON kept in memory instead of written ([`Outputs::in_memory`]).
+    memory: Option<InMemory>,
 }
 
 /// The file name part of a path, or an error naming the path.
@@ -302,6 +304,7 @@ impl Outputs {
                 enabled: true,
                 ..Default::default()
             },
+            memory: None,
         })
     }
 
@@ -647,6 +650,9 @@ impl Outputs {
         name: &str,
         f: impl FnOnce(&mut dyn Write) -> Result<()>,
     ) -> Result<()> {
+        if self.memory.is_some() {
+            return Ok(());
+        }
         let (mut w, shown) = self.create(name)?;
         f(&mut w).map_err(|e| rename_io(e, &shown))?;
         self.close(w, &shown)
@@ -655,6 +661,9 @@ impl Outputs {
     /// Writes `t` as CSV (for the public audience: as the policy publishes it, or
     /// not at all when it is per-incident microdata).
     pub fn table(&mut self, name: &str, t: &dyn Table) -> Result<()> {
+        if self.memory.is_some() {
+            return self.memory_table(name, t);
+        }
         if let Some(p) = self.public.take() {
             let r = p
                 .table(&format!("{}{name}", self.prefix), t)
@@ -682,6 +691,9 @@ impl Outputs {
     /// Writes `f` as GeoJSON (EPSG:4326 for georeferenced CRSs); for the public
     /// audience as the policy publishes it.
     pub fn features(&mut self, name: &str, f: &dyn Features) -> Result<()> {
+        if self.memory.is_some() {
+            return Ok(());
+        }
         if let Some(p) = self.public.take() {
             let r = p.features(f).and_then(|pf| self.features_impl(name, &pf));
             self.public = Some(p);
@@ -738,6 +750,9 @@ impl Outputs {
     }
 
     fn json_write<T: Serialize + ?Sized>(&mut self, name: &str, v: &T, nl: bool) -> Result<()> {
+        if self.memory.is_some() {
+            return self.memory_json(name, v);
+        }
         let (mut w, shown) = self.create(name)?;
         serde_json::to_writer_pretty(&mut w, v).map_err(|e| {
             if e.is_io() {
@@ -759,6 +774,9 @@ impl Outputs {
     /// `.png` figure is also written as the same-named `.svg` (the vector drawing it
     /// was rasterised from), so every figure can be printed sharply or edited.
     pub fn figure(&mut self, name: &str, fig: &Figure) -> Result<()> {
+        if self.memory.is_some() {
+            return Ok(());
+        }
         let format = FigureFormat::of_name(name)?;
         // public audience: the figure is drawn from the published values
         let published;
@@ -1017,6 +1035,9 @@ impl Outputs {
 
     /// Writes bytes as they are.
     pub fn bytes(&mut self, name: &str, b: &[u8]) -> Result<()> {
+        if self.memory.is_some() {
+            return Ok(());
+        }
         let (mut w, shown) = self.create(name)?;
         w.write_all(b).map_err(|e| Error::io(&shown, e))?;
         self.close(w, &shown)
@@ -1664,5 +1685,77 @@ mod tests {
             names(d.path()),
             ["other.txt", "r.csv", "r.csv.provenance.json"]
         );
+    }
+}
+
+// ---------------------------------------------------------------- in memory (issue 15)
+
+/// What an in-memory set keeps: its tables as typed columns and its JSON values.
+#[derive(Debug, Default)]
+struct InMemory {
+    tables: Vec<super::memory::TableColumns>,
+    json: Vec<(String, serde_json::Value)>,
+}
+
+impl Outputs {
+    /// A set that writes no file: tables ([`Outputs::table`]) are kept as typed
+    /// columns and JSON values ([`Outputs::json`]) as values, in the order written;
+    /// feature layers, figures and text are skipped (not even rendered). Take them
+    /// with [`Outputs::into_memory`]. This is the data-frame path of a result's
+    /// [`Export`](super::Export): the same tables as its CSV files, without the files.
+    pub fn in_memory() -> Outputs {
+        Outputs {
+            given: PathBuf::new(),
+            dir: PathBuf::new(),
+            mode: Mode::InPlace,
+            opts: OutputOptions::default(),
+            planned: BTreeSet::new(),
+            stage: None,
+            files: Vec::new(),
+            provs: Vec::new(),
+            current: None,
+            prefix: String::new(),
+            manifest: None,
+            public: None,
+            guard: None,
+            withheld: Vec::new(),
+            single: None,
+            report: Collector::default(),
+            memory: Some(InMemory::default()),
+        }
+    }
+
+    /// The tables and JSON values of an [`Outputs::in_memory`] set, each with its
+    /// file name (section prefix included); empty for a set that writes files.
+    #[allow(clippy::type_complexity)]
+    pub fn into_memory(
+        mut self,
+    ) -> (
+        Vec<super::memory::TableColumns>,
+        Vec<(String, serde_json::Value)>,
+    ) {
+        let m = self.memory.take().unwrap_or_default();
+        (m.tables, m.json)
+    }
+
+    fn memory_table(&mut self, name: &str, t: &dyn Table) -> Result<()> {
+        let full = format!("{}{name}", self.prefix);
+        let c = super::memory::table_columns(&full, t)?;
+        if let Some(m) = &mut self.memory {
+            m.tables.push(c);
+        }
+        Ok(())
+    }
+
+    fn memory_json<T: Serialize + ?Sized>(&mut self, name: &str, v: &T) -> Result<()> {
+        let full = format!("{}{name}", self.prefix);
+        let value = serde_json::to_value(v).map_err(|e| Error::Output {
+            path: PathBuf::from(&full),
+            message: format!("cannot be kept as JSON: {e}"),
+        })?;
+        if let Some(m) = &mut self.memory {
+            m.json.push((full, value));
+        }
+        Ok(())
     }
 }
