@@ -831,7 +831,7 @@ fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout
 
 /// Reads incidents from in-memory CSV bytes (`path` is used in messages).
 ///
-/// Large inputs are parsed in parallel ([`parallel`]): the data rows are cut into
+/// Large inputs are parsed in parallel (module `csv::parallel`): the data rows are cut into
 /// chunks at record boundaries and read on rayon's current pool; the result (rows,
 /// rejections, categories, notes) is the same as reading them in one pass, which
 /// is what the reader falls back to whenever a chunk meets anything whose reading
