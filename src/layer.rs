@@ -30,6 +30,12 @@ impl StringColumn {
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
     }
+    /// Appends the values of `other`, in order.
+    pub fn append(&mut self, other: &StringColumn) {
+        let base = self.buf.len();
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
     /// Number of values.
     pub fn len(&self) -> usize {
         self.ends.len()

@@ -1751,6 +1751,29 @@ mod proptests {
             }
         }
 
+        /// Issue 17: the parallel reader (chunks forced small) gives exactly the
+        /// sequential reader's outcome (incidents, report or error).
+        #[test]
+        fn csv_parallel_equals_sequential(
+            rows in prop::collection::vec(row(), 1..60),
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..4),
+            min_chunk in 1usize..200,
+            window in any::<bool>(),
+        ) {
+            let mut b = file(&rows).into_bytes();
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let opts = LoadOptions {
+                from: window.then(|| crate::time::parse_date("2024-03-01").unwrap_or(0)),
+                ..LoadOptions::new()
+            };
+            let read = |m: usize| {
+                format!("{:?}", csv::read_chunked(&b, Path::new("p.csv"), String::new(), &opts, m))
+            };
+            prop_assert_eq!(read(min_chunk), read(0));
+        }
+
         #[test]
         fn one_stray_quote_costs_exactly_one_row(
             rows in prop::collection::vec(

@@ -109,6 +109,22 @@ impl TimeReader {
     }
 }
 
+impl TimeReader {
+    /// Takes over the rows of `later`, a reader of the rows that follow this one's
+    /// (a chunk read in parallel, its staging indices and rows numbered from its own
+    /// start): they are shifted by `idx` and `rows` and voted again in file order, so
+    /// the decision and the rows read with it are those of one reader of the whole
+    /// column.
+    pub fn absorb(&mut self, later: TimeReader, idx: usize, rows: u64) {
+        for (k, &(i, row)) in later.pending.iter().enumerate() {
+            let text = later.pending_text.get(k);
+            self.vote.observe(row + rows, text);
+            self.pending.push((i + idx, row + rows));
+            self.pending_text.push(text);
+        }
+    }
+}
+
 /// Records a row kept without time because its time text cannot be read.
 pub(crate) fn unparsed(st: &mut Staging, row: u64, column: &str, text: &str) {
     st.time_unparsed.push(Rejection {
