@@ -1188,7 +1188,7 @@ impl Outputs {
             format!("{}{DISCLOSURE_TEXT}", self.prefix),
         ];
         let planned = self.plan_meta(&reports);
-        let old_public = std::mem::replace(&mut self.public, Some(publisher));
+        let old_public = self.public.replace(publisher);
         let old_guard = self.guard.take();
         let old_prov = self.current.take();
         let g = PublicSection {
