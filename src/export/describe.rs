@@ -53,7 +53,9 @@ pub enum Role {
 
 impl Role {
     /// The role of a column from its name alone (case-insensitive), used when a result
-    /// does not set one: `count`, `n`, `incidents`, `*_count` → [`Role::Count`]; `x`,
+    /// does not set one: `count`, `n`, `incidents`, `*_count`, `n_<category>` (not
+    /// the sizes of structures: `n_clusters`, `n_neighbours`, `n_cells`, ...) →
+    /// [`Role::Count`]; `x`,
     /// `easting` → [`Role::X`]; `y`, `northing` → [`Role::Y`]; `lon`, `lat`, ... →
     /// [`Role::LonLat`]; `x_center`, `centre_x`, ... → [`Role::AggregateCoordinate`];
     /// `incident_id`, `case_number`, ... → [`Role::IncidentId`]; names for which
@@ -66,6 +68,8 @@ impl Role {
     /// assert_eq!(Role::of_name("x_center"), Role::AggregateCoordinate);
     /// assert_eq!(Role::of_name("Address"), Role::FreeText);
     /// assert_eq!(Role::of_name("gi_z"), Role::Value);
+    /// assert_eq!(Role::of_name("n_burglary"), Role::Count);
+    /// assert_eq!(Role::of_name("n_clusters"), Role::Value);
     /// ```
     pub fn of_name(name: &str) -> Role {
         let n = name.trim().to_ascii_lowercase();
@@ -82,6 +86,29 @@ impl Role {
             _ => {}
         }
         if n.starts_with("count_") || n.ends_with("_count") || n.starts_with("n_incidents") {
+            return Role::Count;
+        }
+        // `n_<category>` (incidents per category, e.g. `n_burglary`), but not the
+        // sizes of structures (clusters, neighbours, cells, ...)
+        const STRUCTURAL: &[&str] = &[
+            "n_clusters",
+            "n_neigh",
+            "n_neighbours",
+            "n_neighbors",
+            "n_objects",
+            "n_facilities",
+            "n_segments",
+            "n_max",
+            "n_hot",
+            "n_hot_train",
+            "n_cells",
+            "n_periods",
+            "n_layers",
+            "n_factors",
+            "n_units",
+            "n_sites",
+        ];
+        if n.starts_with("n_") && !STRUCTURAL.contains(&n.as_str()) {
             return Role::Count;
         }
         if crate::disclosure::is_free_text_column(name) {

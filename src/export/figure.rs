@@ -6,6 +6,7 @@
 
 use geo::Geometry;
 
+use super::describe::Role;
 use crate::error::{Error, Result};
 use crate::grid::Grid;
 use crate::render::{self, MapOptions, PlotOptions, Scene, Series, Style};
@@ -42,6 +43,14 @@ pub enum Figure {
         values: Vec<f64>,
         /// Title, legend, colours, overlays.
         options: MapOptions,
+        /// What the values are (as a table column's role): [`Role::Count`] values are
+        /// suppressed for the public audience before the map is drawn, every other
+        /// role is drawn as it is. See [`Figure::with_role`].
+        role: Role,
+        /// Indices of the overlays whose vertices are incident locations (chain
+        /// lines, cluster hulls): moved for the public audience, see
+        /// [`Figure::with_incident_overlays`].
+        incident_overlays: Vec<usize>,
     },
     /// One value per feature (a choropleth), see [`render::feature_map`].
     FeatureMap {
@@ -100,6 +109,51 @@ impl Figure {
             grid,
             values,
             options,
+            role: Role::Value,
+            incident_overlays: Vec::new(),
+        }
+    }
+
+    /// The figure with the overlays `idx` (indices into its overlays) marked as drawn
+    /// through incident locations (chain lines, cluster hulls; grid maps, other
+    /// figures are returned as they are). A public output set moves their vertices to
+    /// the published points, draws polygons as the convex hull of the moved vertices
+    /// and leaves out lines through fewer than k distinct incidents.
+    pub fn with_incident_overlays(mut self, idx: &[usize]) -> Figure {
+        if let Figure::GridMap {
+            incident_overlays, ..
+        } = &mut self
+        {
+            incident_overlays.extend_from_slice(idx);
+        }
+        self
+    }
+
+    /// The figure with the role of its values set (grid maps; other figures are
+    /// returned as they are): [`Role::Count`] for counts of incidents, so that a
+    /// public output set draws it from the published counts (a cell with fewer than
+    /// k incidents is not coloured), [`Role::Value`] (the default) for statistics.
+    ///
+    /// ```
+    /// use crimescape::export::{Figure, Role};
+    /// use crimescape::grid::Grid;
+    /// let g = Grid::new(0.0, 0.0, 100.0, 2, 1)?;
+    /// let f = Figure::grid_map(g, vec![1.0, 5.0], Default::default()).with_role(Role::Count);
+    /// assert_eq!(f.values_role(), Role::Count);
+    /// # Ok::<(), crimescape::Error>(())
+    /// ```
+    pub fn with_role(mut self, r: Role) -> Figure {
+        if let Figure::GridMap { role, .. } = &mut self {
+            *role = r;
+        }
+        self
+    }
+
+    /// The role of the figure's values ([`Role::Value`] unless set).
+    pub fn values_role(&self) -> Role {
+        match self {
+            Figure::GridMap { role, .. } => *role,
+            _ => Role::Value,
         }
     }
 
@@ -134,6 +188,7 @@ impl Figure {
                 grid,
                 values,
                 options,
+                ..
             } => render::map::grid_map_scene(grid, values, options, style)?,
             Figure::FeatureMap {
                 geometries,

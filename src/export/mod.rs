@@ -123,8 +123,8 @@ pub use figure::{Figure, FigureFormat, HeatTable};
 pub use geojson::{to_geojson, FeatureCollectionWriter, GeoJsonWriter};
 pub use memory::{table_columns, ColumnValues, TableColumns};
 pub use outputs::{
-    abort_all, OutputOptions, Outputs, Section, COUNT_NAMES, DISCLOSURE_JSON, DISCLOSURE_TEXT,
-    PROVENANCE_SUFFIX,
+    abort_all, OutputOptions, Outputs, PublicSection, Section, COUNT_NAMES, DISCLOSURE_JSON,
+    DISCLOSURE_TEXT, PROVENANCE_SUFFIX,
 };
 pub use provenance::{InputFile, Provenance};
 pub use public::{AddressLayer, PUBLIC_CELL_M};

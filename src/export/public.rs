@@ -41,6 +41,19 @@ use crate::error::{Error, Result};
 /// address layer (and of the squares whose centres are candidate anchors with one).
 pub const PUBLIC_CELL_M: f64 = 100.0;
 
+/// Interior cells up to which a table's complementary suppression is computed by
+/// [`crate::disclosure::suppress_table`] (audited by maximum flow); larger tables get
+/// the line rule (see `Publisher::plan_suppression`).
+pub const AUDITED_CELLS: usize = 4000;
+
+/// Which cells of a table are suppressed.
+struct SuppressionPlan {
+    primary: usize,
+    comp: Vec<(usize, usize)>,
+    rule: String,
+    exposed: bool,
+}
+
 /// An address layer for anonymous map points: address points and their CRS, and
 /// optionally candidate anchors (street-segment midpoints, public places) in the same
 /// CRS [default: centres of 50 m squares holding addresses].
@@ -58,6 +71,11 @@ pub struct AddressLayer {
 
 enum Snapper {
     Cells(f64),
+    /// Nearest of given anchors (street-segment midpoints) in the working CRS.
+    Points {
+        points: Vec<[f64; 2]>,
+        index: crate::index::PointIndex,
+    },
     Map {
         map: Box<AnonymousMap>,
         crs: Crs,
@@ -186,6 +204,24 @@ impl Publisher {
     }
 
     fn note_cell(&self, g: &Geometry<f64>) {
+        // the vertices of aggregate lines (street segments, from the street layer)
+        // are street geometry, not incident locations, even where an incident lies
+        // on a street node
+        let lines: Vec<&LineString<f64>> = match g {
+            Geometry::LineString(l) => vec![l],
+            Geometry::MultiLineString(m) => m.0.iter().collect(),
+            _ => Vec::new(),
+        };
+        if !lines.is_empty() {
+            let mut v = match self.cell_vertices.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            for l in lines {
+                v.extend(l.0.iter().map(|q| [q.x, q.y]));
+            }
+            return;
+        }
         if let Geometry::Polygon(poly) = g {
             let c = &poly.exterior().0;
             let edges: Vec<(f64, f64)> = c
@@ -220,6 +256,7 @@ impl Publisher {
         match &self.snapper {
             Snapper::Cells(_) => None,
             Snapper::Map { map, .. } => Some(&map.points),
+            Snapper::Points { points, .. } => Some(points),
         }
     }
 
@@ -227,7 +264,7 @@ impl Publisher {
     pub(crate) fn cell(&self) -> Option<f64> {
         match &self.snapper {
             Snapper::Cells(c) => Some(*c),
-            Snapper::Map { .. } => None,
+            Snapper::Map { .. } | Snapper::Points { .. } => None,
         }
     }
 
@@ -289,7 +326,41 @@ impl Publisher {
                 Some((i, _)) => map.points[map.address_point[i]],
                 None => p,
             },
+            Snapper::Points { points, index } => match index.nearest(p) {
+                Some((i, _)) => points[i],
+                None => Snapper::cells_centre(p, PUBLIC_CELL_M),
+            },
         }
+    }
+
+    /// Without an address layer: points are moved to the nearest of `midpoints`
+    /// (street-segment midpoints of `source`, working CRS) instead of square centres.
+    /// Refused (`Ok(false)`, nothing changes) once a point has been moved, so that
+    /// one set never mixes two rules, or when an address layer is in force.
+    pub(crate) fn anchor_to_midpoints(&mut self, midpoints: &[[f64; 2]], source: &str) -> bool {
+        if midpoints.is_empty() || !matches!(self.snapper, Snapper::Cells(_)) {
+            return false;
+        }
+        let mut s = lock(&self.stats);
+        if s.snapped > 0 {
+            return false;
+        }
+        s.report
+            .rules
+            .retain(|r| !r.starts_with("point locations (x/y columns"));
+        s.report.rules.insert(
+            0,
+            format!(
+                "point locations (x/y columns, point geometries, vertices of chains and hulls) moved to the nearest of the {} street-segment midpoints of {source}; no address layer was given, so the number of households per published point is not guaranteed",
+                midpoints.len()
+            ),
+        );
+        drop(s);
+        self.snapper = Snapper::Points {
+            points: midpoints.to_vec(),
+            index: crate::index::PointIndex::new(midpoints),
+        };
+        true
     }
 
     fn count_label(&self, v: f64) -> Option<String> {
@@ -363,36 +434,26 @@ impl Publisher {
                 vals: vec![Vec::new(); count_cols.len()],
             };
             t.rows(&mut c)?;
-            for (j, &col) in count_cols.iter().enumerate() {
-                let v = &c.vals[j];
-                let small: Vec<usize> = (0..v.len())
-                    .filter(|&r| v[r].is_some_and(|x| x > 0.0 && x < f64::from(self.k)))
-                    .collect();
-                primary += small.len();
-                if small.len() == 1 {
-                    let pick = (0..v.len())
-                        .filter(|&r| v[r].is_some_and(|x| x >= f64::from(self.k)))
-                        .min_by(|&a, &b| {
-                            v[a].unwrap_or(0.0)
-                                .total_cmp(&v[b].unwrap_or(0.0))
-                                .then(a.cmp(&b))
-                        });
-                    if let Some(r) = pick {
-                        comp.insert((r, col), ());
-                    }
-                }
+            let plan = self.plan_suppression(&c.vals)?;
+            if plan.exposed {
+                self.note_withheld(format!(
+                    "{name} (its counts are all below {} and the labels alone would reveal one)",
+                    self.k
+                ));
+                return Ok(None);
+            }
+            primary = plan.primary;
+            for (r, j) in plan.comp {
+                comp.insert((r, count_cols[j]), ());
+            }
+            if primary > 0 {
+                lock(&self.stats).report.add_rule(plan.rule);
             }
         }
         {
             let mut s = lock(&self.stats);
             s.report.cells_suppressed_primary += primary;
             s.report.cells_suppressed_complementary += comp.len();
-            if primary > 0 {
-                let k = self.k;
-                s.report.add_rule(format!(
-                    "counts 0 < n < {k} shown as \"<{k}\"; when a count column has a single such cell, its smallest other count is shown as \"x\" so that the column total cannot reveal it"
-                ));
-            }
         }
         Ok(Some(PublicTable {
             p: self,
@@ -404,6 +465,175 @@ impl Publisher {
             comp,
             agg,
         }))
+    }
+
+    /// Which cells of a table's count columns (`vals[j][row]`) are suppressed: the
+    /// primary count and the complementary cells `(row, j)`.
+    ///
+    /// * Integer counts: when one count column equals the sum of the others on every
+    ///   row it is the row-total margin; the other columns are the interior of a
+    ///   two-way table whose column totals and grand total count as published (a
+    ///   summary states them). One interior column without a row total:
+    ///   [`crate::disclosure::suppress_cells`] (closed-form audit against the column
+    ///   total). Otherwise [`crate::disclosure::suppress_table`] (greedy, audited by
+    ///   maximum flow, no suppressed count recoverable from any margin) up to
+    ///   [`AUDITED_CELLS`] interior cells; above, every row and column is given at
+    ///   least two suppressed cells (the classic line rule, not audited).
+    /// * Non-integer counts (weighted): per column, the smallest other count of a
+    ///   column with a single small count.
+    fn plan_suppression(&self, vals: &[Vec<Option<f64>>]) -> Result<SuppressionPlan> {
+        use crate::disclosure::{suppress_cells, suppress_table, CellStatus, CountTable};
+        let k = self.k;
+        let kf = f64::from(k);
+        let nrows = vals.first().map_or(0, Vec::len);
+        let primary = vals
+            .iter()
+            .flatten()
+            .filter(|v| v.is_some_and(|x| x > 0.0 && x < kf))
+            .count();
+        let mut plan = SuppressionPlan {
+            primary,
+            comp: Vec::new(),
+            rule: String::new(),
+            exposed: false,
+        };
+        if primary == 0 {
+            return Ok(plan);
+        }
+        let integer = vals
+            .iter()
+            .flatten()
+            .all(|v| v.is_none_or(|x| x.is_finite() && x >= 0.0 && x.fract() == 0.0));
+        if !integer {
+            for (j, v) in vals.iter().enumerate() {
+                let small = v.iter().filter(|x| x.is_some_and(|x| x > 0.0 && x < kf));
+                if small.count() == 1 {
+                    let pick = (0..v.len())
+                        .filter(|&r| v[r].is_some_and(|x| x >= kf))
+                        .min_by(|&a, &b| {
+                            v[a].unwrap_or(0.0)
+                                .total_cmp(&v[b].unwrap_or(0.0))
+                                .then(a.cmp(&b))
+                        });
+                    plan.comp.extend(pick.map(|r| (r, j)));
+                }
+            }
+            plan.rule = format!(
+                "counts 0 < n < {k} shown as \"<{k}\"; weighted counts: when a column has a single such cell, its smallest other count is shown as \"x\" so that the column total cannot reveal it"
+            );
+            return Ok(plan);
+        }
+        let u = |j: usize, r: usize| vals[j][r].unwrap_or(0.0) as u64;
+        // a count column that is the sum of the others on every row: the row total
+        let total = (0..vals.len()).find(|&t| {
+            vals.len() >= 2
+                && (0..nrows).all(|r| {
+                    (0..vals.len())
+                        .filter(|&j| j != t)
+                        .map(|j| u(j, r))
+                        .sum::<u64>()
+                        == u(t, r)
+                })
+        });
+        let interior: Vec<usize> = (0..vals.len()).filter(|&j| Some(j) != total).collect();
+        let nc = interior.len();
+        if nc == 1 && total.is_none() {
+            let col: Vec<u64> = (0..nrows).map(|r| u(interior[0], r)).collect();
+            let s = suppress_cells(&col, k, true, self.publish_zeros)?;
+            for (r, st) in s.status.iter().enumerate() {
+                if *st == CellStatus::Complementary {
+                    plan.comp.push((r, interior[0]));
+                }
+            }
+            plan.exposed = s.total == CellStatus::Complementary;
+            plan.rule = format!(
+                "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that the column total cannot reveal a suppressed count (closed-form audit)"
+            );
+            return Ok(plan);
+        }
+        let values: Vec<u64> = (0..nrows)
+            .flat_map(|r| interior.iter().map(move |&j| (j, r)))
+            .map(|(j, r)| u(j, r))
+            .collect();
+        if nrows * nc <= AUDITED_CELLS {
+            let t = CountTable::new(nrows, nc, values)?.margins(total.is_some(), true, true);
+            let s = suppress_table(&t, k, self.publish_zeros)?;
+            for r in 0..nrows {
+                for (jj, &j) in interior.iter().enumerate() {
+                    if s.cell(r, jj) == CellStatus::Complementary {
+                        plan.comp.push((r, j));
+                    }
+                }
+                if let Some(t) = total {
+                    if s.row_total(r) == CellStatus::Complementary {
+                        plan.comp.push((r, t));
+                    }
+                }
+            }
+            plan.exposed = !s.exposed.is_empty();
+            plan.rule = format!(
+                "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no suppressed count can be recovered from any published margin (row totals, column totals, grand total; audited by maximum flow)"
+            );
+            return Ok(plan);
+        }
+        // the line rule: no row or column with a single suppressed cell
+        let w = nc + usize::from(total.is_some());
+        let val = |r: usize, c: usize| -> u64 {
+            if c < nc {
+                values[r * nc + c]
+            } else {
+                total.map_or(0, |t| u(t, r))
+            }
+        };
+        let mut sup: Vec<bool> = (0..nrows * w)
+            .map(|i| {
+                let v = val(i / w, i % w);
+                v < u64::from(k) && (v > 0 || !self.publish_zeros)
+            })
+            .collect();
+        let primary_cells = sup.clone();
+        loop {
+            let mut changed = false;
+            let mut lines: Vec<Vec<usize>> = (0..nrows)
+                .map(|r| (0..w).map(|c| r * w + c).collect())
+                .collect();
+            lines.extend((0..nc).map(|c| (0..nrows).map(|r| r * w + c).collect()));
+            if total.is_some() {
+                lines.push((0..nrows).map(|r| r * w + nc).collect());
+            }
+            for line in lines {
+                if line.iter().filter(|&&i| sup[i]).count() != 1 {
+                    continue;
+                }
+                let pick = line
+                    .iter()
+                    .copied()
+                    .filter(|&i| !sup[i] && val(i / w, i % w) > 0)
+                    .min_by_key(|&i| (val(i / w, i % w), i));
+                if let Some(i) = pick {
+                    sup[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for i in 0..nrows * w {
+            if sup[i] && !primary_cells[i] {
+                let c = i % w;
+                let j = if c < nc {
+                    interior[c]
+                } else {
+                    total.unwrap_or(0)
+                };
+                plan.comp.push((i / w, j));
+            }
+        }
+        plan.rule = format!(
+            "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no row or column (margins included) holds a single suppressed count (table above {AUDITED_CELLS} cells: line rule, not audited by maximum flow)"
+        );
+        Ok(plan)
     }
 
     /// A feature layer as published.
@@ -435,6 +665,25 @@ impl Publisher {
                         }
                         Role::X => xy.0 = Some(key),
                         Role::Y => xy.1 = Some(key),
+                        _ if matches!(key.as_str(), "centre" | "center" | "centroid") => {
+                            // a point as [x, y]: a unit's centre may be an incident's
+                            // location (a site, a one-incident cell), so it is moved
+                            let p = m.get(&key).and_then(|v| v.as_array()).and_then(|a| {
+                                match a.as_slice() {
+                                    [x, y] => Some([x.as_f64()?, y.as_f64()?]),
+                                    _ => None,
+                                }
+                            });
+                            match (p, m.get_mut(&key)) {
+                                (Some(q0), _) => {
+                                    let q = self.snap_raw(q0);
+                                    self.record(q0, q);
+                                    m.insert(key, serde_json::json!(q));
+                                }
+                                (None, Some(x)) => self.json(x),
+                                (None, None) => {}
+                            }
+                        }
                         _ => {
                             if let Some(x) = m.get_mut(&key) {
                                 self.json(x);
@@ -465,6 +714,78 @@ impl Publisher {
         }
     }
 
+    /// Count values of a map as published: a value the tables would write `"<k"` (or
+    /// `"x"` for an unpublished zero) is not drawn (NaN, "no data"); when any value is
+    /// so suppressed, every cell holding the smallest count of k or more is not drawn
+    /// either (the map cannot tell which of them a table chose as the complementary
+    /// cell, so it hides them all). A continuous colour scale reaches k at least, so
+    /// that its legend cannot bound the largest count below k. A footnote says so.
+    fn suppress_figure_counts(&self, values: &mut [f64], options: &mut crate::render::MapOptions) {
+        let k = f64::from(self.k);
+        let mut hidden = 0usize;
+        for v in values.iter_mut() {
+            if v.is_finite() && self.count_label(*v).is_some() {
+                *v = f64::NAN;
+                hidden += 1;
+            }
+        }
+        if hidden > 0 {
+            let smallest = values
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite() && *v >= k)
+                .fold(f64::INFINITY, f64::min);
+            if smallest.is_finite() {
+                for v in values.iter_mut() {
+                    if *v == smallest {
+                        *v = f64::NAN;
+                    }
+                }
+            }
+            options.title.push(format!(
+                "Cells with fewer than {} incidents (and those with the smallest count above) are not coloured.",
+                self.k
+            ));
+        }
+        if let crate::render::ColourScale::Continuous { max, .. } = &mut options.scale {
+            if *max < k {
+                *max = k;
+            }
+        }
+    }
+
+    /// An overlay drawn through incident locations, as published: lines through
+    /// fewer than k distinct points left out, the others drawn through moved
+    /// vertices; polygons drawn as the convex hull of their moved vertices.
+    fn incident_overlay(&self, snap: &SnapIn<'_>, geometries: &mut Vec<Geometry<f64>>) {
+        let k = self.k as usize;
+        let before = geometries.len();
+        geometries.retain(|g| match g {
+            Geometry::LineString(l) => {
+                let mut v: Vec<[u64; 2]> =
+                    l.0.iter().map(|c| [c.x.to_bits(), c.y.to_bits()]).collect();
+                v.sort_unstable();
+                v.dedup();
+                v.len() >= k
+            }
+            _ => true,
+        });
+        let left_out = before - geometries.len();
+        if left_out > 0 {
+            self.note_withheld(format!(
+                "{left_out} line(s) of a map overlay through fewer than {k} incidents"
+            ));
+        }
+        for g in geometries.iter_mut() {
+            snap.all_vertices(g);
+            if let Geometry::Polygon(poly) = g {
+                let mp: MultiPoint<f64> =
+                    poly.exterior().points().collect::<Vec<Point<f64>>>().into();
+                *g = Geometry::Polygon(mp.convex_hull());
+            }
+        }
+    }
+
     /// A figure as published: point geometries moved (overlays and point features).
     pub(crate) fn figure(&self, fig: &super::Figure) -> super::Figure {
         let mut fig = fig.clone();
@@ -473,7 +794,21 @@ impl Publisher {
             proj: None,
         };
         match &mut fig {
-            super::Figure::GridMap { options, .. } => {
+            super::Figure::GridMap {
+                options,
+                values,
+                role,
+                incident_overlays,
+                ..
+            } => {
+                if *role == Role::Count {
+                    self.suppress_figure_counts(values, options);
+                }
+                for &i in incident_overlays.iter() {
+                    if let Some(o) = options.overlays.get_mut(i) {
+                        self.incident_overlay(&snap, &mut o.geometries);
+                    }
+                }
                 for o in &mut options.overlays {
                     for g in &mut o.geometries {
                         snap.points_only(g);
@@ -870,6 +1205,128 @@ mod tests {
         assert_eq!(rep.cells_suppressed_complementary, 1);
         assert_eq!(rep.columns_dropped, ["address"]);
         assert!(rep.max_displacement_m.unwrap() > 0.0);
+    }
+
+    /// The published statuses of a (count, n_a, n_b) table as the extended table
+    /// of [`crate::disclosure::audit_table`] (row totals = `count`).
+    fn statuses(r: &[Vec<String>], k: u32) -> Vec<crate::disclosure::CellStatus> {
+        use crate::disclosure::CellStatus;
+        let st = |c: &str| match c {
+            "x" => CellStatus::Complementary,
+            c if c == format!("<{k}") => CellStatus::Primary,
+            _ => CellStatus::Published,
+        };
+        let mut v = Vec::new();
+        for row in r {
+            v.extend([st(&row[1]), st(&row[2]), st(&row[0])]);
+        }
+        // column totals and grand total: published (a summary states them)
+        v.extend([CellStatus::Published; 3]);
+        v
+    }
+
+    #[test]
+    fn table_complementary_every_margin_row_totals() {
+        use crate::disclosure::{audit_table, CountTable};
+        // count = n_a + n_b on every row: `count` is the row total. The old rule (one
+        // complementary cell per column) hid n_a of row 1 only, so row 0 published
+        // count 5 and n_b 4 and gave n_a = 1 away.
+        let rows: [[i64; 3]; 4] = [[5, 1, 4], [9, 3, 6], [12, 5, 7], [20, 8, 12]];
+        let t = table(
+            vec![
+                Column::int("count"),
+                Column::int("n_a").with_role(Role::Count),
+                Column::int("n_b").with_role(Role::Count),
+            ],
+            |sink| {
+                for r in rows {
+                    sink.row(&[Cell::Int(r[0]), Cell::Int(r[1]), Cell::Int(r[2])])?;
+                }
+                Ok(())
+            },
+        );
+        let p = publisher(3);
+        let (_, r) = collect_table(&p.table("t.csv", &t).unwrap().unwrap()).unwrap();
+        assert_eq!(r[0][1], "<3");
+        let values: Vec<u64> = rows
+            .iter()
+            .flat_map(|r| [r[1] as u64, r[2] as u64])
+            .collect();
+        let ct = CountTable::new(4, 2, values).unwrap();
+        let exposed = audit_table(&ct, &statuses(&r, 3), 3, true).unwrap();
+        assert!(exposed.is_empty(), "{r:?} {exposed:?}");
+        // the old rule's publication is exposed by the same audit
+        let mut old = r.clone();
+        for row in old.iter_mut() {
+            for c in row.iter_mut() {
+                if c == "x" {
+                    *c = "0".into();
+                }
+            }
+        }
+        old[1][1] = "x".into();
+        assert!(!audit_table(&ct, &statuses(&old, 3), 3, true)
+            .unwrap()
+            .is_empty());
+        assert!(p.report().cells_suppressed_complementary >= 2);
+    }
+
+    #[test]
+    fn figure_counts_not_coloured_below_k() {
+        use crate::export::Figure;
+        let p = publisher(3);
+        let g = crate::grid::Grid::new(0.0, 0.0, 100.0, 4, 1).unwrap();
+        let f = Figure::grid_map(g, vec![0.0, 1.0, 2.0, 7.0], Default::default())
+            .with_role(Role::Count);
+        let Figure::GridMap {
+            values, options, ..
+        } = p.figure(&f)
+        else {
+            panic!("not a grid map")
+        };
+        assert_eq!(values[0], 0.0);
+        assert!(values[1].is_nan() && values[2].is_nan());
+        // the smallest count of k or more is hidden with them
+        assert!(values[3].is_nan());
+        assert!(options.title.iter().any(|t| t.contains("fewer than 3")));
+        // a statistic is drawn as it is
+        let g = crate::grid::Grid::new(0.0, 0.0, 100.0, 2, 1).unwrap();
+        let f = Figure::grid_map(g, vec![1.0, 2.0], Default::default());
+        let Figure::GridMap { values, .. } = p.figure(&f) else {
+            panic!("not a grid map")
+        };
+        assert_eq!(values, [1.0, 2.0]);
+    }
+
+    #[test]
+    fn figure_incident_overlay_lines_below_k_left_out() {
+        use crate::export::Figure;
+        use crate::render::{MapOptions, Overlay};
+        let p = publisher(3);
+        let short: Geometry<f64> = LineString::from(vec![(10.0, 10.0), (40.0, 20.0)]).into();
+        let long: Geometry<f64> =
+            LineString::from(vec![(10.0, 10.0), (140.0, 20.0), (260.0, 30.0)]).into();
+        let options = MapOptions {
+            overlays: vec![Overlay {
+                geometries: vec![short, long],
+                colour: [0, 0, 0, 255],
+                width: 1.0,
+            }],
+            ..Default::default()
+        };
+        let g = crate::grid::Grid::new(0.0, 0.0, 100.0, 3, 1).unwrap();
+        let f = Figure::grid_map(g, vec![5.0; 3], options).with_incident_overlays(&[0]);
+        let Figure::GridMap { options, .. } = p.figure(&f) else {
+            panic!("not a grid map")
+        };
+        let gs = &options.overlays[0].geometries;
+        assert_eq!(gs.len(), 1);
+        let Geometry::LineString(l) = &gs[0] else {
+            panic!("not a line")
+        };
+        // vertices moved to square centres
+        assert_eq!(l.0[0], Coord { x: 50.0, y: 50.0 });
+        assert_eq!(l.0[2], Coord { x: 250.0, y: 50.0 });
     }
 
     #[test]

@@ -462,7 +462,12 @@ impl Export for ClusterStudy<'_> {
                 ],
                 size: 900,
             };
-            out.figure("clusters.png", &Figure::grid_map(grid, counts, options))?;
+            out.figure(
+                "clusters.png",
+                &Figure::grid_map(grid, counts, options)
+                    .with_role(crate::export::Role::Count)
+                    .with_incident_overlays(&[2]),
+            )?;
         }
         Ok(())
     }

@@ -672,7 +672,8 @@ impl Export for GridStudy {
                 vec![label.clone(), s.grid_line()],
                 &label,
                 render::auto_scale(&full, true),
-            )?,
+            )?
+            .with_role(crate::export::Role::Count),
             column("count"),
         )?;
         let cats: Vec<Value> = gc

@@ -628,7 +628,12 @@ impl Export for ChainStudy<'_> {
                     }],
                     ..Default::default()
                 };
-                out.figure("chains.png", &Figure::grid_map(grid, counts, options))?;
+                out.figure(
+                    "chains.png",
+                    &Figure::grid_map(grid, counts, options)
+                        .with_role(crate::export::Role::Count)
+                        .with_incident_overlays(&[0]),
+                )?;
             }
         }
         Ok(())

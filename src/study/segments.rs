@@ -239,6 +239,8 @@ impl Export for SegmentStudy<'_> {
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let inc = &self.input.incidents;
         let streets = &self.streets.layer;
+        // public audience without addresses: points go to segment midpoints
+        out.anchor_to_streets(streets);
         out.provenance(self.provenance.clone());
         // every segment with the source attributes
         let f = features(&inc.crs.working, |sink| {

@@ -335,6 +335,29 @@ impl Export for SitesStudy<'_> {
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let (r, top) = (&self.ranking, self.params.top);
         let model = &self.input.model;
+        // public audience without addresses: points go to segment midpoints
+        if let UnitsInput::Segments { streets, .. } = &self.input.units {
+            out.anchor_to_streets(&streets.layer);
+        }
+        // public audience: a user site (a shop, a home) with fewer than k incidents
+        // could name its victims; it is withheld from every output
+        let public_ranking;
+        let r = match (out.public_min_count(), &self.input.units) {
+            (Some(k), UnitsInput::Sites { .. }) => {
+                let mut p = r.clone();
+                p.sites.retain(|s| s.count >= k as usize);
+                let left = r.sites.len() - p.sites.len();
+                if left > 0 {
+                    out.note_withheld(&format!(
+                        "{left} of {} ranked sites with fewer than {k} incidents each (rows, features and outlines of sites.csv, sites.json, sites.geojson, sites.png; the ranks of the others are kept)",
+                        r.sites.len()
+                    ));
+                }
+                public_ranking = p;
+                &public_ranking
+            }
+            _ => r,
+        };
         out.provenance(self.provenance.clone());
         let t = table(
             [

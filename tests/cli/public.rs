@@ -295,6 +295,25 @@ fn public_every_command_on_the_demo_city_leaks_nothing() {
             ],
         ),
         (
+            "sites units sites",
+            vec![
+                "sites".into(),
+                i.clone(),
+                "--model".into(),
+                s(&model),
+                "--layer".into(),
+                bars.clone(),
+                "--layer".into(),
+                lights.clone(),
+                "--units".into(),
+                "sites".into(),
+                "--site-layer".into(),
+                s(&c.join("bars.geojson")),
+                "--site-radius".into(),
+                "40".into(),
+            ],
+        ),
+        (
             "evaluate",
             vec![
                 "evaluate".into(),
@@ -328,6 +347,27 @@ fn public_every_command_on_the_demo_city_leaks_nothing() {
     eprintln!("{}", report.join("\n"));
     // per-incident outputs are withheld
     assert!(!o("clusters").join("labels.csv").exists());
+    // user sites with fewer than k incidents are withheld (and said so)
+    let site_counts = |f: &Path| -> Vec<String> {
+        let mut r = csv::Reader::from_path(f).unwrap();
+        let k = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|c| c == "count")
+            .unwrap();
+        r.records().map(|x| x.unwrap()[k].to_string()).collect()
+    };
+    let ps = site_counts(&o("sites_units_sites").join("sites.csv"));
+    assert!(
+        !ps.is_empty() && ps.iter().all(|c| c.parse::<u32>().unwrap() >= 3),
+        "{ps:?}"
+    );
+    let txt = std::fs::read_to_string(o("sites_units_sites").join("disclosure.txt")).unwrap();
+    assert!(
+        txt.contains("ranked sites with fewer than 3 incidents"),
+        "{txt}"
+    );
     // commands that cannot publish safely refuse with a message naming the reason
     let refused = o("refused");
     let r = refused.to_str().unwrap();
@@ -483,6 +523,253 @@ fn public_real_data_memphis_leaks_nothing() {
         args.extend(["--addresses", a]);
         public(&args, &out);
         let (n, found) = scan_dir(&out, &[], &ll, None);
+        report.push(format!(
+            "{name}: {n} files scanned, {} findings",
+            found.len()
+        ));
+        assert!(found.is_empty(), "{name}: {found:#?}");
+    }
+    eprintln!("{}", report.join("\n"));
+}
+
+/// The pixels (RGBA, top row first) of the raster a grid-map SVG embeds.
+fn svg_raster(svg: &Path) -> (usize, usize, Vec<[u8; 4]>) {
+    let text = std::fs::read_to_string(svg).unwrap();
+    let tag = "data:image/png;base64,";
+    let start = text.find(tag).expect("an embedded raster") + tag.len();
+    let b64 = &text[start..start + text[start..].find('"').unwrap()];
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            _ => 63,
+        }
+    };
+    let mut bytes = Vec::new();
+    for chunk in b64.as_bytes().chunks(4) {
+        let pad = chunk.iter().filter(|&&c| c == b'=').count();
+        let n = chunk
+            .iter()
+            .fold(0u32, |a, &c| (a << 6) | if c == b'=' { 0 } else { val(c) });
+        bytes.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    dec.set_transformations(png::Transformations::EXPAND);
+    let mut r = dec.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    let info = r.next_frame(&mut buf).unwrap();
+    let ch = info.color_type.samples();
+    let px = buf[..info.buffer_size()]
+        .chunks(ch)
+        .map(|p| match ch {
+            4 => [p[0], p[1], p[2], p[3]],
+            3 => [p[0], p[1], p[2], 255],
+            _ => [p[0], p[0], p[0], 255],
+        })
+        .collect();
+    (info.width as usize, info.height as usize, px)
+}
+
+#[test]
+fn public_count_map_colours_only_published_counts() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let inc = c.join("incidents.csv");
+    let (a, b) = (d.path().join("int"), d.path().join("pub"));
+    for (aud, out) in [("internal", &a), ("public", &b)] {
+        crimescape()
+            .args(["--quiet", "--audience", aud, "hotspots", "grid"])
+            .arg(&inc)
+            .args(["--cell", "100", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    // the published counts per cell (col, row)
+    let mut r = csv::Reader::from_path(b.join("counts.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let ix = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (ic, ir, in_) = (ix("col"), ix("row"), ix("count"));
+    let cells: Vec<(usize, usize, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[ic].parse().unwrap(),
+                x[ir].parse().unwrap(),
+                x[in_].to_string(),
+            )
+        })
+        .collect();
+    let mut rint = csv::Reader::from_path(a.join("counts.csv")).unwrap();
+    let exact: Vec<f64> = rint
+        .records()
+        .map(|x| x.unwrap()[in_].parse().unwrap())
+        .collect();
+    let (w, hgt, int_px) = svg_raster(&a.join("counts.svg"));
+    let (w2, h2, pub_px) = svg_raster(&b.join("counts.svg"));
+    assert_eq!((w, hgt), (w2, h2));
+    let at = |px: &[[u8; 4]], col: usize, row: usize| px[(hgt - 1 - row) * w + col];
+    // internally, counts 1 and 2 have classes of their own (the test can fail)
+    let colour_of = |n: f64| {
+        cells
+            .iter()
+            .zip(&exact)
+            .find(|(_, e)| **e == n)
+            .map(|((col, row, _), _)| at(&int_px, *col, *row))
+    };
+    let (c1, c2) = (colour_of(1.0).unwrap(), colour_of(2.0).unwrap());
+    assert_ne!(c1, c2);
+    let mut hidden = std::collections::BTreeSet::new();
+    let mut shown = std::collections::BTreeSet::new();
+    for ((col, row, published), e) in cells.iter().zip(&exact) {
+        let p = at(&pub_px, *col, *row);
+        if published == "<3" || published == "x" {
+            hidden.insert(p);
+        } else {
+            // a published count is drawn exactly as internally
+            assert_eq!(published.parse::<f64>().unwrap(), *e);
+            assert_eq!(p, at(&int_px, *col, *row), "cell {col},{row} = {published}");
+            shown.insert(p);
+        }
+    }
+    // every suppressed cell is drawn in one colour ("no data"), which no published
+    // count has, and the classes of 1 and 2 appear nowhere on the public map
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    assert!(hidden.is_disjoint(&shown));
+    assert!(!pub_px.contains(&c1) && !pub_px.contains(&c2));
+}
+
+#[test]
+fn public_remaining_commands_leak_nothing() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let inc = c.join("incidents.csv");
+    let (w, ll) = incidents(&inc);
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let i = s(&inc);
+    let streets = s(&c.join("streets.geojson"));
+    let bars = s(&c.join("bars.geojson"));
+    let layers = [
+        "--layer".to_string(),
+        format!("bars={bars}"),
+        "--layer".to_string(),
+        format!("lights={}:status=out", s(&c.join("lights.geojson"))),
+    ];
+    let o = |n: &str| d.path().join(n);
+    let model = s(&o("risk_fit").join("model.json"));
+    let proposal = o("lights.geojson");
+    std::fs::write(
+        &proposal,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"action":"modify","layer":"lights","where":{"status":"out"},"set":{"status":"on"}}}]}"#,
+    )
+    .unwrap();
+    let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    let with = |mut a: Vec<String>, b: &[String]| {
+        a.extend_from_slice(b);
+        a
+    };
+    let fit = [
+        "--block",
+        "50",
+        "--distances",
+        "50,100",
+        "--op",
+        "proximity",
+        "--cell",
+        "50",
+    ];
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        (
+            "risk fit",
+            with(with(v(&["risk", "fit", &i]), &layers), &v(&fit)),
+        ),
+        ("risk apply", with(v(&["risk", "apply", &model]), &layers)),
+        (
+            "risk validate",
+            with(
+                with(
+                    v(&["risk", "validate", &i, "--train-until", "2024-09-01"]),
+                    &layers,
+                ),
+                &v(&fit),
+            ),
+        ),
+        (
+            "assess",
+            v(&[
+                "assess",
+                "--streets",
+                &streets,
+                "--layer",
+                &s(&c.join("lights.geojson")),
+                "--proposal",
+                &s(&proposal),
+                "--model",
+                &model,
+            ]),
+        ),
+        (
+            "pattern k",
+            v(&["pattern", "k", &i, "--max-distance", "100", "--steps", "4"]),
+        ),
+        (
+            "pattern cross-k",
+            v(&[
+                "pattern",
+                "cross-k",
+                &i,
+                "--layer",
+                &bars,
+                "--max-distance",
+                "100",
+                "--steps",
+                "4",
+            ]),
+        ),
+        (
+            "network k",
+            v(&[
+                "network",
+                "k",
+                &i,
+                "--streets",
+                &streets,
+                "--max-distance",
+                "400",
+                "--steps",
+                "4",
+                "--simulations",
+                "9",
+            ]),
+        ),
+        (
+            "network cross-k",
+            v(&[
+                "network",
+                "cross-k",
+                &i,
+                "--streets",
+                &streets,
+                "--facilities",
+                &bars,
+                "--max-distance",
+                "400",
+                "--steps",
+                "4",
+                "--simulations",
+                "9",
+            ]),
+        ),
+    ];
+    let mut report = Vec::new();
+    for (name, args) in &runs {
+        let dir = o(&name.replace(' ', "_"));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        public(&args, &dir);
+        let (n, found) = scan_dir(&dir, &w, &ll, Some("EPSG:32631"));
         report.push(format!(
             "{name}: {n} files scanned, {} findings",
             found.len()
