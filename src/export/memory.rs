@@ -87,6 +87,9 @@ fn val(c: &Cell<'_>) -> Val {
             Val::Float(printed(&buf))
         }
         Cell::Fixed(v, _) | Cell::Sci(v, _) => Val::Float(*v),
+        // empty text prints as an empty cell, exactly as a missing value does
+        Cell::Str(s) if s.is_empty() => Val::Null,
+        Cell::String(s) if s.is_empty() => Val::Null,
         Cell::Str(s) => Val::Text((*s).to_string()),
         Cell::String(s) => Val::Text(s.clone()),
         Cell::Json(v) => match v.as_ref() {
@@ -96,6 +99,7 @@ fn val(c: &Cell<'_>) -> Val {
                 Some(i) => Val::Int(i),
                 None => Val::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
+            serde_json::Value::String(s) if s.is_empty() => Val::Null,
             serde_json::Value::String(s) => Val::Text(s.clone()),
             other => Val::Text(other.to_string()),
         },
@@ -291,6 +295,21 @@ mod tests {
         assert_eq!(
             w.columns[0].1,
             ColumnValues::Int(vec![Some(3), None, Some(4)])
+        );
+    }
+
+    #[test]
+    fn table_columns_empty_text_is_missing_as_in_the_csv() {
+        // an empty string prints as an empty CSV cell, which readers take as missing
+        let t = table(vec![Column::text("peak")], |sink| {
+            sink.row(&[Cell::Str("Fri 22:00")])?;
+            sink.row(&[Cell::String(String::new())])?;
+            sink.row(&[Cell::Str("")])
+        });
+        let c = table_columns("t.csv", &t).unwrap();
+        assert_eq!(
+            c.columns[0].1,
+            ColumnValues::Text(vec![Some("Fri 22:00".into()), None, None])
         );
     }
 }
