@@ -88,7 +88,7 @@ fn val(c: &Cell<'_>) -> Val {
         }
         Cell::Fixed(v, _) | Cell::Sci(v, _) => Val::Float(*v),
         // empty text prints as an empty cell, exactly as a missing value does
-        Cell::Str(s) if s.is_empty() => Val::Null,
+        Cell::Str("") => Val::Null,
         Cell::String(s) if s.is_empty() => Val::Null,
         Cell::Str(s) => Val::Text((*s).to_string()),
         Cell::String(s) => Val::Text(s.clone()),
