@@ -7,7 +7,7 @@ use super::aoristic::week_profile;
 use super::filter::TimeFilter;
 use super::profile::TemporalTable;
 use super::solar::NightModel;
-use super::{AoristicRule, SunParams, TimeZone, WeekProfile, Window};
+use super::{AoristicRule, SunParams, TimeZone, WeekProfile, Window, WEEK_BINS};
 use crate::crs::{Reprojector, WGS84};
 use crate::error::{Error, Result};
 use crate::layer::Incidents;
@@ -392,6 +392,28 @@ mod tests {
     }
 
     #[test]
+    fn group_signatures_month_precision_is_left_empty_with_a_note() {
+        let mut inc = chicago_incidents();
+        let groups = vec![Some(0); inc.len()];
+        let tz = TimeZone::parse("America/Chicago").unwrap();
+        let p = SignatureParams::default();
+        let with_times = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        assert!(with_times.note.is_none() && with_times.peak_hour_of_week[0].is_some());
+        for q in inc.precision.iter_mut() {
+            *q = TimePrecision::Month;
+        }
+        inc.window_len.clear();
+        let month = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        assert!(month.note.as_deref().unwrap().contains("finer than a week"));
+        assert_eq!(month.peak_hour_of_week, vec![None]);
+        assert_eq!(month.night_share, vec![None]);
+        // one incident with a day keeps the columns
+        inc.precision[0] = TimePrecision::Day;
+        let one = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        assert!(one.note.is_none() && one.night_share[0].is_some());
+    }
+
+    #[test]
     fn window_stats_nearest_rank() {
         let inc = chicago_incidents();
         // with time: 0, 0, 0, 6 h
@@ -443,6 +465,10 @@ pub struct SignatureColumns {
     pub time_profile_p: Vec<Option<f64>>,
     /// Settings used.
     pub params: SignatureParams,
+    /// Why the columns are empty although incidents have times (e.g. every window
+    /// is a week or longer: month-precision exports carry no hour of the week).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Settings of [`group_signatures`].
@@ -472,6 +498,7 @@ impl SignatureColumns {
             peak_hour_of_week: vec![None; n],
             time_profile_p: vec![None; n],
             params,
+            note: None,
         }
     }
 }
@@ -497,6 +524,18 @@ pub fn group_signatures(
         )));
     }
     if inc.time.iter().all(Option::is_none) {
+        return Ok(out);
+    }
+    // A window of a week or more spreads over every hour of the week: when no
+    // incident has a shorter one (data.police.uk's month precision), nothing can
+    // tell one place's timing from another's, and the columns stay empty.
+    let week_minutes = (WEEK_BINS * 60) as i64;
+    if !(0..inc.len()).any(|i| inc.window(i).is_some_and(|w| w.minutes() < week_minutes)) {
+        out.note = Some(
+            "no incident's time is finer than a week (e.g. month precision): temporal \
+             signatures are left empty"
+                .into(),
+        );
         return Ok(out);
     }
     let (table, idx) = temporal_table(inc, AoristicRule::Minute, tz, SunParams::default())?;

@@ -56,6 +56,13 @@ use crate::error::{Error, Result};
 /// Per-incident temporal records (see the module docs).
 #[derive(Debug, Clone)]
 pub struct TemporalTable {
+    /// Per incident: the index of its hour-of-week weight pattern.
+    pattern: Vec<u32>,
+    /// The distinct sparse weight patterns (compressed rows: pattern `p` is
+    /// `bins/weights[offsets[p]..offsets[p + 1]]`). Incidents with the same window
+    /// position in the week share one (a month-precision export has a few dozen),
+    /// so the table costs 4 bytes per incident, not 9 per non-zero bin (a
+    /// month-long window has 168).
     offsets: Vec<u32>,
     bins: Vec<u8>,
     weights: Vec<f64>,
@@ -73,22 +80,41 @@ impl TemporalTable {
         rule: AoristicRule,
         night: Option<(&NightModel, &[[f64; 2]])>,
     ) -> Result<TemporalTable> {
-        if windows.len() >= u32::MAX as usize / WEEK_BINS {
+        if windows.len() > u32::MAX as usize {
             return Err(Error::Param(format!(
                 "temporal table: {} incidents is too many",
                 windows.len()
             )));
         }
-        let mut offsets = Vec::with_capacity(windows.len() + 1);
-        let mut bins = Vec::with_capacity(windows.len());
-        let mut weights = Vec::with_capacity(windows.len());
-        offsets.push(0u32);
+        let mut pattern = Vec::with_capacity(windows.len());
+        let mut offsets = vec![0u32];
+        let mut bins = Vec::new();
+        let mut weights = Vec::new();
+        let mut seen: std::collections::HashMap<Vec<(u8, u64)>, u32> =
+            std::collections::HashMap::new();
         for w in windows {
-            for (b, v) in week_weights_sparse(w, rule) {
-                bins.push(b);
-                weights.push(v);
-            }
-            offsets.push(bins.len() as u32);
+            let key: Vec<(u8, u64)> = week_weights_sparse(w, rule)
+                .into_iter()
+                .map(|(b, v)| (b, v.to_bits()))
+                .collect();
+            let next = u32::try_from(seen.len()).map_err(|_| {
+                Error::Param("temporal table: too many distinct window patterns".into())
+            })?;
+            let id = match seen.get(&key) {
+                Some(&id) => id,
+                None => {
+                    for &(b, v) in &key {
+                        bins.push(b);
+                        weights.push(f64::from_bits(v));
+                    }
+                    offsets.push(u32::try_from(bins.len()).map_err(|_| {
+                        Error::Param("temporal table: too many distinct window patterns".into())
+                    })?);
+                    seen.insert(key, next);
+                    next
+                }
+            };
+            pattern.push(id);
         }
         let (night, weekend_night) = match night {
             None => (None, None),
@@ -121,6 +147,7 @@ impl TemporalTable {
             }
         };
         Ok(TemporalTable {
+            pattern,
             offsets,
             bins,
             weights,
@@ -132,7 +159,21 @@ impl TemporalTable {
 
     /// Number of incidents.
     pub fn len(&self) -> usize {
+        self.pattern.len()
+    }
+
+    /// Number of distinct hour-of-week weight patterns.
+    pub fn n_patterns(&self) -> usize {
         self.offsets.len() - 1
+    }
+
+    /// Pattern `p`'s non-zero hour-of-week weights.
+    fn pattern_weights(&self, p: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (a, b) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
+        self.bins[a..b]
+            .iter()
+            .zip(&self.weights[a..b])
+            .map(|(b, w)| (*b as usize, *w))
     }
 
     /// Whether there are none.
@@ -152,11 +193,7 @@ impl TemporalTable {
 
     /// Incident `i`'s non-zero hour-of-week weights.
     pub fn weights(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
-        self.bins[a..b]
-            .iter()
-            .zip(&self.weights[a..b])
-            .map(|(b, w)| (*b as usize, *w))
+        self.pattern_weights(self.pattern[i] as usize)
     }
 
     /// Incident `i`'s night share.
@@ -326,6 +363,10 @@ pub struct PlaceTests {
     pub params: PlaceTestParams,
 }
 
+/// Above this many distinct weight patterns, replicates sum weights incident by
+/// incident (a count per pattern would cost more than it saves).
+const MAX_COUNTED_PATTERNS: usize = 1 << 16;
+
 /// Draws `n` distinct indices of `0..m` (rejection with a bitmap; the complement
 /// when `n > m/2`).
 fn draw(rng: &mut ChaCha8Rng, m: usize, n: usize, mark: &mut [u64], out: &mut Vec<u32>) {
@@ -388,6 +429,17 @@ pub fn test_places(
     places: &[Vec<usize>],
     params: &PlaceTestParams,
 ) -> Result<PlaceTests> {
+    test_places_with(table, places, params, MAX_COUNTED_PATTERNS)
+}
+
+/// [`test_places`] summing replicates by pattern when the table has at most
+/// `max_counted` patterns.
+fn test_places_with(
+    table: &TemporalTable,
+    places: &[Vec<usize>],
+    params: &PlaceTestParams,
+    max_counted: usize,
+) -> Result<PlaceTests> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::Param(format!(
             "place test: alpha must be in (0, 1), got {}",
@@ -398,9 +450,12 @@ pub fn test_places(
     let all: Vec<usize> = (0..big_n).collect();
     let city = table.signature(&all)?;
     let city_shares = table.city_profile().shares();
-    let mut results = Vec::with_capacity(places.len());
-    let mut p_night_all = Vec::with_capacity(places.len());
-    for (k, members) in places.iter().enumerate() {
+    // Replicates sum the drawn incidents' weights pattern by pattern (counts per
+    // pattern, then count × weights in pattern order) when the patterns are few;
+    // otherwise incident by incident in draw order. Both are fixed orders, so the
+    // thread count changes nothing.
+    let by_pattern = table.n_patterns() <= max_counted;
+    let one_place = |k: usize, members: &Vec<usize>| -> Result<PlaceTest> {
         let signature = table.signature(members)?;
         let n = members.len();
         let mut expected = [0.0; WEEK_BINS];
@@ -418,8 +473,20 @@ pub fn test_places(
             let reps: Vec<(f64, f64)> = (0..params.nrep)
                 .into_par_iter()
                 .map_init(
-                    || (vec![0u64; big_n.div_ceil(64)], Vec::with_capacity(n)),
-                    |(mark, drawn), r| {
+                    || {
+                        let counts = if by_pattern {
+                            vec![0u32; table.n_patterns()]
+                        } else {
+                            Vec::new()
+                        };
+                        (
+                            vec![0u64; big_n.div_ceil(64)],
+                            Vec::with_capacity(n),
+                            counts,
+                            Vec::new(),
+                        )
+                    },
+                    |(mark, drawn, counts, touched), r| {
                         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
                         rng.set_stream(((k as u64) << 32) | r as u64);
                         draw(&mut rng, big_n, n, mark, drawn);
@@ -427,12 +494,31 @@ pub fn test_places(
                         let mut s = 0.0;
                         for &i in drawn.iter() {
                             let i = i as usize;
-                            for (b, v) in table.weights(i) {
-                                o[b] += v;
+                            if by_pattern {
+                                let p = table.pattern[i] as usize;
+                                if counts[p] == 0 {
+                                    touched.push(p);
+                                }
+                                counts[p] += 1;
+                            } else {
+                                for (b, v) in table.weights(i) {
+                                    o[b] += v;
+                                }
                             }
                             if let Some(x) = table.night_share(i) {
                                 s += x;
                             }
+                        }
+                        if by_pattern {
+                            touched.sort_unstable();
+                            for &p in touched.iter() {
+                                let c = f64::from(counts[p]);
+                                for (b, v) in table.pattern_weights(p) {
+                                    o[b] += c * v;
+                                }
+                                counts[p] = 0;
+                            }
+                            touched.clear();
                         }
                         (distance(&o, &expected), s)
                     },
@@ -448,16 +534,22 @@ pub fn test_places(
             });
             (Some(p_t), p_s)
         };
-        p_night_all.push(p_night);
-        results.push(PlaceTest {
+        Ok(PlaceTest {
             signature,
             distance: t_obs,
             p_profile,
             p_night,
             q_night: None,
             night_dominant: false,
-        });
-    }
+        })
+    };
+    // Places in parallel (each place's replicates too: rayon nests them).
+    let mut results = places
+        .par_iter()
+        .enumerate()
+        .map(|(k, m)| one_place(k, m))
+        .collect::<Result<Vec<PlaceTest>>>()?;
+    let p_night_all: Vec<Option<f64>> = results.iter().map(|r| r.p_night).collect();
     let q = benjamini_hochberg(&p_night_all);
     for (r, q) in results.iter_mut().zip(q) {
         r.q_night = q;
@@ -537,6 +629,39 @@ mod tests {
         assert!((q[1].unwrap() - 0.16 / 3.0).abs() < 1e-12);
         assert_eq!(q[2], None);
         assert_eq!(q[4], Some(0.5));
+    }
+
+    #[test]
+    fn test_places_by_pattern_equals_incident_by_incident() {
+        // 300 windows of 90 min at :17 past various hours: fractional weights, and
+        // repeated positions in the week (patterns shared)
+        let d0 = days_from_civil(2024, 3, 4);
+        let ws: Vec<Window> = (0..300)
+            .map(|i| {
+                let from = d0 * DAY + ((i * 7) % 40) * 3600 + 17 * 60 + (i / 40) * 7 * DAY;
+                Window::new(from, from + 90 * 60).unwrap()
+            })
+            .collect();
+        let tab = TemporalTable::build(&ws, AoristicRule::Minute, None).unwrap();
+        assert_eq!(tab.len(), 300);
+        assert_eq!(tab.n_patterns(), 40);
+        // place 0: 8 incidents at one position in the week; place 1: spread
+        let places = vec![
+            (0..300).step_by(40).collect::<Vec<_>>(),
+            (0..300).step_by(7).collect(),
+        ];
+        let p = PlaceTestParams::new().nrep(99).seed(3);
+        let counted = test_places_with(&tab, &places, &p, usize::MAX).unwrap();
+        let each = test_places_with(&tab, &places, &p, 0).unwrap();
+        for (a, b) in counted.places.iter().zip(&each.places) {
+            assert_eq!(a.p_profile, b.p_profile);
+            assert_eq!(a.distance, b.distance);
+        }
+        assert!(
+            counted.places[0].p_profile.unwrap() <= 0.02,
+            "{:?}",
+            counted.places[0]
+        );
     }
 
     #[test]
