@@ -77,6 +77,7 @@ pub use hotspot::{
     CellGrid, GiStarParams, GlobalParams, GridParams, KdeParams, LocalMoranParams, WeightsSpec,
 };
 pub use index::{GeometryIndex, PointIndex};
+pub use io::Attributes;
 pub use io::{
     load_incidents, load_layer, LayerOptions, LayerReport, LoadOptions, LoadReport, RejectReason,
     WhereFilter,

@@ -14,6 +14,7 @@ use crate::layer::{Incidents, StringColumn, NO_CATEGORY};
 use crate::time::{self, TimePrecision};
 
 mod parallel;
+pub(crate) mod stream;
 
 /// Column-name aliases per role (normalised: lower case, no `_ -.` or spaces).
 pub const ALIASES: &[(&str, &[&str])] = &[
@@ -257,6 +258,7 @@ pub fn parse_location(s: &str) -> Option<(f64, f64)> {
     Some((lon, lat))
 }
 
+#[derive(Clone)]
 struct Roles {
     x: Option<usize>,
     y: Option<usize>,
@@ -293,7 +295,7 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
             _ => {
                 return Err(Error::MissingColumn {
                     path: path.to_path_buf(),
-                    what: "x and y (give both --x and --y)".into(),
+                    what: "x and y (give both `x` and `y`)".into(),
                     available: header.join(", "),
                     hint: String::new(),
                 })
@@ -322,9 +324,9 @@ fn resolve_roles(header: &[String], opts: &LoadOptions, path: &Path) -> Result<R
             what: "coordinate".into(),
             available: header.join(", "),
             hint: if single {
-                "the header is a single column: wrong delimiter? use --delimiter".into()
+                "the header is a single column: wrong delimiter? use `delimiter`".into()
             } else {
-                "expected x/y, lon/lat, latitude/longitude or a location column; name them with --x/--y or --location".into()
+                "expected x/y, lon/lat, latitude/longitude or a location column; name them with `x`/`y` or `location`".into()
             },
         });
     };
@@ -418,8 +420,10 @@ pub(crate) const WINDOW_PAIRS: &[(&str, &str)] = &[
     ("startdatetime", "enddatetime"),
 ];
 
-/// Whether most of the first non-empty values (up to 50) of a column read as times.
-fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> bool {
+/// Whether most of the first non-empty values (up to 50) of a column read as times,
+/// and whether the answer was reached before the end of `body` (else a longer
+/// `body` could change it).
+fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> (bool, bool) {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -427,10 +431,14 @@ fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> bool {
     let _ = rdr.byte_headers();
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut ok) = (0usize, 0usize);
+    let mut decided = true;
     while seen < 50 {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
-            _ => break,
+            _ => {
+                decided = false;
+                break;
+            }
         }
         let Some(f) = rec.get(col).and_then(|f| std::str::from_utf8(f).ok()) else {
             continue;
@@ -443,7 +451,7 @@ fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> bool {
             ok += 1;
         }
     }
-    seen > 0 && ok * 2 > seen
+    (seen > 0 && ok * 2 > seen, decided)
 }
 
 /// Rows sampled to decide whether automatically chosen lon/lat columns are empty.
@@ -451,13 +459,13 @@ const SAMPLE_ROWS: usize = 1000;
 
 /// Whether the `lon`/`lat` columns are empty in every sampled row while the
 /// `x`/`y` columns hold values (exports with lon/lat left blank for data that are
-/// not georeferenced).
+/// not georeferenced); and whether the answer was reached before the end of `body`.
 fn lonlat_empty_but_xy_filled(
     body: &[u8],
     delim: u8,
     lonlat: (usize, usize),
     xy: (usize, usize),
-) -> bool {
+) -> (bool, bool) {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -466,23 +474,27 @@ fn lonlat_empty_but_xy_filled(
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut xy_filled) = (0usize, 0usize);
     let blank = |r: &csv::ByteRecord, i: usize| r.get(i).is_none_or(|f| f.trim_ascii().is_empty());
+    let mut decided = true;
     while seen < SAMPLE_ROWS {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
-            _ => break,
+            _ => {
+                decided = false;
+                break;
+            }
         }
         if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
             continue;
         }
         seen += 1;
         if !blank(&rec, lonlat.0) || !blank(&rec, lonlat.1) {
-            return false;
+            return (false, true);
         }
         if !blank(&rec, xy.0) && !blank(&rec, xy.1) {
             xy_filled += 1;
         }
     }
-    xy_filled > 0
+    (xy_filled > 0, decided)
 }
 
 fn field_str(rec: &csv::ByteRecord, i: usize) -> std::result::Result<&str, ()> {
@@ -532,7 +544,14 @@ pub fn read_header(bytes: &[u8], delimiter: Option<u8>, path: &Path) -> Result<(
 }
 
 /// Reads incidents from a delimited text file.
+///
+/// A file larger than a few megabytes is read in blocks (module `csv::stream`), so
+/// that the file is never held in memory whole; the result is that of reading it
+/// at once.
 pub fn read_incidents(path: &Path, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
+    if let Some(r) = stream::read_incidents(path, opts, stream::BLOCK, parallel::MIN_CHUNK) {
+        return r;
+    }
     let (bytes, sha) = super::read_bytes(path)?;
     read_incidents_from_bytes(&bytes, path, sha, opts)
 }
@@ -766,6 +785,9 @@ struct Layout<'a> {
     roles: Roles,
     body: &'a [u8],
     notes: Vec<String>,
+    /// A sample that decides a column role ran to the end of `body` (when `body` is
+    /// only the first block of a file, the rest of the file could change the roles).
+    sampled_to_end: bool,
 }
 
 impl Layout<'_> {
@@ -787,8 +809,11 @@ fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout
     let mut roles = resolve_roles(&header, opts, path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut notes = Vec::new();
+    let mut sampled_to_end = false;
     if let (Some(lo), Some(la), Some((xi, yi))) = (roles.x, roles.y, roles.alt_xy) {
-        if lonlat_empty_but_xy_filled(body, delim, (lo, la), (xi, yi)) {
+        let (empty, decided) = lonlat_empty_but_xy_filled(body, delim, (lo, la), (xi, yi));
+        sampled_to_end |= !decided;
+        if empty {
             notes.push(format!(
                 "columns {} and {} are empty: read coordinates from {} and {} instead",
                 header[lo], header[la], header[xi], header[yi]
@@ -799,8 +824,13 @@ fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout
         }
     }
     if roles.month_as_time {
-        match roles.time {
-            Some(m) if column_reads_as_time(body, delim, m) => notes.push(format!(
+        let reads = roles.time.map(|m| {
+            let (yes, decided) = column_reads_as_time(body, delim, m);
+            sampled_to_end |= !decided;
+            (m, yes)
+        });
+        match reads {
+            Some((m, true)) => notes.push(format!(
                 "time from the '{}' column (YYYY-MM, the data.police.uk layout): month precision",
                 header[m]
             )),
@@ -826,6 +856,7 @@ fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout
         roles,
         body,
         notes,
+        sampled_to_end,
     })
 }
 
@@ -865,6 +896,22 @@ pub(crate) fn read_chunked(
         let mut records = lay.records();
         plan.scan(&mut records, &mut st, &mut times, &mut to_text, false)?;
     }
+    conclude(&lay, &plan, st, times, to_text, path, sha, opts)
+}
+
+/// The end of a load, once every record is staged: the file-wide time decisions,
+/// the occurrence windows, then [`finish`].
+#[allow(clippy::too_many_arguments)]
+fn conclude(
+    lay: &Layout<'_>,
+    plan: &Plan<'_>,
+    mut st: Staging,
+    times: super::timecol::TimeReader,
+    to_text: StringColumn,
+    path: &Path,
+    sha: String,
+    opts: &LoadOptions,
+) -> Result<(Incidents, LoadReport)> {
     if st.rows_read == 0 {
         return Err(Error::format(
             path,
@@ -914,7 +961,7 @@ impl<'a> Plan<'a> {
                     return Err(duplicate_column(
                         path,
                         header,
-                        &format!("{:?} (for --where)", f.column),
+                        &format!("{:?} (for `where`)", f.column),
                         *i,
                         *j,
                     ))
@@ -922,14 +969,14 @@ impl<'a> Plan<'a> {
                 [] => match normalise(&f.column).as_str() {
                     "category" => roles.category.ok_or_else(|| Error::MissingColumn {
                         path: path.to_path_buf(),
-                        what: "category (for --where)".into(),
+                        what: "category (for `where`)".into(),
                         available: header.join(", "),
-                        hint: "name it with --category".into(),
+                        hint: "name it with `category`".into(),
                     })?,
                     _ => {
                         return Err(Error::MissingColumn {
                             path: path.to_path_buf(),
-                            what: format!("{:?} (for --where)", f.column),
+                            what: format!("{:?} (for `where`)", f.column),
                             available: header.join(", "),
                             hint: String::new(),
                         })
@@ -943,7 +990,14 @@ impl<'a> Plan<'a> {
             .into_iter()
             .flatten()
             .collect();
-        let attr_idx: Vec<usize> = (0..header.len()).filter(|i| !used.contains(i)).collect();
+        let other: Vec<usize> = (0..header.len()).filter(|i| !used.contains(i)).collect();
+        let names: Vec<String> = other.iter().map(|&i| header[i].clone()).collect();
+        let attr_idx: Vec<usize> = opts
+            .attributes
+            .pick(&names)
+            .into_iter()
+            .map(|k| other[k])
+            .collect();
         let time_name = roles.time.map_or("time".to_string(), |t| header[t].clone());
         Ok(Plan {
             path,
@@ -1593,6 +1647,44 @@ mod tests {
     }
 
     #[test]
+    fn read_attributes_all_none_only() {
+        use crate::io::Attributes;
+        let text = "Crime ID,lon,lat,Month,Crime type,Location\nab1,-87.6,41.8,2019-01,theft,On Main St\nab2,-87.61,41.81,2019-02,burglary,On Elm St\n";
+        let (all, rep_all) = load(text, &LoadOptions::new()).unwrap();
+        assert_eq!(
+            all.attr_names,
+            ["Crime ID", "Month", "Crime type", "Location"]
+        );
+        let (none, rep_none) =
+            load(text, &LoadOptions::new().attributes(Attributes::None)).unwrap();
+        assert!(none.attrs.is_empty() && none.attr_names.is_empty());
+        // everything else is as with every attribute kept
+        assert_eq!(
+            (none.xy.clone(), none.time.clone()),
+            (all.xy.clone(), all.time.clone())
+        );
+        assert_eq!(none.categories, all.categories);
+        assert_eq!(format!("{rep_none:?}"), format!("{rep_all:?}"));
+        let only = Attributes::Only(vec!["location".into(), "crime id".into()]);
+        let (some, _) = load(text, &LoadOptions::new().attributes(only)).unwrap();
+        // file order, names as in the header
+        assert_eq!(some.attr_names, ["Crime ID", "Location"]);
+        assert_eq!(some.attr("location").unwrap().get(1), "On Elm St");
+        // a name that is not a column keeps them all (the caller's message lists them)
+        let missing = Attributes::Only(vec!["Location".into(), "nosuch".into()]);
+        let (kept, _) = load(text, &LoadOptions::new().attributes(missing)).unwrap();
+        assert_eq!(kept.attr_names, all.attr_names);
+        // `where` filters need no attribute
+        let f = crate::io::WhereFilter::parse("Location=On Elm St").unwrap();
+        let (filtered, _) = load(
+            text,
+            &LoadOptions::new().filter(f).attributes(Attributes::None),
+        )
+        .unwrap();
+        assert_eq!((filtered.len(), filtered.row[0]), (1, 2));
+    }
+
+    #[test]
     fn read_multiline_quoted_fields_are_kept() {
         // narratives with line breaks (and commas) are legitimate
         let text = "lon,lat,date,narrative\n-87.6,41.8,2019-01-01,\"entered, took\nthe TV, and left\n\"\n-87.61,41.81,2019-01-02,plain\n";
@@ -1672,7 +1764,7 @@ mod tests {
         assert!(
             rep.warnings
                 .iter()
-                .any(|w| w.contains("1 of 4 times") && w.contains("--time-format")),
+                .any(|w| w.contains("1 of 4 times") && w.contains("`time_format`")),
             "{:?}",
             rep.warnings
         );

@@ -450,6 +450,7 @@ pub fn read_incidents_from_bytes(
     /// Property keys, the time/category keys and the staging, fixed from the first
     /// features (up to 1000) and then used for every feature.
     struct Sink {
+        /// Property keys kept as attributes.
         keys: Vec<String>,
         time_key: Option<String>,
         cat_key: Option<String>,
@@ -513,6 +514,13 @@ pub fn read_incidents_from_bytes(
             st.columns.insert("category".into(), k.clone());
         }
         st.columns.insert("geometry".into(), "geometry".into());
+        // the properties kept as attributes (the keys of `Sink` from here on)
+        let keys: Vec<String> = opts
+            .attributes
+            .pick(&keys)
+            .into_iter()
+            .map(|i| keys[i].clone())
+            .collect();
         st.attr_names = keys.clone();
         st.attrs = vec![StringColumn::new(); keys.len()];
         let times = super::timecol::TimeReader::new(
@@ -767,7 +775,7 @@ pub fn read_layer_from_bytes(
             return Err(Error::format(
                 path,
                 format!(
-                    "every coordinate is outside lon/lat ranges for {input} (GeoJSON without a crs member is read as EPSG:4326): give the file's CRS, e.g. --crs local-ft or --crs EPSG:xxxx (--layer-crs for layers of analysis commands)"
+                    "every coordinate is outside lon/lat ranges for {input} (GeoJSON without a crs member is read as EPSG:4326): give the file's CRS, e.g. `crs` local-ft or `crs` EPSG:xxxx (`layer_crs` for layers of analysis commands)"
                 ),
             ));
         }
@@ -1063,6 +1071,16 @@ mod tests {
         assert_eq!(inc.row[1499], 1499);
         // keys come from the first 1000 features only, as documented
         assert_eq!(inc.attr_names, vec!["id".to_string()]);
+        // no attribute asked for: none kept, the rest unchanged
+        let (none, _) = read_incidents_from_bytes(
+            text.as_bytes(),
+            Path::new("late.geojson"),
+            String::new(),
+            &LoadOptions::new().attributes(crate::io::Attributes::None),
+        )
+        .unwrap();
+        assert!(none.attr_names.is_empty() && none.attrs.is_empty());
+        assert_eq!((none.xy, none.row), (inc.xy, inc.row));
         let one = br#"{"geometry":{"type":"Point","coordinates":[-87.6,41.8]},"type":"Feature","properties":{"a":1}}"#;
         let (l, _) = read_layer_from_bytes(
             one,

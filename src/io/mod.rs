@@ -205,6 +205,52 @@ pub struct LoadOptions {
     /// Force the precision of every time: times are truncated to it (e.g. `Day` for
     /// exports that write local midnight as a UTC time of day).
     pub time_precision: Option<TimePrecision>,
+    /// The other source columns kept as text in [`Incidents::attrs`] (default: all).
+    pub attributes: Attributes,
+}
+
+/// Which source columns a load keeps as text attributes ([`Incidents::attrs`]),
+/// besides the coordinates, times and categories it always reads.
+///
+/// Attributes are the largest part of a loaded incident (a data.police.uk row keeps
+/// ~150 bytes of text: the Crime ID, Location, LSOA code and name, outcome…), so a
+/// run that reads none of them should load none. `where` filters read their columns
+/// from the rows as they are read and need no attribute.
+///
+/// # Notes
+/// Names match the header case-insensitively, as [`Incidents::attr`] does. When a name
+/// of `Only` is not a column of the file, every column is kept, so that the message
+/// of whatever asks for the missing column lists the file's columns as with `All`.
+/// The GDAL reader keeps every column whatever the choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Attributes {
+    /// Every other column (the default).
+    #[default]
+    All,
+    /// No attribute column.
+    None,
+    /// These columns only, in file order.
+    Only(Vec<String>),
+}
+
+impl Attributes {
+    /// Which of the candidate columns `names` (in file order) to keep: their indexes
+    /// in `names`.
+    pub(crate) fn pick(&self, names: &[String]) -> Vec<usize> {
+        match self {
+            Attributes::All => (0..names.len()).collect(),
+            Attributes::None => Vec::new(),
+            Attributes::Only(want) => {
+                let has = |w: &String| names.iter().any(|n| n.eq_ignore_ascii_case(w.trim()));
+                if !want.iter().all(has) {
+                    return (0..names.len()).collect();
+                }
+                (0..names.len())
+                    .filter(|&i| want.iter().any(|w| names[i].eq_ignore_ascii_case(w.trim())))
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Default longest occurrence window: 14 days.
@@ -315,6 +361,11 @@ impl LoadOptions {
     /// Sets strict mode.
     pub fn strict(mut self, yes: bool) -> Self {
         self.strict = yes;
+        self
+    }
+    /// Sets the source columns kept as text attributes (see [`Attributes`]).
+    pub fn attributes(mut self, a: Attributes) -> Self {
+        self.attributes = a;
         self
     }
 }
@@ -655,43 +706,11 @@ pub(crate) fn finish(
     if let Some(e) = st.where_matched_nothing(path, opts) {
         return Err(e);
     }
-    // ---- a forced precision (--time-precision): truncate starts and window ends
     if let Some(p) = opts.time_precision {
-        let mut changed = 0usize;
-        for i in 0..st.xy.len() {
-            let Some(t) = st.time[i] else { continue };
-            let u = truncate_time(t, p);
-            if let Some(l) = st.window_len.get_mut(i) {
-                let end = truncate_time(t + *l as i64, p);
-                *l = (end - u).max(0) as u32;
-            }
-            changed += usize::from(u != t || st.precision[i] != p);
-            st.time[i] = Some(u);
-            st.precision[i] = p;
-        }
-        st.notes.push(format!(
-            "every time read at {} precision (--time-precision): {changed} time(s) truncated or relabelled",
-            p.name()
-        ));
+        force_precision(&mut st, p);
     }
-    // ---- the time window (rows outside it are filtered, not rejected)
     if opts.from.is_some() || opts.to.is_some() {
-        let mut keep = vec![true; st.xy.len()];
-        for (k, t) in keep.iter_mut().zip(&st.time) {
-            match t {
-                Some(t) => {
-                    if opts.from.is_some_and(|f| *t < f) || opts.to.is_some_and(|e| *t >= e) {
-                        *k = false;
-                    }
-                }
-                None => {
-                    *k = false;
-                    st.filtered_without_time += 1;
-                }
-            }
-        }
-        st.filtered_out += keep.iter().filter(|k| !**k).count() as u64;
-        st.retain(&keep);
+        keep_time_window(&mut st, opts);
     }
     if let Some(c) = &st.date_order {
         let d = c.describe();
@@ -701,9 +720,113 @@ pub(crate) fn finish(
             st.notes.push(d);
         }
     }
+    let (input_crs, source) = input_crs(&mut st, opts);
+    check_crs_guess(&st, &input_crs, path)?;
+    let mut keep = reject_invalid(&mut st, input_crs.is_geographic());
+    let (pts, working, reason) = project(&mut st, &input_crs, opts, &mut keep)?;
+    if let Some(f) = opts.outlier_factor {
+        reject_outliers(&mut st, &pts, &mut keep, f);
+    }
+    st.rejections.sort_by_key(|r| r.row);
+    let mut rejected = BTreeMap::new();
+    for r in &st.rejections {
+        *rejected.entry(r.reason).or_insert(0u64) += 1;
+    }
     let n = st.xy.len();
-    // ---- decide input CRS
-    let (input_crs, source) = if let Some(c) = &opts.crs {
+    let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    drop(keep);
+    // ---- is the data where data can be?
+    if !kept.is_empty() {
+        plausibility(&st, &kept, &pts, &input_crs, &working, path)?;
+        let warnings = location_warnings(&st, &kept, &pts, &input_crs, &working);
+        st.warnings.extend(warnings);
+    }
+    // ---- unreadable times of the rows kept
+    if !st.time_unparsed.is_empty() {
+        st.time_unparsed.sort_by_key(|r| r.row);
+        // staged rows are in file order: keep the unreadable ones still kept
+        let mut kept_rows = kept.iter().map(|&i| st.row[i]).peekable();
+        st.time_unparsed.retain(|r| {
+            while kept_rows.next_if(|&k| k < r.row).is_some() {}
+            kept_rows.peek() == Some(&r.row)
+        });
+    }
+    let crs = CrsChoice {
+        input: input_crs,
+        input_source: source,
+        working,
+        reason,
+    };
+    // the source coordinates are not needed any more
+    st.xy = Vec::new();
+    let inc = assemble(&mut st, pts, kept, crs.clone());
+    let notes = time_notes(&mut st, &inc);
+    let report = LoadReport {
+        path: path.to_path_buf(),
+        format: format.to_string(),
+        rows_read: st.rows_read,
+        accepted: inc.len() as u64,
+        filtered_out: st.filtered_out,
+        filtered_without_time: st.filtered_without_time,
+        missing_time: inc.time.iter().filter(|t| t.is_none()).count() as u64,
+        unparseable_time: st.time_unparsed.len() as u64,
+        time_unparsed: st.time_unparsed,
+        date_order: st.date_order,
+        rejected,
+        rejections: st.rejections,
+        columns: st.columns,
+        crs,
+        sha256,
+        notes,
+        time_filter: None,
+        warnings: st.warnings,
+    };
+    refuse_strict_or_empty(&inc, report, path, opts).map(|report| (inc, report))
+}
+
+/// A forced precision (`time_precision`): truncates starts and window ends.
+fn force_precision(st: &mut Staging, p: TimePrecision) {
+    let mut changed = 0usize;
+    for i in 0..st.xy.len() {
+        let Some(t) = st.time[i] else { continue };
+        let u = truncate_time(t, p);
+        if let Some(l) = st.window_len.get_mut(i) {
+            let end = truncate_time(t + *l as i64, p);
+            *l = (end - u).max(0) as u32;
+        }
+        changed += usize::from(u != t || st.precision[i] != p);
+        st.time[i] = Some(u);
+        st.precision[i] = p;
+    }
+    st.notes.push(format!(
+        "every time read at {} precision (--time-precision): {changed} time(s) truncated or relabelled",
+        p.name()
+    ));
+}
+
+/// The time window `[from, to)`: rows outside it are filtered, not rejected.
+fn keep_time_window(st: &mut Staging, opts: &LoadOptions) {
+    let mut keep = vec![true; st.xy.len()];
+    for (k, t) in keep.iter_mut().zip(&st.time) {
+        match t {
+            Some(t) => {
+                if opts.from.is_some_and(|f| *t < f) || opts.to.is_some_and(|e| *t >= e) {
+                    *k = false;
+                }
+            }
+            None => {
+                *k = false;
+                st.filtered_without_time += 1;
+            }
+        }
+    }
+    st.filtered_out += keep.iter().filter(|k| !**k).count() as u64;
+    st.retain(&keep);
+}
+
+/// The CRS of the input coordinates and where it comes from.
+fn input_crs(st: &mut Staging, opts: &LoadOptions) -> (Crs, String) {
+    if let Some(c) = &opts.crs {
         (c.clone(), "given (--crs)".to_string())
     } else if let Some(c) = &st.file_crs {
         let src = if st.file_crs_default {
@@ -729,60 +852,67 @@ pub(crate) fn finish(
             Crs::Local { unit_to_metre: 1.0 },
             "assumed (projected, metres)".to_string(),
         )
-    };
+    }
+}
 
-    // ---- wrong-guess checks
-    if n > 0 {
-        if input_crs.is_geographic() {
-            let share = share_outside_lonlat(&st.xy);
-            if share > 0.5 {
-                let ex = st
-                    .xy
-                    .iter()
-                    .zip(&st.row)
-                    .find(|(p, _)| p[0].abs() > 180.0 || p[1].abs() > 90.0)
-                    .map(|(p, r)| {
-                        format!(
-                            "row {r}: {}={}, {}={}",
-                            st.xy_names.0, p[0], st.xy_names.1, p[1]
-                        )
-                    })
-                    .unwrap_or_default();
-                let swapped = st
-                    .xy
-                    .iter()
-                    .all(|p| p[0].abs() <= 90.0 && p[1].abs() <= 180.0);
-                let hint = if swapped {
-                    "the two columns look swapped (latitude in the x column): use --x/--y to name them"
-                } else {
-                    "the values look projected: pass --crs with the file's CRS (EPSG:xxxx, or local-m / local-ft for a local frame)"
-                };
-                return Err(Error::Format {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "{:.0}% of coordinates are outside lon/lat ranges for {} ({ex}); {hint}",
-                        share * 100.0,
-                        input_crs
-                    ),
-                });
-            }
-        } else if !matches!(input_crs, Crs::Local { .. }) && looks_lonlat(&st.xy) {
-            let b = crate::layer::bbox_of(st.xy.iter().copied()).unwrap_or([0.0; 4]);
-            if b[2] - b[0] < 5.0 && b[3] - b[1] < 5.0 {
-                return Err(Error::Format {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "--crs {input_crs} is projected but every coordinate looks like lon/lat (x {:.4}..{:.4}, y {:.4}..{:.4}); did you mean --crs EPSG:4326?",
-                        b[0], b[2], b[1], b[3]
-                    ),
-                });
-            }
+/// Errors for a wrong CRS guess: lon/lat columns holding projected values, or a
+/// projected CRS given for lon/lat values.
+fn check_crs_guess(st: &Staging, input_crs: &Crs, path: &Path) -> Result<()> {
+    if st.xy.is_empty() {
+        return Ok(());
+    }
+    if input_crs.is_geographic() {
+        let share = share_outside_lonlat(&st.xy);
+        if share > 0.5 {
+            let ex = st
+                .xy
+                .iter()
+                .zip(&st.row)
+                .find(|(p, _)| p[0].abs() > 180.0 || p[1].abs() > 90.0)
+                .map(|(p, r)| {
+                    format!(
+                        "row {r}: {}={}, {}={}",
+                        st.xy_names.0, p[0], st.xy_names.1, p[1]
+                    )
+                })
+                .unwrap_or_default();
+            let swapped = st
+                .xy
+                .iter()
+                .all(|p| p[0].abs() <= 90.0 && p[1].abs() <= 180.0);
+            let hint = if swapped {
+                "the two columns look swapped (latitude in the x column): use `x`/`y` to name them"
+            } else {
+                "the values look projected: pass `crs` with the file's CRS (EPSG:xxxx, or local-m / local-ft for a local frame)"
+            };
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{:.0}% of coordinates are outside lon/lat ranges for {} ({ex}); {hint}",
+                    share * 100.0,
+                    input_crs
+                ),
+            });
+        }
+    } else if !matches!(input_crs, Crs::Local { .. }) && looks_lonlat(&st.xy) {
+        let b = crate::layer::bbox_of(st.xy.iter().copied()).unwrap_or([0.0; 4]);
+        if b[2] - b[0] < 5.0 && b[3] - b[1] < 5.0 {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "`crs` {input_crs} is projected but every coordinate looks like lon/lat (x {:.4}..{:.4}, y {:.4}..{:.4}); did you mean `crs` EPSG:4326?",
+                    b[0], b[2], b[1], b[3]
+                ),
+            });
         }
     }
+    Ok(())
+}
 
-    // ---- per-row validity
-    let geographic = input_crs.is_geographic();
-    let mut keep = vec![true; n];
+/// Rejects rows with non-finite coordinates, at (0, 0) or outside lon/lat ranges;
+/// whether each row is kept.
+fn reject_invalid(st: &mut Staging, geographic: bool) -> Vec<bool> {
+    let mut keep = vec![true; st.xy.len()];
     let mut invalid = Vec::new();
     for (i, &p) in st.xy.iter().enumerate() {
         let reason = if !p[0].is_finite() || !p[1].is_finite() {
@@ -806,27 +936,44 @@ pub(crate) fn finish(
         let (r_row, name) = (st.row[i], format!("{},{}", st.xy_names.0, st.xy_names.1));
         st.reject(r_row, r, &name, &format!("{}, {}", p[0], p[1]), Vec::new());
     }
+    keep
+}
 
-    // ---- working CRS from the median centre of valid points
-    let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-    let all_kept = idx.len() == n;
-    let centre = if idx.is_empty() {
+/// The median of the values (one axis at a time, to hold one copy of them).
+fn median(v: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = v.collect();
+    quantile(&mut v, 0.5)
+}
+
+/// Chooses the working CRS from the median centre of the kept points and projects
+/// them (rows whose transformation fails are rejected): the projected points (one
+/// per staged row), the working CRS and why it was chosen.
+fn project(
+    st: &mut Staging,
+    input_crs: &Crs,
+    opts: &LoadOptions,
+    keep: &mut [bool],
+) -> Result<(Vec<[f64; 2]>, Crs, String)> {
+    let n = st.xy.len();
+    let all_kept = keep.iter().all(|&k| k);
+    let centre = if !keep.iter().any(|&k| k) {
         (0.0, 0.0)
     } else {
-        let mut xs: Vec<f64> = idx.iter().map(|&i| st.xy[i][0]).collect();
-        let mut ys: Vec<f64> = idx.iter().map(|&i| st.xy[i][1]).collect();
-        (quantile(&mut xs, 0.5), quantile(&mut ys, 0.5))
+        let (xy, kp) = (&st.xy, &*keep);
+        let axis = |a: usize| (0..n).filter(move |&i| kp[i]).map(move |i| xy[i][a]);
+        (median(axis(0)), median(axis(1)))
     };
     let (working, reason) = match &opts.target_crs {
         Some(t) => (t.clone(), "given (--to-crs)".to_string()),
-        None => choose_working(&input_crs, centre)?,
+        None => choose_working(input_crs, centre)?,
     };
-    let proj = Reprojector::new(&input_crs, &working)?;
+    let proj = Reprojector::new(input_crs, &working)?;
     // transform the kept rows only (in place when every row is kept)
     let mut pts: Vec<[f64; 2]> = st.xy.clone();
     let failed: Vec<usize> = if all_kept {
         proj.apply_all(&mut pts)
     } else {
+        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
         let mut sub: Vec<[f64; 2]> = idx.iter().map(|&i| pts[i]).collect();
         let bad = proj.apply_all(&mut sub);
         for (k, &i) in idx.iter().enumerate() {
@@ -841,103 +988,89 @@ pub(crate) fn finish(
         let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
         st.reject(row, RejectReason::TransformFailed, &name, &v, raw);
     }
+    Ok((pts, working, reason))
+}
 
-    // ---- far-outside-extent outliers (robust box)
-    if let Some(f) = opts.outlier_factor {
-        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-        if idx.len() >= 50 {
-            let mut xs: Vec<f64> = idx.iter().map(|&i| pts[i][0]).collect();
-            let mut ys: Vec<f64> = idx.iter().map(|&i| pts[i][1]).collect();
-            let (x1, x99) = (quantile(&mut xs, 0.01), quantile(&mut xs, 0.99));
-            let (y1, y99) = (quantile(&mut ys, 0.01), quantile(&mut ys, 0.99));
-            let span = (x99 - x1).max(y99 - y1).max(1000.0) * f;
-            for &i in &idx {
-                let p = pts[i];
-                if p[0] < x1 - span || p[0] > x99 + span || p[1] < y1 - span || p[1] > y99 + span {
-                    keep[i] = false;
-                    let raw = Vec::new();
-                    let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
-                    let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
-                    st.reject(row, RejectReason::FarOutsideExtent, &name, &v, raw);
-                }
-            }
+/// Rejects points farther than `factor × robust span` outside the robust box (1st–99th
+/// percentile per axis, projected), when at least 50 points are kept.
+fn reject_outliers(st: &mut Staging, pts: &[[f64; 2]], keep: &mut [bool], factor: f64) {
+    let n = pts.len();
+    let kept = keep.iter().filter(|&&k| k).count();
+    if kept < 50 {
+        return;
+    }
+    let band = |a: usize| {
+        let mut v: Vec<f64> = (0..n).filter(|&i| keep[i]).map(|i| pts[i][a]).collect();
+        (quantile(&mut v, 0.01), quantile(&mut v, 0.99))
+    };
+    let ((x1, x99), (y1, y99)) = (band(0), band(1));
+    let span = (x99 - x1).max(y99 - y1).max(1000.0) * factor;
+    for i in 0..n {
+        if !keep[i] {
+            continue;
+        }
+        let p = pts[i];
+        if p[0] < x1 - span || p[0] > x99 + span || p[1] < y1 - span || p[1] > y99 + span {
+            keep[i] = false;
+            let raw = Vec::new();
+            let (row, v) = (st.row[i], format!("{}, {}", st.xy[i][0], st.xy[i][1]));
+            let name = format!("{},{}", st.xy_names.0, st.xy_names.1);
+            st.reject(row, RejectReason::FarOutsideExtent, &name, &v, raw);
         }
     }
+}
 
-    st.rejections.sort_by_key(|r| r.row);
-    let mut rejected = BTreeMap::new();
-    for r in &st.rejections {
-        *rejected.entry(r.reason).or_insert(0u64) += 1;
-    }
-    let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-
-    // ---- is the data where data can be?
-    if !kept.is_empty() {
-        plausibility(&st, &kept, &pts, &input_crs, &working, path)?;
-        let warnings = location_warnings(&st, &kept, &pts, &input_crs, &working);
-        st.warnings.extend(warnings);
-    }
-    // ---- unreadable times of the rows kept
-    if !st.time_unparsed.is_empty() {
-        st.time_unparsed.sort_by_key(|r| r.row);
-        // staged rows are in file order: keep the unreadable ones still kept
-        let mut kept_rows = kept.iter().map(|&i| st.row[i]).peekable();
-        st.time_unparsed.retain(|r| {
-            while kept_rows.next_if(|&k| k < r.row).is_some() {}
-            kept_rows.peek() == Some(&r.row)
-        });
-    }
-
-    let crs = CrsChoice {
-        input: input_crs,
-        input_source: source,
-        working,
-        reason,
-    };
-    let inc = if kept.len() == n {
+/// The incidents of the kept rows (moving the staged columns when every row is kept).
+fn assemble(st: &mut Staging, pts: Vec<[f64; 2]>, kept: Vec<usize>, crs: CrsChoice) -> Incidents {
+    use std::mem::take;
+    if kept.len() == pts.len() {
         // nothing rejected late: move the columns instead of copying them
-        Incidents {
+        return Incidents {
             xy: pts,
-            time: st.time,
-            precision: st.precision,
-            window_len: st.window_len,
-            category: st.category,
-            categories: st.categories,
-            row: st.row,
-            attrs: st.attrs,
-            attr_names: st.attr_names,
-            crs: crs.clone(),
-        }
-    } else {
-        Incidents {
-            xy: kept.iter().map(|&i| pts[i]).collect(),
-            time: kept.iter().map(|&i| st.time[i]).collect(),
-            precision: kept.iter().map(|&i| st.precision[i]).collect(),
-            window_len: if st.window_len.is_empty() {
-                Vec::new()
-            } else {
-                kept.iter().map(|&i| st.window_len[i]).collect()
-            },
-            category: kept.iter().map(|&i| st.category[i]).collect(),
-            categories: st.categories,
-            row: kept.iter().map(|&i| st.row[i]).collect(),
-            attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
-            attr_names: st.attr_names,
-            crs: crs.clone(),
-        }
-    };
-    let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
+            time: take(&mut st.time),
+            precision: take(&mut st.precision),
+            window_len: take(&mut st.window_len),
+            category: take(&mut st.category),
+            categories: take(&mut st.categories),
+            row: take(&mut st.row),
+            attrs: take(&mut st.attrs),
+            attr_names: take(&mut st.attr_names),
+            crs,
+        };
+    }
+    Incidents {
+        xy: kept.iter().map(|&i| pts[i]).collect(),
+        time: kept.iter().map(|&i| st.time[i]).collect(),
+        precision: kept.iter().map(|&i| st.precision[i]).collect(),
+        window_len: if st.window_len.is_empty() {
+            Vec::new()
+        } else {
+            kept.iter().map(|&i| st.window_len[i]).collect()
+        },
+        category: kept.iter().map(|&i| st.category[i]).collect(),
+        categories: take(&mut st.categories),
+        row: kept.iter().map(|&i| st.row[i]).collect(),
+        attrs: st.attrs.iter().map(|c| c.select(&kept)).collect(),
+        attr_names: take(&mut st.attr_names),
+        crs,
+    }
+}
+
+/// Warns about many unreadable times and notes times that look like date-only
+/// placeholders (00:00); the notes of the load.
+fn time_notes(st: &mut Staging, inc: &Incidents) -> Vec<String> {
     let unreadable = st.time_unparsed.len();
     if unreadable > 0 && unreadable * 10 >= inc.len() {
         let first = &st.time_unparsed[0];
         st.warnings.push(format!(
-            "{unreadable} of {} times could not be read (e.g. row {} {:?}): those incidents are kept without time; give the time format (--time-format) or the time column (--time)",
+            "{unreadable} of {} times could not be read (e.g. row {} {:?}): those incidents are kept without time; give the time format (`time_format`) or the time column (`time`)",
             inc.len(),
             first.row,
             first.value
         ));
     }
-    let mut notes = st.notes;
+    let mut notes = std::mem::take(&mut st.notes);
+    let missing_time = inc.time.iter().filter(|t| t.is_none()).count() as u64;
     let with_time = inc.len() as u64 - missing_time;
     if with_time > 0 {
         let midnight = inc
@@ -954,26 +1087,17 @@ pub(crate) fn finish(
             ));
         }
     }
-    let report = LoadReport {
-        path: path.to_path_buf(),
-        format: format.to_string(),
-        rows_read: st.rows_read,
-        accepted: inc.len() as u64,
-        filtered_out: st.filtered_out,
-        filtered_without_time: st.filtered_without_time,
-        missing_time,
-        unparseable_time: st.time_unparsed.len() as u64,
-        time_unparsed: st.time_unparsed,
-        date_order: st.date_order,
-        rejected,
-        rejections: st.rejections,
-        columns: st.columns,
-        crs,
-        sha256,
-        notes,
-        time_filter: None,
-        warnings: st.warnings,
-    };
+    notes
+}
+
+/// The report, or the error of a strict load with rejections or of a load that kept
+/// nothing.
+fn refuse_strict_or_empty(
+    inc: &Incidents,
+    report: LoadReport,
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<LoadReport> {
     let first = [report.rejections.first(), report.time_unparsed.first()]
         .into_iter()
         .flatten()
@@ -997,7 +1121,7 @@ pub(crate) fn finish(
             .collect();
         let first = &report.rejections[0];
         let message = format!(
-            "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (--x/--y or --location), --crs and --time-format",
+            "no usable rows: all {} rejected ({}); first: row {}, column '{}', value {:?}. Check the coordinate columns (`x`/`y` or `location`), `crs` and `time_format`",
             report.rejections.len(),
             reasons.join(", "),
             first.row,
@@ -1010,7 +1134,7 @@ pub(crate) fn finish(
             report: Box::new(report),
         });
     }
-    Ok((inc, report))
+    Ok(report)
 }
 
 /// Latitude beyond which a data set's centre is implausible for crime data.
@@ -1038,16 +1162,14 @@ fn lonlat_centre(
     working: &Crs,
 ) -> Option<[f64; 2]> {
     if input.is_geographic() {
-        let mut xs: Vec<f64> = kept.iter().map(|&i| st.xy[i][0]).collect();
-        let mut ys: Vec<f64> = kept.iter().map(|&i| st.xy[i][1]).collect();
-        return Some([quantile(&mut xs, 0.5), quantile(&mut ys, 0.5)]);
+        let axis = |a: usize| kept.iter().map(move |&i| st.xy[i][a]);
+        return Some([median(axis(0)), median(axis(1))]);
     }
     if !working.is_georeferenced() {
         return None;
     }
-    let mut xs: Vec<f64> = kept.iter().map(|&i| pts[i][0]).collect();
-    let mut ys: Vec<f64> = kept.iter().map(|&i| pts[i][1]).collect();
-    let (x, y) = (quantile(&mut xs, 0.5), quantile(&mut ys, 0.5));
+    let axis = |a: usize| kept.iter().map(move |&i| pts[i][a]);
+    let (x, y) = (median(axis(0)), median(axis(1)));
     let r = Reprojector::new(working, &crate::crs::WGS84).ok()?;
     r.apply(x, y).ok().map(|(lon, lat)| [lon, lat])
 }
@@ -1772,6 +1894,28 @@ mod proptests {
                 format!("{:?}", csv::read_chunked(&b, Path::new("p.csv"), String::new(), &opts, m))
             };
             prop_assert_eq!(read(min_chunk), read(0));
+        }
+
+        #[test]
+        fn csv_streamed_equals_sequential(
+            rows in prop::collection::vec(row(), 1..60),
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<u8>()), 0..4),
+            block in 16usize..400,
+            min_chunk in 1usize..200,
+        ) {
+            let mut b = file(&rows).into_bytes();
+            for (k, at, len, what) in edits {
+                edit(&mut b, k, at, len, what);
+            }
+            let dir = std::env::temp_dir().join(format!("crimescape-prop-stream-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("p.csv");
+            std::fs::write(&path, &b).unwrap();
+            let opts = LoadOptions::new();
+            let seq = format!("{:?}", csv::read_chunked(&b, &path, sha256_hex(&b), &opts, 0));
+            if let Some(r) = csv::stream::read_incidents(&path, &opts, block, min_chunk) {
+                prop_assert_eq!(format!("{r:?}"), seq);
+            }
         }
 
         #[test]

@@ -88,7 +88,7 @@ impl TimeReader {
             Error::format(
                 path,
                 format!(
-                    "time column '{}': {m}; give the time format explicitly (--time-format, e.g. \"%d/%m/%Y %H:%M\")",
+                    "time column '{}': {m}; give the time format explicitly (`time_format`, e.g. \"%d/%m/%Y %H:%M\")",
                     self.column
                 ),
             )

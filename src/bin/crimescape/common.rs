@@ -301,6 +301,41 @@ pub fn load_incidents(
     load_incidents_with(path, args, g, true)
 }
 
+/// The source columns the command reads as attributes: those named by `--weight`,
+/// `--address` and `--by column:NAME` (no command reads any other; `--where` reads
+/// its columns while loading). Loading the others would cost ~150 bytes per
+/// data.police.uk row for nothing (issue 17). Read from the command line because
+/// the loader is shared by every command.
+fn attributes_used() -> crimescape::io::Attributes {
+    let args: Vec<String> = std::env::args().collect();
+    let mut names = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        if !matches!(flag, "--weight" | "--address" | "--by") {
+            continue;
+        }
+        let Some(v) = inline.or_else(|| args.get(i + 1).cloned()) else {
+            continue;
+        };
+        let v = match flag {
+            "--by" => match v.split_once(':') {
+                Some(("column", name)) => name.to_string(),
+                _ => continue,
+            },
+            _ => v,
+        };
+        names.push(v);
+    }
+    if names.is_empty() {
+        crimescape::io::Attributes::None
+    } else {
+        crimescape::io::Attributes::Only(names)
+    }
+}
+
 /// As [`load_incidents`]; `warn` says whether to print the load's warnings on
 /// stderr (`info` shows them in its own output).
 pub fn load_incidents_with(
@@ -309,7 +344,7 @@ pub fn load_incidents_with(
     g: &GlobalArgs,
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
-    let opts = args.options()?;
+    let opts = args.options()?.attributes(attributes_used());
     if g.audience == AudienceArg::Public && args.rejects.is_some() {
         return Err(crimescape::Error::Param(
             "--rejects writes rejected rows with their raw fields (locations, free text): not with --audience public".into(),

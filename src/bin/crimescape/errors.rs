@@ -30,6 +30,15 @@ const NAMED_IN_TEXT: &[&str] = &[
     "exact_locations",
     "audience",
     "crs",
+    // settings named by the loaders (`crimescape::io`)
+    "x",
+    "y",
+    "location",
+    "delimiter",
+    "where",
+    "category",
+    "time",
+    "layer_crs",
 ];
 
 /// A library message in the words of the command line: each setting it names in
@@ -110,5 +119,16 @@ mod tests {
             "raise the limit (--max-pairs) or run with (--nrep 0)"
         );
         assert_eq!(with_flags("`unknown` stays"), "`unknown` stays");
+        // the loaders' messages read as before
+        assert_eq!(
+            with_flags(
+                "Check the coordinate columns (`x`/`y` or `location`), `crs` and `time_format`"
+            ),
+            "Check the coordinate columns (--x/--y or --location), --crs and --time-format"
+        );
+        assert_eq!(
+            with_flags("\"Beat\" (for `where`); name it with `category`; (`layer_crs`) `time`"),
+            "\"Beat\" (for --where); name it with --category; (--layer-crs) --time"
+        );
     }
 }

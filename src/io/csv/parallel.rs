@@ -42,7 +42,7 @@ struct Part {
 }
 
 /// Byte offset in `body` where the data records start (just after the header record).
-fn data_start(body: &[u8], delim: u8) -> Option<usize> {
+pub(super) fn data_start(body: &[u8], delim: u8) -> Option<usize> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -170,6 +170,40 @@ pub(super) fn read(
     let Some(cuts) = cuts(data, min_chunk, rayon::current_num_threads()) else {
         return false;
     };
+    read_chunks(lay, plan, data, &cuts, st, times, to_text)
+}
+
+/// Reads one block of data records (starting and ending at record boundaries, the
+/// header excluded) in parallel, appending them to `st`, `times` and `to_text` after
+/// the rows of the blocks before (see module `csv::stream`). Returns `false` when
+/// the file is to be read in one pass instead (the staging is then unusable).
+pub(super) fn read_block(
+    lay: &Layout<'_>,
+    plan: &Plan<'_>,
+    data: &[u8],
+    min_chunk: usize,
+    st: &mut Staging,
+    times: &mut TimeReader,
+    to_text: &mut StringColumn,
+) -> bool {
+    if data.is_empty() {
+        return true;
+    }
+    let cuts =
+        cuts(data, min_chunk, rayon::current_num_threads()).unwrap_or_else(|| vec![0, data.len()]);
+    read_chunks(lay, plan, data, &cuts, st, times, to_text)
+}
+
+/// Reads the chunks `data[cuts[i]..cuts[i + 1]]` in parallel and joins them to `st`.
+fn read_chunks(
+    lay: &Layout<'_>,
+    plan: &Plan<'_>,
+    data: &[u8],
+    cuts: &[usize],
+    st: &mut Staging,
+    times: &mut TimeReader,
+    to_text: &mut StringColumn,
+) -> bool {
     let chunks: Vec<&[u8]> = cuts.windows(2).map(|w| &data[w[0]..w[1]]).collect();
     if chunks.par_iter().any(|c| ends_in_quote(c, lay.delim)) {
         return false;
@@ -182,14 +216,17 @@ pub(super) fn read(
     let nf = parts
         .iter()
         .map(|p| p.st.where_missed.len())
+        .chain([st.where_missed.len()])
         .max()
         .unwrap_or(0);
     for k in 0..nf {
         let mut all = std::collections::BTreeSet::new();
-        for p in &parts {
-            if let Some(m) = p.st.where_missed.get(k) {
-                all.extend(m.keys());
-            }
+        for m in parts
+            .iter()
+            .filter_map(|p| p.st.where_missed.get(k))
+            .chain(st.where_missed.get(k))
+        {
+            all.extend(m.keys());
         }
         if all.len() > WHERE_VALUES_KEPT {
             return false;
@@ -207,7 +244,8 @@ fn join(parts: Vec<Part>, st: &mut Staging, times: &mut TimeReader, to_text: &mu
     st.precision.reserve_exact(total);
     st.category.reserve_exact(total);
     st.row.reserve_exact(total);
-    let mut rows = 0u64;
+    // rows of the blocks joined before (0 for a file read at once)
+    let mut rows = st.rows_read;
     for part in parts {
         let Part {
             st: p,
