@@ -113,9 +113,7 @@ fn py_err(e: Error) -> PyErr {
         Error::Param(_)
         | Error::InvalidParam { .. }
         | Error::MissingParam { .. }
-        | Error::Limit { .. } => {
-            (ParameterError::new_err(msg), None, None, None, None)
-        }
+        | Error::Limit { .. } => (ParameterError::new_err(msg), None, None, None, None),
         Error::Invalid { field, value, .. } => (
             DataError::new_err(msg),
             None,
