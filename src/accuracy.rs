@@ -176,11 +176,12 @@ pub fn evaluate_surface_tiebreak(
     fractions: &[f64],
 ) -> Result<Vec<AccuracyRow>> {
     if tiebreak.len() != scores.len() {
-        return Err(Error::Param(format!(
-            "evaluate_surface_tiebreak: {} scores but {} tie-break values",
-            scores.len(),
-            tiebreak.len()
-        )));
+        return Err(Error::LengthMismatch {
+            what: "tie-break values",
+            got: tiebreak.len(),
+            per: "scores",
+            expected: scores.len(),
+        });
     }
     evaluate_ranked(scores, Some(tiebreak), false, train, test, fractions)
 }
@@ -228,7 +229,11 @@ fn evaluate_ranked(
         )));
     }
     if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
-        return Err(Error::Param(format!("area share {f} must be in (0, 1]")));
+        return Err(Error::invalid_param(
+            "fractions",
+            f,
+            "an area share must be in (0, 1]",
+        ));
     }
     if test
         .iter()
@@ -485,11 +490,12 @@ pub fn training_surfaces(
     use crate::hotspot::weights::{grid_weights, WeightsSpec};
     use crate::hotspot::{gi_star, kde, CellGrid, GiStarParams, KdeParams};
     if train_counts.len() != grid.len() {
-        return Err(Error::Param(format!(
-            "training_surfaces: {} counts for {} cells",
-            train_counts.len(),
-            grid.len()
-        )));
+        return Err(Error::LengthMismatch {
+            what: "training counts",
+            got: train_counts.len(),
+            per: "cells",
+            expected: grid.len(),
+        });
     }
     let k = kde(grid, train_xy, None, &KdeParams::new().fixed(kde_bandwidth))?;
     let mut out = vec![

@@ -88,9 +88,11 @@ pub fn concentration(counts: &[f64], shares: &[f64]) -> Result<Concentration> {
         ));
     }
     if let Some(p) = shares.iter().find(|p| !(**p > 0.0 && **p <= 1.0)) {
-        return Err(Error::Param(format!(
-            "incident share {p} must be in (0, 1]"
-        )));
+        return Err(Error::invalid_param(
+            "shares",
+            p,
+            "an incident share must be in (0, 1]",
+        ));
     }
     let total: f64 = counts.iter().sum();
     if total <= 0.0 {

@@ -174,6 +174,31 @@ pub enum Error {
     /// A numerical procedure failed (e.g. no convergence).
     #[error("numerical: {0}")]
     Numerical(String),
+    // -- typed data errors of the analyses (issue 13) --
+    /// An item given to an analysis (a point, an event) with a non-finite coordinate.
+    #[error("{what} {index} has a non-finite coordinate ({x}, {y})")]
+    NonFinitePoint {
+        /// What the item is (`point`, `event`).
+        what: &'static str,
+        /// Its position in the input (0-based).
+        index: usize,
+        /// Its x coordinate.
+        x: f64,
+        /// Its y coordinate.
+        y: f64,
+    },
+    /// Two inputs that must hold one value per item differ in length.
+    #[error("{got} {what} for {expected} {per}")]
+    LengthMismatch {
+        /// What was given (`times`, `weights`).
+        what: &'static str,
+        /// How many were given.
+        got: usize,
+        /// The items they belong to (`points`, `cells`).
+        per: &'static str,
+        /// How many items there are.
+        expected: usize,
+    },
 }
 
 impl Error {

@@ -59,10 +59,12 @@ impl TryFrom<GridFields> for Grid {
     type Error = Error;
     fn try_from(g: GridFields) -> Result<Grid> {
         if !(g.x0.is_finite() && g.y0.is_finite()) {
-            return Err(Error::Param(format!(
-                "grid origin ({}, {}) must be finite",
-                g.x0, g.y0
-            )));
+            return Err(Error::invalid(
+                "grid",
+                "origin",
+                format!("({}, {})", g.x0, g.y0),
+                "must be finite",
+            ));
         }
         Grid::new(g.x0, g.y0, g.cell, g.ncols, g.nrows)
     }
@@ -72,13 +74,15 @@ impl Grid {
     /// A grid with the given origin and shape.
     ///
     /// # Errors
-    /// [`Error::Param`] for a cell size that is not a positive number or an empty
-    /// grid; [`Error::Limit`] for more than [`MAX_CELLS`] cells.
+    /// [`Error::InvalidParam`] for a cell size that is not a positive number,
+    /// [`Error::Param`] for an empty grid; [`Error::Limit`] for more than [`MAX_CELLS`] cells.
     pub fn new(x0: f64, y0: f64, cell: f64, ncols: usize, nrows: usize) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
-            return Err(Error::Param(format!(
-                "cell size must be positive, got {cell}"
-            )));
+            return Err(Error::invalid_param(
+                "cell",
+                cell,
+                "the cell size must be a positive number of metres",
+            ));
         }
         if ncols == 0 || nrows == 0 {
             return Err(Error::Param(
@@ -100,9 +104,11 @@ impl Grid {
     /// The grid covering a bounding box `[minx, miny, maxx, maxy]` (golden convention).
     pub fn covering(bbox: [f64; 4], cell: f64) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
-            return Err(Error::Param(format!(
-                "cell size must be positive, got {cell}"
-            )));
+            return Err(Error::invalid_param(
+                "cell",
+                cell,
+                "the cell size must be a positive number of metres",
+            ));
         }
         if bbox.iter().any(|v| !v.is_finite()) || bbox[2] < bbox[0] || bbox[3] < bbox[1] {
             return Err(Error::Param(format!("invalid extent {bbox:?}")));

@@ -228,9 +228,11 @@ pub fn snap_to_segments(
     tolerance: f64,
 ) -> Result<Snapped> {
     if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(Error::Param(format!(
-            "snapping tolerance must be a distance >= 0, got {tolerance}"
-        )));
+        return Err(Error::invalid_param(
+            "snap",
+            tolerance,
+            "the snapping tolerance must be a distance >= 0",
+        ));
     }
     let geoms: Vec<geo::Geometry<f64>> = segments
         .iter()

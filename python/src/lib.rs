@@ -110,9 +110,10 @@ fn py_err(e: Error) -> PyErr {
             None,
         ),
         Error::Crs(_) => (CrsError::new_err(msg), None, None, None, None),
-        Error::Param(_) | Error::Limit { .. } => {
-            (ParameterError::new_err(msg), None, None, None, None)
-        }
+        Error::Param(_)
+        | Error::InvalidParam { .. }
+        | Error::MissingParam { .. }
+        | Error::Limit { .. } => (ParameterError::new_err(msg), None, None, None, None),
         Error::Invalid { field, value, .. } => (
             DataError::new_err(msg),
             None,

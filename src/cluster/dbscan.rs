@@ -48,14 +48,17 @@ impl DbscanParams {
 
     fn check(&self) -> Result<()> {
         if !(self.eps.is_finite() && self.eps >= 0.0) {
-            return Err(Error::Param(format!(
-                "DBSCAN eps must be a distance >= 0, got {}",
-                self.eps
-            )));
+            return Err(Error::invalid_param(
+                "eps",
+                self.eps,
+                "DBSCAN eps must be a distance >= 0",
+            ));
         }
         if self.min_samples == 0 {
-            return Err(Error::Param(
-                "DBSCAN min_samples must be >= 1 (it counts the point itself)".into(),
+            return Err(Error::invalid_param(
+                "min_samples",
+                self.min_samples,
+                "DBSCAN min_samples must be >= 1 (it counts the point itself)",
             ));
         }
         Ok(())
@@ -638,11 +641,12 @@ pub fn st_dbscan(xy: &[[f64; 2]], times: &[i64], p: &StDbscanParams) -> Result<C
         )));
     }
     if times.len() != xy.len() {
-        return Err(Error::Param(format!(
-            "{} times for {} points",
-            times.len(),
-            xy.len()
-        )));
+        return Err(Error::LengthMismatch {
+            what: "times",
+            got: times.len(),
+            per: "points",
+            expected: xy.len(),
+        });
     }
     check_points(xy)?;
     check_len(xy.len())?;
@@ -679,10 +683,12 @@ fn check_points(xy: &[[f64; 2]]) -> Result<()> {
         .iter()
         .position(|p| !(p[0].is_finite() && p[1].is_finite()))
     {
-        return Err(Error::Data(format!(
-            "point {i} has a non-finite coordinate {:?}",
-            xy[i]
-        )));
+        return Err(Error::NonFinitePoint {
+            what: "point",
+            index: i,
+            x: xy[i][0],
+            y: xy[i][1],
+        });
     }
     Ok(())
 }

@@ -328,19 +328,30 @@ pub fn hdbscan(xy: &[[f64; 2]], p: &HdbscanParams) -> Result<Clustering> {
 /// both give the same labels).
 fn hdbscan_impl(xy: &[[f64; 2]], p: &HdbscanParams, collapse: bool) -> Result<Clustering> {
     if p.min_cluster_size < 2 {
-        return Err(Error::Param("HDBSCAN min_cluster_size must be >= 2".into()));
+        return Err(Error::invalid_param(
+            "min_cluster_size",
+            p.min_cluster_size,
+            "HDBSCAN min_cluster_size must be >= 2",
+        ));
     }
     let ms = p.min_samples.unwrap_or(p.min_cluster_size);
     if ms == 0 {
-        return Err(Error::Param("HDBSCAN min_samples must be >= 1".into()));
+        return Err(Error::invalid_param(
+            "min_samples",
+            ms,
+            "HDBSCAN min_samples must be >= 1",
+        ));
     }
     if let Some(i) = xy
         .iter()
         .position(|q| !(q[0].is_finite() && q[1].is_finite()))
     {
-        return Err(Error::Data(format!(
-            "point {i} has a non-finite coordinate"
-        )));
+        return Err(Error::NonFinitePoint {
+            what: "point",
+            index: i,
+            x: xy[i][0],
+            y: xy[i][1],
+        });
     }
     let n = xy.len();
     if n < 2 {
@@ -351,9 +362,12 @@ fn hdbscan_impl(xy: &[[f64; 2]], p: &HdbscanParams, collapse: bool) -> Result<Cl
         });
     }
     if ms > n {
-        return Err(Error::Data(format!(
-            "HDBSCAN min_samples {ms} exceeds the number of points {n}"
-        )));
+        return Err(Error::invalid(
+            "HDBSCAN",
+            "min_samples",
+            ms,
+            format!("exceeds the number of points {n}"),
+        ));
     }
     // identical points collapse into one weighted point (ids in (x, y) order, so
     // the result does not depend on the input order)

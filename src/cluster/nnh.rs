@@ -190,7 +190,11 @@ fn centre(xy: &[[f64; 2]], m: &[usize]) -> [f64; 2] {
 pub fn nnh(xy: &[[f64; 2]], p: &NnhParams) -> Result<NnhResult> {
     crate::limits::check_replicates("simulations", p.simulations)?;
     if p.min_points < 2 {
-        return Err(Error::Param("Nnh min_points must be >= 2".into()));
+        return Err(Error::invalid_param(
+            "min_points",
+            p.min_points,
+            "Nnh min_points must be >= 2",
+        ));
     }
     match p.threshold {
         NnhThreshold::Probability(q) if !(q > 0.0 && q < 1.0) => {
@@ -207,9 +211,12 @@ pub fn nnh(xy: &[[f64; 2]], p: &NnhParams) -> Result<NnhResult> {
         .iter()
         .position(|q| !(q[0].is_finite() && q[1].is_finite()))
     {
-        return Err(Error::Data(format!(
-            "point {i} has a non-finite coordinate"
-        )));
+        return Err(Error::NonFinitePoint {
+            what: "point",
+            index: i,
+            x: xy[i][0],
+            y: xy[i][1],
+        });
     }
     let bbox = crate::layer::bbox_of(xy.iter().copied());
     let area = match (p.area, bbox) {

@@ -206,11 +206,12 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
     crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
     if w.len() != n {
-        return Err(Error::Param(format!(
-            "{} values for {} weight rows",
-            n,
-            w.len()
-        )));
+        return Err(Error::LengthMismatch {
+            what: "values",
+            got: n,
+            per: "weight rows",
+            expected: w.len(),
+        });
     }
     if n < 2 {
         return Err(Error::Data(format!(
@@ -218,8 +219,10 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         )));
     }
     if params.bin_p == BinP::Permutation && params.permutations == 0 {
-        return Err(Error::Param(
-            "bins from permutation p need permutations > 0".into(),
+        return Err(Error::invalid_param(
+            "permutations",
+            params.permutations,
+            "bins from permutation p need permutations > 0",
         ));
     }
     let (mean, sd) = moments(values, "Gi*")?;

@@ -234,11 +234,12 @@ fn check_points(pts: &[[f64; 2]], w: Option<&[f64]>) -> Result<()> {
     }
     if let Some(w) = w {
         if w.len() != pts.len() {
-            return Err(Error::Param(format!(
-                "{} weights for {} points",
-                w.len(),
-                pts.len()
-            )));
+            return Err(Error::LengthMismatch {
+                what: "weights",
+                got: w.len(),
+                per: "points",
+                expected: pts.len(),
+            });
         }
         if w.iter().any(|v| !v.is_finite()) {
             return Err(Error::Data("a weight is not a finite number".into()));
@@ -349,15 +350,20 @@ pub fn kde(
 ) -> Result<KdeResult> {
     check_points(pts, weights)?;
     if params.gaussian_cutoff.is_nan() || params.gaussian_cutoff <= 0.0 {
-        return Err(Error::Param(format!(
-            "gaussian cutoff must be > 0, got {}",
-            params.gaussian_cutoff
-        )));
+        return Err(Error::invalid_param(
+            "gaussian_cutoff",
+            params.gaussian_cutoff,
+            "the gaussian cutoff must be > 0",
+        ));
     }
     let (hs, rule): (Vec<f64>, String) = match params.bandwidth {
         Bandwidth::Fixed { h } => {
             if !(h.is_finite() && h > 0.0) {
-                return Err(Error::Param(format!("bandwidth must be > 0, got {h}")));
+                return Err(Error::invalid_param(
+                    "bandwidth",
+                    h,
+                    "the bandwidth must be > 0",
+                ));
             }
             (vec![h], format!("fixed {h} m"))
         }
@@ -375,9 +381,11 @@ pub fn kde(
         Bandwidth::Adaptive { k } => {
             let floor = params.min_bandwidth.unwrap_or(grid.cell);
             if !(floor.is_finite() && floor > 0.0) {
-                return Err(Error::Param(format!(
-                    "min bandwidth must be > 0, got {floor}"
-                )));
+                return Err(Error::invalid_param(
+                    "min_bandwidth",
+                    floor,
+                    "the minimum bandwidth must be > 0",
+                ));
             }
             let v: Vec<f64> = knn_bandwidths(pts, k)?
                 .into_iter()

@@ -193,11 +193,12 @@ pub fn local_moran(
     crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
     if w.len() != n {
-        return Err(Error::Param(format!(
-            "{} values for {} weight rows",
-            n,
-            w.len()
-        )));
+        return Err(Error::LengthMismatch {
+            what: "values",
+            got: n,
+            per: "weight rows",
+            expected: w.len(),
+        });
     }
     if n < 3 {
         return Err(Error::Data(format!(

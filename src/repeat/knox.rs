@@ -1030,9 +1030,12 @@ fn knox_xyt_impl(
         .iter()
         .position(|p| !(p[0].is_finite() && p[1].is_finite()))
     {
-        return Err(Error::Data(format!(
-            "event {i} has a non-finite coordinate"
-        )));
+        return Err(Error::NonFinitePoint {
+            what: "event",
+            index: i,
+            x: xy[i][0],
+            y: xy[i][1],
+        });
     }
     let n = xy.len();
     if n < 2 {

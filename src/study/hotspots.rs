@@ -929,6 +929,29 @@ impl GiStarStudy {
         stem_files("gistar", &["gistar.png"])
     }
 
+    /// The per-cell columns of the statistic (count, neighbours, G, z, p, the
+    /// permutation p and z when run, class), shared by `gistar.csv` and the map's
+    /// `hotspots.csv`.
+    fn cell_cols(&self) -> Vec<(&'static str, Col)> {
+        let r = &self.result;
+        let mut cols = vec![
+            ("count", Col::F(self.counts.clone())),
+            (
+                "n_neighbours",
+                Col::I(r.n_neighbours.iter().map(|v| *v as i64).collect()),
+            ),
+            ("gi_G", Col::F(r.g.clone())),
+            ("gi_z", Col::F(r.z.clone())),
+            ("gi_p", Col::F(r.p.clone())),
+        ];
+        if let (Some(ps), Some(zs)) = (&r.p_sim, &r.z_sim) {
+            cols.push(("gi_p_sim", Col::F(ps.clone())));
+            cols.push(("gi_z_sim", Col::F(zs.clone())));
+        }
+        cols.push(("gi_bin", Col::I(r.bin.iter().map(|b| *b as i64).collect())));
+        cols
+    }
+
     /// The result in one line.
     pub fn summary_text(&self) -> String {
         let bc = self.result.bin_counts;
@@ -950,21 +973,7 @@ impl Export for GiStarStudy {
             json!({"analysis": "gistar", "cells": p.cells, "gistar": p.gistar, "weights": p.weights}),
             Some(p.gistar.seed),
         ));
-        let mut cols = vec![
-            ("count", Col::F(self.counts.clone())),
-            (
-                "n_neighbours",
-                Col::I(r.n_neighbours.iter().map(|v| *v as i64).collect()),
-            ),
-            ("gi_G", Col::F(r.g.clone())),
-            ("gi_z", Col::F(r.z.clone())),
-            ("gi_p", Col::F(r.p.clone())),
-        ];
-        if let (Some(ps), Some(zs)) = (&r.p_sim, &r.z_sim) {
-            cols.push(("gi_p_sim", Col::F(ps.clone())));
-            cols.push(("gi_z_sim", Col::F(zs.clone())));
-        }
-        cols.push(("gi_bin", Col::I(r.bin.iter().map(|b| *b as i64).collect())));
+        let mut cols = self.cell_cols();
         cols.extend(signature_cols(&self.signatures));
         s.write_cells(out, "gistar", &cols, None)?;
         let bins: Vec<f64> = r.bin.iter().map(|b| *b as f64).collect();
@@ -2140,22 +2149,7 @@ impl Export for HotspotMap {
             json!({"analysis": "hotspots map", "cells": p.cells, "gistar": p.gistar, "weights": p.weights, "band_m": self.band_m, "band_rule": self.band_rule}),
             Some(p.gistar.seed),
         ));
-        let mut cols = vec![
-            ("count", Col::F(st.counts.clone())),
-            (
-                "n_neighbours",
-                Col::I(r.n_neighbours.iter().map(|v| *v as i64).collect()),
-            ),
-            ("gi_G", Col::F(r.g.clone())),
-            ("gi_z", Col::F(r.z.clone())),
-            ("gi_p", Col::F(r.p.clone())),
-        ];
-        if let (Some(ps), Some(zs)) = (&r.p_sim, &r.z_sim) {
-            cols.push(("gi_p_sim", Col::F(ps.clone())));
-            cols.push(("gi_z_sim", Col::F(zs.clone())));
-        }
-        cols.push(("gi_bin", Col::I(r.bin.iter().map(|b| *b as i64).collect())));
-        s.write_cells(out, "hotspots", &cols, None)?;
+        s.write_cells(out, "hotspots", &st.cell_cols(), None)?;
         let bins: Vec<f64> = r.bin.iter().map(|b| *b as f64).collect();
         styled_map(
             out,

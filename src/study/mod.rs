@@ -230,3 +230,95 @@ pub fn incidents_period(inc: &Incidents) -> Option<String> {
         format!("{} to {}", day(lo), day(hi))
     })
 }
+
+// -- incident loading for a study: time filter, terminal lines, rejected rows
+// (issue 13: moved from the binary) --
+
+/// Applies a time filter to loaded incidents (the library's half-window rule,
+/// [`crate::when::incidents::filter_incidents`]) and records it in the load report:
+/// the incidents removed (and those without a time) count as filtered out, and
+/// `accepted` becomes the number kept. An all-pass filter returns the input unchanged.
+///
+/// # Errors
+/// As [`crate::when::incidents::filter_incidents`] (e.g. a night filter without a
+/// time zone).
+pub fn filter_by_time(
+    inc: Incidents,
+    mut rep: LoadReport,
+    filter: &crate::when::TimeFilter,
+    tz: Option<&crate::when::TimeZone>,
+) -> Result<(Incidents, LoadReport)> {
+    if filter.is_all() {
+        return Ok((inc, rep));
+    }
+    let (kept, frep) = crate::when::incidents::filter_incidents(
+        &inc,
+        filter,
+        tz,
+        crate::when::SunParams::default(),
+    )?;
+    rep.filtered_out += (frep.removed + frep.without_time) as u64;
+    rep.filtered_without_time += frep.without_time as u64;
+    rep.accepted = kept.len() as u64;
+    rep.time_filter = Some(frep);
+    Ok((kept, rep))
+}
+
+/// A load report as lines for the terminal: the summary (with up to `examples`
+/// rejected rows per reason), the CRS (input, source, working, why), the notes and
+/// the time filter. Warnings are not included (a front end shows them even when quiet).
+pub fn load_lines(rep: &LoadReport, examples: usize) -> Vec<String> {
+    let mut lines = vec![
+        rep.summary(examples),
+        format!(
+            "  CRS: {} ({}) -> {} ({})",
+            rep.crs.input, rep.crs.input_source, rep.crs.working, rep.crs.reason
+        ),
+    ];
+    lines.extend(rep.notes.iter().map(|n| format!("  note: {n}")));
+    if let Some(f) = &rep.time_filter {
+        lines.push(format!("  note: {}", f.describe()));
+    }
+    lines
+}
+
+/// Writes the rejected rows of a load to `out` (CSV) with their raw fields, read back
+/// from the loaded file where the report did not keep them (CSV: the file's header and
+/// fields; GeoJSON: the feature as one field `feature`; other formats: what the report
+/// holds). `opts` are the options of the load (delimiter, encoding).
+///
+/// # Errors
+/// Reading the file again, or writing `out` ([`Error::Exists`] without `force`).
+pub fn write_rejects(rep: &LoadReport, out: &Path, opts: &LoadOptions, force: bool) -> Result<()> {
+    let mut rep = rep.clone();
+    let missing: std::collections::BTreeSet<u64> = rep
+        .rejections
+        .iter()
+        .filter(|r| r.raw.is_empty())
+        .map(|r| r.row)
+        .collect();
+    let header = if rep.format == "csv" {
+        let (header, raw) = crate::io::csv::raw_records(&rep.path, opts, &missing)?;
+        for r in &mut rep.rejections {
+            if r.raw.is_empty() {
+                if let Some(v) = raw.get(&r.row) {
+                    r.raw = v.clone();
+                }
+            }
+        }
+        header
+    } else {
+        if rep.format == "geojson" {
+            let raw = crate::io::geojson::raw_features(&rep.path, &missing)?;
+            for r in &mut rep.rejections {
+                if r.raw.is_empty() {
+                    if let Some(v) = raw.get(&r.row) {
+                        r.raw = vec![v.clone()];
+                    }
+                }
+            }
+        }
+        vec!["feature".to_string()]
+    };
+    rep.write_rejects(out, &header, force)
+}

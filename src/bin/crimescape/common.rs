@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
-use crimescape::network::{LayerNetwork, Network, NetworkParams, NetworkSpace};
-use crimescape::study::{IncidentInput, StudyLayer};
-use crimescape::when::{SunParams, TimeFilter, TimeZone};
+use crimescape::network::{NetworkParams, NetworkSpace};
+use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
+use crimescape::when::{TimeFilter, TimeZone};
 use crimescape::{Crs, Incidents, Layer, LayerReport, Provenance};
 
 use crate::cli::GlobalArgs;
@@ -356,12 +356,12 @@ pub fn load_incidents_with(
     let pb = spinner(g, format!("loading {}", path.display()));
     let res = crimescape::load_incidents(path, &opts);
     pb.finish_and_clear();
-    let (inc, mut rep) = match res {
+    let (inc, rep) = match res {
         Ok(x) => x,
         Err(e) => {
             // a failed load (strict, nothing usable) still writes its rejected rows
             if let (Some(rp), Some(rep)) = (&args.rejects, e.load_report()) {
-                write_rejects(rep, rp, &opts, g.force)?;
+                crimescape::study::write_rejects(rep, rp, &opts, g.force)?;
                 eprintln!(
                     "  wrote {} rejected row(s) to {}",
                     rep.rejections.len(),
@@ -375,33 +375,11 @@ pub fn load_incidents_with(
     };
     note_incidents(g, &inc);
     // --hours/--days/--night: the library's half-window rule, counted and recorded
-    let inc = if filter.is_all() {
-        inc
-    } else {
-        let (kept, frep) = crimescape::when::incidents::filter_incidents(
-            &inc,
-            &filter,
-            tz.as_ref(),
-            SunParams::default(),
-        )
+    let (inc, rep) = crimescape::study::filter_by_time(inc, rep, &filter, tz.as_ref())
         .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
-        rep.filtered_out += (frep.removed + frep.without_time) as u64;
-        rep.filtered_without_time += frep.without_time as u64;
-        rep.accepted = kept.len() as u64;
-        rep.time_filter = Some(frep);
-        kept
-    };
     if !g.quiet {
-        eprintln!("{}", rep.summary(3));
-        eprintln!(
-            "  CRS: {} ({}) -> {} ({})",
-            rep.crs.input, rep.crs.input_source, rep.crs.working, rep.crs.reason
-        );
-        for n in &rep.notes {
-            eprintln!("  note: {n}");
-        }
-        if let Some(f) = &rep.time_filter {
-            eprintln!("  note: {}", f.describe());
+        for l in crimescape::study::load_lines(&rep, 3) {
+            eprintln!("{l}");
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
@@ -411,7 +389,7 @@ pub fn load_incidents_with(
         }
     }
     if let Some(rp) = &args.rejects {
-        write_rejects(&rep, rp, &opts, g.force)?;
+        crimescape::study::write_rejects(&rep, rp, &opts, g.force)?;
         if !g.quiet {
             eprintln!(
                 "  wrote {} rejected row(s) to {}",
@@ -421,48 +399,6 @@ pub fn load_incidents_with(
         }
     }
     Ok((inc, rep))
-}
-
-/// Writes the rejected rows of a load with their raw fields.
-pub fn write_rejects(rep: &LoadReport, out: &Path, opts: &LoadOptions, force: bool) -> Result<()> {
-    let mut rep = rep.clone();
-    let header = if rep.format == "csv" {
-        let rows = rep
-            .rejections
-            .iter()
-            .filter(|r| r.raw.is_empty())
-            .map(|r| r.row)
-            .collect();
-        let (header, raw) = crimescape::io::csv::raw_records(&rep.path, opts, &rows)?;
-        for r in &mut rep.rejections {
-            if r.raw.is_empty() {
-                if let Some(v) = raw.get(&r.row) {
-                    r.raw = v.clone();
-                }
-            }
-        }
-        header
-    } else {
-        if rep.format == "geojson" {
-            let rows = rep
-                .rejections
-                .iter()
-                .filter(|r| r.raw.is_empty())
-                .map(|r| r.row)
-                .collect();
-            let raw = crimescape::io::geojson::raw_features(&rep.path, &rows)?;
-            for r in &mut rep.rejections {
-                if r.raw.is_empty() {
-                    if let Some(v) = raw.get(&r.row) {
-                        r.raw = vec![v.clone()];
-                    }
-                }
-            }
-        }
-        vec!["feature".to_string()]
-    };
-    rep.write_rejects(out, &header, force)?;
-    Ok(())
 }
 
 /// Loads a layer with an optional CRS and target CRS.
@@ -838,55 +774,17 @@ impl NetworkMetricArgs {
                 "--metric network needs --streets FILE (the street lines)".into(),
             )
         })?;
-        let s = StreetArgs {
-            streets: path.clone(),
-            streets_crs: self.streets_crs.clone(),
-            snap: self.snap,
-            node_tolerance: 1.0,
-            no_crossings: false,
-        };
-        let (space, _, _) = load_space(&s, &inc.crs.working, prov, g)?;
-        Ok(Some(Arc::new(space)))
+        let streets = study_layer(
+            path,
+            self.streets_crs.as_deref(),
+            Some(&inc.crs.working),
+            "streets",
+        )?;
+        let net = StudyNetwork::build(streets, &NetworkParams::new(), self.snap)?;
+        if !g.quiet {
+            eprintln!("{}", net.describe());
+        }
+        prov.inputs.extend(net.streets.source);
+        Ok(Some(Arc::new(net.space)))
     }
-}
-
-/// Loads the streets, builds the network and its snapping index.
-pub fn load_space(
-    s: &StreetArgs,
-    working: &Crs,
-    prov: &mut Provenance,
-    g: &GlobalArgs,
-) -> Result<(NetworkSpace, LayerNetwork, Layer)> {
-    let (streets, lrep) = load_layer(&s.streets, s.streets_crs.as_deref(), Some(working), &[])?;
-    prov.input(
-        &s.streets,
-        "streets",
-        lrep.features_read,
-        lrep.accepted,
-        &lrep.sha256,
-    );
-    let params = NetworkParams::new()
-        .snap_tolerance(s.node_tolerance)
-        .split_crossings(!s.no_crossings);
-    let ln = Network::from_layer(&streets, &params)?;
-    let r = &ln.net.report;
-    if !g.quiet {
-        eprintln!(
-            "street network: {} nodes, {} edges, {:.1} km, {} components; {} line ends snapped \
-             (largest {:.2} m), {} T-junctions and {} crossings joined; {} non-line features and \
-             {} degenerate lines skipped",
-            r.nodes,
-            r.edges,
-            r.total_length_m / 1000.0,
-            r.components,
-            r.snapped_endpoints,
-            r.max_snap_m,
-            r.t_junctions,
-            r.crossings,
-            ln.skipped_non_line,
-            r.degenerate_lines
-        );
-    }
-    let space = NetworkSpace::new(ln.net.clone(), s.snap)?;
-    Ok((space, ln, streets))
 }
