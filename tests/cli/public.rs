@@ -414,6 +414,9 @@ fn public_every_command_on_the_demo_city_leaks_nothing() {
         txt.contains("ranked sites with fewer than 3 incidents"),
         "{txt}"
     );
+    // network: without --addresses, anchors are the street-segment midpoints
+    let txt = std::fs::read_to_string(o("network_gistar").join("disclosure.txt")).unwrap();
+    assert!(txt.contains("street-segment midpoints"), "{txt}");
     // network segments: no column from which a suppressed count can be recomputed
     let seg = std::fs::read_to_string(o("network_gistar").join("segments.csv")).unwrap();
     let header = seg.lines().next().unwrap();
@@ -915,5 +918,7 @@ fn public_remaining_commands_leak_nothing() {
         ));
         assert!(found.is_empty(), "{name}: {found:#?}");
     }
+    let txt = std::fs::read_to_string(o("assess").join("disclosure.txt")).unwrap();
+    assert!(txt.contains("street-segment midpoints"), "{txt}");
     eprintln!("{}", report.join("\n"));
 }
