@@ -35,6 +35,9 @@ pub struct IncidentSummary {
     pub top_categories: Vec<(String, usize)>,
     /// Number of distinct categories.
     pub n_categories: usize,
+    /// Written for the public audience ([`IncidentSummary::for_public`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 /// Summary of a layer file.
@@ -50,6 +53,9 @@ pub struct LayerSummary {
     pub bbox_lonlat: Option<[f64; 4]>,
     /// Property names seen, with the number of features that have each.
     pub properties: BTreeMap<String, usize>,
+    /// Written for the public audience ([`LayerSummary::for_public`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 /// The lon/lat extent of points given in the working CRS: every point is
@@ -118,6 +124,7 @@ pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummar
         n_categories,
         geometry,
         load: load.clone(),
+        public: false,
     }
 }
 
@@ -141,10 +148,53 @@ pub fn summarise_layer(layer: &Layer, load: &LayerReport) -> LayerSummary {
         bbox_lonlat: lonlat_bbox(coords, &layer.crs),
         bbox,
         properties,
+        public: false,
     }
 }
 
+/// Notes and warnings as published: locations written inside a sentence withheld.
+fn redact_all(v: &mut [String]) {
+    for t in v.iter_mut() {
+        if let Some(r) = crate::disclosure::redact_locations(t) {
+            *t = r;
+        }
+    }
+}
+
+/// A CRS choice as published: the data's centre in its reason withheld.
+fn redact_crs(c: &mut CrsChoice) {
+    if let Some(r) = crate::disclosure::redact_locations(&c.reason) {
+        c.reason = r;
+    }
+}
+
+/// The line [`IncidentSummary::to_text`] and [`LayerSummary::to_text`] end with for
+/// the public audience.
+const PUBLIC_NOTE: &str = "public audience: extent, rejected rows (values) and unreadable time texts withheld; rejected rows counted by reason only";
+
 impl IncidentSummary {
+    /// The summary for the public audience (`crimescape --audience public info`): no
+    /// extent (its corners are incident coordinates), no rejected row nor unreadable
+    /// time with its value (rejections are counted by reason only), locations inside
+    /// notes and warnings withheld ([`crate::disclosure::redact_locations`]), and
+    /// categories of fewer than `k` incidents left out of the top list (the number
+    /// of categories stays). Counts by reason, time range, precision and CRS are
+    /// kept.
+    pub fn for_public(&self, k: u32) -> IncidentSummary {
+        let mut s = self.clone();
+        s.bbox = None;
+        s.bbox_lonlat = None;
+        s.load.rejections.clear();
+        s.load.time_unparsed.clear();
+        redact_crs(&mut s.crs);
+        redact_crs(&mut s.load.crs);
+        redact_all(&mut s.load.notes);
+        redact_all(&mut s.load.warnings);
+        s.top_categories.retain(|(_, n)| *n as u64 >= u64::from(k));
+        s.public = true;
+        s
+    }
+
     /// Human-readable text.
     pub fn to_text(&self) -> String {
         let l = &self.load;
@@ -172,10 +222,14 @@ impl IncidentSummary {
                 .take(3)
                 .map(|r| format!("row {} {:?}", r.row, r.value))
                 .collect();
+            let eg = if ex.is_empty() {
+                String::new()
+            } else {
+                format!(" (e.g. {})", ex.join("; "))
+            };
             s.push_str(&format!(
-                "    without time {:>4}  unreadable time, kept for time-free analyses (e.g. {})\n",
+                "    without time {:>4}  unreadable time, kept for time-free analyses{eg}\n",
                 l.unparseable_time,
-                ex.join("; ")
             ));
         }
         if l.filtered_without_time > 0 {
@@ -257,11 +311,28 @@ impl IncidentSummary {
         if let Some(f) = &l.time_filter {
             s.push_str(&format!("  note: {}\n", f.describe()));
         }
+        if self.public {
+            s.push_str(&format!("  note: {PUBLIC_NOTE}\n"));
+        }
         s
     }
 }
 
 impl LayerSummary {
+    /// The summary for the public audience: no extent (a layer given to `info` may be
+    /// incidents), locations inside warnings withheld, rejections counted by reason.
+    pub fn for_public(&self) -> LayerSummary {
+        let mut s = self.clone();
+        s.bbox = None;
+        s.bbox_lonlat = None;
+        redact_all(&mut s.load.warnings);
+        s.load.rejections.clear();
+        s.load.repaired.clear();
+        redact_crs(&mut s.load.crs);
+        s.public = true;
+        s
+    }
+
     /// Human-readable text.
     pub fn to_text(&self) -> String {
         let l = &self.load;
@@ -310,6 +381,9 @@ impl LayerSummary {
         if !self.properties.is_empty() {
             let p: Vec<String> = self.properties.keys().take(20).cloned().collect();
             s.push_str(&format!("  properties: {}\n", p.join(", ")));
+        }
+        if self.public {
+            s.push_str(&format!("  note: {PUBLIC_NOTE}\n"));
         }
         s
     }

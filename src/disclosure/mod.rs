@@ -54,8 +54,8 @@ pub use anchors::{
 };
 pub use scan::{scan_bytes, Finding, FindingKind, Scanner};
 pub use suppress::{
-    audit_table, suppress_cells, suppress_table, CellStatus, CellSuppression, CountTable, Exposure,
-    TableSuppression,
+    audit_table, suppress_cells, suppress_table, suppress_table_lines, CellStatus, CellSuppression,
+    CountTable, Exposure, TableSuppression,
 };
 
 use crate::error::{Error, Result};
@@ -389,6 +389,48 @@ pub fn is_free_text_column(name: &str) -> bool {
         words.push(cur);
     }
     words.iter().any(|w| WORDS.contains(&w.as_str()))
+}
+
+/// A sentence with every parenthesised number pair (`"(-89.9640, 35.1120)"`, a
+/// location written inside a text) replaced by `"(location withheld)"`; `None` when
+/// the text holds none.
+///
+/// ```
+/// use crimescape::disclosure::redact_locations;
+/// assert_eq!(
+///     redact_locations("UTM zone of the centre (-89.96, 35.11)").as_deref(),
+///     Some("UTM zone of the centre (location withheld)")
+/// );
+/// assert_eq!(redact_locations("a (b, c) and (1)"), None);
+/// ```
+pub fn redact_locations(t: &str) -> Option<String> {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    let mut changed = false;
+    while let Some(i) = rest.find('(') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let pair = after.find(')').and_then(|j| {
+            let inner = &after[..j];
+            let mut parts = inner.split(',');
+            let a = parts.next()?.trim().parse::<f64>().ok()?;
+            let b = parts.next()?.trim().parse::<f64>().ok()?;
+            (parts.next().is_none() && a.is_finite() && b.is_finite()).then_some(j)
+        });
+        match pair {
+            Some(j) => {
+                out.push_str("(location withheld)");
+                rest = &after[j + 1..];
+                changed = true;
+            }
+            None => {
+                out.push('(');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 #[cfg(test)]

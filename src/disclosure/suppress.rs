@@ -725,10 +725,337 @@ fn cells_exposed(counts: &[u64], status: &[CellStatus], k: u64, publish_zeros: b
     })
 }
 
+/// Suppression of a large two-way table (the same extended-table `status` and the
+/// same audit as [`suppress_table`]), fast enough for tables of many thousand cells.
+///
+/// # Algorithm
+/// 1. *Cycle rule* (cheap, closes most exposures at once). The extended table
+///    `(rows + 1) × (cols + 1)` (margins included; a margin the table does not
+///    publish counts as suppressed) is a graph whose nodes are its rows and columns
+///    and whose edges are its suppressed cells; a change of the suppressed cells that
+///    keeps every published value is a circulation on it, so a suppressed cell is
+///    determined by the published values alone exactly when it is a *bridge*
+///    (Gusfield 1988). Each primary cell that is a bridge (Tarjan's bridge search) is
+///    put on a 4-cycle `(i, j) (i, j2) (i2, j2) (i2, j)` of the extended table, the
+///    added cells being non-zero published counts: the cycle needing the fewest new
+///    cells, then the smallest sum of their values, then the first in row-major
+///    order; the bridges are searched again after each cycle.
+/// 2. *Audit in rounds.* The cycle rule ignores what the labels say (`"<k"`: 1 to
+///    k − 1; `"x"`: at least k), which can still pin a value. The maximum-flow audit
+///    of [`suppress_table`] is run on every primary cell (its graph holds only the
+///    suppressed cells, so each audit is cheap); every cell found exposed, if it
+///    still is when its turn comes, gets the cheapest closing path of
+///    [`suppress_table`]'s heuristic. Rounds repeat until the audit finds nothing or
+///    no cell can be added. [`suppress_table`] instead re-audits the whole table after
+///    every single addition, which is what limits it to a few thousand cells.
+///
+/// # Guarantee
+/// As [`suppress_table`]: `exposed` lists the primary cells the final audit can
+/// still pin (empty unless no non-zero cell is left to close a path: the caller must
+/// then withhold the table). The cells chosen may differ from [`suppress_table`]'s
+/// (usually a few more).
+///
+/// Cost: O(rows × cols) per cycle of step 1; per round of step 2, two small
+/// maximum flows per primary cell plus a shortest path per exposed cell.
+///
+/// ```
+/// use crimescape::disclosure::{audit_table, suppress_table_lines, CellStatus, CountTable};
+/// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
+/// let s = suppress_table_lines(&t, 3, true)?;
+/// assert_eq!(s.cell(0, 0), CellStatus::Primary);
+/// assert!(s.exposed.is_empty());
+/// assert!(audit_table(&t, &s.status, 3, true)?.is_empty());
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+pub fn suppress_table_lines(
+    table: &CountTable,
+    k: u32,
+    publish_zeros: bool,
+) -> Result<TableSuppression> {
+    check_k(k)?;
+    let (r, c) = (table.rows, table.cols);
+    if table.values.len() != r * c {
+        return Err(Error::invalid(
+            "count table",
+            "values",
+            table.values.len(),
+            format!("expected rows × cols = {} values", r * c),
+        ));
+    }
+    let w = c + 1;
+    let ext = table.extended();
+    let mut status = vec![CellStatus::Published; (r + 1) * w];
+    for i in 0..=r {
+        for j in 0..=c {
+            let idx = i * w + j;
+            let published = match (i == r, j == c) {
+                (false, false) => true,
+                (false, true) => table.row_totals,
+                (true, false) => table.col_totals,
+                (true, true) => table.grand_total,
+            };
+            let v = ext[idx];
+            status[idx] = if !published {
+                CellStatus::NotPublished
+            } else if v < k as u64 && (v > 0 || !publish_zeros) {
+                CellStatus::Primary
+            } else {
+                CellStatus::Published
+            };
+        }
+    }
+    let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
+    let mut complementary = 0;
+    // one cycle at a time: closing one can put later bridges on a cycle too
+    let mut stuck = std::collections::BTreeSet::new();
+    while let Some(idx) = primary_bridges(&status, r + 1, w)
+        .into_iter()
+        .find(|b| !stuck.contains(b))
+    {
+        let (i, j) = (idx / w, idx % w);
+        let mut best: Option<((usize, u64, usize), [usize; 3])> = None;
+        for i2 in (0..=r).filter(|&x| x != i) {
+            for j2 in (0..w).filter(|&x| x != j) {
+                let cells = [i * w + j2, i2 * w + j2, i2 * w + j];
+                let mut new = 0;
+                let mut cost = 0;
+                let mut ok = true;
+                for &q in &cells {
+                    if status[q].suppressed() {
+                        continue;
+                    }
+                    if ext[q] == 0 {
+                        ok = false;
+                        break;
+                    }
+                    new += 1;
+                    cost += ext[q];
+                }
+                if !ok {
+                    continue;
+                }
+                let key = (new, cost, i2 * w + j2);
+                if best.as_ref().is_none_or(|(b, _)| key < *b) {
+                    best = Some((key, cells));
+                }
+            }
+        }
+        match best {
+            Some((_, cells)) => {
+                for q in cells {
+                    if !status[q].suppressed() {
+                        status[q] = CellStatus::Complementary;
+                        complementary += 1;
+                    }
+                }
+            }
+            None => {
+                stuck.insert(idx);
+            }
+        }
+    }
+    // the audit of [`suppress_table`], in rounds: every exposed cell of a round
+    // (still exposed when its turn comes) gets its cheapest closing path
+    let audit = Audit {
+        rows: r,
+        cols: c,
+        ext: &ext,
+        k: k as u64,
+        publish_zeros,
+    };
+    loop {
+        let exposed = audit.all_exposed(&status);
+        let mut progress = false;
+        for e in exposed {
+            let idx = e.row * w + e.col;
+            let mut g = audit.graph(&status);
+            if audit.exposure(&mut g, &status, idx).is_none() {
+                continue;
+            }
+            for q in pick_complement(&audit, &status, e.row, e.col) {
+                if status[q] == CellStatus::Published {
+                    status[q] = CellStatus::Complementary;
+                    complementary += 1;
+                    progress = true;
+                }
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    let exposed = audit.all_exposed(&status);
+    Ok(TableSuppression {
+        k,
+        rows: r,
+        cols: c,
+        status,
+        primary,
+        complementary,
+        exposed,
+    })
+}
+
+/// The primary cells (indices into `status`, a `nr × nc` extended table) that are
+/// bridges of the graph of suppressed cells (rows `0..nr` and columns `nr..nr + nc`
+/// as nodes), in index order. Iterative Tarjan lowlink.
+fn primary_bridges(status: &[CellStatus], nr: usize, nc: usize) -> Vec<usize> {
+    let n = nr + nc;
+    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (idx, st) in status.iter().enumerate() {
+        if st.suppressed() {
+            let (i, j) = (idx / nc, idx % nc);
+            adj[i].push((nr + j, idx));
+            adj[nr + j].push((i, idx));
+        }
+    }
+    let mut disc = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut t = 0;
+    let mut out = Vec::new();
+    for root in 0..n {
+        if disc[root] != usize::MAX {
+            continue;
+        }
+        // (node, edge it was entered by, next neighbour position)
+        let mut stack: Vec<(usize, usize, usize)> = vec![(root, usize::MAX, 0)];
+        disc[root] = t;
+        low[root] = t;
+        t += 1;
+        while let Some(&mut (u, via, ref mut pos)) = stack.last_mut() {
+            if *pos < adj[u].len() {
+                let (v, e) = adj[u][*pos];
+                *pos += 1;
+                if e == via {
+                    continue;
+                }
+                if disc[v] == usize::MAX {
+                    disc[v] = t;
+                    low[v] = t;
+                    t += 1;
+                    stack.push((v, e, 0));
+                } else {
+                    low[u] = low[u].min(disc[v]);
+                }
+            } else {
+                stack.pop();
+                if let Some(&(p, _, _)) = stack.last() {
+                    low[p] = low[p].min(low[u]);
+                    if low[u] > disc[p] && status[via] == CellStatus::Primary {
+                        out.push(via);
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Whether suppressed cell `idx` of a `nr × nc` extended table lies on a cycle of
+    /// suppressed cells: a breadth-first search from its row to its column without it
+    /// (independent of the bridge search under test).
+    fn on_cycle(status: &[CellStatus], nr: usize, nc: usize, idx: usize) -> bool {
+        let (i, j) = (idx / nc, idx % nc);
+        let mut seen = vec![false; nr + nc];
+        let mut queue = VecDeque::from([i]);
+        seen[i] = true;
+        while let Some(u) = queue.pop_front() {
+            if u == nr + j {
+                return true;
+            }
+            let next: Vec<usize> = if u < nr {
+                (0..nc)
+                    .filter(|&c| u * nc + c != idx && status[u * nc + c].suppressed())
+                    .map(|c| nr + c)
+                    .collect()
+            } else {
+                let c = u - nr;
+                (0..nr)
+                    .filter(|&r| r * nc + c != idx && status[r * nc + c].suppressed())
+                    .collect()
+            };
+            for v in next {
+                if !seen[v] {
+                    seen[v] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+        false
+    }
+
+    /// Counts of a `rows × cols` table: mostly large, a `small` share in 1..=2.
+    fn lcg_table(rows: usize, cols: usize, small: u64, seed: u64) -> Vec<u64> {
+        let mut x = seed;
+        (0..rows * cols)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (x >> 33) % 100;
+                if u < small {
+                    1 + (x >> 20) % 2
+                } else if u < small + 10 {
+                    0
+                } else {
+                    3 + (x >> 24) % 40
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn suppress_table_lines_every_primary_on_a_cycle_large_table() {
+        // 1001 × 4 = 4004 interior cells (above the audited size), row totals
+        let (r, c) = (1001, 4);
+        let t = CountTable::new(r, c, lcg_table(r, c, 15, 7)).unwrap();
+        let s = suppress_table_lines(&t, 3, true).unwrap();
+        assert!(s.primary > 300, "{}", s.primary);
+        assert!(s.exposed.is_empty());
+        assert!(audit_table(&t, &s.status, 3, true).unwrap().is_empty());
+        let ext = t.extended();
+        let (nr, nc) = (r + 1, c + 1);
+        for (idx, st) in s.status.iter().enumerate() {
+            match st {
+                CellStatus::Primary => {
+                    assert!(ext[idx] > 0 && ext[idx] < 3);
+                    assert!(on_cycle(&s.status, nr, nc, idx), "cell {idx} pinned");
+                }
+                // complementary cells are published non-zero counts (shown "x": >= k)
+                CellStatus::Complementary => assert!(ext[idx] >= 3),
+                _ => {}
+            }
+        }
+        // a pinned primary cell is found by the check: a single small count in a row
+        // of the first table, nothing else suppressed
+        let mut v = vec![10u64; 4 * 3];
+        v[4] = 1;
+        let t = CountTable::new(4, 3, v).unwrap();
+        let mut status = vec![CellStatus::Published; 5 * 4];
+        status[5] = CellStatus::Primary;
+        assert!(!on_cycle(&status, 5, 4, 5));
+        assert_eq!(primary_bridges(&status, 5, 4), vec![5]);
+        let s = suppress_table_lines(&t, 3, true).unwrap();
+        assert_eq!(s.complementary, 3);
+        assert!(on_cycle(&s.status, 5, 4, 5));
+    }
+
+    #[test]
+    fn suppress_table_lines_passes_the_flow_audit() {
+        for seed in 0..20 {
+            let t = CountTable::new(12, 3, lcg_table(12, 3, 20, seed)).unwrap();
+            let s = suppress_table_lines(&t, 3, true).unwrap();
+            let found = audit_table(&t, &s.status, 3, true).unwrap();
+            assert!(found.is_empty(), "seed {seed}: {found:?}");
+            assert!(s.exposed.is_empty());
+        }
+    }
 
     #[test]
     fn suppress_table_no_small_counts_unchanged() {

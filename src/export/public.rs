@@ -43,7 +43,7 @@ pub const PUBLIC_CELL_M: f64 = 100.0;
 
 /// Interior cells up to which a table's complementary suppression is computed by
 /// [`crate::disclosure::suppress_table`] (audited by maximum flow); larger tables get
-/// the line rule (see `Publisher::plan_suppression`).
+/// [`crate::disclosure::suppress_table_lines`] (see `Publisher::plan_suppression`).
 pub const AUDITED_CELLS: usize = 4000;
 
 /// Which cells of a table are suppressed.
@@ -477,8 +477,9 @@ impl Publisher {
     ///   [`crate::disclosure::suppress_cells`] (closed-form audit against the column
     ///   total). Otherwise [`crate::disclosure::suppress_table`] (greedy, audited by
     ///   maximum flow, no suppressed count recoverable from any margin) up to
-    ///   [`AUDITED_CELLS`] interior cells; above, every row and column is given at
-    ///   least two suppressed cells (the classic line rule, not audited).
+    ///   [`AUDITED_CELLS`] interior cells; above,
+    ///   [`crate::disclosure::suppress_table_lines`] (the same audit, run in rounds
+    ///   after a cheap cycle rule).
     /// * Non-integer counts (weighted): per column, the smallest other count of a
     ///   column with a single small count.
     fn plan_suppression(&self, vals: &[Vec<Option<f64>>]) -> Result<SuppressionPlan> {
@@ -576,70 +577,90 @@ impl Publisher {
             );
             return Ok(plan);
         }
-        // the line rule: no row or column with a single suppressed cell
-        let w = nc + usize::from(total.is_some());
-        let val = |r: usize, c: usize| -> u64 {
-            if c < nc {
-                values[r * nc + c]
-            } else {
-                total.map_or(0, |t| u(t, r))
-            }
-        };
-        let mut sup: Vec<bool> = (0..nrows * w)
-            .map(|i| {
-                let v = val(i / w, i % w);
-                v < u64::from(k) && (v > 0 || !self.publish_zeros)
-            })
-            .collect();
-        let primary_cells = sup.clone();
-        loop {
-            let mut changed = false;
-            let mut lines: Vec<Vec<usize>> = (0..nrows)
-                .map(|r| (0..w).map(|c| r * w + c).collect())
-                .collect();
-            lines.extend((0..nc).map(|c| (0..nrows).map(|r| r * w + c).collect()));
-            if total.is_some() {
-                lines.push((0..nrows).map(|r| r * w + nc).collect());
-            }
-            for line in lines {
-                if line.iter().filter(|&&i| sup[i]).count() != 1 {
-                    continue;
-                }
-                let pick = line
-                    .iter()
-                    .copied()
-                    .filter(|&i| !sup[i] && val(i / w, i % w) > 0)
-                    .min_by_key(|&i| (val(i / w, i % w), i));
-                if let Some(i) = pick {
-                    sup[i] = true;
-                    changed = true;
+        // above AUDITED_CELLS: the cycle rule, then the same audit in rounds
+        let t = CountTable::new(nrows, nc, values)?.margins(total.is_some(), true, true);
+        let s = crate::disclosure::suppress_table_lines(&t, k, self.publish_zeros)?;
+        for r in 0..nrows {
+            for (jj, &j) in interior.iter().enumerate() {
+                if s.cell(r, jj) == CellStatus::Complementary {
+                    plan.comp.push((r, j));
                 }
             }
-            if !changed {
-                break;
+            if let Some(t) = total {
+                if s.row_total(r) == CellStatus::Complementary {
+                    plan.comp.push((r, t));
+                }
             }
         }
-        for i in 0..nrows * w {
-            if sup[i] && !primary_cells[i] {
-                let c = i % w;
-                let j = if c < nc {
-                    interior[c]
-                } else {
-                    total.unwrap_or(0)
-                };
-                plan.comp.push((i / w, j));
-            }
-        }
+        plan.exposed = !s.exposed.is_empty();
         plan.rule = format!(
-            "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no row or column (margins included) holds a single suppressed count (table above {AUDITED_CELLS} cells: line rule, not audited by maximum flow)"
+            "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no suppressed count can be recovered from any published margin (row totals, column totals, grand total; table above {AUDITED_CELLS} cells: cycle rule then audit by maximum flow in rounds)"
         );
         Ok(plan)
     }
 
-    /// A feature layer as published.
+    /// A feature layer as published. The count properties of the features that are
+    /// not groups are read as the columns of a table (feature order) and get the same
+    /// complementary suppression as a table ([`Self::plan_suppression`]), so that a
+    /// layer written beside its table (`segments.geojson` beside `segments.csv`) hides
+    /// the same cells and neither reveals a count the other suppresses.
     pub(crate) fn features<'a>(&'a self, f: &'a dyn Features) -> Result<PublicFeatures<'a>> {
         let snap = self.snap_fn(Some(f.crs()))?;
-        Ok(PublicFeatures { inner: f, snap })
+        struct Collect {
+            names: Vec<String>,
+            vals: Vec<Vec<Option<f64>>>,
+            n: usize,
+        }
+        impl FeatureSink for Collect {
+            fn feature(&mut self, _g: &Geometry<f64>, props: &[Property<'_>]) -> Result<()> {
+                let group = props.iter().any(|(n, c)| {
+                    GROUP_KEYS.contains(&n.to_ascii_lowercase().as_str())
+                        && !matches!(c, Cell::Null)
+                });
+                if !group {
+                    for (n, c) in props {
+                        if Role::of_name(n) != Role::Count {
+                            continue;
+                        }
+                        let j = match self.names.iter().position(|x| x == n) {
+                            Some(j) => j,
+                            None => {
+                                self.names.push(n.to_string());
+                                self.vals.push(vec![None; self.n]);
+                                self.names.len() - 1
+                            }
+                        };
+                        self.vals[j].push(number(c));
+                    }
+                }
+                self.n += 1;
+                for v in &mut self.vals {
+                    v.resize(self.n, None);
+                }
+                Ok(())
+            }
+        }
+        let mut c = Collect {
+            names: Vec::new(),
+            vals: Vec::new(),
+            n: 0,
+        };
+        f.features(&mut c)?;
+        let mut comp = std::collections::HashSet::new();
+        let mut hide_all = false;
+        if !c.names.is_empty() {
+            let plan = self.plan_suppression(&c.vals)?;
+            hide_all = plan.exposed;
+            for (r, j) in plan.comp {
+                comp.insert((r, c.names[j].clone()));
+            }
+        }
+        Ok(PublicFeatures {
+            inner: f,
+            snap,
+            comp,
+            hide_all,
+        })
     }
 
     /// A JSON value as published (keys by role, as table columns).
@@ -850,33 +871,7 @@ fn number(c: &Cell<'_>) -> Option<f64> {
 /// centre of the data in a CRS note) replaced by `(location withheld)`; `None` when
 /// there is none.
 fn redact_pairs(t: &str) -> Option<String> {
-    let mut out = String::with_capacity(t.len());
-    let mut rest = t;
-    let mut changed = false;
-    while let Some(i) = rest.find('(') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let pair = after.find(')').and_then(|j| {
-            let inner = &after[..j];
-            let mut parts = inner.split(',');
-            let a = parts.next()?.trim().parse::<f64>().ok()?;
-            let b = parts.next()?.trim().parse::<f64>().ok()?;
-            (parts.next().is_none() && a.is_finite() && b.is_finite()).then_some(j)
-        });
-        match pair {
-            Some(j) => {
-                out.push_str("(location withheld)");
-                rest = &after[j + 1..];
-                changed = true;
-            }
-            None => {
-                out.push('(');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    changed.then_some(out)
+    crate::disclosure::redact_locations(t)
 }
 
 /// Centres of the `side`-metre squares (grid at the origin) that hold a point, in
@@ -1040,6 +1035,10 @@ impl Table for PublicTable<'_> {
 pub(crate) struct PublicFeatures<'a> {
     inner: &'a dyn Features,
     snap: SnapIn<'a>,
+    /// Complementary cells (feature index, count property) written `"x"`.
+    comp: std::collections::HashSet<(usize, String)>,
+    /// The labels alone would reveal a count: every positive count is written `"x"`.
+    hide_all: bool,
 }
 
 // SAFETY-free: Reprojector is Sync when its fields are; checked by the compiler.
@@ -1053,9 +1052,12 @@ impl Features for PublicFeatures<'_> {
             f: &'s PublicFeatures<'b>,
             sink: &'s mut dyn FeatureSink,
             withheld: usize,
+            index: usize,
         }
         impl FeatureSink for Adapter<'_, '_> {
             fn feature(&mut self, geometry: &Geometry<f64>, props: &[Property<'_>]) -> Result<()> {
+                let index = self.index;
+                self.index += 1;
                 let p = self.f.snap.p;
                 let k = f64::from(p.k);
                 let group = props.iter().any(|(n, c)| {
@@ -1085,6 +1087,15 @@ impl Features for PublicFeatures<'_> {
                         Role::Count => {
                             if let Some(label) = number(c).and_then(|v| p.count_label(v)) {
                                 out.push((n, Cell::String(label)));
+                                continue;
+                            }
+                            let positive = number(c).is_some_and(|v| v > 0.0);
+                            if !group
+                                && positive
+                                && (self.f.hide_all
+                                    || self.f.comp.contains(&(index, n.to_string())))
+                            {
+                                out.push((n, Cell::String("x".into())));
                                 continue;
                             }
                         }
@@ -1128,6 +1139,7 @@ impl Features for PublicFeatures<'_> {
             f: self,
             sink,
             withheld: 0,
+            index: 0,
         };
         self.inner.features(&mut a)?;
         if a.withheld > 0 {

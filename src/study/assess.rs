@@ -128,6 +128,9 @@ pub struct AssessStudy {
     pub result: Assessment,
     /// Provenance of the outputs.
     pub provenance: Provenance,
+    /// The walking network's street layer: public-audience points go to its segment
+    /// midpoints when no address layer is given ([`Outputs::anchor_to_streets`]).
+    pub streets: Option<crate::layer::Layer>,
 }
 
 /// Assesses `proposals` on the study's layers (see [`access::assess()`]); `inputs` are the
@@ -143,7 +146,17 @@ pub fn assess(
     let provenance = Provenance::of(&result.params)
         .with_inputs(inputs)
         .with_crs(&study.crs);
-    Ok(AssessStudy { result, provenance })
+    // anchors of the public audience (issue 18): the first network layer
+    let streets = study
+        .layers
+        .iter()
+        .find(|l| study.network_layers.contains(&l.name))
+        .cloned();
+    Ok(AssessStudy {
+        result,
+        provenance,
+        streets,
+    })
 }
 
 impl AssessStudy {
@@ -225,6 +238,10 @@ impl Export for AssessStudy {
 
     fn write(&self, out: &mut Outputs) -> Result<()> {
         let asm = &self.result;
+        // public audience without addresses: points go to street-segment midpoints
+        if let Some(streets) = &self.streets {
+            out.anchor_to_streets(streets);
+        }
         out.provenance(self.provenance.clone());
         out.json_with_newline("assessment.json", asm)?;
         out.text("assessment.md", &report::to_markdown(asm))?;

@@ -319,6 +319,8 @@ impl Export for NetworkKde<'_> {
     }
 
     fn write(&self, out: &mut Outputs) -> Result<()> {
+        // public audience without addresses: points go to segment midpoints
+        out.anchor_to_streets(&self.net.streets.layer);
         out.provenance(self.provenance.clone());
         self.write_files(out, "")
     }
@@ -605,6 +607,8 @@ impl Export for NetworkK<'_> {
     }
 
     fn write(&self, out: &mut Outputs) -> Result<()> {
+        // public audience without addresses: points go to segment midpoints
+        out.anchor_to_streets(&self.net.streets.layer);
         out.provenance(self.provenance.clone());
         self.write_files(out, "")
     }
@@ -684,6 +688,12 @@ pub fn segments<'a>(
     })
 }
 
+/// Columns of the segment table left out for the public audience: a suppressed count
+/// can be recomputed from them (`rate_per_100m` × length, differences of
+/// `cumulative_share`; the ranks order the suppressed counts, which with the published
+/// total gives them).
+const PUBLIC_DERIVED: [&str; 3] = ["rate_per_100m", "rank", "cumulative_share"];
+
 impl NetworkSegments<'_> {
     /// The stem of the summary and map: `gistar` or `moran`.
     pub fn stem(gistar: bool) -> &'static str {
@@ -743,8 +753,11 @@ impl NetworkSegments<'_> {
     }
 
     /// The columns of row `k` (one per segment, edge order): the CSV prints them with
-    /// fixed decimals, the GeoJSON with full precision.
-    fn cells(&self, k: usize) -> Vec<Property<'static>> {
+    /// fixed decimals, the GeoJSON with full precision. For the public audience
+    /// (`public`) the columns from which a suppressed count could be recomputed
+    /// (`rate_per_100m` = count / length, `cumulative_share` = running sum / total,
+    /// `rank` by count) are left out; `count` itself is suppressed by the output layer.
+    fn cells(&self, k: usize, public: bool) -> Vec<Property<'static>> {
         let r = &self.result;
         let row = &r.rows[k];
         let e = row.segment;
@@ -770,6 +783,9 @@ impl NetworkSegments<'_> {
             ("top_25", Cell::Bool(row.top_25)),
             ("top_50", Cell::Bool(row.top_50)),
         ];
+        if public {
+            c.retain(|(n, _)| !PUBLIC_DERIVED.contains(n));
+        }
         if let Some(g) = &r.gistar {
             c.extend([
                 ("gi_z", Cell::Fixed(g.z[e], 6)),
@@ -815,12 +831,20 @@ impl NetworkSegments<'_> {
         let r = &self.result;
         let net = &self.net.space.net;
         let gistar = r.gistar.is_some();
+        let public = out.is_public();
+        if public {
+            out.note_withheld(&format!(
+                "{} of {dir}segments.csv/.geojson and the Lorenz curve of {dir}{}.json (counts could be recomputed from them)",
+                PUBLIC_DERIVED.join(", "),
+                Self::stem(gistar)
+            ));
+        }
         let stem = Self::stem(gistar);
         let crs = &self.net.streets.layer.crs.working;
         let f = features(crs, |sink| {
             for (k, row) in r.rows.iter().enumerate() {
                 let g = Geometry::LineString(net.geometry[row.segment].clone());
-                sink.feature(&g, &self.cells(k))?;
+                sink.feature(&g, &self.cells(k, public))?;
             }
             Ok(())
         });
@@ -828,7 +852,7 @@ impl NetworkSegments<'_> {
         let columns = if r.rows.is_empty() {
             Vec::new()
         } else {
-            self.cells(0)
+            self.cells(0, public)
                 .iter()
                 .map(|(n, c)| match c {
                     Cell::Int(_) => Column::int(*n),
@@ -840,7 +864,7 @@ impl NetworkSegments<'_> {
         };
         let t = table(columns, |sink| {
             for k in 0..r.rows.len() {
-                let c: Vec<Cell<'_>> = self.cells(k).into_iter().map(|(_, v)| v).collect();
+                let c: Vec<Cell<'_>> = self.cells(k, public).into_iter().map(|(_, v)| v).collect();
                 sink.row(&c)?;
             }
             Ok(())
@@ -851,7 +875,14 @@ impl NetworkSegments<'_> {
             "neighbours": r.params.weights.describe(),
             "isolated_segments": r.isolates,
             "max_neighbours": r.max_neighbours,
-            "concentration": r.concentration,
+            "concentration": r.concentration.as_ref().map(|c| {
+                let mut c = c.clone();
+                if public {
+                    // the exact Lorenz curve gives the sorted counts
+                    c.lorenz.clear();
+                }
+                c
+            }),
             "gistar": r.gistar.as_ref().map(|g| json!({"mean": g.mean, "sd": g.sd, "bin_counts_minus3_to_3": g.bin_counts, "undefined": g.undefined})),
             "moran": r.moran.as_ref().map(|m| json!({"significant_counts_hh_lh_ll_hl": m.significant_counts, "alpha": m.params.alpha})),
             "snapping": snap_json(&r.snapped, self.n_points),
@@ -925,6 +956,8 @@ impl Export for NetworkSegments<'_> {
     }
 
     fn write(&self, out: &mut Outputs) -> Result<()> {
+        // public audience without addresses: points go to segment midpoints
+        out.anchor_to_streets(&self.net.streets.layer);
         out.provenance(self.provenance.clone());
         self.write_files(out, "")
     }
@@ -1078,7 +1111,7 @@ mod tests {
             vec![Column::int("segment"), Column::int("count")],
             |sink| {
                 for k in 0..r.result.rows.len() {
-                    let c = r.cells(k);
+                    let c = r.cells(k, false);
                     sink.row(&[c[0].1.clone(), c[4].1.clone()])?;
                 }
                 Ok(())

@@ -169,7 +169,9 @@ impl SegmentStudy<'_> {
         street::top_segments(&self.counts, self.params.top)
     }
 
-    fn table<'t>(&'t self, rows: &'t [SegmentCount]) -> impl Table + 't {
+    /// The segment table; for the public audience (`public`) without the rate, from
+    /// which a suppressed count could be recomputed (count = rate × length / 100).
+    fn table<'t>(&'t self, rows: &'t [SegmentCount], public: bool) -> impl Table + 't {
         table(
             vec![
                 Column::int("segment"),
@@ -187,7 +189,10 @@ impl SegmentStudy<'_> {
                         Cell::String(self.id_of(c.source)),
                         Cell::Fixed(c.length_m, 2),
                         Cell::count(c.count),
-                        c.rate_per_100m.map_or(Cell::Null, |r| Cell::Fixed(r, 4)),
+                        match c.rate_per_100m {
+                            Some(r) if !public => Cell::Fixed(r, 4),
+                            _ => Cell::Null,
+                        },
                     ])?;
                 }
                 Ok(())
@@ -242,6 +247,12 @@ impl Export for SegmentStudy<'_> {
         // public audience without addresses: points go to segment midpoints
         out.anchor_to_streets(streets);
         out.provenance(self.provenance.clone());
+        let public = out.is_public();
+        if public {
+            out.note_withheld(
+                "rate_per_100m of the segment tables and layer (count = rate × length / 100)",
+            );
+        }
         // every segment with the source attributes
         let f = features(&inc.crs.working, |sink| {
             for (s, c) in self.set.segments.iter().zip(&self.counts) {
@@ -251,16 +262,19 @@ impl Export for SegmentStudy<'_> {
                     ("source_feature", Cell::count(s.source)),
                     ("length_m", Cell::Float(c.length_m)),
                     ("count", Cell::count(c.count)),
-                    ("rate_per_100m", Cell::some(c.rate_per_100m)),
+                    (
+                        "rate_per_100m",
+                        Cell::some(c.rate_per_100m.filter(|_| !public)),
+                    ),
                 ]);
                 sink.feature(&geo::Geometry::LineString(s.geometry.clone()), &m)?;
             }
             Ok(())
         });
         out.features("segments.geojson", &f)?;
-        out.table("segments.csv", &self.table(&self.counts))?;
+        out.table("segments.csv", &self.table(&self.counts, public))?;
         let top = self.top_segments();
-        out.table("top_segments.csv", &self.table(&top))?;
+        out.table("top_segments.csv", &self.table(&top, public))?;
         let doc = json!({
             "segments": {
                 "n_segments": self.set.segments.len(),
@@ -336,10 +350,23 @@ impl Export for SegmentStudy<'_> {
                 .max()
                 .unwrap_or(0)
                 .max(1) as f64;
+            // public audience: a segment of fewer than k incidents (and, as on count
+            // maps, those of the smallest count >= k: the complementary cells) is
+            // drawn in the lowest class, labelled "<k", never in a class of its own
+            let k = out.public_min_count().map_or(0, |k| k as usize);
+            let any_small = self.counts.iter().any(|c| c.count > 0 && c.count < k);
+            let comp = self
+                .counts
+                .iter()
+                .map(|c| c.count)
+                .filter(|&n| n >= k)
+                .min()
+                .filter(|_| any_small);
             let class_of = |count: usize| -> usize {
                 let f = count as f64 / max;
                 match count {
                     0 => 0,
+                    _ if count < k || Some(count) == comp => 1,
                     _ if f < 0.1 => 1,
                     _ if f < 0.25 => 2,
                     _ if f < 0.5 => 3,
@@ -374,7 +401,13 @@ impl Export for SegmentStudy<'_> {
                 legend: "street segments".into(),
                 scale: ColourScale::Categories(
                     std::iter::once(([255, 255, 255, 255], String::new()))
-                        .chain(CLASS_COLOURS.iter().map(|(c, l)| (*c, l.to_string())))
+                        .chain(CLASS_COLOURS.iter().enumerate().map(|(i, (c, l))| {
+                            if i == 1 && k > 0 {
+                                (*c, format!("<{k} or {l}"))
+                            } else {
+                                (*c, l.to_string())
+                            }
+                        }))
                         .collect(),
                 ),
                 overlays,

@@ -44,9 +44,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The vertices of 4-corner rings (grid cells) in the GeoJSON files of `dir`, in
-/// lon/lat: published cell corners, not incident locations, even when one lies within a
-/// metre of an incident by chance.
+/// The vertices of 4-corner rings (grid cells) and of street pieces (segments,
+/// lixels) in the GeoJSON files of `dir`, in lon/lat: published aggregate geometry, not
+/// incident locations, even when one lies within a metre of an incident by chance.
 fn cell_corners(dir: &Path) -> Vec<[f64; 2]> {
     let mut out = Vec::new();
     for f in files(dir) {
@@ -55,6 +55,18 @@ fn cell_corners(dir: &Path) -> Vec<[f64; 2]> {
         }
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         for feat in v["features"].as_array().into_iter().flatten() {
+            // street pieces (segments, lixels): their vertices are street geometry from
+            // the street layer (a lixel ends every few metres, so an incident on a
+            // street lies within a metre of one by chance), as the tool's own check
+            // treats them; chain lines (property `chain`) are not exempt
+            let street_piece = feat["properties"]["segment"].is_number()
+                || feat["properties"]["lixel"].is_number();
+            if street_piece && feat["geometry"]["type"] == "LineString" {
+                for c in feat["geometry"]["coordinates"].as_array().unwrap() {
+                    out.push([c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]);
+                }
+                continue;
+            }
             if feat["geometry"]["type"] != "Polygon" {
                 continue;
             }
@@ -314,6 +326,40 @@ fn public_every_command_on_the_demo_city_leaks_nothing() {
             ],
         ),
         (
+            "network kde",
+            vec![
+                "network".into(),
+                "kde".into(),
+                i.clone(),
+                "--streets".into(),
+                streets.clone(),
+            ],
+        ),
+        (
+            "network gistar",
+            vec![
+                "network".into(),
+                "gistar".into(),
+                i.clone(),
+                "--streets".into(),
+                streets.clone(),
+                "--permutations".into(),
+                "19".into(),
+            ],
+        ),
+        (
+            "network moran",
+            vec![
+                "network".into(),
+                "moran".into(),
+                i.clone(),
+                "--streets".into(),
+                streets.clone(),
+                "--permutations".into(),
+                "19".into(),
+            ],
+        ),
+        (
             "evaluate",
             vec![
                 "evaluate".into(),
@@ -368,40 +414,87 @@ fn public_every_command_on_the_demo_city_leaks_nothing() {
         txt.contains("ranked sites with fewer than 3 incidents"),
         "{txt}"
     );
-    // commands that cannot publish safely refuse with a message naming the reason
-    let refused = o("refused");
-    let r = refused.to_str().unwrap();
-    let rcsv = format!("{r}.csv");
-    for args in [
-        vec!["info", i.as_str()],
-        vec![
-            "proximity",
-            i.as_str(),
-            "--layer",
-            bars.as_str(),
-            "--out",
-            rcsv.as_str(),
-        ],
-        vec![
-            "network",
-            "kde",
-            i.as_str(),
-            "--streets",
-            streets.as_str(),
-            "--out",
-            r,
-        ],
-    ] {
-        let a = crimescape()
-            .args(["--quiet", "--audience", "public"])
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(!a.status.success(), "{args:?}");
-        let e = String::from_utf8_lossy(&a.stderr);
-        assert!(e.contains("cannot be published safely"), "{args:?}: {e}");
-        assert!(!refused.exists() && !Path::new(&rcsv).exists());
+    // network: without --addresses, anchors are the street-segment midpoints
+    let txt = std::fs::read_to_string(o("network_gistar").join("disclosure.txt")).unwrap();
+    assert!(txt.contains("street-segment midpoints"), "{txt}");
+    // network segments: no column from which a suppressed count can be recomputed
+    let seg = std::fs::read_to_string(o("network_gistar").join("segments.csv")).unwrap();
+    let header = seg.lines().next().unwrap();
+    for c in ["rate_per_100m", "rank", "cumulative_share"] {
+        assert!(!header.split(',').any(|h| h == c), "{header}");
     }
+    assert!(seg.contains(",<3,"), "no suppressed segment count");
+    // `info`: the summary without the extent, rejected values or locations (stdout)
+    let scanner = Scanner::new(&w, &ll, 1.0).unwrap().counts(3, COUNT_NAMES);
+    for json in [false, true] {
+        let mut cmd = crimescape();
+        cmd.args(["--quiet", "--audience", "public", "info", i.as_str()]);
+        if json {
+            cmd.arg("--json");
+        }
+        let a = cmd.output().unwrap();
+        assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+        let text = String::from_utf8_lossy(&a.stdout);
+        let found = scanner.scan(&a.stdout);
+        assert!(found.is_empty(), "info (json {json}): {found:?}");
+        assert!(
+            !text.contains("extent (") && !text.contains("bbox\": ["),
+            "{text}"
+        );
+        assert!(!text.contains("48.7"), "the data's centre: {text}");
+        eprintln!("info (json {json}): stdout scanned, 0 findings");
+    }
+    // proximity: the aggregate (bands x kinds, per feature), not one row per incident
+    let prox = o("proximity.csv");
+    let a = crimescape()
+        .args(["--quiet", "--audience", "public", "proximity", i.as_str()])
+        .args(["--layer", &s(&c.join("bars.geojson")), "--out"])
+        .arg(&prox)
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let feats = o("proximity.features.csv");
+    let mut n = 0;
+    for f in [
+        prox.clone(),
+        feats.clone(),
+        o("proximity.csv.disclosure.json"),
+        o("proximity.csv.disclosure.txt"),
+        o("proximity.csv.provenance.json"),
+    ] {
+        let found = scanner.scan(&std::fs::read(&f).unwrap());
+        assert!(found.is_empty(), "{}: {found:?}", f.display());
+        n += 1;
+    }
+    eprintln!("proximity: {n} files scanned, 0 findings");
+    let table = std::fs::read_to_string(&prox).unwrap();
+    assert!(table.starts_with("from_m,to_m,count,n_bar"), "{table}");
+    assert_eq!(table.lines().count(), 7, "{table}");
+    let per = std::fs::read_to_string(&feats).unwrap();
+    assert!(per.contains(",<3"), "{per}");
+    let txt = std::fs::read_to_string(o("proximity.csv.disclosure.txt")).unwrap();
+    assert!(txt.contains("per-incident rows of proximity.csv"), "{txt}");
+    // --rejects stays refused: a rejects file is raw rows
+    let rejects = o("rejects.csv");
+    let a = crimescape()
+        .args([
+            "--quiet",
+            "--audience",
+            "public",
+            "hotspots",
+            "grid",
+            i.as_str(),
+        ])
+        .arg("--rejects")
+        .arg(&rejects)
+        .arg("--out")
+        .arg(o("refused"))
+        .output()
+        .unwrap();
+    assert!(!a.status.success());
+    let e = String::from_utf8_lossy(&a.stderr);
+    assert!(e.contains("--rejects writes rejected rows"), "{e}");
+    assert!(!rejects.exists() && !o("refused").exists());
 }
 
 #[test]
@@ -529,6 +622,44 @@ fn public_real_data_memphis_leaks_nothing() {
         ));
         assert!(found.is_empty(), "{name}: {found:#?}");
     }
+    // info (stdout) and proximity (the aggregate) on the real file
+    let scanner = Scanner::new(&[], &ll, 1.0).unwrap().counts(3, COUNT_NAMES);
+    let info = crimescape()
+        .args(["--quiet", "--audience", "public", "info", "--json", i])
+        .output()
+        .unwrap();
+    assert!(info.status.success());
+    let found = scanner.scan(&info.stdout);
+    assert!(found.is_empty(), "info: {found:?}");
+    assert!(!String::from_utf8_lossy(&info.stdout).contains("bbox\": ["));
+    report.push("info: stdout scanned, 0 findings".into());
+    let prox = d.path().join("proximity.csv");
+    let a = crimescape()
+        .args([
+            "--quiet",
+            "--audience",
+            "public",
+            "proximity",
+            i,
+            "--layer",
+            a,
+        ])
+        .args(["--within", "200", "--out"])
+        .arg(&prox)
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let mut n = 0;
+    for f in [
+        "proximity.csv",
+        "proximity.features.csv",
+        "proximity.csv.disclosure.json",
+    ] {
+        let found = scanner.scan(&std::fs::read(d.path().join(f)).unwrap());
+        assert!(found.is_empty(), "{f}: {found:?}");
+        n += 1;
+    }
+    report.push(format!("proximity: {n} files scanned, 0 findings"));
     eprintln!("{}", report.join("\n"));
 }
 
@@ -787,5 +918,7 @@ fn public_remaining_commands_leak_nothing() {
         ));
         assert!(found.is_empty(), "{name}: {found:#?}");
     }
+    let txt = std::fs::read_to_string(o("assess").join("disclosure.txt")).unwrap();
+    assert!(txt.contains("street-segment midpoints"), "{txt}");
     eprintln!("{}", report.join("\n"));
 }

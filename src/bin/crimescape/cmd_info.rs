@@ -57,7 +57,10 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     };
     let Some((inc, rep)) = loaded else {
         let (l, rep) = load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters)?;
-        let s = crimescape::info::summarise_layer(&l, &rep);
+        let mut s = crimescape::info::summarise_layer(&l, &rep);
+        if g.audience == crate::common::AudienceArg::Public {
+            s = s.for_public();
+        }
         if a.json {
             println!("{}", serde_json::to_string_pretty(&s)?);
         } else {
@@ -74,7 +77,10 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
             );
         }
     }
-    let s = crimescape::info::summarise_incidents(&inc, &rep);
+    let mut s = crimescape::info::summarise_incidents(&inc, &rep);
+    if g.audience == crate::common::AudienceArg::Public {
+        s = s.for_public(u32::try_from(g.min_count).unwrap_or(u32::MAX));
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

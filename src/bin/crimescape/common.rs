@@ -347,7 +347,7 @@ pub fn load_incidents_with(
     let opts = args.options()?.attributes(attributes_used());
     if g.audience == AudienceArg::Public && args.rejects.is_some() {
         return Err(crimescape::Error::Param(
-            "--rejects writes rejected rows with their raw fields (locations, free text): not with --audience public".into(),
+            "--rejects writes rejected rows with their raw fields (locations, free text), which no public output may hold: not with --audience public. `crimescape --audience public info FILE` publishes the rejected rows counted by reason".into(),
         )
         .into());
     }
@@ -500,7 +500,6 @@ pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
 /// Checks the public-audience flags before any work: the policy, commands that cannot
 /// publish safely, and the address layer (loaded once).
 pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
-    use crate::cli::Command;
     if g.audience == AudienceArg::Internal {
         if g.addresses.is_some() {
             return Err(crimescape::Error::Param(
@@ -514,35 +513,9 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
         .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
         .build()
         .map_err(|e| crimescape::Error::Param(format!("--min-count {}: {e}", g.min_count)))?;
-    let refuse = |what: &str, why: &str| -> Result<()> {
-        Err(crimescape::Error::Param(format!(
-            "--audience public: `crimescape {what}` cannot be published safely: {why}. Run it with the internal audience and publish an aggregate (hotspots, segments, repeats) instead"
-        ))
-        .into())
-    };
-    match cmd {
-        Command::Info(_) => refuse(
-            "info",
-            "it describes the raw file (extent, rejected rows with their values)",
-        )?,
-        Command::Proximity(_) => refuse(
-            "proximity",
-            "it writes one row per incident (its nearest feature and distances locate it)",
-        )?,
-        Command::Network(n) => {
-            use crate::cmd_network::NetworkCmd;
-            if matches!(
-                n.cmd,
-                NetworkCmd::Kde(_) | NetworkCmd::Gistar(_) | NetworkCmd::Moran(_)
-            ) {
-                refuse(
-                    "network kde/gistar/moran",
-                    "its lixel and segment layers are written as pre-formatted GeoJSON that the output layer cannot anonymise (lixels are cut at incident positions)",
-                )?;
-            }
-        }
-        _ => {}
-    }
+    // every command publishes (issue 18): `info` its summary without locations or raw
+    // values, `proximity` an aggregate, `network kde|gistar|moran` their layers
+    let _ = cmd;
     let layer = match &g.addresses {
         None => None,
         Some(p) => {
