@@ -13,7 +13,7 @@
 //!    pairs within the detour radius, local edge betweenness, public space
 //!    enclosed / time-restricted / opened and frontage lost.
 //! 4. With a [`RiskModel`], expected incidents before and after (a model estimate).
-//!    With the incidents' hour-of-week profile ([`AssessParams::incident_times`]), a
+//!    With the incidents' hour-of-week profile ([`AssessParams::incident_times()`]), a
 //!    proposal with time-restricted actions (`close`/`fence`/`gate` with `hours` or
 //!    `days`) is also **hours-weighted** ([`HoursWeighted`]):
 //!
@@ -331,10 +331,10 @@ pub fn share_in_force(profile: &WeekProfile, in_force: &[bool]) -> f64 {
     }
     let mut acc = 0.0;
     for (b, w) in profile.weights.iter().enumerate() {
-        let on = in_force[b * 60..(b + 1) * 60]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        // a bin beyond the week (a hand-made profile longer than 168) is never in force
+        let on = in_force
+            .get(b * 60..(b + 1) * 60)
+            .map_or(0, |m| m.iter().filter(|x| **x).count());
         acc += w * on as f64 / 60.0;
     }
     (acc / total).clamp(0.0, 1.0)
