@@ -602,6 +602,12 @@ fn assess(
             l.len() as u64,
         )?);
     }
+    inputs.push(city_input(
+        out,
+        "city/incidents.csv",
+        "incidents (hour-of-week profile)",
+        city.incidents.len() as u64,
+    )?);
     let mut s = out.section("assess");
     s.no_provenance();
     let mut proposals = Vec::new();
@@ -635,7 +641,13 @@ fn assess(
     let truth = access::demo::demo_model(city, 25.0)?;
     s.json("truth_model.json", &truth)?;
     let model: &dyn RiskModel = &fit.result.model;
-    let r = study::assess::assess(&st, &proposals, Some(model), inputs, &AssessParams::new())?;
+    // the incidents' hour-of-week profile weights the park's night gate by its hours (issue 16)
+    let params =
+        AssessParams::new().incident_times(crate::when::incidents::incidents_week_profile(
+            &city.incidents,
+            crate::when::AoristicRule::Minute,
+        ));
+    let r = study::assess::assess(&st, &proposals, Some(model), inputs, &params)?;
     s.write_result(&r)?;
     text.push_str(&r.summary_text());
     Ok(())

@@ -13,6 +13,21 @@
 //!    pairs within the detour radius, local edge betweenness, public space
 //!    enclosed / time-restricted / opened and frontage lost.
 //! 4. With a [`RiskModel`], expected incidents before and after (a model estimate).
+//!    With the incidents' hour-of-week profile ([`AssessParams::incident_times()`]), a
+//!    proposal with time-restricted actions (`close`/`fence`/`gate` with `hours` or
+//!    `days`) is also **hours-weighted** ([`HoursWeighted`]):
+//!
+//!    `prevented_hw = s · prevented_in_force + (1 − s) · prevented_out_of_force`
+//!
+//!    where `s` is the share of the incidents (aoristic weights, hour-of-week bins,
+//!    each bin counted by the minutes of it the restrictions are in force) that fall
+//!    while the restrictions are in force, `prevented_in_force` the change with every
+//!    action applied and `prevented_out_of_force` the change with only the actions that
+//!    are not time-restricted (0 for a proposal of timed actions only). Assumptions:
+//!    the risk model's expected incidents follow the incidents' week profile at every
+//!    place, and a restriction acts only while in force (no displacement in time, no
+//!    lasting effect); several timed actions are taken to be in force together during
+//!    the union of their hours.
 //! 5. Each proposal and, with [`AssessParams::per_action`], each action alone gets a
 //!    verdict against [`AccessThresholds`]; restrictive actions that cross a
 //!    threshold are flagged as conflicting with free access to public space (UN
@@ -35,6 +50,7 @@ use super::proposal::{
 use super::risk::{RiskChange, RiskModel};
 use crate::error::{Error, Result};
 use crate::index::{point_geometry_distance, GeometryIndex};
+use crate::when::WeekProfile;
 
 /// Thresholds above which an action or proposal is said to restrict free access.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +103,12 @@ pub struct AssessParams {
     pub per_action: bool,
     /// Verdict thresholds.
     pub thresholds: AccessThresholds,
+    /// The incidents' hour-of-week profile (aoristic weights, Sunday 00h first; e.g.
+    /// [`crate::when::incidents::incidents_week_profile`]): with it, time-restricted
+    /// actions are also weighted by the hours they are in force ([`HoursWeighted`]).
+    /// Not serialised (the result reports how many incidents it holds).
+    #[serde(skip)]
+    pub incident_times: Option<WeekProfile>,
 }
 
 impl Default for AssessParams {
@@ -102,6 +124,7 @@ impl Default for AssessParams {
             lights: ("lights".into(), "status".into(), "out".into(), "on".into()),
             per_action: true,
             thresholds: AccessThresholds::default(),
+            incident_times: None,
         }
     }
 }
@@ -124,6 +147,12 @@ impl AssessParams {
     /// Whether to assess each action alone.
     pub fn per_action(mut self, yes: bool) -> Self {
         self.per_action = yes;
+        self
+    }
+    /// Sets the incidents' hour-of-week profile, to weight time-restricted actions by
+    /// the hours they are in force.
+    pub fn incident_times(mut self, profile: WeekProfile) -> Self {
+        self.incident_times = Some(profile);
         self
     }
     fn validate(&self) -> Result<()> {
@@ -243,6 +272,74 @@ impl AccessChange {
     }
 }
 
+/// The risk change of time-restricted actions weighted by the hours they are in
+/// force (module docs, step 4):
+/// `prevented = share_in_force · prevented_while_in_force + (1 − share_in_force) · prevented_out_of_force`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HoursWeighted {
+    /// Hours a week the time-restricted actions are in force (union).
+    pub hours_in_force_per_week: f64,
+    /// Share of the incidents' aoristic weight that falls while in force (0–1).
+    pub share_in_force: f64,
+    /// Incidents behind the profile.
+    pub incidents: usize,
+    /// Expected incidents prevented while the restrictions are in force (every action applied).
+    pub prevented_while_in_force: f64,
+    /// Expected incidents prevented meanwhile by the actions that are not time-restricted.
+    pub prevented_out_of_force: f64,
+    /// Hours-weighted expected incidents prevented.
+    pub prevented: f64,
+}
+
+/// Whether an action is restricted to some hours or days (a timed close, fence or gate).
+fn is_timed(a: &proposal::Action) -> bool {
+    matches!(
+        a.kind,
+        ActionKind::Close | ActionKind::Fence | ActionKind::Gate
+    ) && (a.hours.is_some() || a.days.is_some())
+}
+
+/// Minutes of the week (Sunday 00:00 first) during which any of `actions` is in force.
+/// A window that wraps midnight belongs to the day it starts on.
+pub fn week_minutes_in_force<'a>(
+    actions: impl IntoIterator<Item = &'a proposal::Action>,
+) -> Vec<bool> {
+    const WEEK: usize = 7 * 1440;
+    let mut m = vec![false; WEEK];
+    for a in actions {
+        let (from, len) = a
+            .hours
+            .map_or((0, 1440), |h| (h.from as usize, h.minutes() as usize));
+        for d in 0..7 {
+            if a.days.is_some_and(|days| !days[d]) {
+                continue;
+            }
+            for k in 0..len {
+                m[(d * 1440 + from + k) % WEEK] = true;
+            }
+        }
+    }
+    m
+}
+
+/// Share of a week profile's weight in force: each hour-of-week bin counts by the
+/// minutes of it in force (incidents spread evenly within an hour); 0 for an empty profile.
+pub fn share_in_force(profile: &WeekProfile, in_force: &[bool]) -> f64 {
+    let total = profile.total();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut acc = 0.0;
+    for (b, w) in profile.weights.iter().enumerate() {
+        // a bin beyond the week (a hand-made profile longer than 168) is never in force
+        let on = in_force
+            .get(b * 60..(b + 1) * 60)
+            .map_or(0, |m| m.iter().filter(|x| **x).count());
+        acc += w * on as f64 / 60.0;
+    }
+    (acc / total).clamp(0.0, 1.0)
+}
+
 /// The less restrictive alternative for a flagged action.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alternative {
@@ -288,6 +385,9 @@ pub struct ActionResult {
     pub access: AccessChange,
     /// Risk change.
     pub risk: Option<RiskChange>,
+    /// Risk change weighted by the hours a timed restriction is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_weighted: Option<HoursWeighted>,
     /// Verdict.
     pub verdict: Verdict,
 }
@@ -303,8 +403,11 @@ pub struct ProposalResult {
     pub actions_count: usize,
     /// Access change of the whole proposal.
     pub access: AccessChange,
-    /// Risk change of the whole proposal.
+    /// Risk change of the whole proposal (while in force).
     pub risk: Option<RiskChange>,
+    /// Risk change weighted by the hours its timed restrictions are in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_weighted: Option<HoursWeighted>,
     /// Verdict.
     pub verdict: Verdict,
     /// Proposals that dominate this one.
@@ -705,6 +808,46 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The hours-weighted risk change of proposal `p` (risk change `risk` while in
+    /// force); `None` without a profile, a model or a timed action.
+    fn hours_weighted(
+        &self,
+        p: &Proposal,
+        risk: Option<&RiskChange>,
+    ) -> Result<Option<HoursWeighted>> {
+        let (Some(profile), Some(risk)) = (&self.params.incident_times, risk) else {
+            return Ok(None);
+        };
+        if !p.actions.iter().any(is_timed) {
+            return Ok(None);
+        }
+        let in_force = week_minutes_in_force(p.actions.iter().filter(|a| is_timed(a)));
+        let s = share_in_force(profile, &in_force);
+        let untimed: Vec<proposal::Action> =
+            p.actions.iter().filter(|a| !is_timed(a)).cloned().collect();
+        let off = if untimed.is_empty() {
+            0.0
+        } else if untimed.len() == p.actions.len() {
+            risk.prevented
+        } else {
+            let sub = Proposal {
+                name: p.name.clone(),
+                source: p.source.clone(),
+                actions: untimed,
+            };
+            let ap = proposal::apply(self.study, &sub)?;
+            self.risk(&ap)?.map_or(0.0, |r| r.prevented)
+        };
+        Ok(Some(HoursWeighted {
+            hours_in_force_per_week: in_force.iter().filter(|x| **x).count() as f64 / 60.0,
+            share_in_force: s,
+            incidents: profile.n,
+            prevented_while_in_force: risk.prevented,
+            prevented_out_of_force: off,
+            prevented: s * risk.prevented + (1.0 - s) * off,
+        }))
+    }
+
     fn verdict(
         &self,
         ch: &AccessChange,
@@ -833,6 +976,7 @@ impl<'a> Ctx<'a> {
                 label: format!("repair {lname} with {key}={out} within {r:.0} m"),
                 geometry: Some(Geometry::Polygon(area)),
                 hours: None,
+                days: None,
                 target: None,
                 filter: vec![(key.clone(), out.clone())],
                 set,
@@ -1023,6 +1167,7 @@ pub fn assess(
         details.after.push(keep.0);
         details.reach_after.push(keep.1);
         let risk = ctx.risk(ap)?;
+        let hours_weighted = ctx.hours_weighted(p, risk.as_ref())?;
         let ag = action_geoms(study, ap, p);
         let restrictive_geoms: Vec<Geometry<f64>> = ag
             .iter()
@@ -1057,15 +1202,29 @@ pub fn assess(
                     .map(|x| x.3)
                     .collect();
                 let v = ctx.verdict(&acc, &[a.kind], &sg)?;
+                let hw = ctx.hours_weighted(&sub, rk.as_ref())?;
                 actions.push(ActionResult {
                     index: a.index,
                     action: a.kind,
                     layer: a.layer.clone(),
                     label: a.label.clone(),
-                    hours: a.hours.map(|h| h.to_string()),
+                    hours: match (a.hours, &a.days) {
+                        (None, None) => None,
+                        (h, d) => Some(
+                            [
+                                h.map(|h| h.to_string()),
+                                d.as_ref().map(proposal::days_text),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        ),
+                    },
                     features: sap.touched.iter().filter(|t| t.0 == a.index).count(),
                     access: acc,
                     risk: rk,
+                    hours_weighted: hw,
                     verdict: v,
                 });
             }
@@ -1077,6 +1236,7 @@ pub fn assess(
             actions_count: p.actions.len(),
             access,
             risk,
+            hours_weighted,
             verdict,
             dominated_by: Vec::new(),
             actions,

@@ -26,7 +26,7 @@ pub mod risk;
 #[cfg(test)]
 mod tests;
 
-pub use assess::{assess, AccessThresholds, AssessParams, Assessment};
+pub use assess::{assess, AccessThresholds, AssessParams, Assessment, HoursWeighted};
 pub use network::{Network, NetworkParams};
 pub use proposal::{read_proposals, ActionKind, Proposal, Study};
 pub use risk::{FactorModel, RiskModel};

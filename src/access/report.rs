@@ -26,6 +26,20 @@ pub fn prevented_text(r: Option<&RiskChange>) -> String {
     }
 }
 
+/// The hours-weighted expected incidents prevented, as text (`-` when not computed:
+/// no timed restriction, no risk model or no incident times).
+pub fn hours_weighted_text(h: Option<&super::assess::HoursWeighted>) -> String {
+    match h {
+        None => "-".into(),
+        Some(h) => format!(
+            "{:.1} ({:.0}% of incidents in force, {:.0} h/week)",
+            h.prevented,
+            100.0 * h.share_in_force,
+            h.hours_in_force_per_week
+        ),
+    }
+}
+
 fn reach_text(a: &AccessChange) -> String {
     match a.reach.last() {
         Some(r) => format!(
@@ -104,14 +118,15 @@ pub fn to_markdown(a: &Assessment) -> String {
         .fold(f64::INFINITY, f64::min);
     s.push_str("## Side by side\n\n");
     s.push_str(&format!(
-        "| proposal | actions | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | p95 detour | public space enclosed / restricted (m²) | frontage lost (m) | through-movement removed | verdict | dominated by |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| proposal | actions | expected incidents prevented | hours-weighted prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | p95 detour | public space enclosed / restricted (m²) | frontage lost (m) | through-movement removed | verdict | dominated by |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     ));
     for p in &a.proposals {
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} |\n",
             p.name,
             p.actions_count,
             prevented_text(p.risk.as_ref()),
+            hours_weighted_text(p.hours_weighted.as_ref()),
             reach_text(&p.access),
             worst_text(&p.access),
             detour_text(&p.access),
@@ -131,12 +146,12 @@ pub fn to_markdown(a: &Assessment) -> String {
     if a.proposals.iter().any(|p| !p.actions.is_empty()) {
         s.push_str("## Per action\n\n");
         s.push_str(&format!(
-            "| proposal | # | action | what | layer | hours | features | expected incidents prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | public space enclosed / restricted (m²) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            "| proposal | # | action | what | layer | hours | features | expected incidents prevented | hours-weighted prevented | street reach {dmax:.0} m | worst node {dmin:.0} m | detour pairs (disconnected) | public space enclosed / restricted (m²) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         ));
         for p in &a.proposals {
             for x in &p.actions {
                 s.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     p.name,
                     x.index,
                     x.action.name(),
@@ -145,6 +160,7 @@ pub fn to_markdown(a: &Assessment) -> String {
                     x.hours.clone().unwrap_or_else(|| "always".into()),
                     x.features,
                     prevented_text(x.risk.as_ref()),
+                    hours_weighted_text(x.hours_weighted.as_ref()),
                     reach_text(&x.access),
                     worst_text(&x.access),
                     detour_text(&x.access),
@@ -177,6 +193,19 @@ pub fn to_markdown(a: &Assessment) -> String {
             s.push_str(&format!(
                 "- risk: {:.1} → {:.1} expected incidents city-wide; in the {} affected cells {:.1} → {:.1}\n",
                 r.expected_before, r.expected_after, r.cells_changed, r.affected_before, r.affected_after
+            ));
+        }
+        if let Some(h) = &p.hours_weighted {
+            s.push_str(&format!(
+                "- hours-weighted: the timed restrictions are in force {:.1} h a week, when {:.1}% of the {} incidents happen (aoristic); prevented {:.3} × {:.1} (while in force) + {:.3} × {:.1} (otherwise) = {:.1}\n",
+                h.hours_in_force_per_week,
+                100.0 * h.share_in_force,
+                h.incidents,
+                h.share_in_force,
+                h.prevented_while_in_force,
+                1.0 - h.share_in_force,
+                h.prevented_out_of_force,
+                h.prevented
             ));
         }
         if !p.dominated_by.is_empty() {

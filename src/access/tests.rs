@@ -459,3 +459,208 @@ fn network_of_spatstat_chicago_matches_linnet() {
     assert_eq!(net.report.components, 1);
     assert_eq!(net.report.snapped_endpoints, 0);
 }
+
+/// A model in which gated parks lower the risk within 30 m (log relative risk −0.7).
+fn gate_model() -> FactorModel {
+    FactorModel {
+        name: "gated parks".into(),
+        cell_size: 10.0,
+        intercept: -2.0,
+        factors: vec![ModelFactor {
+            layer: "parks".into(),
+            filter: Some("access=gated".into()),
+            distance: 30.0,
+            coefficient: -0.7,
+        }],
+        covariance: None,
+        draws: 0,
+        seed: 1,
+    }
+}
+
+/// Exact incidents at `hour:minute` on every day of March 2024 (the 3rd is a Sunday).
+fn profile_at(hour: u32, minute: u32) -> crate::when::WeekProfile {
+    let w: Vec<crate::when::Window> = (1..=28)
+        .map(|d| {
+            crate::when::Window::exact(
+                crate::time::from_fields(2024, 3, d, hour, minute, 0).unwrap(),
+            )
+        })
+        .collect();
+    crate::when::aoristic::week_profile(&w, crate::when::AoristicRule::Minute)
+}
+
+fn night_gate(extra: Value) -> Value {
+    let mut p = json!({"action": "gate", "layer": "parks", "target": "p0", "hours": "22:00-06:00", "proposal": "gate"});
+    if let (Value::Object(m), Value::Object(e)) = (&mut p, extra) {
+        m.extend(e);
+    }
+    feature(p, Value::Null)
+}
+
+#[test]
+fn assess_hours_weighted_closure_at_noon_is_zero() {
+    let s = study();
+    let ps = parse_proposals(&fc(vec![night_gate(json!({}))]), Path::new("p.geojson"), &s).unwrap();
+    let m = gate_model();
+    let p = AssessParams::new().incident_times(profile_at(12, 0));
+    let a = assess(&s, &ps, Some(&m), &p).unwrap();
+    let g = &a.proposals[0];
+    let while_in_force = g.risk.as_ref().unwrap().prevented;
+    assert!(while_in_force > 0.0, "{while_in_force}");
+    let h = g.hours_weighted.as_ref().unwrap();
+    assert_eq!(h.share_in_force, 0.0);
+    assert_eq!(h.incidents, 28);
+    assert_abs_diff_eq!(h.hours_in_force_per_week, 56.0);
+    assert_eq!(h.prevented_while_in_force, while_in_force);
+    assert_eq!(h.prevented_out_of_force, 0.0);
+    assert_abs_diff_eq!(h.prevented, 0.0);
+    // the single action carries the same numbers
+    assert_eq!(g.actions[0].hours_weighted.as_ref(), Some(h));
+    let md = super::report::to_markdown(&a);
+    assert!(
+        md.contains("hours-weighted prevented") && md.contains("0% of incidents in force"),
+        "{md}"
+    );
+}
+
+#[test]
+fn assess_hours_weighted_closure_at_midnight_is_while_in_force() {
+    let s = study();
+    let ps = parse_proposals(&fc(vec![night_gate(json!({}))]), Path::new("p.geojson"), &s).unwrap();
+    let m = gate_model();
+    let a = assess(
+        &s,
+        &ps,
+        Some(&m),
+        &AssessParams::new().incident_times(profile_at(0, 30)),
+    )
+    .unwrap();
+    let g = &a.proposals[0];
+    let h = g.hours_weighted.as_ref().unwrap();
+    assert_eq!(h.share_in_force, 1.0);
+    assert_abs_diff_eq!(
+        h.prevented,
+        g.risk.as_ref().unwrap().prevented,
+        epsilon = 1e-12
+    );
+    // without incident times (or without a model) only "while in force"
+    let a = assess(&s, &ps, Some(&m), &AssessParams::new()).unwrap();
+    assert!(a.proposals[0].hours_weighted.is_none());
+    let a = assess(
+        &s,
+        &ps,
+        None,
+        &AssessParams::new().incident_times(profile_at(0, 30)),
+    )
+    .unwrap();
+    assert!(a.proposals[0].hours_weighted.is_none());
+}
+
+#[test]
+fn assess_hours_weighted_mixes_timed_and_permanent_actions() {
+    let s = study();
+    // the night gate and the light repair in one proposal; incidents half at 23:00, half at noon
+    let mut repair = repair();
+    repair["properties"]["proposal"] = json!("gate");
+    let ps = parse_proposals(
+        &fc(vec![night_gate(json!({})), repair]),
+        Path::new("p.geojson"),
+        &s,
+    )
+    .unwrap();
+    let mut m = gate_model();
+    m.factors.push(ModelFactor {
+        layer: "lights".into(),
+        filter: Some("status=out".into()),
+        distance: 30.0,
+        coefficient: 0.5,
+    });
+    let mut prof = profile_at(23, 0);
+    for (w, x) in prof.weights.iter_mut().zip(profile_at(12, 0).weights) {
+        *w += x;
+    }
+    prof.n *= 2;
+    let a = assess(&s, &ps, Some(&m), &AssessParams::new().incident_times(prof)).unwrap();
+    let g = &a.proposals[0];
+    let h = g.hours_weighted.as_ref().unwrap();
+    assert_abs_diff_eq!(h.share_in_force, 0.5, epsilon = 1e-12);
+    // out of force: the repair alone
+    let repair_alone = g.actions[1].risk.as_ref().unwrap().prevented;
+    assert!(repair_alone > 0.0);
+    assert_abs_diff_eq!(h.prevented_out_of_force, repair_alone, epsilon = 1e-9);
+    assert_abs_diff_eq!(
+        h.prevented,
+        0.5 * g.risk.as_ref().unwrap().prevented + 0.5 * repair_alone,
+        epsilon = 1e-9
+    );
+    // the repair alone is not time-restricted: no hours-weighted figure
+    assert!(g.actions[1].hours_weighted.is_none());
+    assert!(g.actions[0].hours_weighted.is_some());
+}
+
+#[test]
+fn assess_hours_weighted_days_count_the_night_from_its_start() {
+    let s = study();
+    // Friday and Saturday nights 22:00-06:00: Saturday 01:00 is in force, Monday 01:00 is not
+    let ps = parse_proposals(
+        &fc(vec![night_gate(json!({"days": "fri-sat"}))]),
+        Path::new("p.geojson"),
+        &s,
+    )
+    .unwrap();
+    assert_eq!(
+        ps[0].actions[0].days,
+        Some([false, false, false, false, false, true, true])
+    );
+    let inf = super::assess::week_minutes_in_force(&ps[0].actions);
+    assert_eq!(inf.iter().filter(|x| **x).count(), 2 * 8 * 60);
+    let sat_1h = (6 * 24 + 1) * 60;
+    let mon_1h = (24 + 1) * 60;
+    let sun_1h = 60;
+    assert!(inf[sat_1h] && inf[sun_1h] && !inf[mon_1h]);
+    let m = gate_model();
+    let a = assess(
+        &s,
+        &ps,
+        Some(&m),
+        &AssessParams::new().incident_times(profile_at(1, 0)),
+    )
+    .unwrap();
+    let g = &a.proposals[0];
+    let h = g.hours_weighted.as_ref().unwrap();
+    // 28 days of March 1-28: four Saturdays and four Sundays at 01:00 are in force
+    assert_abs_diff_eq!(h.share_in_force, 8.0 / 28.0, epsilon = 1e-12);
+    assert_abs_diff_eq!(h.hours_in_force_per_week, 16.0);
+    assert_eq!(g.actions[0].hours.as_deref(), Some("22:00-06:00 fri,sat"));
+    // written back in the schema's words
+    assert_eq!(
+        super::proposal::days_text(&[true, false, false, false, false, true, true]),
+        "sun,fri,sat"
+    );
+}
+
+#[test]
+fn parse_proposals_days_errors() {
+    // days on an action that is never time-restricted
+    let (row, col, msg) = row_error(&fc(vec![feature(
+        json!({"action": "remove", "layer": "lights", "days": "fri,sat"}),
+        json!({"type": "Point", "coordinates": [150, 50]}),
+    )]));
+    assert_eq!((row, col.as_str()), (0, "days"));
+    assert!(msg.contains("only to close, fence and gate"), "{msg}");
+    // unknown day
+    let (_, col, msg) = row_error(&fc(vec![
+        repair(),
+        night_gate(json!({"days": "fri,funday"})),
+    ]));
+    assert_eq!(col, "days");
+    assert!(msg.contains("unknown day \"funday\""), "{msg}");
+    // not a text, and empty
+    let (_, col, msg) = row_error(&fc(vec![night_gate(json!({"days": 5}))]));
+    assert_eq!(col, "days");
+    assert!(msg.contains("fri,sat"), "{msg}");
+    let (row, col, msg) = row_error(&fc(vec![repair(), night_gate(json!({"days": ","}))]));
+    assert_eq!((row, col.as_str()), (1, "days"));
+    assert!(msg.contains("no day given"), "{msg}");
+}

@@ -130,6 +130,56 @@ mod tests {
         assert!(b[1] > 4_620_000.0 && b[3] < 4_650_000.0, "{b:?}");
     }
 
+    fn windows() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gdal/windows_4326.fgb")
+    }
+
+    #[test]
+    fn read_incidents_windows_from_datetime_fields() {
+        use crate::io::RejectReason;
+        // FROM_DATE/TO_DATE is a detected pair; OGR DateTime fields are read as local clock
+        let (inc, rep) = crate::io::load_incidents(windows(), &LoadOptions::new()).unwrap();
+        assert_eq!(rep.format, "gdal:FlatGeobuf");
+        assert_eq!((rep.rows_read, rep.accepted), (4, 2), "{:?}", rep.rejected);
+        assert_eq!(
+            rep.columns.get("time_to").map(String::as_str),
+            Some("TO_DATE")
+        );
+        let t0 = inc.time[0].unwrap();
+        assert_eq!(
+            crate::time::format(t0, TimePrecision::Second),
+            "2024-03-08 18:00:00"
+        );
+        assert_eq!(inc.time_to(0).unwrap() - t0, 13 * 3600 + 1800);
+        assert_eq!(
+            inc.time_to(1),
+            inc.time[1],
+            "a missing end is an exact time"
+        );
+        assert_eq!(
+            rep.rejected.get(&RejectReason::WindowEndsBeforeStart),
+            Some(&1)
+        );
+        assert_eq!(rep.rejected.get(&RejectReason::WindowTooLong), Some(&1));
+    }
+
+    #[test]
+    fn read_incidents_windows_from_named_fields() {
+        // time_from/time_to name the fields (--time-from/--time-to)
+        let mut o = LoadOptions::new();
+        o.time = Some("left_at".into());
+        o.time_to = Some("found_at".into());
+        let (inc, rep) = crate::io::load_incidents(windows(), &o).unwrap();
+        assert_eq!(rep.accepted, 4, "{:?}", rep.rejected);
+        assert_eq!(inc.time_to(2).unwrap() - inc.time[2].unwrap(), 3600);
+        assert_eq!(inc.time_to(3).unwrap() - inc.time[3].unwrap(), 3600);
+        o.time_to = Some("nope".into());
+        let e = crate::io::load_incidents(windows(), &o)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nope"), "{e}");
+    }
+
     #[test]
     fn gdal_open_error_names_file() {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gdal/missing.gpkg");

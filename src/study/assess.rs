@@ -215,9 +215,13 @@ impl AssessStudy {
         for p in &asm.proposals {
             let r = p.access.reach.last();
             s.push_str(&format!(
-                "{}: prevented {}; street reach {:+.2}% within {:.0} m; {} pairs detoured ({} disconnected); public space restricted {:.0} m²; {}{}\n",
+                "{}: prevented {}{}; street reach {:+.2}% within {:.0} m; {} pairs detoured ({} disconnected); public space restricted {:.0} m²; {}{}\n",
                 p.name,
                 report::prevented_text(p.risk.as_ref()),
+                p.hours_weighted.as_ref().map_or(String::new(), |h| format!(
+                    " while in force, {} hours-weighted",
+                    report::hours_weighted_text(Some(h))
+                )),
                 r.map_or(0.0, |x| x.street_change_pct),
                 r.map_or(0.0, |x| x.distance_m),
                 p.access.detour.pairs_affected,

@@ -1658,6 +1658,9 @@ pub struct LayerStudy {
     pub gistar: GiStarResult,
     /// Local Moran per feature.
     pub moran: LocalMoranResult,
+    /// With incidents: the temporal signature of each feature's incidents (the
+    /// incidents counted for it; [`group_signatures`] with its defaults).
+    pub signatures: Option<SignatureColumns>,
     /// File name of the layer (map titles).
     pub name: String,
     inputs: Vec<InputFile>,
@@ -1681,11 +1684,24 @@ pub fn layer(
         })
         .unwrap_or_else(|| l.name.clone());
     let mut counted = None;
+    let mut signatures = None;
     let values: Vec<f64> = match incidents {
         Some(inc) => {
             let fc = count_in_features(&l.geometries, &inc.incidents.xy, p.tolerance, None)?;
             let v = fc.counts.clone();
             counted = Some(fc);
+            let of = crate::when::incidents::feature_of_points(
+                &l.geometries,
+                &inc.incidents.xy,
+                p.tolerance,
+            );
+            signatures = Some(group_signatures(
+                &inc.incidents,
+                &of,
+                l.len(),
+                inc.time_zone.as_ref(),
+                &SignatureParams::default(),
+            )?);
             v
         }
         None => (0..l.len())
@@ -1720,6 +1736,7 @@ pub fn layer(
         counted,
         gistar,
         moran,
+        signatures,
         name,
         inputs,
     })
@@ -1795,6 +1812,11 @@ impl Export for LayerStudy {
         prov.seed = Some(p.gistar.seed);
         out.provenance(prov);
         let value_name = p.value.as_str();
+        let sig = self
+            .signatures
+            .as_ref()
+            .map(signature_cols)
+            .unwrap_or_default();
         let f = features(&l.crs.working, |sink| {
             for i in 0..l.len() {
                 let mut props = json_properties(&l.properties[i]);
@@ -1813,44 +1835,46 @@ impl Export for LayerStudy {
                     ("lm_quadrant", Cell::Str(lm.quadrant[i].label())),
                     ("lm_significant", Cell::Bool(lm.significant[i])),
                 ]);
+                props.extend(sig.iter().map(|(n, c)| (*n, c.cell(i))));
                 sink.feature(&l.geometries[i], &props)?;
             }
             Ok(())
         });
         out.features("layer.geojson", &f)?;
-        let t = table(
-            vec![
-                Column::int("feature"),
-                Column::float("value"),
-                Column::float("gi_z"),
-                Column::float("gi_p"),
-                Column::float("gi_p_sim"),
-                Column::int("gi_bin"),
-                Column::float("lm_I"),
-                Column::float("lm_p_sim"),
-                Column::text("lm_quadrant"),
-                Column::int("lm_significant"),
-            ],
-            |sink| {
-                for i in 0..l.len() {
-                    let ps = gi.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
-                    let lps = lm.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
-                    sink.row(&[
-                        Cell::count(i),
-                        Cell::Float(self.values[i]),
-                        Cell::Float(gi.z[i]),
-                        Cell::Float(gi.p[i]),
-                        Cell::opt(ps),
-                        Cell::Int(gi.bin[i] as i64),
-                        Cell::Float(lm.i[i]),
-                        Cell::opt(lps),
-                        Cell::Str(lm.quadrant[i].label()),
-                        Cell::Int(lm.significant[i] as i64),
-                    ])?;
-                }
-                Ok(())
-            },
-        );
+        let mut columns = vec![
+            Column::int("feature"),
+            Column::float("value"),
+            Column::float("gi_z"),
+            Column::float("gi_p"),
+            Column::float("gi_p_sim"),
+            Column::int("gi_bin"),
+            Column::float("lm_I"),
+            Column::float("lm_p_sim"),
+            Column::text("lm_quadrant"),
+            Column::int("lm_significant"),
+        ];
+        columns.extend(sig.iter().map(|(n, c)| c.column(n)));
+        let t = table(columns, |sink| {
+            for i in 0..l.len() {
+                let ps = gi.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
+                let lps = lm.p_sim.as_ref().map_or(f64::NAN, |v| v[i]);
+                let mut row = vec![
+                    Cell::count(i),
+                    Cell::Float(self.values[i]),
+                    Cell::Float(gi.z[i]),
+                    Cell::Float(gi.p[i]),
+                    Cell::opt(ps),
+                    Cell::Int(gi.bin[i] as i64),
+                    Cell::Float(lm.i[i]),
+                    Cell::opt(lps),
+                    Cell::Str(lm.quadrant[i].label()),
+                    Cell::Int(lm.significant[i] as i64),
+                ];
+                row.extend(sig.iter().map(|(_, c)| c.cell(i)));
+                sink.row(&row)?;
+            }
+            Ok(())
+        });
         out.table("layer.csv", &t)?;
         let gbins: Vec<f64> = gi.bin.iter().map(|b| *b as f64).collect();
         let quads: Vec<f64> = lm

@@ -204,7 +204,9 @@ fn parse_hours(spec: &str) -> Result<(u8, u8)> {
     Ok((s, if e == 24 && s == 0 { 24 } else { e % 24 }))
 }
 
-fn parse_days(spec: &str) -> Result<[bool; 7]> {
+/// Parses a day list: names or ranges, `fri,sat`, `mon-fri`, `sat-sun` (wrapping);
+/// Sunday first.
+pub fn parse_days(spec: &str) -> Result<[bool; 7]> {
     let mut out = [false; 7];
     let day = |s: &str| {
         parse_day(s).ok_or_else(|| {

@@ -283,6 +283,37 @@ mod tests {
     use crate::crs::{Crs, CrsChoice};
     use crate::time::{from_fields, TimePrecision};
 
+    #[test]
+    fn feature_of_points_nearest_lowest_index_and_outside() {
+        use geo::{Geometry, LineString, Point, Rect};
+        let sq = |x0: f64| Geometry::Polygon(Rect::new((x0, 0.0), (x0 + 10.0, 10.0)).to_polygon());
+        let geoms = vec![
+            sq(0.0),
+            sq(10.0), // shares the border x = 10 with the first
+            Geometry::LineString(LineString::from(vec![(0.0, 20.0), (20.0, 20.0)])),
+            Geometry::Point(Point::new(50.0, 50.0)),
+        ];
+        let pts = [
+            [5.0, 5.0],
+            [10.0, 5.0],
+            [15.0, 5.0],
+            [5.0, 18.0],
+            [50.0, 52.0],
+            [80.0, 80.0],
+        ];
+        let of = feature_of_points(&geoms, &pts, 3.0);
+        assert_eq!(of, vec![Some(0), Some(0), Some(1), Some(2), Some(3), None]);
+        // the rule of count_in_features: the same counts
+        let fc = crate::hotspot::count_in_features(&geoms, &pts, 3.0, None).unwrap();
+        let mut counts = vec![0.0; geoms.len()];
+        for f in of.iter().flatten() {
+            counts[*f] += 1.0;
+        }
+        assert_eq!(counts, fc.counts);
+        // tolerance 0: only inside polygons (and exactly on lines/points)
+        assert_eq!(feature_of_points(&geoms, &pts, 0.0)[3], None);
+    }
+
     fn chicago_incidents() -> Incidents {
         // Chicago in UTM 16N; a Friday night, a Saturday noon, a day-precision
         // Saturday, no time, and a window Fri 20:00 -> Sat 02:00
@@ -501,6 +532,27 @@ impl SignatureColumns {
             note: None,
         }
     }
+}
+
+/// The feature each point belongs to under the rule of
+/// [`crate::hotspot::count_in_features`]: the nearest feature within `tolerance` m
+/// (distance 0 inside a polygon), the lowest index on ties; `None` when none is
+/// within. Used to give the features of a layer their temporal signature.
+pub fn feature_of_points(
+    geometries: &[geo::Geometry<f64>],
+    points: &[[f64; 2]],
+    tolerance: f64,
+) -> Vec<Option<usize>> {
+    use rayon::prelude::*;
+    let idx = crate::index::GeometryIndex::new(geometries);
+    points
+        .par_iter()
+        .map(|p| {
+            let near = idx.within(*p, tolerance);
+            let best = near.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+            near.iter().find(|x| x.1 == best).map(|x| x.0)
+        })
+        .collect()
 }
 
 /// The temporal signature of each of `n_groups` groups (`group_of[i]`: incident `i`'s

@@ -71,6 +71,8 @@ fn assess_two_proposals_with_model() {
         .arg(&p2)
         .arg("--model")
         .arg(&model)
+        .arg("--incidents")
+        .arg(c.join("incidents.csv"))
         .arg("--out")
         .arg(&out)
         .assert()
@@ -110,8 +112,22 @@ fn assess_two_proposals_with_model() {
             > 0.0
     );
     assert_eq!(ps[1]["dominated_by"][0], "lights");
+    // --incidents: the night gate is also weighted by the hours it is in force; the
+    // lights (always) are not
+    assert!(ps[0].get("hours_weighted").is_none());
+    let hw = &ps[1]["hours_weighted"];
+    assert_eq!(hw["hours_in_force_per_week"], 70.0);
+    let share = hw["share_in_force"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 1.0, "{share}");
+    assert_eq!(hw["incidents"], 1000);
     let md = std::fs::read_to_string(out.join("assessment.md")).unwrap();
     assert!(md.contains("## Side by side") && md.contains("less restrictive alternative"));
+    assert!(
+        md.contains("hours-weighted prevented") && md.contains("- hours-weighted:"),
+        "{md}"
+    );
+    let prov = std::fs::read_to_string(out.join("assessment.json.provenance.json")).unwrap();
+    assert!(prov.contains("incidents.csv"), "{prov}");
 }
 
 #[test]

@@ -429,6 +429,15 @@ fn hotspots_layer_reproduces_grid_gistar() {
         .assert()
         .success();
     let (hc, cnt) = read_csv(&lc.join("layer.csv"));
+    // with incidents the layer gains the temporal signature columns (empty here: no times)
+    for c in [
+        "night_share",
+        "weekend_night_share",
+        "peak_hour_of_week",
+        "time_profile_p",
+    ] {
+        assert!(hc.iter().any(|h| h == c), "{c} in {hc:?}");
+    }
     let (ca, cc) = (col(&ha, "count"), col(&hc, "value"));
     for (x, y) in a.iter().zip(&cnt) {
         assert_eq!(x[ca].parse::<f64>().unwrap(), y[cc].parse::<f64>().unwrap());

@@ -10,7 +10,7 @@ use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
 use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, named_path, outputs, spinner};
+use crate::common::{finish, load_incidents, named_path, outputs, spinner, LoadArgs};
 
 /// Arguments of `crimescape assess`.
 #[derive(Debug, Args)]
@@ -49,13 +49,20 @@ pub struct AssessArgs {
     /// Skip assessing each action alone.
     #[arg(long)]
     pub no_per_action: bool,
+    /// Incidents whose times (aoristic hour-of-week profile) weight time-restricted
+    /// actions by the hours they are in force (with --model); the load flags below
+    /// apply to this file.
+    #[arg(long)]
+    pub incidents: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Output folder.
     #[arg(long, short)]
     pub out: PathBuf,
 }
 
 pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
-    let params = AssessParams::new()
+    let mut params = AssessParams::new()
         .network(
             NetworkParams::new()
                 .snap_tolerance(a.snap)
@@ -86,6 +93,22 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         }
         None => None,
     };
+    if let Some(p) = &a.incidents {
+        let (inc, rep) = load_incidents(p, &a.load, g)?;
+        let profile = crimescape::when::incidents::incidents_week_profile(
+            &inc,
+            crimescape::when::AoristicRule::Minute,
+        );
+        if profile.n == 0 {
+            return Err(crimescape::Error::Param(format!(
+                "--incidents {}: no incident has a time, so closures cannot be weighted by the hours they are in force",
+                p.display()
+            ))
+            .into());
+        }
+        inputs.push(crimescape::export::InputFile::incidents("incidents", &rep));
+        params = params.incident_times(profile);
+    }
     let names: Vec<&str> = proposals.iter().map(|p| p.name.as_str()).collect();
     let out = outputs(&a.out, AssessStudy::files(&names, model.is_some()), g)?;
     let pb = spinner(g, "assessing proposals".into());
