@@ -66,7 +66,7 @@ pub struct OutputOptions {
     /// How figures are drawn: title override, palette, context layers, source line.
     pub style: crate::render::Style,
     /// Also write every GeoJSON layer of the set, with its `.qml` style, into one
-    /// GeoPackage of this name in the folder (e.g. `run.gpkg`; see [`super::gpkg`]).
+    /// GeoPackage of this name in the folder (e.g. `run.gpkg`; see `export::gpkg`).
     /// Needs the `gdal` feature: without it, committing the set fails with a message
     /// naming the feature.
     pub gpkg: Option<String>,
@@ -970,7 +970,7 @@ impl Outputs {
                 let p = stage_dir.join(&qml_rel);
                 Some(
                     std::fs::read_to_string(&p)
-                        .map_err(|e| Error::io(&self.given.join(&qml_rel), e))?,
+                        .map_err(|e| Error::io(self.given.join(&qml_rel), e))?,
                 )
             } else {
                 None

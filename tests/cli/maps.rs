@@ -565,7 +565,7 @@ fn gpkg_holds_every_layer_and_its_style() {
     let gj: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("gistar.geojson")).unwrap()).unwrap();
     let n = gj["features"].as_array().unwrap().len() as u64;
-    let mut l = ds.layer_by_name("gistar").unwrap();
+    let l = ds.layer_by_name("gistar").unwrap();
     assert_eq!(l.feature_count(), n);
     assert!(l.spatial_ref().is_some(), "the CRS is set");
     let mut st = ds.layer_by_name("layer_styles").unwrap();
