@@ -106,6 +106,8 @@ mod csv;
 mod describe;
 mod figure;
 mod geojson;
+#[cfg(feature = "gdal")]
+pub mod gpkg;
 mod memory;
 mod outputs;
 mod provenance;

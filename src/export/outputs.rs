@@ -65,6 +65,11 @@ pub struct OutputOptions {
     pub addresses: Option<std::sync::Arc<AddressLayer>>,
     /// How figures are drawn: title override, palette, context layers, source line.
     pub style: crate::render::Style,
+    /// Also write every GeoJSON layer of the set, with its `.qml` style, into one
+    /// GeoPackage of this name in the folder (e.g. `run.gpkg`; see `export::gpkg`).
+    /// Needs the `gdal` feature: without it, committing the set fails with a message
+    /// naming the feature.
+    pub gpkg: Option<String>,
 }
 
 impl OutputOptions {
@@ -884,6 +889,19 @@ impl Outputs {
         }
     }
 
+    /// Summary sentences of the result written into the sub-folder `sub` (e.g. `kde/`)
+    /// of the current section, shown at the top of that sub-folder's report (a study
+    /// that writes several sub-folders of one section, as the demo's network step).
+    pub fn summary_at(&mut self, sub: &str, text: &str) {
+        if !text.trim().is_empty() {
+            let mut dir = format!("{}{sub}", self.prefix);
+            if !dir.is_empty() && !dir.ends_with('/') {
+                dir.push('/');
+            }
+            self.report.summaries.push((dir, text.to_string()));
+        }
+    }
+
     /// Writes a result ([`Export::write`](super::Export::write)) into the current
     /// section and records its summary sentences for the report.
     pub fn write_result(&mut self, r: &dyn super::Export) -> Result<()> {
@@ -905,10 +923,86 @@ impl Outputs {
         self.report.enabled = false;
     }
 
+    /// Writes the GeoPackage of [`OutputOptions::gpkg`] from the staged GeoJSON layers
+    /// and their `.qml` styles and adds it to the set (called by [`Outputs::commit`]
+    /// after the reports, before the provenance records and the public-audience scan).
+    fn write_gpkg(&mut self) -> Result<()> {
+        let Some(name) = self.opts.gpkg.clone() else {
+            return Ok(());
+        };
+        if self.stage.is_none() || self.memory.is_some() {
+            return Ok(());
+        }
+        check_name(&name)?;
+        let shown = self.given.join(&name);
+        if self.files.iter().any(|w| w.rel == name) {
+            return Err(Error::Output {
+                path: shown,
+                message: "written twice in one output set".into(),
+            });
+        }
+        self.target_exists(&name)?;
+        if !self.planned.contains(&name) {
+            let saved = std::mem::take(&mut self.prefix);
+            let r = self.plan([name.as_str()]);
+            self.prefix = saved;
+            r?;
+        }
+        self.gpkg_impl(&name, &shown)?;
+        self.files.push(Written {
+            rel: name,
+            prov: None,
+            meta: false,
+        });
+        Ok(())
+    }
+
+    #[cfg(feature = "gdal")]
+    fn gpkg_impl(&mut self, name: &str, shown: &Path) -> Result<()> {
+        let stage_dir = self.stage()?.dir.clone();
+        let mut layers = Vec::new();
+        for w in self.files.iter().filter(|w| !w.meta) {
+            let Some(stem) = w.rel.strip_suffix(".geojson") else {
+                continue;
+            };
+            let qml_rel = format!("{stem}.qml");
+            let qml = if self.files.iter().any(|x| x.rel == qml_rel) {
+                let p = stage_dir.join(&qml_rel);
+                Some(
+                    std::fs::read_to_string(&p)
+                        .map_err(|e| Error::io(self.given.join(&qml_rel), e))?,
+                )
+            } else {
+                None
+            };
+            layers.push(super::gpkg::GpkgLayer {
+                table: super::gpkg::table_name(&w.rel),
+                geojson: stage_dir.join(&w.rel),
+                qml,
+            });
+        }
+        super::gpkg::write_gpkg(&stage_dir.join(name), shown, &layers)
+    }
+
+    #[cfg(not(feature = "gdal"))]
+    fn gpkg_impl(&mut self, _name: &str, shown: &Path) -> Result<()> {
+        Err(Error::Output {
+            path: shown.to_path_buf(),
+            message: "a GeoPackage needs crimescape built with the `gdal` feature (cargo build --features gdal)".into(),
+        })
+    }
+
     /// Builds the reports (and the index) from the staged files and adds them to the
     /// set (called by [`Outputs::commit`] before the public-audience scan, so a public
     /// report is scanned as every other file).
     fn write_reports(&mut self) -> Result<()> {
+        self.write_reports_in(None)
+    }
+
+    /// The reports of the folders under `under` (a public sub-folder being finished:
+    /// its pages, no index; their headlines are kept for the index), or of every other
+    /// folder and the index (`None`, at the commit).
+    fn write_reports_in(&mut self, under: Option<&str>) -> Result<()> {
         if !self.report.enabled || self.stage.is_none() {
             return Ok(());
         }
@@ -933,8 +1027,11 @@ impl Outputs {
             .files
             .iter()
             .filter(|w| !w.meta)
-            // a finished public sub-folder was scanned as it stood: no page is added to it
-            .filter(|w| !self.public_subsets.iter().any(|s| w.rel.starts_with(s)))
+            // a finished public sub-folder got its pages before its scan: none is added
+            .filter(|w| match under {
+                Some(p) => w.rel.starts_with(p),
+                None => !self.public_subsets.iter().any(|s| w.rel.starts_with(s)),
+            })
             .map(|w| report::dir_of(&w.rel).to_string())
             .collect();
         dirs.sort();
@@ -975,7 +1072,13 @@ impl Outputs {
             heads.push(head);
             pages.push((rel, html));
         }
-        if self.report.index && !heads.is_empty() {
+        if under.is_some() {
+            self.report.public_heads.append(&mut heads);
+        } else {
+            heads.append(&mut self.report.public_heads);
+            heads.sort_by(|a, b| a.dir.cmp(&b.dir));
+        }
+        if under.is_none() && self.report.index && !heads.is_empty() {
             let top: Vec<&str> = self
                 .report
                 .summaries
@@ -1030,6 +1133,20 @@ impl Outputs {
             Figure::GridMap { options, .. } | Figure::FeatureMap { options, .. } => &options.scale,
             _ => return Ok(()),
         };
+        let scale = scale.clone();
+        self.qml_scale(geojson, &scale, field, kind)
+    }
+
+    /// Writes the QGIS style of the layer `geojson` as the same-named `.qml`, with the
+    /// classes and colours of `scale` (e.g. the fixed colours of a map's overlays, as
+    /// its title names them), on `field`.
+    pub fn qml_scale(
+        &mut self,
+        geojson: &str,
+        scale: &crate::render::ColourScale,
+        field: &super::qml::ClassedField,
+        kind: super::qml::SymbolKind,
+    ) -> Result<()> {
         let stem = geojson.strip_suffix(".geojson").unwrap_or(geojson);
         let text = super::qml::qml(scale, self.opts.style.palette, field, kind);
         self.bytes(&format!("{stem}.qml"), text.as_bytes())
@@ -1155,6 +1272,7 @@ impl Outputs {
             return Ok(Vec::new());
         }
         self.write_reports()?;
+        self.write_gpkg()?;
         // provenance beside every output: each record lists the files that share it
         self.write_provenance_records(&|_| true)?;
         let data: Vec<Written> = self.files.clone();
@@ -1553,6 +1671,8 @@ impl PublicSection<'_> {
             &format!("{prefix}{DISCLOSURE_TEXT}"),
             report.to_text().into_bytes(),
         )?;
+        // the sub-folder's report pages, built now so that the scan below covers them
+        out.write_reports_in(Some(&prefix))?;
         let stage_dir = out.stage()?.dir.clone();
         for w in out.files.iter().filter(|w| w.rel.starts_with(&prefix)) {
             if w.rel.to_ascii_lowercase().ends_with(".png") {
@@ -1862,6 +1982,119 @@ mod tests {
             i.contains("3 incidents in 2 cells") && i.contains("the whole run"),
             "{i}"
         );
+    }
+
+    #[test]
+    fn summary_at_goes_to_the_sub_folders_report() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("demo");
+        let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.index();
+        {
+            let mut s = o.section("network");
+            s.provenance(prov());
+            for (sub, n) in [("kde/", 1), ("gistar", 2)] {
+                let t = table(vec![Column::int("n")], |sink| sink.row(&[Cell::Int(n)]));
+                let sub_dir = sub.trim_end_matches('/');
+                s.table(&format!("{sub_dir}/t.csv"), &t).unwrap();
+                s.summary_at(sub, &format!("summary of {sub_dir}"));
+            }
+        }
+        o.commit().unwrap();
+        for sub in ["kde", "gistar"] {
+            let r =
+                std::fs::read_to_string(out.join(format!("network/{sub}/report.html"))).unwrap();
+            assert!(
+                r.contains(&format!("<p>summary of {sub}</p>")),
+                "{sub}: {r}"
+            );
+            let other = if sub == "kde" { "gistar" } else { "kde" };
+            assert!(!r.contains(&format!("summary of {other}")), "{sub}");
+        }
+    }
+
+    #[test]
+    fn public_section_gets_its_pages_before_its_scan() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("demo");
+        let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        o.index();
+        let policy = crate::disclosure::Disclosure::public();
+        {
+            let mut p = o.public_section("public", &policy, None).unwrap();
+            {
+                let mut s = p.section("hot");
+                s.provenance(prov());
+                let t = table(vec![Column::text("what")], |sink| {
+                    sink.row(&[Cell::Str("a")])
+                });
+                s.table("t.csv", &t).unwrap();
+            }
+            let crs = crate::crs::Crs::Epsg { code: 32631 };
+            p.finish(&[[430_000.0, 5_400_000.0]], &[], &crs).unwrap();
+        }
+        o.commit().unwrap();
+        let r = std::fs::read_to_string(out.join("public/hot/report.html")).unwrap();
+        assert!(r.contains("t.csv"), "{r}");
+        let i = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(i.contains("href=\"public/hot/report.html\""), "{i}");
+    }
+
+    #[cfg(not(feature = "gdal"))]
+    #[test]
+    fn gpkg_without_the_gdal_feature_fails_naming_it() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("o");
+        let opts = OutputOptions {
+            gpkg: Some("run.gpkg".into()),
+            ..Default::default()
+        };
+        let mut o = Outputs::folder(&out, &opts).unwrap();
+        o.provenance(prov());
+        o.text("a.txt", "a").unwrap();
+        let e = o.commit().unwrap_err().to_string();
+        assert!(
+            e.contains("`gdal` feature") && e.contains("run.gpkg"),
+            "{e}"
+        );
+        assert!(!out.join("a.txt").exists(), "nothing is written");
+    }
+
+    #[cfg(feature = "gdal")]
+    #[test]
+    fn gpkg_is_written_with_the_set() {
+        use gdal::vector::LayerAccess;
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("o");
+        let opts = OutputOptions {
+            gpkg: Some("run.gpkg".into()),
+            ..Default::default()
+        };
+        let mut o = Outputs::folder(&out, &opts).unwrap();
+        o.provenance(prov());
+        let f = crate::export::features(&crate::crs::Crs::Epsg { code: 32631 }, |sink| {
+            for k in 0..3 {
+                sink.feature(
+                    &geo::Geometry::Point(geo::point!(x: 430_000.0 + k as f64, y: 5_400_000.0)),
+                    &[("n", Cell::Int(k))],
+                )?;
+            }
+            Ok(())
+        });
+        {
+            let mut s = o.section("hot");
+            s.features("cells.geojson", &f).unwrap();
+            s.text("cells.qml", "<qgis/>").unwrap();
+        }
+        o.commit().unwrap();
+        let ds = gdal::Dataset::open(out.join("run.gpkg")).unwrap();
+        assert_eq!(ds.layer_by_name("hot_cells").unwrap().feature_count(), 3);
+        let mut st = ds.layer_by_name("layer_styles").unwrap();
+        let q: Vec<String> = st
+            .features()
+            .map(|f| f.field_as_string(5).unwrap().unwrap())
+            .collect();
+        assert_eq!(q, ["<qgis/>"]);
     }
 
     #[test]

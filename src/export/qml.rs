@@ -32,6 +32,22 @@ pub enum SymbolKind {
     Line,
     /// Points: coloured circles.
     Marker,
+    /// Polygons drawn as coloured outlines, not filled (e.g. cluster hulls and
+    /// ellipses drawn over a map).
+    Outline,
+}
+
+impl SymbolKind {
+    /// The kind that draws `g` as a map draws it: points as markers, lines as lines,
+    /// polygons filled (`None`, e.g. an empty layer: filled).
+    pub fn of(g: Option<&geo::Geometry<f64>>) -> Self {
+        use geo::Geometry as G;
+        match g {
+            Some(G::Point(_) | G::MultiPoint(_)) => SymbolKind::Marker,
+            Some(G::Line(_) | G::LineString(_) | G::MultiLineString(_)) => SymbolKind::Line,
+            _ => SymbolKind::Fill,
+        }
+    }
 }
 
 /// The classed attribute of a style: a column, or a QGIS expression.
@@ -99,6 +115,8 @@ impl StyleClass {
 
 /// The classes of a map's colour scale, in legend order (top to bottom for
 /// categories: Gi* bins from 99 % hot to 99 % cold, as the PNG legend lists them).
+/// A category with an empty label is the map's background, not a class of the
+/// features (the legend does not list it either): it has no class here.
 pub fn style_classes(
     scale: &ColourScale,
     palette: Palette,
@@ -118,6 +136,7 @@ pub fn style_classes(
         ColourScale::Categories(cats) => cats
             .iter()
             .enumerate()
+            .filter(|(_, (_, l))| !l.is_empty())
             .map(|(k, (c, l))| StyleClass::Category {
                 value: field
                     .values
@@ -207,6 +226,18 @@ fn symbol(out: &mut String, name: usize, kind: SymbolKind, colour: Rgba) {
                 ("line_width_unit", "MM".into()),
                 ("capstyle", "round".into()),
                 ("joinstyle", "round".into()),
+            ],
+        ),
+        SymbolKind::Outline => (
+            "fill",
+            "SimpleFill",
+            vec![
+                ("color", "0,0,0,0".into()),
+                ("outline_color", qcolour(colour)),
+                ("outline_style", "solid".into()),
+                ("outline_width", "0.6".into()),
+                ("outline_width_unit", "MM".into()),
+                ("style", "no".into()),
             ],
         ),
         SymbolKind::Marker => (
@@ -311,7 +342,7 @@ pub fn qml(
         match kind {
             SymbolKind::Marker => 0,
             SymbolKind::Line => 1,
-            SymbolKind::Fill => 2,
+            SymbolKind::Fill | SymbolKind::Outline => 2,
         }
     ));
     o
@@ -415,6 +446,46 @@ mod tests {
             .find(|n| n.has_tag_name("renderer-v2"))
             .unwrap();
         assert_eq!(r.attribute("attr"), Some(field.attribute.as_str()));
+    }
+
+    #[test]
+    fn qml_background_category_and_outlines() {
+        // an empty label is the map's background: no class, the others keep their index
+        let scale = ColourScale::Categories(vec![
+            ([255, 255, 255, 255], String::new()),
+            ([200, 200, 200, 255], "none".into()),
+            ([179, 0, 0, 255], "many".into()),
+        ]);
+        let q = qml(
+            &scale,
+            Palette::BlueOrange,
+            &ClassedField::column("class"),
+            SymbolKind::Outline,
+        );
+        let got = parsed(&q);
+        assert_eq!(
+            got.iter()
+                .map(|c| (c.0.as_str(), c.2.as_str()))
+                .collect::<Vec<_>>(),
+            [("1", "none"), ("2", "many")]
+        );
+        // unfilled, the class colour on the outline
+        assert!(q.contains(r#"<prop k="style" v="no"/>"#));
+        assert!(q.contains(r#"<prop k="outline_color" v="179,0,0,255"/>"#));
+        assert!(q.contains("<layerGeometryType>2</layerGeometryType>"));
+    }
+
+    #[test]
+    fn symbol_kind_of_geometry() {
+        use geo::{line_string, point, polygon};
+        let p = geo::Geometry::Point(point!(x: 0.0, y: 0.0));
+        let l = geo::Geometry::LineString(line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)]);
+        let a =
+            geo::Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0)]);
+        assert_eq!(SymbolKind::of(Some(&p)), SymbolKind::Marker);
+        assert_eq!(SymbolKind::of(Some(&l)), SymbolKind::Line);
+        assert_eq!(SymbolKind::of(Some(&a)), SymbolKind::Fill);
+        assert_eq!(SymbolKind::of(None), SymbolKind::Fill);
     }
 
     #[test]

@@ -202,7 +202,8 @@ fn legend(items: &mut Vec<Item>, x: f64, y: f64, opts: &MapOptions, style: &Styl
             y
         }
         ColourScale::Categories(cats) => {
-            for (col, label) in cats {
+            // an empty label is the background of the map, not a class
+            for (col, label) in cats.iter().filter(|(_, l)| !l.is_empty()) {
                 y = swatch(items, y, *col, label);
             }
             y

@@ -201,6 +201,7 @@ impl ClusterStudy<'_> {
             "clusters.geojson",
             "clusters.json",
             "clusters.png",
+            "clusters.qml",
         ]
         .map(String::from)
         .to_vec()
@@ -266,6 +267,14 @@ impl ClusterStudy<'_> {
         t.map(|t| crate::time::format(t, prec))
     }
 }
+
+/// The outlines drawn over the cluster map: (`kind` in `clusters.geojson`, colour,
+/// label), the colours the map's title names.
+const OUTLINES: [(&str, crate::render::Rgba, &str); 3] = [
+    ("convex_hull", [214, 39, 40, 255], "convex hull"),
+    ("ellipse_1sd", [255, 255, 255, 255], "1 SD ellipse"),
+    ("ellipse_2sd", [255, 127, 14, 255], "2 SD ellipse"),
+];
 
 impl Export for ClusterStudy<'_> {
     fn summary(&self) -> Option<String> {
@@ -412,6 +421,22 @@ impl Export for ClusterStudy<'_> {
             "nnh": self.extra,
         });
         out.json("clusters.json", &doc)?;
+        // QGIS style: hulls and ellipses in the colours of the map's overlays
+        out.qml_scale(
+            "clusters.geojson",
+            &ColourScale::Categories(
+                OUTLINES
+                    .iter()
+                    .map(|(_, c, l)| (*c, l.to_string()))
+                    .collect(),
+            ),
+            &crate::export::qml::ClassedField {
+                attribute: "kind".into(),
+                expression: false,
+                values: Some(OUTLINES.iter().map(|(k, _, _)| k.to_string()).collect()),
+            },
+            crate::export::qml::SymbolKind::Outline,
+        )?;
         // map
         if let Some(bbox) = inc.bbox() {
             let grid = super::background_grid(bbox)?;
@@ -446,17 +471,17 @@ impl Export for ClusterStudy<'_> {
                 overlays: vec![
                     Overlay {
                         geometries: e2,
-                        colour: [255, 127, 14, 255],
+                        colour: OUTLINES[2].1,
                         width: 1.0,
                     },
                     Overlay {
                         geometries: e1,
-                        colour: [255, 255, 255, 255],
+                        colour: OUTLINES[1].1,
                         width: 1.5,
                     },
                     Overlay {
                         geometries: hulls,
-                        colour: [214, 39, 40, 255],
+                        colour: OUTLINES[0].1,
                         width: 2.0,
                     },
                 ],

@@ -182,7 +182,7 @@ impl EvaluateStudy<'_> {
     pub fn files(areas: &[&str]) -> Vec<String> {
         let mut v = vec!["evaluation.json".to_string(), "evaluation.md".to_string()];
         v.extend(areas.iter().map(|a| format!("timeseries_{}.png", slug(a))));
-        v.extend(["areas.png".to_string(), "areas.geojson".to_string()]);
+        v.extend(["areas.png", "areas.geojson", "areas.qml"].map(String::from));
         v
     }
 
@@ -366,6 +366,9 @@ fn zone_map_options(
     }
 }
 
+/// The `zone` of `areas.geojson` of each category of the areas map's legend.
+const ZONES: [&str; 4] = ["other", "control", "buffer", "treatment"];
+
 impl Export for EvaluateStudy<'_> {
     fn summary(&self) -> Option<String> {
         Some(self.summary_text())
@@ -382,7 +385,18 @@ impl Export for EvaluateStudy<'_> {
                 &self.timeseries(k),
             )?;
         }
-        out.figure("areas.png", &self.map()?)?;
+        let map = self.map()?;
+        out.figure("areas.png", &map)?;
+        out.qml(
+            "areas.geojson",
+            &map,
+            &crate::export::qml::ClassedField {
+                attribute: "zone".into(),
+                expression: false,
+                values: Some(ZONES.map(String::from).to_vec()),
+            },
+            crate::export::qml::SymbolKind::Fill,
+        )?;
         let f = features(&self.input.incidents.crs.working, |sink| {
             for (a, e) in self.areas.iter().zip(&ev.areas) {
                 let (treat, ring) = a.zone_polygons();

@@ -1892,14 +1892,19 @@ impl Export for LayerStudy {
                 render::auto_scale(&self.values, true),
             ),
         )?;
-        out.figure(
-            "layer_gistar.png",
-            &self.map(
-                "Getis-Ord Gi*",
-                "Gi* confidence",
-                &gbins,
-                ColourScale::GiBins,
-            ),
+        let gi_map = self.map(
+            "Getis-Ord Gi*",
+            "Gi* confidence",
+            &gbins,
+            ColourScale::GiBins,
+        );
+        out.figure("layer_gistar.png", &gi_map)?;
+        // QGIS style of layer.geojson: the Gi* map's classes (the main result)
+        out.qml(
+            "layer.geojson",
+            &gi_map,
+            &column("gi_bin"),
+            crate::export::qml::SymbolKind::of(self.layer.geometries.first()),
         )?;
         out.figure(
             "layer_moran.png",

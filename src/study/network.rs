@@ -309,7 +309,13 @@ impl NetworkKde<'_> {
             values,
             options,
         };
-        out.figure(&format!("{dir}nkde.png"), &fig)
+        out.figure(&format!("{dir}nkde.png"), &fig)?;
+        out.qml(
+            &format!("{dir}lixels.geojson"),
+            &fig,
+            &crate::export::qml::ClassedField::column("density_per_km"),
+            crate::export::qml::SymbolKind::Line,
+        )
     }
 }
 
@@ -946,7 +952,27 @@ impl NetworkSegments<'_> {
                 .collect(),
             options,
         };
-        out.figure(&format!("{dir}{stem}.png"), &fig)
+        out.figure(&format!("{dir}{stem}.png"), &fig)?;
+        out.qml(
+            &format!("{dir}segments.geojson"),
+            &fig,
+            &if gistar {
+                crate::export::qml::ClassedField::column("gi_bin")
+            } else {
+                crate::export::qml::ClassedField {
+                    attribute:
+                        "CASE WHEN \"significant\" = 1 THEN \"quadrant\" ELSE 'not significant' END"
+                            .into(),
+                    expression: true,
+                    values: Some(
+                        ["not significant", "HH", "LH", "LL", "HL"]
+                            .map(String::from)
+                            .to_vec(),
+                    ),
+                }
+            },
+            crate::export::qml::SymbolKind::Line,
+        )
     }
 }
 
@@ -1018,6 +1044,7 @@ pub fn demo(city: &DemoCity, input: &IncidentInput, out: &mut Outputs) -> Result
         st.title = title.into();
         st.overlays = river.clone();
         st.write_files(out, dir)?;
+        out.summary_at(dir, &st.summary_text());
         if method == NkdeMethod::Continuous {
             text.push_str(&format!("network: {}\n", st.summary_text()));
         }
@@ -1029,6 +1056,7 @@ pub fn demo(city: &DemoCity, input: &IncidentInput, out: &mut Outputs) -> Result
     hs.title = title.into();
     hs.overlays = river;
     hs.write_files(out, "gistar/")?;
+    out.summary_at("gistar/", &hs.summary_text());
     if let (Some(c), Some(bars)) = (
         inc.categories.iter().position(|c| c == "assault"),
         city.layer("bars"),
@@ -1044,6 +1072,7 @@ pub fn demo(city: &DemoCity, input: &IncidentInput, out: &mut Outputs) -> Result
         st.title = "demo city assaults vs bars".into();
         st.write_files(out, "cross_k_assaults_bars/")?;
         let summary = st.summary_text();
+        out.summary_at("cross_k_assaults_bars/", &summary);
         text.push_str(&format!(
             "network: {}\n",
             summary.lines().next().unwrap_or_default()

@@ -290,10 +290,17 @@ fn write_surface(
         },
         ..Default::default()
     };
-    out.figure("risk.png", &Figure::grid_map(*grid, risk.to_vec(), options))
+    let fig = Figure::grid_map(*grid, risk.to_vec(), options);
+    out.figure("risk.png", &fig)?;
+    out.qml(
+        "risk.geojson",
+        &fig,
+        &crate::export::qml::ClassedField::column("risk"),
+        crate::export::qml::SymbolKind::Fill,
+    )
 }
 
-const SURFACE: [&str; 3] = ["risk.geojson", "risk.csv", "risk.png"];
+const SURFACE: [&str; 4] = ["risk.geojson", "risk.csv", "risk.png", "risk.qml"];
 
 impl FitStudy {
     /// The files written.

@@ -152,6 +152,7 @@ impl SegmentStudy<'_> {
             "concentration.json",
             "lorenz.png",
             "segments.png",
+            "segments.qml",
         ]
         .map(String::from)
         .to_vec()
@@ -414,7 +415,22 @@ impl Export for SegmentStudy<'_> {
                 size: 900,
             };
             let values = vec![0.0; grid.len()];
-            out.figure("segments.png", &Figure::grid_map(grid, values, options))?;
+            let fig = Figure::grid_map(grid, values, options);
+            out.figure("segments.png", &fig)?;
+            // QGIS style: the legend's count classes (category k + 1 of the scale)
+            let class = format!(
+                "CASE WHEN \"count\" = 0 THEN 1 WHEN \"count\" / {max} < 0.1 THEN 2 WHEN \"count\" / {max} < 0.25 THEN 3 WHEN \"count\" / {max} < 0.5 THEN 4 ELSE 5 END"
+            );
+            out.qml(
+                "segments.geojson",
+                &fig,
+                &crate::export::qml::ClassedField {
+                    attribute: class,
+                    expression: true,
+                    values: None,
+                },
+                crate::export::qml::SymbolKind::Line,
+            )?;
         }
         Ok(())
     }

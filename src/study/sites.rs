@@ -493,7 +493,20 @@ impl Export for SitesStudy<'_> {
             }],
             ..Default::default()
         };
-        out.figure("sites.png", &Figure::grid_map(model.grid, values, options))
+        let cells = matches!(self.input.units, UnitsInput::Cells);
+        let fig = Figure::grid_map(model.grid, values, options);
+        out.figure("sites.png", &fig)?;
+        if cells {
+            // QGIS style of the cells: the map's score classes (other units are
+            // outlined over the risk surface, which the GeoJSON does not hold)
+            out.qml(
+                "sites.geojson",
+                &fig,
+                &crate::export::qml::ClassedField::column("score"),
+                crate::export::qml::SymbolKind::Fill,
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -200,10 +200,20 @@ fn qml_classes(q: &str) -> Vec<(String, String)> {
         .descendants()
         .filter(|n| n.has_tag_name("symbol"))
         .map(|s| {
-            let c = s
-                .descendants()
-                .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some("color"))
-                .and_then(|n| n.attribute("value"))
+            let opt = |name: &str| {
+                s.descendants()
+                    .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some(name))
+                    .and_then(|n| n.attribute("value"))
+            };
+            // the colour the class is seen in: a line's colour, an unfilled polygon's
+            // outline, else the fill
+            let c = opt("line_color")
+                .or_else(|| {
+                    (opt("style") == Some("no"))
+                        .then(|| opt("outline_color"))
+                        .flatten()
+                })
+                .or_else(|| opt("color"))
                 .unwrap();
             qgis_hex(c)
         })
@@ -383,4 +393,202 @@ fn gistar_geojson_has_a_qgis_style() {
     let classes = qml_classes(&q);
     assert_eq!(classes, legend_swatches(&Document::parse(&svg).unwrap()));
     assert_eq!(classes[0].0, "#d62f27");
+}
+
+/// The `.qml` beside each classed GeoJSON (issue 14): segments, clusters, risk, sites,
+/// `hotspots layer` and evaluate, each with the classes and colours of its map.
+#[test]
+fn maps_qml_beside_every_classed_geojson() {
+    let d = tmp();
+    let c = demo_city(d.path());
+    let o = d.path().join("o");
+    let run = |args: &[&str]| {
+        crimescape()
+            .current_dir(&c)
+            .arg("--quiet")
+            .args(args)
+            .assert()
+            .success();
+    };
+    let out = |n: &str| o.join(n).to_str().unwrap().to_string();
+    let layers = [
+        "--layer",
+        "bars=bars.geojson",
+        "--layer",
+        "lights=lights.geojson:status=out",
+        "--layer",
+        "hydrants=hydrants.geojson",
+    ];
+    run(&[
+        "segments",
+        "--streets",
+        "streets.geojson",
+        "--split",
+        "-o",
+        &out("seg"),
+        "incidents.csv",
+    ]);
+    run(&["clusters", "-o", &out("cl"), "incidents.csv"]);
+    let mut fit = vec!["risk", "fit", "incidents.csv", "--cell", "40", "--out"];
+    let rtm = out("rtm");
+    fit.push(&rtm);
+    fit.extend(layers);
+    run(&fit);
+    let model = o.join("rtm/model.json").to_str().unwrap().to_string();
+    let sites = out("sites");
+    let mut st = vec![
+        "sites",
+        "incidents.csv",
+        "--model",
+        &model,
+        "--top",
+        "5",
+        "--out",
+        &sites,
+    ];
+    st.extend(layers);
+    run(&st);
+    run(&[
+        "hotspots",
+        "layer",
+        "--incidents",
+        "incidents.csv",
+        "--tolerance",
+        "30",
+        "-o",
+        &out("lay"),
+        "streets.geojson",
+    ]);
+    run(&[
+        "evaluate",
+        "incidents.csv",
+        "--treatment",
+        "parks.geojson",
+        "--intervention-date",
+        "2024-07-01",
+        "--out",
+        &out("ev"),
+    ]);
+    let read = |p: &str| std::fs::read_to_string(o.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    // the legend's classes and colours, in order, with the classed attribute
+    for (qml, svg, attr, n) in [
+        ("seg/segments.qml", "seg/segments.svg", "CASE WHEN", 5),
+        ("rtm/risk.qml", "rtm/risk.svg", "risk", 8),
+        ("sites/sites.qml", "sites/sites.svg", "score", 8),
+        ("lay/layer.qml", "lay/layer_gistar.svg", "gi_bin", 7),
+        ("ev/areas.qml", "ev/areas.svg", "zone", 4),
+    ] {
+        let q = read(qml);
+        assert!(q.contains(&format!("attr=\"{attr}")), "{qml}");
+        let classes = qml_classes(&q);
+        assert_eq!(classes.len(), n, "{qml}");
+        let svg = read(svg);
+        let doc = Document::parse(&svg).unwrap();
+        if attr == "risk" || attr == "score" {
+            // graduated: every tick of the legend's ramp is a class bound
+            assert!(q.contains("graduatedSymbol"), "{qml}");
+            let bounds: Vec<&str> = classes.iter().flat_map(|c| c.1.split(" – ")).collect();
+            let ticks: Vec<&str> = group(&doc, "legend")
+                .unwrap()
+                .children()
+                .filter(|n| n.has_tag_name("text") && n.attribute("font-size") == Some("12"))
+                .filter_map(|n| n.text())
+                .collect();
+            assert_eq!(ticks.len(), 5, "{qml}");
+            for t in ticks {
+                assert!(bounds.contains(&t), "{qml}: tick {t} not in {bounds:?}");
+            }
+        } else {
+            assert_eq!(classes, legend_swatches(&doc), "{qml}");
+        }
+    }
+    // lines drawn as lines, the layer's streets too
+    assert!(read("seg/segments.qml").contains("SimpleLine"));
+    assert!(read("lay/layer.qml").contains("SimpleLine"));
+    // the segments' legend lists no blank background class
+    let seg = read("seg/segments.svg");
+    assert_eq!(
+        legend_swatches(&Document::parse(&seg).unwrap())[0].1,
+        "no incident"
+    );
+    // cluster hulls and ellipses: unfilled outlines in the colours drawn on the map
+    let q = read("cl/clusters.qml");
+    assert!(q.contains(r#"attr="kind""#));
+    let classes = qml_classes(&q);
+    let kinds: Vec<&str> = classes.iter().map(|c| c.1.as_str()).collect();
+    assert_eq!(kinds, ["convex hull", "1 SD ellipse", "2 SD ellipse"]);
+    let svg = read("cl/clusters.svg");
+    let doc = Document::parse(&svg).unwrap();
+    let drawn: std::collections::BTreeSet<String> = group(&doc, "overlays")
+        .expect("overlays")
+        .descendants()
+        .filter_map(|n| n.attribute("stroke"))
+        .map(str::to_string)
+        .collect();
+    let styled: std::collections::BTreeSet<String> = classes.into_iter().map(|c| c.0).collect();
+    assert_eq!(drawn, styled);
+    let gj = read("cl/clusters.geojson");
+    for k in ["convex_hull", "ellipse_1sd", "ellipse_2sd"] {
+        assert!(
+            q.contains(&format!("value=\"{k}\"")) && gj.contains(k),
+            "{k}"
+        );
+    }
+}
+
+/// Without the `gdal` feature, `--gpkg` says which feature it needs, before any work.
+#[cfg(not(feature = "gdal"))]
+#[test]
+fn gpkg_without_the_gdal_feature_names_it() {
+    let d = tmp();
+    crimescape()
+        .args(["--quiet", "--gpkg", "run.gpkg", "hotspots", "gistar", "-o"])
+        .arg(d.path().join("o"))
+        .arg(d.path().join("missing.csv"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("`gdal` feature"));
+    assert!(!d.path().join("o").exists());
+}
+
+/// `--gpkg`: every GeoJSON layer of the run in one GeoPackage, the styles in
+/// `layer_styles` (QGIS's schema) as the `.qml` beside each layer.
+#[cfg(feature = "gdal")]
+#[test]
+fn gpkg_holds_every_layer_and_its_style() {
+    use gdal::vector::LayerAccess;
+    let d = tmp();
+    let city = demo_city(d.path());
+    let out = d.path().join("gi");
+    gistar(&city, &out, &["--gpkg", "run.gpkg"]);
+    let ds = gdal::Dataset::open(out.join("run.gpkg")).unwrap();
+    let gj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("gistar.geojson")).unwrap()).unwrap();
+    let n = gj["features"].as_array().unwrap().len() as u64;
+    let l = ds.layer_by_name("gistar").unwrap();
+    assert_eq!(l.feature_count(), n);
+    assert!(l.spatial_ref().is_some(), "the CRS is set");
+    let mut st = ds.layer_by_name("layer_styles").unwrap();
+    let qml = std::fs::read_to_string(out.join("gistar.qml")).unwrap();
+    let rows: Vec<(String, String, i32)> = st
+        .features()
+        .map(|f| {
+            let s = |n: &str| {
+                f.field_as_string(f.field_index(n).unwrap())
+                    .unwrap()
+                    .unwrap()
+            };
+            let k = f.field_index("useAsDefault").unwrap();
+            (
+                s("f_table_name"),
+                s("styleQML"),
+                f.field_as_integer(k).unwrap().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.contains(&("gistar".to_string(), qml, 1)),
+        "{}",
+        rows.len()
+    );
 }

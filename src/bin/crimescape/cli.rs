@@ -63,6 +63,11 @@ pub struct GlobalArgs {
     /// In the CRS of the incidents (or lon/lat when they are lon/lat).
     #[arg(long, global = true, value_name = "FILE")]
     pub context: Vec<std::path::PathBuf>,
+    /// Also write every GeoJSON layer of the run, with its QGIS style (applied when
+    /// QGIS opens the layer), into one GeoPackage of this name in the output folder
+    /// (e.g. run.gpkg). Needs crimescape built with the `gdal` feature.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub gpkg: Option<String>,
 }
 
 /// `--palette` choices.

@@ -462,6 +462,7 @@ pub fn output_options(g: &GlobalArgs) -> OutputOptions {
         disclosure: disclosure(g),
         addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
         style: FIGURE_STYLE.get().cloned().unwrap_or_default(),
+        gpkg: g.gpkg.clone(),
     }
 }
 
@@ -579,6 +580,17 @@ static FIGURE_STYLE: std::sync::OnceLock<crimescape::render::Style> = std::sync:
 /// Builds the run's figure style from the global flags (loading the context layers).
 pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
     use crimescape::render::{ContextLayer, Palette, Style};
+    if g.gpkg.is_some() && !cfg!(feature = "gdal") {
+        anyhow::bail!(
+            "--gpkg needs crimescape built with the `gdal` feature (cargo install crimescape --features gdal; it needs libgdal-dev)"
+        );
+    }
+    if let Some(name) = &g.gpkg {
+        let p = std::path::Path::new(name);
+        if p.components().count() != 1 || !name.to_ascii_lowercase().ends_with(".gpkg") {
+            anyhow::bail!("--gpkg {name:?}: give a file name ending in .gpkg (it is written into the output folder)");
+        }
+    }
     let mut context = Vec::new();
     for path in &g.context {
         let (l, _) = load_layer(path, None, None, &[])?;

@@ -78,6 +78,9 @@ pub(crate) struct Collector {
     pub summaries: Vec<(String, String)>,
     pub figures: Vec<FigureNote>,
     pub layers: Vec<LayerCapture>,
+    /// Headlines of the pages of finished public sub-folders (built when the
+    /// sub-folder was finished, so that its scan covered them), for the index.
+    pub public_heads: Vec<Headline>,
 }
 
 /// A file of the set, as the report builder sees it.
@@ -386,6 +389,7 @@ pub(crate) struct FolderReport<'a> {
 }
 
 /// The title and first summary sentence of a folder's report (for the index).
+#[derive(Debug, Clone)]
 pub(crate) struct Headline {
     pub dir: String,
     pub title: String,
