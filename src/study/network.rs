@@ -272,8 +272,8 @@ impl NetworkKde<'_> {
         }
         let peak = dens.iter().flatten().copied().fold(0.0, f64::max);
         let f = features(crs, |sink| {
-            for k in 0..lx.len() {
-                let c = self.cells(k, dens[k]);
+            for (k, d) in dens.iter().enumerate() {
+                let c = self.cells(k, *d);
                 let props: Vec<Property<'_>> = c
                     .into_iter()
                     .filter(|(n, _)| !matches!(*n, "start_m" | "end_m" | "length_m"))
@@ -292,15 +292,15 @@ impl NetworkKde<'_> {
             })
             .collect();
         let t = table(columns, |sink| {
-            for k in 0..lx.len() {
-                let c = self.cells(k, dens[k]);
+            for (k, d) in dens.iter().enumerate() {
+                let c = self.cells(k, *d);
                 sink.row(&c.map(|(_, v)| v))?;
             }
             Ok(())
         });
         out.table(&format!("{dir}lixels.csv"), &t)?;
         let p = &st.params;
-        let doc = json!({
+        let mut doc = json!({
             "method": p.method.name(),
             "kernel": p.kernel.name(),
             "bandwidth_m": p.bandwidth,
@@ -323,7 +323,6 @@ impl NetworkKde<'_> {
                 "lixels": "each edge cut into ceil(length / lixel_length) equal pieces",
             }
         });
-        let mut doc = doc;
         if let (Some(k), Some(m)) = (k, doc.as_object_mut()) {
             m.insert("lixels_withheld".into(), json!(withheld));
             m.insert(
@@ -336,7 +335,7 @@ impl NetworkKde<'_> {
             .iter()
             .map(|d| d.map_or(f64::NAN, |d| d * 1000.0))
             .collect();
-        let options = MapOptions {
+        let mut options = MapOptions {
             title: vec![
                 format!("Network KDE ({} form)", p.method.name()),
                 format!(
@@ -357,7 +356,6 @@ impl NetworkKde<'_> {
         let geometries = (0..lx.len())
             .map(|k| Geometry::LineString(lx.geometry(net, k)))
             .collect();
-        let mut options = options;
         if let Some(k) = k {
             options.title.push(format!(
                 "Public: lixels with fewer than {k} incidents within the bandwidth are not coloured."

@@ -1000,8 +1000,8 @@ fn lixel_rows(dir: &Path) -> Vec<(u32, f64, Option<f64>)> {
 #[test]
 fn public_network_kde_isolated_incident_not_localised() {
     let d = tmp();
-    let (s1, i1) = isolated_incident_city(&d.path().join("a"), 430_637.0);
-    let (s2, i2) = isolated_incident_city(&d.path().join("b"), 431_402.0);
+    let city = d.path().join("city");
+    let (s1, i1) = isolated_incident_city(&city, 430_637.0);
     // internal: the density on street 1 peaks at the isolated incident (the leak)
     let internal = d.path().join("internal");
     network_kde_run(&i1, &s1, &internal, false);
@@ -1015,7 +1015,10 @@ fn public_network_kde_isolated_incident_not_localised() {
     // public: nothing is published on street 1 (no argmax to find), street 0 is
     let (pa, pb) = (d.path().join("pub_a"), d.path().join("pub_b"));
     network_kde_run(&i1, &s1, &pa, true);
-    network_kde_run(&i2, &s2, &pb, true);
+    let w = std::fs::read_to_string(&i1).unwrap();
+    // the same file (its name is in the map's title), the isolated incident moved
+    isolated_incident_city(&city, 431_402.0);
+    network_kde_run(&i1, &s1, &pb, true);
     let rows = lixel_rows(&pa);
     assert!(rows.iter().filter(|r| r.0 == 1).all(|r| r.2.is_none()));
     assert!(rows.iter().filter(|r| r.0 == 0).all(|r| r.2.is_some()));
@@ -1049,7 +1052,22 @@ fn public_network_kde_isolated_incident_not_localised() {
             std::fs::read(&f).unwrap(),
             std::fs::read(pb.join(&name)).unwrap(),
         );
-        if name == "nkde.json" {
+        if name == "report.html" {
+            // the page names its folder and the input's hash (provenance)
+            let lines = |b: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(b)
+                    .replace("><", ">\n<")
+                    .replace("pub_b", "pub_a")
+                    .lines()
+                    .filter(|l| {
+                        !l.split(|c: char| !c.is_ascii_hexdigit())
+                            .any(|w| w.len() == 64)
+                    })
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(lines(&a), lines(&b));
+        } else if name == "nkde.json" {
             let mut va: serde_json::Value = serde_json::from_slice(&a).unwrap();
             let mut vb: serde_json::Value = serde_json::from_slice(&b).unwrap();
             strip(&mut va);
@@ -1062,18 +1080,14 @@ fn public_network_kde_isolated_incident_not_localised() {
     }
     assert!(n >= 6, "{n} files compared");
     // and the scan finds neither incident location nor small count
-    let (w, _) = (
-        std::fs::read_to_string(&i1)
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let mut p = l.split(',').map(|v| v.parse::<f64>().unwrap());
-                [p.next().unwrap(), p.next().unwrap()]
-            })
-            .collect::<Vec<_>>(),
-        (),
-    );
+    let w: Vec<[f64; 2]> = w
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut p = l.split(',').map(|v| v.parse::<f64>().unwrap());
+            [p.next().unwrap(), p.next().unwrap()]
+        })
+        .collect();
     let mut ll = w.clone();
     crimescape::crs::Reprojector::new(
         &crimescape::Crs::parse("EPSG:32631").unwrap(),
@@ -1090,14 +1104,20 @@ fn public_network_kde_isolated_incident_not_localised() {
 }
 
 /// Runs `crimescape --audience public <args> --out <dir>` for each run, scans every
-/// file (PNG rasters excepted) for the incidents' lon/lat (1 m) and counts below 3,
-/// and returns the per-command lines "name: N files scanned, 0 findings".
-fn scan_runs(base: &Path, ll: &[[f64; 2]], runs: &[(&str, Vec<&str>)]) -> Vec<String> {
+/// file (PNG rasters excepted) for the incidents' locations (`working` in the metric
+/// CRS `crs`, whose 100 m square centres are the published points, and lon/lat; 1 m)
+/// and counts below 3, and returns the per-command lines "name: N files scanned, 0
+/// findings".
+fn scan_runs(
+    base: &Path,
+    (working, ll, crs): (&[[f64; 2]], &[[f64; 2]], Option<&str>),
+    runs: &[(&str, Vec<&str>)],
+) -> Vec<String> {
     let mut report = Vec::new();
     for (name, args) in runs {
         let out = base.join(name.replace(' ', "_"));
         public(args, &out);
-        let (n, found) = scan_dir(&out, &[], ll, None);
+        let (n, found) = scan_dir(&out, working, ll, crs);
         report.push(format!(
             "{name}: {n} files scanned, {} findings",
             found.len()
@@ -1147,7 +1167,9 @@ fn public_real_data_mesa_network_leaks_nothing() {
             [&["segments", i, "--streets", s][..], &crs[..]].concat(),
         ),
     ];
-    let report = scan_runs(d.path(), &ll, &runs);
+    // x/y are in feet (EPSG:2223): the working CRS is the tool's UTM zone, so only
+    // lon/lat are scanned
+    let report = scan_runs(d.path(), (&[], &ll, None), &runs);
     // the withheld lixels are counted in the summary and the report
     let j: serde_json::Value = serde_json::from_slice(
         &std::fs::read(d.path().join("network_kde").join("nkde.json")).unwrap(),
@@ -1171,7 +1193,7 @@ fn public_real_data_vancouver_leaks_nothing() {
         return;
     };
     let d = tmp();
-    let (_, ll) = incidents(&inc);
+    let (w, ll) = incidents(&inc);
     let (i, st) = (inc.to_str().unwrap(), stops.to_str().unwrap());
     let crs = ["--crs", "EPSG:32610"];
     let runs: Vec<(&str, Vec<&str>)> = vec![
@@ -1203,7 +1225,8 @@ fn public_real_data_vancouver_leaks_nothing() {
         ("when", [&["when", i][..], &crs[..]].concat()),
         ("clusters", [&["clusters", i][..], &crs[..]].concat()),
     ];
-    let mut report = scan_runs(d.path(), &ll, &runs);
+    // x/y are the working CRS (EPSG:32610): its 100 m square centres are published
+    let mut report = scan_runs(d.path(), (&w, &ll, Some("EPSG:32610")), &runs);
     // the free-text column never leaves the tool
     for f in files(&d.path().join("hotspots_grid")) {
         let b = std::fs::read(&f).unwrap();
