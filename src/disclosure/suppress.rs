@@ -191,24 +191,16 @@ impl TableSuppression {
     }
 }
 
-/// Suppresses counts `0 < n < k` of a two-way table and the complementary cells
-/// needed so that no suppressed count can be recovered from the published margins
-/// (see the module docs for the algorithm and the audit).
-///
-/// Cost: each audit solves two small maximum-flow problems per suppressed cell;
-/// meant for tables of categories × periods or areas (up to a few thousand cells).
-/// For a grid of cells with an area total use [`suppress_cells`].
-///
-/// ```
-/// use crimescape::disclosure::{suppress_table, audit_table, CellStatus, CountTable};
-/// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
-/// let s = suppress_table(&t, 3, true)?;
-/// assert_eq!(s.cell(0, 0), CellStatus::Primary);
-/// assert!(s.complementary >= 3); // one more in row 0, in column 0, and (1, 1) or (1, 2)
-/// assert!(audit_table(&t, &s.status, 3, true)?.is_empty());
-/// # Ok::<(), crimescape::Error>(())
-/// ```
-pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result<TableSuppression> {
+/// The checked set-up of [`suppress_table`] and [`suppress_table_lines`]: the
+/// extended table (interior cells, row totals, column totals, grand total; row-major,
+/// `cols + 1` wide) and each cell's first status — not published (a margin the table
+/// does not publish), primary (`0 < v < k`, or a zero when zeros are not published)
+/// or published.
+fn primary_statuses(
+    table: &CountTable,
+    k: u32,
+    publish_zeros: bool,
+) -> Result<(Vec<u64>, Vec<CellStatus>)> {
     check_k(k)?;
     let (r, c) = (table.rows, table.cols);
     if table.values.len() != r * c {
@@ -241,6 +233,29 @@ pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result
             };
         }
     }
+    Ok((ext, status))
+}
+
+/// Suppresses counts `0 < n < k` of a two-way table and the complementary cells
+/// needed so that no suppressed count can be recovered from the published margins
+/// (see the module docs for the algorithm and the audit).
+///
+/// Cost: each audit solves two small maximum-flow problems per suppressed cell;
+/// meant for tables of categories × periods or areas (up to a few thousand cells).
+/// For a grid of cells with an area total use [`suppress_cells`].
+///
+/// ```
+/// use crimescape::disclosure::{suppress_table, audit_table, CellStatus, CountTable};
+/// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
+/// let s = suppress_table(&t, 3, true)?;
+/// assert_eq!(s.cell(0, 0), CellStatus::Primary);
+/// assert!(s.complementary >= 3); // one more in row 0, in column 0, and (1, 1) or (1, 2)
+/// assert!(audit_table(&t, &s.status, 3, true)?.is_empty());
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result<TableSuppression> {
+    let (r, c) = (table.rows, table.cols);
+    let (ext, mut status) = primary_statuses(table, k, publish_zeros)?;
     let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
     let mut complementary = 0;
     let audit = Audit {
@@ -772,38 +787,9 @@ pub fn suppress_table_lines(
     k: u32,
     publish_zeros: bool,
 ) -> Result<TableSuppression> {
-    check_k(k)?;
     let (r, c) = (table.rows, table.cols);
-    if table.values.len() != r * c {
-        return Err(Error::invalid(
-            "count table",
-            "values",
-            table.values.len(),
-            format!("expected rows × cols = {} values", r * c),
-        ));
-    }
     let w = c + 1;
-    let ext = table.extended();
-    let mut status = vec![CellStatus::Published; (r + 1) * w];
-    for i in 0..=r {
-        for j in 0..=c {
-            let idx = i * w + j;
-            let published = match (i == r, j == c) {
-                (false, false) => true,
-                (false, true) => table.row_totals,
-                (true, false) => table.col_totals,
-                (true, true) => table.grand_total,
-            };
-            let v = ext[idx];
-            status[idx] = if !published {
-                CellStatus::NotPublished
-            } else if v < k as u64 && (v > 0 || !publish_zeros) {
-                CellStatus::Primary
-            } else {
-                CellStatus::Published
-            };
-        }
-    }
+    let (ext, mut status) = primary_statuses(table, k, publish_zeros)?;
     let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
     let mut complementary = 0;
     // one cycle at a time: closing one can put later bridges on a cycle too

@@ -102,6 +102,9 @@ pub(crate) struct Publisher {
     /// Vertices of published grid cells and hexagons (working CRS): they are not
     /// incident locations even when one lies within a metre of a corner by chance.
     cell_vertices: Mutex<Vec<[f64; 2]>>,
+    /// Lorenz curves of JSON summaries found free of small counts (every unit 0 or
+    /// at least k): a figure may draw these, and no other cumulative-share curve.
+    safe_curves: Mutex<Vec<Vec<[f64; 2]>>>,
 }
 
 fn lock(m: &Mutex<Stats>) -> std::sync::MutexGuard<'_, Stats> {
@@ -182,6 +185,7 @@ impl Publisher {
                 ..Default::default()
             }),
             cell_vertices: Mutex::new(Vec::new()),
+            safe_curves: Mutex::new(Vec::new()),
         }))
     }
 
@@ -556,30 +560,14 @@ impl Publisher {
             .flat_map(|r| interior.iter().map(move |&j| (j, r)))
             .map(|(j, r)| u(j, r))
             .collect();
-        if nrows * nc <= AUDITED_CELLS {
-            let t = CountTable::new(nrows, nc, values)?.margins(total.is_some(), true, true);
-            let s = suppress_table(&t, k, self.publish_zeros)?;
-            for r in 0..nrows {
-                for (jj, &j) in interior.iter().enumerate() {
-                    if s.cell(r, jj) == CellStatus::Complementary {
-                        plan.comp.push((r, j));
-                    }
-                }
-                if let Some(t) = total {
-                    if s.row_total(r) == CellStatus::Complementary {
-                        plan.comp.push((r, t));
-                    }
-                }
-            }
-            plan.exposed = !s.exposed.is_empty();
-            plan.rule = format!(
-                "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no suppressed count can be recovered from any published margin (row totals, column totals, grand total; audited by maximum flow)"
-            );
-            return Ok(plan);
-        }
-        // above AUDITED_CELLS: the cycle rule, then the same audit in rounds
         let t = CountTable::new(nrows, nc, values)?.margins(total.is_some(), true, true);
-        let s = crate::disclosure::suppress_table_lines(&t, k, self.publish_zeros)?;
+        let audited = nrows * nc <= AUDITED_CELLS;
+        let s = if audited {
+            suppress_table(&t, k, self.publish_zeros)?
+        } else {
+            // above AUDITED_CELLS: the cycle rule, then the same audit in rounds
+            crate::disclosure::suppress_table_lines(&t, k, self.publish_zeros)?
+        };
         for r in 0..nrows {
             for (jj, &j) in interior.iter().enumerate() {
                 if s.cell(r, jj) == CellStatus::Complementary {
@@ -593,8 +581,13 @@ impl Publisher {
             }
         }
         plan.exposed = !s.exposed.is_empty();
+        let how = if audited {
+            "audited by maximum flow".to_string()
+        } else {
+            format!("table above {AUDITED_CELLS} cells: cycle rule then audit by maximum flow in rounds")
+        };
         plan.rule = format!(
-            "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no suppressed count can be recovered from any published margin (row totals, column totals, grand total; table above {AUDITED_CELLS} cells: cycle rule then audit by maximum flow in rounds)"
+            "counts 0 < n < {k} shown as \"<{k}\"; complementary cells shown as \"x\" so that no suppressed count can be recovered from any published margin (row totals, column totals, grand total; {how})"
         );
         Ok(plan)
     }
@@ -654,6 +647,24 @@ impl Publisher {
             for (r, j) in plan.comp {
                 comp.insert((r, c.names[j].clone()));
             }
+            // the layer's hidden cells count in the report like a table's (a cell
+            // hidden in a table and in the layer beside it counts in each file)
+            let mut s = lock(&self.stats);
+            if hide_all {
+                let positive = c
+                    .vals
+                    .iter()
+                    .flatten()
+                    .filter(|v| v.is_some_and(|x| x > 0.0));
+                s.report.cells_suppressed_primary += plan.primary;
+                s.report.cells_suppressed_complementary += positive.count() - plan.primary;
+            } else {
+                s.report.cells_suppressed_primary += plan.primary;
+                s.report.cells_suppressed_complementary += comp.len();
+            }
+            if plan.primary > 0 {
+                s.report.add_rule(plan.rule);
+            }
         }
         Ok(PublicFeatures {
             inner: f,
@@ -667,6 +678,8 @@ impl Publisher {
     pub(crate) fn json(&self, v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(m) => {
+                self.concentration_summary(m);
+                self.count_summary(m);
                 let keys: Vec<String> = m.keys().cloned().collect();
                 let mut xy: (Option<String>, Option<String>) = (None, None);
                 for key in keys {
@@ -732,6 +745,75 @@ impl Publisher {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A concentration summary (an object with a `lorenz` curve and the `total`, as
+    /// [`crate::concentration::Concentration`]) as published. Its Lorenz curve holds
+    /// the sorted counts (`Δy · total` per unit), and the Gini coefficient and the
+    /// units needed for a share are equations in them from which, with the published
+    /// table, a suppressed count (or its complementary cell) can be solved. They are
+    /// published only when the curve is exact (one point per unit) and every unit
+    /// holds 0 or at least k incidents — then no count is suppressed and they reveal
+    /// nothing a table does not; otherwise `lorenz`, `gini`, `gini_nonzero` and
+    /// `shares` are withheld (and the report says so). `n_units`, `n_nonzero` and
+    /// `total` stay (a total of k or more; smaller ones are labelled as counts).
+    fn concentration_summary(&self, m: &mut serde_json::Map<String, serde_json::Value>) {
+        let Some(curve) = m.get("lorenz").and_then(|v| v.as_array()) else {
+            return;
+        };
+        let pts: Vec<[f64; 2]> = curve
+            .iter()
+            .filter_map(|p| match p.as_array().map(Vec::as_slice) {
+                Some([x, y]) => Some([x.as_f64()?, y.as_f64()?]),
+                _ => None,
+            })
+            .collect();
+        let total = m.get("total").and_then(|v| v.as_f64());
+        let n_units = m.get("n_units").and_then(|v| v.as_u64());
+        let k = f64::from(self.k);
+        let safe = match (total, n_units) {
+            (Some(total), Some(n)) if pts.len() == curve.len() && pts.len() as u64 == n + 1 => {
+                pts.windows(2).all(|w| {
+                    let c = ((w[1][1] - w[0][1]) * total).round();
+                    c <= 0.0 || c >= k
+                })
+            }
+            _ => false,
+        };
+        if safe {
+            match self.safe_curves.lock() {
+                Ok(mut g) => g.push(pts),
+                Err(p) => p.into_inner().push(pts),
+            }
+            return;
+        }
+        for key in ["lorenz", "gini", "gini_nonzero", "shares"] {
+            m.remove(key);
+        }
+        self.note_withheld(format!(
+            "the Lorenz curve, Gini coefficients and units-per-share of a concentration summary (some unit holds fewer than {} incidents, or the curve is thinned: the sorted counts could be read from them)",
+            self.k
+        ));
+    }
+
+    /// A summary of counts over cells (an object with a `non_empty` key, e.g. the
+    /// `hotspots grid` summary `{sum, non_empty, outside, max}` and its per-category
+    /// `{category, total, non_empty}`): its `sum`, `total`, `max` and `outside` are
+    /// incident counts, written `"<k"` when below k (a maximum below k is a cell's
+    /// count; `outside` counts incidents beyond the grid).
+    fn count_summary(&self, m: &mut serde_json::Map<String, serde_json::Value>) {
+        if !m.contains_key("non_empty") {
+            return;
+        }
+        for key in ["sum", "total", "max", "outside"] {
+            if let Some(label) = m
+                .get(key)
+                .and_then(|x| x.as_f64())
+                .and_then(|x| self.count_label(x))
+            {
+                m.insert(key.into(), serde_json::Value::String(label));
+            }
         }
     }
 
@@ -836,11 +918,39 @@ impl Publisher {
                     }
                 }
             }
+            super::Figure::LinePlot { series, options } => {
+                // a cumulative-share curve (a Lorenz curve: sorted counts) is drawn
+                // only when a JSON summary found it free of small counts
+                let safe = match self.safe_curves.lock() {
+                    Ok(g) => g.clone(),
+                    Err(p) => p.into_inner().clone(),
+                };
+                let before = series.len();
+                series.retain(|s| {
+                    let pts: Vec<[f64; 2]> = s.points.iter().map(|p| [p.0, p.1]).collect();
+                    !is_cumulative_share(&pts) || safe.contains(&pts)
+                });
+                let left_out = before - series.len();
+                if left_out > 0 {
+                    self.note_withheld(format!(
+                        "{left_out} Lorenz curve(s) of a plot (some unit holds fewer than {} incidents: the sorted counts could be read from the curve)",
+                        self.k
+                    ));
+                    options.title.push(format!(
+                        "Public: curves over units with fewer than {} incidents are not drawn.",
+                        self.k
+                    ));
+                }
+            }
             super::Figure::FeatureMap {
                 geometries,
                 options,
-                ..
+                values,
             } => {
+                // a map of counts per feature (its legend names a count, as a column)
+                if Role::of_name(&options.legend) == Role::Count {
+                    self.suppress_figure_counts(values, options);
+                }
                 for g in geometries.iter_mut() {
                     snap.points_only(g);
                 }
@@ -854,6 +964,19 @@ impl Publisher {
         }
         fig
     }
+}
+
+/// Whether a curve is a cumulative share (a Lorenz curve): more than two points,
+/// from (0, 0) to (1, 1), non-decreasing in both coordinates.
+fn is_cumulative_share(p: &[[f64; 2]]) -> bool {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9;
+    p.len() > 2
+        && close(p[0][0], 0.0)
+        && close(p[0][1], 0.0)
+        && p.last()
+            .is_some_and(|q| close(q[0], 1.0) && close(q[1], 1.0))
+        && p.windows(2)
+            .all(|w| w[1][0] >= w[0][0] && w[1][1] >= w[0][1])
 }
 
 fn number(c: &Cell<'_>) -> Option<f64> {
@@ -1339,6 +1462,97 @@ mod tests {
         // vertices moved to square centres
         assert_eq!(l.0[0], Coord { x: 50.0, y: 50.0 });
         assert_eq!(l.0[2], Coord { x: 250.0, y: 50.0 });
+    }
+
+    #[test]
+    fn json_concentration_small_counts_withheld() {
+        let p = publisher(3);
+        // counts 0, 1, 4, 5 (total 10): a unit of 1 incident
+        let curve = |c: &[f64]| {
+            let t: f64 = c.iter().sum();
+            let mut cum = 0.0;
+            let mut v = vec![[0.0, 0.0]];
+            for (i, x) in c.iter().enumerate() {
+                cum += x;
+                v.push([(i + 1) as f64 / c.len() as f64, cum / t]);
+            }
+            v
+        };
+        let mut v = serde_json::json!({"concentration": {"n_units": 4, "n_nonzero": 3,
+            "total": 10.0, "gini": 0.4, "gini_nonzero": 0.2, "shares": [], "lorenz": curve(&[0.0, 1.0, 4.0, 5.0])}});
+        p.json(&mut v);
+        let c = &v["concentration"];
+        for key in ["lorenz", "gini", "gini_nonzero", "shares"] {
+            assert!(c.get(key).is_none(), "{key}: {c}");
+        }
+        assert_eq!(c["total"], 10.0);
+        assert!(p.report().rules.iter().any(|r| r.contains("Lorenz curve")));
+        // counts 0, 3, 4, 5: nothing suppressed, nothing withheld
+        let safe = curve(&[0.0, 3.0, 4.0, 5.0]);
+        let mut v = serde_json::json!({"n_units": 4, "n_nonzero": 3, "total": 12.0,
+            "gini": 0.4, "lorenz": safe});
+        let before = v.clone();
+        p.json(&mut v);
+        assert_eq!(v, before);
+        // a plot draws only the curves a summary found safe
+        use crate::export::Figure;
+        use crate::render::{PlotOptions, Series};
+        let series = |pts: &[[f64; 2]], label: &str| Series {
+            label: label.into(),
+            points: pts.iter().map(|q| (q[0], q[1])).collect(),
+            markers: false,
+        };
+        let f = Figure::line_plot(
+            vec![
+                series(&safe, "safe"),
+                series(&curve(&[0.0, 1.0, 4.0, 5.0]), "small"),
+                series(&[[0.0, 0.0], [1.0, 1.0]], "equality"),
+            ],
+            PlotOptions::default(),
+        );
+        let Figure::LinePlot { series, options } = p.figure(&f) else {
+            panic!("not a line plot")
+        };
+        let labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["safe", "equality"]);
+        assert!(options.title.iter().any(|t| t.contains("not drawn")));
+    }
+
+    #[test]
+    fn json_count_summary_max_below_k() {
+        let p = publisher(3);
+        let mut v = serde_json::json!({"sum": 2.0, "non_empty": 2, "outside": 1, "max": 1.0,
+            "categories": [{"category": "arson", "total": 2.0, "non_empty": 1},
+                           {"category": "theft", "total": 40.0, "non_empty": 9}]});
+        p.json(&mut v);
+        assert_eq!(v["max"], "<3");
+        assert_eq!(v["sum"], "<3");
+        assert_eq!(v["outside"], "<3");
+        assert_eq!(v["non_empty"], 2);
+        assert_eq!(v["categories"][0]["total"], "<3");
+        assert_eq!(v["categories"][1]["total"], 40.0);
+        // a maximum elsewhere (a density) is left alone
+        let mut v = serde_json::json!({"max": 1.0, "mean": 0.5});
+        p.json(&mut v);
+        assert_eq!(v["max"], 1.0);
+    }
+
+    #[test]
+    fn features_hidden_cells_counted_in_report() {
+        use crate::export::features;
+        let p = publisher(3);
+        let crs = Crs::parse("local-m").unwrap();
+        let f = features(&crs, |sink| {
+            for (i, n) in [1i64, 5, 7, 9].iter().enumerate() {
+                let g = Geometry::Point(Point::new(i as f64 * 100.0, 0.0));
+                sink.feature(&g, &[("count", Cell::Int(*n))])?;
+            }
+            Ok(())
+        });
+        let _ = p.features(&f).unwrap();
+        let r = p.report();
+        assert_eq!(r.cells_suppressed_primary, 1);
+        assert_eq!(r.cells_suppressed_complementary, 1);
     }
 
     #[test]

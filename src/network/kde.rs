@@ -626,6 +626,93 @@ pub fn nkde_study(
     })
 }
 
+/// The number of events that contribute to each lixel's density (lixel order): an
+/// event contributes when its kernel term at the lixel centre is not zero, i.e. its
+/// network distance along some path the method follows is below the bandwidth
+/// (straight-line distance for [`NkdeMethod::Planar`]). Weights are ignored (an
+/// event of weight 0 still counts: it is an incident). Used by the public audience
+/// to publish a lixel's density only where at least k incidents make it
+/// (`crimescape::study::network`), so that a single incident's bump cannot place it.
+///
+/// # Errors
+/// As [`nkde`] (bandwidth, positions off the network).
+///
+/// # Examples
+/// ```
+/// use crimescape::network::kde::nkde_support;
+/// use crimescape::network::{Lixels, NetPos, Network, NkdeParams};
+/// let net = Network::from_edges(vec![[0.0, 0.0], [1000.0, 0.0]], &[(0, 1, 1000.0)]).unwrap();
+/// let lx = Lixels::new(&net, 100.0).unwrap();
+/// let ev = [NetPos::new(0, 120.0), NetPos::new(0, 180.0), NetPos::new(0, 900.0)];
+/// let n = nkde_support(&net, &lx, &ev, &NkdeParams::new(100.0)).unwrap();
+/// // lixel 1 (centre 150 m) has the two close events; lixel 9 (950 m) the far one
+/// assert_eq!(n[1], 2);
+/// assert_eq!(n[9], 1);
+/// assert_eq!(n[5], 0);
+/// ```
+pub fn nkde_support(
+    net: &Network,
+    lixels: &Lixels,
+    events: &[NetPos],
+    p: &NkdeParams,
+) -> Result<Vec<u32>> {
+    check(net, events, None, p)?;
+    let nlix = lixels.len();
+    let mut acc = vec![0u32; nlix];
+    if p.method == NkdeMethod::Planar {
+        let xy: Vec<[f64; 2]> = events
+            .iter()
+            .map(|e| net.point_at(e.edge, e.offset))
+            .collect();
+        let idx = PointIndex::new(&xy);
+        let h = p.bandwidth;
+        let counts: Vec<u32> = (0..nlix)
+            .into_par_iter()
+            .map(|k| {
+                let c = net.point_at(lixels.edge[k], lixels.centre(k));
+                idx.within(c, h)
+                    .iter()
+                    .filter(|&&(_, d)| p.kernel.eval(d, h) != 0.0)
+                    .count() as u32
+            })
+            .collect();
+        return Ok(counts);
+    }
+    let ctx = Ctx { net, lx: lixels, p };
+    let blocks: Vec<(usize, usize)> = (0..events.len())
+        .step_by(BLOCK)
+        .map(|s| (s, (s + BLOCK).min(events.len())))
+        .collect();
+    let scratch = PerThread::new();
+    for wave in blocks.chunks(WAVE) {
+        let outs: Vec<Vec<u32>> = wave
+            .par_iter()
+            .map(|&(a, b)| {
+                scratch.with(
+                    || Scratch::new(nlix, net),
+                    |s| {
+                        let mut hit = Vec::new();
+                        for &e in &events[a..b] {
+                            match p.method {
+                                NkdeMethod::Simple => ctx.simple(e, 1.0, s),
+                                _ => ctx.split(e, 1.0, s),
+                            }
+                            hit.extend(s.drain().into_iter().filter(|x| x.1 != 0.0).map(|x| x.0));
+                        }
+                        hit
+                    },
+                )
+            })
+            .collect();
+        for o in outs {
+            for k in o {
+                acc[k as usize] += 1;
+            }
+        }
+    }
+    Ok(acc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

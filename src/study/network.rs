@@ -204,11 +204,39 @@ impl NetworkKde<'_> {
         self.study.density.iter().cloned().fold(0.0, f64::max)
     }
 
-    /// The columns of lixel `k` (`start_m`, `end_m`, `length_m` only in the table).
-    fn cells(&self, k: usize) -> [Property<'static>; 8] {
+    /// The density of each lixel as published for an audience of minimum count `k`
+    /// (`None`: internal, every density): for the public audience a lixel's density
+    /// is published only where at least `k` incidents contribute to it (a kernel term
+    /// not zero: within the bandwidth along the network,
+    /// [`crate::network::kde::nkde_support`]); elsewhere it is withheld (`None`), so
+    /// that the bump of an isolated incident (or of two) cannot place it to the
+    /// lixel length. Lixels that no incident reaches are withheld too: a blank hole
+    /// in a published zero density would outline the incident at its centre.
+    /// Densities made of `k` or more incidents are exact.
+    ///
+    /// # Errors
+    /// As [`crate::network::kde::nkde_support`].
+    pub fn published_density(&self, k: Option<u32>) -> Result<Vec<Option<f64>>> {
+        let st = &self.study;
+        let Some(k) = k else {
+            return Ok(st.density.iter().map(|&d| Some(d)).collect());
+        };
+        let (_, pos) = st.snapped.positions();
+        let n =
+            crate::network::kde::nkde_support(&self.net.space.net, &st.lixels, &pos, &st.params)?;
+        Ok(st
+            .density
+            .iter()
+            .zip(&n)
+            .map(|(&d, &c)| (c >= k).then_some(d))
+            .collect())
+    }
+
+    /// The columns of lixel `k` with its published density `d` (`start_m`, `end_m`,
+    /// `length_m` only in the table; a withheld density is blank).
+    fn cells(&self, k: usize, d: Option<f64>) -> [Property<'static>; 8] {
         let lx = &self.study.lixels;
         let e = lx.edge[k] as usize;
-        let d = self.study.density[k];
         [
             ("lixel", Cell::count(k)),
             ("edge", Cell::count(e)),
@@ -219,8 +247,11 @@ impl NetworkKde<'_> {
             ("start_m", Cell::Fixed(lx.start[k], 3)),
             ("end_m", Cell::Fixed(lx.end[k], 3)),
             ("length_m", Cell::Fixed(lx.length(k), 3)),
-            ("density_per_m", Cell::Fixed(d, 9)),
-            ("density_per_km", Cell::Fixed(d * 1000.0, 6)),
+            ("density_per_m", d.map_or(Cell::Null, |d| Cell::Fixed(d, 9))),
+            (
+                "density_per_km",
+                d.map_or(Cell::Null, |d| Cell::Fixed(d * 1000.0, 6)),
+            ),
         ]
     }
 
@@ -229,9 +260,20 @@ impl NetworkKde<'_> {
         let lx = &st.lixels;
         let net = &self.net.space.net;
         let crs = &self.net.streets.layer.crs.working;
+        let k = out.public_min_count();
+        let dens = self.published_density(k)?;
+        let withheld = dens.iter().filter(|d| d.is_none()).count();
+        if let Some(k) = k {
+            out.note_withheld(&format!(
+                "the density of {withheld} of {} lixels (fewer than {k} incidents within the {} m bandwidth), left blank in {dir}lixels.csv/.geojson and not drawn on {dir}nkde.png/.svg",
+                lx.len(),
+                st.params.bandwidth
+            ));
+        }
+        let peak = dens.iter().flatten().copied().fold(0.0, f64::max);
         let f = features(crs, |sink| {
-            for k in 0..lx.len() {
-                let c = self.cells(k);
+            for (k, d) in dens.iter().enumerate() {
+                let c = self.cells(k, *d);
                 let props: Vec<Property<'_>> = c
                     .into_iter()
                     .filter(|(n, _)| !matches!(*n, "start_m" | "end_m" | "length_m"))
@@ -242,7 +284,7 @@ impl NetworkKde<'_> {
         });
         out.features(&format!("{dir}lixels.geojson"), &f)?;
         let columns = self
-            .cells(0)
+            .cells(0, Some(0.0))
             .iter()
             .map(|(n, c)| match c {
                 Cell::Int(_) => Column::int(*n),
@@ -250,15 +292,15 @@ impl NetworkKde<'_> {
             })
             .collect();
         let t = table(columns, |sink| {
-            for k in 0..lx.len() {
-                let c = self.cells(k);
+            for (k, d) in dens.iter().enumerate() {
+                let c = self.cells(k, *d);
                 sink.row(&c.map(|(_, v)| v))?;
             }
             Ok(())
         });
         out.table(&format!("{dir}lixels.csv"), &t)?;
         let p = &st.params;
-        let doc = json!({
+        let mut doc = json!({
             "method": p.method.name(),
             "kernel": p.kernel.name(),
             "bandwidth_m": p.bandwidth,
@@ -268,7 +310,7 @@ impl NetworkKde<'_> {
             "events_used": st.n_events,
             "total_weight": st.total_weight,
             "mass_on_network": st.mass,
-            "peak_per_m": self.peak(),
+            "peak_per_m": peak,
             "snapping": snap_json(&st.snapped, self.n_points),
             "network": self.net.json(),
             "definitions": {
@@ -281,9 +323,19 @@ impl NetworkKde<'_> {
                 "lixels": "each edge cut into ceil(length / lixel_length) equal pieces",
             }
         });
+        if let (Some(k), Some(m)) = (k, doc.as_object_mut()) {
+            m.insert("lixels_withheld".into(), json!(withheld));
+            m.insert(
+                "public_rule".into(),
+                json!(format!("a lixel's density is published only where at least {k} incidents contribute to it (within the bandwidth along the network); elsewhere blank")),
+            );
+        }
         out.json(&format!("{dir}nkde.json"), &doc)?;
-        let values: Vec<f64> = st.density.iter().map(|d| d * 1000.0).collect();
-        let options = MapOptions {
+        let values: Vec<f64> = dens
+            .iter()
+            .map(|d| d.map_or(f64::NAN, |d| d * 1000.0))
+            .collect();
+        let mut options = MapOptions {
             title: vec![
                 format!("Network KDE ({} form)", p.method.name()),
                 format!(
@@ -304,6 +356,11 @@ impl NetworkKde<'_> {
         let geometries = (0..lx.len())
             .map(|k| Geometry::LineString(lx.geometry(net, k)))
             .collect();
+        if let Some(k) = k {
+            options.title.push(format!(
+                "Public: lixels with fewer than {k} incidents within the bandwidth are not coloured."
+            ));
+        }
         let fig = Figure::FeatureMap {
             geometries,
             values,
@@ -319,18 +376,26 @@ impl NetworkKde<'_> {
     }
 }
 
-impl Export for NetworkKde<'_> {
-    fn summary(&self) -> Option<String> {
-        Some(self.summary_text())
-    }
+/// `Export` for a study on the street network: its summary line, then (public
+/// audience without addresses: points go to street-segment midpoints) its provenance
+/// and files at the top of the set.
+macro_rules! network_export {
+    ($($t:ident),*) => {$(
+        impl Export for $t<'_> {
+            fn summary(&self) -> Option<String> {
+                Some(self.summary_text())
+            }
 
-    fn write(&self, out: &mut Outputs) -> Result<()> {
-        // public audience without addresses: points go to segment midpoints
-        out.anchor_to_streets(&self.net.streets.layer);
-        out.provenance(self.provenance.clone());
-        self.write_files(out, "")
-    }
+            fn write(&self, out: &mut Outputs) -> Result<()> {
+                out.anchor_to_streets(&self.net.streets.layer);
+                out.provenance(self.provenance.clone());
+                self.write_files(out, "")
+            }
+        }
+    )*};
 }
+
+network_export!(NetworkKde, NetworkK, NetworkSegments);
 
 // ------------------------------------------------------------------ K
 
@@ -410,20 +475,12 @@ pub fn k<'a>(
 impl NetworkK<'_> {
     /// The stem of the files: `k` or `cross_k`.
     pub fn stem(cross: bool) -> &'static str {
-        if cross {
-            "cross_k"
-        } else {
-            "k"
-        }
+        super::kplot::stem(cross)
     }
 
     /// The files written.
     pub fn files(cross: bool) -> Vec<String> {
-        let s = Self::stem(cross);
-        ["csv", "json", "png", "svg"]
-            .iter()
-            .map(|e| format!("{s}.{e}"))
-            .collect()
+        super::kplot::files(cross)
     }
 
     /// Snapping of the incidents (and facilities) in one line.
@@ -604,19 +661,6 @@ impl NetworkK<'_> {
             &format!("{dir}{stem}.png"),
             &Figure::line_plot(series, options),
         )
-    }
-}
-
-impl Export for NetworkK<'_> {
-    fn summary(&self) -> Option<String> {
-        Some(self.summary_text())
-    }
-
-    fn write(&self, out: &mut Outputs) -> Result<()> {
-        // public audience without addresses: points go to segment midpoints
-        out.anchor_to_streets(&self.net.streets.layer);
-        out.provenance(self.provenance.clone());
-        self.write_files(out, "")
     }
 }
 
@@ -840,9 +884,8 @@ impl NetworkSegments<'_> {
         let public = out.is_public();
         if public {
             out.note_withheld(&format!(
-                "{} of {dir}segments.csv/.geojson and the Lorenz curve of {dir}{}.json (counts could be recomputed from them)",
-                PUBLIC_DERIVED.join(", "),
-                Self::stem(gistar)
+                "{} of {dir}segments.csv/.geojson (counts could be recomputed from them)",
+                PUBLIC_DERIVED.join(", ")
             ));
         }
         let stem = Self::stem(gistar);
@@ -881,14 +924,9 @@ impl NetworkSegments<'_> {
             "neighbours": r.params.weights.describe(),
             "isolated_segments": r.isolates,
             "max_neighbours": r.max_neighbours,
-            "concentration": r.concentration.as_ref().map(|c| {
-                let mut c = c.clone();
-                if public {
-                    // the exact Lorenz curve gives the sorted counts
-                    c.lorenz.clear();
-                }
-                c
-            }),
+            // public: the output layer withholds its Lorenz curve, Gini and shares
+            // when a segment holds fewer than k incidents (the sorted counts)
+            "concentration": r.concentration,
             "gistar": r.gistar.as_ref().map(|g| json!({"mean": g.mean, "sd": g.sd, "bin_counts_minus3_to_3": g.bin_counts, "undefined": g.undefined})),
             "moran": r.moran.as_ref().map(|m| json!({"significant_counts_hh_lh_ll_hl": m.significant_counts, "alpha": m.params.alpha})),
             "snapping": snap_json(&r.snapped, self.n_points),
@@ -973,19 +1011,6 @@ impl NetworkSegments<'_> {
             },
             crate::export::qml::SymbolKind::Line,
         )
-    }
-}
-
-impl Export for NetworkSegments<'_> {
-    fn summary(&self) -> Option<String> {
-        Some(self.summary_text())
-    }
-
-    fn write(&self, out: &mut Outputs) -> Result<()> {
-        // public audience without addresses: points go to segment midpoints
-        out.anchor_to_streets(&self.net.streets.layer);
-        out.provenance(self.provenance.clone());
-        self.write_files(out, "")
     }
 }
 
@@ -1081,6 +1106,19 @@ pub fn demo(city: &DemoCity, input: &IncidentInput, out: &mut Outputs) -> Result
     Ok(text)
 }
 
+/// UTM zone 31N as the input and working CRS of test fixtures (network and
+/// proximity tests).
+#[cfg(test)]
+pub(crate) fn utm31_crs() -> crate::crs::CrsChoice {
+    let utm = crate::crs::Crs::Epsg { code: 32631 };
+    crate::crs::CrsChoice {
+        input: utm.clone(),
+        input_source: "test".into(),
+        working: utm,
+        reason: "test".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1090,13 +1128,7 @@ mod tests {
 
     /// A 300 m street in a straight line (3 segments of 100 m) and incidents near it.
     fn fixture(xy: Vec<[f64; 2]>) -> (IncidentInput, StudyNetwork) {
-        let utm = crate::crs::Crs::Epsg { code: 32631 };
-        let crs = crate::crs::CrsChoice {
-            input: utm.clone(),
-            input_source: "test".into(),
-            working: utm,
-            reason: "test".into(),
-        };
+        let crs = crate::study::network::utm31_crs();
         let lines: Vec<Geometry<f64>> = [0.0, 100.0, 200.0]
             .iter()
             .map(|&x| {

@@ -274,20 +274,12 @@ fn l_minus_r(k: f64, d: f64) -> f64 {
 impl RipleyStudy {
     /// The stem of the files: `k` or `cross_k`.
     pub fn stem(cross: bool) -> &'static str {
-        if cross {
-            "cross_k"
-        } else {
-            "k"
-        }
+        super::kplot::stem(cross)
     }
 
     /// The files written.
     pub fn files(cross: bool) -> Vec<String> {
-        let s = Self::stem(cross);
-        ["csv", "json", "png", "svg"]
-            .iter()
-            .map(|e| format!("{s}.{e}"))
-            .collect()
+        super::kplot::files(cross)
     }
 
     /// The result in one sentence.

@@ -261,13 +261,7 @@ mod tests {
     use crate::layer::Layer;
 
     fn study(xy: Vec<[f64; 2]>, features: Vec<([f64; 2], &str)>) -> ProximityAggregate {
-        let utm = crate::crs::Crs::Epsg { code: 32631 };
-        let crs = crate::crs::CrsChoice {
-            input: utm.clone(),
-            input_source: "test".into(),
-            working: utm,
-            reason: "test".into(),
-        };
+        let crs = crate::study::network::utm31_crs();
         let mut inc = crate::layer::Incidents::empty(crs.clone());
         for (k, p) in xy.into_iter().enumerate() {
             inc.xy.push(p);

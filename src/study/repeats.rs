@@ -338,6 +338,37 @@ impl Export for RepeatStudy<'_> {
         let (cells, suppressed) = r.cells(p.min_count);
         // summary JSON: never the locations themselves
         let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+        // public: places of fewer than k incidents form one row "<k" (one row per small count would give each one)
+        let kp = out.public_min_count().map_or(0, |k| k as usize);
+        let small: usize = r
+            .count_distribution
+            .iter()
+            .filter(|d| d.0 < kp)
+            .map(|d| d.1)
+            .sum();
+        let dist: Vec<(Cell<'static>, usize)> = (small > 0)
+            .then(|| (Cell::String(format!("<{kp}")), small))
+            .into_iter()
+            .chain(
+                r.count_distribution
+                    .iter()
+                    .filter(|d| d.0 >= kp)
+                    .map(|d| (Cell::count(d.0), d.1)),
+            )
+            .collect();
+        if let (Value::Object(m), true) = (&mut v, kp > 0) {
+            let d: Vec<Value> = (small > 0)
+                .then(|| json!([format!("<{kp}"), small]))
+                .into_iter()
+                .chain(
+                    r.count_distribution
+                        .iter()
+                        .filter(|d| d.0 >= kp)
+                        .map(|d| json!([d.0, d.1])),
+                )
+                .collect();
+            m.insert("count_distribution".into(), Value::Array(d));
+        }
         if let Value::Object(m) = &mut v {
             m.remove("locations");
             m.insert("cells_written".into(), cells.len().into());
@@ -348,8 +379,8 @@ impl Export for RepeatStudy<'_> {
         let t = table(
             vec![Column::int("incidents_at_place"), Column::int("places")],
             |sink| {
-                for (k, c) in &r.count_distribution {
-                    sink.row(&[Cell::count(*k), Cell::count(*c)])?;
+                for (k, c) in &dist {
+                    sink.row(&[k.clone(), Cell::count(*c)])?;
                 }
                 Ok(())
             },

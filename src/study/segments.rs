@@ -355,6 +355,12 @@ impl Export for SegmentStudy<'_> {
             // maps, those of the smallest count >= k: the complementary cells) is
             // drawn in the lowest class, labelled "<k", never in a class of its own
             let k = out.public_min_count().map_or(0, |k| k as usize);
+            // public: the largest count shown (title, classes, .qml) rounded up to a multiple of k, never a count below k
+            let max = if k > 0 {
+                (max / k as f64).ceil().max(1.0) * k as f64
+            } else {
+                max
+            };
             let any_small = self.counts.iter().any(|c| c.count > 0 && c.count < k);
             let comp = self
                 .counts

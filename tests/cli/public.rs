@@ -922,3 +922,334 @@ fn public_remaining_commands_leak_nothing() {
     assert!(txt.contains("street-segment midpoints"), "{txt}");
     eprintln!("{}", report.join("\n"));
 }
+
+/// Two streets 3 km apart (EPSG:32631): 30 incidents along street 0 and one isolated
+/// incident on street 1 at `x_isolated`; writes `streets.geojson` and `inc.csv` in `dir`.
+fn isolated_incident_city(dir: &Path, x_isolated: f64) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let streets = dir.join("streets.geojson");
+    std::fs::write(
+        &streets,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"A"},"geometry":{"type":"LineString","coordinates":[[430000,5400000],[432000,5400000]]}},
+{"type":"Feature","properties":{"name":"B"},"geometry":{"type":"LineString","coordinates":[[430000,5403000],[432000,5403000]]}}]}"#,
+    )
+    .unwrap();
+    let mut csv = String::from("x,y\n");
+    for i in 0..30 {
+        let x = 430_100.0 + 60.0 * f64::from(i);
+        let y = 5_400_000.0 + f64::from((i * 7) % 5) - 2.0;
+        csv.push_str(&format!("{x},{y}\n"));
+    }
+    csv.push_str(&format!("{x_isolated},5403004\n"));
+    let inc = dir.join("inc.csv");
+    std::fs::write(&inc, csv).unwrap();
+    (streets, inc)
+}
+
+/// Runs `network kde` on an [`isolated_incident_city`] for an audience.
+fn network_kde_run(inc: &Path, streets: &Path, out: &Path, public: bool) {
+    let mut c = crimescape();
+    c.arg("--quiet");
+    if public {
+        c.args(["--audience", "public"]);
+    }
+    let a = c
+        .args(["network", "kde"])
+        .arg(inc)
+        .args([
+            "--crs",
+            "EPSG:32631",
+            "--streets-crs",
+            "EPSG:32631",
+            "--streets",
+        ])
+        .arg(streets)
+        .args(["--bandwidth", "300", "--lixel", "20", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+}
+
+/// (source feature, lixel centre x, published density per m) of `lixels.csv`; the
+/// lixels run from the start of each street, so centre x = 430000 + (start + end) / 2.
+fn lixel_rows(dir: &Path) -> Vec<(u32, f64, Option<f64>)> {
+    let mut r = csv::Reader::from_path(dir.join("lixels.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let ix = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (f, s, e, d) = (
+        ix("source_feature"),
+        ix("start_m"),
+        ix("end_m"),
+        ix("density_per_m"),
+    );
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            let v = |i: usize| x[i].parse::<f64>().unwrap();
+            (
+                x[f].parse().unwrap(),
+                430_000.0 + (v(s) + v(e)) / 2.0,
+                x[d].parse::<f64>().ok(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn public_network_kde_isolated_incident_not_localised() {
+    let d = tmp();
+    let city = d.path().join("city");
+    let (s1, i1) = isolated_incident_city(&city, 430_637.0);
+    // internal: the density on street 1 peaks at the isolated incident (the leak)
+    let internal = d.path().join("internal");
+    network_kde_run(&i1, &s1, &internal, false);
+    let rows = lixel_rows(&internal);
+    let peak = rows
+        .iter()
+        .filter(|r| r.0 == 1)
+        .max_by(|a, b| a.2.unwrap().total_cmp(&b.2.unwrap()))
+        .unwrap();
+    assert!((peak.1 - 430_637.0).abs() <= 20.0, "{peak:?}");
+    // public: nothing is published on street 1 (no argmax to find), street 0 is
+    let (pa, pb) = (d.path().join("pub_a"), d.path().join("pub_b"));
+    network_kde_run(&i1, &s1, &pa, true);
+    let w = std::fs::read_to_string(&i1).unwrap();
+    // the same file (its name is in the map's title), the isolated incident moved
+    isolated_incident_city(&city, 431_402.0);
+    network_kde_run(&i1, &s1, &pb, true);
+    let rows = lixel_rows(&pa);
+    assert!(rows.iter().filter(|r| r.0 == 1).all(|r| r.2.is_none()));
+    assert!(rows.iter().filter(|r| r.0 == 0).all(|r| r.2.is_some()));
+    // every lixel made of k or more incidents keeps its exact density
+    let exact = lixel_rows(&internal);
+    for (p, e) in rows.iter().zip(&exact) {
+        if let Some(v) = p.2 {
+            assert_eq!(Some(v), e.2);
+        }
+    }
+    let rep: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pa.join("disclosure.json")).unwrap()).unwrap();
+    let rules = rep["rules"].to_string();
+    assert!(rules.contains("lixels (fewer than 3 incidents"), "{rules}");
+    // moving the isolated incident 765 m along its street changes no published byte
+    // (CSV, GeoJSON, QML, SVG, PNG, the JSON summary but for its provenance and the
+    // network mass, a Riemann sum of the kernels)
+    let strip = |v: &mut serde_json::Value| {
+        let m = v.as_object_mut().unwrap();
+        for k in ["provenance", "mass_on_network"] {
+            m.remove(k);
+        }
+    };
+    let mut n = 0;
+    for f in files(&pa) {
+        let name = f.file_name().unwrap().to_str().unwrap().to_string();
+        if name.contains("provenance") {
+            continue;
+        }
+        let (a, b) = (
+            std::fs::read(&f).unwrap(),
+            std::fs::read(pb.join(&name)).unwrap(),
+        );
+        if name == "report.html" {
+            // the page names its folder and the input's hash (provenance)
+            let lines = |b: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(b)
+                    .replace("><", ">\n<")
+                    .replace("pub_b", "pub_a")
+                    .lines()
+                    .filter(|l| {
+                        !l.split(|c: char| !c.is_ascii_hexdigit())
+                            .any(|w| w.len() == 64)
+                    })
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(lines(&a), lines(&b));
+        } else if name == "nkde.json" {
+            let mut va: serde_json::Value = serde_json::from_slice(&a).unwrap();
+            let mut vb: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            strip(&mut va);
+            strip(&mut vb);
+            assert_eq!(va, vb);
+        } else {
+            assert!(a == b, "{name} differs with the isolated incident moved");
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "{n} files compared");
+    // and the scan finds neither incident location nor small count
+    let w: Vec<[f64; 2]> = w
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut p = l.split(',').map(|v| v.parse::<f64>().unwrap());
+            [p.next().unwrap(), p.next().unwrap()]
+        })
+        .collect();
+    let mut ll = w.clone();
+    crimescape::crs::Reprojector::new(
+        &crimescape::Crs::parse("EPSG:32631").unwrap(),
+        &crimescape::crs::WGS84,
+    )
+    .unwrap()
+    .apply_all(&mut ll);
+    let (n, found) = scan_dir(&pa, &w, &ll, Some("EPSG:32631"));
+    eprintln!(
+        "network kde (isolated incident): {n} files scanned, {} findings",
+        found.len()
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Runs `crimescape --audience public <args> --out <dir>` for each run, scans every
+/// file (PNG rasters excepted) for the incidents' locations (`working` in the metric
+/// CRS `crs`, whose 100 m square centres are the published points, and lon/lat; 1 m)
+/// and counts below 3, and returns the per-command lines "name: N files scanned, 0
+/// findings".
+fn scan_runs(
+    base: &Path,
+    (working, ll, crs): (&[[f64; 2]], &[[f64; 2]], Option<&str>),
+    runs: &[(&str, Vec<&str>)],
+) -> Vec<String> {
+    let mut report = Vec::new();
+    for (name, args) in runs {
+        let out = base.join(name.replace(' ', "_"));
+        public(args, &out);
+        let (n, found) = scan_dir(&out, working, ll, crs);
+        report.push(format!(
+            "{name}: {n} files scanned, {} findings",
+            found.len()
+        ));
+        assert!(found.is_empty(), "{name}: {found:#?}");
+    }
+    report
+}
+
+/// Network KDE and Gi* on real streets (Mesa, AZ: 287 crimes and its street layer,
+/// spNetwork's test data), public mode without an address layer.
+#[test]
+fn public_real_data_mesa_network_leaks_nothing() {
+    let Some(inc) = shared_data("mesa_az/crimes_geodanet.csv") else {
+        return;
+    };
+    let Some(streets) = shared_data("mesa_az/layer_streets.geojson") else {
+        return;
+    };
+    let d = tmp();
+    let (_, ll) = incidents(&inc);
+    let (i, s) = (inc.to_str().unwrap(), streets.to_str().unwrap());
+    let crs = ["--crs", "EPSG:2223"];
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "network kde",
+            [&["network", "kde", i, "--streets", s][..], &crs[..]].concat(),
+        ),
+        (
+            "network gistar",
+            [
+                &[
+                    "network",
+                    "gistar",
+                    i,
+                    "--streets",
+                    s,
+                    "--permutations",
+                    "19",
+                ][..],
+                &crs[..],
+            ]
+            .concat(),
+        ),
+        (
+            "segments",
+            [&["segments", i, "--streets", s][..], &crs[..]].concat(),
+        ),
+    ];
+    // x/y are in feet (EPSG:2223): the working CRS is the tool's UTM zone, so only
+    // lon/lat are scanned
+    let report = scan_runs(d.path(), (&[], &ll, None), &runs);
+    // the withheld lixels are counted in the summary and the report
+    let j: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.path().join("network_kde").join("nkde.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(j["lixels_withheld"].as_u64().is_some(), "{j}");
+    eprintln!("{}", report.join("\n"));
+}
+
+/// Vancouver 2020 (33,761 crimes, offset to the hundred block by VPD, with a
+/// free-text `HUNDRED_BLOCK` column), public mode without an address layer (square
+/// centres). Slow in a debug build (about a minute); run with
+/// `cargo test --test cli public_real_data_vancouver -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn public_real_data_vancouver_leaks_nothing() {
+    let Some(inc) = shared_data("vancouver/vpd_crimes_2020.csv") else {
+        return;
+    };
+    let Some(stops) = shared_data("vancouver/layer_translink_transit_stops.geojson") else {
+        return;
+    };
+    let d = tmp();
+    let (w, ll) = incidents(&inc);
+    let (i, st) = (inc.to_str().unwrap(), stops.to_str().unwrap());
+    let crs = ["--crs", "EPSG:32610"];
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "hotspots grid",
+            [&["hotspots", "grid", i, "--cell", "100"][..], &crs[..]].concat(),
+        ),
+        (
+            "hotspots gistar",
+            [
+                &[
+                    "hotspots",
+                    "gistar",
+                    i,
+                    "--cell",
+                    "250",
+                    "--permutations",
+                    "19",
+                ][..],
+                &crs[..],
+            ]
+            .concat(),
+        ),
+        (
+            "hotspots kde",
+            [&["hotspots", "kde", i, "--cell", "100"][..], &crs[..]].concat(),
+        ),
+        ("repeats", [&["repeats", i][..], &crs[..]].concat()),
+        ("when", [&["when", i][..], &crs[..]].concat()),
+        ("clusters", [&["clusters", i][..], &crs[..]].concat()),
+    ];
+    // x/y are the working CRS (EPSG:32610): its 100 m square centres are published
+    let mut report = scan_runs(d.path(), (&w, &ll, Some("EPSG:32610")), &runs);
+    // the free-text column never leaves the tool
+    for f in files(&d.path().join("hotspots_grid")) {
+        let b = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&b).contains("ALBERNI ST"),
+            "{}",
+            f.display()
+        );
+    }
+    let scanner = Scanner::new(&[], &ll, 1.0).unwrap().counts(3, COUNT_NAMES);
+    let prox = d.path().join("proximity.csv");
+    let a = crimescape()
+        .args(["--quiet", "--audience", "public", "proximity", i])
+        .args(crs)
+        .args(["--layer", st, "--within", "100", "--out"])
+        .arg(&prox)
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    for f in ["proximity.csv", "proximity.features.csv"] {
+        let found = scanner.scan(&std::fs::read(d.path().join(f)).unwrap());
+        assert!(found.is_empty(), "{f}: {found:?}");
+    }
+    report.push("proximity: 2 files scanned, 0 findings".into());
+    eprintln!("{}", report.join("\n"));
+}
