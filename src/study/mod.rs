@@ -33,6 +33,7 @@ pub mod clusters;
 pub mod evaluate;
 pub mod global;
 pub mod hotspots;
+pub mod load;
 pub mod network;
 pub mod pattern;
 pub mod proximity;

@@ -105,9 +105,11 @@ pub fn hotspot_map(input: &HotspotInput, p: &HotspotMapParams) -> Result<Hotspot
     let (band_m, band_rule, band_choice) = match p.band {
         Some(b) if b.is_finite() && b > 0.0 => (b, format!("distance band {b} m (given)"), None),
         Some(b) => {
-            return Err(Error::Param(format!(
-                "distance band {b}: must be a positive number of metres"
-            )))
+            return Err(Error::invalid_param(
+                "band",
+                b,
+                "the distance band must be a positive number of metres",
+            ))
         }
         None => {
             let c = match &cells.hex {
