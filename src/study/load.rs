@@ -167,3 +167,34 @@ pub fn context_layer(path: impl AsRef<Path>) -> Result<(ContextLayer, LayerRepor
         .unwrap_or_default();
     Ok((ContextLayer::new(&name, l.geometries, labels), rep))
 }
+
+/// Loads the address (or building) points a public output's locations are moved to
+/// ([`crate::export::AddressLayer`]): the point features of the layer, in its working
+/// CRS; other geometries are ignored.
+///
+/// # Errors
+/// As [`crate::load_layer`]; [`crate::Error::Param`] when the layer has no point.
+pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLayer> {
+    let path = path.as_ref();
+    let (l, _) = crate::io::load_layer(path, &LayerOptions::default())?;
+    let points: Vec<[f64; 2]> = l
+        .geometries
+        .iter()
+        .filter_map(|geom| match geom {
+            geo::Geometry::Point(q) => Some([q.x(), q.y()]),
+            _ => None,
+        })
+        .collect();
+    if points.is_empty() {
+        return Err(crate::Error::Param(format!(
+            "{}: no point features (address or building points are needed)",
+            path.display()
+        )));
+    }
+    Ok(crate::export::AddressLayer {
+        points,
+        crs: l.crs.working.clone(),
+        anchors: None,
+        source: path.display().to_string(),
+    })
+}

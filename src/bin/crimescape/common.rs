@@ -346,7 +346,16 @@ pub fn load_incidents_with(
         )
         .into());
     }
-    let load = args.study_load(g)?;
+    load_via(path, &args.study_load(g)?, g, warn)
+}
+
+/// Loads incidents as the library's `load` says, printing as [`load_incidents_with`].
+pub fn load_via(
+    path: &Path,
+    load: &IncidentLoad,
+    g: &GlobalArgs,
+    warn: bool,
+) -> Result<(Incidents, LoadReport)> {
     let pb = spinner(g, format!("loading {}", path.display()));
     let res = load.read(path);
     pb.finish_and_clear();
@@ -506,30 +515,10 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
     let _ = cmd;
     let layer = match &g.addresses {
         None => None,
-        Some(p) => {
-            let (l, _) = load_layer(p, None, None, &[])?;
-            let points: Vec<[f64; 2]> = l
-                .geometries
-                .iter()
-                .filter_map(|geom| match geom {
-                    geo::Geometry::Point(q) => Some([q.x(), q.y()]),
-                    _ => None,
-                })
-                .collect();
-            if points.is_empty() {
-                return Err(crimescape::Error::Param(format!(
-                    "--addresses {}: no point features (address or building points are needed)",
-                    p.display()
-                ))
-                .into());
-            }
-            Some(std::sync::Arc::new(crimescape::export::AddressLayer {
-                points,
-                crs: l.crs.working.clone(),
-                anchors: None,
-                source: p.display().to_string(),
-            }))
-        }
+        Some(p) => Some(std::sync::Arc::new(
+            crimescape::study::load::address_layer(p)
+                .with_context(|| format!("--addresses {}", p.display()))?,
+        )),
     };
     let _ = PUBLIC_ADDRESSES.set(layer);
     Ok(())
@@ -654,10 +643,15 @@ pub fn run_study<I, R, S: AsRef<str>>(
 ) -> Result<(Outputs, R)> {
     let out = outputs(dir, files, g)?;
     let input = load()?;
+    Ok((out, spin(g, what, || study(&input))?))
+}
+
+/// Runs `f` under a spinner saying `what`.
+pub fn spin<R>(g: &GlobalArgs, what: &str, f: impl FnOnce() -> crimescape::Result<R>) -> Result<R> {
     let pb = spinner(g, what.to_string());
-    let r = study(&input);
+    let r = f();
     pb.finish_and_clear();
-    Ok((out, r?))
+    Ok(r?)
 }
 
 /// Prints a result's summary on stdout (unless quiet) and writes it ([`finish`]).
