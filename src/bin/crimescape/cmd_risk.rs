@@ -15,8 +15,8 @@ use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    done, finish, load_via, outputs, parse_day, parse_layer_spec, spin, study_incidents,
-    study_layer, LoadArgs,
+    done, finish, load_via, named_layers, outputs, parse_day, parse_layer_spec, spin,
+    study_incidents, study_layer, LoadArgs,
 };
 
 /// `crimescape risk ...`
@@ -182,16 +182,18 @@ impl FitArgs {
     /// Loads the layers and the boundary in the incidents' working CRS.
     fn input(&self, incidents: IncidentInput) -> Result<RiskInput> {
         let working = incidents.incidents.crs.working.clone();
-        let mut layers = Vec::new();
-        for spec in &self.layers {
-            let s = parse_layer_spec(spec)?;
-            let mut l = study_layer(&s.path, self.layer_crs.as_deref(), Some(&working), "layer")?;
-            l.layer.name = s.name.clone();
-            layers.push(RiskLayer {
-                layer: l,
+        let specs = self
+            .layers
+            .iter()
+            .map(|s| parse_layer_spec(s))
+            .collect::<Result<Vec<_>>>()?;
+        let named = named_layers(&specs, self.layer_crs.as_deref(), &working)?;
+        let layers = (named.into_iter().zip(specs))
+            .map(|(layer, s)| RiskLayer {
+                layer,
                 filter: s.filter,
-            });
-        }
+            })
+            .collect();
         let boundary = self
             .boundary
             .as_ref()
@@ -229,12 +231,7 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
     let to_crs = a.to_crs.as_deref().map(Crs::parse).transpose()?;
     let m = rk::load_model(&a.model, to_crs)?;
-    let mut layers = Vec::new();
-    for s in &specs {
-        let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&m.crs), "layer")?;
-        l.layer.name = s.name.clone();
-        layers.push(l);
-    }
+    let layers = named_layers(&specs, a.layer_crs.as_deref(), &m.crs)?;
     let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
     done(out, &r, g)
 }

@@ -9,7 +9,9 @@ use crimescape::risk::sites::{SiteParams, SiteWeights};
 use crimescape::study::sites::{self as st, SitesModel, SitesStudy, UnitsInput};
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, outputs, parse_layer_spec, study_incidents, study_layer, LoadArgs};
+use crate::common::{
+    done, named_layers, outputs, parse_layer_spec, study_incidents, study_layer, LoadArgs,
+};
 
 /// Kind of unit ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,12 +143,7 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         eprintln!("  WARNING: {w}");
     }
     let working = incidents.incidents.crs.working.clone();
-    let mut layers = Vec::new();
-    for s in &specs {
-        let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&working), "layer")?;
-        l.layer.name = s.name.clone();
-        layers.push(l);
-    }
+    let layers = named_layers(&specs, a.layer_crs.as_deref(), &working)?;
     let units = match (a.units, unit_file) {
         (UnitsArg::Segments, Some(f)) => UnitsInput::Segments {
             streets: study_layer(&f, a.layer_crs.as_deref(), Some(&working), "segments")?,

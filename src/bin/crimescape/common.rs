@@ -66,6 +66,22 @@ pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
     })
 }
 
+/// Loads `--layer` files in the `working` CRS, each named as its spec says.
+pub fn named_layers(
+    specs: &[LayerSpec],
+    crs: Option<&str>,
+    working: &Crs,
+) -> Result<Vec<StudyLayer>> {
+    specs
+        .iter()
+        .map(|s| {
+            let mut l = study_layer(&s.path, crs, Some(working), "layer")?;
+            l.layer.name = s.name.clone();
+            Ok(l)
+        })
+        .collect()
+}
+
 /// A `--layer` of a command without filters: `NAME=PATH`, or a bare `PATH` named by
 /// its file stem.
 pub fn named_path(s: &str) -> Result<(String, PathBuf)> {
