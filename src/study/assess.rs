@@ -12,6 +12,31 @@ use crate::error::{Error, Result};
 use crate::export::{Export, InputFile, Outputs, Provenance};
 use crate::render::Overlay;
 
+/// The week profile of incidents' times (minute aoristic rule) that weights
+/// closures by the hours they are in force
+/// ([`AssessParams::incident_times`](crate::access::AssessParams::incident_times)),
+/// with the incidents' record for provenance.
+///
+/// # Errors
+/// [`Error::InvalidParam`] (`incidents`) when no incident has a time.
+pub fn incident_times(
+    incidents: &crate::layer::Incidents,
+    report: &crate::io::LoadReport,
+) -> Result<(crate::when::WeekProfile, InputFile)> {
+    let profile = crate::when::incidents::incidents_week_profile(
+        incidents,
+        crate::when::AoristicRule::Minute,
+    );
+    if profile.n == 0 {
+        return Err(Error::invalid_param(
+            "incidents",
+            report.path.display(),
+            "no incident has a time, so closures cannot be weighted by the hours they are in force",
+        ));
+    }
+    Ok((profile, InputFile::incidents("incidents", report)))
+}
+
 /// A risk model file: a saved risk terrain model (`model.json` of a fit, recognised by
 /// its `family`; checked to be in the study's `working` CRS) or a factor model JSON
 /// ([`FactorModel`]).

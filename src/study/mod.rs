@@ -34,6 +34,7 @@ pub mod evaluate;
 pub mod global;
 pub mod hotspots;
 pub mod kplot;
+pub mod load;
 pub mod network;
 pub mod pattern;
 pub mod proximity;
@@ -289,7 +290,7 @@ pub fn load_lines(rep: &LoadReport, examples: usize) -> Vec<String> {
 /// holds). `opts` are the options of the load (delimiter, encoding).
 ///
 /// # Errors
-/// Reading the file again, or writing `out` ([`Error::Exists`] without `force`).
+/// Reading the file again, or writing `out` (an existing file without `force`).
 pub fn write_rejects(rep: &LoadReport, out: &Path, opts: &LoadOptions, force: bool) -> Result<()> {
     let mut rep = rep.clone();
     let missing: std::collections::BTreeSet<u64> = rep
@@ -322,4 +323,162 @@ pub fn write_rejects(rep: &LoadReport, out: &Path, opts: &LoadOptions, force: bo
         vec!["feature".to_string()]
     };
     rep.write_rejects(out, &header, force)
+}
+
+#[cfg(test)]
+mod load_tests {
+    //! `filter_by_time`, `load_lines`, `write_rejects` and [`load::IncidentLoad`] on a
+    //! small CSV with a night incident, a day incident, one without a time and bad rows.
+    use super::*;
+    use crate::when::TimeFilter;
+
+    const CSV: &str = "x,y,time,category\n\
+        100,100,2024-01-01 23:00,burglary\n\
+        110,110,2024-01-01 12:00,theft\n\
+        120,120,,theft\n\
+        abc,130,2024-01-02 01:00,theft\n\
+        140,140,2024-01-03 02:00,theft,extra\n";
+
+    fn file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        let p = dir.path().join("inc.csv");
+        std::fs::write(&p, CSV).unwrap();
+        p
+    }
+
+    fn opts() -> LoadOptions {
+        LoadOptions::new().crs(Crs::parse("local-m").unwrap())
+    }
+
+    fn load(dir: &tempfile::TempDir) -> (Incidents, LoadReport) {
+        crate::io::load_incidents(file(dir), &opts()).unwrap()
+    }
+
+    #[test]
+    fn filter_by_time_all_pass_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inc, rep) = load(&dir);
+        let (n, accepted) = (inc.len(), rep.accepted);
+        let (kept, rep2) = filter_by_time(inc, rep, &TimeFilter::new(), None).unwrap();
+        assert_eq!(kept.len(), n);
+        assert_eq!(rep2.accepted, accepted);
+        assert_eq!(rep2.filtered_out, 0);
+        assert!(rep2.time_filter.is_none());
+    }
+
+    #[test]
+    fn filter_by_time_counts_removed_and_no_time_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inc, rep) = load(&dir);
+        assert_eq!(inc.len(), 3, "two bad rows rejected: {:?}", rep.rejections);
+        let night = TimeFilter::new().with_hours("22-04").unwrap();
+        let (kept, rep) = filter_by_time(inc, rep, &night, None).unwrap();
+        // 23:00 kept; 12:00 removed; the row without a time cannot pass an hour filter
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept.xy[0], [100.0, 100.0]);
+        assert_eq!(rep.accepted, 1);
+        assert_eq!(rep.filtered_without_time, 1);
+        assert_eq!(rep.filtered_out, 2);
+        assert!(rep.time_filter.is_some());
+    }
+
+    #[test]
+    fn filter_by_time_empty_window_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inc, rep) = load(&dir);
+        let morning = TimeFilter::new().with_hours("5-6").unwrap();
+        let (kept, rep) = filter_by_time(inc, rep, &morning, None).unwrap();
+        assert!(kept.is_empty());
+        assert_eq!(rep.accepted, 0);
+        assert_eq!(rep.filtered_out, 3);
+    }
+
+    #[test]
+    fn filter_by_time_night_without_time_zone_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inc, rep) = load(&dir);
+        let night = TimeFilter::new().with_night(true);
+        assert!(filter_by_time(inc, rep, &night, None).is_err());
+    }
+
+    #[test]
+    fn load_lines_summary_crs_and_filter_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inc, rep) = load(&dir);
+        let plain = load_lines(&rep, 3);
+        assert!(
+            plain[0].contains("5 rows read, 3 accepted, 2 rejected"),
+            "{plain:?}"
+        );
+        assert!(plain[1].starts_with("  CRS: "), "{plain:?}");
+        assert!(plain.iter().all(|l| !l.contains("hours")));
+        let night = TimeFilter::new().with_hours("22-04").unwrap();
+        let (_, rep) = filter_by_time(inc, rep, &night, None).unwrap();
+        let lines = load_lines(&rep, 3);
+        assert_eq!(lines.len(), plain.len() + 1, "{lines:?}");
+        assert!(lines.last().unwrap().starts_with("  note: "), "{lines:?}");
+    }
+
+    #[test]
+    fn write_rejects_raw_fields_and_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, rep) = load(&dir);
+        let out = dir.path().join("rejects.csv");
+        write_rejects(&rep, &out, &opts(), false).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "a header and two rejected rows: {text}");
+        for col in ["row", "reason", "x", "y", "time", "category"] {
+            assert!(
+                lines[0].split(',').any(|h| h == col),
+                "{col} in {}",
+                lines[0]
+            );
+        }
+        // the raw fields of the file, read back
+        assert!(
+            lines[1].contains("abc") && lines[1].contains("130"),
+            "{text}"
+        );
+        assert!(lines[2].contains("140"), "{text}");
+        // an existing file is kept without force, replaced with it
+        let again = write_rejects(&rep, &out, &opts(), false);
+        assert!(
+            matches!(again, Err(Error::Exists(_) | Error::OutputsExist { .. })),
+            "{again:?}"
+        );
+        write_rejects(&rep, &out, &opts(), true).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+    }
+
+    #[test]
+    fn write_rejects_of_a_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, mut rep) = load(&dir);
+        rep.path = dir.path().join("gone.csv");
+        let out = dir.path().join("rejects.csv");
+        assert!(write_rejects(&rep, &out, &opts(), false).is_err());
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn incident_load_writes_rejects_even_when_strict_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rejects.csv");
+        let l = load::IncidentLoad::new(opts().strict(true)).rejects(&out);
+        assert!(l.load(file(&dir)).is_err());
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+    }
+
+    #[test]
+    fn incident_load_filters_and_records_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = load::IncidentLoad::new(opts())
+            .time_filter(TimeFilter::new().with_hours("22-04").unwrap());
+        let input = l.input(file(&dir), "test incidents").unwrap();
+        assert_eq!(input.incidents.len(), 1);
+        assert_eq!(input.counts(), (5, 1));
+        let working = input.incidents.crs.working.clone();
+        assert_eq!(l.beside(&working).options.target_crs, Some(working));
+    }
 }

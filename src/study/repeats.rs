@@ -70,6 +70,30 @@ pub fn default_label(inc: &Incidents) -> String {
     "incident".into()
 }
 
+/// Prepares the incidents' occurrence windows for the Knox test of `knox` by `rule`
+/// ([`crate::when::window_rule::knox_incidents`]: windows longer than the first time
+/// band are left out or replaced by their midpoint). When any window changed, the
+/// change is recorded in the input's provenance and returned in words.
+///
+/// # Errors
+/// As [`crate::when::window_rule::knox_incidents`].
+pub fn knox_windows(
+    input: &mut IncidentInput,
+    knox: &KnoxParams,
+    rule: crate::when::WindowRule,
+) -> Result<Option<String>> {
+    let first = crate::when::window_rule::first_band_days(&knox.time_breaks)?;
+    let (inc, wr) = crate::when::window_rule::knox_incidents(&input.incidents, first, rule)?;
+    input.incidents = inc;
+    if wr.midpoint_short + wr.midpoint_long + wr.excluded_long == 0 {
+        return Ok(None);
+    }
+    if let Some(s) = &mut input.source {
+        s.reading.push(wr.describe());
+    }
+    Ok(Some(wr.describe()))
+}
+
 /// Runs the Knox near-repeat test (NearRepeat semantics) on the incidents.
 ///
 /// ```

@@ -401,6 +401,45 @@ pub fn read_model(path: &Path) -> Result<(crate::risk::ModelFile, InputFile)> {
     Ok((mf, InputFile::file(path, "model", 1, &bytes)))
 }
 
+/// A saved model ready to apply: the model, the working CRS of its grid and the record
+/// of its file.
+#[derive(Debug, Clone)]
+pub struct SavedModel {
+    /// The model.
+    pub model: RtmModel,
+    /// The working CRS its grid lies in.
+    pub crs: Crs,
+    /// model.json for provenance.
+    pub source: InputFile,
+}
+
+/// Reads a model file ([`read_model`]) and the working CRS it applies in: `crs` when
+/// given (it must be the CRS stored in the file, if any), else the stored one.
+///
+/// # Errors
+/// As [`read_model`]; [`Error::MissingParam`] (`target_crs`) for a file that stores no
+/// CRS when `crs` is `None`; [`Error::Invalid`] when `crs` is not the stored CRS.
+pub fn load_model(path: &Path, crs: Option<Crs>) -> Result<SavedModel> {
+    let (mf, source) = read_model(path)?;
+    let crs = match (crs, &mf.crs) {
+        (Some(c), _) => c,
+        (None, Some(c)) => c.clone(),
+        (None, None) => {
+            return Err(Error::missing_param(
+                "target_crs",
+                "model",
+                format!("{} (it stores no crs)", path.display()),
+            ))
+        }
+    };
+    mf.check_crs(&crs, &format!("model file {}", path.display()))?;
+    Ok(SavedModel {
+        model: mf.model,
+        crs,
+        source,
+    })
+}
+
 /// A saved model applied to (changed) layers: `risk.geojson`, `risk.csv`, `risk.png`.
 #[derive(Debug, Clone)]
 pub struct ApplyStudy {

@@ -94,6 +94,92 @@ pub struct SitesInput {
     pub temporal: Option<Option<crate::when::TimeZone>>,
 }
 
+/// The files of a ranking besides the incidents and the layers, read before them:
+/// the fitted model, the factor → CPTED mapping and the seriousness table.
+#[derive(Debug, Clone)]
+pub struct SitesModel {
+    /// The model file (model.json of a fit), with its working CRS.
+    pub model: crate::risk::ModelFile,
+    /// Where the model file was read from.
+    pub model_path: std::path::PathBuf,
+    /// model.json for provenance.
+    pub model_source: InputFile,
+    /// The mapping and its file (`None`: the shipped mapping).
+    pub mapping: (CptedMapping, Option<InputFile>),
+    /// Seriousness weights and their file.
+    pub seriousness: Option<(Seriousness, InputFile)>,
+}
+
+impl SitesModel {
+    /// Reads model.json ([`super::risk::read_model`]), the mapping ([`read_mapping`];
+    /// `None`: [`CptedMapping::default_mapping`]) and the seriousness table
+    /// ([`read_seriousness`] with `strict`).
+    ///
+    /// # Errors
+    /// The first file that cannot be read or parsed.
+    pub fn read(
+        model: &Path,
+        mapping: Option<&Path>,
+        seriousness: Option<&Path>,
+        strict: bool,
+    ) -> Result<SitesModel> {
+        let (mf, model_source) = super::risk::read_model(model)?;
+        let mapping = match mapping {
+            Some(m) => {
+                let (m, src) = read_mapping(m)?;
+                (m, Some(src))
+            }
+            None => (CptedMapping::default_mapping(), None),
+        };
+        let seriousness = seriousness
+            .map(|s| read_seriousness(s, strict))
+            .transpose()?;
+        Ok(SitesModel {
+            model: mf,
+            model_path: model.to_path_buf(),
+            model_source,
+            mapping,
+            seriousness,
+        })
+    }
+
+    /// Checks the model against the incidents: the same working CRS (an error), and
+    /// the incidents inside the model's grid (a warning, returned).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the model was fitted in another CRS.
+    pub fn check(&self, incidents: &IncidentInput) -> Result<Option<String>> {
+        let inc = &incidents.incidents;
+        let what = format!("model file {}", self.model_path.display());
+        self.model.check_crs(&inc.crs.working, &what)?;
+        match inc.bbox() {
+            Some(b) => crate::risk::model_file::check_coverage(&self.model.model, b, "the model"),
+            None => Ok(None),
+        }
+    }
+
+    /// The inputs of a ranking of `units` with the model's `layers` (named as in the
+    /// model); `temporal` as [`SitesInput::temporal`].
+    pub fn input(
+        self,
+        incidents: IncidentInput,
+        layers: Vec<StudyLayer>,
+        units: UnitsInput,
+        temporal: Option<Option<crate::when::TimeZone>>,
+    ) -> SitesInput {
+        SitesInput {
+            incidents,
+            model: self.model.model,
+            model_source: Some(self.model_source),
+            layers,
+            units,
+            mapping: self.mapping,
+            seriousness: self.seriousness,
+            temporal,
+        }
+    }
+}
+
 /// A ranking of places.
 #[derive(Debug, Clone)]
 pub struct SitesStudy<'a> {

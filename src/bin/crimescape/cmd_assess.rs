@@ -10,7 +10,7 @@ use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
 use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, load_incidents, named_path, outputs, spinner, LoadArgs};
+use crate::common::{done, load_incidents, named_path, outputs, spin, LoadArgs};
 
 /// Arguments of `crimescape assess`.
 #[derive(Debug, Args)]
@@ -95,31 +95,17 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
     };
     if let Some(p) = &a.incidents {
         let (inc, rep) = load_incidents(p, &a.load, g)?;
-        let profile = crimescape::when::incidents::incidents_week_profile(
-            &inc,
-            crimescape::when::AoristicRule::Minute,
-        );
-        if profile.n == 0 {
-            return Err(crimescape::Error::Param(format!(
-                "--incidents {}: no incident has a time, so closures cannot be weighted by the hours they are in force",
-                p.display()
-            ))
-            .into());
-        }
-        inputs.push(crimescape::export::InputFile::incidents("incidents", &rep));
+        let (profile, source) = asx::incident_times(&inc, &rep)?;
+        inputs.push(source);
         params = params.incident_times(profile);
     }
     let names: Vec<&str> = proposals.iter().map(|p| p.name.as_str()).collect();
     let out = outputs(&a.out, AssessStudy::files(&names, model.is_some()), g)?;
-    let pb = spinner(g, "assessing proposals".into());
-    let r = asx::assess(&study, &proposals, model.as_deref(), inputs, &params);
-    pb.finish_and_clear();
-    let r = r?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
+    let r = spin(g, "assessing proposals", || {
+        asx::assess(&study, &proposals, model.as_deref(), inputs, &params)
+    })?;
     for n in r.risk_notes() {
         eprintln!("  WARNING: {n}");
     }
-    finish(out, &r, g)
+    done(out, &r, g)
 }

@@ -9,7 +9,7 @@ use crimescape::cluster::{self, DbscanParams, EllipseConvention};
 use crimescape::study::clusters::{self as cs, ClusterMethod, ClusterStudy, ClusterStudyParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, spinner, study_incidents, LoadArgs};
+use crate::common::{done, outputs, spin, study_incidents, LoadArgs};
 
 /// Clustering method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,12 +139,6 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
             input.incidents.len()
         );
     }
-    let pb = spinner(g, "clustering".into());
-    let r = cs::clusters(&input, &p);
-    pb.finish_and_clear();
-    let r = r?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    let r = spin(g, "clustering", || cs::clusters(&input, &p))?;
+    done(out, &r, g)
 }

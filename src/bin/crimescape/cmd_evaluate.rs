@@ -11,7 +11,7 @@ use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
 use crimescape::Error;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, parse_day, spinner, study_incidents, study_layer, LoadArgs};
+use crate::common::{done, outputs, parse_day, spin, study_incidents, study_layer, LoadArgs};
 
 /// Model of the interrupted time series.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -174,12 +174,9 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     sources.extend(control.and_then(|c| c.source));
     let names: Vec<&str> = areas.iter().map(|x| x.name.as_str()).collect();
     let out = outputs(&a.out, EvaluateStudy::files(&names), g)?;
-    let pb = spinner(g, "evaluating".into());
-    let r = ev::evaluate_study(&incidents, areas, sources, &p);
-    pb.finish_and_clear();
-    let r = r.context("evaluating the intervention")?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    let r = spin(g, "evaluating", || {
+        ev::evaluate_study(&incidents, areas, sources, &p)
+    })
+    .context("evaluating the intervention")?;
+    done(out, &r, g)
 }

@@ -10,7 +10,7 @@ use crimescape::accuracy::CompareParams;
 use crimescape::study::accuracy::{self as acc, AccuracyStudy};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, parse_day, study_incidents, LoadArgs};
+use crate::common::{done, outputs, parse_day, study_incidents, LoadArgs};
 
 /// Arguments of `crimescape evaluate-hotspots`.
 #[derive(Debug, Args)]
@@ -49,9 +49,5 @@ pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
         .kde_bandwidth(a.bandwidth);
     let out = outputs(&a.out, AccuracyStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
-    let r = acc::accuracy(&input, &p)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    done(out, &acc::accuracy(&input, &p)?, g)
 }

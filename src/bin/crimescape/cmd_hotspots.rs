@@ -5,23 +5,20 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use crimescape::export::{Export, Outputs};
 use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
 use crimescape::hotspot::{
     BinP, ChangeParams, GiStarParams, GlobalParams, IncrementalParams, LocalMoranParams, Transform,
     WeightsSpec,
 };
-use crimescape::study::global::{
-    self, GlobalStudy, GlobalStudyParams, GlobalUnits, IncrementalStudy, Neighbours,
-};
-use crimescape::study::hotspots::{
-    self as hs, CellParams, ChangeStudy, ClassifyStudy, EmergingStudy, ExtentChoice, GiStarStudy,
-    GridStudy, HotspotInput, KdeStudy, LayerStudy, MoranStudy, PeriodStudyParams,
-};
+use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
+use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::IncidentInput;
+use crimescape::Error;
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    finish, load_incidents, outputs, parse_day, spinner, study_incidents, study_layer, LoadArgs,
+    finish, load_incidents, parse_day, run_study, study_incidents, study_layer, LoadArgs,
 };
 
 /// Arguments of `crimescape hotspots`.
@@ -65,55 +62,6 @@ pub enum HotspotsCmd {
     Incremental(IncrementalCmd),
 }
 
-/// `hotspots layer`.
-#[derive(Debug, Args)]
-pub struct LayerCmd {
-    /// Layer file (GeoJSON; more with the gdal feature).
-    pub layer: PathBuf,
-    /// Numeric column to test (or, with --incidents, the name of the count column).
-    #[arg(long, required_unless_present = "incidents")]
-    pub value: Option<String>,
-    /// Count these incidents per feature (nearest feature within --tolerance, inside
-    /// for polygons) and test the counts instead of a column. Loaded with the
-    /// default options; the layer is projected to the incidents' working CRS.
-    #[arg(long)]
-    pub incidents: Option<PathBuf>,
-    /// With --incidents: metres within which an incident counts for a point or line
-    /// feature (0 = inside polygons only).
-    #[arg(long, default_value_t = 0.0)]
-    pub tolerance: f64,
-    /// With --incidents: their CRS [default: detected as for every incident file].
-    #[arg(long)]
-    pub incidents_crs: Option<String>,
-    /// CRS of the layer [default: its crs member or EPSG:4326].
-    #[arg(long)]
-    pub crs: Option<String>,
-    /// Output folder.
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Neighbour definition between feature centroids: knn (default 8) or band/idw with --radius.
-    #[arg(long, value_enum, default_value = "knn")]
-    pub neighbours: NeighbourKind,
-    /// Radius in metres for `band` / `idw`.
-    #[arg(long)]
-    pub radius: Option<f64>,
-    /// Number of neighbours for `knn`.
-    #[arg(long, default_value_t = 8)]
-    pub k: usize,
-    /// Distance exponent for `idw`.
-    #[arg(long, default_value_t = 1.0)]
-    pub power: f64,
-    /// Conditional permutations (0 = none).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
-    /// Benjamini-Hochberg FDR control of the Gi* bins.
-    #[arg(long)]
-    pub fdr: bool,
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExtentArg {
     /// Every cell of the points' bounding box.
@@ -122,14 +70,9 @@ pub enum ExtentArg {
     Hull,
 }
 
-/// Options shared by every hotspot command.
+/// The analysis cells: size, extent, boundary, shape and what is counted.
 #[derive(Debug, Args)]
-pub struct CommonArgs {
-    /// Incident file (CSV/GeoJSON; more with the gdal feature).
-    pub incidents: PathBuf,
-    /// Output folder.
-    #[arg(long, short)]
-    pub out: PathBuf,
+pub struct GridArgs {
     /// Cell size in metres [default: sfhotspot rule, 1/50 of the shorter side rounded down to 100 m].
     #[arg(long)]
     pub cell: Option<f64>,
@@ -143,29 +86,42 @@ pub struct CommonArgs {
     /// CRS of the boundary file [default: its crs member or EPSG:4326].
     #[arg(long)]
     pub boundary_crs: Option<String>,
+    /// Numeric incident column to weight incidents by (e.g. a harm score) instead of counting.
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// Hexagonal cells (flat-to-flat width = --cell); not for kde, change, classify, emerging.
+    #[arg(long)]
+    pub hex: bool,
+}
+
+/// Options shared by every hotspot command on incidents.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Incident file (CSV/GeoJSON; more with the gdal feature).
+    pub incidents: PathBuf,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub grid: GridArgs,
     /// Line/point layer drawn on the maps (e.g. streets).
     #[arg(long)]
     pub overlay: Option<PathBuf>,
     /// CRS of the overlay file.
     #[arg(long)]
     pub overlay_crs: Option<String>,
-    /// Numeric column to weight incidents by (e.g. a harm score) instead of counting.
-    #[arg(long)]
-    pub weight: Option<String>,
-    /// Hexagonal cells (flat-to-flat width = --cell); grid, gistar and moran only.
-    #[arg(long)]
-    pub hex: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }
 
-/// Neighbourhood options (Gi*, Local Moran, classify, emerging).
+/// Neighbourhood options (Gi*, Local Moran, classify, emerging, layer, global).
 #[derive(Debug, Args)]
 pub struct NeighbourArgs {
-    /// Neighbour definition.
-    #[arg(long, value_enum, default_value = "queen")]
-    pub neighbours: NeighbourKind,
-    /// Radius in metres for `band` / `idw` [default: cell*sqrt(2) / 3*cell].
+    /// Neighbour definition [default: queen on grids (hexagons: the 6 adjacent), the
+    /// 8 nearest features on a layer].
+    #[arg(long, value_enum)]
+    pub neighbours: Option<NeighbourKind>,
+    /// Radius in metres for `band` / `idw` [default on grids: cell*sqrt(2) / 3*cell].
     #[arg(long)]
     pub radius: Option<f64>,
     /// Number of neighbours for `knn`.
@@ -200,13 +156,15 @@ impl NeighbourKind {
 }
 
 impl NeighbourArgs {
+    /// The neighbours of grid cells (queen by default).
     fn spec(&self) -> Result<WeightsSpec> {
-        Ok(match self.neighbours {
+        Ok(match self.neighbours.unwrap_or(NeighbourKind::Queen) {
             NeighbourKind::Queen => WeightsSpec::DistanceBand { radius: None },
             NeighbourKind::Band => WeightsSpec::DistanceBand {
-                radius: Some(self.radius.ok_or_else(|| {
-                    crimescape::Error::Param("--neighbours band needs --radius".into())
-                })?),
+                radius: Some(
+                    self.radius
+                        .ok_or_else(|| Error::missing_param("radius", "neighbours", "band"))?,
+                ),
             },
             NeighbourKind::Knn => WeightsSpec::Knn { k: self.k },
             NeighbourKind::Idw => WeightsSpec::InverseDistance {
@@ -216,6 +174,17 @@ impl NeighbourArgs {
             },
         })
     }
+}
+
+/// Permutation inference.
+#[derive(Debug, Args)]
+pub struct PermArgs {
+    /// Conditional permutations (0 = analytical p only).
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
 }
 
 /// `hotspots map`.
@@ -297,12 +266,8 @@ pub struct GistarCmd {
     pub common: CommonArgs,
     #[command(flatten)]
     pub nb: NeighbourArgs,
-    /// Conditional permutations (0 = none).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed of the permutations.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub perm: PermArgs,
     /// Benjamini-Hochberg false discovery rate control of the bins.
     #[arg(long)]
     pub fdr: bool,
@@ -318,12 +283,8 @@ pub struct MoranCmd {
     pub common: CommonArgs,
     #[command(flatten)]
     pub nb: NeighbourArgs,
-    /// Conditional permutations (0 = analytical p only).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub perm: PermArgs,
     /// Significance level.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -374,354 +335,39 @@ pub struct PeriodCmd {
     pub time_steps: usize,
 }
 
-pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
-    match a.cmd {
-        HotspotsCmd::Map(c) => {
-            let p = hs::HotspotMapParams {
-                cells: c.common.cells(),
-                band: c.band,
-                fdr: !c.no_fdr,
-                permutations: c.permutations,
-                seed: c.seed,
-            };
-            let out = outputs(&c.common.out, hs::HotspotMap::files(), g)?;
-            let input = c.common.input(g)?;
-            let pb = spinner(g, "hot spot map (scale of analysis, Gi*)".into());
-            let r = hs::hotspot_map(&input, &p);
-            pb.finish_and_clear();
-            let r = r.map_err(|e| match e {
-                crimescape::Error::Param(m) if m.starts_with("distance band") => {
-                    crimescape::Error::Param(format!("--band: {m}"))
-                }
-                e => e,
-            })?;
-            report(g, &r.study.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Grid(c) => {
-            let p = hs::GridStudyParams {
-                cells: c.common.cells(),
-                by_category: c.by_category,
-            };
-            let out = outputs(&c.common.out, GridStudy::files(&p), g)?;
-            let r = hs::grid(&c.common.input(g)?, &p)?;
-            report(g, &r.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Kde(c) => {
-            c.common
-                .square_only("kernel density (it is evaluated on square cells)")?;
-            let mut kde = KdeParams::new()
-                .kernel(kernel_of(c.kernel))
-                .bandwidth(parse_bandwidth(&c.bandwidth)?);
-            if c.centres {
-                kde = kde.evaluation(Evaluation::Centre);
-            }
-            let p = hs::KdeStudyParams {
-                cells: c.common.cells(),
-                kde,
-                dual_mode: match c.dual_mode {
-                    DualArg::Ratio => DualMode::Ratio,
-                    DualArg::Difference => DualMode::Difference,
-                    DualArg::ShareDifference => DualMode::ShareDifference,
-                },
-            };
-            let out = outputs(&c.common.out, KdeStudy::files(c.dual.is_some()), g)?;
-            let input = c.common.input(g)?;
-            let dual = match &c.dual {
-                Some(d) => {
-                    let args = LoadArgs {
-                        crs: c.common.load.crs.clone(),
-                        to_crs: Some(input.incidents.incidents.crs.working.to_string()),
-                        ..Default::default()
-                    };
-                    let (inc, rep) = load_incidents(d, &args, g)?;
-                    Some(IncidentInput::loaded(inc, rep, "dual"))
-                }
-                None => None,
-            };
-            let pb = spinner(g, "kernel density".into());
-            let r = hs::kde_study(&input, dual.as_ref(), &p);
-            pb.finish_and_clear();
-            let r = r?;
-            report(g, &r.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Gistar(c) => {
-            let p = hs::GiStarStudyParams {
-                cells: c.common.cells(),
-                weights: c.nb.spec()?,
-                gistar: GiStarParams::new()
-                    .permutations(c.permutations)
-                    .seed(c.seed)
-                    .fdr(c.fdr)
-                    .bin_p(if c.bins_from_permutations {
-                        BinP::Permutation
-                    } else {
-                        BinP::Analytical
-                    }),
-            };
-            let out = outputs(&c.common.out, GiStarStudy::files(&p), g)?;
-            let input = c.common.input(g)?;
-            let pb = spinner(g, format!("Gi* with {} permutations", c.permutations));
-            let r = hs::gistar(&input, &p);
-            pb.finish_and_clear();
-            let r = r?;
-            report(g, &r.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Moran(c) => {
-            let p = hs::MoranStudyParams {
-                cells: c.common.cells(),
-                weights: c.nb.spec()?,
-                moran: LocalMoranParams::new()
-                    .permutations(c.permutations)
-                    .seed(c.seed)
-                    .alpha(c.alpha),
-            };
-            let out = outputs(&c.common.out, MoranStudy::files(&p), g)?;
-            let input = c.common.input(g)?;
-            let pb = spinner(g, "Local Moran".into());
-            let r = hs::moran(&input, &p);
-            pb.finish_and_clear();
-            let r = r?;
-            report(g, &r.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Change(c) => {
-            c.common.square_only("change")?;
-            let mut change = ChangeParams::new(parse_day("--split", &c.split)?);
-            change.alpha = c.alpha;
-            change.fdr = !c.no_fdr;
-            let p = hs::ChangeStudyParams {
-                cells: c.common.cells(),
-                change,
-                bandwidth: c.bandwidth,
-            };
-            let out = outputs(&c.common.out, ChangeStudy::files(&p), g)?;
-            let r = hs::change(&c.common.input(g)?, &p)?;
-            report(g, &r.cells, &r.summary_text());
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Classify(c) => {
-            let p = c.params()?;
-            let out = outputs(&c.common.out, ClassifyStudy::files(&p), g)?;
-            let r = hs::classify(&c.common.input(g)?, &p)?;
-            report(g, &r.cells, &r.summary_text());
-            if let Some(n) = r.result.time_use.note("hot spot classification") {
-                eprintln!("  note: {n}");
-            }
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Emerging(c) => {
-            let p = c.params()?;
-            let out = outputs(&c.common.out, EmergingStudy::files(&p), g)?;
-            let r = hs::emerging(&c.common.input(g)?, &p)?;
-            report(g, &r.cells, &r.summary_text());
-            if let Some(n) = r.result.time_use.note("emerging hot spots") {
-                eprintln!("  note: {n}");
-            }
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Layer(c) => run_layer(c, g),
-        HotspotsCmd::Global(c) => {
-            let p = GlobalStudyParams {
-                neighbours: c.neighbours.map(NeighbourKind::lib),
-                radius: c.radius,
-                k: c.k,
-                power: c.power,
-                global: GlobalParams::new()
-                    .permutations(c.permutations)
-                    .seed(c.seed)
-                    .transform(c.transform.lib()),
-            };
-            let out = outputs(&c.units.out, GlobalStudy::FILES, g)?;
-            let r = global::global(&c.units.units(g)?, &p)?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
-        }
-        HotspotsCmd::Incremental(c) => {
-            let mut p = IncrementalParams::new()
-                .bands(c.bands)
-                .transform(c.transform.lib());
-            p.start = c.start;
-            p.increment = c.increment;
-            let out = outputs(&c.units.out, IncrementalStudy::FILES, g)?;
-            let r = global::incremental(&c.units.units(g)?, &p)?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
-        }
-    }
-}
-
-/// The grid on stderr, the result on stdout (unless quiet).
-fn report(g: &GlobalArgs, cells: &hs::AnalysisCells, text: &str) {
-    if !g.quiet {
-        eprintln!("{}", cells.describe_grid());
-        print!("{text}");
-    }
-}
-
-impl CommonArgs {
-    fn cells(&self) -> CellParams {
-        cell_params(self.cell, self.extent, self.hex, &self.weight)
-    }
-
-    /// Refuses --hex for analyses on square grids only.
-    fn square_only(&self, what: &str) -> Result<()> {
-        if self.hex {
-            return Err(crimescape::Error::Param(format!(
-                "--hex is not available for {what}; use square cells"
-            ))
-            .into());
-        }
-        Ok(())
-    }
-
-    /// Loads the incidents, the boundary and the overlay.
-    fn input(&self, g: &GlobalArgs) -> Result<HotspotInput> {
-        hotspot_input(
-            &self.incidents,
-            &self.load,
-            [
-                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
-                (&self.overlay, self.overlay_crs.as_deref(), "overlay"),
-            ],
-            g,
-        )
-    }
-}
-
-/// The cells of `--cell/--extent/--hex/--weight`.
-fn cell_params(
-    cell: Option<f64>,
-    extent: ExtentArg,
-    hex: bool,
-    weight: &Option<String>,
-) -> CellParams {
-    CellParams {
-        cell,
-        extent: match extent {
-            ExtentArg::Bbox => ExtentChoice::Bbox,
-            ExtentArg::Hull => ExtentChoice::Hull,
-        },
-        hex,
-        weight: weight.clone(),
-    }
-}
-
-/// Loads the incidents and, in their working CRS, the boundary and overlay layers
-/// (file, CRS, role) that are given.
-fn hotspot_input(
-    path: &std::path::Path,
-    load: &LoadArgs,
-    layers: [(&Option<PathBuf>, Option<&str>, &str); 2],
-    g: &GlobalArgs,
-) -> Result<HotspotInput> {
-    let incidents = study_incidents(path, load, g)?;
-    let working = incidents.incidents.crs.working.clone();
-    let mut input = HotspotInput::new(incidents);
-    for (k, (file, crs, role)) in layers.into_iter().enumerate() {
-        if let Some(f) = file {
-            let l = Some(study_layer(f, crs, Some(&working), role)?);
-            if k == 0 {
-                input.boundary = l;
-            } else {
-                input.overlay = l;
-            }
-        }
-    }
-    Ok(input)
-}
-
-impl PeriodCmd {
-    fn params(&self) -> Result<PeriodStudyParams> {
-        self.common.square_only("classify/emerging")?;
-        Ok(PeriodStudyParams {
-            cells: self.common.cells(),
-            weights: self.nb.spec()?,
-            period_days: self.period_days,
-            start: self
-                .start
-                .as_deref()
-                .map(|t| parse_day("--start", t))
-                .transpose()?,
-            alpha: self.alpha,
-            fdr: self.fdr,
-            time_steps: self.time_steps,
-        })
-    }
-}
-
-fn parse_bandwidth(s: &str) -> Result<Bandwidth> {
-    let t = s.trim().to_ascii_lowercase();
-    Ok(match t.as_str() {
-        "arcgis" | "default" => Bandwidth::ArcGis,
-        "scott" | "nrd" => Bandwidth::Scott,
-        _ => {
-            if let Some(k) = t.strip_prefix("knn:") {
-                Bandwidth::Adaptive {
-                    k: k.parse().map_err(|_| {
-                        crimescape::Error::Param(format!(
-                            "--bandwidth {s}: knn:K needs an integer K"
-                        ))
-                    })?,
-                }
-            } else {
-                let h: f64 = t.trim_end_matches('m').parse().map_err(|_| {
-                    crimescape::Error::Param(format!(
-                        "--bandwidth {s}: give metres, arcgis, scott or knn:K"
-                    ))
-                })?;
-                Bandwidth::Fixed { h }
-            }
-        }
-    })
-}
-
-fn kernel_of(k: KernelArg) -> Kernel {
-    match k {
-        KernelArg::Quartic => Kernel::Quartic,
-        KernelArg::Gaussian => Kernel::Gaussian,
-        KernelArg::Epanechnikov => Kernel::Epanechnikov,
-        KernelArg::Triangular => Kernel::Triangular,
-        KernelArg::Uniform => Kernel::Uniform,
-    }
-}
-
-fn run_layer(c: LayerCmd, g: &GlobalArgs) -> Result<()> {
-    let weights = c.neighbours.lib().spec(c.radius, c.k, c.power, true)?;
-    let p = hs::LayerStudyParams {
-        value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
-        tolerance: c.tolerance,
-        weights,
-        gistar: GiStarParams::new()
-            .permutations(c.permutations)
-            .seed(c.seed)
-            .fdr(c.fdr),
-    };
-    let out = outputs(&c.out, LayerStudy::files(), g)?;
-    let incidents = match &c.incidents {
-        Some(path) => {
-            let args = LoadArgs {
-                crs: c.incidents_crs.clone(),
-                ..Default::default()
-            };
-            Some(study_incidents(path, &args, g)?)
-        }
-        None => None,
-    };
-    let target = incidents.as_ref().map(|i| i.incidents.crs.working.clone());
-    let layer = study_layer(&c.layer, c.crs.as_deref(), target.as_ref(), "layer")?;
-    let r = hs::layer(&layer, incidents.as_ref(), &p)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+/// `hotspots layer`.
+#[derive(Debug, Args)]
+pub struct LayerCmd {
+    /// Layer file (GeoJSON; more with the gdal feature).
+    pub layer: PathBuf,
+    /// Numeric column to test (or, with --incidents, the name of the count column).
+    #[arg(long, required_unless_present = "incidents")]
+    pub value: Option<String>,
+    /// Count these incidents per feature (nearest feature within --tolerance, inside
+    /// for polygons) and test the counts instead of a column. Loaded with the
+    /// default options; the layer is projected to the incidents' working CRS.
+    #[arg(long)]
+    pub incidents: Option<PathBuf>,
+    /// With --incidents: metres within which an incident counts for a point or line
+    /// feature (0 = inside polygons only).
+    #[arg(long, default_value_t = 0.0)]
+    pub tolerance: f64,
+    /// With --incidents: their CRS [default: detected as for every incident file].
+    #[arg(long)]
+    pub incidents_crs: Option<String>,
+    /// CRS of the layer [default: its crs member or EPSG:4326].
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub nb: NeighbourArgs,
+    #[command(flatten)]
+    pub perm: PermArgs,
+    /// Benjamini-Hochberg FDR control of the Gi* bins.
+    #[arg(long)]
+    pub fdr: bool,
 }
 
 /// Weights transformation.
@@ -761,56 +407,10 @@ pub struct UnitArgs {
     /// Output folder.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Cell size in metres [default: sfhotspot rule, 1/50 of the shorter side rounded down to 100 m].
-    #[arg(long)]
-    pub cell: Option<f64>,
-    /// Area covered by the grid.
-    #[arg(long, value_enum, default_value = "bbox")]
-    pub extent: ExtentArg,
-    /// Boundary polygon file: only cells intersecting it are analysed (overrides --extent).
-    #[arg(long)]
-    pub boundary: Option<PathBuf>,
-    /// CRS of the boundary file [default: its crs member or EPSG:4326].
-    #[arg(long)]
-    pub boundary_crs: Option<String>,
-    /// Hexagonal cells (flat-to-flat width = --cell).
-    #[arg(long)]
-    pub hex: bool,
-    /// Numeric incident column to sum per cell (e.g. a harm score) instead of counting.
-    #[arg(long)]
-    pub weight: Option<String>,
+    #[command(flatten)]
+    pub grid: GridArgs,
     #[command(flatten)]
     pub load: LoadArgs,
-}
-
-impl UnitArgs {
-    /// Loads the units: the layer's features, or the incidents counted per cell.
-    fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
-        if let Some(lp) = &self.layer {
-            let layer = study_layer(lp, self.layer_crs.as_deref(), None, "layer")?;
-            return Ok(global::layer_units(
-                &layer,
-                self.value.as_deref().unwrap_or_default(),
-            )?);
-        }
-        let Some(path) = &self.incidents else {
-            return Err(crimescape::Error::MissingInput {
-                what: vec!["an incident file or --layer FILE --value COLUMN".into()],
-            }
-            .into());
-        };
-        let input = hotspot_input(
-            path,
-            &self.load,
-            [
-                (&self.boundary, self.boundary_crs.as_deref(), "boundary"),
-                (&None, None, "overlay"),
-            ],
-            g,
-        )?;
-        let cells = cell_params(self.cell, self.extent, self.hex, &self.weight);
-        Ok(global::cell_units(&input, &cells)?)
-    }
 }
 
 /// `hotspots global`.
@@ -818,27 +418,13 @@ impl UnitArgs {
 pub struct GlobalCmd {
     #[command(flatten)]
     pub units: UnitArgs,
-    /// Neighbour definition [default: queen on grids, 8 nearest on a layer or hexagons: 6 adjacent].
-    #[arg(long, value_enum)]
-    pub neighbours: Option<NeighbourKind>,
-    /// Radius in metres for `band` / `idw`.
-    #[arg(long)]
-    pub radius: Option<f64>,
-    /// Number of neighbours for `knn`.
-    #[arg(long, default_value_t = 8)]
-    pub k: usize,
-    /// Distance exponent for `idw`.
-    #[arg(long, default_value_t = 1.0)]
-    pub power: f64,
+    #[command(flatten)]
+    pub nb: NeighbourArgs,
     /// Weights transformation for Moran's I and Geary's C (General G is always binary).
     #[arg(long, value_enum, default_value = "row")]
     pub transform: TransformArg,
-    /// Permutations (0 = analytical inference only).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed of the permutations.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub perm: PermArgs,
 }
 
 /// `hotspots incremental`.
@@ -858,4 +444,369 @@ pub struct IncrementalCmd {
     /// Weights transformation (ArcGIS's "row standardization" by default).
     #[arg(long, value_enum, default_value = "row")]
     pub transform: TransformArg,
+}
+
+pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
+    match a.cmd {
+        HotspotsCmd::Map(c) => {
+            let p = hs::HotspotMapParams {
+                cells: c.common.cells(),
+                band: c.band,
+                fdr: !c.no_fdr,
+                permutations: c.permutations,
+                seed: c.seed,
+            };
+            let (out, r) = c
+                .common
+                .run(g, hs::HotspotMap::files(), "hot spot map", |i| {
+                    hs::hotspot_map(i, &p)
+                })?;
+            done(out, &r.study.cells, &r, g)
+        }
+        HotspotsCmd::Grid(c) => {
+            let p = hs::GridStudyParams {
+                cells: c.common.cells(),
+                by_category: c.by_category,
+            };
+            let files = hs::GridStudy::files(&p);
+            let (out, r) = c.common.run(g, files, "counting", |i| hs::grid(i, &p))?;
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Kde(c) => {
+            c.common
+                .square_only("kernel density (it is evaluated on square cells)")?;
+            let mut kde = KdeParams::new()
+                .kernel(kernel_of(c.kernel))
+                .bandwidth(parse_bandwidth(&c.bandwidth)?);
+            if c.centres {
+                kde = kde.evaluation(Evaluation::Centre);
+            }
+            let p = hs::KdeStudyParams {
+                cells: c.common.cells(),
+                kde,
+                dual_mode: match c.dual_mode {
+                    DualArg::Ratio => DualMode::Ratio,
+                    DualArg::Difference => DualMode::Difference,
+                    DualArg::ShareDifference => DualMode::ShareDifference,
+                },
+            };
+            let load = || {
+                let input = c.common.input(g)?;
+                let dual = match &c.dual {
+                    // the second layer: the incidents' CRS options, in their working CRS
+                    Some(d) => {
+                        let args = LoadArgs {
+                            crs: c.common.load.crs.clone(),
+                            to_crs: Some(input.incidents.incidents.crs.working.to_string()),
+                            ..Default::default()
+                        };
+                        let (inc, rep) = load_incidents(d, &args, g)?;
+                        Some(IncidentInput::loaded(inc, rep, "dual"))
+                    }
+                    None => None,
+                };
+                Ok((input, dual))
+            };
+            let files = hs::KdeStudy::files(c.dual.is_some());
+            let (out, r) = run_study(g, &c.common.out, files, load, "kernel density", |i| {
+                hs::kde_study(&i.0, i.1.as_ref(), &p)
+            })?;
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Gistar(c) => {
+            let p = hs::GiStarStudyParams {
+                cells: c.common.cells(),
+                weights: c.nb.spec()?,
+                gistar: GiStarParams::new()
+                    .permutations(c.perm.permutations)
+                    .seed(c.perm.seed)
+                    .fdr(c.fdr)
+                    .bin_p(if c.bins_from_permutations {
+                        BinP::Permutation
+                    } else {
+                        BinP::Analytical
+                    }),
+            };
+            let files = hs::GiStarStudy::files(&p);
+            let (out, r) = c.common.run(g, files, "Gi*", |i| hs::gistar(i, &p))?;
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Moran(c) => {
+            let p = hs::MoranStudyParams {
+                cells: c.common.cells(),
+                weights: c.nb.spec()?,
+                moran: LocalMoranParams::new()
+                    .permutations(c.perm.permutations)
+                    .seed(c.perm.seed)
+                    .alpha(c.alpha),
+            };
+            let files = hs::MoranStudy::files(&p);
+            let (out, r) = c
+                .common
+                .run(g, files, "Local Moran", |i| hs::moran(i, &p))?;
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Change(c) => {
+            c.common.square_only("change")?;
+            let mut change = ChangeParams::new(parse_day("--split", &c.split)?);
+            change.alpha = c.alpha;
+            change.fdr = !c.no_fdr;
+            let p = hs::ChangeStudyParams {
+                cells: c.common.cells(),
+                change,
+                bandwidth: c.bandwidth,
+            };
+            let files = hs::ChangeStudy::files(&p);
+            let (out, r) = c.common.run(g, files, "change", |i| hs::change(i, &p))?;
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Classify(c) => {
+            let p = c.params()?;
+            let files = hs::ClassifyStudy::files(&p);
+            let (out, r) = c
+                .common
+                .run(g, files, "classifying", |i| hs::classify(i, &p))?;
+            if let Some(n) = r.result.time_use.note("hot spot classification") {
+                eprintln!("  note: {n}");
+            }
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Emerging(c) => {
+            let p = c.params()?;
+            let files = hs::EmergingStudy::files(&p);
+            let (out, r) = c
+                .common
+                .run(g, files, "emerging hot spots", |i| hs::emerging(i, &p))?;
+            if let Some(n) = r.result.time_use.note("emerging hot spots") {
+                eprintln!("  note: {n}");
+            }
+            done(out, &r.cells, &r, g)
+        }
+        HotspotsCmd::Layer(c) => {
+            let nb = c.nb.neighbours.unwrap_or(NeighbourKind::Knn).lib();
+            let p = hs::LayerStudyParams {
+                value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
+                tolerance: c.tolerance,
+                weights: nb.spec(c.nb.radius, c.nb.k, c.nb.power, true)?,
+                gistar: GiStarParams::new()
+                    .permutations(c.perm.permutations)
+                    .seed(c.perm.seed)
+                    .fdr(c.fdr),
+            };
+            let load = || {
+                let incidents = match &c.incidents {
+                    Some(path) => {
+                        let args = LoadArgs {
+                            crs: c.incidents_crs.clone(),
+                            ..Default::default()
+                        };
+                        Some(study_incidents(path, &args, g)?)
+                    }
+                    None => None,
+                };
+                let target = incidents.as_ref().map(|i| i.incidents.crs.working.clone());
+                let layer = study_layer(&c.layer, c.crs.as_deref(), target.as_ref(), "layer")?;
+                Ok((layer, incidents))
+            };
+            let (out, r) = run_study(g, &c.out, hs::LayerStudy::files(), load, "layer", |i| {
+                hs::layer(&i.0, i.1.as_ref(), &p)
+            })?;
+            if !g.quiet {
+                print!("{}", r.summary_text());
+            }
+            finish(out, &r, g)
+        }
+        HotspotsCmd::Global(c) => {
+            let p = GlobalStudyParams {
+                neighbours: c.nb.neighbours.map(NeighbourKind::lib),
+                radius: c.nb.radius,
+                k: c.nb.k,
+                power: c.nb.power,
+                global: GlobalParams::new()
+                    .permutations(c.perm.permutations)
+                    .seed(c.perm.seed)
+                    .transform(c.transform.lib()),
+            };
+            let files = global::GlobalStudy::FILES;
+            let (out, r) = run_study(
+                g,
+                &c.units.out,
+                files,
+                || c.units.units(g),
+                "global",
+                |u| global::global(u, &p),
+            )?;
+            if !g.quiet {
+                print!("{}", r.text());
+            }
+            finish(out, &r, g)
+        }
+        HotspotsCmd::Incremental(c) => {
+            let mut p = IncrementalParams::new()
+                .bands(c.bands)
+                .transform(c.transform.lib());
+            p.start = c.start;
+            p.increment = c.increment;
+            let files = global::IncrementalStudy::FILES;
+            let load = || c.units.units(g);
+            let (out, r) = run_study(g, &c.units.out, files, load, "incremental", |u| {
+                global::incremental(u, &p)
+            })?;
+            if !g.quiet {
+                print!("{}", r.text());
+            }
+            finish(out, &r, g)
+        }
+    }
+}
+
+/// Prints the grid on stderr and the result on stdout (unless quiet), then writes the
+/// result.
+fn done(out: Outputs, cells: &hs::AnalysisCells, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    if !g.quiet {
+        eprintln!("{}", cells.describe_grid());
+        print!("{}", r.summary().unwrap_or_default());
+    }
+    finish(out, r, g)
+}
+
+impl GridArgs {
+    /// The cells of `--cell/--extent/--hex/--weight`.
+    fn cells(&self) -> CellParams {
+        CellParams {
+            cell: self.cell,
+            extent: match self.extent {
+                ExtentArg::Bbox => ExtentChoice::Bbox,
+                ExtentArg::Hull => ExtentChoice::Hull,
+            },
+            hex: self.hex,
+            weight: self.weight.clone(),
+        }
+    }
+
+    /// Loads the incidents (with the `--weight` column) and, in their working CRS, the
+    /// boundary and the `overlay` (file, CRS) when given.
+    fn input(
+        &self,
+        incidents: &std::path::Path,
+        load: &LoadArgs,
+        overlay: Option<(&PathBuf, Option<&str>)>,
+        g: &GlobalArgs,
+    ) -> Result<HotspotInput> {
+        let incidents = study_incidents(incidents, &load.reading(&self.weight), g)?;
+        let working = incidents.incidents.crs.working.clone();
+        let mut input = HotspotInput::new(incidents);
+        if let Some(f) = &self.boundary {
+            let crs = self.boundary_crs.as_deref();
+            input.boundary = Some(study_layer(f, crs, Some(&working), "boundary")?);
+        }
+        if let Some((f, crs)) = overlay {
+            input.overlay = Some(study_layer(f, crs, Some(&working), "overlay")?);
+        }
+        Ok(input)
+    }
+}
+
+impl CommonArgs {
+    fn cells(&self) -> CellParams {
+        self.grid.cells()
+    }
+
+    /// Refuses --hex for analyses on square grids only.
+    fn square_only(&self, what: &str) -> Result<()> {
+        if self.grid.hex {
+            return Err(Error::Param(format!(
+                "--hex is not available for {what}; use square cells"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Loads the incidents, the boundary and the overlay.
+    fn input(&self, g: &GlobalArgs) -> Result<HotspotInput> {
+        let overlay = self
+            .overlay
+            .as_ref()
+            .map(|f| (f, self.overlay_crs.as_deref()));
+        self.grid.input(&self.incidents, &self.load, overlay, g)
+    }
+
+    /// Plans the outputs, loads the input and runs the study ([`run_study`]).
+    fn run<R>(
+        &self,
+        g: &GlobalArgs,
+        files: Vec<String>,
+        what: &str,
+        study: impl FnOnce(&HotspotInput) -> crimescape::Result<R>,
+    ) -> Result<(Outputs, R)> {
+        run_study(g, &self.out, files, || self.input(g), what, study)
+    }
+}
+
+impl PeriodCmd {
+    fn params(&self) -> Result<hs::PeriodStudyParams> {
+        self.common.square_only("classify/emerging")?;
+        Ok(hs::PeriodStudyParams {
+            cells: self.common.cells(),
+            weights: self.nb.spec()?,
+            period_days: self.period_days,
+            start: self
+                .start
+                .as_deref()
+                .map(|t| parse_day("--start", t))
+                .transpose()?,
+            alpha: self.alpha,
+            fdr: self.fdr,
+            time_steps: self.time_steps,
+        })
+    }
+}
+
+fn parse_bandwidth(s: &str) -> Result<Bandwidth> {
+    let t = s.trim().to_ascii_lowercase();
+    let bad = |why: &str| Error::Param(format!("--bandwidth {s}: {why}"));
+    Ok(match t.as_str() {
+        "arcgis" | "default" => Bandwidth::ArcGis,
+        "scott" | "nrd" => Bandwidth::Scott,
+        _ => match t.strip_prefix("knn:") {
+            Some(k) => Bandwidth::Adaptive {
+                k: k.parse().map_err(|_| bad("knn:K needs an integer K"))?,
+            },
+            None => Bandwidth::Fixed {
+                h: t.trim_end_matches('m')
+                    .parse()
+                    .map_err(|_| bad("give metres, arcgis, scott or knn:K"))?,
+            },
+        },
+    })
+}
+
+fn kernel_of(k: KernelArg) -> Kernel {
+    match k {
+        KernelArg::Quartic => Kernel::Quartic,
+        KernelArg::Gaussian => Kernel::Gaussian,
+        KernelArg::Epanechnikov => Kernel::Epanechnikov,
+        KernelArg::Triangular => Kernel::Triangular,
+        KernelArg::Uniform => Kernel::Uniform,
+    }
+}
+
+impl UnitArgs {
+    /// Loads the units: the layer's features, or the incidents counted per cell.
+    fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
+        if let Some(lp) = &self.layer {
+            let layer = study_layer(lp, self.layer_crs.as_deref(), None, "layer")?;
+            let value = self.value.as_deref().unwrap_or_default();
+            return Ok(global::layer_units(&layer, value)?);
+        }
+        let Some(path) = &self.incidents else {
+            return Err(Error::MissingInput {
+                what: vec!["an incident file or --layer FILE --value COLUMN".into()],
+            }
+            .into());
+        };
+        let input = self.grid.input(path, &self.load, None, g)?;
+        Ok(global::cell_units(&input, &self.grid.cells())?)
+    }
 }

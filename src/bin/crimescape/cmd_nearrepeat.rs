@@ -118,20 +118,11 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&a.out, NearRepeatStudy::files(), g)?;
     let mut input = study_incidents(&a.file, &a.load, g)?;
-    let (inc, wr) = crimescape::when::window_rule::knox_incidents(
-        &input.incidents,
-        crimescape::when::window_rule::first_band_days(&p.knox.time_breaks)?,
-        a.window_rule.into(),
-    )?;
-    if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
+    if let Some(w) = rs::knox_windows(&mut input, &p.knox, a.window_rule.into())? {
         if !g.quiet {
-            eprintln!("  {}", wr.describe());
-        }
-        if let Some(s) = &mut input.source {
-            s.reading.push(wr.describe());
+            eprintln!("  {w}");
         }
     }
-    input.incidents = inc;
     let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
     let network = p.knox.metric == crimescape::Metric::Network;
     if let Some(space) = a

@@ -13,7 +13,7 @@ use crimescape::study::network::{self as sn, NetworkK, NetworkKde, NetworkSegmen
 use crimescape::Error;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, spinner, study_incidents, study_layer, LoadArgs, StreetArgs};
+use crate::common::{finish, outputs, spin, study_incidents, study_layer, LoadArgs, StreetArgs};
 
 /// `crimescape network ...`
 #[derive(Debug, Args)]
@@ -41,6 +41,18 @@ pub enum NetworkCmd {
     /// Local Moran's I clusters and outliers of street segments (HH, LH, LL, HL), with
     /// the law-of-concentration columns.
     Moran(SegmentArgs),
+}
+
+/// Loads the incidents and builds their street network.
+fn load(
+    file: &std::path::Path,
+    load: &LoadArgs,
+    streets: &StreetArgs,
+    g: &GlobalArgs,
+) -> Result<(crimescape::study::IncidentInput, StudyNetwork)> {
+    let input = study_incidents(file, load, g)?;
+    let net = network(streets, &input.incidents.crs.working, g)?;
+    Ok((input, net))
 }
 
 /// Loads the streets and builds the network in the incidents' working CRS.
@@ -128,15 +140,8 @@ fn run_kde(a: KdeArgs, g: &GlobalArgs) -> Result<()> {
             KernelArg::Gaussian => NetKernel::Gaussian,
         });
     let out = outputs(&a.out, NetworkKde::files(), g)?;
-    let input = study_incidents(&a.file, &a.load, g)?;
-    let net = network(&a.streets, &input.incidents.crs.working, g)?;
-    let pb = spinner(
-        g,
-        format!("network KDE of {} incidents", input.incidents.len()),
-    );
-    let r = sn::kde(&input, &net, &p);
-    pb.finish_and_clear();
-    let r = r?;
+    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
+    let r = spin(g, "network KDE", || sn::kde(&input, &net, &p))?;
     if !g.quiet {
         eprintln!(
             "{}; {} lixels",
@@ -151,9 +156,13 @@ fn run_kde(a: KdeArgs, g: &GlobalArgs) -> Result<()> {
 
 // ------------------------------------------------------------------ K
 
-/// Distances and simulations of the K functions.
-#[derive(Debug, Args, Clone)]
-pub struct KOptions {
+/// `network k` (and, with the facilities, `network cross-k`).
+#[derive(Debug, Args)]
+pub struct KArgs {
+    /// Incident file (the points simulated in the envelope).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub streets: StreetArgs,
     /// Largest distance (m).
     #[arg(long, default_value_t = 1000.0)]
     pub max_distance: f64,
@@ -166,20 +175,9 @@ pub struct KOptions {
     /// Seed of the simulations.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-}
-
-/// `network k`.
-#[derive(Debug, Args)]
-pub struct KArgs {
-    /// Incident file.
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub streets: StreetArgs,
-    #[command(flatten)]
-    pub k: KOptions,
-    /// Output folder (k.csv, k.json, k.png).
-    #[arg(long, short, default_value = "network_k")]
-    pub out: PathBuf,
+    /// Output folder ([cross_]k.csv, .json, .png) [default: network_k, network_cross_k].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -187,63 +185,36 @@ pub struct KArgs {
 /// `network cross-k`.
 #[derive(Debug, Args)]
 pub struct CrossKArgs {
-    /// Incident file (the points simulated in the envelope).
-    pub file: PathBuf,
+    #[command(flatten)]
+    pub k: KArgs,
     /// Facility layer (points: bars, bus stops, ...), fixed in the envelope.
     #[arg(long)]
     pub facilities: PathBuf,
     /// CRS of the facility file [default: its crs member or EPSG:4326].
     #[arg(long)]
     pub facilities_crs: Option<String>,
-    #[command(flatten)]
-    pub streets: StreetArgs,
-    #[command(flatten)]
-    pub k: KOptions,
-    /// Output folder (cross_k.csv, cross_k.json, cross_k.png).
-    #[arg(long, short, default_value = "network_cross_k")]
-    pub out: PathBuf,
-    #[command(flatten)]
-    pub load: LoadArgs,
 }
 
-fn run_k(
-    file: PathBuf,
-    facilities: Option<(PathBuf, Option<String>)>,
-    streets: &StreetArgs,
-    o: &KOptions,
-    out: &std::path::Path,
-    load: &LoadArgs,
-    g: &GlobalArgs,
-) -> Result<()> {
-    let p = sn::k_params(o.max_distance, o.steps)?
-        .simulations(o.simulations)
-        .seed(o.seed);
-    let out = outputs(out, NetworkK::files(facilities.is_some()), g)?;
-    let input = study_incidents(&file, load, g)?;
+fn run_k(a: &KArgs, facilities: Option<(&PathBuf, Option<&str>)>, g: &GlobalArgs) -> Result<()> {
+    let p = sn::k_params(a.max_distance, a.steps)?
+        .simulations(a.simulations)
+        .seed(a.seed);
+    let dir = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from(match facilities {
+            Some(_) => "network_cross_k",
+            None => "network_k",
+        })
+    });
+    let out = outputs(&dir, NetworkK::files(facilities.is_some()), g)?;
+    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
     let working = &input.incidents.crs.working;
-    let fac = match &facilities {
-        Some((path, crs)) => Some(study_layer(
-            path,
-            crs.as_deref(),
-            Some(working),
-            "facilities",
-        )?),
-        None => None,
-    };
-    let net = network(streets, working, g)?;
-    let pb = spinner(
-        g,
-        format!(
-            "network K: {} points, {} simulations",
-            input.incidents.len(),
-            p.simulations
-        ),
-    );
-    let r = sn::k(&input, &net, fac.as_ref(), &p);
-    pb.finish_and_clear();
-    let mut r = r?;
-    if let Some((path, _)) = &facilities {
-        r.title = format!("{} vs {}", file.display(), path.display());
+    let fac = facilities
+        .map(|(path, crs)| study_layer(path, crs, Some(working), "facilities"))
+        .transpose()?;
+    let what = format!("network K: {} simulations", p.simulations);
+    let mut r = spin(g, &what, || sn::k(&input, &net, fac.as_ref(), &p))?;
+    if let Some((path, _)) = facilities {
+        r.title = format!("{} vs {}", a.file.display(), path.display());
     }
     if !g.quiet {
         eprintln!("{}", r.snap_text());
@@ -326,12 +297,8 @@ fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
         a.fdr,
     );
     let out = outputs(&a.out, NetworkSegments::files(gistar), g)?;
-    let input = study_incidents(&a.file, &a.load, g)?;
-    let net = network(&a.streets, &input.incidents.crs.working, g)?;
-    let pb = spinner(g, "segment hot spots".into());
-    let r = sn::segments(&input, &net, &p);
-    pb.finish_and_clear();
-    let r = r?;
+    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
+    let r = spin(g, "segment hot spots", || sn::segments(&input, &net, &p))?;
     if !g.quiet {
         eprintln!(
             "{}",
@@ -346,16 +313,8 @@ fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
 pub fn run(a: NetworkArgs, g: &GlobalArgs) -> Result<()> {
     match a.cmd {
         NetworkCmd::Kde(a) => run_kde(a, g),
-        NetworkCmd::K(a) => run_k(a.file, None, &a.streets, &a.k, &a.out, &a.load, g),
-        NetworkCmd::CrossK(a) => run_k(
-            a.file,
-            Some((a.facilities, a.facilities_crs)),
-            &a.streets,
-            &a.k,
-            &a.out,
-            &a.load,
-            g,
-        ),
+        NetworkCmd::K(a) => run_k(&a, None, g),
+        NetworkCmd::CrossK(a) => run_k(&a.k, Some((&a.facilities, a.facilities_crs.as_deref())), g),
         NetworkCmd::Gistar(a) => run_segments(a, true, g),
         NetworkCmd::Moran(a) => run_segments(a, false, g),
     }

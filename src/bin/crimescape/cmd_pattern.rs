@@ -10,7 +10,7 @@ use crimescape::study::hotspots::ExtentChoice;
 use crimescape::study::pattern::{self as sp, NniStudy, PatternInput, RipleyStudy};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};
+use crate::common::{done, run_study, study_incidents, study_layer, LoadArgs};
 
 /// Arguments of `crimescape pattern`.
 #[derive(Debug, Args)]
@@ -151,99 +151,82 @@ pub struct CrossKCmd {
 /// Runs `crimescape pattern`.
 pub fn run(a: PatternArgs, g: &GlobalArgs) -> Result<()> {
     match a.cmd {
-        PatternCmd::Nni(c) => run_nni(c, g),
-        PatternCmd::K(c) => run_k(c.study, c.dist, None, g),
-        PatternCmd::CrossK(c) => run_k(
-            c.study,
-            c.dist,
-            Some((c.layer, c.layer_crs, c.layer_name)),
-            g,
-        ),
+        PatternCmd::Nni(c) => {
+            let params = NniParams::new()
+                .correction(match c.correction {
+                    BorderArg::None => BorderCorrection::None,
+                    BorderArg::Rectangle => BorderCorrection::Rectangle,
+                    BorderArg::Boundary => BorderCorrection::Boundary,
+                })
+                .simulations(c.study.simulations)
+                .seed(c.study.seed);
+            let s = &c.study;
+            let (out, r) = run_study(
+                g,
+                &s.out,
+                NniStudy::files(),
+                || s.load(g),
+                "NNI",
+                |i| sp::nni(&i.0, &i.1, &params),
+            )?;
+            done(out, &r, g)
+        }
+        PatternCmd::K(c) => run_k(&c.study, &c.dist, None, g),
+        PatternCmd::CrossK(c) => run_k(&c.study, &c.dist, Some(&c), g),
     }
 }
 
-/// Loads the incidents and the boundary; the study area without a boundary.
-fn load(s: &StudyArgs, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
-    let mut input = PatternInput::new(study_incidents(&s.incidents, &s.load, g)?);
-    if let Some(b) = &s.boundary {
-        let working = &input.incidents.incidents.crs.working;
-        let layer = study_layer(b, s.boundary_crs.as_deref(), Some(working), "boundary")?;
-        input.boundary = Some(layer);
-    } else if !g.quiet {
-        eprintln!(
-            "note: no --boundary: the study area is the points' {}; areas without incidents inside it make the pattern look more clustered",
-            match s.extent {
-                AreaArg::Bbox => "bounding box",
-                AreaArg::Hull => "convex hull",
-            }
-        );
+impl StudyArgs {
+    /// Loads the incidents and the boundary; the study area without a boundary.
+    fn load(&self, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
+        let mut input = PatternInput::new(study_incidents(&self.incidents, &self.load, g)?);
+        let (extent, name) = match self.extent {
+            AreaArg::Bbox => (ExtentChoice::Bbox, "bounding box"),
+            AreaArg::Hull => (ExtentChoice::Hull, "convex hull"),
+        };
+        if let Some(b) = &self.boundary {
+            let working = &input.incidents.incidents.crs.working;
+            let crs = self.boundary_crs.as_deref();
+            input.boundary = Some(study_layer(b, crs, Some(working), "boundary")?);
+        } else if !g.quiet {
+            eprintln!("note: no --boundary: the study area is the points' {name}; areas without incidents inside it make the pattern look more clustered");
+        }
+        Ok((input, extent))
     }
-    let extent = match s.extent {
-        AreaArg::Bbox => ExtentChoice::Bbox,
-        AreaArg::Hull => ExtentChoice::Hull,
-    };
-    Ok((input, extent))
 }
 
-fn run_nni(c: NniCmd, g: &GlobalArgs) -> Result<()> {
-    let params = NniParams::new()
-        .correction(match c.correction {
-            BorderArg::None => BorderCorrection::None,
-            BorderArg::Rectangle => BorderCorrection::Rectangle,
-            BorderArg::Boundary => BorderCorrection::Boundary,
-        })
-        .simulations(c.study.simulations)
-        .seed(c.study.seed);
-    let out = outputs(&c.study.out, NniStudy::files(), g)?;
-    let (input, extent) = load(&c.study, g)?;
-    let r = sp::nni(&input, &extent, &params)?;
-    finish(out, &r, g)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    Ok(())
-}
-
-fn run_k(
-    s: StudyArgs,
-    dist: DistanceArgs,
-    layer: Option<(PathBuf, Option<String>, Option<String>)>,
-    g: &GlobalArgs,
-) -> Result<()> {
+fn run_k(s: &StudyArgs, d: &DistanceArgs, cross: Option<&CrossKCmd>, g: &GlobalArgs) -> Result<()> {
     let mut params = RipleyParams::new()
-        .steps(dist.steps)
-        .edge(match dist.edge {
+        .steps(d.steps)
+        .edge(match d.edge {
             EdgeArg::None => EdgeCorrection::None,
             EdgeArg::Border => EdgeCorrection::Border,
         })
         .simulations(s.simulations)
         .seed(s.seed);
-    params.distances = dist.distances;
-    params.max_distance = dist.max_distance;
-    let out = outputs(&s.out, RipleyStudy::files(layer.is_some()), g)?;
-    let (input, extent) = load(&s, g)?;
-    let other = match &layer {
-        None => None,
-        Some((path, crs, name)) => {
-            let working = &input.incidents.incidents.crs.working;
-            let l = study_layer(path, crs.as_deref(), Some(working), "layer")?;
-            let name = name.clone().unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().replace('_', " "))
-                    .unwrap_or_else(|| "the layer".into())
-            });
-            Some((l, name))
-        }
+    params.distances = d.distances.clone();
+    params.max_distance = d.max_distance;
+    let load = || {
+        let (input, extent) = s.load(g)?;
+        let other = match cross {
+            None => None,
+            Some(c) => {
+                let working = &input.incidents.incidents.crs.working;
+                let l = study_layer(&c.layer, c.layer_crs.as_deref(), Some(working), "layer")?;
+                let name = c.layer_name.clone().unwrap_or_else(|| {
+                    c.layer
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().replace('_', " "))
+                        .unwrap_or_else(|| "the layer".into())
+                });
+                Some((l, name))
+            }
+        };
+        Ok((input, extent, other))
     };
-    let r = sp::k(
-        &input,
-        &extent,
-        other.as_ref().map(|(l, n)| (l, n.as_str())),
-        &params,
-    )?;
-    finish(out, &r, g)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    Ok(())
+    let files = RipleyStudy::files(cross.is_some());
+    let (out, r) = run_study(g, &s.out, files, load, "K function", |(i, e, o)| {
+        sp::k(i, e, o.as_ref().map(|(l, n)| (l, n.as_str())), &params)
+    })?;
+    done(out, &r, g)
 }

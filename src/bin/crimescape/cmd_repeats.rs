@@ -59,7 +59,8 @@ pub fn run_repeats(a: RepeatsArgs, g: &GlobalArgs) -> Result<()> {
         top: a.top,
     };
     let out = outputs(&a.out, RepeatStudy::files(&p), g)?;
-    let input = study_incidents(&a.file, &a.load, g)?;
+    // the --address column is the only attribute read
+    let input = study_incidents(&a.file, &a.load.reading(&a.address), g)?;
     let r = rs::exact_repeats(&input, &p)?;
     if let Some(n) = r.note().filter(|_| !g.quiet) {
         eprintln!("{}", crate::errors::with_flags(&n));

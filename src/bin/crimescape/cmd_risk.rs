@@ -15,8 +15,8 @@ use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    finish, load_incidents, outputs, parse_day, parse_layer_spec, spinner, study_incidents,
-    study_layer, LoadArgs,
+    done, finish, load_via, named_layers, outputs, parse_day, parse_layer_spec, spin,
+    study_incidents, study_layer, LoadArgs,
 };
 
 /// `crimescape risk ...`
@@ -182,16 +182,18 @@ impl FitArgs {
     /// Loads the layers and the boundary in the incidents' working CRS.
     fn input(&self, incidents: IncidentInput) -> Result<RiskInput> {
         let working = incidents.incidents.crs.working.clone();
-        let mut layers = Vec::new();
-        for spec in &self.layers {
-            let s = parse_layer_spec(spec)?;
-            let mut l = study_layer(&s.path, self.layer_crs.as_deref(), Some(&working), "layer")?;
-            l.layer.name = s.name.clone();
-            layers.push(RiskLayer {
-                layer: l,
+        let specs = self
+            .layers
+            .iter()
+            .map(|s| parse_layer_spec(s))
+            .collect::<Result<Vec<_>>>()?;
+        let named = named_layers(&specs, self.layer_crs.as_deref(), &working)?;
+        let layers = (named.into_iter().zip(specs))
+            .map(|(layer, s)| RiskLayer {
+                layer,
                 filter: s.filter,
-            });
-        }
+            })
+            .collect();
         let boundary = self
             .boundary
             .as_ref()
@@ -212,10 +214,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
     let p = FitStudyParams::new(a.rtm(), a.cell());
     let out = outputs(&a.out, FitStudy::files(), g)?;
     let input = a.input(study_incidents(&a.incidents, &a.load, g)?)?;
-    let pb = spinner(g, "fitting the risk terrain model".into());
-    let r = rk::fit(&input, &p);
-    pb.finish_and_clear();
-    let r = r?;
+    let r = spin(g, "fitting the risk terrain model", || rk::fit(&input, &p))?;
     if !g.quiet {
         print!("{}", r.summary_text());
         println!("working CRS: {} (stored in model.json)", r.crs);
@@ -230,31 +229,11 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
         .map(|s| parse_layer_spec(s))
         .collect::<Result<Vec<_>>>()?;
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
-    let (mf, source) = rk::read_model(&a.model)?;
-    let crs = match (&a.to_crs, &mf.crs) {
-        (Some(c), _) => Crs::parse(c)?,
-        (None, Some(c)) => c.clone(),
-        (None, None) => {
-            return Err(crimescape::Error::Param(format!(
-                "{}: the model file stores no crs; give its working CRS with --to-crs",
-                a.model.display()
-            ))
-            .into())
-        }
-    };
-    mf.check_crs(&crs, &format!("model file {}", a.model.display()))?;
-    let model = mf.model;
-    let mut layers = Vec::new();
-    for s in &specs {
-        let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&crs), "layer")?;
-        l.layer.name = s.name.clone();
-        layers.push(l);
-    }
-    let r = rk::apply(&model, Some(source), &layers, &crs)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    let to_crs = a.to_crs.as_deref().map(Crs::parse).transpose()?;
+    let m = rk::load_model(&a.model, to_crs)?;
+    let layers = named_layers(&specs, a.layer_crs.as_deref(), &m.crs)?;
+    let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
+    done(out, &r, g)
 }
 
 fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
@@ -283,30 +262,20 @@ fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&f.out, ValidateStudy::files(), g)?;
     let train = study_incidents(&f.incidents, &f.load, g)?;
-    // the test file is read into the training file's working CRS
+    // the test file is read with the same options, in the training file's working CRS
     let test = match &a.test {
         Some(t) => {
-            let mut la = f.load.clone();
-            if la.to_crs.is_none() {
-                la.to_crs = Some(train.incidents.crs.working.to_string());
-            }
-            let (ti, trep) = load_incidents(t, &la, g)?;
+            let load = f.load.study_load(g)?.beside(&train.incidents.crs.working);
+            let (ti, trep) = load_via(t, &load, g, true)?;
             Some(IncidentInput::loaded(ti, trep, "test incidents"))
         }
         None => None,
     };
     let input = f.input(train)?;
-    let pb = spinner(
-        g,
-        "fitting the risk terrain model on the training incidents".into(),
-    );
-    let r = rk::validate(&input, test.as_ref(), &p);
-    pb.finish_and_clear();
-    let r = r?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    let r = spin(g, "fitting the model on the training incidents", || {
+        rk::validate(&input, test.as_ref(), &p)
+    })?;
+    done(out, &r, g)
 }
 
 /// Runs `crimescape risk`.

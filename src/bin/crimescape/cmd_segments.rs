@@ -8,7 +8,7 @@ use clap::Args;
 use crimescape::study::segments::{self as ss, SegmentStudy, SegmentStudyParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};
+use crate::common::{done, outputs, study_incidents, study_layer, LoadArgs};
 
 /// Arguments of `crimescape segments`.
 #[derive(Debug, Args)]
@@ -55,9 +55,5 @@ pub fn run(a: SegmentsArgs, g: &GlobalArgs) -> Result<()> {
         Some(&input.incidents.crs.working),
         "streets",
     )?;
-    let r = ss::segments(&input, &streets, &p)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    done(out, &ss::segments(&input, &streets, &p)?, g)
 }

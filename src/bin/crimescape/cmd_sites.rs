@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use crimescape::risk::sites::{CptedMapping, SiteParams, SiteWeights};
-use crimescape::study::risk::read_model;
-use crimescape::study::sites::{self as st, SitesInput, SitesStudy, UnitsInput};
+use crimescape::risk::sites::{SiteParams, SiteWeights};
+use crimescape::study::sites::{self as st, SitesModel, SitesStudy, UnitsInput};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, parse_layer_spec, study_incidents, study_layer, LoadArgs};
+use crate::common::{
+    done, named_layers, outputs, parse_layer_spec, study_incidents, study_layer, LoadArgs,
+};
 
 /// Kind of unit ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,34 +132,18 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
             modifiable: a.w_modifiable,
         });
     let out = outputs(&a.out, SitesStudy::files(), g)?;
-    let (mf, model_source) = read_model(&a.model)?;
-    let mapping = match &a.mapping {
-        Some(m) => {
-            let (m, src) = st::read_mapping(m)?;
-            (m, Some(src))
-        }
-        None => (CptedMapping::default_mapping(), None),
-    };
-    let seriousness = a
-        .seriousness
-        .as_ref()
-        .map(|s| st::read_seriousness(s, a.strict_seriousness))
-        .transpose()?;
+    let m = SitesModel::read(
+        &a.model,
+        a.mapping.as_deref(),
+        a.seriousness.as_deref(),
+        a.strict_seriousness,
+    )?;
     let incidents = study_incidents(&a.incidents, &a.load, g)?;
+    if let Some(w) = m.check(&incidents)? {
+        eprintln!("  WARNING: {w}");
+    }
     let working = incidents.incidents.crs.working.clone();
-    mf.check_crs(&working, &format!("model file {}", a.model.display()))?;
-    let model = mf.model;
-    if let Some(b) = incidents.incidents.bbox() {
-        if let Some(w) = crimescape::risk::model_file::check_coverage(&model, b, "the model")? {
-            eprintln!("  WARNING: {w}");
-        }
-    }
-    let mut layers = Vec::new();
-    for s in &specs {
-        let mut l = study_layer(&s.path, a.layer_crs.as_deref(), Some(&working), "layer")?;
-        l.layer.name = s.name.clone();
-        layers.push(l);
-    }
+    let layers = named_layers(&specs, a.layer_crs.as_deref(), &working)?;
     let units = match (a.units, unit_file) {
         (UnitsArg::Segments, Some(f)) => UnitsInput::Segments {
             streets: study_layer(&f, a.layer_crs.as_deref(), Some(&working), "segments")?,
@@ -171,19 +156,6 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         },
         _ => UnitsInput::Cells,
     };
-    let input = SitesInput {
-        incidents,
-        model,
-        model_source: Some(model_source),
-        layers,
-        units,
-        mapping,
-        seriousness,
-        temporal: Some(a.load.time_zone()?),
-    };
-    let r = st::sites(&input, &p)?;
-    if !g.quiet {
-        print!("{}", r.summary_text());
-    }
-    finish(out, &r, g)
+    let input = m.input(incidents, layers, units, Some(a.load.time_zone()?));
+    done(out, &st::sites(&input, &p)?, g)
 }

@@ -177,7 +177,10 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
         None => None,
     };
     let out = outputs(&a.out, WhenStudy::files(&p), g)?;
-    let mut input = WhenInput::new(study_incidents(&a.file, &a.load, g)?);
+    // `--by column:NAME` reads that column, no other attribute
+    let column = a.by.as_deref().and_then(|b| b.strip_prefix("column:"));
+    let load = a.load.reading(column.map(String::from).as_ref());
+    let mut input = WhenInput::new(study_incidents(&a.file, &load, g)?);
     if let Some(f) = layer_file {
         let target = input.incidents.incidents.crs.working.clone();
         input = input.with_layer(study_layer(

@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
-use crimescape::io::{LayerOptions, LoadOptions, LoadReport, WhereFilter};
+use crimescape::io::{Attributes, LayerOptions, LoadOptions, LoadReport, WhereFilter};
 use crimescape::network::{NetworkParams, NetworkSpace};
+use crimescape::study::load::IncidentLoad;
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
 use crimescape::when::{TimeFilter, TimeZone};
 use crimescape::{Crs, Incidents, Layer, LayerReport, Provenance};
@@ -63,6 +64,22 @@ pub fn parse_layer_spec(s: &str) -> Result<LayerSpec> {
         path: PathBuf::from(path),
         filter,
     })
+}
+
+/// Loads `--layer` files in the `working` CRS, each named as its spec says.
+pub fn named_layers(
+    specs: &[LayerSpec],
+    crs: Option<&str>,
+    working: &Crs,
+) -> Result<Vec<StudyLayer>> {
+    specs
+        .iter()
+        .map(|s| {
+            let mut l = study_layer(&s.path, crs, Some(working), "layer")?;
+            l.layer.name = s.name.clone();
+            Ok(l)
+        })
+        .collect()
 }
 
 /// A `--layer` of a command without filters: `NAME=PATH`, or a bare `PATH` named by
@@ -169,6 +186,10 @@ pub struct LoadArgs {
     /// needed for sun times (--night).
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// The attribute columns the command reads (`--weight`, `--address`, `--by
+    /// column:NAME`), set by the command with [`LoadArgs::reading`]: only these are loaded.
+    #[arg(skip)]
+    pub attributes: Vec<String>,
 }
 
 /// A date or date-time flag value (seconds, local clock).
@@ -277,6 +298,32 @@ impl LoadArgs {
     pub fn time_zone(&self) -> Result<Option<TimeZone>> {
         Ok(self.tz.as_deref().map(TimeZone::parse).transpose()?)
     }
+
+    /// These flags with the attribute columns the command reads (the values of
+    /// `--weight`, `--address`, `--by column:NAME`; no command reads any other, and
+    /// `--where` reads its columns while loading). Loading the others would cost ~150
+    /// bytes per data.police.uk row for nothing (issue 17).
+    pub fn reading<'a>(&self, columns: impl IntoIterator<Item = &'a String>) -> LoadArgs {
+        let mut a = self.clone();
+        a.attributes.extend(columns.into_iter().cloned());
+        a
+    }
+
+    /// How the library reads the incident file of these flags.
+    pub fn study_load(&self, g: &GlobalArgs) -> Result<IncidentLoad> {
+        let attributes = if self.attributes.is_empty() {
+            Attributes::None
+        } else {
+            Attributes::Only(self.attributes.clone())
+        };
+        Ok(IncidentLoad {
+            options: self.options()?.attributes(attributes),
+            time_filter: self.time_filter()?,
+            time_zone: self.time_zone()?,
+            rejects: self.rejects.clone(),
+            force: g.force,
+        })
+    }
 }
 
 /// A spinner on stderr while something slow runs (hidden when not a terminal or quiet).
@@ -301,41 +348,6 @@ pub fn load_incidents(
     load_incidents_with(path, args, g, true)
 }
 
-/// The source columns the command reads as attributes: those named by `--weight`,
-/// `--address` and `--by column:NAME` (no command reads any other; `--where` reads
-/// its columns while loading). Loading the others would cost ~150 bytes per
-/// data.police.uk row for nothing (issue 17). Read from the command line because
-/// the loader is shared by every command.
-fn attributes_used() -> crimescape::io::Attributes {
-    let args: Vec<String> = std::env::args().collect();
-    let mut names = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        if !matches!(flag, "--weight" | "--address" | "--by") {
-            continue;
-        }
-        let Some(v) = inline.or_else(|| args.get(i + 1).cloned()) else {
-            continue;
-        };
-        let v = match flag {
-            "--by" => match v.split_once(':') {
-                Some(("column", name)) => name.to_string(),
-                _ => continue,
-            },
-            _ => v,
-        };
-        names.push(v);
-    }
-    if names.is_empty() {
-        crimescape::io::Attributes::None
-    } else {
-        crimescape::io::Attributes::Only(names)
-    }
-}
-
 /// As [`load_incidents`]; `warn` says whether to print the load's warnings on
 /// stderr (`info` shows them in its own output).
 pub fn load_incidents_with(
@@ -344,38 +356,45 @@ pub fn load_incidents_with(
     g: &GlobalArgs,
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
-    let opts = args.options()?.attributes(attributes_used());
     if g.audience == AudienceArg::Public && args.rejects.is_some() {
         return Err(crimescape::Error::Param(
             "--rejects writes rejected rows with their raw fields (locations, free text), which no public output may hold: not with --audience public. `crimescape --audience public info FILE` publishes the rejected rows counted by reason".into(),
         )
         .into());
     }
-    let filter = args.time_filter()?;
-    let tz = args.time_zone()?;
+    load_via(path, &args.study_load(g)?, g, warn)
+}
+
+/// Loads incidents as the library's `load` says, printing as [`load_incidents_with`].
+pub fn load_via(
+    path: &Path,
+    load: &IncidentLoad,
+    g: &GlobalArgs,
+    warn: bool,
+) -> Result<(Incidents, LoadReport)> {
     let pb = spinner(g, format!("loading {}", path.display()));
-    let res = crimescape::load_incidents(path, &opts);
+    let res = load.read(path);
     pb.finish_and_clear();
-    let (inc, rep) = match res {
-        Ok(x) => x,
-        Err(e) => {
-            // a failed load (strict, nothing usable) still writes its rejected rows
-            if let (Some(rp), Some(rep)) = (&args.rejects, e.load_report()) {
-                crimescape::study::write_rejects(rep, rp, &opts, g.force)?;
-                eprintln!(
-                    "  wrote {} rejected row(s) to {}",
-                    rep.rejections.len(),
-                    rp.display()
-                );
-            }
-            return Err(
-                anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
+    let wrote = |rep: &LoadReport| {
+        if let Some(rp) = &load.rejects {
+            eprintln!(
+                "  wrote {} rejected row(s) to {}",
+                rep.rejections.len(),
+                rp.display()
             );
         }
     };
+    let (inc, rep) = res.map_err(|e| {
+        // a failed load (strict, nothing usable) still writes its rejected rows
+        if let Some(rep) = e.load_report() {
+            wrote(rep);
+        }
+        anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
+    })?;
     note_incidents(g, &inc);
     // --hours/--days/--night: the library's half-window rule, counted and recorded
-    let (inc, rep) = crimescape::study::filter_by_time(inc, rep, &filter, tz.as_ref())
+    let (inc, rep) = load
+        .filter(inc, rep)
         .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
     if !g.quiet {
         for l in crimescape::study::load_lines(&rep, 3) {
@@ -388,15 +407,8 @@ pub fn load_incidents_with(
             eprintln!("  WARNING: {}", crate::errors::with_flags(w));
         }
     }
-    if let Some(rp) = &args.rejects {
-        crimescape::study::write_rejects(&rep, rp, &opts, g.force)?;
-        if !g.quiet {
-            eprintln!(
-                "  wrote {} rejected row(s) to {}",
-                rep.rejections.len(),
-                rp.display()
-            );
-        }
+    if !g.quiet {
+        wrote(&rep);
     }
     Ok((inc, rep))
 }
@@ -519,30 +531,10 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
     let _ = cmd;
     let layer = match &g.addresses {
         None => None,
-        Some(p) => {
-            let (l, _) = load_layer(p, None, None, &[])?;
-            let points: Vec<[f64; 2]> = l
-                .geometries
-                .iter()
-                .filter_map(|geom| match geom {
-                    geo::Geometry::Point(q) => Some([q.x(), q.y()]),
-                    _ => None,
-                })
-                .collect();
-            if points.is_empty() {
-                return Err(crimescape::Error::Param(format!(
-                    "--addresses {}: no point features (address or building points are needed)",
-                    p.display()
-                ))
-                .into());
-            }
-            Some(std::sync::Arc::new(crimescape::export::AddressLayer {
-                points,
-                crs: l.crs.working.clone(),
-                anchors: None,
-                source: p.display().to_string(),
-            }))
-        }
+        Some(p) => Some(std::sync::Arc::new(
+            crimescape::study::load::address_layer(p)
+                .with_context(|| format!("--addresses {}", p.display()))?,
+        )),
     };
     let _ = PUBLIC_ADDRESSES.set(layer);
     Ok(())
@@ -579,7 +571,7 @@ static FIGURE_STYLE: std::sync::OnceLock<crimescape::render::Style> = std::sync:
 
 /// Builds the run's figure style from the global flags (loading the context layers).
 pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
-    use crimescape::render::{ContextLayer, Palette, Style};
+    use crimescape::render::{Palette, Style};
     if g.gpkg.is_some() && !cfg!(feature = "gdal") {
         anyhow::bail!(
             "--gpkg needs crimescape built with the `gdal` feature (cargo install crimescape --features gdal; it needs libgdal-dev)"
@@ -593,26 +585,12 @@ pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
     }
     let mut context = Vec::new();
     for path in &g.context {
-        let (l, _) = load_layer(path, None, None, &[])?;
-        let key = [
-            "name",
-            "NAME",
-            "Name",
-            "street",
-            "STREET",
-            "street_name",
-            "FULLNAME",
-        ]
-        .into_iter()
-        .find(|k| l.properties.iter().any(|p| p.contains_key(*k)));
-        let labels = (0..l.len())
-            .map(|i| key.and_then(|k| l.property_str(i, k)))
-            .collect();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        context.push(ContextLayer::new(&name, l.geometries, labels));
+        let (layer, rep) = crimescape::study::load::context_layer(path)
+            .with_context(|| format!("loading layer {}", path.display()))?;
+        for w in &rep.warnings {
+            eprintln!("  WARNING: {}: {w}", path.display());
+        }
+        context.push(layer);
     }
     let style = Style {
         palette: match g.palette {
@@ -666,6 +644,38 @@ pub fn filters_phrase(args: &[String]) -> Option<String> {
         (None, None) => {}
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// A command's study: plans its output set in `dir` (refused before any work when a
+/// file exists without --force), loads its input and runs the study under a spinner
+/// saying `what`. The caller prints and writes the result ([`finish`]).
+pub fn run_study<I, R, S: AsRef<str>>(
+    g: &GlobalArgs,
+    dir: &Path,
+    files: impl IntoIterator<Item = S>,
+    load: impl FnOnce() -> Result<I>,
+    what: &str,
+    study: impl FnOnce(&I) -> crimescape::Result<R>,
+) -> Result<(Outputs, R)> {
+    let out = outputs(dir, files, g)?;
+    let input = load()?;
+    Ok((out, spin(g, what, || study(&input))?))
+}
+
+/// Runs `f` under a spinner saying `what`.
+pub fn spin<R>(g: &GlobalArgs, what: &str, f: impl FnOnce() -> crimescape::Result<R>) -> Result<R> {
+    let pb = spinner(g, what.to_string());
+    let r = f();
+    pb.finish_and_clear();
+    Ok(r?)
+}
+
+/// Prints a result's summary on stdout (unless quiet) and writes it ([`finish`]).
+pub fn done(out: Outputs, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    if !g.quiet {
+        print!("{}", r.summary().unwrap_or_default());
+    }
+    finish(out, r, g)
 }
 
 /// Writes a result into its (planned) output set and commits the set.

@@ -1,0 +1,200 @@
+//! Loading the inputs of a study as a front end does: the incident file with its
+//! time filter and rejected rows, a second incident file beside the first, the context
+//! layers of the maps.
+//!
+//! ```no_run
+//! use crimescape::io::LoadOptions;
+//! use crimescape::study::load::IncidentLoad;
+//! use crimescape::when::TimeFilter;
+//!
+//! let load = IncidentLoad::new(LoadOptions::new())
+//!     .time_filter(TimeFilter::new().with_hours("22-04")?)
+//!     .rejects("rejected.csv");
+//! let input = load.input("burglaries.csv", "incidents")?;
+//! println!("{} incidents", input.incidents.len());
+//! # Ok::<(), crimescape::Error>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use super::{filter_by_time, write_rejects, IncidentInput};
+use crate::crs::Crs;
+use crate::error::Result;
+use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport};
+use crate::layer::Incidents;
+use crate::render::ContextLayer;
+use crate::when::{TimeFilter, TimeZone};
+
+/// How a study reads an incident file: the loader's options, the time filter
+/// (`hours`, `weekdays`, `night`: the half-window rule of
+/// [`crate::when::incidents::filter_incidents`]), the time zone of the clock times and
+/// where to write the rejected rows.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentLoad {
+    /// The loader's options.
+    pub options: LoadOptions,
+    /// Time filter applied after loading (all-pass by default).
+    pub time_filter: TimeFilter,
+    /// Time zone of the clock times (sun times of the night filter and of the
+    /// temporal signatures).
+    pub time_zone: Option<TimeZone>,
+    /// CSV file for every rejected row (row, reason, column, value, raw fields).
+    pub rejects: Option<PathBuf>,
+    /// Overwrite an existing rejects file.
+    pub force: bool,
+}
+
+impl IncidentLoad {
+    /// Loads with these options, no time filter and no rejects file.
+    pub fn new(options: LoadOptions) -> Self {
+        IncidentLoad {
+            options,
+            ..Default::default()
+        }
+    }
+
+    /// Sets the time filter.
+    pub fn time_filter(mut self, f: TimeFilter) -> Self {
+        self.time_filter = f;
+        self
+    }
+
+    /// Sets the time zone of the clock times.
+    pub fn time_zone(mut self, tz: Option<TimeZone>) -> Self {
+        self.time_zone = tz;
+        self
+    }
+
+    /// Writes the rejected rows to this CSV file.
+    pub fn rejects(mut self, path: impl Into<PathBuf>) -> Self {
+        self.rejects = Some(path.into());
+        self
+    }
+
+    /// Options for a second incident file read beside a first one (test incidents, the
+    /// second layer of a dual KDE): the same options, projected to the first file's
+    /// working CRS `working` unless a target CRS is set.
+    pub fn beside(&self, working: &Crs) -> IncidentLoad {
+        let mut l = self.clone();
+        if l.options.target_crs.is_none() {
+            l.options.target_crs = Some(working.clone());
+        }
+        l
+    }
+
+    /// Loads the incidents of `path`, applies the time filter (recorded in the report,
+    /// [`filter_by_time`]) and writes the rejected rows when asked — also when the load
+    /// fails for want of usable rows (the error's report holds them). The two steps are
+    /// [`read`](Self::read) and [`filter`](Self::filter).
+    ///
+    /// # Errors
+    /// As [`crate::load_incidents`], [`filter_by_time`] and [`write_rejects`].
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<(Incidents, LoadReport)> {
+        let (inc, rep) = self.read(path)?;
+        self.filter(inc, rep)
+    }
+
+    /// The first step of [`load`](Self::load): reads the file (the rejected rows are
+    /// written when the read fails for want of usable rows).
+    ///
+    /// # Errors
+    /// As [`crate::load_incidents`] and [`write_rejects`].
+    pub fn read(&self, path: impl AsRef<Path>) -> Result<(Incidents, LoadReport)> {
+        crate::io::load_incidents(path.as_ref(), &self.options).or_else(|e| {
+            if let (Some(out), Some(rep)) = (&self.rejects, e.load_report()) {
+                write_rejects(rep, out, &self.options, self.force)?;
+            }
+            Err(e)
+        })
+    }
+
+    /// The second step of [`load`](Self::load): the time filter, then the rejected
+    /// rows written when asked.
+    ///
+    /// # Errors
+    /// As [`filter_by_time`] and [`write_rejects`].
+    pub fn filter(&self, inc: Incidents, rep: LoadReport) -> Result<(Incidents, LoadReport)> {
+        let (inc, rep) = filter_by_time(inc, rep, &self.time_filter, self.time_zone.as_ref())?;
+        if let Some(out) = &self.rejects {
+            write_rejects(&rep, out, &self.options, self.force)?;
+        }
+        Ok((inc, rep))
+    }
+
+    /// [`load`](Self::load) as a study's input, recorded in provenance under `role`
+    /// ("incidents", "test incidents", ...), with the time zone.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn input(&self, path: impl AsRef<Path>, role: &str) -> Result<IncidentInput> {
+        let (inc, rep) = self.load(path)?;
+        Ok(IncidentInput::loaded(inc, rep, role).with_time_zone(self.time_zone.clone()))
+    }
+}
+
+/// Property names that label the features of a context layer, in order of preference.
+const LABEL_KEYS: [&str; 7] = [
+    "name",
+    "NAME",
+    "Name",
+    "street",
+    "STREET",
+    "street_name",
+    "FULLNAME",
+];
+
+/// Loads a context layer for the maps (streets, parks, water: drawn under every map,
+/// [`crate::render::Style::context`]): its geometries, labelled by the first of the
+/// properties `name`, `street`, `street_name`, `FULLNAME` (any case as listed) that a
+/// feature carries, and named by its file name. The layer is read in its own CRS
+/// ([`LayerOptions`] default: its crs member or EPSG:4326, projected to its working
+/// CRS); the report carries the loader's warnings.
+///
+/// # Errors
+/// As [`crate::load_layer`].
+pub fn context_layer(path: impl AsRef<Path>) -> Result<(ContextLayer, LayerReport)> {
+    let path = path.as_ref();
+    let (l, rep) = crate::io::load_layer(path, &LayerOptions::default())?;
+    let key = LABEL_KEYS
+        .into_iter()
+        .find(|k| l.properties.iter().any(|p| p.contains_key(*k)));
+    let labels = (0..l.len())
+        .map(|i| key.and_then(|k| l.property_str(i, k)))
+        .collect();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((ContextLayer::new(&name, l.geometries, labels), rep))
+}
+
+/// Loads the address (or building) points a public output's locations are moved to
+/// ([`crate::export::AddressLayer`]): the point features of the layer, in its working
+/// CRS; other geometries are ignored.
+///
+/// # Errors
+/// As [`crate::load_layer`]; [`crate::Error::Param`] when the layer has no point.
+pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLayer> {
+    let path = path.as_ref();
+    let (l, _) = crate::io::load_layer(path, &LayerOptions::default())?;
+    let points: Vec<[f64; 2]> = l
+        .geometries
+        .iter()
+        .filter_map(|geom| match geom {
+            geo::Geometry::Point(q) => Some([q.x(), q.y()]),
+            _ => None,
+        })
+        .collect();
+    if points.is_empty() {
+        return Err(crate::Error::Param(format!(
+            "{}: no point features (address or building points are needed)",
+            path.display()
+        )));
+    }
+    Ok(crate::export::AddressLayer {
+        points,
+        crs: l.crs.working.clone(),
+        anchors: None,
+        source: path.display().to_string(),
+    })
+}
