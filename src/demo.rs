@@ -352,9 +352,15 @@ fn draw_category(rng: &mut ChaCha8Rng, near_bar: bool) -> usize {
 /// Generates the demo city.
 pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     if p.incidents == 0 || p.size.is_nan() || p.size < 1000.0 {
-        return Err(crate::Error::Param(
-            "demo city needs at least 1 incident and a size of at least 1000 m".into(),
-        ));
+        return Err(if p.incidents == 0 {
+            crate::Error::invalid_param("incidents", 0, "a demo city needs at least 1 incident")
+        } else {
+            crate::Error::invalid_param(
+                "size",
+                p.size,
+                "a demo city needs a size of at least 1000 m",
+            )
+        });
     }
     crate::limits::check_count(
         "incidents",
@@ -725,19 +731,25 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     ];
     for (layer, rr) in &p.relative_risks {
         let Some(f) = factors.iter_mut().find(|f| &f.layer == layer) else {
-            return Err(crate::Error::Param(format!(
-                "demo city: no risk factor on layer {layer:?} (the layers with one: {})",
-                factors
-                    .iter()
-                    .map(|f| f.layer.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(crate::Error::invalid_param(
+                "relative_risks",
+                layer,
+                format!(
+                    "the demo city has no risk factor on this layer (the layers with one: {})",
+                    factors
+                        .iter()
+                        .map(|f| f.layer.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         };
         if !(rr.is_finite() && *rr > 0.0) {
-            return Err(crate::Error::Param(format!(
-                "demo city: relative risk of {layer:?} must be a positive number, not {rr}"
-            )));
+            return Err(crate::Error::invalid_param(
+                "relative_risks",
+                format!("{layer}={rr}"),
+                "a relative risk must be a positive number",
+            ));
         }
         f.relative_risk = *rr;
     }

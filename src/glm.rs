@@ -134,58 +134,81 @@ fn check_inputs(
 ) -> Result<usize> {
     let n = x.len();
     if n == 0 {
-        return Err(Error::Data("GLM: no observations".into()));
+        return Err(Error::too_few("GLM", "observations", 1, 0));
     }
     if y.len() != n {
-        return Err(Error::Param(format!(
-            "GLM: x has {n} rows but y has {} values",
-            y.len()
-        )));
+        return Err(Error::length_mismatch(
+            "counts (y)",
+            y.len(),
+            "rows of x",
+            n,
+        ));
     }
     let p = x[0].len();
     if p == 0 {
-        return Err(Error::Param("GLM: design matrix has no columns".into()));
+        return Err(Error::invalid_param(
+            "x",
+            "0 columns",
+            "the design matrix of a GLM needs at least one column",
+        ));
     }
     for (i, row) in x.iter().enumerate() {
         if row.len() != p {
-            return Err(Error::Param(format!(
-                "GLM: row {i} of x has {} columns, row 0 has {p}",
-                row.len()
-            )));
+            return Err(Error::LengthMismatch {
+                what: "columns",
+                got: row.len(),
+                per: "row of x (as row 0)",
+                expected: p,
+            });
         }
         if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Data(format!(
-                "GLM: x[{i}][{j}] is not finite ({})",
-                row[j]
-            )));
+            return Err(Error::BadValue {
+                what: "entry of x (row-major)",
+                index: i * p + j,
+                value: row[j],
+                expected: "not a finite number",
+            });
         }
     }
     if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::Data(format!(
-            "GLM: y[{i}] = {} is not a non-negative count",
-            y[i]
-        )));
+        return Err(Error::BadValue {
+            what: "count (y)",
+            index: i,
+            value: y[i],
+            expected: "not a finite count >= 0",
+        });
     }
     if let Some(o) = offset {
         if o.len() != n {
-            return Err(Error::Param(format!(
-                "GLM: offset has {} values, expected {n}",
-                o.len()
-            )));
+            return Err(Error::length_mismatch(
+                "offsets",
+                o.len(),
+                "observations",
+                n,
+            ));
         }
         if let Some(i) = o.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Data(format!("GLM: offset[{i}] is not finite")));
+            return Err(Error::BadValue {
+                what: "offset",
+                index: i,
+                value: o[i],
+                expected: "not a finite number",
+            });
         }
     }
     if y.iter().all(|v| *v == 0.0) {
-        return Err(Error::Data(
-            "GLM: all counts are zero; a log-linear model has no finite estimate".into(),
+        return Err(Error::degenerate(
+            "GLM",
+            "all counts are zero; a log-linear model has no finite estimate",
         ));
     }
     if need_n_gt_p && n <= p {
-        return Err(Error::Data(format!(
-            "GLM: {n} observations are too few for {p} coefficients"
-        )));
+        return Err(Error::too_few(
+            "GLM",
+            "observations (one more than its coefficients)",
+            p + 1,
+            n,
+        ));
     }
     Ok(p)
 }
@@ -194,7 +217,7 @@ fn check_inputs(
 /// Gram matrix; a pivot below `1e-9` means column `j` is (numerically) a linear
 /// combination of columns `0..j`.
 ///
-/// Returns `Err(Error::Data)` naming the first such column (0-based) and, for an
+/// Returns `Err(Error::Degenerate)` naming the first such column (0-based) and, for an
 /// all-zero column, saying so.
 pub fn check_collinearity(x: &[Vec<f64>]) -> Result<()> {
     let n = x.len();
@@ -206,9 +229,10 @@ pub fn check_collinearity(x: &[Vec<f64>]) -> Result<()> {
     let mut l = vec![vec![0.0; p]; p];
     for j in 0..p {
         if g[j][j] <= 0.0 {
-            return Err(Error::Data(format!(
-                "GLM: column {j} of the design matrix is all zero"
-            )));
+            return Err(Error::degenerate(
+                "GLM",
+                format!("column {j} of the design matrix is all zero"),
+            ));
         }
         let sj = g[j][j].sqrt();
         for k in 0..=j {
@@ -218,11 +242,14 @@ pub fn check_collinearity(x: &[Vec<f64>]) -> Result<()> {
             }
             if k == j {
                 if s < 1e-9 {
-                    return Err(Error::Data(format!(
-                        "GLM: column {j} of the design matrix is collinear with columns \
-                         0..{j} (a linear combination of earlier columns, e.g. a constant \
-                         column or a duplicated factor); drop it"
-                    )));
+                    return Err(Error::degenerate(
+                        "GLM",
+                        format!(
+                            "column {j} of the design matrix is collinear with columns \
+                             0..{j} (a linear combination of earlier columns, e.g. a \
+                             constant column or a duplicated factor); drop it"
+                        ),
+                    ));
                 }
                 l[j][j] = s.sqrt();
             } else {
@@ -522,11 +549,19 @@ pub fn fit_glm(
     family: Family,
     params: &GlmParams,
 ) -> Result<GlmFit> {
-    if params.max_iter == 0 || !(params.tol.is_finite() && params.tol > 0.0) {
-        return Err(Error::Param(format!(
-            "GLM: max_iter must be >= 1 and tol > 0 (got {} and {})",
-            params.max_iter, params.tol
-        )));
+    if params.max_iter == 0 {
+        return Err(Error::invalid_param(
+            "max_iter",
+            params.max_iter,
+            "a GLM fit needs at least one iteration",
+        ));
+    }
+    if !(params.tol.is_finite() && params.tol > 0.0) {
+        return Err(Error::invalid_param(
+            "tol",
+            params.tol,
+            "the convergence tolerance must be > 0",
+        ));
     }
     let p = check_inputs(x, y, offset, true)?;
     check_collinearity(x)?;
@@ -535,9 +570,11 @@ pub fn fit_glm(
         Family::Poisson => (None, irls(x, y, offset, None, None, params)?, false),
         Family::NegativeBinomial { theta: Some(t) } => {
             if !(t.is_finite() && t > 0.0) {
-                return Err(Error::Param(format!(
-                    "GLM: negative binomial θ must be positive, got {t}"
-                )));
+                return Err(Error::invalid_param(
+                    "theta",
+                    t,
+                    "the negative binomial θ must be a positive number",
+                ));
             }
             (Some(t), irls(x, y, offset, Some(t), None, params)?, false)
         }
@@ -677,7 +714,7 @@ pub(crate) fn fit_grouped(
     let ncell: f64 = cells.iter().sum();
     let ybar = ysum.iter().sum::<f64>() / ncell;
     if ybar.is_nan() || ybar <= 0.0 || p == 0 {
-        return Err(Error::Data("grouped GLM: all counts are zero".into()));
+        return Err(Error::degenerate("grouped GLM", "all counts are zero"));
     }
     let kernel = |mu: &[f64]| -> f64 {
         let mut k = 0.0;
@@ -864,26 +901,39 @@ pub(crate) fn fit_poisson_penalized_design(
 ) -> Result<PenalizedFit> {
     let n = x.rows();
     if n == 0 {
-        return Err(Error::Data("GLM: no observations".into()));
+        return Err(Error::too_few("GLM", "observations", 1, 0));
     }
-    if y.len() != n || offset.is_some_and(|o| o.len() != n) {
-        return Err(Error::Param(format!(
-            "GLM: design has {n} rows, y {} values",
-            y.len()
-        )));
+    if y.len() != n {
+        return Err(Error::length_mismatch(
+            "counts (y)",
+            y.len(),
+            "rows of x",
+            n,
+        ));
+    }
+    if let Some(o) = offset.filter(|o| o.len() != n) {
+        return Err(Error::length_mismatch("offsets", o.len(), "rows of x", n));
     }
     if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::Data(format!(
-            "GLM: y[{i}] = {} is not a non-negative count",
-            y[i]
-        )));
+        return Err(Error::BadValue {
+            what: "count (y)",
+            index: i,
+            value: y[i],
+            expected: "not a finite count >= 0",
+        });
     }
-    if offset.is_some_and(|o| o.iter().any(|v| !v.is_finite())) {
-        return Err(Error::Data("GLM: offset is not finite".into()));
+    if let Some((i, v)) = offset.and_then(|o| o.iter().enumerate().find(|(_, v)| !v.is_finite())) {
+        return Err(Error::BadValue {
+            what: "offset",
+            index: i,
+            value: *v,
+            expected: "not a finite number",
+        });
     }
     if y.iter().all(|v| *v == 0.0) {
-        return Err(Error::Data(
-            "GLM: all counts are zero; a log-linear model has no finite estimate".into(),
+        return Err(Error::degenerate(
+            "GLM",
+            "all counts are zero; a log-linear model has no finite estimate",
         ));
     }
     penalized_core(x, y, offset, params, start)
@@ -1195,27 +1245,53 @@ fn penalized_core<D: Design>(
     let n = x.rows();
     let (lambda, a) = (params.lambda, params.l1_ratio);
     let lambda_ok = lambda.is_finite() && lambda >= 0.0;
-    if !lambda_ok || !(0.0..=1.0).contains(&a) {
-        return Err(Error::Param(format!(
-            "penalised GLM: need λ >= 0 and 0 <= α <= 1 (got {lambda}, {a})"
-        )));
+    if !lambda_ok {
+        return Err(Error::invalid_param(
+            "lambda",
+            lambda,
+            "the penalty λ must be a number >= 0",
+        ));
+    }
+    if !(0.0..=1.0).contains(&a) {
+        return Err(Error::invalid_param(
+            "l1_ratio",
+            a,
+            "the elastic-net mixing α must be in [0, 1]",
+        ));
     }
     let pf = params
         .penalty_factor
         .clone()
         .unwrap_or_else(|| vec![1.0; p]);
-    if pf.len() != p || pf.iter().any(|f| !(f.is_finite() && *f >= 0.0)) {
-        return Err(Error::Param(format!(
-            "penalised GLM: need {p} non-negative penalty factors"
-        )));
+    if pf.len() != p {
+        return Err(Error::length_mismatch(
+            "penalty factors",
+            pf.len(),
+            "columns",
+            p,
+        ));
+    }
+    if let Some((i, f)) = pf
+        .iter()
+        .enumerate()
+        .find(|(_, f)| !(f.is_finite() && **f >= 0.0))
+    {
+        return Err(Error::BadValue {
+            what: "penalty factor",
+            index: i,
+            value: *f,
+            expected: "not a finite number >= 0",
+        });
     }
     let mut beta = match start {
         Some(b) if b.len() == p => b.to_vec(),
         Some(b) => {
-            return Err(Error::Param(format!(
-                "penalised GLM: start has {} values, expected {p}",
-                b.len()
-            )))
+            return Err(Error::length_mismatch(
+                "start values",
+                b.len(),
+                "columns",
+                p,
+            ))
         }
         None => {
             // Intercept-like start: log mean in every unpenalised constant column.
@@ -1639,7 +1715,16 @@ mod tests {
             .collect();
         let y: Vec<f64> = (0..30).map(|i| (i % 4) as f64).collect();
         let e = fit_glm(&x, &y, None, Family::Poisson, &GlmParams::new()).unwrap_err();
-        assert!(matches!(e, Error::Data(_)));
+        assert!(
+            matches!(
+                e,
+                Error::Degenerate {
+                    analysis: "GLM",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("column 3"), "{e}");
         // A constant column besides the intercept.
         let x2: Vec<Vec<f64>> = (0..30).map(|i| vec![1.0, (i % 2) as f64, 1.0]).collect();

@@ -301,47 +301,74 @@ fn resolve_periods(p: &EvaluateParams, tmin: i64, tmax: i64) -> Result<Periods> 
         (Some(pre), Some(post)) => (pre, post, p.intervention.unwrap_or(post.0)),
         (None, None) => {
             let d = p.intervention.ok_or_else(|| {
-                Error::Param("give an intervention date or both pre and post periods".into())
+                Error::invalid_param(
+                    "intervention",
+                    "none",
+                    "give an intervention date or both the pre and the post period",
+                )
             })?;
             if d <= start || d >= end {
-                return Err(Error::Param(format!(
-                    "intervention date {} is outside the data: {span}",
-                    day_label(d)
-                )));
+                return Err(Error::invalid_param(
+                    "intervention",
+                    day_label(d),
+                    format!("the date is outside the data: {span}"),
+                ));
             }
             let len = (d - start).min(end - d);
             ((d - len, d), (d, d + len), d)
         }
-        _ => {
-            return Err(Error::Param(
-                "give both the pre and the post period (or only an intervention date)".into(),
+        (Some(pre), None) => {
+            return Err(Error::missing_param(
+                "post",
+                "pre",
+                format!("{}..{}", day_label(pre.0), day_label(pre.1)),
+            ))
+        }
+        (None, Some(post)) => {
+            return Err(Error::missing_param(
+                "pre",
+                "post",
+                format!("{}..{}", day_label(post.0), day_label(post.1)),
             ))
         }
     };
-    if pre.0 >= pre.1 || post.0 >= post.1 {
-        return Err(Error::Param("each period must end after it starts".into()));
+    let label = |q: (i64, i64)| format!("{}..{}", day_label(q.0), day_label(q.1));
+    for (name, q) in [("pre", pre), ("post", post)] {
+        if q.0 >= q.1 {
+            return Err(Error::invalid_param(
+                name,
+                label(q),
+                "the period must end after it starts",
+            ));
+        }
     }
     if pre.1 > post.0 {
-        return Err(Error::Param(format!(
-            "the pre period ({} to {}) overlaps the post period ({} to {})",
-            day_label(pre.0),
-            day_label(pre.1),
-            day_label(post.0),
-            day_label(post.1)
-        )));
+        return Err(Error::invalid_param(
+            "pre",
+            label(pre),
+            format!("the period overlaps the post period ({})", label(post)),
+        ));
     }
-    if pre.0 < start || post.1 > end {
-        return Err(Error::Param(format!(
-            "the periods ({} to {}) reach outside the data: {span}",
-            day_label(pre.0),
-            day_label(post.1)
-        )));
+    if pre.0 < start {
+        return Err(Error::invalid_param(
+            "pre",
+            label(pre),
+            format!("the period reaches outside the data: {span}"),
+        ));
+    }
+    if post.1 > end {
+        return Err(Error::invalid_param(
+            "post",
+            label(post),
+            format!("the period reaches outside the data: {span}"),
+        ));
     }
     if d < pre.1 || d > post.0 {
-        return Err(Error::Param(format!(
-            "intervention date {} must lie between the end of the pre period and the start of the post period",
-            day_label(d)
-        )));
+        return Err(Error::invalid_param(
+            "intervention",
+            day_label(d),
+            "the date must lie between the end of the pre period and the start of the post period",
+        ));
     }
     Ok(Periods {
         intervention: d,
@@ -420,7 +447,11 @@ pub fn evaluate(
     p: &EvaluateParams,
 ) -> Result<Evaluation> {
     if areas.is_empty() {
-        return Err(Error::Param("no treatment area given".into()));
+        return Err(Error::invalid_param(
+            "areas",
+            "none",
+            "an evaluation needs at least one treatment area",
+        ));
     }
     for (i, a) in areas.iter().enumerate() {
         a.validate()?;
@@ -433,20 +464,26 @@ pub fn evaluate(
     }
     let z = stats::z_for(p.confidence)?;
     if !(p.control_cell.is_finite() && p.control_cell > 0.0) {
-        return Err(Error::Param(format!(
-            "control cell size {} must be > 0",
-            p.control_cell
-        )));
+        return Err(Error::invalid_param(
+            "control_cell",
+            p.control_cell,
+            "the control cell size must be > 0 m",
+        ));
     }
     if !(p.control_multiple.is_finite() && p.control_multiple > 0.0) {
-        return Err(Error::Param(format!(
-            "control multiple {} must be > 0",
-            p.control_multiple
-        )));
+        return Err(Error::invalid_param(
+            "control_multiple",
+            p.control_multiple,
+            "the control multiple must be > 0",
+        ));
     }
     if let Dispersion::Fixed(f) = p.dispersion {
         if !(f.is_finite() && f > 0.0) {
-            return Err(Error::Param(format!("dispersion {f} must be > 0")));
+            return Err(Error::invalid_param(
+                "dispersion",
+                f,
+                "a fixed dispersion factor must be > 0",
+            ));
         }
     }
     let (tmin, tmax) = inc
@@ -804,8 +841,11 @@ pub fn zone_raster(
 ) -> Result<(Grid, Vec<f64>)> {
     use geo::BoundingRect;
     if areas.len() != ev.areas.len() {
-        return Err(Error::Param(
-            "zone_raster: the areas do not match the evaluation".into(),
+        return Err(Error::length_mismatch(
+            "treatment areas",
+            areas.len(),
+            "areas of the evaluation",
+            ev.areas.len(),
         ));
     }
     let mut bb: Option<[f64; 4]> = None;
@@ -1302,7 +1342,16 @@ mod tests {
                 &EvaluateParams::at(parse_date(d).unwrap()),
             )
             .unwrap_err();
-            assert!(matches!(e, Error::Param(_)), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidParam {
+                        param: "intervention",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
             assert!(e.to_string().contains("outside the data"), "{e}");
         }
         let p = EvaluateParams::periods(
