@@ -108,8 +108,6 @@ enum Mode {
     InPlace,
 }
 
-/// Staging folders and lock files of unfinished sets of this process, removed by
-
 /// One file of the set.
 #[derive(Debug, Clone)]
 struct Written {

@@ -3,6 +3,8 @@
 
 use super::*;
 
+/// Staging folders and lock files of unfinished sets of this process, removed by
+/// [`abort_all`] (e.g. from a SIGINT handler).
 static ACTIVE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
