@@ -382,3 +382,27 @@ fn shared_folder_commits_file_by_file() {
         ["other.txt", "r.csv", "r.csv.provenance.json"]
     );
 }
+
+#[test]
+fn report_counts_rows_and_sizes_from_what_was_written() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("o");
+    let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+    o.provenance(prov());
+    let t = table(vec![Column::int("n")], |sink| {
+        for k in 0..25 {
+            sink.row(&[Cell::Int(k)])?;
+        }
+        Ok(())
+    });
+    o.table("t.csv", &t).unwrap();
+    o.text("big.txt", &"x".repeat(3000)).unwrap();
+    // the staged files change after writing: the report still shows what was written
+    for f in ["t.csv", "big.txt"] {
+        std::fs::write(o.staged_path(f).unwrap(), "").unwrap();
+    }
+    o.commit().unwrap();
+    let r = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(r.contains("10 of 25 rows shown"), "{r}");
+    assert!(r.contains("2.9 kB"), "{r}");
+}
