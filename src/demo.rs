@@ -349,32 +349,30 @@ fn draw_category(rng: &mut ChaCha8Rng, near_bar: bool) -> usize {
     4
 }
 
-/// Generates the demo city.
-pub fn generate(p: &DemoParams) -> Result<DemoCity> {
-    if p.incidents == 0 || p.size.is_nan() || p.size < 1000.0 {
-        return Err(crate::Error::Param(
-            "demo city needs at least 1 incident and a size of at least 1000 m".into(),
-        ));
-    }
-    crate::limits::check_count(
-        "incidents",
-        p.incidents,
-        crate::limits::MAX_DEMO_INCIDENTS,
-        "the demo city keeps every incident in memory",
-    )?;
-    if p.size > crate::limits::MAX_DEMO_SIZE_M {
-        return Err(crate::Error::limit(
-            "size",
-            p.size,
-            crate::limits::MAX_DEMO_SIZE_M,
-            "the demo city's streets and layers grow with its area",
-        ));
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+/// Half the width of the demo city's river (m).
+const WATER: f64 = 17.0;
+/// Distance from the river's centre line to each riverside street (m).
+const BANK: f64 = 30.0;
+
+/// The street grid of a demo city and what the later layers need of it.
+struct StreetGrid {
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    river_y: Option<f64>,
+    bridges: Vec<usize>,
+    sg: Vec<Geometry<f64>>,
+    arterial_segments: Vec<(f64, f64, f64, f64)>,
+    bridge_segs: Vec<(f64, f64, f64, f64)>,
+    bridge_ids: Vec<String>,
+    streets: Layer,
+    river_layer: Option<Layer>,
+}
+
+/// The streets of [`generate`]: an irregular grid, the river with its riverside
+/// streets and bridges (the first draws of the city's random stream).
+fn street_grid(rng: &mut ChaCha8Rng, p: &DemoParams) -> StreetGrid {
     let [ox, oy] = DEMO_ORIGIN;
     let size = p.size;
-
-    // ---- streets: irregular grid
     let mut xs = vec![0.0];
     while *xs.last().unwrap_or(&0.0) < size {
         let next = xs.last().copied().unwrap_or(0.0) + rng.random_range(90.0..180.0);
@@ -386,9 +384,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         ys.push(next.min(size));
     }
     // the river: in the block row nearest to 40 % of the height (at least 100 m
-    // high), a riverside street 30 m either side of its centre line
-    const WATER: f64 = 17.0;
-    const BANK: f64 = 30.0;
+    // high), a riverside street BANK m either side of its centre line
     let river_y = if p.river {
         (0..ys.len() - 1)
             .filter(|&j| ys[j + 1] - ys[j] >= 100.0)
@@ -430,9 +426,6 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             b1.into_iter().chain(b2).collect()
         }
         None => Vec::new(),
-    };
-    let in_water = |q: [f64; 2], margin: f64| {
-        river_y.is_some_and(|r| (q[1] - (oy + r)).abs() < WATER + margin)
     };
     let mut sg = Vec::new();
     let mut sp = Vec::new();
@@ -495,6 +488,68 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             )],
         )
     });
+
+    StreetGrid {
+        xs,
+        ys,
+        river_y,
+        bridges,
+        sg,
+        arterial_segments,
+        bridge_segs,
+        bridge_ids,
+        streets,
+        river_layer,
+    }
+}
+
+/// Generates the demo city.
+pub fn generate(p: &DemoParams) -> Result<DemoCity> {
+    if p.incidents == 0 || p.size.is_nan() || p.size < 1000.0 {
+        return Err(if p.incidents == 0 {
+            crate::Error::invalid_param("incidents", 0, "a demo city needs at least 1 incident")
+        } else {
+            crate::Error::invalid_param(
+                "size",
+                p.size,
+                "a demo city needs a size of at least 1000 m",
+            )
+        });
+    }
+    crate::limits::check_count(
+        "incidents",
+        p.incidents,
+        crate::limits::MAX_DEMO_INCIDENTS,
+        "the demo city keeps every incident in memory",
+    )?;
+    if p.size > crate::limits::MAX_DEMO_SIZE_M {
+        return Err(crate::Error::limit(
+            "size",
+            p.size,
+            crate::limits::MAX_DEMO_SIZE_M,
+            "the demo city's streets and layers grow with its area",
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+    let [ox, oy] = DEMO_ORIGIN;
+    let size = p.size;
+
+    // ---- streets: irregular grid
+    let StreetGrid {
+        xs,
+        ys,
+        river_y,
+        bridges,
+        sg,
+        arterial_segments,
+        bridge_segs,
+        bridge_ids,
+        streets,
+        river_layer,
+    } = street_grid(&mut rng, p);
+    let in_water = |q: [f64; 2], margin: f64| {
+        river_y.is_some_and(|r| (q[1] - (oy + r)).abs() < WATER + margin)
+    };
 
     // helper: a point on a random segment, offset from the street
     let point_on = |rng: &mut ChaCha8Rng, seg: &(f64, f64, f64, f64), off: f64| -> [f64; 2] {
@@ -725,19 +780,25 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     ];
     for (layer, rr) in &p.relative_risks {
         let Some(f) = factors.iter_mut().find(|f| &f.layer == layer) else {
-            return Err(crate::Error::Param(format!(
-                "demo city: no risk factor on layer {layer:?} (the layers with one: {})",
-                factors
-                    .iter()
-                    .map(|f| f.layer.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(crate::Error::invalid_param(
+                "relative_risks",
+                layer,
+                format!(
+                    "the demo city has no risk factor on this layer (the layers with one: {})",
+                    factors
+                        .iter()
+                        .map(|f| f.layer.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         };
         if !(rr.is_finite() && *rr > 0.0) {
-            return Err(crate::Error::Param(format!(
-                "demo city: relative risk of {layer:?} must be a positive number, not {rr}"
-            )));
+            return Err(crate::Error::invalid_param(
+                "relative_risks",
+                format!("{layer}={rr}"),
+                "a relative risk must be a positive number",
+            ));
         }
         f.relative_risk = *rr;
     }

@@ -187,6 +187,40 @@ pub enum Error {
         /// Its y coordinate.
         y: f64,
     },
+    /// A value given to an analysis (a weight, a count, an entry of a matrix) that is
+    /// not a finite number, or not in the range the analysis accepts.
+    #[error("{what} {index}: {value} is {expected}")]
+    BadValue {
+        /// What the value is (`weight`, `count`, `offset`).
+        what: &'static str,
+        /// Its position in the input (0-based; row-major for a matrix).
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What it should be (`not a finite number`, `not a count >= 0`).
+        expected: &'static str,
+    },
+    /// Too few items for an analysis to run (units, observations, periods).
+    #[error("{analysis} needs at least {need} {what}, got {got}")]
+    TooFew {
+        /// The analysis (`Local Moran`, `GLM`).
+        analysis: &'static str,
+        /// What it counts (`units`, `time steps`).
+        what: &'static str,
+        /// How many it needs.
+        need: usize,
+        /// How many it got.
+        got: usize,
+    },
+    /// An analysis cannot run on these data for a reason it names (no unit has a
+    /// neighbour, all counts are zero, a column is collinear, ...).
+    #[error("{analysis}: {reason}")]
+    Degenerate {
+        /// The analysis (`Moran's I`, `GLM`, `Knox`).
+        analysis: &'static str,
+        /// What is wrong with the data and what would do.
+        reason: String,
+    },
     /// Two inputs that must hold one value per item differ in length.
     #[error("{got} {what} for {expected} {per}")]
     LengthMismatch {
@@ -276,6 +310,39 @@ impl Error {
         }
     }
 
+    /// Shorthand for an [`Error::Degenerate`].
+    pub fn degenerate(analysis: &'static str, reason: impl Into<String>) -> Self {
+        Error::Degenerate {
+            analysis,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::TooFew`].
+    pub fn too_few(analysis: &'static str, what: &'static str, need: usize, got: usize) -> Self {
+        Error::TooFew {
+            analysis,
+            what,
+            need,
+            got,
+        }
+    }
+
+    /// Shorthand for an [`Error::LengthMismatch`].
+    pub fn length_mismatch(
+        what: &'static str,
+        got: usize,
+        per: &'static str,
+        expected: usize,
+    ) -> Self {
+        Error::LengthMismatch {
+            what,
+            got,
+            per,
+            expected,
+        }
+    }
+
     /// Shorthand for an [`Error::MissingParam`].
     pub fn missing_param(
         param: &'static str,
@@ -295,5 +362,48 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_data_errors_name_the_analysis_and_the_value() {
+        let e = Error::too_few("Local Moran", "units (cells)", 3, 2);
+        assert_eq!(
+            e.to_string(),
+            "Local Moran needs at least 3 units (cells), got 2"
+        );
+        let e = Error::degenerate("Moran's I", "no unit has a neighbour");
+        assert_eq!(e.to_string(), "Moran's I: no unit has a neighbour");
+        let e = Error::BadValue {
+            what: "weight",
+            index: 4,
+            value: f64::NAN,
+            expected: "not a finite number",
+        };
+        assert_eq!(e.to_string(), "weight 4: NaN is not a finite number");
+        let e = Error::length_mismatch("weights", 2, "points", 3);
+        assert_eq!(e.to_string(), "2 weights for 3 points");
+        for e in [
+            Error::too_few("GLM", "observations", 1, 0),
+            Error::degenerate("GLM", "all counts are zero"),
+            Error::length_mismatch("weights", 2, "points", 3),
+        ] {
+            assert!(!e.is_usage(), "{e}");
+        }
+    }
+
+    #[test]
+    fn invalid_param_is_a_usage_error_naming_no_flag() {
+        let e = Error::invalid_param("space_breaks", "[0.0]", "breaks need two values");
+        assert!(e.is_usage());
+        assert_eq!(
+            e.to_string(),
+            "space_breaks = [0.0]: breaks need two values"
+        );
+        assert!(!e.to_string().contains("--"));
     }
 }

@@ -110,10 +110,48 @@ fn py_err(e: Error) -> PyErr {
             None,
         ),
         Error::Crs(_) => (CrsError::new_err(msg), None, None, None, None),
-        Error::Param(_)
-        | Error::InvalidParam { .. }
-        | Error::MissingParam { .. }
-        | Error::Limit { .. } => (ParameterError::new_err(msg), None, None, None, None),
+        // the parameter's name and value as `column` and `value`
+        Error::InvalidParam { param, value, .. } => (
+            ParameterError::new_err(msg),
+            None,
+            None,
+            Some(param.to_string()),
+            Some(value.clone()),
+        ),
+        Error::Limit { field, value, .. } => (
+            ParameterError::new_err(msg),
+            None,
+            None,
+            Some(field.clone()),
+            Some(value.clone()),
+        ),
+        Error::MissingParam { param, .. } => (
+            ParameterError::new_err(msg),
+            None,
+            None,
+            Some(param.to_string()),
+            None,
+        ),
+        Error::Param(_) | Error::MissingInput { .. } => {
+            (ParameterError::new_err(msg), None, None, None, None)
+        }
+        // an item of an input by its 0-based position (`column`), and its value
+        Error::NonFinitePoint { what, index, x, y } => (
+            DataError::new_err(msg),
+            None,
+            None,
+            Some(format!("{what} {index}")),
+            Some(format!("({x}, {y})")),
+        ),
+        Error::BadValue {
+            what, index, value, ..
+        } => (
+            DataError::new_err(msg),
+            None,
+            None,
+            Some(format!("{what} {index}")),
+            Some(value.to_string()),
+        ),
         Error::Invalid { field, value, .. } => (
             DataError::new_err(msg),
             None,

@@ -158,21 +158,21 @@ impl AssessParams {
     fn validate(&self) -> Result<()> {
         let pos = |x: f64| x.is_finite() && x > 0.0;
         if self.distances.is_empty() || !self.distances.iter().all(|d| pos(*d)) {
-            return Err(Error::Param(
-                "reach distances must be positive metres".into(),
+            return Err(Error::invalid_param(
+                "distances",
+                format!("{:?}", self.distances),
+                "reach distances must be positive metres",
             ));
         }
         for (n, v) in [
-            ("detour radius", self.detour_radius),
-            ("betweenness radius", self.betweenness_radius),
-            ("entrance distance", self.entrance_distance),
-            ("frontage distance", self.frontage_distance),
-            ("alternative radius", self.alternative_radius),
+            ("detour_radius", self.detour_radius),
+            ("betweenness_radius", self.betweenness_radius),
+            ("entrance_distance", self.entrance_distance),
+            ("frontage_distance", self.frontage_distance),
+            ("alternative_radius", self.alternative_radius),
         ] {
             if !pos(v) {
-                return Err(Error::Param(format!(
-                    "{n} must be positive metres, got {v}"
-                )));
+                return Err(Error::invalid_param(n, v, "must be positive metres"));
             }
         }
         Ok(())
@@ -932,7 +932,10 @@ impl<'a> Ctx<'a> {
             }
         }
         let Some(b) = bbox else {
-            return Err(Error::Data("restricted place without geometry".into()));
+            return Err(Error::degenerate(
+                "an assessment",
+                "a restricted place has no geometry",
+            ));
         };
         let area = Polygon::new(
             LineString::from(vec![
@@ -1064,7 +1067,11 @@ pub fn assess(
 ) -> Result<Assessment> {
     params.validate()?;
     if proposals.is_empty() {
-        return Err(Error::Param("no proposal to assess".into()));
+        return Err(Error::invalid_param(
+            "proposals",
+            "none",
+            "give at least one proposal to assess",
+        ));
     }
     let empty = Proposal {
         name: "baseline".into(),

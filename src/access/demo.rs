@@ -50,7 +50,7 @@ fn square(c: [f64; 2], half: f64) -> Polygon<f64> {
 pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
     let lights = city
         .layer("lights")
-        .ok_or_else(|| Error::Data("demo city without lights".into()))?;
+        .ok_or_else(|| Error::degenerate("the access demo", "the city has no lights layer"))?;
     let out: Vec<[f64; 2]> = (0..lights.len())
         .filter(|&i| lights.property_str(i, "status").as_deref() == Some("out"))
         .map(|i| lights.representative_points()[i])
@@ -59,7 +59,7 @@ pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
     let best = (0..out.len())
         .map(|i| (idx.count_within(out[i], 250.0), i))
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-        .ok_or_else(|| Error::Data("demo city without out lights".into()))?;
+        .ok_or_else(|| Error::degenerate("the access demo", "the city has no light that is out"))?;
     let centre = out[best.1];
     let mut set = Map::new();
     set.insert("status".into(), Value::from("on"));
@@ -84,7 +84,7 @@ pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
     // the park with most street length through it
     let parks = city
         .layer("parks")
-        .ok_or_else(|| Error::Data("demo city without parks".into()))?;
+        .ok_or_else(|| Error::degenerate("the access demo", "the city has no parks layer"))?;
     let mut best_park: Option<(f64, f64, usize)> = None;
     for (k, g) in parks.geometries.iter().enumerate() {
         let inside: f64 = city
@@ -110,7 +110,8 @@ pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
             best_park = Some((inside, area, k));
         }
     }
-    let (_, _, k) = best_park.ok_or_else(|| Error::Data("demo city without parks".into()))?;
+    let (_, _, k) =
+        best_park.ok_or_else(|| Error::degenerate("the access demo", "the city has no park"))?;
     let park_id = parks
         .property_str(k, "id")
         .unwrap_or_else(|| format!("park{k}"));

@@ -296,15 +296,17 @@ impl Study {
             .filter(|l| network_layers.contains(&l.name) && !l.is_empty())
             .collect();
         let Some(first) = net.first() else {
-            return Err(Error::Data(format!(
-                "no network layer: one of {} with line features is needed",
-                network_layers.join(", ")
-            )));
+            return Err(Error::MissingInput {
+                what: vec![format!(
+                    "a network layer (one of {} with line features)",
+                    network_layers.join(", ")
+                )],
+            });
         };
         let crs = first.crs.clone();
         for l in &layers {
             if l.crs.working != crs.working {
-                return Err(Error::Data(format!(
+                return Err(Error::Crs(format!(
                     "layer '{}' is in {} but the network is in {}: load every layer into one working CRS",
                     l.name, l.crs.working, crs.working
                 )));
@@ -903,7 +905,7 @@ pub fn proposal_to_geojson(p: &Proposal, crs: &Crs) -> Result<Vec<u8>> {
     let mut out = serde_json::to_vec_pretty(
         &serde_json::json!({"type": "FeatureCollection", "features": features}),
     )
-    .map_err(|e| Error::Data(format!("writing proposal: {e}")))?;
+    .map_err(|e| Error::Content(format!("writing proposal: {e}")))?;
     out.push(b'\n');
     Ok(out)
 }

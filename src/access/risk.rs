@@ -269,7 +269,11 @@ impl FactorModel {
         theta.extend(self.factors.iter().map(|f| f.coefficient));
         let s: f64 = (0..grid.len()).map(|c| self.eta(&theta, &x, c).exp()).sum();
         if !(total > 0.0 && s > 0.0) {
-            return Err(Error::Param("calibration needs a positive total".into()));
+            return Err(Error::invalid_param(
+                "total",
+                total,
+                "a calibration needs a positive total (and a positive surface)",
+            ));
         }
         self.intercept = (total / s).ln();
         Ok(())
@@ -378,14 +382,21 @@ pub fn change_from_indicators(
         if changed.is_empty() {
             interval = Some([0.0, 0.0]);
         } else if draws > 0 {
-            let l = cholesky(cov)
-                .ok_or_else(|| Error::Param("covariance is not positive semi-definite".into()))?;
+            let l = cholesky(cov).ok_or_else(|| {
+                Error::invalid_param(
+                    "covariance",
+                    format!("{0} x {0}", cov.len()),
+                    "a covariance matrix must be positive semi-definite",
+                )
+            })?;
             let k = theta.len();
             if l.len() != k {
-                return Err(Error::Param(format!(
-                    "covariance is {0} x {0} but the model has {k} coefficients",
-                    l.len()
-                )));
+                return Err(Error::length_mismatch(
+                    "covariance rows",
+                    l.len(),
+                    "coefficients",
+                    k,
+                ));
             }
             let mut sims: Vec<f64> = (0..draws as u64)
                 .into_par_iter()

@@ -90,16 +90,18 @@ impl TreatmentArea {
             )));
         }
         if !(self.radius.is_finite() && self.radius >= 0.0) {
-            return Err(Error::Param(format!(
-                "treatment area '{n}': radius {} must be a distance >= 0",
-                self.radius
-            )));
+            return Err(Error::invalid_param(
+                "radius",
+                self.radius,
+                format!("treatment area '{n}': a radius must be a distance >= 0 m"),
+            ));
         }
         if !(self.buffer.is_finite() && self.buffer >= 0.0) {
-            return Err(Error::Param(format!(
-                "treatment area '{n}': buffer {} must be a distance >= 0",
-                self.buffer
-            )));
+            return Err(Error::invalid_param(
+                "buffer",
+                self.buffer,
+                format!("treatment area '{n}': a buffer must be a distance >= 0 m"),
+            ));
         }
         if self.radius == 0.0 && self.geometries.iter().any(|g| to_multipolygon(g).is_none()) {
             return Err(Error::invalid_param(

@@ -102,14 +102,21 @@ pub struct PlantTruth {
 
 /// Plants an intervention effect into a demo city's incidents.
 pub fn plant_intervention(city: &DemoCity, p: &PlantParams) -> Result<Planted> {
-    for (v, what) in [(p.reduction, "reduction"), (p.displaced, "displaced share")] {
+    for (v, what) in [(p.reduction, "reduction"), (p.displaced, "displaced")] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(Error::Param(format!("{what} {v} must be in [0, 1]")));
+            return Err(Error::invalid_param(what, v, "a share must be in [0, 1]"));
         }
     }
     if !(p.radius > 0.0 && p.buffer >= 0.0 && p.radius.is_finite() && p.buffer.is_finite()) {
-        return Err(Error::Param(
-            "planting needs a radius > 0 and a buffer >= 0".into(),
+        let (what, v) = if p.radius > 0.0 && p.radius.is_finite() {
+            ("buffer", p.buffer)
+        } else {
+            ("radius", p.radius)
+        };
+        return Err(Error::invalid_param(
+            what,
+            v,
+            "planting needs a radius > 0 m and a buffer >= 0 m",
         ));
     }
     let centre = match p.centre {

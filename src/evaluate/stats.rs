@@ -44,18 +44,22 @@ impl Estimate {
 /// Two-sided `z` for a confidence level in (0, 1), e.g. 1.959964 for 0.95.
 pub fn z_for(confidence: f64) -> Result<f64> {
     if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(Error::Param(format!(
-            "confidence level must be in (0, 1), got {confidence}"
-        )));
+        return Err(Error::invalid_param(
+            "confidence",
+            confidence,
+            "a confidence level must be in (0, 1)",
+        ));
     }
     Ok(normal_quantile(0.5 + confidence / 2.0))
 }
 
 fn check_phi(phi: f64) -> Result<()> {
     if !(phi.is_finite() && phi > 0.0) {
-        return Err(Error::Param(format!(
-            "over-dispersion factor must be > 0, got {phi}"
-        )));
+        return Err(Error::invalid_param(
+            "dispersion",
+            phi,
+            "an over-dispersion factor must be > 0",
+        ));
     }
     Ok(())
 }

@@ -345,19 +345,17 @@ impl Tw {
     }
 }
 
-fn check(values: &[f64], w: &Weights, what: &str) -> Result<()> {
+fn check(values: &[f64], w: &Weights, what: &'static str) -> Result<()> {
     if w.len() != values.len() {
-        return Err(Error::Param(format!(
-            "{what}: {} values for {} weight rows",
+        return Err(Error::length_mismatch(
+            "values",
             values.len(),
-            w.len()
-        )));
+            "weight rows",
+            w.len(),
+        ));
     }
     if values.len() < 4 {
-        return Err(Error::Data(format!(
-            "{what} needs at least 4 units, got {}",
-            values.len()
-        )));
+        return Err(Error::too_few(what, "units", 4, values.len()));
     }
     moments(values, what)?;
     Ok(())
@@ -443,8 +441,9 @@ pub fn global_moran(values: &[f64], w: &Weights, params: &GlobalParams) -> Resul
     let s = tw.s012();
     let s0 = s[0];
     if s0 <= 0.0 {
-        return Err(Error::Data(
-            "Moran's I: no unit has a neighbour with these weights".into(),
+        return Err(Error::degenerate(
+            "Moran's I",
+            "no unit has a neighbour with these weights",
         ));
     }
     let n = values.len();
@@ -486,8 +485,9 @@ pub fn geary_c(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<Glo
     let s = tw.s012();
     let [s0, s1, s2] = s;
     if s0 <= 0.0 {
-        return Err(Error::Data(
-            "Geary's C: no unit has a neighbour with these weights".into(),
+        return Err(Error::degenerate(
+            "Geary's C",
+            "no unit has a neighbour with these weights",
         ));
     }
     let n = values.len();
@@ -542,22 +542,30 @@ pub fn geary_c(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<Glo
 /// module docs).
 pub fn general_g(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<GlobalStatistic> {
     check(values, w, "General G")?;
-    if let Some(v) = values.iter().find(|v| **v < 0.0) {
-        return Err(Error::Data(format!(
-            "General G needs values >= 0 (counts, rates), got {v}"
-        )));
+    if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| **v < 0.0) {
+        return Err(Error::BadValue {
+            what: "value of unit",
+            index: i,
+            value: *v,
+            expected: "negative: General G needs values >= 0 (counts, rates)",
+        });
     }
-    if values.iter().filter(|v| **v > 0.0).count() < 2 {
-        return Err(Error::Data(
-            "General G needs at least two units with a value > 0".into(),
+    let positive = values.iter().filter(|v| **v > 0.0).count();
+    if positive < 2 {
+        return Err(Error::too_few(
+            "General G",
+            "units with a value > 0",
+            2,
+            positive,
         ));
     }
     let tw = Tw::new(w, Transform::Binary);
     let s = tw.s012();
     let [s0, s1, s2] = s;
     if s0 <= 0.0 {
-        return Err(Error::Data(
-            "General G: no unit has a neighbour with these weights".into(),
+        return Err(Error::degenerate(
+            "General G",
+            "no unit has a neighbour with these weights",
         ));
     }
     let n = values.len();

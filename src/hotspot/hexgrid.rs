@@ -35,12 +35,18 @@ impl HexGrid {
     /// The hexagon grid covering `bbox` with a one-hexagon margin.
     pub fn covering(bbox: [f64; 4], size: f64) -> Result<HexGrid> {
         if !(size.is_finite() && size > 0.0) {
-            return Err(Error::Param(format!(
-                "hexagon size must be positive, got {size}"
-            )));
+            return Err(Error::invalid_param(
+                "cell",
+                size,
+                "a hexagon size (the cell) must be > 0 m",
+            ));
         }
         if bbox.iter().any(|v| !v.is_finite()) || bbox[2] < bbox[0] || bbox[3] < bbox[1] {
-            return Err(Error::Param(format!("invalid extent {bbox:?}")));
+            return Err(Error::invalid_param(
+                "bbox",
+                format!("{bbox:?}"),
+                "an extent must be finite with min <= max",
+            ));
         }
         let dy = 1.5 * size / 3f64.sqrt();
         let xc0 = (bbox[0] / size).floor() * size - size;

@@ -295,9 +295,10 @@ fn band_stat(units: &Units, values: &[f64], r: f64, t: Transform, b2: f64) -> Re
         Transform::Binary => k.iter().map(|v| *v as f64).sum(),
     };
     if s0 <= 0.0 {
-        return Err(Error::Data(format!(
-            "incremental spatial autocorrelation: no unit has a neighbour within {r} m"
-        )));
+        return Err(Error::degenerate(
+            "incremental spatial autocorrelation",
+            format!("no unit has a neighbour within {r} m"),
+        ));
     }
     let num: f64 = parts.iter().map(|p| p.0).sum();
     let s1 = parts.iter().map(|p| p.1).sum::<f64>() / 2.0;
@@ -325,25 +326,29 @@ fn incremental_impl(
 ) -> Result<IncrementalResult> {
     let n = values.len();
     if units.len() != n {
-        return Err(Error::Param(format!(
-            "incremental spatial autocorrelation: {} values for {} units",
-            n,
-            units.len()
-        )));
+        return Err(Error::length_mismatch("values", n, "units", units.len()));
     }
     if n < 4 {
-        return Err(Error::Data(format!(
-            "incremental spatial autocorrelation needs at least 4 units, got {n}"
-        )));
+        return Err(Error::too_few(
+            "incremental spatial autocorrelation",
+            "units",
+            4,
+            n,
+        ));
     }
     if params.bands == 0 {
-        return Err(Error::Param("give at least one distance band".into()));
+        return Err(Error::invalid_param(
+            "bands",
+            0,
+            "give at least one distance band",
+        ));
     }
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
-        return Err(Error::Param(format!(
-            "alpha must be in (0, 1), got {}",
-            params.alpha
-        )));
+        return Err(Error::invalid_param(
+            "alpha",
+            params.alpha,
+            "a significance level must be in (0, 1)",
+        ));
     }
     moments(values, "incremental spatial autocorrelation")?;
     let need_nn = params.start.is_none() || params.increment.is_none();
@@ -373,9 +378,7 @@ fn incremental_impl(
     };
     for (what, v) in [("start", start), ("increment", increment)] {
         if !(v.is_finite() && v > 0.0) {
-            return Err(Error::Param(format!(
-                "incremental spatial autocorrelation: {what} distance must be > 0 m, got {v}"
-            )));
+            return Err(Error::invalid_param(what, v, "the distance must be > 0 m"));
         }
     }
     let b2 = kurtosis(values);

@@ -88,17 +88,20 @@ pub fn count_in_features(
 ) -> Result<FeatureCounts> {
     use rayon::prelude::*;
     if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(Error::Param(format!(
-            "count_in_features: tolerance must be >= 0, got {tolerance}"
-        )));
+        return Err(Error::invalid_param(
+            "tolerance",
+            tolerance,
+            "a tolerance must be a distance >= 0 m",
+        ));
     }
     if let Some(w) = weights {
         if w.len() != points.len() {
-            return Err(Error::Param(format!(
-                "count_in_features: {} weights for {} points",
+            return Err(Error::length_mismatch(
+                "weights",
                 w.len(),
-                points.len()
-            )));
+                "points",
+                points.len(),
+            ));
         }
     }
     let idx = crate::index::GeometryIndex::new(geometries);
@@ -273,14 +276,20 @@ impl CellGrid {
     pub fn counts(&self, xy: &[[f64; 2]], weights: Option<&[f64]>) -> Result<(Vec<f64>, usize)> {
         if let Some(w) = weights {
             if w.len() != xy.len() {
-                return Err(Error::Param(format!(
-                    "{} weights for {} points",
+                return Err(Error::length_mismatch(
+                    "weights",
                     w.len(),
-                    xy.len()
-                )));
+                    "points",
+                    xy.len(),
+                ));
             }
-            if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
-                return Err(Error::Data(format!("weight {bad} is not a finite number")));
+            if let Some((i, bad)) = w.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::BadValue {
+                    what: "weight",
+                    index: i,
+                    value: *bad,
+                    expected: "not a finite number",
+                });
             }
         }
         let mut c = vec![0.0; self.len()];
@@ -310,11 +319,11 @@ fn extent_setup(xy: &[[f64; 2]], p: &GridParams) -> Result<ExtentSetup> {
             use geo::BoundingRect;
             let r = mp
                 .bounding_rect()
-                .ok_or_else(|| Error::Data("the boundary has no polygons".into()))?;
+                .ok_or_else(|| Error::degenerate("a grid", "the boundary has no polygons"))?;
             [r.min().x, r.min().y, r.max().x, r.max().y]
         }
         _ => crate::layer::bbox_of(xy.iter().copied())
-            .ok_or_else(|| Error::Data("no points to build a grid on".into()))?,
+            .ok_or_else(|| Error::too_few("a grid", "points", 1, 0))?,
     };
     let (cell, rule) = match p.cell {
         Some(c) => (c, format!("given: {c} m")),
@@ -358,7 +367,10 @@ pub fn build_grid(xy: &[[f64; 2]], p: &GridParams) -> Result<CellGrid> {
                 })
                 .collect();
             if cells.is_empty() {
-                return Err(Error::Data(format!("no grid cell intersects the {name}")));
+                return Err(Error::degenerate(
+                    "a grid",
+                    format!("no grid cell intersects the {name}"),
+                ));
             }
             let mut cg = CellGrid::subset(grid, cells);
             cg.extent_rule = name.into();
@@ -419,11 +431,12 @@ impl HexCells {
     pub fn counts(&self, xy: &[[f64; 2]], weights: Option<&[f64]>) -> Result<(Vec<f64>, usize)> {
         if let Some(w) = weights {
             if w.len() != xy.len() {
-                return Err(Error::Param(format!(
-                    "{} weights for {} points",
+                return Err(Error::length_mismatch(
+                    "weights",
                     w.len(),
-                    xy.len()
-                )));
+                    "points",
+                    xy.len(),
+                ));
             }
         }
         let mut c = vec![0.0; self.len()];
@@ -481,7 +494,10 @@ pub fn build_hex(xy: &[[f64; 2]], p: &GridParams) -> Result<HexCells> {
         ),
     };
     if cells.is_empty() {
-        return Err(Error::Data("no hexagon intersects the study area".into()));
+        return Err(Error::degenerate(
+            "a hexagon grid",
+            "no hexagon intersects the study area",
+        ));
     }
     let mut pos = vec![NONE; grid.len()];
     for (k, &c) in cells.iter().enumerate() {

@@ -201,9 +201,7 @@ pub fn local_moran(
         });
     }
     if n < 3 {
-        return Err(Error::Data(format!(
-            "Local Moran needs at least 3 units (cells), got {n}"
-        )));
+        return Err(Error::too_few("Local Moran", "units (cells)", 3, n));
     }
     let (mean, sd) = moments(values, "Local Moran")?;
     let z: Vec<f64> = values.iter().map(|v| (v - mean) / sd).collect();

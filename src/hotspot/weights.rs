@@ -100,12 +100,18 @@ impl Weights {
         for (i, l) in lists.into_iter().enumerate() {
             for (j, w) in l {
                 if j >= n || j == i {
-                    return Err(Error::Param(format!("invalid neighbour {j} of unit {i}")));
+                    return Err(Error::invalid_param(
+                        "lists",
+                        format!("neighbour {j} of unit {i}"),
+                        format!("a neighbour must be another unit of the {n}"),
+                    ));
                 }
                 if !(w.is_finite() && w >= 0.0) {
-                    return Err(Error::Param(format!(
-                        "weight {w} of ({i}, {j}) must be finite and >= 0"
-                    )));
+                    return Err(Error::invalid_param(
+                        "lists",
+                        format!("weight {w} of ({i}, {j})"),
+                        "a weight must be finite and >= 0",
+                    ));
                 }
                 neighbours.push(j as u32);
                 values.push(w);
@@ -168,9 +174,11 @@ fn check_radius(r: f64) -> Result<f64> {
     if r.is_finite() && r > 0.0 {
         Ok(r)
     } else {
-        Err(Error::Param(format!(
-            "neighbour radius must be > 0, got {r}"
-        )))
+        Err(Error::invalid_param(
+            "radius",
+            r,
+            "a neighbour radius must be > 0 m",
+        ))
     }
 }
 
@@ -248,10 +256,14 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
     let lists: Vec<Vec<(usize, f64)>> = match *spec {
         WeightsSpec::Knn { k } => {
             if k == 0 || k >= pts.len() {
-                return Err(Error::Param(format!(
-                    "k = {k} nearest neighbours needs 1 <= k < number of units ({})",
-                    pts.len()
-                )));
+                return Err(Error::invalid_param(
+                    "k",
+                    k,
+                    format!(
+                        "k nearest neighbours needs 1 <= k < number of units ({})",
+                        pts.len()
+                    ),
+                ));
             }
             pts.iter()
                 .enumerate()
@@ -271,7 +283,7 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
         WeightsSpec::DistanceBand { radius } => {
             let r = radius
                 .or(cell.map(|c| c * std::f64::consts::SQRT_2))
-                .ok_or_else(|| Error::Param("a distance band needs a radius".into()))?;
+                .ok_or_else(|| Error::missing_param("radius", "neighbours", "band"))?;
             let r = check_radius(r)? * (1.0 + 1e-9);
             pts.iter()
                 .enumerate()
@@ -291,7 +303,7 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
         } => {
             let r = radius
                 .or(cell.map(|c| 3.0 * c))
-                .ok_or_else(|| Error::Param("inverse-distance weights need a radius".into()))?;
+                .ok_or_else(|| Error::missing_param("radius", "neighbours", "idw"))?;
             let r = check_radius(r)?;
             let s = scale.or(cell).unwrap_or(1.0);
             pts.iter()

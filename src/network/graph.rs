@@ -189,9 +189,11 @@ impl Network {
     pub fn build(lines: &[LineString<f64>], params: &NetworkParams) -> Result<Network> {
         let tol = params.snap_tolerance;
         if !(tol.is_finite() && tol >= 0.0) {
-            return Err(Error::Param(format!(
-                "snapping tolerance must be a distance >= 0 m, got {tol}"
-            )));
+            return Err(Error::invalid_param(
+                "snap_tolerance",
+                tol,
+                "a snapping tolerance must be a distance >= 0 m",
+            ));
         }
         let mut report = BuildReport {
             lines: lines.len(),
@@ -204,10 +206,12 @@ impl Network {
             let mut v: Vec<[f64; 2]> = Vec::with_capacity(l.0.len());
             for c in &l.0 {
                 if !(c.x.is_finite() && c.y.is_finite()) {
-                    return Err(Error::Data(format!(
-                        "network line {li}: non-finite coordinate ({}, {})",
-                        c.x, c.y
-                    )));
+                    return Err(Error::NonFinitePoint {
+                        what: "network line",
+                        index: li,
+                        x: c.x,
+                        y: c.y,
+                    });
                 }
                 if v.last() != Some(&[c.x, c.y]) {
                     v.push([c.x, c.y]);
@@ -348,10 +352,12 @@ impl Network {
         }
         // cluster candidates into nodes
         if cands.len() >= u32::MAX as usize {
-            return Err(Error::Data(format!(
-                "network too large: {} node candidates",
-                cands.len()
-            )));
+            return Err(Error::limit(
+                "node candidates",
+                cands.len(),
+                u32::MAX - 1,
+                "a network indexes its nodes with 32 bits",
+            ));
         }
         let mut order: Vec<usize> = (0..cands.len()).collect();
         order.sort_by(|&i, &j| {
@@ -469,12 +475,22 @@ impl Network {
         let mut geometry = Vec::with_capacity(edges.len());
         for (k, &(a, b, len)) in edges.iter().enumerate() {
             if a as usize >= nodes.len() || b as usize >= nodes.len() {
-                return Err(Error::Param(format!(
-                    "edge {k} names a node that does not exist"
-                )));
+                return Err(Error::invalid_param(
+                    "edges",
+                    format!("edge {k} ({a}, {b})"),
+                    format!(
+                        "the edge names a node that does not exist ({} nodes)",
+                        nodes.len()
+                    ),
+                ));
             }
             if !(len.is_finite() && len >= 0.0) {
-                return Err(Error::Param(format!("edge {k} has length {len}")));
+                return Err(Error::BadValue {
+                    what: "edge length",
+                    index: k,
+                    value: len,
+                    expected: "not a finite length >= 0",
+                });
             }
             es.push(Edge {
                 a,
@@ -854,17 +870,23 @@ impl Network {
             }
         }
         if lines.is_empty() {
-            return Err(Error::Data(format!(
-                "layer '{}' has no line feature to build a network from ({} other features)",
-                layer.name, skipped
-            )));
+            return Err(Error::degenerate(
+                "a street network",
+                format!(
+                    "layer '{}' has no line feature to build a network from ({} other features)",
+                    layer.name, skipped
+                ),
+            ));
         }
         let net = Network::build(&lines, params)?;
         if net.edges.is_empty() {
-            return Err(Error::Data(format!(
-                "layer '{}': no usable line ({} degenerate lines)",
-                layer.name, net.report.degenerate_lines
-            )));
+            return Err(Error::degenerate(
+                "a street network",
+                format!(
+                    "layer '{}': no usable line ({} degenerate lines)",
+                    layer.name, net.report.degenerate_lines
+                ),
+            ));
         }
         Ok(LayerNetwork {
             net,
@@ -937,11 +959,14 @@ mod tests {
         let bad = vec![LineString::from(vec![(0.0, 0.0), (f64::NAN, 1.0)])];
         assert!(matches!(
             Network::build(&bad, &NetworkParams::new()),
-            Err(Error::Data(_))
+            Err(Error::NonFinitePoint { .. })
         ));
         assert!(matches!(
             Network::build(&[], &NetworkParams::new().snap_tolerance(-1.0)),
-            Err(Error::Param(_))
+            Err(Error::InvalidParam {
+                param: "snap_tolerance",
+                ..
+            })
         ));
     }
 
@@ -1032,7 +1057,7 @@ mod tests {
         };
         assert!(matches!(
             Network::from_layer(&empty, &NetworkParams::new()),
-            Err(Error::Data(_))
+            Err(Error::Degenerate { .. })
         ));
     }
 }

@@ -421,24 +421,28 @@ impl Ctx<'_> {
 
 fn check(net: &Network, events: &[NetPos], weights: Option<&[f64]>, p: &NkdeParams) -> Result<()> {
     if !(p.bandwidth.is_finite() && p.bandwidth > 0.0) {
-        return Err(Error::Param(format!(
-            "network KDE bandwidth must be > 0 m, got {}",
-            p.bandwidth
-        )));
+        return Err(Error::invalid_param(
+            "bandwidth",
+            p.bandwidth,
+            "a network KDE bandwidth must be > 0 m",
+        ));
     }
     if let Some(w) = weights {
         if w.len() != events.len() {
-            return Err(Error::Param(format!(
-                "{} weights for {} events",
+            return Err(Error::length_mismatch(
+                "weights",
                 w.len(),
-                events.len()
-            )));
+                "events",
+                events.len(),
+            ));
         }
         if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(Error::Data(format!(
-                "event {i}: weight {} is not a finite number >= 0",
-                w[i]
-            )));
+            return Err(Error::BadValue {
+                what: "weight of event",
+                index: i,
+                value: w[i],
+                expected: "not a finite number >= 0",
+            });
         }
     }
     for (i, e) in events.iter().enumerate() {
@@ -447,9 +451,11 @@ fn check(net: &Network, events: &[NetPos], weights: Option<&[f64]>, p: &NkdePara
             && e.offset >= 0.0
             && e.offset <= net.edges[e.edge as usize].length;
         if !ok {
-            return Err(Error::Param(format!(
-                "event {i}: position {e:?} is not on the network"
-            )));
+            return Err(Error::invalid_param(
+                "events",
+                format!("event {i} at {e:?}"),
+                "the position is not on the network",
+            ));
         }
     }
     Ok(())
@@ -588,19 +594,23 @@ pub fn nkde_study(
     let snapped = space.snap_all(xy);
     let (idx, pos) = snapped.positions();
     if pos.is_empty() {
-        return Err(Error::Data(format!(
-            "none of the {} incidents lies within {} m of the network",
-            xy.len(),
-            space.tolerance
-        )));
+        return Err(Error::degenerate(
+            "network KDE",
+            format!(
+                "none of the {} incidents lies within {} m of the network",
+                xy.len(),
+                space.tolerance
+            ),
+        ));
     }
     if let Some(ww) = weights {
         if ww.len() != xy.len() {
-            return Err(Error::Param(format!(
-                "{} weights for {} incidents",
+            return Err(Error::length_mismatch(
+                "weights",
                 ww.len(),
-                xy.len()
-            )));
+                "incidents",
+                xy.len(),
+            ));
         }
     }
     let w: Option<Vec<f64>> = weights.map(|w| idx.iter().map(|&i| w[i]).collect());

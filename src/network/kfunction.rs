@@ -155,18 +155,24 @@ fn uniform_points_cum(net: &Network, cum: &[f64], n: usize, rng: &mut impl Rng) 
 fn check(net: &Network, p: &KParams) -> Result<()> {
     let d = &p.distances;
     if d.is_empty() || d.len() > 10_000 {
-        return Err(Error::Param(format!(
-            "K needs 1 to 10000 distances, got {}",
-            d.len()
-        )));
+        return Err(Error::invalid_param(
+            "distances",
+            format!("{} distances", d.len()),
+            "the network K function takes 1 to 10000 distances",
+        ));
     }
     if !d.iter().all(|v| v.is_finite() && *v >= 0.0) || d.windows(2).any(|w| w[1] <= w[0]) {
-        return Err(Error::Param(format!(
-            "K distances must be finite, >= 0 and strictly increasing, got {d:?}"
-        )));
+        return Err(Error::invalid_param(
+            "distances",
+            format!("{d:?}"),
+            "distances must be finite, >= 0 and strictly increasing",
+        ));
     }
     if net.total_length() <= 0.0 {
-        return Err(Error::Data("the network has no length".into()));
+        return Err(Error::degenerate(
+            "the network K function",
+            "the network has no length",
+        ));
     }
     Ok(())
 }
@@ -255,17 +261,22 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
     check(net, p)?;
     match b {
         None if a.len() < 2 => {
-            return Err(Error::Data(format!(
-                "the network K function needs at least 2 points on the network, got {}",
-                a.len()
-            )))
+            return Err(Error::too_few(
+                "the network K function",
+                "points on the network",
+                2,
+                a.len(),
+            ))
         }
         Some(bb) if a.is_empty() || bb.is_empty() => {
-            return Err(Error::Data(format!(
-                "the cross K function needs points of both kinds on the network, got {} and {}",
-                a.len(),
-                bb.len()
-            )))
+            return Err(Error::degenerate(
+                "the cross K function",
+                format!(
+                    "it needs points of both kinds on the network, got {} and {}",
+                    a.len(),
+                    bb.len()
+                ),
+            ))
         }
         _ => {}
     }
@@ -274,9 +285,11 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
             && q.offset >= 0.0
             && q.offset <= net.edges[q.edge as usize].length;
         if !ok {
-            return Err(Error::Param(format!(
-                "position {q:?} is not on the network"
-            )));
+            return Err(Error::invalid_param(
+                "points",
+                format!("{q:?}"),
+                "the position is not on the network",
+            ));
         }
     }
     let total = net.total_length();

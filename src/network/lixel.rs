@@ -33,12 +33,15 @@ impl Lixels {
     /// Cuts every edge of `net` into pieces of at most `max_length` metres.
     ///
     /// # Errors
-    /// [`Error::Param`] for a length that is not > 0, or more than 2³² − 1 lixels.
+    /// [`Error::InvalidParam`] (`lixel_length`) for a length that is not > 0, or
+    /// more than 2³² − 1 lixels.
     pub fn new(net: &Network, max_length: f64) -> Result<Self> {
         if !(max_length.is_finite() && max_length > 0.0) {
-            return Err(Error::Param(format!(
-                "lixel length must be > 0 m, got {max_length}"
-            )));
+            return Err(Error::invalid_param(
+                "lixel_length",
+                max_length,
+                "a lixel length must be > 0 m",
+            ));
         }
         let total: f64 = net
             .edges
@@ -46,9 +49,11 @@ impl Lixels {
             .map(|e| (e.length / max_length).ceil().max(1.0))
             .sum();
         if total >= u32::MAX as f64 {
-            return Err(Error::Param(format!(
-                "{total} lixels of {max_length} m: use longer lixels"
-            )));
+            return Err(Error::invalid_param(
+                "lixel_length",
+                max_length,
+                format!("{total} lixels: use longer lixels"),
+            ));
         }
         let n = total as usize;
         let mut lx = Lixels {

@@ -85,9 +85,11 @@ pub fn segment_weights(net: &Network, spec: SegmentWeights) -> Result<Weights> {
             .collect(),
         SegmentWeights::Band { radius } => {
             if !(radius.is_finite() && radius > 0.0) {
-                return Err(Error::Param(format!(
-                    "segment neighbour radius must be > 0 m, got {radius}"
-                )));
+                return Err(Error::invalid_param(
+                    "radius",
+                    radius,
+                    "a segment neighbour radius must be > 0 m",
+                ));
             }
             let mid: Vec<NetPos> = net
                 .edges
@@ -240,11 +242,14 @@ pub fn segment_hotspots(
     }
     let total: usize = count.iter().sum();
     if total == 0 {
-        return Err(Error::Data(format!(
-            "none of the {} incidents lies within {} m of a street segment",
-            xy.len(),
-            space.tolerance
-        )));
+        return Err(Error::degenerate(
+            "street segments",
+            format!(
+                "none of the {} incidents lies within {} m of a street segment",
+                xy.len(),
+                space.tolerance
+            ),
+        ));
     }
     let rate: Vec<Option<f64>> = net
         .edges

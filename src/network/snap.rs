@@ -160,16 +160,21 @@ impl NetworkSpace {
     /// The space of `net` with a snapping tolerance in metres.
     ///
     /// # Errors
-    /// [`Error::Param`] for a negative or non-finite tolerance, [`Error::Data`] for
-    /// a network without edges.
+    /// [`Error::InvalidParam`] (`snap`) for a negative or non-finite tolerance,
+    /// [`Error::Degenerate`] for a network without edges.
     pub fn new(net: Network, tolerance: f64) -> Result<Self> {
         if !(tolerance.is_finite() && tolerance >= 0.0) {
-            return Err(Error::Param(format!(
-                "snapping tolerance must be a distance >= 0 m, got {tolerance}"
-            )));
+            return Err(Error::invalid_param(
+                "snap",
+                tolerance,
+                "a snapping tolerance must be a distance >= 0 m",
+            ));
         }
         if net.edges.is_empty() {
-            return Err(Error::Data("the network has no edge".into()));
+            return Err(Error::degenerate(
+                "a street network",
+                "the network has no edge",
+            ));
         }
         let snapper = Snapper::new(&net);
         Ok(NetworkSpace {

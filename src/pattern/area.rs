@@ -43,7 +43,7 @@ impl StudyArea {
     /// [`Error::Data`] when there is no polygon or the area is zero.
     pub fn polygons(polys: &[Polygon<f64>]) -> Result<Self> {
         if polys.is_empty() {
-            return Err(Error::Data("study area: no polygon given".into()));
+            return Err(Error::too_few("a study area", "polygons", 1, 0));
         }
         let mp = if polys.len() == 1 {
             MultiPolygon::new(polys.to_vec())
@@ -59,9 +59,10 @@ impl StudyArea {
     /// [`Error::Data`] for an empty or non-finite rectangle.
     pub fn rectangle(b: [f64; 4]) -> Result<Self> {
         if !(b.iter().all(|v| v.is_finite()) && b[2] > b[0] && b[3] > b[1]) {
-            return Err(Error::Data(format!(
-                "study area: the rectangle {b:?} has no area"
-            )));
+            return Err(Error::degenerate(
+                "a study area",
+                format!("the rectangle {b:?} has no area"),
+            ));
         }
         let r = Rect::new((b[0], b[1]), (b[2], b[3]));
         Self::build(MultiPolygon::new(vec![r.to_polygon()]), "rectangle".into())
@@ -73,7 +74,7 @@ impl StudyArea {
     /// [`Error::Data`] when the points span no area.
     pub fn bounding_box(points: &[[f64; 2]]) -> Result<Self> {
         let b = crate::layer::bbox_of(points.iter().copied())
-            .ok_or_else(|| Error::Data("study area: no points".into()))?;
+            .ok_or_else(|| Error::too_few("a study area", "points", 1, 0))?;
         let mut s = Self::rectangle(b)?;
         s.kind = "bounding box of the points".into();
         Ok(s)
@@ -82,11 +83,14 @@ impl StudyArea {
     fn build(mp: MultiPolygon<f64>, kind: String) -> Result<Self> {
         let area = mp.unsigned_area();
         if !(area.is_finite() && area > 0.0) {
-            return Err(Error::Data(format!("study area: {kind} with zero area")));
+            return Err(Error::degenerate(
+                "a study area",
+                format!("{kind} with zero area"),
+            ));
         }
         let r = mp
             .bounding_rect()
-            .ok_or_else(|| Error::Data("study area: empty polygons".into()))?;
+            .ok_or_else(|| Error::degenerate("a study area", "empty polygons"))?;
         let bbox = [r.min().x, r.min().y, r.max().x, r.max().y];
         let mut tris = Vec::new();
         let mut cum = Vec::new();

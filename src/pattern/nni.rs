@@ -216,9 +216,12 @@ pub fn nearest_neighbour_index(
         .collect();
     let n = inside.len();
     if n < 2 {
-        return Err(Error::Data(format!(
-            "nearest neighbour index: {n} point(s) inside the study area; at least 2 are needed"
-        )));
+        return Err(Error::too_few(
+            "the nearest neighbour index",
+            "points inside the study area",
+            2,
+            n,
+        ));
     }
     let a = area.area();
     let nf = n as f64;

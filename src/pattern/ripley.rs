@@ -459,23 +459,31 @@ fn support(
             || d.iter().any(|v| !(v.is_finite() && *v >= 0.0))
             || d.windows(2).any(|w| w[1] <= w[0])
         {
-            return Err(Error::Param(
-                "K function: distances must be increasing, finite and >= 0".into(),
+            return Err(Error::invalid_param(
+                "distances",
+                format!("{d:?}"),
+                "K function distances must be increasing, finite and >= 0",
             ));
         }
         return Ok((d.clone(), "given".into()));
     }
     if params.steps < 2 {
-        return Err(Error::Param("K function: give at least 2 steps".into()));
+        return Err(Error::invalid_param(
+            "steps",
+            params.steps,
+            "the K function needs at least 2 steps",
+        ));
     }
     let (rmax, rule) = match params.max_distance {
         Some(m) if m.is_finite() && m > 0.0 => {
             (m, format!("{} steps from 0 to {m} m (given)", params.steps))
         }
         Some(m) => {
-            return Err(Error::Param(format!(
-                "K function: the largest distance must be > 0 m, got {m}"
-            )))
+            return Err(Error::invalid_param(
+                "max_distance",
+                m,
+                "the largest distance of the K function must be > 0 m",
+            ))
         }
         None => {
             let [x0, y0, x1, y1] = area.bbox();
@@ -525,14 +533,18 @@ fn k_impl(
         other.map(|o| o.iter().copied().filter(|p| area.contains(*p)).collect());
     let min_n = if other.is_some() { 1 } else { 2 };
     if n < min_n {
-        return Err(Error::Data(format!(
-            "K function: {n} point(s) inside the study area; at least {min_n} needed"
-        )));
+        return Err(Error::too_few(
+            "the K function",
+            "points inside the study area",
+            min_n,
+            n,
+        ));
     }
     if let Some(o) = &oth {
         if o.is_empty() {
-            return Err(Error::Data(
-                "cross-K: no feature of the second layer lies inside the study area".into(),
+            return Err(Error::degenerate(
+                "cross-K",
+                "no feature of the second layer lies inside the study area",
             ));
         }
     }

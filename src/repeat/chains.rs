@@ -218,24 +218,27 @@ fn stats(parent: &mut [u32], min_len: usize) -> Stats {
 pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResult> {
     crate::limits::check_replicates("nrep", p.nrep)?;
     if !(p.distance.is_finite() && p.distance >= 0.0) {
-        return Err(Error::Param(format!(
-            "chain distance must be >= 0 m, got {}",
-            p.distance
-        )));
+        return Err(Error::invalid_param(
+            "distance",
+            p.distance,
+            "a chain distance must be >= 0 m",
+        ));
     }
     if !(p.days.is_finite() && p.days >= 0.0) {
-        return Err(Error::Param(format!(
-            "chain time must be >= 0 days, got {}",
-            p.days
-        )));
+        return Err(Error::invalid_param(
+            "days",
+            p.days,
+            "a chain time must be >= 0 days",
+        ));
     }
     let mut pt = crate::repeat::prepare_times(inc)?;
     let mut excluded_off_network = 0;
     let mut on_net: Option<(&NetworkSpace, Vec<NetPos>)> = None;
     let xy: Vec<[f64; 2]> = if p.metric == Metric::Network {
-        let space = p.network.as_deref().ok_or_else(|| {
-            Error::Param("the network metric needs a street network (ChainParams::network)".into())
-        })?;
+        let space = p
+            .network
+            .as_deref()
+            .ok_or_else(|| Error::missing_param("network", "metric", "network"))?;
         let (mut keep, mut t, mut xy, mut pos) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (k, &i) in pt.keep.iter().enumerate() {
             match space.snap(inc.xy[i]) {
@@ -263,7 +266,12 @@ pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResul
     };
     let n = pt.keep.len();
     if n > u32::MAX as usize - 1 {
-        return Err(Error::Param("too many events".into()));
+        return Err(Error::limit(
+            "events",
+            n,
+            u32::MAX - 1,
+            "chains index events with 32 bits",
+        ));
     }
     let th = (p.days * crate::time::DAY as f64 / pt.unit.seconds() as f64).floor() as i64;
     let ud = pt.unit_days();

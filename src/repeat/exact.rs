@@ -178,29 +178,32 @@ impl UnionFind {
 /// Finds exact repeats (see the module docs).
 pub fn exact_repeats(inc: &Incidents, p: &ExactRepeatParams) -> Result<ExactRepeats> {
     if !(p.tolerance.is_finite() && p.tolerance >= 0.0) {
-        return Err(Error::Param(format!(
-            "tolerance must be a distance >= 0, got {}",
-            p.tolerance
-        )));
+        return Err(Error::invalid_param(
+            "tolerance",
+            p.tolerance,
+            "must be a distance >= 0 m",
+        ));
     }
     if !(p.cell.is_finite() && p.cell > 0.0) {
-        return Err(Error::Param(format!(
-            "cell size must be > 0, got {}",
-            p.cell
-        )));
+        return Err(Error::invalid_param(
+            "cell",
+            p.cell,
+            "a cell size must be > 0 m",
+        ));
     }
     let n = inc.len();
     if n == 0 {
-        return Err(Error::Data("no incidents".into()));
+        return Err(Error::too_few("exact repeats", "incidents", 1, 0));
     }
     // place id per incident
     let (place, grouping): (Vec<usize>, String) = match &p.address_column {
         Some(col) => {
             let c = inc.attr(col).ok_or_else(|| {
-                Error::Param(format!(
-                    "no address column '{col}'; columns are: {}",
-                    inc.attr_names.join(", ")
-                ))
+                Error::invalid_param(
+                    "address_column",
+                    col,
+                    format!("no such column; columns are: {}", inc.attr_names.join(", ")),
+                )
             })?;
             let mut ids: HashMap<String, usize> = HashMap::new();
             let mut next = 0usize;

@@ -110,23 +110,29 @@ pub struct PromapResult {
 /// Builds the promap and KDE surfaces at `p.at` and evaluates them.
 pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
     for (v, what) in [
-        (p.cell, "cell size"),
-        (p.bandwidth_m, "spatial bandwidth"),
-        (p.bandwidth_days, "temporal bandwidth"),
-        (p.kde_bandwidth_m, "KDE bandwidth"),
+        (p.cell, "cell"),
+        (p.bandwidth_m, "bandwidth_m"),
+        (p.bandwidth_days, "bandwidth_days"),
+        (p.kde_bandwidth_m, "kde_bandwidth_m"),
     ] {
         if !(v.is_finite() && v > 0.0) {
-            return Err(Error::Param(format!("{what} must be > 0, got {v}")));
+            return Err(Error::invalid_param(what, v, "must be > 0"));
         }
     }
-    if p.coverages.iter().any(|c| !(*c > 0.0 && *c <= 1.0)) {
-        return Err(Error::Param("coverages must be in (0, 1]".into()));
+    if let Some(c) = p.coverages.iter().find(|c| !(**c > 0.0 && **c <= 1.0)) {
+        return Err(Error::invalid_param(
+            "coverages",
+            c,
+            "a coverage (share of the area) must be in (0, 1]",
+        ));
     }
     for &h in &p.horizons_days {
         if !(h.is_finite() && h > 0.0) {
-            return Err(Error::Param(format!(
-                "evaluation horizon must be a positive number of days, got {h}"
-            )));
+            return Err(Error::invalid_param(
+                "horizons_days",
+                h,
+                "an evaluation horizon must be a positive number of days",
+            ));
         }
         if h > crate::limits::MAX_HORIZON_DAYS {
             return Err(Error::limit(
@@ -139,7 +145,7 @@ pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
     }
     let bbox = inc
         .bbox()
-        .ok_or_else(|| Error::Data("no incidents".into()))?;
+        .ok_or_else(|| Error::too_few("promap", "incidents", 1, 0))?;
     let grid = Grid::covering(bbox, p.cell)?;
     let history: Vec<usize> = (0..inc.len())
         .filter(|&i| inc.time[i].is_some_and(|t| t < p.at))

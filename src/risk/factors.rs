@@ -125,18 +125,24 @@ impl FactorParams {
     fn validate(&self) -> Result<()> {
         if self.distances.is_empty() || self.distances.iter().any(|d| !(d.is_finite() && *d > 0.0))
         {
-            return Err(Error::Param(
-                "risk factors: distances must be a non-empty list of positive metres".into(),
+            return Err(Error::invalid_param(
+                "distances",
+                format!("{:?}", self.distances),
+                "risk factor distances must be a non-empty list of positive metres",
             ));
         }
         if self.operationalisations.is_empty() {
-            return Err(Error::Param(
-                "risk factors: choose at least one operationalisation".into(),
+            return Err(Error::invalid_param(
+                "operationalisations",
+                "none",
+                "choose at least one operationalisation",
             ));
         }
         if !self.density_sd.is_finite() {
-            return Err(Error::Param(
-                "risk factors: density_sd must be finite".into(),
+            return Err(Error::invalid_param(
+                "density_sd",
+                self.density_sd,
+                "must be a finite number of standard deviations",
             ));
         }
         Ok(())
@@ -293,7 +299,10 @@ fn check_in_area(
             ),
             None => format!("no features in the study area ({unfiltered} features in the layer)"),
         };
-        return Err(Error::Data(format!("layer '{}' has {what}", l.name)));
+        return Err(Error::degenerate(
+            "risk terrain",
+            format!("layer '{}' has {what}", l.name),
+        ));
     }
     Ok(())
 }

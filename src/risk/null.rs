@@ -94,16 +94,18 @@ impl SpatialNullParams {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(Error::Param(format!(
-                "RTM spatial null: alpha must be in (0, 1), got {}",
-                self.alpha
-            )));
+            return Err(Error::invalid_param(
+                "alpha",
+                self.alpha,
+                "a significance level must be in (0, 1)",
+            ));
         }
         if !(self.shift_factor.is_finite() && self.shift_factor >= 0.0) {
-            return Err(Error::Param(format!(
-                "RTM spatial null: shift_factor must be >= 0, got {}",
-                self.shift_factor
-            )));
+            return Err(Error::invalid_param(
+                "shift_factor",
+                self.shift_factor,
+                "a shift factor must be >= 0",
+            ));
         }
         Ok(())
     }
@@ -353,10 +355,12 @@ pub(crate) fn test_factors(
         return Ok(Vec::new());
     }
     if factors.len() >= 64 {
-        return Err(Error::Param(format!(
-            "RTM spatial null: {} factors selected; the test handles at most 63",
-            factors.len()
-        )));
+        return Err(Error::limit(
+            "factors",
+            factors.len(),
+            63,
+            "the RTM spatial null keys factor patterns with 64 bits",
+        ));
     }
     let (nc, nr) = (grid.ncols, grid.nrows);
     let cols: Vec<&[u8]> = factors.iter().map(|f| f.study).collect();
@@ -389,10 +393,13 @@ pub(crate) fn test_factors(
         let (red, lr_obs, min_shift) = setup[j];
         let min_cells = min_shift / grid.cell;
         if shift_of(seed, 0, nc, nr, min_cells).is_none() {
-            return Err(Error::Param(format!(
-                "RTM spatial null: the grid ({nc} x {nr} cells of {} m) is too small to shift {} by at least {min_shift} m",
-                grid.cell, f.label
-            )));
+            return Err(Error::degenerate(
+                "the RTM spatial null",
+                format!(
+                    "the grid ({nc} x {nr} cells of {} m) is too small to shift {} by at least {min_shift} m",
+                    grid.cell, f.label
+                ),
+            ));
         }
         // pattern keys of the other factors (bit j left free for the shifted copy)
         let mut base = vec![0u64; y.len()];

@@ -642,25 +642,28 @@ pub fn fit_rtm(
 /// Ids of the cells in the study area (`study = None`: every cell), in id order.
 ///
 /// # Errors
-/// [`Error::Param`] when the mask length differs from the grid or it selects no cell;
-/// `what` names the analysis in the message.
-pub(crate) fn study_cells(grid: &Grid, study: Option<&[bool]>, what: &str) -> Result<Vec<usize>> {
+/// [`Error::LengthMismatch`] when the mask length differs from the grid,
+/// [`Error::Degenerate`] when it selects no cell; `what` names the analysis.
+pub(crate) fn study_cells(
+    grid: &Grid,
+    study: Option<&[bool]>,
+    what: &'static str,
+) -> Result<Vec<usize>> {
     if let Some(m) = study {
         if m.len() != grid.len() {
-            return Err(Error::Param(format!(
-                "{what}: study-area mask has {} cells, the grid {}",
+            return Err(Error::length_mismatch(
+                "study-area mask cells",
                 m.len(),
-                grid.len()
-            )));
+                "grid cells",
+                grid.len(),
+            ));
         }
     }
     let keep: Vec<usize> = (0..grid.len())
         .filter(|&i| study.is_none_or(|m| m[i]))
         .collect();
     if keep.is_empty() {
-        return Err(Error::Param(format!(
-            "{what}: the study area contains no cell"
-        )));
+        return Err(Error::degenerate(what, "the study area contains no cell"));
     }
     Ok(keep)
 }
@@ -687,26 +690,33 @@ pub fn fit_rtm_in(
         "each fold refits the whole regularisation path",
     )?;
     if !(params.l1_ratio > 0.0 && params.l1_ratio <= 1.0) {
-        return Err(Error::Param(format!(
-            "RTM: l1_ratio must be in (0, 1], got {}",
-            params.l1_ratio
-        )));
+        return Err(Error::invalid_param(
+            "l1_ratio",
+            params.l1_ratio,
+            "the elastic-net mixing must be in (0, 1]",
+        ));
     }
     if !(params.confidence > 0.0 && params.confidence < 1.0) {
-        return Err(Error::Param(format!(
-            "RTM: confidence must be in (0, 1), got {}",
-            params.confidence
-        )));
+        return Err(Error::invalid_param(
+            "confidence",
+            params.confidence,
+            "a confidence level must be in (0, 1)",
+        ));
     }
     if layers.is_empty() {
-        return Err(Error::Param("RTM: give at least one layer".into()));
+        return Err(Error::invalid_param(
+            "layers",
+            "none",
+            "a risk terrain model needs at least one layer",
+        ));
     }
     let (y_full, outside) = grid.counts_checked(points);
     let y: Vec<f64> = keep.iter().map(|&i| y_full[i]).collect();
     let total: f64 = y.iter().sum();
     if total == 0.0 {
-        return Err(Error::Data(
-            "RTM: no incident falls inside the grid / study area (all-zero counts)".into(),
+        return Err(Error::degenerate(
+            "RTM",
+            "no incident falls inside the grid / study area (all-zero counts)",
         ));
     }
     let mut notes = Vec::new();
@@ -756,8 +766,9 @@ pub fn fit_rtm_in(
         }
     }
     if cands.is_empty() {
-        return Err(Error::Data(
-            "RTM: no usable candidate variable (every indicator is constant over the grid)".into(),
+        return Err(Error::degenerate(
+            "RTM",
+            "no usable candidate variable (every indicator is constant over the grid)",
         ));
     }
     // 2. screen

@@ -158,9 +158,13 @@ pub fn validate_rtm(
     layers: &[LayerInput],
     p: &ValidateParams,
 ) -> Result<RtmValidation> {
-    let until = p
-        .train_until
-        .ok_or_else(|| Error::Param("validate_rtm: set the time split (train_until)".into()))?;
+    let until = p.train_until.ok_or_else(|| {
+        Error::invalid_param(
+            "train_until",
+            "none",
+            "a validation needs the time split between training and test",
+        )
+    })?;
     let (mut train, mut test, mut unused) = (Vec::new(), Vec::new(), 0);
     for (xy, t) in inc.xy.iter().zip(&inc.time) {
         match *t {
@@ -239,13 +243,15 @@ fn validate_core(
     let (tr, te) = (sub(&train_full), sub(&test_full));
     let (n_train, n_test): (f64, f64) = (tr.iter().sum(), te.iter().sum());
     if n_train <= 0.0 {
-        return Err(Error::Data(
-            "validation: no training incident in the study area".into(),
+        return Err(Error::degenerate(
+            "validation",
+            "no training incident in the study area",
         ));
     }
     if n_test <= 0.0 {
-        return Err(Error::Data(
-            "validation: no test incident in the study area".into(),
+        return Err(Error::degenerate(
+            "validation",
+            "no test incident in the study area",
         ));
     }
     let fit = fit_rtm_in(train, grid, study, layers, &p.rtm)?;

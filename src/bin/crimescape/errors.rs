@@ -19,6 +19,23 @@ const FLAGS: &[(&str, &str)] = &[
     ("time_filter_hours", "--hours"),
     ("time_filter_days", "--weekdays"),
     ("time_zone", "--tz"),
+    // repeats, near repeats, promap (issue 13: typed errors)
+    ("network", "--streets"),
+    ("address_column", "--address"),
+    ("space_breaks", "--space"),
+    ("time_breaks", "--time-bands"),
+    ("bandwidth_m", "--bandwidth"),
+    ("bandwidth_days", "--days"),
+    ("kde_bandwidth_m", "--kde-bandwidth"),
+    ("horizons_days", "--horizon"),
+    // evaluate
+    ("intervention", "--intervention-date"),
+    // risk, sites
+    ("operationalisations", "--op"),
+    (
+        "weights",
+        "--w-burden/--w-persistence/--w-repeat/--w-risk/--w-modifiable",
+    ),
 ];
 
 /// Library settings that library messages (errors, warnings, notes) name in backticks,
@@ -102,6 +119,12 @@ mod tests {
         assert_eq!(flag("radius"), "--radius");
         assert_eq!(flag("train_until"), "--train-until");
         assert_eq!(flag("target_crs"), "--to-crs");
+        // the parameters of the typed errors of repeats, evaluate and risk
+        assert_eq!(flag("space_breaks"), "--space");
+        assert_eq!(flag("time_breaks"), "--time-bands");
+        assert_eq!(flag("intervention"), "--intervention-date");
+        assert_eq!(flag("operationalisations"), "--op");
+        assert_eq!(flag("site_radius"), "--site-radius");
     }
 
     #[test]

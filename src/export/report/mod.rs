@@ -87,8 +87,13 @@ pub(crate) struct Collector {
 pub(crate) struct SetFile<'a> {
     /// Path relative to the set's folder, `/`-separated.
     pub rel: &'a str,
-    /// Its bytes as written.
+    /// Its bytes as written: the whole file (`.json`, `.svg`), the header and the
+    /// first [`TABLE_ROWS`] records (`.csv`), nothing for other files.
     pub bytes: Vec<u8>,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The records of a CSV after its header (`None` for other files).
+    pub rows: Option<usize>,
     /// Index of its provenance record.
     pub prov: Option<usize>,
 }
@@ -538,6 +543,7 @@ pub(crate) fn folder_report(
             );
             match csv_head(&t.bytes) {
                 Some((header, rows, n)) => {
+                    let n = t.rows.unwrap_or(n);
                     b.push_str("<div class=\"scroll\"><table><thead><tr>");
                     for h in &header {
                         let _ = write!(b, "<th>{}</th>", esc(h));
@@ -626,7 +632,7 @@ pub(crate) fn folder_report(
             "<li><a href=\"{}\">{}</a> <span class=\"size\">{}</span></li>",
             href(name),
             esc(name),
-            size_text(x.bytes.len())
+            size_text(x.size as usize)
         );
     }
     b.push_str("</ul></section>\n");

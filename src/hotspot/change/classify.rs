@@ -214,16 +214,19 @@ pub fn classify_periods(
         ("critical_p", params.critical_p),
     ] {
         if !(v > 0.0 && v <= 1.0) {
-            return Err(Error::Param(format!("{name} must be in (0, 1], got {v}")));
+            return Err(Error::invalid_param(name, v, "must be in (0, 1]"));
         }
     }
     let gi = period_gi(cg, inc, w, params.period, params.start)?;
     let t = gi.used.len();
     let recent = ((params.recent_prop * t as f64).floor() as usize).max(1);
     if t < 2 || t <= recent {
-        return Err(Error::Data(format!(
-            "{t} period(s) with incidents: need at least one recent and one older period; use a shorter period"
-        )));
+        return Err(Error::degenerate(
+            "space-time classification",
+            format!(
+                "{t} period(s) with incidents: need at least one recent and one older period; use a shorter period"
+            ),
+        ));
     }
     let older = t - recent;
     let sig: Vec<Vec<bool>> = (0..t)

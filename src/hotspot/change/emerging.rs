@@ -209,10 +209,12 @@ pub fn space_time_gi(
 ) -> Result<SpaceTimeGi> {
     let n = w.len();
     if let Some(bad) = counts.iter().find(|c| c.len() != n) {
-        return Err(Error::Param(format!(
-            "space-time Gi*: a time step has {} cells for {n} weight rows",
-            bad.len()
-        )));
+        return Err(Error::length_mismatch(
+            "cells in a time step",
+            bad.len(),
+            "weight rows",
+            n,
+        ));
     }
     let flat: Vec<f64> = counts.iter().flatten().copied().collect();
     let (mean, sd) = crate::hotspot::gistar::moments(&flat, "space-time Gi*")?;
@@ -324,9 +326,12 @@ pub fn emerging_hotspots(
         .count();
     let t = periods.len();
     if t < 3 {
-        return Err(Error::Data(format!(
-            "emerging hot spot analysis needs at least 3 time steps, got {t}; use a shorter period"
-        )));
+        return Err(Error::too_few(
+            "emerging hot spot analysis (use a shorter period)",
+            "time steps",
+            3,
+            t,
+        ));
     }
     let totals: Vec<usize> = counts
         .iter()

@@ -133,9 +133,10 @@ pub fn count_change(cg: &CellGrid, inc: &Incidents, params: &ChangeParams) -> Re
     let n1: f64 = before.iter().sum();
     let n2: f64 = after.iter().sum();
     if n1 == 0.0 || n2 == 0.0 {
-        return Err(Error::Data(format!(
-            "change needs incidents on both sides of the split: {n1} before, {n2} after"
-        )));
+        return Err(Error::degenerate(
+            "change",
+            format!("it needs incidents on both sides of the split: {n1} before, {n2} after"),
+        ));
     }
     let pi0 = n2 / (n1 + n2);
     let p: Vec<f64> = before
@@ -201,24 +202,31 @@ pub fn make_periods(
     start: Option<i64>,
 ) -> Result<Vec<(i64, i64)>> {
     if period_secs <= 0 {
-        return Err(Error::Param(format!(
-            "period must be > 0 s, got {period_secs}"
-        )));
+        return Err(Error::invalid_param(
+            "period",
+            format!("{period_secs} s"),
+            "a period must be > 0 s",
+        ));
     }
     let (tmin, tmax) = inc
         .time_range()
         .ok_or_else(|| Error::Data("no incident has a time: cannot split into periods".into()))?;
     let start = start.unwrap_or(tmin - tmin.rem_euclid(DAY));
     if start > tmax {
-        return Err(Error::Param(
-            "the first period starts after the last incident".into(),
+        return Err(Error::invalid_param(
+            "start",
+            crate::time::format(start, crate::time::TimePrecision::Minute),
+            "the first period starts after the last incident",
         ));
     }
     let n = ((tmax - start) / period_secs + 1) as usize;
     if n > 10_000 {
-        return Err(Error::Param(format!(
-            "{n} periods is too many; use a longer period"
-        )));
+        return Err(Error::limit(
+            "period",
+            format!("{period_secs} s ({n} periods)"),
+            "10000 periods",
+            "use a longer period",
+        ));
     }
     Ok((0..n as i64)
         .map(|k| (start + k * period_secs, start + (k + 1) * period_secs))

@@ -542,24 +542,33 @@ fn rank_core(
 ) -> Result<SiteRanking> {
     let ws = params.weights.array();
     if ws.iter().any(|v| !(v.is_finite() && *v >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
-        return Err(Error::Param(format!(
-            "site weights must be non-negative with a positive sum, got {ws:?}"
-        )));
+        return Err(Error::invalid_param(
+            "weights",
+            format!("{ws:?}"),
+            "site weights must be non-negative with a positive sum",
+        ));
     }
     if !(params.repeat_tolerance.is_finite() && params.repeat_tolerance > 0.0) {
-        return Err(Error::Param("repeat tolerance must be positive".into()));
+        return Err(Error::invalid_param(
+            "repeat_tolerance",
+            params.repeat_tolerance,
+            "a repeat tolerance must be > 0 m",
+        ));
     }
     if params.periods == 0 || params.periods > 10_000 {
-        return Err(Error::Param(format!(
-            "persistence periods must be between 1 and 10000, got {}",
-            params.periods
-        )));
+        return Err(Error::invalid_param(
+            "periods",
+            params.periods,
+            "persistence periods must be between 1 and 10000",
+        ));
     }
     if let Some(d) = params.period_days {
         if d <= 0 {
-            return Err(Error::Param(format!(
-                "persistence period must be at least 1 day, got {d}"
-            )));
+            return Err(Error::invalid_param(
+                "period_days",
+                d,
+                "a persistence period must be at least 1 day",
+            ));
         }
         if let Some((a, b)) = time.and_then(|t| {
             let mut it = t.iter().flatten();
@@ -567,21 +576,32 @@ fn rank_core(
             Some(it.fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x))))
         }) {
             if (b - a) / (d * crate::time::DAY) >= 10_000 {
-                return Err(Error::Param(format!(
-                    "{d}-day periods over the incidents' time span are more than 10000; use longer periods"
-                )));
+                return Err(Error::invalid_param(
+                    "period_days",
+                    d,
+                    "the periods over the incidents' time span are more than 10000; use longer periods",
+                ));
             }
         }
     }
     if !(params.persistence_top > 0.0 && params.persistence_top <= 1.0) {
-        return Err(Error::Param(format!(
-            "persistence top share must be in (0, 1], got {}",
-            params.persistence_top
-        )));
+        return Err(Error::invalid_param(
+            "persistence_top",
+            params.persistence_top,
+            "a top share must be in (0, 1]",
+        ));
     }
     if let Some(s) = &model.study {
         if s.last().is_some_and(|r| r[1] > model.grid.len()) {
-            return Err(Error::Data("model: study-area runs exceed the grid".into()));
+            return Err(Error::invalid(
+                "model",
+                "study",
+                format!("{} cells", s.last().map_or(0, |r| r[1])),
+                format!(
+                    "the study-area runs exceed the grid of {} cells",
+                    model.grid.len()
+                ),
+            ));
         }
     }
     let grid: &Grid = &model.grid;

@@ -120,9 +120,11 @@ pub(super) fn build_units(
         } => {
             let buffer = params.segment_buffer.unwrap_or(grid.cell / 2.0);
             if !(buffer.is_finite() && buffer >= 0.0) {
-                return Err(Error::Param(format!(
-                    "segment buffer must be a distance >= 0, got {buffer}"
-                )));
+                return Err(Error::invalid_param(
+                    "segment_buffer",
+                    buffer,
+                    "a segment buffer must be a distance >= 0 m",
+                ));
             }
             let snapped = snap_to_segments(xy, segments, *tolerance)?;
             let mut members = vec![Vec::new(); segments.len()];
@@ -173,9 +175,11 @@ pub(super) fn build_units(
         }
         SiteUnits::Sites { layer, radius } => {
             if !(radius.is_finite() && *radius >= 0.0) {
-                return Err(Error::Param(format!(
-                    "site radius must be a distance >= 0, got {radius}"
-                )));
+                return Err(Error::invalid_param(
+                    "site_radius",
+                    radius,
+                    "a site radius must be a distance >= 0 m",
+                ));
             }
             let idx = PointIndex::new(xy);
             let mut out = Vec::with_capacity(layer.len());
@@ -185,14 +189,21 @@ pub(super) fn build_units(
                     geo::Geometry::Point(p) => {
                         let r = match layer.properties.get(i).and_then(|m| m.get("radius")) {
                             None | Some(serde_json::Value::Null) => *radius,
-                            Some(v) => v.as_f64().filter(|r| r.is_finite() && *r >= 0.0).ok_or_else(|| {
-                                Error::Data(format!(
-                                    "site {i} ('{id}'): radius property must be a distance >= 0, got {v}"
-                                ))
-                            })?,
+                            Some(v) => v
+                                .as_f64()
+                                .filter(|r| r.is_finite() && *r >= 0.0)
+                                .ok_or_else(|| {
+                                    Error::invalid(
+                                        format!("site layer '{}'", layer.name),
+                                        format!("feature {i} ('{id}'): radius"),
+                                        v,
+                                        "a radius must be a distance >= 0 m",
+                                    )
+                                })?,
                         };
                         let c = [p.x(), p.y()];
-                        let m: Vec<u32> = idx.within(c, r).into_iter().map(|x| x.0 as u32).collect();
+                        let m: Vec<u32> =
+                            idx.within(c, r).into_iter().map(|x| x.0 as u32).collect();
                         let cov: Vec<usize> =
                             cells_in_box(grid, [c[0] - r, c[1] - r], [c[0] + r, c[1] + r])
                                 .into_iter()
@@ -207,9 +218,12 @@ pub(super) fn build_units(
                     geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_) => {
                         use geo::BoundingRect;
                         let (Some(r), Some(ip)) = (g.bounding_rect(), g.interior_point()) else {
-                            return Err(Error::Data(format!(
-                                "site {i} ('{id}'): empty polygon"
-                            )));
+                            return Err(Error::invalid(
+                                format!("site layer '{}'", layer.name),
+                                format!("feature {i} ('{id}')"),
+                                "an empty polygon",
+                                "a site polygon needs an area",
+                            ));
                         };
                         let (min, max) = ([r.min().x, r.min().y], [r.max().x, r.max().y]);
                         let m: Vec<u32> = idx
@@ -224,11 +238,12 @@ pub(super) fn build_units(
                             .collect();
                         ([ip.x(), ip.y()], m, cov)
                     }
-                    _ => {
-                        return Err(Error::Data(format!(
-                            "site {i} ('{id}'): sites must be points or polygons (street segments are their own units)"
-                        )))
-                    }
+                    _ => return Err(Error::invalid(
+                        format!("site layer '{}'", layer.name),
+                        format!("feature {i} ('{id}')"),
+                        "a line or collection",
+                        "sites must be points or polygons (street segments are their own units)",
+                    )),
                 };
                 if covered.is_empty() {
                     covered = fallback(centre);
