@@ -225,20 +225,25 @@ fn scale_bar_length(width_m: f64) -> f64 {
 /// Context layers, overlays, frame, legend, scale bar, north arrow and notes; sets
 /// the page height.
 fn finish(s: &mut Scene, f: &MapFrame, opts: &MapOptions, style: &Style) {
-    style.draw_context(s, &|x, y| f.to_px(x, y), f.px_per_m);
+    let rect = [f.left, f.top, f.mw, f.mh];
+    style.draw_context(s, &|x, y| f.to_px(x, y), rect);
     {
         let items = s.layer("overlays");
         for ov in &opts.overlays {
-            for g in &ov.geometries {
-                geometry_items(
-                    items,
-                    g,
-                    &|x, y| f.to_px(x, y),
-                    None,
-                    Some(Stroke::solid(ov.colour, ov.width)),
-                    ov.width,
-                );
-            }
+            merged_stroke_items(
+                items,
+                &ov.geometries,
+                &|x, y| f.to_px(x, y),
+                Stroke::solid(ov.colour, ov.width),
+                ov.width,
+            );
+        }
+    }
+    // context layers and overlays may reach beyond the mapped extent: kept inside it
+    // (street names are placed inside it, see `Style::draw_context`)
+    for id in ["context", "overlays"] {
+        if s.layers.iter().any(|l| l.id == id) {
+            s.clip_layer(id, rect);
         }
     }
     let furn = s.layer("furniture");
@@ -476,6 +481,54 @@ fn points(g: &Geometry<f64>) -> Vec<(f64, f64)> {
     }
 }
 
+/// Items drawing every geometry of `geoms` with one unfilled `stroke`: all their
+/// rings in one closed path, all their lines in one open path (a layer of thousands
+/// of streets is two `<path>` elements, not thousands), points as discs of radius
+/// `radius`. For strokes only: filled polygons are drawn one by one
+/// ([`geometry_items`]), since one even–odd path would empty their overlaps.
+pub(crate) fn merged_stroke_items(
+    items: &mut Vec<Item>,
+    geoms: &[Geometry<f64>],
+    to_px: &dyn Fn(f64, f64) -> (f64, f64),
+    stroke: Stroke,
+    radius: f64,
+) {
+    let mut rings = Vec::new();
+    let mut lines = Vec::new();
+    for g in geoms {
+        rings.extend(polygon_parts(g, to_px));
+        lines.extend(line_parts(g, to_px));
+    }
+    if !rings.is_empty() {
+        items.push(Item::Path {
+            parts: rings,
+            closed: true,
+            fill: None,
+            stroke: Some(stroke),
+        });
+    }
+    if !lines.is_empty() {
+        items.push(Item::Path {
+            parts: lines,
+            closed: false,
+            fill: None,
+            stroke: Some(stroke),
+        });
+    }
+    for g in geoms {
+        for (x, y) in points(g) {
+            let (px, py) = to_px(x, y);
+            items.push(Item::Circle {
+                cx: px,
+                cy: py,
+                r: radius.max(1.0),
+                fill: stroke.colour,
+                stroke: None,
+            });
+        }
+    }
+}
+
 /// Items drawing `g`: polygons with `fill` (or outlines only without), lines with
 /// `stroke`, points as discs of radius `radius` (one item per part kind).
 pub(crate) fn geometry_items(
@@ -599,6 +652,60 @@ mod tests {
         assert!(svg.contains("#c80000") && svg.contains("#0000c8"));
         assert!(feature_map_scene(&geoms, &[0.0], &opts, &Style::default()).is_err());
         assert!(feature_map_scene(&[], &[], &opts, &Style::default()).is_err());
+    }
+
+    #[test]
+    fn grid_map_scene_context_clipped_to_the_frame() {
+        use crate::render::ContextLayer;
+        use geo::LineString;
+        let g = Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap();
+        let road = |x0: f64, x1: f64, y: f64| {
+            Geometry::LineString(LineString::from(vec![(x0, y), (x1, y)]))
+        };
+        let style = Style {
+            context: vec![ContextLayer::new(
+                "streets",
+                vec![road(-5000.0, 5000.0, 300.0), road(0.0, 1000.0, 700.0)],
+                vec![Some("Long Road".into()), Some("Short Road".into())],
+            )],
+            ..Default::default()
+        };
+        let opts = MapOptions {
+            size: 200,
+            ..Default::default()
+        };
+        let s = grid_map_scene(&g, &[1.0; 100], &opts, &style).unwrap();
+        let ctx = s.layers.iter().find(|l| l.id == "context").unwrap();
+        let [left, top, w, h] = ctx.clip.expect("context clipped");
+        // the long road's name would be centred on the frame's left edge: dropped
+        let labels: Vec<&str> = s
+            .layers
+            .iter()
+            .filter(|l| l.id == "context-labels")
+            .flat_map(|l| &l.items)
+            .filter_map(|it| match it {
+                Item::Text(t) => Some(t.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(labels, ["Short Road"]);
+        assert!(s
+            .to_svg()
+            .unwrap()
+            .contains("clip-path=\"url(#clip-context)\""));
+        // in the PNG the long road stops at the frame: the margin left of it is white
+        let png = s.to_png().unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(png));
+        let mut r = dec.read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        let px = |x: f64, y: f64| {
+            let k = (y as usize * info.width as usize + x as usize) * 4;
+            [buf[k], buf[k + 1], buf[k + 2]]
+        };
+        let road_y = top + (1000.0 - 300.0) * h / 1000.0;
+        assert_eq!(px(left / 2.0, road_y), [255, 255, 255]);
+        assert!(w > 0.0);
     }
 
     #[test]
