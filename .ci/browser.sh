@@ -4,7 +4,9 @@
 # headless Chromium (Debian's package), and checks each page with
 # scripts/check_report_page.py: no script error (the page records window.onerror and
 # console.error in <body data-errors>), the interactive map holds as many features as
-# it embeds (data-expected), the screenshot is not blank.
+# it embeds (data-expected), the screenshot is not blank. The demo's assessment.html
+# (the planners' page) is loaded too: its maps section must hold every inline map it
+# announces (data-expected-figures).
 #
 # Without chromium: installed with apt-get when possible; else skipped with a message
 # on a dev machine and a failure under CI=true.
@@ -39,7 +41,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "   demo with $bin into $work/demo"
 "$bin" --quiet demo --out "$work/demo" >/dev/null
-pages=$(cd "$work/demo" && find . -name report.html -o -name index.html | sort)
+pages=$(cd "$work/demo" && find . -name report.html -o -name index.html -o -name assessment.html | sort)
 n=0
 fails=0
 for p in $pages; do

@@ -8,6 +8,9 @@ usage: check_report_page.py DOM_FILE SCREENSHOT_PNG MIN_COLOURS
 * when the page has an interactive map (data-expected on #cs-map), the map's SVG
   holds that many result features (elements of class "csf") and the script says it
   drew them (data-drawn);
+* when the page has a maps section (`<section id="maps">`, the assessment page), it
+  holds as many inline SVG figures as its groups announce (data-expected-figures),
+  at least one, each with a size and drawn content;
 * the screenshot is not blank: at least MIN_COLOURS distinct colours (PNG decoded
   with the standard library: zlib + the five scanline filters).
 Prints one line; exits 1 on a failure.
@@ -97,6 +100,19 @@ def main():
             if n != int(exp.group(1)):
                 fails.append(f"map SVG holds {n} features, expected {exp.group(1)}")
             note = f", map {n}/{exp.group(1)} features"
+    ms = re.search(r'<section id="maps">(.*?)</section>', dom, re.S)
+    if ms:
+        body = ms.group(1)
+        want = sum(int(x) for x in re.findall(r'data-expected-figures="(\d+)"', body))
+        svgs = re.findall(r'<svg class="figure"[^>]*>(.*?)</svg>', body, re.S)
+        if want == 0:
+            fails.append("maps section announces no figure")
+        if len(svgs) != want:
+            fails.append(f"maps section holds {len(svgs)} figures, expected {want}")
+        for k, inner in enumerate(svgs):
+            if not re.search(r"<(path|image|rect)\b", inner):
+                fails.append(f"map {k} draws nothing")
+        note += f", {len(svgs)}/{want} maps inline"
     try:
         c, w, h = png_colours(shot)
         if c < min_colours:

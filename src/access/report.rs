@@ -6,7 +6,7 @@ use geo::Geometry;
 use super::assess::{AccessChange, Assessment, Verdict};
 use super::risk::RiskChange;
 use crate::error::{Error, Result};
-use crate::export::{features, Cell, Features, Figure};
+use crate::export::{features, inline_svg, report_href, report_page, Cell, Features, Figure};
 use crate::grid::Grid;
 use crate::index::PointIndex;
 use crate::render::{self, ColourScale, MapOptions, Overlay};
@@ -327,13 +327,99 @@ fn inline(s: &str) -> String {
     res
 }
 
-/// A standalone HTML page with the same content as [`to_markdown`].
+/// The maps of one proposal shown in `assessment.html`: the SVG documents of its
+/// figures as written (see [`to_html_with_maps`]) and the names of their files.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalMaps {
+    /// The proposal's name.
+    pub proposal: String,
+    /// The proposal's actions over the context layers ([`proposal_map`]).
+    pub actions: Option<MapFile>,
+    /// Expected incidents prevented per cell ([`risk_map`]).
+    pub risk: Option<MapFile>,
+    /// Change in street reach ([`reach_map`] with `change = true`).
+    pub access: Option<MapFile>,
+}
+
+/// A figure written into the output folder: its SVG document and the file names.
+#[derive(Debug, Clone, Default)]
+pub struct MapFile {
+    /// The SVG document, as written.
+    pub svg: String,
+    /// Name of the SVG file (relative to the page).
+    pub svg_name: String,
+    /// Name of the PNG file, when one was written.
+    pub png_name: Option<String>,
+}
+
+/// A standalone HTML page with the same content as [`to_markdown`] (no maps; see
+/// [`to_html_with_maps`]).
 pub fn to_html(a: &Assessment) -> String {
+    to_html_with_maps(a, &[])
+}
+
+/// The figures of one proposal inline: its actions at full width, then the risk
+/// change and the access change side by side (each with links to its files).
+fn maps_html(h: &mut String, k: usize, m: &ProposalMaps) {
+    let fig = |h: &mut String, f: &MapFile, id: &str, what: &str| {
+        let mut links = vec![format!("<a href=\"{}\">SVG</a>", report_href(&f.svg_name))];
+        if let Some(p) = &f.png_name {
+            links.push(format!("<a href=\"{}\">PNG</a>", report_href(p)));
+        }
+        h.push_str(&format!(
+            "<figure class=\"map\" id=\"{id}\">{}<figcaption>{what} ({})</figcaption></figure>\n",
+            inline_svg(&f.svg, id),
+            links.join(" · ")
+        ));
+    };
+    let n = [&m.actions, &m.risk, &m.access]
+        .iter()
+        .filter(|x| x.is_some())
+        .count();
+    if n == 0 {
+        return;
+    }
+    h.push_str(&format!(
+        "<div class=\"proposal-maps\" data-expected-figures=\"{n}\">\n<h3>{}</h3>\n",
+        esc(&m.proposal)
+    ));
+    if let Some(f) = &m.actions {
+        fig(h, f, &format!("p{k}-actions"), "What the proposal changes");
+    }
+    if m.risk.is_some() || m.access.is_some() {
+        h.push_str("<div class=\"side-by-side\">\n");
+        if let Some(f) = &m.risk {
+            fig(
+                h,
+                f,
+                &format!("p{k}-risk"),
+                "Crime risk: expected incidents prevented",
+            );
+        }
+        if let Some(f) = &m.access {
+            fig(
+                h,
+                f,
+                &format!("p{k}-access"),
+                "Free access: change in street reach",
+            );
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n");
+}
+
+/// A standalone HTML page with the same content as [`to_markdown`] and, before the
+/// verdicts, the maps of each proposal inline as SVG (`maps`, in proposal order):
+/// the proposal's actions over the context layers, and the risk change and the
+/// access change side by side. The SVG documents are those written beside the page
+/// (drawn once, by [`crate::render`]), so the page shows what the files show.
+pub fn to_html_with_maps(a: &Assessment, maps: &[ProposalMaps]) -> String {
     let md = to_markdown(a);
-    // the style of the folder's report.html (maps, tables, provenance), linked below
-    let mut h = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>crimescape assessment</title>\n<style>{}\nbody{{padding:0 20px}}</style></head><body>\n<p class=\"meta\">The maps, tables and provenance of this assessment: <a href=\"report.html\">report.html</a></p>\n",
-        crate::export::REPORT_CSS
+    let mut maps_done = maps.is_empty();
+    // the page of the folder reports (style sheet, error recorder), its body here
+    let mut h = String::from(
+        "<main>\n<p class=\"meta\">The tables, all figures and the provenance of this assessment: <a href=\"report.html\">report.html</a></p>\n",
     );
     let mut in_table = false;
     let mut header = true;
@@ -346,7 +432,7 @@ pub fn to_html(a: &Assessment) -> String {
                 in_list = false;
             }
             if !in_table {
-                h.push_str("<table>\n");
+                h.push_str("<div class=\"scroll\"><table>\n");
                 in_table = true;
                 header = true;
             }
@@ -364,7 +450,7 @@ pub fn to_html(a: &Assessment) -> String {
             continue;
         }
         if in_table {
-            h.push_str("</table>\n");
+            h.push_str("</table></div>\n");
             in_table = false;
         }
         if let Some(item) = t.strip_prefix("- ") {
@@ -379,6 +465,14 @@ pub fn to_html(a: &Assessment) -> String {
             h.push_str("</ul>\n");
             in_list = false;
         }
+        if !maps_done && t == "## Verdicts" {
+            maps_done = true;
+            h.push_str("<section id=\"maps\">\n<h2>Maps</h2>\n");
+            for (k, m) in maps.iter().enumerate() {
+                maps_html(&mut h, k, m);
+            }
+            h.push_str("</section>\n");
+        }
         if let Some(x) = t.strip_prefix("### ") {
             h.push_str(&format!("<h3>{}</h3>\n", inline(x)));
         } else if let Some(x) = t.strip_prefix("## ") {
@@ -390,13 +484,20 @@ pub fn to_html(a: &Assessment) -> String {
         }
     }
     if in_table {
-        h.push_str("</table>\n");
+        h.push_str("</table></div>\n");
     }
     if in_list {
         h.push_str("</ul>\n");
     }
-    h.push_str("</body></html>\n");
-    h
+    h.push_str(&format!(
+        "</main>\n<footer>Made with crimescape {}. This page works offline: it loads no file, font or map tile.</footer>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    report_page(
+        "Design proposals: crime risk and free access, side by side",
+        &h,
+        false,
+    )
 }
 
 /// GeoJSON (EPSG:4326) of the changes: each action's geometry (or the features it
@@ -572,7 +673,10 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
     let opts = MapOptions {
         title: vec![
             title,
-            "red: edges closed, green: opened, orange: proposal geometry".into(),
+            format!(
+                "street length reached on foot within {dmax:.0} m of each of {} origin nodes (shortest walk along the network); red: routes closed, green: opened, orange: proposal geometry",
+                ids.len()
+            ),
         ],
         legend: if change {
             "change (m)".into()
@@ -586,11 +690,174 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
     Ok(Figure::grid_map(grid, cells, opts))
 }
 
+/// Colour of a proposal's action geometries on its maps.
+const ACTION_COLOUR: render::Rgba = [255, 140, 0, 255];
+/// Colour of the network edges a proposal closes.
+const CLOSED_COLOUR: render::Rgba = [220, 30, 30, 255];
+/// Colour of the network edges a proposal opens.
+const OPENED_COLOUR: render::Rgba = [30, 170, 60, 255];
+
+/// Map of what proposal `p` changes: its action geometries (orange), the network
+/// edges it closes (red) and opens (green), over the walking network (grey) and the
+/// run's context layers (streets, parks, water, drawn by the output style), with a
+/// legend of the three. The extent is the changes' bounding box enlarged by 40 % and
+/// to at least 600 m a side (the whole network when the proposal changes nothing
+/// that has a geometry), so the reader sees the streets around the changes.
+///
+/// # Errors
+/// [`Error::Data`] without the network; [`Error::Param`] for an unknown proposal.
+pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
+    let net = a
+        .net
+        .as_ref()
+        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let prop = a
+        .proposals
+        .get(p)
+        .ok_or_else(|| Error::Param(format!("no proposal {p}")))?;
+    let after = a.details.after.get(p);
+    let changed = |closed: bool| -> Vec<Geometry<f64>> {
+        let Some(after) = after else {
+            return Vec::new();
+        };
+        net.geometry
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| {
+                let (b, f) = (a.details.before[*k], after[*k]);
+                if closed {
+                    b && !f
+                } else {
+                    !b && f
+                }
+            })
+            .map(|(_, g)| Geometry::LineString(g.clone()))
+            .collect()
+    };
+    let (closed, opened) = (changed(true), changed(false));
+    let actions: Vec<Geometry<f64>> = a
+        .details
+        .action_geometries
+        .get(p)
+        .map(|ag| ag.iter().map(|x| x.3.clone()).collect())
+        .unwrap_or_default();
+    let whole = crate::layer::bbox_of(net.nodes.iter().copied())
+        .ok_or_else(|| Error::Data("empty network".into()))?;
+    let coords = actions
+        .iter()
+        .chain(&closed)
+        .chain(&opened)
+        .flat_map(|g| {
+            use geo::CoordsIter;
+            g.coords_iter().map(|c| [c.x, c.y]).collect::<Vec<_>>()
+        })
+        .filter(|c| c[0].is_finite() && c[1].is_finite());
+    let bbox = match crate::layer::bbox_of(coords) {
+        Some(b) => {
+            let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+            let half = ((b[2] - b[0]).max(b[3] - b[1]) * 0.7).max(300.0);
+            [cx - half, cy - half, cx + half, cy + half]
+        }
+        None => whole,
+    };
+    let side = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
+    let grid = Grid::covering(bbox, (side / 100.0).max(1.0))?;
+    // one background class (white, no legend entry); the three classes of the legend
+    // are drawn by the overlays in the same colours
+    let scale = ColourScale::Categories(vec![
+        ([255, 255, 255, 255], String::new()),
+        (
+            ACTION_COLOUR,
+            "proposal geometry (action area, line or point)".into(),
+        ),
+        (CLOSED_COLOUR, "walking route closed".into()),
+        (OPENED_COLOUR, "walking route opened".into()),
+        ([150, 150, 150, 255], "walking network".into()),
+    ]);
+    let overlays = vec![
+        Overlay {
+            geometries: net
+                .geometry
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| a.details.before[*k])
+                .map(|(_, g)| Geometry::LineString(g.clone()))
+                .collect(),
+            colour: [150, 150, 150, 255],
+            width: 1.0,
+        },
+        Overlay {
+            geometries: actions,
+            colour: ACTION_COLOUR,
+            width: 3.0,
+        },
+        Overlay {
+            geometries: closed,
+            colour: CLOSED_COLOUR,
+            width: 4.0,
+        },
+        Overlay {
+            geometries: opened,
+            colour: OPENED_COLOUR,
+            width: 4.0,
+        },
+    ];
+    let mut title = vec![
+        format!("Proposal {}: what it changes", prop.name),
+        format!(
+            "{} action{}; {} walking route{} closed ({:.0} m), {} opened ({:.0} m)",
+            prop.actions_count,
+            if prop.actions_count == 1 { "" } else { "s" },
+            prop.access.edges_closed,
+            if prop.access.edges_closed == 1 {
+                ""
+            } else {
+                "s"
+            },
+            prop.access.length_closed_m,
+            prop.access.edges_opened,
+            prop.access.length_opened_m
+        ),
+    ];
+    for x in &prop.actions {
+        title.push(format!(
+            "action {} ({}): {} ({}, {})",
+            x.index,
+            x.action.name(),
+            x.label,
+            x.layer,
+            x.hours.clone().unwrap_or_else(|| "always".into())
+        ));
+    }
+    let opts = MapOptions {
+        title,
+        legend: "changes".into(),
+        scale,
+        overlays,
+        size: 800,
+    };
+    Ok(Figure::grid_map(grid, vec![0.0; grid.len()], opts))
+}
+
+/// The subtitle of the risk maps: what a cell's value is and how many cells.
+fn risk_subtitle(r: &RiskChange, geometry: bool) -> String {
+    format!(
+        "risk model estimate per {:.0} m cell, {} cells{}",
+        r.grid.cell,
+        r.grid.len(),
+        if geometry {
+            "; orange: proposal geometry"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Map of expected incidents prevented per cell (before − after).
 pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Figure {
     let vals: Vec<f64> = r.before.iter().zip(&r.after).map(|(b, a)| b - a).collect();
     let opts = MapOptions {
-        title: vec![title.to_string(), "model estimate".into()],
+        title: vec![title.to_string(), risk_subtitle(r, !overlays.is_empty())],
         legend: "incidents prevented".into(),
         scale: render::auto_scale(&vals, false),
         overlays,
@@ -603,7 +870,7 @@ pub fn risk_map(r: &RiskChange, title: &str, overlays: Vec<Overlay>) -> Figure {
 pub fn risk_level_map(r: &RiskChange, after: bool, title: &str, overlays: Vec<Overlay>) -> Figure {
     let vals = if after { &r.after } else { &r.before };
     let opts = MapOptions {
-        title: vec![title.to_string(), "model estimate".into()],
+        title: vec![title.to_string(), risk_subtitle(r, !overlays.is_empty())],
         legend: "expected incidents".into(),
         scale: render::auto_scale(vals, true),
         overlays,

@@ -664,3 +664,57 @@ fn parse_proposals_days_errors() {
     assert_eq!((row, col.as_str()), (1, "days"));
     assert!(msg.contains("no day given"), "{msg}");
 }
+
+#[test]
+fn to_html_with_maps_inlines_each_proposal_map() {
+    use super::report::{
+        proposal_map, reach_map, risk_map, to_html_with_maps, MapFile, ProposalMaps,
+    };
+    use crate::export::FigureFormat;
+    let s = study();
+    let ps = parse_proposals(&fc(vec![repair(), gate()]), Path::new("p.geojson"), &s).unwrap();
+    let a = assess(&s, &ps, Some(&model()), &AssessParams::new()).unwrap();
+    let file = |f: crate::export::Figure, stem: &str| {
+        Some(MapFile {
+            svg: String::from_utf8(f.render(FigureFormat::Svg).unwrap()).unwrap(),
+            svg_name: format!("{stem}.svg"),
+            png_name: Some(format!("{stem}.png")),
+        })
+    };
+    let maps: Vec<ProposalMaps> = (0..2)
+        .map(|i| ProposalMaps {
+            proposal: a.proposals[i].name.clone(),
+            actions: file(proposal_map(&a, i).unwrap(), &format!("proposal_{i}")),
+            risk: file(
+                risk_map(
+                    a.proposals[i].risk.as_ref().unwrap(),
+                    "prevented",
+                    Vec::new(),
+                ),
+                &format!("risk_change_{i}"),
+            ),
+            access: file(
+                reach_map(&a, Some(i), true).unwrap(),
+                &format!("reach_change_{i}"),
+            ),
+        })
+        .collect();
+    let h = to_html_with_maps(&a, &maps);
+    // three maps per proposal, inline, before the verdicts; ids kept apart per figure
+    assert_eq!(h.matches("<svg class=\"figure\"").count(), 6);
+    assert_eq!(h.matches("data-expected-figures=\"3\"").count(), 2);
+    let (maps_at, verdicts_at) = (
+        h.find("id=\"maps\"").unwrap(),
+        h.find("<h2>Verdicts").unwrap(),
+    );
+    assert!(maps_at < verdicts_at);
+    assert!(h.contains("id=\"p1-access-cells\"") && h.contains("href=\"proposal_1.png\""));
+    // the gate's map shows the street it closes in red, the repair's closes none
+    let closed_line = "stroke=\"#dc1e1e\" stroke-width=\"4\"";
+    assert!(maps[1].actions.as_ref().unwrap().svg.contains(closed_line));
+    assert!(!maps[0].actions.as_ref().unwrap().svg.contains(closed_line));
+    assert!(h.contains("data-errors=\"\"") && h.contains("<table>"));
+    // without maps: the same tables, no maps section
+    let plain = super::report::to_html(&a);
+    assert!(!plain.contains("id=\"maps\"") && plain.contains("<h2>Verdicts"));
+}

@@ -130,7 +130,7 @@ pub use outputs::{
 };
 pub use provenance::{InputFile, Provenance};
 pub use public::{AddressLayer, PUBLIC_CELL_M};
-pub(crate) use report::CSS as REPORT_CSS;
+pub(crate) use report::{href as report_href, inline_svg, page as report_page};
 pub use report::{INDEX_HTML, MAP_MAX_FEATURES, REPORT_HTML};
 
 use crate::error::Result;

@@ -3,7 +3,7 @@
 
 use geo::Geometry;
 
-use super::map::{geometry_items, line_parts};
+use super::map::{geometry_items, line_parts, merged_stroke_items};
 use super::palette::{Palette, Rgba};
 use super::scene::{Anchor, Item, Scene, Stroke, Text};
 use super::text::{line_height, text_width, wrap};
@@ -127,12 +127,13 @@ impl Style {
         notes
     }
 
-    /// Draws the context layers into layer `context` (and `context-labels`).
+    /// Draws the context layers into layer `context` (and `context-labels`: street
+    /// names whose box lies wholly inside `frame`, `[x, y, w, h]` in page pixels).
     pub(crate) fn draw_context(
         &self,
         s: &mut Scene,
         to_px: &dyn Fn(f64, f64) -> (f64, f64),
-        _px_per_m: f64,
+        frame: [f64; 4],
     ) {
         if self.context.is_empty() {
             return;
@@ -152,11 +153,17 @@ impl Style {
                     Stroke::solid([70, 130, 190, 200], 0.8),
                 ),
             };
-            for g in &c.geometries {
-                geometry_items(items, g, to_px, fill, Some(stroke), 2.0);
+            match fill {
+                // strokes only (streets, boundaries): one path per layer
+                None => merged_stroke_items(items, &c.geometries, to_px, stroke, 2.0),
+                Some(_) => {
+                    for g in &c.geometries {
+                        geometry_items(items, g, to_px, fill, Some(stroke), 2.0);
+                    }
+                }
             }
             if c.kind == ContextKind::Lines {
-                labels.extend(street_labels(c, to_px));
+                labels.extend(street_labels(c, to_px, Some(frame)));
             }
         }
         s.layer("context-labels").extend(labels);
@@ -171,8 +178,13 @@ const MAX_STREET_LABELS: usize = 12;
 /// rotated along it and kept upright, if it fits. Placed greedily, the longest street
 /// first (ties by name): a label whose box (text width × font size, 2 px margin,
 /// rotated with the text) intersects a label already placed is dropped. At most
-/// [`MAX_STREET_LABELS`].
-fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Vec<Item> {
+/// [`MAX_STREET_LABELS`]. With `frame` (`[x, y, w, h]`), a label whose box is not
+/// wholly inside it is dropped (never cut by the map's edge).
+fn street_labels(
+    c: &ContextLayer,
+    to_px: &dyn Fn(f64, f64) -> (f64, f64),
+    frame: Option<[f64; 4]>,
+) -> Vec<Item> {
     use std::collections::BTreeMap;
     let mut pts: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for (g, name) in c.geometries.iter().zip(&c.labels) {
@@ -229,6 +241,13 @@ fn street_labels(c: &ContextLayer, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> Ve
         let angle = (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
         let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0 - 3.0);
         let quad = label_box(x, y, w, size, angle);
+        if let Some([fx, fy, fw, fh]) = frame {
+            let inside =
+                |p: &(f64, f64)| p.0 >= fx && p.0 <= fx + fw && p.1 >= fy && p.1 <= fy + fh;
+            if !quad.iter().all(inside) {
+                continue;
+            }
+        }
         if placed.iter().any(|q| boxes_overlap(q, &quad)) {
             continue;
         }
@@ -412,7 +431,7 @@ mod tests {
                 Some("Tiny Lane".into()),
             ],
         );
-        let items = street_labels(&l, &|x, y| (x, -y));
+        let items = street_labels(&l, &|x, y| (x, -y), None);
         let names: Vec<&str> = items
             .iter()
             .filter_map(|i| {
@@ -450,7 +469,7 @@ mod tests {
                 Some("Far Lane".into()),
             ],
         );
-        let items = street_labels(&l, &|x, y| (x, -y));
+        let items = street_labels(&l, &|x, y| (x, -y), None);
         let texts: Vec<&Text> = items
             .iter()
             .filter_map(|i| match i {

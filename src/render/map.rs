@@ -225,20 +225,35 @@ fn scale_bar_length(width_m: f64) -> f64 {
 /// Context layers, overlays, frame, legend, scale bar, north arrow and notes; sets
 /// the page height.
 fn finish(s: &mut Scene, f: &MapFrame, opts: &MapOptions, style: &Style) {
-    style.draw_context(s, &|x, y| f.to_px(x, y), f.px_per_m);
+    let rect = [f.left, f.top, f.mw, f.mh];
+    style.draw_context(s, &|x, y| f.to_px(x, y), rect);
     {
         let items = s.layer("overlays");
         for ov in &opts.overlays {
-            for g in &ov.geometries {
-                geometry_items(
-                    items,
-                    g,
-                    &|x, y| f.to_px(x, y),
-                    None,
-                    Some(Stroke::solid(ov.colour, ov.width)),
-                    ov.width,
-                );
-            }
+            merged_stroke_items(
+                items,
+                &ov.geometries,
+                &|x, y| f.to_px(x, y),
+                Stroke::solid(ov.colour, ov.width),
+                ov.width,
+            );
+        }
+    }
+    // context layers and overlays may reach beyond the mapped extent: kept inside it
+    // (street names are placed inside it, see `Style::draw_context`). The shapes are
+    // cut to the frame (plus a margin) first, so that a map zoomed into a city does
+    // not carry, nor rasterise, the whole city's streets; the clip path then trims
+    // the margin.
+    let m = 8.0;
+    let cut = [f.left - m, f.top - m, f.left + f.mw + m, f.top + f.mh + m];
+    for id in ["context", "overlays"] {
+        if let Some(l) = s.layers.iter_mut().find(|l| l.id == id) {
+            let items = std::mem::take(&mut l.items);
+            l.items = items
+                .into_iter()
+                .filter_map(|it| cut_item(it, cut))
+                .collect();
+            s.clip_layer(id, rect);
         }
     }
     let furn = s.layer("furniture");
@@ -317,6 +332,143 @@ fn finish(s: &mut Scene, f: &MapFrame, opts: &MapOptions, style: &Style) {
         y = text_block(items, PAD, y, n, 11.0, false, DARK, inner);
     }
     s.height = (y.max(legend_bottom) + PAD).ceil();
+}
+
+/// `it` cut to the box `[x0, y0, x1, y1]`: open paths split into the runs inside it
+/// (Liang–Barsky per segment), closed rings clipped to it (Sutherland–Hodgman), discs
+/// outside it dropped; `None` when nothing is left.
+fn cut_item(it: Item, b: [f64; 4]) -> Option<Item> {
+    match it {
+        Item::Path {
+            parts,
+            closed,
+            fill,
+            stroke,
+        } => {
+            let parts: Vec<Vec<(f64, f64)>> = if closed {
+                parts
+                    .iter()
+                    .map(|r| clip_ring(r, b))
+                    .filter(|r| r.len() >= 3)
+                    .collect()
+            } else {
+                parts.iter().flat_map(|p| clip_line(p, b)).collect()
+            };
+            (!parts.is_empty()).then_some(Item::Path {
+                parts,
+                closed,
+                fill,
+                stroke,
+            })
+        }
+        Item::Circle { cx, cy, r, .. }
+            if cx + r < b[0] || cx - r > b[2] || cy + r < b[1] || cy - r > b[3] =>
+        {
+            None
+        }
+        other => Some(other),
+    }
+}
+
+/// The runs of the polyline `p` inside the box `b` (Liang–Barsky on each segment).
+fn clip_line(p: &[(f64, f64)], b: [f64; 4]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for w in p.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let mut inside = true;
+        for (pk, qk) in [
+            (-dx, x0 - b[0]),
+            (dx, b[2] - x0),
+            (-dy, y0 - b[1]),
+            (dy, b[3] - y0),
+        ] {
+            if pk == 0.0 {
+                if qk < 0.0 {
+                    inside = false;
+                    break;
+                }
+            } else {
+                let t = qk / pk;
+                if pk < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        if !inside || t0 > t1 || !(t0.is_finite() && t1.is_finite()) {
+            if run.len() >= 2 {
+                out.push(std::mem::take(&mut run));
+            }
+            run.clear();
+            continue;
+        }
+        let a = (x0 + t0 * dx, y0 + t0 * dy);
+        let c = (x0 + t1 * dx, y0 + t1 * dy);
+        if run.last() != Some(&a) {
+            if run.len() >= 2 {
+                out.push(std::mem::take(&mut run));
+            }
+            run.clear();
+            run.push(a);
+        }
+        run.push(c);
+        if t1 < 1.0 {
+            out.push(std::mem::take(&mut run));
+        }
+    }
+    if run.len() >= 2 {
+        out.push(run);
+    }
+    out
+}
+
+/// The ring `r` clipped to the box `b` (Sutherland–Hodgman against its four sides).
+fn clip_ring(r: &[(f64, f64)], b: [f64; 4]) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = r.to_vec();
+    // (inside test, intersection with the side)
+    type Side = (
+        fn(&(f64, f64), f64) -> bool,
+        fn((f64, f64), (f64, f64), f64) -> (f64, f64),
+    );
+    let x_at = |a: (f64, f64), c: (f64, f64), x: f64| {
+        let t = (x - a.0) / (c.0 - a.0);
+        (x, a.1 + t * (c.1 - a.1))
+    };
+    let y_at = |a: (f64, f64), c: (f64, f64), y: f64| {
+        let t = (y - a.1) / (c.1 - a.1);
+        (a.0 + t * (c.0 - a.0), y)
+    };
+    let sides: [(Side, f64); 4] = [
+        ((|p, v| p.0 >= v, x_at), b[0]),
+        ((|p, v| p.0 <= v, x_at), b[2]),
+        ((|p, v| p.1 >= v, y_at), b[1]),
+        ((|p, v| p.1 <= v, y_at), b[3]),
+    ];
+    for ((inside, cross), v) in sides {
+        if pts.is_empty() {
+            break;
+        }
+        let input = std::mem::take(&mut pts);
+        let n = input.len();
+        for k in 0..n {
+            let cur = input[k];
+            let prev = input[(k + n - 1) % n];
+            match (inside(&cur, v), inside(&prev, v)) {
+                (true, true) => pts.push(cur),
+                (true, false) => {
+                    pts.push(cross(prev, cur, v));
+                    pts.push(cur);
+                }
+                (false, true) => pts.push(cross(prev, cur, v)),
+                (false, false) => {}
+            }
+        }
+    }
+    pts
 }
 
 /// The map of per-cell `values` (row-major, NaN = no data, drawn light grey) of `grid`.
@@ -476,6 +628,54 @@ fn points(g: &Geometry<f64>) -> Vec<(f64, f64)> {
     }
 }
 
+/// Items drawing every geometry of `geoms` with one unfilled `stroke`: all their
+/// rings in one closed path, all their lines in one open path (a layer of thousands
+/// of streets is two `<path>` elements, not thousands), points as discs of radius
+/// `radius`. For strokes only: filled polygons are drawn one by one
+/// ([`geometry_items`]), since one even–odd path would empty their overlaps.
+pub(crate) fn merged_stroke_items(
+    items: &mut Vec<Item>,
+    geoms: &[Geometry<f64>],
+    to_px: &dyn Fn(f64, f64) -> (f64, f64),
+    stroke: Stroke,
+    radius: f64,
+) {
+    let mut rings = Vec::new();
+    let mut lines = Vec::new();
+    for g in geoms {
+        rings.extend(polygon_parts(g, to_px));
+        lines.extend(line_parts(g, to_px));
+    }
+    if !rings.is_empty() {
+        items.push(Item::Path {
+            parts: rings,
+            closed: true,
+            fill: None,
+            stroke: Some(stroke),
+        });
+    }
+    if !lines.is_empty() {
+        items.push(Item::Path {
+            parts: lines,
+            closed: false,
+            fill: None,
+            stroke: Some(stroke),
+        });
+    }
+    for g in geoms {
+        for (x, y) in points(g) {
+            let (px, py) = to_px(x, y);
+            items.push(Item::Circle {
+                cx: px,
+                cy: py,
+                r: radius.max(1.0),
+                fill: stroke.colour,
+                stroke: None,
+            });
+        }
+    }
+}
+
 /// Items drawing `g`: polygons with `fill` (or outlines only without), lines with
 /// `stroke`, points as discs of radius `radius` (one item per part kind).
 pub(crate) fn geometry_items(
@@ -599,6 +799,79 @@ mod tests {
         assert!(svg.contains("#c80000") && svg.contains("#0000c8"));
         assert!(feature_map_scene(&geoms, &[0.0], &opts, &Style::default()).is_err());
         assert!(feature_map_scene(&[], &[], &opts, &Style::default()).is_err());
+    }
+
+    #[test]
+    fn grid_map_scene_context_clipped_to_the_frame() {
+        use crate::render::ContextLayer;
+        use geo::LineString;
+        let g = Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap();
+        let road = |x0: f64, x1: f64, y: f64| {
+            Geometry::LineString(LineString::from(vec![(x0, y), (x1, y)]))
+        };
+        let style = Style {
+            context: vec![ContextLayer::new(
+                "streets",
+                vec![road(-5000.0, 5000.0, 300.0), road(0.0, 1000.0, 700.0)],
+                vec![Some("Long Road".into()), Some("Short Road".into())],
+            )],
+            ..Default::default()
+        };
+        let opts = MapOptions {
+            size: 200,
+            ..Default::default()
+        };
+        let s = grid_map_scene(&g, &[1.0; 100], &opts, &style).unwrap();
+        let ctx = s.layers.iter().find(|l| l.id == "context").unwrap();
+        let [left, top, w, h] = ctx.clip.expect("context clipped");
+        // the long road's name would be centred on the frame's left edge: dropped
+        let labels: Vec<&str> = s
+            .layers
+            .iter()
+            .filter(|l| l.id == "context-labels")
+            .flat_map(|l| &l.items)
+            .filter_map(|it| match it {
+                Item::Text(t) => Some(t.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(labels, ["Short Road"]);
+        assert!(s
+            .to_svg()
+            .unwrap()
+            .contains("clip-path=\"url(#clip-context)\""));
+        // in the PNG the long road stops at the frame: the margin left of it is white
+        let png = s.to_png().unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(png));
+        let mut r = dec.read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        let px = |x: f64, y: f64| {
+            let k = (y as usize * info.width as usize + x as usize) * 4;
+            [buf[k], buf[k + 1], buf[k + 2]]
+        };
+        let road_y = top + (1000.0 - 300.0) * h / 1000.0;
+        assert_eq!(px(left / 2.0, road_y), [255, 255, 255]);
+        assert!(w > 0.0);
+    }
+
+    #[test]
+    fn clip_line_keeps_the_runs_inside() {
+        let b = [0.0, 0.0, 10.0, 10.0];
+        // crosses the box twice: one run, cut at the edges
+        let r = clip_line(&[(-5.0, 5.0), (15.0, 5.0)], b);
+        assert_eq!(r, vec![vec![(0.0, 5.0), (10.0, 5.0)]]);
+        // leaves and comes back: two runs
+        let r = clip_line(&[(2.0, 2.0), (2.0, 20.0), (8.0, 20.0), (8.0, 2.0)], b);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0], vec![(2.0, 2.0), (2.0, 10.0)]);
+        assert_eq!(r[1], vec![(8.0, 10.0), (8.0, 2.0)]);
+        assert!(clip_line(&[(20.0, 20.0), (30.0, 30.0)], b).is_empty());
+        // a ring half outside keeps its inside half
+        let ring = clip_ring(&[(5.0, 5.0), (15.0, 5.0), (15.0, 8.0), (5.0, 8.0)], b);
+        assert!(ring.iter().all(|p| p.0 <= 10.0 && p.0 >= 5.0));
+        assert_eq!(ring.len(), 4);
+        assert!(clip_ring(&[(20.0, 20.0), (30.0, 20.0), (30.0, 30.0)], b).is_empty());
     }
 
     #[test]

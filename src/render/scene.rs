@@ -136,13 +136,17 @@ pub struct Raster {
     pub rgba: Vec<Rgba>,
 }
 
-/// A named group of items (`<g id="name">`).
+/// A named group of items (`<g id="name">`). A layer whose id ends in `-labels`
+/// (e.g. `context-labels`) draws its text with a white halo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
     /// Identifier (letters, digits, `-`).
     pub id: String,
     /// Items in drawing order.
     pub items: Vec<Item>,
+    /// A rectangle `[x, y, w, h]` the layer is clipped to (the frame of a map, so that
+    /// context layers and overlays reaching beyond the mapped extent stay inside it).
+    pub clip: Option<[f64; 4]>,
 }
 
 /// A figure as vector shapes on a white page of `width × height` pixels.
@@ -375,11 +379,20 @@ impl Scene {
                 self.layers.push(Layer {
                     id: id.to_string(),
                     items: Vec::new(),
+                    clip: None,
                 });
                 self.layers.len() - 1
             }
         };
         &mut self.layers[k].items
+    }
+
+    /// Clips the layer `id` (created when missing) to the rectangle `[x, y, w, h]`.
+    pub fn clip_layer(&mut self, id: &str, rect: [f64; 4]) {
+        self.layer(id);
+        if let Some(l) = self.layers.iter_mut().find(|l| l.id == id) {
+            l.clip = Some(rect);
+        }
     }
 
     fn svg(&self, with_raster: bool) -> Result<String> {
@@ -413,7 +426,27 @@ impl Scene {
             );
         }
         for l in &self.layers {
-            let _ = writeln!(o, "<g id=\"{}\">", escape(&l.id));
+            if let Some([x, y, cw, ch]) = l.clip {
+                let id = escape(&l.id);
+                let _ = writeln!(
+                    o,
+                    "<clipPath id=\"clip-{id}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>\n<g id=\"{id}\" clip-path=\"url(#clip-{id})\">",
+                    num(x),
+                    num(y),
+                    num(cw.max(0.0)),
+                    num(ch.max(0.0))
+                );
+            } else if l.id.ends_with("-labels") {
+                // labels over a map (street names): a white halo keeps them legible on
+                // dark cells
+                let _ = writeln!(
+                    o,
+                    "<g id=\"{}\" stroke=\"#ffffff\" stroke-width=\"2.5\" stroke-opacity=\"0.75\" stroke-linejoin=\"round\" paint-order=\"stroke\">",
+                    escape(&l.id)
+                );
+            } else {
+                let _ = writeln!(o, "<g id=\"{}\">", escape(&l.id));
+            }
             for it in &l.items {
                 write_item(&mut o, it);
             }

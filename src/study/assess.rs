@@ -274,7 +274,6 @@ impl Export for AssessStudy {
         out.provenance(self.provenance.clone());
         out.json_with_newline("assessment.json", asm)?;
         out.text("assessment.md", &report::to_markdown(asm))?;
-        out.text("assessment.html", &report::to_html(asm))?;
         out.features("changes.geojson", &report::changes(asm)?)?;
         out.figure("reach_before.png", &report::reach_map(asm, None, false)?)?;
         out.figure("tradeoff.png", &report::tradeoff_plot(asm))?;
@@ -327,6 +326,32 @@ impl Export for AssessStudy {
                 )?;
             }
         }
+        // issue 14: the planners' page shows the maps written above, inline
+        let mut maps = Vec::new();
+        for (i, p) in asm.proposals.iter().enumerate() {
+            let s = slug(&p.name, "proposal");
+            out.figure(&format!("proposal_{s}.png"), &report::proposal_map(asm, i)?)?;
+            let read = |stem: String| -> Result<Option<report::MapFile>> {
+                let svg_name = format!("{stem}.svg");
+                let Some(path) = out.staged_path(&svg_name) else {
+                    return Ok(None);
+                };
+                let svg = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::io(out.final_path(&svg_name), e))?;
+                Ok(Some(report::MapFile {
+                    svg,
+                    svg_name,
+                    png_name: Some(format!("{stem}.png")),
+                }))
+            };
+            maps.push(report::ProposalMaps {
+                proposal: p.name.clone(),
+                actions: read(format!("proposal_{s}"))?,
+                risk: read(format!("risk_change_{s}"))?,
+                access: read(format!("reach_change_{s}"))?,
+            });
+        }
+        out.text("assessment.html", &report::to_html_with_maps(asm, &maps))?;
         Ok(())
     }
 }

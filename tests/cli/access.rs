@@ -128,6 +128,18 @@ fn assess_two_proposals_with_model() {
     );
     let prov = std::fs::read_to_string(out.join("assessment.json.provenance.json")).unwrap();
     assert!(prov.contains("incidents.csv"), "{prov}");
+    // issue 14: the planners' page shows each proposal's maps inline, as written
+    let html = std::fs::read_to_string(out.join("assessment.html")).unwrap();
+    for p in ["lights", "gate"] {
+        assert!(out.join(format!("proposal_{p}.png")).exists(), "{p}");
+        let svg = std::fs::read_to_string(out.join(format!("proposal_{p}.svg"))).unwrap();
+        let title = format!(">Proposal {p}: what it changes</text>");
+        assert!(svg.contains(&title) && html.contains(&title), "{p}");
+    }
+    // per proposal: its actions, the risk change and the access change
+    assert_eq!(html.matches("data-expected-figures=\"3\"").count(), 2);
+    assert_eq!(html.matches("<svg class=\"figure\"").count(), 6);
+    assert!(html.contains("href=\"risk_change_gate.svg\""));
 }
 
 #[test]

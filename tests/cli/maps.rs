@@ -86,14 +86,21 @@ fn maps_svg_beside_png_with_title_context_and_palette() {
     assert!(t.contains("Made with crimescape"), "{t}");
     // ArcGIS palette: the 99 % hot swatch is its red
     assert!(svg.contains("#d62f27"));
-    // context: one path per street and per park feature
+    // context: every street (one path for the layer, a part per street) and one path
+    // per park feature
     let n_streets = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&streets).unwrap())
         .unwrap()["features"]
         .as_array()
         .unwrap()
         .len();
     let ctx = group(&doc, "context").expect("a context group");
-    assert!(ctx.children().filter(|n| n.is_element()).count() > n_streets);
+    let parts: usize = ctx
+        .children()
+        .filter_map(|n| n.attribute("d"))
+        .map(|d| d.matches('M').count())
+        .sum();
+    assert!(parts > n_streets, "{parts} parts for {n_streets} streets");
+    assert!(ctx.children().filter(|n| n.is_element()).count() > 2);
     // the cells are one embedded raster
     assert!(doc.descendants().any(|n| n.has_tag_name("image")));
 

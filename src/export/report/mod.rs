@@ -146,7 +146,7 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// A relative link (each path segment percent-encoded where needed).
-fn href(rel: &str) -> String {
+pub(crate) fn href(rel: &str) -> String {
     let mut o = String::new();
     for b in rel.bytes() {
         match b {
@@ -180,7 +180,7 @@ pub(crate) fn script_json(v: &Value) -> String {
 
 /// The page around `body`: head with the style sheet, the error recorder first in the
 /// body, the map script last.
-fn page(title: &str, body: &str, with_map: bool) -> String {
+pub(crate) fn page(title: &str, body: &str, with_map: bool) -> String {
     let mut o = String::with_capacity(body.len() + CSS.len() + MAP_JS.len() + 1024);
     o.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"crimescape ");
     o.push_str(env!("CARGO_PKG_VERSION"));
@@ -203,13 +203,16 @@ fn page(title: &str, body: &str, with_map: bool) -> String {
 
 /// Inline SVG of a figure file: the XML declaration dropped, element ids prefixed
 /// with `pre` (several drawings share one page), its size scaled to the page width.
-fn inline_svg(svg: &str, pre: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, pre: &str) -> String {
     let s = svg.trim_start();
     let s = match s.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
         None => s,
     };
-    let s = s.replace(" id=\"", &format!(" id=\"{pre}-"));
+    let s = s
+        .replace(" id=\"", &format!(" id=\"{pre}-"))
+        .replace("url(#", &format!("url(#{pre}-"))
+        .replace(" href=\"#", &format!(" href=\"#{pre}-"));
     s.replacen("<svg ", "<svg class=\"figure\" ", 1)
 }
 
