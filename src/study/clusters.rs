@@ -178,6 +178,46 @@ pub fn clusters<'a>(input: &'a IncidentInput, p: &ClusterStudyParams) -> Result<
     })
 }
 
+/// The clustering method in plain words, for a map's subtitle.
+fn method_in_words(m: &ClusterMethod) -> String {
+    match m {
+        ClusterMethod::Dbscan(p) => format!(
+            "DBSCAN (groups of at least {} incidents within {} m of each other)",
+            p.min_samples, p.eps
+        ),
+        ClusterMethod::StDbscan {
+            eps,
+            eps_days,
+            min_samples,
+        } => format!(
+            "space-time DBSCAN (at least {min_samples} incidents within {eps} m and {eps_days} days)"
+        ),
+        ClusterMethod::Hdbscan(p) => format!(
+            "HDBSCAN (clusters of at least {} incidents, of varying density)",
+            p.min_cluster_size
+        ),
+        ClusterMethod::Nnh(p) => format!(
+            "nearest-neighbour hierarchical clustering (at least {} incidents per cluster)",
+            p.min_points
+        ),
+    }
+}
+
+/// `key value, key value` of a parameter object, for a map's footnote.
+fn parameters_line(v: &Value) -> String {
+    match v.as_object() {
+        Some(o) => o
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k} {s}"),
+                v => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => v.to_string(),
+    }
+}
+
 /// DBSCAN parameters (for the common case).
 pub fn dbscan_params(eps: f64, min_samples: usize) -> ClusterStudyParams {
     ClusterStudyParams {
@@ -455,9 +495,14 @@ impl Export for ClusterStudy<'_> {
             }
             let options = MapOptions {
                 title: vec![
-                    format!("{} clusters", self.clustering.n_clusters),
+                    format!("{} clusters of incidents", self.clustering.n_clusters),
+                    format!(
+                        "{} incidents clustered by {}",
+                        self.used.len(),
+                        method_in_words(&self.params.method)
+                    ),
                     "hulls (red), 1 SD ellipses (white), 2 SD (orange)".to_string(),
-                    format!("parameters: {}", self.parameters),
+                    format!("parameters: {}", parameters_line(&self.parameters)),
                 ],
                 legend: "incidents per cell".into(),
                 scale: match render::auto_scale(&counts, true) {

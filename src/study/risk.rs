@@ -276,7 +276,19 @@ fn write_surface(
     let options = MapOptions {
         title: vec![
             title.to_string(),
-            "relative risk (lowest-risk cell = 1)".into(),
+            match counts {
+                Some(c) => format!(
+                    "relative risk (lowest-risk cell = 1) fitted to {:.0} incidents in {} cells of {} m",
+                    c.iter().filter(|v| v.is_finite()).sum::<f64>(),
+                    risk.iter().filter(|v| !v.is_nan()).count(),
+                    grid.cell
+                ),
+                None => format!(
+                    "relative risk (lowest-risk cell = 1) in {} cells of {} m",
+                    risk.iter().filter(|v| !v.is_nan()).count(),
+                    grid.cell
+                ),
+            },
         ],
         legend: "relative risk".into(),
         scale: ColourScale::Continuous {

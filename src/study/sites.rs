@@ -551,7 +551,12 @@ impl Export for SitesStudy<'_> {
                 (
                     v,
                     "site score (0-1)".to_string(),
-                    format!("cells coloured by score; top {top} outlined"),
+                    format!(
+                        "{} of {} cells scored from {} incidents; top {top} outlined",
+                        r.sites.len(),
+                        r.n_units,
+                        r.incidents
+                    ),
                 )
             }
             _ => {
@@ -559,7 +564,10 @@ impl Export for SitesStudy<'_> {
                 (
                     apply_model(model, &model.grid, &refs)?.risk,
                     "RTM relative risk".to_string(),
-                    format!("top {top} {} drawn over the RTM risk surface", r.units),
+                    format!(
+                        "top {top} of {} {} ranked from {} incidents, over the RTM risk surface",
+                        r.n_units, r.units, r.incidents
+                    ),
                 )
             }
         };

@@ -157,7 +157,7 @@ impl Export for ChangeStudy {
             &s.map(
                 &kfull,
                 title,
-                "incidents per km2",
+                "incidents per km²",
                 render::auto_scale(&kfull, false),
             )?,
         )?;

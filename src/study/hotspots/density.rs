@@ -150,7 +150,7 @@ impl Export for KdeStudy {
             &s.map(
                 &full,
                 title,
-                "incidents per km2",
+                "incidents per km²",
                 render::auto_scale(&full, false),
             )?,
             column("density_km2"),
@@ -159,8 +159,8 @@ impl Export for KdeStudy {
             let full = s.grid.to_full(&s.grid.from_full(&dr.values));
             let (t, legend) = match dr.mode {
                 DualMode::Ratio => ("Dual KDE: ratio of densities", "ratio"),
-                DualMode::Difference => ("Dual KDE: difference of densities", "per km2"),
-                DualMode::ShareDifference => ("Dual KDE: difference of shares", "share per km2"),
+                DualMode::Difference => ("Dual KDE: difference of densities", "per km²"),
+                DualMode::ShareDifference => ("Dual KDE: difference of shares", "share per km²"),
             };
             out.figure(
                 "kde_dual.png",
