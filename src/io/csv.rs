@@ -842,7 +842,7 @@ fn layout<'a>(bytes: &'a [u8], path: &Path, opts: &LoadOptions) -> Result<Layout
         if let Some(j) = (i + 1..header.len()).find(|&j| header[j] == header[i]) {
             if !header[i].is_empty() && !header[..i].contains(&header[i]) {
                 notes.push(format!(
-                    "columns {} and {} are both named '{}' (neither is used for coordinates, time or category; the first is the one --where and attributes see)",
+                    "columns {} and {} are both named '{}' (neither is used for coordinates, time or category; the first is the one `where` and attributes see)",
                     i + 1,
                     j + 1,
                     header[i]
@@ -1249,7 +1249,7 @@ impl<'a> Plan<'a> {
                 to_text.push(field_str(&rec, j).unwrap_or(""));
             }
             st.xy.push([x, y]);
-            st.time.push(tval.map(|t| t.0));
+            st.time.push(tval.map_or(crate::io::NO_TIME, |t| t.0));
             st.precision
                 .push(tval.map_or(TimePrecision::Second, |t| t.1));
             st.category.push(cat);

@@ -6,12 +6,13 @@
 //!
 //! Loading never drops a row silently: every row that cannot be used is a
 //! [`Rejection`] with a [`RejectReason`], counted in the [`LoadReport`]; rows
-//! excluded on purpose (`--where`, time window) are counted as filtered.
+//! excluded on purpose (`where` filters, time window) are counted as filtered.
 
 pub mod csv;
 #[cfg(feature = "gdal")]
 pub mod gdal;
 pub mod geojson;
+mod select;
 mod timecol;
 pub mod write;
 
@@ -80,7 +81,7 @@ impl RejectReason {
             RejectReason::UnbalancedQuote => "unbalanced quote",
             RejectReason::InvalidGeometry => "invalid geometry",
             RejectReason::WindowEndsBeforeStart => "window ends before it starts",
-            RejectReason::WindowTooLong => "window longer than --max-window",
+            RejectReason::WindowTooLong => "window longer than `max_window`",
         }
     }
 }
@@ -296,7 +297,9 @@ pub(crate) fn apply_window_ends(
     let mut unread = Vec::new();
     for (i, k) in keep.iter_mut().enumerate() {
         let text = to_text.get(i).trim();
-        let Some(from) = st.time[i] else { continue };
+        let Some(from) = staged_time(st.time[i]) else {
+            continue;
+        };
         if text.is_empty() {
             continue;
         }
@@ -381,7 +384,7 @@ pub struct LoadReport {
     pub rows_read: u64,
     /// Incidents kept.
     pub accepted: u64,
-    /// Rows excluded by `--where` or the time window (not errors).
+    /// Rows excluded by `where` filters or the time window (not errors).
     pub filtered_out: u64,
     /// Of `filtered_out`: rows dropped by the time window because they have no
     /// (readable) time.
@@ -512,7 +515,9 @@ impl LoadReport {
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
     pub xy: Vec<[f64; 2]>,
-    pub time: Vec<Option<i64>>,
+    /// Times, [`NO_TIME`] where absent (8 bytes per row instead of 16 for an
+    /// `Option<i64>`: the staging is the peak memory of a national-size load).
+    pub time: Vec<i64>,
     pub precision: Vec<TimePrecision>,
     /// Window lengths in seconds (see [`Incidents::window_len`]); empty when every
     /// time so far is exact, else one per staged row.
@@ -551,6 +556,15 @@ pub(crate) struct Staging {
     /// For files read from x/y columns that also have lon/lat columns: `(row, [lon,
     /// lat])` of the first rows, to check that the x/y CRS puts them at the same place.
     pub lonlat_check: Vec<(u64, [f64; 2])>,
+}
+
+/// A staged row without time (no time read from a file can be this far in the past).
+pub(crate) const NO_TIME: i64 = i64::MIN;
+
+/// A staged time as an option.
+#[inline]
+pub(crate) fn staged_time(t: i64) -> Option<i64> {
+    (t != NO_TIME).then_some(t)
 }
 
 /// Distinct values kept per `where` filter for the message of a filter that matches nothing.
@@ -732,20 +746,18 @@ pub(crate) fn finish(
     for r in &st.rejections {
         *rejected.entry(r.reason).or_insert(0u64) += 1;
     }
-    let n = st.xy.len();
-    let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-    drop(keep);
     // ---- is the data where data can be?
-    if !kept.is_empty() {
-        plausibility(&st, &kept, &pts, &input_crs, &working, path)?;
-        let warnings = location_warnings(&st, &kept, &pts, &input_crs, &working);
+    if keep.iter().any(|&k| k) {
+        plausibility(&st, &keep, &pts, &input_crs, &working, path)?;
+        let warnings = location_warnings(&st, &keep, &pts, &input_crs, &working);
         st.warnings.extend(warnings);
     }
     // ---- unreadable times of the rows kept
     if !st.time_unparsed.is_empty() {
         st.time_unparsed.sort_by_key(|r| r.row);
         // staged rows are in file order: keep the unreadable ones still kept
-        let mut kept_rows = kept.iter().map(|&i| st.row[i]).peekable();
+        let (row, kp) = (&st.row, &keep);
+        let mut kept_rows = (0..kp.len()).filter(|&i| kp[i]).map(|i| row[i]).peekable();
         st.time_unparsed.retain(|r| {
             while kept_rows.next_if(|&k| k < r.row).is_some() {}
             kept_rows.peek() == Some(&r.row)
@@ -757,8 +769,11 @@ pub(crate) fn finish(
         working,
         reason,
     };
-    // the source coordinates are not needed any more
+    // the source coordinates are not needed any more (freed before the index of the
+    // kept rows is built: the peak memory of a load is here)
     st.xy = Vec::new();
+    let kept: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    drop(keep);
     let inc = assemble(&mut st, pts, kept, crs.clone());
     let notes = time_notes(&mut st, &inc);
     let report = LoadReport {
@@ -788,18 +803,20 @@ pub(crate) fn finish(
 fn force_precision(st: &mut Staging, p: TimePrecision) {
     let mut changed = 0usize;
     for i in 0..st.xy.len() {
-        let Some(t) = st.time[i] else { continue };
+        let Some(t) = staged_time(st.time[i]) else {
+            continue;
+        };
         let u = truncate_time(t, p);
         if let Some(l) = st.window_len.get_mut(i) {
             let end = truncate_time(t + *l as i64, p);
             *l = (end - u).max(0) as u32;
         }
         changed += usize::from(u != t || st.precision[i] != p);
-        st.time[i] = Some(u);
+        st.time[i] = u;
         st.precision[i] = p;
     }
     st.notes.push(format!(
-        "every time read at {} precision (--time-precision): {changed} time(s) truncated or relabelled",
+        "every time read at {} precision (`time_precision`): {changed} time(s) truncated or relabelled",
         p.name()
     ));
 }
@@ -807,10 +824,10 @@ fn force_precision(st: &mut Staging, p: TimePrecision) {
 /// The time window `[from, to)`: rows outside it are filtered, not rejected.
 fn keep_time_window(st: &mut Staging, opts: &LoadOptions) {
     let mut keep = vec![true; st.xy.len()];
-    for (k, t) in keep.iter_mut().zip(&st.time) {
-        match t {
+    for (k, &t) in keep.iter_mut().zip(&st.time) {
+        match staged_time(t) {
             Some(t) => {
-                if opts.from.is_some_and(|f| *t < f) || opts.to.is_some_and(|e| *t >= e) {
+                if opts.from.is_some_and(|f| t < f) || opts.to.is_some_and(|e| t >= e) {
                     *k = false;
                 }
             }
@@ -827,7 +844,7 @@ fn keep_time_window(st: &mut Staging, opts: &LoadOptions) {
 /// The CRS of the input coordinates and where it comes from.
 fn input_crs(st: &mut Staging, opts: &LoadOptions) -> (Crs, String) {
     if let Some(c) = &opts.crs {
-        (c.clone(), "given (--crs)".to_string())
+        (c.clone(), "given (`crs`)".to_string())
     } else if let Some(c) = &st.file_crs {
         let src = if st.file_crs_default {
             "GeoJSON default (RFC 7946)"
@@ -839,13 +856,13 @@ fn input_crs(st: &mut Staging, opts: &LoadOptions) -> (Crs, String) {
         (crate::crs::WGS84, "longitude/latitude columns".to_string())
     } else if looks_lonlat(&st.xy) {
         st.notes.push(format!(
-            "x/y columns ({}, {}) all lie within lon/lat ranges: read as EPSG:4326; pass --crs if they are projected",
+            "x/y columns ({}, {}) all lie within lon/lat ranges: read as EPSG:4326; pass `crs` if they are projected",
             st.xy_names.0, st.xy_names.1
         ));
         (crate::crs::WGS84, "detected from value ranges".to_string())
     } else {
         st.notes.push(format!(
-            "no CRS given and x/y ({}, {}) are not lon/lat: assumed a projected CRS in metres (local-m); pass --crs EPSG:xxxx to georeference outputs",
+            "no CRS given and x/y ({}, {}) are not lon/lat: assumed a projected CRS in metres (local-m); pass `crs` EPSG:xxxx to georeference outputs",
             st.xy_names.0, st.xy_names.1
         ));
         (
@@ -939,10 +956,11 @@ fn reject_invalid(st: &mut Staging, geographic: bool) -> Vec<bool> {
     keep
 }
 
-/// The median of the values (one axis at a time, to hold one copy of them).
-fn median(v: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = v.collect();
-    quantile(&mut v, 0.5)
+/// The `q` quantile of axis `a` of the points whose `keep` entry is true (at least
+/// one), without copying them (see [`select`]).
+fn axis_quantile(pts: &[[f64; 2]], keep: &[bool], a: usize, q: f64) -> f64 {
+    let m = keep.iter().filter(|&&k| k).count();
+    select::quantile_of(pts.len(), m, &|i: usize| keep[i].then(|| pts[i][a]), q)
 }
 
 /// Chooses the working CRS from the median centre of the kept points and projects
@@ -959,12 +977,13 @@ fn project(
     let centre = if !keep.iter().any(|&k| k) {
         (0.0, 0.0)
     } else {
-        let (xy, kp) = (&st.xy, &*keep);
-        let axis = |a: usize| (0..n).filter(move |&i| kp[i]).map(move |i| xy[i][a]);
-        (median(axis(0)), median(axis(1)))
+        (
+            axis_quantile(&st.xy, keep, 0, 0.5),
+            axis_quantile(&st.xy, keep, 1, 0.5),
+        )
     };
     let (working, reason) = match &opts.target_crs {
-        Some(t) => (t.clone(), "given (--to-crs)".to_string()),
+        Some(t) => (t.clone(), "given (`target_crs`)".to_string()),
         None => choose_working(input_crs, centre)?,
     };
     let proj = Reprojector::new(input_crs, &working)?;
@@ -1000,8 +1019,10 @@ fn reject_outliers(st: &mut Staging, pts: &[[f64; 2]], keep: &mut [bool], factor
         return;
     }
     let band = |a: usize| {
-        let mut v: Vec<f64> = (0..n).filter(|&i| keep[i]).map(|i| pts[i][a]).collect();
-        (quantile(&mut v, 0.01), quantile(&mut v, 0.99))
+        (
+            axis_quantile(pts, keep, a, 0.01),
+            axis_quantile(pts, keep, a, 0.99),
+        )
     };
     let ((x1, x99), (y1, y99)) = (band(0), band(1));
     let span = (x99 - x1).max(y99 - y1).max(1000.0) * factor;
@@ -1027,7 +1048,7 @@ fn assemble(st: &mut Staging, pts: Vec<[f64; 2]>, kept: Vec<usize>, crs: CrsChoi
         // nothing rejected late: move the columns instead of copying them
         return Incidents {
             xy: pts,
-            time: take(&mut st.time),
+            time: take(&mut st.time).into_iter().map(staged_time).collect(),
             precision: take(&mut st.precision),
             window_len: take(&mut st.window_len),
             category: take(&mut st.category),
@@ -1040,7 +1061,7 @@ fn assemble(st: &mut Staging, pts: Vec<[f64; 2]>, kept: Vec<usize>, crs: CrsChoi
     }
     Incidents {
         xy: kept.iter().map(|&i| pts[i]).collect(),
-        time: kept.iter().map(|&i| st.time[i]).collect(),
+        time: kept.iter().map(|&i| staged_time(st.time[i])).collect(),
         precision: kept.iter().map(|&i| st.precision[i]).collect(),
         window_len: if st.window_len.is_empty() {
             Vec::new()
@@ -1156,20 +1177,24 @@ fn ground_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
 /// The median centre of the kept points in lon/lat, when the CRS is georeferenced.
 fn lonlat_centre(
     st: &Staging,
-    kept: &[usize],
+    keep: &[bool],
     pts: &[[f64; 2]],
     input: &Crs,
     working: &Crs,
 ) -> Option<[f64; 2]> {
     if input.is_geographic() {
-        let axis = |a: usize| kept.iter().map(move |&i| st.xy[i][a]);
-        return Some([median(axis(0)), median(axis(1))]);
+        return Some([
+            axis_quantile(&st.xy, keep, 0, 0.5),
+            axis_quantile(&st.xy, keep, 1, 0.5),
+        ]);
     }
     if !working.is_georeferenced() {
         return None;
     }
-    let axis = |a: usize| kept.iter().map(move |&i| pts[i][a]);
-    let (x, y) = (median(axis(0)), median(axis(1)));
+    let (x, y) = (
+        axis_quantile(pts, keep, 0, 0.5),
+        axis_quantile(pts, keep, 1, 0.5),
+    );
     let r = Reprojector::new(working, &crate::crs::WGS84).ok()?;
     r.apply(x, y).ok().map(|(lon, lat)| [lon, lat])
 }
@@ -1178,7 +1203,7 @@ fn lonlat_centre(
 /// far from the same rows' lon/lat columns.
 fn plausibility(
     st: &Staging,
-    kept: &[usize],
+    keep: &[bool],
     pts: &[[f64; 2]],
     input: &Crs,
     working: &Crs,
@@ -1190,12 +1215,16 @@ fn plausibility(
     let Ok(back) = Reprojector::new(working, &crate::crs::WGS84) else {
         return Ok(());
     };
-    let by_row: std::collections::HashMap<u64, usize> =
-        kept.iter().map(|&i| (st.row[i], i)).collect();
     let mut d = Vec::new();
     let mut example = None;
     for (row, ll) in &st.lonlat_check {
-        let Some(&i) = by_row.get(row) else { continue };
+        // staged rows are in file order (row numbers increase)
+        let Ok(i) = st.row.binary_search(row) else {
+            continue;
+        };
+        if !keep[i] {
+            continue;
+        }
         if let Ok((lon, lat)) = back.apply(pts[i][0], pts[i][1]) {
             d.push(ground_distance([lon, lat], *ll));
             if example.is_none() {
@@ -1232,13 +1261,13 @@ fn plausibility(
 /// Loud warnings for data whose centre lies where crime data cannot be.
 fn location_warnings(
     st: &Staging,
-    kept: &[usize],
+    keep: &[bool],
     pts: &[[f64; 2]],
     input: &Crs,
     working: &Crs,
 ) -> Vec<String> {
     let mut w = Vec::new();
-    let Some(c) = lonlat_centre(st, kept, pts, input, working) else {
+    let Some(c) = lonlat_centre(st, keep, pts, input, working) else {
         return w;
     };
     if c[1].abs() > PLAUSIBLE_LAT {
