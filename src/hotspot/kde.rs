@@ -18,8 +18,7 @@
 //! Each point only touches the cells whose sample points lie within its
 //! support (a stencil): cost O(N·(h/C)²), never cells × points. Rows of the
 //! output are computed in parallel bands, each summing the points in a fixed
-//! order (sorted by y, then x, weight and bandwidth), so results depend neither on
-//! the threads nor on the input order.
+//! order (sorted by y, then input order), so results do not depend on threads.
 //!
 //! # Bandwidth rules ([`Bandwidth`])
 //! * ArcGIS Kernel Density default (Silverman's rule, spatial variant):
@@ -503,9 +502,8 @@ fn scatter(
         }
     };
     let rmax = support(hs.iter().copied().fold(0.0, f64::max));
-    // local coordinates, sorted by y, then x, weight and bandwidth (points equal in
-    // all four are interchangeable, so the order and the sums do not depend on the
-    // input order or on the threads)
+    // local coordinates, sorted by y then input order (a stable sort: the order, so
+    // the sums, of a one-thread index sort)
     if weights.is_none() && hs.len() == 1 {
         // the common case: 16 bytes per point (the same order and sums as below)
         let h = hs[0];
@@ -513,7 +511,7 @@ fn scatter(
             .par_iter()
             .map(|p| [p[0] - grid.x0, p[1] - grid.y0])
             .collect();
-        local.par_sort_unstable_by(|a, b| a[1].total_cmp(&b[1]).then(a[0].total_cmp(&b[0])));
+        local.par_sort_by(|a, b| a[1].total_cmp(&b[1]));
         return spread(
             grid,
             s,
@@ -536,12 +534,7 @@ fn scatter(
             )
         })
         .collect();
-    local.par_sort_unstable_by(|a, b| {
-        a.1.total_cmp(&b.1)
-            .then(a.0.total_cmp(&b.0))
-            .then(a.2.total_cmp(&b.2))
-            .then(a.3.total_cmp(&b.3))
-    });
+    local.par_sort_by(|a, b| a.1.total_cmp(&b.1));
     spread(grid, s, &local, |p| *p, rmax, support, eval)
 }
 
