@@ -652,3 +652,78 @@ pub(crate) fn layer_warnings(
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::io::csv::read_incidents_from_bytes;
+    use crate::io::{LoadOptions, RejectReason};
+
+    /// A lon/lat file of `n` rows around Paris with times, categories and a note;
+    /// `bad` maps a 0-based data row to the coordinates written instead.
+    fn file(n: usize, bad: &[(usize, &str)]) -> String {
+        let mut s = String::from("lon,lat,date,category,note\n");
+        for i in 0..n {
+            let xy = bad.iter().find(|b| b.0 == i).map_or_else(
+                || {
+                    format!(
+                        "{:.5},{:.5}",
+                        2.30 + (i % 23) as f64 * 1e-3,
+                        48.85 + (i % 19) as f64 * 1e-3
+                    )
+                },
+                |b| b.1.to_string(),
+            );
+            let date = if i % 7 == 3 {
+                String::new()
+            } else {
+                format!("2024-05-{:02} {:02}:10", 1 + i % 28, i % 24)
+            };
+            s.push_str(&format!("{xy},{date},c{},n{i}\n", i % 4));
+        }
+        s
+    }
+
+    #[test]
+    fn finish_late_rejections_equal_the_rows_left_out() {
+        // rows rejected after staging (null island, far outside the extent) are
+        // removed in place: the load equals that of the file without them
+        let bad = [
+            (5, "0,0"),
+            (77, "3.5,49.9"),
+            (150, "0.0,0.0"),
+            (199, "1.0,48.0"),
+        ];
+        let all = file(200, &bad);
+        let opts = LoadOptions::new();
+        let (inc, rep) =
+            read_incidents_from_bytes(all.as_bytes(), Path::new("t.csv"), String::new(), &opts)
+                .unwrap();
+        assert_eq!(rep.rejected.get(&RejectReason::NullIsland), Some(&2));
+        assert_eq!(rep.rejected.get(&RejectReason::FarOutsideExtent), Some(&2));
+        let rows: Vec<u64> = rep.rejections.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [6, 78, 151, 200]);
+        let kept: String = all
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i == 0 || !bad.iter().any(|b| b.0 + 1 == *i))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        let (want, _) =
+            read_incidents_from_bytes(kept.as_bytes(), Path::new("t.csv"), String::new(), &opts)
+                .unwrap();
+        assert_eq!(inc.len(), 196);
+        assert_eq!(inc.xy, want.xy);
+        assert_eq!(inc.time, want.time);
+        assert_eq!(inc.precision, want.precision);
+        assert_eq!(inc.window_len, want.window_len);
+        assert_eq!(inc.category, want.category);
+        assert_eq!(inc.categories, want.categories);
+        assert_eq!(inc.attr("note"), want.attr("note"));
+        // source rows: those of the full file
+        let expect_rows: Vec<u64> = (1..=200u64).filter(|r| !rows.contains(r)).collect();
+        assert_eq!(inc.row, expect_rows);
+        assert!(inc.time.iter().any(|t| t.is_none()));
+    }
+}
