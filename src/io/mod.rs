@@ -7,6 +7,11 @@
 //! Loading never drops a row silently: every row that cannot be used is a
 //! [`Rejection`] with a [`RejectReason`], counted in the [`LoadReport`]; rows
 //! excluded on purpose (`where` filters, time window) are counted as filtered.
+//!
+//! One concept per file: `options` (what to load), `report` (what a load tells),
+//! `staging` (rows as read, the columns every reader fills), `validate` (from staged
+//! rows to incidents: CRS, projection, outliers, plausibility), `select` (quantiles
+//! without copies), and one reader per format (`csv`, `geojson`, `gdal`).
 
 pub mod csv;
 #[cfg(feature = "gdal")]

@@ -110,11 +110,11 @@ pub struct LoadOptions {
     /// Force the precision of every time: times are truncated to it (e.g. `Day` for
     /// exports that write local midnight as a UTC time of day).
     pub time_precision: Option<TimePrecision>,
-    /// The other source columns kept as text in [`Incidents::attrs`] (default: all).
+    /// The other source columns kept as text in [`Incidents::attrs`](crate::layer::Incidents::attrs) (default: all).
     pub attributes: Attributes,
 }
 
-/// Which source columns a load keeps as text attributes ([`Incidents::attrs`]),
+/// Which source columns a load keeps as text attributes ([`Incidents::attrs`](crate::layer::Incidents::attrs)),
 /// besides the coordinates, times and categories it always reads.
 ///
 /// Attributes are the largest part of a loaded incident (a data.police.uk row keeps
@@ -123,7 +123,7 @@ pub struct LoadOptions {
 /// from the rows as they are read and need no attribute.
 ///
 /// # Notes
-/// Names match the header case-insensitively, as [`Incidents::attr`] does. When a name
+/// Names match the header case-insensitively, as [`Incidents::attr`](crate::layer::Incidents::attr) does. When a name
 /// of `Only` is not a column of the file, every column is kept, so that the message
 /// of whatever asks for the missing column lists the file's columns as with `All`.
 /// The GDAL reader keeps every column whatever the choice.

@@ -41,7 +41,7 @@ pub enum RejectReason {
     /// the line breaks of the following rows (which are read again on their own).
     UnbalancedQuote,
     /// A polygon that is invalid (self-intersecting, ...) and cannot be repaired;
-    /// for repaired polygons, the reason in [`LayerReport::repaired`].
+    /// for repaired polygons, the reason in [`LayerReport::repaired`](crate::io::LayerReport::repaired).
     InvalidGeometry,
 }
 

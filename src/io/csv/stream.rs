@@ -1,8 +1,9 @@
 //! Reading a large delimited file in blocks, without holding the whole file.
 //!
 //! # Algorithm
-//! 1. The file is read in blocks of [`BLOCK`] bytes; the SHA-256 of the provenance
-//!    is computed on the same blocks as they are read.
+//! 1. The file is read in blocks of [`BLOCK`] bytes on a thread of its own, one
+//!    block ahead of the parse (so reading and hashing overlap parsing); the SHA-256
+//!    of the provenance is computed on the same blocks as they are read.
 //! 2. Each block (with the tail carried over from the block before) is cut after
 //!    its last newline before which the number of `"` is even, so that a quoted
 //!    field holding line breaks is never cut; the tail after the cut is carried into
