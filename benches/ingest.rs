@@ -1,5 +1,6 @@
 //! CSV ingest speed: `load_incidents` on a generated 10^6-row police-style export
-//! (id, lon/lat in WGS 84, minute timestamps, category, district), on one core.
+//! (id, lon/lat in WGS 84, minute timestamps, category, district), on one and on two
+//! threads (the reading and hashing thread of a streamed file comes on top).
 //!
 //! Run: `cargo bench --bench ingest`. The file is written once to a temporary
 //! directory; each iteration parses, validates, detects the CRS, projects to UTM,
@@ -68,29 +69,40 @@ fn month_day(doy: u32) -> (u32, u32) {
 
 fn ingest(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let mut g = c.benchmark_group("load_incidents_csv_1_thread");
-    g.sample_size(10);
-    for n in [100_000usize, 1_000_000] {
-        let path = dir.path().join(format!("incidents_{n}.csv"));
-        write_csv(&path, n);
-        let opts = crimescape::LoadOptions::new();
-        // sanity: every row loads
-        let (inc, _) = crimescape::load_incidents(&path, &opts).expect("loads");
-        assert_eq!(inc.len(), n);
-        g.throughput(Throughput::Elements(n as u64));
-        g.bench_function(format!("{n}_rows"), |b| {
-            b.iter_batched(
-                || (),
-                |()| pool.install(|| crimescape::load_incidents(&path, &opts).expect("loads")),
-                BatchSize::PerIteration,
-            )
-        });
+    let files: Vec<(usize, std::path::PathBuf)> = [100_000usize, 1_000_000]
+        .into_iter()
+        .map(|n| {
+            let path = dir.path().join(format!("incidents_{n}.csv"));
+            write_csv(&path, n);
+            (n, path)
+        })
+        .collect();
+    let opts = crimescape::LoadOptions::new();
+    for threads in [1usize, 2] {
+        // a pool of its own: the library never sets rayon's global pool
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let mut g = c.benchmark_group(format!("load_incidents_csv_{threads}_thread"));
+        g.sample_size(10);
+        for (n, path) in &files {
+            // sanity: every row loads
+            let (inc, _) = pool
+                .install(|| crimescape::load_incidents(path, &opts))
+                .expect("loads");
+            assert_eq!(inc.len(), *n);
+            g.throughput(Throughput::Elements(*n as u64));
+            g.bench_function(format!("{n}_rows"), |b| {
+                b.iter_batched(
+                    || (),
+                    |()| pool.install(|| crimescape::load_incidents(path, &opts).expect("loads")),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 criterion_group!(benches, ingest);

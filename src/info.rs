@@ -66,12 +66,25 @@ fn lonlat_bbox(pts: impl Iterator<Item = [f64; 2]>, crs: &CrsChoice) -> Option<[
         return None;
     }
     let r = Reprojector::new(&crs.working, &WGS84).ok()?;
-    let mut pts: Vec<[f64; 2]> = pts.collect();
-    let failed = r.apply_all(&mut pts);
-    if !failed.is_empty() {
-        return None;
+    // in blocks, not a copy of every point (16 bytes per incident at national size)
+    let mut pts = pts.peekable();
+    let mut bbox: Option<[f64; 4]> = None;
+    while pts.peek().is_some() {
+        let mut block: Vec<[f64; 2]> = pts.by_ref().take(1 << 16).collect();
+        if !r.apply_all(&mut block).is_empty() {
+            return None;
+        }
+        let b = crate::layer::bbox_of(block.into_iter())?;
+        bbox = Some(bbox.map_or(b, |a| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        }));
     }
-    crate::layer::bbox_of(pts.into_iter())
+    bbox
 }
 
 /// Summarises loaded incidents.
@@ -386,5 +399,38 @@ impl LayerSummary {
             s.push_str(&format!("  note: {PUBLIC_NOTE}\n"));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod lonlat_bbox_tests {
+    use super::*;
+
+    #[test]
+    fn lonlat_bbox_in_blocks_equals_one_pass() {
+        let (working, reason) = crate::crs::choose_working(&WGS84, (2.3, 48.8)).unwrap();
+        let crs = CrsChoice {
+            input: WGS84,
+            input_source: String::new(),
+            working: working.clone(),
+            reason,
+        };
+        // more points than one block, the extremes in different blocks
+        let pts: Vec<[f64; 2]> = (0..150_000)
+            .map(|i| {
+                let a = i as f64 * 0.618;
+                [
+                    450_000.0 + 9_000.0 * a.sin(),
+                    5_400_000.0 + 7_000.0 * a.cos(),
+                ]
+            })
+            .collect();
+        let mut all = pts.clone();
+        let r = Reprojector::new(&working, &WGS84).unwrap();
+        assert!(r.apply_all(&mut all).is_empty());
+        let want = crate::layer::bbox_of(all.into_iter()).unwrap();
+        let got = lonlat_bbox(pts.iter().copied(), &crs).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(lonlat_bbox(std::iter::empty(), &crs), None);
     }
 }

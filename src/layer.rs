@@ -76,7 +76,7 @@ pub struct Incidents {
     /// end, 0 for an exact time. **Empty when every time is exact** (the common case
     /// costs nothing); otherwise one per incident. 4 bytes per incident: windows
     /// longer than 136 years do not fit (loaders refuse windows longer than
-    /// `--max-window` anyway). Read it with [`Incidents::window`].
+    /// the `max_window` setting anyway). Read it with [`Incidents::window`].
     pub window_len: Vec<u32>,
     /// Index into `categories`, or [`NO_CATEGORY`].
     pub category: Vec<u32>,

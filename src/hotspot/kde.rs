@@ -262,12 +262,17 @@ pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
     let sd = (pts.iter().map(|p| (p[0] - mx).powi(2)).sum::<f64>() / nf
         + pts.iter().map(|p| (p[1] - my).powi(2)).sum::<f64>() / nf)
         .sqrt();
-    let mut d: Vec<f64> = pts.iter().map(|p| (p[0] - mx).hypot(p[1] - my)).collect();
-    d.sort_by(f64::total_cmp);
+    let mut d: Vec<f64> = pts
+        .par_iter()
+        .map(|p| (p[0] - mx).hypot(p[1] - my))
+        .collect();
+    // the median by selection (the same order statistics as sorting, in O(n))
+    let (below, &mut upper, _) = d.select_nth_unstable_by(n / 2, f64::total_cmp);
     let dm = if n % 2 == 1 {
-        d[n / 2]
+        upper
     } else {
-        0.5 * (d[n / 2 - 1] + d[n / 2])
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        0.5 * (lower + upper)
     };
     let h = 0.9 * sd.min((1.0 / std::f64::consts::LN_2).sqrt() * dm) * nf.powf(-0.2);
     if h > 0.0 {
@@ -417,15 +422,25 @@ pub fn kde(
             grid.cell
         )));
     }
-    let fine_vals = scatter(
-        grid,
-        s,
-        pts,
-        weights,
-        &hs,
-        params.kernel,
-        params.gaussian_cutoff,
-    );
+    let (k, cut) = (params.kernel, params.gaussian_cutoff);
+    // one copy of the loop per kernel, so that the kernel's branch leaves the inner loop
+    let fine_vals = match k {
+        Kernel::Quartic => scatter(grid, s, pts, weights, &hs, k, cut, |d2, h| {
+            Kernel::Quartic.eval(d2, h)
+        }),
+        Kernel::Gaussian => scatter(grid, s, pts, weights, &hs, k, cut, |d2, h| {
+            Kernel::Gaussian.eval(d2, h)
+        }),
+        Kernel::Epanechnikov => scatter(grid, s, pts, weights, &hs, k, cut, |d2, h| {
+            Kernel::Epanechnikov.eval(d2, h)
+        }),
+        Kernel::Triangular => scatter(grid, s, pts, weights, &hs, k, cut, |d2, h| {
+            Kernel::Triangular.eval(d2, h)
+        }),
+        Kernel::Uniform => scatter(grid, s, pts, weights, &hs, k, cut, |d2, h| {
+            Kernel::Uniform.eval(d2, h)
+        }),
+    };
     let per_m2: Vec<f64> = if s == 1 {
         fine_vals
     } else {
@@ -466,7 +481,9 @@ pub fn kde(
     })
 }
 
-/// Evaluates the kernel sum (per m²) on the fine grid of `s × s` samples per cell.
+/// Evaluates the kernel sum (per m²) on the fine grid of `s × s` samples per cell;
+/// `eval` is `kernel`'s [`Kernel::eval`].
+#[allow(clippy::too_many_arguments)]
 fn scatter(
     grid: &Grid,
     s: usize,
@@ -475,10 +492,9 @@ fn scatter(
     hs: &[f64],
     kernel: Kernel,
     cutoff: f64,
+    eval: impl Fn(f64, f64) -> f64 + Sync,
 ) -> Vec<f64> {
-    let fc = grid.cell / s as f64;
-    let (fcols, frows) = (grid.ncols * s, grid.nrows * s);
-    let support = |h: f64| {
+    let support = move |h: f64| {
         if kernel == Kernel::Gaussian {
             cutoff * h
         } else {
@@ -486,20 +502,55 @@ fn scatter(
         }
     };
     let rmax = support(hs.iter().copied().fold(0.0, f64::max));
-    // local coordinates, sorted by y then input order
-    let mut order: Vec<usize> = (0..pts.len()).collect();
-    order.sort_by(|&a, &b| pts[a][1].total_cmp(&pts[b][1]).then(a.cmp(&b)));
-    let local: Vec<(f64, f64, f64, f64)> = order
-        .iter()
-        .map(|&i| {
+    // local coordinates, sorted by y then input order (a stable sort: the order, so
+    // the sums, of a one-thread index sort)
+    if weights.is_none() && hs.len() == 1 {
+        // the common case: 16 bytes per point (the same order and sums as below)
+        let h = hs[0];
+        let mut local: Vec<[f64; 2]> = pts
+            .par_iter()
+            .map(|p| [p[0] - grid.x0, p[1] - grid.y0])
+            .collect();
+        local.par_sort_by(|a, b| a[1].total_cmp(&b[1]));
+        return spread(
+            grid,
+            s,
+            &local,
+            |p| (p[0], p[1], 1.0, h),
+            rmax,
+            support,
+            eval,
+        );
+    }
+    let mut local: Vec<(f64, f64, f64, f64)> = pts
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
             (
-                pts[i][0] - grid.x0,
-                pts[i][1] - grid.y0,
+                p[0] - grid.x0,
+                p[1] - grid.y0,
                 weights.map_or(1.0, |w| w[i]),
                 if hs.len() == 1 { hs[0] } else { hs[i] },
             )
         })
         .collect();
+    local.par_sort_by(|a, b| a.1.total_cmp(&b.1));
+    spread(grid, s, &local, |p| *p, rmax, support, eval)
+}
+
+/// The band loop of [`scatter`]: `local` sorted by y, `get` gives a point's local
+/// x, y, weight and bandwidth, `rmax` the largest support.
+fn spread<P: Sync>(
+    grid: &Grid,
+    s: usize,
+    local: &[P],
+    get: impl Fn(&P) -> (f64, f64, f64, f64) + Sync,
+    rmax: f64,
+    support: impl Fn(f64) -> f64 + Sync,
+    eval: impl Fn(f64, f64) -> f64 + Sync,
+) -> Vec<f64> {
+    let fc = grid.cell / s as f64;
+    let (fcols, frows) = (grid.ncols * s, grid.nrows * s);
     const BAND: usize = 8;
     let mut out = vec![0.0; fcols * frows];
     out.par_chunks_mut(BAND * fcols)
@@ -509,9 +560,10 @@ fn scatter(
             let r1 = (r0 + BAND).min(frows);
             let lo = (r0 as f64 + 0.5) * fc - rmax - fc;
             let hi = (r1 as f64 - 0.5) * fc + rmax + fc;
-            let start = local.partition_point(|p| p.1 < lo);
-            let end = local.partition_point(|p| p.1 <= hi);
-            for &(lx, ly, w, h) in &local[start..end] {
+            let start = local.partition_point(|p| get(p).1 < lo);
+            let end = local.partition_point(|p| get(p).1 <= hi);
+            for p in &local[start..end] {
+                let (lx, ly, w, h) = get(p);
                 let r = support(h);
                 let r2 = r * r;
                 let jlo = (((ly - r) / fc - 0.5).ceil() as i64)
@@ -538,7 +590,7 @@ fn scatter(
                         let dx = (c as f64 + 0.5) * fc - lx;
                         let d2 = dx * dx + dy2;
                         if d2 <= r2 {
-                            row[c as usize] += w * kernel.eval(d2, h);
+                            row[c as usize] += w * eval(d2, h);
                         }
                     }
                 }

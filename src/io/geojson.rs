@@ -625,7 +625,7 @@ pub fn read_incidents_from_bytes(
             to_text.push(&f.properties.get(k).map(value_text).unwrap_or_default());
         }
         st.xy.push([p.x(), p.y()]);
-        st.time.push(tval.map(|t| t.0));
+        st.time.push(tval.map_or(crate::io::NO_TIME, |t| t.0));
         st.precision
             .push(tval.map_or(TimePrecision::Second, |t| t.1));
         st.category.push(cat);

@@ -98,7 +98,7 @@ impl TimeReader {
             let text = self.pending_text.get(k);
             match time::parse_ordered(text, order) {
                 Some((t, p)) => {
-                    st.time[idx] = Some(t);
+                    st.time[idx] = t;
                     st.precision[idx] = p;
                 }
                 None => unparsed(st, row, &self.column, text),

@@ -398,7 +398,7 @@ pub fn load_via(
         .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
     if !g.quiet {
         for l in crimescape::study::load_lines(&rep, 3) {
-            eprintln!("{l}");
+            eprintln!("{}", crate::errors::with_flags(&l));
         }
     }
     // warnings are printed even with --quiet: the data are probably misread

@@ -56,6 +56,10 @@ const NAMED_IN_TEXT: &[&str] = &[
     "category",
     "time",
     "layer_crs",
+    // loader notes, CRS sources and reject reasons (issue 17)
+    "time_precision",
+    "max_window",
+    "target_crs",
 ];
 
 /// A library message in the words of the command line: each setting it names in
@@ -152,6 +156,10 @@ mod tests {
         assert_eq!(
             with_flags("\"Beat\" (for `where`); name it with `category`; (`layer_crs`) `time`"),
             "\"Beat\" (for --where); name it with --category; (--layer-crs) --time"
+        );
+        assert_eq!(
+            with_flags("given (`target_crs`); (`time_precision`); longer than `max_window`"),
+            "given (--to-crs); (--time-precision); longer than --max-window"
         );
     }
 }

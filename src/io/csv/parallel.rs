@@ -301,6 +301,26 @@ fn join(parts: Vec<Part>, st: &mut Staging, times: &mut TimeReader, to_text: &mu
     }
 }
 
+/// A small file of city incidents (id, lon/lat, minute times, category from
+/// `cats`, a note), for the tests of the parallel and streamed readers.
+#[cfg(test)]
+pub(crate) fn test_city(n: usize, cats: &[&str]) -> String {
+    let mut s = String::from("id,lon,lat,date,category,note\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "{i},{:.5},{:.5},2024-{:02}-{:02} 10:{:02},{},n{}\n",
+            2.05 + (i % 37) as f64 * 1e-3,
+            48.75 + (i % 41) as f64 * 1e-3,
+            1 + i % 12,
+            1 + i % 28,
+            i % 60,
+            cats[(i * 7 / 3) % cats.len()],
+            i % 5
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -337,23 +357,6 @@ mod tests {
         }
     }
 
-    fn city(n: usize, cats: &[&str]) -> String {
-        let mut s = String::from("id,lon,lat,date,category,note\n");
-        for i in 0..n {
-            s.push_str(&format!(
-                "{i},{:.5},{:.5},2024-{:02}-{:02} 10:{:02},{},n{}\n",
-                2.05 + (i % 37) as f64 * 1e-3,
-                48.75 + (i % 41) as f64 * 1e-3,
-                1 + i % 12,
-                1 + i % 28,
-                i % 60,
-                cats[(i * 7 / 3) % cats.len()],
-                i % 5
-            ));
-        }
-        s
-    }
-
     #[test]
     fn read_parallel_equals_sequential_on_fixtures() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents");
@@ -370,7 +373,7 @@ mod tests {
 
     #[test]
     fn read_parallel_is_taken_and_equal_on_clean_rows() {
-        let text = city(300, &["theft", "burglary", "", "robbery", "assault"]);
+        let text = test_city(300, &["theft", "burglary", "", "robbery", "assault"]);
         assert!(parallel_taken(text.as_bytes(), &LoadOptions::new(), 200));
         same(text.as_bytes(), &LoadOptions::new());
         // categories interned in order of first appearance across chunks
@@ -421,12 +424,12 @@ mod tests {
 
     #[test]
     fn read_parallel_crlf_bom_and_last_line_without_newline() {
-        let text = city(200, &["theft", "burglary"]).replace('\n', "\r\n");
+        let text = test_city(200, &["theft", "burglary"]).replace('\n', "\r\n");
         let mut b = b"\xef\xbb\xbf".to_vec();
         b.extend_from_slice(text.trim_end().as_bytes());
         assert!(parallel_taken(&b, &LoadOptions::new(), 100));
         same(&b, &LoadOptions::new());
-        let unix = city(200, &["theft"]);
+        let unix = test_city(200, &["theft"]);
         same(unix.trim_end().as_bytes(), &LoadOptions::new());
     }
 
@@ -439,7 +442,7 @@ mod tests {
 
     #[test]
     fn read_parallel_stray_quote_falls_back() {
-        let mut text = city(200, &["theft", "burglary"]);
+        let mut text = test_city(200, &["theft", "burglary"]);
         let at = text.find("\n150,").unwrap() + 1;
         text.insert(at + 4, '"');
         text.insert_str(text.len() / 3, "5\" tall");

@@ -1,8 +1,9 @@
 //! Reading a large delimited file in blocks, without holding the whole file.
 //!
 //! # Algorithm
-//! 1. The file is read in blocks of [`BLOCK`] bytes; the SHA-256 of the provenance
-//!    is computed on the same blocks as they are read.
+//! 1. The file is read in blocks of [`BLOCK`] bytes on a thread of its own, one
+//!    block ahead of the parse (so reading and hashing overlap parsing); the SHA-256
+//!    of the provenance is computed on the same blocks as they are read.
 //! 2. Each block (with the tail carried over from the block before) is cut after
 //!    its last newline before which the number of `"` is even, so that a quoted
 //!    field holding line breaks is never cut; the tail after the cut is carried into
@@ -70,9 +71,73 @@ pub(crate) fn last_even_newline(buf: &[u8]) -> Option<usize> {
     last
 }
 
+/// What the reading thread hands to the parsing one.
+enum Piece {
+    /// Whole records (the first piece starts with the header).
+    Records(Vec<u8>),
+    /// The end of the file, with the SHA-256 of all its bytes.
+    End(String),
+    /// Read the whole file at once instead (gzip, I/O error, a tail that never ends).
+    GiveUp,
+}
+
+/// The reading thread: reads `file` in blocks of `block` bytes, hashes them and cuts
+/// them after their last record boundary (carrying the tail into the next block), and
+/// sends the pieces in order, reusing the buffers the parser sends back on `spare`.
+/// Stops when the receiver hangs up.
+fn reader(
+    mut file: std::fs::File,
+    block: usize,
+    tx: std::sync::mpsc::SyncSender<Piece>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut hash = Sha256::new();
+    let mut buf = Vec::with_capacity(block);
+    let mut first = true;
+    loop {
+        let Some(got) = fill(&mut file, &mut buf, block, &mut hash) else {
+            let _ = tx.send(Piece::GiveUp);
+            return;
+        };
+        if first && (got < block || buf.starts_with(&[0x1f, 0x8b])) {
+            let _ = tx.send(Piece::GiveUp);
+            return;
+        }
+        let eof = got < block;
+        let cut = if eof {
+            buf.len()
+        } else {
+            match last_even_newline(&buf) {
+                Some(c) => c,
+                None if !first && buf.len() <= MAX_CARRY_BLOCKS * block => continue,
+                None => {
+                    let _ = tx.send(Piece::GiveUp);
+                    return;
+                }
+            }
+        };
+        first = false;
+        let mut next = spare.try_recv().unwrap_or_default();
+        next.clear();
+        next.reserve(block + (buf.len() - cut));
+        next.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        if !buf.is_empty() && tx.send(Piece::Records(buf)).is_err() {
+            return;
+        }
+        if eof {
+            let sha: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let _ = tx.send(Piece::End(sha));
+            return;
+        }
+        buf = next;
+    }
+}
+
 /// Reads incidents from `path` in blocks of `block` bytes (chunks of at least
 /// `min_chunk` bytes); `None` when the file is to be read at once instead (see the
-/// module docs).
+/// module docs). Reading and hashing run on a thread of their own, one block ahead
+/// of the parsing (on rayon's current pool), so the two overlap.
 pub(crate) fn read_incidents(
     path: &Path,
     opts: &LoadOptions,
@@ -83,20 +148,35 @@ pub(crate) fn read_incidents(
     let gz = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let mut file = std::fs::File::open(path).ok()?;
+    let file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     if gz || len <= block as u64 {
         return None;
     }
-    let mut hash = Sha256::new();
-    let mut buf = Vec::with_capacity(block);
-    let got = fill(&mut file, &mut buf, block, &mut hash)?;
-    if got < block || buf.starts_with(&[0x1f, 0x8b]) {
+    // two blocks in flight: one parsed, one read ahead
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let (back, spare) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(move || reader(file, block, tx, spare));
+        let out = parse(&rx, &back, path, opts, min_chunk);
+        drop(rx); // stops the reader if the parse gave up early
+        out
+    })
+}
+
+/// The parsing side of [`read_incidents`].
+fn parse(
+    rx: &std::sync::mpsc::Receiver<Piece>,
+    back: &std::sync::mpsc::Sender<Vec<u8>>,
+    path: &Path,
+    opts: &LoadOptions,
+    min_chunk: usize,
+) -> Option<Result<(Incidents, LoadReport)>> {
+    let Ok(Piece::Records(buf)) = rx.recv() else {
         return None;
-    }
-    let cut = last_even_newline(&buf)?;
+    };
     // ---- the first block: header, roles, its records
-    let first = layout(&buf[..cut], path, opts).ok()?;
+    let first = layout(&buf, path, opts).ok()?;
     if first.sampled_to_end {
         return None;
     }
@@ -117,7 +197,7 @@ pub(crate) fn read_incidents(
     ) {
         return None;
     }
-    // the layout without the first block, so that its buffer takes the next ones
+    // the layout without the first block, so that its buffer can go
     let lay = super::Layout {
         header: first.header.clone(),
         delim: first.delim,
@@ -126,39 +206,29 @@ pub(crate) fn read_incidents(
         notes: first.notes.clone(),
         sampled_to_end: false,
     };
-    buf.drain(..cut);
+    drop(buf);
     let plan = Plan::new(&lay, path, opts).ok()?;
     // ---- the following blocks
-    loop {
-        let got = fill(&mut file, &mut buf, block, &mut hash)?;
-        let eof = got < block;
-        let cut = if eof {
-            buf.len()
-        } else {
-            match last_even_newline(&buf) {
-                Some(c) => c,
-                None if buf.len() <= MAX_CARRY_BLOCKS * block => continue,
-                None => return None,
+    let sha = loop {
+        match rx.recv().ok()? {
+            Piece::Records(b) => {
+                if !parallel::read_block(
+                    &lay,
+                    &plan,
+                    &b,
+                    min_chunk,
+                    &mut st,
+                    &mut times,
+                    &mut to_text,
+                ) {
+                    return None;
+                }
+                let _ = back.send(b); // the reader may reuse it
             }
-        };
-        if !parallel::read_block(
-            &lay,
-            &plan,
-            &buf[..cut],
-            min_chunk,
-            &mut st,
-            &mut times,
-            &mut to_text,
-        ) {
-            return None;
+            Piece::End(sha) => break sha,
+            Piece::GiveUp => return None,
         }
-        if eof {
-            break;
-        }
-        buf.drain(..cut);
-    }
-    drop(buf);
-    let sha: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    };
     Some(conclude(&lay, &plan, st, times, to_text, path, sha, opts))
 }
 
@@ -206,20 +276,7 @@ mod tests {
     }
 
     fn city(n: usize) -> String {
-        let mut s = String::from("id,lon,lat,date,category,note\n");
-        for i in 0..n {
-            s.push_str(&format!(
-                "{i},{:.5},{:.5},2024-{:02}-{:02} 10:{:02},{},n{}\n",
-                2.05 + (i % 37) as f64 * 1e-3,
-                48.75 + (i % 41) as f64 * 1e-3,
-                1 + i % 12,
-                1 + i % 28,
-                i % 60,
-                ["theft", "burglary", "", "robbery"][(i * 7 / 3) % 4],
-                i % 5
-            ));
-        }
-        s
+        super::parallel::test_city(n, &["theft", "burglary", "", "robbery"])
     }
 
     #[test]
