@@ -34,7 +34,8 @@ fn key(v: f64) -> u64 {
 
 /// The `k`-th smallest (0-based, [`f64::total_cmp`] order) of the values `v(i)`,
 /// `i < n`, that are `Some`. `k` must be below their number.
-pub(crate) fn order_stat<F>(n: usize, v: &F, k: usize) -> f64
+#[cfg(test)]
+fn order_stat<F>(n: usize, v: &F, k: usize) -> f64
 where
     F: Fn(usize) -> Option<f64> + Sync,
 {
