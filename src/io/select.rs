@@ -14,8 +14,10 @@
 
 use rayon::prelude::*;
 
-/// Bucket size below which the values are copied and selected directly.
-const FEW: usize = 1 << 16;
+/// Bucket size below which the values are copied and selected directly (32 MB of
+/// floats at most: a national column of 5·10^7 rows then needs one counting pass, not
+/// four, per order statistic).
+const FEW: usize = 1 << 22;
 
 /// Rows per parallel chunk of a counting pass.
 const CHUNK: usize = 1 << 20;
@@ -32,11 +34,23 @@ fn key(v: f64) -> u64 {
 
 /// The `k`-th smallest (0-based, [`f64::total_cmp`] order) of the values `v(i)`,
 /// `i < n`, that are `Some`. `k` must be below their number.
-pub(crate) fn order_stat<F>(n: usize, v: &F, k: usize) -> f64
+#[cfg(test)]
+fn order_stat<F>(n: usize, v: &F, k: usize) -> f64
+where
+    F: Fn(usize) -> Option<f64> + Sync,
+{
+    order_pair(n, v, k, false, FEW).0
+}
+
+/// The `k`-th smallest value and, when `next` is set and it shares the `k`-th's
+/// bucket all the way down, the `k + 1`-th (found in the same passes); `None` when
+/// it must be looked for on its own. `few` is the bucket size copied directly.
+fn order_pair<F>(n: usize, v: &F, k: usize, next: bool, few: usize) -> (f64, Option<f64>)
 where
     F: Fn(usize) -> Option<f64> + Sync,
 {
     let (mut prefix, mut known, mut k) = (0u64, 0u32, k);
+    let mut next = next;
     // keys matching the `known` top bits of `prefix`
     let matches = |key: u64, prefix: u64, known: u32| {
         known == 0 || key >> (64 - known) == prefix >> (64 - known)
@@ -71,17 +85,23 @@ where
             k -= hist[digit];
             digit += 1;
         }
+        // the k+1-th leaves the k-th's bucket when the k-th is its last value
+        next &= k + 1 < hist[digit];
         prefix |= (digit as u64) << shift;
         known += 16;
         if known == 64 {
-            return from_key(prefix);
+            let x = from_key(prefix);
+            return (x, next.then_some(x));
         }
-        if hist[digit] <= FEW {
-            let mut few: Vec<f64> = (0..n)
+        if hist[digit] <= few {
+            let mut bucket: Vec<f64> = (0..n)
                 .filter_map(|i| v(i).filter(|&x| matches(key(x), prefix, known)))
                 .collect();
-            let (_, &mut x, _) = few.select_nth_unstable_by(k, f64::total_cmp);
-            return x;
+            let (_, &mut x, above) = bucket.select_nth_unstable_by(k, f64::total_cmp);
+            let after = next
+                .then(|| above.iter().copied().min_by(f64::total_cmp))
+                .flatten();
+            return (x, after);
         }
     }
 }
@@ -98,13 +118,24 @@ pub(crate) fn quantile_of<F>(n: usize, m: usize, v: &F, q: f64) -> f64
 where
     F: Fn(usize) -> Option<f64> + Sync,
 {
+    quantile_with(n, m, v, q, FEW)
+}
+
+/// [`quantile_of`] with the direct-copy bucket size `few` (small in tests, so that
+/// they go through several counting passes).
+fn quantile_with<F>(n: usize, m: usize, v: &F, q: f64, few: usize) -> f64
+where
+    F: Fn(usize) -> Option<f64> + Sync,
+{
     let pos = q * (m - 1) as f64;
     let lo = pos.floor() as usize;
-    let a = order_stat(n, v, lo);
-    if pos == lo as f64 || lo + 1 >= m {
+    let interpolate = pos != lo as f64 && lo + 1 < m;
+    let (a, b) = order_pair(n, v, lo, interpolate, few);
+    if !interpolate {
         return a;
     }
-    let b = order_stat(n, v, lo + 1);
+    // both order statistics from the same passes, unless they part on the way down
+    let b = b.unwrap_or_else(|| order_pair(n, v, lo + 1, false, few).0);
     a + (b - a) * (pos - lo as f64)
 }
 
@@ -142,13 +173,15 @@ mod tests {
             let keep: Vec<bool> = (0..n).map(|i| n < 10 || i % 3 != 0).collect();
             let get = |i: usize| keep[i].then(|| v[i]);
             let kept: Vec<f64> = (0..n).filter_map(get).collect();
-            for q in [0.0, 0.01, 0.25, 0.5, 0.99, 1.0] {
+            for q in [0.0, 0.01, 0.25, 0.5, 0.99, 1.0, 0.333] {
+                let want = sorted_quantile(&kept, q).to_bits();
                 let got = quantile_of(n, kept.len(), &get, q);
-                assert_eq!(
-                    got.to_bits(),
-                    sorted_quantile(&kept, q).to_bits(),
-                    "n {n} q {q}"
-                );
+                assert_eq!(got.to_bits(), want, "n {n} q {q}");
+                // several counting passes, and pairs that part between buckets
+                for few in [1usize, 7, 1 << 10] {
+                    let got = quantile_with(n, kept.len(), &get, q, few);
+                    assert_eq!(got.to_bits(), want, "n {n} q {q} few {few}");
+                }
             }
         }
     }
@@ -166,5 +199,12 @@ mod tests {
         let get = |i: usize| Some(w[i]);
         assert_eq!(order_stat(w.len(), &get, 99_999), -2.0);
         assert_eq!(order_stat(w.len(), &get, 100_000), 1.5);
+        // the pair that straddles the two values, through several passes
+        assert_eq!(order_pair(w.len(), &get, 99_999, true, 16).1, None);
+        assert_eq!(
+            order_pair(w.len(), &get, 99_998, true, 16),
+            (-2.0, Some(-2.0))
+        );
+        assert_eq!(order_pair(w.len(), &get, 99_999, false, 16).0, -2.0);
     }
 }
