@@ -18,7 +18,7 @@
 //! Two exact evaluations, chosen by cost (the results agree to rounding, ~1e-12):
 //!
 //! * **Moments** (quartic, Epanechnikov and uniform kernels with one bandwidth,
-//!   when there are at least as many points as bins of the sample spacing over the
+//!   when there are at least 8 points per bin of the sample spacing over the
 //!   grid extended by h): inside the support these kernels are polynomials in
 //!   `h² − d²`, so the points of a bin or quadtree node that lies entirely inside
 //!   the support of a sample point add up exactly from nine raw moments of the
@@ -357,6 +357,11 @@ pub fn knn_bandwidths(pts: &[[f64; 2]], k: usize) -> Result<Vec<f64>> {
 /// Largest fine grid [`kde`] evaluates (sample points).
 const MAX_SAMPLES: usize = 100_000_000;
 
+/// Points per bin (sample spacing, grid extended by h) from which the moment path
+/// is used: its nine moment terms per bin and offset cost about as much as eight
+/// point evaluations of the stencil.
+const MIN_POINTS_PER_BIN: usize = 8;
+
 /// Kernel density of points (optionally weighted) on `grid`.
 ///
 /// # Examples
@@ -465,10 +470,12 @@ pub fn kde(
         nrows: grid.nrows * s,
     };
     // the exact moment-based path when it pays: a polynomial kernel, one bandwidth
-    // and at least as many points as bins (otherwise the per-point stencil is cheaper)
+    // and enough points per bin (otherwise the per-point stencil is cheaper)
     let moments = if binned::supported(k)
         && hs.len() == 1
-        && lattice.bins(hs[0]).is_some_and(|nb| pts.len() >= nb)
+        && lattice
+            .bins(hs[0])
+            .is_some_and(|nb| pts.len() >= MIN_POINTS_PER_BIN.saturating_mul(nb))
     {
         binned::evaluate(&lattice, pts, weights, [grid.x0, grid.y0], hs[0], k)
     } else {
@@ -798,11 +805,11 @@ mod tests {
 
     #[test]
     fn kde_moment_path_matches_brute_force() {
-        // 6,000 points on 28 x 28 cells: more points than bins, so the moment path
-        let pts: Vec<[f64; 2]> = (0..6000)
+        // 20,000 points on 28 x 28 cells: at least 8 per bin, so the moment path
+        let pts: Vec<[f64; 2]> = (0..20_000)
             .map(|i| {
                 let a = i as f64 * 2.399;
-                let r = 9.0 * (i as f64).sqrt();
+                let r = 5.0 * (i as f64).sqrt();
                 [1000.0 + r * a.cos(), 1000.0 + r * a.sin()]
             })
             .collect();
@@ -818,7 +825,10 @@ mod tests {
             (Kernel::Epanechnikov, 120.0),
             (Kernel::Uniform, 75.0),
         ] {
-            assert!(pts.len() >= lat.bins(h).unwrap(), "{k:?} {h}");
+            assert!(
+                pts.len() >= MIN_POINTS_PER_BIN * lat.bins(h).unwrap(),
+                "{k:?} {h}"
+            );
             let r = kde(&grid, &pts, None, &KdeParams::new().kernel(k).fixed(h)).unwrap();
             let b = brute(&grid, &pts, k, h);
             for (x, y) in r.density_km2.iter().zip(&b) {
