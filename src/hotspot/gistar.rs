@@ -37,7 +37,7 @@
 //! permutation p `min(1, 2·p_sim)`.
 //!
 //! # Notes
-//! * All values equal (including all zeros) → [`Error::Data`]: Gi* is undefined.
+//! * All values equal (including all zeros) → [`Error::Degenerate`]: Gi* is undefined.
 //! * A unit whose window holds every unit (`n S1 − W² = 0`) gets `z = 0`,
 //!   `p = 1`, bin 0; these are counted in [`GiStarResult::undefined`].
 //! * Cost: O(Σ k_i) for the statistic, O(P Σ k_i) for the permutations.
@@ -146,21 +146,27 @@ pub struct GiStarResult {
 }
 
 /// Validates values and returns (mean, population sd).
-pub(crate) fn moments(x: &[f64], what: &str) -> Result<(f64, f64)> {
-    if let Some(v) = x.iter().find(|v| !v.is_finite()) {
-        return Err(Error::Data(format!(
-            "{what}: value {v} is not a finite number"
-        )));
+pub(crate) fn moments(x: &[f64], what: &'static str) -> Result<(f64, f64)> {
+    if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+        return Err(Error::BadValue {
+            what: "value",
+            index,
+            value: x[index],
+            expected: "not a finite number",
+        });
     }
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
     let sd = var.sqrt();
     if sd.is_nan() || sd <= 1e-12 * mean.abs() || sd <= 0.0 {
-        return Err(Error::Data(format!(
-            "{what} is undefined: all {} units have the same value ({mean}); there is no variation to test",
-            x.len()
-        )));
+        return Err(Error::degenerate(
+            what,
+            format!(
+                "undefined: all {} units have the same value ({mean}); there is no variation to test",
+                x.len()
+            ),
+        ));
     }
     Ok((mean, sd))
 }
@@ -214,9 +220,7 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         });
     }
     if n < 2 {
-        return Err(Error::Data(format!(
-            "Gi* needs at least 2 units (cells), got {n}"
-        )));
+        return Err(Error::too_few("Gi*", "units (cells)", 2, n));
     }
     if params.bin_p == BinP::Permutation && params.permutations == 0 {
         return Err(Error::invalid_param(
