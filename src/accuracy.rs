@@ -220,13 +220,13 @@ fn evaluate_ranked(
     fractions: &[f64],
 ) -> Result<Vec<AccuracyRow>> {
     let n = scores.len();
-    if n == 0 || train.len() != n || test.len() != n {
-        return Err(Error::Param(format!(
-            "evaluate_surface: {} scores, {} training and {} test counts (need equal, > 0)",
-            n,
-            train.len(),
-            test.len()
-        )));
+    if n == 0 {
+        return Err(Error::empty("surface evaluation", "cells", ""));
+    }
+    for (what, v) in [("training counts", train), ("test counts", test)] {
+        if v.len() != n {
+            return Err(Error::length_mismatch(what, v.len(), "scores", n));
+        }
     }
     if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
         return Err(Error::invalid_param(
@@ -235,17 +235,22 @@ fn evaluate_ranked(
             "an area share must be in (0, 1]",
         ));
     }
-    if test
-        .iter()
-        .chain(train)
-        .any(|v| !(v.is_finite() && *v >= 0.0))
-    {
-        return Err(Error::Param("counts must be finite and >= 0".into()));
+    for (what, v) in [("training count", train), ("test count", test)] {
+        if let Some(index) = v.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::BadValue {
+                what,
+                index,
+                value: v[index],
+                expected: "not a finite count >= 0",
+            });
+        }
     }
     let big_n: f64 = test.iter().sum();
     if big_n <= 0.0 {
-        return Err(Error::Data(
-            "no test incidents inside the grid: nothing to evaluate".into(),
+        return Err(Error::empty(
+            "surface evaluation",
+            "test incident inside the grid",
+            "nothing to evaluate",
         ));
     }
     let n_train: f64 = train.iter().sum();
@@ -479,7 +484,7 @@ pub struct NamedSurface {
 /// it is undefined on the data (e.g. all training counts equal).
 ///
 /// # Errors
-/// [`Error::Param`] when `train_counts` does not match the grid; KDE errors.
+/// [`Error::LengthMismatch`] when `train_counts` does not match the grid; KDE errors.
 pub fn training_surfaces(
     grid: &Grid,
     cells: Option<&[usize]>,
@@ -566,7 +571,7 @@ pub fn compare_methods(
 ) -> Result<HotspotComparison> {
     let bbox = inc
         .bbox()
-        .ok_or_else(|| Error::Data("no incidents".into()))?;
+        .ok_or_else(|| Error::empty("hot spot comparison", "incidents", ""))?;
     let cell = match p.cell {
         Some(c) => c,
         None => Grid::default_cell_size(bbox)?,
@@ -785,5 +790,38 @@ mod tests {
             assert_eq!(g.n_hot_train, w[12]);
             assert_eq!(g.kth_score, w[13]);
         }
+    }
+
+    #[test]
+    fn evaluate_surface_typed_errors() {
+        let e = evaluate_surface(&[1.0, 2.0], &[1.0], &[1.0, 0.0], &[0.5]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LengthMismatch {
+                what: "training counts",
+                got: 1,
+                expected: 2,
+                ..
+            }
+        ));
+        let e = evaluate_surface(&[1.0, 2.0], &[1.0, 0.0], &[1.0, -1.0], &[0.5]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::BadValue {
+                what: "test count",
+                index: 1,
+                ..
+            }
+        ));
+        let e = evaluate_surface(&[1.0, 2.0], &[1.0, 0.0], &[0.0, 0.0], &[0.5]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Empty {
+                analysis: "surface evaluation",
+                ..
+            }
+        ));
+        let e = evaluate_surface(&[], &[], &[], &[0.5]).unwrap_err();
+        assert!(matches!(e, Error::Empty { what: "cells", .. }));
     }
 }

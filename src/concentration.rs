@@ -80,12 +80,15 @@ fn gini_sorted(asc: &[f64]) -> f64 {
 /// ```
 pub fn concentration(counts: &[f64], shares: &[f64]) -> Result<Concentration> {
     if counts.is_empty() {
-        return Err(Error::Data("concentration: no units".into()));
+        return Err(Error::empty("concentration", "units", ""));
     }
-    if counts.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::Param(
-            "concentration: counts must be finite and >= 0".into(),
-        ));
+    if let Some(index) = counts.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::BadValue {
+            what: "count",
+            index,
+            value: counts[index],
+            expected: "not a finite count >= 0",
+        });
     }
     if let Some(p) = shares.iter().find(|p| !(**p > 0.0 && **p <= 1.0)) {
         return Err(Error::invalid_param(
@@ -96,9 +99,7 @@ pub fn concentration(counts: &[f64], shares: &[f64]) -> Result<Concentration> {
     }
     let total: f64 = counts.iter().sum();
     if total <= 0.0 {
-        return Err(Error::Data(
-            "concentration: no incidents in any unit".into(),
-        ));
+        return Err(Error::empty("concentration", "incidents in any unit", ""));
     }
     let mut asc = counts.to_vec();
     asc.sort_by(|a, b| a.total_cmp(b));
@@ -209,5 +210,28 @@ mod tests {
         assert!(r.lorenz.len() <= 1001);
         assert_eq!(r.lorenz[0], [0.0, 0.0]);
         assert_eq!(*r.lorenz.last().unwrap(), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn concentration_typed_errors() {
+        let e = concentration(&[], &[0.5]).unwrap_err();
+        assert!(matches!(e, Error::Empty { what: "units", .. }));
+        let e = concentration(&[1.0, f64::NAN], &[0.5]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::BadValue {
+                what: "count",
+                index: 1,
+                ..
+            }
+        ));
+        let e = concentration(&[0.0, 0.0], &[0.5]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Empty {
+                what: "incidents in any unit",
+                ..
+            }
+        ));
     }
 }

@@ -174,6 +174,18 @@ pub enum Error {
     /// A numerical procedure failed (e.g. no convergence).
     #[error("numerical: {0}")]
     Numerical(String),
+    /// An analysis got nothing of what it needs: an empty input, or nothing left
+    /// after a filter (no incident with a time, no unit, no anchor point). Not a
+    /// usage error: the data hold nothing to analyse.
+    #[error("{analysis}: no {what}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    Empty {
+        /// The analysis (`concentration`, `promap`).
+        analysis: &'static str,
+        /// What it got none of (`units`, `incident before the prediction date`).
+        what: &'static str,
+        /// Why, or what would do (may be empty).
+        detail: String,
+    },
     // -- typed data errors of the analyses (issue 13) --
     /// An item given to an analysis (a point, an event) with a non-finite coordinate.
     #[error("{what} {index} has a non-finite coordinate ({x}, {y})")]
@@ -318,6 +330,32 @@ impl Error {
         }
     }
 
+    /// [`Error::NonFinitePoint`] for the first item of `xy` with a non-finite
+    /// coordinate; `what` names the items (`point`, `event`).
+    pub fn check_finite(what: &'static str, xy: &[[f64; 2]]) -> Result<()> {
+        match xy
+            .iter()
+            .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+        {
+            Some(index) => Err(Error::NonFinitePoint {
+                what,
+                index,
+                x: xy[index][0],
+                y: xy[index][1],
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Shorthand for an [`Error::Empty`].
+    pub fn empty(analysis: &'static str, what: &'static str, detail: impl Into<String>) -> Self {
+        Error::Empty {
+            analysis,
+            what,
+            detail: detail.into(),
+        }
+    }
+
     /// Shorthand for an [`Error::TooFew`].
     pub fn too_few(analysis: &'static str, what: &'static str, need: usize, got: usize) -> Self {
         Error::TooFew {
@@ -394,6 +432,22 @@ mod tests {
         ] {
             assert!(!e.is_usage(), "{e}");
         }
+    }
+
+    #[test]
+    fn empty_names_the_analysis_and_what_is_missing() {
+        let e = Error::empty("concentration", "units", "");
+        assert_eq!(e.to_string(), "concentration: no units");
+        assert!(!e.is_usage());
+        let e = Error::empty(
+            "promap",
+            "incident before the prediction date",
+            "at 2024-01-01",
+        );
+        assert_eq!(
+            e.to_string(),
+            "promap: no incident before the prediction date (at 2024-01-01)"
+        );
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Grid {
     ///
     /// # Errors
     /// [`Error::InvalidParam`] for a cell size that is not a positive number,
-    /// [`Error::Param`] for an empty grid; [`Error::Limit`] for more than [`MAX_CELLS`] cells.
+    /// [`Error::InvalidParam`] for an empty grid; [`Error::Limit`] for more than [`MAX_CELLS`] cells.
     pub fn new(x0: f64, y0: f64, cell: f64, ncols: usize, nrows: usize) -> Result<Grid> {
         if !(cell.is_finite() && cell > 0.0) {
             return Err(Error::invalid_param(
@@ -85,8 +85,15 @@ impl Grid {
             ));
         }
         if ncols == 0 || nrows == 0 {
-            return Err(Error::Param(
-                "grid must have at least one row and column".into(),
+            let (param, value) = if ncols == 0 {
+                ("ncols", ncols)
+            } else {
+                ("nrows", nrows)
+            };
+            return Err(Error::invalid_param(
+                param,
+                value,
+                "a grid needs at least one column and one row",
             ));
         }
         if ncols.saturating_mul(nrows) > MAX_CELLS {
@@ -111,7 +118,11 @@ impl Grid {
             ));
         }
         if bbox.iter().any(|v| !v.is_finite()) || bbox[2] < bbox[0] || bbox[3] < bbox[1] {
-            return Err(Error::Param(format!("invalid extent {bbox:?}")));
+            return Err(Error::invalid_param(
+                "bbox",
+                format!("{bbox:?}"),
+                "an extent needs finite bounds with min <= max",
+            ));
         }
         let x0 = (bbox[0] / cell).floor() * cell;
         let y0 = (bbox[1] / cell).floor() * cell;
@@ -132,8 +143,9 @@ impl Grid {
     pub fn default_cell_size(bbox: [f64; 4]) -> Result<f64> {
         let short = (bbox[2] - bbox[0]).min(bbox[3] - bbox[1]);
         if !(short.is_finite() && short > 0.0) {
-            return Err(Error::Data(
-                "the extent has zero width or height: give a cell size explicitly".into(),
+            return Err(Error::degenerate(
+                "the default cell size",
+                "the extent has zero width or height: give a cell size explicitly",
             ));
         }
         let s = short / 50.0;
@@ -352,5 +364,17 @@ mod tests {
         assert_eq!(p.window(-5, -5, 0, 0), 0.0);
         assert_eq!(p.window(3, 2, 10, 10), 11.0);
         assert_eq!(p.window(2, 2, 1, 1), 0.0);
+    }
+
+    #[test]
+    fn grid_typed_errors_name_the_field() {
+        let e = Grid::new(0.0, 0.0, 10.0, 0, 3).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "ncols", .. }));
+        let e = Grid::new(0.0, 0.0, 10.0, 3, 0).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "nrows", .. }));
+        let e = Grid::covering([0.0, 0.0, f64::NAN, 1.0], 10.0).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "bbox", .. }));
+        let e = Grid::default_cell_size([0.0, 0.0, 0.0, 100.0]).unwrap_err();
+        assert!(matches!(e, Error::Degenerate { .. }));
     }
 }

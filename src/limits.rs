@@ -69,13 +69,15 @@ pub fn check_replicates(field: &str, value: usize) -> Result<()> {
 /// against [`MAX_POINTS_ALONG`].
 ///
 /// # Errors
-/// [`Error::Param`] for a spacing that is not a positive number; [`Error::Limit`]
-/// when the line would need more points than the limit.
-pub fn points_along(field: &str, length: f64, spacing: f64) -> Result<usize> {
+/// [`Error::InvalidParam`] (naming `field`) for a spacing that is not a positive
+/// number; [`Error::Limit`] when the line would need more points than the limit.
+pub fn points_along(field: &'static str, length: f64, spacing: f64) -> Result<usize> {
     if !(spacing.is_finite() && spacing > 0.0) {
-        return Err(Error::Param(format!(
-            "{field} must be a positive distance in metres, got {spacing}"
-        )));
+        return Err(Error::invalid_param(
+            field,
+            spacing,
+            "must be a positive distance in metres",
+        ));
     }
     let n = (length / spacing).ceil();
     if n.is_nan() || n > MAX_POINTS_ALONG as f64 {
@@ -114,5 +116,18 @@ mod tests {
         assert!(e.contains("spacing") && e.contains("1000000 points"), "{e}");
         assert!(points_along("spacing", 10.0, 0.0).is_err());
         assert!(points_along("spacing", 10.0, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn points_along_names_the_field() {
+        let e = points_along("spacing", 10.0, -1.0).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "spacing",
+                ..
+            }
+        ));
+        assert!(e.is_usage());
     }
 }

@@ -348,61 +348,73 @@ impl CellGrid {
     }
 }
 
-/// Exact grid DBSCAN with scikit-learn's semantics (see the module docs).
-fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
-    let n = g.xy.len();
+/// Values per point in sorted (cell) order, one task per chunk of cells: `f(c, out)`
+/// pushes the values of cell `c`'s points; the chunks come back in cell order.
+fn per_cell_chunk<T: Send>(
+    g: &CellGrid,
+    f: impl Fn(usize, &mut Vec<T>) + Sync + Send,
+) -> Vec<Vec<T>> {
     let nc = g.n_cells();
-    // 1. core flags (sorted order), one task per chunk of cells
-    let core_parts: Vec<Vec<bool>> = (0..nc)
+    (0..nc)
         .into_par_iter()
         .step_by(CELL_CHUNK)
         .map(|c0| {
             let c1 = (c0 + CELL_CHUNK).min(nc);
             let mut out = Vec::with_capacity(g.start[c1] as usize - g.start[c0] as usize);
             for c in c0..c1 {
-                let own = g.cell(c);
-                if g.tight[c] && own.len() >= m {
-                    out.extend(std::iter::repeat_n(true, own.len()));
-                    continue;
-                }
-                let total: usize = g
-                    .cand(c)
-                    .iter()
-                    .map(|r| (g.start[r[1] as usize] - g.start[r[0] as usize]) as usize)
-                    .sum();
-                if total < m {
-                    out.extend(std::iter::repeat_n(false, own.len()));
-                    continue;
-                }
-                for p in own.clone() {
-                    let mut k = if g.tight[c] {
-                        own.len()
-                    } else {
-                        own.clone().filter(|&q| g.near(p, q)).count()
-                    };
-                    'scan: for r in g.cand(c) {
-                        if k >= m {
-                            break;
-                        }
-                        let span = g.start[r[0] as usize] as usize..g.start[r[1] as usize] as usize;
-                        for q in span {
-                            if own.contains(&q) {
-                                continue;
-                            }
-                            if g.near(p, q) {
-                                k += 1;
-                                if k >= m {
-                                    break 'scan;
-                                }
-                            }
-                        }
-                    }
-                    out.push(k >= m);
-                }
+                f(c, &mut out);
             }
             out
         })
-        .collect();
+        .collect()
+}
+
+/// Exact grid DBSCAN with scikit-learn's semantics (see the module docs).
+fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
+    let n = g.xy.len();
+    let nc = g.n_cells();
+    // 1. core flags (sorted order), one task per chunk of cells
+    let core_parts: Vec<Vec<bool>> = per_cell_chunk(g, |c, out| {
+        let own = g.cell(c);
+        if g.tight[c] && own.len() >= m {
+            out.extend(std::iter::repeat_n(true, own.len()));
+            return;
+        }
+        let total: usize = g
+            .cand(c)
+            .iter()
+            .map(|r| (g.start[r[1] as usize] - g.start[r[0] as usize]) as usize)
+            .sum();
+        if total < m {
+            out.extend(std::iter::repeat_n(false, own.len()));
+            return;
+        }
+        for p in own.clone() {
+            let mut k = if g.tight[c] {
+                own.len()
+            } else {
+                own.clone().filter(|&q| g.near(p, q)).count()
+            };
+            'scan: for r in g.cand(c) {
+                if k >= m {
+                    break;
+                }
+                let span = g.start[r[0] as usize] as usize..g.start[r[1] as usize] as usize;
+                for q in span {
+                    if own.contains(&q) {
+                        continue;
+                    }
+                    if g.near(p, q) {
+                        k += 1;
+                        if k >= m {
+                            break 'scan;
+                        }
+                    }
+                }
+            }
+            out.push(k >= m);
+        }
+    });
     let mut core_s: Vec<bool> = Vec::with_capacity(n);
     for p in core_parts {
         core_s.extend_from_slice(&p);
@@ -546,46 +558,37 @@ fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
 
     // 4. labels in sorted order: cores take their component's label; a border point
     //    the smallest label among the core points that reach it
-    let label_parts: Vec<Vec<u32>> = (0..nc)
-        .into_par_iter()
-        .step_by(CELL_CHUNK)
-        .map(|c0| {
-            let c1 = (c0 + CELL_CHUNK).min(nc);
-            let mut out = Vec::with_capacity(g.start[c1] as usize - g.start[c0] as usize);
-            for c in c0..c1 {
-                let mut k = cstart[c] as usize;
-                for p in g.cell(c) {
-                    if core_s[p] {
-                        out.push(core_label[k]);
-                        k += 1;
+    let label_parts: Vec<Vec<u32>> = per_cell_chunk(g, |c, out| {
+        let mut k = cstart[c] as usize;
+        for p in g.cell(c) {
+            if core_s[p] {
+                out.push(core_label[k]);
+                k += 1;
+                continue;
+            }
+            let mut best = u32::MAX;
+            for r in g.cand(c) {
+                for d in r[0] as usize..r[1] as usize {
+                    if cell_min[d] >= best {
                         continue;
                     }
-                    let mut best = u32::MAX;
-                    for r in g.cand(c) {
-                        for d in r[0] as usize..r[1] as usize {
-                            if cell_min[d] >= best {
-                                continue;
-                            }
-                            if g.tight[d] {
-                                if (d == c) || reaches(d, p) {
-                                    best = cell_min[d];
-                                }
-                            } else if box_d2(g.xy[p], &bbox[d]) <= g.nb.r2 {
-                                let ks = cstart[d] as usize..cstart[d + 1] as usize;
-                                for (&q, &l) in cpos[ks.clone()].iter().zip(&core_label[ks]) {
-                                    if l < best && g.near(p, q as usize) {
-                                        best = l;
-                                    }
-                                }
+                    if g.tight[d] {
+                        if (d == c) || reaches(d, p) {
+                            best = cell_min[d];
+                        }
+                    } else if box_d2(g.xy[p], &bbox[d]) <= g.nb.r2 {
+                        let ks = cstart[d] as usize..cstart[d + 1] as usize;
+                        for (&q, &l) in cpos[ks.clone()].iter().zip(&core_label[ks]) {
+                            if l < best && g.near(p, q as usize) {
+                                best = l;
                             }
                         }
                     }
-                    out.push(best);
                 }
             }
-            out
-        })
-        .collect();
+            out.push(best);
+        }
+    });
     let mut labels: Vec<Option<usize>> = vec![None; n];
     let mut core: Vec<bool> = vec![false; n];
     let mut p = 0usize;
@@ -617,6 +620,12 @@ fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
 /// ```
 pub fn dbscan(xy: &[[f64; 2]], p: &DbscanParams) -> Result<Clustering> {
     p.check()?;
+    run(xy, None, p)
+}
+
+/// The grid DBSCAN of checked parameters: `times` with the temporal radius `eps_time`
+/// (seconds) for the space-time variant.
+fn run(xy: &[[f64; 2]], times: Option<(&[i64], u64)>, p: &DbscanParams) -> Result<Clustering> {
     check_points(xy)?;
     check_len(xy.len())?;
     if xy.is_empty() {
@@ -624,21 +633,23 @@ pub fn dbscan(xy: &[[f64; 2]], p: &DbscanParams) -> Result<Clustering> {
     }
     let nb = Nbhd {
         r2: p.eps * p.eps,
-        eps_time: None,
+        eps_time: times.map(|(_, e)| e),
     };
-    let g = CellGrid::new(xy, None, nb, p.eps);
+    let g = CellGrid::new(xy, times.map(|(t, _)| t), nb, p.eps);
     Ok(dbscan_grid(&g, p.min_samples))
 }
 
 /// Space-time DBSCAN: neighbourhood `d <= eps` and `|Δt| <= eps_time` (both
 /// inclusive, self included); otherwise exactly [`dbscan`]. `times` are seconds.
 pub fn st_dbscan(xy: &[[f64; 2]], times: &[i64], p: &StDbscanParams) -> Result<Clustering> {
-    DbscanParams::new(p.eps, p.min_samples).check()?;
+    let sp = DbscanParams::new(p.eps, p.min_samples);
+    sp.check()?;
     if p.eps_time < 0 {
-        return Err(Error::Param(format!(
-            "space-time DBSCAN eps_time must be >= 0, got {}",
-            p.eps_time
-        )));
+        return Err(Error::invalid_param(
+            "eps_time",
+            p.eps_time,
+            "the space-time DBSCAN temporal radius must be >= 0 s",
+        ));
     }
     if times.len() != xy.len() {
         return Err(Error::LengthMismatch {
@@ -648,17 +659,7 @@ pub fn st_dbscan(xy: &[[f64; 2]], times: &[i64], p: &StDbscanParams) -> Result<C
             expected: xy.len(),
         });
     }
-    check_points(xy)?;
-    check_len(xy.len())?;
-    if xy.is_empty() {
-        return Ok(empty());
-    }
-    let nb = Nbhd {
-        r2: p.eps * p.eps,
-        eps_time: Some(p.eps_time as u64),
-    };
-    let g = CellGrid::new(xy, Some(times), nb, p.eps);
-    Ok(dbscan_grid(&g, p.min_samples))
+    run(xy, Some((times, p.eps_time as u64)), &sp)
 }
 
 fn empty() -> Clustering {
@@ -671,26 +672,18 @@ fn empty() -> Clustering {
 
 fn check_len(n: usize) -> Result<()> {
     if n >= u32::MAX as usize {
-        return Err(Error::Param(format!(
-            "DBSCAN supports fewer than 2^32 - 1 points, got {n}"
-        )));
+        return Err(Error::limit(
+            "points",
+            n,
+            u32::MAX - 1,
+            "DBSCAN numbers its points in 32 bits",
+        ));
     }
     Ok(())
 }
 
 fn check_points(xy: &[[f64; 2]]) -> Result<()> {
-    if let Some(i) = xy
-        .iter()
-        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-    {
-        return Err(Error::NonFinitePoint {
-            what: "point",
-            index: i,
-            x: xy[i][0],
-            y: xy[i][1],
-        });
-    }
-    Ok(())
+    Error::check_finite("point", xy)
 }
 
 /// Adjusted Rand index (Hubert & Arabie 1985) of two labelings of the same points;
@@ -1038,5 +1031,13 @@ mod tests {
         let c = [Some(0), Some(0), Some(1), Some(2)];
         assert!((adjusted_rand_index(&a, &c) - 0.5714285714285715).abs() < 1e-12);
         assert!(!same_partition(&a, &c));
+    }
+
+    #[test]
+    fn st_dbscan_typed_error_names_eps_time() {
+        let e = st_dbscan(&[[0.0, 0.0]], &[0], &StDbscanParams::new(1.0, -1, 2)).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidParam { param: "eps_time", value, .. } if value == "-1")
+        );
     }
 }

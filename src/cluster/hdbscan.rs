@@ -342,17 +342,7 @@ fn hdbscan_impl(xy: &[[f64; 2]], p: &HdbscanParams, collapse: bool) -> Result<Cl
             "HDBSCAN min_samples must be >= 1",
         ));
     }
-    if let Some(i) = xy
-        .iter()
-        .position(|q| !(q[0].is_finite() && q[1].is_finite()))
-    {
-        return Err(Error::NonFinitePoint {
-            what: "point",
-            index: i,
-            x: xy[i][0],
-            y: xy[i][1],
-        });
-    }
+    Error::check_finite("point", xy)?;
     let n = xy.len();
     if n < 2 {
         return Ok(Clustering {

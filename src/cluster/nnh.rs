@@ -198,30 +198,32 @@ pub fn nnh(xy: &[[f64; 2]], p: &NnhParams) -> Result<NnhResult> {
     }
     match p.threshold {
         NnhThreshold::Probability(q) if !(q > 0.0 && q < 1.0) => {
-            return Err(Error::Param(format!(
-                "Nnh probability {q} must be in (0, 1)"
-            )))
+            return Err(Error::invalid_param(
+                "threshold.probability",
+                q,
+                "the Nnh probability must be in (0, 1)",
+            ))
         }
         NnhThreshold::Fixed(d) if !(d.is_finite() && d >= 0.0) => {
-            return Err(Error::Param(format!("Nnh threshold {d} must be >= 0")))
+            return Err(Error::invalid_param(
+                "threshold.fixed",
+                d,
+                "the Nnh threshold distance must be >= 0 m",
+            ))
         }
         _ => {}
     }
-    if let Some(i) = xy
-        .iter()
-        .position(|q| !(q[0].is_finite() && q[1].is_finite()))
-    {
-        return Err(Error::NonFinitePoint {
-            what: "point",
-            index: i,
-            x: xy[i][0],
-            y: xy[i][1],
-        });
-    }
+    Error::check_finite("point", xy)?;
     let bbox = crate::layer::bbox_of(xy.iter().copied());
     let area = match (p.area, bbox) {
         (Some(a), _) if a.is_finite() && a > 0.0 => a,
-        (Some(a), _) => return Err(Error::Param(format!("study area {a} must be > 0"))),
+        (Some(a), _) => {
+            return Err(Error::invalid_param(
+                "area",
+                a,
+                "the study area (m²) must be > 0",
+            ))
+        }
         (None, Some(b)) => (b[2] - b[0]) * (b[3] - b[1]),
         (None, None) => 0.0,
     };
@@ -404,5 +406,33 @@ mod tests {
         assert_eq!(nnh(&line, &q).unwrap().clustering.n_clusters, 1);
         q.threshold = NnhThreshold::Probability(1.5);
         assert!(nnh(&line, &q).is_err());
+    }
+
+    #[test]
+    fn nnh_typed_errors_name_the_field() {
+        let xy = [[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]];
+        let mut p = NnhParams::new();
+        p.threshold = NnhThreshold::Probability(1.5);
+        let e = nnh(&xy, &p).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "threshold.probability",
+                ..
+            }
+        ));
+        p.threshold = NnhThreshold::Fixed(-1.0);
+        let e = nnh(&xy, &p).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "threshold.fixed",
+                ..
+            }
+        ));
+        let mut p = NnhParams::new();
+        p.area = Some(-1.0);
+        let e = nnh(&xy, &p).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "area", .. }));
     }
 }

@@ -130,16 +130,19 @@ pub fn anonymous_map_points(
     check_points("address layer", addresses)?;
     check_points("anchor points", anchors)?;
     if anchors.is_empty() {
-        return Err(Error::Data(
-            "anonymous map points: no candidate anchor point (street segments or public places)"
-                .into(),
+        return Err(Error::empty(
+            "anonymous map points",
+            "candidate anchor point",
+            "street segments or public places",
         ));
     }
     if addresses.len() < k {
-        return Err(Error::Data(format!(
-            "anonymous map points: the address layer has {} address(es), fewer than k = {k}: no point can cover k addresses",
-            addresses.len()
-        )));
+        return Err(Error::too_few(
+            "anonymous map points (each point covers k addresses)",
+            "addresses",
+            k,
+            addresses.len(),
+        ));
     }
     let anchor_index = PointIndex::new(anchors);
     let mut first: Vec<usize> = Vec::with_capacity(addresses.len());
@@ -147,7 +150,7 @@ pub fn anonymous_map_points(
     for a in addresses {
         let (j, _) = anchor_index
             .nearest(*a)
-            .ok_or_else(|| Error::Data("anonymous map points: no anchor".into()))?;
+            .ok_or_else(|| Error::empty("anonymous map points", "anchor point", ""))?;
         first.push(j);
         count[j] += 1;
     }
@@ -182,8 +185,11 @@ pub fn anonymous_map_points(
         }
         let Some((b, _)) = best else {
             // Cannot happen: the addresses total at least k.
-            return Err(Error::Data(
-                "anonymous map points: fewer than k addresses in all".into(),
+            return Err(Error::too_few(
+                "anonymous map points (each point covers k addresses)",
+                "addresses",
+                k,
+                addresses.len(),
             ));
         };
         parent[a] = b;
@@ -226,8 +232,9 @@ impl AnonymousMap {
     pub fn snap(&self, incidents: &[[f64; 2]]) -> Result<Snapped> {
         check_points("incidents", incidents)?;
         if self.address_coords.len() != self.address_point.len() {
-            return Err(Error::Data(
-                "anonymous map points: the address layer was not kept (deserialised map)".into(),
+            return Err(Error::degenerate(
+                "anonymous map points",
+                "the address layer was not kept (deserialised map): build the map again",
             ));
         }
         let index = PointIndex::new(&self.address_coords);
@@ -235,7 +242,7 @@ impl AnonymousMap {
         for p in incidents {
             let (a, _) = index
                 .nearest(*p)
-                .ok_or_else(|| Error::Data("anonymous map points: no address".into()))?;
+                .ok_or_else(|| Error::empty("anonymous map points", "address", ""))?;
             target.push(self.address_point[a]);
         }
         Ok(finish(
@@ -287,7 +294,10 @@ pub fn snap_to_points(incidents: &[[f64; 2]], points: &[[f64; 2]], what: &str) -
     check_points("incidents", incidents)?;
     check_points(what, points)?;
     if points.is_empty() && !incidents.is_empty() {
-        return Err(Error::Data(format!("snapping: no {what} to snap to")));
+        return Err(Error::degenerate(
+            "snapping",
+            format!("no {what} to snap to"),
+        ));
     }
     let index = PointIndex::new(points);
     let target: Vec<usize> = incidents
@@ -439,7 +449,23 @@ mod tests {
             &[[0.0, 0.0]],
             &AnonymousMapParams::new(3),
         );
-        assert!(e.unwrap_err().to_string().contains("fewer than k = 3"));
+        assert!(matches!(
+            e.unwrap_err(),
+            Error::TooFew {
+                what: "addresses",
+                need: 3,
+                got: 2,
+                ..
+            }
+        ));
+        let e = anonymous_map_points(&[[0.0, 0.0]], &[], &AnonymousMapParams::new(1));
+        assert!(matches!(
+            e.unwrap_err(),
+            Error::Empty {
+                what: "candidate anchor point",
+                ..
+            }
+        ));
         assert!(anonymous_map_points(
             &[[f64::NAN, 0.0]; 3],
             &[[0.0, 0.0]],

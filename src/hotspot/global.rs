@@ -33,8 +33,9 @@
 //!
 //! # Errors
 //! Fewer than 4 units, non-finite or constant values, no neighbour pair at all, negative
-//! values or fewer than two non-zero values for General G → [`Error::Data`]; a weights
-//! length that differs from the values → [`Error::Param`].
+//! values or fewer than two non-zero values for General G → [`Error::TooFew`],
+//! [`Error::BadValue`] or [`Error::Degenerate`]; a weights length that differs from
+//! the values → [`Error::LengthMismatch`].
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -225,6 +226,24 @@ struct Tw {
 }
 
 impl Tw {
+    /// The transformed weights and their sums `[S0, S1, S2]`; an error naming the
+    /// statistic when no unit has a neighbour (`S0 = 0`).
+    fn with_neighbours(
+        weights: &Weights,
+        t: Transform,
+        analysis: &'static str,
+    ) -> Result<(Tw, [f64; 3])> {
+        let tw = Tw::new(weights, t);
+        let s = tw.s012();
+        if s[0] <= 0.0 {
+            return Err(Error::degenerate(
+                analysis,
+                "no unit has a neighbour with these weights",
+            ));
+        }
+        Ok((tw, s))
+    }
+
     fn new(weights: &Weights, t: Transform) -> Self {
         let n = weights.len();
         let mut offsets = Vec::with_capacity(n + 1);
@@ -437,15 +456,8 @@ pub(crate) fn moran_moments(nf: f64, s: [f64; 3], b2: f64) -> (f64, f64, f64) {
 /// Global Moran's I of `values` with neighbour weights `w` (see the module docs).
 pub fn global_moran(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<GlobalStatistic> {
     check(values, w, "Moran's I")?;
-    let tw = Tw::new(w, params.transform);
-    let s = tw.s012();
+    let (tw, s) = Tw::with_neighbours(w, params.transform, "Moran's I")?;
     let s0 = s[0];
-    if s0 <= 0.0 {
-        return Err(Error::degenerate(
-            "Moran's I",
-            "no unit has a neighbour with these weights",
-        ));
-    }
     let n = values.len();
     let nf = n as f64;
     let mean = values.iter().sum::<f64>() / nf;
@@ -481,15 +493,8 @@ pub fn global_moran(values: &[f64], w: &Weights, params: &GlobalParams) -> Resul
 /// Geary's C of `values` with neighbour weights `w` (see the module docs).
 pub fn geary_c(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<GlobalStatistic> {
     check(values, w, "Geary's C")?;
-    let tw = Tw::new(w, params.transform);
-    let s = tw.s012();
+    let (tw, s) = Tw::with_neighbours(w, params.transform, "Geary's C")?;
     let [s0, s1, s2] = s;
-    if s0 <= 0.0 {
-        return Err(Error::degenerate(
-            "Geary's C",
-            "no unit has a neighbour with these weights",
-        ));
-    }
     let n = values.len();
     let nf = n as f64;
     let mean = values.iter().sum::<f64>() / nf;
@@ -559,15 +564,8 @@ pub fn general_g(values: &[f64], w: &Weights, params: &GlobalParams) -> Result<G
             positive,
         ));
     }
-    let tw = Tw::new(w, Transform::Binary);
-    let s = tw.s012();
+    let (tw, s) = Tw::with_neighbours(w, Transform::Binary, "General G")?;
     let [s0, s1, s2] = s;
-    if s0 <= 0.0 {
-        return Err(Error::degenerate(
-            "General G",
-            "no unit has a neighbour with these weights",
-        ));
-    }
     let n = values.len();
     let nf = n as f64;
     let sum: f64 = values.iter().sum();

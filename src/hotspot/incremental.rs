@@ -422,8 +422,9 @@ fn incremental_impl(
 /// Incremental spatial autocorrelation of `values` at points (feature centroids).
 ///
 /// # Errors
-/// [`Error::Param`] for bad settings or a length mismatch; [`Error::Data`] for fewer
-/// than 4 units, constant values, or a band at which no unit has a neighbour.
+/// [`Error::InvalidParam`] for bad settings; [`Error::LengthMismatch`];
+/// [`Error::TooFew`] for fewer than 4 units; [`Error::Degenerate`] for constant
+/// values or a band at which no unit has a neighbour.
 pub fn incremental_autocorrelation(
     points: &[[f64; 2]],
     values: &[f64],

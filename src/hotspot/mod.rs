@@ -39,7 +39,7 @@ use crate::layer::Incidents;
 
 pub use change::{
     classify_periods, count_change, emerging_hotspots, ChangeParams, ChangeResult, ClassifyParams,
-    ClassifyResult, EmergingClass, EmergingResult, HotspotClass,
+    ClassifyResult, EmergingClass, EmergingParams, EmergingResult, HotspotClass,
 };
 pub use gistar::{gi_star, BinP, GiStarParams, GiStarResult};
 pub use global::{
@@ -78,8 +78,8 @@ pub struct FeatureCounts {
 /// street lines. `weights` (one per point) sums weights instead of counting.
 ///
 /// # Errors
-/// [`Error::Param`] for a negative or non-finite tolerance or a weights length that
-/// differs from the points.
+/// [`Error::InvalidParam`] for a negative or non-finite tolerance;
+/// [`Error::LengthMismatch`] for a weights length that differs from the points.
 pub fn count_in_features(
     geometries: &[geo::Geometry<f64>],
     points: &[[f64; 2]],

@@ -28,7 +28,7 @@
 //!
 //! # Notes
 //! * An isolate (no neighbour) has `I = 0`, `z_norm = 0`, `p = 1`.
-//! * Constant values → [`Error::Data`]; fewer than 3 units → [`Error::Data`].
+//! * Constant values → [`Error::Degenerate`]; fewer than 3 units → [`Error::TooFew`].
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -163,7 +163,7 @@ fn edge_cases_give_errors_or_defined_results() {
 
 #[test]
 fn simulation_emerging_finds_a_planted_emerging_spot_and_little_in_noise() {
-    use crate::hotspot::change::{emerging_hotspots, EmergingClass};
+    use crate::hotspot::change::{emerging_hotspots, EmergingClass, EmergingParams};
     use crate::layer::Incidents;
     use crate::time::{TimePrecision, DAY};
     // 30 x 30 cells of 100 m, 12 steps of 7 days, 1,800 uniform incidents (2 per cell
@@ -200,7 +200,8 @@ fn simulation_emerging_finds_a_planted_emerging_spot_and_little_in_noise() {
         inc
     };
     let inc = city(11, true);
-    let r = emerging_hotspots(&cg, &inc, &w, 7 * DAY, Some(0), 1, 0.05, true).unwrap();
+    let p = EmergingParams::new(7 * DAY).start(Some(0)).fdr(true);
+    let r = emerging_hotspots(&cg, &inc, &w, &p).unwrap();
     let planted = cg.position_of(1550.0, 1550.0).unwrap();
     eprintln!("SIM emerging: planted cell -> {:?}", r.class[planted]);
     assert!(matches!(
@@ -210,17 +211,7 @@ fn simulation_emerging_finds_a_planted_emerging_spot_and_little_in_noise() {
     // pure noise, 5 seeds: with FDR over the cube almost no cell gets a pattern
     let mut flagged = 0;
     for seed in 0..5 {
-        let r = emerging_hotspots(
-            &cg,
-            &city(100 + seed, false),
-            &w,
-            7 * DAY,
-            Some(0),
-            1,
-            0.05,
-            true,
-        )
-        .unwrap();
+        let r = emerging_hotspots(&cg, &city(100 + seed, false), &w, &p).unwrap();
         flagged += r
             .class
             .iter()

@@ -167,8 +167,9 @@ impl Network {
     /// Builds the network from polylines (see the module docs for the rules).
     ///
     /// # Errors
-    /// [`Error::Param`] for a negative or non-finite tolerance, [`Error::Data`]
-    /// for a non-finite coordinate (naming the line) or more than 2³² − 2 nodes.
+    /// [`Error::InvalidParam`] for a negative or non-finite tolerance,
+    /// [`Error::NonFinitePoint`] for a non-finite coordinate (naming the line),
+    /// [`Error::Limit`] for more than 2³² − 2 nodes.
     ///
     /// # Examples
     /// ```
@@ -468,8 +469,8 @@ impl Network {
     /// edge geometry is the straight segment between the nodes.
     ///
     /// # Errors
-    /// [`Error::Param`] if an edge names a missing node or has a negative or
-    /// non-finite length.
+    /// [`Error::InvalidParam`] if an edge names a missing node; [`Error::BadValue`]
+    /// if it has a negative or non-finite length.
     pub fn from_edges(nodes: Vec<[f64; 2]>, edges: &[(u32, u32, f64)]) -> Result<Network> {
         let mut es = Vec::with_capacity(edges.len());
         let mut geometry = Vec::with_capacity(edges.len());
@@ -845,7 +846,7 @@ impl Network {
     /// counted.
     ///
     /// # Errors
-    /// As [`Network::build`]; [`Error::Data`] when the layer has no line.
+    /// As [`Network::build`]; [`Error::Degenerate`] when the layer has no line.
     pub fn from_layer(layer: &Layer, params: &NetworkParams) -> Result<LayerNetwork> {
         let mut lines = Vec::new();
         let mut line_feature = Vec::new();

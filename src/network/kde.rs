@@ -465,8 +465,9 @@ fn check(net: &Network, events: &[NetPos], weights: Option<&[f64]>, p: &NkdePara
 /// in events per metre, one value per lixel (lixel order). See the module docs.
 ///
 /// # Errors
-/// [`Error::Param`] for a bandwidth that is not > 0, a position off the network or
-/// weights of the wrong length; [`Error::Data`] for a negative or non-finite weight.
+/// [`Error::InvalidParam`] for a bandwidth that is not > 0 or a position off the
+/// network; [`Error::LengthMismatch`] for weights of the wrong length;
+/// [`Error::BadValue`] for a negative or non-finite weight.
 ///
 /// # Examples
 /// ```
@@ -583,7 +584,7 @@ pub struct NkdeStudy {
 /// Snaps incidents to the network, cuts it into lixels and runs [`nkde`].
 ///
 /// # Errors
-/// As [`nkde`] and [`Lixels::new`]; [`Error::Data`] when no incident lies within
+/// As [`nkde`] and [`Lixels::new`]; [`Error::Degenerate`] when no incident lies within
 /// the snapping tolerance of the network.
 pub fn nkde_study(
     space: &NetworkSpace,

@@ -351,8 +351,9 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
 /// The network K function of `points` (see the module docs).
 ///
 /// # Errors
-/// [`Error::Param`] for bad distances or a position off the network;
-/// [`Error::Data`] for fewer than 2 points or a network without length.
+/// [`Error::InvalidParam`] for bad distances or a position off the network;
+/// [`Error::TooFew`] for fewer than 2 points; [`Error::Degenerate`] for a network
+/// without length.
 ///
 /// # Examples
 /// ```
@@ -372,7 +373,7 @@ pub fn network_k(net: &Network, points: &[NetPos], p: &KParams) -> Result<KResul
 /// envelope) against `b` (e.g. bars or bus stops, fixed).
 ///
 /// # Errors
-/// As [`network_k`]; [`Error::Data`] when either set is empty.
+/// As [`network_k`]; [`Error::Degenerate`] when either set is empty.
 pub fn network_cross_k(net: &Network, a: &[NetPos], b: &[NetPos], p: &KParams) -> Result<KResult> {
     run(net, a, Some(b), p)
 }

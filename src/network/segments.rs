@@ -63,7 +63,7 @@ impl SegmentWeights {
 /// Binary weights between the edges of `net` (edge order).
 ///
 /// # Errors
-/// [`Error::Param`] for a band radius that is not > 0.
+/// [`Error::InvalidParam`] for a band radius that is not > 0.
 pub fn segment_weights(net: &Network, spec: SegmentWeights) -> Result<Weights> {
     let m = net.edges.len();
     let lists: Vec<Vec<(usize, f64)>> = match spec {
@@ -226,7 +226,7 @@ pub struct SegmentHotspots {
 /// Counts incidents per segment and runs Gi* / Local Moran with network neighbours.
 ///
 /// # Errors
-/// [`Error::Data`] when no incident lies on the network or the values do not vary
+/// [`Error::Degenerate`] when no incident lies on the network or the values do not vary
 /// (the statistics are undefined); as [`segment_weights`], [`gi_star`],
 /// [`local_moran`].
 pub fn segment_hotspots(

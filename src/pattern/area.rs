@@ -40,7 +40,8 @@ impl StudyArea {
     /// The union of the given polygons.
     ///
     /// # Errors
-    /// [`Error::Data`] when there is no polygon or the area is zero.
+    /// [`Error::TooFew`] when there is no polygon; [`Error::Degenerate`] when the
+    /// area is zero.
     pub fn polygons(polys: &[Polygon<f64>]) -> Result<Self> {
         if polys.is_empty() {
             return Err(Error::too_few("a study area", "polygons", 1, 0));
@@ -56,7 +57,7 @@ impl StudyArea {
     /// An axis-aligned rectangle `[minx, miny, maxx, maxy]`.
     ///
     /// # Errors
-    /// [`Error::Data`] for an empty or non-finite rectangle.
+    /// [`Error::Degenerate`] for an empty or non-finite rectangle.
     pub fn rectangle(b: [f64; 4]) -> Result<Self> {
         if !(b.iter().all(|v| v.is_finite()) && b[2] > b[0] && b[3] > b[1]) {
             return Err(Error::degenerate(
@@ -71,7 +72,8 @@ impl StudyArea {
     /// The bounding box of the points (pointpats' default "hull").
     ///
     /// # Errors
-    /// [`Error::Data`] when the points span no area.
+    /// [`Error::TooFew`] without points; [`Error::Degenerate`] when the points span
+    /// no area.
     pub fn bounding_box(points: &[[f64; 2]]) -> Result<Self> {
         let b = crate::layer::bbox_of(points.iter().copied())
             .ok_or_else(|| Error::too_few("a study area", "points", 1, 0))?;

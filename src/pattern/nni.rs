@@ -203,7 +203,7 @@ fn mean_nn(pts: &[[f64; 2]], area: &StudyArea, c: BorderCorrection) -> (f64, usi
 /// The nearest neighbour index of `points` in `area` (see the module docs).
 ///
 /// # Errors
-/// [`Error::Data`] when fewer than 2 points lie inside the study area.
+/// [`Error::TooFew`] when fewer than 2 points lie inside the study area.
 pub fn nearest_neighbour_index(
     points: &[[f64; 2]],
     area: &StudyArea,

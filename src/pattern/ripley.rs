@@ -516,7 +516,6 @@ fn support(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn k_impl(
     points: &[[f64; 2]],
     other: Option<&[[f64; 2]]>,
@@ -621,8 +620,8 @@ fn k_impl(
 /// Ripley's K and L of `points` in `area`, with a CSR envelope (see the module docs).
 ///
 /// # Errors
-/// [`Error::Data`] with fewer than 2 points inside the area; [`Error::Param`] for bad
-/// distances.
+/// [`Error::TooFew`] with fewer than 2 points inside the area;
+/// [`Error::InvalidParam`] for bad distances.
 pub fn ripley_k(
     points: &[[f64; 2]],
     area: &StudyArea,
@@ -635,8 +634,8 @@ pub fn ripley_k(
 /// envelope simulates `points` only (see the module docs).
 ///
 /// # Errors
-/// [`Error::Data`] when no point or no feature of `other` lies inside the area;
-/// [`Error::Param`] for bad distances.
+/// [`Error::TooFew`] when no point and [`Error::Degenerate`] when no feature of
+/// `other` lies inside the area; [`Error::InvalidParam`] for bad distances.
 pub fn cross_k(
     points: &[[f64; 2]],
     other: &[[f64; 2]],

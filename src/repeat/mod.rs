@@ -77,10 +77,14 @@ pub fn prepare_times(inc: &Incidents) -> Result<PreparedTimes> {
         }
     }
     if keep.is_empty() {
-        return Err(Error::Data(format!(
-            "no incident has a time precise to the day: {excluded_missing} without time, \
-             {excluded_coarse} dated only to the month or year"
-        )));
+        return Err(Error::empty(
+            "repeat analysis",
+            "incident with a time precise to the day",
+            format!(
+                "{excluded_missing} without time, {excluded_coarse} dated only to the month or \
+                 year"
+            ),
+        ));
     }
     let us = unit.seconds();
     let t: Vec<i64> = keep
@@ -167,5 +171,26 @@ pub(crate) mod tests {
     fn prepare_times_no_time_is_an_error() {
         let inc = incidents(&[[0.0, 0.0]], &[None], TimePrecision::Day);
         assert!(prepare_times(&inc).is_err());
+    }
+
+    #[test]
+    fn prepare_times_without_day_precision_is_empty() {
+        let inc = incidents(
+            &[[0.0, 0.0]; 2],
+            &[None, Some(DAY * 40)],
+            TimePrecision::Month,
+        );
+        let e = prepare_times(&inc).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Empty {
+                analysis: "repeat analysis",
+                ..
+            }
+        ));
+        assert!(
+            e.to_string().contains("1 without time, 1 dated only"),
+            "{e}"
+        );
     }
 }

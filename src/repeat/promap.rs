@@ -151,7 +151,11 @@ pub fn promap(inc: &Incidents, p: &PromapParams) -> Result<PromapResult> {
         .filter(|&i| inc.time[i].is_some_and(|t| t < p.at))
         .collect();
     if history.is_empty() {
-        return Err(Error::Data("no incident before the prediction date".into()));
+        return Err(Error::empty(
+            "promap",
+            "incident before the prediction date",
+            "",
+        ));
     }
     let oldest = p.at - (p.bandwidth_days * DAY as f64).round() as i64;
     let recent: Vec<usize> = history
@@ -318,5 +322,19 @@ mod tests {
         assert_eq!(a.hits, 2);
         assert_eq!(a.hit_rate, 0.5);
         assert_eq!(a.pai, 2.0);
+    }
+
+    #[test]
+    fn promap_without_history_is_empty() {
+        let inc = incidents(&[[0.0, 0.0]], &[Some(20 * DAY)], TimePrecision::Day);
+        let e = promap(&inc, &PromapParams::new(10 * DAY).cell(100.0)).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Empty {
+                analysis: "promap",
+                what: "incident before the prediction date",
+                ..
+            }
+        ));
     }
 }

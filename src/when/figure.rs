@@ -18,10 +18,12 @@ pub const ROW_ORDER: [usize; 7] = [1, 2, 3, 4, 5, 6, 0];
 /// The 7 × 24 heat table of an hour-of-week profile.
 pub fn week_heat_table(profile: &WeekProfile, title: &[String]) -> Result<Vec<u8>> {
     if profile.weights.len() != WEEK_BINS {
-        return Err(Error::Param(format!(
-            "week heat table: {} bins, expected 168",
-            profile.weights.len()
-        )));
+        return Err(Error::length_mismatch(
+            "week profile bins",
+            profile.weights.len(),
+            "hours of the week",
+            WEEK_BINS,
+        ));
     }
     let values: Vec<Vec<f64>> = ROW_ORDER
         .iter()
@@ -58,8 +60,16 @@ pub fn week_heat_table(profile: &WeekProfile, title: &[String]) -> Result<Vec<u8
 /// The day-of-year line of a calendar profile.
 pub fn day_of_year_line(cal: &CalendarProfile, title: &[String]) -> Result<Vec<u8>> {
     if cal.day_of_year.len() != 366 || cal.years.len() != 366 {
-        return Err(Error::Param(
-            "day-of-year line: 366 days expected".to_string(),
+        let got = if cal.day_of_year.len() != 366 {
+            cal.day_of_year.len()
+        } else {
+            cal.years.len()
+        };
+        return Err(Error::length_mismatch(
+            "day-of-year bins",
+            got,
+            "days of a leap year",
+            366,
         ));
     }
     let per_day: Vec<f64> = cal

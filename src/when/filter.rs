@@ -111,9 +111,7 @@ impl TimeFilter {
             return Ok(csum((0..WEEK_BINS).filter(|&b| bins[b]).map(|b| wt[b])));
         }
         let Some(sun) = sun else {
-            return Err(Error::Param(
-                "the night filter needs sun times: give the location and time zone".into(),
-            ));
+            return Err(Error::missing_param("time_zone", "night", ""));
         };
         if w.minutes() <= 1 {
             let t = w.from();
@@ -176,9 +174,11 @@ impl TimeFilter {
 
 fn parse_hours(spec: &str) -> Result<(u8, u8)> {
     let bad = |why: &str| {
-        Error::Param(format!(
-            "hours {spec:?}: {why} (write A-B in whole clock hours, e.g. 22-04 or 9-17)"
-        ))
+        Error::invalid_param(
+            "time_filter_hours",
+            spec,
+            format!("{why} (write A-B in whole clock hours, e.g. 22-04 or 9-17)"),
+        )
     };
     let num = |s: &str| -> Result<u8> {
         let s = s.trim();
@@ -210,9 +210,11 @@ pub fn parse_days(spec: &str) -> Result<[bool; 7]> {
     let mut out = [false; 7];
     let day = |s: &str| {
         parse_day(s).ok_or_else(|| {
-            Error::Param(format!(
-                "days {spec:?}: unknown day {s:?} (use mon, tue, wed, thu, fri, sat, sun)"
-            ))
+            Error::invalid_param(
+                "time_filter_days",
+                spec,
+                format!("unknown day {s:?} (use mon, tue, wed, thu, fri, sat, sun)"),
+            )
         })
     };
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -232,7 +234,11 @@ pub fn parse_days(spec: &str) -> Result<[bool; 7]> {
         }
     }
     if !out.iter().any(|&d| d) {
-        return Err(Error::Param(format!("days {spec:?}: no day given")));
+        return Err(Error::invalid_param(
+            "time_filter_days",
+            spec,
+            "no day given",
+        ));
     }
     Ok(out)
 }
@@ -342,5 +348,36 @@ mod tests {
         let w = Window::new(t(1, 0, 0), t(1, 0, 0) + 14 * DAY).unwrap();
         let s = f.share(&w, Some(&cal)).unwrap();
         assert!(s > 0.45 && s < 0.55, "{s}");
+    }
+
+    #[test]
+    fn time_filter_typed_errors_name_the_field() {
+        for (spec, f) in [("25-3", "hours"), ("22-22", "hours")] {
+            let e = TimeFilter::new().with_hours(spec).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidParam { param: "time_filter_hours", value, .. } if value == spec),
+                "{f}: {e}"
+            );
+        }
+        for spec in ["fri,fry", ","] {
+            let e = TimeFilter::new().with_days(spec).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidParam { param: "time_filter_days", value, .. } if value == spec),
+                "{e}"
+            );
+        }
+        let w = Window::new(0, 3600).unwrap();
+        let e = TimeFilter::new()
+            .with_night(true)
+            .share(&w, None)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::MissingParam {
+                param: "time_zone",
+                needed_by: "night",
+                ..
+            }
+        ));
     }
 }

@@ -24,7 +24,7 @@ pub fn incident_windows(inc: &Incidents) -> Vec<Option<Window>> {
 /// local (not georeferenced) frame has none: an error that says why.
 pub fn incident_lonlat(inc: &Incidents) -> Result<Vec<[f64; 2]>> {
     let r = Reprojector::new(&inc.crs.working, &WGS84).map_err(|e| {
-        Error::Param(format!(
+        Error::Crs(format!(
             "sun times need the incidents' longitude and latitude: {e}"
         ))
     })?;
@@ -45,9 +45,10 @@ pub fn temporal_table(
 ) -> Result<(TemporalTable, Vec<usize>)> {
     let idx: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
     let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
-    if windows.len() != idx.len() {
-        return Err(Error::Param(
-            "an incident's window ends before it starts".into(),
+    if let Some(&i) = idx.iter().find(|&&i| inc.window(i).is_none()) {
+        return Err(Error::degenerate(
+            "temporal table",
+            format!("incident {i}'s time window ends before it starts"),
         ));
     }
     let table = match tz {
@@ -569,11 +570,12 @@ pub fn group_signatures(
 ) -> Result<SignatureColumns> {
     let mut out = SignatureColumns::empty(n_groups, params.clone());
     if group_of.len() != inc.len() {
-        return Err(Error::Param(format!(
-            "group signatures: {} group indices for {} incidents",
+        return Err(Error::length_mismatch(
+            "group indices",
             group_of.len(),
-            inc.len()
-        )));
+            "incidents",
+            inc.len(),
+        ));
     }
     if inc.time.iter().all(Option::is_none) {
         return Ok(out);
@@ -595,7 +597,11 @@ pub fn group_signatures(
     for (row, &i) in idx.iter().enumerate() {
         if let Some(g) = group_of[i] {
             let m = members.get_mut(g).ok_or_else(|| {
-                Error::Param(format!("group signatures: group {g} of {n_groups}"))
+                Error::invalid_param(
+                    "group_of",
+                    g,
+                    format!("a group index must be below n_groups = {n_groups}"),
+                )
             })?;
             m.push(row);
         }

@@ -119,11 +119,14 @@ impl Window {
     /// A window; `to` before `from` is an error.
     pub fn new(from: i64, to: i64) -> Result<Window> {
         if to < from {
-            return Err(Error::Param(format!(
-                "window ends before it starts: from {} to {}",
-                crate::time::format(from, TimePrecision::Second),
-                crate::time::format(to, TimePrecision::Second)
-            )));
+            return Err(Error::invalid_param(
+                "to",
+                crate::time::format(to, TimePrecision::Second),
+                format!(
+                    "the window ends before it starts (from {})",
+                    crate::time::format(from, TimePrecision::Second)
+                ),
+            ));
         }
         Ok(Window { from, to })
     }
@@ -259,5 +262,15 @@ mod tests {
         assert_eq!(w.span(), (a - 30, a + 30));
         assert_eq!(Window::exact(a).midpoint(), a);
         assert_eq!(Window::new(a, a + 7).unwrap().midpoint(), a + 3);
+    }
+
+    #[test]
+    fn window_new_typed_error_names_the_end() {
+        let e = Window::new(3600, 0).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "to", .. }));
+        assert!(
+            e.to_string().contains("window ends before it starts"),
+            "{e}"
+        );
     }
 }

@@ -71,6 +71,16 @@ pub struct TemporalTable {
     rule: AoristicRule,
 }
 
+/// A temporal table numbers its window patterns and their bins in 32 bits.
+fn too_many_patterns() -> Error {
+    Error::limit(
+        "windows",
+        "too many distinct window patterns",
+        u32::MAX,
+        "a temporal table numbers its window patterns in 32 bits",
+    )
+}
+
 impl TemporalTable {
     /// Builds the table. With `night = Some((model, lonlat))` (one lon/lat per
     /// window, degrees) the night and weekend-night shares are computed per
@@ -81,10 +91,12 @@ impl TemporalTable {
         night: Option<(&NightModel, &[[f64; 2]])>,
     ) -> Result<TemporalTable> {
         if windows.len() > u32::MAX as usize {
-            return Err(Error::Param(format!(
-                "temporal table: {} incidents is too many",
-                windows.len()
-            )));
+            return Err(Error::limit(
+                "windows",
+                windows.len(),
+                u32::MAX,
+                "a temporal table numbers its incidents in 32 bits",
+            ));
         }
         let mut pattern = Vec::with_capacity(windows.len());
         let mut offsets = vec![0u32];
@@ -97,9 +109,7 @@ impl TemporalTable {
                 .into_iter()
                 .map(|(b, v)| (b, v.to_bits()))
                 .collect();
-            let next = u32::try_from(seen.len()).map_err(|_| {
-                Error::Param("temporal table: too many distinct window patterns".into())
-            })?;
+            let next = u32::try_from(seen.len()).map_err(|_| too_many_patterns())?;
             let id = match seen.get(&key) {
                 Some(&id) => id,
                 None => {
@@ -107,9 +117,7 @@ impl TemporalTable {
                         bins.push(b);
                         weights.push(f64::from_bits(v));
                     }
-                    offsets.push(u32::try_from(bins.len()).map_err(|_| {
-                        Error::Param("temporal table: too many distinct window patterns".into())
-                    })?);
+                    offsets.push(u32::try_from(bins.len()).map_err(|_| too_many_patterns())?);
                     seen.insert(key, next);
                     next
                 }
@@ -120,11 +128,12 @@ impl TemporalTable {
             None => (None, None),
             Some((model, lonlat)) => {
                 if lonlat.len() != windows.len() {
-                    return Err(Error::Param(format!(
-                        "temporal table: {} locations for {} windows",
+                    return Err(Error::length_mismatch(
+                        "locations",
                         lonlat.len(),
-                        windows.len()
-                    )));
+                        "windows",
+                        windows.len(),
+                    ));
                 }
                 let pairs: Vec<Option<(f64, f64)>> = windows
                     .par_iter()
@@ -136,11 +145,12 @@ impl TemporalTable {
                     })
                     .collect();
                 if let Some(i) = pairs.iter().position(Option::is_none) {
-                    return Err(Error::Param(format!(
-                        "temporal table: no sun calendar for incident {i} at {:?}; build the \
-                         night model from the same locations",
-                        lonlat[i]
-                    )));
+                    return Err(Error::invalid_param(
+                        "night",
+                        format!("incident {i} at {:?}", lonlat[i]),
+                        "the night model has no sun calendar there; build it from the same \
+                         locations",
+                    ));
                 }
                 let (n, wn): (Vec<f64>, Vec<f64>) = pairs.into_iter().flatten().unzip();
                 (Some(n), Some(wn))
@@ -208,10 +218,14 @@ impl TemporalTable {
 
     fn check(&self, members: &[usize]) -> Result<()> {
         if let Some(&i) = members.iter().find(|&&i| i >= self.len()) {
-            return Err(Error::Param(format!(
-                "temporal profile: incident index {i} out of range (table of {})",
-                self.len()
-            )));
+            return Err(Error::invalid_param(
+                "members",
+                i,
+                format!(
+                    "an incident index must be below the table's {} rows",
+                    self.len()
+                ),
+            ));
         }
         Ok(())
     }
@@ -441,10 +455,11 @@ fn test_places_with(
     max_counted: usize,
 ) -> Result<PlaceTests> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
-        return Err(Error::Param(format!(
-            "place test: alpha must be in (0, 1), got {}",
-            params.alpha
-        )));
+        return Err(Error::invalid_param(
+            "alpha",
+            params.alpha,
+            "the place test's alpha must be in (0, 1)",
+        ));
     }
     let big_n = table.len();
     let all: Vec<usize> = (0..big_n).collect();
@@ -704,5 +719,19 @@ mod tests {
         assert!(whole.places[0].distance < 1e-9);
         assert_eq!(whole.places[0].p_profile, Some(1.0));
         assert!(test_places(&tab, &places, &p.clone().alpha(0.0)).is_err());
+    }
+
+    #[test]
+    fn place_test_typed_errors_name_the_field() {
+        let w = [Window::exact(0), Window::exact(3600)];
+        let t = TemporalTable::build(&w, AoristicRule::Minute, None).unwrap();
+        let p = PlaceTestParams {
+            alpha: 1.5,
+            ..PlaceTestParams::default()
+        };
+        let e = test_places(&t, &[vec![0]], &p).unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "alpha", .. }));
+        let e = test_places(&t, &[vec![0, 7]], &PlaceTestParams::default()).unwrap_err();
+        assert!(matches!(&e, Error::InvalidParam { param: "members", value, .. } if value == "7"));
     }
 }

@@ -37,7 +37,7 @@
 //! use crimescape::TimePrecision;
 //! // Chicago, 21 June 2024: sunrise 05:15, sunset 20:29 (CDT)
 //! let tz = TimeZone::parse("America/Chicago").unwrap();
-//! let s = sun_times(2024, 6, 21, 41.8781, -87.6298, &tz, &SunParams::default()).unwrap();
+//! let s = sun_times((2024, 6, 21), [-87.6298, 41.8781], &tz, &SunParams::default()).unwrap();
 //! assert_eq!(format(s.sunrise.unwrap(), TimePrecision::Minute), "2024-06-21 05:15");
 //! assert_eq!(format(s.sunset.unwrap(), TimePrecision::Minute), "2024-06-21 20:29");
 //! ```
@@ -81,9 +81,11 @@ impl SunParams {
     /// A custom threshold in degrees (−18…+10).
     pub fn elevation(deg: f64) -> Result<Self> {
         if !(deg.is_finite() && (-18.0..=10.0).contains(&deg)) {
-            return Err(Error::Param(format!(
-                "sun elevation threshold must be within -18..10 degrees, got {deg}"
-            )));
+            return Err(Error::invalid_param(
+                "elevation_deg",
+                deg,
+                "the sun elevation threshold must be within -18..10 degrees",
+            ));
         }
         Ok(SunParams { elevation_deg: deg })
     }
@@ -213,20 +215,22 @@ pub struct SunTimes {
     pub kind: String,
 }
 
-/// Sunrise and sunset of the local date `y-m-d` at `lat`, `lon` in zone `tz`.
-#[allow(clippy::too_many_arguments)]
+/// Sunrise and sunset of the local date `(year, month, day)` at `lonlat`
+/// (longitude, latitude in degrees, the order of [`NightModel::build`]) in zone `tz`.
 pub fn sun_times(
-    y: i64,
-    m: u32,
-    d: u32,
-    lat: f64,
-    lon: f64,
+    (y, m, d): (i64, u32, u32),
+    lonlat: [f64; 2],
     tz: &TimeZone,
     params: &SunParams,
 ) -> Result<SunTimes> {
+    let [lon, lat] = lonlat;
     check_location(lat, lon)?;
     if crate::time::from_fields(y, m, d, 0, 0, 0).is_none() {
-        return Err(Error::Param(format!("sun_times: no such date {y}-{m}-{d}")));
+        return Err(Error::invalid_param(
+            "date",
+            format!("{y}-{m}-{d}"),
+            "no such date",
+        ));
     }
     let day = days_from_civil(y, m, d);
     Ok(match sun_day(day, lat, lon, params) {
@@ -257,9 +261,12 @@ pub fn sun_times(
 
 fn check_location(lat: f64, lon: f64) -> Result<()> {
     if !(lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0) {
-        return Err(Error::Param(format!(
-            "sun: latitude/longitude out of range: {lat}, {lon}"
-        )));
+        return Err(Error::invalid(
+            "sun times",
+            "latitude, longitude",
+            format!("{lat}, {lon}"),
+            "out of range (latitude within ±90, longitude within ±180 degrees)",
+        ));
     }
     Ok(())
 }
@@ -316,10 +323,13 @@ impl SunCalendar {
         };
         let last = last_day.max(first_day) + 2;
         if last - c.first_day > 200 * 366 {
-            return Err(Error::Param(format!(
-                "sun calendar: {} days is too long a range",
-                last - c.first_day
-            )));
+            return Err(Error::degenerate(
+                "sun calendar",
+                format!(
+                    "{} days is too long a range (at most 200 years)",
+                    last - c.first_day
+                ),
+            ));
         }
         c.days = (c.first_day..=last).map(|d| c.compute(d)).collect();
         Ok(c)
@@ -499,16 +509,19 @@ impl NightModel {
         tile_deg: f64,
     ) -> Result<NightModel> {
         if lonlat.len() != windows.len() {
-            return Err(Error::Param(format!(
-                "night model: {} locations for {} windows",
+            return Err(Error::length_mismatch(
+                "locations",
                 lonlat.len(),
-                windows.len()
-            )));
+                "windows",
+                windows.len(),
+            ));
         }
         if !(tile_deg.is_finite() && tile_deg > 0.0 && tile_deg <= 5.0) {
-            return Err(Error::Param(format!(
-                "night model: tile size must be in (0, 5] degrees, got {tile_deg}"
-            )));
+            return Err(Error::invalid_param(
+                "tile_deg",
+                tile_deg,
+                "the night model's tile size must be in (0, 5] degrees",
+            ));
         }
         let mut ranges: std::collections::BTreeMap<(i32, i32), (i64, i64)> = Default::default();
         for (p, w) in lonlat.iter().zip(windows) {
@@ -779,10 +792,16 @@ mod tests {
     fn sun_calendar_dst_days() {
         // New York on the spring-forward date: sunrise is 07:1x EDT, not 06:1x
         let tz = TimeZone::parse("America/New_York").unwrap();
-        let s = sun_times(2024, 3, 10, 40.7128, -74.006, &tz, &SunParams::default()).unwrap();
+        let s = sun_times(
+            (2024, 3, 10),
+            [-74.006, 40.7128],
+            &tz,
+            &SunParams::default(),
+        )
+        .unwrap();
         let rise = s.sunrise.unwrap() - days_from_civil(2024, 3, 10) * DAY;
         assert!(rise > 7 * 3600 && rise < 7 * 3600 + 20 * 60, "{rise}");
-        let s = sun_times(2024, 3, 9, 40.7128, -74.006, &tz, &SunParams::default()).unwrap();
+        let s = sun_times((2024, 3, 9), [-74.006, 40.7128], &tz, &SunParams::default()).unwrap();
         let rise9 = s.sunrise.unwrap() - days_from_civil(2024, 3, 9) * DAY;
         assert!((rise - rise9 - 3600).abs() < 3 * 60);
     }
@@ -838,5 +857,43 @@ mod tests {
         assert!(SunParams::elevation(f64::NAN).is_err());
         assert_eq!(SunParams::civil().elevation_deg, -6.0);
         assert!(SunCalendar::new(91.0, 0.0, TimeZone::utc(), SunParams::default(), 0, 1).is_err());
+    }
+
+    #[test]
+    fn sun_typed_errors_name_the_field() {
+        let e = SunParams::elevation(-30.0).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "elevation_deg",
+                ..
+            }
+        ));
+        let tz = TimeZone::utc();
+        let e = sun_times((2023, 2, 29), [0.0, 50.0], &tz, &SunParams::default()).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidParam { param: "date", value, .. } if value == "2023-2-29")
+        );
+        let e = sun_times((2023, 2, 28), [0.0, 95.0], &tz, &SunParams::default()).unwrap_err();
+        assert!(matches!(e, Error::Invalid { .. }), "{e}");
+        let w = [Window::exact(0)];
+        let e = NightModel::build(&[[0.0, 50.0]], &w, &tz, SunParams::default(), 0.0).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "tile_deg",
+                ..
+            }
+        ));
+        let e = NightModel::build(&[], &w, &tz, SunParams::default(), 0.1).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LengthMismatch {
+                what: "locations",
+                got: 0,
+                expected: 1,
+                ..
+            }
+        ));
     }
 }

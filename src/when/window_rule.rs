@@ -93,9 +93,11 @@ pub struct KnoxTimes {
 pub fn first_band_days(time_breaks: &[f64]) -> Result<f64> {
     match time_breaks {
         [a, b, ..] if a.is_finite() && b > a => Ok(b - a),
-        _ => Err(Error::Param(format!(
-            "window rule: temporal breaks need a first band [b0, b1), got {time_breaks:?}"
-        ))),
+        _ => Err(Error::invalid_param(
+            "time_breaks",
+            format!("{time_breaks:?}"),
+            "the window rule needs a first temporal band [b0, b1)",
+        )),
     }
 }
 
@@ -106,9 +108,11 @@ pub fn apply_window_rule(
     rule: WindowRule,
 ) -> Result<KnoxTimes> {
     if first_band_days.is_nan() || first_band_days <= 0.0 {
-        return Err(Error::Param(format!(
-            "window rule: the first time band must be a positive number of days, got {first_band_days}"
-        )));
+        return Err(Error::invalid_param(
+            "first_band_days",
+            first_band_days,
+            "the window rule's first time band must be a positive number of days",
+        ));
     }
     // an infinite first band keeps every window (its midpoint)
     let limit = if first_band_days.is_finite() {
@@ -272,5 +276,25 @@ mod tests {
         assert!(first_band_days(&[0.0]).is_err());
         assert!(first_band_days(&[0.0, f64::INFINITY]).is_ok());
         assert!(first_band_days(&[3.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn window_rule_typed_errors_name_the_field() {
+        let e = first_band_days(&[0.0]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "time_breaks",
+                ..
+            }
+        ));
+        let e = apply_window_rule(&[], 0.0, WindowRule::Exclude).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidParam {
+                param: "first_band_days",
+                ..
+            }
+        ));
     }
 }

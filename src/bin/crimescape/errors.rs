@@ -30,6 +30,10 @@ const FLAGS: &[(&str, &str)] = &[
     ("horizons_days", "--horizon"),
     // evaluate
     ("intervention", "--intervention-date"),
+    // clusters (nnh's threshold rule and study area, in m²)
+    ("threshold.probability", "--nnh-probability"),
+    ("threshold.fixed", "--nnh-threshold"),
+    ("area", "--area-km2"),
     // risk, sites
     ("operationalisations", "--op"),
     (

@@ -146,7 +146,7 @@ pub fn period_gi(
                 p.push(r.p);
             }
             // constant counts in a period (e.g. one incident in every cell): nothing to test
-            Err(Error::Data(_)) => continue,
+            Err(Error::Data(_) | Error::Degenerate { .. } | Error::TooFew { .. }) => continue,
             Err(e) => return Err(e),
         }
     }

@@ -200,8 +200,8 @@ pub struct EmergingResult {
 /// denominator vanish gets z = 0, p = 1.
 ///
 /// # Errors
-/// [`Error::Param`] when a step's length differs from the weights; [`Error::Data`]
-/// when every bin has the same count.
+/// [`Error::LengthMismatch`] when a step's length differs from the weights;
+/// [`Error::Degenerate`] when every bin has the same count.
 pub fn space_time_gi(
     counts: &[Vec<f64>],
     w: &Weights,
@@ -282,27 +282,80 @@ pub struct SpaceTimeGi {
     pub p: Vec<Vec<f64>>,
 }
 
-/// Emerging hot spot analysis (see the module docs). Time steps of `period` seconds
-/// start at `start`; without it they are aligned to end with the day of the last
-/// incident and only complete steps are used (ArcGIS's end-time alignment, with the
-/// partial first step dropped and its incidents counted). Space-time Gi* of every bin
-/// with `neighbourhood_steps` previous steps in the neighbourhood, significance at
-/// `alpha` (with `fdr`, Benjamini–Hochberg over all bins of the cube), the
-/// Mann–Kendall trend of each cell's z series and ArcGIS's categories.
+/// Parameters of [`emerging_hotspots`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmergingParams {
+    /// Length of a time step (seconds).
+    pub period: i64,
+    /// Start of the first step (local clock seconds); `None` = steps aligned to end
+    /// with the day of the last incident.
+    pub start: Option<i64>,
+    /// Previous time steps in a bin's space-time neighbourhood (default 1).
+    pub neighbourhood_steps: usize,
+    /// Significance level (default 0.05).
+    pub alpha: f64,
+    /// Benjamini–Hochberg over all bins of the cube (default off).
+    pub fdr: bool,
+}
+
+impl EmergingParams {
+    /// Steps of `period` seconds ending with the day of the last incident; one
+    /// previous step in the neighbourhood, α = 0.05, no FDR.
+    pub fn new(period: i64) -> Self {
+        EmergingParams {
+            period,
+            start: None,
+            neighbourhood_steps: 1,
+            alpha: 0.05,
+            fdr: false,
+        }
+    }
+    /// Sets the start of the first step.
+    pub fn start(mut self, start: Option<i64>) -> Self {
+        self.start = start;
+        self
+    }
+    /// Sets the number of previous steps in the neighbourhood.
+    pub fn neighbourhood_steps(mut self, steps: usize) -> Self {
+        self.neighbourhood_steps = steps;
+        self
+    }
+    /// Sets the significance level.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+    /// Turns Benjamini–Hochberg control over the cube on or off.
+    pub fn fdr(mut self, on: bool) -> Self {
+        self.fdr = on;
+        self
+    }
+}
+
+/// Emerging hot spot analysis (see the module docs). Time steps of `p.period`
+/// seconds start at `p.start`; without it they are aligned to end with the day of
+/// the last incident and only complete steps are used (ArcGIS's end-time alignment,
+/// with the partial first step dropped and its incidents counted). Space-time Gi* of
+/// every bin with `p.neighbourhood_steps` previous steps in the neighbourhood,
+/// significance at `p.alpha` (with `p.fdr`, Benjamini–Hochberg over all bins of the
+/// cube), the Mann–Kendall trend of each cell's z series and ArcGIS's categories.
 ///
 /// # Errors
-/// [`Error::Data`] with fewer than 3 time steps or no variation in the cube.
-#[allow(clippy::too_many_arguments)]
+/// [`Error::TooFew`] with fewer than 3 time steps; [`Error::Degenerate`] with no
+/// variation in the cube.
 pub fn emerging_hotspots(
     cg: &CellGrid,
     inc: &Incidents,
     w: &Weights,
-    period: i64,
-    start: Option<i64>,
-    neighbourhood_steps: usize,
-    alpha: f64,
-    fdr: bool,
+    p: &EmergingParams,
 ) -> Result<EmergingResult> {
+    let EmergingParams {
+        period,
+        start,
+        neighbourhood_steps,
+        alpha,
+        fdr,
+    } = *p;
     // Without a given start the steps end with the day of the last incident and only
     // complete steps are used (the final step, which decides "new"/"consecutive",
     // must not be a partial one); incidents before the first complete step are

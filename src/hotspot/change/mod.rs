@@ -208,9 +208,13 @@ pub fn make_periods(
             "a period must be > 0 s",
         ));
     }
-    let (tmin, tmax) = inc
-        .time_range()
-        .ok_or_else(|| Error::Data("no incident has a time: cannot split into periods".into()))?;
+    let (tmin, tmax) = inc.time_range().ok_or_else(|| {
+        Error::empty(
+            "periods",
+            "incident with a time",
+            "cannot split into periods",
+        )
+    })?;
     let start = start.unwrap_or(tmin - tmin.rem_euclid(DAY));
     if start > tmax {
         return Err(Error::invalid_param(
@@ -263,7 +267,8 @@ pub use classify::{
     classify_periods, period_gi, ClassifyParams, ClassifyResult, HotspotClass, PeriodGi,
 };
 pub use emerging::{
-    emerging_class, emerging_hotspots, space_time_gi, EmergingClass, EmergingResult, SpaceTimeGi,
+    emerging_class, emerging_hotspots, space_time_gi, EmergingClass, EmergingParams,
+    EmergingResult, SpaceTimeGi,
 };
 
 #[cfg(test)]
@@ -393,7 +398,8 @@ mod tests {
         assert_eq!(r.class[0], HotspotClass::PersistentHot);
         assert_eq!(r.class[99], HotspotClass::EmergingHot);
         for steps in [0, 1] {
-            let e = emerging_hotspots(&cg, &inc, &w, DAY, None, steps, 0.05, false).unwrap();
+            let p = EmergingParams::new(DAY).neighbourhood_steps(steps);
+            let e = emerging_hotspots(&cg, &inc, &w, &p).unwrap();
             assert_eq!(e.class[99], EmergingClass::ConsecutiveHot, "{steps}");
             assert!(matches!(
                 e.class[0],
@@ -403,7 +409,7 @@ mod tests {
         }
         // FDR over the 1000 bins: the first busy step of cell 99 (its neighbourhood
         // includes the quiet step before) may drop out, leaving it "new"
-        let e = emerging_hotspots(&cg, &inc, &w, DAY, None, 1, 0.05, true).unwrap();
+        let e = emerging_hotspots(&cg, &inc, &w, &EmergingParams::new(DAY).fdr(true)).unwrap();
         assert!(matches!(
             e.class[99],
             EmergingClass::NewHot | EmergingClass::ConsecutiveHot
@@ -450,5 +456,19 @@ mod tests {
             emerging_class(&[false; 12], &[false; 12], &[0.0; 12], 0.05),
             EmergingClass::NoPattern
         );
+    }
+
+    #[test]
+    fn make_periods_without_times_is_empty() {
+        let mut inc = incidents(&[([0.0, 0.0], 1)]);
+        inc.time[0] = None;
+        let e = make_periods(&inc, 7 * DAY, None).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Empty {
+                what: "incident with a time",
+                ..
+            }
+        ));
     }
 }

@@ -30,17 +30,7 @@ pub(super) fn knox_xyt_impl(
         Some((a, b, _)) => (&a[..], &b[..]),
         None => (xy, t),
     };
-    if let Some(i) = xy
-        .iter()
-        .position(|p| !(p[0].is_finite() && p[1].is_finite()))
-    {
-        return Err(Error::NonFinitePoint {
-            what: "event",
-            index: i,
-            x: xy[i][0],
-            y: xy[i][1],
-        });
-    }
+    Error::check_finite("event", xy)?;
     let n = xy.len();
     if n < 2 {
         return Err(Error::too_few("the Knox test", "events with a time", 2, n));
@@ -190,18 +180,21 @@ pub(super) fn knox_xyt_impl(
     // the permutations only
     let pairs: Vec<Vec<[u32; 2]>> = if store && sb.r > 0.0 {
         if close_pairs > params.max_close_pairs {
-            return Err(Error::Data(format!(
-                "{close_pairs} pairs lie within the largest finite spatial break ({} m); the \
+            return Err(Error::degenerate(
+                "Knox test",
+                format!(
+                    "{close_pairs} pairs lie within the largest finite spatial break ({} m); the \
                  permutations need them in memory ({}; about twice that while they are \
                  collected), more than the limit of {} pairs. Raise the limit (`max_pairs`) \
                  to at least {close_pairs}, use a smaller largest finite \
                  break (the last break may be Inf at no cost), or run without permutations \
                  (`nrep` 0: the observed table, the exact expectation and Poisson p-values, \
                  streamed without storing pairs)",
-                sb.r,
-                fmt_bytes(close_pairs * 8),
-                params.max_close_pairs,
-            )));
+                    sb.r,
+                    fmt_bytes(close_pairs * 8),
+                    params.max_close_pairs,
+                ),
+            ));
         }
         let parts: Vec<Vec<Vec<[u32; 2]>>> = (0..n)
             .into_par_iter()

@@ -21,16 +21,12 @@ pub struct EmergingStudy {
 /// Emerging hot spot analysis on the analysis cells.
 pub fn emerging(input: &HotspotInput, p: &PeriodStudyParams) -> Result<EmergingStudy> {
     let (cells, w, days) = period_setup(input, p)?;
-    let result = emerging_hotspots(
-        &cells.grid,
-        &input.incidents.incidents,
-        &w,
-        days * crate::time::DAY,
-        p.start,
-        p.time_steps,
-        p.alpha,
-        p.fdr,
-    )?;
+    let ep = crate::hotspot::change::EmergingParams::new(days * crate::time::DAY)
+        .start(p.start)
+        .neighbourhood_steps(p.time_steps)
+        .alpha(p.alpha)
+        .fdr(p.fdr);
+    let result = emerging_hotspots(&cells.grid, &input.incidents.incidents, &w, &ep)?;
     Ok(EmergingStudy {
         cells,
         params: p.clone(),
