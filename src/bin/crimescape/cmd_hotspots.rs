@@ -19,6 +19,7 @@ use crimescape::Error;
 use crate::cli::GlobalArgs;
 use crate::common::{
     crs_of, finish, load_input, parse_day, run_study, study_incidents, study_layer, LoadArgs,
+    PermArgs,
 };
 
 /// Arguments of `crimescape hotspots`.
@@ -174,17 +175,6 @@ impl NeighbourArgs {
             },
         })
     }
-}
-
-/// Permutation inference.
-#[derive(Debug, Args)]
-pub struct PermArgs {
-    /// Conditional permutations (0 = analytical p only).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed of the permutations.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
 }
 
 /// `hotspots map`.

@@ -648,6 +648,17 @@ pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
     Ok(())
 }
 
+/// Permutation inference.
+#[derive(Debug, Args)]
+pub struct PermArgs {
+    /// Conditional permutations (0 = analytical p only).
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+}
+
 /// The street network and how incidents are snapped to it.
 #[derive(Debug, Args, Clone)]
 pub struct StreetArgs {
