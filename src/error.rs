@@ -245,6 +245,28 @@ pub enum Error {
         /// How many items there are.
         expected: usize,
     },
+    // -- typed input errors of the studies (issue 13, `crate::study`) --
+    /// An input of a study holds nothing it can use: a boundary file without a
+    /// polygon, a street layer without a line, incidents none of which is left.
+    #[error("{input}: {reason}")]
+    Empty {
+        /// The input (its path, or its role such as `incidents`).
+        input: String,
+        /// What it lacks (`no polygon in the boundary file`).
+        reason: String,
+    },
+    /// A feature of a layer lacks a property a study reads, or holds an unusable value.
+    #[error("{layer}: feature {feature} {reason} '{property}'")]
+    FeatureProperty {
+        /// The layer (its path or name).
+        layer: String,
+        /// The feature's position in the layer (0-based).
+        feature: usize,
+        /// The property.
+        property: String,
+        /// What is wrong (`has no numeric`, `has no property`).
+        reason: &'static str,
+    },
 }
 
 impl Error {

@@ -99,10 +99,11 @@ pub fn load_study(f: &StudyFiles) -> Result<(Study, Vec<InputFile>)> {
             l.name = n.into();
         }
         if layers.iter().any(|x| x.name == l.name) {
-            return Err(Error::Param(format!(
-                "two layers are named '{}': rename one of the files",
-                l.name
-            )));
+            return Err(Error::invalid_param(
+                "layers",
+                &l.name,
+                "two layers have this name: rename one of the files",
+            ));
         }
         inputs.push(InputFile::layer(role, &r));
         let n = l.name.clone();
@@ -136,10 +137,12 @@ pub fn read_proposals(paths: &[&Path], study: &Study) -> Result<(Vec<Proposal>, 
         inputs.push(InputFile::new(p, "proposal", n, n, &sha));
         for x in ps {
             if proposals.iter().any(|y| y.name == x.name) {
-                return Err(Error::Param(format!(
-                    "two proposals are named '{}': set a distinct \"proposal\" property or rename a file",
-                    x.name
-                )));
+                return Err(Error::invalid(
+                    "proposals",
+                    "proposal",
+                    &x.name,
+                    "two proposals have this name: set a distinct \"proposal\" property or rename a file",
+                ));
             }
             proposals.push(x);
         }

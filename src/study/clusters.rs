@@ -131,9 +131,11 @@ pub fn clusters<'a>(input: &'a IncidentInput, p: &ClusterStudyParams) -> Result<
             min_samples,
         } => {
             if !(eps_days.is_finite() && *eps_days >= 0.0) {
-                return Err(Error::Param(format!(
-                    "space-time DBSCAN: temporal radius {eps_days} days must be >= 0"
-                )));
+                return Err(Error::invalid_param(
+                    "eps_days",
+                    eps_days,
+                    "the temporal radius of space-time DBSCAN: a number of days >= 0",
+                ));
             }
             let used: Vec<usize> = (0..inc.len()).filter(|&i| inc.time[i].is_some()).collect();
             let xy: Vec<[f64; 2]> = used.iter().map(|&i| inc.xy[i]).collect();

@@ -21,12 +21,14 @@ fn group(layer: &Layer, field: Option<&str>, default: &str) -> Result<Groups> {
     let mut out: Groups = Vec::new();
     for (i, g) in layer.geometries.iter().enumerate() {
         let name = match field {
-            Some(f) => layer.property_str(i, f).ok_or_else(|| {
-                Error::Param(format!(
-                    "{}: feature {i} has no property '{f}' (the area field)",
-                    layer.name
-                ))
-            })?,
+            Some(f) => layer
+                .property_str(i, f)
+                .ok_or_else(|| Error::FeatureProperty {
+                    layer: layer.name.clone(),
+                    feature: i,
+                    property: f.to_string(),
+                    reason: "has no property (the area field)",
+                })?,
             None => default.to_string(),
         };
         match out.iter_mut().find(|(n, _)| *n == name) {
@@ -156,6 +158,52 @@ pub fn evaluate_study<'a>(
         result,
         provenance,
     })
+}
+
+/// What an evaluation reads besides the incidents: the treatment layer, an optional
+/// control layer (both in the incidents' working CRS) and an optional cost file
+/// ([`read_costs`]).
+#[derive(Debug, Clone)]
+pub struct EvaluationInputs {
+    /// The treatment areas' features.
+    pub treatment: StudyLayer,
+    /// The control areas' features [default: comparable grid cells].
+    pub control: Option<StudyLayer>,
+    /// The cost-benefit settings and their file.
+    pub costs: Option<(CostSpec, InputFile)>,
+}
+
+impl EvaluationInputs {
+    /// The treatment areas of these layers ([`treatment_areas`]).
+    ///
+    /// # Errors
+    /// As [`treatment_areas`].
+    pub fn areas(&self, p: &AreaParams) -> Result<Vec<TreatmentArea>> {
+        treatment_areas(&self.treatment, self.control.as_ref(), p)
+    }
+
+    /// Evaluates the intervention in `areas` ([`evaluate_study`]) with the cost file's
+    /// settings (replacing `p.costs` when a cost file was read); provenance lists the
+    /// incidents, the cost file, the treatment and the control layer.
+    ///
+    /// # Errors
+    /// As [`evaluate_study`].
+    pub fn evaluate<'a>(
+        &self,
+        incidents: &'a IncidentInput,
+        areas: Vec<TreatmentArea>,
+        p: &EvaluateParams,
+    ) -> Result<EvaluateStudy<'a>> {
+        let mut p = p.clone();
+        let mut sources = Vec::new();
+        if let Some((spec, src)) = &self.costs {
+            p.costs = Some(spec.clone());
+            sources.push(src.clone());
+        }
+        sources.extend(self.treatment.source.clone());
+        sources.extend(self.control.as_ref().and_then(|c| c.source.clone()));
+        evaluate_study(incidents, areas, sources, &p)
+    }
 }
 
 fn slug(name: &str) -> String {

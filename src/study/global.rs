@@ -110,8 +110,11 @@ pub fn layer_units(layer: &StudyLayer, column: &str) -> Result<GlobalUnits> {
                 .property_str(i, column)
                 .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| {
-                    Error::Data(format!("{name}: feature {i} has no numeric '{column}'"))
+                .ok_or_else(|| Error::FeatureProperty {
+                    layer: name.clone(),
+                    feature: i,
+                    property: column.to_string(),
+                    reason: "has no numeric",
                 })
         })
         .collect::<Result<_>>()?;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use super::{filter_by_time, write_rejects, IncidentInput};
 use crate::crs::Crs;
 use crate::error::Result;
-use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport};
+use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport, WhereFilter};
 use crate::layer::Incidents;
 use crate::render::ContextLayer;
 use crate::when::{TimeFilter, TimeZone};
@@ -121,6 +121,25 @@ impl IncidentLoad {
         Ok((inc, rep))
     }
 
+    /// How a second point file is read beside the incidents (the second layer of a dual
+    /// KDE, incidents counted per feature of a layer): the loader's defaults with the
+    /// input CRS `crs` (detected when `None`), projected to `target` (the working CRS of
+    /// the first file; chosen from the data when `None`); no filter and no attribute
+    /// column.
+    pub fn second_file(crs: Option<Crs>, target: Option<Crs>) -> IncidentLoad {
+        let mut options = LoadOptions::new().attributes(crate::io::Attributes::None);
+        options.crs = crs;
+        options.target_crs = target;
+        IncidentLoad::new(options)
+    }
+
+    /// The filters of this load in words, for the default title of maps
+    /// ([`crate::render::Style::qualifier`]): [`filters_phrase`] of the options'
+    /// `where` conditions and `from`/`to` window.
+    pub fn filters_phrase(&self) -> Option<String> {
+        filters_phrase(&self.options.filters, self.options.from, self.options.to)
+    }
+
     /// [`load`](Self::load) as a study's input, recorded in provenance under `role`
     /// ("incidents", "test incidents", ...), with the time zone.
     ///
@@ -130,6 +149,54 @@ impl IncidentLoad {
         let (inc, rep) = self.load(path)?;
         Ok(IncidentInput::loaded(inc, rep, role).with_time_zone(self.time_zone.clone()))
     }
+}
+
+/// The filters of a load in words, for map titles: each `where` condition as
+/// `column=v1|v2` (`!=` when it excludes; values as the filter holds them, lower-cased),
+/// then the time window (`from`/`to`, seconds of the local clock: dates when at
+/// midnight, else date and minute) as "A to B", "from A" or "until B"; parts joined by
+/// ", ". `None` when there is no filter.
+///
+/// ```
+/// use crimescape::io::WhereFilter;
+/// use crimescape::study::load::filters_phrase;
+///
+/// let f = [WhereFilter::parse("Offense=BURGLARY")?];
+/// let from = crimescape::time::parse_date("2024-10-01");
+/// assert_eq!(
+///     filters_phrase(&f, from, None).as_deref(),
+///     Some("Offense=burglary, from 2024-10-01")
+/// );
+/// assert_eq!(filters_phrase(&[], None, None), None);
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+pub fn filters_phrase(
+    filters: &[WhereFilter],
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Option<String> {
+    let when = |t: i64| {
+        let precision = if t.rem_euclid(crate::time::DAY) == 0 {
+            crate::time::TimePrecision::Day
+        } else {
+            crate::time::TimePrecision::Minute
+        };
+        crate::time::format(t, precision)
+    };
+    let mut parts: Vec<String> = filters
+        .iter()
+        .map(|f| {
+            let op = if f.negate { "!=" } else { "=" };
+            format!("{}{op}{}", f.column, f.values.join("|"))
+        })
+        .collect();
+    match (from, to) {
+        (Some(f), Some(t)) => parts.push(format!("{} to {}", when(f), when(t))),
+        (Some(f), None) => parts.push(format!("from {}", when(f))),
+        (None, Some(t)) => parts.push(format!("until {}", when(t))),
+        (None, None) => {}
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Property names that label the features of a context layer, in order of preference.
@@ -173,7 +240,7 @@ pub fn context_layer(path: impl AsRef<Path>) -> Result<(ContextLayer, LayerRepor
 /// CRS; other geometries are ignored.
 ///
 /// # Errors
-/// As [`crate::load_layer`]; [`crate::Error::Param`] when the layer has no point.
+/// As [`crate::load_layer`]; [`crate::Error::Empty`] when the layer has no point.
 pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLayer> {
     let path = path.as_ref();
     let (l, _) = crate::io::load_layer(path, &LayerOptions::default())?;
@@ -186,10 +253,10 @@ pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLay
         })
         .collect();
     if points.is_empty() {
-        return Err(crate::Error::Param(format!(
-            "{}: no point features (address or building points are needed)",
-            path.display()
-        )));
+        return Err(crate::Error::Empty {
+            input: path.display().to_string(),
+            reason: "no point features (address or building points are needed)".into(),
+        });
     }
     Ok(crate::export::AddressLayer {
         points,
@@ -197,4 +264,42 @@ pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLay
         anchors: None,
         source: path.display().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_phrase_negation_alternatives_and_until() {
+        let f = [
+            WhereFilter::parse("Beat!=1A").unwrap(),
+            WhereFilter::parse("type=Burglary|Theft").unwrap(),
+        ];
+        let to = crate::time::from_fields(2024, 3, 1, 18, 30, 0);
+        assert_eq!(
+            filters_phrase(&f, None, to).as_deref(),
+            Some("Beat!=1a, type=burglary|theft, until 2024-03-01 18:30")
+        );
+    }
+
+    #[test]
+    fn filters_phrase_window_only() {
+        let from = crate::time::parse_date("2024-01-01");
+        let to = crate::time::parse_date("2024-07-01");
+        assert_eq!(
+            filters_phrase(&[], from, to).as_deref(),
+            Some("2024-01-01 to 2024-07-01")
+        );
+    }
+
+    #[test]
+    fn second_file_keeps_only_the_crs() {
+        let local = Crs::parse("local-m").unwrap();
+        let l = IncidentLoad::second_file(None, Some(local.clone()));
+        assert_eq!(l.options.target_crs, Some(local));
+        assert!(l.options.crs.is_none() && l.options.filters.is_empty());
+        assert_eq!(l.options.max_window, None);
+        assert!(l.rejects.is_none() && l.filters_phrase().is_none());
+    }
 }

@@ -41,6 +41,7 @@ pub mod proximity;
 pub mod repeats;
 pub mod risk;
 pub mod segments;
+pub mod setup;
 pub mod sites;
 pub mod when;
 
@@ -115,7 +116,10 @@ impl IncidentInput {
                 .source
                 .as_ref()
                 .map_or_else(|| "the incidents".to_string(), |s| s.path.clone());
-            return Err(Error::Data(format!("{what}: no incident left to analyse")));
+            return Err(Error::Empty {
+                input: what,
+                reason: "no incident left to analyse".into(),
+            });
         }
         Ok(())
     }
@@ -152,6 +156,28 @@ impl StudyLayer {
             source: None,
         }
     }
+
+    /// The layer's file as recorded (its path), else its name.
+    pub fn label(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(|| self.layer.name.clone(), |s| s.path.clone())
+    }
+
+    /// The polygons of a boundary layer (multipolygons split into their parts).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] when the layer holds no polygon.
+    pub fn boundary_polygons(&self) -> Result<Vec<geo::Polygon<f64>>> {
+        let polys = crate::pattern::StudyArea::polygons_of(&self.layer.geometries);
+        if polys.is_empty() {
+            return Err(Error::Empty {
+                input: self.label(),
+                reason: "no polygon in the boundary file".into(),
+            });
+        }
+        Ok(polys)
+    }
 }
 
 /// Options of a layer file in a study's working CRS.
@@ -167,9 +193,10 @@ pub fn layer_options(crs: Option<Crs>, target: &Crs) -> LayerOptions {
 /// sfhotspot's automatic period length in days, from the incidents' time span:
 /// ≤ 14 days → 1, ≤ 91 → 7, ≤ 732 → 28, ≤ 3653 → 91, else 365.
 pub fn auto_period_days(inc: &Incidents) -> Result<i64> {
-    let (a, b) = inc
-        .time_range()
-        .ok_or_else(|| Error::Data("no incident has a time".into()))?;
+    let (a, b) = inc.time_range().ok_or_else(|| Error::Empty {
+        input: "incidents".into(),
+        reason: "no incident has a time".into(),
+    })?;
     let span = (b - a) as f64 / crate::time::DAY as f64;
     Ok(if span <= 14.0 {
         1

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::hotspots::ExtentChoice;
 use super::{IncidentInput, StudyLayer};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export::{table, Cell, Column, Export, Figure, Outputs, Provenance};
 use crate::pattern::{
     cross_k, nearest_neighbour_index, ripley_k, NniParams, NniResult, RipleyParams, RipleyResult,
@@ -54,23 +54,11 @@ impl PatternInput {
 /// or convex hull (`extent`).
 ///
 /// # Errors
-/// [`Error::Data`] when the boundary holds no polygon; as [`StudyArea`]'s constructors.
+/// [`crate::Error::Empty`] when the boundary holds no polygon; as [`StudyArea`]'s constructors.
 pub fn study_area(input: &PatternInput, extent: ExtentChoice) -> Result<StudyArea> {
     let xy = &input.incidents.incidents.xy;
     match &input.boundary {
-        Some(b) => {
-            let polys = StudyArea::polygons_of(&b.layer.geometries);
-            if polys.is_empty() {
-                let name = b
-                    .source
-                    .as_ref()
-                    .map_or(b.layer.name.clone(), |s| s.path.clone());
-                return Err(Error::Data(format!(
-                    "{name}: no polygon in the boundary file"
-                )));
-            }
-            StudyArea::polygons(&polys)
-        }
+        Some(b) => StudyArea::polygons(&b.boundary_polygons()?),
         None => match extent {
             ExtentChoice::Bbox => StudyArea::bounding_box(xy),
             ExtentChoice::Hull => {

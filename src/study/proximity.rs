@@ -72,9 +72,11 @@ pub fn proximity<'a>(
     within: f64,
 ) -> Result<ProximityStudy<'a>> {
     if !(within.is_finite() && within >= 0.0) {
-        return Err(Error::Param(format!(
-            "proximity: distance {within} must be >= 0"
-        )));
+        return Err(Error::invalid_param(
+            "within",
+            within,
+            "a distance in metres >= 0",
+        ));
     }
     let idx = GeometryIndex::of_layer(&layer.layer);
     let (nearest, counts): (Vec<_>, Vec<_>) = input

@@ -132,9 +132,10 @@ pub fn fit(input: &RiskInput, p: &FitStudyParams) -> Result<FitStudy> {
     let inc = &input.incidents.incidents;
     let bbox = match p.extent {
         Some(e) => e,
-        None => inc
-            .bbox()
-            .ok_or_else(|| Error::Data("no incidents to model".into()))?,
+        None => inc.bbox().ok_or_else(|| Error::Empty {
+            input: "incidents".into(),
+            reason: "no incident to model".into(),
+        })?,
     };
     let grid = Grid::covering(bbox, p.cell)?;
     let study = input.mask(&grid);
@@ -575,10 +576,12 @@ pub fn validate(
     let cell = p.cell;
     if let Some(t) = test {
         if t.incidents.crs.working != inc.crs.working {
-            return Err(Error::Param(format!(
-                "test incidents: working CRS {} differs from the training incidents' {}",
-                t.incidents.crs.working, inc.crs.working
-            )));
+            return Err(Error::invalid(
+                "test incidents",
+                "working CRS",
+                &t.incidents.crs.working,
+                format!("differs from the training incidents' {}", inc.crs.working),
+            ));
         }
     }
     let bbox = crate::layer::bbox_of(
@@ -587,7 +590,10 @@ pub fn validate(
             .chain(test.iter().flat_map(|t| t.incidents.xy.iter()))
             .copied(),
     )
-    .ok_or_else(|| Error::Data("no incidents to validate on".into()))?;
+    .ok_or_else(|| Error::Empty {
+        input: "incidents".into(),
+        reason: "no incident to validate on".into(),
+    })?;
     let grid = Grid::covering(bbox, cell)?;
     let study = input.mask(&grid);
     let layers = input.layer_inputs();
@@ -608,9 +614,11 @@ pub fn validate(
             super::accuracy::split_json(vp.train_from, u, vp.test_until),
         ),
         (None, None) => {
-            return Err(Error::Param(
-                "validation needs a split date (end of training) or test incidents".into(),
-            ))
+            return Err(Error::MissingInput {
+                what: vec![
+                    "a split date, the end of training (`train_until`), or test incidents".into(),
+                ],
+            })
         }
     };
     let mut inputs = input.incidents.inputs();

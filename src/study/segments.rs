@@ -73,6 +73,24 @@ pub struct SegmentStudy<'a> {
     pub provenance: Provenance,
 }
 
+/// The street segments of a street layer ([`street::build_segments`]).
+///
+/// # Errors
+/// As [`street::build_segments`]; [`Error::Empty`] when no feature is a usable line.
+pub fn street_segments(streets: &StudyLayer, split: bool) -> Result<SegmentSet> {
+    let set = street::build_segments(&streets.layer, split)?;
+    if set.segments.is_empty() {
+        return Err(Error::Empty {
+            input: streets.label(),
+            reason: format!(
+                "the street layer has no usable line (skipped {} non-line, {} degenerate features)",
+                set.skipped_non_line, set.skipped_degenerate
+            ),
+        });
+    }
+    Ok(set)
+}
+
 /// Builds the segments, snaps the incidents, counts them and measures the
 /// concentration over segments and over grid cells.
 pub fn segments<'a>(
@@ -81,13 +99,7 @@ pub fn segments<'a>(
     p: &SegmentStudyParams,
 ) -> Result<SegmentStudy<'a>> {
     let inc = &input.incidents;
-    let set = street::build_segments(&streets.layer, p.split)?;
-    if set.segments.is_empty() {
-        return Err(Error::Data(format!(
-            "the street layer has no usable line (skipped {} non-line, {} degenerate features)",
-            set.skipped_non_line, set.skipped_degenerate
-        )));
-    }
+    let set = street_segments(streets, p.split)?;
     let snapped = street::snap_to_segments(&inc.xy, &set.segments, p.tolerance)?;
     let counts = street::segment_counts(&set.segments, &snapped);
     let c: Vec<f64> = counts.iter().map(|c| c.count as f64).collect();
@@ -96,9 +108,10 @@ pub fn segments<'a>(
     } else {
         None
     };
-    let bbox = inc
-        .bbox()
-        .ok_or_else(|| Error::Data("no incidents".into()))?;
+    let bbox = inc.bbox().ok_or_else(|| Error::Empty {
+        input: "incidents".into(),
+        reason: "no incident to count".into(),
+    })?;
     let cell = match p.cell {
         Some(c) => c,
         None => Grid::default_cell_size(bbox)?,

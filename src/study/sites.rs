@@ -17,7 +17,7 @@ use crate::risk::rtm::{apply_model, RtmModel};
 use crate::risk::sites::{
     rank_sites, CptedMapping, Seriousness, Site, SiteParams, SiteRanking, SiteUnits, SiteWeights,
 };
-use crate::street::{build_segments, StreetSegment};
+use crate::street::StreetSegment;
 
 /// Reads an offence-seriousness table: TOML `category = weight` by extension `.toml`,
 /// else CSV `category,weight` with a header; `strict`: categories missing from the
@@ -209,14 +209,7 @@ pub fn sites<'a>(input: &'a SitesInput, p: &SiteParams) -> Result<SitesStudy<'a>
     let refs: Vec<&Layer> = input.layers.iter().map(|l| &l.layer).collect();
     let segments = match &input.units {
         UnitsInput::Segments { streets, split, .. } => {
-            let set = build_segments(&streets.layer, *split)?;
-            if set.segments.is_empty() {
-                return Err(Error::Data(format!(
-                    "the street layer has no usable line (skipped {} non-line, {} degenerate features)",
-                    set.skipped_non_line, set.skipped_degenerate
-                )));
-            }
-            set.segments
+            super::segments::street_segments(streets, *split)?.segments
         }
         _ => Vec::new(),
     };

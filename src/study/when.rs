@@ -350,10 +350,11 @@ fn grouping(input: &WhenInput, by: &WhenGroups) -> Result<Grouping> {
         )),
         WhenGroups::Column { name } => {
             let col = inc.attr(name).ok_or_else(|| {
-                Error::Param(format!(
-                    "group column {name:?}: no such column (columns: {})",
-                    inc.attr_names.join(", ")
-                ))
+                Error::invalid_param(
+                    "by",
+                    format!("column:{name}"),
+                    format!("no such column (columns: {})", inc.attr_names.join(", ")),
+                )
             })?;
             Ok(sorted_grouping(col.iter().map(str::to_string).collect()))
         }
@@ -409,10 +410,9 @@ fn grouping(input: &WhenInput, by: &WhenGroups) -> Result<Grouping> {
             })
         }
         WhenGroups::Polygon { .. } | WhenGroups::Zone | WhenGroups::Site { .. } => {
-            let l = input
-                .layer
-                .as_ref()
-                .ok_or_else(|| Error::Param(format!("groups by {}: no layer given", by.label())))?;
+            let l = input.layer.as_ref().ok_or_else(|| Error::MissingInput {
+                what: vec![format!("the layer of the groups by {}", by.label())],
+            })?;
             let layer = &l.layer;
             if layer.is_empty() {
                 return Err(Error::Content(format!("{}: no feature", layer_name(l))));
@@ -520,9 +520,10 @@ pub fn when(input: &WhenInput, p: &WhenParams) -> Result<WhenStudy> {
         .as_ref()
         .map_or_else(|| "incidents".to_string(), |s| s.path.clone());
     if table.is_empty() {
-        return Err(Error::Data(format!(
-            "{name}: no incident has a time; nothing to profile"
-        )));
+        return Err(Error::Empty {
+            input: name,
+            reason: "no incident has a time; nothing to profile".into(),
+        });
     }
     let windows: Vec<Window> = idx.iter().filter_map(|&i| inc.window(i)).collect();
     let all: Vec<usize> = (0..table.len()).collect();
@@ -928,7 +929,7 @@ mod tests {
         let (input, _) = city_input();
         let p = WhenParams::new().groups(WhenGroups::Zone);
         let e = when(&input, &p).expect_err("no layer");
-        assert!(e.to_string().contains("no layer"), "{e}");
+        assert!(matches!(e, Error::MissingInput { .. }), "{e}");
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
         std::process::exit(130);
     });
     let g = cli.global;
-    crate::common::init_public(&g, &cli.command)?;
+    crate::common::init_public(&g)?;
     crate::common::init_figure_style(&g)?;
     match cli.command {
         Command::Info(a) => crate::cmd_info::run(a, &g),

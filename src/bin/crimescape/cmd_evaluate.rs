@@ -141,42 +141,29 @@ fn params(a: &EvaluateArgs) -> Result<EvaluateParams> {
 }
 
 pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
-    let mut p = params(&a)?;
-    let mut sources = Vec::new();
-    if let Some(c) = &a.costs {
-        let (spec, src) = ev::read_costs(c)?;
-        p.costs = Some(spec);
-        sources.push(src);
-    }
+    let p = params(&a)?;
+    let costs = a.costs.as_deref().map(ev::read_costs).transpose()?;
     let incidents = study_incidents(&a.incidents, &a.load, g)?;
     let working = incidents.incidents.crs.working.clone();
-    let treatment = study_layer(
-        &a.treatment,
-        a.areas_crs.as_deref(),
-        Some(&working),
-        "treatment",
-    )?;
-    let control = a
-        .control
-        .as_ref()
-        .map(|c| study_layer(c, a.areas_crs.as_deref(), Some(&working), "control"))
-        .transpose()?;
-    let areas = ev::treatment_areas(
-        &treatment,
-        control.as_ref(),
-        &AreaParams {
-            area_field: a.area_field.clone(),
-            radius: a.radius,
-            buffer: a.buffer,
-        },
-    )?;
-    sources.extend(treatment.source.clone());
-    sources.extend(control.and_then(|c| c.source));
+    let crs = a.areas_crs.as_deref();
+    let layer = |f: &PathBuf, role| study_layer(f, crs, Some(&working), role);
+    let inputs = ev::EvaluationInputs {
+        treatment: layer(&a.treatment, "treatment")?,
+        control: a
+            .control
+            .as_ref()
+            .map(|c| layer(c, "control"))
+            .transpose()?,
+        costs,
+    };
+    let areas = inputs.areas(&AreaParams {
+        area_field: a.area_field.clone(),
+        radius: a.radius,
+        buffer: a.buffer,
+    })?;
     let names: Vec<&str> = areas.iter().map(|x| x.name.as_str()).collect();
     let out = outputs(&a.out, EvaluateStudy::files(&names), g)?;
-    let r = spin(g, "evaluating", || {
-        ev::evaluate_study(&incidents, areas, sources, &p)
-    })
-    .context("evaluating the intervention")?;
+    let r = spin(g, "evaluating", || inputs.evaluate(&incidents, areas, &p))
+        .context("evaluating the intervention")?;
     done(out, &r, g)
 }

@@ -13,12 +13,13 @@ use crimescape::hotspot::{
 };
 use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
-use crimescape::study::IncidentInput;
+use crimescape::study::load::IncidentLoad;
 use crimescape::Error;
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    finish, load_incidents, parse_day, run_study, study_incidents, study_layer, LoadArgs,
+    crs_of, finish, load_input, parse_day, run_study, study_incidents, study_layer, LoadArgs,
+    PermArgs,
 };
 
 /// Arguments of `crimescape hotspots`.
@@ -174,17 +175,6 @@ impl NeighbourArgs {
             },
         })
     }
-}
-
-/// Permutation inference.
-#[derive(Debug, Args)]
-pub struct PermArgs {
-    /// Conditional permutations (0 = analytical p only).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed of the permutations.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
 }
 
 /// `hotspots map`.
@@ -492,19 +482,11 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             };
             let load = || {
                 let input = c.common.input(g)?;
-                let dual = match &c.dual {
-                    // the second layer: the incidents' CRS options, in their working CRS
-                    Some(d) => {
-                        let args = LoadArgs {
-                            crs: c.common.load.crs.clone(),
-                            to_crs: Some(input.incidents.incidents.crs.working.to_string()),
-                            ..Default::default()
-                        };
-                        let (inc, rep) = load_incidents(d, &args, g)?;
-                        Some(IncidentInput::loaded(inc, rep, "dual"))
-                    }
-                    None => None,
-                };
+                // the second layer: the incidents' input CRS, in their working CRS
+                let working = input.incidents.incidents.crs.working.clone();
+                let load = IncidentLoad::second_file(crs_of(&c.common.load.crs)?, Some(working));
+                let dual = c.dual.as_ref().map(|d| load_input(d, &load, "dual", g));
+                let dual = dual.transpose()?;
                 Ok((input, dual))
             };
             let files = hs::KdeStudy::files(c.dual.is_some());
@@ -594,16 +576,10 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                     .fdr(c.fdr),
             };
             let load = || {
-                let incidents = match &c.incidents {
-                    Some(path) => {
-                        let args = LoadArgs {
-                            crs: c.incidents_crs.clone(),
-                            ..Default::default()
-                        };
-                        Some(study_incidents(path, &args, g)?)
-                    }
-                    None => None,
-                };
+                let load = IncidentLoad::second_file(crs_of(&c.incidents_crs)?, None);
+                let incidents = c.incidents.as_ref();
+                let incidents = incidents.map(|f| load_input(f, &load, "incidents", g));
+                let incidents = incidents.transpose()?;
                 let target = incidents.as_ref().map(|i| i.incidents.crs.working.clone());
                 let layer = study_layer(&c.layer, c.crs.as_deref(), target.as_ref(), "layer")?;
                 Ok((layer, incidents))

@@ -123,13 +123,10 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
             eprintln!("  {w}");
         }
     }
-    let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
-    let network = p.knox.metric == crimescape::Metric::Network;
-    if let Some(space) = a
-        .network
-        .space(network, &input.incidents, &mut streets, g)?
-    {
-        p.knox = p.knox.network(space);
+    let net = a.network.network(p.knox.metric, &input.incidents, g)?;
+    let streets = net.as_ref().and_then(|n| n.streets.source.clone());
+    if let Some(n) = net {
+        p.knox = p.knox.network(std::sync::Arc::new(n.space));
     }
     let pb = spinner(
         g,
@@ -143,7 +140,7 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     let r = rs::near_repeat(&input, &p);
     pb.finish_and_clear();
     let mut r = r?;
-    r.provenance.inputs.extend(streets.inputs);
+    r.provenance.inputs.extend(streets);
     if !g.quiet {
         eprint!("{}", r.run_text());
         eprintln!("  {:.2} s", t0.elapsed().as_secs_f64());

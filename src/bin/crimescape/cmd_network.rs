@@ -13,7 +13,9 @@ use crimescape::study::network::{self as sn, NetworkK, NetworkKde, NetworkSegmen
 use crimescape::Error;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, spin, study_incidents, study_layer, LoadArgs, StreetArgs};
+use crate::common::{
+    finish, outputs, spin, study_incidents, study_layer, LoadArgs, PermArgs, StreetArgs,
+};
 
 /// `crimescape network ...`
 #[derive(Debug, Args)]
@@ -258,12 +260,8 @@ pub struct SegmentArgs {
     /// Value tested per segment.
     #[arg(long, value_enum, default_value_t = ValueArg::Count)]
     pub value: ValueArg,
-    /// Conditional permutations (0 = none).
-    #[arg(long, default_value_t = 999)]
-    pub permutations: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 12345)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub perm: PermArgs,
     /// Benjamini-Hochberg FDR control of the Gi* bins.
     #[arg(long)]
     pub fdr: bool,
@@ -292,8 +290,8 @@ fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
     let p = sn::segment_params(
         SegmentHotspotParams::new().weights(weights).value(value),
         gistar,
-        a.permutations,
-        a.seed,
+        a.perm.permutations,
+        a.perm.seed,
         a.fdr,
     );
     let out = outputs(&a.out, NetworkSegments::files(gistar), g)?;

@@ -119,16 +119,13 @@ pub fn run_chains(a: ChainsArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&a.out, ChainStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
-    let mut streets = crimescape::Provenance::new(serde_json::Value::Null);
-    let network = p.chains.metric == crimescape::Metric::Network;
-    if let Some(space) = a
-        .network
-        .space(network, &input.incidents, &mut streets, g)?
-    {
-        p.chains = p.chains.network(space);
+    let net = a.network.network(p.chains.metric, &input.incidents, g)?;
+    let streets = net.as_ref().and_then(|n| n.streets.source.clone());
+    if let Some(n) = net {
+        p.chains = p.chains.network(std::sync::Arc::new(n.space));
     }
     let mut r = rs::chain_study(&input, &p)?;
-    r.provenance.inputs.extend(streets.inputs);
+    r.provenance.inputs.extend(streets);
     if !g.quiet {
         for w in r.warnings() {
             eprintln!("  warning: {w}");

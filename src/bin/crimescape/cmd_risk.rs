@@ -15,7 +15,7 @@ use crimescape::Crs;
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    done, finish, load_via, named_layers, outputs, parse_day, parse_layer_spec, spin,
+    done, finish, load_input, named_layers, outputs, parse_day, parse_layer_spec, spin,
     study_incidents, study_layer, LoadArgs,
 };
 
@@ -263,14 +263,12 @@ fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
     let out = outputs(&f.out, ValidateStudy::files(), g)?;
     let train = study_incidents(&f.incidents, &f.load, g)?;
     // the test file is read with the same options, in the training file's working CRS
-    let test = match &a.test {
-        Some(t) => {
-            let load = f.load.study_load(g)?.beside(&train.incidents.crs.working);
-            let (ti, trep) = load_via(t, &load, g, true)?;
-            Some(IncidentInput::loaded(ti, trep, "test incidents"))
-        }
-        None => None,
-    };
+    let load = f.load.study_load(g)?.beside(&train.incidents.crs.working);
+    let test = a
+        .test
+        .as_ref()
+        .map(|t| load_input(t, &load, "test incidents", g));
+    let test = test.transpose()?;
     let input = f.input(train)?;
     let r = spin(g, "fitting the model on the training incidents", || {
         rk::validate(&input, test.as_ref(), &p)

@@ -1,18 +1,17 @@
 //! Shared CLI pieces: loading flags, load summaries, output helpers.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
 use crimescape::io::{Attributes, LayerOptions, LoadOptions, LoadReport, WhereFilter};
-use crimescape::network::{NetworkParams, NetworkSpace};
 use crimescape::study::load::IncidentLoad;
+use crimescape::study::setup::{figure_style, LoadedPoints};
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
 use crimescape::when::{TimeFilter, TimeZone};
-use crimescape::{Crs, Incidents, Layer, LayerReport, Provenance};
+use crimescape::{Crs, Incidents, Layer, LayerReport};
 
 use crate::cli::GlobalArgs;
 
@@ -391,7 +390,13 @@ pub fn load_via(
         }
         anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
     })?;
-    note_incidents(g, &inc);
+    if g.audience == AudienceArg::Public {
+        if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
+            v.push(LoadedPoints::of(&inc));
+        }
+    }
+    // the first load's filters title the maps
+    let _ = QUALIFIER.set(load.filters_phrase());
     // --hours/--days/--night: the library's half-window rule, counted and recorded
     let (inc, rep) = load
         .filter(inc, rep)
@@ -411,6 +416,23 @@ pub fn load_via(
         wrote(&rep);
     }
     Ok((inc, rep))
+}
+
+/// Loads a study's second point file as `load` says (printing as [`load_via`]),
+/// recorded in provenance under `role`.
+pub fn load_input(
+    path: &Path,
+    load: &IncidentLoad,
+    role: &str,
+    g: &GlobalArgs,
+) -> Result<IncidentInput> {
+    let (inc, rep) = load_via(path, load, g, true)?;
+    Ok(IncidentInput::loaded(inc, rep, role))
+}
+
+/// The CRS of a `--crs`-like flag.
+pub fn crs_of(s: &Option<String>) -> Result<Option<Crs>> {
+    Ok(s.as_deref().map(Crs::parse).transpose()?)
 }
 
 /// Loads a layer with an optional CRS and target CRS.
@@ -473,7 +495,10 @@ pub fn output_options(g: &GlobalArgs) -> OutputOptions {
         command: None,
         disclosure: disclosure(g),
         addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
-        style: FIGURE_STYLE.get().cloned().unwrap_or_default(),
+        style: crimescape::render::Style {
+            qualifier: QUALIFIER.get().cloned().flatten(),
+            ..FIGURE_STYLE.get().cloned().unwrap_or_default()
+        },
         gpkg: g.gpkg.clone(),
     }
 }
@@ -494,10 +519,9 @@ static PUBLIC_ADDRESSES: std::sync::OnceLock<
     Option<std::sync::Arc<crimescape::export::AddressLayer>>,
 > = std::sync::OnceLock::new();
 
-/// Incidents loaded by this run (working CRS, lon/lat, CRS): no public output may
-/// hold one of their locations (checked by [`commit`]).
-type LoadedIncidents = (Vec<[f64; 2]>, Vec<[f64; 2]>, Crs);
-static PUBLIC_INCIDENTS: std::sync::Mutex<Vec<LoadedIncidents>> = std::sync::Mutex::new(Vec::new());
+/// Incidents loaded by this run: no public output may hold one of their locations
+/// (checked by [`commit`]).
+static PUBLIC_INCIDENTS: std::sync::Mutex<Vec<LoadedPoints>> = std::sync::Mutex::new(Vec::new());
 
 /// The disclosure policy of the global flags (validated by [`init_public`]).
 pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
@@ -512,7 +536,7 @@ pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
 
 /// Checks the public-audience flags before any work: the policy, commands that cannot
 /// publish safely, and the address layer (loaded once).
-pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
+pub fn init_public(g: &GlobalArgs) -> Result<()> {
     if g.audience == AudienceArg::Internal {
         if g.addresses.is_some() {
             return Err(crimescape::Error::Param(
@@ -525,10 +549,7 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
     crimescape::disclosure::DisclosureParams::public()
         .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
         .build()
-        .map_err(|e| crimescape::Error::Param(format!("--min-count {}: {e}", g.min_count)))?;
-    // every command publishes (issue 18): `info` its summary without locations or raw
-    // values, `proximity` an aggregate, `network kde|gistar|moran` their layers
-    let _ = cmd;
+        .map_err(|e| crimescape::Error::invalid_param("min_count", g.min_count, e.to_string()))?;
     let layer = match &g.addresses {
         None => None,
         Some(p) => Some(std::sync::Arc::new(
@@ -540,30 +561,6 @@ pub fn init_public(g: &GlobalArgs, cmd: &crate::cli::Command) -> Result<()> {
     Ok(())
 }
 
-/// Records loaded incidents for the commit-time check of a public set.
-fn note_incidents(g: &GlobalArgs, inc: &Incidents) {
-    if g.audience != AudienceArg::Public {
-        return;
-    }
-    let working = inc.crs.working.clone();
-    let mut ll = inc.xy.clone();
-    if working.is_geographic() {
-        // already lon/lat
-    } else if working.is_georeferenced() {
-        match crimescape::crs::Reprojector::new(&working, &crimescape::crs::WGS84) {
-            Ok(r) => {
-                r.apply_all(&mut ll);
-            }
-            Err(_) => ll.clear(),
-        }
-    } else {
-        ll.clear();
-    }
-    if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
-        v.push((inc.xy.clone(), ll, working));
-    }
-}
-
 // --- figures (issue 14) ---
 /// The figure style of this run (`--title`, `--palette`, `--context`), set once by
 /// [`init_figure_style`] before any command runs.
@@ -571,80 +568,25 @@ static FIGURE_STYLE: std::sync::OnceLock<crimescape::render::Style> = std::sync:
 
 /// Builds the run's figure style from the global flags (loading the context layers).
 pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
-    use crimescape::render::{Palette, Style};
-    if g.gpkg.is_some() && !cfg!(feature = "gdal") {
-        anyhow::bail!(
-            "--gpkg needs crimescape built with the `gdal` feature (cargo install crimescape --features gdal; it needs libgdal-dev)"
-        );
-    }
     if let Some(name) = &g.gpkg {
-        let p = std::path::Path::new(name);
-        if p.components().count() != 1 || !name.to_ascii_lowercase().ends_with(".gpkg") {
-            anyhow::bail!("--gpkg {name:?}: give a file name ending in .gpkg (it is written into the output folder)");
-        }
+        crimescape::study::setup::check_gpkg(name)?;
     }
-    let mut context = Vec::new();
-    for path in &g.context {
-        let (layer, rep) = crimescape::study::load::context_layer(path)
-            .with_context(|| format!("loading layer {}", path.display()))?;
-        for w in &rep.warnings {
-            eprintln!("  WARNING: {}: {w}", path.display());
-        }
-        context.push(layer);
-    }
-    let style = Style {
-        palette: match g.palette {
-            crate::cli::PaletteArg::BlueOrange => Palette::BlueOrange,
-            crate::cli::PaletteArg::Arcgis => Palette::Arcgis,
-        },
-        title: g.title.clone(),
-        qualifier: filters_phrase(&std::env::args().collect::<Vec<_>>()),
-        source: Vec::new(),
-        context,
+    let palette = match g.palette {
+        crate::cli::PaletteArg::BlueOrange => crimescape::render::Palette::BlueOrange,
+        crate::cli::PaletteArg::Arcgis => crimescape::render::Palette::Arcgis,
     };
+    let (style, warnings) = figure_style(palette, g.title.clone(), None, &g.context)
+        .context("loading the --context layers")?;
+    for w in warnings {
+        eprintln!("  WARNING: {w}");
+    }
     let _ = FIGURE_STYLE.set(style);
     Ok(())
 }
 
-/// The filters of a command line in words, for map titles: `--where` conditions and
-/// the `--from`/`--to` window, e.g. "Offense=BURGLARY, from 2024-10-01".
-pub fn filters_phrase(args: &[String]) -> Option<String> {
-    let mut wheres = Vec::new();
-    let (mut from, mut to) = (None, None);
-    let mut k = 0;
-    while k < args.len() {
-        let a = args[k].as_str();
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a, None),
-        };
-        if matches!(flag, "--where" | "--from" | "--to") {
-            let v = match inline {
-                Some(v) => Some(v),
-                None => {
-                    k += 1;
-                    args.get(k).cloned()
-                }
-            };
-            if let Some(v) = v {
-                match flag {
-                    "--where" => wheres.push(v),
-                    "--from" => from = Some(v),
-                    _ => to = Some(v),
-                }
-            }
-        }
-        k += 1;
-    }
-    let mut parts = wheres;
-    match (from, to) {
-        (Some(f), Some(t)) => parts.push(format!("{f} to {t}")),
-        (Some(f), None) => parts.push(format!("from {f}")),
-        (None, Some(t)) => parts.push(format!("until {t}")),
-        (None, None) => {}
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
-}
+/// The filters of the run's first incident load in words ([`IncidentLoad::filters_phrase`]):
+/// the default titles of its maps end with them.
+static QUALIFIER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// A command's study: plans its output set in `dir` (refused before any work when a
 /// file exists without --force), loads its input and runs the study under a spinner
@@ -680,6 +622,10 @@ pub fn done(out: Outputs, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
 
 /// Writes a result into its (planned) output set and commits the set.
 pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    // the set was planned before the incidents were loaded: their filters title the maps
+    if let Some(q) = QUALIFIER.get().cloned().flatten() {
+        out.style_mut().qualifier.get_or_insert(q);
+    }
     out.write_result(result)?;
     commit(out, g)
 }
@@ -687,22 +633,8 @@ pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<(
 /// Moves a finished set into place and lists its files on stderr. A public set is
 /// first checked against every incident this run loaded.
 pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
-    if out.is_public() {
-        let loaded = PUBLIC_INCIDENTS
-            .lock()
-            .map(|v| v.clone())
-            .unwrap_or_default();
-        if let Some((_, _, crs)) = loaded.first() {
-            let mut w = Vec::new();
-            let mut ll = Vec::new();
-            for (a, b, c) in &loaded {
-                if c == crs {
-                    w.extend_from_slice(a);
-                }
-                ll.extend_from_slice(b);
-            }
-            out.guard(&w, &ll, crs)?;
-        }
+    if let Ok(loaded) = PUBLIC_INCIDENTS.lock() {
+        LoadedPoints::guard(&loaded, &mut out)?;
     }
     let files = out.commit()?;
     if !g.quiet {
@@ -714,6 +646,17 @@ pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Permutation inference.
+#[derive(Debug, Args)]
+pub struct PermArgs {
+    /// Conditional permutations (0 = analytical p only).
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
 }
 
 /// The street network and how incidents are snapped to it.
@@ -753,33 +696,25 @@ pub struct NetworkMetricArgs {
 }
 
 impl NetworkMetricArgs {
-    /// Loads the street network when the metric is `network` (the flag is required then).
-    pub fn space(
+    /// The street network of `metric` (loaded only for the network metric, which needs
+    /// it), in the incidents' working CRS.
+    pub fn network(
         &self,
-        network_metric: bool,
+        metric: crimescape::Metric,
         inc: &Incidents,
-        prov: &mut Provenance,
         g: &GlobalArgs,
-    ) -> Result<Option<Arc<NetworkSpace>>> {
-        if !network_metric {
-            return Ok(None);
+    ) -> Result<Option<StudyNetwork>> {
+        let streets = match (&self.streets, metric) {
+            (Some(path), crimescape::Metric::Network) => {
+                let crs = self.streets_crs.as_deref();
+                Some(study_layer(path, crs, Some(&inc.crs.working), "streets")?)
+            }
+            _ => None,
+        };
+        let net = StudyNetwork::for_metric(metric, streets, self.snap)?;
+        if let Some(n) = net.as_ref().filter(|_| !g.quiet) {
+            eprintln!("{}", n.describe());
         }
-        let path = self.streets.as_ref().ok_or_else(|| {
-            crimescape::Error::Param(
-                "--metric network needs --streets FILE (the street lines)".into(),
-            )
-        })?;
-        let streets = study_layer(
-            path,
-            self.streets_crs.as_deref(),
-            Some(&inc.crs.working),
-            "streets",
-        )?;
-        let net = StudyNetwork::build(streets, &NetworkParams::new(), self.snap)?;
-        if !g.quiet {
-            eprintln!("{}", net.describe());
-        }
-        prov.inputs.extend(net.streets.source);
-        Ok(Some(Arc::new(net.space)))
+        Ok(net)
     }
 }

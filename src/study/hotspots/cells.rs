@@ -80,10 +80,11 @@ pub struct AnalysisCells {
 /// Weights from a numeric incident column.
 pub fn weight_column(inc: &Incidents, col: &str) -> Result<Vec<f64>> {
     let c = inc.attr(col).ok_or_else(|| {
-        Error::Param(format!(
-            "weight column {col:?}: no such column; columns are: {}",
-            inc.attr_names.join(", ")
-        ))
+        Error::invalid_param(
+            "weight",
+            format!("{col:?}"),
+            format!("no such column; columns are: {}", inc.attr_names.join(", ")),
+        )
     })?;
     (0..inc.len())
         .map(|i| {
@@ -92,10 +93,12 @@ pub fn weight_column(inc: &Incidents, col: &str) -> Result<Vec<f64>> {
                 .ok()
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| {
-                    Error::Data(format!(
-                        "weight column {col:?}: row {} has {s:?}, not a number",
-                        inc.row[i]
-                    ))
+                    Error::invalid(
+                        "incidents",
+                        format!("weight column {col:?}, row {}", inc.row[i]),
+                        format!("{s:?}"),
+                        "not a number",
+                    )
                 })
         })
         .collect()
@@ -110,23 +113,7 @@ pub fn analysis_cells(input: &HotspotInput, p: &CellParams) -> Result<AnalysisCe
     let mut clip = None;
     let extent = if let Some(b) = &input.boundary {
         inputs.extend(b.source.iter().cloned());
-        let mut polys = Vec::new();
-        for geom in &b.layer.geometries {
-            match geom {
-                geo::Geometry::Polygon(p) => polys.push(p.clone()),
-                geo::Geometry::MultiPolygon(m) => polys.extend(m.0.iter().cloned()),
-                _ => {}
-            }
-        }
-        if polys.is_empty() {
-            let name = b
-                .source
-                .as_ref()
-                .map_or(b.layer.name.clone(), |s| s.path.clone());
-            return Err(Error::Data(format!(
-                "{name}: no polygon in the boundary file"
-            )));
-        }
+        let polys = b.boundary_polygons()?;
         overlays.push(Overlay {
             geometries: b.layer.geometries.clone(),
             colour: render::BLACK,
@@ -250,9 +237,11 @@ impl AnalysisCells {
     /// An error for analyses on square cells only.
     pub fn square_only(&self, what: &str) -> Result<()> {
         if self.hex.is_some() {
-            return Err(Error::Param(format!(
-                "hexagonal cells are not available for {what}; use square cells"
-            )));
+            return Err(Error::invalid_param(
+                "hex",
+                "true",
+                format!("hexagonal cells are not available for {what}; use square cells"),
+            ));
         }
         Ok(())
     }

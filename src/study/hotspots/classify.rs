@@ -79,22 +79,7 @@ impl Export for ClassifyStudy {
                 s.grid_line()
             ),
         ];
-        let labels = cats.iter().map(|c| c.1.clone()).collect();
-        styled_map(
-            out,
-            "classify",
-            "classify.png",
-            &s.map(
-                &s.grid.to_full(&v),
-                title,
-                "category",
-                ColourScale::Categories(cats),
-            )?,
-            crate::export::qml::ClassedField {
-                values: Some(labels),
-                ..column("category")
-            },
-        )?;
+        category_map(out, s, "classify", &v, title, cats)?;
         s.write_summary(
             out,
             "classify",

@@ -124,22 +124,7 @@ impl Export for EmergingStudy {
                 if p.fdr { " FDR" } else { "" }
             ),
         ];
-        let labels = cats.iter().map(|c| c.1.clone()).collect();
-        styled_map(
-            out,
-            "emerging",
-            "emerging.png",
-            &s.map(
-                &s.grid.to_full(&v),
-                title,
-                "category",
-                ColourScale::Categories(cats),
-            )?,
-            crate::export::qml::ClassedField {
-                values: Some(labels),
-                ..column("category")
-            },
-        )?;
+        category_map(out, s, "emerging", &v, title, cats)?;
         s.write_summary(
             out,
             "emerging",

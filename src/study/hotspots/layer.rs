@@ -85,8 +85,11 @@ pub fn layer(
                 l.property_str(i, &p.value)
                     .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| {
-                        Error::Data(format!("{name}: feature {i} has no numeric '{}'", p.value))
+                    .ok_or_else(|| Error::FeatureProperty {
+                        layer: name.clone(),
+                        feature: i,
+                        property: p.value.clone(),
+                        reason: "has no numeric",
                     })
             })
             .collect::<Result<_>>()?,

@@ -98,7 +98,7 @@ fn bin_counts(bins: &[i8]) -> [usize; 7] {
 /// ```
 ///
 /// # Errors
-/// As [`gistar`]; [`Error::Param`] for a band that is not a positive number.
+/// As [`gistar`]; [`Error::InvalidParam`] for a band that is not a positive number.
 pub fn hotspot_map(input: &HotspotInput, p: &HotspotMapParams) -> Result<HotspotMap> {
     let cells = analysis_cells(input, &p.cells)?;
     let (counts, _) = cells.counts(&input.incidents.incidents)?;

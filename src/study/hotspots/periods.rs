@@ -73,3 +73,32 @@ pub(super) fn period_params(stem: &str, p: &PeriodStudyParams, days: i64) -> Val
            "start": p.start.map(|t| crate::time::format(t, crate::TimePrecision::Day)),
            "alpha": p.alpha, "fdr": p.fdr, "time_steps": (stem == "emerging").then_some(p.time_steps)})
 }
+
+/// The class map of a period study: `<stem>.png` with one colour per category and the
+/// QGIS style of `<stem>.geojson` classed by its `category` column.
+pub(super) fn category_map(
+    out: &mut Outputs,
+    s: &AnalysisCells,
+    stem: &str,
+    v: &[f64],
+    title: Vec<String>,
+    cats: Vec<(Rgba, String)>,
+) -> Result<()> {
+    let labels = cats.iter().map(|c| c.1.clone()).collect();
+    let fig = s.map(
+        &s.grid.to_full(v),
+        title,
+        "category",
+        ColourScale::Categories(cats),
+    )?;
+    styled_map(
+        out,
+        stem,
+        &format!("{stem}.png"),
+        &fig,
+        crate::export::qml::ClassedField {
+            values: Some(labels),
+            ..column("category")
+        },
+    )
+}
