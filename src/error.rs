@@ -249,7 +249,7 @@ pub enum Error {
     /// An input of a study holds nothing it can use: a boundary file without a
     /// polygon, a street layer without a line, incidents none of which is left.
     #[error("{input}: {reason}")]
-    Empty {
+    EmptyInput {
         /// The input (its path, or its role such as `incidents`).
         input: String,
         /// What it lacks (`no polygon in the boundary file`).

@@ -240,7 +240,7 @@ pub fn context_layer(path: impl AsRef<Path>) -> Result<(ContextLayer, LayerRepor
 /// CRS; other geometries are ignored.
 ///
 /// # Errors
-/// As [`crate::load_layer`]; [`crate::Error::Empty`] when the layer has no point.
+/// As [`crate::load_layer`]; [`crate::Error::EmptyInput`] when the layer has no point.
 pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLayer> {
     let path = path.as_ref();
     let (l, _) = crate::io::load_layer(path, &LayerOptions::default())?;
@@ -253,7 +253,7 @@ pub fn address_layer(path: impl AsRef<Path>) -> Result<crate::export::AddressLay
         })
         .collect();
     if points.is_empty() {
-        return Err(crate::Error::Empty {
+        return Err(crate::Error::EmptyInput {
             input: path.display().to_string(),
             reason: "no point features (address or building points are needed)".into(),
         });

@@ -116,7 +116,7 @@ impl IncidentInput {
                 .source
                 .as_ref()
                 .map_or_else(|| "the incidents".to_string(), |s| s.path.clone());
-            return Err(Error::Empty {
+            return Err(Error::EmptyInput {
                 input: what,
                 reason: "no incident left to analyse".into(),
             });
@@ -167,11 +167,11 @@ impl StudyLayer {
     /// The polygons of a boundary layer (multipolygons split into their parts).
     ///
     /// # Errors
-    /// [`Error::Empty`] when the layer holds no polygon.
+    /// [`Error::EmptyInput`] when the layer holds no polygon.
     pub fn boundary_polygons(&self) -> Result<Vec<geo::Polygon<f64>>> {
         let polys = crate::pattern::StudyArea::polygons_of(&self.layer.geometries);
         if polys.is_empty() {
-            return Err(Error::Empty {
+            return Err(Error::EmptyInput {
                 input: self.label(),
                 reason: "no polygon in the boundary file".into(),
             });
@@ -193,7 +193,7 @@ pub fn layer_options(crs: Option<Crs>, target: &Crs) -> LayerOptions {
 /// sfhotspot's automatic period length in days, from the incidents' time span:
 /// ≤ 14 days → 1, ≤ 91 → 7, ≤ 732 → 28, ≤ 3653 → 91, else 365.
 pub fn auto_period_days(inc: &Incidents) -> Result<i64> {
-    let (a, b) = inc.time_range().ok_or_else(|| Error::Empty {
+    let (a, b) = inc.time_range().ok_or_else(|| Error::EmptyInput {
         input: "incidents".into(),
         reason: "no incident has a time".into(),
     })?;

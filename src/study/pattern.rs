@@ -54,7 +54,7 @@ impl PatternInput {
 /// or convex hull (`extent`).
 ///
 /// # Errors
-/// [`crate::Error::Empty`] when the boundary holds no polygon; as [`StudyArea`]'s constructors.
+/// [`crate::Error::EmptyInput`] when the boundary holds no polygon; as [`StudyArea`]'s constructors.
 pub fn study_area(input: &PatternInput, extent: ExtentChoice) -> Result<StudyArea> {
     let xy = &input.incidents.incidents.xy;
     match &input.boundary {

@@ -132,7 +132,7 @@ pub fn fit(input: &RiskInput, p: &FitStudyParams) -> Result<FitStudy> {
     let inc = &input.incidents.incidents;
     let bbox = match p.extent {
         Some(e) => e,
-        None => inc.bbox().ok_or_else(|| Error::Empty {
+        None => inc.bbox().ok_or_else(|| Error::EmptyInput {
             input: "incidents".into(),
             reason: "no incident to model".into(),
         })?,
@@ -590,7 +590,7 @@ pub fn validate(
             .chain(test.iter().flat_map(|t| t.incidents.xy.iter()))
             .copied(),
     )
-    .ok_or_else(|| Error::Empty {
+    .ok_or_else(|| Error::EmptyInput {
         input: "incidents".into(),
         reason: "no incident to validate on".into(),
     })?;

@@ -76,11 +76,11 @@ pub struct SegmentStudy<'a> {
 /// The street segments of a street layer ([`street::build_segments`]).
 ///
 /// # Errors
-/// As [`street::build_segments`]; [`Error::Empty`] when no feature is a usable line.
+/// As [`street::build_segments`]; [`Error::EmptyInput`] when no feature is a usable line.
 pub fn street_segments(streets: &StudyLayer, split: bool) -> Result<SegmentSet> {
     let set = street::build_segments(&streets.layer, split)?;
     if set.segments.is_empty() {
-        return Err(Error::Empty {
+        return Err(Error::EmptyInput {
             input: streets.label(),
             reason: format!(
                 "the street layer has no usable line (skipped {} non-line, {} degenerate features)",
@@ -108,7 +108,7 @@ pub fn segments<'a>(
     } else {
         None
     };
-    let bbox = inc.bbox().ok_or_else(|| Error::Empty {
+    let bbox = inc.bbox().ok_or_else(|| Error::EmptyInput {
         input: "incidents".into(),
         reason: "no incident to count".into(),
     })?;

@@ -520,7 +520,7 @@ pub fn when(input: &WhenInput, p: &WhenParams) -> Result<WhenStudy> {
         .as_ref()
         .map_or_else(|| "incidents".to_string(), |s| s.path.clone());
     if table.is_empty() {
-        return Err(Error::Empty {
+        return Err(Error::EmptyInput {
             input: name,
             reason: "no incident has a time; nothing to profile".into(),
         });
