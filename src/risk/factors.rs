@@ -259,7 +259,7 @@ fn above_mean_sd(v: &[f64], k: f64) -> Vec<u8> {
 /// applied here.
 ///
 /// # Errors
-/// [`Error::Data`] when no (filtered) feature lies within the study area grown by the
+/// [`Error::Degenerate`] when no (filtered) feature lies within the study area grown by the
 /// variable's distance.
 pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Result<Vec<u8>> {
     let l = filter_layer(layer, var.filter.as_deref())?;
@@ -313,8 +313,8 @@ fn check_in_area(
 /// once per bandwidth.
 ///
 /// # Errors
-/// [`Error::Data`] when the (filtered) layer has no feature in the study area;
-/// [`Error::Param`] for bad settings or a bad filter.
+/// [`Error::Degenerate`] when the (filtered) layer has no feature in the study area;
+/// [`Error::InvalidParam`] for bad settings or a bad filter.
 pub fn layer_columns(
     grid: &Grid,
     layer: &Layer,
@@ -327,18 +327,19 @@ pub fn layer_columns(
     check_in_area(&l, layer.len(), grid, dmax, filter)?;
     let mut out = Vec::new();
     for op in &params.operationalisations {
+        let variable = |distance: f64| FactorVariable {
+            layer: layer.name.clone(),
+            filter: filter.map(str::to_string),
+            operationalisation: *op,
+            distance,
+            density_sd: params.density_sd,
+        };
         match op {
             Operationalisation::Proximity => {
                 let near = GeometryIndex::of_layer(&l).nearest_distances(&grid.centres());
                 for &d in &params.distances {
                     out.push(FactorColumn {
-                        variable: FactorVariable {
-                            layer: layer.name.clone(),
-                            filter: filter.map(str::to_string),
-                            operationalisation: *op,
-                            distance: d,
-                            density_sd: params.density_sd,
-                        },
+                        variable: variable(d),
                         values: near.iter().map(|x| u8::from(*x <= d)).collect(),
                     });
                 }
@@ -352,13 +353,7 @@ pub fn layer_columns(
                 let dens = densities(grid, &pts, &params.distances);
                 for (&d, dv) in params.distances.iter().zip(&dens) {
                     out.push(FactorColumn {
-                        variable: FactorVariable {
-                            layer: layer.name.clone(),
-                            filter: filter.map(str::to_string),
-                            operationalisation: *op,
-                            distance: d,
-                            density_sd: params.density_sd,
-                        },
+                        variable: variable(d),
                         values: above_mean_sd(dv, params.density_sd),
                     });
                 }

@@ -149,7 +149,7 @@ impl RtmValidation {
 /// built on that grid and skipped otherwise.
 ///
 /// # Errors
-/// [`Error::Param`] without `train_until` or with a bad mask; [`Error::Data`] when a
+/// [`Error::InvalidParam`] without `train_until` or with a bad mask; [`Error::Degenerate`] when a
 /// period has no incident in the study area; model-fitting errors of [`fit_rtm_in`].
 pub fn validate_rtm(
     inc: &Incidents,

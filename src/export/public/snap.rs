@@ -2,6 +2,7 @@
 //! grid anchored at the origin, or to their anonymous map point, in any CRS.
 
 use super::*;
+
 /// Centres of the `side`-metre squares (grid at the origin) that hold a point, in
 /// order of first appearance.
 pub(super) fn square_centres(pts: &[[f64; 2]], side: f64) -> Vec<[f64; 2]> {
