@@ -3,7 +3,7 @@
 
 use super::*;
 
-/// Evaluates interventions in one or more areas (see the [module docs](self)).
+/// Evaluates interventions in one or more areas (see the [module docs](super)).
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for invalid parameters, an intervention date or periods outside

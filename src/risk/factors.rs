@@ -270,12 +270,7 @@ pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Resu
             d.iter().map(|x| u8::from(*x <= var.distance)).collect()
         }
         Operationalisation::Density => {
-            let pts: Vec<[f64; 2]> = l
-                .representative_points()
-                .into_iter()
-                .filter(|p| p[0].is_finite() && p[1].is_finite())
-                .collect();
-            let dens = densities(grid, &pts, &[var.distance]);
+            let dens = densities(grid, &finite_points(&l), &[var.distance]);
             above_mean_sd(&dens[0], var.density_sd)
         }
     })
@@ -345,12 +340,7 @@ pub fn layer_columns(
                 }
             }
             Operationalisation::Density => {
-                let pts: Vec<[f64; 2]> = l
-                    .representative_points()
-                    .into_iter()
-                    .filter(|p| p[0].is_finite() && p[1].is_finite())
-                    .collect();
-                let dens = densities(grid, &pts, &params.distances);
+                let dens = densities(grid, &finite_points(&l), &params.distances);
                 for (&d, dv) in params.distances.iter().zip(&dens) {
                     out.push(FactorColumn {
                         variable: variable(d),
@@ -361,6 +351,15 @@ pub fn layer_columns(
         }
     }
     Ok(out)
+}
+
+/// The representative points of a layer's features (see
+/// [`Layer::representative_points`]) that are finite, for densities.
+fn finite_points(l: &Layer) -> Vec<[f64; 2]> {
+    l.representative_points()
+        .into_iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect()
 }
 
 /// Study-area mask: `true` for cells whose centre lies inside the polygons of `layer`

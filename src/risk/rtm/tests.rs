@@ -13,6 +13,19 @@ pub(crate) fn demo_inputs(city: &DemoCity) -> Vec<LayerInput<'_>> {
         .collect()
 }
 
+/// The layers of the factors the demo city planted with an effect, sorted.
+fn planted_layers(city: &DemoCity) -> Vec<&str> {
+    let mut planted: Vec<&str> = city
+        .truth
+        .factors
+        .iter()
+        .filter(|t| t.relative_risk != 1.0)
+        .map(|t| t.layer.as_str())
+        .collect();
+    planted.sort_unstable();
+    planted
+}
+
 #[test]
 fn fit_rtm_finds_strong_factors_and_reapplies() {
     let city = generate(
@@ -159,14 +172,7 @@ fn fit_rtm_full_demo_selects_exactly_the_planted_factors() {
     }
     let mut got: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
     got.sort_unstable();
-    let mut planted: Vec<&str> = city
-        .truth
-        .factors
-        .iter()
-        .filter(|t| t.relative_risk != 1.0)
-        .map(|t| t.layer.as_str())
-        .collect();
-    planted.sort_unstable();
+    let planted = planted_layers(&city);
     assert_eq!(got, planted, "{:?}", r.diagnostics.notes);
 }
 
@@ -193,14 +199,7 @@ fn fit_rtm_full_demo_exact_selection_rate() {
         .unwrap();
         let mut got: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
         got.sort_unstable();
-        let mut planted: Vec<&str> = city
-            .truth
-            .factors
-            .iter()
-            .filter(|t| t.relative_risk != 1.0)
-            .map(|t| t.layer.as_str())
-            .collect();
-        planted.sort_unstable();
+        let planted = planted_layers(&city);
         let decoys = city
             .truth
             .factors

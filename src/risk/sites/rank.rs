@@ -16,17 +16,13 @@ pub fn rank_cells(
     params: &SiteParams,
 ) -> Result<Vec<Site>> {
     let w = vec![1.0; points.len()];
-    let r = rank_core(
-        points,
-        None,
-        &w,
-        SeriousnessReport::default(),
-        &SiteUnits::Cells,
-        model,
-        layers,
-        mapping,
-        params,
-    )?;
+    let input = RankInput {
+        xy: points,
+        time: None,
+        weight: &w,
+        seriousness: SeriousnessReport::default(),
+    };
+    let r = rank_core(input, &SiteUnits::Cells, model, layers, mapping, params)?;
     Ok(r.sites)
 }
 
@@ -96,17 +92,13 @@ pub fn rank_sites(
         Some(s) => s.incident_weights(inc)?,
         None => (vec![1.0; inc.len()], SeriousnessReport::default()),
     };
-    let mut r = rank_core(
-        &inc.xy,
-        Some(&inc.time),
-        &w,
-        rep,
-        units,
-        model,
-        layers,
-        mapping,
-        params,
-    )?;
+    let input = RankInput {
+        xy: &inc.xy,
+        time: Some(&inc.time),
+        weight: &w,
+        seriousness: rep,
+    };
+    let mut r = rank_core(input, units, model, layers, mapping, params)?;
     if matches!(units, SiteUnits::Cells) && r.periods.len() >= 2 {
         hotspot_classes(inc, model, &mut r);
     }
@@ -226,18 +218,29 @@ pub(super) fn persistence(
     (hot, periods)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn rank_core(
-    xy: &[[f64; 2]],
-    time: Option<&[Option<i64>]>,
-    weight: &[f64],
+/// The incidents a ranking counts: points, times (for persistence, when known), a
+/// weight each (seriousness) and the report of how the weights were found.
+pub(super) struct RankInput<'a> {
+    xy: &'a [[f64; 2]],
+    time: Option<&'a [Option<i64>]>,
+    weight: &'a [f64],
     seriousness: SeriousnessReport,
+}
+
+pub(super) fn rank_core(
+    input: RankInput<'_>,
     units: &SiteUnits,
     model: &RtmModel,
     layers: &[&Layer],
     mapping: &CptedMapping,
     params: &SiteParams,
 ) -> Result<SiteRanking> {
+    let RankInput {
+        xy,
+        time,
+        weight,
+        seriousness,
+    } = input;
     let ws = params.weights.array();
     if ws.iter().any(|v| !(v.is_finite() && *v >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
         return Err(Error::invalid_param(
