@@ -46,7 +46,7 @@ fn square(c: [f64; 2], half: f64) -> Polygon<f64> {
 /// The two demo proposals (`repair-lights`, `gate-park`), in the city's CRS.
 ///
 /// # Errors
-/// [`Error::Data`] when the city has no out lights or no parks.
+/// [`Error::Degenerate`] when the city has no out lights or no parks.
 pub fn demo_proposals(city: &DemoCity) -> Result<Vec<Proposal>> {
     let lights = city
         .layer("lights")

@@ -615,21 +615,7 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
     let name = match proposal {
         Some(p) => {
             let after = &a.details.after[p];
-            let pick = |closed: bool| -> Vec<Geometry<f64>> {
-                net.geometry
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| {
-                        let (b, f) = (a.details.before[*k], after[*k]);
-                        if closed {
-                            b && !f
-                        } else {
-                            !b && f
-                        }
-                    })
-                    .map(|(_, g)| Geometry::LineString(g.clone()))
-                    .collect()
-            };
+            let pick = |closed: bool| changed_edges(a, net, after, closed);
             overlays.push(Overlay {
                 geometries: pick(true),
                 colour: [220, 30, 30, 255],
@@ -720,19 +706,7 @@ pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
         let Some(after) = after else {
             return Vec::new();
         };
-        net.geometry
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| {
-                let (b, f) = (a.details.before[*k], after[*k]);
-                if closed {
-                    b && !f
-                } else {
-                    !b && f
-                }
-            })
-            .map(|(_, g)| Geometry::LineString(g.clone()))
-            .collect()
+        changed_edges(a, net, after, closed)
     };
     let (closed, opened) = (changed(true), changed(false));
     let actions: Vec<Geometry<f64>> = a
@@ -929,4 +903,27 @@ pub fn tradeoff_plot(a: &Assessment) -> Figure {
         x_range: Some((-0.05 * xmax, xmax)),
     };
     Figure::line_plot(series, o)
+}
+
+/// The network's edges a scenario closes (`closed`) or opens: open before and not
+/// in `after`, or the reverse, as lines.
+fn changed_edges(
+    a: &Assessment,
+    net: &super::network::Network,
+    after: &[bool],
+    closed: bool,
+) -> Vec<Geometry<f64>> {
+    net.geometry
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            let (b, f) = (a.details.before[*k], after[*k]);
+            if closed {
+                b && !f
+            } else {
+                !b && f
+            }
+        })
+        .map(|(_, g)| Geometry::LineString(g.clone()))
+        .collect()
 }

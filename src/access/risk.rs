@@ -213,19 +213,21 @@ impl FactorModel {
     /// Indicators per factor and cell centre.
     ///
     /// # Errors
-    /// [`Error::Data`] when a factor's layer is not among `layers` (it would
-    /// otherwise be silently absent everywhere).
+    /// [`Error::MissingInput`] naming every factor layer that is not among `layers`
+    /// (it would otherwise be silently absent everywhere).
     fn indicators(&self, layers: &[Layer], centres: &[[f64; 2]]) -> Result<Vec<Vec<bool>>> {
+        missing_layers(
+            "factor model",
+            self.factors.iter().map(|f| f.layer.as_str()),
+            layers,
+        )?;
         self.factors
             .iter()
             .map(|f| {
                 let Some(l) = layers.iter().find(|l| l.name == f.layer) else {
-                    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-                    return Err(Error::Data(format!(
-                        "factor model: the factor on layer '{}' needs that layer, which is not among the study's layers ({}); give it",
-                        f.layer,
-                        names.join(", ")
-                    )));
+                    return Err(Error::MissingInput {
+                        what: vec![format!("layer {} (factor model)", f.layer)],
+                    });
                 };
                 let l = match &f.filter {
                     Some(flt) => {
@@ -328,17 +330,28 @@ impl RiskModel for FactorModel {
         let xa = self.indicators(after, &centres)?;
         let mut theta = vec![self.intercept];
         theta.extend(self.factors.iter().map(|f| f.coefficient));
-        change_from_indicators(
-            self.describe(),
-            grid,
-            &theta,
-            self.covariance.as_deref(),
-            self.draws,
-            self.seed,
-            &xb,
-            &xa,
-        )
+        let m = LogLinear {
+            theta: &theta,
+            cov: self.covariance.as_deref(),
+            draws: self.draws,
+            seed: self.seed,
+        };
+        change_from_indicators(self.describe(), grid, &m, &xb, &xa)
     }
+}
+
+/// The coefficients of a log-linear model `exp(θ₀ + Σ θk·xk)` and how to simulate
+/// their uncertainty, for [`change_from_indicators`].
+#[derive(Debug, Clone, Copy)]
+pub struct LogLinear<'a> {
+    /// `θ`: the intercept, then one coefficient per indicator.
+    pub theta: &'a [f64],
+    /// The covariance of `θ` (same order), if known: then an interval is simulated.
+    pub cov: Option<&'a [Vec<f64>]>,
+    /// Draws of `θ ~ N(θ̂, Σ)` for the interval.
+    pub draws: usize,
+    /// Seed of the draws (draw `i` uses stream `i`).
+    pub seed: u64,
 }
 
 /// Risk change of a log-linear model `exp(θ₀ + Σ θk·xk)` from 0/1 indicators
@@ -346,17 +359,19 @@ impl RiskModel for FactorModel {
 /// expected incidents prevented when a covariance of `θ` is given: draw `i` of
 /// `θ ~ N(θ̂, Σ)` uses ChaCha8 seeded with `seed`, stream `i` (thread-count
 /// independent); only cells whose indicators change contribute.
-#[allow(clippy::too_many_arguments)]
 pub fn change_from_indicators(
     model: String,
     grid: Grid,
-    theta: &[f64],
-    cov: Option<&[Vec<f64>]>,
-    draws: usize,
-    seed: u64,
+    m: &LogLinear<'_>,
     xb: &[Vec<bool>],
     xa: &[Vec<bool>],
 ) -> Result<RiskChange> {
+    let &LogLinear {
+        theta,
+        cov,
+        draws,
+        seed,
+    } = m;
     let eta = |th: &[f64], x: &[Vec<bool>], c: usize| -> f64 {
         let mut e = th[0];
         for (k, xk) in x.iter().enumerate() {
@@ -449,23 +464,49 @@ pub fn change_from_indicators(
     })
 }
 
+/// [`Error::MissingInput`] naming, once each and all at once, the layers a model's
+/// factors need that are not among the study's `layers`.
+fn missing_layers<'a>(
+    model: &str,
+    needed: impl Iterator<Item = &'a str>,
+    layers: &[Layer],
+) -> Result<()> {
+    let mut what: Vec<String> = Vec::new();
+    for name in needed {
+        let w = format!("layer {name} ({model})");
+        if !layers.iter().any(|l| l.name == name) && !what.contains(&w) {
+            what.push(w);
+        }
+    }
+    if what.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingInput { what })
+    }
+}
+
 /// Indicators of a fitted risk terrain model's factors on its grid; a layer whose
 /// (filtered) features all left the area gives all-zero indicators.
 fn rtm_indicators(model: &crate::risk::RtmModel, layers: &[Layer]) -> Result<Vec<Vec<bool>>> {
     use geo::BoundingRect;
+    missing_layers(
+        "risk model",
+        model.factors.iter().map(|f| f.variable.layer.as_str()),
+        layers,
+    )?;
     let grid = &model.grid;
     model
         .factors
         .iter()
         .map(|f| {
             let v = &f.variable;
-            let l = layers.iter().find(|l| l.name == v.layer).ok_or_else(|| {
-                Error::Data(format!(
-                    "risk model: layer '{}' is required by factor {} but is not in the study",
-                    v.layer,
-                    v.label()
-                ))
-            })?;
+            let l =
+                layers
+                    .iter()
+                    .find(|l| l.name == v.layer)
+                    .ok_or_else(|| Error::MissingInput {
+                        what: vec![format!("layer {} (factor {})", v.layer, v.label())],
+                    })?;
             let fl = crate::risk::factors::filter_layer(l, v.filter.as_deref())?;
             let e = grid.extent();
             let m = v.distance;
@@ -516,8 +557,13 @@ impl RiskModel for crate::risk::RtmModel {
         let mut theta = vec![self.intercept];
         theta.extend(self.factors.iter().map(|f| f.coef));
         let cov = (!self.cov.is_empty()).then_some(self.cov.as_slice());
-        let mut r =
-            change_from_indicators(self.describe(), self.grid, &theta, cov, 1000, 42, &xb, &xa)?;
+        let m = LogLinear {
+            theta: &theta,
+            cov,
+            draws: 1000,
+            seed: 42,
+        };
+        let mut r = change_from_indicators(self.describe(), self.grid, &m, &xb, &xa)?;
         r.notes.extend(note);
         Ok(r)
     }
@@ -607,6 +653,29 @@ mod tests {
         let (ia, ib) = (a.interval.unwrap(), b.interval.unwrap());
         assert_eq!(ia, ib);
         assert!(ia[0] < 1.0 && 1.0 < ia[1], "{ia:?}");
+    }
+
+    #[test]
+    fn risk_change_names_every_missing_layer() {
+        let mut m = model(None);
+        m.factors.push(ModelFactor {
+            layer: "bars".into(),
+            filter: None,
+            distance: 5.0,
+            coefficient: 0.5,
+        });
+        let parks = vec![layer("parks", &[[15.0, 15.0]], "on")];
+        let e = m
+            .risk_change(&parks, &parks, [0.0, 0.0, 99.0, 99.0])
+            .unwrap_err();
+        match &e {
+            Error::MissingInput { what } => assert_eq!(
+                what,
+                &["layer lights (factor model)", "layer bars (factor model)"]
+            ),
+            other => panic!("{other}"),
+        }
+        assert!(e.is_usage());
     }
 
     #[test]

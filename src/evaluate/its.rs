@@ -123,7 +123,7 @@ fn ratio_estimate(b: f64, se: f64, z: f64) -> Estimate {
 /// reported in [`AreaIts::notes`] rather than as errors.
 ///
 /// # Errors
-/// [`crate::Error::Param`] for an invalid confidence level.
+/// [`crate::Error::InvalidParam`] for an invalid confidence level.
 pub fn interrupted_time_series(ev: &Evaluation, p: &ItsParams) -> Result<Vec<AreaIts>> {
     let z = z_for(ev.confidence)?;
     let d = ev.periods.intervention as f64 / DAY as f64;

@@ -126,7 +126,12 @@ pub fn plant_intervention(city: &DemoCity, p: &PlantParams) -> Result<Planted> {
             .hotspots
             .first()
             .map(|h| h.centre)
-            .ok_or_else(|| Error::Data("the demo city has no hotspot to centre on".into()))?,
+            .ok_or_else(|| {
+                Error::degenerate(
+                    "evaluation simulation",
+                    "the demo city has no hotspot to centre on",
+                )
+            })?,
     };
     let ext = city.truth.extent;
     let inc = &city.incidents;

@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use super::PrePost;
 use crate::error::{Error, Result};
 use crate::special::normal_p_two_sided as two_sided_p;
 pub use crate::special::{normal_cdf, normal_quantile};
@@ -241,22 +242,22 @@ pub struct NetEffect {
 /// `TNE = (t0 + b0)·s − t1 − b1` with `s = c1/c0` and
 /// `Var = φ·[s²(t0 + b0) + t1 + b1 + (t0 + b0)²·s²·(1/c0 + 1/c1)]`.
 ///
-/// Positive = incidents prevented overall.
+/// Positive = incidents prevented overall. `t0`, `t1` are the `treatment` counts
+/// (pre, post), `b0`, `b1` the `buffer` ones and `c0`, `c1` the `control` ones.
 ///
 /// # Reference
 /// Guerette, R. T. (2009). *Analyzing Crime Displacement and Diffusion*. Problem-Oriented
 /// Guides for Police, Problem-Solving Tools Series No. 10. COPS Office.
-#[allow(clippy::too_many_arguments)]
 pub fn net_effect(
-    t0: f64,
-    t1: f64,
-    b0: f64,
-    b1: f64,
-    c0: f64,
-    c1: f64,
+    treatment: PrePost,
+    buffer: PrePost,
+    control: PrePost,
     phi: f64,
     z: f64,
 ) -> Result<NetEffect> {
+    let (t0, t1) = (treatment.pre, treatment.post);
+    let (b0, b1) = (buffer.pre, buffer.post);
+    let (c0, c1) = (control.pre, control.post);
     check_phi(phi)?;
     if !(c0 > 0.0 && c1 > 0.0) {
         return Err(Error::Data(
@@ -451,7 +452,8 @@ mod tests {
     #[test]
     fn net_effect_hand_computed() {
         // s = 0.9; treatment: 90 − 60 = 30 prevented; buffer: 45 − 60 = −15
-        let n = net_effect(100.0, 60.0, 50.0, 60.0, 200.0, 180.0, 1.0, Z95).unwrap();
+        let pp = |pre, post| PrePost { pre, post };
+        let n = net_effect(pp(100.0, 60.0), pp(50.0, 60.0), pp(200.0, 180.0), 1.0, Z95).unwrap();
         assert_relative_eq!(n.treatment, 30.0, epsilon = 1e-12);
         assert_relative_eq!(n.buffer, -15.0, epsilon = 1e-12);
         assert_relative_eq!(n.total.estimate, 15.0, epsilon = 1e-12);

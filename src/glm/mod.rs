@@ -536,7 +536,8 @@ fn theta_ml(y: &[f64], mu: &[f64], start: f64, max_iter: usize) -> Result<f64> {
 /// non-negative counts; `offset` (e.g. log exposure) is added to the linear predictor.
 ///
 /// # Errors
-/// * [`Error::Data`] for empty/mismatched input, all-zero counts, fewer observations than
+/// * [`Error::Degenerate`], [`Error::LengthMismatch`], [`Error::TooFew`] for
+///   empty/mismatched input, all-zero counts, fewer observations than
 ///   coefficients, or collinear columns (the message names the 0-based column index).
 /// * [`Error::Numerical`] when IRLS or the θ estimate does not converge (the message
 ///   names the iteration count), or the normal equations become singular.

@@ -92,7 +92,7 @@ pub(super) fn pois_nll(y: &[f64], eta: &[f64]) -> f64 {
 /// starting coefficients (e.g. along a λ path).
 ///
 /// # Errors
-/// [`Error::Param`] for bad λ/α/penalty factors; [`Error::Data`] for bad input;
+/// [`Error::InvalidParam`] for bad λ/α/penalty factors; [`Error::Degenerate`] for bad input;
 /// [`Error::Numerical`] when it does not converge within `max_iter` (names the count).
 pub fn fit_poisson_penalized(
     x: &[Vec<f64>],

@@ -259,7 +259,7 @@ fn above_mean_sd(v: &[f64], k: f64) -> Vec<u8> {
 /// applied here.
 ///
 /// # Errors
-/// [`Error::Data`] when no (filtered) feature lies within the study area grown by the
+/// [`Error::Degenerate`] when no (filtered) feature lies within the study area grown by the
 /// variable's distance.
 pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Result<Vec<u8>> {
     let l = filter_layer(layer, var.filter.as_deref())?;
@@ -270,12 +270,7 @@ pub fn variable_values(grid: &Grid, layer: &Layer, var: &FactorVariable) -> Resu
             d.iter().map(|x| u8::from(*x <= var.distance)).collect()
         }
         Operationalisation::Density => {
-            let pts: Vec<[f64; 2]> = l
-                .representative_points()
-                .into_iter()
-                .filter(|p| p[0].is_finite() && p[1].is_finite())
-                .collect();
-            let dens = densities(grid, &pts, &[var.distance]);
+            let dens = densities(grid, &finite_points(&l), &[var.distance]);
             above_mean_sd(&dens[0], var.density_sd)
         }
     })
@@ -313,8 +308,8 @@ fn check_in_area(
 /// once per bandwidth.
 ///
 /// # Errors
-/// [`Error::Data`] when the (filtered) layer has no feature in the study area;
-/// [`Error::Param`] for bad settings or a bad filter.
+/// [`Error::Degenerate`] when the (filtered) layer has no feature in the study area;
+/// [`Error::InvalidParam`] for bad settings or a bad filter.
 pub fn layer_columns(
     grid: &Grid,
     layer: &Layer,
@@ -327,38 +322,28 @@ pub fn layer_columns(
     check_in_area(&l, layer.len(), grid, dmax, filter)?;
     let mut out = Vec::new();
     for op in &params.operationalisations {
+        let variable = |distance: f64| FactorVariable {
+            layer: layer.name.clone(),
+            filter: filter.map(str::to_string),
+            operationalisation: *op,
+            distance,
+            density_sd: params.density_sd,
+        };
         match op {
             Operationalisation::Proximity => {
                 let near = GeometryIndex::of_layer(&l).nearest_distances(&grid.centres());
                 for &d in &params.distances {
                     out.push(FactorColumn {
-                        variable: FactorVariable {
-                            layer: layer.name.clone(),
-                            filter: filter.map(str::to_string),
-                            operationalisation: *op,
-                            distance: d,
-                            density_sd: params.density_sd,
-                        },
+                        variable: variable(d),
                         values: near.iter().map(|x| u8::from(*x <= d)).collect(),
                     });
                 }
             }
             Operationalisation::Density => {
-                let pts: Vec<[f64; 2]> = l
-                    .representative_points()
-                    .into_iter()
-                    .filter(|p| p[0].is_finite() && p[1].is_finite())
-                    .collect();
-                let dens = densities(grid, &pts, &params.distances);
+                let dens = densities(grid, &finite_points(&l), &params.distances);
                 for (&d, dv) in params.distances.iter().zip(&dens) {
                     out.push(FactorColumn {
-                        variable: FactorVariable {
-                            layer: layer.name.clone(),
-                            filter: filter.map(str::to_string),
-                            operationalisation: *op,
-                            distance: d,
-                            density_sd: params.density_sd,
-                        },
+                        variable: variable(d),
                         values: above_mean_sd(dv, params.density_sd),
                     });
                 }
@@ -366,6 +351,15 @@ pub fn layer_columns(
         }
     }
     Ok(out)
+}
+
+/// The representative points of a layer's features (see
+/// [`Layer::representative_points`]) that are finite, for densities.
+fn finite_points(l: &Layer) -> Vec<[f64; 2]> {
+    l.representative_points()
+        .into_iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect()
 }
 
 /// Study-area mask: `true` for cells whose centre lies inside the polygons of `layer`

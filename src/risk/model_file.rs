@@ -231,17 +231,20 @@ pub fn coverage(m: &RtmModel, extent: [f64; 4]) -> Coverage {
 /// of it, a warning (returned) when it covers only part.
 ///
 /// # Errors
-/// [`Error::Data`] naming both extents when they do not overlap.
+/// [`Error::Degenerate`] naming both extents when they do not overlap.
 pub fn check_coverage(m: &RtmModel, extent: [f64; 4], what: &str) -> Result<Option<String>> {
     let c = coverage(m, extent);
     let g = m.grid.extent();
     let show = |e: [f64; 4]| format!("x {:.0}..{:.0}, y {:.0}..{:.0}", e[0], e[2], e[1], e[3]);
     if c.share <= 0.0 {
-        return Err(Error::Data(format!(
-            "{what}: the model's grid ({}) covers none of the study area ({}): it was fitted on another place or in another CRS",
-            show(g),
-            show(extent)
-        )));
+        return Err(Error::degenerate(
+            "risk model",
+            format!(
+                "{what}: the model's grid ({}) covers none of the study area ({}): it was fitted on another place or in another CRS",
+                show(g),
+                show(extent)
+            ),
+        ));
     }
     if c.share < 0.999 {
         return Ok(Some(format!(

@@ -338,7 +338,7 @@ pub(crate) struct NullFactor<'a> {
 /// of the selected model (None for Poisson).
 ///
 /// # Errors
-/// [`Error::Param`] for bad settings or a grid too small to shift any factor far enough.
+/// [`Error::InvalidParam`] for bad settings or a grid too small to shift any factor far enough.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn test_factors(
     grid: &Grid,

@@ -149,7 +149,7 @@ impl RtmValidation {
 /// built on that grid and skipped otherwise.
 ///
 /// # Errors
-/// [`Error::Param`] without `train_until` or with a bad mask; [`Error::Data`] when a
+/// [`Error::InvalidParam`] without `train_until` or with a bad mask; [`Error::Degenerate`] when a
 /// period has no incident in the study area; model-fitting errors of [`fit_rtm_in`].
 pub fn validate_rtm(
     inc: &Incidents,
@@ -199,7 +199,11 @@ pub fn validate_rtm(
         )),
         Err(e) => skipped.push(("promap".into(), e.to_string())),
     }
-    let mut v = validate_core(&train, &test, grid, study, layers, p, extra, skipped)?;
+    let samples = Samples {
+        train: &train,
+        test: &test,
+    };
+    let mut v = validate_core(samples, grid, study, layers, p, extra, skipped)?;
     v.unused = unused;
     Ok(v)
 }
@@ -222,13 +226,25 @@ pub fn validate_rtm_samples(
         "promap".to_string(),
         "needs incident times (training and test given as separate samples)".to_string(),
     )];
-    validate_core(train, test, grid, study, layers, p, Vec::new(), skipped)
+    validate_core(
+        Samples { train, test },
+        grid,
+        study,
+        layers,
+        p,
+        Vec::new(),
+        skipped,
+    )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The incident points of the two sides of a split.
+struct Samples<'a> {
+    train: &'a [[f64; 2]],
+    test: &'a [[f64; 2]],
+}
+
 fn validate_core(
-    train: &[[f64; 2]],
-    test: &[[f64; 2]],
+    samples: Samples<'_>,
     grid: &Grid,
     study: Option<&[bool]>,
     layers: &[LayerInput],
@@ -236,6 +252,7 @@ fn validate_core(
     extra: Vec<NamedSurface>,
     mut skipped: Vec<(String, String)>,
 ) -> Result<RtmValidation> {
+    let Samples { train, test } = samples;
     let keep = crate::risk::rtm::study_cells(grid, study, "validation")?;
     let sub = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
     let (train_full, _) = grid.counts_checked(train);

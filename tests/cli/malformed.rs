@@ -837,7 +837,6 @@ fn models_are_checked_before_use() {
             json!(1e308),
             "factors[0].coefficient",
         ),
-        ("/factors/0/layer", json!("atms"), "'atms'"),
     ] {
         let mut v = base.clone();
         if let Some(x) = v.pointer_mut(ptr) {
@@ -845,6 +844,16 @@ fn models_are_checked_before_use() {
         }
         expect(&assess(c, d.path(), &fm(v), None), 1, &[field]);
     }
+    // a factor whose layer the study lacks: a missing input (a usage error), named
+    let mut v = base.clone();
+    if let Some(x) = v.pointer_mut("/factors/0/layer") {
+        *x = json!("atms");
+    }
+    expect(
+        &assess(c, d.path(), &fm(v), None),
+        2,
+        &["missing input", "layer atms (factor model)"],
+    );
 }
 
 // ------------------------------------------------------------------ geometry

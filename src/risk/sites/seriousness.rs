@@ -162,7 +162,7 @@ impl Seriousness {
     /// Weight of each incident, with a report of unknown categories.
     ///
     /// # Errors
-    /// [`Error::Data`] in strict mode when a category is unknown or missing.
+    /// [`Error::Degenerate`] in strict mode when a category is unknown or missing.
     pub fn incident_weights(&self, inc: &Incidents) -> Result<(Vec<f64>, SeriousnessReport)> {
         let mut rep = SeriousnessReport {
             weighted: true,
@@ -190,19 +190,22 @@ impl Seriousness {
                 .iter()
                 .map(|(k, n)| format!("'{k}' ({n})"))
                 .collect();
-            return Err(Error::Data(format!(
-                "seriousness (strict): categories not in the table: {}{}",
-                if list.is_empty() {
-                    "none".to_string()
-                } else {
-                    list.join(", ")
-                },
-                if rep.no_category > 0 {
-                    format!("; {} incident(s) without a category", rep.no_category)
-                } else {
-                    String::new()
-                }
-            )));
+            return Err(Error::degenerate(
+                "seriousness (strict)",
+                format!(
+                    "categories not in the table: {}{}",
+                    if list.is_empty() {
+                        "none".to_string()
+                    } else {
+                        list.join(", ")
+                    },
+                    if rep.no_category > 0 {
+                        format!("; {} incident(s) without a category", rep.no_category)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
         }
         Ok((w, rep))
     }
