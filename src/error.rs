@@ -233,6 +233,16 @@ pub enum Error {
         /// How many items there are.
         expected: usize,
     },
+    // -- demo7 (issue 13: typed errors of src/render, src/demo*.rs) --
+    /// A figure could not be drawn: the PNG encoder or the rasteriser failed, or the
+    /// raster is too large.
+    #[error("figure ({stage}): {message}")]
+    Figure {
+        /// The stage that failed (`PNG encoding`, `rasterisation`, `raster`).
+        stage: &'static str,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
