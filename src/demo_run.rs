@@ -184,21 +184,23 @@ impl From<String> for Step {
 /// One analysis of the demo, writing into its own part of the set.
 type Task<'a> = Box<dyn FnOnce(&mut Outputs) -> Result<Step> + Send + 'a>;
 
-/// Runs `tasks`, each into its own fork of `out` ([`Outputs::fork`]) on rayon's
-/// pool, and joins them in the order given: the set, the text and the provenance
-/// inputs are the same as if the tasks had run one after another in that order,
-/// whatever the thread count. The first error in that order is returned. A public set
-/// (which cannot be forked) runs the tasks one after another.
+/// Runs `tasks` (each with its relative cost), each into its own fork of `out`
+/// ([`Outputs::fork`]) on rayon's pool, the costliest first (so that the long ones
+/// do not end up last on one thread), and joins them in the order given: the set,
+/// the text and the provenance inputs are the same as if the tasks had run one after
+/// another in that order, whatever the thread count and whichever finished first. The
+/// first error in that order is returned. A public set (which cannot be forked) runs
+/// the tasks one after another.
 fn run_tasks(
     out: &mut Outputs,
-    tasks: Vec<Task<'_>>,
+    tasks: Vec<(u32, Task<'_>)>,
     prov: &mut Provenance,
     text: &mut String,
 ) -> Result<()> {
-    use rayon::prelude::*;
-    let steps: Vec<Result<(Option<Outputs>, Step)>> = if out.is_public() {
+    type Done = Result<(Option<Outputs>, Step)>;
+    let steps: Vec<Done> = if out.is_public() {
         let mut v = Vec::new();
-        for t in tasks {
+        for (_, t) in tasks {
             let r = t(out);
             let failed = r.is_err();
             v.push(r.map(|s| (None, s)));
@@ -208,17 +210,30 @@ fn run_tasks(
         }
         v
     } else {
-        let forks = tasks
-            .iter()
-            .map(|_| out.fork())
-            .collect::<Result<Vec<_>>>()?;
-        tasks
-            .into_par_iter()
-            .zip(forks)
-            // one task per job: the long ones do not hold up the short ones
-            .with_max_len(1)
-            .map(|(t, mut o)| t(&mut o).map(|s| (Some(o), s)))
-            .collect()
+        let mut order: Vec<usize> = (0..tasks.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(tasks[i].0));
+        let mut jobs: Vec<Option<(Task<'_>, Outputs)>> = Vec::with_capacity(tasks.len());
+        for (_, t) in tasks {
+            jobs.push(Some((t, out.fork()?)));
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Done)>();
+        // first in, first out on every thread: the costliest tasks start first
+        rayon::scope_fifo(|sc| {
+            for &i in &order {
+                if let Some((t, mut o)) = jobs[i].take() {
+                    let tx = tx.clone();
+                    sc.spawn_fifo(move |_| {
+                        let r = t(&mut o).map(|s| (Some(o), s));
+                        // the receiver outlives the scope
+                        let _ = tx.send((i, r));
+                    });
+                }
+            }
+        });
+        drop(tx);
+        let mut done: Vec<(usize, Done)> = rx.into_iter().collect();
+        done.sort_by_key(|d| d.0);
+        done.into_iter().map(|d| d.1).collect()
     };
     for r in steps {
         let (fork, step) = r?;
@@ -325,73 +340,118 @@ fn analyses(
     let burg = burglaries(&input);
     let burg = burg.as_ref();
     let (input, streets, layers, risk_input, fit) = (&input, &streets, &layers, &risk_input, &fit);
-    let tasks: Vec<Task<'_>> = vec![
-        Box::new(move |out| {
-            progress("hot spots");
-            hotspots(city, input, out).map(Step::from)
-        }),
-        Box::new(move |out| {
-            progress("clusters");
-            let cl = study::clusters::clusters(input, &study::clusters::dbscan_params(30.0, 15))?;
-            out.section("clusters").write_result(&cl)?;
-            Ok(clusters_text(city, &cl).into())
-        }),
-        Box::new(move |out| {
-            progress("street segments");
-            let seg = study::segments::segments(input, streets, &Default::default())?;
-            out.section("segments").write_result(&seg)?;
-            Ok(segments_text(&seg).into())
-        }),
-        Box::new(move |out| {
-            progress("forecast accuracy");
-            accuracy(input, out).map(Step::from)
-        }),
+    // (relative cost, task): the costs are the tasks' shares of the demo's CPU time
+    // (release build), which only order their start
+    let tasks: Vec<(u32, Task<'_>)> = vec![
+        (
+            18,
+            Box::new(move |out| {
+                progress("hot spots");
+                hotspots(city, input, out).map(Step::from)
+            }),
+        ),
+        (
+            8,
+            Box::new(move |out| {
+                progress("clusters");
+                let cl =
+                    study::clusters::clusters(input, &study::clusters::dbscan_params(30.0, 15))?;
+                out.section("clusters").write_result(&cl)?;
+                Ok(clusters_text(city, &cl).into())
+            }),
+        ),
+        (
+            10,
+            Box::new(move |out| {
+                progress("street segments");
+                let seg = study::segments::segments(input, streets, &Default::default())?;
+                out.section("segments").write_result(&seg)?;
+                Ok(segments_text(&seg).into())
+            }),
+        ),
+        (
+            25,
+            Box::new(move |out| {
+                progress("forecast accuracy");
+                accuracy(input, out).map(Step::from)
+            }),
+        ),
         // the repeat analyses run only when the city has burglaries
-        Box::new(move |out| {
-            progress("near repeats");
-            burg.map_or(Ok(Step::default()), |b| near_repeat(b, out).map(Step::from))
-        }),
-        Box::new(move |out| {
-            progress("exact repeats");
-            burg.map_or(Ok(Step::default()), |_| {
-                exact_repeats(input, out).map(Step::from)
-            })
-        }),
-        Box::new(move |out| {
-            progress("chains");
-            burg.map_or(Ok(Step::default()), |b| chains(b, out).map(Step::from))
-        }),
-        Box::new(move |out| {
-            progress("promap");
-            burg.map_or(Ok(Step::default()), |b| promap(b, out).map(Step::from))
-        }),
-        Box::new(move |out| {
-            progress("evaluating a planted intervention");
-            evaluate(city, out)
-        }),
-        Box::new(move |out| {
-            progress("ranking sites");
-            out.section("risk").write_result(fit)?;
-            let mut text = risk_text(city, fit);
-            text.push_str(&sites(city, risk_input, layers, fit, out)?);
-            Ok(text.into())
-        }),
-        Box::new(move |out| {
-            progress("validating the risk terrain model");
-            validate(risk_input, out).map(Step::from)
-        }),
-        Box::new(move |out| {
-            progress("assessing the demo proposals");
-            assess(city, fit, out).map(Step::from)
-        }),
-        Box::new(move |out| {
-            progress("network");
-            study::network::demo(city, input, &mut out.section("network")).map(Step::from)
-        }),
-        Box::new(move |out| {
-            progress("writing the public report");
-            public_report(city, input, streets, risk_input, layers, fit, out).map(Step::from)
-        }),
+        (
+            1,
+            Box::new(move |out| {
+                progress("near repeats");
+                burg.map_or(Ok(Step::default()), |b| near_repeat(b, out).map(Step::from))
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("exact repeats");
+                burg.map_or(Ok(Step::default()), |_| {
+                    exact_repeats(input, out).map(Step::from)
+                })
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("chains");
+                burg.map_or(Ok(Step::default()), |b| chains(b, out).map(Step::from))
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("promap");
+                burg.map_or(Ok(Step::default()), |b| promap(b, out).map(Step::from))
+            }),
+        ),
+        (
+            14,
+            Box::new(move |out| {
+                progress("evaluating a planted intervention");
+                evaluate(city, out)
+            }),
+        ),
+        (
+            20,
+            Box::new(move |out| {
+                progress("ranking sites");
+                out.section("risk").write_result(fit)?;
+                let mut text = risk_text(city, fit);
+                text.push_str(&sites(city, risk_input, layers, fit, out)?);
+                Ok(text.into())
+            }),
+        ),
+        (
+            24,
+            Box::new(move |out| {
+                progress("validating the risk terrain model");
+                validate(risk_input, out).map(Step::from)
+            }),
+        ),
+        (
+            200,
+            Box::new(move |out| {
+                progress("assessing the demo proposals");
+                assess(city, fit, out).map(Step::from)
+            }),
+        ),
+        (
+            290,
+            Box::new(move |out| {
+                progress("network");
+                study::network::demo(city, input, &mut out.section("network")).map(Step::from)
+            }),
+        ),
+        (
+            300,
+            Box::new(move |out| {
+                progress("writing the public report");
+                public_report(city, input, streets, risk_input, layers, fit, out).map(Step::from)
+            }),
+        ),
     ];
     run_tasks(out, tasks, prov, text)
 }
