@@ -412,7 +412,7 @@ fn report_counts_rows_and_sizes_from_what_was_written() {
 /// provenance record and summary): one after another, or each on its own thread
 /// through a fork, joined in the order a, b. Returns every file of the set.
 fn two_parts(out: &Path, forked: bool) -> BTreeMap<String, Vec<u8>> {
-    let mut o = Outputs::folder(out, &OutputOptions::default()).unwrap();
+    let mut o = Outputs::folder(out, &OutputOptions::force(true)).unwrap();
     o.index();
     o.no_provenance();
     o.text("top.txt", "first").unwrap();
