@@ -503,8 +503,8 @@ fn street_grid(rng: &mut ChaCha8Rng, p: &DemoParams) -> StreetGrid {
     }
 }
 
-/// Generates the demo city.
-pub fn generate(p: &DemoParams) -> Result<DemoCity> {
+/// The checks of [`generate`] on its parameters (counts, size, limits).
+fn check_params(p: &DemoParams) -> Result<()> {
     if p.incidents == 0 || p.size.is_nan() || p.size < 1000.0 {
         return Err(if p.incidents == 0 {
             crate::Error::invalid_param("incidents", 0, "a demo city needs at least 1 incident")
@@ -530,60 +530,68 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             "the demo city's streets and layers grow with its area",
         ));
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+    Ok(())
+}
+
+/// A street segment `(x0, y0, x1, y1)`.
+type Seg = (f64, f64, f64, f64);
+
+impl StreetGrid {
+    /// Whether `q` lies in the river or within `margin` m of it.
+    fn in_water(&self, q: [f64; 2], margin: f64) -> bool {
+        let oy = DEMO_ORIGIN[1];
+        self.river_y
+            .is_some_and(|r| (q[1] - (oy + r)).abs() < WATER + margin)
+    }
+
+    /// Segments beside which features may stand (bridges excluded: beside them is
+    /// water).
+    fn land_segments(&self) -> Vec<Seg> {
+        self.sg
+            .iter()
+            .filter_map(|g| match g {
+                Geometry::LineString(l) if l.0.len() == 2 => {
+                    Some((l.0[0].x, l.0[0].y, l.0[1].x, l.0[1].y))
+                }
+                _ => None,
+            })
+            .filter(|s| !self.bridge_segs.contains(s))
+            .collect()
+    }
+}
+
+/// A point on a random place of `seg`, `off` m from the street on a random side.
+fn point_on(rng: &mut ChaCha8Rng, seg: &Seg, off: f64) -> [f64; 2] {
+    let t: f64 = rng.random_range(0.1..0.9);
+    let (x, y) = (seg.0 + t * (seg.2 - seg.0), seg.1 + t * (seg.3 - seg.1));
+    let side = if rng.random::<bool>() { 1.0 } else { -1.0 };
+    if (seg.1 - seg.3).abs() < 1e-9 {
+        [x, y + side * off]
+    } else {
+        [x + side * off, y]
+    }
+}
+
+/// Whether the midpoint of `seg` lies within `r` of `c`.
+fn seg_near(seg: &Seg, c: [f64; 2], r: f64) -> bool {
+    let mx = (seg.0 + seg.2) / 2.0;
+    let my = (seg.1 + seg.3) / 2.0;
+    (mx - c[0]).powi(2) + (my - c[1]).powi(2) <= r * r
+}
+
+/// The built environment of [`generate`], drawn after the streets: bars, bus stops,
+/// ATMs, street lights, parks, vacant lots and the two decoy layers, in that order.
+fn feature_layers(rng: &mut ChaCha8Rng, p: &DemoParams, g: &StreetGrid) -> Vec<Layer> {
     let [ox, oy] = DEMO_ORIGIN;
     let size = p.size;
-
-    // ---- streets: irregular grid
-    let StreetGrid {
-        xs,
-        ys,
-        river_y,
-        bridges,
-        sg,
-        arterial_segments,
-        bridge_segs,
-        bridge_ids,
-        streets,
-        river_layer,
-    } = street_grid(&mut rng, p);
-    let in_water = |q: [f64; 2], margin: f64| {
-        river_y.is_some_and(|r| (q[1] - (oy + r)).abs() < WATER + margin)
-    };
-
-    // helper: a point on a random segment, offset from the street
-    let point_on = |rng: &mut ChaCha8Rng, seg: &(f64, f64, f64, f64), off: f64| -> [f64; 2] {
-        let t: f64 = rng.random_range(0.1..0.9);
-        let (x, y) = (seg.0 + t * (seg.2 - seg.0), seg.1 + t * (seg.3 - seg.1));
-        let side = if rng.random::<bool>() { 1.0 } else { -1.0 };
-        if (seg.1 - seg.3).abs() < 1e-9 {
-            [x, y + side * off]
-        } else {
-            [x + side * off, y]
-        }
-    };
-    // segments beside which features may stand (bridges excluded: beside them is water)
-    let all_segs: Vec<(f64, f64, f64, f64)> = sg
-        .iter()
-        .filter_map(|g| match g {
-            Geometry::LineString(l) if l.0.len() == 2 => {
-                Some((l.0[0].x, l.0[0].y, l.0[1].x, l.0[1].y))
-            }
-            _ => None,
-        })
-        .filter(|s| !bridge_segs.contains(s))
-        .collect();
-    let near = |seg: &(f64, f64, f64, f64), c: [f64; 2], r: f64| {
-        let mx = (seg.0 + seg.2) / 2.0;
-        let my = (seg.1 + seg.3) / 2.0;
-        (mx - c[0]).powi(2) + (my - c[1]).powi(2) <= r * r
-    };
+    let (xs, ys, river_y) = (&g.xs, &g.ys, g.river_y);
+    let all_segs = g.land_segments();
 
     // ---- bars: nightlife district
     let nightlife = [ox + 0.62 * size, oy + 0.58 * size];
     let district: Vec<_> = all_segs
         .iter()
-        .filter(|s| near(s, nightlife, 0.12 * size))
+        .filter(|s| seg_near(s, nightlife, 0.12 * size))
         .cloned()
         .collect();
     let mut bars = Vec::new();
@@ -594,7 +602,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         } else {
             all_segs[rng.random_range(0..all_segs.len())]
         };
-        let q = point_on(&mut rng, &seg, 12.0);
+        let q = point_on(rng, &seg, 12.0);
         bars.push(Geometry::Point(Point::new(q[0], q[1])));
         bar_p.push(props(json!({"id": format!("bar{k}"), "kind": "bar", "licence": if k % 3 == 0 {"late"} else {"standard"}})));
     }
@@ -602,12 +610,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     let mut stops = Vec::new();
     let mut stop_p = Vec::new();
     let mut acc = 0.0;
-    for seg in &arterial_segments {
+    for seg in &g.arterial_segments {
         let len = ((seg.2 - seg.0).powi(2) + (seg.3 - seg.1).powi(2)).sqrt();
         acc += len;
         if acc >= 300.0 {
             acc = 0.0;
-            let q = point_on(&mut rng, seg, 8.0);
+            let q = point_on(rng, seg, 8.0);
             stop_p.push(props(
                 json!({"id": format!("stop{}", stops.len()), "kind": "bus_stop"}),
             ));
@@ -618,18 +626,19 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     let mut atms = Vec::new();
     let mut atm_p = Vec::new();
     let centre = [ox + 0.5 * size, oy + 0.5 * size];
-    let central: Vec<_> = arterial_segments
+    let central: Vec<_> = g
+        .arterial_segments
         .iter()
-        .filter(|s| near(s, centre, 0.3 * size))
+        .filter(|s| seg_near(s, centre, 0.3 * size))
         .cloned()
         .collect();
     for k in 0..40 {
         let seg = if !central.is_empty() && k < 30 {
             central[rng.random_range(0..central.len())]
         } else {
-            arterial_segments[rng.random_range(0..arterial_segments.len())]
+            g.arterial_segments[rng.random_range(0..g.arterial_segments.len())]
         };
-        let q = point_on(&mut rng, &seg, 6.0);
+        let q = point_on(rng, &seg, 6.0);
         atms.push(Geometry::Point(Point::new(q[0], q[1])));
         atm_p.push(props(json!({"id": format!("atm{k}"), "kind": "atm"})));
     }
@@ -644,7 +653,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         .collect();
     let mut lights = Vec::new();
     let mut light_p = Vec::new();
-    for seg in all_segs.iter().chain(&bridge_segs) {
+    for seg in all_segs.iter().chain(&g.bridge_segs) {
         let len = ((seg.2 - seg.0).powi(2) + (seg.3 - seg.1).powi(2)).sqrt();
         let n = (len / 35.0).floor().max(1.0) as usize;
         for k in 0..n {
@@ -714,10 +723,10 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         }
         layer(name, g, pp)
     };
-    let mailboxes = decoy("mailboxes", 150, &mut rng);
-    let hydrants = decoy("hydrants", 250, &mut rng);
+    let mailboxes = decoy("mailboxes", 150, rng);
+    let hydrants = decoy("hydrants", 250, rng);
 
-    let layers = vec![
+    vec![
         layer("bars", bars, bar_p),
         layer("bus_stops", stops, stop_p),
         layer("atms", atms, atm_p),
@@ -726,7 +735,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         layer("vacant_lots", lots, lot_p),
         mailboxes,
         hydrants,
-    ];
+    ]
+}
+
+/// The planted risk factors (two decoys with relative risk 1), with the relative
+/// risks of [`DemoParams::relative_risks`] applied.
+fn risk_factors(p: &DemoParams) -> Result<Vec<RiskFactorTruth>> {
     let mut factors = vec![
         RiskFactorTruth {
             layer: "bars".into(),
@@ -802,10 +816,24 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         }
         f.relative_risk = *rr;
     }
+    Ok(factors)
+}
 
-    // ---- intensity raster (10 m) for the background process
-    let res = 10.0;
-    let nc = (size / res).ceil() as usize;
+/// Resolution (m) of the background intensity raster.
+const INTENSITY_RES: f64 = 10.0;
+
+/// The background intensity on a [`INTENSITY_RES`] raster: the cell centres and the
+/// cumulative intensities (the product of the relative risks of the factors within
+/// their distance; none in the water).
+fn intensity(
+    p: &DemoParams,
+    g: &StreetGrid,
+    layers: &[Layer],
+    factors: &[RiskFactorTruth],
+) -> (Vec<[f64; 2]>, Vec<f64>) {
+    let [ox, oy] = DEMO_ORIGIN;
+    let res = INTENSITY_RES;
+    let nc = (p.size / res).ceil() as usize;
     let centres: Vec<[f64; 2]> = (0..nc * nc)
         .map(|k| {
             [
@@ -815,7 +843,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         })
         .collect();
     let mut lambda = vec![1.0f64; nc * nc];
-    for f in &factors {
+    for f in factors {
         if f.relative_risk == 1.0 {
             continue;
         }
@@ -839,7 +867,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     }
     for (lam, c) in lambda.iter_mut().zip(&centres) {
         // no background incident in the water (cells jitter by up to res/2)
-        if in_water(*c, 0.5 * res) {
+        if g.in_water(*c, 0.5 * res) {
             *lam = 0.0;
         }
     }
@@ -849,27 +877,40 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         s += l;
         cum.push(s);
     }
-    let bar_idx = PointIndex::new(&layers[0].representative_points());
+    (centres, cum)
+}
 
-    let n = p.incidents;
-    let n_bg = (n as f64 * p.shares[0]).round() as usize;
-    let n_hs = (n as f64 * p.shares[1]).round() as usize;
-    let n_rep = (n as f64 * p.shares[2]).round() as usize;
-    let n_nr = n.saturating_sub(n_bg + n_hs + n_rep);
+/// One incident of the city while it is generated.
+struct Ev {
+    xy: [f64; 2],
+    t: i64,
+    cat: usize,
+    kind: String,
+    chain: Option<usize>,
+    address: Option<usize>,
+}
 
-    struct Ev {
-        xy: [f64; 2],
-        t: i64,
-        cat: usize,
-        kind: String,
-        chain: Option<usize>,
-        address: Option<usize>,
-    }
-    let mut ev: Vec<Ev> = Vec::with_capacity(n);
-    let days = 366i64;
-    let inside = |q: [f64; 2]| {
-        q[0] >= ox && q[0] < ox + size && q[1] >= oy && q[1] < oy + size && !in_water(q, 0.0)
-    };
+/// Days of the demo year (2024, a leap year).
+const DAYS: i64 = 366;
+
+/// Whether `q` lies in the city and on land.
+fn inside(p: &DemoParams, g: &StreetGrid, q: [f64; 2]) -> bool {
+    let [ox, oy] = DEMO_ORIGIN;
+    let size = p.size;
+    q[0] >= ox && q[0] < ox + size && q[1] >= oy && q[1] < oy + size && !g.in_water(q, 0.0)
+}
+
+/// The background process: `n_bg` incidents drawn from the intensity raster
+/// (`centres`, cumulative `cum`), jittered within their cell.
+fn background(
+    rng: &mut ChaCha8Rng,
+    n_bg: usize,
+    (centres, cum): &(Vec<[f64; 2]>, Vec<f64>),
+    bar_idx: &PointIndex,
+    ev: &mut Vec<Ev>,
+) {
+    let res = INTENSITY_RES;
+    let s = cum.last().copied().unwrap_or(0.0);
     for _ in 0..n_bg {
         let u = rng.random::<f64>() * s;
         let k = cum.partition_point(|c| *c < u).min(cum.len() - 1);
@@ -879,18 +920,30 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             c[1] + rng.random_range(-0.5..0.5) * res,
         ];
         let near_bar = bar_idx.nearest(q).is_some_and(|(_, d)| d < 100.0);
-        let cat = draw_category(&mut rng, near_bar);
-        let day = rng.random_range(0..days);
+        let cat = draw_category(rng, near_bar);
+        let day = rng.random_range(0..DAYS);
         ev.push(Ev {
             xy: q,
-            t: draw_time(&mut rng, day),
+            t: draw_time(rng, day),
             cat,
             kind: "bg".into(),
             chain: None,
             address: None,
         });
     }
-    // hotspots
+}
+
+/// The planted hot spots: 4 Gaussian clusters sharing `n_hs` incidents (kept out of
+/// the water). Returns their truth.
+fn hotspots(
+    rng: &mut ChaCha8Rng,
+    p: &DemoParams,
+    g: &StreetGrid,
+    n_hs: usize,
+    ev: &mut Vec<Ev>,
+) -> Vec<HotspotTruth> {
+    let [ox, oy] = DEMO_ORIGIN;
+    let size = p.size;
     let mut hotspots = Vec::new();
     let nh = 4;
     for h in 0..nh {
@@ -900,7 +953,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         ];
         let sigma = rng.random_range(80.0..150.0);
         let mut c = c;
-        if let Some(r) = river_y {
+        if let Some(r) = g.river_y {
             // keep the hotspot out of the water: its centre at least 1.5 sigma from it
             let (ry, keep) = (oy + r, 1.5 * sigma + WATER);
             if (c[1] - ry).abs() < keep {
@@ -919,17 +972,17 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         let mut made = 0;
         while made < h.count {
             let q = [
-                h.centre[0] + h.sigma * normal(&mut rng),
-                h.centre[1] + h.sigma * normal(&mut rng),
+                h.centre[0] + h.sigma * normal(rng),
+                h.centre[1] + h.sigma * normal(rng),
             ];
-            if !inside(q) {
+            if !inside(p, g, q) {
                 continue;
             }
-            let cat = draw_category(&mut rng, false);
-            let day = rng.random_range(0..days);
+            let cat = draw_category(rng, false);
+            let day = rng.random_range(0..DAYS);
             ev.push(Ev {
                 xy: q,
-                t: draw_time(&mut rng, day),
+                t: draw_time(rng, day),
                 cat,
                 kind: h.label.clone(),
                 chain: None,
@@ -938,7 +991,13 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             made += 1;
         }
     }
-    // exact repeats at background burglary/theft locations
+    hotspots
+}
+
+/// Exact repeats: `n_rep` incidents at the locations of background burglaries and
+/// thefts (the first `n_bg` incidents), 3–120 days later. Returns the number of
+/// repeat locations (addresses).
+fn exact_repeats(rng: &mut ChaCha8Rng, n_bg: usize, n_rep: usize, ev: &mut Vec<Ev>) -> usize {
     let candidates: Vec<usize> = (0..n_bg).filter(|&i| ev[i].cat <= 1).collect();
     let mut n_addr = 0;
     if !candidates.is_empty() {
@@ -954,8 +1013,8 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
                 }
             };
             let lag = rng.random_range(3..121);
-            let day = (ev[src].t / time::DAY - DEMO_START_DAY + lag).min(days - 1);
-            let t = draw_time(&mut rng, day);
+            let day = (ev[src].t / time::DAY - DEMO_START_DAY + lag).min(DAYS - 1);
+            let t = draw_time(rng, day);
             let (xy, cat) = (ev[src].xy, ev[src].cat);
             ev.push(Ev {
                 xy,
@@ -968,7 +1027,19 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             made += 1;
         }
     }
-    // near-repeat chains: children of earlier burglaries (including children)
+    n_addr
+}
+
+/// Near-repeat chains: up to `n_nr` burglaries as children of earlier burglaries
+/// (children included). Returns the chains (incident indices, parent first) and the
+/// number of children made.
+fn near_repeat_chains(
+    rng: &mut ChaCha8Rng,
+    p: &DemoParams,
+    g: &StreetGrid,
+    n_nr: usize,
+    ev: &mut Vec<Ev>,
+) -> (Vec<Vec<usize>>, usize) {
     let mut chain_of: Vec<Option<usize>> = ev.iter().map(|e| e.chain).collect();
     let mut chains: Vec<Vec<usize>> = Vec::new();
     let mut burglaries: Vec<usize> = (0..ev.len()).filter(|&i| ev[i].cat == 0).collect();
@@ -985,10 +1056,10 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         ];
         let lag = rng.random_range(1..=p.nr_days);
         let day = ev[parent].t.div_euclid(time::DAY) - DEMO_START_DAY + lag;
-        if !inside(q) || day >= days {
+        if !inside(p, g, q) || day >= DAYS {
             continue;
         }
-        let t = draw_time(&mut rng, day);
+        let t = draw_time(rng, day);
         let cid = match chain_of[parent] {
             Some(c) => c,
             None => {
@@ -1014,7 +1085,12 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     for (i, c) in chain_of.iter().enumerate() {
         ev[i].chain = *c;
     }
-    // night-time pattern around the bars: times only, own stream
+    (chains, made)
+}
+
+/// The night-time pattern around the bars (see the module docs): times only, on
+/// their own stream. Returns how many incidents were moved.
+fn bar_nights(p: &DemoParams, bar_idx: &PointIndex, ev: &mut [Ev]) -> Result<usize> {
     if !(0.0..=1.0).contains(&p.bar_night) {
         return Err(crate::error::Error::invalid_param(
             "bar_night",
@@ -1041,12 +1117,17 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
             let wd = crate::when::weekday(e.t) as i64;
             day += if night_rng.random_bool(0.5) { 5 } else { 6 } - wd;
         }
-        let day = day.clamp(0, days - 2);
+        let day = day.clamp(0, DAYS - 2);
         let minute = night_rng.random_range(0..300i64);
         e.t = (DEMO_START_DAY + day) * time::DAY + 22 * 3600 + minute * 60;
         moved += 1;
     }
-    // final order: by time, then generation order; ids 0..n in that order
+    Ok(moved)
+}
+
+/// The incidents in their final order (by time, then generation order; ids 0..n in
+/// that order), and the chains renumbered to it.
+fn incidents_of(ev: &[Ev], chains: Vec<Vec<usize>>) -> (Incidents, Vec<Vec<usize>>) {
     let mut order: Vec<usize> = (0..ev.len()).collect();
     order.sort_by_key(|&i| (ev[i].t, i));
     let mut new_id = vec![0usize; ev.len()];
@@ -1082,12 +1163,45 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
     }
     inc.attrs = attrs;
     inc.attr_names = vec!["id".into(), "kind".into(), "chain".into(), "address".into()];
+    (inc, chains)
+}
+
+/// Generates the demo city: the streets, the built environment, the risk factors,
+/// then the incident processes (background, planted hot spots, exact repeats,
+/// near-repeat chains, the night-time pattern around the bars), all from one stream
+/// seeded by [`DemoParams::seed`] (the night-time pattern from its own).
+pub fn generate(p: &DemoParams) -> Result<DemoCity> {
+    check_params(p)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+    let [ox, oy] = DEMO_ORIGIN;
+    let size = p.size;
+
+    let g = street_grid(&mut rng, p);
+    let layers = feature_layers(&mut rng, p, &g);
+    let factors = risk_factors(p)?;
+    let raster = intensity(p, &g, &layers, &factors);
+    let bar_idx = PointIndex::new(&layers[0].representative_points());
+
+    let n = p.incidents;
+    let n_bg = (n as f64 * p.shares[0]).round() as usize;
+    let n_hs = (n as f64 * p.shares[1]).round() as usize;
+    let n_rep = (n as f64 * p.shares[2]).round() as usize;
+    let n_nr = n.saturating_sub(n_bg + n_hs + n_rep);
+
+    let mut ev: Vec<Ev> = Vec::with_capacity(n);
+    background(&mut rng, n_bg, &raster, &bar_idx, &mut ev);
+    let hotspots = hotspots(&mut rng, p, &g, n_hs, &mut ev);
+    let n_addr = exact_repeats(&mut rng, n_bg, n_rep, &mut ev);
+    let (chains, made) = near_repeat_chains(&mut rng, p, &g, n_nr, &mut ev);
+    let moved = bar_nights(p, &bar_idx, &mut ev)?;
+    let (inc, chains) = incidents_of(&ev, chains);
 
     let mut components = std::collections::BTreeMap::new();
     components.insert("background".to_string(), n_bg);
     components.insert("hotspot".to_string(), n_hs);
     components.insert("repeat".to_string(), n_rep);
     components.insert("near_repeat".to_string(), made);
+    let (xs, bridges) = (&g.xs, &g.bridges);
     let truth = GroundTruth {
         params: p.clone(),
         crs: DEMO_CRS.name(),
@@ -1098,7 +1212,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         repeat_locations: n_addr,
         chains,
         near_repeat_band: (p.nr_radius, p.nr_days),
-        river: river_y.map(|r| RiverTruth {
+        river: g.river_y.map(|r| RiverTruth {
             centre_y: oy + r,
             half_width: WATER,
             banks_y: [oy + r - BANK, oy + r + BANK],
@@ -1106,7 +1220,7 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
                 ox + bridges.first().map_or(f64::NAN, |&i| xs[i]),
                 ox + bridges.get(1).map_or(f64::NAN, |&i| xs[i]),
             ],
-            bridge_ids,
+            bridge_ids: g.bridge_ids.clone(),
         }),
         bar_night: Some(BarNightTruth {
             radius_m: BAR_NIGHT_M,
@@ -1116,11 +1230,11 @@ pub fn generate(p: &DemoParams) -> Result<DemoCity> {
         }),
     };
     Ok(DemoCity {
-        streets,
+        streets: g.streets,
         layers,
         incidents: inc,
         truth,
-        river: river_layer,
+        river: g.river_layer,
     })
 }
 

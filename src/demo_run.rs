@@ -101,11 +101,25 @@ fn sections() -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+/// The error of a file the demo reads back before it was written.
+fn not_written(out: &Outputs, name: &str) -> Error {
+    Error::Output {
+        path: out.final_path(name),
+        message: "the demo reads this file back, but it was not written".into(),
+    }
+}
+
+/// The demo's date `d` (`YYYY-MM-DD`) as a timestamp.
+fn demo_date(d: &str) -> Result<i64> {
+    crate::time::parse_date(d)
+        .ok_or_else(|| Error::invalid_param("date", d, "not a date (YYYY-MM-DD)"))
+}
+
 /// The input record of a written city file (its final path, its SHA-256).
 fn city_input(out: &Outputs, name: &str, role: &str, rows: u64) -> Result<InputFile> {
     let staged = out
         .staged_path(name)
-        .ok_or_else(|| Error::Data(format!("demo: {name} was not written")))?;
+        .ok_or_else(|| not_written(out, name))?;
     let bytes = std::fs::read(&staged).map_err(|e| Error::io(out.final_path(name), e))?;
     Ok(InputFile::file(&out.final_path(name), role, rows, &bytes))
 }
@@ -118,7 +132,7 @@ pub fn run(
     params: &DemoParams,
     city_only: bool,
     out: &mut Outputs,
-    progress: &dyn Fn(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<String> {
     progress("generating the demo city");
     let city = demo::generate(params)?;
@@ -150,18 +164,101 @@ pub fn run(
     Ok(text)
 }
 
-/// Every analysis on the city.
+/// What one analysis of the demo adds to the run: its lines of the report text and
+/// the inputs it read (for the set's provenance).
+#[derive(Debug, Default)]
+struct Step {
+    text: String,
+    inputs: Vec<InputFile>,
+}
+
+impl From<String> for Step {
+    fn from(text: String) -> Step {
+        Step {
+            text,
+            inputs: Vec::new(),
+        }
+    }
+}
+
+/// One analysis of the demo, writing into its own part of the set.
+type Task<'a> = Box<dyn FnOnce(&mut Outputs) -> Result<Step> + Send + 'a>;
+
+/// Runs `tasks` (each with its relative cost), each into its own fork of `out`
+/// ([`Outputs::fork`]) on rayon's pool, the costliest first (so that the long ones
+/// do not end up last on one thread), and joins them in the order given: the set,
+/// the text and the provenance inputs are the same as if the tasks had run one after
+/// another in that order, whatever the thread count and whichever finished first. The
+/// first error in that order is returned. A public set (which cannot be forked) runs
+/// the tasks one after another.
+fn run_tasks(
+    out: &mut Outputs,
+    tasks: Vec<(u32, Task<'_>)>,
+    prov: &mut Provenance,
+    text: &mut String,
+) -> Result<()> {
+    type Done = Result<(Option<Outputs>, Step)>;
+    let steps: Vec<Done> = if out.is_public() {
+        let mut v = Vec::new();
+        for (_, t) in tasks {
+            let r = t(out);
+            let failed = r.is_err();
+            v.push(r.map(|s| (None, s)));
+            if failed {
+                break;
+            }
+        }
+        v
+    } else {
+        let mut order: Vec<usize> = (0..tasks.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(tasks[i].0));
+        let mut jobs: Vec<Option<(Task<'_>, Outputs)>> = Vec::with_capacity(tasks.len());
+        for (_, t) in tasks {
+            jobs.push(Some((t, out.fork()?)));
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Done)>();
+        // first in, first out on every thread: the costliest tasks start first
+        rayon::scope_fifo(|sc| {
+            for &i in &order {
+                if let Some((t, mut o)) = jobs[i].take() {
+                    let tx = tx.clone();
+                    sc.spawn_fifo(move |_| {
+                        let r = t(&mut o).map(|s| (Some(o), s));
+                        // the receiver outlives the scope
+                        let _ = tx.send((i, r));
+                    });
+                }
+            }
+        });
+        drop(tx);
+        let mut done: Vec<(usize, Done)> = rx.into_iter().collect();
+        done.sort_by_key(|d| d.0);
+        done.into_iter().map(|d| d.1).collect()
+    };
+    for r in steps {
+        let (fork, step) = r?;
+        if let Some(f) = fork {
+            out.join(f)?;
+        }
+        text.push_str(&step.text);
+        prov.inputs.extend(step.inputs);
+    }
+    Ok(())
+}
+
+/// Every analysis on the city: the inputs are read first, then the analyses run in
+/// parallel, each into its own folder ([`run_tasks`]).
 fn analyses(
     city: &DemoCity,
     out: &mut Outputs,
     prov: &mut Provenance,
     text: &mut String,
-    progress: &dyn Fn(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<()> {
     // load the written incidents back through the public loader, as a user would
     let staged = out
         .staged_path("city/incidents.csv")
-        .ok_or_else(|| Error::Data("demo: the city was not written".into()))?;
+        .ok_or_else(|| not_written(out, "city/incidents.csv"))?;
     let (inc, mut rep) = crate::io::load_incidents(&staged, &LoadOptions::new())?;
     rep.path = out.final_path("city/incidents.csv");
     // the demo's clock is local time in Europe/Paris: night shares of the temporal
@@ -205,14 +302,9 @@ fn analyses(
     if out.style_mut().context.is_empty() {
         out.style_mut().context = demo_context(city);
     }
-    progress("hot spots");
-    hotspots(city, &input, out, text)?;
-    progress("clusters, street segments and accuracy");
-    let cl = study::clusters::clusters(&input, &study::clusters::dbscan_params(30.0, 15))?;
-    out.section("clusters").write_result(&cl)?;
     let streets_staged = out
         .staged_path("city/streets.geojson")
-        .ok_or_else(|| Error::Data("demo: the streets were not written".into()))?;
+        .ok_or_else(|| not_written(out, "city/streets.geojson"))?;
     let (streets, mut srep) = crate::io::load_layer(
         &streets_staged,
         &LayerOptions {
@@ -222,48 +314,6 @@ fn analyses(
     )?;
     srep.path = out.final_path("city/streets.geojson");
     let streets = StudyLayer::loaded(streets, &srep, "streets");
-    let seg = study::segments::segments(&input, &streets, &Default::default())?;
-    out.section("segments").write_result(&seg)?;
-    let until = crate::time::parse_date("2024-10-01")
-        .ok_or_else(|| Error::Param("demo: bad date".into()))?;
-    let acc = study::accuracy::accuracy(&input, &CompareParams::new(until))?;
-    out.section("forecast_accuracy").write_result(&acc)?;
-    text.push_str(&clusters_text(city, &cl));
-    if let Some(c) = &seg.seg_conc {
-        text.push_str(&format!(
-            "street segments: {} segments, {} incidents unsnapped (> 30 m); 50 % of snapped incidents on {:.1} % of all segments ({:.1} % of segments with crime), Gini {:.3}\n",
-            c.n_units,
-            seg.snapped.unsnapped,
-            100.0 * c.shares[1].of_all_units,
-            100.0 * c.shares[1].of_nonzero_units,
-            c.gini
-        ));
-    }
-    let at5: Vec<String> = acc
-        .comparison
-        .methods
-        .iter()
-        .filter_map(|m| {
-            m.rows.get(4).map(|r| {
-                format!(
-                    "{} PAI {:.2} PEI {:.2}",
-                    m.name,
-                    r.pai,
-                    r.pei.unwrap_or(f64::NAN)
-                )
-            })
-        })
-        .collect();
-    text.push_str(&format!(
-        "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): {}\n",
-        at5.join("; ")
-    ));
-
-    progress("near repeats");
-    repeats(&input, out, text)?;
-    progress("evaluating a planted intervention");
-    evaluate(city, out, prov, text)?;
-    progress("fitting the risk terrain model");
     let risk_layers: Vec<study::risk::RiskLayer> = layers
         .iter()
         .filter(|l| l.layer.name != "parks")
@@ -280,10 +330,176 @@ fn analyses(
         layers: risk_layers,
         boundary: None,
     };
+    // the risk terrain model first: the ranked sites, the assessment and the public
+    // report use it
+    progress("fitting the risk terrain model");
     let mut fp = study::risk::FitStudyParams::new(RtmParams::new(50.0), 50.0);
     fp.extent = Some(city.truth.extent);
     let fit = study::risk::fit(&risk_input, &fp)?;
-    out.section("risk").write_result(&fit)?;
+
+    let burg = burglaries(&input);
+    let burg = burg.as_ref();
+    let (input, streets, layers, risk_input, fit) = (&input, &streets, &layers, &risk_input, &fit);
+    // (relative cost, task): the costs are the tasks' shares of the demo's CPU time
+    // (release build), which only order their start
+    let tasks: Vec<(u32, Task<'_>)> = vec![
+        (
+            18,
+            Box::new(move |out| {
+                progress("hot spots");
+                hotspots(city, input, out).map(Step::from)
+            }),
+        ),
+        (
+            8,
+            Box::new(move |out| {
+                progress("clusters");
+                let cl =
+                    study::clusters::clusters(input, &study::clusters::dbscan_params(30.0, 15))?;
+                out.section("clusters").write_result(&cl)?;
+                Ok(clusters_text(city, &cl).into())
+            }),
+        ),
+        (
+            10,
+            Box::new(move |out| {
+                progress("street segments");
+                let seg = study::segments::segments(input, streets, &Default::default())?;
+                out.section("segments").write_result(&seg)?;
+                Ok(segments_text(&seg).into())
+            }),
+        ),
+        (
+            25,
+            Box::new(move |out| {
+                progress("forecast accuracy");
+                accuracy(input, out).map(Step::from)
+            }),
+        ),
+        // the repeat analyses run only when the city has burglaries
+        (
+            1,
+            Box::new(move |out| {
+                progress("near repeats");
+                burg.map_or(Ok(Step::default()), |b| near_repeat(b, out).map(Step::from))
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("exact repeats");
+                burg.map_or(Ok(Step::default()), |_| {
+                    exact_repeats(input, out).map(Step::from)
+                })
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("chains");
+                burg.map_or(Ok(Step::default()), |b| chains(b, out).map(Step::from))
+            }),
+        ),
+        (
+            4,
+            Box::new(move |out| {
+                progress("promap");
+                burg.map_or(Ok(Step::default()), |b| promap(b, out).map(Step::from))
+            }),
+        ),
+        (
+            14,
+            Box::new(move |out| {
+                progress("evaluating a planted intervention");
+                evaluate(city, out)
+            }),
+        ),
+        (
+            20,
+            Box::new(move |out| {
+                progress("ranking sites");
+                out.section("risk").write_result(fit)?;
+                let mut text = risk_text(city, fit);
+                text.push_str(&sites(city, risk_input, layers, fit, out)?);
+                Ok(text.into())
+            }),
+        ),
+        (
+            24,
+            Box::new(move |out| {
+                progress("validating the risk terrain model");
+                validate(risk_input, out).map(Step::from)
+            }),
+        ),
+        (
+            200,
+            Box::new(move |out| {
+                progress("assessing the demo proposals");
+                assess(city, fit, out).map(Step::from)
+            }),
+        ),
+        (
+            290,
+            Box::new(move |out| {
+                progress("network");
+                study::network::demo(city, input, &mut out.section("network")).map(Step::from)
+            }),
+        ),
+        (
+            300,
+            Box::new(move |out| {
+                progress("writing the public report");
+                public_report(city, input, streets, risk_input, layers, fit, out).map(Step::from)
+            }),
+        ),
+    ];
+    run_tasks(out, tasks, prov, text)
+}
+
+/// The street segments' line of the report.
+fn segments_text(seg: &study::segments::SegmentStudy) -> String {
+    match &seg.seg_conc {
+        Some(c) => format!(
+            "street segments: {} segments, {} incidents unsnapped (> 30 m); 50 % of snapped incidents on {:.1} % of all segments ({:.1} % of segments with crime), Gini {:.3}\n",
+            c.n_units,
+            seg.snapped.unsnapped,
+            100.0 * c.shares[1].of_all_units,
+            100.0 * c.shares[1].of_nonzero_units,
+            c.gini
+        ),
+        None => String::new(),
+    }
+}
+
+/// PAI and PEI of the hot spot methods (trained Jan-Sep, tested Oct-Dec).
+fn accuracy(input: &IncidentInput, out: &mut Outputs) -> Result<String> {
+    let until = demo_date("2024-10-01")?;
+    let acc = study::accuracy::accuracy(input, &CompareParams::new(until))?;
+    out.section("forecast_accuracy").write_result(&acc)?;
+    let at5: Vec<String> = acc
+        .comparison
+        .methods
+        .iter()
+        .filter_map(|m| {
+            m.rows.get(4).map(|r| {
+                format!(
+                    "{} PAI {:.2} PEI {:.2}",
+                    m.name,
+                    r.pai,
+                    r.pei.unwrap_or(f64::NAN)
+                )
+            })
+        })
+        .collect();
+    Ok(format!(
+        "hotspot accuracy at 5 % of the area (train Jan-Sep, test Oct-Dec): {}\n",
+        at5.join("; ")
+    ))
+}
+
+/// The fitted model's factor table beside the planted truth.
+fn risk_text(city: &DemoCity, fit: &study::risk::FitStudy) -> String {
+    let mut text = String::new();
     text.push_str("\n== risk terrain model (50 m cells; distances 25-150 m) ==\n");
     text.push_str(&study::risk::factor_table(&fit.result));
     text.push_str(&format!(
@@ -303,9 +519,11 @@ fn analyses(
             t.layer, t.relative_risk, t.distance, rec
         ));
     }
-    progress("ranking sites");
-    sites(city, &risk_input, &layers, &fit, out, text)?;
-    progress("validating the risk terrain model");
+    text
+}
+
+/// The risk terrain model refitted on Jan-Aug and tested on Sep-Dec.
+fn validate(risk_input: &study::risk::RiskInput, out: &mut Outputs) -> Result<String> {
     let fpv = FactorParams::new(50.0)
         .distances(vec![50.0, 100.0, 150.0])
         .operationalisations(vec![Operationalisation::Proximity]);
@@ -315,42 +533,19 @@ fn analyses(
         validate: ValidateParams::new(RtmParams::new(50.0).factors(fpv)).split(None, until, None),
         cell: 50.0,
     };
-    let v = study::risk::validate(&risk_input, None, &vp)?;
+    let v = study::risk::validate(risk_input, None, &vp)?;
     out.section("validate").write_result(&v)?;
+    let mut text = String::new();
     text.push_str("\n== RTM validity (fit Jan-Aug, test Sep-Dec; 50 m cells) ==\n");
     text.push_str(&study::risk::validation_table(&v.result, &[0.05]));
-    progress("assessing the demo proposals");
-    assess(city, &fit, out, text)?;
-    progress("network");
-    text.push_str(&study::network::demo(
-        city,
-        &input,
-        &mut out.section("network"),
-    )?);
-    progress("writing the public report");
-    public_report(
-        city,
-        &input,
-        &streets,
-        &risk_input,
-        &layers,
-        &fit,
-        out,
-        text,
-    )?;
-    Ok(())
+    Ok(text)
 }
 
 /// Grid counts, kernel density and Gi* of the city (the `hotspots` studies with their
 /// defaults; Gi* with 99 permutations, seed 42, FDR), and the share of planted hot spot
 /// centres that fall in Gi* hot cells (95 %): `hotspots.json`, which shares the Gi*
 /// provenance record.
-fn hotspots(
-    city: &DemoCity,
-    input: &IncidentInput,
-    out: &mut Outputs,
-    text: &mut String,
-) -> Result<()> {
+fn hotspots(city: &DemoCity, input: &IncidentInput, out: &mut Outputs) -> Result<String> {
     use study::hotspots as hs;
     let hin = hs::HotspotInput::new(input.clone());
     let mut s = out.section("hotspots");
@@ -387,12 +582,11 @@ fn hotspots(
         "hotspots": found,
     });
     s.json("hotspots.json", &summary)?;
-    text.push_str(&format!(
+    Ok(format!(
         "hotspots: {hits}/{n} planted hotspot centres in Gi* hot cells (95%, FDR); {hot} of {} cells hot ({:.1}%)\n",
         cg.len(),
         100.0 * hot as f64 / cg.len() as f64
-    ));
-    Ok(())
+    ))
 }
 
 /// Planted hot spots recovered by the clusters.
@@ -428,18 +622,20 @@ fn clusters_text(city: &DemoCity, cl: &study::clusters::ClusterStudy<'_>) -> Str
     )
 }
 
-/// Knox test on the burglaries, exact repeats, chains and a promap.
-fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Result<()> {
+/// The burglaries of the city (`None` when it has none: no repeat analysis runs).
+fn burglaries(input: &IncidentInput) -> Option<IncidentInput> {
     let inc = &input.incidents;
-    let Some(c) = inc.categories.iter().position(|c| c == "burglary") else {
-        return Ok(());
-    };
-    let burg = IncidentInput {
+    let c = inc.categories.iter().position(|c| c == "burglary")?;
+    Some(IncidentInput {
         incidents: inc.filter(|i| inc.category[i] == c as u32),
         report: None,
         source: input.source.clone(),
         time_zone: input.time_zone.clone(),
-    };
+    })
+}
+
+/// Knox test on the burglaries.
+fn near_repeat(burg: &IncidentInput, out: &mut Outputs) -> Result<String> {
     let p = study::repeats::NearRepeatParams {
         knox: KnoxParams::new(
             vec![0.0, 100.0, 200.0, 300.0, 400.0, f64::INFINITY],
@@ -450,12 +646,13 @@ fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Resul
         label: Some("burglary".into()),
         title: Some("demo city burglaries".into()),
     };
-    let nr = study::repeats::near_repeat(&burg, &p)?;
+    let nr = study::repeats::near_repeat(burg, &p)?;
     out.section("near_repeat").write_result(&nr)?;
-    text.push_str(&format!(
-        "near repeats: {}\n",
-        nr.result.summary("burglary")
-    ));
+    Ok(format!("near repeats: {}\n", nr.result.summary("burglary")))
+}
+
+/// Exact repeats of all incidents by address.
+fn exact_repeats(input: &IncidentInput, out: &mut Outputs) -> Result<String> {
     let rp = study::repeats::RepeatStudyParams {
         repeats: ExactRepeatParams::default().address_column("address"),
         exact_locations: false,
@@ -463,30 +660,31 @@ fn repeats(input: &IncidentInput, out: &mut Outputs, text: &mut String) -> Resul
     };
     let r = study::repeats::exact_repeats(input, &rp)?;
     out.section("repeats").write_result(&r)?;
+    Ok(r.result.to_text())
+}
+
+/// Space-time chains of the burglaries.
+fn chains(burg: &IncidentInput, out: &mut Outputs) -> Result<String> {
     let cp = study::repeats::ChainStudyParams {
         chains: ChainParams::new(100.0, 14.0).nrep(99).seed(42),
         top: 20,
         exact_locations: false,
     };
-    let ch = study::repeats::chain_study(&burg, &cp)?;
+    let ch = study::repeats::chain_study(burg, &cp)?;
     out.section("chains").write_result(&ch)?;
-    let at = crate::time::parse_date("2024-10-01")
-        .ok_or_else(|| Error::Param("demo: bad date".into()))?;
-    let pm = study::repeats::promap_study(&burg, &PromapParams::new(at).cell(100.0))?;
+    Ok(ch.result.to_text())
+}
+
+/// A promap of the burglaries on 2024-10-01.
+fn promap(burg: &IncidentInput, out: &mut Outputs) -> Result<String> {
+    let at = demo_date("2024-10-01")?;
+    let pm = study::repeats::promap_study(burg, &PromapParams::new(at).cell(100.0))?;
     out.section("promap").write_result(&pm)?;
-    text.push_str(&r.result.to_text());
-    text.push_str(&ch.result.to_text());
-    text.push_str(&pm.result.to_text());
-    Ok(())
+    Ok(pm.result.to_text())
 }
 
 /// Plants a 30 % reduction with some displacement in the city and evaluates it.
-fn evaluate(
-    city: &DemoCity,
-    out: &mut Outputs,
-    prov: &mut Provenance,
-    text: &mut String,
-) -> Result<()> {
+fn evaluate(city: &DemoCity, out: &mut Outputs) -> Result<Step> {
     let pp = simulate::PlantParams::new(city.truth.params.seed).displaced(0.25);
     let planted = simulate::plant_intervention(city, &pp)?;
     let mut s = out.section("intervention");
@@ -498,11 +696,14 @@ fn evaluate(
     )?;
     let staged = s
         .staged_path("incidents_planted.csv")
-        .ok_or_else(|| Error::Data("demo: planted incidents not written".into()))?;
+        .ok_or_else(|| not_written(&s, "incidents_planted.csv"))?;
     let (inc, mut rep) = crate::io::load_incidents(&staged, &LoadOptions::new())?;
     rep.path = s.final_path("incidents_planted.csv");
     let input = IncidentInput::loaded(inc, rep, "planted incidents");
-    prov.inputs.extend(input.inputs());
+    let mut step = Step {
+        text: String::new(),
+        inputs: input.inputs(),
+    };
     s.json_with_newline("planted_truth.json", &planted.truth)?;
     // a tiny demo city may leave a zone empty: say so instead of failing the demo
     let ev = match study::evaluate::evaluate_study(
@@ -512,15 +713,15 @@ fn evaluate(
         &EvaluateParams::at(pp.date),
     ) {
         Ok(ev) => ev,
-        Err(e @ Error::Data(_)) => {
-            text.push_str(&format!("evaluate: skipped on this city: {e}\n"));
-            return Ok(());
+        Err(e @ (Error::Data(_) | Error::Degenerate { .. } | Error::TooFew { .. })) => {
+            step.text = format!("evaluate: skipped on this city: {e}\n");
+            return Ok(step);
         }
         Err(e) => return Err(e),
     };
     s.write_result(&ev)?;
     let a = &ev.result.areas[0];
-    text.push_str(&format!(
+    step.text = format!(
         "evaluate: planted a {:.0} % reduction ({} of {} incidents removed, {} moved into the {:.0} m buffer); estimated relative change {:+.1} % ({:+.1} to {:+.1}), WDQ {}\n",
         100.0 * pp.reduction,
         planted.truth.removed,
@@ -534,8 +735,8 @@ fn evaluate(
             .as_ref()
             .and_then(|w| w.wdq)
             .map_or("undefined".into(), |q| format!("{q:.2}"))
-    ));
-    Ok(())
+    );
+    Ok(step)
 }
 
 /// Ranked cells (written) and street segments (printed) from the fitted model.
@@ -545,8 +746,7 @@ fn sites(
     layers: &[StudyLayer],
     fit: &study::risk::FitStudy,
     out: &mut Outputs,
-    text: &mut String,
-) -> Result<()> {
+) -> Result<String> {
     let model_source = out
         .staged_path("risk/model.json")
         .map(|_| city_input(out, "risk/model.json", "model", 1))
@@ -571,21 +771,17 @@ fn sites(
         tolerance: 30.0,
     };
     let segs = study::sites::sites(&input, &sp)?;
+    let mut text = String::new();
     text.push_str("\n== ranked sites: cells (top 10) ==\n");
     text.push_str(&cells_text);
     text.push_str("\n== ranked sites: street segments (top 5) ==\n");
     text.push_str(&study::sites::sites_table(&segs.ranking, 5));
-    Ok(())
+    Ok(text)
 }
 
 /// The two demo proposals, written beside the report and read back, assessed with the
 /// fitted model.
-fn assess(
-    city: &DemoCity,
-    fit: &study::risk::FitStudy,
-    out: &mut Outputs,
-    text: &mut String,
-) -> Result<()> {
+fn assess(city: &DemoCity, fit: &study::risk::FitStudy, out: &mut Outputs) -> Result<String> {
     let st = access::demo::demo_study(city)?;
     // the study's layers as inputs, recorded as the city files they were written to
     let mut inputs = vec![city_input(
@@ -619,9 +815,7 @@ fn assess(
             &access::proposal::proposal_to_geojson(&p, &st.crs.working)?,
         )?;
         // read back through the validating reader, as a user's file would be
-        let staged = s
-            .staged_path(&name)
-            .ok_or_else(|| Error::Data("demo: proposal not written".into()))?;
+        let staged = s.staged_path(&name).ok_or_else(|| not_written(&s, &name))?;
         let bytes = std::fs::read(&staged).map_err(|e| Error::io(s.final_path(&name), e))?;
         let mut actions = 0;
         for mut x in access::proposal::read_proposals(&staged, &st)? {
@@ -649,8 +843,7 @@ fn assess(
         ));
     let r = study::assess::assess(&st, &proposals, Some(model), inputs, &params)?;
     s.write_result(&r)?;
-    text.push_str(&r.summary_text());
-    Ok(())
+    Ok(r.summary_text())
 }
 
 /// The demo city's context layers for maps: the river (water), the parks (areas) and
@@ -697,8 +890,7 @@ fn public_report(
     layers: &[StudyLayer],
     fit: &study::risk::FitStudy,
     out: &mut Outputs,
-    text: &mut String,
-) -> Result<()> {
+) -> Result<String> {
     use crate::export::Export;
     use study::hotspots as hs;
     let working = city.streets.crs.working.clone();
@@ -754,7 +946,7 @@ fn public_report(
     let inc = &input.incidents;
     let lonlat = lonlat_of(&inc.xy, &inc.crs.working);
     let report = p.finish(&inc.xy, &lonlat, &inc.crs.working)?;
-    text.push_str(&format!(
+    Ok(format!(
         "public report (k = {}): {} cells suppressed (+{} complementary), {} features withheld, {} points moved (mean {:.0} m, max {:.0} m) to anonymous map points; every file scanned: no incident location, no count below k -> {}\n",
         report.k,
         report.cells_suppressed_primary,
@@ -764,8 +956,7 @@ fn public_report(
         report.mean_displacement_m.unwrap_or(0.0),
         report.max_displacement_m.unwrap_or(0.0),
         out.final_path("public").display()
-    ));
-    Ok(())
+    ))
 }
 
 /// `xy` in lon/lat (empty when `crs` is not georeferenced).

@@ -267,6 +267,16 @@ pub enum Error {
         /// What is wrong (`has no numeric`, `has no property`).
         reason: &'static str,
     },
+    // -- demo7 (issue 13: typed errors of src/render, src/demo*.rs) --
+    /// A figure could not be drawn: the PNG encoder or the rasteriser failed, or the
+    /// raster is too large.
+    #[error("figure ({stage}): {message}")]
+    Figure {
+        /// The stage that failed (`PNG encoding`, `rasterisation`, `raster`).
+        stage: &'static str,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

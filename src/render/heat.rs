@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 /// `ln(v / centre)`, so 2 and 1/2 are equally far from 1; a ratio of 0 is full blue.
 ///
 /// # Errors
-/// [`Error::Param`] when `log_ratio` is asked with a centre that is not positive.
+/// [`Error::InvalidParam`] (`centre`) when `log_ratio` is asked with a centre that is
+/// not positive.
 #[allow(clippy::too_many_arguments)]
 pub fn heat_table_scene(
     values: &[Vec<f64>],
@@ -29,9 +30,11 @@ pub fn heat_table_scene(
     style: &Style,
 ) -> Result<Scene> {
     if log_ratio && !(centre > 0.0 && centre.is_finite()) {
-        return Err(Error::Param(format!(
-            "heat_table: a log-ratio scale needs a positive centre, got {centre}"
-        )));
+        return Err(Error::invalid_param(
+            "centre",
+            centre,
+            "a heat table's log-ratio scale needs a positive centre",
+        ));
     }
     let dev = |v: f64| -> f64 {
         if log_ratio {

@@ -474,7 +474,7 @@ fn clip_ring(r: &[(f64, f64)], b: [f64; 4]) -> Vec<(f64, f64)> {
 /// The map of per-cell `values` (row-major, NaN = no data, drawn light grey) of `grid`.
 ///
 /// # Errors
-/// [`Error::Param`] when `values` does not have one value per cell.
+/// [`Error::LengthMismatch`] when `values` does not have one value per cell.
 pub fn grid_map_scene(
     grid: &Grid,
     values: &[f64],
@@ -482,11 +482,12 @@ pub fn grid_map_scene(
     style: &Style,
 ) -> Result<Scene> {
     if values.len() != grid.len() {
-        return Err(Error::Param(format!(
-            "grid_map: {} values for {} cells",
+        return Err(Error::length_mismatch(
+            "map values",
             values.len(),
-            grid.len()
-        )));
+            "grid cells",
+            grid.len(),
+        ));
     }
     let (mut s, f) = frame(grid.extent(), opts, style);
     let mut rgba = vec![[0u8; 4]; grid.len()];
@@ -515,7 +516,8 @@ pub fn grid_map_scene(
 /// per feature, in input order.
 ///
 /// # Errors
-/// [`Error::Param`] when the lengths differ or no feature has a finite coordinate.
+/// [`Error::LengthMismatch`] when the lengths differ, [`Error::Degenerate`] when no
+/// feature has a finite coordinate.
 pub fn feature_map_scene(
     geometries: &[Geometry<f64>],
     values: &[f64],
@@ -523,11 +525,12 @@ pub fn feature_map_scene(
     style: &Style,
 ) -> Result<Scene> {
     if values.len() != geometries.len() {
-        return Err(Error::Param(format!(
-            "feature_map: {} values for {} features",
+        return Err(Error::length_mismatch(
+            "map values",
             values.len(),
-            geometries.len()
-        )));
+            "features",
+            geometries.len(),
+        ));
     }
     let mut ext = [
         f64::INFINITY,
@@ -546,8 +549,9 @@ pub fn feature_map_scene(
         }
     }
     if !ext[0].is_finite() {
-        return Err(Error::Param(
-            "feature_map: no feature has a finite coordinate".into(),
+        return Err(Error::degenerate(
+            "feature map",
+            "no feature has a finite coordinate",
         ));
     }
     let pad = 0.02 * (ext[2] - ext[0]).max(ext[3] - ext[1]).max(1.0);

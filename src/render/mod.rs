@@ -49,7 +49,7 @@ use crate::grid::Grid;
 /// the default [`Style`].
 ///
 /// # Errors
-/// [`crate::Error::Param`] when `values` does not have one value per cell.
+/// [`crate::Error::LengthMismatch`] when `values` does not have one value per cell.
 pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8>> {
     map::grid_map_scene(grid, values, opts, &Style::default())?.to_png()
 }
@@ -57,7 +57,8 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
 /// One value per feature as a PNG choropleth, see [`map::feature_map_scene`].
 ///
 /// # Errors
-/// [`crate::Error::Param`] when the lengths differ or no feature has a finite coordinate.
+/// [`crate::Error::LengthMismatch`] when the lengths differ, [`crate::Error::Degenerate`]
+/// when no feature has a finite coordinate.
 pub fn feature_map(
     geometries: &[Geometry<f64>],
     values: &[f64],
@@ -85,7 +86,8 @@ pub fn bar_plot(bars: &[(String, f64)], o: &PlotOptions) -> Result<Vec<u8>> {
 /// A labelled matrix as PNG, see [`heat::heat_table_scene`].
 ///
 /// # Errors
-/// [`crate::Error::Param`] when `log_ratio` is asked with a centre that is not positive.
+/// [`crate::Error::InvalidParam`] (`centre`) when `log_ratio` is asked with a centre that
+/// is not positive.
 #[allow(clippy::too_many_arguments)]
 pub fn heat_table(
     values: &[Vec<f64>],

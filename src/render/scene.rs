@@ -332,6 +332,14 @@ pub fn base64(b: &[u8]) -> String {
     o
 }
 
+/// An [`Error::Figure`] of `stage`.
+fn figure_error(stage: &'static str, message: impl std::fmt::Display) -> Error {
+    Error::Figure {
+        stage,
+        message: message.to_string(),
+    }
+}
+
 /// RGBA pixels as PNG bytes.
 pub fn encode_png(w: usize, h: usize, rgba: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -341,9 +349,9 @@ pub fn encode_png(w: usize, h: usize, rgba: &[u8]) -> Result<Vec<u8>> {
         enc.set_depth(png::BitDepth::Eight);
         let mut wr = enc
             .write_header()
-            .map_err(|e| Error::Param(format!("png: {e}")))?;
+            .map_err(|e| figure_error("PNG encoding", e))?;
         wr.write_image_data(rgba)
-            .map_err(|e| Error::Param(format!("png: {e}")))?;
+            .map_err(|e| figure_error("PNG encoding", e))?;
     }
     Ok(out)
 }
@@ -467,7 +475,7 @@ impl Scene {
     pub fn to_png(&self) -> Result<Vec<u8>> {
         let (w, h) = (self.width.ceil().max(1.0), self.height.ceil().max(1.0));
         let mut pm = tiny_skia::Pixmap::new(w as u32, h as u32)
-            .ok_or_else(|| Error::Param(format!("figure of {w} x {h} pixels is too large")))?;
+            .ok_or_else(|| figure_error("raster", format!("{w} x {h} pixels is too large")))?;
         pm.fill(tiny_skia::Color::WHITE);
         let (pw, ph) = (pm.width() as usize, pm.height() as usize);
         if let Some(r) = &self.raster {
@@ -506,8 +514,9 @@ impl Scene {
             font_family: "DejaVu Sans".into(),
             ..Default::default()
         };
-        let tree = usvg::Tree::from_str(&svg, &opt)
-            .map_err(|e| Error::Param(format!("figure: internal SVG not readable: {e}")))?;
+        let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| {
+            figure_error("rasterisation", format!("internal SVG not readable: {e}"))
+        })?;
         resvg::render(&tree, tiny_skia::Transform::identity(), &mut pm.as_mut());
         // every pixel is opaque (white page), so premultiplied bytes are straight RGBA
         encode_png(pw, ph, pm.data())

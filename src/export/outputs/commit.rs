@@ -78,6 +78,12 @@ impl Outputs {
     /// Writes the provenance records and moves the whole set into place. Returns the
     /// final paths of every file of the set (provenance records included).
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        if self.fork {
+            return Err(Error::Output {
+                path: self.given.clone(),
+                message: "a fork of an output set is committed with its set (join it)".into(),
+            });
+        }
         if self.stage.is_none() && self.manifest.is_none() {
             return Ok(Vec::new());
         }
@@ -112,33 +118,10 @@ impl Outputs {
             self.write_meta_bytes(&names[0], json)?;
             self.write_meta_bytes(&names[1], report.to_text().into_bytes())?;
         }
-        if self.guard.is_some() {
-            let stage_dir = self.stage()?.dir.clone();
-            for w in &self.files {
-                if w.rel.to_ascii_lowercase().ends_with(".png") {
-                    continue;
-                }
-                let shown = self.given.join(&w.rel);
-                let bytes =
-                    std::fs::read(stage_dir.join(&w.rel)).map_err(|e| Error::io(&shown, e))?;
-                let found = self
-                    .guard
-                    .as_ref()
-                    .map(|g| g.scan(&bytes))
-                    .unwrap_or_default();
-                if let Some(f) = found.first() {
-                    return Err(Error::Output {
-                        path: shown,
-                        message: format!(
-                            "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written. This output cannot be published generically yet: leave the public audience (`audience`) off for it, or report the case",
-                            found.len(),
-                            f.text,
-                            f.offset.map_or("-".to_string(), |o| o.to_string())
-                        ),
-                    });
-                }
-            }
-        }
+        self.scan_staged(
+            &|_| true,
+            ". This output cannot be published generically yet: leave the public audience (`audience`) off for it, or report the case",
+        )?;
         let stage_dir = self.stage()?.dir.clone();
         let mut written: Vec<String> = self.files.iter().map(|w| w.rel.clone()).collect();
         // outputs withheld by the policy: an older file of that name must not stay
@@ -158,6 +141,53 @@ impl Outputs {
         sync_dir(&parent_of(&self.dir));
         sync_dir(&self.dir);
         Ok(written.iter().map(|r| self.given.join(r)).collect())
+    }
+
+    /// Scans the staged files that `pick` selects (PNG rasters excepted) with the
+    /// set's scanner ([`Outputs::guard`]; nothing without one), several files at once;
+    /// the first finding in writing order is an error naming the file (`advice`
+    /// ends its message).
+    pub(super) fn scan_staged(
+        &mut self,
+        pick: &(dyn Fn(&Written) -> bool + Sync),
+        advice: &str,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        if self.guard.is_none() {
+            return Ok(());
+        }
+        let stage_dir = self.stage()?.dir.clone();
+        let Some(guard) = &self.guard else {
+            return Ok(());
+        };
+        let given = &self.given;
+        let files: Vec<&Written> = self
+            .files
+            .iter()
+            .filter(|w| pick(w) && !w.rel.to_ascii_lowercase().ends_with(".png"))
+            .collect();
+        let scanned: Vec<Result<()>> = files
+            .par_iter()
+            .map(|w| {
+                let shown = given.join(&w.rel);
+                let bytes =
+                    std::fs::read(stage_dir.join(&w.rel)).map_err(|e| Error::io(&shown, e))?;
+                let found = guard.scan(&bytes);
+                match found.first() {
+                    Some(f) => Err(Error::Output {
+                        path: shown,
+                        message: format!(
+                            "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written{advice}",
+                            found.len(),
+                            f.text,
+                            f.offset.map_or("-".to_string(), |o| o.to_string())
+                        ),
+                    }),
+                    None => Ok(()),
+                }
+            })
+            .collect();
+        scanned.into_iter().collect()
     }
 
     /// Moves each staged file into the folder (atomic per file).
@@ -207,6 +237,22 @@ pub(super) fn sync_dir(d: &Path) {
     }
 }
 
+/// The entries of the folder `base/rel`, each with its path relative to `base`.
+fn entries(base: &Path, rel: &str) -> std::io::Result<Vec<(std::fs::DirEntry, String)>> {
+    std::fs::read_dir(base.join(rel))?
+        .map(|e| {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let r = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            Ok((e, r))
+        })
+        .collect()
+}
+
 /// Hard-links every entry of `from/rel` that the new set does not replace into
 /// `to/rel` (folders are recreated, with their permissions).
 pub(super) fn carry_over(
@@ -215,14 +261,7 @@ pub(super) fn carry_over(
     rel: &str,
     replaced: &HashSet<&str>,
 ) -> std::io::Result<()> {
-    for e in std::fs::read_dir(from.join(rel))? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let r = if rel.is_empty() {
-            name
-        } else {
-            format!("{rel}/{name}")
-        };
+    for (e, r) in entries(from, rel)? {
         let ft = e.file_type()?;
         if ft.is_dir() {
             let d = to.join(&r);
@@ -248,14 +287,7 @@ pub(super) fn move_back(
     rel: &str,
     replaced: &HashSet<&str>,
 ) -> std::io::Result<()> {
-    for e in std::fs::read_dir(old.join(rel))? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let r = if rel.is_empty() {
-            name
-        } else {
-            format!("{rel}/{name}")
-        };
+    for (e, r) in entries(old, rel)? {
         let target = new.join(&r);
         if e.file_type()?.is_dir() && target.is_dir() {
             move_back(old, new, &r, replaced)?;

@@ -35,6 +35,8 @@ impl Outputs {
             report: Collector::default(),
             public_subsets: Vec::new(),
             memory: Some(InMemory::default()),
+            fork: false,
+            fork_base: (0, 0),
         }
     }
 

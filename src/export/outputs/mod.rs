@@ -2,6 +2,7 @@
 //! as a whole. See the module docs of [`crate::export`] for the guarantees.
 
 mod commit;
+mod fork;
 mod in_memory;
 mod reports;
 mod section;
@@ -163,6 +164,11 @@ pub struct Outputs {
     /// Prefixes of finished public sub-folders ([`Outputs::public_section`]): their
     /// files have their own manifest and are not listed in the set's.
     public_subsets: Vec<String>,
+    /// A part of a set written on another thread ([`Outputs::fork`]): its staging
+    /// folder belongs to the set.
+    fork: bool,
+    /// The set's files and provenance records when the fork was made.
+    fork_base: (usize, usize),
 }
 
 /// The file name part of a path, or an error naming the path.
@@ -273,6 +279,8 @@ impl Outputs {
             },
             memory: None,
             public_subsets: Vec::new(),
+            fork: false,
+            fork_base: (0, 0),
         })
     }
 
@@ -541,7 +549,10 @@ impl Outputs {
 impl Drop for Outputs {
     fn drop(&mut self) {
         if let Some(st) = self.stage.take() {
-            st.remove();
+            // a fork's staging folder is the set's
+            if !self.fork {
+                st.remove();
+            }
         }
     }
 }

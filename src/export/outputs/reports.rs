@@ -172,39 +172,49 @@ impl Outputs {
             .collect();
         dirs.sort();
         dirs.dedup();
+        let dirs: Vec<&String> = dirs
+            .iter()
+            .filter(|d| !(d.is_empty() && self.report.index))
+            // the set wrote a file of that name itself
+            .filter(|d| {
+                let rel = format!("{d}{}", report::REPORT_HTML);
+                !self.files.iter().any(|w| w.rel == rel)
+            })
+            .collect();
+        // the pages are built in parallel (each from what its folder's files were
+        // when written: nothing is read back), kept in folder order
+        let built: Vec<(String, String, report::Headline)> = {
+            use rayon::prelude::*;
+            let (files, col, context) = (&self.files, &self.report, &self.opts.style.context);
+            let (given, public, provs) = (&self.given, self.public.is_some(), &provs);
+            dirs.par_iter()
+                .map(|d| {
+                    let files = files
+                        .iter()
+                        .filter(|w| !w.meta && report::dir_of(&w.rel) == d.as_str())
+                        .map(|w| report::SetFile {
+                            rel: &w.rel,
+                            bytes: w.info.kept.clone(),
+                            size: w.info.size,
+                            rows: w.info.csv_rows,
+                            prov: w.prov,
+                        })
+                        .collect();
+                    let fr = report::FolderReport {
+                        dir: d,
+                        shown: given.join(d).display().to_string(),
+                        files,
+                        provs,
+                        public,
+                    };
+                    let (html, head) = report::folder_report(&fr, col, context);
+                    (format!("{d}{}", report::REPORT_HTML), html, head)
+                })
+                .collect()
+        };
         let mut heads = Vec::new();
         let mut pages: Vec<(String, String)> = Vec::new();
-        for d in &dirs {
-            if d.is_empty() && self.report.index {
-                continue;
-            }
-            let rel = format!("{d}{}", report::REPORT_HTML);
-            if self.files.iter().any(|w| w.rel == rel) {
-                continue; // the set wrote a file of that name itself
-            }
-            let mut files = Vec::new();
-            for w in self
-                .files
-                .iter()
-                .filter(|w| !w.meta && report::dir_of(&w.rel) == d.as_str())
-            {
-                // learnt while writing: nothing is read back
-                files.push(report::SetFile {
-                    rel: &w.rel,
-                    bytes: w.info.kept.clone(),
-                    size: w.info.size,
-                    rows: w.info.csv_rows,
-                    prov: w.prov,
-                });
-            }
-            let fr = report::FolderReport {
-                dir: d,
-                shown: self.given.join(d).display().to_string(),
-                files,
-                provs: &provs,
-                public: self.public.is_some(),
-            };
-            let (html, head) = report::folder_report(&fr, &self.report, &self.opts.style.context);
+        for (rel, html, head) in built {
             heads.push(head);
             pages.push((rel, html));
         }

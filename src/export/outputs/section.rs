@@ -169,30 +169,7 @@ impl PublicSection<'_> {
         )?;
         // the sub-folder's report pages, built now so that the scan below covers them
         out.write_reports_in(Some(&prefix))?;
-        let stage_dir = out.stage()?.dir.clone();
-        for w in out.files.iter().filter(|w| w.rel.starts_with(&prefix)) {
-            if w.rel.to_ascii_lowercase().ends_with(".png") {
-                continue;
-            }
-            let shown = out.given.join(&w.rel);
-            let bytes = std::fs::read(stage_dir.join(&w.rel)).map_err(|e| Error::io(&shown, e))?;
-            let found = out
-                .guard
-                .as_ref()
-                .map(|g| g.scan(&bytes))
-                .unwrap_or_default();
-            if let Some(f) = found.first() {
-                return Err(Error::Output {
-                    path: shown,
-                    message: format!(
-                        "public output refused: the file would hold {} value(s) that locate an incident or count fewer than k incidents (first: {:?} at byte {}); nothing was written",
-                        found.len(),
-                        f.text,
-                        f.offset.map_or("-".to_string(), |o| o.to_string())
-                    ),
-                });
-            }
-        }
+        out.scan_staged(&|w| w.rel.starts_with(&prefix), "")?;
         out.public_subsets.push(prefix);
         Ok(report)
     }

@@ -45,6 +45,15 @@ pub(super) struct Stage {
 }
 
 impl Stage {
+    /// The same staging folder for a fork of the set (which never removes it).
+    pub(super) fn shared(st: &Stage) -> Stage {
+        Stage {
+            dir: st.dir.clone(),
+            lock_path: st.lock_path.clone(),
+            _lock: None,
+        }
+    }
+
     pub(super) fn remove(&self) {
         let _ = std::fs::remove_dir_all(&self.dir);
         let _ = std::fs::remove_file(&self.lock_path);

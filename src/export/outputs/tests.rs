@@ -1,5 +1,6 @@
 use super::*;
 use crate::export::{table, Cell, Column};
+use std::collections::BTreeMap;
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -405,4 +406,121 @@ fn report_counts_rows_and_sizes_from_what_was_written() {
     let r = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(r.contains("10 of 25 rows shown"), "{r}");
     assert!(r.contains("2.9 kB"), "{r}");
+}
+
+/// Writes the parts `a/` and `b/` of a set into `out` (each with its own
+/// provenance record and summary): one after another, or each on its own thread
+/// through a fork, joined in the order a, b. Returns every file of the set.
+fn two_parts(out: &Path, forked: bool) -> BTreeMap<String, Vec<u8>> {
+    let mut o = Outputs::folder(out, &OutputOptions::force(true)).unwrap();
+    o.index();
+    o.no_provenance();
+    o.text("top.txt", "first").unwrap();
+    let part = |o: &mut Outputs, dir: &str, n: i64| {
+        let mut s = o.section(dir);
+        s.provenance(Provenance::new(serde_json::json!({ "part": dir })));
+        s.summary(&format!("part {dir}"));
+        let t = table(vec![Column::int("n")], |sink| sink.row(&[Cell::Int(n)]));
+        s.table("counts.csv", &t).unwrap();
+        s.json("more.json", &serde_json::json!({ "n": n })).unwrap();
+    };
+    if forked {
+        let (mut fa, mut fb) = (o.fork().unwrap(), o.fork().unwrap());
+        assert!(fa.staged_path("top.txt").is_some());
+        // b finishes first; the set still lists a's files first
+        std::thread::scope(|sc| {
+            sc.spawn(|| part(&mut fb, "b", 2)).join().unwrap();
+            sc.spawn(|| part(&mut fa, "a", 1)).join().unwrap();
+        });
+        o.join(fa).unwrap();
+        o.join(fb).unwrap();
+    } else {
+        part(&mut o, "a", 1);
+        part(&mut o, "b", 2);
+    }
+    o.manifest("provenance.json", prov()).unwrap();
+    o.commit().unwrap();
+    let mut files = BTreeMap::new();
+    for sub in ["", "a/", "b/"] {
+        for n in names(&out.join(sub)) {
+            let p = out.join(format!("{sub}{n}"));
+            if p.is_file() {
+                files.insert(format!("{sub}{n}"), std::fs::read(p).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn fork_join_gives_the_set_written_in_join_order() {
+    let d = tempfile::tempdir().unwrap();
+    let serial = two_parts(&d.path().join("x"), false);
+    let forked = two_parts(&d.path().join("x"), true);
+    assert!(
+        serial.contains_key("a/counts.csv.provenance.json"),
+        "{:?}",
+        serial.keys()
+    );
+    assert!(serial.contains_key("b/report.html") && serial.contains_key("index.html"));
+    assert_eq!(
+        serial.keys().collect::<Vec<_>>(),
+        forked.keys().collect::<Vec<_>>()
+    );
+    for (k, v) in &serial {
+        assert_eq!(v, &forked[k], "{k} differs");
+    }
+    // the manifest lists the parts in join order
+    let m: Provenance = serde_json::from_slice(&forked["provenance.json"]).unwrap();
+    let a = m.outputs.iter().position(|o| o.ends_with("a/counts.csv"));
+    let b = m.outputs.iter().position(|o| o.ends_with("b/counts.csv"));
+    assert!(a.is_some() && a < b, "{:?}", m.outputs);
+}
+
+#[test]
+fn fork_cannot_commit_nor_join_another_set() {
+    let d = tempfile::tempdir().unwrap();
+    let mut o = Outputs::folder(d.path().join("x"), &OutputOptions::default()).unwrap();
+    let mut other = Outputs::folder(d.path().join("y"), &OutputOptions::default()).unwrap();
+    let f = o.fork().unwrap();
+    let e = other.join(f).unwrap_err();
+    assert!(
+        e.to_string().contains("not a fork of this output set"),
+        "{e}"
+    );
+    let mut f = o.fork().unwrap();
+    assert!(f.fork().is_err());
+    f.text("a.txt", "a").unwrap();
+    assert!(f.commit().is_err());
+    // two forks that write the same name: the second join is refused
+    let (mut f1, mut f2) = (o.fork().unwrap(), o.fork().unwrap());
+    f1.text("b.txt", "1").unwrap();
+    o.join(f1).unwrap();
+    let e = f2.text("b.txt", "2").unwrap_err();
+    assert!(e.to_string().contains("b.txt"), "{e}");
+}
+
+#[test]
+fn fork_files_go_with_an_uncommitted_set() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    {
+        let mut o = Outputs::folder(&out, &OutputOptions::default()).unwrap();
+        let mut f = o.fork().unwrap();
+        f.text("a.txt", "a").unwrap();
+        drop(f);
+        assert!(!names(d.path()).is_empty());
+    }
+    assert!(names(d.path()).is_empty(), "{:?}", names(d.path()));
+}
+
+#[test]
+fn public_set_cannot_be_forked() {
+    let d = tempfile::tempdir().unwrap();
+    let opts = OutputOptions {
+        disclosure: Disclosure::public(),
+        ..Default::default()
+    };
+    let mut o = Outputs::folder(d.path().join("x"), &opts).unwrap();
+    assert!(o.fork().is_err());
 }

@@ -200,15 +200,8 @@ impl Outputs {
             return Ok(());
         }
         let format = FigureFormat::of_name(name)?;
-        // public audience: the figure is drawn from the published values
-        let published;
-        let fig = match &self.public {
-            Some(p) => {
-                published = p.figure(fig);
-                &published
-            }
-            None => fig,
-        };
+        let published = self.published(fig);
+        let fig = &*published;
         // the source line: the inputs of the current provenance record, unless set
         let own_source = self.opts.style.source.is_empty();
         if own_source {
@@ -240,6 +233,15 @@ impl Outputs {
             self.report.figures.push(note);
         }
         Ok(())
+    }
+
+    /// The figure as this set publishes it: for the public audience drawn from the
+    /// published values, else as it is.
+    fn published<'a>(&self, fig: &'a Figure) -> std::borrow::Cow<'a, Figure> {
+        match &self.public {
+            Some(p) => std::borrow::Cow::Owned(p.figure(fig)),
+            None => std::borrow::Cow::Borrowed(fig),
+        }
     }
 
     /// What the report shows of a figure just written.
@@ -309,15 +311,8 @@ impl Outputs {
         field: &crate::export::qml::ClassedField,
         kind: crate::export::qml::SymbolKind,
     ) -> Result<()> {
-        let published;
-        let fig = match &self.public {
-            Some(p) => {
-                published = p.figure(fig);
-                &published
-            }
-            None => fig,
-        };
-        let scale = match fig {
+        let published = self.published(fig);
+        let scale = match &*published {
             Figure::GridMap { options, .. } | Figure::FeatureMap { options, .. } => &options.scale,
             _ => return Ok(()),
         };
