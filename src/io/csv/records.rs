@@ -188,9 +188,7 @@ impl<'a> Records<'a> {
     /// The field that swallowed the following rows, if any (see the type's docs).
     pub(super) fn swallowing(&self, rec: &csv::ByteRecord) -> Option<usize> {
         // the common case, a record without line breaks, in one vectorised scan
-        if memchr::memchr2(b'\n', b'\r', rec.as_slice()).is_none() {
-            return None;
-        }
+        memchr::memchr2(b'\n', b'\r', rec.as_slice())?;
         let nl = |b: &u8| *b == b'\n' || *b == b'\r';
         let first = rec.iter().position(|f| f.iter().any(nl))?;
         for (k, f) in rec.iter().enumerate() {
