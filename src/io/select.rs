@@ -10,7 +10,7 @@
 //! instead of a copy of the column (8 bytes per row at national size).
 //!
 //! The result is exactly the order statistic that sorting a copy gives, so
-//! [`quantile_of`] equals linear interpolation in the sorted values.
+//! `quantile_of` equals linear interpolation in the sorted values.
 
 use rayon::prelude::*;
 
@@ -122,7 +122,7 @@ where
     quantile_with(n, m, v, q, FEW)
 }
 
-/// [`quantile_of`] with the direct-copy bucket size `few` (small in tests, so that
+/// `quantile_of` with the direct-copy bucket size `few` (small in tests, so that
 /// they go through several counting passes).
 fn quantile_with<F>(n: usize, m: usize, v: &F, q: f64, few: usize) -> f64
 where
@@ -145,7 +145,7 @@ where
 const BUCKETS: usize = 1 << 12;
 
 /// Several quantiles of the `m` values `v(i)`, `i < n`, that are `Some` (each as
-/// [`quantile_of`] gives it, bit for bit), from the same three passes over the
+/// `quantile_of` gives it, bit for bit), from the same three passes over the
 /// values: their range, a histogram of [`BUCKETS`] equal-width buckets of that range,
 /// and a copy of the values in the buckets that hold the wanted order statistics.
 ///
