@@ -286,6 +286,64 @@ pub fn bbox_of(pts: impl Iterator<Item = [f64; 2]>) -> Option<[f64; 4]> {
     b
 }
 
+/// The convex hull of points, as [`geo::ConvexHull`] gives it for the
+/// [`geo::MultiPoint`] of all of them (the same polygon, vertex for vertex), without
+/// copying every point.
+///
+/// # Algorithm
+/// Akl–Toussaint pruning (Akl & Toussaint 1978, "A fast convex hull algorithm",
+/// *Information Processing Letters* 7(5)): the extreme points in the eight directions
+/// at 45° steps form a convex octagon inside the hull; a point strictly inside it
+/// (robust orientation tests, in parallel) is neither a vertex of the hull nor on
+/// its boundary, so only the others are copied and handed to geo's quickhull, whose
+/// output depends only on the hull's vertices. At national size (towns of points)
+/// the copy is a small share of the points instead of two copies of all of them.
+pub fn convex_hull_of(pts: &[[f64; 2]]) -> geo::Polygon<f64> {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    use geo::ConvexHull;
+    use rayon::prelude::*;
+    let c = |p: &[f64; 2]| geo::Coord { x: p[0], y: p[1] };
+    let hull_of = |cs: Vec<geo::Coord<f64>>| geo::MultiPoint::from(cs).convex_hull();
+    if pts.len() < 16 {
+        return hull_of(pts.iter().map(c).collect());
+    }
+    // support points in the directions (0,-1), (1,-1), (1,0), (1,1), (0,1), (-1,1),
+    // (-1,0), (-1,-1): counter-clockwise around the hull
+    let dirs: [(f64, f64); 8] = [
+        (0.0, -1.0),
+        (1.0, -1.0),
+        (1.0, 0.0),
+        (1.0, 1.0),
+        (0.0, 1.0),
+        (-1.0, 1.0),
+        (-1.0, 0.0),
+        (-1.0, -1.0),
+    ];
+    let mut best = [0usize; 8];
+    for (i, p) in pts.iter().enumerate() {
+        for (k, d) in dirs.iter().enumerate() {
+            let q = pts[best[k]];
+            if p[0] * d.0 + p[1] * d.1 > q[0] * d.0 + q[1] * d.1 {
+                best[k] = i;
+            }
+        }
+    }
+    let ring: Vec<geo::Coord<f64>> = best.iter().map(|&i| c(&pts[i])).collect();
+    let inside = |p: geo::Coord<f64>| {
+        (0..8).all(|k| {
+            let (a, b) = (ring[k], ring[(k + 1) % 8]);
+            a != b && RobustKernel::orient2d(a, b, p) == Orientation::CounterClockwise
+        })
+    };
+    let mut keep: Vec<geo::Coord<f64>> = pts.par_iter().map(c).filter(|&p| !inside(p)).collect();
+    // quickhull needs four points to take the path whose output depends on the
+    // vertices only; points strictly inside change nothing
+    for p in pts.iter().take(4usize.saturating_sub(keep.len())) {
+        keep.push(c(p));
+    }
+    hull_of(keep)
+}
+
 /// The kind of geometry in a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -433,6 +491,55 @@ mod tests {
         );
         inc.time = vec![Some(0); 3];
         assert_eq!(inc.time_use().note("promap"), None);
+    }
+
+    #[test]
+    fn convex_hull_of_equals_geo_on_every_point() {
+        use geo::ConvexHull;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let geo_hull = |v: &[[f64; 2]]| {
+            let mp: geo::MultiPoint<f64> = v.iter().map(|p| geo::Point::new(p[0], p[1])).collect();
+            mp.convex_hull()
+        };
+        let mut cases: Vec<Vec<[f64; 2]>> = Vec::new();
+        // towns: clusters of many points
+        cases.push(
+            (0..20_000)
+                .map(|i| {
+                    let t = [(0.0, 0.0), (5e4, 1e4), (2e4, 6e4)][i % 3];
+                    [
+                        t.0 + rng.random_range(-900.0..900.0),
+                        t.1 + rng.random_range(-900.0..900.0),
+                    ]
+                })
+                .collect(),
+        );
+        // a triangle's corners and points inside (three points survive the pruning)
+        let mut tri = vec![[0.0, 0.0], [100.0, 0.0], [50.0, 100.0]];
+        tri.extend((0..200).map(|i| [50.0 + (i % 7) as f64, 30.0 + (i % 5) as f64]));
+        cases.push(tri);
+        // a square grid: many collinear points on the hull's edges, duplicates
+        let mut sq: Vec<[f64; 2]> = (0..400)
+            .map(|i| [(i % 20) as f64, (i / 20) as f64])
+            .collect();
+        sq.extend_from_within(..50);
+        cases.push(sq);
+        // all on one line, all the same point
+        cases.push((0..50).map(|i| [i as f64, 2.0 * i as f64]).collect());
+        cases.push(vec![[3.0, 4.0]; 40]);
+        // a circle: every point a vertex
+        cases.push(
+            (0..500)
+                .map(|i| {
+                    let a = i as f64 * 0.0125_f64 * std::f64::consts::PI;
+                    [1e3 * a.cos(), 1e3 * a.sin()]
+                })
+                .collect(),
+        );
+        for (k, v) in cases.iter().enumerate() {
+            assert_eq!(convex_hull_of(v), geo_hull(v), "case {k}");
+        }
     }
 
     #[test]

@@ -416,20 +416,13 @@ impl<'a> Plan<'a> {
                 continue;
             }
             // filters
-            let mut pass = true;
-            for (k, (idx, f)) in self.filters.iter().enumerate() {
-                let v = String::from_utf8_lossy(rec.get(*idx).unwrap_or(b""));
-                if !f.accepts(&v) {
-                    st.where_missed(k, &v);
-                    pass = false;
-                    break;
-                }
-            }
-            if !pass {
-                st.filtered_out += 1;
+            let values = self
+                .filters
+                .iter()
+                .map(|&(idx, f)| (f, String::from_utf8_lossy(rec.get(idx).unwrap_or(b""))));
+            if !st.passes(values) {
                 continue;
             }
-            st.where_passed += 1;
             // coordinates
             let coord = if let Some(l) = roles.location {
                 let s = field_str(&rec, l).unwrap_or("");

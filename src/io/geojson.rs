@@ -552,8 +552,7 @@ pub fn read_incidents_from_bytes(
             vec![serde_json::to_string(&serde_json::json!({"type":"Feature","properties":f.properties,"geometry":f.geometry})).unwrap_or_default()]
         };
         // filters
-        let mut pass = true;
-        for (k, flt) in opts.filters.iter().enumerate() {
+        let values = opts.filters.iter().map(|flt| {
             let key = if normalise(&flt.column) == "category"
                 && !f.properties.contains_key(&flt.column)
             {
@@ -567,17 +566,11 @@ pub fn read_incidents_from_bytes(
                 .find(|(k, _)| k.eq_ignore_ascii_case(&key))
                 .map(|(_, v)| value_text(v))
                 .unwrap_or_default();
-            if !flt.accepts(&v) {
-                st.where_missed(k, &v);
-                pass = false;
-                break;
-            }
-        }
-        if !pass {
-            st.filtered_out += 1;
+            (flt, std::borrow::Cow::Owned(v))
+        });
+        if !st.passes(values) {
             return;
         }
-        st.where_passed += 1;
         let p = match &f.geometry {
             None => {
                 st.reject(
@@ -965,6 +958,13 @@ pub(crate) fn layer_centre(geoms: &[Geometry<f64>]) -> (f64, f64) {
 mod tests {
     use super::*;
 
+    /// Features of a layer read from `bytes` with the default options.
+    fn layer_len(bytes: &[u8], name: &str) -> usize {
+        let opts = LayerOptions::default();
+        let (l, _) = read_layer_from_bytes(bytes, Path::new(name), String::new(), &opts).unwrap();
+        l.len()
+    }
+
     #[test]
     fn read_incidents_rejects_non_points() {
         let text = r#"{"type":"FeatureCollection","features":[
@@ -1082,23 +1082,9 @@ mod tests {
         assert!(none.attr_names.is_empty() && none.attrs.is_empty());
         assert_eq!((none.xy, none.row), (inc.xy, inc.row));
         let one = br#"{"geometry":{"type":"Point","coordinates":[-87.6,41.8]},"type":"Feature","properties":{"a":1}}"#;
-        let (l, _) = read_layer_from_bytes(
-            one,
-            Path::new("f.geojson"),
-            String::new(),
-            &LayerOptions::default(),
-        )
-        .unwrap();
-        assert_eq!(l.len(), 1);
+        assert_eq!(layer_len(one, "f.geojson"), 1);
         let bare = br#"{"coordinates":[-87.6,41.8],"type":"Point"}"#;
-        let (l, _) = read_layer_from_bytes(
-            bare,
-            Path::new("g.geojson"),
-            String::new(),
-            &LayerOptions::default(),
-        )
-        .unwrap();
-        assert_eq!(l.len(), 1);
+        assert_eq!(layer_len(bare, "g.geojson"), 1);
     }
 
     #[test]
@@ -1164,14 +1150,7 @@ mod tests {
         // issue 12, item 6: Windows editors write a byte-order mark
         let mut b = b"\xef\xbb\xbf".to_vec();
         b.extend_from_slice(br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2.0,48.0]}}]}"#);
-        let (l, _) = read_layer_from_bytes(
-            &b,
-            Path::new("bom.geojson"),
-            String::new(),
-            &LayerOptions::default(),
-        )
-        .unwrap();
-        assert_eq!(l.len(), 1);
+        assert_eq!(layer_len(&b, "bom.geojson"), 1);
         let (inc, _) = read_incidents_from_bytes(
             &b,
             Path::new("bom.geojson"),

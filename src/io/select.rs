@@ -10,7 +10,7 @@
 //! instead of a copy of the column (8 bytes per row at national size).
 //!
 //! The result is exactly the order statistic that sorting a copy gives, so
-//! [`quantile_of`] equals linear interpolation in the sorted values.
+//! `quantile_of` equals linear interpolation in the sorted values.
 
 use rayon::prelude::*;
 
@@ -114,14 +114,15 @@ fn from_key(k: u64) -> f64 {
 /// The `q` quantile of the `m` values `v(i)`, `i < n`, that are `Some`, with linear
 /// interpolation between order statistics (as `io::quantile` on a sorted copy).
 /// `m` must be at least 1.
-pub(crate) fn quantile_of<F>(n: usize, m: usize, v: &F, q: f64) -> f64
+#[cfg(test)]
+fn quantile_of<F>(n: usize, m: usize, v: &F, q: f64) -> f64
 where
     F: Fn(usize) -> Option<f64> + Sync,
 {
     quantile_with(n, m, v, q, FEW)
 }
 
-/// [`quantile_of`] with the direct-copy bucket size `few` (small in tests, so that
+/// `quantile_of` with the direct-copy bucket size `few` (small in tests, so that
 /// they go through several counting passes).
 fn quantile_with<F>(n: usize, m: usize, v: &F, q: f64, few: usize) -> f64
 where
@@ -137,6 +138,155 @@ where
     // both order statistics from the same passes, unless they part on the way down
     let b = b.unwrap_or_else(|| order_pair(n, v, lo + 1, false, few).0);
     a + (b - a) * (pos - lo as f64)
+}
+
+/// Buckets of the value-range histogram of [`quantiles_of`] (4096 counts of 4 bytes:
+/// the histogram stays in the first-level cache).
+const BUCKETS: usize = 1 << 12;
+
+/// Several quantiles of the `m` values `v(i)`, `i < n`, that are `Some` (each as
+/// `quantile_of` gives it, bit for bit), from the same three passes over the
+/// values: their range, a histogram of [`BUCKETS`] equal-width buckets of that range,
+/// and a copy of the values in the buckets that hold the wanted order statistics.
+///
+/// # Algorithm
+/// The bucket of `x` is `⌊(x − min) · BUCKETS / (max − min)⌋`, a non-decreasing
+/// function of `x` (each floating-point step rounds monotonically), so the `k`-th
+/// smallest value lies in the bucket where the cumulative count passes `k`, and is
+/// the `k − below`-th smallest (in [`f64::total_cmp`] order) of that bucket. When
+/// the values are not all finite, all equal, or the wanted buckets hold more than
+/// [`FEW`] values, each quantile is found by radix selection instead.
+pub(crate) fn quantiles_of<F>(n: usize, m: usize, v: &F, qs: &[f64]) -> Vec<f64>
+where
+    F: Fn(usize) -> Option<f64> + Sync,
+{
+    quantiles_with(n, m, v, qs, FEW)
+}
+
+/// [`quantiles_of`] with the largest copied bucket total `few` (small in tests).
+fn quantiles_with<F>(n: usize, m: usize, v: &F, qs: &[f64], few: usize) -> Vec<f64>
+where
+    F: Fn(usize) -> Option<f64> + Sync,
+{
+    let radix = || {
+        qs.iter()
+            .map(|&q| quantile_with(n, m, v, q, few))
+            .collect::<Vec<f64>>()
+    };
+    let chunks = n.div_ceil(CHUNK);
+    let span = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(n);
+    // ---- pass 1: the range
+    let (lo, hi, nan) = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            span(c).filter_map(v).fold(
+                (f64::INFINITY, f64::NEG_INFINITY, false),
+                |(a, b, nan), x| (a.min(x), b.max(x), nan || x.is_nan()),
+            )
+        })
+        .reduce(
+            || (f64::INFINITY, f64::NEG_INFINITY, false),
+            |(a, b, n), (c, d, o)| (a.min(c), b.max(d), n || o),
+        );
+    let width = hi - lo;
+    if nan || !(lo.is_finite() && hi.is_finite() && width.is_finite() && width > 0.0) {
+        return radix();
+    }
+    let scale = BUCKETS as f64 / width;
+    let bucket = |x: f64| (((x - lo) * scale) as usize).min(BUCKETS - 1);
+    // ---- pass 2: the histogram (integer counts: the same whatever the threads)
+    let hist = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut h = vec![0u32; BUCKETS];
+            for x in span(c).filter_map(v) {
+                h[bucket(x)] += 1;
+            }
+            h
+        })
+        .reduce(
+            || vec![0u32; BUCKETS],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    // the order statistics wanted: (rank, bucket, rank within the bucket)
+    let locate = |k: usize| {
+        let mut below = 0usize;
+        for (b, &c) in hist.iter().enumerate() {
+            if k < below + c as usize {
+                return (b, k - below);
+            }
+            below += c as usize;
+        }
+        (BUCKETS - 1, k.saturating_sub(below))
+    };
+    let mut wanted: Vec<(usize, usize)> = Vec::new();
+    let mut plan = Vec::with_capacity(qs.len());
+    for &q in qs {
+        let pos = q * (m - 1) as f64;
+        let r = pos.floor() as usize;
+        let interpolate = pos != r as f64 && r + 1 < m;
+        plan.push((pos, r, interpolate));
+        wanted.push(locate(r));
+        if interpolate {
+            wanted.push(locate(r + 1));
+        }
+    }
+    let mut slot = vec![usize::MAX; BUCKETS];
+    let mut used = 0usize;
+    let mut copied = 0usize;
+    for &(b, _) in &wanted {
+        if slot[b] == usize::MAX {
+            slot[b] = used;
+            used += 1;
+            copied += hist[b] as usize;
+        }
+    }
+    if copied > few {
+        return radix();
+    }
+    // ---- pass 3: the values of the wanted buckets
+    let mut parts: Vec<Vec<f64>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut out = vec![Vec::new(); used];
+            for x in span(c).filter_map(v) {
+                let s = slot[bucket(x)];
+                if s != usize::MAX {
+                    out[s].push(x);
+                }
+            }
+            out
+        })
+        .reduce(
+            || vec![Vec::new(); used],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.extend(y);
+                }
+                a
+            },
+        );
+    let mut stat = |(b, k): (usize, usize)| -> f64 {
+        let vals = &mut parts[slot[b]];
+        *vals.select_nth_unstable_by(k, f64::total_cmp).1
+    };
+    let mut at = wanted.into_iter();
+    let mut out = Vec::with_capacity(qs.len());
+    for (pos, r, interpolate) in plan {
+        let a = stat(at.next().unwrap_or((0, 0)));
+        if !interpolate {
+            out.push(a);
+            continue;
+        }
+        let b = stat(at.next().unwrap_or((0, 0)));
+        out.push(a + (b - a) * (pos - r as f64));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -183,6 +333,56 @@ mod tests {
                     assert_eq!(got.to_bits(), want, "n {n} q {q} few {few}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn quantiles_of_equals_quantile_of_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let qs = [0.0, 0.01, 0.25, 0.5, 0.99, 1.0, 0.333];
+        for n in [1usize, 2, 3, 10, 1000, 100_000] {
+            // clustered values (towns), signed zeros, duplicates, a skipped share
+            let v: Vec<f64> = (0..n)
+                .map(|i| match i % 6 {
+                    0 => rng.random_range(-1e6..1e6),
+                    1 => -0.0,
+                    2 => 0.0,
+                    3 => (i % 7) as f64,
+                    4 => -1.5 + rng.random_range(0.0..1e-6),
+                    _ => rng.random_range(-60.0..60.0),
+                })
+                .collect();
+            let keep: Vec<bool> = (0..n).map(|i| n < 10 || i % 3 != 0).collect();
+            let get = |i: usize| keep[i].then(|| v[i]);
+            let m = keep.iter().filter(|&&k| k).count();
+            let want: Vec<u64> = qs
+                .iter()
+                .map(|&q| quantile_of(n, m, &get, q).to_bits())
+                .collect();
+            for few in [FEW, 1 << 10, 3] {
+                let got: Vec<u64> = quantiles_with(n, m, &get, &qs, few)
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .collect();
+                assert_eq!(got, want, "n {n} few {few}");
+            }
+        }
+        // all equal, signed zeros only, and a NaN: the fallbacks
+        for v in [
+            vec![2.5; 50],
+            vec![-0.0, 0.0, 0.0, -0.0],
+            vec![1.0, f64::NAN, 3.0],
+        ] {
+            let get = |i: usize| Some(v[i]);
+            let want: Vec<u64> = qs
+                .iter()
+                .map(|&q| quantile_of(v.len(), v.len(), &get, q).to_bits())
+                .collect();
+            let got: Vec<u64> = quantiles_of(v.len(), v.len(), &get, &qs)
+                .iter()
+                .map(|x| x.to_bits())
+                .collect();
+            assert_eq!(got, want, "{v:?}");
         }
     }
 

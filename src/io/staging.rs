@@ -69,6 +69,25 @@ pub(crate) fn staged_time(t: i64) -> Option<i64> {
 pub(crate) const WHERE_VALUES_KEPT: usize = 1000;
 
 impl Staging {
+    /// Applies the `where` filters to one row, given each filter with the row's value
+    /// of its column, in filter order (evaluated lazily: up to the first that stops
+    /// the row). Counts the row as passed or filtered out, and records the value
+    /// that stopped it; whether it passed.
+    pub(crate) fn passes<'v>(
+        &mut self,
+        values: impl Iterator<Item = (&'v super::WhereFilter, std::borrow::Cow<'v, str>)>,
+    ) -> bool {
+        for (k, (f, v)) in values.enumerate() {
+            if !f.accepts(&v) {
+                self.where_missed(k, &v);
+                self.filtered_out += 1;
+                return false;
+            }
+        }
+        self.where_passed += 1;
+        true
+    }
+
     /// Records the row value that `where` filter `k` stopped.
     pub(crate) fn where_missed(&mut self, k: usize, value: &str) {
         if self.where_missed.len() <= k {

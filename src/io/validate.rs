@@ -292,11 +292,16 @@ fn reject_invalid(st: &mut Staging, geographic: bool) -> Vec<bool> {
     keep
 }
 
-/// The `q` quantile of axis `a` of the points whose `keep` entry is true (at least
+/// The quantiles `qs` of axis `a` of the points whose `keep` entry is true (at least
 /// one), without copying them (see [`select`]).
-fn axis_quantile(pts: &[[f64; 2]], keep: &[bool], a: usize, q: f64) -> f64 {
+fn axis_quantiles(pts: &[[f64; 2]], keep: &[bool], a: usize, qs: &[f64]) -> Vec<f64> {
     let m = keep.iter().filter(|&&k| k).count();
-    select::quantile_of(pts.len(), m, &|i: usize| keep[i].then(|| pts[i][a]), q)
+    select::quantiles_of(pts.len(), m, &|i: usize| keep[i].then(|| pts[i][a]), qs)
+}
+
+/// The median of axis `a` of the kept points (see [`axis_quantiles`]).
+fn axis_median(pts: &[[f64; 2]], keep: &[bool], a: usize) -> f64 {
+    axis_quantiles(pts, keep, a, &[0.5])[0]
 }
 
 /// Chooses the working CRS from the median centre of the kept points and projects
@@ -313,10 +318,7 @@ fn project(
     let centre = if !keep.iter().any(|&k| k) {
         (0.0, 0.0)
     } else {
-        (
-            axis_quantile(&st.xy, keep, 0, 0.5),
-            axis_quantile(&st.xy, keep, 1, 0.5),
-        )
+        (axis_median(&st.xy, keep, 0), axis_median(&st.xy, keep, 1))
     };
     let (working, reason) = match &opts.target_crs {
         Some(t) => (t.clone(), "given (`target_crs`)".to_string()),
@@ -355,10 +357,8 @@ fn reject_outliers(st: &mut Staging, pts: &[[f64; 2]], keep: &mut [bool], factor
         return;
     }
     let band = |a: usize| {
-        (
-            axis_quantile(pts, keep, a, 0.01),
-            axis_quantile(pts, keep, a, 0.99),
-        )
+        let b = axis_quantiles(pts, keep, a, &[0.01, 0.99]);
+        (b[0], b[1])
     };
     let ((x1, x99), (y1, y99)) = (band(0), band(1));
     let span = (x99 - x1).max(y99 - y1).max(1000.0) * factor;
@@ -500,18 +500,12 @@ fn lonlat_centre(
     working: &Crs,
 ) -> Option<[f64; 2]> {
     if input.is_geographic() {
-        return Some([
-            axis_quantile(&st.xy, keep, 0, 0.5),
-            axis_quantile(&st.xy, keep, 1, 0.5),
-        ]);
+        return Some([axis_median(&st.xy, keep, 0), axis_median(&st.xy, keep, 1)]);
     }
     if !working.is_georeferenced() {
         return None;
     }
-    let (x, y) = (
-        axis_quantile(pts, keep, 0, 0.5),
-        axis_quantile(pts, keep, 1, 0.5),
-    );
+    let (x, y) = (axis_median(pts, keep, 0), axis_median(pts, keep, 1));
     let r = Reprojector::new(working, &crate::crs::WGS84).ok()?;
     r.apply(x, y).ok().map(|(lon, lat)| [lon, lat])
 }
@@ -584,6 +578,18 @@ fn location_warnings(
     working: &Crs,
 ) -> Vec<String> {
     let mut w = Vec::new();
+    // a median latitude lies between the smallest and the largest latitude: when no
+    // kept point comes near the plausible band (a degree of margin for rounding),
+    // neither does the centre
+    if input.is_geographic()
+        && !st
+            .xy
+            .iter()
+            .zip(keep)
+            .any(|(p, &k)| k && p[1].abs() > PLAUSIBLE_LAT - 1.0)
+    {
+        return w;
+    }
     let Some(c) = lonlat_centre(st, keep, pts, input, working) else {
         return w;
     };

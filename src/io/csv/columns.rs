@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::*;
+use crate::error::{Error, Result};
+use crate::io::LoadOptions;
+use crate::time;
 
 /// Column-name aliases per role (normalised: lower case, no `_ -.` or spaces).
 pub const ALIASES: &[(&str, &[&str])] = &[
