@@ -30,7 +30,7 @@ mod simulation;
 pub mod stats;
 pub mod weights;
 
-use geo::{ConvexHull, Intersects, MultiPoint, MultiPolygon, Point, Rect};
+use geo::{Intersects, MultiPolygon, Rect};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -338,8 +338,11 @@ fn extent_setup(xy: &[[f64; 2]], p: &GridParams) -> Result<ExtentSetup> {
     let area = match &p.extent {
         Extent::BoundingBox => None,
         Extent::ConvexHull => {
-            let mp: MultiPoint<f64> = xy.iter().map(|q| Point::new(q[0], q[1])).collect();
-            Some((MultiPolygon::new(vec![mp.convex_hull()]), "convex hull"))
+            // geo's hull vertex for vertex, without a MultiPoint copy of every point
+            Some((
+                MultiPolygon::new(vec![crate::layer::convex_hull_of(xy)]),
+                "convex hull",
+            ))
         }
         Extent::Boundary(mp) => Some((mp.clone(), "boundary")),
     };
