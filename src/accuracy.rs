@@ -102,11 +102,6 @@ pub struct AccuracyRow {
     pub kth_score: f64,
 }
 
-/// Cell ids ranked by score, descending, ties by ascending id, non-finite last.
-pub fn rank_cells(scores: &[f64]) -> Vec<usize> {
-    rank_cells_by(scores, None)
-}
-
 /// Cell ids ranked by score, descending; ties by `tiebreak` descending (when given),
 /// then by ascending id; non-finite values rank last in both keys.
 ///
@@ -156,7 +151,7 @@ pub fn evaluate_surface(
 }
 
 /// [`evaluate_surface`] with tied scores ordered by `tiebreak` descending, then by
-/// ascending cell id ([`rank_cells_by`]).
+/// ascending cell id (`rank_cells_by`).
 ///
 /// # Examples
 /// ```

@@ -68,7 +68,7 @@ impl StringColumn {
 pub struct Incidents {
     /// Coordinates in the working CRS (metres).
     pub xy: Vec<[f64; 2]>,
-    /// Local clock time in seconds since 1970-01-01 (see [`crate::time`]); `None` if absent.
+    /// Local clock time in seconds since 1970-01-01 (see [the crate docs](crate#time)); `None` if absent.
     pub time: Vec<Option<i64>>,
     /// Precision of each time (meaningless where `time` is `None`).
     pub precision: Vec<TimePrecision>,
@@ -135,7 +135,7 @@ impl Incidents {
     }
 
     /// Incident `i`'s window as recorded (not widened by precision), for rules such
-    /// as the Knox window rule ([`crate::when::window_rule`]).
+    /// as the Knox window rule ([`WindowRule`](crate::WindowRule)).
     pub fn recorded_window(&self, i: usize) -> Option<crate::when::Window> {
         crate::when::Window::new(self.time[i]?, self.time_to(i)?).ok()
     }

@@ -127,6 +127,7 @@ pub fn gamma_p(a: f64, x: f64) -> f64 {
 }
 
 /// Regularised upper incomplete gamma `Q(a, x) = 1 − P(a, x)`.
+#[cfg(test)]
 pub fn gamma_q(a: f64, x: f64) -> f64 {
     gamma_pq(a, x).1
 }

@@ -268,9 +268,9 @@ impl DateOrder {
 ///   `MM/DD/YYYY HH:MM[:SS] [AM|PM]` (also one-digit month/day/hour, and `.` or `-`
 ///   instead of `/`).
 ///
-/// Day-first dates need [`parse_ordered`]; the loaders decide the order from the
-/// whole column ([`DateOrderVote`]). Anything else needs an explicit format, see
-/// [`parse_with_format`].
+/// Day-first dates need `parse_ordered`; the loaders decide the order from the
+/// whole column (`DateOrderVote`). Anything else needs an explicit format, see
+/// `parse_with_format`.
 pub fn parse(text: &str) -> Option<(i64, TimePrecision)> {
     parse_ordered(text, DateOrder::MonthFirst)
 }
@@ -435,11 +435,6 @@ impl DateOrderVote {
             self.month_first = Some((row, text.trim().to_string()));
         }
         true
-    }
-
-    /// Number of numeric dates seen.
-    pub fn dates(&self) -> u64 {
-        self.dates
     }
 
     /// The decision: `Ok(None)` when the column has no numeric date, an error

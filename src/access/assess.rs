@@ -1,14 +1,14 @@
 //! Assessing design proposals: access change and risk change, side by side.
 //!
 //! # Algorithm
-//! 1. Every proposal is applied to the study's layers ([`super::proposal::apply`]).
+//! 1. Every proposal is applied to the study's layers (`proposal::apply`).
 //! 2. One walking network is built from the union of the base network lines and
 //!    every line the proposals add, so that before and after share nodes; each
 //!    scenario is a mask of open edges. An edge is closed in a scenario when its
 //!    line is removed or closed, when a fence crosses it, or when its midpoint lies
 //!    in a gated or enclosed public space. Time-restricted closures are assessed
 //!    **while in force** (the worst hour), and the hours per day are reported.
-//! 3. Access measures (see [`super::network`]) before and after: reachability at
+//! 3. Access measures (see [`SpaceAccess`]) before and after: reachability at
 //!    each distance (mean over the nodes with an open edge before), detour for
 //!    pairs within the detour radius, local edge betweenness, public space
 //!    enclosed / time-restricted / opened and frontage lost.

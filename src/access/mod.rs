@@ -27,6 +27,5 @@ pub mod risk;
 mod tests;
 
 pub use assess::{assess, AccessThresholds, AssessParams, Assessment, HoursWeighted};
-pub use network::{Network, NetworkParams};
 pub use proposal::{read_proposals, ActionKind, Proposal, Study};
 pub use risk::{FactorModel, RiskModel};

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::index::PointIndex;
-pub use crate::network::{BuildReport, Edge, Network, NetworkParams, Workspace};
+pub use crate::network::{BuildReport, Network, NetworkParams, Workspace};
 
 /// Per-node reach: street length, space count, space area, gravity (one value per distance).
 type ReachRow = (Vec<f64>, Vec<u32>, Vec<f64>, Vec<f64>);

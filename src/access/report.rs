@@ -413,7 +413,7 @@ fn maps_html(h: &mut String, k: usize, m: &ProposalMaps) {
 /// verdicts, the maps of each proposal inline as SVG (`maps`, in proposal order):
 /// the proposal's actions over the context layers, and the risk change and the
 /// access change side by side. The SVG documents are those written beside the page
-/// (drawn once, by [`crate::render`]), so the page shows what the files show.
+/// (drawn once, by the renderer), so the page shows what the files show.
 pub fn to_html_with_maps(a: &Assessment, maps: &[ProposalMaps]) -> String {
     let md = to_markdown(a);
     let mut maps_done = maps.is_empty();

@@ -52,17 +52,20 @@ impl PlantParams {
         }
     }
     /// Sets the centre.
+    #[cfg(test)]
     pub fn centre(mut self, c: [f64; 2]) -> Self {
         self.centre = Some(c);
         self
     }
     /// Sets the treatment radius and buffer width (m).
+    #[cfg(test)]
     pub fn disc(mut self, radius: f64, buffer: f64) -> Self {
         self.radius = radius;
         self.buffer = buffer;
         self
     }
     /// Sets the reduction share.
+    #[cfg(test)]
     pub fn reduction(mut self, r: f64) -> Self {
         self.reduction = r;
         self

@@ -26,7 +26,7 @@ pub enum Kind {
 }
 
 /// What a column (or a feature property) holds, for the public audience
-/// ([`crate::disclosure`]): the output layer suppresses small counts, snaps
+/// ([`Disclosure`](crate::Disclosure)): the output layer suppresses small counts, snaps
 /// coordinates, drops free text and withholds per-incident tables by role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

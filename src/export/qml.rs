@@ -105,12 +105,6 @@ impl StyleClass {
             StyleClass::Category { colour, .. } | StyleClass::Range { colour, .. } => *colour,
         }
     }
-    /// The label of the class.
-    pub fn label(&self) -> &str {
-        match self {
-            StyleClass::Category { label, .. } | StyleClass::Range { label, .. } => label,
-        }
-    }
 }
 
 /// The classes of a map's colour scale, in legend order (top to bottom for

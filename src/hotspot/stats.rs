@@ -1,7 +1,9 @@
 //! Small statistical helpers: normal tail probabilities, the exact binomial
 //! test, Benjamini–Hochberg and the Mann–Kendall trend test.
 
-pub use crate::special::{ln_gamma, normal_cdf, normal_p_two_sided};
+#[cfg(test)]
+use crate::special::normal_cdf;
+pub use crate::special::{ln_gamma, normal_p_two_sided};
 
 fn ln_binom_pmf(k: u64, n: u64, p: f64) -> f64 {
     if p <= 0.0 {

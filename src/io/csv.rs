@@ -20,7 +20,7 @@ pub(crate) mod stream;
 
 pub(crate) use columns::WINDOW_PAIRS;
 use columns::*;
-pub use columns::{find_column, normalise, parse_location, sniff_delimiter, ALIASES};
+pub use columns::{normalise, parse_location, sniff_delimiter, ALIASES};
 use records::*;
 
 /// Reads the header (and the delimiter) of a delimited file.

@@ -21,8 +21,6 @@ use crate::io::csv::{normalise, stem, ALIASES, WINDOW_PAIRS};
 use crate::layer::{Incidents, Layer, StringColumn, NO_CATEGORY};
 use crate::time::TimePrecision;
 
-pub use crate::export::FeatureCollectionWriter;
-
 fn position(v: &Value) -> std::result::Result<Coord<f64>, String> {
     let a = v.as_array().ok_or("position is not an array")?;
     if a.len() < 2 {

@@ -37,9 +37,8 @@ use crate::layer::Incidents;
 pub use options::{truncate_time, Attributes, LoadOptions, WhereFilter, DEFAULT_MAX_WINDOW};
 pub use report::{LoadReport, RejectReason, Rejection};
 pub(crate) use staging::{apply_window_ends, staged_time, Staging, NO_TIME, WHERE_VALUES_KEPT};
-pub use validate::PLAUSIBLE_LAT;
 pub(crate) use validate::{finish, layer_warnings};
-pub use write::{write_atomic, OutputOptions};
+pub use write::write_atomic;
 
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {

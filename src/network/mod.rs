@@ -72,4 +72,4 @@ pub use segments::{
     segment_hotspots, segment_weights, SegmentHotspotParams, SegmentHotspots, SegmentRow,
     SegmentValue, SegmentWeights,
 };
-pub use snap::{NetPos, NetworkSpace, Snapped, Snapper};
+pub use snap::{NetPos, NetworkSpace, Snapped};

@@ -36,10 +36,7 @@ use geo::Geometry;
 pub use chart::{PlotOptions, Series};
 pub use furniture::{ContextKind, ContextLayer, Style};
 pub use map::{MapOptions, Overlay};
-pub use palette::{
-    auto_scale, viridis, ColourScale, Palette, Rgba, BLACK, GI_BINS, GI_BINS_ARCGIS, GREY, LIGHT,
-    PALETTE, WHITE,
-};
+pub use palette::{auto_scale, ColourScale, Palette, Rgba, BLACK};
 pub use scene::Scene;
 
 use crate::error::Result;
@@ -54,7 +51,7 @@ pub fn grid_map(grid: &Grid, values: &[f64], opts: &MapOptions) -> Result<Vec<u8
     map::grid_map_scene(grid, values, opts, &Style::default())?.to_png()
 }
 
-/// One value per feature as a PNG choropleth, see [`map::feature_map_scene`].
+/// One value per feature as a PNG choropleth, see `feature_map_scene`.
 ///
 /// # Errors
 /// [`crate::Error::LengthMismatch`] when the lengths differ, [`crate::Error::Degenerate`]
@@ -83,7 +80,7 @@ pub fn bar_plot(bars: &[(String, f64)], o: &PlotOptions) -> Result<Vec<u8>> {
     chart::bar_plot_scene(bars, o, &Style::default()).to_png()
 }
 
-/// A labelled matrix as PNG, see [`heat::heat_table_scene`].
+/// A labelled matrix as PNG, see `heat_table_scene`.
 ///
 /// # Errors
 /// [`crate::Error::InvalidParam`] (`centre`) when `log_ratio` is asked with a centre that

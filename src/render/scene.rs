@@ -56,7 +56,7 @@ pub struct Text {
     pub x: f64,
     /// Baseline y.
     pub y: f64,
-    /// The text (one line; measured by [`super::text::text_width`]).
+    /// The text (one line; measured by `text_width`).
     pub text: String,
     /// Size in pixels.
     pub size: f64,

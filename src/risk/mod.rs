@@ -17,7 +17,7 @@ pub mod sites;
 pub mod validate;
 
 pub use factors::{FactorParams, FactorVariable, Operationalisation};
-pub use model_file::{check_model, read_model, ModelFile};
+pub use model_file::{read_model, ModelFile};
 pub use null::{FactorNullTest, SpatialNullParams};
 pub use rtm::{
     apply_model, fit_rtm, fit_rtm_in, FactorRow, LayerInput, RtmModel, RtmParams, RtmResult,

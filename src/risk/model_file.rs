@@ -61,7 +61,7 @@ impl ModelFile {
 ///
 /// # Errors
 /// [`Error::Format`] when the text is not a model; [`Error::Invalid`] naming the
-/// field for an invalid value (see [`check_model`]).
+/// field for an invalid value (see `check_model`).
 pub fn read_model(bytes: &[u8], path: &Path) -> Result<ModelFile> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let v: serde_json::Value =

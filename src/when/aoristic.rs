@@ -104,7 +104,7 @@ fn walk_counts(counts: &mut [i64; WEEK_BINS], mut b: usize, mut left: i64, d: i6
     }
 }
 
-/// The 168 hour-of-week weights of one window (bin order of [`crate::when`]).
+/// The 168 hour-of-week weights of one window (bin order: see [the crate docs](crate#when)).
 pub fn week_weights(w: &Window, rule: AoristicRule) -> [f64; WEEK_BINS] {
     let mut out = [0.0; WEEK_BINS];
     let d = w.minutes();
@@ -291,7 +291,7 @@ pub fn for_each_day_share(w: &Window, mut f: impl FnMut(i64, f64)) {
 pub struct CalendarProfile {
     /// Summed weight per month (12, January first).
     pub month: Vec<f64>,
-    /// Summed weight per day of year (366, [`day_of_year_index`]).
+    /// Summed weight per day of year (366, `day_of_year_index`).
     pub day_of_year: Vec<f64>,
     /// Number of incidents.
     pub n: usize,
@@ -376,7 +376,7 @@ pub struct PackageRow {
     /// The package's `duration` column: minutes (seconds on the quirk path), 1 when
     /// `to` is missing, −1 when only `from` is missing.
     pub duration: i64,
-    /// `hour1..hour168` (bin order of [`crate::when`]).
+    /// `hour1..hour168` (bin order: see [the crate docs](crate#when)).
     pub weights: [f64; WEEK_BINS],
 }
 

@@ -15,11 +15,6 @@ use crate::layer::Incidents;
 /// Sun-tile size of the night model (degrees; see [`NightModel`]).
 pub const SUN_TILE_DEG: f64 = 0.1;
 
-/// The aoristic windows of the incidents (`None` without a time), in input order.
-pub fn incident_windows(inc: &Incidents) -> Vec<Option<Window>> {
-    (0..inc.len()).map(|i| inc.window(i)).collect()
-}
-
 /// The incidents' locations in longitude/latitude (degrees), in input order. A
 /// local (not georeferenced) frame has none: an error that says why.
 pub fn incident_lonlat(inc: &Incidents) -> Result<Vec<[f64; 2]>> {
@@ -232,7 +227,7 @@ impl TimeFilterReport {
     }
 }
 
-/// Applies a time filter ([`super::filter`]): keeps the incidents with at least
+/// Applies a time filter ([`TimeFilter`](crate::TimeFilter)): keeps the incidents with at least
 /// half of their window in the selected time. Incidents without a time are left
 /// out (and counted). `--night` needs the time zone of the clock times (`tz`) and
 /// georeferenced coordinates.

@@ -132,7 +132,7 @@ impl Window {
     }
 
     /// A window from two recorded times and their precision. A time coarser than a
-    /// minute stands for its whole unit (see [`crate::time`]): a date-only `to`
+    /// minute stands for its whole unit (see [the crate docs](crate#time)): a date-only `to`
     /// means "by the end of that day", so `to` moves to the end of its day (hour,
     /// month, year) — `2016-05-03` to `2016-05-05` is three whole days, and an exact
     /// date-only time becomes the whole day. Minute and second times are kept.

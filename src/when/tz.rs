@@ -134,7 +134,7 @@ impl TimeZone {
         }
     }
 
-    /// UTC instant → local clock seconds (the representation of [`crate::time`]).
+    /// UTC instant → local clock seconds (the representation of [the crate docs](crate#time)).
     pub fn to_local(&self, t_utc: i64) -> i64 {
         t_utc + self.offset_at_utc(t_utc) as i64
     }

@@ -302,7 +302,7 @@ impl Outputs {
 
     /// Writes the QGIS style of the layer `geojson` (a name ending in `.geojson`) as the
     /// same-named `.qml`, with the classes and colours of `fig`'s legend (see
-    /// [`crate::export::qml`]); `field` is the attribute the map is coloured by. Does nothing
+    /// [`qml`](crate::qml())); `field` is the attribute the map is coloured by. Does nothing
     /// for a figure that is not a map.
     pub fn qml(
         &mut self,

@@ -59,7 +59,7 @@ use crate::time::DAY;
 /// Parameters of [`count_change`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeParams {
-    /// Start of period 2 (seconds, local clock; see [`crate::time`]).
+    /// Start of period 2 (seconds, local clock; see [the crate docs](crate#time)).
     pub split: i64,
     /// Significance level. Default 0.05.
     pub alpha: f64,

@@ -50,7 +50,7 @@
 //! for any input order and any thread count.
 //!
 //! # Time
-//! Times are integers in a unit (see [`crate::repeat::prepare_times`]); temporal
+//! Times are integers in a unit (see `prepare_times`); temporal
 //! breaks are in days and a break `b` becomes the integer threshold `ceil(b · units
 //! per day)`. For day-precision data a break that is not a whole number of days is
 //! flagged in the warnings (`[0, 0.5)` then holds the pairs on the same calendar day).
@@ -82,7 +82,8 @@ mod text;
 
 use bands::{check_breaks, SpaceBands, TimeBands, DROP};
 use inference::knox_xyt_impl;
-pub use inference::poisson_sf_ge;
+#[cfg(test)]
+use inference::poisson_sf_ge;
 use pairs::{canonical, network_events, PairSource};
 pub use params::{nrc_space_breaks, nrc_time_breaks, KnoxParams, Metric};
 pub use result::{AnalyticTables, KnoxCell, KnoxResult, PermutationTables, ALPHA, RATIO_THRESHOLD};
@@ -96,11 +97,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::layer::Incidents;
 use crate::network::{NetPos, NetworkSpace};
-pub use crate::special::{gamma_p, ln_gamma};
+pub use crate::special::gamma_p;
+#[cfg(test)]
+use crate::special::ln_gamma;
 use crate::time::{TimePrecision, DAY};
 
 /// Runs the Knox test on incidents, choosing the time unit from their precision
-/// (see [`crate::repeat::prepare_times`]); incidents without a usable time are
+/// (see `prepare_times`); incidents without a usable time are
 /// excluded with a count.
 ///
 /// # Examples
