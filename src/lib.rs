@@ -142,9 +142,9 @@ pub use hotspot::{
     kde::kde,
     local_moran, point_weights, BandReason, BandStat, Bandwidth, BinP, CellGrid, ChangeParams,
     ChangeResult, ClassifyParams, ClassifyResult, DualKdeResult, DualMode, EmergingClass,
-    EmergingResult, Evaluation as KdeEvaluation, Extent, FeatureCounts, GiStarBand, GiStarParams,
-    GiStarResult, GlobalParams, GlobalStatistic, GridCounts, GridParams, HexCells, HexGrid,
-    HotspotClass, IncrementalParams, IncrementalResult, KdeParams, KdeResult, Kernel,
+    EmergingParams, EmergingResult, Evaluation as KdeEvaluation, Extent, FeatureCounts, GiStarBand,
+    GiStarParams, GiStarResult, GlobalParams, GlobalStatistic, GridCounts, GridParams, HexCells,
+    HexGrid, HotspotClass, IncrementalParams, IncrementalResult, KdeParams, KdeResult, Kernel,
     LocalMoranParams, LocalMoranResult, PermutationInference, Quadrant, Transform, Weights,
     WeightsSpec,
 };

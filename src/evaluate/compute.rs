@@ -3,7 +3,7 @@
 
 use super::*;
 
-/// Evaluates interventions in one or more areas (see the [module docs](super)).
+/// Evaluates interventions in one or more areas (see [`EvaluateParams`]).
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for invalid parameters, an intervention date or periods outside
@@ -14,12 +14,11 @@ use super::*;
 ///
 /// # Example
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::evaluate::{evaluate, EvaluateParams, TreatmentArea};
+/// use crimescape::{evaluate, generate_demo as generate, DemoParams, EvaluateParams, TreatmentArea};
 /// let city = generate(&DemoParams::new(1).incidents(3000).size(2000.0)).unwrap();
 /// let c = [city.truth.extent[0] + 1000.0, city.truth.extent[1] + 1000.0];
 /// let area = TreatmentArea::sites("centre", &[c], 250.0).buffer(250.0);
-/// let date = crimescape::time::parse_date("2024-07-01").unwrap();
+/// let date = crimescape::parse_date("2024-07-01").unwrap();
 /// let ev = evaluate(&city.incidents, &[area], &EvaluateParams::at(date)).unwrap();
 /// let a = &ev.areas[0];
 /// assert!(a.treatment.pre > 0.0 && a.control.pre > 0.0);
