@@ -7,7 +7,7 @@
 //!
 //! Run: `cargo bench --bench dbscan`.
 
-use crimescape::cluster::{dbscan, DbscanParams};
+use crimescape::{dbscan, DbscanParams};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 #[path = "common/cluster_city.rs"]
 mod cluster_city;

@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench hdbscan`. The 10^6 run and the side-by-side comparison
 //! with the hdbscan library and scikit-learn are in `scripts/bench/clusters.sh`.
 
-use crimescape::cluster::{hdbscan, HdbscanParams};
+use crimescape::{hdbscan, HdbscanParams};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 #[path = "common/cluster_city.rs"]
 mod cluster_city;

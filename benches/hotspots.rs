@@ -3,11 +3,10 @@
 //!
 //! Run: `cargo bench --bench hotspots` (set CRIMESCAPE_BENCH_QUICK=1 for 10^5 points).
 
-use crimescape::hotspot::kde::{kde, KdeParams};
-use crimescape::hotspot::{
-    gi_star, grid_weights, local_moran, CellGrid, GiStarParams, LocalMoranParams, WeightsSpec,
+use crimescape::{
+    gi_star, grid_weights, kde, local_moran, CellGrid, GiStarParams, Grid, KdeParams,
+    LocalMoranParams, WeightsSpec,
 };
-use crimescape::Grid;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

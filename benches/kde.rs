@@ -8,8 +8,7 @@
 //! points (about 3 GB at 5·10^7); `CRIMESCAPE_BENCH_QUICK=1` runs 10^6 points;
 //! `CRIMESCAPE_KDE_STENCIL=0` skips the (slow) triangular stencil.
 
-use crimescape::hotspot::kde::{kde, KdeParams, Kernel};
-use crimescape::Grid;
+use crimescape::{kde, Grid, KdeParams, Kernel};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

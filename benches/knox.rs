@@ -6,8 +6,7 @@
 //! 0,100,200,300,400,Inf m × 0,7,14,21,28,Inf days, Manhattan.
 //! For a single full-size timing (999 permutations) run `cargo run --release --example knox_scale`.
 
-use crimescape::repeat::knox::{knox_xyt, KnoxParams};
-use crimescape::TimePrecision;
+use crimescape::{knox_xyt, KnoxParams, TimePrecision};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 #[path = "common/knox_city.rs"]
 mod knox_city;

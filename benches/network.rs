@@ -7,9 +7,9 @@
 //!
 //! `cargo bench --bench network` (criterion, 10 samples each).
 
-use crimescape::access::network::{Network, NetworkParams, SpaceAccess};
-use crimescape::network::{
-    network_k, nkde, uniform_points, KParams, Lixels, NetworkSpace, NkdeMethod, NkdeParams,
+use crimescape::{
+    network_k, nkde, uniform_points, KParams, Lixels, Network, NetworkParams, NetworkSpace,
+    NkdeMethod, NkdeParams, SpaceAccess,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::LineString;

@@ -6,10 +6,10 @@
 //!
 //! Run: `cargo bench --bench rtm`.
 
-use crimescape::demo::{generate, DemoParams};
-use crimescape::risk::factors::{layer_columns, FactorParams, Operationalisation};
-use crimescape::risk::rtm::{fit_rtm, LayerInput, RtmParams};
-use crimescape::Grid;
+use crimescape::{
+    fit_rtm, generate_demo as generate, layer_columns, DemoParams, FactorParams, Grid, LayerInput,
+    Operationalisation, RtmParams,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn bench_rtm(c: &mut Criterion) {

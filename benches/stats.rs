@@ -4,12 +4,10 @@
 //!
 //! Run: `cargo bench --bench stats`.
 
-use crimescape::hotspot::{
-    global_moran, grid_weights, incremental_autocorrelation_grid, CellGrid, GlobalParams,
-    IncrementalParams, WeightsSpec,
+use crimescape::{
+    global_moran, grid_weights, incremental_autocorrelation_grid, ripley_k, CellGrid, GlobalParams,
+    Grid, IncrementalParams, RipleyParams, StudyArea, WeightsSpec,
 };
-use crimescape::pattern::{ripley_k, RipleyParams, StudyArea};
-use crimescape::Grid;
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::{LineString, Polygon};
 use rand::{Rng, SeedableRng};

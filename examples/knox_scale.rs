@@ -5,8 +5,7 @@
 //! 0,100,200,300,400,Inf m × 0,7,14,21,28,Inf days, Manhattan, 999 permutations.
 //! Prints events, close pairs (memory), seconds and the threads used.
 
-use crimescape::repeat::knox::{knox_xyt, KnoxParams};
-use crimescape::TimePrecision;
+use crimescape::{knox_xyt, KnoxParams, TimePrecision};
 #[path = "../benches/common/knox_city.rs"]
 mod knox_city;
 use knox_city::city;

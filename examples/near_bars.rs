@@ -3,8 +3,7 @@
 //!
 //! Run with `cargo run --release --example near_bars`.
 
-use crimescape::demo::{generate, DemoParams};
-use crimescape::{GeometryIndex, Result};
+use crimescape::{generate_demo as generate, DemoParams, GeometryIndex, Result};
 
 fn main() -> Result<()> {
     let city = generate(&DemoParams::new(42).incidents(20_000))?;

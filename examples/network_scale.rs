@@ -10,7 +10,7 @@
 //! CPU seconds (user + system, from /proc/self/stat; `-` elsewhere), which stay
 //! meaningful when other jobs share the machine.
 
-use crimescape::network::{
+use crimescape::{
     network_k, nkde, uniform_points, KParams, Lixels, Network, NetworkParams, NetworkSpace,
     NkdeMethod, NkdeParams,
 };

@@ -130,7 +130,7 @@ pub fn cells_for_fraction(f: f64, n: usize) -> usize {
 ///
 /// # Examples
 /// ```
-/// use crimescape::accuracy::evaluate_surface;
+/// use crimescape::evaluate_surface;
 /// // 10 cells; the map flags cell 2 first, then cell 0
 /// let scores = [5.0, 0.0, 9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
 /// let train = [5.0, 0.0, 9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
@@ -155,7 +155,7 @@ pub fn evaluate_surface(
 ///
 /// # Examples
 /// ```
-/// use crimescape::accuracy::evaluate_surface_tiebreak;
+/// use crimescape::evaluate_surface_tiebreak;
 /// // cells 0 and 1 tie on score; cell 1 has more training incidents, so it goes first
 /// let scores = [2.0, 2.0, 1.0, 1.0];
 /// let train = [0.0, 3.0, 1.0, 0.0];
@@ -190,7 +190,7 @@ pub fn evaluate_surface_tiebreak(
 ///
 /// # Examples
 /// ```
-/// use crimescape::accuracy::evaluate_surface_random_ties;
+/// use crimescape::evaluate_surface_random_ties;
 /// // every cell ties: the expected hit rate of 1 cell in 4 is 1/4 whatever the counts
 /// let r = evaluate_surface_random_ties(&[1.0; 4], &[0.0; 4], &[4.0, 0.0, 0.0, 0.0], &[0.25])
 ///     .unwrap();

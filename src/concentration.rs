@@ -71,7 +71,7 @@ fn gini_sorted(asc: &[f64]) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use crimescape::concentration::concentration;
+/// use crimescape::concentration;
 /// let c = concentration(&[0.0, 0.0, 1.0, 3.0], &[0.5]).unwrap();
 /// assert_eq!(c.shares[0].units, 1);           // the unit with 3 holds 75 %
 /// assert_eq!(c.shares[0].of_all_units, 0.25);

@@ -6,11 +6,10 @@
 //! access demo can use it).
 //!
 //! ```no_run
-//! use crimescape::demo::DemoParams;
-//! use crimescape::export::{OutputOptions, Outputs};
+//! use crimescape::{DemoParams, OutputOptions, Outputs};
 //!
-//! let mut out = Outputs::folder("crimescape-demo", &OutputOptions::force(true))?;
-//! let report = crimescape::demo_run::run(&DemoParams::new(42), false, &mut out, &|_| {})?;
+//!let mut out = Outputs::folder("crimescape-demo", &OutputOptions::force(true))?;
+//! let report = crimescape::run_demo(&DemoParams::new(42), false, &mut out, &|_| {})?;
 //! out.commit()?;
 //! print!("{report}");
 //! # Ok::<(), crimescape::Error>(())

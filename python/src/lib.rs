@@ -10,20 +10,18 @@
 
 use std::path::{Path, PathBuf};
 
-use crimescape::access::{AssessParams, NetworkParams};
-use crimescape::cluster::{dbscan, hdbscan, st_dbscan, DbscanParams, HdbscanParams};
-use crimescape::demo::DemoParams;
-use crimescape::export::{ColumnValues, Export, OutputOptions, Outputs, TableColumns};
-use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
-use crimescape::hotspot::{BinP, ChangeParams, GiStarParams, LocalMoranParams, WeightsSpec};
-use crimescape::repeat::knox::{self, KnoxParams};
-use crimescape::risk::{FactorParams, Operationalisation, RtmParams, SpatialNullParams};
 use crimescape::study::assess as asx;
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
 use crimescape::study::risk as rk;
 use crimescape::study::{IncidentInput, StudyLayer};
-use crimescape::{Crs, Error, LayerOptions, LoadOptions, Metric};
+use crimescape::{
+    dbscan, hdbscan, st_dbscan, AssessParams, Bandwidth, BinP, ChangeParams, ColumnValues, Crs,
+    DbscanParams, DemoParams, DualMode, Error, Export, FactorParams, GiStarParams, HdbscanParams,
+    KdeEvaluation as Evaluation, KdeParams, Kernel, KnoxParams, LayerOptions, LoadOptions,
+    LocalMoranParams, Metric, NetworkParams, Operationalisation, OutputOptions, Outputs, RtmParams,
+    SpatialNullParams, TableColumns, WeightsSpec,
+};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -375,7 +373,7 @@ fn load(py: Python<'_>, path: PathBuf, options_json: &str) -> PyResult<PyInciden
 
 /// A day (YYYY-MM-DD) as local clock seconds, as the CLI reads it.
 fn day(kw: &Kw, key: &str, s: &str) -> PyResult<i64> {
-    crimescape::time::parse(s.trim())
+    crimescape::parse_time(s.trim())
         .map(|t| t.0)
         .ok_or_else(|| kw.bad(key, "a date (YYYY-MM-DD)"))
 }
@@ -455,14 +453,18 @@ fn kernel(kw: &Kw) -> PyResult<Kernel> {
 
 fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
     let space = match kw.f64_list("nrc")? {
-        Some(v) if v.len() == 2 => knox::nrc_space_breaks(v[0], v[1] as usize).map_err(py_err)?,
+        Some(v) if v.len() == 2 => {
+            crimescape::nrc_space_breaks(v[0], v[1] as usize).map_err(py_err)?
+        }
         Some(_) => return Err(kw.bad("nrc", "(bandwidth, n)")),
         None => kw
             .f64_list("space")?
             .unwrap_or_else(|| vec![0.0, 100.0, 200.0, 300.0, 400.0]),
     };
     let time = match kw.f64_list("nrc_time")? {
-        Some(v) if v.len() == 2 => knox::nrc_time_breaks(v[0], v[1] as usize).map_err(py_err)?,
+        Some(v) if v.len() == 2 => {
+            crimescape::nrc_time_breaks(v[0], v[1] as usize).map_err(py_err)?
+        }
         Some(_) => return Err(kw.bad("nrc_time", "(bandwidth, n)")),
         None => kw
             .f64_list("time")?
@@ -742,15 +744,15 @@ fn study(
                 title: None,
             };
             let rule = match kw.str("window_rule")?.as_deref() {
-                None | Some("exclude") => crimescape::when::WindowRule::Exclude,
-                Some("midpoint") => crimescape::when::WindowRule::Midpoint,
+                None | Some("exclude") => crimescape::WindowRule::Exclude,
+                Some("midpoint") => crimescape::WindowRule::Midpoint,
                 Some(_) => return Err(kw.bad("window_rule", "'exclude' or 'midpoint'")),
             };
             let mut inp = input.clone();
             py.detach(|| {
-                let (inc, wr) = crimescape::when::window_rule::knox_incidents(
+                let (inc, wr) = crimescape::knox_incidents(
                     &inp.incidents,
-                    crimescape::when::window_rule::first_band_days(&p.knox.time_breaks)?,
+                    crimescape::first_band_days(&p.knox.time_breaks)?,
                     rule,
                 )?;
                 if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
@@ -1012,8 +1014,8 @@ fn rank_sites(
     kwargs_json: &str,
     out_dir: Option<PathBuf>,
 ) -> PyResult<(Py<PyAny>, Vec<String>)> {
-    use crimescape::risk::sites::{CptedMapping, SiteParams, SiteWeights};
     use crimescape::study::sites::{self as st, SitesInput, SitesStudy, UnitsInput};
+    use crimescape::{CptedMapping, SiteParams, SiteWeights};
     let kw = Kw::parse(kwargs_json)?;
     let model_path = need_path(&kw, "model", "a model.json path")?;
     let units = kw.str("units")?.unwrap_or_else(|| "cells".into());
@@ -1045,7 +1047,7 @@ fn rank_sites(
         .transpose()?;
     let tz = kw
         .str("tz")?
-        .map(|t| crimescape::when::TimeZone::parse(&t))
+        .map(|t| crimescape::TimeZone::parse(&t))
         .transpose()
         .map_err(py_err)?;
     let inc = incidents.input.clone();
@@ -1055,9 +1057,7 @@ fn rank_sites(
     let model = mf.model;
     let mut warnings = Vec::new();
     if let Some(b) = inc.incidents.bbox() {
-        if let Some(w) =
-            crimescape::risk::model_file::check_coverage(&model, b, "the model").map_err(py_err)?
-        {
+        if let Some(w) = crimescape::check_model_coverage(&model, b, "the model").map_err(py_err)? {
             warnings.push(w);
         }
     }
@@ -1133,8 +1133,8 @@ fn evaluate(
     kwargs_json: &str,
     out_dir: Option<PathBuf>,
 ) -> PyResult<Py<PyAny>> {
-    use crimescape::evaluate::{Dispersion, EvaluateParams, ItsParams};
     use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
+    use crimescape::{Dispersion, EvaluateParams, ItsParams};
     let kw = Kw::parse(kwargs_json)?;
     let date = kw
         .str("intervention_date")?
@@ -1170,7 +1170,7 @@ fn evaluate(
     p.its = match kw.str("its")?.as_deref() {
         None | Some("nb") => Some(ItsParams::default()),
         Some("poisson") => Some(ItsParams {
-            family: crimescape::glm::Family::Poisson,
+            family: crimescape::Family::Poisson,
             ..ItsParams::default()
         }),
         Some("none") => None,
@@ -1306,7 +1306,7 @@ fn cluster<'py>(
                 st_dbscan(
                     &pts,
                     &t,
-                    &crimescape::cluster::StDbscanParams::new(eps, et, min_samples.unwrap_or(5)),
+                    &crimescape::StDbscanParams::new(eps, et, min_samples.unwrap_or(5)),
                 )
             }
             _ => Err(Error::Param(format!(
@@ -1337,7 +1337,7 @@ fn demo_city(
     py.detach(|| {
         let params = DemoParams::new(seed).incidents(incidents).size(size);
         let mut out = Outputs::folder(&out_dir, &OutputOptions::force(true))?;
-        let text = crimescape::demo_run::run(&params, city_only, &mut out, &|_| {})?;
+        let text = crimescape::run_demo(&params, city_only, &mut out, &|_| {})?;
         out.commit()?;
         Ok(text)
     })

@@ -613,7 +613,7 @@ fn dbscan_grid(g: &CellGrid, m: usize) -> Clustering {
 ///
 /// # Examples
 /// ```
-/// use crimescape::cluster::{dbscan, DbscanParams};
+/// use crimescape::{dbscan, DbscanParams};
 /// let pts = [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [50.0, 50.0]];
 /// let c = dbscan(&pts, &DbscanParams::new(1.0, 2)).unwrap();
 /// assert_eq!(c.labels, vec![Some(0), Some(0), Some(0), None]);

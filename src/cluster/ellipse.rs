@@ -89,7 +89,7 @@ impl Ellipse {
 ///
 /// # Examples
 /// ```
-/// use crimescape::cluster::{standard_deviational_ellipse, EllipseConvention};
+/// use crimescape::{standard_deviational_ellipse, EllipseConvention};
 /// let pts = [[-1.0, 0.0], [1.0, 0.0], [0.0, -2.0], [0.0, 2.0]];
 /// let e = standard_deviational_ellipse(&pts, EllipseConvention::ArcGis).unwrap();
 /// assert!((e.bearing_deg - 0.0).abs() < 1e-9); // major axis north-south

@@ -310,7 +310,7 @@ fn select_and_label(tree: &[Condensed], n: usize) -> (Vec<Option<usize>>, usize)
 ///
 /// # Examples
 /// ```
-/// use crimescape::cluster::{hdbscan, HdbscanParams};
+/// use crimescape::{hdbscan, HdbscanParams};
 /// let mut pts = Vec::new();
 /// for i in 0..20 {
 ///     pts.push([(i % 5) as f64, (i / 5) as f64]);          // blob A

@@ -104,7 +104,7 @@ fn check_points(what: &str, pts: &[[f64; 2]]) -> Result<()> {
 /// fewer than `k` addresses in all (no point could be published).
 ///
 /// ```
-/// use crimescape::disclosure::{anonymous_map_points, AnonymousMapParams};
+/// use crimescape::{anonymous_map_points, AnonymousMapParams};
 /// let addresses = [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [50.0, 0.0], [100.0, 0.0], [101.0, 0.0]];
 /// let anchors = [[1.0, 1.0], [50.0, 1.0], [100.0, 1.0]];
 /// let m = anonymous_map_points(&addresses, &anchors, &AnonymousMapParams::new(3))?;
@@ -321,7 +321,7 @@ pub fn snap_to_points(incidents: &[[f64; 2]], points: &[[f64; 2]], what: &str) -
 /// first appearance.
 ///
 /// ```
-/// use crimescape::disclosure::snap_to_cell_centres;
+/// use crimescape::snap_to_cell_centres;
 /// let s = snap_to_cell_centres(&[[10.0, 10.0], [99.0, 0.0], [100.0, 0.0]], [0.0, 0.0], 100.0)?;
 /// assert_eq!(s.points, vec![[50.0, 50.0], [50.0, 50.0], [150.0, 50.0]]);
 /// assert_eq!(s.target, vec![0, 0, 1]);

@@ -111,7 +111,7 @@ impl Disclosure {
 /// Builder for a [`Disclosure`] policy.
 ///
 /// ```
-/// use crimescape::disclosure::{Disclosure, DisclosureParams};
+/// use crimescape::{Disclosure, DisclosureParams};
 /// let p = DisclosureParams::public().k(8).build()?;
 /// assert_eq!(p.k(), Some(8));
 /// assert!(DisclosureParams::public().k(1).build().is_err());
@@ -326,7 +326,7 @@ impl DisclosureReport {
 /// number is an address).
 ///
 /// ```
-/// use crimescape::disclosure::is_free_text_column;
+/// use crimescape::is_free_text_column;
 /// assert!(is_free_text_column("Address"));
 /// assert!(is_free_text_column("victim_name"));
 /// assert!(is_free_text_column("MO narrative"));
@@ -396,7 +396,7 @@ pub fn is_free_text_column(name: &str) -> bool {
 /// the text holds none.
 ///
 /// ```
-/// use crimescape::disclosure::redact_locations;
+/// use crimescape::redact_locations;
 /// assert_eq!(
 ///     redact_locations("UTM zone of the centre (-89.96, 35.11)").as_deref(),
 ///     Some("UTM zone of the centre (location withheld)")

@@ -314,7 +314,7 @@ impl Scanner {
 /// [`Scanner::new`] then [`Scanner::scan`].
 ///
 /// ```
-/// use crimescape::disclosure::scan_bytes;
+/// use crimescape::scan_bytes;
 /// let working = [[531_204.5, 181_020.25]];
 /// let lonlat = [[-0.1276, 51.5072]];
 /// let csv = b"id,x,y\n1,531204.9,181020.0\n";

@@ -245,7 +245,7 @@ fn primary_statuses(
 /// For a grid of cells with an area total use [`suppress_cells`].
 ///
 /// ```
-/// use crimescape::disclosure::{suppress_table, audit_table, CellStatus, CountTable};
+/// use crimescape::{audit_table, suppress_table, CellStatus, CountTable};
 /// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
 /// let s = suppress_table(&t, 3, true)?;
 /// assert_eq!(s.cell(0, 0), CellStatus::Primary);
@@ -640,7 +640,7 @@ impl From<&CellSuppression> for TableSuppression {
 /// O(n log n).
 ///
 /// ```
-/// use crimescape::disclosure::{suppress_cells, CellStatus};
+/// use crimescape::{suppress_cells, CellStatus};
 /// let s = suppress_cells(&[0, 2, 9, 14, 5], 3, true, true)?;
 /// assert_eq!(s.status[0], CellStatus::Published); // a true zero
 /// assert_eq!(s.status[1], CellStatus::Primary);
@@ -774,7 +774,7 @@ fn cells_exposed(counts: &[u64], status: &[CellStatus], k: u64, publish_zeros: b
 /// maximum flows per primary cell plus a shortest path per exposed cell.
 ///
 /// ```
-/// use crimescape::disclosure::{audit_table, suppress_table_lines, CellStatus, CountTable};
+/// use crimescape::{audit_table, suppress_table_lines, CellStatus, CountTable};
 /// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
 /// let s = suppress_table_lines(&t, 3, true)?;
 /// assert_eq!(s.cell(0, 0), CellStatus::Primary);

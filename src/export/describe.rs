@@ -62,7 +62,7 @@ impl Role {
     /// [`crate::disclosure::is_free_text_column`] holds → [`Role::FreeText`].
     ///
     /// ```
-    /// use crimescape::export::Role;
+    /// use crimescape::Role;
     /// assert_eq!(Role::of_name("count"), Role::Count);
     /// assert_eq!(Role::of_name("X"), Role::X);
     /// assert_eq!(Role::of_name("x_center"), Role::AggregateCoordinate);

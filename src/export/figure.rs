@@ -135,8 +135,7 @@ impl Figure {
     /// k incidents is not coloured), [`Role::Value`] (the default) for statistics.
     ///
     /// ```
-    /// use crimescape::export::{Figure, Role};
-    /// use crimescape::grid::Grid;
+    /// use crimescape::{Figure, Grid, Role};
     /// let g = Grid::new(0.0, 0.0, 100.0, 2, 1)?;
     /// let f = Figure::grid_map(g, vec![1.0, 5.0], Default::default()).with_role(Role::Count);
     /// assert_eq!(f.values_role(), Role::Count);

@@ -38,7 +38,7 @@ pub struct GpkgLayer {
 /// The table name of a layer at `rel` (a path in the set ending in `.geojson`).
 ///
 /// ```
-/// assert_eq!(crimescape::export::gpkg::table_name("network/kde/lixels.geojson"), "network_kde_lixels");
+/// assert_eq!(crimescape::gpkg_table_name("network/kde/lixels.geojson"), "network_kde_lixels");
 /// ```
 pub fn table_name(rel: &str) -> String {
     rel.strip_suffix(".geojson")

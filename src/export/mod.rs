@@ -79,10 +79,9 @@
 //!
 //! # Example
 //! ```
-//! use crimescape::export::{table, Cell, Column, OutputOptions, Outputs};
-//! use crimescape::Provenance;
+//! use crimescape::{table, Cell, Column, OutputOptions, Outputs, Provenance};
 //!
-//! let dir = std::env::temp_dir().join(format!("crimescape-doc-{}", std::process::id()));
+//!let dir = std::env::temp_dir().join(format!("crimescape-doc-{}", std::process::id()));
 //! let mut out = Outputs::folder(&dir, &OutputOptions::force(true))?;
 //! out.plan(["counts.csv"])?; // checked before any work
 //! out.provenance(Provenance::new(serde_json::json!({"cell_m": 100})));

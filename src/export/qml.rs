@@ -268,10 +268,9 @@ fn symbol(out: &mut String, name: usize, kind: SymbolKind, colour: Rgba) {
 /// on `scale` with `palette`, drawn as `kind`. See the module docs.
 ///
 /// ```
-/// use crimescape::export::qml::{qml, ClassedField, SymbolKind};
-/// use crimescape::render::{ColourScale, Palette};
+/// use crimescape::{qml, ClassedField, ColourScale, Palette, SymbolKind};
 ///
-/// let q = qml(&ColourScale::GiBins, Palette::BlueOrange, &ClassedField::column("gi_bin"), SymbolKind::Fill);
+///let q = qml(&ColourScale::GiBins, Palette::BlueOrange, &ClassedField::column("gi_bin"), SymbolKind::Fill);
 /// assert!(q.contains(r#"type="categorizedSymbol" attr="gi_bin""#));
 /// assert_eq!(q.matches("<category ").count(), 7);
 /// ```

@@ -544,7 +544,7 @@ fn theta_ml(y: &[f64], mu: &[f64], start: f64, max_iter: usize) -> Result<f64> {
 ///
 /// # Examples
 /// ```
-/// use crimescape::glm::{fit_glm, Family, GlmParams};
+/// use crimescape::{fit_glm, Family, GlmParams};
 /// let x: Vec<Vec<f64>> = (0..40).map(|i| vec![1.0, (i % 2) as f64]).collect();
 /// let y: Vec<f64> = (0..40).map(|i| if i % 2 == 1 { 4.0 } else { 1.0 } + (i % 3) as f64).collect();
 /// let fit = fit_glm(&x, &y, None, Family::Poisson, &GlmParams::new()).unwrap();

@@ -176,9 +176,7 @@ pub(crate) fn moments(x: &[f64], what: &'static str) -> Result<(f64, f64)> {
 ///
 /// # Examples
 /// ```
-/// use crimescape::{gi_star, GiStarParams};
-/// use crimescape::hotspot::{grid_weights, CellGrid, WeightsSpec};
-/// use crimescape::Grid;
+/// use crimescape::{gi_star, grid_weights, CellGrid, GiStarParams, Grid, WeightsSpec};
 /// // 10 × 10 cells of 100 m: a quiet city (1 incident per cell) with a busy
 /// // block of 3 × 3 cells (10 each) in the middle
 /// let cells = CellGrid::full(Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap());

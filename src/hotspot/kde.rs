@@ -366,8 +366,7 @@ const MIN_POINTS_PER_BIN: usize = 8;
 ///
 /// # Examples
 /// ```
-/// use crimescape::hotspot::{kde, Bandwidth, KdeParams};
-/// use crimescape::Grid;
+/// use crimescape::{kde, Bandwidth, Grid, KdeParams};
 /// // 100 incidents at one place, on a 1 km square of 50 m cells
 /// let grid = Grid::new(0.0, 0.0, 50.0, 20, 20).unwrap();
 /// let pts = vec![[500.0, 500.0]; 100];

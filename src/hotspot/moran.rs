@@ -154,10 +154,7 @@ pub struct LocalMoranResult {
 ///
 /// # Examples
 /// ```
-/// use crimescape::hotspot::Quadrant;
-/// use crimescape::{local_moran, LocalMoranParams};
-/// use crimescape::hotspot::{grid_weights, CellGrid, WeightsSpec};
-/// use crimescape::Grid;
+/// use crimescape::{grid_weights, local_moran, CellGrid, Grid, LocalMoranParams, Quadrant, WeightsSpec};
 /// // 10 × 10 cells of 100 m: a quiet city (1 incident per cell) with a busy
 /// // block of 3 × 3 cells (10 each) in the middle
 /// let cells = CellGrid::full(Grid::new(0.0, 0.0, 100.0, 10, 10).unwrap());

@@ -173,7 +173,7 @@ impl Network {
     ///
     /// # Examples
     /// ```
-    /// use crimescape::access::{Network, NetworkParams};
+    /// use crimescape::{Network, NetworkParams};
     /// use geo::LineString;
     /// // a cross: two lines crossing at (0, 0), and a path ending 0.5 m from one of them
     /// let lines = vec![

@@ -471,7 +471,7 @@ fn check(net: &Network, events: &[NetPos], weights: Option<&[f64]>, p: &NkdePara
 ///
 /// # Examples
 /// ```
-/// use crimescape::network::{nkde, Lixels, NetPos, Network, NkdeMethod, NkdeParams};
+/// use crimescape::{nkde, Lixels, NetPos, Network, NkdeMethod, NkdeParams};
 /// // a T junction: three 100 m arms from node 0; one event 40 m up arm 0
 /// let net = Network::from_edges(
 ///     vec![[0.0, 0.0], [-100.0, 0.0], [100.0, 0.0], [0.0, 100.0]],
@@ -650,8 +650,7 @@ pub fn nkde_study(
 ///
 /// # Examples
 /// ```
-/// use crimescape::network::kde::nkde_support;
-/// use crimescape::network::{Lixels, NetPos, Network, NkdeParams};
+/// use crimescape::{nkde_support, Lixels, NetPos, Network, NkdeParams};
 /// let net = Network::from_edges(vec![[0.0, 0.0], [1000.0, 0.0]], &[(0, 1, 1000.0)]).unwrap();
 /// let lx = Lixels::new(&net, 100.0).unwrap();
 /// let ev = [NetPos::new(0, 120.0), NetPos::new(0, 180.0), NetPos::new(0, 900.0)];

@@ -357,7 +357,7 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
 ///
 /// # Examples
 /// ```
-/// use crimescape::network::{network_k, KParams, NetPos, Network};
+/// use crimescape::{network_k, KParams, NetPos, Network};
 /// // a 1 km street; points at 0, 100 and 350 m
 /// let net = Network::from_edges(vec![[0.0, 0.0], [1000.0, 0.0]], &[(0, 1, 1000.0)]).unwrap();
 /// let pts = [NetPos::new(0, 0.0), NetPos::new(0, 100.0), NetPos::new(0, 350.0)];

@@ -26,7 +26,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::network::{nkde_study, Network, NetworkParams, NetworkSpace, NkdeParams};
+//! use crimescape::{nkde_study, Network, NetworkParams, NetworkSpace, NkdeParams};
 //! use geo::LineString;
 //! // two parallel streets 60 m apart (a river between them), one bridge at x = 1000
 //! let lines = vec![

@@ -14,7 +14,7 @@
 //!
 //! # Example
 //! ```
-//! use crimescape::pattern::{ripley_k, RipleyParams, StudyArea};
+//! use crimescape::{ripley_k, RipleyParams, StudyArea};
 //! let area = StudyArea::rectangle([0.0, 0.0, 100.0, 100.0]).unwrap();
 //! // two tight groups of points
 //! let pts: Vec<[f64; 2]> = (0..40)

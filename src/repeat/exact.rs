@@ -21,7 +21,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::repeat::exact::{exact_repeats, ExactRepeatParams};
+//! use crimescape::{exact_repeats, ExactRepeatParams};
 //! # use crimescape::{Incidents, CrsChoice, Crs, TimePrecision};
 //! # let mut inc = Incidents::empty(CrsChoice { input: Crs::Local { unit_to_metre: 1.0 },
 //! #     input_source: String::new(), working: Crs::Local { unit_to_metre: 1.0 }, reason: String::new() });

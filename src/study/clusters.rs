@@ -73,16 +73,15 @@ pub struct ClusterStudy<'a> {
 /// Clusters the incidents.
 ///
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::export::{Export, OutputOptions, Outputs};
+/// use crimescape::{generate_demo as generate, DemoParams, Export, OutputOptions, Outputs};
 /// use crimescape::study::{clusters, IncidentInput};
 ///
-/// let city = generate(&DemoParams::new(1).incidents(4000).size(3000.0))?;
+///let city = generate(&DemoParams::new(1).incidents(4000).size(3000.0))?;
 /// let input = IncidentInput::in_memory(city.incidents);
 /// let r = clusters::clusters(&input, &clusters::dbscan_params(40.0, 10))?;
 /// assert!(!r.summaries.is_empty(), "the planted hot spots form clusters");
 ///
-/// let dir = std::env::temp_dir().join(format!("crimescape-doc-clusters-{}", std::process::id()));
+///let dir = std::env::temp_dir().join(format!("crimescape-doc-clusters-{}", std::process::id()));
 /// let mut out = Outputs::folder(&dir, &OutputOptions::force(true))?;
 /// out.plan(clusters::ClusterStudy::files())?;
 /// r.write(&mut out)?;

@@ -6,7 +6,7 @@
 //!
 //! # Example
 //! ```no_run
-//! use crimescape::export::{Export, OutputOptions, Outputs};
+//! use crimescape::{Export, OutputOptions, Outputs};
 //! use crimescape::study::global::{self, GlobalStudyParams};
 //! use crimescape::study::hotspots::{CellParams, HotspotInput};
 //! use crimescape::study::IncidentInput;

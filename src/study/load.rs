@@ -3,11 +3,10 @@
 //! layers of the maps.
 //!
 //! ```no_run
-//! use crimescape::io::LoadOptions;
+//! use crimescape::{LoadOptions, TimeFilter};
 //! use crimescape::study::load::IncidentLoad;
-//! use crimescape::when::TimeFilter;
 //!
-//! let load = IncidentLoad::new(LoadOptions::new())
+//!let load = IncidentLoad::new(LoadOptions::new())
 //!     .time_filter(TimeFilter::new().with_hours("22-04")?)
 //!     .rejects("rejected.csv");
 //! let input = load.input("burglaries.csv", "incidents")?;
@@ -158,11 +157,11 @@ impl IncidentLoad {
 /// ", ". `None` when there is no filter.
 ///
 /// ```
-/// use crimescape::io::WhereFilter;
+/// use crimescape::WhereFilter;
 /// use crimescape::study::load::filters_phrase;
 ///
 /// let f = [WhereFilter::parse("Offense=BURGLARY")?];
-/// let from = crimescape::time::parse_date("2024-10-01");
+/// let from = crimescape::parse_date("2024-10-01");
 /// assert_eq!(
 ///     filters_phrase(&f, from, None).as_deref(),
 ///     Some("Offense=burglary, from 2024-10-01")

@@ -4,7 +4,7 @@
 //! runs the same study in a few lines and gets the same files:
 //!
 //! ```no_run
-//! use crimescape::export::{Export, OutputOptions, Outputs};
+//! use crimescape::{Export, OutputOptions, Outputs};
 //! use crimescape::study::{hotspots, IncidentInput};
 //!
 //! let input = hotspots::HotspotInput::new(IncidentInput::load("burglaries.csv", &Default::default())?);

@@ -4,11 +4,10 @@
 //! a map or plot (PNG and SVG), with provenance.
 //!
 //! ```no_run
-//! use crimescape::export::{Export, OutputOptions, Outputs};
-//! use crimescape::network::{NetworkParams, NkdeParams};
+//! use crimescape::{Export, NetworkParams, NkdeParams, OutputOptions, Outputs};
 //! use crimescape::study::{network, IncidentInput, StudyLayer};
 //!
-//! let input = IncidentInput::load("incidents.csv", &Default::default())?;
+//!let input = IncidentInput::load("incidents.csv", &Default::default())?;
 //! let opts = crimescape::study::layer_options(None, &input.incidents.crs.working);
 //! let streets = StudyLayer::load("streets.geojson", &opts, "streets")?;
 //! let net = network::StudyNetwork::build(streets, &NetworkParams::new(), 30.0)?;

@@ -4,11 +4,10 @@
 //! `k.png`; `cross_k.*`), with provenance.
 //!
 //! ```no_run
-//! use crimescape::export::{Export, OutputOptions, Outputs};
-//! use crimescape::pattern::NniParams;
+//! use crimescape::{Export, NniParams, OutputOptions, Outputs};
 //! use crimescape::study::{pattern, IncidentInput};
 //!
-//! let input = pattern::PatternInput::new(IncidentInput::load("incidents.csv", &Default::default())?);
+//!let input = pattern::PatternInput::new(IncidentInput::load("incidents.csv", &Default::default())?);
 //! let mut out = Outputs::folder("nni", &OutputOptions::default())?;
 //! out.plan(pattern::NniStudy::files())?;
 //! pattern::nni(&input, &Default::default(), &NniParams::new())?.write(&mut out)?;

@@ -97,11 +97,10 @@ pub fn knox_windows(
 /// Runs the Knox near-repeat test (NearRepeat semantics) on the incidents.
 ///
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::repeat::knox::KnoxParams;
+/// use crimescape::{generate_demo as generate, DemoParams, KnoxParams};
 /// use crimescape::study::{repeats, IncidentInput};
 ///
-/// let city = generate(&DemoParams::new(1).incidents(3000).size(3000.0))?;
+///let city = generate(&DemoParams::new(1).incidents(3000).size(3000.0))?;
 /// let input = IncidentInput::in_memory(city.incidents);
 /// let p = repeats::NearRepeatParams {
 ///     knox: KnoxParams::new(vec![0.0, 100.0, 200.0], vec![0.0, 7.0, 14.0]).nrep(99).seed(1),

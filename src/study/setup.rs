@@ -3,11 +3,10 @@
 //! incidents the run loaded.
 //!
 //! ```no_run
-//! use crimescape::export::{OutputOptions, Outputs};
-//! use crimescape::render::Palette;
+//! use crimescape::{OutputOptions, Outputs, Palette};
 //! use crimescape::study::setup::{figure_style, LoadedPoints};
 //!
-//! let (style, warnings) = figure_style(Palette::BlueOrange, None, None, &["streets.geojson"])?;
+//!let (style, warnings) = figure_style(Palette::BlueOrange, None, None, &["streets.geojson"])?;
 //! let opts = OutputOptions { style, ..OutputOptions::default() };
 //! # let incidents: crimescape::Incidents = unimplemented!();
 //! let loaded = vec![LoadedPoints::of(&incidents)];

@@ -494,7 +494,7 @@ fn grouping(input: &WhenInput, by: &WhenGroups) -> Result<Grouping> {
 /// Profiles the incidents (and their groups) in time.
 ///
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::{generate_demo as generate, DemoParams};
 /// use crimescape::study::{when, IncidentInput};
 ///
 /// let city = generate(&DemoParams::new(1).incidents(2000).size(3000.0))?;

@@ -40,8 +40,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::when::{aoristic::week_weights, AoristicRule, Window};
-//! use crimescape::time::from_fields;
+//! use crimescape::{time_from_fields as from_fields, week_weights, AoristicRule, Window};
 //! // Saturday 22:00 -> Sunday 02:00: a quarter in each of four hours
 //! let a = from_fields(2024, 3, 9, 22, 0, 0).unwrap();
 //! let w = Window::new(a, a + 4 * 3600).unwrap();

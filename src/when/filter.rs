@@ -20,8 +20,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::when::{TimeFilter, Window};
-//! use crimescape::time::from_fields;
+//! use crimescape::{time_from_fields as from_fields, TimeFilter, Window};
 //! let f = TimeFilter::new().with_hours("22-04").unwrap().with_days("fri,sat").unwrap();
 //! let fri = from_fields(2024, 3, 8, 23, 15, 0).unwrap(); // a Friday
 //! assert!(f.keeps(&Window::exact(fri), None).unwrap());

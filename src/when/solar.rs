@@ -31,10 +31,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::when::solar::{sun_times, SunParams};
-//! use crimescape::when::TimeZone;
-//! use crimescape::time::format;
-//! use crimescape::TimePrecision;
+//! use crimescape::{format_time as format, sun_times, SunParams, TimePrecision, TimeZone};
 //! // Chicago, 21 June 2024: sunrise 05:15, sunset 20:29 (CDT)
 //! let tz = TimeZone::parse("America/Chicago").unwrap();
 //! let s = sun_times((2024, 6, 21), [-87.6298, 41.8781], &tz, &SunParams::default()).unwrap();

@@ -16,7 +16,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::when::tz::TimeZone;
+//! use crimescape::TimeZone;
 //! let ny = TimeZone::parse("America/New_York").unwrap();
 //! // 2024-07-01 12:00 UTC is 08:00 EDT (UTC−4); 2024-01-15 12:00 UTC is 07:00 EST
 //! assert_eq!(ny.offset_at_utc(1_719_835_200), -4 * 3600);

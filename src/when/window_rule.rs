@@ -17,7 +17,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::when::{window_rule::apply_window_rule, Window, WindowRule};
+//! use crimescape::{apply_window_rule, Window, WindowRule};
 //! let day = 86_400;
 //! let w = [
 //!     Some(Window::exact(0)),

@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crimescape::disclosure::Scanner;
-use crimescape::export::COUNT_NAMES;
+use crimescape::{Scanner, COUNT_NAMES};
 
 use crate::common::*;
 
@@ -101,11 +100,9 @@ fn scan_dir(
         .collect();
     let mut allowed_ll = cell_corners(dir);
     if let Some(c) = crs {
-        let r = crimescape::crs::Reprojector::new(
-            &crimescape::Crs::parse(c).unwrap(),
-            &crimescape::crs::WGS84,
-        )
-        .unwrap();
+        let r =
+            crimescape::Reprojector::new(&crimescape::Crs::parse(c).unwrap(), &crimescape::WGS84)
+                .unwrap();
         let mut ll = centres.clone();
         r.apply_all(&mut ll);
         allowed_ll.extend(ll);
@@ -1089,9 +1086,9 @@ fn public_network_kde_isolated_incident_not_localised() {
         })
         .collect();
     let mut ll = w.clone();
-    crimescape::crs::Reprojector::new(
+    crimescape::Reprojector::new(
         &crimescape::Crs::parse("EPSG:32631").unwrap(),
-        &crimescape::crs::WGS84,
+        &crimescape::WGS84,
     )
     .unwrap()
     .apply_all(&mut ll);

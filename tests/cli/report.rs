@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crimescape::disclosure::Scanner;
-use crimescape::export::COUNT_NAMES;
+use crimescape::{Scanner, COUNT_NAMES};
 use resvg::usvg::roxmltree;
 
 use crate::common::*;

@@ -52,7 +52,7 @@ fn tree(dir: &Path, subs: &[(String, String)]) -> BTreeMap<String, String> {
                 }
                 Err(e) => e.into_bytes(),
             };
-            out.insert(rel, crimescape::io::sha256_hex(&bytes));
+            out.insert(rel, crimescape::sha256_hex(&bytes));
         }
     }
     let mut out = BTreeMap::new();

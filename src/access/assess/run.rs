@@ -29,9 +29,7 @@ pub(super) fn action_geoms(study: &Study, applied: &Applied, p: &Proposal) -> Ve
 ///
 /// # Examples
 /// ```
-/// use crimescape::access::demo::{demo_proposals, demo_study};
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::{assess, AssessParams};
+/// use crimescape::{assess, demo_proposals, demo_study, generate_demo as generate, AssessParams, DemoParams};
 /// // the demo city's two proposals: repair the lights that are out around the largest
 /// // outage cluster, and gate the park with a through-route at night
 /// let city = generate(&DemoParams::new(5).incidents(500).size(1500.0)).unwrap();

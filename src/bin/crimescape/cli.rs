@@ -146,7 +146,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     // an interrupted run leaves the previous outputs and no temporary files behind
     let _ = ctrlc::set_handler(|| {
-        crimescape::export::abort_all();
+        crimescape::abort_all();
         std::process::exit(130);
     });
     let g = cli.global;

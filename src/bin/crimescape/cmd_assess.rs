@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::access::{AssessParams, NetworkParams};
 use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
-use crimescape::Crs;
+use crimescape::{AssessParams, Crs, NetworkParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, load_incidents, named_path, outputs, spin, LoadArgs};

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use crimescape::cluster::{self, DbscanParams, EllipseConvention};
 use crimescape::study::clusters::{self as cs, ClusterMethod, ClusterStudy, ClusterStudyParams};
+use crimescape::{DbscanParams, EllipseConvention};
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, outputs, spin, study_incidents, LoadArgs};
@@ -101,15 +101,15 @@ impl ClustersArgs {
                 min_samples,
             },
             Method::Hdbscan => {
-                let mut p = cluster::HdbscanParams::new(self.min_cluster_size);
+                let mut p = crimescape::HdbscanParams::new(self.min_cluster_size);
                 p.min_samples = self.min_samples;
                 ClusterMethod::Hdbscan(p)
             }
             Method::Nnh => {
-                let mut p = cluster::NnhParams::new();
+                let mut p = crimescape::NnhParams::new();
                 p.threshold = match self.nnh_threshold {
-                    Some(d) => cluster::NnhThreshold::Fixed(d),
-                    None => cluster::NnhThreshold::Probability(self.nnh_probability),
+                    Some(d) => crimescape::NnhThreshold::Fixed(d),
+                    None => crimescape::NnhThreshold::Probability(self.nnh_probability),
                 };
                 p.min_points = self.min_points;
                 p.max_order = self.max_order;

@@ -1,12 +1,11 @@
 //! `crimescape demo`: the synthetic demo city and every analysis on it
-//! ([`crimescape::demo_run::run`]).
+//! ([`crimescape::run_demo`]).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::demo::DemoParams;
-use crimescape::export::Outputs;
+use crimescape::{DemoParams, Outputs};
 
 use crate::cli::GlobalArgs;
 use crate::common::{commit, output_options, spinner};
@@ -35,7 +34,7 @@ pub fn run(a: DemoArgs, g: &GlobalArgs) -> Result<()> {
     let params = DemoParams::new(a.seed).incidents(a.incidents).size(a.size);
     let mut out = Outputs::folder(&a.out, &output_options(g))?;
     let pb = spinner(g, "demo".into());
-    let text = crimescape::demo_run::run(&params, a.city_only, &mut out, &|m| {
+    let text = crimescape::run_demo(&params, a.city_only, &mut out, &|m| {
         pb.set_message(m.to_string())
     });
     pb.finish_and_clear();

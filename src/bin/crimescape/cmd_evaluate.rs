@@ -5,10 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use crimescape::evaluate::{Dispersion, EvaluateParams, ItsParams};
-use crimescape::glm::Family;
 use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
-use crimescape::Error;
+use crimescape::{Dispersion, Error, EvaluateParams, Family, ItsParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, outputs, parse_day, spin, study_incidents, study_layer, LoadArgs};

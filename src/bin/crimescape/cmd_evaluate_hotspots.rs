@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::accuracy::CompareParams;
 use crimescape::study::accuracy::{self as acc, AccuracyStudy};
+use crimescape::CompareParams;
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, outputs, parse_day, study_incidents, LoadArgs};

@@ -5,16 +5,14 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::export::{Export, Outputs};
-use crimescape::hotspot::kde::{Bandwidth, DualMode, Evaluation, KdeParams, Kernel};
-use crimescape::hotspot::{
-    BinP, ChangeParams, GiStarParams, GlobalParams, IncrementalParams, LocalMoranParams, Transform,
-    WeightsSpec,
-};
 use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::load::IncidentLoad;
-use crimescape::Error;
+use crimescape::{
+    Bandwidth, BinP, ChangeParams, DualMode, Error, Export, GiStarParams, GlobalParams,
+    IncrementalParams, KdeEvaluation as Evaluation, KdeParams, Kernel, LocalMoranParams, Outputs,
+    Transform, WeightsSpec,
+};
 
 use crate::cli::GlobalArgs;
 use crate::common::{

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::io::{detect_format, Format, RejectReason};
-use crimescape::layer::GeometryKind;
+use crimescape::{detect_format, Format, GeometryKind, RejectReason};
 
 use crate::cli::GlobalArgs;
 use crate::common::{load_incidents_with, load_layer, LoadArgs};
@@ -57,7 +56,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     };
     let Some((inc, rep)) = loaded else {
         let (l, rep) = load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters)?;
-        let mut s = crimescape::info::summarise_layer(&l, &rep);
+        let mut s = crimescape::summarise_layer(&l, &rep);
         if g.audience == crate::common::AudienceArg::Public {
             s = s.for_public();
         }
@@ -77,7 +76,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
             );
         }
     }
-    let mut s = crimescape::info::summarise_incidents(&inc, &rep);
+    let mut s = crimescape::summarise_incidents(&inc, &rep);
     if g.audience == crate::common::AudienceArg::Public {
         s = s.for_public(u32::try_from(g.min_count).unwrap_or(u32::MAX));
     }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::repeat::knox::{self, KnoxParams};
 use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
+use crimescape::KnoxParams;
 
 use crate::cli::GlobalArgs;
 use crate::common::{finish, outputs, spinner, study_incidents, LoadArgs, MetricArg};
@@ -92,14 +92,14 @@ fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
     let space = match &a.nrc {
         Some(s) => {
             let (bw, n) = parse_nrc(s, "--nrc")?;
-            knox::nrc_space_breaks(bw, n)?
+            crimescape::nrc_space_breaks(bw, n)?
         }
         None => parse_list(&a.space, "--space")?,
     };
     let time = match &a.nrc_time {
         Some(s) => {
             let (bw, n) = parse_nrc(s, "--nrc-time")?;
-            knox::nrc_time_breaks(bw, n)?
+            crimescape::nrc_time_breaks(bw, n)?
         }
         None => parse_list(&a.time_bands, "--time")?,
     };
@@ -158,11 +158,11 @@ pub enum WindowRuleArg {
     Midpoint,
 }
 
-impl From<WindowRuleArg> for crimescape::when::WindowRule {
+impl From<WindowRuleArg> for crimescape::WindowRule {
     fn from(a: WindowRuleArg) -> Self {
         match a {
-            WindowRuleArg::Exclude => crimescape::when::WindowRule::Exclude,
-            WindowRuleArg::Midpoint => crimescape::when::WindowRule::Midpoint,
+            WindowRuleArg::Exclude => crimescape::WindowRule::Exclude,
+            WindowRuleArg::Midpoint => crimescape::WindowRule::Midpoint,
         }
     }
 }

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::network::{
-    NetKernel, NetworkParams, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue,
+use crimescape::study::network::{self as sn, NetworkK, NetworkKde, NetworkSegments, StudyNetwork};
+use crimescape::{
+    Error, NetKernel, NetworkParams, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue,
     SegmentWeights,
 };
-use crimescape::study::network::{self as sn, NetworkK, NetworkKde, NetworkSegments, StudyNetwork};
-use crimescape::Error;
 
 use crate::cli::GlobalArgs;
 use crate::common::{

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::pattern::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
 use crimescape::study::hotspots::ExtentChoice;
 use crimescape::study::pattern::{self as sp, NniStudy, PatternInput, RipleyStudy};
+use crimescape::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, run_study, study_incidents, study_layer, LoadArgs};

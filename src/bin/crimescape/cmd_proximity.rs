@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::export::Outputs;
 use crimescape::study::proximity::proximity;
+use crimescape::Outputs;
 
 use crate::cli::GlobalArgs;
 use crate::common::{commit, output_options, study_incidents, study_layer, LoadArgs};

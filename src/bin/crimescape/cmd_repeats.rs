@@ -5,12 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::repeat::chains::ChainParams;
-use crimescape::repeat::exact::ExactRepeatParams;
-use crimescape::repeat::promap::PromapParams;
 use crimescape::study::repeats::{
     self as rs, ChainStudy, ChainStudyParams, PromapStudy, RepeatStudy, RepeatStudyParams,
 };
+use crimescape::{ChainParams, ExactRepeatParams, PromapParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{finish, outputs, parse_day, study_incidents, LoadArgs, MetricArg};

@@ -5,13 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use crimescape::risk::{FactorParams, Operationalisation, RtmParams, ValidateParams};
 use crimescape::study::risk::{
     self as rk, ApplyStudy, FitStudy, FitStudyParams, RiskInput, RiskLayer, ValidateStudy,
     ValidateStudyParams,
 };
 use crimescape::study::IncidentInput;
-use crimescape::Crs;
+use crimescape::{Crs, FactorParams, Operationalisation, RtmParams, ValidateParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{
@@ -169,7 +168,7 @@ impl FitArgs {
             .l1_ratio(self.l1_ratio)
             .factors(fp)
             .spatial_null(
-                crimescape::risk::SpatialNullParams::new()
+                crimescape::SpatialNullParams::new()
                     .shifts(self.null_shifts)
                     .alpha(self.null_alpha),
             )

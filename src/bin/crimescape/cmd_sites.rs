@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use crimescape::risk::sites::{SiteParams, SiteWeights};
 use crimescape::study::sites::{self as st, SitesModel, SitesStudy, UnitsInput};
+use crimescape::{SiteParams, SiteWeights};
 
 use crate::cli::GlobalArgs;
 use crate::common::{

@@ -7,14 +7,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use crimescape::cluster::{DbscanParams, EllipseConvention, HdbscanParams};
-use crimescape::hotspot::GiStarParams;
 use crimescape::study::clusters::{ClusterMethod, ClusterStudyParams};
 use crimescape::study::hotspots::{CellParams, GiStarStudyParams};
 use crimescape::study::when::{
     self as study, WhenGroups, WhenInput, WhenParams, WhenProfile, WhenStudy,
 };
-use crimescape::when::PlaceTestParams;
+use crimescape::{DbscanParams, EllipseConvention, GiStarParams, HdbscanParams, PlaceTestParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};

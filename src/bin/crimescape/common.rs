@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use crimescape::export::{Export, OutputOptions, Outputs, PROVENANCE_SUFFIX};
-use crimescape::io::{Attributes, LayerOptions, LoadOptions, LoadReport, WhereFilter};
 use crimescape::study::load::IncidentLoad;
 use crimescape::study::setup::{figure_style, LoadedPoints};
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
-use crimescape::when::{TimeFilter, TimeZone};
-use crimescape::{Crs, Incidents, Layer, LayerReport};
+use crimescape::{
+    Attributes, Crs, Export, Incidents, Layer, LayerOptions, LayerReport, LoadOptions, LoadReport,
+    OutputOptions, Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
+};
 
 use crate::cli::GlobalArgs;
 
@@ -193,7 +193,7 @@ pub struct LoadArgs {
 
 /// A date or date-time flag value (seconds, local clock).
 pub fn parse_day(flag: &str, s: &str) -> Result<i64> {
-    crimescape::time::parse(s.trim())
+    crimescape::parse_time(s.trim())
         .map(|t| t.0)
         .ok_or_else(|| {
             crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
@@ -227,9 +227,9 @@ impl LoadArgs {
         o.max_window = Some((self.max_window * 86_400.0).round() as i64);
         o.time_precision = match self.time_precision.as_deref() {
             None => None,
-            Some("day") => Some(crimescape::time::TimePrecision::Day),
-            Some("hour") => Some(crimescape::time::TimePrecision::Hour),
-            Some("minute") => Some(crimescape::time::TimePrecision::Minute),
+            Some("day") => Some(crimescape::TimePrecision::Day),
+            Some("hour") => Some(crimescape::TimePrecision::Hour),
+            Some("minute") => Some(crimescape::TimePrecision::Minute),
             Some(p) => {
                 return Err(crimescape::Error::Param(format!(
                     "--time-precision {p:?}: use day, hour or minute"
@@ -495,7 +495,7 @@ pub fn output_options(g: &GlobalArgs) -> OutputOptions {
         command: None,
         disclosure: disclosure(g),
         addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
-        style: crimescape::render::Style {
+        style: crimescape::Style {
             qualifier: QUALIFIER.get().cloned().flatten(),
             ..FIGURE_STYLE.get().cloned().unwrap_or_default()
         },
@@ -515,22 +515,21 @@ pub enum AudienceArg {
 }
 
 /// The address layer of `--addresses`, loaded once by [`init_public`].
-static PUBLIC_ADDRESSES: std::sync::OnceLock<
-    Option<std::sync::Arc<crimescape::export::AddressLayer>>,
-> = std::sync::OnceLock::new();
+static PUBLIC_ADDRESSES: std::sync::OnceLock<Option<std::sync::Arc<crimescape::AddressLayer>>> =
+    std::sync::OnceLock::new();
 
 /// Incidents loaded by this run: no public output may hold one of their locations
 /// (checked by [`commit`]).
 static PUBLIC_INCIDENTS: std::sync::Mutex<Vec<LoadedPoints>> = std::sync::Mutex::new(Vec::new());
 
 /// The disclosure policy of the global flags (validated by [`init_public`]).
-pub fn disclosure(g: &GlobalArgs) -> crimescape::disclosure::Disclosure {
+pub fn disclosure(g: &GlobalArgs) -> crimescape::Disclosure {
     match g.audience {
-        AudienceArg::Internal => crimescape::disclosure::Disclosure::Internal,
-        AudienceArg::Public => crimescape::disclosure::DisclosureParams::public()
+        AudienceArg::Internal => crimescape::Disclosure::Internal,
+        AudienceArg::Public => crimescape::DisclosureParams::public()
             .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
             .build()
-            .unwrap_or_else(|_| crimescape::disclosure::Disclosure::public()),
+            .unwrap_or_else(|_| crimescape::Disclosure::public()),
     }
 }
 
@@ -546,7 +545,7 @@ pub fn init_public(g: &GlobalArgs) -> Result<()> {
         }
         return Ok(());
     }
-    crimescape::disclosure::DisclosureParams::public()
+    crimescape::DisclosureParams::public()
         .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
         .build()
         .map_err(|e| crimescape::Error::invalid_param("min_count", g.min_count, e.to_string()))?;
@@ -564,7 +563,7 @@ pub fn init_public(g: &GlobalArgs) -> Result<()> {
 // --- figures (issue 14) ---
 /// The figure style of this run (`--title`, `--palette`, `--context`), set once by
 /// [`init_figure_style`] before any command runs.
-static FIGURE_STYLE: std::sync::OnceLock<crimescape::render::Style> = std::sync::OnceLock::new();
+static FIGURE_STYLE: std::sync::OnceLock<crimescape::Style> = std::sync::OnceLock::new();
 
 /// Builds the run's figure style from the global flags (loading the context layers).
 pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
@@ -572,8 +571,8 @@ pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
         crimescape::study::setup::check_gpkg(name)?;
     }
     let palette = match g.palette {
-        crate::cli::PaletteArg::BlueOrange => crimescape::render::Palette::BlueOrange,
-        crate::cli::PaletteArg::Arcgis => crimescape::render::Palette::Arcgis,
+        crate::cli::PaletteArg::BlueOrange => crimescape::Palette::BlueOrange,
+        crate::cli::PaletteArg::Arcgis => crimescape::Palette::Arcgis,
     };
     let (style, warnings) = figure_style(palette, g.title.clone(), None, &g.context)
         .context("loading the --context layers")?;

@@ -58,8 +58,7 @@
 //!
 //! # Examples
 //! ```
-//! use crimescape::repeat::knox::{knox_xyt, KnoxParams};
-//! use crimescape::TimePrecision;
+//! use crimescape::{knox_xyt, KnoxParams, TimePrecision};
 //! // three burglaries: two 50 m and 2 days apart, one far away much later
 //! let xy = [[0.0, 0.0], [30.0, 20.0], [5000.0, 0.0]];
 //! let t = [0, 2, 100];
@@ -108,8 +107,7 @@ use crate::time::{TimePrecision, DAY};
 ///
 /// # Examples
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::{knox, KnoxParams};
+/// use crimescape::{generate_demo as generate, knox, DemoParams, KnoxParams};
 /// // a small demo city: its burglaries carry planted near-repeat chains
 /// // (within 100 m and 14 days)
 /// let city = generate(&DemoParams::new(3).incidents(3000).size(2000.0)).unwrap();

@@ -11,9 +11,7 @@ use super::*;
 ///
 /// # Examples
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::risk::{fit_rtm, FactorParams, LayerInput, Operationalisation, RtmParams};
-/// use crimescape::Grid;
+/// use crimescape::{fit_rtm, generate_demo as generate, DemoParams, FactorParams, Grid, LayerInput, Operationalisation, RtmParams};
 /// // a demo city whose incidents all follow its planted risk factors (bars,
 /// // lights that are out, bus stops, ATMs, vacant lots) and two decoy layers
 /// let city = generate(

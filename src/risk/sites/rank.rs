@@ -36,12 +36,7 @@ pub fn rank_cells(
 ///
 /// # Examples
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
-/// use crimescape::risk::{
-///     fit_rtm, rank_sites, CptedMapping, FactorParams, LayerInput, Operationalisation,
-///     RtmParams, SiteParams, SiteUnits,
-/// };
-/// use crimescape::{Grid, Layer};
+/// use crimescape::{fit_rtm, generate_demo as generate, rank_sites, CptedMapping, DemoParams, FactorParams, Grid, Layer, LayerInput, Operationalisation, RtmParams, SiteParams, SiteUnits};
 /// let city = generate(
 ///     &DemoParams::new(11).incidents(4000).size(2000.0).shares([1.0, 0.0, 0.0, 0.0]),
 /// )

@@ -20,7 +20,7 @@ pub type GiStarStudy = CellStudy<GiStarStudyParams, GiStarResult>;
 /// Gi* hot and cold spots of the counts per cell.
 ///
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::{generate_demo as generate, DemoParams};
 /// use crimescape::study::{hotspots, IncidentInput};
 ///
 /// let city = generate(&DemoParams::new(1).incidents(3000).size(3000.0))?;

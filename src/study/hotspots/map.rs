@@ -83,7 +83,7 @@ fn bin_counts(bins: &[i8]) -> [usize; 7] {
 /// correction removed.
 ///
 /// ```
-/// use crimescape::demo::{generate, DemoParams};
+/// use crimescape::{generate_demo as generate, DemoParams};
 /// use crimescape::study::{hotspots, IncidentInput};
 ///
 /// let city = generate(&DemoParams::new(1).incidents(3000).size(3000.0))?;
