@@ -712,7 +712,12 @@ fn evaluate(city: &DemoCity, out: &mut Outputs) -> Result<Step> {
         &EvaluateParams::at(pp.date),
     ) {
         Ok(ev) => ev,
-        Err(e @ (Error::Data(_) | Error::Degenerate { .. } | Error::TooFew { .. })) => {
+        Err(
+            e @ (Error::Data(_)
+            | Error::Empty { .. }
+            | Error::Degenerate { .. }
+            | Error::TooFew { .. }),
+        ) => {
             step.text = format!("evaluate: skipped on this city: {e}\n");
             return Ok(step);
         }

@@ -503,10 +503,9 @@ pub fn to_html_with_maps(a: &Assessment, maps: &[ProposalMaps]) -> String {
 /// GeoJSON (EPSG:4326) of the changes: each action's geometry (or the features it
 /// selected) and every network edge closed or opened, per proposal.
 pub fn changes(a: &Assessment) -> Result<impl Features + '_> {
-    let net = a
-        .net
-        .as_ref()
-        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
+        what: vec!["the walking network of the assessment".into()],
+    })?;
     let f = features(&a.crs.working, move |sink| {
         for (pi, p) in a.proposals.iter().enumerate() {
             if let Some(ag) = a.details.action_geometries.get(pi) {
@@ -550,12 +549,11 @@ pub fn changes(a: &Assessment) -> Result<impl Features + '_> {
 }
 
 fn map_grid(a: &Assessment) -> Result<Grid> {
-    let net = a
-        .net
-        .as_ref()
-        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
+        what: vec!["the walking network of the assessment".into()],
+    })?;
     let bbox = crate::layer::bbox_of(net.nodes.iter().copied())
-        .ok_or_else(|| Error::Data("empty network".into()))?;
+        .ok_or_else(|| Error::empty("assessment map", "network node", ""))?;
     let side = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
     let cell = (side / 200.0).max(5.0);
     Grid::covering(bbox, cell)
@@ -565,20 +563,17 @@ fn map_grid(a: &Assessment) -> Result<Grid> {
 /// after a proposal, or the change (`change = true`), with the network, the closed
 /// (red) and opened (green) edges drawn on top.
 pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Result<Figure> {
-    let net = a
-        .net
-        .as_ref()
-        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
+        what: vec!["the walking network of the assessment".into()],
+    })?;
     let grid = map_grid(a)?;
     let before = &a.details.reach_before;
     let vals: Vec<f64> = match proposal {
         None => before.clone(),
         Some(p) => {
-            let after = a
-                .details
-                .reach_after
-                .get(p)
-                .ok_or_else(|| Error::Param(format!("no proposal {p}")))?;
+            let after = a.details.reach_after.get(p).ok_or_else(|| {
+                Error::invalid_param("proposal", p, "no such proposal in the assessment")
+            })?;
             if change {
                 after.iter().zip(before).map(|(x, y)| x - y).collect()
             } else {
@@ -691,16 +686,15 @@ const OPENED_COLOUR: render::Rgba = [30, 170, 60, 255];
 /// that has a geometry), so the reader sees the streets around the changes.
 ///
 /// # Errors
-/// [`Error::Data`] without the network; [`Error::Param`] for an unknown proposal.
+/// [`Error::MissingInput`] without the network; [`Error::InvalidParam`] for an unknown proposal.
 pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
-    let net = a
-        .net
-        .as_ref()
-        .ok_or_else(|| Error::Data("assessment without its network".into()))?;
+    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
+        what: vec!["the walking network of the assessment".into()],
+    })?;
     let prop = a
         .proposals
         .get(p)
-        .ok_or_else(|| Error::Param(format!("no proposal {p}")))?;
+        .ok_or_else(|| Error::invalid_param("proposal", p, "no such proposal in the assessment"))?;
     let after = a.details.after.get(p);
     let changed = |closed: bool| -> Vec<Geometry<f64>> {
         let Some(after) = after else {
@@ -716,7 +710,7 @@ pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
         .map(|ag| ag.iter().map(|x| x.3.clone()).collect())
         .unwrap_or_default();
     let whole = crate::layer::bbox_of(net.nodes.iter().copied())
-        .ok_or_else(|| Error::Data("empty network".into()))?;
+        .ok_or_else(|| Error::empty("assessment map", "network node", ""))?;
     let coords = actions
         .iter()
         .chain(&closed)

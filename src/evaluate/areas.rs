@@ -494,8 +494,9 @@ pub(crate) fn choose_control(s: &ControlSearch<'_>) -> Result<(Vec<usize>, usize
         ));
     }
     if cand.is_empty() {
-        return Err(Error::Data(
-            "no grid cell outside the treatment areas and buffers has pre-period incidents nearby: give a control area".into(),
+        return Err(Error::degenerate(
+            "automatic control",
+            "no grid cell outside the treatment areas and buffers has pre-period incidents nearby: give a control area",
         ));
     }
     type Cand = (usize, f64, f64, f64);

@@ -9,7 +9,7 @@ use super::*;
 /// [`Error::InvalidParam`] for invalid parameters, an intervention date or periods outside
 /// the data; [`Error::Content`] for invalid or overlapping treatment and control
 /// areas (the content of the area files);
-/// [`Error::Data`] for empty periods or zones without incidents (where the odds
+/// [`Error::Empty`] or [`Error::Degenerate`] for empty periods or zones without incidents (where the odds
 /// ratio is undefined).
 ///
 /// # Example
@@ -33,7 +33,7 @@ pub fn evaluate(
     let z = check_params(areas, p)?;
     let (tmin, tmax) = inc
         .time_range()
-        .ok_or_else(|| Error::Data("no incident has a time: nothing to compare".into()))?;
+        .ok_or_else(|| Error::empty("evaluate", "incident with a time", "nothing to compare"))?;
     let periods = resolve_periods(p, tmin, tmax)?;
     for k in 0..areas.len() {
         check_control_overlap(areas, k)?;
@@ -67,7 +67,7 @@ pub fn evaluate(
     if areas.iter().any(|a| a.control.is_none()) {
         let pts: Vec<[f64; 2]> = used.iter().map(|u| inc.xy[u.0]).collect();
         let bbox = crate::layer::bbox_of(pts.iter().copied())
-            .ok_or_else(|| Error::Data("no incidents in the periods".into()))?;
+            .ok_or_else(|| Error::empty("evaluate", "incident in the periods", ""))?;
         let grid = Grid::covering(bbox, p.control_cell)?;
         let pre_points: Vec<([f64; 2], usize)> = used
             .iter()
@@ -94,8 +94,7 @@ pub fn evaluate(
                 multiple: p.control_multiple,
                 min_cells: p.control_min_cells,
             };
-            let (cells, ncand) = choose_control(&search)
-                .map_err(|e| Error::Data(format!("area '{}': {e}", a.name)))?;
+            let (cells, ncand) = choose_control(&search).map_err(in_area(&a.name))?;
             auto[k] = Some((grid, cells, ncand));
         }
         for (k, a) in auto.iter().enumerate() {
@@ -179,9 +178,12 @@ pub(super) fn bin_incidents(
         } else {
             ("post", &periods.labels[2], &periods.labels[3])
         };
-        return Err(Error::Data(format!(
-            "no incidents at all in the {which} period ({a} to {b}): check the dates and filters"
-        )));
+        return Err(Error::degenerate(
+            "evaluate",
+            format!(
+                "no incidents at all in the {which} period ({a} to {b}): check the dates and filters"
+            ),
+        ));
     }
     Ok((used, without_time))
 }
@@ -341,10 +343,7 @@ pub(super) fn evaluate_area(
             }
         }
     };
-    let ctx = |e: Error| match e {
-        Error::Data(m) => Error::Data(format!("area '{}': {m}", a.name)),
-        other => other,
-    };
+    let ctx = in_area(&a.name);
     let or = stats::odds_ratio(t.pre, t.post, c.pre, c.post, phi, z).map_err(ctx)?;
     let rc = stats::relative_change(&or);
     let did = stats::did_counts(t.pre, t.post, c.pre, c.post, phi, z).map_err(ctx)?;
@@ -482,4 +481,15 @@ pub(super) fn add_its(ev: &mut Evaluation, ip: &ItsParams) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Names the area in a data error of one area's statistics (`area 'X': …`).
+fn in_area(name: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Degenerate { analysis, reason } => Error::Degenerate {
+            analysis,
+            reason: format!("area '{name}': {reason}"),
+        },
+        other => other,
+    }
 }

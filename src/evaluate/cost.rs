@@ -174,7 +174,7 @@ pub struct CostBenefit {
 ///
 /// # Errors
 /// [`Error::Content`] when a category present in the area has no cost and there is
-/// no `default`; [`Error::Data`] when the control has no incidents in a period.
+/// no `default`; [`Error::Degenerate`] when the control has no incidents in a period.
 pub fn cost_benefit(
     area: &str,
     cats: &[CategoryCounts],
@@ -184,9 +184,10 @@ pub fn cost_benefit(
     z: f64,
 ) -> Result<CostBenefit> {
     if !(control.pre > 0.0 && control.post > 0.0) {
-        return Err(Error::Data(format!(
-            "area '{area}': the control has no incidents in one period: no cost-benefit"
-        )));
+        return Err(Error::degenerate(
+            "cost-benefit",
+            format!("area '{area}': the control has no incidents in one period"),
+        ));
     }
     let cost = spec.area_cost(area)?;
     let missing: Vec<&str> = cats

@@ -73,7 +73,7 @@ fn check_phi(phi: f64) -> Result<()> {
 /// reduction (`1/OR − 1 = −0.30`, see [`relative_change`]).
 ///
 /// # Errors
-/// [`Error::Data`] when a count is zero (the odds ratio is then undefined).
+/// [`Error::Degenerate`] when a count is zero (the odds ratio is then undefined).
 ///
 /// # Reference
 /// Farrington, D. P. & Welsh, B. C. (2005). Randomized experiments in criminology:
@@ -88,9 +88,12 @@ pub fn odds_ratio(t0: f64, t1: f64, c0: f64, c1: f64, phi: f64, z: f64) -> Resul
         (c1, "control area, post period"),
     ] {
         if !(v > 0.0 && v.is_finite()) {
-            return Err(Error::Data(format!(
-                "no incidents in the {what}: the odds ratio is undefined (use a larger area or longer periods)"
-            )));
+            return Err(Error::degenerate(
+                "odds ratio",
+                format!(
+                    "no incidents in the {what}: the odds ratio is undefined (use a larger area or longer periods)"
+                ),
+            ));
         }
     }
     let lor = (t0 * c1 / (t1 * c0)).ln();
@@ -126,13 +129,13 @@ pub fn relative_change(or: &Estimate) -> Estimate {
 /// `φ·[t1 + (c1/c0)²·t0 + (t0/c0)²·c1 + (t0·c1/c0²)²·c0]`.
 ///
 /// # Errors
-/// [`Error::Data`] when `c0` is zero.
+/// [`Error::Degenerate`] when `c0` is zero.
 pub fn did_counts(t0: f64, t1: f64, c0: f64, c1: f64, phi: f64, z: f64) -> Result<Estimate> {
     check_phi(phi)?;
     if c0.is_nan() || c0 <= 0.0 {
-        return Err(Error::Data(
-            "no incidents in the control area in the pre period: the difference in differences is undefined"
-                .into(),
+        return Err(Error::degenerate(
+            "difference in differences",
+            "no incidents in the control area in the pre period: the difference in differences is undefined",
         ));
     }
     let s = c1 / c0;
@@ -181,7 +184,7 @@ pub struct Wdq {
 /// displacement exceeds the direct effect (net harm).
 ///
 /// # Errors
-/// [`Error::Data`] when `c0` or `c1` is zero.
+/// [`Error::Degenerate`] when `c0` or `c1` is zero.
 ///
 /// # Reference
 /// Bowers, K. J. & Johnson, S. D. (2003). Measuring the geographical displacement
@@ -189,8 +192,9 @@ pub struct Wdq {
 /// Quantitative Criminology* 19(3), 275–301.
 pub fn wdq(t0: f64, t1: f64, b0: f64, b1: f64, c0: f64, c1: f64) -> Result<Wdq> {
     if !(c0 > 0.0 && c1 > 0.0) {
-        return Err(Error::Data(
-            "no incidents in the control area in one period: the WDQ is undefined".into(),
+        return Err(Error::degenerate(
+            "WDQ",
+            "no incidents in the control area in one period: the WDQ is undefined",
         ));
     }
     let sm = t1 / c1 - t0 / c0;
@@ -260,8 +264,9 @@ pub fn net_effect(
     let (c0, c1) = (control.pre, control.post);
     check_phi(phi)?;
     if !(c0 > 0.0 && c1 > 0.0) {
-        return Err(Error::Data(
-            "no incidents in the control area in one period: the net effect is undefined".into(),
+        return Err(Error::degenerate(
+            "net effect",
+            "no incidents in the control area in one period: the net effect is undefined",
         ));
     }
     let s = c1 / c0;

@@ -226,7 +226,7 @@ fn evaluate_rejects_empty_periods() {
         ),
     );
     let e = evaluate(&inc, std::slice::from_ref(&area), &p).unwrap_err();
-    assert!(matches!(e, Error::Data(_)), "{e}");
+    assert!(matches!(e, Error::Degenerate { .. }), "{e}");
     assert!(
         e.to_string()
             .contains("no incidents at all in the pre period"),

@@ -95,9 +95,11 @@ impl FigureFormat {
         match ext.as_deref() {
             Some("png") => Ok(FigureFormat::Png),
             Some("svg") => Ok(FigureFormat::Svg),
-            _ => Err(Error::Param(format!(
-                "figure {name:?}: unknown format (supported: .png, .svg)"
-            ))),
+            _ => Err(Error::invalid_param(
+                "figure",
+                format!("{name:?}"),
+                "unknown format (supported: .png, .svg)",
+            )),
         }
     }
 }
