@@ -484,7 +484,7 @@ pub(super) fn add_its(ev: &mut Evaluation, ip: &ItsParams) -> Result<()> {
 }
 
 /// Names the area in a data error of one area's statistics (`area 'X': …`).
-fn in_area(name: &str) -> impl Fn(Error) -> Error + '_ {
+fn in_area(name: &str) -> impl Fn(Error) -> Error + Copy + '_ {
     move |e| match e {
         Error::Degenerate { analysis, reason } => Error::Degenerate {
             analysis,
