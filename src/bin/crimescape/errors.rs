@@ -51,7 +51,7 @@ const NAMED_IN_TEXT: &[&str] = &[
     "exact_locations",
     "audience",
     "crs",
-    // settings named by the loaders (`crimescape::io`)
+    // settings named by the loaders (the loaders' options)
     "x",
     "y",
     "location",
