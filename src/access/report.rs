@@ -503,9 +503,7 @@ pub fn to_html_with_maps(a: &Assessment, maps: &[ProposalMaps]) -> String {
 /// GeoJSON (EPSG:4326) of the changes: each action's geometry (or the features it
 /// selected) and every network edge closed or opened, per proposal.
 pub fn changes(a: &Assessment) -> Result<impl Features + '_> {
-    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
-        what: vec!["the walking network of the assessment".into()],
-    })?;
+    let net = network_of(a)?;
     let f = features(&a.crs.working, move |sink| {
         for (pi, p) in a.proposals.iter().enumerate() {
             if let Some(ag) = a.details.action_geometries.get(pi) {
@@ -549,9 +547,7 @@ pub fn changes(a: &Assessment) -> Result<impl Features + '_> {
 }
 
 fn map_grid(a: &Assessment) -> Result<Grid> {
-    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
-        what: vec!["the walking network of the assessment".into()],
-    })?;
+    let net = network_of(a)?;
     let bbox = crate::layer::bbox_of(net.nodes.iter().copied())
         .ok_or_else(|| Error::empty("assessment map", "network node", ""))?;
     let side = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]).max(1.0);
@@ -563,9 +559,7 @@ fn map_grid(a: &Assessment) -> Result<Grid> {
 /// after a proposal, or the change (`change = true`), with the network, the closed
 /// (red) and opened (green) edges drawn on top.
 pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Result<Figure> {
-    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
-        what: vec!["the walking network of the assessment".into()],
-    })?;
+    let net = network_of(a)?;
     let grid = map_grid(a)?;
     let before = &a.details.reach_before;
     let vals: Vec<f64> = match proposal {
@@ -597,13 +591,7 @@ pub fn reach_map(a: &Assessment, proposal: Option<usize>, change: bool) -> Resul
         .collect();
     let dmax = a.params.distances.iter().copied().fold(0.0, f64::max);
     let mut overlays = vec![Overlay {
-        geometries: net
-            .geometry
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| a.details.before[*k])
-            .map(|(_, g)| Geometry::LineString(g.clone()))
-            .collect(),
+        geometries: walkable_before(a, net),
         colour: [90, 90, 90, 255],
         width: 1.0,
     }];
@@ -688,9 +676,7 @@ const OPENED_COLOUR: render::Rgba = [30, 170, 60, 255];
 /// # Errors
 /// [`Error::MissingInput`] without the network; [`Error::InvalidParam`] for an unknown proposal.
 pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
-    let net = a.net.as_ref().ok_or_else(|| Error::MissingInput {
-        what: vec!["the walking network of the assessment".into()],
-    })?;
+    let net = network_of(a)?;
     let prop = a
         .proposals
         .get(p)
@@ -744,13 +730,7 @@ pub fn proposal_map(a: &Assessment, p: usize) -> Result<Figure> {
     ]);
     let overlays = vec![
         Overlay {
-            geometries: net
-                .geometry
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| a.details.before[*k])
-                .map(|(_, g)| Geometry::LineString(g.clone()))
-                .collect(),
+            geometries: walkable_before(a, net),
             colour: [150, 150, 150, 255],
             width: 1.0,
         },
@@ -918,6 +898,23 @@ fn changed_edges(
                 !b && f
             }
         })
+        .map(|(_, g)| Geometry::LineString(g.clone()))
+        .collect()
+}
+
+/// The assessment's walking network (kept by [`assess`](crate::assess)).
+fn network_of(a: &Assessment) -> Result<&super::network::Network> {
+    a.net.as_ref().ok_or_else(|| Error::MissingInput {
+        what: vec!["the walking network of the assessment".into()],
+    })
+}
+
+/// The network's edges open before any proposal, as lines.
+fn walkable_before(a: &Assessment, net: &super::network::Network) -> Vec<Geometry<f64>> {
+    net.geometry
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| a.details.before[*k])
         .map(|(_, g)| Geometry::LineString(g.clone()))
         .collect()
 }

@@ -127,6 +127,7 @@ pub use outputs::{
     abort_all, OutputOptions, Outputs, PublicSection, Section, COUNT_NAMES, DISCLOSURE_JSON,
     DISCLOSURE_TEXT, PROVENANCE_SUFFIX,
 };
+pub(crate) use provenance::thousands;
 pub use provenance::{InputFile, Provenance};
 pub use public::{AddressLayer, PUBLIC_CELL_M};
 pub(crate) use report::{href as report_href, inline_svg, page as report_page};

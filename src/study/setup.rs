@@ -3,12 +3,12 @@
 //! incidents the run loaded.
 //!
 //! ```no_run
-//! use crimescape::{OutputOptions, Outputs, Palette};
+//! use crimescape::{load_incidents, LoadOptions, OutputOptions, Outputs, Palette};
 //! use crimescape::study::setup::{figure_style, LoadedPoints};
 //!
-//!let (style, warnings) = figure_style(Palette::BlueOrange, None, None, &["streets.geojson"])?;
+//! let (style, warnings) = figure_style(Palette::BlueOrange, None, None, &["streets.geojson"])?;
 //! let opts = OutputOptions { style, ..OutputOptions::default() };
-//! # let incidents: crimescape::Incidents = unimplemented!();
+//! let (incidents, _report) = load_incidents("city/incidents.csv", &LoadOptions::new())?;
 //! let loaded = vec![LoadedPoints::of(&incidents)];
 //! let mut out = Outputs::folder("hotspots", &opts)?;
 //! // ... write the results ...

@@ -20,6 +20,8 @@
 //!   belongs to the first in the layer's order (an evaluation's `areas.geojson` lists
 //!   treatment before buffer before control, so each incident gets its innermost zone).
 
+use std::path::{Path, PathBuf};
+
 use geo::Geometry;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -97,7 +99,104 @@ pub enum WhenGroups {
     },
 }
 
+/// `FILE[:SUFFIX]`: the suffix when the part before the last `:` is an existing file
+/// (and the whole is not).
+fn file_and_suffix(s: &str) -> (PathBuf, Option<String>) {
+    if let Some((a, b)) = s.rsplit_once(':') {
+        if Path::new(a).is_file() && !Path::new(s).is_file() {
+            return (PathBuf::from(a), Some(b.to_string()));
+        }
+    }
+    (PathBuf::from(s), None)
+}
+
 impl WhenGroups {
+    /// Parses a grouping as written on a command line, with the layer file it names:
+    /// `category`; `column:NAME`; `cell:METRES`; `hotspot` (Gi* of square cells of
+    /// size `cell` [default: the sfhotspot rule], 999 permutations, seed 12345, as
+    /// `hotspots gistar`); `cluster` (HDBSCAN, min cluster size 25),
+    /// `cluster:hdbscan:SIZE` or `cluster:dbscan:EPS:MIN`; `polygon:FILE[:FIELD]`;
+    /// `zone:FILE`; `site:FILE[:RADIUS]` (radius 50 m by default). A `FILE:SUFFIX`
+    /// is split at the last `:` only when the part before it is an existing file.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] (`by`) for any other text or a bad number.
+    pub fn parse(by: &str, cell: Option<f64>) -> Result<(WhenGroups, Option<PathBuf>)> {
+        use super::clusters::ClusterMethod;
+        use crate::cluster::{DbscanParams, EllipseConvention, HdbscanParams};
+        let bad = |why: &str| Error::invalid_param("by", format!("{by:?}"), why);
+        let num = |s: &str, what: &str| -> Result<f64> {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| bad(&format!("{what} {s:?} is not a number >= 0")))
+        };
+        Ok(match by.split_once(':').map_or((by, None), |(a, b)| (a, Some(b))) {
+            ("category", None) => (WhenGroups::Category, None),
+            ("column", Some(name)) => (
+                WhenGroups::Column {
+                    name: name.to_string(),
+                },
+                None,
+            ),
+            ("cell", Some(m)) => (WhenGroups::Cell { size: num(m, "cell size")? }, None),
+            ("hotspot", None) => {
+                let p = GiStarStudyParams {
+                    cells: super::hotspots::CellParams {
+                        cell,
+                        ..Default::default()
+                    },
+                    gistar: crate::hotspot::GiStarParams::new()
+                        .permutations(999)
+                        .seed(12345),
+                    ..Default::default()
+                };
+                (WhenGroups::Hotspot(p), None)
+            }
+            ("cluster", rest) => {
+                let parts: Vec<&str> = rest.map_or(vec![], |r| r.split(':').collect());
+                let method = match parts.as_slice() {
+                    [] | ["hdbscan"] => ClusterMethod::Hdbscan(HdbscanParams::new(25)),
+                    ["hdbscan", n] => ClusterMethod::Hdbscan(HdbscanParams::new(
+                        n.parse()
+                            .map_err(|_| bad("the HDBSCAN size is a whole number"))?,
+                    )),
+                    ["dbscan", eps, min] => ClusterMethod::Dbscan(DbscanParams::new(
+                        num(eps, "eps")?,
+                        min.parse()
+                            .map_err(|_| bad("the DBSCAN minimum is a whole number"))?,
+                    )),
+                    _ => {
+                        return Err(bad(
+                            "use cluster, cluster:hdbscan:SIZE or cluster:dbscan:EPS:MIN",
+                        ))
+                    }
+                };
+                let p = ClusterStudyParams {
+                    method,
+                    ellipse: EllipseConvention::CrimeStat,
+                };
+                (WhenGroups::Cluster(p), None)
+            }
+            ("polygon", Some(f)) => {
+                let (path, field) = file_and_suffix(f);
+                (WhenGroups::Polygon { field }, Some(path))
+            }
+            ("zone", Some(f)) => (WhenGroups::Zone, Some(PathBuf::from(f))),
+            ("site", Some(f)) => {
+                let (path, r) = file_and_suffix(f);
+                let radius = match r {
+                    Some(r) => num(&r, "radius")?,
+                    None => 50.0,
+                };
+                (WhenGroups::Site { radius }, Some(path))
+            }
+            _ => return Err(bad(
+                "use category, column:NAME, cell:METRES, hotspot, cluster, polygon:FILE[:FIELD], zone:FILE or site:FILE[:RADIUS]",
+            )),
+        })
+    }
+
     /// A short name (`category`, `column:beat`, `hotspot`, ...).
     pub fn label(&self) -> String {
         match self {
@@ -864,6 +963,47 @@ impl Export for WhenStudy {
 mod tests {
     use super::*;
     use crate::demo::{generate, DemoParams};
+
+    #[test]
+    fn groups_parse_forms() {
+        let p = |s: &str| WhenGroups::parse(s, Some(100.0)).unwrap();
+        assert!(matches!(p("category"), (WhenGroups::Category, None)));
+        assert!(matches!(p("column:beat"), (WhenGroups::Column { name }, None) if name == "beat"));
+        assert!(matches!(p("cell:250"), (WhenGroups::Cell { size }, None) if size == 250.0));
+        assert!(
+            matches!(p("hotspot"), (WhenGroups::Hotspot(g), None) if g.cells.cell == Some(100.0))
+        );
+        assert!(matches!(
+            p("cluster:dbscan:50:5"),
+            (WhenGroups::Cluster(_), None)
+        ));
+        // a suffix is split off only when the part before it is an existing file
+        let (g, f) = p("site:/no/such/bars.geojson:80");
+        assert!(matches!(g, WhenGroups::Site { radius } if radius == 50.0));
+        assert_eq!(f, Some(PathBuf::from("/no/such/bars.geojson:80")));
+        let (g, f) = p("zone:areas.geojson");
+        assert!(matches!(g, WhenGroups::Zone) && f == Some(PathBuf::from("areas.geojson")));
+    }
+
+    #[test]
+    fn groups_parse_rejects_bad_text() {
+        for bad in [
+            "weekday",
+            "cell:-5",
+            "cell:x",
+            "cluster:dbscan:50",
+            "cluster:hdbscan:2.5",
+            "column",
+        ] {
+            assert!(
+                matches!(
+                    WhenGroups::parse(bad, None),
+                    Err(Error::InvalidParam { param: "by", .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
     use crate::layer::Layer;
 
     fn city_input() -> (WhenInput, crate::demo::DemoCity) {

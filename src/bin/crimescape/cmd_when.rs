@@ -3,16 +3,14 @@
 //! `--by` the temporal signature of each group tested against the whole area.
 //! The study is `crimescape::study::when`; this maps the flags.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use crimescape::study::clusters::{ClusterMethod, ClusterStudyParams};
-use crimescape::study::hotspots::{CellParams, GiStarStudyParams};
 use crimescape::study::when::{
     self as study, WhenGroups, WhenInput, WhenParams, WhenProfile, WhenStudy,
 };
-use crimescape::{DbscanParams, EllipseConvention, GiStarParams, HdbscanParams, PlaceTestParams};
+use crimescape::PlaceTestParams;
 
 use crate::cli::GlobalArgs;
 use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};
@@ -69,92 +67,6 @@ pub struct WhenArgs {
     pub load: LoadArgs,
 }
 
-fn bad(by: &str, why: &str) -> anyhow::Error {
-    crimescape::Error::Param(format!("--by {by:?}: {why}")).into()
-}
-
-/// `FILE[:SUFFIX]`: the suffix when the part before the last `:` is an existing file.
-fn file_and_suffix(s: &str) -> (PathBuf, Option<String>) {
-    if let Some((a, b)) = s.rsplit_once(':') {
-        if Path::new(a).is_file() && !Path::new(s).is_file() {
-            return (PathBuf::from(a), Some(b.to_string()));
-        }
-    }
-    (PathBuf::from(s), None)
-}
-
-/// The groups of `--by` and the layer file it names.
-fn groups(by: &str, cell: Option<f64>) -> Result<(WhenGroups, Option<PathBuf>)> {
-    let num = |s: &str, what: &str| -> Result<f64> {
-        s.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .ok_or_else(|| bad(by, &format!("{what} {s:?} is not a number >= 0")))
-    };
-    Ok(match by.split_once(':').map_or((by, None), |(a, b)| (a, Some(b))) {
-        ("category", None) => (WhenGroups::Category, None),
-        ("column", Some(name)) => (
-            WhenGroups::Column {
-                name: name.to_string(),
-            },
-            None,
-        ),
-        ("cell", Some(m)) => (WhenGroups::Cell { size: num(m, "cell size")? }, None),
-        ("hotspot", None) => {
-            let p = GiStarStudyParams {
-                cells: CellParams {
-                    cell,
-                    ..Default::default()
-                },
-                gistar: GiStarParams::new().permutations(999).seed(12345),
-                ..Default::default()
-            };
-            (WhenGroups::Hotspot(p), None)
-        }
-        ("cluster", rest) => {
-            let parts: Vec<&str> = rest.map_or(vec![], |r| r.split(':').collect());
-            let method = match parts.as_slice() {
-                [] | ["hdbscan"] => ClusterMethod::Hdbscan(HdbscanParams::new(25)),
-                ["hdbscan", n] => ClusterMethod::Hdbscan(HdbscanParams::new(
-                    n.parse().map_err(|_| bad(by, "the HDBSCAN size is a whole number"))?,
-                )),
-                ["dbscan", eps, min] => ClusterMethod::Dbscan(DbscanParams::new(
-                    num(eps, "eps")?,
-                    min.parse()
-                        .map_err(|_| bad(by, "the DBSCAN minimum is a whole number"))?,
-                )),
-                _ => return Err(bad(by, "use cluster, cluster:hdbscan:SIZE or cluster:dbscan:EPS:MIN")),
-            };
-            (
-                WhenGroups::Cluster(ClusterStudyParams {
-                    method,
-                    ellipse: EllipseConvention::CrimeStat,
-                }),
-                None,
-            )
-        }
-        ("polygon", Some(f)) => {
-            let (path, field) = file_and_suffix(f);
-            (WhenGroups::Polygon { field }, Some(path))
-        }
-        ("zone", Some(f)) => (WhenGroups::Zone, Some(PathBuf::from(f))),
-        ("site", Some(f)) => {
-            let (path, r) = file_and_suffix(f);
-            let radius = match r {
-                Some(r) => num(&r, "radius")?,
-                None => 50.0,
-            };
-            (WhenGroups::Site { radius }, Some(path))
-        }
-        _ => {
-            return Err(bad(
-                by,
-                "use category, column:NAME, cell:METRES, hotspot, cluster, polygon:FILE[:FIELD], zone:FILE or site:FILE[:RADIUS]",
-            ))
-        }
-    })
-}
-
 /// Runs `crimescape when`.
 pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     let mut p = WhenParams::new()
@@ -168,7 +80,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     };
     let layer_file = match &a.by {
         Some(by) => {
-            let (gr, f) = groups(by, a.cell)?;
+            let (gr, f) = WhenGroups::parse(by, a.cell)?;
             p.groups = Some(gr);
             f
         }

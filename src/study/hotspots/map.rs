@@ -233,15 +233,7 @@ impl HotspotMap {
 
 /// An integer with thousands separators (1,234).
 fn fmt_count(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (k, ch) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::export::thousands(n as u64)
 }
 
 impl Export for HotspotMap {
