@@ -11,26 +11,7 @@ use crate::error::{Error, Result};
 use crate::grid::Grid;
 use crate::render::{self, MapOptions, PlotOptions, Scene, Series, Style};
 
-/// A labelled matrix (e.g. Knox ratios), see [`render::heat_table`].
-#[derive(Debug, Clone)]
-pub struct HeatTable {
-    /// `values[row][col]`.
-    pub values: Vec<Vec<f64>>,
-    /// Cells outlined in bold.
-    pub marked: Vec<Vec<bool>>,
-    /// Row labels.
-    pub rows: Vec<String>,
-    /// Column labels.
-    pub cols: Vec<String>,
-    /// Centre of the diverging colour scale.
-    pub centre: f64,
-    /// Deviation as `ln(v / centre)` (ratios).
-    pub log_ratio: bool,
-    /// Title lines.
-    pub title: Vec<String>,
-    /// Text of the top-left corner cell (axis names).
-    pub corner: String,
-}
+pub use crate::render::heat::HeatTable;
 
 /// A map or chart, described once and rendered per format.
 #[derive(Debug, Clone)]
@@ -202,17 +183,7 @@ impl Figure {
             Figure::BarPlot { bars, options } => {
                 render::chart::bar_plot_scene(bars, options, style)
             }
-            Figure::HeatTable(h) => render::heat::heat_table_scene(
-                &h.values,
-                &h.marked,
-                &h.rows,
-                &h.cols,
-                h.centre,
-                h.log_ratio,
-                &h.title,
-                &h.corner,
-                style,
-            )?,
+            Figure::HeatTable(h) => render::heat::heat_table_scene(h, style)?,
         })
     }
 }

@@ -6,6 +6,28 @@ use super::scene::{Anchor, Item, Scene, Stroke, Text};
 use super::text::text_width;
 use crate::error::{Error, Result};
 
+/// A labelled matrix (e.g. Knox ratios): drawn as PNG by [`heat_table`](crate::heat_table),
+/// or written as PNG or SVG as a figure of a result.
+#[derive(Debug, Clone)]
+pub struct HeatTable {
+    /// `values[row][col]`.
+    pub values: Vec<Vec<f64>>,
+    /// Cells outlined in bold.
+    pub marked: Vec<Vec<bool>>,
+    /// Row labels.
+    pub rows: Vec<String>,
+    /// Column labels.
+    pub cols: Vec<String>,
+    /// Centre of the diverging colour scale.
+    pub centre: f64,
+    /// Deviation as `ln(v / centre)` (ratios).
+    pub log_ratio: bool,
+    /// Title lines.
+    pub title: Vec<String>,
+    /// Text of the top-left corner cell (axis names).
+    pub corner: String,
+}
+
 /// A labelled matrix: `values[r][c]` coloured on a diverging scale around `centre`
 /// (blue below, orange above, saturated at the largest deviation), the value printed
 /// in each cell, and cells with `mark[r][c]` outlined in bold. Column widths follow
@@ -17,18 +39,11 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::InvalidParam`] (`centre`) when `log_ratio` is asked with a centre that is
 /// not positive.
-#[allow(clippy::too_many_arguments)]
-pub fn heat_table_scene(
-    values: &[Vec<f64>],
-    mark: &[Vec<bool>],
-    row_labels: &[String],
-    col_labels: &[String],
-    centre: f64,
-    log_ratio: bool,
-    title: &[String],
-    corner: &str,
-    style: &Style,
-) -> Result<Scene> {
+pub fn heat_table_scene(h: &HeatTable, style: &Style) -> Result<Scene> {
+    let (values, mark, row_labels, col_labels) =
+        (&h.values[..], &h.marked[..], &h.rows[..], &h.cols[..]);
+    let (centre, log_ratio, title, corner) =
+        (h.centre, h.log_ratio, &h.title[..], h.corner.as_str());
     if log_ratio && !(centre > 0.0 && centre.is_finite()) {
         return Err(Error::invalid_param(
             "centre",
@@ -192,31 +207,32 @@ mod tests {
             "a very long column label".into(),
         ];
         let st = Style::default();
-        let s = heat_table_scene(
-            &row,
-            &[],
-            &["0-7 days".into()],
-            &labels,
-            1.0,
-            true,
-            &[],
-            "",
-            &st,
-        )
-        .unwrap();
+        let table = |values: &[Vec<f64>],
+                     marked: &[Vec<bool>],
+                     rows: &[String],
+                     cols: &[String],
+                     centre: f64| HeatTable {
+            values: values.to_vec(),
+            marked: marked.to_vec(),
+            rows: rows.to_vec(),
+            cols: cols.to_vec(),
+            centre,
+            log_ratio: true,
+            title: Vec::new(),
+            corner: String::new(),
+        };
+        let s =
+            heat_table_scene(&table(&row, &[], &["0-7 days".into()], &labels, 1.0), &st).unwrap();
         assert!(s.width >= 3.0 * text_width(&labels[2], 12.0, false));
-        assert!(
-            heat_table_scene(&row, &[], &["r".into()], &labels, 0.0, true, &[], "", &st).is_err()
-        );
+        assert!(heat_table_scene(&table(&row, &[], &["r".into()], &labels, 0.0), &st).is_err());
         let png = heat_table_scene(
-            &[vec![1.0, f64::NAN]],
-            &[vec![true, false]],
-            &["r".into()],
-            &labels[..2],
-            1.0,
-            true,
-            &[],
-            "",
+            &table(
+                &[vec![1.0, f64::NAN]],
+                &[vec![true, false]],
+                &["r".into()],
+                &labels[..2],
+                1.0,
+            ),
             &st,
         )
         .unwrap()

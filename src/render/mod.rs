@@ -35,6 +35,7 @@ use geo::Geometry;
 
 pub use chart::{PlotOptions, Series};
 pub use furniture::{ContextKind, ContextLayer, Style};
+pub use heat::HeatTable;
 pub use map::{MapOptions, Overlay};
 pub use palette::{auto_scale, ColourScale, Palette, Rgba, BLACK};
 pub use scene::Scene;
@@ -85,29 +86,8 @@ pub fn bar_plot(bars: &[(String, f64)], o: &PlotOptions) -> Result<Vec<u8>> {
 /// # Errors
 /// [`crate::Error::InvalidParam`] (`centre`) when `log_ratio` is asked with a centre that
 /// is not positive.
-#[allow(clippy::too_many_arguments)]
-pub fn heat_table(
-    values: &[Vec<f64>],
-    mark: &[Vec<bool>],
-    row_labels: &[String],
-    col_labels: &[String],
-    centre: f64,
-    log_ratio: bool,
-    title: &[String],
-    corner: &str,
-) -> Result<Vec<u8>> {
-    heat::heat_table_scene(
-        values,
-        mark,
-        row_labels,
-        col_labels,
-        centre,
-        log_ratio,
-        title,
-        corner,
-        &Style::default(),
-    )?
-    .to_png()
+pub fn heat_table(table: &HeatTable) -> Result<Vec<u8>> {
+    heat::heat_table_scene(table, &Style::default())?.to_png()
 }
 
 #[cfg(test)]

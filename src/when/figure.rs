@@ -10,7 +10,7 @@
 use super::aoristic::{CalendarProfile, WeekProfile};
 use super::{DAY_NAMES, WEEK_BINS};
 use crate::error::{Error, Result};
-use crate::render::{heat_table, line_plot, PlotOptions, Series};
+use crate::render::{heat_table, line_plot, HeatTable, PlotOptions, Series};
 
 /// Rows of the heat table: Monday … Sunday (day numbers of [`crate::when`]).
 pub const ROW_ORDER: [usize; 7] = [1, 2, 3, 4, 5, 6, 0];
@@ -45,16 +45,16 @@ pub fn week_heat_table(profile: &WeekProfile, title: &[String]) -> Result<Vec<u8
     } else {
         (0.0, false)
     };
-    heat_table(
-        &values,
-        &mark,
-        &rows,
-        &cols,
+    heat_table(&HeatTable {
+        values,
+        marked: mark,
+        rows,
+        cols,
         centre,
-        log,
-        title,
-        "day / hour (colour: ratio to the mean hour; box: peak)",
-    )
+        log_ratio: log,
+        title: title.to_vec(),
+        corner: "day / hour (colour: ratio to the mean hour; box: peak)".into(),
+    })
 }
 
 /// The day-of-year line of a calendar profile.
