@@ -254,17 +254,10 @@ fn primary_statuses(
 /// # Ok::<(), crimescape::Error>(())
 /// ```
 pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result<TableSuppression> {
-    let (r, c) = (table.rows, table.cols);
     let (ext, mut status) = primary_statuses(table, k, publish_zeros)?;
     let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
     let mut complementary = 0;
-    let audit = Audit {
-        rows: r,
-        cols: c,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
+    let audit = Audit::new(table, &ext, k, publish_zeros);
     while let Some(e) = audit.first_exposed(&status) {
         let picks = pick_complement(&audit, &status, e.row, e.col);
         if picks.is_empty() {
@@ -275,16 +268,7 @@ pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result
             complementary += 1;
         }
     }
-    let exposed = audit.all_exposed(&status);
-    Ok(TableSuppression {
-        k,
-        rows: r,
-        cols: c,
-        status,
-        primary,
-        complementary,
-        exposed,
-    })
+    Ok(audit.outcome(status, primary, complementary))
 }
 
 /// Checks a published table: returns every suppressed primary cell whose value can
@@ -307,13 +291,7 @@ pub fn audit_table(
         ));
     }
     let ext = table.extended();
-    let audit = Audit {
-        rows: table.rows,
-        cols: table.cols,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
+    let audit = Audit::new(table, &ext, k, publish_zeros);
     Ok(audit.all_exposed(status))
 }
 
@@ -425,7 +403,36 @@ struct Audit<'a> {
     publish_zeros: bool,
 }
 
-impl Audit<'_> {
+impl<'a> Audit<'a> {
+    fn new(table: &CountTable, ext: &'a [u64], k: u32, publish_zeros: bool) -> Self {
+        Audit {
+            rows: table.rows,
+            cols: table.cols,
+            ext,
+            k: u64::from(k),
+            publish_zeros,
+        }
+    }
+
+    /// The outcome once suppression is over: the final `status` audited once more.
+    fn outcome(
+        &self,
+        status: Vec<CellStatus>,
+        primary: usize,
+        complementary: usize,
+    ) -> TableSuppression {
+        let exposed = self.all_exposed(&status);
+        TableSuppression {
+            k: self.k as u32,
+            rows: self.rows,
+            cols: self.cols,
+            status,
+            primary,
+            complementary,
+            exposed,
+        }
+    }
+
     /// What a label tells: the bounds `[lo, hi]` an attacker knows for a cell.
     fn label_bounds(&self, s: CellStatus) -> (i64, i64) {
         match s {
@@ -842,13 +849,7 @@ pub fn suppress_table_lines(
     }
     // the audit of [`suppress_table`], in rounds: every exposed cell of a round
     // (still exposed when its turn comes) gets its cheapest closing path
-    let audit = Audit {
-        rows: r,
-        cols: c,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
+    let audit = Audit::new(table, &ext, k, publish_zeros);
     loop {
         let exposed = audit.all_exposed(&status);
         let mut progress = false;
@@ -870,16 +871,7 @@ pub fn suppress_table_lines(
             break;
         }
     }
-    let exposed = audit.all_exposed(&status);
-    Ok(TableSuppression {
-        k,
-        rows: r,
-        cols: c,
-        status,
-        primary,
-        complementary,
-        exposed,
-    })
+    Ok(audit.outcome(status, primary, complementary))
 }
 
 /// The primary cells (indices into `status`, a `nr × nc` extended table) that are
