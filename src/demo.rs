@@ -890,6 +890,22 @@ struct Ev {
     address: Option<usize>,
 }
 
+impl Ev {
+    /// A lone incident at `q` on a day of the year drawn uniformly, at a time of day
+    /// drawn from the demo's daily profile (the draws in that order).
+    fn any_day(rng: &mut ChaCha8Rng, q: [f64; 2], cat: usize, kind: String) -> Ev {
+        let day = rng.random_range(0..DAYS);
+        Ev {
+            xy: q,
+            t: draw_time(rng, day),
+            cat,
+            kind,
+            chain: None,
+            address: None,
+        }
+    }
+}
+
 /// Days of the demo year (2024, a leap year).
 const DAYS: i64 = 366;
 
@@ -921,15 +937,7 @@ fn background(
         ];
         let near_bar = bar_idx.nearest(q).is_some_and(|(_, d)| d < 100.0);
         let cat = draw_category(rng, near_bar);
-        let day = rng.random_range(0..DAYS);
-        ev.push(Ev {
-            xy: q,
-            t: draw_time(rng, day),
-            cat,
-            kind: "bg".into(),
-            chain: None,
-            address: None,
-        });
+        ev.push(Ev::any_day(rng, q, cat, "bg".into()));
     }
 }
 
@@ -979,15 +987,7 @@ fn hotspots(
                 continue;
             }
             let cat = draw_category(rng, false);
-            let day = rng.random_range(0..DAYS);
-            ev.push(Ev {
-                xy: q,
-                t: draw_time(rng, day),
-                cat,
-                kind: h.label.clone(),
-                chain: None,
-                address: None,
-            });
+            ev.push(Ev::any_day(rng, q, cat, h.label.clone()));
             made += 1;
         }
     }
