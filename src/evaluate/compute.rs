@@ -36,7 +36,7 @@ use super::*;
 /// Crime counts vary more than Poisson counts (repeats, near repeats). By default
 /// the variances are inflated by `φ = max(1, X²/df)`, the Pearson statistic of the
 /// monthly pre-period counts of each zone of the area around a constant rate
-/// (`pearson_dispersion`); trends and seasonality raise `φ`, which keeps
+/// (the Pearson dispersion); trends and seasonality raise `φ`, which keeps
 /// the intervals conservative. See [`Dispersion`](crate::Dispersion).
 ///
 /// # Errors

@@ -15,7 +15,7 @@ pub const KEEP_SHARE: f64 = 0.5;
 ///
 /// # Rule
 /// An incident is kept when at least **half** of its aoristic span falls in the
-/// selected time ([`KEEP_SHARE`]): `share ≥ 0.5`. For an exact time the share is 1
+/// selected time: `share ≥ 0.5`. For an exact time the share is 1
 /// or 0 (is the moment selected?); for a window it is the minute-exact share of
 /// `[from, from + D minutes)` ([`Window::span`]) that satisfies every condition —
 /// the clock hour is in `hours`, the clock day is in `days`, and (with `night`)

@@ -200,7 +200,7 @@ pub struct SunTimes {
 /// * Sunrise and sunset are computed per **local date** and location, converted to
 ///   the local clock with the [`TimeZone`] offset in force at that instant.
 /// * **Polar day / night**: when `|cos H| > 1` at solar noon the sun does not cross
-///   `h₀` that date ([`SunDay::PolarDay`], [`SunDay::PolarNight`]); near the polar
+///   `h₀` that date ([`SunTimes::kind`](crate::SunTimes::kind) `"polar_day"`, `"polar_night"`); near the polar
 ///   boundaries the night edges are approximate (minutes).
 /// * The **weekend night** is the night between Friday 12:00 and Sunday 12:00 on
 ///   the local clock: Friday and Saturday nights, after midnight included.
