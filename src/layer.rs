@@ -286,6 +286,28 @@ pub fn bbox_of(pts: impl Iterator<Item = [f64; 2]>) -> Option<[f64; 4]> {
     b
 }
 
+/// Union of bounding boxes `[minx, miny, maxx, maxy]`; `None` when there are none.
+pub fn bbox_union(boxes: impl Iterator<Item = [f64; 4]>) -> Option<[f64; 4]> {
+    boxes.reduce(|p, q| {
+        [
+            p[0].min(q[0]),
+            p[1].min(q[1]),
+            p[2].max(q[2]),
+            p[3].max(q[3]),
+        ]
+    })
+}
+
+/// Bounding box `[minx, miny, maxx, maxy]` of one geometry (`None` when it is empty).
+pub fn geometry_bbox<G>(g: &G) -> Option<[f64; 4]>
+where
+    G: geo::BoundingRect<f64>,
+    G::Output: Into<Option<geo::Rect<f64>>>,
+{
+    let r: Option<geo::Rect<f64>> = g.bounding_rect().into();
+    r.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
 /// The convex hull of points, as [`geo::ConvexHull`] gives it for the
 /// [`geo::MultiPoint`] of all of them (the same polygon, vertex for vertex), without
 /// copying every point.
@@ -401,23 +423,7 @@ impl Layer {
     }
     /// Bounding box of all features.
     pub fn bbox(&self) -> Option<[f64; 4]> {
-        use geo::BoundingRect;
-        let mut b: Option<[f64; 4]> = None;
-        for g in &self.geometries {
-            if let Some(r) = g.bounding_rect() {
-                let q = [r.min().x, r.min().y, r.max().x, r.max().y];
-                b = Some(match b {
-                    None => q,
-                    Some(p) => [
-                        p[0].min(q[0]),
-                        p[1].min(q[1]),
-                        p[2].max(q[2]),
-                        p[3].max(q[3]),
-                    ],
-                });
-            }
-        }
-        b
+        bbox_union(self.geometries.iter().filter_map(geometry_bbox))
     }
     /// A property of feature `i` as text (`None` if absent or null).
     pub fn property_str(&self, i: usize, key: &str) -> Option<String> {
@@ -540,6 +546,15 @@ mod tests {
         for (k, v) in cases.iter().enumerate() {
             assert_eq!(convex_hull_of(v), geo_hull(v), "case {k}");
         }
+    }
+
+    #[test]
+    fn bbox_union_empty_is_none() {
+        assert!(bbox_union(std::iter::empty()).is_none());
+        assert_eq!(
+            bbox_union([[0.0, 1.0, 2.0, 3.0], [-1.0, 2.0, 1.0, 5.0]].into_iter()),
+            Some([-1.0, 1.0, 2.0, 5.0])
+        );
     }
 
     #[test]

@@ -87,6 +87,7 @@ mod crs;
 mod demo;
 mod demo_run;
 mod disclosure;
+mod envelope;
 mod error;
 mod evaluate;
 mod export;

@@ -572,33 +572,11 @@ impl RiskModel for crate::risk::RtmModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crs::{Crs, CrsChoice};
+    use crate::risk::fixtures::status_layer;
     use approx::assert_abs_diff_eq;
-    use geo::{Geometry, Point};
 
     fn layer(name: &str, pts: &[[f64; 2]], status: &str) -> Layer {
-        let crs = Crs::Local { unit_to_metre: 1.0 };
-        Layer {
-            name: name.into(),
-            geometries: pts
-                .iter()
-                .map(|p| Geometry::Point(Point::new(p[0], p[1])))
-                .collect(),
-            properties: pts
-                .iter()
-                .map(|_| {
-                    let mut m = serde_json::Map::new();
-                    m.insert("status".into(), status.into());
-                    m
-                })
-                .collect(),
-            crs: CrsChoice {
-                input: crs.clone(),
-                input_source: "test".into(),
-                working: crs,
-                reason: "test".into(),
-            },
-        }
+        status_layer(name, pts, &vec![status; pts.len()])
     }
 
     fn model(cov: Option<Vec<Vec<f64>>>) -> FactorModel {

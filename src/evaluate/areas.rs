@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::grid::{Grid, PrefixSum};
 use crate::index::GeometryIndex;
+use crate::layer::{bbox_union, geometry_bbox};
 
 /// Default width of the buffer (catchment) ring around a treatment area (m).
 pub const DEFAULT_BUFFER: f64 = 400.0;
@@ -174,22 +175,8 @@ impl TreatmentArea {
 
 /// Area within `r` of the geometries of an index, from a regular lattice.
 fn lattice_area(idx: &GeometryIndex, r: f64) -> f64 {
-    use geo::BoundingRect;
-    let mut bb: Option<[f64; 4]> = None;
-    for g in idx.geometries() {
-        if let Some(b) = g.bounding_rect() {
-            let q = [b.min().x - r, b.min().y - r, b.max().x + r, b.max().y + r];
-            bb = Some(match bb {
-                None => q,
-                Some(p) => [
-                    p[0].min(q[0]),
-                    p[1].min(q[1]),
-                    p[2].max(q[2]),
-                    p[3].max(q[3]),
-                ],
-            });
-        }
-    }
+    let boxes = idx.geometries().iter().filter_map(geometry_bbox);
+    let bb = bbox_union(boxes.map(|b| [b[0] - r, b[1] - r, b[2] + r, b[3] + r]));
     let Some(b) = bb else { return 0.0 };
     let (w, h) = (b[2] - b[0], b[3] - b[1]);
     let step = (w * h / 40_000.0).sqrt().max(1e-9);

@@ -5,6 +5,40 @@ use super::*;
 
 /// Evaluates interventions in one or more areas (see [`EvaluateParams`]).
 ///
+/// # Method
+/// For each [`TreatmentArea`], incidents are counted in the **pre** and **post**
+/// periods in the treatment area, its buffer ring and a control area (given, or
+/// chosen automatically as grid cells with a similar pre-period level and trend).
+/// From these counts:
+/// * the relative effect size of Farrington & Welsh (2005), an odds ratio with its
+///   interval, and the relative change it implies ([`odds_ratio`](crate::odds_ratio));
+/// * a difference-in-differences estimate in incidents ([`did_counts`](crate::did_counts));
+/// * the Weighted Displacement Quotient of Bowers & Johnson (2003) with its
+///   components ([`wdq`](crate::wdq)) and the buffer's own odds ratio against the control;
+/// * the total net effect in incidents prevented ([`net_effect`](crate::net_effect));
+/// * optionally a cost-benefit account from user costs ([`CostSpec`](crate::CostSpec), set with [`EvaluateParams::costs`]);
+/// * a placebo check of parallel pre-period trends (the odds ratio between the two
+///   halves of the pre period);
+/// * monthly counts per zone for plots and interrupted time series (the series fitted
+///   when [`EvaluateParams::its`] is set: [`ItsParams`](crate::ItsParams));
+/// * a plain-language reading with the conditions it rests on.
+///
+/// Several areas are evaluated at once; their odds ratios are then pooled
+/// (inverse-variance fixed effect, with Cochran's Q and I²).
+///
+/// # Periods
+/// Periods are half-open `[start, end)` in local-clock seconds. Given only an
+/// intervention date `D`, the periods are the longest equal spans on both sides
+/// inside the data: `pre = [D − L, D)`, `post = [D, D + L)`, with the data span
+/// running from the first incident's day to the end of the last incident's day.
+///
+/// # Over-dispersion
+/// Crime counts vary more than Poisson counts (repeats, near repeats). By default
+/// the variances are inflated by `φ = max(1, X²/df)`, the Pearson statistic of the
+/// monthly pre-period counts of each zone of the area around a constant rate
+/// (the Pearson dispersion); trends and seasonality raise `φ`, which keeps
+/// the intervals conservative. See [`Dispersion`](crate::Dispersion).
+///
 /// # Errors
 /// [`Error::InvalidParam`] for invalid parameters, an intervention date or periods outside
 /// the data; [`Error::Content`] for invalid or overlapping treatment and control

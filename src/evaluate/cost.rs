@@ -15,6 +15,7 @@
 //! "Main Street" = 30000
 //! ```
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -254,12 +255,10 @@ pub fn cost_benefit(
     let money = |v: f64| format!("{v:.0} {cur}").trim_end().to_string();
     let reading = match &benefit_cost_ratio {
         Some(r) => {
-            let verdict = if r.lower > 1.0 {
-                "the benefits exceed the cost even at the lower confidence limit"
-            } else if r.upper < 1.0 {
-                "the cost exceeds the benefits even at the upper confidence limit"
-            } else {
-                "the interval includes break-even (ratio 1), so the data cannot say whether it paid off"
+            let verdict = match r.side_of(1.0) {
+                Ordering::Greater => "the benefits exceed the cost even at the lower confidence limit",
+                Ordering::Less => "the cost exceeds the benefits even at the upper confidence limit",
+                Ordering::Equal => "the interval includes break-even (ratio 1), so the data cannot say whether it paid off",
             };
             format!(
                 "Benefit {} ({} to {}) against a cost of {}: benefit-cost ratio {:.2} ({:.2} to {:.2}); {verdict}. Benefits count the post period only{}.",

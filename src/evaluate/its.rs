@@ -328,15 +328,20 @@ mod tests {
         inc
     }
 
-    #[test]
-    fn interrupted_time_series_recovers_a_halving() {
-        let inc = halved();
-        let area = TreatmentArea::sites("t", &[[0.0, 0.0]], 10.0)
+    /// The treated site of [`halved`] (no buffer) with its control square.
+    fn halved_area() -> TreatmentArea {
+        TreatmentArea::sites("t", &[[0.0, 0.0]], 10.0)
             .buffer(0.0)
             .control(vec![geo::Geometry::Rect(geo::Rect::new(
                 (2900.0, 2900.0),
                 (3100.0, 3100.0),
-            ))]);
+            ))])
+    }
+
+    #[test]
+    fn interrupted_time_series_recovers_a_halving() {
+        let inc = halved();
+        let area = halved_area();
         let date = (DEMO_START_DAY + 182) * DAY;
         let p = EvaluateParams::at(date)
             .dispersion(Dispersion::Poisson)
@@ -377,12 +382,7 @@ mod tests {
     #[test]
     fn interrupted_time_series_needs_enough_bins() {
         let inc = halved();
-        let area = TreatmentArea::sites("t", &[[0.0, 0.0]], 10.0)
-            .buffer(0.0)
-            .control(vec![geo::Geometry::Rect(geo::Rect::new(
-                (2900.0, 2900.0),
-                (3100.0, 3100.0),
-            ))]);
+        let area = halved_area();
         // two months before and after
         let p = EvaluateParams::periods(
             ((DEMO_START_DAY + 121) * DAY, (DEMO_START_DAY + 182) * DAY),

@@ -1,38 +1,8 @@
 //! Evaluating interventions: before/after with a control, displacement and
 //! diffusion of benefits, cost-benefit.
 //!
-//! # What it computes
-//! For each [`TreatmentArea`], incidents are counted in the **pre** and **post**
-//! periods in the treatment area, its buffer ring and a control area (given, or
-//! chosen automatically as grid cells with a similar pre-period level and trend).
-//! From these counts:
-//! * the relative effect size of Farrington & Welsh (2005), an odds ratio with its
-//!   interval, and the relative change it implies ([`stats::odds_ratio`]);
-//! * a difference-in-differences estimate in incidents ([`stats::did_counts`]);
-//! * the Weighted Displacement Quotient of Bowers & Johnson (2003) with its
-//!   components ([`stats::wdq`]) and the buffer's own odds ratio against the control;
-//! * the total net effect in incidents prevented ([`stats::net_effect`]);
-//! * optionally a cost-benefit account from user costs ([`CostSpec`]);
-//! * a placebo check of parallel pre-period trends (the odds ratio between the two
-//!   halves of the pre period);
-//! * monthly counts per zone for plots and interrupted time series;
-//! * a plain-language reading with the conditions it rests on.
-//!
-//! Several areas are evaluated at once; their odds ratios are then pooled
-//! (inverse-variance fixed effect, with Cochran's Q and I²).
-//!
-//! # Periods
-//! Periods are half-open `[start, end)` in local-clock seconds. Given only an
-//! intervention date `D`, the periods are the longest equal spans on both sides
-//! inside the data: `pre = [D − L, D)`, `post = [D, D + L)`, with the data span
-//! running from the first incident's day to the end of the last incident's day.
-//!
-//! # Over-dispersion
-//! Crime counts vary more than Poisson counts (repeats, near repeats). By default
-//! the variances are inflated by `φ = max(1, X²/df)`, the Pearson statistic of the
-//! monthly pre-period counts of each zone of the area around a constant rate
-//! ([`stats::pearson_dispersion`]); trends and seasonality raise `φ`, which keeps
-//! the intervals conservative. See [`Dispersion`].
+//! The method, periods and over-dispersion are documented on [`evaluate`], the
+//! entry point (the module is private; its items are re-exported at the crate root).
 
 pub mod areas;
 pub mod cost;

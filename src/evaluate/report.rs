@@ -1,6 +1,7 @@
 //! The plain-language reading, the Markdown report and the zone raster for maps.
 
 use super::*;
+use std::cmp::Ordering;
 
 /// The zones of evaluated areas on a raster, for maps: each cell centre is
 /// classified `3` = treatment, `2` = buffer, `1` = control, `0` = none (the
@@ -11,7 +12,7 @@ pub fn zone_raster(
     ev: &Evaluation,
     side: usize,
 ) -> Result<(Grid, Vec<f64>)> {
-    use geo::BoundingRect;
+    use crate::layer::{bbox_union, geometry_bbox};
     if areas.len() != ev.areas.len() {
         return Err(Error::length_mismatch(
             "treatment areas",
@@ -20,40 +21,20 @@ pub fn zone_raster(
             ev.areas.len(),
         ));
     }
-    let mut bb: Option<[f64; 4]> = None;
-    let mut grow = |q: [f64; 4]| {
-        bb = Some(match bb {
-            None => q,
-            Some(p) => [
-                p[0].min(q[0]),
-                p[1].min(q[1]),
-                p[2].max(q[2]),
-                p[3].max(q[3]),
-            ],
-        });
-    };
-    for (a, e) in areas.iter().zip(&ev.areas) {
+    let boxes = areas.iter().zip(&ev.areas).flat_map(|(a, e)| {
         let m = a.radius + a.buffer;
-        for g in a.geometries.iter().chain(a.control.iter().flatten()) {
-            if let Some(r) = g.bounding_rect() {
-                let pad = if a.geometries.contains(g) { m } else { 0.0 };
-                grow([
-                    r.min().x - pad,
-                    r.min().y - pad,
-                    r.max().x + pad,
-                    r.max().y + pad,
-                ]);
-            }
-        }
-        if let Some(g) = &e.control_info.grid {
-            for &c in &e.control_info.cells {
-                let p = g.cell_polygon(c);
-                if let Some(r) = p.bounding_rect() {
-                    grow([r.min().x, r.min().y, r.max().x, r.max().y]);
-                }
-            }
-        }
-    }
+        let own = a.geometries.iter().chain(a.control.iter().flatten());
+        let own = own.filter_map(move |g| {
+            let pad = if a.geometries.contains(g) { m } else { 0.0 };
+            geometry_bbox(g).map(|r| [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad])
+        });
+        let cells = e.control_info.grid.iter().flat_map(move |g| {
+            let cells = e.control_info.cells.iter();
+            cells.filter_map(move |&c| geometry_bbox(&g.cell_polygon(c)))
+        });
+        own.chain(cells)
+    });
+    let bb = bbox_union(boxes);
     let b = bb.ok_or_else(|| Error::degenerate("zone raster", "no area geometry to map"))?;
     let (w, h) = (b[2] - b[0], b[3] - b[1]);
     let pad = 0.1 * w.max(h).max(1.0);
@@ -92,12 +73,10 @@ pub(super) fn reading(a: &AreaEvaluation, conf: f64, pp: &Periods) -> Vec<String
     let cl = format!("{:.0} %", conf * 100.0);
     let rc = &a.relative_change;
     let mut out = Vec::new();
-    let verdict = if rc.upper < 0.0 {
-        "a statistically significant reduction"
-    } else if rc.lower > 0.0 {
-        "a statistically significant increase"
-    } else {
-        "not distinguishable from no change"
+    let verdict = match rc.side_of(0.0) {
+        Ordering::Less => "a statistically significant reduction",
+        Ordering::Greater => "a statistically significant increase",
+        Ordering::Equal => "not distinguishable from no change",
     };
     out.push(format!(
         "Effect: relative to the control, incidents in the treatment area changed by {} ({cl} CI {} to {}; odds ratio {:.2}, p = {:.3}): {verdict}. Difference in differences: {:+.1} incidents over the post period ({} to {}).",
@@ -114,12 +93,10 @@ pub(super) fn reading(a: &AreaEvaluation, conf: f64, pp: &Periods) -> Vec<String
         let mut s = format!("Displacement: {}", w.reading);
         if let Some(b) = &a.buffer_odds_ratio {
             let brc = stats::relative_change(b);
-            let sig = if brc.lower > 0.0 {
-                "a statistically significant rise"
-            } else if brc.upper < 0.0 {
-                "a statistically significant fall"
-            } else {
-                "not distinguishable from no change"
+            let sig = match brc.side_of(0.0) {
+                Ordering::Greater => "a statistically significant rise",
+                Ordering::Less => "a statistically significant fall",
+                Ordering::Equal => "not distinguishable from no change",
             };
             s.push_str(&format!(
                 " The buffer itself changed by {} relative to the control ({cl} CI {} to {}): {sig}.",
@@ -149,7 +126,7 @@ pub(super) fn reading(a: &AreaEvaluation, conf: f64, pp: &Periods) -> Vec<String
         pct(a.control_info.pre_trend[1])
     );
     if let Some(pc) = &a.pre_trend_check {
-        if pc.lower > 1.0 || pc.upper < 1.0 {
+        if pc.side_of(1.0) != Ordering::Equal {
             cond.push_str(&format!(
                 " Warning: the placebo odds ratio between the halves of the pre period is {:.2} ({cl} CI {:.2} to {:.2}), so the areas were already diverging before the intervention.",
                 pc.estimate, pc.lower, pc.upper

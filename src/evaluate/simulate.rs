@@ -233,6 +233,16 @@ mod tests {
         generate(&DemoParams::new(seed).incidents(4000).size(2000.0)).unwrap()
     }
 
+    /// The evaluation of a planted intervention at its own date, default settings.
+    fn evaluate_planted(pl: &Planted) -> crate::evaluate::Evaluation {
+        evaluate(
+            &pl.incidents,
+            std::slice::from_ref(&pl.area),
+            &EvaluateParams::at(pl.truth.params.date),
+        )
+        .unwrap()
+    }
+
     fn centre(c: &DemoCity) -> [f64; 2] {
         [c.truth.extent[0] + 1000.0, c.truth.extent[1] + 1000.0]
     }
@@ -275,12 +285,7 @@ mod tests {
             let pl =
                 plant_intervention(&city, &PlantParams::new(seed).centre(c).disc(450.0, 300.0))
                     .unwrap();
-            let ev = evaluate(
-                &pl.incidents,
-                std::slice::from_ref(&pl.area),
-                &EvaluateParams::at(pl.truth.params.date),
-            )
-            .unwrap();
+            let ev = evaluate_planted(&pl);
             let rc = ev.areas[0].relative_change;
             eprintln!(
                 "seed {seed}: relative change {:.3} ({:.3} to {:.3})",
@@ -316,12 +321,7 @@ mod tests {
                 .displaced(0.8),
         )
         .unwrap();
-        let ev = evaluate(
-            &pl.incidents,
-            std::slice::from_ref(&pl.area),
-            &EvaluateParams::at(pl.truth.params.date),
-        )
-        .unwrap();
+        let ev = evaluate_planted(&pl);
         let w = ev.areas[0].wdq.as_ref().unwrap();
         assert!(w.meaningful, "{w:?}");
         assert!(w.wdq.unwrap() < 0.0, "{w:?}");

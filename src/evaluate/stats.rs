@@ -40,6 +40,47 @@ impl Estimate {
     pub fn covers(&self, v: f64) -> bool {
         self.lower <= v && v <= self.upper
     }
+
+    /// Where the interval lies relative to `v`: `Greater` when wholly above it,
+    /// `Less` when wholly below, `Equal` when it includes `v` (or is NaN).
+    pub(crate) fn side_of(&self, v: f64) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        if self.lower > v {
+            Ordering::Greater
+        } else if self.upper < v {
+            Ordering::Less
+        } else {
+            Ordering::Equal
+        }
+    }
+
+    /// A difference `est` with standard error `se`: Wald interval `est ± z·se` and
+    /// two-sided p of `est/se` (NaN when `se` is 0).
+    pub(crate) fn difference(est: f64, se: f64, z: f64) -> Self {
+        Estimate {
+            estimate: est,
+            lower: est - z * se,
+            upper: est + z * se,
+            se,
+            p_value: if se > 0.0 {
+                two_sided_p(est / se)
+            } else {
+                f64::NAN
+            },
+        }
+    }
+
+    /// A ratio from its log `log_est` with standard error `se` (of the log): Wald
+    /// interval on the log scale, exponentiated; two-sided p of `log_est/se`.
+    pub(crate) fn ratio(log_est: f64, se: f64, z: f64) -> Self {
+        Estimate {
+            estimate: log_est.exp(),
+            lower: (log_est - z * se).exp(),
+            upper: (log_est + z * se).exp(),
+            se,
+            p_value: two_sided_p(log_est / se),
+        }
+    }
 }
 
 /// Two-sided `z` for a confidence level in (0, 1), e.g. 1.959964 for 0.95.
@@ -98,13 +139,7 @@ pub fn odds_ratio(t0: f64, t1: f64, c0: f64, c1: f64, phi: f64, z: f64) -> Resul
     }
     let lor = (t0 * c1 / (t1 * c0)).ln();
     let se = (phi * (1.0 / t0 + 1.0 / t1 + 1.0 / c0 + 1.0 / c1)).sqrt();
-    Ok(Estimate {
-        estimate: lor.exp(),
-        lower: (lor - z * se).exp(),
-        upper: (lor + z * se).exp(),
-        se,
-        p_value: two_sided_p(lor / se),
-    })
+    Ok(Estimate::ratio(lor, se, z))
 }
 
 /// The relative change in the treatment area net of the control, `1/OR − 1`
@@ -142,17 +177,7 @@ pub fn did_counts(t0: f64, t1: f64, c0: f64, c1: f64, phi: f64, z: f64) -> Resul
     let est = t1 - t0 * s;
     let var = phi * (t1 + s * s * t0 + (t0 / c0).powi(2) * c1 + (t0 * c1 / (c0 * c0)).powi(2) * c0);
     let se = var.sqrt();
-    Ok(Estimate {
-        estimate: est,
-        lower: est - z * se,
-        upper: est + z * se,
-        se,
-        p_value: if se > 0.0 {
-            two_sided_p(est / se)
-        } else {
-            f64::NAN
-        },
-    })
+    Ok(Estimate::difference(est, se, z))
 }
 
 /// The Weighted Displacement Quotient and its components (Bowers & Johnson 2003).
@@ -277,17 +302,7 @@ pub fn net_effect(
     Ok(NetEffect {
         treatment: t0 * s - t1,
         buffer: b0 * s - b1,
-        total: Estimate {
-            estimate: tot,
-            lower: tot - z * se,
-            upper: tot + z * se,
-            se,
-            p_value: if se > 0.0 {
-                two_sided_p(tot / se)
-            } else {
-                f64::NAN
-            },
-        },
+        total: Estimate::difference(tot, se, z),
     })
 }
 
@@ -351,13 +366,7 @@ pub fn pool_odds_ratios(ors: &[Estimate], z: f64) -> Option<Pooled> {
         .sum();
     let df = ors.len() - 1;
     Some(Pooled {
-        odds_ratio: Estimate {
-            estimate: m.exp(),
-            lower: (m - z * se).exp(),
-            upper: (m + z * se).exp(),
-            se,
-            p_value: two_sided_p(m / se),
-        },
+        odds_ratio: Estimate::ratio(m, se, z),
         q,
         df,
         i2: if q > 0.0 {

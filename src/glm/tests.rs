@@ -211,6 +211,17 @@ fn indicator_case(seed: u64, n: usize) -> (Vec<Vec<u8>>, Vec<f64>) {
     (cols, y)
 }
 
+/// The dense design (intercept, then one 0/1 column per layer) of `rows`.
+fn dense_rows(cols: &[Vec<u8>], rows: &[usize]) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|&i| {
+            let mut r = vec![1.0];
+            r.extend(cols.iter().map(|c| f64::from(c[i])));
+            r
+        })
+        .collect()
+}
+
 #[test]
 fn indicator_design_matches_dense_design() {
     use super::Design as _;
@@ -223,14 +234,7 @@ fn indicator_design_matches_dense_design() {
         // Small pattern cap: several blocks per "layer", cross-block terms exercised.
         for cap in [3usize, 8, 256] {
             let d = IndicatorDesign::new(&refs, &rows, cap);
-            let dense: Vec<Vec<f64>> = rows
-                .iter()
-                .map(|&i| {
-                    let mut r = vec![1.0];
-                    r.extend(cols.iter().map(|c| f64::from(c[i])));
-                    r
-                })
-                .collect();
+            let dense = dense_rows(&cols, &rows);
             let dd = DenseRows(&dense);
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 100);
             let w: Vec<f64> = (0..rows.len()).map(|_| rng.random::<f64>() + 0.1).collect();
@@ -268,14 +272,7 @@ fn fit_poisson_penalized_design_equals_dense_fit() {
         let refs: Vec<&[u8]> = cols.iter().map(|c| c.as_slice()).collect();
         let rows: Vec<usize> = (0..n).collect();
         let d = IndicatorDesign::new(&refs, &rows, 4);
-        let dense: Vec<Vec<f64>> = rows
-            .iter()
-            .map(|&i| {
-                let mut r = vec![1.0];
-                r.extend(cols.iter().map(|c| f64::from(c[i])));
-                r
-            })
-            .collect();
+        let dense = dense_rows(&cols, &rows);
         let off: Vec<f64> = (0..n).map(|i| ((i % 4) as f64 + 1.0).ln()).collect();
         let mut pf = vec![1.0; dense[0].len()];
         pf[0] = 0.0;

@@ -755,6 +755,16 @@ mod tests {
         .unwrap()
     }
 
+    /// The simple, discontinuous and continuous densities, in that order.
+    fn run3(net: &Network, lx: &Lixels, ev: &[NetPos], kern: NetKernel) -> [Vec<f64>; 3] {
+        [
+            NkdeMethod::Simple,
+            NkdeMethod::Discontinuous,
+            NkdeMethod::Continuous,
+        ]
+        .map(|m| run(net, lx, ev, m, kern))
+    }
+
     /// Lixel of edge `e` whose centre is at `c` (10 m lixels: centres 5, 15, ...).
     fn at(lx: &Lixels, e: u32, c: f64) -> usize {
         lx.of_edge(e)
@@ -834,9 +844,7 @@ mod tests {
         let lx = Lixels::new(&net, 10.0).unwrap();
         let ev = [NetPos::new(0, 40.0)];
         for kern in KERNELS {
-            let s = run(&net, &lx, &ev, NkdeMethod::Simple, kern);
-            let dc = run(&net, &lx, &ev, NkdeMethod::Discontinuous, kern);
-            let c = run(&net, &lx, &ev, NkdeMethod::Continuous, kern);
+            let [s, dc, c] = run3(&net, &lx, &ev, kern);
             // other arm, 25 m from the junction: 65 m away
             let o = at(&lx, 1, 25.0);
             assert_abs_diff_eq!(s[o], k(kern, 65.0), epsilon = 1e-15);
@@ -873,9 +881,7 @@ mod tests {
         let lx = Lixels::new(&net, 10.0).unwrap();
         let ev = [NetPos::new(2, 30.0)];
         for kern in KERNELS {
-            let s = run(&net, &lx, &ev, NkdeMethod::Simple, kern);
-            let dc = run(&net, &lx, &ev, NkdeMethod::Discontinuous, kern);
-            let c = run(&net, &lx, &ev, NkdeMethod::Continuous, kern);
+            let [s, dc, c] = run3(&net, &lx, &ev, kern);
             for arm in [0u32, 3] {
                 let o = at(&lx, arm, 45.0);
                 assert_abs_diff_eq!(s[o], k(kern, 75.0), epsilon = 1e-15);
@@ -914,9 +920,7 @@ mod tests {
         let lx = Lixels::new(&net, 10.0).unwrap();
         let ev = [NetPos::new(0, 20.0)];
         for kern in KERNELS {
-            let s = run(&net, &lx, &ev, NkdeMethod::Simple, kern);
-            let dc = run(&net, &lx, &ev, NkdeMethod::Discontinuous, kern);
-            let c = run(&net, &lx, &ev, NkdeMethod::Continuous, kern);
+            let [s, dc, c] = run3(&net, &lx, &ev, kern);
             // edge 2 centre 25 m from node 2: forward 30 + 50 + 25 = 105 (> h),
             // backward 20 + 50 + 25 = 95
             let o = at(&lx, 2, 25.0);

@@ -315,23 +315,20 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
             })
             .collect();
         let ns = sims.len() as f64;
-        let col = |j: usize| sims.iter().map(move |s| s[j]);
+        let e = crate::envelope::summarise(&sims, &k);
+        let p_of = |c: Vec<usize>| {
+            c.into_iter()
+                .map(|c| (c as f64 + 1.0) / (ns + 1.0))
+                .collect()
+        };
         KEnvelope {
             simulations: p.simulations,
             seed: p.seed,
-            lo: (0..t.len())
-                .map(|j| col(j).fold(f64::INFINITY, f64::min))
-                .collect(),
-            hi: (0..t.len())
-                .map(|j| col(j).fold(f64::NEG_INFINITY, f64::max))
-                .collect(),
-            mean: (0..t.len()).map(|j| col(j).sum::<f64>() / ns).collect(),
-            p_clustered: (0..t.len())
-                .map(|j| (col(j).filter(|v| *v >= k[j]).count() as f64 + 1.0) / (ns + 1.0))
-                .collect(),
-            p_dispersed: (0..t.len())
-                .map(|j| (col(j).filter(|v| *v <= k[j]).count() as f64 + 1.0) / (ns + 1.0))
-                .collect(),
+            lo: e.lo,
+            hi: e.hi,
+            mean: e.mean,
+            p_clustered: p_of(e.ge),
+            p_dispersed: p_of(e.le),
         }
     });
     Ok(KResult {

@@ -563,25 +563,14 @@ fn k_impl(
                 k_values(&pts, t, same, area, &r, params.edge)
             })
             .collect();
-        let m = r.len();
-        let col = |k: usize| sims.iter().map(move |s| s[k]).filter(|v| !v.is_nan());
+        let e = crate::envelope::summarise(&sims, &k);
         Envelope {
             simulations: params.simulations,
-            k_lo: (0..m)
-                .map(|q| col(q).fold(f64::INFINITY, f64::min))
-                .collect(),
-            k_hi: (0..m)
-                .map(|q| col(q).fold(f64::NEG_INFINITY, f64::max))
-                .collect(),
-            k_mean: (0..m)
-                .map(|q| col(q).sum::<f64>() / col(q).count().max(1) as f64)
-                .collect(),
-            p_sim: (0..m)
-                .map(|q| {
-                    let ge = col(q).filter(|v| *v >= k[q]).count();
-                    let le = col(q).filter(|v| *v <= k[q]).count();
-                    folded_p(ge, le, params.simulations)
-                })
+            k_lo: e.lo,
+            k_hi: e.hi,
+            k_mean: e.mean,
+            p_sim: (e.ge.iter().zip(&e.le))
+                .map(|(&ge, &le)| folded_p(ge, le, params.simulations))
                 .collect(),
         }
     });

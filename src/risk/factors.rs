@@ -416,37 +416,12 @@ pub fn polygon_mask(grid: &Grid, layer: &Layer) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crs::{Crs, CrsChoice};
-    use geo::{Geometry, Point};
-
-    fn pts_layer(name: &str, pts: &[[f64; 2]], status: &[&str]) -> Layer {
-        Layer {
-            name: name.into(),
-            geometries: pts
-                .iter()
-                .map(|p| Geometry::Point(Point::new(p[0], p[1])))
-                .collect(),
-            properties: status
-                .iter()
-                .map(|s| {
-                    let mut m = serde_json::Map::new();
-                    m.insert("status".into(), serde_json::Value::String(s.to_string()));
-                    m
-                })
-                .collect(),
-            crs: CrsChoice {
-                input: Crs::Local { unit_to_metre: 1.0 },
-                input_source: "test".into(),
-                working: Crs::Local { unit_to_metre: 1.0 },
-                reason: "test".into(),
-            },
-        }
-    }
+    use crate::risk::fixtures::status_layer;
 
     #[test]
     fn layer_columns_proximity_matches_brute_force() {
         let g = Grid::new(0.0, 0.0, 10.0, 20, 20).unwrap();
-        let l = pts_layer("a", &[[55.0, 55.0], [150.0, 20.0]], &["on", "out"]);
+        let l = status_layer("a", &[[55.0, 55.0], [150.0, 20.0]], &["on", "out"]);
         let p = FactorParams::new(40.0).operationalisations(vec![Operationalisation::Proximity]);
         let cols = layer_columns(&g, &l, None, &p).unwrap();
         assert_eq!(cols.len(), 6);
@@ -472,7 +447,7 @@ mod tests {
         let g = Grid::new(0.0, 0.0, 10.0, 30, 30).unwrap();
         let mut pts = vec![[50.0, 50.0], [52.0, 55.0], [58.0, 49.0], [45.0, 60.0]];
         pts.push([250.0, 250.0]);
-        let l = pts_layer("b", &pts, &["x"; 5]);
+        let l = status_layer("b", &pts, &["x"; 5]);
         let p = FactorParams::new(100.0)
             .distances(vec![40.0])
             .operationalisations(vec![Operationalisation::Density]);
@@ -520,7 +495,7 @@ mod tests {
 
     #[test]
     fn polygon_mask_matches_point_in_polygon() {
-        use geo::{Contains, LineString, Polygon};
+        use geo::{Contains, Geometry, LineString, Point, Polygon};
         let g = Grid::new(0.0, 0.0, 10.0, 30, 25).unwrap();
         let outer = LineString::from(vec![
             (5.3, 5.1),
@@ -537,7 +512,7 @@ mod tests {
             (80.2, 80.3),
         ]);
         let poly = Polygon::new(outer, vec![hole]);
-        let mut l = pts_layer("b", &[], &[]);
+        let mut l = status_layer("b", &[], &[]);
         l.geometries = vec![Geometry::Polygon(poly.clone())];
         l.properties = vec![serde_json::Map::new()];
         let m = polygon_mask(&g, &l);
@@ -551,10 +526,10 @@ mod tests {
     #[test]
     fn layer_columns_empty_layer_in_area_is_an_error() {
         let g = Grid::new(0.0, 0.0, 10.0, 10, 10).unwrap();
-        let l = pts_layer("far", &[[5000.0, 5000.0]], &["on"]);
+        let l = status_layer("far", &[[5000.0, 5000.0]], &["on"]);
         let e = layer_columns(&g, &l, None, &FactorParams::new(50.0)).unwrap_err();
         assert!(e.to_string().contains("layer 'far' has no features"), "{e}");
-        let l = pts_layer("near", &[[5.0, 5.0]], &["on"]);
+        let l = status_layer("near", &[[5.0, 5.0]], &["on"]);
         let e = layer_columns(&g, &l, Some("status=out"), &FactorParams::new(50.0)).unwrap_err();
         assert!(e.to_string().contains("matching"), "{e}");
         // The count is of the whole layer, not of the filtered (empty) one.

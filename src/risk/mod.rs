@@ -10,6 +10,8 @@
 //! * [`validate`]: fit on one period, test on the next (PAI / hit rate vs KDE, Gi*, counts).
 
 pub mod factors;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod model_file;
 pub mod null;
 pub mod rtm;

@@ -345,26 +345,8 @@ fn validate_core(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{generate, DemoCity, DemoParams};
-    use crate::risk::{FactorParams, Operationalisation};
-
-    fn inputs(city: &DemoCity) -> Vec<LayerInput<'_>> {
-        city.layers
-            .iter()
-            .filter(|l| l.name != "parks")
-            .map(|l| LayerInput {
-                layer: l,
-                filter: (l.name == "lights").then_some("status=out"),
-            })
-            .collect()
-    }
-
-    fn params() -> RtmParams {
-        let fp = FactorParams::new(50.0)
-            .distances(vec![50.0, 100.0])
-            .operationalisations(vec![Operationalisation::Proximity]);
-        RtmParams::new(50.0).factors(fp)
-    }
+    use crate::demo::{generate, DemoParams};
+    use crate::risk::fixtures::{demo_inputs as inputs, proximity_params as params, small_city};
 
     /// Day `d` of the demo year.
     fn day(d: i64) -> i64 {
@@ -374,13 +356,7 @@ mod tests {
     #[test]
     fn validate_rtm_factor_city_beats_sparse_counts() {
         // crime follows the planted factors only; train on ~2 months (sparse), test on the rest
-        let city = generate(
-            &DemoParams::new(5)
-                .incidents(4000)
-                .size(2000.0)
-                .shares([1.0, 0.0, 0.0, 0.0]),
-        )
-        .unwrap();
+        let city = small_city(5, 4000, [1.0, 0.0, 0.0, 0.0]);
         let grid = Grid::covering(city.incidents.bbox().unwrap(), 40.0).unwrap();
         let p = ValidateParams::new(params()).split(None, day(60), None);
         let v = validate_rtm(&city.incidents, &grid, None, &inputs(&city), &p).unwrap();
@@ -438,13 +414,7 @@ mod tests {
     fn validate_rtm_no_factor_effect_does_not_beat_kde() {
         // crime sits in four planted Gaussian hotspots, independent of every layer:
         // the environment explains nothing that KDE of the past does not do better
-        let city = generate(
-            &DemoParams::new(8)
-                .incidents(3000)
-                .size(2000.0)
-                .shares([0.0, 1.0, 0.0, 0.0]),
-        )
-        .unwrap();
+        let city = small_city(8, 3000, [0.0, 1.0, 0.0, 0.0]);
         let grid = Grid::covering(city.incidents.bbox().unwrap(), 40.0).unwrap();
         let p = ValidateParams::new(params()).split(None, day(182), None);
         let v = validate_rtm(&city.incidents, &grid, None, &inputs(&city), &p).unwrap();

@@ -1,60 +1,12 @@
 //! Aoristic weights (Ratcliffe 2002): each incident's unit probability spread
 //! evenly over its occurrence window, minute by minute.
-//!
-//! # Definition (R package `aoristic` 1.1.1, `aoristic.df`)
-//! For a window with start `from` and duration `D` = whole minutes of
-//! `to − from`, rounded down ([`Window::minutes`]):
-//! * `D ≤ 1` (an exact time, or one minute): weight 1 in the hour-of-week bin of `from`;
-//! * `1 < D < 10080`: each of the `D` minutes starting at the minute of `from` gets
-//!   `1/D` in the hour-of-week bin it falls in; the window is `[from, to)`, so the
-//!   minute starting at `to` is not counted (10:30–11:30 → ½ in 10h, ½ in 11h);
-//!   Saturday 23h is followed by Sunday 00h. Float order as the package: `a = 1/D`
-//!   once, each bin receives `k · a` per run of `k` minutes, in walk order;
-//! * `D ≥ 10080` (a week or more): see [`AoristicRule`].
-//!
-//! Bins are `24 · day + hour`, Sunday = 0 (see [`crate::when`]); the package's
-//! column `hourN` is bin `N − 1`. Weights sum to 1 per incident up to rounding
-//! (the package's own sums are 1 ± 2.2e-16).
-//!
-//! # Where crimescape differs from the package (deliberately)
-//! * **A week or longer** ([`AoristicRule::Minute`], the default): the minute rule
-//!   goes on, so a 10-day window gives the three days it covers twice twice the
-//!   weight — the probability model of Ratcliffe's method. The package spreads any
-//!   window of ≥ 10080 minutes uniformly (1/168 per bin, Q5); [`AoristicRule::Package`]
-//!   does that. The two agree on every window shorter than a week, bit for bit.
-//! * **Missing or reversed windows** never reach the weights: loaders reject a
-//!   window that ends before it starts and count it, and a missing end means an
-//!   exact time (`to = from`, the package's "1 in the start bin"). The package's
-//!   own handling (missing start → all 0, `to < from` → 1 in the start bin) is in
-//!   [`package_df`].
-//! * **Q1** (a midnight value makes the package measure the duration in seconds) is
-//!   a bug of the package's text round trip, not a rule; [`package_df`] reproduces
-//!   it on request ([`MidnightQuirk`]) for users who must match an R run exactly.
-//! * **Q2–Q4** (an error on clean data, a `"0000-0159"` row label, map titles one
-//!   day off) concern the package's messages and plots, not its numbers; not copied.
-//! * **Time zones**: as the package, durations and bins come from wall-clock
-//!   readings; a window over a daylight-saving change counts clock minutes.
-//!
-//! Totals are compensated (Neumaier) sums in input order, which match R's
-//! long-double `sum` to ~1e-15 (a plain f64 sum differs by up to ~1e-14).
-//!
-//! # Examples
-//! ```
-//! use crimescape::{time_from_fields as from_fields, week_weights, AoristicRule, Window};
-//! // Saturday 22:00 -> Sunday 02:00: a quarter in each of four hours
-//! let a = from_fields(2024, 3, 9, 22, 0, 0).unwrap();
-//! let w = Window::new(a, a + 4 * 3600).unwrap();
-//! let wt = week_weights(&w, AoristicRule::Minute);
-//! assert_eq!([wt[166], wt[167], wt[0], wt[1]], [0.25; 4]);
-//! assert_eq!(wt.iter().sum::<f64>(), 1.0);
-//! ```
 
 use serde::{Deserialize, Serialize};
 
 use super::{hour_of_week, Window, WEEK_BINS, WEEK_MINUTES};
 use crate::time::{civil_from_days, DAY};
 
-/// What happens to windows of a week or longer (see the module docs).
+/// What happens to windows of a week or longer (see [`week_weights`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AoristicRule {
@@ -104,6 +56,54 @@ fn walk_counts(counts: &mut [i64; WEEK_BINS], mut b: usize, mut left: i64, d: i6
 }
 
 /// The 168 hour-of-week weights of one window (bin order: see [the crate docs](crate#when)).
+///
+/// # Definition (R package `aoristic` 1.1.1, `aoristic.df`)
+/// For a window with start `from` and duration `D` = whole minutes of
+/// `to − from`, rounded down ([`Window::minutes`]):
+/// * `D ≤ 1` (an exact time, or one minute): weight 1 in the hour-of-week bin of `from`;
+/// * `1 < D < 10080`: each of the `D` minutes starting at the minute of `from` gets
+///   `1/D` in the hour-of-week bin it falls in; the window is `[from, to)`, so the
+///   minute starting at `to` is not counted (10:30–11:30 → ½ in 10h, ½ in 11h);
+///   Saturday 23h is followed by Sunday 00h. Float order as the package: `a = 1/D`
+///   once, each bin receives `k · a` per run of `k` minutes, in walk order;
+/// * `D ≥ 10080` (a week or more): see [`AoristicRule`].
+///
+/// Bins are `24 · day + hour`, Sunday = 0 (see [the crate docs](crate#when)); the package's
+/// column `hourN` is bin `N − 1`. Weights sum to 1 per incident up to rounding
+/// (the package's own sums are 1 ± 2.2e-16).
+///
+/// # Where crimescape differs from the package (deliberately)
+/// * **A week or longer** ([`AoristicRule::Minute`], the default): the minute rule
+///   goes on, so a 10-day window gives the three days it covers twice twice the
+///   weight — the probability model of Ratcliffe's method. The package spreads any
+///   window of ≥ 10080 minutes uniformly (1/168 per bin, Q5); [`AoristicRule::Package`]
+///   does that. The two agree on every window shorter than a week, bit for bit.
+/// * **Missing or reversed windows** never reach the weights: loaders reject a
+///   window that ends before it starts and count it, and a missing end means an
+///   exact time (`to = from`, the package's "1 in the start bin"). The package's
+///   own handling (missing start → all 0, `to < from` → 1 in the start bin) is in
+///   [`package_df`].
+/// * **Q1** (a midnight value makes the package measure the duration in seconds) is
+///   a bug of the package's text round trip, not a rule; [`package_df`] reproduces
+///   it on request ([`MidnightQuirk`]) for users who must match an R run exactly.
+/// * **Q2–Q4** (an error on clean data, a `"0000-0159"` row label, map titles one
+///   day off) concern the package's messages and plots, not its numbers; not copied.
+/// * **Time zones**: as the package, durations and bins come from wall-clock
+///   readings; a window over a daylight-saving change counts clock minutes.
+///
+/// Totals are compensated (Neumaier) sums in input order, which match R's
+/// long-double `sum` to ~1e-15 (a plain f64 sum differs by up to ~1e-14).
+///
+/// # Examples
+/// ```
+/// use crimescape::{time_from_fields as from_fields, week_weights, AoristicRule, Window};
+/// // Saturday 22:00 -> Sunday 02:00: a quarter in each of four hours
+/// let a = from_fields(2024, 3, 9, 22, 0, 0).unwrap();
+/// let w = Window::new(a, a + 4 * 3600).unwrap();
+/// let wt = week_weights(&w, AoristicRule::Minute);
+/// assert_eq!([wt[166], wt[167], wt[0], wt[1]], [0.25; 4]);
+/// assert_eq!(wt.iter().sum::<f64>(), 1.0);
+/// ```
 pub fn week_weights(w: &Window, rule: AoristicRule) -> [f64; WEEK_BINS] {
     let mut out = [0.0; WEEK_BINS];
     let d = w.minutes();

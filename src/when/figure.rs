@@ -12,7 +12,7 @@ use super::{DAY_NAMES, WEEK_BINS};
 use crate::error::{Error, Result};
 use crate::render::{heat_table, line_plot, HeatTable, PlotOptions, Series};
 
-/// Rows of the heat table: Monday … Sunday (day numbers of [`crate::when`]).
+/// Rows of the heat table: Monday … Sunday (day numbers of [the crate docs](crate#when)).
 pub const ROW_ORDER: [usize; 7] = [1, 2, 3, 4, 5, 6, 0];
 
 /// The 7 × 24 heat table of an hour-of-week profile.

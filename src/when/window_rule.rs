@@ -1,35 +1,4 @@
 //! Which windowed incidents a Knox near-repeat test may use, and at what time.
-//!
-//! The Knox test needs one time per incident. Near-repeat studies of burglary
-//! (e.g. Johnson et al. 2007; Townsley, Homel & Chaseling 2003) use the midpoint of
-//! a short occurrence window and leave out incidents whose window is too long to
-//! place them in a time band. Here:
-//!
-//! * an **exact** time (`to == from`) is used as is;
-//! * a window **no longer than the first time band** (`to − from ≤ b₁ − b₀` days)
-//!   is reduced to its **midpoint** `from + ⌊(to − from)/2⌋`;
-//! * a **longer** window is **left out** ([`WindowRule::Exclude`], the default) or
-//!   also reduced to its midpoint ([`WindowRule::Midpoint`]); both are counted.
-//!
-//! Pass windows **as recorded** ([`Window::new`]`(from, to)`), not widened by
-//! [`Window::from_times`]: a date-only time is an exact time here, and the Knox
-//! test handles its day precision itself.
-//!
-//! # Examples
-//! ```
-//! use crimescape::{apply_window_rule, Window, WindowRule};
-//! let day = 86_400;
-//! let w = [
-//!     Some(Window::exact(0)),
-//!     Some(Window::new(0, 2 * day).unwrap()),   // 2 days: midpoint
-//!     Some(Window::new(0, 10 * day).unwrap()),  // 10 days > first band of 7
-//!     None,
-//! ];
-//! let r = apply_window_rule(&w, 7.0, WindowRule::Exclude).unwrap();
-//! assert_eq!(r.keep, vec![0, 1]);
-//! assert_eq!(r.time, vec![0, day]);
-//! assert_eq!((r.counts.excluded_long, r.counts.missing), (1, 1));
-//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +8,37 @@ use crate::layer::Incidents;
 use crate::time::DAY;
 
 /// What to do with windows longer than the first time band.
+///
+/// The Knox test needs one time per incident. Near-repeat studies of burglary
+/// (e.g. Johnson et al. 2007; Townsley, Homel & Chaseling 2003) use the midpoint of
+/// a short occurrence window and leave out incidents whose window is too long to
+/// place them in a time band. Here:
+///
+/// * an **exact** time (`to == from`) is used as is;
+/// * a window **no longer than the first time band** (`to − from ≤ b₁ − b₀` days)
+///   is reduced to its **midpoint** `from + ⌊(to − from)/2⌋`;
+/// * a **longer** window is **left out** ([`WindowRule::Exclude`], the default) or
+///   also reduced to its midpoint ([`WindowRule::Midpoint`]); both are counted.
+///
+/// Pass windows **as recorded** ([`Window::new`]`(from, to)`), not widened by
+/// [`Window::from_times`]: a date-only time is an exact time here, and the Knox
+/// test handles its day precision itself.
+///
+/// # Examples
+/// ```
+/// use crimescape::{apply_window_rule, Window, WindowRule};
+/// let day = 86_400;
+/// let w = [
+///     Some(Window::exact(0)),
+///     Some(Window::new(0, 2 * day).unwrap()),   // 2 days: midpoint
+///     Some(Window::new(0, 10 * day).unwrap()),  // 10 days > first band of 7
+///     None,
+/// ];
+/// let r = apply_window_rule(&w, 7.0, WindowRule::Exclude).unwrap();
+/// assert_eq!(r.keep, vec![0, 1]);
+/// assert_eq!(r.time, vec![0, day]);
+/// assert_eq!((r.counts.excluded_long, r.counts.missing), (1, 1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WindowRule {
@@ -101,7 +101,7 @@ pub fn first_band_days(time_breaks: &[f64]) -> Result<f64> {
     }
 }
 
-/// Applies the window rule (module docs) with a first band of `first_band_days`.
+/// Applies the window rule ([`WindowRule`]) with a first band of `first_band_days`.
 pub fn apply_window_rule(
     windows: &[Option<Window>],
     first_band_days: f64,
@@ -149,7 +149,7 @@ pub fn apply_window_rule(
 }
 
 /// The incidents a Knox test uses under the window rule: exact times as they are,
-/// windows reduced to their midpoint or left out (module docs); incidents without
+/// windows reduced to their midpoint or left out ([`WindowRule`]); incidents without
 /// a time stay (the Knox test counts them itself). Windows are read as recorded
 /// ([`Incidents::recorded_window`]).
 pub fn knox_incidents(

@@ -1,6 +1,7 @@
 //! The hours-weighted risk change, the verdict and the less restrictive alternative.
 
 use super::*;
+use crate::layer::{bbox_union, geometry_bbox};
 
 impl<'a> Ctx<'a> {
     /// The hours-weighted risk change of proposal `p` (risk change `risk` while in
@@ -111,21 +112,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn alternative(&self, geoms: &[Geometry<f64>]) -> Result<Alternative> {
         let (lname, key, out, on) = &self.params.lights;
         let r = self.params.alternative_radius;
-        let mut bbox: Option<[f64; 4]> = None;
-        for g in geoms {
-            if let Some(b) = g.bounding_rect() {
-                let q = [b.min().x, b.min().y, b.max().x, b.max().y];
-                bbox = Some(match bbox {
-                    None => q,
-                    Some(p) => [
-                        p[0].min(q[0]),
-                        p[1].min(q[1]),
-                        p[2].max(q[2]),
-                        p[3].max(q[3]),
-                    ],
-                });
-            }
-        }
+        let bbox = bbox_union(geoms.iter().filter_map(geometry_bbox));
         let Some(b) = bbox else {
             return Err(Error::degenerate(
                 "an assessment",

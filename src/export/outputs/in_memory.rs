@@ -16,28 +16,15 @@ impl Outputs {
     /// with [`Outputs::into_memory`]. This is the data-frame path of a result's
     /// [`Export`](crate::export::Export): the same tables as its CSV files, without the files.
     pub fn in_memory() -> Outputs {
-        Outputs {
-            given: PathBuf::new(),
-            dir: PathBuf::new(),
-            mode: Mode::InPlace,
-            opts: OutputOptions::default(),
-            planned: BTreeSet::new(),
-            stage: None,
-            files: Vec::new(),
-            provs: Vec::new(),
-            current: None,
-            prefix: String::new(),
-            manifest: None,
-            public: None,
-            guard: None,
-            withheld: Vec::new(),
-            single: None,
-            report: Collector::default(),
-            public_subsets: Vec::new(),
-            memory: Some(InMemory::default()),
-            fork: false,
-            fork_base: (0, 0),
-        }
+        let mut o = Outputs::fresh(
+            PathBuf::new(),
+            PathBuf::new(),
+            Mode::InPlace,
+            OutputOptions::default(),
+            None,
+        );
+        o.memory = Some(InMemory::default());
+        o
     }
 
     /// The tables and JSON values of an [`Outputs::in_memory`] set, each with its

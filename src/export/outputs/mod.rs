@@ -257,11 +257,25 @@ impl Outputs {
             }
             resolved = canon;
         }
-        Ok(Outputs {
+        let public = Publisher::new(&opts.disclosure, opts.addresses.as_deref())?;
+        let mut o = Outputs::fresh(given, resolved, mode, opts.clone(), public);
+        o.report.enabled = true;
+        Ok(o)
+    }
+
+    /// A set with nothing planned or written yet.
+    fn fresh(
+        given: PathBuf,
+        dir: PathBuf,
+        mode: Mode,
+        opts: OutputOptions,
+        public: Option<Publisher>,
+    ) -> Outputs {
+        Outputs {
             given,
-            dir: resolved,
+            dir,
             mode,
-            opts: opts.clone(),
+            opts,
             planned: BTreeSet::new(),
             stage: None,
             files: Vec::new(),
@@ -269,19 +283,16 @@ impl Outputs {
             current: None,
             prefix: String::new(),
             manifest: None,
-            public: Publisher::new(&opts.disclosure, opts.addresses.as_deref())?,
+            public,
             guard: None,
             withheld: Vec::new(),
             single: None,
-            report: Collector {
-                enabled: true,
-                ..Default::default()
-            },
+            report: Collector::default(),
             memory: None,
             public_subsets: Vec::new(),
             fork: false,
             fork_base: (0, 0),
-        })
+        }
     }
 
     /// Whether the set is written for the public audience.

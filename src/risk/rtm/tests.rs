@@ -1,17 +1,7 @@
 use super::*;
 use crate::demo::{generate, DemoCity, DemoParams};
+use crate::risk::fixtures::{demo_inputs, fit_demo, proximity_params, small_city};
 use crate::risk::null::SpatialNullParams;
-
-pub(crate) fn demo_inputs(city: &DemoCity) -> Vec<LayerInput<'_>> {
-    city.layers
-        .iter()
-        .filter(|l| l.name != "parks")
-        .map(|l| LayerInput {
-            layer: l,
-            filter: (l.name == "lights").then_some("status=out"),
-        })
-        .collect()
-}
 
 /// The layers of the factors the demo city planted with an effect, sorted.
 fn planted_layers(city: &DemoCity) -> Vec<&str> {
@@ -28,19 +18,9 @@ fn planted_layers(city: &DemoCity) -> Vec<&str> {
 
 #[test]
 fn fit_rtm_finds_strong_factors_and_reapplies() {
-    let city = generate(
-        &DemoParams::new(11)
-            .incidents(4000)
-            .size(2000.0)
-            .shares([1.0, 0.0, 0.0, 0.0]),
-    )
-    .unwrap();
-    let grid = Grid::covering(city.truth.extent, 40.0).unwrap();
-    let fp = FactorParams::new(50.0)
-        .distances(vec![50.0, 100.0])
-        .operationalisations(vec![crate::risk::Operationalisation::Proximity]);
-    let params = RtmParams::new(50.0).factors(fp);
-    let r = fit_rtm(&city.incidents.xy, &grid, &demo_inputs(&city), &params).unwrap();
+    let city = small_city(11, 4000, [1.0, 0.0, 0.0, 0.0]);
+    let params = proximity_params();
+    let (grid, r) = fit_demo(&city, 40.0, &params);
     let layers: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
     assert!(layers.contains(&"bars"), "{layers:?}");
     assert!(!layers.contains(&"hydrants"), "{layers:?}");
@@ -107,14 +87,7 @@ fn fit_rtm_simulation_recovery_rates() {
                 .shares([1.0, 0.0, 0.0, 0.0]),
         )
         .unwrap();
-        let grid = Grid::covering(city.truth.extent, 25.0).unwrap();
-        let r = fit_rtm(
-            &city.incidents.xy,
-            &grid,
-            &demo_inputs(&city),
-            &RtmParams::new(50.0).seed(seed),
-        )
-        .unwrap();
+        let (_, r) = fit_demo(&city, 25.0, &RtmParams::new(50.0).seed(seed));
         for t in &city.truth.factors {
             let row = r.factors.iter().find(|f| f.layer == t.layer);
             if t.relative_risk == 1.0 {
@@ -156,14 +129,7 @@ fn fit_rtm_full_demo_selects_exactly_the_planted_factors() {
     // (seeds 1-7, 42), so the exact selection held in 2 of 8 (branch `rtmriver`);
     // `fit_rtm_full_demo_exact_selection_rate` measures the rate over seeds.
     let city = generate(&DemoParams::new(42)).unwrap();
-    let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
-    let r = fit_rtm(
-        &city.incidents.xy,
-        &grid,
-        &demo_inputs(&city),
-        &RtmParams::new(50.0),
-    )
-    .unwrap();
+    let (_, r) = fit_demo(&city, 50.0, &RtmParams::new(50.0));
     for t in &r.diagnostics.spatial_null {
         eprintln!(
             "NULL {:<36} LR {:>8.1} share {:.3} p {:.3} kept {}",
@@ -189,14 +155,7 @@ fn fit_rtm_full_demo_exact_selection_rate() {
     let seeds = [1u64, 2, 3, 4, 5, 6, 7, 42];
     for seed in seeds {
         let city = generate(&DemoParams::new(seed)).unwrap();
-        let grid = Grid::covering(city.truth.extent, 50.0).unwrap();
-        let r = fit_rtm(
-            &city.incidents.xy,
-            &grid,
-            &demo_inputs(&city),
-            &RtmParams::new(50.0),
-        )
-        .unwrap();
+        let (_, r) = fit_demo(&city, 50.0, &RtmParams::new(50.0));
         let mut got: Vec<&str> = r.factors.iter().map(|f| f.layer.as_str()).collect();
         got.sort_unstable();
         let planted = planted_layers(&city);
@@ -342,15 +301,8 @@ fn fit_rtm_demo_selection_is_pinned() {
             .relative_risk("atms", 1.6),
     )
     .unwrap();
-    let grid = Grid::covering(city.truth.extent, 40.0).unwrap();
     let fp = FactorParams::new(50.0).distances(vec![50.0, 100.0, 150.0]);
-    let r = fit_rtm(
-        &city.incidents.xy,
-        &grid,
-        &demo_inputs(&city),
-        &RtmParams::new(50.0).factors(fp),
-    )
-    .unwrap();
+    let (_, r) = fit_demo(&city, 40.0, &RtmParams::new(50.0).factors(fp));
     assert_eq!(r.diagnostics.family, "negative_binomial");
     assert_eq!(r.diagnostics.candidates, 42, "{:?}", r.diagnostics.notes);
     assert_eq!(

@@ -40,6 +40,14 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+mod cells;
+mod lines;
+
+pub use cells::{suppress_cells, CellSuppression};
+#[cfg(test)]
+use lines::primary_bridges;
+pub use lines::suppress_table_lines;
+
 /// What happens to one cell of a published table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -254,17 +262,10 @@ fn primary_statuses(
 /// # Ok::<(), crimescape::Error>(())
 /// ```
 pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result<TableSuppression> {
-    let (r, c) = (table.rows, table.cols);
     let (ext, mut status) = primary_statuses(table, k, publish_zeros)?;
     let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
     let mut complementary = 0;
-    let audit = Audit {
-        rows: r,
-        cols: c,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
+    let audit = Audit::new(table, &ext, k, publish_zeros);
     while let Some(e) = audit.first_exposed(&status) {
         let picks = pick_complement(&audit, &status, e.row, e.col);
         if picks.is_empty() {
@@ -275,16 +276,7 @@ pub fn suppress_table(table: &CountTable, k: u32, publish_zeros: bool) -> Result
             complementary += 1;
         }
     }
-    let exposed = audit.all_exposed(&status);
-    Ok(TableSuppression {
-        k,
-        rows: r,
-        cols: c,
-        status,
-        primary,
-        complementary,
-        exposed,
-    })
+    Ok(audit.outcome(status, primary, complementary))
 }
 
 /// Checks a published table: returns every suppressed primary cell whose value can
@@ -307,13 +299,7 @@ pub fn audit_table(
         ));
     }
     let ext = table.extended();
-    let audit = Audit {
-        rows: table.rows,
-        cols: table.cols,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
+    let audit = Audit::new(table, &ext, k, publish_zeros);
     Ok(audit.all_exposed(status))
 }
 
@@ -425,7 +411,36 @@ struct Audit<'a> {
     publish_zeros: bool,
 }
 
-impl Audit<'_> {
+impl<'a> Audit<'a> {
+    fn new(table: &CountTable, ext: &'a [u64], k: u32, publish_zeros: bool) -> Self {
+        Audit {
+            rows: table.rows,
+            cols: table.cols,
+            ext,
+            k: u64::from(k),
+            publish_zeros,
+        }
+    }
+
+    /// The outcome once suppression is over: the final `status` audited once more.
+    fn outcome(
+        &self,
+        status: Vec<CellStatus>,
+        primary: usize,
+        complementary: usize,
+    ) -> TableSuppression {
+        let exposed = self.all_exposed(&status);
+        TableSuppression {
+            k: self.k as u32,
+            rows: self.rows,
+            cols: self.cols,
+            status,
+            primary,
+            complementary,
+            exposed,
+        }
+    }
+
     /// What a label tells: the bounds `[lo, hi]` an attacker knows for a cell.
     fn label_bounds(&self, s: CellStatus) -> (i64, i64) {
         match s {
@@ -594,348 +609,6 @@ impl Flow {
         }
         total.min(limit)
     }
-}
-
-/// The outcome of [`suppress_cells`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellSuppression {
-    /// The minimum count.
-    pub k: u32,
-    /// Status of each cell, in input order.
-    pub status: Vec<CellStatus>,
-    /// Status of the area total (`NotPublished` when no total is published).
-    pub total: CellStatus,
-    /// Number of primary suppressions (the total included).
-    pub primary: usize,
-    /// Number of complementary suppressions (the total included).
-    pub complementary: usize,
-}
-
-impl From<&CellSuppression> for TableSuppression {
-    fn from(s: &CellSuppression) -> TableSuppression {
-        let mut status = s.status.clone();
-        status.push(s.total);
-        status.extend(std::iter::repeat_n(
-            CellStatus::NotPublished,
-            s.status.len() + 1,
-        ));
-        TableSuppression {
-            k: s.k,
-            rows: 1,
-            cols: s.status.len(),
-            status,
-            primary: s.primary,
-            complementary: s.complementary,
-            exposed: Vec::new(),
-        }
-    }
-}
-
-/// Suppresses counts `0 < n < k` of a grid (or any list of areas) whose area total is
-/// published when `publish_total`, and, when the total would let a suppressed count
-/// be recovered, the smallest non-zero published cells (lowest index on ties), or the
-/// total when no such cell is left. Conventions as in the module docs; the audit is
-/// the closed form of one linear constraint with the label bounds: cell `e` lies in
-/// `[S − Σ_{o≠e} hi_o, S − Σ_{o≠e} lo_o] ∩ [lo_e, hi_e]`, `S` the suppressed sum.
-/// O(n log n).
-///
-/// ```
-/// use crimescape::{suppress_cells, CellStatus};
-/// let s = suppress_cells(&[0, 2, 9, 14, 5], 3, true, true)?;
-/// assert_eq!(s.status[0], CellStatus::Published); // a true zero
-/// assert_eq!(s.status[1], CellStatus::Primary);
-/// assert_eq!(s.status[4], CellStatus::Complementary); // the smallest other count
-/// assert_eq!(s.total, CellStatus::Published);
-/// # Ok::<(), crimescape::Error>(())
-/// ```
-pub fn suppress_cells(
-    counts: &[u64],
-    k: u32,
-    publish_total: bool,
-    publish_zeros: bool,
-) -> Result<CellSuppression> {
-    check_k(k)?;
-    let kk = k as u64;
-    let is_primary = |v: u64| v < kk && (v > 0 || !publish_zeros);
-    let mut status: Vec<CellStatus> = counts
-        .iter()
-        .map(|&v| {
-            if is_primary(v) {
-                CellStatus::Primary
-            } else {
-                CellStatus::Published
-            }
-        })
-        .collect();
-    let primary_cells = status.iter().filter(|s| **s == CellStatus::Primary).count();
-    let total_v: u64 = counts.iter().sum();
-    let mut total = if !publish_total {
-        CellStatus::NotPublished
-    } else if is_primary(total_v) {
-        CellStatus::Primary
-    } else {
-        CellStatus::Published
-    };
-    let primary = primary_cells + usize::from(total == CellStatus::Primary);
-    let mut complementary = 0;
-    if total == CellStatus::Published && primary_cells > 0 {
-        // Candidates: non-zero published cells, smallest first.
-        let mut cand: Vec<usize> = (0..counts.len())
-            .filter(|&i| status[i] == CellStatus::Published && counts[i] > 0)
-            .collect();
-        cand.sort_by_key(|&i| (counts[i], i));
-        let mut next = cand.into_iter();
-        while cells_exposed(counts, &status, kk, publish_zeros) {
-            match next.next() {
-                Some(i) => status[i] = CellStatus::Complementary,
-                None => {
-                    total = CellStatus::Complementary;
-                    complementary += 1;
-                    break;
-                }
-            }
-            complementary += 1;
-        }
-    }
-    Ok(CellSuppression {
-        k,
-        status,
-        total,
-        primary,
-        complementary,
-    })
-}
-
-/// Whether a primary cell of a list with a published total can be recovered.
-fn cells_exposed(counts: &[u64], status: &[CellStatus], k: u64, publish_zeros: bool) -> bool {
-    let bounds = |s: CellStatus| -> (u64, u64) {
-        match s {
-            CellStatus::Primary => (u64::from(publish_zeros), k - 1),
-            _ => (k, u64::MAX / 4),
-        }
-    };
-    let (mut s_sum, mut lo_sum, mut hi_sum) = (0u64, 0u64, 0u64);
-    for (i, st) in status.iter().enumerate() {
-        if st.suppressed() {
-            let (lo, hi) = bounds(*st);
-            s_sum += counts[i];
-            lo_sum += lo;
-            hi_sum = hi_sum.saturating_add(hi);
-        }
-    }
-    let (plo, phi) = bounds(CellStatus::Primary);
-    if plo == phi {
-        return false;
-    }
-    status.iter().any(|st| {
-        if *st != CellStatus::Primary {
-            return false;
-        }
-        let (lo, hi) = bounds(*st);
-        let others_hi = hi_sum.saturating_sub(hi);
-        let others_lo = lo_sum - lo;
-        let a = s_sum.saturating_sub(others_hi).max(lo);
-        let b = s_sum.saturating_sub(others_lo).min(hi);
-        a >= b
-    })
-}
-
-/// Suppression of a large two-way table (the same extended-table `status` and the
-/// same audit as [`suppress_table`]), fast enough for tables of many thousand cells.
-///
-/// # Algorithm
-/// 1. *Cycle rule* (cheap, closes most exposures at once). The extended table
-///    `(rows + 1) × (cols + 1)` (margins included; a margin the table does not
-///    publish counts as suppressed) is a graph whose nodes are its rows and columns
-///    and whose edges are its suppressed cells; a change of the suppressed cells that
-///    keeps every published value is a circulation on it, so a suppressed cell is
-///    determined by the published values alone exactly when it is a *bridge*
-///    (Gusfield 1988). Each primary cell that is a bridge (Tarjan's bridge search) is
-///    put on a 4-cycle `(i, j) (i, j2) (i2, j2) (i2, j)` of the extended table, the
-///    added cells being non-zero published counts: the cycle needing the fewest new
-///    cells, then the smallest sum of their values, then the first in row-major
-///    order; the bridges are searched again after each cycle.
-/// 2. *Audit in rounds.* The cycle rule ignores what the labels say (`"<k"`: 1 to
-///    k − 1; `"x"`: at least k), which can still pin a value. The maximum-flow audit
-///    of [`suppress_table`] is run on every primary cell (its graph holds only the
-///    suppressed cells, so each audit is cheap); every cell found exposed, if it
-///    still is when its turn comes, gets the cheapest closing path of
-///    [`suppress_table`]'s heuristic. Rounds repeat until the audit finds nothing or
-///    no cell can be added. [`suppress_table`] instead re-audits the whole table after
-///    every single addition, which is what limits it to a few thousand cells.
-///
-/// # Guarantee
-/// As [`suppress_table`]: `exposed` lists the primary cells the final audit can
-/// still pin (empty unless no non-zero cell is left to close a path: the caller must
-/// then withhold the table). The cells chosen may differ from [`suppress_table`]'s
-/// (usually a few more).
-///
-/// Cost: O(rows × cols) per cycle of step 1; per round of step 2, two small
-/// maximum flows per primary cell plus a shortest path per exposed cell.
-///
-/// ```
-/// use crimescape::{audit_table, suppress_table_lines, CellStatus, CountTable};
-/// let t = CountTable::new(2, 3, vec![1, 5, 7, 4, 6, 9])?;
-/// let s = suppress_table_lines(&t, 3, true)?;
-/// assert_eq!(s.cell(0, 0), CellStatus::Primary);
-/// assert!(s.exposed.is_empty());
-/// assert!(audit_table(&t, &s.status, 3, true)?.is_empty());
-/// # Ok::<(), crimescape::Error>(())
-/// ```
-pub fn suppress_table_lines(
-    table: &CountTable,
-    k: u32,
-    publish_zeros: bool,
-) -> Result<TableSuppression> {
-    let (r, c) = (table.rows, table.cols);
-    let w = c + 1;
-    let (ext, mut status) = primary_statuses(table, k, publish_zeros)?;
-    let primary = status.iter().filter(|s| **s == CellStatus::Primary).count();
-    let mut complementary = 0;
-    // one cycle at a time: closing one can put later bridges on a cycle too
-    let mut stuck = std::collections::BTreeSet::new();
-    while let Some(idx) = primary_bridges(&status, r + 1, w)
-        .into_iter()
-        .find(|b| !stuck.contains(b))
-    {
-        let (i, j) = (idx / w, idx % w);
-        let mut best: Option<((usize, u64, usize), [usize; 3])> = None;
-        for i2 in (0..=r).filter(|&x| x != i) {
-            for j2 in (0..w).filter(|&x| x != j) {
-                let cells = [i * w + j2, i2 * w + j2, i2 * w + j];
-                let mut new = 0;
-                let mut cost = 0;
-                let mut ok = true;
-                for &q in &cells {
-                    if status[q].suppressed() {
-                        continue;
-                    }
-                    if ext[q] == 0 {
-                        ok = false;
-                        break;
-                    }
-                    new += 1;
-                    cost += ext[q];
-                }
-                if !ok {
-                    continue;
-                }
-                let key = (new, cost, i2 * w + j2);
-                if best.as_ref().is_none_or(|(b, _)| key < *b) {
-                    best = Some((key, cells));
-                }
-            }
-        }
-        match best {
-            Some((_, cells)) => {
-                for q in cells {
-                    if !status[q].suppressed() {
-                        status[q] = CellStatus::Complementary;
-                        complementary += 1;
-                    }
-                }
-            }
-            None => {
-                stuck.insert(idx);
-            }
-        }
-    }
-    // the audit of [`suppress_table`], in rounds: every exposed cell of a round
-    // (still exposed when its turn comes) gets its cheapest closing path
-    let audit = Audit {
-        rows: r,
-        cols: c,
-        ext: &ext,
-        k: k as u64,
-        publish_zeros,
-    };
-    loop {
-        let exposed = audit.all_exposed(&status);
-        let mut progress = false;
-        for e in exposed {
-            let idx = e.row * w + e.col;
-            let mut g = audit.graph(&status);
-            if audit.exposure(&mut g, &status, idx).is_none() {
-                continue;
-            }
-            for q in pick_complement(&audit, &status, e.row, e.col) {
-                if status[q] == CellStatus::Published {
-                    status[q] = CellStatus::Complementary;
-                    complementary += 1;
-                    progress = true;
-                }
-            }
-        }
-        if !progress {
-            break;
-        }
-    }
-    let exposed = audit.all_exposed(&status);
-    Ok(TableSuppression {
-        k,
-        rows: r,
-        cols: c,
-        status,
-        primary,
-        complementary,
-        exposed,
-    })
-}
-
-/// The primary cells (indices into `status`, a `nr × nc` extended table) that are
-/// bridges of the graph of suppressed cells (rows `0..nr` and columns `nr..nr + nc`
-/// as nodes), in index order. Iterative Tarjan lowlink.
-fn primary_bridges(status: &[CellStatus], nr: usize, nc: usize) -> Vec<usize> {
-    let n = nr + nc;
-    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    for (idx, st) in status.iter().enumerate() {
-        if st.suppressed() {
-            let (i, j) = (idx / nc, idx % nc);
-            adj[i].push((nr + j, idx));
-            adj[nr + j].push((i, idx));
-        }
-    }
-    let mut disc = vec![usize::MAX; n];
-    let mut low = vec![0usize; n];
-    let mut t = 0;
-    let mut out = Vec::new();
-    for root in 0..n {
-        if disc[root] != usize::MAX {
-            continue;
-        }
-        // (node, edge it was entered by, next neighbour position)
-        let mut stack: Vec<(usize, usize, usize)> = vec![(root, usize::MAX, 0)];
-        disc[root] = t;
-        low[root] = t;
-        t += 1;
-        while let Some(&mut (u, via, ref mut pos)) = stack.last_mut() {
-            if *pos < adj[u].len() {
-                let (v, e) = adj[u][*pos];
-                *pos += 1;
-                if e == via {
-                    continue;
-                }
-                if disc[v] == usize::MAX {
-                    disc[v] = t;
-                    low[v] = t;
-                    t += 1;
-                    stack.push((v, e, 0));
-                } else {
-                    low[u] = low[u].min(disc[v]);
-                }
-            } else {
-                stack.pop();
-                if let Some(&(p, _, _)) = stack.last() {
-                    low[p] = low[p].min(low[u]);
-                    if low[u] > disc[p] && status[via] == CellStatus::Primary {
-                        out.push(via);
-                    }
-                }
-            }
-        }
-    }
-    out.sort_unstable();
-    out
 }
 
 #[cfg(test)]
