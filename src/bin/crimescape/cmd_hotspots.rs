@@ -444,12 +444,10 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 permutations: c.permutations,
                 seed: c.seed,
             };
-            let (out, r) = c
-                .common
-                .run(g, hs::HotspotMap::files(), "hot spot map", |i| {
-                    hs::hotspot_map(i, &p)
-                })?;
-            done(out, &r.study.cells, &r, g)
+            let files = hs::HotspotMap::files();
+            let study = |i: &_| hs::hotspot_map(i, &p);
+            c.common
+                .go(g, files, "hot spot map", study, |r| &r.study.cells)
         }
         HotspotsCmd::Grid(c) => {
             let p = hs::GridStudyParams {
@@ -457,15 +455,15 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 by_category: c.by_category,
             };
             let files = hs::GridStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "counting", |i| hs::grid(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "counting", |i| hs::grid(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Kde(c) => {
             c.common
                 .square_only("kernel density (it is evaluated on square cells)")?;
             let mut kde = KdeParams::new()
                 .kernel(kernel_of(c.kernel))
-                .bandwidth(parse_bandwidth(&c.bandwidth)?);
+                .bandwidth(c.bandwidth.parse::<Bandwidth>()?);
             if c.centres {
                 kde = kde.evaluation(Evaluation::Centre);
             }
@@ -484,8 +482,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 let working = input.incidents.incidents.crs.working.clone();
                 let load = IncidentLoad::second_file(crs_of(&c.common.load.crs)?, Some(working));
                 let dual = c.dual.as_ref().map(|d| load_input(d, &load, "dual", g));
-                let dual = dual.transpose()?;
-                Ok((input, dual))
+                Ok((input, dual.transpose()?))
             };
             let files = hs::KdeStudy::files(c.dual.is_some());
             let (out, r) = run_study(g, &c.common.out, files, load, "kernel density", |i| {
@@ -494,22 +491,18 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             done(out, &r.cells, &r, g)
         }
         HotspotsCmd::Gistar(c) => {
+            let bin_p = match c.bins_from_permutations {
+                true => BinP::Permutation,
+                false => BinP::Analytical,
+            };
             let p = hs::GiStarStudyParams {
                 cells: c.common.cells(),
                 weights: c.nb.spec()?,
-                gistar: GiStarParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .fdr(c.fdr)
-                    .bin_p(if c.bins_from_permutations {
-                        BinP::Permutation
-                    } else {
-                        BinP::Analytical
-                    }),
+                gistar: c.perm.gistar().fdr(c.fdr).bin_p(bin_p),
             };
             let files = hs::GiStarStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "Gi*", |i| hs::gistar(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "Gi*", |i| hs::gistar(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Moran(c) => {
             let p = hs::MoranStudyParams {
@@ -521,10 +514,8 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                     .alpha(c.alpha),
             };
             let files = hs::MoranStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "Local Moran", |i| hs::moran(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "Local Moran", |i| hs::moran(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Change(c) => {
             c.common.square_only("change")?;
@@ -537,30 +528,26 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 bandwidth: c.bandwidth,
             };
             let files = hs::ChangeStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "change", |i| hs::change(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "change", |i| hs::change(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Classify(c) => {
             let p = c.params()?;
             let files = hs::ClassifyStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "classifying", |i| hs::classify(i, &p))?;
-            if let Some(n) = r.result.time_use.note("hot spot classification") {
-                eprintln!("  note: {n}");
-            }
-            done(out, &r.cells, &r, g)
+            let study = |i: &_| hs::classify(i, &p);
+            c.common.go(g, files, "classifying", study, |r| {
+                note(r.result.time_use.note("hot spot classification"));
+                &r.cells
+            })
         }
         HotspotsCmd::Emerging(c) => {
             let p = c.params()?;
             let files = hs::EmergingStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "emerging hot spots", |i| hs::emerging(i, &p))?;
-            if let Some(n) = r.result.time_use.note("emerging hot spots") {
-                eprintln!("  note: {n}");
-            }
-            done(out, &r.cells, &r, g)
+            let study = |i: &_| hs::emerging(i, &p);
+            c.common.go(g, files, "emerging hot spots", study, |r| {
+                note(r.result.time_use.note("emerging hot spots"));
+                &r.cells
+            })
         }
         HotspotsCmd::Layer(c) => {
             let nb = c.nb.neighbours.unwrap_or(NeighbourKind::Knn).lib();
@@ -568,10 +555,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
                 tolerance: c.tolerance,
                 weights: nb.spec(c.nb.radius, c.nb.k, c.nb.power, true)?,
-                gistar: GiStarParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .fdr(c.fdr),
+                gistar: c.perm.gistar().fdr(c.fdr),
             };
             let load = || {
                 let load = IncidentLoad::second_file(crs_of(&c.incidents_crs)?, None);
@@ -585,10 +569,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             let (out, r) = run_study(g, &c.out, hs::LayerStudy::files(), load, "layer", |i| {
                 hs::layer(&i.0, i.1.as_ref(), &p)
             })?;
-            if !g.quiet {
-                print!("{}", r.summary_text());
-            }
-            finish(out, &r, g)
+            text_done(out, &r.summary_text(), &r, g)
         }
         HotspotsCmd::Global(c) => {
             let p = GlobalStudyParams {
@@ -601,19 +582,11 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                     .seed(c.perm.seed)
                     .transform(c.transform.lib()),
             };
-            let files = global::GlobalStudy::FILES;
-            let (out, r) = run_study(
-                g,
-                &c.units.out,
-                files,
-                || c.units.units(g),
-                "global",
-                |u| global::global(u, &p),
-            )?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
+            let (dir, files, load) = (&c.units.out, global::GlobalStudy::FILES, || {
+                c.units.units(g)
+            });
+            let (out, r) = run_study(g, dir, files, load, "global", |u| global::global(u, &p))?;
+            text_done(out, &r.text(), &r, g)
         }
         HotspotsCmd::Incremental(c) => {
             let mut p = IncrementalParams::new()
@@ -621,17 +594,30 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 .transform(c.transform.lib());
             p.start = c.start;
             p.increment = c.increment;
-            let files = global::IncrementalStudy::FILES;
-            let load = || c.units.units(g);
-            let (out, r) = run_study(g, &c.units.out, files, load, "incremental", |u| {
+            let (dir, files, load) = (&c.units.out, global::IncrementalStudy::FILES, || {
+                c.units.units(g)
+            });
+            let (out, r) = run_study(g, dir, files, load, "incremental", |u| {
                 global::incremental(u, &p)
             })?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
+            text_done(out, &r.text(), &r, g)
         }
     }
+}
+
+/// Prints a library note on stderr.
+fn note(n: Option<String>) {
+    if let Some(n) = n {
+        eprintln!("  note: {n}");
+    }
+}
+
+/// Prints `text` on stdout (unless quiet), then writes the result.
+fn text_done(out: Outputs, text: &str, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    if !g.quiet {
+        print!("{text}");
+    }
+    finish(out, r, g)
 }
 
 /// Prints the grid on stderr and the result on stdout (unless quiet), then writes the
@@ -642,6 +628,15 @@ fn done(out: Outputs, cells: &hs::AnalysisCells, r: &dyn Export, g: &GlobalArgs)
         print!("{}", r.summary().unwrap_or_default());
     }
     finish(out, r, g)
+}
+
+impl PermArgs {
+    /// Gi* with these permutations.
+    fn gistar(&self) -> GiStarParams {
+        GiStarParams::new()
+            .permutations(self.permutations)
+            .seed(self.seed)
+    }
 }
 
 impl GridArgs {
@@ -706,15 +701,18 @@ impl CommonArgs {
         self.grid.input(&self.incidents, &self.load, overlay, g)
     }
 
-    /// Plans the outputs, loads the input and runs the study ([`run_study`]).
-    fn run<R>(
+    /// Plans the outputs, loads the input, runs the study ([`run_study`]) and writes
+    /// its result, printing its `cells` ([`done`]).
+    fn go<R: Export>(
         &self,
         g: &GlobalArgs,
         files: Vec<String>,
         what: &str,
         study: impl FnOnce(&HotspotInput) -> crimescape::Result<R>,
-    ) -> Result<(Outputs, R)> {
-        run_study(g, &self.out, files, || self.input(g), what, study)
+        cells: impl FnOnce(&R) -> &hs::AnalysisCells,
+    ) -> Result<()> {
+        let (out, r) = run_study(g, &self.out, files, || self.input(g), what, study)?;
+        done(out, cells(&r), &r, g)
     }
 }
 
@@ -735,25 +733,6 @@ impl PeriodCmd {
             time_steps: self.time_steps,
         })
     }
-}
-
-fn parse_bandwidth(s: &str) -> Result<Bandwidth> {
-    let t = s.trim().to_ascii_lowercase();
-    let bad = |why: &str| Error::Param(format!("--bandwidth {s}: {why}"));
-    Ok(match t.as_str() {
-        "arcgis" | "default" => Bandwidth::ArcGis,
-        "scott" | "nrd" => Bandwidth::Scott,
-        _ => match t.strip_prefix("knn:") {
-            Some(k) => Bandwidth::Adaptive {
-                k: k.parse().map_err(|_| bad("knn:K needs an integer K"))?,
-            },
-            None => Bandwidth::Fixed {
-                h: t.trim_end_matches('m')
-                    .parse()
-                    .map_err(|_| bad("give metres, arcgis, scott or knn:K"))?,
-            },
-        },
-    })
 }
 
 fn kernel_of(k: KernelArg) -> Kernel {

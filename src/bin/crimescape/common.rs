@@ -355,67 +355,45 @@ pub fn load_incidents_with(
     g: &GlobalArgs,
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
-    if g.audience == AudienceArg::Public && args.rejects.is_some() {
-        return Err(crimescape::Error::Param(
-            "--rejects writes rejected rows with their raw fields (locations, free text), which no public output may hold: not with --audience public. `crimescape --audience public info FILE` publishes the rejected rows counted by reason".into(),
-        )
-        .into());
-    }
-    load_via(path, &args.study_load(g)?, g, warn)
+    let load = args.study_load(g)?;
+    load.check_public(g.audience == AudienceArg::Public)?;
+    load_via(path, &load, g, warn)
 }
 
-/// Loads incidents as the library's `load` says, printing as [`load_incidents_with`].
+/// Loads incidents as the library's `load` says ([`IncidentLoad::load_shown`]) and
+/// prints its lines, as [`load_incidents_with`].
 pub fn load_via(
     path: &Path,
     load: &IncidentLoad,
     g: &GlobalArgs,
     warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
+    let public = g.audience == AudienceArg::Public;
     let pb = spinner(g, format!("loading {}", path.display()));
-    let res = load.read(path);
+    let res = load.load_shown(path, public);
     pb.finish_and_clear();
-    let wrote = |rep: &LoadReport| {
-        if let Some(rp) = &load.rejects {
-            eprintln!(
-                "  wrote {} rejected row(s) to {}",
-                rep.rejections.len(),
-                rp.display()
-            );
-        }
-    };
-    let (inc, rep) = res.map_err(|e| {
+    let l = res.map_err(|e| {
         // a failed load (strict, nothing usable) still writes its rejected rows
-        if let Some(rep) = e.load_report() {
-            wrote(rep);
+        if let Some(line) = e.load_report().and_then(|r| load.rejects_line(r)) {
+            eprintln!("{line}");
         }
         anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
     })?;
-    if g.audience == AudienceArg::Public {
-        if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
-            v.push(LoadedPoints::of(&inc));
-        }
+    if let (Some(p), Ok(mut v)) = (l.points, PUBLIC_INCIDENTS.lock()) {
+        v.push(p);
     }
     // the first load's filters title the maps
     let _ = QUALIFIER.set(load.filters_phrase());
-    // --hours/--days/--night: the library's half-window rule, counted and recorded
-    let (inc, rep) = load
-        .filter(inc, rep)
-        .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
     if !g.quiet {
-        for l in crimescape::study::load_lines(&rep, 3) {
-            eprintln!("{}", crate::errors::with_flags(&l));
+        for line in &l.lines {
+            eprintln!("{}", crate::errors::with_flags(line));
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
-    if warn {
-        for w in &rep.warnings {
-            eprintln!("  WARNING: {}", crate::errors::with_flags(w));
-        }
+    for w in l.warnings.iter().filter(|_| warn) {
+        eprintln!("  WARNING: {}", crate::errors::with_flags(w));
     }
-    if !g.quiet {
-        wrote(&rep);
-    }
-    Ok((inc, rep))
+    Ok((l.incidents, l.report))
 }
 
 /// Loads a study's second point file as `load` says (printing as [`load_via`]),

@@ -64,6 +64,8 @@ const NAMED_IN_TEXT: &[&str] = &[
     "time_precision",
     "max_window",
     "target_crs",
+    // the public audience's refusal of a rejects file
+    "rejects",
 ];
 
 /// A library message in the words of the command line: each setting it names in
@@ -94,7 +96,7 @@ pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
             param,
             value,
             reason,
-        }) => format!("{} {value}: {reason}", flag(param)),
+        }) => format!("{} {value}: {}", flag(param), with_flags(reason)),
         Some(Error::MissingParam {
             param,
             needed_by,
