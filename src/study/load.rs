@@ -394,7 +394,7 @@ mod tests {
         let csv = dir.path().join("inc.csv");
         std::fs::write(
             &csv,
-            "x,y,date\n0,0,2024-01-01\n100,100,2024-01-02\nbad,5,2024-01-03\n",
+            "x,y,date\n1000,2000,2024-01-01\n1100,2050,2024-01-02\nbad,5,2024-01-03\n",
         )
         .unwrap();
         let mut opts = LoadOptions::new();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::load::IncidentLoad;
@@ -61,12 +61,13 @@ pub enum HotspotsCmd {
     Incremental(IncrementalCmd),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExtentArg {
-    /// Every cell of the points' bounding box.
-    Bbox,
-    /// Cells intersecting the points' convex hull.
-    Hull,
+choices! {
+    ExtentArg => ExtentChoice {
+        /// Every cell of the points' bounding box.
+        Bbox,
+        /// Cells intersecting the points' convex hull.
+        Hull,
+    }
 }
 
 /// The analysis cells: size, extent, boundary, shape and what is counted.
@@ -131,26 +132,16 @@ pub struct NeighbourArgs {
     pub power: f64,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
-pub enum NeighbourKind {
-    /// The 8 surrounding cells (binary band of cell*sqrt(2)).
-    Queen,
-    /// Binary band of --radius metres.
-    Band,
-    /// The --k nearest cells.
-    Knn,
-    /// Inverse distance within --radius.
-    Idw,
-}
-
-impl NeighbourKind {
-    fn lib(self) -> Neighbours {
-        match self {
-            NeighbourKind::Queen => Neighbours::Queen,
-            NeighbourKind::Band => Neighbours::Band,
-            NeighbourKind::Knn => Neighbours::Knn,
-            NeighbourKind::Idw => Neighbours::Idw,
-        }
+choices! {
+    NeighbourKind => Neighbours {
+        /// The 8 surrounding cells (binary band of cell*sqrt(2)).
+        Queen,
+        /// Binary band of --radius metres.
+        Band,
+        /// The --k nearest cells.
+        Knn,
+        /// Inverse distance within --radius.
+        Idw,
     }
 }
 
@@ -206,23 +197,25 @@ pub struct GridCmd {
     pub by_category: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum KernelArg {
-    Quartic,
-    Gaussian,
-    Epanechnikov,
-    Triangular,
-    Uniform,
+choices! {
+    KernelArg => Kernel {
+        Quartic,
+        Gaussian,
+        Epanechnikov,
+        Triangular,
+        Uniform,
+    }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DualArg {
-    /// incidents / second layer (e.g. per resident).
-    Ratio,
-    /// incidents − second layer, per km².
-    Difference,
-    /// share of incidents − share of the second layer, per km².
-    ShareDifference,
+choices! {
+    DualArg => DualMode {
+        /// incidents / second layer (e.g. per resident).
+        Ratio,
+        /// incidents − second layer, per km².
+        Difference,
+        /// share of incidents − share of the second layer, per km².
+        ShareDifference,
+    }
 }
 
 /// `hotspots kde`.
@@ -358,21 +351,13 @@ pub struct LayerCmd {
     pub fdr: bool,
 }
 
-/// Weights transformation.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TransformArg {
-    /// Row-standardised (esda 'r', ArcGIS "row standardization").
-    Row,
-    /// Binary.
-    Binary,
-}
-
-impl TransformArg {
-    fn lib(self) -> Transform {
-        match self {
-            TransformArg::Row => Transform::Row,
-            TransformArg::Binary => Transform::Binary,
-        }
+choices! {
+    /// Weights transformation.
+    TransformArg => Transform {
+        /// Row-standardised (esda 'r', ArcGIS "row standardization").
+        Row,
+        /// Binary.
+        Binary,
     }
 }
 
@@ -462,7 +447,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             c.common
                 .square_only("kernel density (it is evaluated on square cells)")?;
             let mut kde = KdeParams::new()
-                .kernel(kernel_of(c.kernel))
+                .kernel(c.kernel.into())
                 .bandwidth(c.bandwidth.parse::<Bandwidth>()?);
             if c.centres {
                 kde = kde.evaluation(Evaluation::Centre);
@@ -470,11 +455,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             let p = hs::KdeStudyParams {
                 cells: c.common.cells(),
                 kde,
-                dual_mode: match c.dual_mode {
-                    DualArg::Ratio => DualMode::Ratio,
-                    DualArg::Difference => DualMode::Difference,
-                    DualArg::ShareDifference => DualMode::ShareDifference,
-                },
+                dual_mode: c.dual_mode.into(),
             };
             let load = || {
                 let input = c.common.input(g)?;
@@ -550,7 +531,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             })
         }
         HotspotsCmd::Layer(c) => {
-            let nb = c.nb.neighbours.unwrap_or(NeighbourKind::Knn).lib();
+            let nb = Neighbours::from(c.nb.neighbours.unwrap_or(NeighbourKind::Knn));
             let p = hs::LayerStudyParams {
                 value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
                 tolerance: c.tolerance,
@@ -573,14 +554,14 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
         }
         HotspotsCmd::Global(c) => {
             let p = GlobalStudyParams {
-                neighbours: c.nb.neighbours.map(NeighbourKind::lib),
+                neighbours: c.nb.neighbours.map(Neighbours::from),
                 radius: c.nb.radius,
                 k: c.nb.k,
                 power: c.nb.power,
                 global: GlobalParams::new()
                     .permutations(c.perm.permutations)
                     .seed(c.perm.seed)
-                    .transform(c.transform.lib()),
+                    .transform(c.transform.into()),
             };
             let (dir, files, load) = (&c.units.out, global::GlobalStudy::FILES, || {
                 c.units.units(g)
@@ -591,7 +572,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
         HotspotsCmd::Incremental(c) => {
             let mut p = IncrementalParams::new()
                 .bands(c.bands)
-                .transform(c.transform.lib());
+                .transform(c.transform.into());
             p.start = c.start;
             p.increment = c.increment;
             let (dir, files, load) = (&c.units.out, global::IncrementalStudy::FILES, || {
@@ -644,10 +625,7 @@ impl GridArgs {
     fn cells(&self) -> CellParams {
         CellParams {
             cell: self.cell,
-            extent: match self.extent {
-                ExtentArg::Bbox => ExtentChoice::Bbox,
-                ExtentArg::Hull => ExtentChoice::Hull,
-            },
+            extent: self.extent.into(),
             hex: self.hex,
             weight: self.weight.clone(),
         }
@@ -732,16 +710,6 @@ impl PeriodCmd {
             fdr: self.fdr,
             time_steps: self.time_steps,
         })
-    }
-}
-
-fn kernel_of(k: KernelArg) -> Kernel {
-    match k {
-        KernelArg::Quartic => Kernel::Quartic,
-        KernelArg::Gaussian => Kernel::Gaussian,
-        KernelArg::Epanechnikov => Kernel::Epanechnikov,
-        KernelArg::Triangular => Kernel::Triangular,
-        KernelArg::Uniform => Kernel::Uniform,
     }
 }
 

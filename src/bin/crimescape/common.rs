@@ -15,24 +15,15 @@ use crimescape::{
 
 use crate::cli::GlobalArgs;
 
-/// Distance metric.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum MetricArg {
-    /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
-    Manhattan,
-    /// Straight-line distance.
-    Euclidean,
-    /// Shortest path along the street network of --streets.
-    Network,
-}
-
-impl From<MetricArg> for crimescape::Metric {
-    fn from(m: MetricArg) -> crimescape::Metric {
-        match m {
-            MetricArg::Manhattan => crimescape::Metric::Manhattan,
-            MetricArg::Euclidean => crimescape::Metric::Euclidean,
-            MetricArg::Network => crimescape::Metric::Network,
-        }
+choices! {
+    /// Distance metric.
+    MetricArg => crimescape::Metric {
+        /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
+        Manhattan,
+        /// Straight-line distance.
+        Euclidean,
+        /// Shortest path along the street network of --streets.
+        Network,
     }
 }
 
@@ -548,11 +539,7 @@ pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
     if let Some(name) = &g.gpkg {
         crimescape::study::setup::check_gpkg(name)?;
     }
-    let palette = match g.palette {
-        crate::cli::PaletteArg::BlueOrange => crimescape::Palette::BlueOrange,
-        crate::cli::PaletteArg::Arcgis => crimescape::Palette::Arcgis,
-    };
-    let (style, warnings) = figure_style(palette, g.title.clone(), None, &g.context)
+    let (style, warnings) = figure_style(g.palette.into(), g.title.clone(), None, &g.context)
         .context("loading the --context layers")?;
     for w in warnings {
         eprintln!("  WARNING: {w}");
