@@ -9,8 +9,8 @@ use crimescape::study::load::IncidentLoad;
 use crimescape::study::setup::{figure_style, LoadedPoints};
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
 use crimescape::{
-    Attributes, Crs, Export, Incidents, Layer, LayerOptions, LayerReport, LoadOptions, LoadReport,
-    OutputOptions, Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
+    Attributes, Crs, Export, Incidents, LayerOptions, LoadOptions, LoadReport, OutputOptions,
+    Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
 };
 
 use crate::cli::GlobalArgs;
@@ -335,29 +335,17 @@ pub fn load_incidents(
     args: &LoadArgs,
     g: &GlobalArgs,
 ) -> Result<(Incidents, LoadReport)> {
-    load_incidents_with(path, args, g, true)
-}
-
-/// As [`load_incidents`]; `warn` says whether to print the load's warnings on
-/// stderr (`info` shows them in its own output).
-pub fn load_incidents_with(
-    path: &Path,
-    args: &LoadArgs,
-    g: &GlobalArgs,
-    warn: bool,
-) -> Result<(Incidents, LoadReport)> {
     let load = args.study_load(g)?;
     load.check_public(g.audience == AudienceArg::Public)?;
-    load_via(path, &load, g, warn)
+    load_via(path, &load, g)
 }
 
 /// Loads incidents as the library's `load` says ([`IncidentLoad::load_shown`]) and
-/// prints its lines, as [`load_incidents_with`].
+/// prints its lines, as [`load_incidents`].
 pub fn load_via(
     path: &Path,
     load: &IncidentLoad,
     g: &GlobalArgs,
-    warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
     let public = g.audience == AudienceArg::Public;
     let pb = spinner(g, format!("loading {}", path.display()));
@@ -381,7 +369,7 @@ pub fn load_via(
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
-    for w in l.warnings.iter().filter(|_| warn) {
+    for w in &l.warnings {
         eprintln!("  WARNING: {}", crate::errors::with_flags(w));
     }
     Ok((l.incidents, l.report))
@@ -395,7 +383,7 @@ pub fn load_input(
     role: &str,
     g: &GlobalArgs,
 ) -> Result<IncidentInput> {
-    let (inc, rep) = load_via(path, load, g, true)?;
+    let (inc, rep) = load_via(path, load, g)?;
     Ok(IncidentInput::loaded(inc, rep, role))
 }
 
@@ -404,39 +392,25 @@ pub fn crs_of(s: &Option<String>) -> Result<Option<Crs>> {
     Ok(s.as_deref().map(Crs::parse).transpose()?)
 }
 
-/// Loads a layer with an optional CRS and target CRS.
-pub fn load_layer(
-    path: &Path,
-    crs: Option<&str>,
-    target: Option<&Crs>,
-    filters: &[String],
-) -> Result<(Layer, LayerReport)> {
-    let opts = LayerOptions {
-        crs: crs.map(Crs::parse).transpose()?,
-        target: target.cloned(),
-        name: None,
-        filters: filters
-            .iter()
-            .map(|f| WhereFilter::parse(f))
-            .collect::<crimescape::Result<_>>()?,
-    };
-    let (layer, rep) = crimescape::load_layer(path, &opts)
-        .with_context(|| format!("loading layer {}", path.display()))?;
-    for w in &rep.warnings {
-        eprintln!("  WARNING: {}: {w}", path.display());
-    }
-    Ok((layer, rep))
-}
-
-/// Loads a layer for a study, recorded in provenance under `role`.
+/// Loads a layer for a study in the CRS `target` (its own working CRS when `None`),
+/// recorded in provenance under `role`; prints the loader's warnings.
 pub fn study_layer(
     path: &Path,
     crs: Option<&str>,
     target: Option<&Crs>,
     role: &str,
 ) -> Result<StudyLayer> {
-    let (l, rep) = load_layer(path, crs, target, &[])?;
-    Ok(StudyLayer::loaded(l, &rep, role))
+    let opts = LayerOptions {
+        crs: crs.map(Crs::parse).transpose()?,
+        target: target.cloned(),
+        ..LayerOptions::default()
+    };
+    let (layer, rep) = crimescape::load_layer(path, &opts)
+        .with_context(|| format!("loading layer {}", path.display()))?;
+    for w in &rep.warnings {
+        eprintln!("  WARNING: {}: {w}", path.display());
+    }
+    Ok(StudyLayer::loaded(layer, &rep, role))
 }
 
 /// Loads incidents for a study (summary on stderr, rejects written if asked).

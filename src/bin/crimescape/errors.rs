@@ -23,7 +23,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("network", "--streets"),
     ("address_column", "--address"),
     ("space_breaks", "--space"),
-    ("time_breaks", "--time-bands"),
+    ("time_breaks", "--time"),
     ("bandwidth_m", "--bandwidth"),
     ("bandwidth_days", "--days"),
     ("kde_bandwidth_m", "--kde-bandwidth"),
@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(flag("target_crs"), "--to-crs");
         // the parameters of the typed errors of repeats, evaluate and risk
         assert_eq!(flag("space_breaks"), "--space");
-        assert_eq!(flag("time_breaks"), "--time-bands");
+        assert_eq!(flag("time_breaks"), "--time");
         assert_eq!(flag("intervention"), "--intervention-date");
         assert_eq!(flag("operationalisations"), "--op");
         assert_eq!(flag("site_radius"), "--site-radius");
