@@ -162,8 +162,9 @@ pub struct LoadedInput {
     /// Every location read, before the time filter, when asked: no public output may
     /// hold one of them ([`LoadedPoints::guard`]).
     pub points: Option<LoadedPoints>,
-    /// The summary ([`load_lines`] with 3 rejected rows per reason), then where the
-    /// rejected rows were written: shown unless the front end is quiet.
+    /// The summary ([`load_lines`](super::load_lines) with 3 rejected rows per
+    /// reason), then where the rejected rows were written: shown unless the front end
+    /// is quiet.
     pub lines: Vec<String>,
     /// The loader's warnings: shown even when quiet (the data are probably misread).
     pub warnings: Vec<String>,
