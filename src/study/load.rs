@@ -16,9 +16,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::setup::LoadedPoints;
 use super::{filter_by_time, write_rejects, IncidentInput};
 use crate::crs::Crs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::{LayerOptions, LayerReport, LoadOptions, LoadReport, WhereFilter};
 use crate::layer::Incidents;
 use crate::render::ContextLayer;
@@ -147,6 +148,78 @@ impl IncidentLoad {
     pub fn input(&self, path: impl AsRef<Path>, role: &str) -> Result<IncidentInput> {
         let (inc, rep) = self.load(path)?;
         Ok(IncidentInput::loaded(inc, rep, role).with_time_zone(self.time_zone.clone()))
+    }
+}
+
+/// Incidents loaded for a front end ([`IncidentLoad::load_shown`]): the incidents and
+/// their report, with what a terminal shows about the load.
+#[derive(Debug, Clone)]
+pub struct LoadedInput {
+    /// The incidents, time-filtered.
+    pub incidents: Incidents,
+    /// The load report (the time filter recorded in it).
+    pub report: LoadReport,
+    /// Every location read, before the time filter, when asked: no public output may
+    /// hold one of them ([`LoadedPoints::guard`]).
+    pub points: Option<LoadedPoints>,
+    /// The summary ([`load_lines`](super::load_lines) with 3 rejected rows per
+    /// reason), then where the rejected rows were written: shown unless the front end
+    /// is quiet.
+    pub lines: Vec<String>,
+    /// The loader's warnings: shown even when quiet (the data are probably misread).
+    pub warnings: Vec<String>,
+}
+
+impl IncidentLoad {
+    /// Refuses a rejects file for outputs meant for the public: it holds the rejected
+    /// rows with their raw fields (locations, free text).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] on `rejects` when `public` and a rejects file is set.
+    pub fn check_public(&self, public: bool) -> Result<()> {
+        match &self.rejects {
+            Some(p) if public => Err(Error::invalid_param(
+                "rejects",
+                p.display(),
+                "not for the public (`audience` public): `rejects` writes rejected rows with \
+                 their raw fields (locations, free text), which no public output may hold; \
+                 `info` of a public run publishes them counted by reason",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The line saying how many rejected rows were written where (`None` without a
+    /// rejects file).
+    pub fn rejects_line(&self, rep: &LoadReport) -> Option<String> {
+        let p = self.rejects.as_ref()?;
+        Some(format!(
+            "  wrote {} rejected row(s) to {}",
+            rep.rejections.len(),
+            p.display()
+        ))
+    }
+
+    /// [`load`](Self::load) for a front end: also the lines and warnings to show and,
+    /// when `keep_points`, every location read before the time filter.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load); when the read fails for want of usable rows, the
+    /// error's report ([`Error::load_report`]) says what was rejected
+    /// ([`rejects_line`](Self::rejects_line)).
+    pub fn load_shown(&self, path: impl AsRef<Path>, keep_points: bool) -> Result<LoadedInput> {
+        let (inc, rep) = self.read(path)?;
+        let points = keep_points.then(|| LoadedPoints::of(&inc));
+        let (incidents, report) = self.filter(inc, rep)?;
+        let mut lines = crate::study::load_lines(&report, 3);
+        lines.extend(self.rejects_line(&report));
+        Ok(LoadedInput {
+            incidents,
+            warnings: report.warnings.clone(),
+            report,
+            points,
+            lines,
+        })
     }
 }
 
@@ -300,5 +373,46 @@ mod tests {
         assert!(l.options.crs.is_none() && l.options.filters.is_empty());
         assert_eq!(l.options.max_window, None);
         assert!(l.rejects.is_none() && l.filters_phrase().is_none());
+    }
+
+    #[test]
+    fn check_public_refuses_rejects() {
+        let load = IncidentLoad::new(LoadOptions::new());
+        assert!(load.check_public(true).is_ok());
+        let load = load.rejects("rejected.csv");
+        assert!(load.check_public(false).is_ok());
+        match load.check_public(true) {
+            Err(Error::InvalidParam { param, value, .. }) => {
+                assert_eq!((param, value.as_str()), ("rejects", "rejected.csv"));
+            }
+            other => panic!("expected InvalidParam, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn load_shown_lines_rejects_and_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("inc.csv");
+        std::fs::write(
+            &csv,
+            "x,y,date\n1000,2000,2024-01-01\n1100,2050,2024-01-02\nbad,5,2024-01-03\n",
+        )
+        .unwrap();
+        let mut opts = LoadOptions::new();
+        opts.crs = Some(Crs::parse("local-m").unwrap());
+        let rejects = dir.path().join("rejects.csv");
+        let load = IncidentLoad::new(opts).rejects(&rejects);
+        let l = load.load_shown(&csv, true).unwrap();
+        assert_eq!(l.incidents.len(), 2);
+        assert_eq!(l.points.as_ref().map(|p| p.working.len()), Some(2));
+        let last = l.lines.last().unwrap();
+        assert!(last.contains("wrote 1 rejected row(s)"), "{last}");
+        assert!(rejects.exists());
+        // without a rejects file and points: the summary only
+        let load = IncidentLoad::new(load.options.clone());
+        let l = load.load_shown(&csv, false).unwrap();
+        assert!(l.points.is_none());
+        assert_eq!(l.lines, crate::study::load_lines(&l.report, 3));
+        assert_eq!(load.rejects_line(&l.report), None);
     }
 }

@@ -33,6 +33,7 @@ pub mod clusters;
 pub mod evaluate;
 pub mod global;
 pub mod hotspots;
+pub mod info;
 pub mod kplot;
 pub mod load;
 pub mod network;

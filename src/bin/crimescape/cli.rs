@@ -70,13 +70,14 @@ pub struct GlobalArgs {
     pub gpkg: Option<String>,
 }
 
-/// `--palette` choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PaletteArg {
-    /// Colour-blind-safe blue (cold) to orange (hot).
-    BlueOrange,
-    /// ArcGIS's hot-spot colours (blue cold, red hot).
-    Arcgis,
+choices! {
+    /// `--palette` choices.
+    PaletteArg => crimescape::Palette {
+        /// Colour-blind-safe blue (cold) to orange (hot).
+        BlueOrange,
+        /// ArcGIS's hot-spot colours (blue cold, red hot).
+        Arcgis,
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,13 +25,16 @@ pub enum Method {
     Nnh,
 }
 
-/// Standard deviational ellipse convention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Convention {
-    /// CrimeStat: sqrt(2·λ/(n−2)).
-    Crimestat,
-    /// ArcGIS Directional Distribution: sqrt(2·λ/n).
-    Arcgis,
+choices! {
+    /// Standard deviational ellipse convention.
+    Convention => EllipseConvention {
+        /// CrimeStat: sqrt(2·λ/(n−2)).
+        #[value(name = "crimestat")]
+        CrimeStat,
+        /// ArcGIS Directional Distribution: sqrt(2·λ/n).
+        #[value(name = "arcgis")]
+        ArcGis,
+    }
 }
 
 /// Arguments of `crimescape clusters`.
@@ -78,7 +81,7 @@ pub struct ClustersArgs {
     #[arg(long)]
     pub eps_days: Option<f64>,
     /// Standard deviational ellipse convention.
-    #[arg(long, value_enum, default_value_t = Convention::Crimestat)]
+    #[arg(long, value_enum, default_value_t = Convention::CrimeStat)]
     pub ellipse: Convention,
     /// Output folder: labels.csv, clusters.geojson, clusters.json, clusters.png.
     #[arg(long, short, default_value = "clusters")]
@@ -121,10 +124,7 @@ impl ClustersArgs {
         };
         Ok(ClusterStudyParams {
             method,
-            ellipse: match self.ellipse {
-                Convention::Crimestat => EllipseConvention::CrimeStat,
-                Convention::Arcgis => EllipseConvention::ArcGis,
-            },
+            ellipse: self.ellipse.into(),
         })
     }
 }

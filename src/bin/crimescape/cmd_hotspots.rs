@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::load::IncidentLoad;
@@ -61,12 +61,13 @@ pub enum HotspotsCmd {
     Incremental(IncrementalCmd),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExtentArg {
-    /// Every cell of the points' bounding box.
-    Bbox,
-    /// Cells intersecting the points' convex hull.
-    Hull,
+choices! {
+    ExtentArg => ExtentChoice {
+        /// Every cell of the points' bounding box.
+        Bbox,
+        /// Cells intersecting the points' convex hull.
+        Hull,
+    }
 }
 
 /// The analysis cells: size, extent, boundary, shape and what is counted.
@@ -131,26 +132,16 @@ pub struct NeighbourArgs {
     pub power: f64,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
-pub enum NeighbourKind {
-    /// The 8 surrounding cells (binary band of cell*sqrt(2)).
-    Queen,
-    /// Binary band of --radius metres.
-    Band,
-    /// The --k nearest cells.
-    Knn,
-    /// Inverse distance within --radius.
-    Idw,
-}
-
-impl NeighbourKind {
-    fn lib(self) -> Neighbours {
-        match self {
-            NeighbourKind::Queen => Neighbours::Queen,
-            NeighbourKind::Band => Neighbours::Band,
-            NeighbourKind::Knn => Neighbours::Knn,
-            NeighbourKind::Idw => Neighbours::Idw,
-        }
+choices! {
+    NeighbourKind => Neighbours {
+        /// The 8 surrounding cells (binary band of cell*sqrt(2)).
+        Queen,
+        /// Binary band of --radius metres.
+        Band,
+        /// The --k nearest cells.
+        Knn,
+        /// Inverse distance within --radius.
+        Idw,
     }
 }
 
@@ -206,23 +197,25 @@ pub struct GridCmd {
     pub by_category: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum KernelArg {
-    Quartic,
-    Gaussian,
-    Epanechnikov,
-    Triangular,
-    Uniform,
+choices! {
+    KernelArg => Kernel {
+        Quartic,
+        Gaussian,
+        Epanechnikov,
+        Triangular,
+        Uniform,
+    }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DualArg {
-    /// incidents / second layer (e.g. per resident).
-    Ratio,
-    /// incidents − second layer, per km².
-    Difference,
-    /// share of incidents − share of the second layer, per km².
-    ShareDifference,
+choices! {
+    DualArg => DualMode {
+        /// incidents / second layer (e.g. per resident).
+        Ratio,
+        /// incidents − second layer, per km².
+        Difference,
+        /// share of incidents − share of the second layer, per km².
+        ShareDifference,
+    }
 }
 
 /// `hotspots kde`.
@@ -358,21 +351,13 @@ pub struct LayerCmd {
     pub fdr: bool,
 }
 
-/// Weights transformation.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TransformArg {
-    /// Row-standardised (esda 'r', ArcGIS "row standardization").
-    Row,
-    /// Binary.
-    Binary,
-}
-
-impl TransformArg {
-    fn lib(self) -> Transform {
-        match self {
-            TransformArg::Row => Transform::Row,
-            TransformArg::Binary => Transform::Binary,
-        }
+choices! {
+    /// Weights transformation.
+    TransformArg => Transform {
+        /// Row-standardised (esda 'r', ArcGIS "row standardization").
+        Row,
+        /// Binary.
+        Binary,
     }
 }
 
@@ -444,12 +429,10 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 permutations: c.permutations,
                 seed: c.seed,
             };
-            let (out, r) = c
-                .common
-                .run(g, hs::HotspotMap::files(), "hot spot map", |i| {
-                    hs::hotspot_map(i, &p)
-                })?;
-            done(out, &r.study.cells, &r, g)
+            let files = hs::HotspotMap::files();
+            let study = |i: &_| hs::hotspot_map(i, &p);
+            c.common
+                .go(g, files, "hot spot map", study, |r| &r.study.cells)
         }
         HotspotsCmd::Grid(c) => {
             let p = hs::GridStudyParams {
@@ -457,26 +440,22 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 by_category: c.by_category,
             };
             let files = hs::GridStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "counting", |i| hs::grid(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "counting", |i| hs::grid(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Kde(c) => {
             c.common
                 .square_only("kernel density (it is evaluated on square cells)")?;
             let mut kde = KdeParams::new()
-                .kernel(kernel_of(c.kernel))
-                .bandwidth(parse_bandwidth(&c.bandwidth)?);
+                .kernel(c.kernel.into())
+                .bandwidth(c.bandwidth.parse::<Bandwidth>()?);
             if c.centres {
                 kde = kde.evaluation(Evaluation::Centre);
             }
             let p = hs::KdeStudyParams {
                 cells: c.common.cells(),
                 kde,
-                dual_mode: match c.dual_mode {
-                    DualArg::Ratio => DualMode::Ratio,
-                    DualArg::Difference => DualMode::Difference,
-                    DualArg::ShareDifference => DualMode::ShareDifference,
-                },
+                dual_mode: c.dual_mode.into(),
             };
             let load = || {
                 let input = c.common.input(g)?;
@@ -484,8 +463,7 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 let working = input.incidents.incidents.crs.working.clone();
                 let load = IncidentLoad::second_file(crs_of(&c.common.load.crs)?, Some(working));
                 let dual = c.dual.as_ref().map(|d| load_input(d, &load, "dual", g));
-                let dual = dual.transpose()?;
-                Ok((input, dual))
+                Ok((input, dual.transpose()?))
             };
             let files = hs::KdeStudy::files(c.dual.is_some());
             let (out, r) = run_study(g, &c.common.out, files, load, "kernel density", |i| {
@@ -494,22 +472,18 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             done(out, &r.cells, &r, g)
         }
         HotspotsCmd::Gistar(c) => {
+            let bin_p = match c.bins_from_permutations {
+                true => BinP::Permutation,
+                false => BinP::Analytical,
+            };
             let p = hs::GiStarStudyParams {
                 cells: c.common.cells(),
                 weights: c.nb.spec()?,
-                gistar: GiStarParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .fdr(c.fdr)
-                    .bin_p(if c.bins_from_permutations {
-                        BinP::Permutation
-                    } else {
-                        BinP::Analytical
-                    }),
+                gistar: c.perm.gistar().fdr(c.fdr).bin_p(bin_p),
             };
             let files = hs::GiStarStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "Gi*", |i| hs::gistar(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "Gi*", |i| hs::gistar(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Moran(c) => {
             let p = hs::MoranStudyParams {
@@ -521,10 +495,8 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                     .alpha(c.alpha),
             };
             let files = hs::MoranStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "Local Moran", |i| hs::moran(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "Local Moran", |i| hs::moran(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Change(c) => {
             c.common.square_only("change")?;
@@ -537,41 +509,34 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
                 bandwidth: c.bandwidth,
             };
             let files = hs::ChangeStudy::files(&p);
-            let (out, r) = c.common.run(g, files, "change", |i| hs::change(i, &p))?;
-            done(out, &r.cells, &r, g)
+            c.common
+                .go(g, files, "change", |i| hs::change(i, &p), |r| &r.cells)
         }
         HotspotsCmd::Classify(c) => {
             let p = c.params()?;
             let files = hs::ClassifyStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "classifying", |i| hs::classify(i, &p))?;
-            if let Some(n) = r.result.time_use.note("hot spot classification") {
-                eprintln!("  note: {n}");
-            }
-            done(out, &r.cells, &r, g)
+            let study = |i: &_| hs::classify(i, &p);
+            c.common.go(g, files, "classifying", study, |r| {
+                note(r.result.time_use.note("hot spot classification"));
+                &r.cells
+            })
         }
         HotspotsCmd::Emerging(c) => {
             let p = c.params()?;
             let files = hs::EmergingStudy::files(&p);
-            let (out, r) = c
-                .common
-                .run(g, files, "emerging hot spots", |i| hs::emerging(i, &p))?;
-            if let Some(n) = r.result.time_use.note("emerging hot spots") {
-                eprintln!("  note: {n}");
-            }
-            done(out, &r.cells, &r, g)
+            let study = |i: &_| hs::emerging(i, &p);
+            c.common.go(g, files, "emerging hot spots", study, |r| {
+                note(r.result.time_use.note("emerging hot spots"));
+                &r.cells
+            })
         }
         HotspotsCmd::Layer(c) => {
-            let nb = c.nb.neighbours.unwrap_or(NeighbourKind::Knn).lib();
+            let nb = Neighbours::from(c.nb.neighbours.unwrap_or(NeighbourKind::Knn));
             let p = hs::LayerStudyParams {
                 value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
                 tolerance: c.tolerance,
                 weights: nb.spec(c.nb.radius, c.nb.k, c.nb.power, true)?,
-                gistar: GiStarParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .fdr(c.fdr),
+                gistar: c.perm.gistar().fdr(c.fdr),
             };
             let load = || {
                 let load = IncidentLoad::second_file(crs_of(&c.incidents_crs)?, None);
@@ -585,53 +550,55 @@ pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
             let (out, r) = run_study(g, &c.out, hs::LayerStudy::files(), load, "layer", |i| {
                 hs::layer(&i.0, i.1.as_ref(), &p)
             })?;
-            if !g.quiet {
-                print!("{}", r.summary_text());
-            }
-            finish(out, &r, g)
+            text_done(out, &r.summary_text(), &r, g)
         }
         HotspotsCmd::Global(c) => {
             let p = GlobalStudyParams {
-                neighbours: c.nb.neighbours.map(NeighbourKind::lib),
+                neighbours: c.nb.neighbours.map(Neighbours::from),
                 radius: c.nb.radius,
                 k: c.nb.k,
                 power: c.nb.power,
                 global: GlobalParams::new()
                     .permutations(c.perm.permutations)
                     .seed(c.perm.seed)
-                    .transform(c.transform.lib()),
+                    .transform(c.transform.into()),
             };
-            let files = global::GlobalStudy::FILES;
-            let (out, r) = run_study(
-                g,
-                &c.units.out,
-                files,
-                || c.units.units(g),
-                "global",
-                |u| global::global(u, &p),
-            )?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
+            let (dir, files, load) = (&c.units.out, global::GlobalStudy::FILES, || {
+                c.units.units(g)
+            });
+            let (out, r) = run_study(g, dir, files, load, "global", |u| global::global(u, &p))?;
+            text_done(out, &r.text(), &r, g)
         }
         HotspotsCmd::Incremental(c) => {
             let mut p = IncrementalParams::new()
                 .bands(c.bands)
-                .transform(c.transform.lib());
+                .transform(c.transform.into());
             p.start = c.start;
             p.increment = c.increment;
-            let files = global::IncrementalStudy::FILES;
-            let load = || c.units.units(g);
-            let (out, r) = run_study(g, &c.units.out, files, load, "incremental", |u| {
+            let (dir, files, load) = (&c.units.out, global::IncrementalStudy::FILES, || {
+                c.units.units(g)
+            });
+            let (out, r) = run_study(g, dir, files, load, "incremental", |u| {
                 global::incremental(u, &p)
             })?;
-            if !g.quiet {
-                print!("{}", r.text());
-            }
-            finish(out, &r, g)
+            text_done(out, &r.text(), &r, g)
         }
     }
+}
+
+/// Prints a library note on stderr.
+fn note(n: Option<String>) {
+    if let Some(n) = n {
+        eprintln!("  note: {n}");
+    }
+}
+
+/// Prints `text` on stdout (unless quiet), then writes the result.
+fn text_done(out: Outputs, text: &str, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
+    if !g.quiet {
+        print!("{text}");
+    }
+    finish(out, r, g)
 }
 
 /// Prints the grid on stderr and the result on stdout (unless quiet), then writes the
@@ -644,15 +611,21 @@ fn done(out: Outputs, cells: &hs::AnalysisCells, r: &dyn Export, g: &GlobalArgs)
     finish(out, r, g)
 }
 
+impl PermArgs {
+    /// Gi* with these permutations.
+    fn gistar(&self) -> GiStarParams {
+        GiStarParams::new()
+            .permutations(self.permutations)
+            .seed(self.seed)
+    }
+}
+
 impl GridArgs {
     /// The cells of `--cell/--extent/--hex/--weight`.
     fn cells(&self) -> CellParams {
         CellParams {
             cell: self.cell,
-            extent: match self.extent {
-                ExtentArg::Bbox => ExtentChoice::Bbox,
-                ExtentArg::Hull => ExtentChoice::Hull,
-            },
+            extent: self.extent.into(),
             hex: self.hex,
             weight: self.weight.clone(),
         }
@@ -706,15 +679,18 @@ impl CommonArgs {
         self.grid.input(&self.incidents, &self.load, overlay, g)
     }
 
-    /// Plans the outputs, loads the input and runs the study ([`run_study`]).
-    fn run<R>(
+    /// Plans the outputs, loads the input, runs the study ([`run_study`]) and writes
+    /// its result, printing its `cells` ([`done`]).
+    fn go<R: Export>(
         &self,
         g: &GlobalArgs,
         files: Vec<String>,
         what: &str,
         study: impl FnOnce(&HotspotInput) -> crimescape::Result<R>,
-    ) -> Result<(Outputs, R)> {
-        run_study(g, &self.out, files, || self.input(g), what, study)
+        cells: impl FnOnce(&R) -> &hs::AnalysisCells,
+    ) -> Result<()> {
+        let (out, r) = run_study(g, &self.out, files, || self.input(g), what, study)?;
+        done(out, cells(&r), &r, g)
     }
 }
 
@@ -734,35 +710,6 @@ impl PeriodCmd {
             fdr: self.fdr,
             time_steps: self.time_steps,
         })
-    }
-}
-
-fn parse_bandwidth(s: &str) -> Result<Bandwidth> {
-    let t = s.trim().to_ascii_lowercase();
-    let bad = |why: &str| Error::Param(format!("--bandwidth {s}: {why}"));
-    Ok(match t.as_str() {
-        "arcgis" | "default" => Bandwidth::ArcGis,
-        "scott" | "nrd" => Bandwidth::Scott,
-        _ => match t.strip_prefix("knn:") {
-            Some(k) => Bandwidth::Adaptive {
-                k: k.parse().map_err(|_| bad("knn:K needs an integer K"))?,
-            },
-            None => Bandwidth::Fixed {
-                h: t.trim_end_matches('m')
-                    .parse()
-                    .map_err(|_| bad("give metres, arcgis, scott or knn:K"))?,
-            },
-        },
-    })
-}
-
-fn kernel_of(k: KernelArg) -> Kernel {
-    match k {
-        KernelArg::Quartic => Kernel::Quartic,
-        KernelArg::Gaussian => Kernel::Gaussian,
-        KernelArg::Epanechnikov => Kernel::Epanechnikov,
-        KernelArg::Triangular => Kernel::Triangular,
-        KernelArg::Uniform => Kernel::Uniform,
     }
 }
 

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::{detect_format, Format, GeometryKind, RejectReason};
+use crimescape::study::info::file_info;
 
 use crate::cli::GlobalArgs;
-use crate::common::{load_incidents_with, load_layer, LoadArgs};
+use crate::common::{spinner, AudienceArg, LoadArgs};
 
 /// Arguments of `crimescape info`.
 #[derive(Debug, Args)]
@@ -25,65 +25,34 @@ pub struct InfoArgs {
 }
 
 pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
-    let fmt = detect_format(&a.file)?;
-    let quiet = GlobalArgs {
-        quiet: true,
-        ..g.clone()
-    };
-    let loaded = if a.layer {
-        None
-    } else if fmt == Format::Csv {
-        Some(load_incidents_with(&a.file, &a.load, &quiet, false)?)
-    } else {
-        // GeoJSON/GDAL: incidents when every feature is a point, otherwise a layer
-        match load_incidents_with(&a.file, &a.load, &quiet, false) {
-            Ok((inc, rep)) if !rep.rejected.contains_key(&RejectReason::NotAPoint) => {
-                Some((inc, rep))
-            }
-            Ok(_) => None,
-            Err(e) => {
-                // not usable as incidents: a layer of lines/polygons, or a real error
-                match load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters) {
-                    Ok((l, _)) if l.kinds().keys().any(|k| *k != GeometryKind::Point) => None,
-                    // the layer's own error is the relevant one when the features are not points
-                    Err(le) if format!("{e:#}").contains(RejectReason::NotAPoint.name()) => {
-                        return Err(le)
-                    }
-                    _ => return Err(e),
-                }
-            }
+    let load = a.load.study_load(g)?;
+    load.check_public(g.audience == AudienceArg::Public)?;
+    let pb = spinner(g, format!("reading {}", a.file.display()));
+    let info = file_info(&a.file, &load, a.layer);
+    pb.finish_and_clear();
+    let info = info.map_err(|e| {
+        // a failed load (strict, nothing usable) still writes its rejected rows
+        if let Some(line) = e.load_report().and_then(|r| load.rejects_line(r)) {
+            eprintln!("{line}");
         }
-    };
-    let Some((inc, rep)) = loaded else {
-        let (l, rep) = load_layer(&a.file, a.load.crs.as_deref(), None, &a.load.filters)?;
-        let mut s = crimescape::summarise_layer(&l, &rep);
-        if g.audience == crate::common::AudienceArg::Public {
-            s = s.for_public();
-        }
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&s)?);
-        } else {
-            print!("{}", crate::errors::with_flags(&s.to_text()));
-        }
-        return Ok(());
-    };
-    if let Some(rp) = &a.load.rejects {
+        anyhow::Error::new(e).context(format!("reading {}", a.file.display()))
+    })?;
+    for w in &info.warnings {
+        eprintln!("  WARNING: {}: {w}", a.file.display());
+    }
+    if let Some(line) = info.report.as_ref().and_then(|r| load.rejects_line(r)) {
         if !g.quiet {
-            eprintln!(
-                "wrote {} rejected row(s) to {}",
-                rep.rejections.len(),
-                rp.display()
-            );
+            eprintln!("{}", line.trim_start());
         }
     }
-    let mut s = crimescape::summarise_incidents(&inc, &rep);
-    if g.audience == crate::common::AudienceArg::Public {
-        s = s.for_public(u32::try_from(g.min_count).unwrap_or(u32::MAX));
-    }
+    let info = match g.audience {
+        AudienceArg::Public => info.for_public(u32::try_from(g.min_count).unwrap_or(u32::MAX)),
+        AudienceArg::Internal => info,
+    };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        println!("{}", info.to_json()?);
     } else {
-        print!("{}", crate::errors::with_flags(&s.to_text()));
+        print!("{}", crate::errors::with_flags(&info.to_text()));
     }
     Ok(())
 }

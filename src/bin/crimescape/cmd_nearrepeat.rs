@@ -149,20 +149,12 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     finish(out, &r, g)
 }
 
-/// `--window-rule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WindowRuleArg {
-    /// Leave long windows out.
-    Exclude,
-    /// Use their midpoint.
-    Midpoint,
-}
-
-impl From<WindowRuleArg> for crimescape::WindowRule {
-    fn from(a: WindowRuleArg) -> Self {
-        match a {
-            WindowRuleArg::Exclude => crimescape::WindowRule::Exclude,
-            WindowRuleArg::Midpoint => crimescape::WindowRule::Midpoint,
-        }
+choices! {
+    /// `--window-rule`.
+    WindowRuleArg => crimescape::WindowRule {
+        /// Leave long windows out.
+        Exclude,
+        /// Use their midpoint.
+        Midpoint,
     }
 }

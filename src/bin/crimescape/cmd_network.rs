@@ -76,24 +76,26 @@ fn network(s: &StreetArgs, working: &crimescape::Crs, g: &GlobalArgs) -> Result<
 
 // ------------------------------------------------------------------ kde
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MethodArg {
-    /// Kernel of the shortest-path distance (Xie & Yan 2008); mass grows at junctions.
-    Simple,
-    /// Equal split at junctions (Okabe et al. 2009); jumps at junctions.
-    Discontinuous,
-    /// Equal split with back-propagation: continuous and mass-conserving.
-    Continuous,
-    /// The same kernel of the straight-line distance on the same lixels (planar comparison).
-    Planar,
+choices! {
+    MethodArg => NkdeMethod {
+        /// Kernel of the shortest-path distance (Xie & Yan 2008); mass grows at junctions.
+        Simple,
+        /// Equal split at junctions (Okabe et al. 2009); jumps at junctions.
+        Discontinuous,
+        /// Equal split with back-propagation: continuous and mass-conserving.
+        Continuous,
+        /// The same kernel of the straight-line distance on the same lixels (planar comparison).
+        Planar,
+    }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum KernelArg {
-    Quartic,
-    Triangular,
-    /// Truncated at the bandwidth (as spNetwork).
-    Gaussian,
+choices! {
+    KernelArg => NetKernel {
+        Quartic,
+        Triangular,
+        /// Truncated at the bandwidth (as spNetwork).
+        Gaussian,
+    }
 }
 
 /// `network kde`.
@@ -129,17 +131,8 @@ fn run_kde(a: KdeArgs, g: &GlobalArgs) -> Result<()> {
     let p = NkdeParams::new(a.bandwidth)
         .lixel_length(a.lixel)
         .max_depth(a.max_depth)
-        .method(match a.method {
-            MethodArg::Simple => NkdeMethod::Simple,
-            MethodArg::Discontinuous => NkdeMethod::Discontinuous,
-            MethodArg::Continuous => NkdeMethod::Continuous,
-            MethodArg::Planar => NkdeMethod::Planar,
-        })
-        .kernel(match a.kernel {
-            KernelArg::Quartic => NetKernel::Quartic,
-            KernelArg::Triangular => NetKernel::Triangular,
-            KernelArg::Gaussian => NetKernel::Gaussian,
-        });
+        .method(a.method.into())
+        .kernel(a.kernel.into());
     let out = outputs(&a.out, NetworkKde::files(), g)?;
     let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
     let r = spin(g, "network KDE", || sn::kde(&input, &net, &p))?;
@@ -235,12 +228,13 @@ pub enum NeighbourArg {
     Band,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ValueArg {
-    /// Incidents per segment.
-    Count,
-    /// Incidents per 100 m of segment.
-    Rate,
+choices! {
+    ValueArg => SegmentValue {
+        /// Incidents per segment.
+        Count,
+        /// Incidents per 100 m of segment.
+        Rate,
+    }
 }
 
 /// `network gistar` / `network moran`.
@@ -282,12 +276,10 @@ fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
             return Err(Error::missing_param("radius", "neighbours", "band").into())
         }
     };
-    let value = match a.value {
-        ValueArg::Count => SegmentValue::Count,
-        ValueArg::Rate => SegmentValue::Rate,
-    };
     let p = sn::segment_params(
-        SegmentHotspotParams::new().weights(weights).value(value),
+        SegmentHotspotParams::new()
+            .weights(weights)
+            .value(a.value.into()),
         gistar,
         a.perm.permutations,
         a.perm.seed,

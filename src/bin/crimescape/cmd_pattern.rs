@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crimescape::study::hotspots::ExtentChoice;
 use crimescape::study::pattern::{self as sp, NniStudy, PatternInput, RipleyStudy};
 use crimescape::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
@@ -34,13 +34,14 @@ pub enum PatternCmd {
     CrossK(CrossKCmd),
 }
 
-/// Area the points are compared with when no boundary is given.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AreaArg {
-    /// The points' bounding box (pointpats' default).
-    Bbox,
-    /// The points' convex hull.
-    Hull,
+choices! {
+    /// Area the points are compared with when no boundary is given.
+    AreaArg => ExtentChoice {
+        /// The points' bounding box (pointpats' default).
+        Bbox,
+        /// The points' convex hull.
+        Hull,
+    }
 }
 
 /// Options shared by the pattern commands.
@@ -72,15 +73,16 @@ pub struct StudyArgs {
     pub load: LoadArgs,
 }
 
-/// Border correction of the nearest neighbour index.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum BorderArg {
-    /// None (Clark-Evans, ArcGIS).
-    None,
-    /// Distance to the study area's bounding rectangle (CrimeStat "rectangular").
-    Rectangle,
-    /// Distance to the study-area boundary.
-    Boundary,
+choices! {
+    /// Border correction of the nearest neighbour index.
+    BorderArg => BorderCorrection {
+        /// None (Clark-Evans, ArcGIS).
+        None,
+        /// Distance to the study area's bounding rectangle (CrimeStat "rectangular").
+        Rectangle,
+        /// Distance to the study-area boundary.
+        Boundary,
+    }
 }
 
 /// `pattern nni`.
@@ -94,13 +96,14 @@ pub struct NniCmd {
     pub correction: BorderArg,
 }
 
-/// Edge correction of K.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum EdgeArg {
-    /// None (pointpats).
-    None,
-    /// Reduced sample: only points at least r from the boundary are centres.
-    Border,
+choices! {
+    /// Edge correction of K.
+    EdgeArg => EdgeCorrection {
+        /// None (pointpats).
+        None,
+        /// Reduced sample: only points at least r from the boundary are centres.
+        Border,
+    }
 }
 
 /// Distance options of K and cross-K.
@@ -153,11 +156,7 @@ pub fn run(a: PatternArgs, g: &GlobalArgs) -> Result<()> {
     match a.cmd {
         PatternCmd::Nni(c) => {
             let params = NniParams::new()
-                .correction(match c.correction {
-                    BorderArg::None => BorderCorrection::None,
-                    BorderArg::Rectangle => BorderCorrection::Rectangle,
-                    BorderArg::Boundary => BorderCorrection::Boundary,
-                })
+                .correction(c.correction.into())
                 .simulations(c.study.simulations)
                 .seed(c.study.seed);
             let s = &c.study;
@@ -180,9 +179,9 @@ impl StudyArgs {
     /// Loads the incidents and the boundary; the study area without a boundary.
     fn load(&self, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
         let mut input = PatternInput::new(study_incidents(&self.incidents, &self.load, g)?);
-        let (extent, name) = match self.extent {
-            AreaArg::Bbox => (ExtentChoice::Bbox, "bounding box"),
-            AreaArg::Hull => (ExtentChoice::Hull, "convex hull"),
+        let name = match self.extent {
+            AreaArg::Bbox => "bounding box",
+            AreaArg::Hull => "convex hull",
         };
         if let Some(b) = &self.boundary {
             let working = &input.incidents.incidents.crs.working;
@@ -191,17 +190,14 @@ impl StudyArgs {
         } else if !g.quiet {
             eprintln!("note: no --boundary: the study area is the points' {name}; areas without incidents inside it make the pattern look more clustered");
         }
-        Ok((input, extent))
+        Ok((input, self.extent.into()))
     }
 }
 
 fn run_k(s: &StudyArgs, d: &DistanceArgs, cross: Option<&CrossKCmd>, g: &GlobalArgs) -> Result<()> {
     let mut params = RipleyParams::new()
         .steps(d.steps)
-        .edge(match d.edge {
-            EdgeArg::None => EdgeCorrection::None,
-            EdgeArg::Border => EdgeCorrection::Border,
-        })
+        .edge(d.edge.into())
         .simulations(s.simulations)
         .seed(s.seed);
     params.distances = d.distances.clone();

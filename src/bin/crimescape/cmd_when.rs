@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use crimescape::study::when::{
     self as study, WhenGroups, WhenInput, WhenParams, WhenProfile, WhenStudy,
 };
@@ -15,17 +15,18 @@ use crimescape::PlaceTestParams;
 use crate::cli::GlobalArgs;
 use crate::common::{finish, outputs, study_incidents, study_layer, LoadArgs};
 
-/// Profile to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Profile {
-    /// 168 hours of the week (Sunday 00h first).
-    HourOfWeek,
-    /// 24 hours of the day.
-    Hour,
-    /// 7 days of the week (Sunday first).
-    Day,
-    /// 12 months.
-    Month,
+choices! {
+    /// Profile to write.
+    Profile => WhenProfile {
+        /// 168 hours of the week (Sunday 00h first).
+        HourOfWeek,
+        /// 24 hours of the day.
+        Hour,
+        /// 7 days of the week (Sunday first).
+        Day,
+        /// 12 months.
+        Month,
+    }
 }
 
 /// Arguments of `crimescape when`.
@@ -72,12 +73,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     let mut p = WhenParams::new()
         .min_incidents(a.min_incidents)
         .test(PlaceTestParams::new().nrep(a.nrep).seed(a.seed));
-    p.profile = match a.profile {
-        Profile::HourOfWeek => WhenProfile::HourOfWeek,
-        Profile::Hour => WhenProfile::Hour,
-        Profile::Day => WhenProfile::Day,
-        Profile::Month => WhenProfile::Month,
-    };
+    p.profile = a.profile.into();
     let layer_file = match &a.by {
         Some(by) => {
             let (gr, f) = WhenGroups::parse(by, a.cell)?;

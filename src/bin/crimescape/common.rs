@@ -9,30 +9,21 @@ use crimescape::study::load::IncidentLoad;
 use crimescape::study::setup::{figure_style, LoadedPoints};
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
 use crimescape::{
-    Attributes, Crs, Export, Incidents, Layer, LayerOptions, LayerReport, LoadOptions, LoadReport,
-    OutputOptions, Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
+    Attributes, Crs, Export, Incidents, LayerOptions, LoadOptions, LoadReport, OutputOptions,
+    Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
 };
 
 use crate::cli::GlobalArgs;
 
-/// Distance metric.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum MetricArg {
-    /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
-    Manhattan,
-    /// Straight-line distance.
-    Euclidean,
-    /// Shortest path along the street network of --streets.
-    Network,
-}
-
-impl From<MetricArg> for crimescape::Metric {
-    fn from(m: MetricArg) -> crimescape::Metric {
-        match m {
-            MetricArg::Manhattan => crimescape::Metric::Manhattan,
-            MetricArg::Euclidean => crimescape::Metric::Euclidean,
-            MetricArg::Network => crimescape::Metric::Network,
-        }
+choices! {
+    /// Distance metric.
+    MetricArg => crimescape::Metric {
+        /// |dx| + |dy| (NearRepeat's and the Near Repeat Calculator's default).
+        Manhattan,
+        /// Straight-line distance.
+        Euclidean,
+        /// Shortest path along the street network of --streets.
+        Network,
     }
 }
 
@@ -344,78 +335,44 @@ pub fn load_incidents(
     args: &LoadArgs,
     g: &GlobalArgs,
 ) -> Result<(Incidents, LoadReport)> {
-    load_incidents_with(path, args, g, true)
+    let load = args.study_load(g)?;
+    load.check_public(g.audience == AudienceArg::Public)?;
+    load_via(path, &load, g)
 }
 
-/// As [`load_incidents`]; `warn` says whether to print the load's warnings on
-/// stderr (`info` shows them in its own output).
-pub fn load_incidents_with(
-    path: &Path,
-    args: &LoadArgs,
-    g: &GlobalArgs,
-    warn: bool,
-) -> Result<(Incidents, LoadReport)> {
-    if g.audience == AudienceArg::Public && args.rejects.is_some() {
-        return Err(crimescape::Error::Param(
-            "--rejects writes rejected rows with their raw fields (locations, free text), which no public output may hold: not with --audience public. `crimescape --audience public info FILE` publishes the rejected rows counted by reason".into(),
-        )
-        .into());
-    }
-    load_via(path, &args.study_load(g)?, g, warn)
-}
-
-/// Loads incidents as the library's `load` says, printing as [`load_incidents_with`].
+/// Loads incidents as the library's `load` says ([`IncidentLoad::load_shown`]) and
+/// prints its lines, as [`load_incidents`].
 pub fn load_via(
     path: &Path,
     load: &IncidentLoad,
     g: &GlobalArgs,
-    warn: bool,
 ) -> Result<(Incidents, LoadReport)> {
+    let public = g.audience == AudienceArg::Public;
     let pb = spinner(g, format!("loading {}", path.display()));
-    let res = load.read(path);
+    let res = load.load_shown(path, public);
     pb.finish_and_clear();
-    let wrote = |rep: &LoadReport| {
-        if let Some(rp) = &load.rejects {
-            eprintln!(
-                "  wrote {} rejected row(s) to {}",
-                rep.rejections.len(),
-                rp.display()
-            );
-        }
-    };
-    let (inc, rep) = res.map_err(|e| {
+    let l = res.map_err(|e| {
         // a failed load (strict, nothing usable) still writes its rejected rows
-        if let Some(rep) = e.load_report() {
-            wrote(rep);
+        if let Some(line) = e.load_report().and_then(|r| load.rejects_line(r)) {
+            eprintln!("{line}");
         }
         anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
     })?;
-    if g.audience == AudienceArg::Public {
-        if let Ok(mut v) = PUBLIC_INCIDENTS.lock() {
-            v.push(LoadedPoints::of(&inc));
-        }
+    if let (Some(p), Ok(mut v)) = (l.points, PUBLIC_INCIDENTS.lock()) {
+        v.push(p);
     }
     // the first load's filters title the maps
     let _ = QUALIFIER.set(load.filters_phrase());
-    // --hours/--days/--night: the library's half-window rule, counted and recorded
-    let (inc, rep) = load
-        .filter(inc, rep)
-        .with_context(|| format!("filtering the incidents of {} by time", path.display()))?;
     if !g.quiet {
-        for l in crimescape::study::load_lines(&rep, 3) {
-            eprintln!("{}", crate::errors::with_flags(&l));
+        for line in &l.lines {
+            eprintln!("{}", crate::errors::with_flags(line));
         }
     }
     // warnings are printed even with --quiet: the data are probably misread
-    if warn {
-        for w in &rep.warnings {
-            eprintln!("  WARNING: {}", crate::errors::with_flags(w));
-        }
+    for w in &l.warnings {
+        eprintln!("  WARNING: {}", crate::errors::with_flags(w));
     }
-    if !g.quiet {
-        wrote(&rep);
-    }
-    Ok((inc, rep))
+    Ok((l.incidents, l.report))
 }
 
 /// Loads a study's second point file as `load` says (printing as [`load_via`]),
@@ -426,7 +383,7 @@ pub fn load_input(
     role: &str,
     g: &GlobalArgs,
 ) -> Result<IncidentInput> {
-    let (inc, rep) = load_via(path, load, g, true)?;
+    let (inc, rep) = load_via(path, load, g)?;
     Ok(IncidentInput::loaded(inc, rep, role))
 }
 
@@ -435,39 +392,25 @@ pub fn crs_of(s: &Option<String>) -> Result<Option<Crs>> {
     Ok(s.as_deref().map(Crs::parse).transpose()?)
 }
 
-/// Loads a layer with an optional CRS and target CRS.
-pub fn load_layer(
-    path: &Path,
-    crs: Option<&str>,
-    target: Option<&Crs>,
-    filters: &[String],
-) -> Result<(Layer, LayerReport)> {
-    let opts = LayerOptions {
-        crs: crs.map(Crs::parse).transpose()?,
-        target: target.cloned(),
-        name: None,
-        filters: filters
-            .iter()
-            .map(|f| WhereFilter::parse(f))
-            .collect::<crimescape::Result<_>>()?,
-    };
-    let (layer, rep) = crimescape::load_layer(path, &opts)
-        .with_context(|| format!("loading layer {}", path.display()))?;
-    for w in &rep.warnings {
-        eprintln!("  WARNING: {}: {w}", path.display());
-    }
-    Ok((layer, rep))
-}
-
-/// Loads a layer for a study, recorded in provenance under `role`.
+/// Loads a layer for a study in the CRS `target` (its own working CRS when `None`),
+/// recorded in provenance under `role`; prints the loader's warnings.
 pub fn study_layer(
     path: &Path,
     crs: Option<&str>,
     target: Option<&Crs>,
     role: &str,
 ) -> Result<StudyLayer> {
-    let (l, rep) = load_layer(path, crs, target, &[])?;
-    Ok(StudyLayer::loaded(l, &rep, role))
+    let opts = LayerOptions {
+        crs: crs.map(Crs::parse).transpose()?,
+        target: target.cloned(),
+        ..LayerOptions::default()
+    };
+    let (layer, rep) = crimescape::load_layer(path, &opts)
+        .with_context(|| format!("loading layer {}", path.display()))?;
+    for w in &rep.warnings {
+        eprintln!("  WARNING: {}: {w}", path.display());
+    }
+    Ok(StudyLayer::loaded(layer, &rep, role))
 }
 
 /// Loads incidents for a study (summary on stderr, rejects written if asked).
@@ -570,11 +513,7 @@ pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
     if let Some(name) = &g.gpkg {
         crimescape::study::setup::check_gpkg(name)?;
     }
-    let palette = match g.palette {
-        crate::cli::PaletteArg::BlueOrange => crimescape::Palette::BlueOrange,
-        crate::cli::PaletteArg::Arcgis => crimescape::Palette::Arcgis,
-    };
-    let (style, warnings) = figure_style(palette, g.title.clone(), None, &g.context)
+    let (style, warnings) = figure_style(g.palette.into(), g.title.clone(), None, &g.context)
         .context("loading the --context layers")?;
     for w in warnings {
         eprintln!("  WARNING: {w}");

@@ -23,7 +23,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("network", "--streets"),
     ("address_column", "--address"),
     ("space_breaks", "--space"),
-    ("time_breaks", "--time-bands"),
+    ("time_breaks", "--time"),
     ("bandwidth_m", "--bandwidth"),
     ("bandwidth_days", "--days"),
     ("kde_bandwidth_m", "--kde-bandwidth"),
@@ -64,6 +64,8 @@ const NAMED_IN_TEXT: &[&str] = &[
     "time_precision",
     "max_window",
     "target_crs",
+    // the public audience's refusal of a rejects file
+    "rejects",
 ];
 
 /// A library message in the words of the command line: each setting it names in
@@ -94,7 +96,7 @@ pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
             param,
             value,
             reason,
-        }) => format!("{} {value}: {reason}", flag(param)),
+        }) => format!("{} {value}: {}", flag(param), with_flags(reason)),
         Some(Error::MissingParam {
             param,
             needed_by,
@@ -129,7 +131,7 @@ mod tests {
         assert_eq!(flag("target_crs"), "--to-crs");
         // the parameters of the typed errors of repeats, evaluate and risk
         assert_eq!(flag("space_breaks"), "--space");
-        assert_eq!(flag("time_breaks"), "--time-bands");
+        assert_eq!(flag("time_breaks"), "--time");
         assert_eq!(flag("intervention"), "--intervention-date");
         assert_eq!(flag("operationalisations"), "--op");
         assert_eq!(flag("site_radius"), "--site-radius");

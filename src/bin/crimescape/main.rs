@@ -23,6 +23,23 @@ macro_rules! eprintln {
     ($($arg:tt)*) => { crate::out::eprintln(format_args!($($arg)*)) };
 }
 
+/// A flag's choices: a `clap::ValueEnum` mirroring a library enum variant for variant
+/// (the library does not depend on clap), converted into it with `From`; the doc
+/// comments are the help of each choice.
+macro_rules! choices {
+    ($(#[$m:meta])* $name:ident => $lib:ty { $($(#[$vm:meta])* $v:ident,)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+        pub enum $name { $($(#[$vm])* $v,)+ }
+
+        impl From<$name> for $lib {
+            fn from(a: $name) -> $lib {
+                match a { $($name::$v => <$lib>::$v,)+ }
+            }
+        }
+    };
+}
+
 mod cli;
 mod cmd_assess;
 mod cmd_clusters;

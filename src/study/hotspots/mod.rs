@@ -27,6 +27,7 @@ use crate::layer::{Incidents, Layer};
 use crate::render::{self, ColourScale, MapOptions, Overlay, Rgba};
 use crate::when::incidents::{group_signatures, SignatureColumns, SignatureParams};
 
+mod bandwidth;
 mod cells;
 mod change;
 mod classify;
