@@ -331,9 +331,9 @@ impl Reprojector {
     ///
     /// EPSG:4326 to and from a WGS 84 / UTM zone (EPSG:326zz, 327zz: what geographic
     /// input is projected to) uses a prepared extended transverse Mercator (Poder &
-    /// Engsager; PROJ's `etmerc`, see Karney 2011): forward results are bit-identical
-    /// to the general engine, inverse results agree within 1e-13°. Every other pair
-    /// uses the general engine ([`Reprojector::new_general`]).
+    /// Engsager; PROJ's `etmerc`, see Karney 2011) whose results, both ways, are
+    /// bit-identical to the general engine's. Every other pair uses the general engine
+    /// ([`Reprojector::new_general`]).
     pub fn new(from: &Crs, to: &Crs) -> Result<Reprojector> {
         let utm_zone = |c: &Crs| match c {
             Crs::Epsg { code } if (32601..=32660).contains(code) => Some((code - 32600, false)),
