@@ -289,7 +289,7 @@ enum Engine {
     Scale(f64),
     /// WGS 84 lon/lat <-> WGS 84 / UTM, prepared (`inverse`: UTM -> lon/lat).
     Utm {
-        etm: Etmerc,
+        etm: Box<Etmerc>,
         inverse: bool,
     },
     Proj4 {
@@ -348,7 +348,7 @@ impl Reprojector {
         match prepared {
             Some((zone, south, inverse)) => Ok(Reprojector {
                 engine: Engine::Utm {
-                    etm: Etmerc::utm(zone, south),
+                    etm: Box::new(Etmerc::utm(zone, south)),
                     inverse,
                 },
                 from: from.clone(),

@@ -207,8 +207,7 @@ impl Etmerc {
         // normalised N, E (pj_inv's de-offset and descale, then etmerc's)
         let cn = ((y - self.y0) * self.ra - self.zb) / self.qn;
         let ce = ((x - self.x0) * self.ra) / self.qn;
-        // also rejects NaN
-        if !(ce.abs() <= MAX_CE) {
+        if ce.abs() > MAX_CE || ce.is_nan() {
             return (f64::NAN, f64::NAN);
         }
         // norm. N, E -> compl. sph. lat, lng
