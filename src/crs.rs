@@ -19,6 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod etmerc;
+#[cfg(test)]
+mod etmerc_tests;
+
+use etmerc::Etmerc;
+
 /// A coordinate reference system as named by the user or a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -281,6 +287,11 @@ pub struct CrsChoice {
 enum Engine {
     Identity,
     Scale(f64),
+    /// WGS 84 lon/lat <-> WGS 84 / UTM, prepared (`inverse`: UTM -> lon/lat).
+    Utm {
+        etm: Box<Etmerc>,
+        inverse: bool,
+    },
     Proj4 {
         src: Box<proj4rs::Proj>,
         dst: Box<proj4rs::Proj>,
@@ -317,7 +328,41 @@ impl std::fmt::Debug for Reprojector {
 
 impl Reprojector {
     /// Builds a transformer. Local frames can only be scaled to other local frames.
+    ///
+    /// EPSG:4326 to and from a WGS 84 / UTM zone (EPSG:326zz, 327zz: what geographic
+    /// input is projected to) uses a prepared extended transverse Mercator (Poder &
+    /// Engsager; PROJ's `etmerc`, see Karney 2011) whose results, both ways, are
+    /// bit-identical to the general engine's. Every other pair uses the general engine
+    /// ([`Reprojector::new_general`]).
     pub fn new(from: &Crs, to: &Crs) -> Result<Reprojector> {
+        let utm_zone = |c: &Crs| match c {
+            Crs::Epsg { code } if (32601..=32660).contains(code) => Some((code - 32600, false)),
+            Crs::Epsg { code } if (32701..=32760).contains(code) => Some((code - 32700, true)),
+            _ => None,
+        };
+        let prepared = match (utm_zone(from), utm_zone(to)) {
+            (None, Some((zone, south))) if *from == WGS84 => Some((zone, south, false)),
+            (Some((zone, south)), None) if *to == WGS84 => Some((zone, south, true)),
+            _ => None,
+        };
+        match prepared {
+            Some((zone, south, inverse)) => Ok(Reprojector {
+                engine: Engine::Utm {
+                    etm: Box::new(Etmerc::utm(zone, south)),
+                    inverse,
+                },
+                from: from.clone(),
+                to: to.clone(),
+            }),
+            None => Reprojector::new_general(from, to),
+        }
+    }
+
+    /// Builds a transformer that always uses the general engine (`proj4rs`, or the
+    /// system PROJ with the `proj` feature), never the prepared UTM projector of
+    /// [`Reprojector::new`]: the reference the prepared projector is tested and
+    /// benchmarked against.
+    pub fn new_general(from: &Crs, to: &Crs) -> Result<Reprojector> {
         let engine = if from == to {
             Engine::Identity
         } else {
@@ -371,6 +416,21 @@ impl Reprojector {
         match &self.engine {
             Engine::Identity => Ok((x, y)),
             Engine::Scale(s) => Ok((x * s, y * s)),
+            Engine::Utm { etm, inverse } => {
+                let out = if *inverse {
+                    etm.inverse(x, y)
+                } else {
+                    etm.forward(x, y)
+                };
+                if out.0.is_finite() && out.1.is_finite() {
+                    Ok(out)
+                } else {
+                    Err(Error::Crs(format!(
+                        "({x}, {y}) has no image from {} to {}",
+                        self.from, self.to
+                    )))
+                }
+            }
             Engine::Proj4 {
                 src,
                 dst,
@@ -423,6 +483,9 @@ impl Reprojector {
         if matches!(self.engine, Engine::Identity) {
             return Vec::new();
         }
+        if let Engine::Utm { etm, inverse } = &self.engine {
+            return utm_all(etm, *inverse, pts);
+        }
         pts.par_iter_mut()
             .enumerate()
             .filter_map(|(i, p)| match self.apply(p[0], p[1]) {
@@ -458,6 +521,35 @@ impl Reprojector {
             None => Ok(()),
         }
     }
+}
+
+/// [`Reprojector::apply_all`] with the prepared UTM projector: blocks of points in
+/// parallel, each block projected in a tight loop; the indices of the points without
+/// an image (in order).
+fn utm_all(etm: &Etmerc, inverse: bool, pts: &mut [[f64; 2]]) -> Vec<usize> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 4096;
+    let failed: Vec<Vec<usize>> = pts
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let mut bad = Vec::new();
+            for (k, p) in block.iter_mut().enumerate() {
+                let (u, v) = if inverse {
+                    etm.inverse(p[0], p[1])
+                } else {
+                    etm.forward(p[0], p[1])
+                };
+                if u.is_finite() && v.is_finite() {
+                    *p = [u, v];
+                } else {
+                    bad.push(b * BLOCK + k);
+                }
+            }
+            bad
+        })
+        .collect();
+    failed.concat()
 }
 
 /// Whether a CRS known only to PROJ is geographic, and its linear unit in metres,
