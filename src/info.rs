@@ -126,7 +126,15 @@ pub fn summarise_incidents(inc: &Incidents, load: &LoadReport) -> IncidentSummar
     let mut geometry = BTreeMap::new();
     geometry.insert(GeometryKind::Point, inc.len() as u64);
     IncidentSummary {
-        bbox_lonlat: lonlat_bbox(inc.xy.iter().copied(), &inc.crs),
+        bbox_lonlat: match load
+            .lonlat_extremes
+            .as_ref()
+            .and_then(|e| e.points(&inc.xy))
+        {
+            // the input was lon/lat: only the points that may be extreme
+            Some(c) => lonlat_bbox(c.into_iter(), &inc.crs),
+            None => lonlat_bbox(inc.xy.iter().copied(), &inc.crs),
+        },
         bbox,
         crs: inc.crs.clone(),
         time_range,
@@ -432,5 +440,38 @@ mod lonlat_bbox_tests {
         let got = lonlat_bbox(pts.iter().copied(), &crs).unwrap();
         assert_eq!(got, want);
         assert_eq!(lonlat_bbox(std::iter::empty(), &crs), None);
+    }
+
+    #[test]
+    fn summarise_incidents_lonlat_box_from_the_extremes_equals_every_point() {
+        let mut text = String::from("lon,lat,date\n");
+        for i in 0..5000 {
+            let a = i as f64 * 0.618;
+            text.push_str(&format!(
+                "{:.6},{:.6},2024-01-01\n",
+                2.3 + 0.2 * a.sin(),
+                48.8 + 0.15 * (1.7 * a).cos()
+            ));
+        }
+        let path = std::path::Path::new("t.csv");
+        let (inc, rep) = crate::io::csv::read_incidents_from_bytes(
+            text.as_bytes(),
+            path,
+            String::new(),
+            &crate::io::LoadOptions::new(),
+        )
+        .unwrap();
+        let ext = rep.lonlat_extremes.as_ref().unwrap();
+        assert!(ext.candidates.len() < 100, "{}", ext.candidates.len());
+        let every = lonlat_bbox(inc.xy.iter().copied(), &inc.crs);
+        assert!(every.is_some());
+        assert_eq!(summarise_incidents(&inc, &rep).bbox_lonlat, every);
+        // incidents changed after the load: every point is reprojected
+        let mut fewer = inc.clone();
+        fewer.xy.pop();
+        assert!(ext.points(&fewer.xy).is_none());
+        let mut moved = inc.clone();
+        moved.xy[ext.candidates[0].0][0] += 1.0;
+        assert!(ext.points(&moved.xy).is_none());
     }
 }

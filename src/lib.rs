@@ -121,7 +121,8 @@ pub use crs::{Crs, CrsChoice, Reprojector, WGS84};
 pub use info::{summarise_incidents, summarise_layer, IncidentSummary, LayerSummary};
 pub use io::{
     detect_format, load_incidents, load_layer, sha256_hex, Attributes, Format, LayerOptions,
-    LayerReport, LoadOptions, LoadReport, RejectReason, Rejection, WhereFilter, DEFAULT_MAX_WINDOW,
+    LayerReport, LoadOptions, LoadReport, LonLatExtremes, RejectReason, Rejection, WhereFilter,
+    DEFAULT_MAX_WINDOW,
 };
 pub use layer::{GeometryKind, Incidents, Layer, StringColumn, TimeUse, NO_CATEGORY};
 pub use time::{

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::layer::Incidents;
 
 pub use options::{truncate_time, Attributes, LoadOptions, WhereFilter, DEFAULT_MAX_WINDOW};
-pub use report::{LoadReport, RejectReason, Rejection};
+pub use report::{LoadReport, LonLatExtremes, RejectReason, Rejection};
 pub(crate) use staging::{apply_window_ends, staged_time, Staging, NO_TIME, WHERE_VALUES_KEPT};
 pub(crate) use validate::{finish, layer_warnings};
 pub use write::write_atomic;
@@ -339,7 +339,9 @@ mod fuzz_tests {
         ]
     }
 
-    fn check_report(rep: &LoadReport, inc: &Incidents) {
+    /// The invariants of every load: each row accepted, rejected or filtered, one
+    /// value per incident in every column, finite points.
+    pub(super) fn check_report(rep: &LoadReport, inc: &Incidents) {
         assert_eq!(
             rep.accepted + rep.rejected_total() + rep.filtered_out,
             rep.rows_read,
@@ -455,13 +457,7 @@ mod proptests {
     use proptest::prelude::*;
 
     fn check(rep: &LoadReport, inc: &Incidents) {
-        assert_eq!(
-            rep.accepted + rep.rejected_total() + rep.filtered_out,
-            rep.rows_read,
-            "every row is accepted, rejected or filtered"
-        );
-        assert_eq!(rep.accepted as usize, inc.len());
-        assert!(inc.xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+        super::fuzz_tests::check_report(rep, inc);
         assert_eq!(
             rep.missing_time as usize,
             inc.time.iter().filter(|t| t.is_none()).count()

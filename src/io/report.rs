@@ -133,6 +133,66 @@ pub struct LoadReport {
     /// dates). Printed loudly; they do not stop the load.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The incidents (index, working-CRS point) whose lon/lat may be extreme, when
+    /// the input was WGS84 lon/lat: [`crate::summarise_incidents`] reprojects only
+    /// these for the lon/lat extent instead of every incident. Not serialised.
+    #[serde(skip)]
+    pub lonlat_extremes: Option<LonLatExtremes>,
+}
+
+/// The incidents of a load that may hold the extremes of its lon/lat extent (see
+/// [`LoadReport::lonlat_extremes`]).
+///
+/// Reprojecting a point to the working CRS and back moves its lon/lat by far less
+/// than [`LonLatExtremes::MARGIN`] degrees, so the extremes of the reprojected
+/// points are among the points whose lon or lat as read lies within that margin of
+/// the extremes as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LonLatExtremes {
+    /// Number of incidents of the load.
+    pub n: usize,
+    /// The candidates: index in the incidents and point in the working CRS (which
+    /// tells whether the incidents are still those of the load).
+    pub candidates: Vec<(usize, [f64; 2])>,
+}
+
+impl LonLatExtremes {
+    /// Margin (degrees, ≈ 10 cm) around the extremes as read within which a
+    /// point is a candidate.
+    pub const MARGIN: f64 = 1e-6;
+
+    /// The candidates among `lonlat` (as read) where `keep`, with their index among
+    /// the kept points and their projected point in `pts` (one per staged row).
+    pub(crate) fn of(lonlat: &[[f64; 2]], keep: &[bool], pts: &[[f64; 2]]) -> Option<Self> {
+        let kept = || lonlat.iter().zip(keep).filter(|(_, &k)| k).map(|(p, _)| *p);
+        let b = crate::layer::bbox_of(kept())?;
+        let m = Self::MARGIN;
+        let near = |p: [f64; 2]| {
+            p[0] <= b[0] + m || p[1] <= b[1] + m || p[0] >= b[2] - m || p[1] >= b[3] - m
+        };
+        let mut candidates = Vec::new();
+        let mut n = 0;
+        for (i, (p, &k)) in lonlat.iter().zip(keep).enumerate() {
+            if k {
+                if near(*p) {
+                    candidates.push((n, pts[i]));
+                }
+                n += 1;
+            }
+        }
+        Some(LonLatExtremes { n, candidates })
+    }
+
+    /// The candidates' points, when `xy` are still the incidents of the load.
+    pub(crate) fn points(&self, xy: &[[f64; 2]]) -> Option<Vec<[f64; 2]>> {
+        if xy.len() != self.n {
+            return None;
+        }
+        self.candidates
+            .iter()
+            .map(|&(i, p)| (xy.get(i) == Some(&p)).then_some(p))
+            .collect()
+    }
 }
 
 impl LoadReport {

@@ -100,6 +100,11 @@ pub(crate) fn finish(
         working,
         reason,
     };
+    let lonlat_extremes = if crs.input == crate::crs::WGS84 && crs.working.is_georeferenced() {
+        super::report::LonLatExtremes::of(&st.xy, &keep, &pts)
+    } else {
+        None
+    };
     // the source coordinates are not needed any more; the rows rejected late are
     // removed in place (no column is held twice: the peak memory of a load is here)
     st.xy = Vec::new();
@@ -131,6 +136,7 @@ pub(crate) fn finish(
         notes,
         time_filter: None,
         warnings: st.warnings,
+        lonlat_extremes,
     };
     refuse_strict_or_empty(&inc, report, path, opts).map(|report| (inc, report))
 }

@@ -417,15 +417,21 @@ pub(crate) const WINDOW_PAIRS: &[(&str, &str)] = &[
     ("startdatetime", "enddatetime"),
 ];
 
-/// Whether most of the first non-empty values (up to 50) of a column read as times,
-/// and whether the answer was reached before the end of `body` (else a longer
-/// `body` could change it).
-pub(super) fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> (bool, bool) {
+/// The CSV parser over `body`, past its header record (for sampling columns).
+fn after_header(body: &[u8], delim: u8) -> csv::Reader<&[u8]> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
         .from_reader(body);
     let _ = rdr.byte_headers();
+    rdr
+}
+
+/// Whether most of the first non-empty values (up to 50) of a column read as times,
+/// and whether the answer was reached before the end of `body` (else a longer
+/// `body` could change it).
+pub(super) fn column_reads_as_time(body: &[u8], delim: u8, col: usize) -> (bool, bool) {
+    let mut rdr = after_header(body, delim);
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut ok) = (0usize, 0usize);
     let mut decided = true;
@@ -463,11 +469,7 @@ pub(super) fn lonlat_empty_but_xy_filled(
     lonlat: (usize, usize),
     xy: (usize, usize),
 ) -> (bool, bool) {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .from_reader(body);
-    let _ = rdr.byte_headers();
+    let mut rdr = after_header(body, delim);
     let mut rec = csv::ByteRecord::new();
     let (mut seen, mut xy_filled) = (0usize, 0usize);
     let blank = |r: &csv::ByteRecord, i: usize| r.get(i).is_none_or(|f| f.trim_ascii().is_empty());

@@ -54,8 +54,13 @@ pub(super) fn data_start(body: &[u8], delim: u8) -> Option<usize> {
 
 /// Cut points (offsets in `data`, first 0, last `data.len()`) at newlines with an
 /// even number of quotes before them; `None` when the data make fewer than two
-/// chunks.
-pub(crate) fn cuts(data: &[u8], min_chunk: usize, threads: usize) -> Option<Vec<usize>> {
+/// chunks. With `quote_free` (`data` holds no `"`), the quotes are not counted.
+pub(crate) fn cuts(
+    data: &[u8],
+    min_chunk: usize,
+    threads: usize,
+    quote_free: bool,
+) -> Option<Vec<usize>> {
     let n = data.len();
     let want = (n / min_chunk.max(1)).min(threads.max(1) * CHUNKS_PER_THREAD);
     if want < 2 {
@@ -78,6 +83,9 @@ pub(crate) fn cuts(data: &[u8], min_chunk: usize, threads: usize) -> Option<Vec<
         }
     }
     cand.push(n);
+    if quote_free {
+        return (cand.len() >= 3).then_some(cand);
+    }
     let odd: Vec<bool> = (0..cand.len() - 1)
         .into_par_iter()
         .map(|i| memchr::memchr_iter(b'"', &data[cand[i]..cand[i + 1]]).count() % 2 == 1)
@@ -133,8 +141,9 @@ pub(crate) fn ends_in_quote(bytes: &[u8], delim: u8) -> bool {
     false
 }
 
-/// Reads one chunk; `None` when it must be read as part of the whole file.
-fn read_part(lay: &Layout<'_>, plan: &Plan<'_>, chunk: &[u8]) -> Option<Part> {
+/// Reads one chunk (`quote_free`: it holds no `"`); `None` when it must be read as
+/// part of the whole file.
+fn read_part(lay: &Layout<'_>, plan: &Plan<'_>, chunk: &[u8], quote_free: bool) -> Option<Part> {
     let mut st = Staging {
         attrs: vec![StringColumn::new(); plan.attr_idx.len()],
         ..Default::default()
@@ -142,6 +151,9 @@ fn read_part(lay: &Layout<'_>, plan: &Plan<'_>, chunk: &[u8]) -> Option<Part> {
     let mut times = TimeReader::new(&plan.time_name, plan.time_format);
     let mut to_text = StringColumn::new();
     let mut records = Records::chunk(chunk, lay.delim, lay.header.len(), lay.coords());
+    if quote_free {
+        records = records.quote_free();
+    }
     match plan.scan(&mut records, &mut st, &mut times, &mut to_text, true) {
         Ok(true) => {}
         _ => return None,
@@ -167,20 +179,24 @@ pub(super) fn read(
         return false;
     };
     let data = &lay.body[start..];
-    let Some(cuts) = cuts(data, min_chunk, rayon::current_num_threads()) else {
+    let quote_free = memchr::memchr(b'"', data).is_none();
+    let Some(cuts) = cuts(data, min_chunk, rayon::current_num_threads(), quote_free) else {
         return false;
     };
-    read_chunks(lay, plan, data, &cuts, st, times, to_text)
+    read_chunks(lay, plan, data, &cuts, quote_free, st, times, to_text)
 }
 
 /// Reads one block of data records (starting and ending at record boundaries, the
 /// header excluded) in parallel, appending them to `st`, `times` and `to_text` after
-/// the rows of the blocks before (see module `csv::stream`). Returns `false` when
-/// the file is to be read in one pass instead (the staging is then unusable).
+/// the rows of the blocks before (see module `csv::stream`; `quote_free`: `data`
+/// holds no `"`). Returns `false` when the file is to be read in one pass instead
+/// (the staging is then unusable).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn read_block(
     lay: &Layout<'_>,
     plan: &Plan<'_>,
     data: &[u8],
+    quote_free: bool,
     min_chunk: usize,
     st: &mut Staging,
     times: &mut TimeReader,
@@ -189,26 +205,31 @@ pub(super) fn read_block(
     if data.is_empty() {
         return true;
     }
-    let cuts =
-        cuts(data, min_chunk, rayon::current_num_threads()).unwrap_or_else(|| vec![0, data.len()]);
-    read_chunks(lay, plan, data, &cuts, st, times, to_text)
+    let cuts = cuts(data, min_chunk, rayon::current_num_threads(), quote_free)
+        .unwrap_or_else(|| vec![0, data.len()]);
+    read_chunks(lay, plan, data, &cuts, quote_free, st, times, to_text)
 }
 
 /// Reads the chunks `data[cuts[i]..cuts[i + 1]]` in parallel and joins them to `st`.
+#[allow(clippy::too_many_arguments)]
 fn read_chunks(
     lay: &Layout<'_>,
     plan: &Plan<'_>,
     data: &[u8],
     cuts: &[usize],
+    quote_free: bool,
     st: &mut Staging,
     times: &mut TimeReader,
     to_text: &mut StringColumn,
 ) -> bool {
     let chunks: Vec<&[u8]> = cuts.windows(2).map(|w| &data[w[0]..w[1]]).collect();
-    if chunks.par_iter().any(|c| ends_in_quote(c, lay.delim)) {
+    if !quote_free && chunks.par_iter().any(|c| ends_in_quote(c, lay.delim)) {
         return false;
     }
-    let parts: Vec<Option<Part>> = chunks.par_iter().map(|c| read_part(lay, plan, c)).collect();
+    let parts: Vec<Option<Part>> = chunks
+        .par_iter()
+        .map(|c| read_part(lay, plan, c, quote_free))
+        .collect();
     let Some(parts) = parts.into_iter().collect::<Option<Vec<Part>>>() else {
         return false;
     };
@@ -346,6 +367,30 @@ pub(crate) fn test_narratives(n: usize) -> String {
     s
 }
 
+/// A file of 150 rows with empty and unreadable coordinates, unreadable dates,
+/// day-first dates whose evidence (13/..) comes late, and time windows, for the
+/// tests of the parallel and streamed readers.
+#[cfg(test)]
+pub(crate) fn test_messy(cats: &[&str]) -> String {
+    let mut s = String::from("lon,lat,date_start,date_end,category\n");
+    for i in 0..150 {
+        let (lon, date) = match i % 10 {
+            3 => (",".to_string(), "01/02/2024 10:00".to_string()),
+            4 => ("abc".to_string(), "02/03/2024".to_string()),
+            5 => ("2.05".to_string(), "garbage".to_string()),
+            _ => ("2.05".to_string(), format!("{:02}/03/2024", 1 + i % 12)),
+        };
+        let date = if i == 140 {
+            "13/03/2024".to_string()
+        } else {
+            date
+        };
+        let cat = cats[i % cats.len()];
+        s.push_str(&format!("{lon},48.7{},{date},{date},{cat}\n", i % 10));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -464,23 +509,7 @@ mod tests {
 
     #[test]
     fn read_parallel_rejections_dates_filters_windows() {
-        let mut s = String::from("lon,lat,date_start,date_end,category\n");
-        for i in 0..150 {
-            let (lon, date) = match i % 10 {
-                3 => (",".to_string(), "01/02/2024 10:00".to_string()),
-                4 => ("abc".to_string(), "02/03/2024".to_string()),
-                5 => ("2.05".to_string(), "garbage".to_string()),
-                _ => ("2.05".to_string(), format!("{:02}/03/2024", 1 + i % 12)),
-            };
-            // the day-first evidence (13/..) comes late, in a later chunk
-            let date = if i == 140 {
-                "13/03/2024".to_string()
-            } else {
-                date
-            };
-            let cat = ["a", "b", "c"][i % 3];
-            s.push_str(&format!("{lon},48.7{},{date},{date},{cat}\n", i % 10));
-        }
+        let s = test_messy(&["a", "b", "c"]);
         same(s.as_bytes(), &LoadOptions::new());
         let f = crate::io::WhereFilter::parse("category=a,c").unwrap();
         same(s.as_bytes(), &LoadOptions::new().filter(f));
@@ -503,12 +532,15 @@ mod tests {
     #[test]
     fn cuts_fall_after_newlines_with_even_quotes() {
         let data = b"1,\"a\nb\"\n2,x\n3,\"c\nd\"\n4,y\n5,z\n";
-        let c = cuts(data, 1, 8).unwrap();
+        let c = cuts(data, 1, 8, false).unwrap();
         assert_eq!((c[0], c[c.len() - 1]), (0, data.len()));
         for &k in &c[1..c.len() - 1] {
             assert_eq!(data[k - 1], b'\n');
             assert_eq!(data[..k].iter().filter(|&&b| b == b'"').count() % 2, 0);
         }
-        assert!(cuts(b"1,2\n", 1 << 20, 8).is_none());
+        assert!(cuts(b"1,2\n", 1 << 20, 8, false).is_none());
+        // without quotes, every candidate cut after a newline is kept
+        let plain = b"1,a\n2,b\n3,c\n4,d\n";
+        assert_eq!(cuts(plain, 1, 8, true), cuts(plain, 1, 8, false));
     }
 }
