@@ -182,10 +182,11 @@ pub use street::{
 // Street networks: network KDE, network K, segment hot spots.
 pub use network::{
     k_study, kde::nkde_support, network_cross_k, network_k, nkde, nkde_study, segment_hotspots,
-    segment_weights, uniform_points, BuildReport, Edge, KEnvelope, KParams, KResult, KStudy,
-    LayerNetwork, Lixels, NetKernel, NetPos, Network, NetworkParams, NetworkSpace, NkdeMethod,
-    NkdeParams, NkdeStudy, PointsByEdge, ReachBuffers, SegmentHotspotParams, SegmentHotspots,
-    SegmentRow, SegmentValue, SegmentWeights, Snapped as NetworkSnapped, Workspace,
+    segment_weights, uniform_points, BuildReport, Edge as NetworkEdge, KEnvelope, KParams, KResult,
+    KStudy, LayerNetwork, Lixels, NetKernel, NetPos, Network, NetworkParams, NetworkSpace,
+    NkdeMethod, NkdeParams, NkdeStudy, PointsByEdge, ReachBuffers, SegmentHotspotParams,
+    SegmentHotspots, SegmentRow, SegmentValue, SegmentWeights, Snapped as NetworkSnapped,
+    Workspace as DijkstraWorkspace,
 };
 
 // Repeat and near-repeat victimisation.
@@ -196,7 +197,7 @@ pub use repeat::{
         knox, knox_xyt, nrc_space_breaks, nrc_time_breaks, AnalyticTables, KnoxCell, KnoxParams,
         KnoxResult, Metric, PermutationTables,
     },
-    promap::{promap, Accuracy, PromapParams, PromapResult},
+    promap::{promap, Accuracy as PromapAccuracy, PromapParams, PromapResult},
 };
 
 // When: windows, aoristic profiles, sunrise/sunset, time filters, the Knox window rule.
@@ -258,9 +259,10 @@ pub use access::{
 pub use evaluate::{
     evaluate,
     stats::{did_counts, net_effect, odds_ratio, pool_odds_ratios, relative_change, wdq},
-    AreaEvaluation, AreaIts, Bin, CategoryCounts, ControlInfo, CostBenefit, CostLine, CostSpec,
-    Dispersion, Estimate, EvaluateParams, Evaluation, ItsFit, ItsParams, NetEffect, Period,
-    Periods, Pooled, PrePost, TreatmentArea, Wdq, DEFAULT_BUFFER,
+    AreaEvaluation, AreaIts, Bin as EvaluationBin, CategoryCounts, ControlInfo, CostBenefit,
+    CostLine, CostSpec, Dispersion, Estimate, EvaluateParams, Evaluation, ItsFit, ItsParams,
+    NetEffect, Period as EvaluationPeriod, Periods, Pooled, PrePost, TreatmentArea, Wdq,
+    DEFAULT_BUFFER,
 };
 pub use glm::{
     fit_glm, fit_poisson_penalized, Family, GlmFit, GlmParams, PenalizedFit, PenalizedParams,
@@ -282,14 +284,14 @@ pub use export::{
     table, table_columns, table_indexed, to_csv, to_geojson, AddressLayer, Cell, Column,
     ColumnValues, CsvWriter, Export, FeatureCollectionWriter, FeatureSink, Features, Figure,
     FigureFormat, FnFeatures, FnTable, GeoJsonWriter, HeatTable, IndexedFeatures, IndexedTable,
-    InputFile, Kind, OutputOptions, Outputs, Property, Provenance, PublicSection, Role, RowSink,
-    Section, Table, TableColumns, COUNT_NAMES, DISCLOSURE_JSON, DISCLOSURE_TEXT, INDEX_HTML,
-    MAP_MAX_FEATURES, PROVENANCE_SUFFIX, PUBLIC_CELL_M, REPORT_HTML,
+    InputFile, Kind as ColumnKind, OutputOptions, Outputs, Property, Provenance, PublicSection,
+    Role, RowSink, Section, Table, TableColumns, COUNT_NAMES, DISCLOSURE_JSON, DISCLOSURE_TEXT,
+    INDEX_HTML, MAP_MAX_FEATURES, PROVENANCE_SUFFIX, PUBLIC_CELL_M, REPORT_HTML,
 };
 pub use render::{
     bar_plot, feature_map, grid_map, heat_table, line_plot,
     palette::{GI_BINS, GI_BINS_ARCGIS},
-    scene::{Anchor, Item, Layer as SceneLayer, Raster, Stroke, Text},
+    scene::{Anchor, Item as SceneItem, Layer as SceneLayer, Raster, Stroke, Text as SceneText},
     ColourScale, ContextKind, ContextLayer, MapOptions, Overlay, Palette, PlotOptions, Scene,
     Series, Style,
 };
