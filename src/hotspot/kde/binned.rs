@@ -16,9 +16,10 @@
 //! their kernel values is therefore exact from nine moments, whatever the number
 //! of points (`Σ w t = qW − 2aU − 2eV − UU − VV` for Epanechnikov).
 //!
-//! 1. Points are binned once (O(n), counting sort) into bins of the evaluation
-//!    spacing, aligned with the evaluation points and extended by the support on
-//!    every side (points farther away cannot contribute and are skipped).
+//! 1. Points are binned once (O(n), a counting sort of their indices: the points
+//!    are read where the caller holds them, never copied) into bins of the
+//!    evaluation spacing, aligned with the evaluation points and extended by the
+//!    support on every side (points farther away cannot contribute and are skipped).
 //! 2. Per bin: the nine moments about the bin centre (dense planes), and a
 //!    quadtree over its points (split at the centre of the points' bounding box,
 //!    leaves of ≤ 32 points, moments about each node's bounding-box centre).
@@ -43,6 +44,9 @@
 //!   about a leaf, not in the whole disc as the per-point stencil does.
 //! * The triangular kernel (`1 − d/h`, not polynomial in d²), the Gaussian (not
 //!   compact) and per-point (adaptive) bandwidths keep the per-point stencil.
+//! * Memory: 4 bytes per binned point (the sorted indices; 4 more while binning),
+//!   a 112-byte node per quadtree node (one vector per row of bins, children side
+//!   by side) and 84 bytes per bin (nine moment planes, the root, the first point).
 //! * Deterministic: each evaluation point is summed by one thread in a fixed order
 //!   (plane offsets row by row, then the cut offsets, nodes depth first).
 
