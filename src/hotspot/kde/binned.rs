@@ -332,6 +332,9 @@ fn run<P: Pt>(
         .enumerate()
         .map(|(r, ((planes_r, mut idx), roots_r))| {
             let mut nodes = Vec::new();
+            // the bin's points gathered once (with their index): the moments and
+            // the tree read them in sequence, not scattered over the input
+            let mut scratch: Vec<(P, u32)> = Vec::new();
             let cy = (r as f64 + 0.5) * sp - shift;
             for (c, root) in roots_r.iter_mut().enumerate() {
                 let b = r * bc + c;
@@ -341,17 +344,22 @@ fn run<P: Pt>(
                     continue;
                 }
                 let cx = (c as f64 + 0.5) * sp - shift;
+                scratch.clear();
+                scratch.extend(pts.iter().map(|&i| (get(i as usize), i)));
                 let mut mom = [0.0; NM];
-                for &i in pts.iter() {
-                    let (x, y, w) = get(i as usize).xyw();
+                for (p, _) in scratch.iter() {
+                    let (x, y, w) = p.xyw();
                     add_moments(&mut mom, x - cx, y - cy, w);
                 }
                 for (k, v) in mom.iter().enumerate() {
                     planes_r[k][c] = *v;
                 }
                 *root = nodes.len() as u32;
-                nodes.push(node_of(pts, start[b], &get));
-                split(pts, start[b], *root as usize, 0, &get, &mut nodes);
+                nodes.push(node_of(&scratch, start[b]));
+                split(&mut scratch, start[b], *root as usize, 0, &mut nodes);
+                for (o, (_, i)) in pts.iter_mut().zip(&scratch) {
+                    *o = *i;
+                }
             }
             nodes.shrink_to_fit();
             nodes
@@ -442,17 +450,17 @@ fn run<P: Pt>(
     out
 }
 
-/// The node of the points `idx` (indices of `get`, at `base` in the bin order):
-/// their bounding box and moments about its centre, as a leaf.
-fn node_of<P: Pt>(idx: &[u32], base: usize, get: &impl Fn(usize) -> P) -> Node {
+/// The node of the points `pts` (with their indices, at `base` in the bin
+/// order): their bounding box and moments about its centre, as a leaf.
+fn node_of<P: Pt>(pts: &[(P, u32)], base: usize) -> Node {
     let (mut x0, mut y0, mut x1, mut y1) = (
         f64::INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     );
-    for &i in idx {
-        let (x, y, _) = get(i as usize).xyw();
+    for (p, _) in pts {
+        let (x, y, _) = p.xyw();
         x0 = x0.min(x);
         y0 = y0.min(y);
         x1 = x1.max(x);
@@ -460,8 +468,8 @@ fn node_of<P: Pt>(idx: &[u32], base: usize, get: &impl Fn(usize) -> P) -> Node {
     }
     let (ox, oy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
     let mut m = [0.0; NM];
-    for &i in idx {
-        let (x, y, w) = get(i as usize).xyw();
+    for (p, _) in pts {
+        let (x, y, w) = p.xyw();
         add_moments(&mut m, x - ox, y - oy, w);
     }
     Node {
@@ -471,32 +479,25 @@ fn node_of<P: Pt>(idx: &[u32], base: usize, get: &impl Fn(usize) -> P) -> Node {
         hy: 0.5 * (y1 - y0),
         m,
         link: base as u32,
-        len: idx.len() as u32,
+        len: pts.len() as u32,
     }
 }
 
-/// Splits the leaf `nodes[at]` of the points `idx` (at `base` in the bin order)
+/// Splits the leaf `nodes[at]` of the points `pts` (at `base` in the bin order)
 /// into quadrants and those recursively (children stored next to each other,
 /// each node's moments taken before its own points are reordered).
-fn split<P: Pt>(
-    idx: &mut [u32],
-    base: usize,
-    at: usize,
-    depth: u32,
-    get: &impl Fn(usize) -> P,
-    nodes: &mut Vec<Node>,
-) {
+fn split<P: Pt>(pts: &mut [(P, u32)], base: usize, at: usize, depth: u32, nodes: &mut Vec<Node>) {
     let nd = nodes[at];
     // identical points (an empty box) are never cut by the support circle
-    if idx.len() <= LEAF || depth >= MAX_DEPTH || (nd.hx <= 0.0 && nd.hy <= 0.0) {
+    if pts.len() <= LEAF || depth >= MAX_DEPTH || (nd.hx <= 0.0 && nd.hy <= 0.0) {
         return;
     }
     let (ox, oy) = (nd.ox, nd.oy);
     // quadrants split at the box centre: south/north, then west/east
-    let ns = partition(idx, |&i| get(i as usize).xyw().1 < oy);
-    let (south, north) = idx.split_at_mut(ns);
-    let sw = partition(south, |&i| get(i as usize).xyw().0 < ox);
-    let nw = partition(north, |&i| get(i as usize).xyw().0 < ox);
+    let ns = partition(pts, |p| p.0.xyw().1 < oy);
+    let (south, north) = pts.split_at_mut(ns);
+    let sw = partition(south, |p| p.0.xyw().0 < ox);
+    let nw = partition(north, |p| p.0.xyw().0 < ox);
     let (s_w, s_e) = south.split_at_mut(sw);
     let (n_w, n_e) = north.split_at_mut(nw);
     let parts = [
@@ -509,7 +510,7 @@ fn split<P: Pt>(
     let mut kids = 0;
     for (part, at) in parts.iter() {
         if !part.is_empty() {
-            nodes.push(node_of(part, *at, get));
+            nodes.push(node_of(part, *at));
             kids += 1;
         }
     }
@@ -518,7 +519,7 @@ fn split<P: Pt>(
     let mut k = first;
     for (part, at) in parts {
         if !part.is_empty() {
-            split(part, at, k, depth + 1, get, nodes);
+            split(part, at, k, depth + 1, nodes);
             k += 1;
         }
     }
