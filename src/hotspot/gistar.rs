@@ -90,16 +90,7 @@ impl GiStarParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the number of permutations (0 = none).
-    pub fn permutations(mut self, p: usize) -> Self {
-        self.permutations = p;
-        self
-    }
-    /// Sets the seed.
-    pub fn seed(mut self, s: u64) -> Self {
-        self.seed = s;
-        self
-    }
+    permutation_setters!();
     /// Turns FDR control of the bins on or off.
     pub fn fdr(mut self, on: bool) -> Self {
         self.fdr = on;

@@ -86,16 +86,7 @@ impl GlobalParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the number of permutations.
-    pub fn permutations(mut self, p: usize) -> Self {
-        self.permutations = p;
-        self
-    }
-    /// Sets the seed.
-    pub fn seed(mut self, s: u64) -> Self {
-        self.seed = s;
-        self
-    }
+    permutation_setters!();
     /// Sets the weights transformation.
     pub fn transform(mut self, t: Transform) -> Self {
         self.transform = t;

@@ -554,27 +554,14 @@ mod tests {
         let cg = CellGrid::full(Grid::new(0.0, 0.0, 50.0, 14, 11).unwrap());
         let y = field(14, 11, |c, r| ((c * 7 + r * 3) % 5) as f64 + (c / 4) as f64);
         for t in [Transform::Row, Transform::Binary] {
-            let inc = incremental_autocorrelation_grid(
-                &cg,
-                &y,
-                &IncrementalParams::new()
-                    .start(50.0)
-                    .increment(35.0)
-                    .bands(4)
-                    .transform(t),
-            )
-            .unwrap();
+            let p = IncrementalParams::new()
+                .start(50.0)
+                .increment(35.0)
+                .bands(4)
+                .transform(t);
+            let inc = incremental_autocorrelation_grid(&cg, &y, &p).unwrap();
             let pts = cg.centres();
-            let inc_p = incremental_autocorrelation(
-                &pts,
-                &y,
-                &IncrementalParams::new()
-                    .start(50.0)
-                    .increment(35.0)
-                    .bands(4)
-                    .transform(t),
-            )
-            .unwrap();
+            let inc_p = incremental_autocorrelation(&pts, &y, &p).unwrap();
             for (b, bp) in inc.bands.iter().zip(&inc_p.bands) {
                 let w = grid_weights(
                     &cg,

@@ -278,6 +278,18 @@ fn check_points(pts: &[[f64; 2]], w: Option<&[f64]>) -> Result<()> {
     Ok(())
 }
 
+/// `h` from a bandwidth rule, or an error when the points have no spread (h = 0).
+fn spread_bandwidth(h: f64) -> Result<f64> {
+    if h > 0.0 {
+        Ok(h)
+    } else {
+        Err(Error::degenerate(
+            "kernel density bandwidth",
+            "the points have no spread: give a fixed bandwidth",
+        ))
+    }
+}
+
 /// ArcGIS's default bandwidth (see the module docs).
 pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
     let n = pts.len();
@@ -303,14 +315,7 @@ pub fn bandwidth_arcgis(pts: &[[f64; 2]]) -> Result<f64> {
         0.5 * (lower + upper)
     };
     let h = 0.9 * sd.min((1.0 / std::f64::consts::LN_2).sqrt() * dm) * nf.powf(-0.2);
-    if h > 0.0 {
-        Ok(h)
-    } else {
-        Err(Error::degenerate(
-            "kernel density bandwidth",
-            "the points have no spread: give a fixed bandwidth",
-        ))
-    }
+    spread_bandwidth(h)
 }
 
 /// Scott's rule for two dimensions (see the module docs).
@@ -325,14 +330,7 @@ pub fn bandwidth_scott(pts: &[[f64; 2]]) -> Result<f64> {
         pts.iter().map(|p| (p[k] - m).powi(2)).sum::<f64>() / (nf - 1.0)
     };
     let h = ((var(0) + var(1)) / 2.0).sqrt() * nf.powf(-1.0 / 6.0);
-    if h > 0.0 {
-        Ok(h)
-    } else {
-        Err(Error::degenerate(
-            "kernel density bandwidth",
-            "the points have no spread: give a fixed bandwidth",
-        ))
-    }
+    spread_bandwidth(h)
 }
 
 /// Distance from each point to its k-th nearest other point (R-tree).

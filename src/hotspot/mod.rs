@@ -13,6 +13,23 @@
 //!   mean and variance of Gi* and Local Moran, as in esda and ArcGIS.
 //! * Default cell size: the sfhotspot rule ([`Grid::default_cell_size`]).
 
+/// The `permutations` and `seed` setters of a builder whose struct has those
+/// fields (Gi*, Local Moran, the global statistics).
+macro_rules! permutation_setters {
+    () => {
+        /// Sets the number of permutations (0 = analytical inference only).
+        pub fn permutations(mut self, p: usize) -> Self {
+            self.permutations = p;
+            self
+        }
+        /// Sets the seed of the permutations.
+        pub fn seed(mut self, s: u64) -> Self {
+            self.seed = s;
+            self
+        }
+    };
+}
+
 pub mod change;
 pub mod gistar;
 pub mod global;

@@ -65,16 +65,7 @@ impl LocalMoranParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the number of permutations.
-    pub fn permutations(mut self, p: usize) -> Self {
-        self.permutations = p;
-        self
-    }
-    /// Sets the seed.
-    pub fn seed(mut self, s: u64) -> Self {
-        self.seed = s;
-        self
-    }
+    permutation_setters!();
     /// Sets α.
     pub fn alpha(mut self, a: f64) -> Self {
         self.alpha = a;

@@ -285,16 +285,7 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
                 .or(cell.map(|c| c * std::f64::consts::SQRT_2))
                 .ok_or_else(|| Error::missing_param("radius", "neighbours", "band"))?;
             let r = check_radius(r)? * (1.0 + 1e-9);
-            pts.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    idx.within(*p, r)
-                        .into_iter()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(j, _)| (j, 1.0))
-                        .collect()
-                })
-                .collect()
+            within_others(&idx, pts, r, |_| 1.0)
         }
         WeightsSpec::InverseDistance {
             radius,
@@ -306,28 +297,36 @@ pub fn point_weights(pts: &[[f64; 2]], spec: &WeightsSpec, cell: Option<f64>) ->
                 .ok_or_else(|| Error::missing_param("radius", "neighbours", "idw"))?;
             let r = check_radius(r)?;
             let s = scale.or(cell).unwrap_or(1.0);
-            pts.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    idx.within(*p, r)
-                        .into_iter()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(j, d)| {
-                            (
-                                j,
-                                if d > 0.0 {
-                                    (s / d).powf(power).min(1.0)
-                                } else {
-                                    1.0
-                                },
-                            )
-                        })
-                        .collect()
-                })
-                .collect()
+            within_others(&idx, pts, r, |d| {
+                if d > 0.0 {
+                    (s / d).powf(power).min(1.0)
+                } else {
+                    1.0
+                }
+            })
         }
     };
     Weights::from_lists(lists, !matches!(spec, WeightsSpec::InverseDistance { .. }))
+}
+
+/// For each point, the other points within `r` (the index's order) with the
+/// weight `weight(distance)`.
+fn within_others(
+    idx: &PointIndex,
+    pts: &[[f64; 2]],
+    r: f64,
+    weight: impl Fn(f64) -> f64,
+) -> Vec<Vec<(usize, f64)>> {
+    pts.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            idx.within(*p, r)
+                .into_iter()
+                .filter(|(j, _)| *j != i)
+                .map(|(j, d)| (j, weight(d)))
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

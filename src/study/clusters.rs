@@ -158,7 +158,7 @@ pub fn clusters<'a>(input: &'a IncidentInput, p: &ClusterStudyParams) -> Result<
     }
     let signatures = group_signatures(
         inc,
-        &group_of,
+        |i| group_of[i],
         clustering.n_clusters,
         input.time_zone.as_ref(),
         &SignatureParams::default(),

@@ -424,19 +424,19 @@ mod tests {
         let groups = vec![Some(0); inc.len()];
         let tz = TimeZone::parse("America/Chicago").unwrap();
         let p = SignatureParams::default();
-        let with_times = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        let with_times = group_signatures(&inc, |i| groups[i], 1, Some(&tz), &p).unwrap();
         assert!(with_times.note.is_none() && with_times.peak_hour_of_week[0].is_some());
         for q in inc.precision.iter_mut() {
             *q = TimePrecision::Month;
         }
         inc.window_len.clear();
-        let month = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        let month = group_signatures(&inc, |i| groups[i], 1, Some(&tz), &p).unwrap();
         assert!(month.note.as_deref().unwrap().contains("finer than a week"));
         assert_eq!(month.peak_hour_of_week, vec![None]);
         assert_eq!(month.night_share, vec![None]);
         // one incident with a day keeps the columns
         inc.precision[0] = TimePrecision::Day;
-        let one = group_signatures(&inc, &groups, 1, Some(&tz), &p).unwrap();
+        let one = group_signatures(&inc, |i| groups[i], 1, Some(&tz), &p).unwrap();
         assert!(one.note.is_none() && one.night_share[0].is_some());
     }
 
@@ -551,27 +551,23 @@ pub fn feature_of_points(
         .collect()
 }
 
-/// The temporal signature of each of `n_groups` groups (`group_of[i]`: incident `i`'s
-/// group, `None` in none): aoristic (minute-exact) night and weekend-night shares
-/// with `tz`, the peak hour of the week, and the profile test's p against every
-/// incident with a time. Incidents without a time count in no group; when none has a
-/// time every value is `None`.
+/// The temporal signature of each of `n_groups` groups (`group_of(i)`: incident
+/// `i`'s group, `None` in none): aoristic (minute-exact) night and weekend-night
+/// shares with `tz`, the peak hour of the week, and the profile test's p against
+/// every incident with a time. Incidents without a time count in no group; when none
+/// has a time every value is `None`.
+///
+/// `group_of` is asked only for the incidents with a time, and only when the columns
+/// can have values, so a caller need not hold a group index per incident (at 5·10^7
+/// incidents a `Vec<Option<usize>>` is 800 MB); a slice `v` is `|i| v[i]`.
 pub fn group_signatures(
     inc: &Incidents,
-    group_of: &[Option<usize>],
+    group_of: impl Fn(usize) -> Option<usize>,
     n_groups: usize,
     tz: Option<&TimeZone>,
     params: &SignatureParams,
 ) -> Result<SignatureColumns> {
     let mut out = SignatureColumns::empty(n_groups, params.clone());
-    if group_of.len() != inc.len() {
-        return Err(Error::length_mismatch(
-            "group indices",
-            group_of.len(),
-            "incidents",
-            inc.len(),
-        ));
-    }
     if inc.time.iter().all(Option::is_none) {
         return Ok(out);
     }
@@ -590,7 +586,7 @@ pub fn group_signatures(
     let (table, idx) = temporal_table(inc, AoristicRule::Minute, tz, SunParams::default())?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
     for (row, &i) in idx.iter().enumerate() {
-        if let Some(g) = group_of[i] {
+        if let Some(g) = group_of(i) {
             let m = members.get_mut(g).ok_or_else(|| {
                 Error::invalid_param(
                     "group_of",

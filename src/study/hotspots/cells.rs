@@ -463,10 +463,9 @@ impl AnalysisCells {
     /// time). Cells without an incident with a time get empty values.
     pub fn signatures(&self, input: &IncidentInput) -> Result<SignatureColumns> {
         let inc = &input.incidents;
-        let of: Vec<Option<usize>> = inc.xy.iter().map(|p| self.position_of(*p)).collect();
         group_signatures(
             inc,
-            &of,
+            |i| self.position_of(inc.xy[i]),
             self.len(),
             input.time_zone.as_ref(),
             &SignatureParams::default(),

@@ -73,7 +73,7 @@ pub fn layer(
             );
             signatures = Some(group_signatures(
                 &inc.incidents,
-                &of,
+                |i| of[i],
                 l.len(),
                 inc.time_zone.as_ref(),
                 &SignatureParams::default(),
