@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 
 mod etmerc;
 #[cfg(test)]
+#[path = "crs/etmerc/tests.rs"]
 mod etmerc_tests;
 
 use etmerc::Etmerc;

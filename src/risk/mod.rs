@@ -11,6 +11,7 @@
 
 pub mod factors;
 #[cfg(test)]
+#[path = "tests/fixtures.rs"]
 pub(crate) mod fixtures;
 pub mod model_file;
 pub mod null;
