@@ -73,12 +73,15 @@ impl IncidentLoad {
 
     /// Options for a second incident file read beside a first one (test incidents, the
     /// second layer of a dual KDE): the same options, projected to the first file's
-    /// working CRS `working` unless a target CRS is set.
-    pub fn beside(&self, working: &Crs) -> IncidentLoad {
+    /// working CRS `working` unless a target CRS is set. Its rejected rows go to a
+    /// file of their own named for `role`: `rejected.csv` becomes
+    /// `rejected.<role>.csv` (the first file's rejects file is not overwritten).
+    pub fn beside(&self, working: &Crs, role: &str) -> IncidentLoad {
         let mut l = self.clone();
         if l.options.target_crs.is_none() {
             l.options.target_crs = Some(working.clone());
         }
+        l.rejects = self.rejects.as_deref().map(|p| role_path(p, role));
         l
     }
 
@@ -149,6 +152,18 @@ impl IncidentLoad {
         let (inc, rep) = self.load(path)?;
         Ok(IncidentInput::loaded(inc, rep, role).with_time_zone(self.time_zone.clone()))
     }
+}
+
+/// `dir/stem.ext` → `dir/stem.<role>.ext` (`role` with spaces as `-`).
+fn role_path(p: &Path, role: &str) -> PathBuf {
+    let role = role.replace(' ', "-");
+    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let name = match (stem, p.extension()) {
+        (Some(s), Some(e)) => format!("{s}.{role}.{}", e.to_string_lossy()),
+        (Some(s), None) => format!("{s}.{role}"),
+        (None, _) => format!("rejected.{role}.csv"),
+    };
+    p.with_file_name(name)
 }
 
 /// Incidents loaded for a front end ([`IncidentLoad::load_shown`]): the incidents and

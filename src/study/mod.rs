@@ -507,6 +507,14 @@ mod load_tests {
         assert_eq!(input.incidents.len(), 1);
         assert_eq!(input.counts(), (5, 1));
         let working = input.incidents.crs.working.clone();
-        assert_eq!(l.beside(&working).options.target_crs, Some(working));
+        assert_eq!(
+            l.beside(&working, "test").options.target_crs,
+            Some(working.clone())
+        );
+        // the second file's rejects go beside the first's, named for its role
+        let r = l
+            .rejects(dir.path().join("rej.csv"))
+            .beside(&working, "test");
+        assert_eq!(r.rejects, Some(dir.path().join("rej.test.csv")));
     }
 }

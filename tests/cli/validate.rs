@@ -110,14 +110,20 @@ fn risk_validate_time_split_and_two_files() {
     }
     let (fa, fb) = (d.path().join("a.csv"), d.path().join("b.csv"));
     std::fs::write(&fa, a).unwrap();
+    // one unusable row in the test file: its rejects file is its own, beside the
+    // training file's (which used to make the second load fail: "already exists")
+    b.push_str("not,a,usable,row\n");
     std::fs::write(&fb, b).unwrap();
     let out2 = d.path().join("val2");
+    let rej = d.path().join("rej.csv");
     crimescape()
         .args(["risk", "validate"])
         .arg(&fa)
         .args(fit_args(&c))
         .arg("--test")
         .arg(&fb)
+        .arg("--rejects")
+        .arg(&rej)
         .arg("--out")
         .arg(&out2)
         .assert()
@@ -127,6 +133,10 @@ fn risk_validate_time_split_and_two_files() {
                 .and(predicate::str::contains("needs incident times")),
         );
     assert!(out2.join("validation.csv").exists());
+    let test_rejects = std::fs::read_to_string(d.path().join("rej.test.csv")).unwrap();
+    assert!(test_rejects.contains("malformed row"), "{test_rejects}");
+    assert!(test_rejects.contains("not,a,usable,row"), "{test_rejects}");
+    assert!(rej.exists());
 }
 
 #[test]

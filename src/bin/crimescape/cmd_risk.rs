@@ -262,7 +262,10 @@ fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
     let out = outputs(&f.out, ValidateStudy::files(), g)?;
     let train = study_incidents(&f.incidents, &f.load, g)?;
     // the test file is read with the same options, in the training file's working CRS
-    let load = f.load.study_load(g)?.beside(&train.incidents.crs.working);
+    let load = f
+        .load
+        .study_load(g)?
+        .beside(&train.incidents.crs.working, "test");
     let test = a
         .test
         .as_ref()
