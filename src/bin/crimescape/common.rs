@@ -97,7 +97,7 @@ pub fn named_path(s: &str) -> Result<(String, PathBuf)> {
 }
 
 /// Flags that say how to read an incident file.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
     /// X (easting or longitude) column [default: detected].
     #[arg(long)]
