@@ -423,14 +423,7 @@ impl Reprojector {
                 } else {
                     etm.forward(x, y)
                 };
-                if out.0.is_finite() && out.1.is_finite() {
-                    Ok(out)
-                } else {
-                    Err(Error::Crs(format!(
-                        "({x}, {y}) has no image from {} to {}",
-                        self.from, self.to
-                    )))
-                }
+                self.finite(x, y, out)
             }
             Engine::Proj4 {
                 src,
@@ -454,27 +447,26 @@ impl Reprojector {
                 } else {
                     (p.0, p.1)
                 };
-                if out.0.is_finite() && out.1.is_finite() {
-                    Ok(out)
-                } else {
-                    Err(Error::Crs(format!(
-                        "({x}, {y}) has no image from {} to {}",
-                        self.from, self.to
-                    )))
-                }
+                self.finite(x, y, out)
             }
             #[cfg(feature = "proj")]
             Engine::System(sys) => {
-                let (a, b) = sys.convert(x, y)?;
-                if a.is_finite() && b.is_finite() {
-                    Ok((a, b))
-                } else {
-                    Err(Error::Crs(format!(
-                        "({x}, {y}) has no image from {} to {}",
-                        self.from, self.to
-                    )))
-                }
+                let out = sys.convert(x, y)?;
+                self.finite(x, y, out)
             }
+        }
+    }
+
+    /// `out`, the image of `(x, y)`, if both coordinates are finite; otherwise the
+    /// point has no image (outside the projection's domain).
+    fn finite(&self, x: f64, y: f64, out: (f64, f64)) -> Result<(f64, f64)> {
+        if out.0.is_finite() && out.1.is_finite() {
+            Ok(out)
+        } else {
+            Err(Error::Crs(format!(
+                "({x}, {y}) has no image from {} to {}",
+                self.from, self.to
+            )))
         }
     }
 
