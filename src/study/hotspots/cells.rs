@@ -1,7 +1,12 @@
 //! The analysis cells shared by the hot spot studies: the grid or hexagons, the
 //! boundary clip, the map overlays, the weights, the output columns and maps.
 
+use std::path::Path;
+
 use super::*;
+use crate::crs::Crs;
+use crate::io::LayerOptions;
+use crate::study::load::IncidentLoad;
 
 /// Area covered by the analysis grid (without a boundary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -29,6 +34,29 @@ pub struct CellParams {
     pub weight: Option<String>,
 }
 
+impl CellParams {
+    /// Refuses hexagonal cells for an analysis on square cells only (`what`: the
+    /// analysis in words, e.g. "change").
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] (`hex`) when [`hex`](Self::hex) is set.
+    pub fn require_square(&self, what: &str) -> Result<()> {
+        match self.hex {
+            true => Err(hex_refused(what)),
+            false => Ok(()),
+        }
+    }
+}
+
+/// The error of hexagonal cells asked for an analysis on square cells only.
+fn hex_refused(what: &str) -> Error {
+    Error::invalid_param(
+        "hex",
+        "true",
+        format!("hexagonal cells are not available for {what}; use square cells"),
+    )
+}
+
 /// The inputs of a hot spot study.
 #[derive(Debug, Clone)]
 pub struct HotspotInput {
@@ -49,6 +77,55 @@ impl HotspotInput {
             boundary: None,
             overlay: None,
         }
+    }
+
+    /// With `boundary` polygons (in the [working CRS](Self::working_crs)).
+    pub fn with_boundary(mut self, boundary: Option<StudyLayer>) -> Self {
+        self.boundary = boundary;
+        self
+    }
+
+    /// With the `overlay` layer drawn on the maps (in the [working CRS](Self::working_crs)).
+    pub fn with_overlay(mut self, overlay: Option<StudyLayer>) -> Self {
+        self.overlay = overlay;
+        self
+    }
+
+    /// The incidents' working CRS, in which the boundary, the overlay and any second
+    /// layer are read.
+    pub fn working_crs(&self) -> &Crs {
+        &self.incidents.incidents.crs.working
+    }
+
+    /// Options that read a layer (boundary, overlay) of CRS `crs` (its crs member or
+    /// EPSG:4326 when `None`) in the incidents' [working CRS](Self::working_crs).
+    pub fn layer_options(&self, crs: Option<Crs>) -> LayerOptions {
+        LayerOptions {
+            crs,
+            target: Some(self.working_crs().clone()),
+            ..LayerOptions::default()
+        }
+    }
+
+    /// How a second point file (the population of a dual KDE) is read beside the
+    /// incidents: CRS `crs` (detected when `None`), projected to their
+    /// [working CRS](Self::working_crs) ([`IncidentLoad::second_file`]).
+    pub fn second_load(&self, crs: Option<Crs>) -> IncidentLoad {
+        IncidentLoad::second_file(crs, Some(self.working_crs().clone()))
+    }
+
+    /// Reads the boundary polygons from `path` (CRS `crs`, see
+    /// [`layer_options`](Self::layer_options)) in the incidents' working CRS.
+    pub fn load_boundary(self, path: impl AsRef<Path>, crs: Option<Crs>) -> Result<Self> {
+        let b = StudyLayer::load(path, &self.layer_options(crs), "boundary")?;
+        Ok(self.with_boundary(Some(b)))
+    }
+
+    /// Reads the overlay drawn on the maps from `path` (CRS `crs`) in the incidents'
+    /// working CRS.
+    pub fn load_overlay(self, path: impl AsRef<Path>, crs: Option<Crs>) -> Result<Self> {
+        let o = StudyLayer::load(path, &self.layer_options(crs), "overlay")?;
+        Ok(self.with_overlay(Some(o)))
     }
 }
 
@@ -236,14 +313,10 @@ impl AnalysisCells {
 
     /// An error for analyses on square cells only.
     pub fn square_only(&self, what: &str) -> Result<()> {
-        if self.hex.is_some() {
-            return Err(Error::invalid_param(
-                "hex",
-                "true",
-                format!("hexagonal cells are not available for {what}; use square cells"),
-            ));
+        match self.hex {
+            Some(_) => Err(hex_refused(what)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// "N cells of C m (rule), M incidents".
@@ -582,5 +655,98 @@ impl<P: Clone, R> CellStudy<P, R> {
             result,
             signatures,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{generate, DemoParams};
+    use crate::study::IncidentInput;
+
+    fn input() -> HotspotInput {
+        let city = generate(&DemoParams::new(1).incidents(300).size(1500.0)).unwrap();
+        HotspotInput::new(IncidentInput::in_memory(city.incidents))
+    }
+
+    #[test]
+    fn require_square_refuses_hex() {
+        let p = CellParams {
+            hex: true,
+            ..CellParams::default()
+        };
+        let e = p.require_square("change").unwrap_err();
+        assert!(matches!(e, Error::InvalidParam { param: "hex", .. }), "{e}");
+        assert!(e.to_string().contains("not available for change"), "{e}");
+        assert!(
+            !e.to_string().contains("--"),
+            "the library names no flag: {e}"
+        );
+        assert!(CellParams::default().require_square("change").is_ok());
+    }
+
+    #[test]
+    fn square_only_is_the_same_check_on_built_cells() {
+        let input = input();
+        let hex = CellParams {
+            hex: true,
+            ..CellParams::default()
+        };
+        let cells = analysis_cells(&input, &hex).unwrap();
+        let e = cells.square_only("change").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            hex.require_square("change").unwrap_err().to_string()
+        );
+        let square = analysis_cells(&input, &CellParams::default()).unwrap();
+        assert!(square.square_only("change").is_ok());
+    }
+
+    #[test]
+    fn layer_options_and_second_load_read_in_the_working_crs() {
+        let input = input();
+        let working = input.incidents.incidents.crs.working.clone();
+        assert_eq!(input.working_crs(), &working);
+        let o = input.layer_options(None);
+        assert_eq!((o.crs, o.target), (None, Some(working.clone())));
+        let l = input.second_load(Some(working.clone()));
+        assert_eq!(l.options.target_crs, Some(working.clone()));
+        assert_eq!(l.options.crs, Some(working));
+    }
+
+    #[test]
+    fn load_boundary_clips_the_cells_and_records_the_file() {
+        let input = input();
+        let xy = &input.incidents.incidents.xy;
+        let (x0, y0) = (xy.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min), 0.0);
+        let y0 = xy
+            .iter()
+            .map(|p| p[1])
+            .fold(f64::INFINITY, f64::min)
+            .max(y0);
+        let (x1, y1) = (x0 + 700.0, y0 + 700.0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("boundary.geojson");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y0}]]]}}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let crs = Some(input.working_crs().clone());
+        let input = input.load_boundary(&path, crs.clone()).unwrap();
+        assert!(input.overlay.is_none());
+        let b = input.boundary.as_ref().unwrap();
+        assert_eq!(b.source.as_ref().unwrap().role, "boundary");
+        let cells = analysis_cells(&input, &CellParams::default()).unwrap();
+        assert!(cells.clip.is_some());
+        let all = analysis_cells(&input.clone().with_boundary(None), &CellParams::default());
+        assert!(cells.len() < all.unwrap().len());
+        let input = input.load_overlay(&path, crs).unwrap();
+        assert_eq!(input.overlay.unwrap().source.unwrap().role, "overlay");
+        assert!(HotspotInput::new(input.incidents)
+            .load_boundary(dir.path().join("missing.geojson"), None)
+            .is_err());
     }
 }
