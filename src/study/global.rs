@@ -97,6 +97,32 @@ pub fn cell_units(input: &HotspotInput, p: &CellParams) -> Result<GlobalUnits> {
     })
 }
 
+/// The units of a global study: the features of `layer` with their numeric `value`
+/// column ([`layer_units`]) when a layer is given, else the incidents of `input`
+/// counted per analysis cell ([`cell_units`]).
+///
+/// # Errors
+/// [`Error::MissingParam`] (`value` needed by `layer`) for a layer without `value`;
+/// [`Error::MissingInput`] when neither a layer nor incidents are given; the errors of
+/// [`layer_units`] and [`cell_units`].
+pub fn units(
+    layer: Option<&StudyLayer>,
+    value: Option<&str>,
+    input: Option<&HotspotInput>,
+    cells: &CellParams,
+) -> Result<GlobalUnits> {
+    match (layer, input) {
+        (Some(layer), _) => {
+            let value = value.ok_or_else(|| Error::missing_param("value", "layer", ""))?;
+            layer_units(layer, value)
+        }
+        (None, Some(input)) => cell_units(input, cells),
+        (None, None) => Err(Error::MissingInput {
+            what: vec!["incidents, or a `layer` with its numeric `value` column".into()],
+        }),
+    }
+}
+
 /// The features of a layer with the numeric `column` (every feature must have a number).
 pub fn layer_units(layer: &StudyLayer, column: &str) -> Result<GlobalUnits> {
     let name = layer
@@ -158,6 +184,15 @@ pub enum Neighbours {
 }
 
 impl Neighbours {
+    /// The default neighbours: the 8 nearest (`knn`) on a layer's features
+    /// (`on_features`), `queen` on grid cells.
+    pub fn default_for(on_features: bool) -> Neighbours {
+        match on_features {
+            true => Neighbours::Knn,
+            false => Neighbours::Queen,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Neighbours::Queen => "queen",
@@ -199,18 +234,22 @@ impl GlobalStudyParams {
     /// The weights specification on these units.
     pub fn spec(&self, units: &GlobalUnits) -> Result<WeightsSpec> {
         let features = matches!(units.kind, UnitKind::Features(_));
-        let nb = self.neighbours.unwrap_or(if features {
-            Neighbours::Knn
-        } else {
-            Neighbours::Queen
-        });
+        let nb = self.neighbours.unwrap_or(Neighbours::default_for(features));
         nb.spec(self.radius, self.k, self.power, features)
     }
 }
 
 impl Neighbours {
-    /// The weights specification: `radius` is needed by `band` and `idw`; `queen` is
-    /// refused on features (`on_features`).
+    /// The weights specification of these neighbours on a layer's features
+    /// (`on_features`) or on grid cells.
+    ///
+    /// `band` needs `radius`; so does `idw` on features (on grid cells its radius
+    /// defaults to 3 cells, see [`crate::grid_weights`]); `knn` takes the `k` nearest;
+    /// `idw` weighs by distance^-`power`. `queen` (the adjacent cells, a band of
+    /// cell·√2 by default) is for grid cells only.
+    ///
+    /// # Errors
+    /// [`Error::MissingParam`] (`radius`) and [`Error::InvalidParam`] (`neighbours`).
     pub fn spec(
         self,
         radius: Option<f64>,
@@ -218,7 +257,7 @@ impl Neighbours {
         power: f64,
         on_features: bool,
     ) -> Result<WeightsSpec> {
-        let radius =
+        let need =
             || radius.ok_or_else(|| Error::missing_param("radius", "neighbours", self.name()));
         Ok(match self {
             Neighbours::Queen if on_features => {
@@ -230,11 +269,11 @@ impl Neighbours {
             }
             Neighbours::Queen => WeightsSpec::DistanceBand { radius: None },
             Neighbours::Band => WeightsSpec::DistanceBand {
-                radius: Some(radius()?),
+                radius: Some(need()?),
             },
             Neighbours::Knn => WeightsSpec::Knn { k },
             Neighbours::Idw => WeightsSpec::InverseDistance {
-                radius: Some(radius()?),
+                radius: if on_features { Some(need()?) } else { radius },
                 power,
                 scale: None,
             },
@@ -599,6 +638,96 @@ mod tests {
             !e.to_string().contains("--"),
             "the library names no flag: {e}"
         );
+    }
+
+    #[test]
+    fn spec_defaults_and_idw_radius() {
+        assert_eq!(Neighbours::default_for(true), Neighbours::Knn);
+        assert_eq!(Neighbours::default_for(false), Neighbours::Queen);
+        // on grid cells idw's radius defaults to 3 cells; on features it is needed
+        assert!(matches!(
+            Neighbours::Idw.spec(None, 8, 2.0, false),
+            Ok(WeightsSpec::InverseDistance {
+                radius: None,
+                power,
+                scale: None
+            }) if power == 2.0
+        ));
+        let e = Neighbours::Idw.spec(None, 8, 1.0, true).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::MissingParam {
+                    param: "radius",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(matches!(
+            Neighbours::Band.spec(Some(250.0), 8, 1.0, false),
+            Ok(WeightsSpec::DistanceBand { radius: Some(r) }) if r == 250.0
+        ));
+        assert!(matches!(
+            Neighbours::Band.spec(None, 8, 1.0, false),
+            Err(Error::MissingParam {
+                param: "radius",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Neighbours::Queen.spec(None, 8, 1.0, false),
+            Ok(WeightsSpec::DistanceBand { radius: None })
+        ));
+        assert!(matches!(
+            Neighbours::Knn.spec(None, 5, 1.0, true),
+            Ok(WeightsSpec::Knn { k: 5 })
+        ));
+    }
+
+    #[test]
+    fn units_of_a_layer_need_its_value_and_something_is_needed() {
+        let city = generate(&DemoParams::new(1).incidents(400).size(1500.0)).unwrap();
+        let mut props = serde_json::Map::new();
+        props.insert("n".into(), json!(3));
+        let layer = StudyLayer::in_memory(crate::layer::Layer {
+            name: "beats".into(),
+            geometries: vec![geo::Geometry::Point(geo::Point::new(10.0, 20.0))],
+            properties: vec![props],
+            crs: city.incidents.crs.clone(),
+        });
+        let e = super::units(Some(&layer), None, None, &CellParams::default()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::MissingParam {
+                    param: "value",
+                    needed_by: "layer",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = super::units(None, None, None, &CellParams::default()).unwrap_err();
+        assert!(matches!(e, Error::MissingInput { .. }), "{e}");
+        assert!(
+            !e.to_string().contains("--"),
+            "the library names no flag: {e}"
+        );
+        let input = HotspotInput::new(IncidentInput::in_memory(city.incidents));
+        let u = super::units(None, Some("ignored"), Some(&input), &CellParams::default()).unwrap();
+        assert!(matches!(u.kind, UnitKind::Cells(_)));
+        assert_eq!(u.values.iter().sum::<f64>(), 400.0);
+        // a layer wins over incidents
+        let u = super::units(
+            Some(&layer),
+            Some("n"),
+            Some(&input),
+            &CellParams::default(),
+        )
+        .unwrap();
+        assert!(matches!(u.kind, UnitKind::Features(_)));
+        assert_eq!(u.values, vec![3.0]);
     }
 
     #[test]
