@@ -39,6 +39,7 @@ mod layer;
 mod map;
 mod moran;
 mod periods;
+mod study;
 
 pub use cells::*;
 pub use change::*;
@@ -51,3 +52,4 @@ pub use layer::*;
 pub use map::*;
 pub use moran::*;
 pub use periods::PeriodStudyParams;
+pub use study::HotspotStudy;
