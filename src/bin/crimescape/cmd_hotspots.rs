@@ -1,17 +1,18 @@
 //! `crimescape hotspots ...`: grid counts, kernel density, Gi*, Local Moran and
 //! change over time (the studies of [`crimescape::study::hotspots`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::load::IncidentLoad;
+use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{
-    Bandwidth, BinP, ChangeParams, DualMode, Error, Export, GiStarParams, GlobalParams,
-    IncrementalParams, KdeEvaluation as Evaluation, KdeParams, Kernel, LocalMoranParams, Outputs,
-    Transform, WeightsSpec,
+    Bandwidth, BinP, ChangeParams, DualMode, Export, GiStarParams, GlobalParams, IncrementalParams,
+    KdeEvaluation as Evaluation, KdeParams, Kernel, LocalMoranParams, Outputs, Transform,
+    WeightsSpec,
 };
 
 use crate::cli::GlobalArgs;
@@ -142,27 +143,6 @@ choices! {
         Knn,
         /// Inverse distance within --radius.
         Idw,
-    }
-}
-
-impl NeighbourArgs {
-    /// The neighbours of grid cells (queen by default).
-    fn spec(&self) -> Result<WeightsSpec> {
-        Ok(match self.neighbours.unwrap_or(NeighbourKind::Queen) {
-            NeighbourKind::Queen => WeightsSpec::DistanceBand { radius: None },
-            NeighbourKind::Band => WeightsSpec::DistanceBand {
-                radius: Some(
-                    self.radius
-                        .ok_or_else(|| Error::missing_param("radius", "neighbours", "band"))?,
-                ),
-            },
-            NeighbourKind::Knn => WeightsSpec::Knn { k: self.k },
-            NeighbourKind::Idw => WeightsSpec::InverseDistance {
-                radius: self.radius,
-                power: self.power,
-                scale: None,
-            },
-        })
     }
 }
 
@@ -420,170 +400,60 @@ pub struct IncrementalCmd {
 }
 
 pub fn run(a: HotspotsArgs, g: &GlobalArgs) -> Result<()> {
+    use HotspotsCmd::*;
     match a.cmd {
-        HotspotsCmd::Map(c) => {
-            let p = hs::HotspotMapParams {
-                cells: c.common.cells(),
-                band: c.band,
-                fdr: !c.no_fdr,
-                permutations: c.permutations,
-                seed: c.seed,
-            };
-            let files = hs::HotspotMap::files();
-            let study = |i: &_| hs::hotspot_map(i, &p);
-            c.common
-                .go(g, files, "hot spot map", study, |r| &r.study.cells)
+        Map(c) => cell_study::<hs::HotspotMap>(&c.common, c.params(), "hot spot map", g),
+        Grid(c) => cell_study::<hs::GridStudy>(&c.common, c.params(), "counting", g),
+        Gistar(c) => cell_study::<hs::GiStarStudy>(&c.common, c.params()?, "Gi*", g),
+        Moran(c) => cell_study::<hs::MoranStudy>(&c.common, c.params()?, "Local Moran", g),
+        Change(c) => cell_study::<hs::ChangeStudy>(&c.common, c.params()?, "change", g),
+        Classify(c) => cell_study::<hs::ClassifyStudy>(&c.common, c.params()?, "classifying", g),
+        Emerging(c) => {
+            cell_study::<hs::EmergingStudy>(&c.common, c.params()?, "emerging hot spots", g)
         }
-        HotspotsCmd::Grid(c) => {
-            let p = hs::GridStudyParams {
-                cells: c.common.cells(),
-                by_category: c.by_category,
-            };
-            let files = hs::GridStudy::files(&p);
-            c.common
-                .go(g, files, "counting", |i| hs::grid(i, &p), |r| &r.cells)
-        }
-        HotspotsCmd::Kde(c) => {
-            c.common
-                .square_only("kernel density (it is evaluated on square cells)")?;
-            let mut kde = KdeParams::new()
-                .kernel(c.kernel.into())
-                .bandwidth(c.bandwidth.parse::<Bandwidth>()?);
-            if c.centres {
-                kde = kde.evaluation(Evaluation::Centre);
-            }
-            let p = hs::KdeStudyParams {
-                cells: c.common.cells(),
-                kde,
-                dual_mode: c.dual_mode.into(),
-            };
-            let load = || {
-                let input = c.common.input(g)?;
-                // the second layer: the incidents' input CRS, in their working CRS
-                let working = input.incidents.incidents.crs.working.clone();
-                let load = IncidentLoad::second_file(crs_of(&c.common.load.crs)?, Some(working));
-                let dual = c.dual.as_ref().map(|d| load_input(d, &load, "dual", g));
-                Ok((input, dual.transpose()?))
-            };
-            let files = hs::KdeStudy::files(c.dual.is_some());
-            let (out, r) = run_study(g, &c.common.out, files, load, "kernel density", |i| {
-                hs::kde_study(&i.0, i.1.as_ref(), &p)
-            })?;
+        Kde(c) => {
+            let (p, files, load) = (c.params()?, hs::KdeStudy::files(c.dual.is_some()), || {
+                c.input(g)
+            });
+            let study = |i: &(_, Option<_>)| hs::kde_study(&i.0, i.1.as_ref(), &p);
+            let (out, r) = run_study(g, &c.common.out, files, load, "kernel density", study)?;
             done(out, &r.cells, &r, g)
         }
-        HotspotsCmd::Gistar(c) => {
-            let bin_p = match c.bins_from_permutations {
-                true => BinP::Permutation,
-                false => BinP::Analytical,
-            };
-            let p = hs::GiStarStudyParams {
-                cells: c.common.cells(),
-                weights: c.nb.spec()?,
-                gistar: c.perm.gistar().fdr(c.fdr).bin_p(bin_p),
-            };
-            let files = hs::GiStarStudy::files(&p);
-            c.common
-                .go(g, files, "Gi*", |i| hs::gistar(i, &p), |r| &r.cells)
-        }
-        HotspotsCmd::Moran(c) => {
-            let p = hs::MoranStudyParams {
-                cells: c.common.cells(),
-                weights: c.nb.spec()?,
-                moran: LocalMoranParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .alpha(c.alpha),
-            };
-            let files = hs::MoranStudy::files(&p);
-            c.common
-                .go(g, files, "Local Moran", |i| hs::moran(i, &p), |r| &r.cells)
-        }
-        HotspotsCmd::Change(c) => {
-            c.common.square_only("change")?;
-            let mut change = ChangeParams::new(parse_day("--split", &c.split)?);
-            change.alpha = c.alpha;
-            change.fdr = !c.no_fdr;
-            let p = hs::ChangeStudyParams {
-                cells: c.common.cells(),
-                change,
-                bandwidth: c.bandwidth,
-            };
-            let files = hs::ChangeStudy::files(&p);
-            c.common
-                .go(g, files, "change", |i| hs::change(i, &p), |r| &r.cells)
-        }
-        HotspotsCmd::Classify(c) => {
-            let p = c.params()?;
-            let files = hs::ClassifyStudy::files(&p);
-            let study = |i: &_| hs::classify(i, &p);
-            c.common.go(g, files, "classifying", study, |r| {
-                note(r.result.time_use.note("hot spot classification"));
-                &r.cells
-            })
-        }
-        HotspotsCmd::Emerging(c) => {
-            let p = c.params()?;
-            let files = hs::EmergingStudy::files(&p);
-            let study = |i: &_| hs::emerging(i, &p);
-            c.common.go(g, files, "emerging hot spots", study, |r| {
-                note(r.result.time_use.note("emerging hot spots"));
-                &r.cells
-            })
-        }
-        HotspotsCmd::Layer(c) => {
-            let nb = Neighbours::from(c.nb.neighbours.unwrap_or(NeighbourKind::Knn));
-            let p = hs::LayerStudyParams {
-                value: c.value.clone().unwrap_or_else(|| "incidents".to_string()),
-                tolerance: c.tolerance,
-                weights: nb.spec(c.nb.radius, c.nb.k, c.nb.power, true)?,
-                gistar: c.perm.gistar().fdr(c.fdr),
-            };
-            let load = || {
-                let load = IncidentLoad::second_file(crs_of(&c.incidents_crs)?, None);
-                let incidents = c.incidents.as_ref();
-                let incidents = incidents.map(|f| load_input(f, &load, "incidents", g));
-                let incidents = incidents.transpose()?;
-                let target = incidents.as_ref().map(|i| i.incidents.crs.working.clone());
-                let layer = study_layer(&c.layer, c.crs.as_deref(), target.as_ref(), "layer")?;
-                Ok((layer, incidents))
-            };
-            let (out, r) = run_study(g, &c.out, hs::LayerStudy::files(), load, "layer", |i| {
-                hs::layer(&i.0, i.1.as_ref(), &p)
-            })?;
+        Layer(c) => {
+            let (p, files, load) = (c.params()?, hs::LayerStudy::files(), || c.input(g));
+            let study = |i: &(_, Option<_>)| hs::layer(&i.0, i.1.as_ref(), &p);
+            let (out, r) = run_study(g, &c.out, files, load, "layer", study)?;
             text_done(out, &r.summary_text(), &r, g)
         }
-        HotspotsCmd::Global(c) => {
-            let p = GlobalStudyParams {
-                neighbours: c.nb.neighbours.map(Neighbours::from),
-                radius: c.nb.radius,
-                k: c.nb.k,
-                power: c.nb.power,
-                global: GlobalParams::new()
-                    .permutations(c.perm.permutations)
-                    .seed(c.perm.seed)
-                    .transform(c.transform.into()),
-            };
-            let (dir, files, load) = (&c.units.out, global::GlobalStudy::FILES, || {
-                c.units.units(g)
-            });
-            let (out, r) = run_study(g, dir, files, load, "global", |u| global::global(u, &p))?;
+        Global(c) => {
+            let (p, files, load) = (c.params(), global::GlobalStudy::FILES, || c.units.units(g));
+            let study = |u: &_| global::global(u, &p);
+            let (out, r) = run_study(g, &c.units.out, files, load, "global", study)?;
             text_done(out, &r.text(), &r, g)
         }
-        HotspotsCmd::Incremental(c) => {
-            let mut p = IncrementalParams::new()
-                .bands(c.bands)
-                .transform(c.transform.into());
-            p.start = c.start;
-            p.increment = c.increment;
-            let (dir, files, load) = (&c.units.out, global::IncrementalStudy::FILES, || {
+        Incremental(c) => {
+            let (p, files, load) = (c.params(), global::IncrementalStudy::FILES, || {
                 c.units.units(g)
             });
-            let (out, r) = run_study(g, dir, files, load, "incremental", |u| {
-                global::incremental(u, &p)
-            })?;
+            let study = |u: &_| global::incremental(u, &p);
+            let (out, r) = run_study(g, &c.units.out, files, load, "incremental", study)?;
             text_done(out, &r.text(), &r, g)
         }
     }
+}
+
+/// Plans the outputs, loads the input of `c`, runs the study `S` ([`run_study`]) and
+/// writes its result, printing its note and cells ([`done`]).
+fn cell_study<S: hs::HotspotStudy>(
+    c: &CommonArgs,
+    p: S::Params,
+    what: &str,
+    g: &GlobalArgs,
+) -> Result<()> {
+    let (files, load) = (S::file_names(&p), || c.input(g));
+    let (out, r) = run_study(g, &c.out, files, load, what, |i| S::study(i, &p))?;
+    note(r.note());
+    done(out, r.cells(), &r, g)
 }
 
 /// Prints a library note on stderr.
@@ -620,6 +490,16 @@ impl PermArgs {
     }
 }
 
+impl NeighbourArgs {
+    /// The weights between a layer's features (`on_features`) or grid cells
+    /// ([`Neighbours::spec`]; default [`Neighbours::default_for`]).
+    fn spec(&self, on_features: bool) -> Result<WeightsSpec> {
+        let default = Neighbours::default_for(on_features);
+        let nb = self.neighbours.map_or(default, Neighbours::from);
+        Ok(nb.spec(self.radius, self.k, self.power, on_features)?)
+    }
+}
+
 impl GridArgs {
     /// The cells of `--cell/--extent/--hex/--weight`.
     fn cells(&self) -> CellParams {
@@ -635,41 +515,24 @@ impl GridArgs {
     /// boundary and the `overlay` (file, CRS) when given.
     fn input(
         &self,
-        incidents: &std::path::Path,
+        incidents: &Path,
         load: &LoadArgs,
         overlay: Option<(&PathBuf, Option<&str>)>,
         g: &GlobalArgs,
     ) -> Result<HotspotInput> {
-        let incidents = study_incidents(incidents, &load.reading(&self.weight), g)?;
-        let working = incidents.incidents.crs.working.clone();
-        let mut input = HotspotInput::new(incidents);
-        if let Some(f) = &self.boundary {
-            let crs = self.boundary_crs.as_deref();
-            input.boundary = Some(study_layer(f, crs, Some(&working), "boundary")?);
-        }
-        if let Some((f, crs)) = overlay {
-            input.overlay = Some(study_layer(f, crs, Some(&working), "overlay")?);
-        }
-        Ok(input)
+        let input = HotspotInput::new(study_incidents(incidents, &load.reading(&self.weight), g)?);
+        let layer = |f, crs, role| study_layer(f, crs, Some(input.working_crs()), role);
+        let crs = self.boundary_crs.as_deref();
+        let boundary = self.boundary.as_ref().map(|f| layer(f, crs, "boundary"));
+        let boundary = boundary.transpose()?;
+        let overlay = overlay
+            .map(|(f, crs)| layer(f, crs, "overlay"))
+            .transpose()?;
+        Ok(input.with_boundary(boundary).with_overlay(overlay))
     }
 }
 
 impl CommonArgs {
-    fn cells(&self) -> CellParams {
-        self.grid.cells()
-    }
-
-    /// Refuses --hex for analyses on square grids only.
-    fn square_only(&self, what: &str) -> Result<()> {
-        if self.grid.hex {
-            return Err(Error::Param(format!(
-                "--hex is not available for {what}; use square cells"
-            ))
-            .into());
-        }
-        Ok(())
-    }
-
     /// Loads the incidents, the boundary and the overlay.
     fn input(&self, g: &GlobalArgs) -> Result<HotspotInput> {
         let overlay = self
@@ -678,34 +541,109 @@ impl CommonArgs {
             .map(|f| (f, self.overlay_crs.as_deref()));
         self.grid.input(&self.incidents, &self.load, overlay, g)
     }
+}
 
-    /// Plans the outputs, loads the input, runs the study ([`run_study`]) and writes
-    /// its result, printing its `cells` ([`done`]).
-    fn go<R: Export>(
-        &self,
-        g: &GlobalArgs,
-        files: Vec<String>,
-        what: &str,
-        study: impl FnOnce(&HotspotInput) -> crimescape::Result<R>,
-        cells: impl FnOnce(&R) -> &hs::AnalysisCells,
-    ) -> Result<()> {
-        let (out, r) = run_study(g, &self.out, files, || self.input(g), what, study)?;
-        done(out, cells(&r), &r, g)
+impl MapCmd {
+    fn params(&self) -> hs::HotspotMapParams {
+        hs::HotspotMapParams {
+            cells: self.common.grid.cells(),
+            band: self.band,
+            fdr: !self.no_fdr,
+            permutations: self.permutations,
+            seed: self.seed,
+        }
+    }
+}
+
+impl GridCmd {
+    fn params(&self) -> hs::GridStudyParams {
+        hs::GridStudyParams {
+            cells: self.common.grid.cells(),
+            by_category: self.by_category,
+        }
+    }
+}
+
+impl KdeCmd {
+    fn params(&self) -> Result<hs::KdeStudyParams> {
+        let cells = self.common.grid.cells();
+        cells.require_square("kernel density (it is evaluated on square cells)")?;
+        let kde = KdeParams::new()
+            .kernel(self.kernel.into())
+            .bandwidth(self.bandwidth.parse::<Bandwidth>()?);
+        Ok(hs::KdeStudyParams {
+            cells,
+            kde: match self.centres {
+                true => kde.evaluation(Evaluation::Centre),
+                false => kde,
+            },
+            dual_mode: self.dual_mode.into(),
+        })
+    }
+
+    /// The hot spot input and the `--dual` layer (the incidents' input CRS, in their
+    /// working CRS).
+    fn input(&self, g: &GlobalArgs) -> Result<(HotspotInput, Option<IncidentInput>)> {
+        let input = self.common.input(g)?;
+        let load = input.second_load(crs_of(&self.common.load.crs)?);
+        let dual = self.dual.as_ref().map(|d| load_input(d, &load, "dual", g));
+        Ok((input, dual.transpose()?))
+    }
+}
+
+impl GistarCmd {
+    fn params(&self) -> Result<hs::GiStarStudyParams> {
+        let bin_p = match self.bins_from_permutations {
+            true => BinP::Permutation,
+            false => BinP::Analytical,
+        };
+        Ok(hs::GiStarStudyParams {
+            cells: self.common.grid.cells(),
+            weights: self.nb.spec(false)?,
+            gistar: self.perm.gistar().fdr(self.fdr).bin_p(bin_p),
+        })
+    }
+}
+
+impl MoranCmd {
+    fn params(&self) -> Result<hs::MoranStudyParams> {
+        Ok(hs::MoranStudyParams {
+            cells: self.common.grid.cells(),
+            weights: self.nb.spec(false)?,
+            moran: LocalMoranParams::new()
+                .permutations(self.perm.permutations)
+                .seed(self.perm.seed)
+                .alpha(self.alpha),
+        })
+    }
+}
+
+impl ChangeCmd {
+    fn params(&self) -> Result<hs::ChangeStudyParams> {
+        let cells = self.common.grid.cells();
+        cells.require_square("change")?;
+        Ok(hs::ChangeStudyParams {
+            cells,
+            change: ChangeParams {
+                alpha: self.alpha,
+                fdr: !self.no_fdr,
+                ..ChangeParams::new(parse_day("--split", &self.split)?)
+            },
+            bandwidth: self.bandwidth,
+        })
     }
 }
 
 impl PeriodCmd {
     fn params(&self) -> Result<hs::PeriodStudyParams> {
-        self.common.square_only("classify/emerging")?;
+        let cells = self.common.grid.cells();
+        cells.require_square("classify/emerging")?;
+        let start = self.start.as_deref().map(|t| parse_day("--start", t));
         Ok(hs::PeriodStudyParams {
-            cells: self.common.cells(),
-            weights: self.nb.spec()?,
+            cells,
+            weights: self.nb.spec(false)?,
             period_days: self.period_days,
-            start: self
-                .start
-                .as_deref()
-                .map(|t| parse_day("--start", t))
-                .transpose()?,
+            start: start.transpose()?,
             alpha: self.alpha,
             fdr: self.fdr,
             time_steps: self.time_steps,
@@ -713,21 +651,76 @@ impl PeriodCmd {
     }
 }
 
-impl UnitArgs {
-    /// Loads the units: the layer's features, or the incidents counted per cell.
-    fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
-        if let Some(lp) = &self.layer {
-            let layer = study_layer(lp, self.layer_crs.as_deref(), None, "layer")?;
-            let value = self.value.as_deref().unwrap_or_default();
-            return Ok(global::layer_units(&layer, value)?);
+impl LayerCmd {
+    fn params(&self) -> Result<hs::LayerStudyParams> {
+        Ok(hs::LayerStudyParams {
+            value: self
+                .value
+                .clone()
+                .unwrap_or_else(|| "incidents".to_string()),
+            tolerance: self.tolerance,
+            weights: self.nb.spec(true)?,
+            gistar: self.perm.gistar().fdr(self.fdr),
+        })
+    }
+
+    /// The layer and the incidents counted per feature; the layer is read in their
+    /// working CRS.
+    fn input(&self, g: &GlobalArgs) -> Result<(StudyLayer, Option<IncidentInput>)> {
+        let load = IncidentLoad::second_file(crs_of(&self.incidents_crs)?, None);
+        let incidents = self.incidents.as_ref();
+        let incidents = incidents.map(|f| load_input(f, &load, "incidents", g));
+        let incidents = incidents.transpose()?;
+        let target = incidents.as_ref().map(|i| &i.incidents.crs.working);
+        let layer = study_layer(&self.layer, self.crs.as_deref(), target, "layer")?;
+        Ok((layer, incidents))
+    }
+}
+
+impl GlobalCmd {
+    fn params(&self) -> GlobalStudyParams {
+        GlobalStudyParams {
+            neighbours: self.nb.neighbours.map(Neighbours::from),
+            radius: self.nb.radius,
+            k: self.nb.k,
+            power: self.nb.power,
+            global: GlobalParams::new()
+                .permutations(self.perm.permutations)
+                .seed(self.perm.seed)
+                .transform(self.transform.into()),
         }
-        let Some(path) = &self.incidents else {
-            return Err(Error::MissingInput {
-                what: vec!["an incident file or --layer FILE --value COLUMN".into()],
-            }
-            .into());
+    }
+}
+
+impl IncrementalCmd {
+    fn params(&self) -> IncrementalParams {
+        IncrementalParams {
+            start: self.start,
+            increment: self.increment,
+            ..IncrementalParams::new()
+                .bands(self.bands)
+                .transform(self.transform.into())
+        }
+    }
+}
+
+impl UnitArgs {
+    /// Loads the units ([`global::units`]): the layer's features, or the incidents
+    /// counted per cell.
+    fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
+        let layer = self.layer.as_ref();
+        let layer = layer.map(|f| study_layer(f, self.layer_crs.as_deref(), None, "layer"));
+        let layer = layer.transpose()?;
+        let input = match (&layer, &self.incidents) {
+            (None, Some(f)) => Some(self.grid.input(f, &self.load, None, g)?),
+            _ => None,
         };
-        let input = self.grid.input(path, &self.load, None, g)?;
-        Ok(global::cell_units(&input, &self.grid.cells())?)
+        let value = self.value.as_deref();
+        Ok(global::units(
+            layer.as_ref(),
+            value,
+            input.as_ref(),
+            &self.grid.cells(),
+        )?)
     }
 }
