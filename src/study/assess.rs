@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::slug;
+use super::{slug, LayerSpec};
 use crate::access::{
     self, report, AssessParams, Assessment, FactorModel, Proposal, RiskModel, Study,
 };
@@ -66,8 +66,9 @@ pub struct StudyFiles {
     pub paths: Option<std::path::PathBuf>,
     /// Public-space polygons (parks, plazas), named by file stem.
     pub spaces: Vec<std::path::PathBuf>,
-    /// Other built-environment layers: (name, file).
-    pub layers: Vec<(String, std::path::PathBuf)>,
+    /// Other built-environment layers, named by their spec (without feature filters:
+    /// see [`LayerSpec::named_or_bare`]).
+    pub layers: Vec<LayerSpec>,
     /// CRS of the files [default: their crs member or EPSG:4326].
     pub crs: Option<crate::crs::Crs>,
 }
@@ -119,8 +120,15 @@ pub fn load_study(f: &StudyFiles) -> Result<(Study, Vec<InputFile>)> {
             space_names.push(n);
         }
     }
-    for (name, p) in &f.layers {
-        load(p, "layer", Some(name), &mut layers)?;
+    for s in &f.layers {
+        if let Some(filter) = &s.filter {
+            return Err(Error::invalid_param(
+                "layers",
+                format!("{}:{filter}", s.name),
+                "feature filters are not supported here",
+            ));
+        }
+        load(&s.path, "layer", Some(&s.name), &mut layers)?;
     }
     let study = Study::with_roles(layers, vec!["streets".into(), "paths".into()], space_names)?;
     Ok((study, inputs))
@@ -358,3 +366,6 @@ impl Export for AssessStudy {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

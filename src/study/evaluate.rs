@@ -13,6 +13,10 @@ use crate::export::{features, Cell, Export, Figure, InputFile, Outputs, Provenan
 use crate::layer::{Incidents, Layer};
 use crate::render::{ColourScale, MapOptions, Overlay, PlotOptions, Series};
 
+mod settings;
+
+pub use settings::{evaluate_params, parse_date_field, parse_span, ItsModel};
+
 /// Named groups of geometries.
 type Groups = Vec<(String, Vec<geo::Geometry<f64>>)>;
 

@@ -35,6 +35,7 @@ pub mod global;
 pub mod hotspots;
 pub mod info;
 pub mod kplot;
+mod layer_spec;
 pub mod load;
 pub mod network;
 pub mod pattern;
@@ -45,6 +46,8 @@ pub mod segments;
 pub mod setup;
 pub mod sites;
 pub mod when;
+
+pub use layer_spec::LayerSpec;
 
 /// Incidents for a study, with the record of the file they came from.
 #[derive(Debug, Clone)]

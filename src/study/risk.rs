@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{IncidentInput, StudyLayer};
+use super::{IncidentInput, LayerSpec, StudyLayer};
 use crate::accuracy::AccuracyRow;
 use crate::crs::Crs;
 use crate::error::{Error, Result};
@@ -15,12 +15,43 @@ use crate::export::{
     Provenance,
 };
 use crate::grid::Grid;
+use crate::io::LayerOptions;
 use crate::layer::Layer;
 use crate::render::{ColourScale, MapOptions, PlotOptions, Series};
 use crate::risk::{
-    apply_model, fit_rtm_in, validate_rtm, validate_rtm_samples, LayerInput, RtmModel, RtmParams,
-    RtmResult, RtmValidation, ValidateParams,
+    apply_model, fit_rtm_in, validate_rtm, validate_rtm_samples, LayerInput, Operationalisation,
+    RtmModel, RtmParams, RtmResult, RtmValidation, ValidateParams,
 };
+
+/// Which operationalisations of each layer a fit tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operationalisations {
+    /// Cell within d of the nearest feature.
+    Proximity,
+    /// Feature density above mean + k SD.
+    Density,
+    /// Try both (RTMDx's behaviour).
+    Both,
+}
+
+impl Operationalisations {
+    /// The operationalisations tried, proximity first.
+    ///
+    /// ```
+    /// use crimescape::study::risk::Operationalisations;
+    ///
+    /// assert_eq!(Operationalisations::Both.list().len(), 2);
+    /// ```
+    pub fn list(self) -> Vec<Operationalisation> {
+        match self {
+            Operationalisations::Proximity => vec![Operationalisation::Proximity],
+            Operationalisations::Density => vec![Operationalisation::Density],
+            Operationalisations::Both => {
+                vec![Operationalisation::Proximity, Operationalisation::Density]
+            }
+        }
+    }
+}
 
 /// A risk-factor layer: the layer (named) and an optional feature filter
 /// (`COLUMN=VALUE`, e.g. `status=out`).
@@ -44,6 +75,53 @@ pub struct RiskInput {
 }
 
 impl RiskInput {
+    /// The input of a model: the incidents, the layer of each spec (named, with its
+    /// filter) and the study-area `boundary`, all read in the incidents' working CRS;
+    /// `crs` is the CRS of the layer files [default: their `crs` member or EPSG:4326].
+    ///
+    /// # Errors
+    /// Those of [`crate::load_layer`].
+    pub fn load(
+        incidents: IncidentInput,
+        specs: &[LayerSpec],
+        boundary: Option<&Path>,
+        crs: Option<Crs>,
+    ) -> Result<Self> {
+        let opts = LayerOptions {
+            crs,
+            target: Some(incidents.incidents.crs.working.clone()),
+            ..LayerOptions::default()
+        };
+        Self::load_with(incidents, specs, boundary, |path, role| {
+            StudyLayer::load(path, &opts, role)
+        })
+    }
+
+    /// As [`RiskInput::load`], with the caller's loader `load(path, role)` (roles
+    /// `layer` and `boundary`), e.g. one that reads in a given CRS and shows warnings.
+    pub fn load_with<E>(
+        incidents: IncidentInput,
+        specs: &[LayerSpec],
+        boundary: Option<&Path>,
+        mut load: impl FnMut(&Path, &str) -> std::result::Result<StudyLayer, E>,
+    ) -> std::result::Result<Self, E> {
+        let layers = specs
+            .iter()
+            .map(|s| {
+                Ok(RiskLayer {
+                    layer: s.load_with(&mut load)?,
+                    filter: s.filter.clone(),
+                })
+            })
+            .collect::<std::result::Result<_, E>>()?;
+        let boundary = boundary.map(|b| load(b, "boundary")).transpose()?;
+        Ok(RiskInput {
+            incidents,
+            layers,
+            boundary,
+        })
+    }
+
     fn layer_inputs(&self) -> Vec<LayerInput<'_>> {
         self.layers
             .iter()
@@ -551,6 +629,41 @@ pub struct ValidateStudyParams {
     pub cell: f64,
 }
 
+impl ValidateStudyParams {
+    /// Settings around the model settings `rtm`, with cells of `cell` metres and no
+    /// time split (set one with [`ValidateStudyParams::split`], or give test incidents).
+    pub fn new(rtm: RtmParams, cell: f64) -> Self {
+        ValidateStudyParams {
+            validate: ValidateParams::new(rtm),
+            cell,
+        }
+    }
+
+    /// Sets the quartic KDE bandwidth of the comparison (m) [default: 3 cells].
+    pub fn kde_bandwidth(mut self, h: Option<f64>) -> Self {
+        self.validate = self.validate.kde_bandwidth(h);
+        self
+    }
+
+    /// Sets the time split when `until` is given: training `[from, until)`, test
+    /// `[until, test_until)`; without `until`, `from` and `test_until` are ignored and
+    /// [`validate`] needs test incidents.
+    ///
+    /// ```
+    /// use crimescape::study::risk::ValidateStudyParams;
+    /// use crimescape::RtmParams;
+    ///
+    /// let p = ValidateStudyParams::new(RtmParams::new(100.0), 50.0).split(None, Some(86_400), None);
+    /// assert_eq!(p.validate.train_until, Some(86_400));
+    /// ```
+    pub fn split(mut self, from: Option<i64>, until: Option<i64>, test_until: Option<i64>) -> Self {
+        if let Some(u) = until {
+            self.validate = self.validate.split(from, u, test_until);
+        }
+        self
+    }
+}
+
 /// Validity of a risk terrain model: `validation.json`, `validation.csv`,
 /// `hit_rate.png`, `pai.png`.
 #[derive(Debug, Clone)]
@@ -750,3 +863,6 @@ impl Export for ValidateStudy {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

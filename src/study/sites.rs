@@ -2,7 +2,7 @@
 //! street segments or user sites with CPTED suggestions: `sites.csv`, `sites.json`,
 //! `sites.geojson`, `sites.png`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -70,6 +70,73 @@ pub enum UnitsInput {
         /// Radius (m) of point sites.
         radius: f64,
     },
+}
+
+/// The kind of unit ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Cells of the model's grid (inside its study area).
+    Cells,
+    /// Street segments of a street layer.
+    Segments,
+    /// User sites of a site layer (points with a radius, or polygons).
+    Sites,
+}
+
+/// The units to rank before their file is read: the kind and the settings of each.
+#[derive(Debug, Clone)]
+pub struct UnitsParams {
+    /// The kind of unit.
+    pub units: Units,
+    /// Street layer (lines) of [`Units::Segments`].
+    pub streets: Option<PathBuf>,
+    /// Split the street lines into segments between intersections.
+    pub split: bool,
+    /// Snap incidents within this distance of a segment (m, inclusive).
+    pub tolerance: f64,
+    /// Site layer (points or polygons) of [`Units::Sites`].
+    pub site_layer: Option<PathBuf>,
+    /// Radius (m) of point sites.
+    pub site_radius: f64,
+}
+
+impl UnitsParams {
+    /// The file the kind of unit is read from (`None` for cells).
+    ///
+    /// # Errors
+    /// [`Error::MissingParam`] (`streets` or `site_layer`, needed by `units`) when the
+    /// kind needs a file that is not given.
+    pub fn file(&self) -> Result<Option<&Path>> {
+        let (file, param, value) = match self.units {
+            Units::Cells => return Ok(None),
+            Units::Segments => (&self.streets, "streets", "segments"),
+            Units::Sites => (&self.site_layer, "site_layer", "sites"),
+        };
+        (file.as_deref().map(Some)).ok_or_else(|| Error::missing_param(param, "units", value))
+    }
+
+    /// The units, their file read with `load(path, role)` (roles `segments` and
+    /// `sites`), e.g. [`StudyLayer::load`] in the incidents' working CRS.
+    ///
+    /// # Errors
+    /// As [`UnitsParams::file`], and those of `load`.
+    pub fn load_with<E: From<Error>>(
+        &self,
+        load: impl FnOnce(&Path, &str) -> std::result::Result<StudyLayer, E>,
+    ) -> std::result::Result<UnitsInput, E> {
+        Ok(match (self.units, self.file()?) {
+            (Units::Segments, Some(f)) => UnitsInput::Segments {
+                streets: load(f, "segments")?,
+                split: self.split,
+                tolerance: self.tolerance,
+            },
+            (Units::Sites, Some(f)) => UnitsInput::Sites {
+                layer: load(f, "sites")?,
+                radius: self.site_radius,
+            },
+            _ => UnitsInput::Cells,
+        })
+    }
 }
 
 /// The inputs of a ranking.
@@ -601,3 +668,6 @@ impl Export for SitesStudy<'_> {
 fn share(v: Option<f64>) -> Cell<'static> {
     v.map_or(Cell::Null, |x| Cell::Fixed(x, 4))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,16 @@
 //! `crimescape assess`: design proposals, crime risk and free access side by side
 //! ([`crimescape::study::assess`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
 use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
+use crimescape::study::LayerSpec;
 use crimescape::{AssessParams, Crs, NetworkParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, load_incidents, named_path, outputs, spin, LoadArgs};
+use crate::common::{done, load_incidents, outputs, spin, LoadArgs};
 
 /// Arguments of `crimescape assess`.
 #[derive(Debug, Args)]
@@ -73,25 +74,20 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         streets: a.streets.clone(),
         paths: a.paths.clone(),
         spaces: a.spaces.clone(),
-        layers: a
-            .layers
-            .iter()
-            .map(|s| named_path(s))
-            .collect::<Result<_>>()?,
+        layers: LayerSpec::parse_all(&a.layers, LayerSpec::named_or_bare)?,
         crs: a.layer_crs.as_deref().map(Crs::parse).transpose()?,
     };
     let (study, mut inputs) = asx::load_study(&files)?;
-    let paths: Vec<&std::path::Path> = a.proposals.iter().map(|p| p.as_path()).collect();
+    let paths: Vec<&Path> = a.proposals.iter().map(|p| p.as_path()).collect();
     let (proposals, pin) = asx::read_proposals(&paths, &study)?;
     inputs.extend(pin);
-    let model = match &a.model {
-        Some(p) => {
-            let (m, src) = asx::read_risk_model(p, &study.crs.working)?;
+    let model = (a.model.as_ref())
+        .map(|p| asx::read_risk_model(p, &study.crs.working))
+        .transpose()?
+        .map(|(m, src)| {
             inputs.push(src);
-            Some(m)
-        }
-        None => None,
-    };
+            m
+        });
     if let Some(p) = &a.incidents {
         let (inc, rep) = load_incidents(p, &a.load, g)?;
         let (profile, source) = asx::incident_times(&inc, &rep)?;

@@ -4,22 +4,23 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
-use crimescape::{Dispersion, Error, EvaluateParams, Family, ItsParams};
+use crimescape::EvaluateParams;
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, outputs, parse_day, spin, study_incidents, study_layer, LoadArgs};
+use crate::common::{done, outputs, spin, study_incidents, study_layer, LoadArgs};
 
-/// Model of the interrupted time series.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ItsModel {
-    /// Negative binomial GLM (θ estimated; Poisson when there is no over-dispersion).
-    Nb,
-    /// Poisson GLM (standard errors scaled for over-dispersion).
-    Poisson,
-    /// No time series.
-    None,
+choices! {
+    /// Model of the interrupted time series.
+    ItsModel => ev::ItsModel {
+        /// Negative binomial GLM (θ estimated; Poisson when there is no over-dispersion).
+        Nb,
+        /// Poisson GLM (standard errors scaled for over-dispersion).
+        Poisson,
+        /// No time series.
+        None,
+    }
 }
 
 /// Arguments of `crimescape evaluate`.
@@ -83,58 +84,17 @@ pub struct EvaluateArgs {
     pub load: LoadArgs,
 }
 
-fn parse_span(flag: &str, s: &str) -> Result<(i64, i64)> {
-    let (a, b) = s.split_once("..").ok_or_else(|| {
-        Error::Param(format!(
-            "{flag} {s:?}: use FROM..TO, e.g. 2024-01-01..2024-07-01"
-        ))
-    })?;
-    Ok((parse_day(flag, a)?, parse_day(flag, b)?))
-}
-
 /// The library parameters from the flags.
 fn params(a: &EvaluateArgs) -> Result<EvaluateParams> {
-    let mut p = match (&a.pre, &a.post, &a.intervention_date) {
-        (Some(pre), Some(post), d) => {
-            let mut p =
-                EvaluateParams::periods(parse_span("--pre", pre)?, parse_span("--post", post)?);
-            if let Some(d) = d {
-                p.intervention = Some(parse_day("--intervention-date", d)?);
-            }
-            p
-        }
-        (None, None, Some(d)) => EvaluateParams::at(parse_day("--intervention-date", d)?),
-        (None, None, None) => {
-            return Err(Error::Param(
-                "give --intervention-date DATE, or --pre FROM..TO and --post FROM..TO".into(),
-            )
-            .into())
-        }
-        _ => {
-            return Err(Error::Param("give both --pre and --post".into()).into());
-        }
-    };
-    p = p.confidence(a.confidence).control_cell(a.control_cell);
-    p.dispersion = match a.dispersion.as_str() {
-        "auto" => Dispersion::Estimate,
-        "poisson" => Dispersion::Poisson,
-        s => Dispersion::Fixed(s.parse::<f64>().map_err(|_| {
-            Error::Param(format!(
-                "--dispersion {s:?}: use auto, poisson or a number > 0"
-            ))
-        })?),
-    };
-    p.its = match a.its {
-        ItsModel::Nb => Some(ItsParams::default()),
-        ItsModel::Poisson => Some(ItsParams {
-            family: Family::Poisson,
-            ..ItsParams::default()
-        }),
-        ItsModel::None => None,
-    };
-    if let Some(i) = &mut p.its {
-        i.slope_change = a.its_slope_change;
-    }
+    let mut p = ev::evaluate_params(
+        a.pre.as_deref(),
+        a.post.as_deref(),
+        a.intervention_date.as_deref(),
+    )?
+    .confidence(a.confidence)
+    .control_cell(a.control_cell);
+    p.dispersion = a.dispersion.parse()?;
+    p.its = ev::ItsModel::from(a.its).params(a.its_slope_change);
     Ok(p)
 }
 

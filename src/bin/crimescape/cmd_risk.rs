@@ -4,18 +4,16 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crimescape::study::risk::{
-    self as rk, ApplyStudy, FitStudy, FitStudyParams, RiskInput, RiskLayer, ValidateStudy,
-    ValidateStudyParams,
+    self as rk, ApplyStudy, FitStudy, FitStudyParams, RiskInput, ValidateStudy, ValidateStudyParams,
 };
-use crimescape::study::IncidentInput;
-use crimescape::{Crs, FactorParams, Operationalisation, RtmParams, ValidateParams};
+use crimescape::study::{IncidentInput, LayerSpec};
+use crimescape::{Crs, FactorParams, RtmParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    done, finish, load_input, named_layers, outputs, parse_day, parse_layer_spec, spin,
-    study_incidents, study_layer, LoadArgs,
+    done, finish, load_input, outputs, parse_day, spin, study_incidents, study_layer, LoadArgs,
 };
 
 /// `crimescape risk ...`
@@ -42,15 +40,16 @@ pub enum RiskCommand {
     Validate(ValidateArgs),
 }
 
-/// Which operationalisations to try.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OpChoice {
-    /// Cell within d of the nearest feature.
-    Proximity,
-    /// Feature density above mean + k SD.
-    Density,
-    /// Try both (RTMDx's behaviour).
-    Both,
+choices! {
+    /// Which operationalisations to try.
+    OpChoice => rk::Operationalisations {
+        /// Cell within d of the nearest feature.
+        Proximity,
+        /// Feature density above mean + k SD.
+        Density,
+        /// Try both (RTMDx's behaviour).
+        Both,
+    }
 }
 
 /// Arguments of `risk fit`.
@@ -157,11 +156,7 @@ impl FitArgs {
         if let Some(d) = &self.distances {
             fp = fp.distances(d.clone());
         }
-        fp = fp.operationalisations(match self.op {
-            OpChoice::Proximity => vec![Operationalisation::Proximity],
-            OpChoice::Density => vec![Operationalisation::Density],
-            OpChoice::Both => vec![Operationalisation::Proximity, Operationalisation::Density],
-        });
+        fp = fp.operationalisations(rk::Operationalisations::from(self.op).list());
         RtmParams::new(self.block)
             .seed(self.seed)
             .cv_folds(self.folds)
@@ -178,41 +173,26 @@ impl FitArgs {
         self.cell.unwrap_or(self.block / 2.0)
     }
 
+    /// The layer specs (checked before any file is read).
+    fn specs(&self) -> Result<Vec<LayerSpec>> {
+        Ok(LayerSpec::parse_all(&self.layers, str::parse)?)
+    }
+
     /// Loads the layers and the boundary in the incidents' working CRS.
-    fn input(&self, incidents: IncidentInput) -> Result<RiskInput> {
+    fn input(&self, incidents: IncidentInput, specs: &[LayerSpec]) -> Result<RiskInput> {
         let working = incidents.incidents.crs.working.clone();
-        let specs = self
-            .layers
-            .iter()
-            .map(|s| parse_layer_spec(s))
-            .collect::<Result<Vec<_>>>()?;
-        let named = named_layers(&specs, self.layer_crs.as_deref(), &working)?;
-        let layers = (named.into_iter().zip(specs))
-            .map(|(layer, s)| RiskLayer {
-                layer,
-                filter: s.filter,
-            })
-            .collect();
-        let boundary = self
-            .boundary
-            .as_ref()
-            .map(|b| study_layer(b, self.layer_crs.as_deref(), Some(&working), "boundary"))
-            .transpose()?;
-        Ok(RiskInput {
-            incidents,
-            layers,
-            boundary,
+        let crs = self.layer_crs.as_deref();
+        RiskInput::load_with(incidents, specs, self.boundary.as_deref(), |p, role| {
+            study_layer(p, crs, Some(&working), role)
         })
     }
 }
 
 fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
-    for s in &a.layers {
-        parse_layer_spec(s)?;
-    }
+    let specs = a.specs()?;
     let p = FitStudyParams::new(a.rtm(), a.cell());
     let out = outputs(&a.out, FitStudy::files(), g)?;
-    let input = a.input(study_incidents(&a.incidents, &a.load, g)?)?;
+    let input = a.input(study_incidents(&a.incidents, &a.load, g)?, &specs)?;
     let r = spin(g, "fitting the risk terrain model", || rk::fit(&input, &p))?;
     if !g.quiet {
         print!("{}", r.summary_text());
@@ -222,43 +202,28 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
 }
 
 fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
-    let specs = a
-        .layers
-        .iter()
-        .map(|s| parse_layer_spec(s))
-        .collect::<Result<Vec<_>>>()?;
+    let specs = LayerSpec::parse_all(&a.layers, str::parse)?;
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
     let to_crs = a.to_crs.as_deref().map(Crs::parse).transpose()?;
     let m = rk::load_model(&a.model, to_crs)?;
-    let layers = named_layers(&specs, a.layer_crs.as_deref(), &m.crs)?;
+    let crs = a.layer_crs.as_deref();
+    let layers = (specs.iter())
+        .map(|s| s.load_with(|p, role| study_layer(p, crs, Some(&m.crs), role)))
+        .collect::<Result<Vec<_>>>()?;
     let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
     done(out, &r, g)
 }
 
 fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
     let f = &a.fit;
-    for s in &f.layers {
-        parse_layer_spec(s)?;
-    }
+    let specs = f.specs()?;
     let day = |flag: &str, s: &Option<String>| s.as_deref().map(|s| parse_day(flag, s)).transpose();
     let until = day("--train-until", &a.train_until)?;
     let from = day("--train-from", &a.train_from)?;
     let test_until = day("--test-until", &a.test_until)?;
-    let mut vp = ValidateParams::new(f.rtm()).kde_bandwidth(a.bandwidth);
-    match (until, &a.test) {
-        (Some(u), None) => vp = vp.split(from, u, test_until),
-        (_, Some(_)) => {}
-        (None, None) => {
-            return Err(crimescape::Error::Param(
-                "give --train-until DATE (time split) or --test FILE (two samples)".into(),
-            )
-            .into())
-        }
-    }
-    let p = ValidateStudyParams {
-        validate: vp,
-        cell: f.cell(),
-    };
+    let p = ValidateStudyParams::new(f.rtm(), f.cell())
+        .kde_bandwidth(a.bandwidth)
+        .split(from, until, test_until);
     let out = outputs(&f.out, ValidateStudy::files(), g)?;
     let train = study_incidents(&f.incidents, &f.load, g)?;
     // the test file is read with the same options, in the training file's working CRS
@@ -271,7 +236,7 @@ fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
         .as_ref()
         .map(|t| load_input(t, &load, "test incidents", g));
     let test = test.transpose()?;
-    let input = f.input(train)?;
+    let input = f.input(train, &specs)?;
     let r = spin(g, "fitting the model on the training incidents", || {
         rk::validate(&input, test.as_ref(), &p)
     })?;

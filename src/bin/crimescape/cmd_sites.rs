@@ -1,27 +1,27 @@
 //! `crimescape sites`: ranked cells, street segments or user sites for
 //! environmental-design and target-hardening changes ([`crimescape::study::sites`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
-use crimescape::study::sites::{self as st, SitesModel, SitesStudy, UnitsInput};
+use clap::Args;
+use crimescape::study::sites::{self as st, SitesModel, SitesStudy};
+use crimescape::study::LayerSpec;
 use crimescape::{SiteParams, SiteWeights};
 
 use crate::cli::GlobalArgs;
-use crate::common::{
-    done, named_layers, outputs, parse_layer_spec, study_incidents, study_layer, LoadArgs,
-};
+use crate::common::{done, outputs, study_incidents, study_layer, LoadArgs};
 
-/// Kind of unit ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UnitsArg {
-    /// Cells of the model's grid (inside its study area).
-    Cells,
-    /// Street segments of `--streets`.
-    Segments,
-    /// User sites of `--site-layer` (points with a radius, or polygons).
-    Sites,
+choices! {
+    /// Kind of unit ranked.
+    UnitsArg => st::Units {
+        /// Cells of the model's grid (inside its study area).
+        Cells,
+        /// Street segments of `--streets`.
+        Segments,
+        /// User sites of `--site-layer` (points with a radius, or polygons).
+        Sites,
+    }
 }
 
 /// Arguments of `crimescape sites`.
@@ -104,21 +104,16 @@ pub struct SitesArgs {
 }
 
 pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
-    let specs = a
-        .layers
-        .iter()
-        .map(|s| parse_layer_spec(s))
-        .collect::<Result<Vec<_>>>()?;
-    let need = |p: &Option<PathBuf>, flag: &str, what: &str| -> Result<PathBuf> {
-        p.clone().ok_or_else(|| {
-            crimescape::Error::Param(format!("--units {what} needs {flag} FILE")).into()
-        })
+    let specs = LayerSpec::parse_all(&a.layers, str::parse)?;
+    let units = st::UnitsParams {
+        units: a.units.into(),
+        streets: a.streets.clone(),
+        split: a.split,
+        tolerance: a.tolerance,
+        site_layer: a.site_layer.clone(),
+        site_radius: a.site_radius,
     };
-    let unit_file = match a.units {
-        UnitsArg::Cells => None,
-        UnitsArg::Segments => Some(need(&a.streets, "--streets", "segments")?),
-        UnitsArg::Sites => Some(need(&a.site_layer, "--site-layer", "sites")?),
-    };
+    units.file()?;
     let p = SiteParams::new()
         .top(a.top)
         .periods(a.periods)
@@ -143,19 +138,11 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         eprintln!("  WARNING: {w}");
     }
     let working = incidents.incidents.crs.working.clone();
-    let layers = named_layers(&specs, a.layer_crs.as_deref(), &working)?;
-    let units = match (a.units, unit_file) {
-        (UnitsArg::Segments, Some(f)) => UnitsInput::Segments {
-            streets: study_layer(&f, a.layer_crs.as_deref(), Some(&working), "segments")?,
-            split: a.split,
-            tolerance: a.tolerance,
-        },
-        (UnitsArg::Sites, Some(f)) => UnitsInput::Sites {
-            layer: study_layer(&f, a.layer_crs.as_deref(), Some(&working), "sites")?,
-            radius: a.site_radius,
-        },
-        _ => UnitsInput::Cells,
-    };
+    let load = |p: &Path, role: &str| study_layer(p, a.layer_crs.as_deref(), Some(&working), role);
+    let layers = (specs.iter())
+        .map(|s| s.load_with(load))
+        .collect::<Result<Vec<_>>>()?;
+    let units = units.load_with(load)?;
     let input = m.input(incidents, layers, units, Some(a.load.time_zone()?));
     done(out, &st::sites(&input, &p)?, g)
 }

@@ -66,6 +66,10 @@ const NAMED_IN_TEXT: &[&str] = &[
     "target_crs",
     // the public audience's refusal of a rejects file
     "rejects",
+    // evaluate's periods
+    "intervention",
+    "pre",
+    "post",
 ];
 
 /// A library message in the words of the command line: each setting it names in

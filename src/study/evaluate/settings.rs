@@ -1,0 +1,133 @@
+//! Evaluation settings written as text (command-line flags, settings files): dates,
+//! `FROM..TO` periods, the over-dispersion and the time-series model.
+
+use crate::error::{Error, Result};
+use crate::evaluate::{Dispersion, EvaluateParams, ItsParams};
+use crate::glm::Family;
+
+/// A date (`YYYY-MM-DD`, or a date-time) as local seconds; `field` names the setting
+/// in the error.
+///
+/// # Errors
+/// [`Error::InvalidParam`] on `field` when `s` is not a date.
+pub fn parse_date_field(field: &'static str, s: &str) -> Result<i64> {
+    crate::time::parse(s.trim())
+        .map(|t| t.0)
+        .ok_or_else(|| Error::invalid_param(field, format!("{s:?}"), "not a date (use YYYY-MM-DD)"))
+}
+
+/// A period `FROM..TO` of dates (`TO` excluded) as local seconds `(from, to)`.
+///
+/// ```
+/// use crimescape::study::evaluate::parse_span;
+///
+/// let (a, b) = parse_span("pre", "2024-01-01..2024-01-02")?;
+/// assert_eq!(b - a, 86_400);
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParam`] on `field` without `..` or with a date that does not parse.
+pub fn parse_span(field: &'static str, s: &str) -> Result<(i64, i64)> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        Error::invalid_param(
+            field,
+            format!("{s:?}"),
+            "use FROM..TO, e.g. 2024-01-01..2024-07-01",
+        )
+    })?;
+    Ok((parse_date_field(field, a)?, parse_date_field(field, b)?))
+}
+
+/// Evaluation settings from dates as text: explicit `pre` and `post` periods
+/// (`FROM..TO`, with an optional `intervention` date), or an `intervention` date alone
+/// (the longest equal spans on both sides within the data).
+///
+/// # Errors
+/// [`Error::Param`] when neither periods nor a date are given, or only one period;
+/// [`Error::InvalidParam`] for a period or date that does not parse.
+pub fn evaluate_params(
+    pre: Option<&str>,
+    post: Option<&str>,
+    intervention: Option<&str>,
+) -> Result<EvaluateParams> {
+    let day = |d: &str| parse_date_field("intervention", d);
+    Ok(match (pre, post, intervention) {
+        (Some(pre), Some(post), d) => {
+            let mut p = EvaluateParams::periods(parse_span("pre", pre)?, parse_span("post", post)?);
+            if let Some(d) = d {
+                p.intervention = Some(day(d)?);
+            }
+            p
+        }
+        (None, None, Some(d)) => EvaluateParams::at(day(d)?),
+        (None, None, None) => {
+            return Err(Error::Param(
+                "give `intervention` DATE, or `pre` FROM..TO and `post` FROM..TO".into(),
+            ))
+        }
+        _ => return Err(Error::Param("give both `pre` and `post`".into())),
+    })
+}
+
+/// Parses `auto` ([`Dispersion::Estimate`]), `poisson` or a factor
+/// ([`Dispersion::Fixed`]).
+///
+/// ```
+/// use crimescape::Dispersion;
+///
+/// assert!(matches!("auto".parse::<Dispersion>()?, Dispersion::Estimate));
+/// assert!(matches!("1.5".parse::<Dispersion>()?, Dispersion::Fixed(f) if f == 1.5));
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParam`] on `dispersion` for any other text.
+impl std::str::FromStr for Dispersion {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "auto" => Dispersion::Estimate,
+            "poisson" => Dispersion::Poisson,
+            s => Dispersion::Fixed(s.parse::<f64>().map_err(|_| {
+                Error::invalid_param(
+                    "dispersion",
+                    format!("{s:?}"),
+                    "use auto, poisson or a number > 0",
+                )
+            })?),
+        })
+    }
+}
+
+/// Model of the interrupted time series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItsModel {
+    /// Negative binomial GLM (θ estimated; Poisson when there is no over-dispersion).
+    Nb,
+    /// Poisson GLM (standard errors scaled for over-dispersion).
+    Poisson,
+    /// No time series.
+    None,
+}
+
+impl ItsModel {
+    /// The time-series settings (`None` for no time series); `slope_change` lets the
+    /// series also estimate a change of trend after the intervention.
+    pub fn params(self, slope_change: bool) -> Option<ItsParams> {
+        let family = match self {
+            ItsModel::Nb => ItsParams::default().family,
+            ItsModel::Poisson => Family::Poisson,
+            ItsModel::None => return None,
+        };
+        Some(ItsParams {
+            family,
+            slope_change,
+            ..ItsParams::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

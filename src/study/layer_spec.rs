@@ -1,0 +1,133 @@
+//! Named layers written as text (a command-line flag, a settings file):
+//! `NAME=PATH`, `NAME=PATH:COLUMN=VALUE` (a feature filter) or a bare `PATH`.
+
+use std::path::{Path, PathBuf};
+
+use super::StudyLayer;
+use crate::error::{Error, Result};
+use crate::io::LayerOptions;
+
+/// A layer named for a study, with an optional feature filter: `NAME=PATH` or
+/// `NAME=PATH:COLUMN=VALUE` (e.g. `lights=lights.geojson:status=out`).
+///
+/// ```
+/// use crimescape::study::LayerSpec;
+///
+/// let s: LayerSpec = "lights=city/lights.geojson:status=out".parse()?;
+/// assert_eq!(s.name, "lights");
+/// assert_eq!(s.path, std::path::PathBuf::from("city/lights.geojson"));
+/// assert_eq!(s.filter.as_deref(), Some("status=out"));
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSpec {
+    /// The layer's name (a risk factor's layer, a proposal's layer).
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Feature filter `COLUMN=VALUE`.
+    pub filter: Option<String>,
+}
+
+fn bad(s: &str, reason: impl Into<String>) -> Error {
+    Error::invalid_param("layer", format!("{s:?}"), reason)
+}
+
+/// Parses `NAME=PATH` or `NAME=PATH:COLUMN=VALUE`. The name is trimmed; the filter is
+/// the text after the last `:` when it holds a `=` and a path precedes it, so a
+/// Windows path such as `C:\data\bars.geojson` stays whole.
+///
+/// # Errors
+/// [`Error::InvalidParam`] on `layer` without a `=`, or with an empty name or path.
+impl std::str::FromStr for LayerSpec {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let (name, rest) = s
+            .split_once('=')
+            .ok_or_else(|| bad(s, "expected NAME=PATH or NAME=PATH:COLUMN=VALUE"))?;
+        let name = name.trim();
+        if name.is_empty() || rest.is_empty() {
+            return Err(bad(s, "empty name or path"));
+        }
+        let (path, filter) = match rest.rsplit_once(':') {
+            Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
+            _ => (rest, None),
+        };
+        Ok(LayerSpec {
+            name: name.to_string(),
+            path: PathBuf::from(path),
+            filter,
+        })
+    }
+}
+
+impl LayerSpec {
+    /// A layer without a feature filter: `NAME=PATH`, or a bare `PATH` named by its
+    /// file stem (also when the text holds a `=` but names an existing file).
+    ///
+    /// ```
+    /// use crimescape::study::LayerSpec;
+    ///
+    /// let s = LayerSpec::named_or_bare("data/bars.geojson")?;
+    /// assert_eq!((s.name.as_str(), s.filter), ("bars", None));
+    /// assert_eq!(LayerSpec::named_or_bare("pubs=data/bars.geojson")?.name, "pubs");
+    /// # Ok::<(), crimescape::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] on `layer` for a path without a file stem, a malformed
+    /// `NAME=PATH`, or a feature filter.
+    pub fn named_or_bare(s: &str) -> Result<Self> {
+        let bare = PathBuf::from(s);
+        if !s.contains('=') || bare.exists() {
+            let name = bare
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| bad(s, "expected NAME=PATH or PATH"))?;
+            return Ok(LayerSpec {
+                name,
+                path: bare,
+                filter: None,
+            });
+        }
+        let spec: LayerSpec = s.parse()?;
+        if let Some(f) = &spec.filter {
+            return Err(bad(
+                s,
+                format!("feature filters (:{f}) are not supported here; give NAME=PATH"),
+            ));
+        }
+        Ok(spec)
+    }
+
+    /// Parses each text with `parse` (e.g. [`str::parse`] or
+    /// [`LayerSpec::named_or_bare`]); the first error stops.
+    pub fn parse_all<S: AsRef<str>>(
+        texts: &[S],
+        parse: impl Fn(&str) -> Result<LayerSpec>,
+    ) -> Result<Vec<LayerSpec>> {
+        texts.iter().map(|s| parse(s.as_ref())).collect()
+    }
+
+    /// Loads the layer ([`StudyLayer::load`], role `layer`) and names it as the spec
+    /// says; the filter is not applied here (a risk model applies it per factor).
+    pub fn load(&self, opts: &LayerOptions) -> Result<StudyLayer> {
+        self.load_with(|path, role| StudyLayer::load(path, opts, role))
+    }
+
+    /// As [`LayerSpec::load`], with the caller's loader `load(path, role)` (e.g. one
+    /// that also shows the load report's warnings).
+    pub fn load_with<E>(
+        &self,
+        load: impl FnOnce(&Path, &str) -> std::result::Result<StudyLayer, E>,
+    ) -> std::result::Result<StudyLayer, E> {
+        let mut l = load(&self.path, "layer")?;
+        l.layer.name = self.name.clone();
+        Ok(l)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,118 @@
+use super::*;
+
+fn reason(r: Result<LayerSpec>) -> String {
+    match r {
+        Err(Error::InvalidParam {
+            param,
+            value: _,
+            reason,
+        }) => {
+            assert_eq!(param, "layer");
+            reason
+        }
+        other => panic!("expected InvalidParam on layer, got {other:?}"),
+    }
+}
+
+#[test]
+fn from_str_name_and_path() {
+    let s: LayerSpec = " bars =city/bars.geojson".parse().unwrap();
+    assert_eq!(s.name, "bars");
+    assert_eq!(s.path, PathBuf::from("city/bars.geojson"));
+    assert_eq!(s.filter, None);
+}
+
+#[test]
+fn from_str_filter_after_last_colon() {
+    let s: LayerSpec = "lights=lights.geojson:status=out".parse().unwrap();
+    assert_eq!(s.path, PathBuf::from("lights.geojson"));
+    assert_eq!(s.filter.as_deref(), Some("status=out"));
+}
+
+#[test]
+fn from_str_colon_without_equals_is_part_of_the_path() {
+    let s: LayerSpec = r"bars=C:\data\bars.geojson".parse().unwrap();
+    assert_eq!(s.path, PathBuf::from(r"C:\data\bars.geojson"));
+    assert_eq!(s.filter, None);
+    // a Windows path with a filter
+    let s: LayerSpec = r"bars=C:\data\bars.geojson:kind=pub".parse().unwrap();
+    assert_eq!(s.path, PathBuf::from(r"C:\data\bars.geojson"));
+    assert_eq!(s.filter.as_deref(), Some("kind=pub"));
+}
+
+#[test]
+fn from_str_filter_with_empty_path_stays_a_path() {
+    let s: LayerSpec = "x=:a=b".parse().unwrap();
+    assert_eq!(s.path, PathBuf::from(":a=b"));
+    assert_eq!(s.filter, None);
+}
+
+#[test]
+fn from_str_errors() {
+    let r = reason("no-equals-sign".parse());
+    assert!(r.contains("NAME=PATH"), "{r}");
+    assert_eq!(reason(" =a.geojson".parse()), "empty name or path");
+    assert_eq!(reason("a=".parse()), "empty name or path");
+    match "x".parse::<LayerSpec>() {
+        Err(Error::InvalidParam { value, .. }) => assert_eq!(value, "\"x\""),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn named_or_bare_bare_path_named_by_stem() {
+    let s = LayerSpec::named_or_bare("dir/parks.geojson").unwrap();
+    assert_eq!(s.name, "parks");
+    assert_eq!(s.path, PathBuf::from("dir/parks.geojson"));
+}
+
+#[test]
+fn named_or_bare_existing_file_with_equals() {
+    let d = std::env::temp_dir().join(format!("crimescape-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join("a=b.geojson");
+    std::fs::write(&f, "{}").unwrap();
+    let s = LayerSpec::named_or_bare(&f.to_string_lossy()).unwrap();
+    assert_eq!((s.name.as_str(), s.path.as_path()), ("a=b", f.as_path()));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn named_or_bare_named_and_errors() {
+    let s = LayerSpec::named_or_bare("pubs=bars.geojson").unwrap();
+    assert_eq!((s.name.as_str(), s.filter), ("pubs", None));
+    assert_eq!(
+        reason(LayerSpec::named_or_bare("")),
+        "expected NAME=PATH or PATH"
+    );
+    let r = reason(LayerSpec::named_or_bare("l=lights.geojson:status=out"));
+    assert!(
+        r.contains("feature filters (:status=out) are not supported"),
+        "{r}"
+    );
+    assert_eq!(reason(LayerSpec::named_or_bare("=x")), "empty name or path");
+}
+
+#[test]
+fn parse_all_stops_at_the_first_error() {
+    let v = LayerSpec::parse_all(&["a=a.geojson", "b.geojson"], LayerSpec::named_or_bare).unwrap();
+    assert_eq!(v[1].name, "b");
+    assert!(LayerSpec::parse_all(&["a=a.geojson", "b"], str::parse).is_err());
+}
+
+#[test]
+fn load_names_the_layer() {
+    let d = std::env::temp_dir().join(format!("crimescape-spec-load-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join("pts.geojson");
+    std::fs::write(
+        &f,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[-87.6,41.8]}}]}"#,
+    )
+    .unwrap();
+    let spec: LayerSpec = format!("bars={}", f.display()).parse().unwrap();
+    let l = spec.load(&LayerOptions::default()).unwrap();
+    assert_eq!(l.layer.name, "bars");
+    assert_eq!(l.source.unwrap().role, "layer");
+    std::fs::remove_dir_all(&d).unwrap();
+}
