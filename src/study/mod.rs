@@ -43,6 +43,7 @@ pub mod proximity;
 pub mod repeats;
 pub mod risk;
 pub mod segments;
+pub mod settings;
 pub mod setup;
 pub mod sites;
 pub mod when;

@@ -44,6 +44,99 @@ pub struct NearRepeatParams {
     pub title: Option<String>,
 }
 
+/// Knox band breaks as a user writes them (`0,100,200,Inf`): numbers, or `Inf` /
+/// `Infinity` (any case) for a "beyond" band after the last finite break, as NearRepeat
+/// writes it. The breaks themselves are checked by [`KnoxParams`].
+///
+/// ```
+/// use crimescape::study::repeats::parse_breaks;
+///
+/// assert_eq!(parse_breaks("space_breaks", &["0", " 100", "inf"])?, [0.0, 100.0, f64::INFINITY]);
+/// assert!(parse_breaks("time_breaks", &["0", "a week"]).is_err());
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParam`](crate::Error::InvalidParam) on `param` for a value that is
+/// not a number.
+pub fn parse_breaks(param: &'static str, values: &[impl AsRef<str>]) -> Result<Vec<f64>> {
+    values
+        .iter()
+        .map(|s| {
+            let s = s.as_ref().trim();
+            match s.to_ascii_lowercase().as_str() {
+                "inf" | "infinity" => Ok(f64::INFINITY),
+                _ => s.parse::<f64>().map_err(|_| {
+                    crate::Error::invalid_param(param, format!("{s:?}"), "not a number (or Inf)")
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Near Repeat Calculator style bands `BANDWIDTH,N`: `N` bands of `BANDWIDTH` (metres
+/// or days) and a "beyond" band ([`knox::nrc_space_breaks`], [`knox::nrc_time_breaks`]).
+///
+/// ```
+/// use crimescape::study::repeats::NrcBands;
+///
+/// let b: NrcBands = "100, 3".parse()?;
+/// assert_eq!(b.space_breaks()?, [0.0, 1.0, 100.0, 200.0, 300.0, f64::INFINITY]);
+/// assert_eq!(b.time_breaks()?, [0.0, 100.0, 200.0, 300.0, f64::INFINITY]);
+/// # Ok::<(), crimescape::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NrcBands {
+    /// Width of each band.
+    pub bandwidth: f64,
+    /// Number of bands before the "beyond" band.
+    pub n: usize,
+}
+
+impl NrcBands {
+    /// Parses `BANDWIDTH,N`, naming `param` in the error.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`](crate::Error::InvalidParam) on `param` when `s` is not
+    /// two numbers (the second a count) separated by a comma.
+    pub fn parse(param: &'static str, s: &str) -> Result<NrcBands> {
+        let bad = || crate::Error::invalid_param(param, format!("{s:?}"), "expected BANDWIDTH,N");
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let [bw, n] = parts[..] else {
+            return Err(bad());
+        };
+        Ok(NrcBands {
+            bandwidth: bw.parse().map_err(|_| bad())?,
+            n: n.parse().map_err(|_| bad())?,
+        })
+    }
+
+    /// The spatial breaks: a "same location" band [0, 1) m, the bands, "beyond".
+    ///
+    /// # Errors
+    /// As [`knox::nrc_space_breaks`].
+    pub fn space_breaks(&self) -> Result<Vec<f64>> {
+        knox::nrc_space_breaks(self.bandwidth, self.n)
+    }
+
+    /// The temporal breaks in days: the bands, "beyond".
+    ///
+    /// # Errors
+    /// As [`knox::nrc_time_breaks`].
+    pub fn time_breaks(&self) -> Result<Vec<f64>> {
+        knox::nrc_time_breaks(self.bandwidth, self.n)
+    }
+}
+
+/// `BANDWIDTH,N` ([`NrcBands::parse`] naming `nrc`).
+impl std::str::FromStr for NrcBands {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<NrcBands> {
+        NrcBands::parse("nrc", s)
+    }
+}
+
 /// The Knox test: `knox.csv`, `knox.json`, `knox.png`.
 #[derive(Debug, Clone)]
 pub struct NearRepeatStudy {
@@ -809,3 +902,6 @@ impl Export for PromapStudy {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -151,8 +151,7 @@ pub fn run(cli: Cli) -> Result<()> {
         std::process::exit(130);
     });
     let g = cli.global;
-    crate::common::init_public(&g)?;
-    crate::common::init_figure_style(&g)?;
+    crate::common::init_run(&g)?;
     match cli.command {
         Command::Info(a) => crate::cmd_info::run(a, &g),
         Command::Demo(a) => crate::cmd_demo::run(a, &g),

@@ -7,7 +7,7 @@ use clap::Args;
 use crimescape::study::info::file_info;
 
 use crate::cli::GlobalArgs;
-use crate::common::{spinner, AudienceArg, LoadArgs};
+use crate::common::{run_outputs, spinner, LoadArgs};
 
 /// Arguments of `crimescape info`.
 #[derive(Debug, Args)]
@@ -26,7 +26,7 @@ pub struct InfoArgs {
 
 pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     let load = a.load.study_load(g)?;
-    load.check_public(g.audience == AudienceArg::Public)?;
+    load.check_public(run_outputs().is_public())?;
     let pb = spinner(g, format!("reading {}", a.file.display()));
     let info = file_info(&a.file, &load, a.layer);
     pb.finish_and_clear();
@@ -45,9 +45,9 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
             eprintln!("{}", line.trim_start());
         }
     }
-    let info = match g.audience {
-        AudienceArg::Public => info.for_public(u32::try_from(g.min_count).unwrap_or(u32::MAX)),
-        AudienceArg::Internal => info,
+    let info = match run_outputs().disclosure().k() {
+        Some(k) => info.for_public(k),
+        None => info,
     };
     if a.json {
         println!("{}", info.to_json()?);

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
+use crimescape::study::repeats::{
+    self as rs, parse_breaks, NearRepeatParams, NearRepeatStudy, NrcBands,
+};
 use crimescape::KnoxParams;
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, spinner, study_incidents, LoadArgs, MetricArg};
+use crate::common::{finish, outputs, spin, study_incidents, LoadArgs, MetricArg};
 
 /// Arguments of `crimescape near-repeat`.
 #[derive(Debug, Args)]
@@ -62,46 +64,15 @@ pub struct NearRepeatArgs {
     pub load: LoadArgs,
 }
 
-fn parse_list(v: &[String], flag: &str) -> Result<Vec<f64>> {
-    v.iter()
-        .map(|s| {
-            let s = s.trim();
-            match s.to_ascii_lowercase().as_str() {
-                "inf" | "infinity" => Ok(f64::INFINITY),
-                _ => s.parse::<f64>().map_err(|_| {
-                    crimescape::Error::Param(format!("{flag}: {s:?} is not a number")).into()
-                }),
-            }
-        })
-        .collect()
-}
-
-fn parse_nrc(s: &str, flag: &str) -> Result<(f64, usize)> {
-    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
-    let bad = || crimescape::Error::Param(format!("{flag} {s:?}: expected BANDWIDTH,N"));
-    if parts.len() != 2 {
-        return Err(bad().into());
-    }
-    let bw: f64 = parts[0].parse().map_err(|_| bad())?;
-    let n: usize = parts[1].parse().map_err(|_| bad())?;
-    Ok((bw, n))
-}
-
 /// The Knox parameters from the command line.
 fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
     let space = match &a.nrc {
-        Some(s) => {
-            let (bw, n) = parse_nrc(s, "--nrc")?;
-            crimescape::nrc_space_breaks(bw, n)?
-        }
-        None => parse_list(&a.space, "--space")?,
+        Some(s) => NrcBands::parse("nrc", s)?.space_breaks()?,
+        None => parse_breaks("space_breaks", &a.space)?,
     };
     let time = match &a.nrc_time {
-        Some(s) => {
-            let (bw, n) = parse_nrc(s, "--nrc-time")?;
-            crimescape::nrc_time_breaks(bw, n)?
-        }
-        None => parse_list(&a.time_bands, "--time")?,
+        Some(s) => NrcBands::parse("nrc_time", s)?.time_breaks()?,
+        None => parse_breaks("time_breaks", &a.time_bands)?,
     };
     Ok(KnoxParams::new(space, time)
         .metric(a.metric.into())
@@ -128,18 +99,13 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     if let Some(n) = net {
         p.knox = p.knox.network(std::sync::Arc::new(n.space));
     }
-    let pb = spinner(
-        g,
-        format!(
-            "Knox test: {} events, {} permutations",
-            input.incidents.len(),
-            p.knox.nrep
-        ),
+    let what = format!(
+        "Knox test: {} events, {} permutations",
+        input.incidents.len(),
+        p.knox.nrep
     );
     let t0 = std::time::Instant::now();
-    let r = rs::near_repeat(&input, &p);
-    pb.finish_and_clear();
-    let mut r = r?;
+    let mut r = spin(g, &what, || rs::near_repeat(&input, &p))?;
     r.provenance.inputs.extend(streets);
     if !g.quiet {
         eprint!("{}", r.run_text());

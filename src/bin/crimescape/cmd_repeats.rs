@@ -8,10 +8,11 @@ use clap::Args;
 use crimescape::study::repeats::{
     self as rs, ChainStudy, ChainStudyParams, PromapStudy, RepeatStudy, RepeatStudyParams,
 };
+use crimescape::study::settings::parse_date_setting;
 use crimescape::{ChainParams, ExactRepeatParams, PromapParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{finish, outputs, parse_day, study_incidents, LoadArgs, MetricArg};
+use crate::common::{finish, outputs, study_incidents, LoadArgs, MetricArg};
 
 /// Arguments of `crimescape repeats`.
 #[derive(Debug, Args)]
@@ -164,7 +165,7 @@ pub struct PromapArgs {
 }
 
 pub fn run_promap(a: PromapArgs, g: &GlobalArgs) -> Result<()> {
-    let mut p = PromapParams::new(parse_day("--date", &a.date)?)
+    let mut p = PromapParams::new(parse_date_setting("date", &a.date)?)
         .cell(a.cell)
         .bandwidths(a.bandwidth, a.days);
     p.kde_bandwidth_m = a.kde_bandwidth;

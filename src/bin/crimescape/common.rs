@@ -1,16 +1,19 @@
 //! Shared CLI pieces: loading flags, load summaries, output helpers.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use crimescape::study::load::address_layer;
 use crimescape::study::load::IncidentLoad;
-use crimescape::study::setup::{figure_style, LoadedPoints};
+use crimescape::study::settings::LoadSettings;
+use crimescape::study::setup::{audience, check_gpkg, figure_style, RunOutputs};
 use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
 use crimescape::{
-    Attributes, Crs, Export, Incidents, LayerOptions, LoadOptions, LoadReport, OutputOptions,
-    Outputs, TimeFilter, TimeZone, WhereFilter, PROVENANCE_SUFFIX,
+    Crs, Export, Incidents, LayerOptions, LoadReport, OutputOptions, Outputs, TimeZone,
+    PROVENANCE_SUFFIX,
 };
 
 use crate::cli::GlobalArgs;
@@ -123,96 +126,35 @@ pub fn parse_day(flag: &str, s: &str) -> Result<i64> {
 }
 
 impl LoadArgs {
-    /// The library options.
-    pub fn options(&self) -> Result<LoadOptions> {
-        let mut o = LoadOptions::new();
-        o.x = self.x.clone();
-        o.y = self.y.clone();
-        o.location = self.location.clone();
-        o.time = match (&self.time, &self.time_from) {
-            (Some(a), Some(b)) if a != b => {
-                return Err(crimescape::Error::Param(format!(
-                    "--time {a:?} and --time-from {b:?} name different columns"
-                ))
-                .into())
-            }
-            (a, b) => a.clone().or_else(|| b.clone()),
-        };
-        o.time_to = self.time_to.clone();
-        if !(self.max_window.is_finite() && self.max_window >= 0.0) {
-            return Err(crimescape::Error::Param(format!(
-                "--max-window {}: a number of days >= 0",
-                self.max_window
-            ))
-            .into());
+    /// The library's settings of these flags.
+    pub fn settings(&self, force: bool) -> LoadSettings {
+        LoadSettings {
+            x: self.x.clone(),
+            y: self.y.clone(),
+            location: self.location.clone(),
+            time: self.time.clone(),
+            time_from: self.time_from.clone(),
+            time_to: self.time_to.clone(),
+            time_format: self.time_format.clone(),
+            category: self.category.clone(),
+            crs: self.crs.clone(),
+            target_crs: self.to_crs.clone(),
+            delimiter: self.delimiter,
+            filters: self.filters.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            keep_outliers: self.keep_outliers,
+            strict: self.strict,
+            max_window_days: self.max_window,
+            time_precision: self.time_precision.clone(),
+            hours: self.hours.clone(),
+            weekdays: self.weekdays.clone(),
+            night: self.night,
+            time_zone: self.tz.clone(),
+            rejects: self.rejects.clone(),
+            force,
+            attributes: self.attributes.clone(),
         }
-        o.max_window = Some((self.max_window * 86_400.0).round() as i64);
-        o.time_precision = match self.time_precision.as_deref() {
-            None => None,
-            Some("day") => Some(crimescape::TimePrecision::Day),
-            Some("hour") => Some(crimescape::TimePrecision::Hour),
-            Some("minute") => Some(crimescape::TimePrecision::Minute),
-            Some(p) => {
-                return Err(crimescape::Error::Param(format!(
-                    "--time-precision {p:?}: use day, hour or minute"
-                ))
-                .into())
-            }
-        };
-        o.time_format = self.time_format.clone();
-        o.category = self.category.clone();
-        o.crs = self.crs.as_deref().map(Crs::parse).transpose()?;
-        o.target_crs = self.to_crs.as_deref().map(Crs::parse).transpose()?;
-        if let Some(t) = &o.target_crs {
-            if t.is_geographic() || !t.is_metric_projected() && !matches!(t, Crs::Local { .. }) {
-                return Err(crimescape::Error::Param(format!(
-                    "--to-crs {t} is not a projected CRS in metres"
-                ))
-                .into());
-            }
-        }
-        o.delimiter = match self.delimiter {
-            Some(c) if c.is_ascii() => Some(c as u8),
-            Some(c) => {
-                return Err(crimescape::Error::Param(format!(
-                    "--delimiter {c:?} must be one ASCII character"
-                ))
-                .into())
-            }
-            None => None,
-        };
-        o.filters = self
-            .filters
-            .iter()
-            .map(|f| WhereFilter::parse(f))
-            .collect::<crimescape::Result<_>>()?;
-        o.from = self
-            .from
-            .as_deref()
-            .map(|s| parse_day("--from", s))
-            .transpose()?;
-        o.to = self
-            .to
-            .as_deref()
-            .map(|s| parse_day("--to", s))
-            .transpose()?;
-        if self.keep_outliers {
-            o.outlier_factor = None;
-        }
-        o.strict = self.strict;
-        Ok(o)
-    }
-
-    /// The time filter of `--hours/--days/--night`.
-    pub fn time_filter(&self) -> Result<TimeFilter> {
-        let mut f = TimeFilter::new().with_night(self.night);
-        if let Some(h) = &self.hours {
-            f = f.with_hours(h)?;
-        }
-        if let Some(d) = &self.weekdays {
-            f = f.with_days(d)?;
-        }
-        Ok(f)
     }
 
     /// The time zone of `--tz`.
@@ -232,18 +174,7 @@ impl LoadArgs {
 
     /// How the library reads the incident file of these flags.
     pub fn study_load(&self, g: &GlobalArgs) -> Result<IncidentLoad> {
-        let attributes = if self.attributes.is_empty() {
-            Attributes::None
-        } else {
-            Attributes::Only(self.attributes.clone())
-        };
-        Ok(IncidentLoad {
-            options: self.options()?.attributes(attributes),
-            time_filter: self.time_filter()?,
-            time_zone: self.time_zone()?,
-            rejects: self.rejects.clone(),
-            force: g.force,
-        })
+        Ok(self.settings(g.force).incident_load()?)
     }
 }
 
@@ -267,7 +198,7 @@ pub fn load_incidents(
     g: &GlobalArgs,
 ) -> Result<(Incidents, LoadReport)> {
     let load = args.study_load(g)?;
-    load.check_public(g.audience == AudienceArg::Public)?;
+    load.check_public(run_outputs().is_public())?;
     load_via(path, &load, g)
 }
 
@@ -278,9 +209,8 @@ pub fn load_via(
     load: &IncidentLoad,
     g: &GlobalArgs,
 ) -> Result<(Incidents, LoadReport)> {
-    let public = g.audience == AudienceArg::Public;
     let pb = spinner(g, format!("loading {}", path.display()));
-    let res = load.load_shown(path, public);
+    let res = load.load_shown(path, run_outputs().is_public());
     pb.finish_and_clear();
     let l = res.map_err(|e| {
         // a failed load (strict, nothing usable) still writes its rejected rows
@@ -289,11 +219,8 @@ pub fn load_via(
         }
         anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
     })?;
-    if let (Some(p), Ok(mut v)) = (l.points, PUBLIC_INCIDENTS.lock()) {
-        v.push(p);
-    }
-    // the first load's filters title the maps
-    let _ = QUALIFIER.set(load.filters_phrase());
+    // the first load's filters title the maps; no public output holds a location read
+    run_outputs().loaded(load, l.points);
     if !g.quiet {
         for line in &l.lines {
             eprintln!("{}", crate::errors::with_flags(line));
@@ -361,23 +288,10 @@ pub fn outputs<S: AsRef<str>>(
     Ok(out)
 }
 
-/// The output options of the global flags.
-pub fn output_options(g: &GlobalArgs) -> OutputOptions {
-    OutputOptions {
-        force: g.force,
-        sync: g.sync,
-        command: None,
-        disclosure: disclosure(g),
-        addresses: PUBLIC_ADDRESSES.get().cloned().flatten(),
-        style: crimescape::Style {
-            qualifier: QUALIFIER.get().cloned().flatten(),
-            ..FIGURE_STYLE.get().cloned().unwrap_or_default()
-        },
-        gpkg: g.gpkg.clone(),
-    }
+/// The output options of the run ([`RunOutputs::options`]).
+pub fn output_options(_g: &GlobalArgs) -> OutputOptions {
+    run_outputs().options()
 }
-
-// -- public audience (issue 18) --
 
 /// `--audience`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -388,74 +302,45 @@ pub enum AudienceArg {
     Public,
 }
 
-/// The address layer of `--addresses`, loaded once by [`init_public`].
-static PUBLIC_ADDRESSES: std::sync::OnceLock<Option<std::sync::Arc<crimescape::AddressLayer>>> =
-    std::sync::OnceLock::new();
+/// The outputs of this run, set once by [`init_run`] before any command runs.
+static RUN: OnceLock<RunOutputs> = OnceLock::new();
 
-/// Incidents loaded by this run: no public output may hold one of their locations
-/// (checked by [`commit`]).
-static PUBLIC_INCIDENTS: std::sync::Mutex<Vec<LoadedPoints>> = std::sync::Mutex::new(Vec::new());
-
-/// The disclosure policy of the global flags (validated by [`init_public`]).
-pub fn disclosure(g: &GlobalArgs) -> crimescape::Disclosure {
-    match g.audience {
-        AudienceArg::Internal => crimescape::Disclosure::Internal,
-        AudienceArg::Public => crimescape::DisclosureParams::public()
-            .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
-            .build()
-            .unwrap_or_else(|_| crimescape::Disclosure::public()),
-    }
+/// The outputs of this run ([`init_run`]).
+pub fn run_outputs() -> &'static RunOutputs {
+    RUN.get_or_init(RunOutputs::default)
 }
 
-/// Checks the public-audience flags before any work: the policy, commands that cannot
-/// publish safely, and the address layer (loaded once).
-pub fn init_public(g: &GlobalArgs) -> Result<()> {
-    if g.audience == AudienceArg::Internal {
-        if g.addresses.is_some() {
-            return Err(crimescape::Error::Param(
-                "--addresses is used only with --audience public".into(),
-            )
-            .into());
-        }
-        return Ok(());
-    }
-    crimescape::DisclosureParams::public()
-        .k(u32::try_from(g.min_count).unwrap_or(u32::MAX))
-        .build()
-        .map_err(|e| crimescape::Error::invalid_param("min_count", g.min_count, e.to_string()))?;
-    let layer = match &g.addresses {
+/// Checks the global flags and sets up the run's outputs before any work: the
+/// audience (issue 18: the policy and the address layer) and the figures (issue 14:
+/// the GeoPackage name, the context layers).
+pub fn init_run(g: &GlobalArgs) -> Result<()> {
+    let public = g.audience == AudienceArg::Public;
+    let disclosure = audience(public, g.min_count, g.addresses.as_deref())?;
+    let addresses = match g.addresses.as_ref().filter(|_| public) {
         None => None,
-        Some(p) => Some(std::sync::Arc::new(
-            crimescape::study::load::address_layer(p)
-                .with_context(|| format!("--addresses {}", p.display()))?,
+        Some(p) => Some(Arc::new(
+            address_layer(p).with_context(|| format!("--addresses {}", p.display()))?,
         )),
     };
-    let _ = PUBLIC_ADDRESSES.set(layer);
-    Ok(())
-}
-
-// --- figures (issue 14) ---
-/// The figure style of this run (`--title`, `--palette`, `--context`), set once by
-/// [`init_figure_style`] before any command runs.
-static FIGURE_STYLE: std::sync::OnceLock<crimescape::Style> = std::sync::OnceLock::new();
-
-/// Builds the run's figure style from the global flags (loading the context layers).
-pub fn init_figure_style(g: &GlobalArgs) -> Result<()> {
     if let Some(name) = &g.gpkg {
-        crimescape::study::setup::check_gpkg(name)?;
+        check_gpkg(name)?;
     }
     let (style, warnings) = figure_style(g.palette.into(), g.title.clone(), None, &g.context)
         .context("loading the --context layers")?;
     for w in warnings {
         eprintln!("  WARNING: {w}");
     }
-    let _ = FIGURE_STYLE.set(style);
+    let _ = RUN.set(RunOutputs::new(OutputOptions {
+        force: g.force,
+        sync: g.sync,
+        command: None,
+        disclosure,
+        addresses,
+        style,
+        gpkg: g.gpkg.clone(),
+    }));
     Ok(())
 }
-
-/// The filters of the run's first incident load in words ([`IncidentLoad::filters_phrase`]):
-/// the default titles of its maps end with them.
-static QUALIFIER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// A command's study: plans its output set in `dir` (refused before any work when a
 /// file exists without --force), loads its input and runs the study under a spinner
@@ -492,20 +377,15 @@ pub fn done(out: Outputs, r: &dyn Export, g: &GlobalArgs) -> Result<()> {
 /// Writes a result into its (planned) output set and commits the set.
 pub fn finish(mut out: Outputs, result: &dyn Export, g: &GlobalArgs) -> Result<()> {
     // the set was planned before the incidents were loaded: their filters title the maps
-    if let Some(q) = QUALIFIER.get().cloned().flatten() {
-        out.style_mut().qualifier.get_or_insert(q);
-    }
+    run_outputs().qualify(&mut out);
     out.write_result(result)?;
     commit(out, g)
 }
 
 /// Moves a finished set into place and lists its files on stderr. A public set is
 /// first checked against every incident this run loaded.
-pub fn commit(mut out: Outputs, g: &GlobalArgs) -> Result<()> {
-    if let Ok(loaded) = PUBLIC_INCIDENTS.lock() {
-        LoadedPoints::guard(&loaded, &mut out)?;
-    }
-    let files = out.commit()?;
+pub fn commit(out: Outputs, g: &GlobalArgs) -> Result<()> {
+    let files = run_outputs().commit(out)?;
     if !g.quiet {
         for f in files
             .iter()

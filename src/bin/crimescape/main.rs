@@ -65,9 +65,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Most worker threads `--threads` accepts.
-const MAX_THREADS: usize = 512;
-
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
@@ -114,18 +111,7 @@ fn main() -> ExitCode {
 /// Sizes rayon's global pool (the library never does).
 fn set_threads(n: Option<usize>) -> anyhow::Result<()> {
     let Some(n) = n else { return Ok(()) };
-    if n > MAX_THREADS {
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        return Err(crimescape::Error::limit(
-            "threads",
-            n,
-            MAX_THREADS,
-            format!(
-                "results do not depend on the thread count, and threads beyond the {cores} core(s) of this machine only add overhead"
-            ),
-        )
-        .into());
-    }
+    crimescape::study::settings::check_threads(n)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build_global()
