@@ -66,6 +66,8 @@ const NAMED_IN_TEXT: &[&str] = &[
     "target_crs",
     // the public audience's refusal of a rejects file
     "rejects",
+    // the pattern commands' note on the study area
+    "boundary",
 ];
 
 /// A library message in the words of the command line: each setting it names in
