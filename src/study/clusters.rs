@@ -45,6 +45,36 @@ pub struct ClusterStudyParams {
     pub ellipse: EllipseConvention,
 }
 
+impl ClusterMethod {
+    /// Space-time DBSCAN, whose temporal radius `eps_days` has no default.
+    ///
+    /// # Errors
+    /// [`Error::MissingParam`] (`eps_days`) when `eps_days` is `None`.
+    pub fn st_dbscan(eps: f64, eps_days: Option<f64>, min_samples: usize) -> Result<Self> {
+        Ok(ClusterMethod::StDbscan {
+            eps,
+            eps_days: eps_days
+                .ok_or_else(|| Error::missing_param("eps_days", "method", "st-dbscan"))?,
+            min_samples,
+        })
+    }
+}
+
+/// Points above which [`ClusterStudyParams::slow_note`] warns that HDBSCAN is slow.
+const HDBSCAN_SLOW_POINTS: usize = 50_000;
+
+impl ClusterStudyParams {
+    /// A note when clustering `n` points will be slow (HDBSCAN's exact minimum spanning
+    /// tree on more than 50,000 points), `None` otherwise.
+    pub fn slow_note(&self, n: usize) -> Option<String> {
+        (matches!(self.method, ClusterMethod::Hdbscan(_)) && n > HDBSCAN_SLOW_POINTS).then(|| {
+            format!(
+                "HDBSCAN builds the exact minimum spanning tree in O(n^2) time ({n} points): this can take minutes"
+            )
+        })
+    }
+}
+
 /// Clusters of incidents with their summaries.
 #[derive(Debug, Clone)]
 pub struct ClusterStudy<'a> {
@@ -541,5 +571,39 @@ impl Export for ClusterStudy<'_> {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn st_dbscan_needs_eps_days() {
+        assert!(matches!(
+            ClusterMethod::st_dbscan(100.0, None, 5),
+            Err(Error::MissingParam {
+                param: "eps_days",
+                needed_by: "method",
+                ..
+            })
+        ));
+        assert!(matches!(
+            ClusterMethod::st_dbscan(100.0, Some(1.5), 5),
+            Ok(ClusterMethod::StDbscan { eps_days, min_samples: 5, .. }) if eps_days == 1.5
+        ));
+    }
+
+    #[test]
+    fn slow_note_for_large_hdbscan_only() {
+        let h = ClusterStudyParams {
+            method: ClusterMethod::Hdbscan(HdbscanParams::new(25)),
+            ellipse: EllipseConvention::CrimeStat,
+        };
+        assert_eq!(h.slow_note(50_000), None);
+        assert!(h
+            .slow_note(50_001)
+            .is_some_and(|s| s.contains("(50001 points)")));
+        assert_eq!(dbscan_params(10.0, 5).slow_note(1_000_000), None);
     }
 }

@@ -47,6 +47,29 @@ impl PatternInput {
             boundary: None,
         }
     }
+
+    /// A note when the study area is not a boundary but the points' `extent`: areas
+    /// without incidents inside it make the pattern look more clustered. `None` with a
+    /// boundary. The setting of the boundary is named `` `boundary` ``.
+    pub fn area_note(&self, extent: ExtentChoice) -> Option<String> {
+        let name = match extent {
+            ExtentChoice::Bbox => "bounding box",
+            ExtentChoice::Hull => "convex hull",
+        };
+        self.boundary.is_none().then(|| {
+            format!(
+                "no `boundary`: the study area is the points' {name}; areas without incidents inside it make the pattern look more clustered"
+            )
+        })
+    }
+}
+
+/// The name of a second layer (cross K) in sentences and titles: its file stem with
+/// `_` read as spaces, "the layer" when the path has none.
+pub fn layer_name(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().replace('_', " "))
+        .unwrap_or_else(|| "the layer".into())
 }
 
 /// The study area of `input`: the boundary's polygons, else the points' bounding box
@@ -482,5 +505,32 @@ mod tests {
         }));
         let e = study_area(&inp, ExtentChoice::Bbox).unwrap_err();
         assert!(e.to_string().contains("no polygon"), "{e}");
+    }
+
+    #[test]
+    fn layer_name_from_the_file_stem() {
+        assert_eq!(
+            layer_name(std::path::Path::new("d/bus_stops.geojson")),
+            "bus stops"
+        );
+        assert_eq!(layer_name(std::path::Path::new("")), "the layer");
+    }
+
+    #[test]
+    fn area_note_without_boundary_only() {
+        let mut i = input(&[[0.0, 0.0], [10.0, 10.0]]);
+        let note = i.area_note(ExtentChoice::Hull).unwrap();
+        assert!(note.starts_with("no `boundary`: the study area is the points' convex hull;"));
+        assert!(i
+            .area_note(ExtentChoice::Bbox)
+            .unwrap()
+            .contains("bounding box"));
+        i.boundary = Some(StudyLayer::in_memory(crate::layer::Layer {
+            name: "b".into(),
+            geometries: Vec::new(),
+            properties: Vec::new(),
+            crs: i.incidents.incidents.crs.clone(),
+        }));
+        assert_eq!(i.area_note(ExtentChoice::Bbox), None);
     }
 }

@@ -65,12 +65,11 @@ fn kind_of(layer: &crate::layer::Layer, i: usize) -> String {
     }
 }
 
-/// R-tree queries of the layer for every incident.
-pub fn proximity<'a>(
-    input: &'a IncidentInput,
-    layer: &StudyLayer,
-    within: f64,
-) -> Result<ProximityStudy<'a>> {
+/// Checks the distance of [`proximity`]'s counts (before any file is read).
+///
+/// # Errors
+/// [`Error::InvalidParam`] (`within`) unless a finite distance in metres >= 0.
+pub fn check_within(within: f64) -> Result<()> {
     if !(within.is_finite() && within >= 0.0) {
         return Err(Error::invalid_param(
             "within",
@@ -78,6 +77,16 @@ pub fn proximity<'a>(
             "a distance in metres >= 0",
         ));
     }
+    Ok(())
+}
+
+/// R-tree queries of the layer for every incident.
+pub fn proximity<'a>(
+    input: &'a IncidentInput,
+    layer: &StudyLayer,
+    within: f64,
+) -> Result<ProximityStudy<'a>> {
+    check_within(within)?;
     let idx = GeometryIndex::of_layer(&layer.layer);
     let (nearest, counts): (Vec<_>, Vec<_>) = input
         .incidents
@@ -336,5 +345,20 @@ mod tests {
     fn features_name_beside_the_table() {
         assert_eq!(ProximityStudy::features_name("p.csv"), "p.features.csv");
         assert_eq!(ProximityStudy::features_name("p"), "p.features");
+    }
+
+    #[test]
+    fn check_within_rejects_negative_and_nan() {
+        assert!(check_within(0.0).is_ok());
+        assert!(check_within(25.5).is_ok());
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                check_within(bad),
+                Err(Error::InvalidParam {
+                    param: "within",
+                    ..
+                })
+            ));
+        }
     }
 }

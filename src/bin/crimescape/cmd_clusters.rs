@@ -96,13 +96,7 @@ impl ClustersArgs {
         let min_samples = self.min_samples.unwrap_or(10);
         let method = match self.method {
             Method::Dbscan => ClusterMethod::Dbscan(DbscanParams::new(self.eps, min_samples)),
-            Method::StDbscan => ClusterMethod::StDbscan {
-                eps: self.eps,
-                eps_days: self.eps_days.ok_or_else(|| {
-                    crimescape::Error::Param("--method st-dbscan needs --eps-days".into())
-                })?,
-                min_samples,
-            },
+            Method::StDbscan => ClusterMethod::st_dbscan(self.eps, self.eps_days, min_samples)?,
             Method::Hdbscan => {
                 let mut p = crimescape::HdbscanParams::new(self.min_cluster_size);
                 p.min_samples = self.min_samples;
@@ -133,11 +127,8 @@ pub fn run(a: ClustersArgs, g: &GlobalArgs) -> Result<()> {
     let p = a.params()?;
     let out = outputs(&a.out, ClusterStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
-    if a.method == Method::Hdbscan && input.incidents.len() > 50_000 && !g.quiet {
-        eprintln!(
-            "note: HDBSCAN builds the exact minimum spanning tree in O(n^2) time ({} points): this can take minutes",
-            input.incidents.len()
-        );
+    if let Some(note) = p.slow_note(input.incidents.len()).filter(|_| !g.quiet) {
+        eprintln!("note: {note}");
     }
     let r = spin(g, "clustering", || cs::clusters(&input, &p))?;
     done(out, &r, g)

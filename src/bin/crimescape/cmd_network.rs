@@ -1,14 +1,13 @@
 //! `crimescape network kde|k|cross-k|gistar|moran`: analyses on the street network
 //! (network distance instead of straight lines), [`crimescape::study::network`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use clap::{Args, Subcommand, ValueEnum};
-use crimescape::study::network::{self as sn, NetworkK, NetworkKde, NetworkSegments, StudyNetwork};
+use clap::{Args, Subcommand};
+use crimescape::study::network::{self as sn, NetworkAnalysis, SegmentNeighbours, StudyNetwork};
 use crimescape::{
-    Error, NetKernel, NetworkParams, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue,
-    SegmentWeights,
+    NetKernel, NetworkParams, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue,
 };
 
 use crate::cli::GlobalArgs;
@@ -44,26 +43,20 @@ pub enum NetworkCmd {
     Moran(SegmentArgs),
 }
 
-/// Loads the incidents and builds their street network.
-fn load(
-    file: &std::path::Path,
-    load: &LoadArgs,
-    streets: &StreetArgs,
+/// Plans the outputs, loads the incidents, their street network (and the
+/// facilities), runs the analysis `a` and writes its result.
+fn study(
+    (file, load, s): (&PathBuf, &LoadArgs, &StreetArgs),
+    dir: Option<&PathBuf>,
+    a: NetworkAnalysis,
+    facilities: Option<(&Path, Option<&str>)>,
     g: &GlobalArgs,
-) -> Result<(crimescape::study::IncidentInput, StudyNetwork)> {
+) -> Result<()> {
+    let out = outputs(dir.map_or(Path::new(a.default_dir()), |d| d), a.files(), g)?;
     let input = study_incidents(file, load, g)?;
-    let net = network(streets, &input.incidents.crs.working, g)?;
-    Ok((input, net))
-}
-
-/// Loads the streets and builds the network in the incidents' working CRS.
-fn network(s: &StreetArgs, working: &crimescape::Crs, g: &GlobalArgs) -> Result<StudyNetwork> {
-    let streets = study_layer(
-        &s.streets,
-        s.streets_crs.as_deref(),
-        Some(working),
-        "streets",
-    )?;
+    let working = &input.incidents.crs.working;
+    let crs = s.streets_crs.as_deref();
+    let streets = study_layer(&s.streets, crs, Some(working), "streets")?;
     let params = NetworkParams::new()
         .snap_tolerance(s.node_tolerance)
         .split_crossings(!s.no_crossings);
@@ -71,7 +64,16 @@ fn network(s: &StreetArgs, working: &crimescape::Crs, g: &GlobalArgs) -> Result<
     if !g.quiet {
         eprintln!("{}", net.describe());
     }
-    Ok(net)
+    let fac = facilities
+        .map(|(path, crs)| study_layer(path, crs, Some(working), "facilities"))
+        .transpose()?;
+    let r = spin(g, &a.what(), || sn::analyse(&input, &net, fac.as_ref(), &a))?;
+    if !g.quiet {
+        eprintln!("{}", r.snap_text());
+    }
+    finish(out, &r, g)?;
+    print!("{}", r.report());
+    Ok(())
 }
 
 // ------------------------------------------------------------------ kde
@@ -127,25 +129,16 @@ pub struct KdeArgs {
     pub load: LoadArgs,
 }
 
-fn run_kde(a: KdeArgs, g: &GlobalArgs) -> Result<()> {
-    let p = NkdeParams::new(a.bandwidth)
-        .lixel_length(a.lixel)
-        .max_depth(a.max_depth)
-        .method(a.method.into())
-        .kernel(a.kernel.into());
-    let out = outputs(&a.out, NetworkKde::files(), g)?;
-    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
-    let r = spin(g, "network KDE", || sn::kde(&input, &net, &p))?;
-    if !g.quiet {
-        eprintln!(
-            "{}; {} lixels",
-            sn::snap_line("incidents", &r.study.snapped, r.n_points),
-            r.study.lixels.len()
-        );
+impl KdeArgs {
+    fn params(&self) -> NetworkAnalysis {
+        NetworkAnalysis::Kde(
+            NkdeParams::new(self.bandwidth)
+                .lixel_length(self.lixel)
+                .max_depth(self.max_depth)
+                .method(self.method.into())
+                .kernel(self.kernel.into()),
+        )
     }
-    finish(out, &r, g)?;
-    println!("{}", r.summary_text());
-    Ok(())
 }
 
 // ------------------------------------------------------------------ K
@@ -189,43 +182,28 @@ pub struct CrossKArgs {
     pub facilities_crs: Option<String>,
 }
 
-fn run_k(a: &KArgs, facilities: Option<(&PathBuf, Option<&str>)>, g: &GlobalArgs) -> Result<()> {
-    let p = sn::k_params(a.max_distance, a.steps)?
-        .simulations(a.simulations)
-        .seed(a.seed);
-    let dir = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from(match facilities {
-            Some(_) => "network_cross_k",
-            None => "network_k",
+impl KArgs {
+    fn params(&self, cross: bool) -> Result<NetworkAnalysis> {
+        let p = sn::k_params(self.max_distance, self.steps)?
+            .simulations(self.simulations)
+            .seed(self.seed);
+        Ok(if cross {
+            NetworkAnalysis::CrossK(p)
+        } else {
+            NetworkAnalysis::K(p)
         })
-    });
-    let out = outputs(&dir, NetworkK::files(facilities.is_some()), g)?;
-    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
-    let working = &input.incidents.crs.working;
-    let fac = facilities
-        .map(|(path, crs)| study_layer(path, crs, Some(working), "facilities"))
-        .transpose()?;
-    let what = format!("network K: {} simulations", p.simulations);
-    let mut r = spin(g, &what, || sn::k(&input, &net, fac.as_ref(), &p))?;
-    if let Some((path, _)) = facilities {
-        r.title = format!("{} vs {}", a.file.display(), path.display());
     }
-    if !g.quiet {
-        eprintln!("{}", r.snap_text());
-    }
-    finish(out, &r, g)?;
-    print!("{}", r.summary_text());
-    Ok(())
 }
 
 // ------------------------------------------------------------------ segments
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum NeighbourArg {
-    /// Segments sharing a junction.
-    Contiguity,
-    /// Segments whose midpoints are within --radius along the network.
-    Band,
+choices! {
+    NeighbourArg => SegmentNeighbours {
+        /// Segments sharing a junction.
+        Contiguity,
+        /// Segments whose midpoints are within --radius along the network.
+        Band,
+    }
 }
 
 choices! {
@@ -265,46 +243,33 @@ pub struct SegmentArgs {
     pub load: LoadArgs,
 }
 
-fn run_segments(a: SegmentArgs, gistar: bool, g: &GlobalArgs) -> Result<()> {
-    let weights = match (a.neighbours, a.radius) {
-        (NeighbourArg::Contiguity, None) => SegmentWeights::Contiguity,
-        (NeighbourArg::Contiguity, Some(r)) => {
-            return Err(Error::invalid_param("radius", r, "applies to neighbours band only").into())
-        }
-        (NeighbourArg::Band, Some(r)) => SegmentWeights::Band { radius: r },
-        (NeighbourArg::Band, None) => {
-            return Err(Error::missing_param("radius", "neighbours", "band").into())
-        }
-    };
-    let p = sn::segment_params(
-        SegmentHotspotParams::new()
-            .weights(weights)
-            .value(a.value.into()),
-        gistar,
-        a.perm.permutations,
-        a.perm.seed,
-        a.fdr,
-    );
-    let out = outputs(&a.out, NetworkSegments::files(gistar), g)?;
-    let (input, net) = load(&a.file, &a.load, &a.streets, g)?;
-    let r = spin(g, "segment hot spots", || sn::segments(&input, &net, &p))?;
-    if !g.quiet {
-        eprintln!(
-            "{}",
-            sn::snap_line("incidents", &r.result.snapped, r.n_points)
-        );
+impl SegmentArgs {
+    fn params(&self, gistar: bool) -> Result<NetworkAnalysis> {
+        let base = SegmentHotspotParams::new()
+            .weights(SegmentNeighbours::from(self.neighbours).weights(self.radius)?)
+            .value(self.value.into());
+        let (perm, seed) = (self.perm.permutations, self.perm.seed);
+        let p = sn::segment_params(base, gistar, perm, seed, self.fdr);
+        Ok(NetworkAnalysis::Segments(p))
     }
-    finish(out, &r, g)?;
-    println!("{}", r.summary_text());
-    Ok(())
 }
 
 pub fn run(a: NetworkArgs, g: &GlobalArgs) -> Result<()> {
-    match a.cmd {
-        NetworkCmd::Kde(a) => run_kde(a, g),
-        NetworkCmd::K(a) => run_k(&a, None, g),
-        NetworkCmd::CrossK(a) => run_k(&a.k, Some((&a.facilities, a.facilities_crs.as_deref())), g),
-        NetworkCmd::Gistar(a) => run_segments(a, true, g),
-        NetworkCmd::Moran(a) => run_segments(a, false, g),
+    // the incident file, how to read it and the streets of a command's flags
+    macro_rules! of {
+        ($a:expr) => {
+            (&$a.file, &$a.load, &$a.streets)
+        };
     }
+    let (input, out, p, fac) = match &a.cmd {
+        NetworkCmd::Kde(a) => (of!(a), Some(&a.out), a.params(), None),
+        NetworkCmd::K(a) => (of!(a), a.out.as_ref(), a.params(false)?, None),
+        NetworkCmd::CrossK(c) => {
+            let fac = (c.facilities.as_path(), c.facilities_crs.as_deref());
+            (of!(c.k), c.k.out.as_ref(), c.k.params(true)?, Some(fac))
+        }
+        NetworkCmd::Gistar(a) => (of!(a), Some(&a.out), a.params(true)?, None),
+        NetworkCmd::Moran(a) => (of!(a), Some(&a.out), a.params(false)?, None),
+    };
+    study(input, out, p, fac, g)
 }

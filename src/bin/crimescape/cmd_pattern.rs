@@ -179,16 +179,13 @@ impl StudyArgs {
     /// Loads the incidents and the boundary; the study area without a boundary.
     fn load(&self, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
         let mut input = PatternInput::new(study_incidents(&self.incidents, &self.load, g)?);
-        let name = match self.extent {
-            AreaArg::Bbox => "bounding box",
-            AreaArg::Hull => "convex hull",
-        };
         if let Some(b) = &self.boundary {
             let working = &input.incidents.incidents.crs.working;
             let crs = self.boundary_crs.as_deref();
             input.boundary = Some(study_layer(b, crs, Some(working), "boundary")?);
-        } else if !g.quiet {
-            eprintln!("note: no --boundary: the study area is the points' {name}; areas without incidents inside it make the pattern look more clustered");
+        }
+        if let Some(note) = input.area_note(self.extent.into()).filter(|_| !g.quiet) {
+            eprintln!("note: {}", crate::errors::with_flags(&note));
         }
         Ok((input, self.extent.into()))
     }
@@ -204,20 +201,14 @@ fn run_k(s: &StudyArgs, d: &DistanceArgs, cross: Option<&CrossKCmd>, g: &GlobalA
     params.max_distance = d.max_distance;
     let load = || {
         let (input, extent) = s.load(g)?;
-        let other = match cross {
-            None => None,
-            Some(c) => {
-                let working = &input.incidents.incidents.crs.working;
+        let working = &input.incidents.incidents.crs.working;
+        let other = cross
+            .map(|c| {
                 let l = study_layer(&c.layer, c.layer_crs.as_deref(), Some(working), "layer")?;
-                let name = c.layer_name.clone().unwrap_or_else(|| {
-                    c.layer
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().replace('_', " "))
-                        .unwrap_or_else(|| "the layer".into())
-                });
-                Some((l, name))
-            }
-        };
+                let name = c.layer_name.clone();
+                anyhow::Ok((l, name.unwrap_or_else(|| sp::layer_name(&c.layer))))
+            })
+            .transpose()?;
         Ok((input, extent, other))
     };
     let files = RipleyStudy::files(cross.is_some());

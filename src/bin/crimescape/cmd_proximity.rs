@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use crimescape::study::proximity::proximity;
+use crimescape::study::proximity::{check_within, proximity};
 use crimescape::Outputs;
 
 use crate::cli::GlobalArgs;
@@ -33,13 +33,7 @@ pub struct ProximityArgs {
 }
 
 pub fn run(a: ProximityArgs, g: &GlobalArgs) -> Result<()> {
-    if !(a.within.is_finite() && a.within >= 0.0) {
-        return Err(crimescape::Error::Param(format!(
-            "--within {} must be a distance >= 0",
-            a.within
-        ))
-        .into());
-    }
+    check_within(a.within)?;
     let (mut out, name) = Outputs::single(&a.out, &output_options(g))?;
     let input = study_incidents(&a.incidents, &a.load, g)?;
     let layer = study_layer(

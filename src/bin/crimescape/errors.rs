@@ -70,6 +70,8 @@ const NAMED_IN_TEXT: &[&str] = &[
     "intervention",
     "pre",
     "post",
+    // the pattern commands' note on the study area
+    "boundary",
 ];
 
 /// A library message in the words of the command line: each setting it names in

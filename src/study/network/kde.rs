@@ -55,6 +55,15 @@ impl NetworkKde<'_> {
         .to_vec()
     }
 
+    /// Snapping of the incidents and the number of lixels, in one line.
+    pub fn snap_text(&self) -> String {
+        format!(
+            "{}; {} lixels",
+            snap_line("incidents", &self.study.snapped, self.n_points),
+            self.study.lixels.len()
+        )
+    }
+
     /// The result in one sentence.
     pub fn summary_text(&self) -> String {
         let st = &self.study;

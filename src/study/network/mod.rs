@@ -1,6 +1,6 @@
 //! Studies on the street network (network distance instead of straight lines): network
 //! kernel density on lixels, the network K and cross K functions, and Gi* / Local
-//! Moran on street segments. Each writes its tables, GeoJSON lines, a JSON summary and
+//! Moran on street segments ([`analyse`] runs any of them from its settings). Each writes its tables, GeoJSON lines, a JSON summary and
 //! a map or plot (PNG and SVG), with provenance.
 //!
 //! ```no_run
@@ -29,7 +29,7 @@ use crate::hotspot::{GiStarParams, LocalMoranParams};
 use crate::network::{
     k_study, nkde_study, segment_hotspots, KEnvelope, KParams, KStudy, LayerNetwork, NetworkParams,
     NetworkSpace, NkdeMethod, NkdeParams, NkdeStudy, SegmentHotspotParams, SegmentHotspots,
-    Snapped,
+    SegmentWeights, Snapped,
 };
 use crate::render::{self, ColourScale, MapOptions, Overlay, PlotOptions, Series};
 
@@ -167,10 +167,12 @@ macro_rules! network_export {
     )*};
 }
 
+mod analysis;
 mod k;
 mod kde;
 mod segments;
 
+pub use analysis::*;
 pub use k::*;
 pub use kde::*;
 pub use segments::*;
@@ -290,7 +292,7 @@ mod tests {
     use geo::{line_string, Geometry};
 
     /// A 300 m street in a straight line (3 segments of 100 m) and incidents near it.
-    fn fixture(xy: Vec<[f64; 2]>) -> (IncidentInput, StudyNetwork) {
+    pub(super) fn fixture(xy: Vec<[f64; 2]>) -> (IncidentInput, StudyNetwork) {
         let crs = crate::study::network::utm31_crs();
         let lines: Vec<Geometry<f64>> = [0.0, 100.0, 200.0]
             .iter()
@@ -372,6 +374,34 @@ mod tests {
             assert_eq!(seg, &k.to_string());
         }
         assert!(r.summary_text().contains("3 segments, 2 with incidents"));
+    }
+
+    #[test]
+    fn segment_neighbours_weights_need_a_radius_for_band_only() {
+        use SegmentNeighbours::*;
+        assert_eq!(
+            Contiguity.weights(None).unwrap(),
+            SegmentWeights::Contiguity
+        );
+        assert_eq!(
+            Band.weights(Some(150.0)).unwrap(),
+            SegmentWeights::Band { radius: 150.0 }
+        );
+        assert!(matches!(
+            Contiguity.weights(Some(150.0)),
+            Err(Error::InvalidParam {
+                param: "radius",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Band.weights(None),
+            Err(Error::MissingParam {
+                param: "radius",
+                needed_by: "neighbours",
+                ..
+            })
+        ));
     }
 
     #[test]

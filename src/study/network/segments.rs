@@ -19,6 +19,39 @@ pub struct NetworkSegments<'a> {
     pub provenance: Provenance,
 }
 
+/// Which street segments are neighbours, before a radius is given
+/// ([`SegmentNeighbours::weights`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentNeighbours {
+    /// Segments sharing a junction.
+    Contiguity,
+    /// Segments whose midpoints are within a radius along the network.
+    Band,
+}
+
+impl SegmentNeighbours {
+    /// The weights of these neighbours: [`SegmentWeights::Band`] needs the `radius`
+    /// (m of network distance between segment midpoints), contiguity takes none.
+    ///
+    /// # Errors
+    /// [`Error::MissingParam`] (`radius`) for a band without a radius;
+    /// [`Error::InvalidParam`] (`radius`) for contiguity with one.
+    pub fn weights(self, radius: Option<f64>) -> Result<SegmentWeights> {
+        match (self, radius) {
+            (SegmentNeighbours::Contiguity, None) => Ok(SegmentWeights::Contiguity),
+            (SegmentNeighbours::Contiguity, Some(r)) => Err(Error::invalid_param(
+                "radius",
+                r,
+                "applies to neighbours band only",
+            )),
+            (SegmentNeighbours::Band, Some(radius)) => Ok(SegmentWeights::Band { radius }),
+            (SegmentNeighbours::Band, None) => {
+                Err(Error::missing_param("radius", "neighbours", "band"))
+            }
+        }
+    }
+}
+
 /// Settings of [`segments`]: the neighbours and value of [`SegmentHotspotParams`] and
 /// which statistic to run.
 pub fn segment_params(
@@ -100,6 +133,11 @@ impl NetworkSegments<'_> {
             format!("{s}.png"),
             format!("{s}.svg"),
         ]
+    }
+
+    /// Snapping of the incidents, in one line.
+    pub fn snap_text(&self) -> String {
+        snap_line("incidents", &self.result.snapped, self.n_points)
     }
 
     /// Concentration and the significant segments, in a few lines.
