@@ -1,6 +1,8 @@
 //! The `when` study: the groups grammar, grouping by polygon, hot spot, site and column, signatures and the demo.
 use super::*;
 use crate::demo::{generate, DemoParams};
+use crate::study::hotspots::HotspotInput;
+use geo::Geometry;
 
 #[test]
 fn groups_parse_forms() {
