@@ -216,6 +216,15 @@ impl WhenGroups {
         }
     }
 
+    /// The incident column the grouping reads (`column:NAME`), the only attribute a
+    /// study grouped this way needs to load.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            WhenGroups::Column { name } => Some(name),
+            _ => None,
+        }
+    }
+
     /// Whether the grouping needs [`WhenInput::layer`].
     pub fn needs_layer(&self) -> bool {
         matches!(
