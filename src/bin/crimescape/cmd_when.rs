@@ -84,7 +84,7 @@ pub fn run(a: &WhenArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&a.out, WhenStudy::files(&p), g)?;
     // `--by column:NAME` reads that column, no other attribute
-    let column = a.by.as_deref().and_then(|b| b.strip_prefix("column:"));
+    let column = p.groups.as_ref().and_then(WhenGroups::column);
     let load = a.load.reading(column.map(String::from).as_ref());
     let mut input = WhenInput::new(study_incidents(&a.file, &load, g)?);
     if let Some(f) = layer_file {
