@@ -884,22 +884,10 @@ fn assess(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResu
         spaces: paths("spaces")?,
         // NAME=PATH as in the CLI, or a bare path named by its file stem
         layers: paths("layers")?
-            .into_iter()
-            .map(|p| {
-                let s = p.to_string_lossy().into_owned();
-                match s.split_once('=') {
-                    Some((n, f)) if !n.is_empty() && !n.contains(['/', '\\']) => {
-                        (n.to_string(), PathBuf::from(f))
-                    }
-                    _ => (
-                        p.file_stem()
-                            .map(|x| x.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        p,
-                    ),
-                }
-            })
-            .collect(),
+            .iter()
+            .map(|p| crimescape::study::LayerSpec::named_or_bare(&p.to_string_lossy()))
+            .collect::<crimescape::Result<_>>()
+            .map_err(py_err)?,
         crs: kw
             .str("layer_crs")?
             .map(|c| Crs::parse(&c))
