@@ -118,7 +118,8 @@ impl LayerSpec {
     }
 
     /// As [`LayerSpec::load`], with the caller's loader `load(path, role)` (e.g. one
-    /// that also shows the load report's warnings).
+    /// with other options per layer, or a test's). [`LayerSpec::load`] already keeps
+    /// the loader's warnings ([`StudyLayer::warnings`]).
     pub fn load_with<E>(
         &self,
         load: impl FnOnce(&Path, &str) -> std::result::Result<StudyLayer, E>,

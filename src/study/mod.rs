@@ -131,6 +131,10 @@ impl IncidentInput {
 }
 
 /// A layer for a study, with the record of the file it came from.
+///
+/// A layer loaded from a file keeps the loader's warnings (e.g. invalid polygons
+/// repaired) in its input record, where provenance shows them; a front end prints
+/// them from [`StudyLayer::warnings`].
 #[derive(Debug, Clone)]
 pub struct StudyLayer {
     /// The layer (in the working CRS).
@@ -146,12 +150,39 @@ impl StudyLayer {
         Ok(StudyLayer::loaded(layer, &report, role))
     }
 
-    /// A layer already loaded from a file.
+    /// A layer already loaded from a file; the report's warnings are kept in the input
+    /// record (`WARNING: …` lines of [`InputFile::reading`], as an incident file's).
     pub fn loaded(layer: Layer, report: &LayerReport, role: &str) -> Self {
+        let mut source = InputFile::layer(role, report);
+        source.reading.extend(
+            report
+                .warnings
+                .iter()
+                .map(|w| format!("{LAYER_WARNING}{w}")),
+        );
         StudyLayer {
             layer,
-            source: Some(InputFile::layer(role, report)),
+            source: Some(source),
         }
+    }
+
+    /// The loader's warnings about this layer's file (none for a layer made in
+    /// memory): the data are probably not what was meant, but the load went on.
+    ///
+    /// ```no_run
+    /// use crimescape::study::StudyLayer;
+    ///
+    /// let l = StudyLayer::load("areas.geojson", &Default::default(), "treatment")?;
+    /// for w in l.warnings() {
+    ///     eprintln!("WARNING: {}: {w}", l.label());
+    /// }
+    /// # Ok::<(), crimescape::Error>(())
+    /// ```
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.source
+            .iter()
+            .flat_map(|s| s.reading.iter())
+            .filter_map(|r| r.strip_prefix(LAYER_WARNING))
     }
 
     /// A layer made in memory (no input file).
@@ -184,6 +215,9 @@ impl StudyLayer {
         Ok(polys)
     }
 }
+
+/// The prefix of a warning line in an input record's `reading`.
+const LAYER_WARNING: &str = "WARNING: ";
 
 /// Options of a layer file in a study's working CRS.
 pub fn layer_options(crs: Option<Crs>, target: &Crs) -> LayerOptions {

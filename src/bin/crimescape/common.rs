@@ -263,12 +263,18 @@ pub fn study_layer(
         target: target.cloned(),
         ..LayerOptions::default()
     };
-    let (layer, rep) = crimescape::load_layer(path, &opts)
+    let layer = StudyLayer::load(path, &opts, role)
         .with_context(|| format!("loading layer {}", path.display()))?;
-    for w in &rep.warnings {
-        eprintln!("  WARNING: {}: {w}", path.display());
+    show_layer(&layer);
+    Ok(layer)
+}
+
+/// Prints a loaded layer's warnings ([`StudyLayer::warnings`]) on stderr, even with
+/// `--quiet`: the data are probably misread.
+pub fn show_layer(layer: &StudyLayer) {
+    for w in layer.warnings() {
+        eprintln!("  WARNING: {}: {w}", layer.label());
     }
-    Ok(StudyLayer::loaded(layer, &rep, role))
 }
 
 /// Loads incidents for a study (summary on stderr, rejects written if asked).

@@ -116,3 +116,45 @@ fn load_names_the_layer() {
     assert_eq!(l.source.unwrap().role, "layer");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn load_keeps_the_loaders_warnings() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("bowtie.geojson");
+    // a self-intersecting polygon, repaired with a warning
+    std::fs::write(
+        &f,
+        r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [4, 4], [4, 0], [0, 4], [0, 0]]]}}]}"#,
+    )
+    .unwrap();
+    let spec = LayerSpec::named_or_bare(&format!("zone={}", f.display())).unwrap();
+    let opts = LayerOptions {
+        crs: Some(crate::Crs::Local { unit_to_metre: 1.0 }),
+        ..LayerOptions::default()
+    };
+    let l = spec.load(&opts).unwrap();
+    assert_eq!(l.layer.name, "zone");
+    let w: Vec<&str> = l.warnings().collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("self-intersection"), "{w:?}");
+    // recorded for provenance too
+    let reading = &l.source.as_ref().unwrap().reading;
+    assert_eq!(reading, &vec![format!("WARNING: {}", w[0])]);
+}
+
+#[test]
+fn in_memory_layer_has_no_warnings() {
+    let l = StudyLayer::in_memory(crate::Layer {
+        name: "x".into(),
+        geometries: Vec::new(),
+        properties: Vec::new(),
+        crs: crate::CrsChoice {
+            input: crate::Crs::Local { unit_to_metre: 1.0 },
+            input_source: "test".into(),
+            working: crate::Crs::Local { unit_to_metre: 1.0 },
+            reason: "test".into(),
+        },
+    });
+    assert_eq!(l.warnings().count(), 0);
+}
