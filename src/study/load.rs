@@ -215,6 +215,14 @@ impl IncidentLoad {
         ))
     }
 
+    /// The rejects line of a failed load ([`rejects_line`](Self::rejects_line) of the
+    /// error's report, [`Error::load_report`]): a load that fails for want of usable
+    /// rows, or in strict mode, still writes its rejected rows, and a front end says so.
+    /// `None` without a rejects file or when the error holds no load report.
+    pub fn failed_rejects_line(&self, e: &Error) -> Option<String> {
+        e.load_report().and_then(|r| self.rejects_line(r))
+    }
+
     /// [`load`](Self::load) for a front end: also the lines and warnings to show and,
     /// when `keep_points`, every location read before the time filter.
     ///
@@ -402,6 +410,26 @@ mod tests {
             }
             other => panic!("expected InvalidParam, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn failed_rejects_line_of_a_strict_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("inc.csv");
+        std::fs::write(&csv, "x,y,date\n1000,2000,2024-01-01\nbad,5,2024-01-03\n").unwrap();
+        let mut opts = LoadOptions::new();
+        opts.crs = Some(Crs::parse("local-m").unwrap());
+        opts.strict = true;
+        let rejects = dir.path().join("rejects.csv");
+        let load = IncidentLoad::new(opts).rejects(&rejects);
+        let e = load.load_shown(&csv, false).unwrap_err();
+        let line = load.failed_rejects_line(&e).unwrap();
+        assert!(line.contains("wrote 1 rejected row(s)"), "{line}");
+        assert!(rejects.exists());
+        // no rejects file, or an error without a load report: no line
+        let plain = IncidentLoad::new(load.options.clone());
+        assert_eq!(plain.failed_rejects_line(&e), None);
+        assert_eq!(load.failed_rejects_line(&Error::Param("x".into())), None);
     }
 
     #[test]

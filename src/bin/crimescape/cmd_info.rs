@@ -32,7 +32,7 @@ pub fn run(a: InfoArgs, g: &GlobalArgs) -> Result<()> {
     pb.finish_and_clear();
     let info = info.map_err(|e| {
         // a failed load (strict, nothing usable) still writes its rejected rows
-        if let Some(line) = e.load_report().and_then(|r| load.rejects_line(r)) {
+        if let Some(line) = load.failed_rejects_line(&e) {
             eprintln!("{line}");
         }
         anyhow::Error::new(e).context(format!("reading {}", a.file.display()))

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use crimescape::study::network::StudyNetwork;
 use crimescape::study::repeats::{
     self as rs, parse_breaks, NearRepeatParams, NearRepeatStudy, NrcBands,
 };
@@ -95,9 +96,9 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
         }
     }
     let net = a.network.network(p.knox.metric, &input.incidents, g)?;
-    let streets = net.as_ref().and_then(|n| n.streets.source.clone());
-    if let Some(n) = net {
-        p.knox = p.knox.network(std::sync::Arc::new(n.space));
+    let (space, streets) = net.map(StudyNetwork::into_space).unzip();
+    if let Some(s) = space {
+        p.knox = p.knox.network(s);
     }
     let what = format!(
         "Knox test: {} events, {} permutations",
@@ -106,7 +107,7 @@ pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
     );
     let t0 = std::time::Instant::now();
     let mut r = spin(g, &what, || rs::near_repeat(&input, &p))?;
-    r.provenance.inputs.extend(streets);
+    r.provenance.inputs.extend(streets.flatten());
     if !g.quiet {
         eprint!("{}", r.run_text());
         eprintln!("  {:.2} s", t0.elapsed().as_secs_f64());

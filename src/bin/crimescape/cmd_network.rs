@@ -5,14 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use crimescape::study::network::{self as sn, NetworkAnalysis, SegmentNeighbours, StudyNetwork};
-use crimescape::{
-    NetKernel, NetworkParams, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue,
-};
+use crimescape::study::network::{self as sn, NetworkAnalysis, SegmentNeighbours};
+use crimescape::{NetKernel, NkdeMethod, NkdeParams, SegmentHotspotParams, SegmentValue};
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    finish, outputs, spin, study_incidents, study_layer, LoadArgs, PermArgs, StreetArgs,
+    finish, outputs, spin, study_incidents, study_layer, study_network, LoadArgs, PermArgs,
+    StreetArgs,
 };
 
 /// `crimescape network ...`
@@ -55,15 +54,7 @@ fn study(
     let out = outputs(dir.map_or(Path::new(a.default_dir()), |d| d), a.files(), g)?;
     let input = study_incidents(file, load, g)?;
     let working = &input.incidents.crs.working;
-    let crs = s.streets_crs.as_deref();
-    let streets = study_layer(&s.streets, crs, Some(working), "streets")?;
-    let params = NetworkParams::new()
-        .snap_tolerance(s.node_tolerance)
-        .split_crossings(!s.no_crossings);
-    let net = StudyNetwork::build(streets, &params, s.snap)?;
-    if !g.quiet {
-        eprintln!("{}", net.describe());
-    }
+    let net = study_network(&s.source()?, working, g)?;
     let fac = facilities
         .map(|(path, crs)| study_layer(path, crs, Some(working), "facilities"))
         .transpose()?;

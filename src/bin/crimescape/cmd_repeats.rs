@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use crimescape::study::network::StudyNetwork;
 use crimescape::study::repeats::{
     self as rs, ChainStudy, ChainStudyParams, PromapStudy, RepeatStudy, RepeatStudyParams,
 };
@@ -119,12 +120,12 @@ pub fn run_chains(a: ChainsArgs, g: &GlobalArgs) -> Result<()> {
     let out = outputs(&a.out, ChainStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
     let net = a.network.network(p.chains.metric, &input.incidents, g)?;
-    let streets = net.as_ref().and_then(|n| n.streets.source.clone());
-    if let Some(n) = net {
-        p.chains = p.chains.network(std::sync::Arc::new(n.space));
+    let (space, streets) = net.map(StudyNetwork::into_space).unzip();
+    if let Some(s) = space {
+        p.chains = p.chains.network(s);
     }
     let mut r = rs::chain_study(&input, &p)?;
-    r.provenance.inputs.extend(streets);
+    r.provenance.inputs.extend(streets.flatten());
     if !g.quiet {
         for w in r.warnings() {
             eprintln!("  warning: {w}");

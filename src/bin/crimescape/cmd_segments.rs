@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use crimescape::study::network::StreetSource;
 use crimescape::study::segments::{self as ss, SegmentStudy, SegmentStudyParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, outputs, study_incidents, study_layer, LoadArgs};
+use crate::common::{crs_of, done, outputs, shown, study_incidents, LoadArgs};
 
 /// Arguments of `crimescape segments`.
 #[derive(Debug, Args)]
@@ -49,11 +50,7 @@ pub fn run(a: SegmentsArgs, g: &GlobalArgs) -> Result<()> {
     };
     let out = outputs(&a.out, SegmentStudy::files(), g)?;
     let input = study_incidents(&a.file, &a.load, g)?;
-    let streets = study_layer(
-        &a.streets,
-        a.streets_crs.as_deref(),
-        Some(&input.incidents.crs.working),
-        "streets",
-    )?;
+    let src = StreetSource::new(&a.streets).crs(crs_of(&a.streets_crs)?);
+    let streets = shown(src.load(&input.incidents.crs.working), &a.streets)?;
     done(out, &ss::segments(&input, &streets, &p)?, g)
 }

@@ -8,12 +8,13 @@ use anyhow::{Context, Result};
 use clap::Args;
 use crimescape::study::load::address_layer;
 use crimescape::study::load::IncidentLoad;
+use crimescape::study::network::{StreetSource, StudyNetwork};
 use crimescape::study::settings::LoadSettings;
 use crimescape::study::setup::{audience, check_gpkg, figure_style, RunOutputs};
-use crimescape::study::{network::StudyNetwork, IncidentInput, StudyLayer};
+use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{
-    Crs, Export, Incidents, LayerOptions, LoadReport, OutputOptions, Outputs, TimeZone,
-    PROVENANCE_SUFFIX,
+    Crs, Export, Incidents, LayerOptions, LoadReport, NetworkParams, OutputOptions, Outputs,
+    TimeZone, PROVENANCE_SUFFIX,
 };
 
 use crate::cli::GlobalArgs;
@@ -214,7 +215,7 @@ pub fn load_via(
     pb.finish_and_clear();
     let l = res.map_err(|e| {
         // a failed load (strict, nothing usable) still writes its rejected rows
-        if let Some(line) = e.load_report().and_then(|r| load.rejects_line(r)) {
+        if let Some(line) = load.failed_rejects_line(&e) {
             eprintln!("{line}");
         }
         anyhow::Error::new(e).context(format!("loading incidents from {}", path.display()))
@@ -263,10 +264,29 @@ pub fn study_layer(
         target: target.cloned(),
         ..LayerOptions::default()
     };
-    let layer = StudyLayer::load(path, &opts, role)
-        .with_context(|| format!("loading layer {}", path.display()))?;
+    shown(StudyLayer::load(path, &opts, role), path)
+}
+
+/// A layer just loaded from `path`: the file named in its error, its warnings printed
+/// ([`show_layer`]).
+pub fn shown(layer: crimescape::Result<StudyLayer>, path: &Path) -> Result<StudyLayer> {
+    let layer = layer.with_context(|| format!("loading layer {}", path.display()))?;
     show_layer(&layer);
     Ok(layer)
+}
+
+/// Loads a study's street network as `src` says, in the CRS `target`
+/// ([`StreetSource::network`]); prints the street layer's warnings and (unless quiet)
+/// the network's description.
+pub fn study_network(src: &StreetSource, target: &Crs, g: &GlobalArgs) -> Result<StudyNetwork> {
+    let net = src
+        .network(target)
+        .with_context(|| format!("loading the street network {}", src.path.display()))?;
+    show_layer(&net.streets);
+    if !g.quiet {
+        eprintln!("{}", net.describe());
+    }
+    Ok(net)
 }
 
 /// Prints a loaded layer's warnings ([`StudyLayer::warnings`]) on stderr, even with
@@ -450,6 +470,19 @@ pub struct NetworkMetricArgs {
     pub snap: f64,
 }
 
+impl StreetArgs {
+    /// The library's street source of these flags.
+    pub fn source(&self) -> Result<StreetSource> {
+        let params = NetworkParams::new()
+            .snap_tolerance(self.node_tolerance)
+            .split_crossings(!self.no_crossings);
+        Ok(StreetSource::new(&self.streets)
+            .crs(crs_of(&self.streets_crs)?)
+            .params(params)
+            .snap(self.snap))
+    }
+}
+
 impl NetworkMetricArgs {
     /// The street network of `metric` (loaded only for the network metric, which needs
     /// it), in the incidents' working CRS.
@@ -459,17 +492,16 @@ impl NetworkMetricArgs {
         inc: &Incidents,
         g: &GlobalArgs,
     ) -> Result<Option<StudyNetwork>> {
-        let streets = match (&self.streets, metric) {
-            (Some(path), crimescape::Metric::Network) => {
-                let crs = self.streets_crs.as_deref();
-                Some(study_layer(path, crs, Some(&inc.crs.working), "streets")?)
-            }
-            _ => None,
+        let src = match &self.streets {
+            Some(p) => Some(
+                StreetSource::new(p)
+                    .crs(crs_of(&self.streets_crs)?)
+                    .snap(self.snap),
+            ),
+            None => None,
         };
-        let net = StudyNetwork::for_metric(metric, streets, self.snap)?;
-        if let Some(n) = net.as_ref().filter(|_| !g.quiet) {
-            eprintln!("{}", n.describe());
-        }
-        Ok(net)
+        StreetSource::for_metric(metric, src.as_ref())?
+            .map(|s| study_network(s, &inc.crs.working, g))
+            .transpose()
     }
 }

@@ -171,11 +171,13 @@ mod analysis;
 mod k;
 mod kde;
 mod segments;
+mod streets;
 
 pub use analysis::*;
 pub use k::*;
 pub use kde::*;
 pub use segments::*;
+pub use streets::StreetSource;
 
 network_export!(NetworkKde, NetworkK, NetworkSegments);
 
