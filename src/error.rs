@@ -91,11 +91,13 @@ pub enum Error {
     Param(String),
     /// A parameter with an unusable value (a usage error). `param` is the field's name
     /// in the library's Params (a front end such as the CLI names its own flag).
-    #[error("{param} = {value}: {reason}")]
+    /// Shown as `param = value: reason`, or `param: reason` when the value is empty
+    /// (a switch that is on where it cannot be: [`Error::invalid_switch`]).
+    #[error("{param}{}: {reason}", if value.is_empty() { String::new() } else { format!(" = {value}") })]
     InvalidParam {
         /// The parameter (the Params field, e.g. `train_until`).
         param: &'static str,
-        /// The value given.
+        /// The value given; empty for a switch (a boolean setting that is on).
         value: String,
         /// What is wrong and what would do.
         reason: String,
@@ -354,6 +356,18 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidParam`] of a switch (a boolean setting) that is on where it
+    /// cannot be: its value is not shown (`hex: hexagonal cells are not available…`,
+    /// not `hex = true: …`).
+    ///
+    /// ```
+    /// let e = crimescape::Error::invalid_switch("hex", "not available for change");
+    /// assert_eq!(e.to_string(), "hex: not available for change");
+    /// ```
+    pub fn invalid_switch(param: &'static str, reason: impl Into<String>) -> Self {
+        Error::invalid_param(param, "", reason)
+    }
+
     /// Shorthand for an [`Error::Degenerate`].
     pub fn degenerate(analysis: &'static str, reason: impl Into<String>) -> Self {
         Error::Degenerate {
@@ -438,6 +452,18 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_param_shows_the_value_a_switch_none() {
+        let e = Error::invalid_param("cell", -5, "must be positive");
+        assert_eq!(e.to_string(), "cell = -5: must be positive");
+        let e = Error::invalid_switch("hex", "not available for change");
+        assert_eq!(e.to_string(), "hex: not available for change");
+        assert!(e.is_usage());
+        assert!(
+            matches!(e, Error::InvalidParam { param: "hex", ref value, .. } if value.is_empty())
+        );
+    }
 
     #[test]
     fn typed_data_errors_name_the_analysis_and_the_value() {

@@ -11,6 +11,7 @@ mod grammar;
 mod hotspots;
 mod malformed;
 mod maps;
+mod messages;
 mod nearrepeat;
 mod network;
 mod outputs;

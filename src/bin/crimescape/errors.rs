@@ -98,6 +98,12 @@ pub fn flag(param: &str) -> String {
 /// How the CLI shows one error of a chain.
 pub fn show(e: &(dyn std::error::Error + 'static)) -> String {
     match e.downcast_ref::<Error>() {
+        // a switch (empty value) is shown without one: `--hex: …`
+        Some(Error::InvalidParam {
+            param,
+            value,
+            reason,
+        }) if value.is_empty() => format!("{}: {}", flag(param), with_flags(reason)),
         Some(Error::InvalidParam {
             param,
             value,
@@ -149,6 +155,11 @@ mod tests {
         assert_eq!(show(&e), "--neighbours band needs --radius");
         let e = Error::invalid_param("train_until", "2024-13-01", "not a date");
         assert_eq!(show(&e), "--train-until 2024-13-01: not a date");
+        let e = Error::invalid_switch("hex", "hexagonal cells are not available for change");
+        assert_eq!(
+            show(&e),
+            "--hex: hexagonal cells are not available for change"
+        );
     }
 
     #[test]
