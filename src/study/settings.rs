@@ -253,10 +253,23 @@ fn forced_precision(s: &str) -> Result<TimePrecision> {
     }
 }
 
-/// A target CRS: projected in metres, or local.
+/// A target CRS: projected in metres, or a local frame in metres (`local-m`): every
+/// analysis measures in metres, so a frame in feet (`local-ft`) is refused as a target
+/// (as input it is scaled to metres).
 fn target_crs(s: &str) -> Result<Crs> {
     let t = Crs::parse(s)?;
-    if t.is_geographic() || !t.is_metric_projected() && !matches!(t, Crs::Local { .. }) {
+    if let Crs::Local { unit_to_metre } = t {
+        if unit_to_metre != 1.0 {
+            return Err(Error::invalid_param(
+                "target_crs",
+                &t,
+                format!(
+                    "a local frame in units of {unit_to_metre} m; analyses work in metres: \
+                     use local-m (input in a local frame of other units is scaled to it)"
+                ),
+            ));
+        }
+    } else if t.is_geographic() || !t.is_metric_projected() {
         return Err(Error::invalid_param(
             "target_crs",
             &t,

@@ -20,3 +20,27 @@ fn empty_value_is_shown_without_one() {
         .code(2)
         .stderr(predicate::str::contains("--tz: empty name"));
 }
+
+#[test]
+fn to_crs_in_feet_is_refused() {
+    let d = tmp();
+    crimescape()
+        .args(["info", "--crs", "EPSG:26971", "--to-crs", "local-ft"])
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--to-crs local-ft: a local frame in units of 0.3048 m",
+        ))
+        .stderr(predicate::str::contains("use local-m"));
+    // a metric local frame stays a valid target
+    crimescape()
+        .args([
+            "hotspots", "grid", "--quiet", "--crs", "local-m", "--to-crs", "local-m",
+        ])
+        .arg("-o")
+        .arg(d.path().join("c"))
+        .arg(incidents())
+        .assert()
+        .success();
+}

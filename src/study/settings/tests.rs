@@ -80,11 +80,13 @@ fn options_rejects_bad_values_by_field() {
         };
         assert_eq!(bad(s), "time_precision");
     }
-    let s = LoadSettings {
-        target_crs: Some("EPSG:4326".into()),
-        ..d()
-    };
-    assert_eq!(bad(s), "target_crs");
+    for crs in ["EPSG:4326", "local-ft"] {
+        let s = LoadSettings {
+            target_crs: Some(crs.into()),
+            ..d()
+        };
+        assert_eq!(bad(s), "target_crs", "{crs}");
+    }
     let s = LoadSettings {
         delimiter: Some('é'),
         ..d()
@@ -159,4 +161,29 @@ fn check_threads_limit() {
         check_threads(MAX_THREADS + 1),
         Err(Error::Limit { ref field, .. }) if field == "threads"
     ));
+}
+
+#[test]
+fn target_crs_in_feet_is_refused_local_m_kept() {
+    let ok = LoadSettings {
+        target_crs: Some("local-m".into()),
+        ..LoadSettings::default()
+    };
+    let o = ok.options().unwrap();
+    assert_eq!(o.target_crs, Some(Crs::Local { unit_to_metre: 1.0 }));
+    let ft = LoadSettings {
+        target_crs: Some("local-ft".into()),
+        ..LoadSettings::default()
+    };
+    match ft.options() {
+        Err(Error::InvalidParam {
+            param,
+            value,
+            reason,
+        }) => {
+            assert_eq!((param, value.as_str()), ("target_crs", "local-ft"));
+            assert!(reason.contains("use local-m"), "{reason}");
+        }
+        other => panic!("expected InvalidParam on target_crs, got {other:?}"),
+    }
 }
