@@ -44,3 +44,45 @@ fn to_crs_in_feet_is_refused() {
         .assert()
         .success();
 }
+
+#[test]
+fn near_repeat_names_its_time_column_flag() {
+    let d = tmp();
+    crimescape()
+        .args([
+            "near-repeat",
+            "--quiet",
+            "--crs",
+            "EPSG:26971",
+            "--time-column",
+            "datetime",
+            "--time-from",
+            "start",
+            "-o",
+        ])
+        .arg(d.path().join("nr"))
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--time-from \"start\": names another column than --time-column (\"datetime\")",
+        ))
+        .stderr(predicate::str::contains("--time ").not());
+    // elsewhere the time column is --time
+    crimescape()
+        .args([
+            "info",
+            "--crs",
+            "EPSG:26971",
+            "--time",
+            "datetime",
+            "--time-from",
+            "start",
+        ])
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--time-from \"start\": names another column than --time (\"datetime\")",
+        ));
+}

@@ -83,6 +83,8 @@ fn params(a: &NearRepeatArgs) -> Result<KnoxParams> {
 }
 
 pub fn run(a: NearRepeatArgs, g: &GlobalArgs) -> Result<()> {
+    // the time column's flag is --time-column here: --time is the time bands
+    crate::errors::command_flags(&[("time", "--time-column")]);
     let mut p = NearRepeatParams {
         knox: params(&a)?,
         label: a.label.clone(),

@@ -1,6 +1,8 @@
 //! The library's typed errors in the words of the command line: a parameter's name
 //! becomes its flag (one table), and an existing output points to `--force`.
 
+use std::sync::OnceLock;
+
 use crimescape::Error;
 
 /// Library parameter names whose flag is not `--` + the name with `-` for `_`.
@@ -87,12 +89,31 @@ pub fn with_flags(text: &str) -> String {
     s
 }
 
-/// The flag of a library parameter.
+/// The flags the running command names differently from [`FLAGS`], set by
+/// [`command_flags`].
+static COMMAND_FLAGS: OnceLock<&'static [(&'static str, &'static str)]> = OnceLock::new();
+
+/// Sets the flags the running command names differently from [`FLAGS`], before any
+/// work (e.g. `near-repeat`'s time column is `--time-column`: its `--time` is the
+/// time bands). One command runs per process; the first call wins.
+pub fn command_flags(flags: &'static [(&'static str, &'static str)]) {
+    let _ = COMMAND_FLAGS.set(flags);
+}
+
+/// The flag of a library parameter (the running command's own name first).
 pub fn flag(param: &str) -> String {
-    FLAGS.iter().find(|(p, _)| *p == param).map_or_else(
-        || format!("--{}", param.replace('_', "-")),
-        |(_, f)| f.to_string(),
-    )
+    flag_with(param, COMMAND_FLAGS.get().copied().unwrap_or_default())
+}
+
+/// The flag of a library parameter with a command's own names `own` first.
+fn flag_with(param: &str, own: &[(&str, &str)]) -> String {
+    own.iter()
+        .chain(FLAGS)
+        .find(|(p, _)| *p == param)
+        .map_or_else(
+            || format!("--{}", param.replace('_', "-")),
+            |(_, f)| f.to_string(),
+        )
 }
 
 /// How the CLI shows one error of a chain.
@@ -147,6 +168,15 @@ mod tests {
         assert_eq!(flag("intervention"), "--intervention-date");
         assert_eq!(flag("operationalisations"), "--op");
         assert_eq!(flag("site_radius"), "--site-radius");
+    }
+
+    #[test]
+    fn flag_with_a_commands_own_names_first() {
+        let own = [("time", "--time-column")];
+        assert_eq!(flag_with("time", &own), "--time-column");
+        assert_eq!(flag_with("time_breaks", &own), "--time");
+        assert_eq!(flag_with("target_crs", &own), "--to-crs");
+        assert_eq!(flag_with("time", &[]), "--time");
     }
 
     #[test]
