@@ -624,11 +624,9 @@ impl ChangeCmd {
         cells.require_square("change")?;
         Ok(hs::ChangeStudyParams {
             cells,
-            change: ChangeParams {
-                alpha: self.alpha,
-                fdr: !self.no_fdr,
-                ..ChangeParams::new(parse_day("--split", &self.split)?)
-            },
+            change: ChangeParams::new(parse_day("--split", &self.split)?)
+                .alpha(self.alpha)
+                .fdr(!self.no_fdr),
             bandwidth: self.bandwidth,
         })
     }
@@ -694,13 +692,11 @@ impl GlobalCmd {
 
 impl IncrementalCmd {
     fn params(&self) -> IncrementalParams {
-        IncrementalParams {
-            start: self.start,
-            increment: self.increment,
-            ..IncrementalParams::new()
-                .bands(self.bands)
-                .transform(self.transform.into())
-        }
+        IncrementalParams::new()
+            .start(self.start)
+            .increment(self.increment)
+            .bands(self.bands)
+            .transform(self.transform.into())
     }
 }
 
