@@ -71,9 +71,10 @@ impl HdbscanParams {
             min_samples: None,
         }
     }
-    /// Sets `min_samples` (counting the point itself).
-    pub fn min_samples(mut self, m: usize) -> Self {
-        self.min_samples = Some(m);
+    /// Sets `min_samples` (counting the point itself); `None` restores the default
+    /// (`min_cluster_size`).
+    pub fn min_samples(mut self, m: impl Into<Option<usize>>) -> Self {
+        self.min_samples = m.into();
         self
     }
 }
@@ -416,6 +417,12 @@ fn hdbscan_impl(xy: &[[f64; 2]], p: &HdbscanParams, collapse: bool) -> Result<Cl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hdbscan_params_min_samples_setter() {
+        assert_eq!(HdbscanParams::new(5).min_samples(3).min_samples, Some(3));
+        assert_eq!(HdbscanParams::new(5).min_samples(None).min_samples, None);
+    }
 
     #[test]
     fn hdbscan_degenerate_inputs() {

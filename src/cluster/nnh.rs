@@ -42,6 +42,15 @@ pub enum NnhThreshold {
     Fixed(f64),
 }
 
+impl NnhThreshold {
+    /// The fixed distance `fixed` (m) when given, else the rule of the one-tailed
+    /// `probability` (a command line's `--nnh-threshold` overriding
+    /// `--nnh-probability`).
+    pub fn fixed_or_probability(fixed: Option<f64>, probability: f64) -> Self {
+        fixed.map_or(NnhThreshold::Probability(probability), NnhThreshold::Fixed)
+    }
+}
+
 /// Parameters of [`nnh`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct NnhParams {
@@ -70,6 +79,36 @@ impl NnhParams {
             simulations: 0,
             seed: 1,
         }
+    }
+    /// Sets the threshold rule (checked by [`nnh`]: `0 < p < 1`, distance `>= 0`).
+    pub fn threshold(mut self, t: NnhThreshold) -> Self {
+        self.threshold = t;
+        self
+    }
+    /// Sets the minimum points (or lower-order clusters) per cluster (`>= 2`).
+    pub fn min_points(mut self, n: usize) -> Self {
+        self.min_points = n;
+        self
+    }
+    /// Sets the study area in m² (`> 0`); `None` = the points' bounding rectangle.
+    pub fn area(mut self, m2: impl Into<Option<f64>>) -> Self {
+        self.area = m2.into();
+        self
+    }
+    /// Sets the highest order to build.
+    pub fn max_order(mut self, k: usize) -> Self {
+        self.max_order = k;
+        self
+    }
+    /// Sets the Monte Carlo replicates (0 = none).
+    pub fn simulations(mut self, n: usize) -> Self {
+        self.simulations = n;
+        self
+    }
+    /// Sets the seed of the simulations.
+    pub fn seed(mut self, s: u64) -> Self {
+        self.seed = s;
+        self
     }
 }
 
@@ -406,6 +445,24 @@ mod tests {
         assert_eq!(nnh(&line, &q).unwrap().clustering.n_clusters, 1);
         q.threshold = NnhThreshold::Probability(1.5);
         assert!(nnh(&line, &q).is_err());
+    }
+
+    #[test]
+    fn nnh_params_builder() {
+        let p = NnhParams::new()
+            .threshold(NnhThreshold::fixed_or_probability(None, 0.1))
+            .min_points(5)
+            .area(2e6)
+            .max_order(2)
+            .simulations(9)
+            .seed(7);
+        assert_eq!(p.threshold, NnhThreshold::Probability(0.1));
+        assert_eq!((p.min_points, p.area, p.max_order), (5, Some(2e6), 2));
+        assert_eq!((p.simulations, p.seed), (9, 7));
+        let q = p
+            .area(None)
+            .threshold(NnhThreshold::fixed_or_probability(Some(80.0), 0.1));
+        assert_eq!((q.threshold, q.area), (NnhThreshold::Fixed(80.0), None));
     }
 
     #[test]

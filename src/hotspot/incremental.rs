@@ -76,14 +76,16 @@ impl IncrementalParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the first band (m).
-    pub fn start(mut self, d: f64) -> Self {
-        self.start = Some(d);
+    /// Sets the first band (m); `None` restores the default (the largest
+    /// nearest-neighbour distance).
+    pub fn start(mut self, d: impl Into<Option<f64>>) -> Self {
+        self.start = d.into();
         self
     }
-    /// Sets the step (m).
-    pub fn increment(mut self, d: f64) -> Self {
-        self.increment = Some(d);
+    /// Sets the step (m); `None` restores the default (the mean nearest-neighbour
+    /// distance).
+    pub fn increment(mut self, d: impl Into<Option<f64>>) -> Self {
+        self.increment = d.into();
         self
     }
     /// Sets the number of bands.
@@ -94,6 +96,11 @@ impl IncrementalParams {
     /// Sets the weights transformation.
     pub fn transform(mut self, t: Transform) -> Self {
         self.transform = t;
+        self
+    }
+    /// Sets the significance level of a peak.
+    pub fn alpha(mut self, a: f64) -> Self {
+        self.alpha = a;
         self
     }
 }
@@ -531,6 +538,17 @@ mod tests {
     use crate::grid::Grid;
     use crate::hotspot::global::{global_moran, GlobalParams};
     use crate::hotspot::weights::{grid_weights, point_weights, WeightsSpec};
+
+    #[test]
+    fn incremental_params_setters() {
+        let p = IncrementalParams::new()
+            .start(100.0)
+            .increment(None)
+            .alpha(0.1);
+        assert_eq!((p.start, p.increment, p.alpha), (Some(100.0), None, 0.1));
+        let o: Option<f64> = Some(5.0);
+        assert_eq!(p.start(None).increment(o).start, None);
+    }
 
     fn field(nc: usize, nr: usize, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
         (0..nc * nr).map(|id| f(id % nc, id / nc)).collect()

@@ -96,14 +96,15 @@ impl RipleyParams {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets explicit distances.
-    pub fn distances(mut self, d: Vec<f64>) -> Self {
-        self.distances = Some(d);
+    /// Sets explicit distances (m, increasing); `None` restores the default support.
+    pub fn distances(mut self, d: impl Into<Option<Vec<f64>>>) -> Self {
+        self.distances = d.into();
         self
     }
-    /// Sets the largest distance of the default support.
-    pub fn max_distance(mut self, d: f64) -> Self {
-        self.max_distance = Some(d);
+    /// Sets the largest distance of the default support (m); `None` restores the
+    /// default rule.
+    pub fn max_distance(mut self, d: impl Into<Option<f64>>) -> Self {
+        self.max_distance = d.into();
         self
     }
     /// Sets the number of distances of the default support.
@@ -638,6 +639,17 @@ pub fn cross_k(
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn ripley_params_setters_take_options() {
+        let p = RipleyParams::new()
+            .distances(vec![1.0, 2.0])
+            .max_distance(50.0);
+        assert_eq!(p.distances, Some(vec![1.0, 2.0]));
+        assert_eq!(p.max_distance, Some(50.0));
+        let p = p.distances(Option::<Vec<f64>>::None).max_distance(None);
+        assert_eq!((p.distances, p.max_distance), (None, None));
+    }
 
     fn brute_k(pts: &[[f64; 2]], a: f64, r: &[f64]) -> Vec<f64> {
         let n = pts.len() as f64;

@@ -35,6 +35,8 @@ use crate::hotspot::{
 };
 use crate::render::{PlotOptions, Series};
 
+pub use super::hotspots::{NeighbourSpec, Neighbours};
+
 /// What the units are.
 #[derive(Debug, Clone)]
 pub enum UnitKind {
@@ -169,51 +171,13 @@ impl GlobalUnits {
     }
 }
 
-/// Neighbour definition of a global study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Neighbours {
-    /// The 8 surrounding cells (binary band of cell·√2; hexagons: the 6 adjacent); grids only.
-    Queen,
-    /// Binary band of `radius` metres.
-    Band,
-    /// The `k` nearest units.
-    Knn,
-    /// Inverse distance within `radius`.
-    Idw,
-}
-
-impl Neighbours {
-    /// The default neighbours: the 8 nearest (`knn`) on a layer's features
-    /// (`on_features`), `queen` on grid cells.
-    pub fn default_for(on_features: bool) -> Neighbours {
-        match on_features {
-            true => Neighbours::Knn,
-            false => Neighbours::Queen,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Neighbours::Queen => "queen",
-            Neighbours::Band => "band",
-            Neighbours::Knn => "knn",
-            Neighbours::Idw => "idw",
-        }
-    }
-}
-
 /// Parameters of [`global`].
 #[derive(Debug, Clone, Serialize)]
 pub struct GlobalStudyParams {
-    /// Neighbours [default: queen on cells, the 8 nearest on a layer's features].
-    pub neighbours: Option<Neighbours>,
-    /// Radius in metres of `band` and `idw`.
-    pub radius: Option<f64>,
-    /// Neighbours of `knn`. Default 8.
-    pub k: usize,
-    /// Distance exponent of `idw`. Default 1.
-    pub power: f64,
+    /// Neighbours [default: queen on cells, the 8 nearest on a layer's features; the
+    /// 8 nearest for `knn`; `idw`'s power 1].
+    #[serde(flatten)]
+    pub neighbours: NeighbourSpec,
     /// Permutations, seed and weights transformation of the statistics.
     pub global: GlobalParams,
 }
@@ -221,63 +185,20 @@ pub struct GlobalStudyParams {
 impl Default for GlobalStudyParams {
     fn default() -> Self {
         GlobalStudyParams {
-            neighbours: None,
-            radius: None,
-            k: 8,
-            power: 1.0,
+            neighbours: NeighbourSpec::new(),
             global: GlobalParams::default(),
         }
     }
 }
 
 impl GlobalStudyParams {
-    /// The weights specification on these units.
-    pub fn spec(&self, units: &GlobalUnits) -> Result<WeightsSpec> {
-        let features = matches!(units.kind, UnitKind::Features(_));
-        let nb = self.neighbours.unwrap_or(Neighbours::default_for(features));
-        nb.spec(self.radius, self.k, self.power, features)
-    }
-}
-
-impl Neighbours {
-    /// The weights specification of these neighbours on a layer's features
-    /// (`on_features`) or on grid cells.
-    ///
-    /// `band` needs `radius`; so does `idw` on features (on grid cells its radius
-    /// defaults to 3 cells, see [`crate::grid_weights`]); `knn` takes the `k` nearest;
-    /// `idw` weighs by distance^-`power`. `queen` (the adjacent cells, a band of
-    /// cell·√2 by default) is for grid cells only.
+    /// The weights specification on these units ([`NeighbourSpec::weights`]).
     ///
     /// # Errors
-    /// [`Error::MissingParam`] (`radius`) and [`Error::InvalidParam`] (`neighbours`).
-    pub fn spec(
-        self,
-        radius: Option<f64>,
-        k: usize,
-        power: f64,
-        on_features: bool,
-    ) -> Result<WeightsSpec> {
-        let need =
-            || radius.ok_or_else(|| Error::missing_param("radius", "neighbours", self.name()));
-        Ok(match self {
-            Neighbours::Queen if on_features => {
-                return Err(Error::invalid_param(
-                    "neighbours",
-                    "queen",
-                    "queen is for grids; use knn, band or idw for a layer",
-                ))
-            }
-            Neighbours::Queen => WeightsSpec::DistanceBand { radius: None },
-            Neighbours::Band => WeightsSpec::DistanceBand {
-                radius: Some(need()?),
-            },
-            Neighbours::Knn => WeightsSpec::Knn { k },
-            Neighbours::Idw => WeightsSpec::InverseDistance {
-                radius: if on_features { Some(need()?) } else { radius },
-                power,
-                scale: None,
-            },
-        })
+    /// As [`Neighbours::spec`].
+    pub fn spec(&self, units: &GlobalUnits) -> Result<WeightsSpec> {
+        self.neighbours
+            .weights(matches!(units.kind, UnitKind::Features(_)))
     }
 }
 
@@ -314,7 +235,7 @@ pub fn global(units: &GlobalUnits, p: &GlobalStudyParams) -> Result<GlobalStudy>
         Err(e) => notes.push(format!("General G not computed: {e}")),
     }
     let provenance = units
-        .provenance(json!({"analysis": "global", "global": p.global, "neighbours": p.neighbours.map(Neighbours::name), "radius": p.radius, "k": p.k, "power": p.power, "cell_m": units.cell}))
+        .provenance(json!({"analysis": "global", "global": p.global, "neighbours": p.neighbours.kind.map(Neighbours::name), "radius": p.neighbours.radius, "k": p.neighbours.k, "power": p.neighbours.power, "cell_m": units.cell}))
         .with_seed(p.global.seed);
     Ok(GlobalStudy {
         what: units.what.clone(),
@@ -607,7 +528,7 @@ mod tests {
     fn spec_band_needs_radius_and_queen_is_for_grids() {
         let u = units();
         let p = GlobalStudyParams {
-            neighbours: Some(Neighbours::Band),
+            neighbours: NeighbourSpec::new().kind(Neighbours::Band),
             ..Default::default()
         };
         match p.spec(&u) {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use crimescape::study::clusters::{self as cs, ClusterMethod, ClusterStudy, ClusterStudyParams};
-use crimescape::{DbscanParams, EllipseConvention};
+use crimescape::{DbscanParams, EllipseConvention, HdbscanParams, NnhParams, NnhThreshold};
 
 use crate::cli::GlobalArgs;
 use crate::common::{done, outputs, spin, study_incidents, LoadArgs};
@@ -97,24 +97,21 @@ impl ClustersArgs {
         let method = match self.method {
             Method::Dbscan => ClusterMethod::Dbscan(DbscanParams::new(self.eps, min_samples)),
             Method::StDbscan => ClusterMethod::st_dbscan(self.eps, self.eps_days, min_samples)?,
-            Method::Hdbscan => {
-                let mut p = crimescape::HdbscanParams::new(self.min_cluster_size);
-                p.min_samples = self.min_samples;
-                ClusterMethod::Hdbscan(p)
-            }
-            Method::Nnh => {
-                let mut p = crimescape::NnhParams::new();
-                p.threshold = match self.nnh_threshold {
-                    Some(d) => crimescape::NnhThreshold::Fixed(d),
-                    None => crimescape::NnhThreshold::Probability(self.nnh_probability),
-                };
-                p.min_points = self.min_points;
-                p.max_order = self.max_order;
-                p.area = self.area_km2.map(|k| k * 1e6);
-                p.simulations = self.simulations;
-                p.seed = self.seed;
-                ClusterMethod::Nnh(p)
-            }
+            Method::Hdbscan => ClusterMethod::Hdbscan(
+                HdbscanParams::new(self.min_cluster_size).min_samples(self.min_samples),
+            ),
+            Method::Nnh => ClusterMethod::Nnh(
+                NnhParams::new()
+                    .threshold(NnhThreshold::fixed_or_probability(
+                        self.nnh_threshold,
+                        self.nnh_probability,
+                    ))
+                    .min_points(self.min_points)
+                    .max_order(self.max_order)
+                    .area(self.area_km2.map(|k| k * 1e6))
+                    .simulations(self.simulations)
+                    .seed(self.seed),
+            ),
         };
         Ok(ClusterStudyParams {
             method,

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits, Neighbours};
-use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
+use crimescape::study::global::{self, GlobalStudyParams, GlobalUnits};
+use crimescape::study::hotspots::{
+    self as hs, CellParams, ExtentChoice, HotspotInput, NeighbourSpec, Neighbours,
+};
 use crimescape::study::load::IncidentLoad;
 use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{
     Bandwidth, BinP, ChangeParams, DualMode, Export, GiStarParams, GlobalParams, IncrementalParams,
     KdeEvaluation as Evaluation, KdeParams, Kernel, LocalMoranParams, Outputs, Transform,
-    WeightsSpec,
 };
 
 use crate::cli::GlobalArgs;
@@ -491,12 +492,13 @@ impl PermArgs {
 }
 
 impl NeighbourArgs {
-    /// The weights between a layer's features (`on_features`) or grid cells
-    /// ([`Neighbours::spec`]; default [`Neighbours::default_for`]).
-    fn spec(&self, on_features: bool) -> Result<WeightsSpec> {
-        let default = Neighbours::default_for(on_features);
-        let nb = self.neighbours.map_or(default, Neighbours::from);
-        Ok(nb.spec(self.radius, self.k, self.power, on_features)?)
+    /// The neighbours of `--neighbours/--radius/--k/--power`.
+    fn spec(&self) -> NeighbourSpec {
+        NeighbourSpec::new()
+            .kind(self.neighbours.map(Neighbours::from))
+            .radius(self.radius)
+            .k(self.k)
+            .power(self.power)
     }
 }
 
@@ -599,7 +601,7 @@ impl GistarCmd {
         };
         Ok(hs::GiStarStudyParams {
             cells: self.common.grid.cells(),
-            weights: self.nb.spec(false)?,
+            weights: self.nb.spec().weights(false)?,
             gistar: self.perm.gistar().fdr(self.fdr).bin_p(bin_p),
         })
     }
@@ -609,7 +611,7 @@ impl MoranCmd {
     fn params(&self) -> Result<hs::MoranStudyParams> {
         Ok(hs::MoranStudyParams {
             cells: self.common.grid.cells(),
-            weights: self.nb.spec(false)?,
+            weights: self.nb.spec().weights(false)?,
             moran: LocalMoranParams::new()
                 .permutations(self.perm.permutations)
                 .seed(self.perm.seed)
@@ -624,11 +626,9 @@ impl ChangeCmd {
         cells.require_square("change")?;
         Ok(hs::ChangeStudyParams {
             cells,
-            change: ChangeParams {
-                alpha: self.alpha,
-                fdr: !self.no_fdr,
-                ..ChangeParams::new(parse_day("--split", &self.split)?)
-            },
+            change: ChangeParams::new(parse_day("--split", &self.split)?)
+                .alpha(self.alpha)
+                .fdr(!self.no_fdr),
             bandwidth: self.bandwidth,
         })
     }
@@ -641,7 +641,7 @@ impl PeriodCmd {
         let start = self.start.as_deref().map(|t| parse_day("--start", t));
         Ok(hs::PeriodStudyParams {
             cells,
-            weights: self.nb.spec(false)?,
+            weights: self.nb.spec().weights(false)?,
             period_days: self.period_days,
             start: start.transpose()?,
             alpha: self.alpha,
@@ -659,7 +659,7 @@ impl LayerCmd {
                 .clone()
                 .unwrap_or_else(|| "incidents".to_string()),
             tolerance: self.tolerance,
-            weights: self.nb.spec(true)?,
+            weights: self.nb.spec().weights(true)?,
             gistar: self.perm.gistar().fdr(self.fdr),
         })
     }
@@ -680,10 +680,7 @@ impl LayerCmd {
 impl GlobalCmd {
     fn params(&self) -> GlobalStudyParams {
         GlobalStudyParams {
-            neighbours: self.nb.neighbours.map(Neighbours::from),
-            radius: self.nb.radius,
-            k: self.nb.k,
-            power: self.nb.power,
+            neighbours: self.nb.spec(),
             global: GlobalParams::new()
                 .permutations(self.perm.permutations)
                 .seed(self.perm.seed)
@@ -694,13 +691,11 @@ impl GlobalCmd {
 
 impl IncrementalCmd {
     fn params(&self) -> IncrementalParams {
-        IncrementalParams {
-            start: self.start,
-            increment: self.increment,
-            ..IncrementalParams::new()
-                .bands(self.bands)
-                .transform(self.transform.into())
-        }
+        IncrementalParams::new()
+            .start(self.start)
+            .increment(self.increment)
+            .bands(self.bands)
+            .transform(self.transform.into())
     }
 }
 

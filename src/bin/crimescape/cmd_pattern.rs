@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use crimescape::study::hotspots::ExtentChoice;
-use crimescape::study::pattern::{self as sp, NniStudy, PatternInput, RipleyStudy};
+use crimescape::study::pattern::{self as sp, PatternAnalysis, PatternInput};
 use crimescape::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
 
 use crate::cli::GlobalArgs;
@@ -151,69 +151,70 @@ pub struct CrossKCmd {
     pub layer_name: Option<String>,
 }
 
-/// Runs `crimescape pattern`.
+/// Runs `crimescape pattern`: flags → [`PatternAnalysis`] → [`sp::analyse`] → files.
 pub fn run(a: PatternArgs, g: &GlobalArgs) -> Result<()> {
-    match a.cmd {
+    let (s, analysis, layer) = match a.cmd {
         PatternCmd::Nni(c) => {
-            let params = NniParams::new()
+            let nni = NniParams::new()
                 .correction(c.correction.into())
                 .simulations(c.study.simulations)
                 .seed(c.study.seed);
-            let s = &c.study;
-            let (out, r) = run_study(
-                g,
-                &s.out,
-                NniStudy::files(),
-                || s.load(g),
-                "NNI",
-                |i| sp::nni(&i.0, &i.1, &params),
-            )?;
-            done(out, &r, g)
+            (c.study, PatternAnalysis::Nni(nni), None)
         }
-        PatternCmd::K(c) => run_k(&c.study, &c.dist, None, g),
-        PatternCmd::CrossK(c) => run_k(&c.study, &c.dist, Some(&c), g),
+        PatternCmd::K(c) => {
+            let k = PatternAnalysis::K(c.dist.ripley(&c.study));
+            (c.study, k, None)
+        }
+        PatternCmd::CrossK(c) => {
+            let k = PatternAnalysis::CrossK(c.dist.ripley(&c.study));
+            (c.study, k, Some((c.layer, c.layer_crs, c.layer_name)))
+        }
+    };
+    let (files, what, extent) = (analysis.files(), analysis.what(), s.extent.into());
+    let load = || s.load(layer, g);
+    let study = |i: &_| sp::analyse(i, extent, &analysis);
+    let (out, r) = run_study(g, &s.out, files, load, what, study)?;
+    done(out, &r, g)
+}
+
+impl DistanceArgs {
+    /// The K function's settings, with the simulations of `s`.
+    fn ripley(&self, s: &StudyArgs) -> RipleyParams {
+        RipleyParams::new()
+            .distances(self.distances.clone())
+            .max_distance(self.max_distance)
+            .steps(self.steps)
+            .edge(self.edge.into())
+            .simulations(s.simulations)
+            .seed(s.seed)
     }
 }
 
 impl StudyArgs {
-    /// Loads the incidents and the boundary; the study area without a boundary.
-    fn load(&self, g: &GlobalArgs) -> Result<(PatternInput, ExtentChoice)> {
-        let mut input = PatternInput::new(study_incidents(&self.incidents, &self.load, g)?);
-        if let Some(b) = &self.boundary {
-            let working = &input.incidents.incidents.crs.working;
-            let crs = self.boundary_crs.as_deref();
-            input.boundary = Some(study_layer(b, crs, Some(working), "boundary")?);
-        }
+    /// Loads the incidents, the boundary and the second `layer` (file, CRS, name) in
+    /// the incidents' working CRS; notes the study area without a boundary.
+    fn load(
+        &self,
+        layer: Option<(PathBuf, Option<String>, Option<String>)>,
+        g: &GlobalArgs,
+    ) -> Result<PatternInput> {
+        let input = PatternInput::new(study_incidents(&self.incidents, &self.load, g)?);
+        let working = input.working_crs().clone();
+        let read = |f: &PathBuf, crs: &Option<String>, role: &str| {
+            study_layer(f, crs.as_deref(), Some(&working), role)
+        };
+        let boundary = self.boundary.as_ref();
+        let boundary = boundary.map(|b| read(b, &self.boundary_crs, "boundary"));
+        let input = input.with_boundary(boundary.transpose()?);
         if let Some(note) = input.area_note(self.extent.into()).filter(|_| !g.quiet) {
             eprintln!("note: {}", crate::errors::with_flags(&note));
         }
-        Ok((input, self.extent.into()))
+        Ok(match layer {
+            Some((f, crs, name)) => {
+                let l = read(&f, &crs, "layer")?;
+                input.with_layer(l, name)
+            }
+            None => input,
+        })
     }
-}
-
-fn run_k(s: &StudyArgs, d: &DistanceArgs, cross: Option<&CrossKCmd>, g: &GlobalArgs) -> Result<()> {
-    let mut params = RipleyParams::new()
-        .steps(d.steps)
-        .edge(d.edge.into())
-        .simulations(s.simulations)
-        .seed(s.seed);
-    params.distances = d.distances.clone();
-    params.max_distance = d.max_distance;
-    let load = || {
-        let (input, extent) = s.load(g)?;
-        let working = &input.incidents.incidents.crs.working;
-        let other = cross
-            .map(|c| {
-                let l = study_layer(&c.layer, c.layer_crs.as_deref(), Some(working), "layer")?;
-                let name = c.layer_name.clone();
-                anyhow::Ok((l, name.unwrap_or_else(|| sp::layer_name(&c.layer))))
-            })
-            .transpose()?;
-        Ok((input, extent, other))
-    };
-    let files = RipleyStudy::files(cross.is_some());
-    let (out, r) = run_study(g, &s.out, files, load, "K function", |(i, e, o)| {
-        sp::k(i, e, o.as_ref().map(|(l, n)| (l, n.as_str())), &params)
-    })?;
-    done(out, &r, g)
 }

@@ -76,6 +76,16 @@ impl ChangeParams {
             fdr: true,
         }
     }
+    /// Sets the significance level α of a cell's change.
+    pub fn alpha(mut self, a: f64) -> Self {
+        self.alpha = a;
+        self
+    }
+    /// Turns the Benjamini–Hochberg FDR over the cells on or off.
+    pub fn fdr(mut self, on: bool) -> Self {
+        self.fdr = on;
+        self
+    }
 }
 
 /// Per-cell change between two periods (analysis cell order).
@@ -276,6 +286,13 @@ mod tests {
     use super::*;
     use crate::grid::Grid;
     use crate::hotspot::weights::{grid_weights, WeightsSpec};
+
+    #[test]
+    fn change_params_setters() {
+        let p = ChangeParams::new(86_400).alpha(0.01).fdr(false);
+        assert_eq!((p.split, p.alpha, p.fdr), (86_400, 0.01, false));
+        assert!(ChangeParams::new(0).fdr);
+    }
 
     fn incidents(pts: &[([f64; 2], i64)]) -> Incidents {
         let mut inc = Incidents::empty(crate::hotspot::test_crs());

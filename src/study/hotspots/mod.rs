@@ -38,6 +38,7 @@ mod grid;
 mod layer;
 mod map;
 mod moran;
+mod neighbours;
 mod periods;
 mod study;
 
@@ -51,5 +52,6 @@ pub use grid::*;
 pub use layer::*;
 pub use map::*;
 pub use moran::*;
+pub use neighbours::{NeighbourSpec, Neighbours};
 pub use periods::PeriodStudyParams;
 pub use study::HotspotStudy;

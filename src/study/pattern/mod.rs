@@ -1,13 +1,14 @@
 //! Point-pattern studies of incidents on their study area (a boundary polygon, or the
 //! points' bounding box / convex hull): the nearest neighbour index (`nni.csv`,
 //! `nni.json`) and Ripley's K / cross K with a CSR envelope (`k.csv`, `k.json`,
-//! `k.png`; `cross_k.*`), with provenance.
+//! `k.png`; `cross_k.*`), with provenance. [`analyse`] runs any of them in one call
+//! ([`PatternAnalysis`]), as `crimescape pattern nni|k|cross-k` does.
 //!
 //! ```no_run
 //! use crimescape::{Export, NniParams, OutputOptions, Outputs};
 //! use crimescape::study::{pattern, IncidentInput};
 //!
-//!let input = pattern::PatternInput::new(IncidentInput::load("incidents.csv", &Default::default())?);
+//! let input = pattern::PatternInput::new(IncidentInput::load("incidents.csv", &Default::default())?);
 //! let mut out = Outputs::folder("nni", &OutputOptions::default())?;
 //! out.plan(pattern::NniStudy::files())?;
 //! pattern::nni(&input, &Default::default(), &NniParams::new())?.write(&mut out)?;
@@ -28,6 +29,10 @@ use crate::pattern::{
 };
 use crate::render::{PlotOptions, Series};
 
+mod analysis;
+
+pub use analysis::{analyse, PatternAnalysis, PatternResult};
+
 /// The inputs of a point-pattern study.
 #[derive(Debug, Clone)]
 pub struct PatternInput {
@@ -37,6 +42,9 @@ pub struct PatternInput {
     /// where random points are simulated (recommended: a bounding box includes water,
     /// parks and land outside the jurisdiction, which makes any pattern look clustered).
     pub boundary: Option<StudyLayer>,
+    /// The second layer of the cross K function (its features' representative points)
+    /// with its name in sentences and titles ([`PatternInput::with_layer`]).
+    pub layer: Option<(StudyLayer, String)>,
 }
 
 impl PatternInput {
@@ -45,7 +53,32 @@ impl PatternInput {
         PatternInput {
             incidents,
             boundary: None,
+            layer: None,
         }
+    }
+
+    /// Sets the study-area polygons (in the incidents' working CRS); `None`: the
+    /// points' bounding box or convex hull.
+    pub fn with_boundary(mut self, boundary: Option<StudyLayer>) -> Self {
+        self.boundary = boundary;
+        self
+    }
+
+    /// Sets the second layer of the cross K function (in the incidents' working CRS),
+    /// named `name` in sentences and titles, by default after its file ([`layer_name`];
+    /// "the layer" for a layer made in memory).
+    pub fn with_layer(mut self, layer: StudyLayer, name: Option<String>) -> Self {
+        let name = name.unwrap_or_else(|| match &layer.source {
+            Some(s) => layer_name(std::path::Path::new(&s.path)),
+            None => "the layer".into(),
+        });
+        self.layer = Some((layer, name));
+        self
+    }
+
+    /// The incidents' working CRS: the CRS the boundary and the layer are read in.
+    pub fn working_crs(&self) -> &crate::crs::Crs {
+        &self.incidents.incidents.crs.working
     }
 
     /// A note when the study area is not a boundary but the points' `extent`: areas
@@ -438,7 +471,7 @@ mod tests {
     use crate::export::collect_table;
     use crate::layer::Incidents;
 
-    fn input(xy: &[[f64; 2]]) -> PatternInput {
+    pub(super) fn input(xy: &[[f64; 2]]) -> PatternInput {
         let crs = Crs::Local { unit_to_metre: 1.0 };
         let mut inc = Incidents::empty(CrsChoice {
             input: crs.clone(),
