@@ -86,3 +86,19 @@ fn near_repeat_names_its_time_column_flag() {
             "--time-from \"start\": names another column than --time (\"datetime\")",
         ));
 }
+
+#[test]
+fn a_switch_is_named_without_a_value() {
+    // `hotspots change --hex`: `--hex: …`, not `--hex true: …`
+    let d = tmp();
+    crimescape()
+        .args(["hotspots", "change", "--crs", "EPSG:26971", "--hex"])
+        .args(["--split", "2024-01-01", "-o"])
+        .arg(d.path().join("c"))
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--hex: hexagonal cells are not available for change",
+        ));
+}

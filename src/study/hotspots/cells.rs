@@ -50,9 +50,8 @@ impl CellParams {
 
 /// The error of hexagonal cells asked for an analysis on square cells only.
 fn hex_refused(what: &str) -> Error {
-    Error::invalid_param(
+    Error::invalid_switch(
         "hex",
-        "true",
         format!("hexagonal cells are not available for {what}; use square cells"),
     )
 }
