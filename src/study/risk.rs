@@ -662,6 +662,40 @@ impl ValidateStudyParams {
         }
         self
     }
+
+    /// Sets the time split from dates as text (`YYYY-MM-DD`, or a date-time:
+    /// [`parse_date_setting`](super::settings::parse_date_setting)), as
+    /// [`ValidateStudyParams::split`] does from local seconds: training
+    /// `[train_from, train_until)`, test `[train_until, test_until)`.
+    ///
+    /// ```
+    /// use crimescape::study::risk::ValidateStudyParams;
+    /// use crimescape::RtmParams;
+    ///
+    /// let p = ValidateStudyParams::new(RtmParams::new(100.0), 50.0)
+    ///     .split_dates(None, Some("1970-01-02"), None)?;
+    /// assert_eq!(p.validate.train_until, Some(86_400));
+    /// # Ok::<(), crimescape::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] on `train_until`, `train_from` or `test_until` (checked in
+    /// that order) for a text that is not a date.
+    pub fn split_dates(
+        self,
+        train_from: Option<&str>,
+        train_until: Option<&str>,
+        test_until: Option<&str>,
+    ) -> Result<Self> {
+        let day = |param, s: Option<&str>| {
+            s.map(|s| super::settings::parse_date_setting(param, s))
+                .transpose()
+        };
+        let until = day("train_until", train_until)?;
+        let from = day("train_from", train_from)?;
+        let test_until = day("test_until", test_until)?;
+        Ok(self.split(from, until, test_until))
+    }
 }
 
 /// Validity of a risk terrain model: `validation.json`, `validation.csv`,
