@@ -6,14 +6,13 @@ use crate::evaluate::{Dispersion, EvaluateParams, ItsParams};
 use crate::glm::Family;
 
 /// A date (`YYYY-MM-DD`, or a date-time) as local seconds; `field` names the setting
-/// in the error.
+/// in the error. The same grammar as every date setting:
+/// [`parse_date_setting`](crate::study::settings::parse_date_setting).
 ///
 /// # Errors
 /// [`Error::InvalidParam`] on `field` when `s` is not a date.
 pub fn parse_date_field(field: &'static str, s: &str) -> Result<i64> {
-    crate::time::parse(s.trim())
-        .map(|t| t.0)
-        .ok_or_else(|| Error::invalid_param(field, format!("{s:?}"), "not a date (use YYYY-MM-DD)"))
+    crate::study::settings::parse_date_setting(field, s)
 }
 
 /// A period `FROM..TO` of dates (`TO` excluded) as local seconds `(from, to)`.
