@@ -1,8 +1,13 @@
 use std::path::PathBuf;
 
+use std::path::Path;
+
 use super::*;
-use crate::crs::CrsChoice;
-use crate::layer::Incidents;
+use crate::crs::{Crs, CrsChoice};
+use crate::error::Error;
+use crate::layer::{Incidents, Layer};
+use crate::risk::{Operationalisation, RtmParams};
+use crate::study::{IncidentInput, LayerSpec, StudyLayer};
 
 fn choice() -> CrsChoice {
     let crs = Crs::Local { unit_to_metre: 1.0 };
