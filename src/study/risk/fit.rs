@@ -183,7 +183,7 @@ impl FitStudy {
             .collect()
     }
 
-    /// The factor table and the working CRS.
+    /// The factor table ([`factor_table`]; the working CRS is [`FitStudy::crs`]).
     pub fn summary_text(&self) -> String {
         factor_table(&self.result)
     }
