@@ -5,6 +5,7 @@ mod clusters;
 mod common;
 mod docs_examples;
 mod evaluate;
+mod evaluate_params;
 mod examples_run;
 mod foundation;
 mod grammar;

@@ -13,7 +13,7 @@ use crimescape::{Crs, FactorParams, RtmParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    done, finish, load_input, outputs, parse_day, spin, study_incidents, study_layer, LoadArgs,
+    done, finish, load_input, outputs, spin, study_incidents, study_layer, LoadArgs,
 };
 
 /// `crimescape risk ...`
@@ -217,13 +217,13 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
 fn run_validate(a: ValidateArgs, g: &GlobalArgs) -> Result<()> {
     let f = &a.fit;
     let specs = f.specs()?;
-    let day = |flag: &str, s: &Option<String>| s.as_deref().map(|s| parse_day(flag, s)).transpose();
-    let until = day("--train-until", &a.train_until)?;
-    let from = day("--train-from", &a.train_from)?;
-    let test_until = day("--test-until", &a.test_until)?;
     let p = ValidateStudyParams::new(f.rtm(), f.cell())
         .kde_bandwidth(a.bandwidth)
-        .split(from, until, test_until);
+        .split_dates(
+            a.train_from.as_deref(),
+            a.train_until.as_deref(),
+            a.test_until.as_deref(),
+        )?;
     let out = outputs(&f.out, ValidateStudy::files(), g)?;
     let train = study_incidents(&f.incidents, &f.load, g)?;
     // the test file is read with the same options, in the training file's working CRS

@@ -6,14 +6,13 @@ use crate::evaluate::{Dispersion, EvaluateParams, ItsParams};
 use crate::glm::Family;
 
 /// A date (`YYYY-MM-DD`, or a date-time) as local seconds; `field` names the setting
-/// in the error.
+/// in the error. The same grammar as every date setting:
+/// [`parse_date_setting`](crate::study::settings::parse_date_setting).
 ///
 /// # Errors
 /// [`Error::InvalidParam`] on `field` when `s` is not a date.
 pub fn parse_date_field(field: &'static str, s: &str) -> Result<i64> {
-    crate::time::parse(s.trim())
-        .map(|t| t.0)
-        .ok_or_else(|| Error::invalid_param(field, format!("{s:?}"), "not a date (use YYYY-MM-DD)"))
+    crate::study::settings::parse_date_setting(field, s)
 }
 
 /// A period `FROM..TO` of dates (`TO` excluded) as local seconds `(from, to)`.
@@ -70,7 +69,7 @@ pub fn evaluate_params(
     })
 }
 
-/// Parses `auto` ([`Dispersion::Estimate`]), `poisson` or a factor
+/// Parses `auto` ([`Dispersion::Estimate`]), `poisson` or a finite factor `φ > 0`
 /// ([`Dispersion::Fixed`]).
 ///
 /// ```
@@ -78,11 +77,13 @@ pub fn evaluate_params(
 ///
 /// assert!(matches!("auto".parse::<Dispersion>()?, Dispersion::Estimate));
 /// assert!(matches!("1.5".parse::<Dispersion>()?, Dispersion::Fixed(f) if f == 1.5));
+/// assert!("0".parse::<Dispersion>().is_err());
 /// # Ok::<(), crimescape::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParam`] on `dispersion` for any other text.
+/// [`Error::InvalidParam`] on `dispersion` for any other text, and for a factor that
+/// is not a finite number above 0 (`0`, `-1`, `inf`, `NaN`).
 impl std::str::FromStr for Dispersion {
     type Err = Error;
 
@@ -90,13 +91,18 @@ impl std::str::FromStr for Dispersion {
         Ok(match s {
             "auto" => Dispersion::Estimate,
             "poisson" => Dispersion::Poisson,
-            s => Dispersion::Fixed(s.parse::<f64>().map_err(|_| {
-                Error::invalid_param(
-                    "dispersion",
-                    format!("{s:?}"),
-                    "use auto, poisson or a number > 0",
-                )
-            })?),
+            s => Dispersion::Fixed(
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && *f > 0.0)
+                    .ok_or_else(|| {
+                        Error::invalid_param(
+                            "dispersion",
+                            format!("{s:?}"),
+                            "use auto, poisson or a number > 0",
+                        )
+                    })?,
+            ),
         })
     }
 }

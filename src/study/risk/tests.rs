@@ -1,8 +1,13 @@
 use std::path::PathBuf;
 
+use std::path::Path;
+
 use super::*;
-use crate::crs::CrsChoice;
-use crate::layer::Incidents;
+use crate::crs::{Crs, CrsChoice};
+use crate::error::Error;
+use crate::layer::{Incidents, Layer};
+use crate::risk::{Operationalisation, RtmParams};
+use crate::study::{IncidentInput, LayerSpec, StudyLayer};
 
 fn choice() -> CrsChoice {
     let crs = Crs::Local { unit_to_metre: 1.0 };
@@ -103,4 +108,40 @@ fn validate_params_split_only_with_until() {
         ),
         (Some(1), Some(5), Some(9))
     );
+}
+
+#[test]
+fn validate_params_split_dates_parses_and_names_the_field() {
+    let p = ValidateStudyParams::new(RtmParams::new(100.0), 50.0)
+        .split_dates(Some("1970-01-01"), Some(" 1970-01-02 "), Some("1970-01-03"))
+        .unwrap();
+    assert_eq!(
+        (
+            p.validate.train_from,
+            p.validate.train_until,
+            p.validate.test_until
+        ),
+        (Some(0), Some(86_400), Some(2 * 86_400))
+    );
+    let p = ValidateStudyParams::new(RtmParams::new(100.0), 50.0)
+        .split_dates(None, None, None)
+        .unwrap();
+    assert_eq!(p.validate.train_until, None);
+    for (from, until, test_until, field) in [
+        (None, Some("2024-13-01"), None, "train_until"),
+        (Some("soon"), Some("2024-01-01"), None, "train_from"),
+        (None, Some("2024-01-01"), Some("later"), "test_until"),
+        // the end of training is checked first
+        (Some("soon"), Some("never"), None, "train_until"),
+    ] {
+        match ValidateStudyParams::new(RtmParams::new(100.0), 50.0)
+            .split_dates(from, until, test_until)
+        {
+            Err(Error::InvalidParam { param, reason, .. }) => {
+                assert_eq!(param, field);
+                assert!(reason.contains("YYYY-MM-DD"), "{reason}");
+            }
+            other => panic!("expected InvalidParam on {field}, got {other:?}"),
+        }
+    }
 }

@@ -80,6 +80,16 @@ fn dispersion_from_str() {
 }
 
 #[test]
+fn dispersion_from_str_refuses_factors_not_above_zero() {
+    assert!(matches!("0.5".parse(), Ok(Dispersion::Fixed(f)) if f == 0.5));
+    for s in ["0", "-0", "-1.5", "inf", "NaN"] {
+        let (p, v, r) = invalid(s.parse::<Dispersion>());
+        assert_eq!((p, v), ("dispersion", format!("{s:?}")));
+        assert!(r.contains("> 0"), "{r}");
+    }
+}
+
+#[test]
 fn its_model_params() {
     assert!(ItsModel::None.params(true).is_none());
     let nb = ItsModel::Nb.params(false).unwrap();
