@@ -1147,13 +1147,12 @@ fn evaluate(
     p = p
         .confidence(kw.f64("confidence")?.unwrap_or(0.95))
         .control_cell(kw.f64("control_cell")?.unwrap_or(250.0));
+    // the CLI's grammar (`FromStr for Dispersion`): a fixed factor must be finite and > 0
     p.dispersion = match kw.str("dispersion")?.as_deref() {
-        None | Some("auto") => Dispersion::Estimate,
-        Some("poisson") => Dispersion::Poisson,
-        Some(s) => Dispersion::Fixed(
-            s.parse::<f64>()
-                .map_err(|_| kw.bad("dispersion", "'auto', 'poisson' or a number > 0"))?,
-        ),
+        None => Dispersion::Estimate,
+        Some(s) => s
+            .parse::<Dispersion>()
+            .map_err(|_| kw.bad("dispersion", "'auto', 'poisson' or a number > 0"))?,
     };
     p.its = match kw.str("its")?.as_deref() {
         None | Some("nb") => Some(ItsParams::default()),

@@ -143,6 +143,12 @@ def test_evaluate_bad_input(incidents, tmp_path):
         cs.evaluate(incidents, t, areas_crs=incidents.working_crs, intervention_date="July")
     with pytest.raises(cs.ParameterError, match="pre"):
         cs.evaluate(incidents, t, areas_crs=incidents.working_crs, pre=("2024-01-01",), post=("a", "b"))
+    # a fixed dispersion factor must be a finite number > 0 (the CLI's --dispersion grammar)
+    for bad in ("0", "-1", "lots"):
+        with pytest.raises(cs.ParameterError, match="dispersion"):
+            cs.evaluate(
+                incidents, t, areas_crs=incidents.working_crs, intervention_date="2024-07-01", dispersion=bad,
+            )
     with pytest.raises(cs.InputError) as e:
         cs.evaluate(incidents, tmp_path / "none.geojson", intervention_date="2024-07-01")
     assert e.value.path.endswith("none.geojson")
