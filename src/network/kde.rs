@@ -263,7 +263,13 @@ pub fn nkde(
     check(net, events, weights, p)?;
     let nlix = lixels.len();
     if p.method == NkdeMethod::Planar {
-        return Ok(planar(net, lixels, events, weights, p));
+        let h = p.bandwidth;
+        return Ok(planar(net, lixels, events, h, |mut hits| {
+            hits.sort_by_key(|x| x.0);
+            hits.iter()
+                .map(|&(i, d)| weights.map_or(1.0, |w| w[i]) * p.kernel.eval(d, h))
+                .sum()
+        }));
     }
     let ctx = Ctx { net, lx: lixels, p };
     let mut acc = vec![0.0; nlix];
@@ -290,29 +296,23 @@ pub fn nkde(
     Ok(acc)
 }
 
-fn planar(
+/// The planar form: `per_lixel` of the events within the bandwidth of each lixel
+/// centre in a straight line (`(event, distance)`, in the index's order), lixel order.
+fn planar<T: Send>(
     net: &Network,
     lixels: &Lixels,
     events: &[NetPos],
-    weights: Option<&[f64]>,
-    p: &NkdeParams,
-) -> Vec<f64> {
+    h: f64,
+    per_lixel: impl Fn(Vec<(usize, f64)>) -> T + Sync,
+) -> Vec<T> {
     let xy: Vec<[f64; 2]> = events
         .iter()
         .map(|e| net.point_at(e.edge, e.offset))
         .collect();
     let idx = PointIndex::new(&xy);
-    let h = p.bandwidth;
     (0..lixels.len())
         .into_par_iter()
-        .map(|k| {
-            let c = net.point_at(lixels.edge[k], lixels.centre(k));
-            let mut hits = idx.within(c, h);
-            hits.sort_by_key(|x| x.0);
-            hits.iter()
-                .map(|&(i, d)| weights.map_or(1.0, |w| w[i]) * p.kernel.eval(d, h))
-                .sum()
-        })
+        .map(|k| per_lixel(idx.within(net.point_at(lixels.edge[k], lixels.centre(k)), h)))
         .collect()
 }
 
@@ -349,22 +349,12 @@ pub fn nkde_support(
     let nlix = lixels.len();
     let mut acc = vec![0u32; nlix];
     if p.method == NkdeMethod::Planar {
-        let xy: Vec<[f64; 2]> = events
-            .iter()
-            .map(|e| net.point_at(e.edge, e.offset))
-            .collect();
-        let idx = PointIndex::new(&xy);
         let h = p.bandwidth;
-        let counts: Vec<u32> = (0..nlix)
-            .into_par_iter()
-            .map(|k| {
-                let c = net.point_at(lixels.edge[k], lixels.centre(k));
-                idx.within(c, h)
-                    .iter()
-                    .filter(|&&(_, d)| p.kernel.eval(d, h) != 0.0)
-                    .count() as u32
-            })
-            .collect();
+        let counts = planar(net, lixels, events, h, |hits| {
+            hits.iter()
+                .filter(|&&(_, d)| p.kernel.eval(d, h) != 0.0)
+                .count() as u32
+        });
         return Ok(counts);
     }
     let ctx = Ctx { net, lx: lixels, p };
