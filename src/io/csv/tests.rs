@@ -1,6 +1,8 @@
 //! The CSV incident reader: coordinate and time columns, rejections, quoting, CRS guesses, filters.
 use super::*;
 use crate::crs::Crs;
+use crate::io::RejectReason;
+use crate::time::{self, TimePrecision};
 
 fn load(text: &str, opts: &LoadOptions) -> Result<(Incidents, LoadReport)> {
     read_incidents_from_bytes(text.as_bytes(), Path::new("t.csv"), String::new(), opts)
