@@ -276,13 +276,14 @@ pub fn shown(layer: crimescape::Result<StudyLayer>, path: &Path) -> Result<Study
 }
 
 /// Loads a study's street network as `src` says, in the CRS `target`
-/// ([`StreetSource::network`]); prints the street layer's warnings and (unless quiet)
-/// the network's description.
+/// ([`StreetSource::load`], [`StudyNetwork::build`]); prints the street layer's
+/// warnings (before the build: they may explain why it fails) and (unless quiet) the
+/// network's description.
 pub fn study_network(src: &StreetSource, target: &Crs, g: &GlobalArgs) -> Result<StudyNetwork> {
-    let net = src
-        .network(target)
-        .with_context(|| format!("loading the street network {}", src.path.display()))?;
-    show_layer(&net.streets);
+    let context = || format!("loading the street network {}", src.path.display());
+    let streets = src.load(target).with_context(context)?;
+    show_layer(&streets);
+    let net = StudyNetwork::build(streets, &src.params, src.snap).with_context(context)?;
     if !g.quiet {
         eprintln!("{}", net.describe());
     }

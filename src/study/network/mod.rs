@@ -61,27 +61,6 @@ impl StudyNetwork {
         })
     }
 
-    /// The network a study measures distances along when its metric is `metric`
-    /// (near repeats, chains): built from `streets` with the default
-    /// [`NetworkParams`] when the metric is [`crate::Metric::Network`], `None` for
-    /// the other metrics (`streets` is then not used).
-    ///
-    /// # Errors
-    /// [`Error::MissingParam`] (`network` for `metric = network`) when the network
-    /// metric has no streets; as [`build`](Self::build).
-    pub fn for_metric(
-        metric: crate::Metric,
-        streets: Option<StudyLayer>,
-        snap: f64,
-    ) -> Result<Option<Self>> {
-        if metric != crate::Metric::Network {
-            return Ok(None);
-        }
-        let streets =
-            streets.ok_or_else(|| Error::missing_param("network", "metric", "network"))?;
-        Ok(Some(Self::build(streets, &NetworkParams::new(), snap)?))
-    }
-
     /// The network as a sentence for the terminal (nodes, edges, length, repairs).
     pub fn describe(&self) -> String {
         let r = &self.layer.net.report;
@@ -327,24 +306,6 @@ mod tests {
         let net = StudyNetwork::build(StudyLayer::in_memory(streets), &NetworkParams::new(), 30.0)
             .unwrap();
         (IncidentInput::in_memory(inc), net)
-    }
-
-    #[test]
-    fn for_metric_needs_streets_for_network_only() {
-        use crate::Metric;
-        assert!(StudyNetwork::for_metric(Metric::Euclidean, None, 30.0)
-            .unwrap()
-            .is_none());
-        assert!(matches!(
-            StudyNetwork::for_metric(Metric::Network, None, 30.0),
-            Err(Error::MissingParam {
-                param: "network",
-                ..
-            })
-        ));
-        let (_, net) = fixture(Vec::new());
-        let built = StudyNetwork::for_metric(Metric::Network, Some(net.streets), 30.0).unwrap();
-        assert_eq!(built.map(|n| n.layer.net.report.edges), Some(3));
     }
 
     #[test]
