@@ -14,6 +14,7 @@ use crimescape::study::assess as asx;
 use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
 use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
 use crimescape::study::risk as rk;
+use crimescape::study::settings::parse_target_crs;
 use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{
     dbscan, hdbscan, st_dbscan, AssessParams, Bandwidth, BinP, ChangeParams, ColumnValues, Crs,
@@ -261,7 +262,7 @@ fn load_options(kw: &Kw) -> PyResult<LoadOptions> {
         .map_err(py_err)?;
     o.target_crs = kw
         .str("to_crs")?
-        .map(|c| Crs::parse(&c))
+        .map(|c| parse_target_crs(&c))
         .transpose()
         .map_err(py_err)?;
     if let Some(d) = kw.str("delimiter")? {
@@ -967,7 +968,7 @@ fn apply_rtm(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyR
     let model_path = need_path(&kw, "model", "a model.json path")?;
     let (mf, source) = rk::read_model(&model_path).map_err(py_err)?;
     let crs = match (kw.str("to_crs")?, &mf.crs) {
-        (Some(c), _) => Crs::parse(&c).map_err(py_err)?,
+        (Some(c), _) => parse_target_crs(&c).map_err(py_err)?,
         (None, Some(c)) => c.clone(),
         (None, None) => {
             return Err(py_err(Error::Param(format!(

@@ -77,6 +77,10 @@ def test_wrong_crs():
         cs.load_incidents(df, crs="EPSG:999999")
     with pytest.raises(cs.CrimescapeError):
         cs.load_incidents(df, crs="not a crs")
+    # the working CRS must be in metres (as the CLI's --to-crs): feet and degrees are refused
+    for target in ("local-ft", "EPSG:4326"):
+        with pytest.raises(cs.ParameterError, match="target_crs"):
+            cs.load_incidents(df, crs="local-m", to_crs=target)
 
 
 def test_empty_frame():

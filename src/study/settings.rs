@@ -160,7 +160,11 @@ impl LoadSettings {
         o.time_format = self.time_format.clone();
         o.category = self.category.clone();
         o.crs = self.crs.as_deref().map(Crs::parse).transpose()?;
-        o.target_crs = self.target_crs.as_deref().map(target_crs).transpose()?;
+        o.target_crs = self
+            .target_crs
+            .as_deref()
+            .map(parse_target_crs)
+            .transpose()?;
         o.delimiter = self.delimiter.map(delimiter).transpose()?;
         o.filters = self
             .filters
@@ -253,10 +257,24 @@ fn forced_precision(s: &str) -> Result<TimePrecision> {
     }
 }
 
-/// A target CRS: projected in metres, or a local frame in metres (`local-m`): every
-/// analysis measures in metres, so a frame in feet (`local-ft`) is refused as a target
-/// (as input it is scaled to metres).
-fn target_crs(s: &str) -> Result<Crs> {
+/// A target (working) CRS: projected in metres, or a local frame in metres (`local-m`):
+/// every analysis measures in metres, so a geographic CRS or a frame in feet
+/// (`local-ft`) is refused as a target (as input it is reprojected or scaled to metres).
+/// The check of [`LoadSettings::target_crs`], for any other setting that names a
+/// working CRS (e.g. a saved risk model's).
+///
+/// ```
+/// use crimescape::study::settings::parse_target_crs;
+///
+/// assert!(parse_target_crs("EPSG:26971").is_ok());
+/// assert!(parse_target_crs("local-m").is_ok());
+/// assert!(parse_target_crs("local-ft").is_err());
+/// assert!(parse_target_crs("EPSG:4326").is_err());
+/// ```
+///
+/// # Errors
+/// As [`Crs::parse`]; [`Error::InvalidParam`] on `target_crs` for a CRS not in metres.
+pub fn parse_target_crs(s: &str) -> Result<Crs> {
     let t = Crs::parse(s)?;
     if let Crs::Local { unit_to_metre } = t {
         if unit_to_metre != 1.0 {

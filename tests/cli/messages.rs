@@ -102,3 +102,27 @@ fn a_switch_is_named_without_a_value() {
             "--hex: hexagonal cells are not available for change",
         ));
 }
+
+#[test]
+fn risk_apply_refuses_a_working_crs_in_feet() {
+    // the model's working CRS, as every --to-crs, must be in metres (checked before the
+    // model file is read)
+    let d = tmp();
+    crimescape()
+        .args([
+            "risk",
+            "apply",
+            "--to-crs",
+            "local-ft",
+            "--layer",
+            "bars=bars.geojson",
+        ])
+        .arg("-o")
+        .arg(d.path().join("ra"))
+        .arg(d.path().join("model.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--to-crs local-ft: a local frame in units of 0.3048 m",
+        ));
+}

@@ -8,8 +8,9 @@ use clap::{Args, Subcommand};
 use crimescape::study::risk::{
     self as rk, ApplyStudy, FitStudy, FitStudyParams, RiskInput, ValidateStudy, ValidateStudyParams,
 };
+use crimescape::study::settings::parse_target_crs;
 use crimescape::study::{IncidentInput, LayerSpec};
-use crimescape::{Crs, FactorParams, RtmParams};
+use crimescape::{FactorParams, RtmParams};
 
 use crate::cli::GlobalArgs;
 use crate::common::{
@@ -204,7 +205,7 @@ fn run_fit(a: FitArgs, g: &GlobalArgs) -> Result<()> {
 fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
     let specs = LayerSpec::parse_all(&a.layers, str::parse)?;
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
-    let to_crs = a.to_crs.as_deref().map(Crs::parse).transpose()?;
+    let to_crs = a.to_crs.as_deref().map(parse_target_crs).transpose()?;
     let m = rk::load_model(&a.model, to_crs)?;
     let crs = a.layer_crs.as_deref();
     let layers = (specs.iter())
