@@ -92,12 +92,14 @@ pub enum Error {
     /// A parameter with an unusable value (a usage error). `param` is the field's name
     /// in the library's Params (a front end such as the CLI names its own flag).
     /// Shown as `param = value: reason`, or `param: reason` when the value is empty
-    /// (a switch that is on where it cannot be: [`Error::invalid_switch`]).
+    /// (a switch that is on where it cannot be, [`Error::invalid_switch`]; or an empty
+    /// text, e.g. an empty time-zone name).
     #[error("{param}{}: {reason}", if value.is_empty() { String::new() } else { format!(" = {value}") })]
     InvalidParam {
         /// The parameter (the Params field, e.g. `train_until`).
         param: &'static str,
-        /// The value given; empty for a switch (a boolean setting that is on).
+        /// The value given; empty for a switch (a boolean setting that is on) or an
+        /// empty text.
         value: String,
         /// What is wrong and what would do.
         reason: String,
