@@ -126,3 +126,43 @@ fn risk_apply_refuses_a_working_crs_in_feet() {
             "--to-crs local-ft: a local frame in units of 0.3048 m",
         ));
 }
+
+#[test]
+fn date_flags_are_read_by_the_library() {
+    // hotspots change --split, evaluate-hotspots --train-until: one date grammar, one
+    // message form
+    let d = tmp();
+    crimescape()
+        .args([
+            "hotspots",
+            "change",
+            "--crs",
+            "EPSG:26971",
+            "--split",
+            "someday",
+            "-o",
+        ])
+        .arg(d.path().join("c"))
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--split \"someday\": not a date (use YYYY-MM-DD)",
+        ));
+    crimescape()
+        .args([
+            "evaluate-hotspots",
+            "--crs",
+            "EPSG:26971",
+            "--train-until",
+            "2024-13-01",
+        ])
+        .arg("-o")
+        .arg(d.path().join("e"))
+        .arg(incidents())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--train-until \"2024-13-01\": not a date (use YYYY-MM-DD)",
+        ));
+}

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use crimescape::study::accuracy::{self as acc, AccuracyStudy};
+use crimescape::study::settings::parse_date_setting;
 use crimescape::CompareParams;
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, outputs, parse_day, study_incidents, LoadArgs};
+use crate::common::{done, outputs, study_incidents, LoadArgs};
 
 /// Arguments of `crimescape evaluate-hotspots`.
 #[derive(Debug, Args)]
@@ -41,10 +42,12 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(a: EvaluateArgs, g: &GlobalArgs) -> Result<()> {
-    let day = |flag: &str, s: &Option<String>| s.as_deref().map(|s| parse_day(flag, s)).transpose();
-    let p = CompareParams::new(parse_day("--train-until", &a.train_until)?)
-        .train_from(day("--train-from", &a.train_from)?)
-        .test_until(day("--test-until", &a.test_until)?)
+    let day = |field, s: &Option<String>| {
+        (s.as_deref().map(|s| parse_date_setting(field, s))).transpose()
+    };
+    let p = CompareParams::new(parse_date_setting("train_until", &a.train_until)?)
+        .train_from(day("train_from", &a.train_from)?)
+        .test_until(day("test_until", &a.test_until)?)
         .cell(a.cell)
         .kde_bandwidth(a.bandwidth);
     let out = outputs(&a.out, AccuracyStudy::files(), g)?;

@@ -10,6 +10,7 @@ use crimescape::study::hotspots::{
     self as hs, CellParams, ExtentChoice, HotspotInput, NeighbourSpec, Neighbours,
 };
 use crimescape::study::load::IncidentLoad;
+use crimescape::study::settings::parse_date_setting;
 use crimescape::study::{IncidentInput, StudyLayer};
 use crimescape::{
     Bandwidth, BinP, ChangeParams, DualMode, Export, GiStarParams, GlobalParams, IncrementalParams,
@@ -18,8 +19,7 @@ use crimescape::{
 
 use crate::cli::GlobalArgs;
 use crate::common::{
-    crs_of, finish, load_input, parse_day, run_study, study_incidents, study_layer, LoadArgs,
-    PermArgs,
+    crs_of, finish, load_input, run_study, study_incidents, study_layer, LoadArgs, PermArgs,
 };
 
 /// Arguments of `crimescape hotspots`.
@@ -626,7 +626,7 @@ impl ChangeCmd {
         cells.require_square("change")?;
         Ok(hs::ChangeStudyParams {
             cells,
-            change: ChangeParams::new(parse_day("--split", &self.split)?)
+            change: ChangeParams::new(parse_date_setting("split", &self.split)?)
                 .alpha(self.alpha)
                 .fdr(!self.no_fdr),
             bandwidth: self.bandwidth,
@@ -638,7 +638,10 @@ impl PeriodCmd {
     fn params(&self) -> Result<hs::PeriodStudyParams> {
         let cells = self.common.grid.cells();
         cells.require_square("classify/emerging")?;
-        let start = self.start.as_deref().map(|t| parse_day("--start", t));
+        let start = self
+            .start
+            .as_deref()
+            .map(|t| parse_date_setting("start", t));
         Ok(hs::PeriodStudyParams {
             cells,
             weights: self.nb.spec().weights(false)?,

@@ -117,15 +117,6 @@ pub struct LoadArgs {
     pub attributes: Vec<String>,
 }
 
-/// A date or date-time flag value (seconds, local clock).
-pub fn parse_day(flag: &str, s: &str) -> Result<i64> {
-    crimescape::parse_time(s.trim())
-        .map(|t| t.0)
-        .ok_or_else(|| {
-            crimescape::Error::Param(format!("{flag} {s:?}: not a date (use YYYY-MM-DD)")).into()
-        })
-}
-
 impl LoadArgs {
     /// The library's settings of these flags.
     pub fn settings(&self, force: bool) -> LoadSettings {
