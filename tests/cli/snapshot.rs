@@ -2,9 +2,11 @@
 //! contents, so that a refactor of the output code cannot change an output unseen.
 //!
 //! Machine-dependent text is normalised before hashing: the output folder's path
-//! (`<OUT>`), the binary's path in the recorded command line (`crimescape`) and the
-//! tool version (`crimescape <VERSION>`). Everything else, PNG bytes included, must
-//! match exactly.
+//! (`<OUT>`), the binary's path in the recorded command line (`crimescape`), the
+//! tool version (`crimescape <VERSION>`) and the file sizes an HTML report lists
+//! (`<span class="size">…</span>`: a JSON result embeds its provenance, whose paths
+//! make its size depend on the output folder's length). Everything else, PNG bytes
+//! included, must match exactly.
 //!
 //! After an intended change, regenerate the snapshot and commit it with the change:
 //!
@@ -48,7 +50,7 @@ fn tree(dir: &Path, subs: &[(String, String)]) -> BTreeMap<String, String> {
                     for (from, to) in subs {
                         text = text.replace(from.as_str(), to);
                     }
-                    text.into_bytes()
+                    without_sizes(&text).into_bytes()
                 }
                 Err(e) => e.into_bytes(),
             };
@@ -57,6 +59,24 @@ fn tree(dir: &Path, subs: &[(String, String)]) -> BTreeMap<String, String> {
     }
     let mut out = BTreeMap::new();
     walk(dir, dir, subs, &mut out);
+    out
+}
+
+/// `text` with the contents of every `<span class="size">…</span>` replaced by `SIZE`.
+fn without_sizes(text: &str) -> String {
+    const OPEN: &str = "<span class=\"size\">";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(OPEN) {
+        let after = &rest[i + OPEN.len()..];
+        let Some(j) = after.find("</span>") else {
+            break;
+        };
+        out.push_str(&rest[..i + OPEN.len()]);
+        out.push_str("SIZE");
+        rest = &after[j..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -125,4 +145,17 @@ fn snapshot_demo_output_tree() {
             list(&vanished),
         );
     }
+}
+
+#[test]
+fn report_file_sizes_are_normalised() {
+    let html = "<li>a</li> <span class=\"size\">2.7 kB</span><span class=\"size\">12 B</span> end";
+    assert_eq!(
+        without_sizes(html),
+        "<li>a</li> <span class=\"size\">SIZE</span><span class=\"size\">SIZE</span> end"
+    );
+    assert_eq!(
+        without_sizes("<span class=\"size\">open"),
+        "<span class=\"size\">open"
+    );
 }
