@@ -1,5 +1,6 @@
 //! Named layers written as text (a command-line flag, a settings file):
-//! `NAME=PATH`, `NAME=PATH:COLUMN=VALUE` (a feature filter) or a bare `PATH`.
+//! `NAME=PATH`, `NAME=PATH:COLUMN=VALUE` (a feature filter) or a bare `PATH` (named
+//! by its file stem) — the same grammar wherever a layer is given.
 
 use std::path::{Path, PathBuf};
 
@@ -7,8 +8,9 @@ use super::StudyLayer;
 use crate::error::{Error, Result};
 use crate::io::LayerOptions;
 
-/// A layer named for a study, with an optional feature filter: `NAME=PATH` or
-/// `NAME=PATH:COLUMN=VALUE` (e.g. `lights=lights.geojson:status=out`).
+/// A layer named for a study, with an optional feature filter: `NAME=PATH`,
+/// `NAME=PATH:COLUMN=VALUE` (e.g. `lights=lights.geojson:status=out`) or a bare `PATH`
+/// named by its file stem.
 ///
 /// ```
 /// use crimescape::study::LayerSpec;
@@ -17,6 +19,8 @@ use crate::io::LayerOptions;
 /// assert_eq!(s.name, "lights");
 /// assert_eq!(s.path, std::path::PathBuf::from("city/lights.geojson"));
 /// assert_eq!(s.filter.as_deref(), Some("status=out"));
+/// let bare: LayerSpec = "city/bus_stops.geojson".parse()?;
+/// assert_eq!((bare.name.as_str(), bare.given_name()), ("bus_stops", None));
 /// # Ok::<(), crimescape::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,19 +37,32 @@ fn bad(s: &str, reason: impl Into<String>) -> Error {
     Error::invalid_param("layer", format!("{s:?}"), reason)
 }
 
-/// Parses `NAME=PATH` or `NAME=PATH:COLUMN=VALUE`. The name is trimmed; the filter is
-/// the text after the last `:` when it holds a `=` and a path precedes it, so a
-/// Windows path such as `C:\data\bars.geojson` stays whole.
+/// Parses `NAME=PATH`, `NAME=PATH:COLUMN=VALUE` or a bare `PATH` — the one grammar of a
+/// layer given as text. The name is trimmed; the filter is the text after the last `:`
+/// when it holds a `=` and a path precedes it, so a Windows path such as
+/// `C:\data\bars.geojson` stays whole. A text without `=`, or naming an existing file
+/// (`a=b.geojson`), is a bare path named by its file stem (`city/bars.geojson` → `bars`).
 ///
 /// # Errors
-/// [`Error::InvalidParam`] on `layer` without a `=`, or with an empty name or path.
+/// [`Error::InvalidParam`] on `layer` for an empty name or path, or a bare path
+/// without a file stem.
 impl std::str::FromStr for LayerSpec {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let (name, rest) = s
-            .split_once('=')
-            .ok_or_else(|| bad(s, "expected NAME=PATH or NAME=PATH:COLUMN=VALUE"))?;
+        let bare = PathBuf::from(s);
+        let Some((name, rest)) = s.split_once('=').filter(|_| !bare.exists()) else {
+            let name = bare
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| bad(s, "expected NAME=PATH or PATH"))?;
+            return Ok(LayerSpec {
+                name,
+                path: bare,
+                filter: None,
+            });
+        };
         let name = name.trim();
         if name.is_empty() || rest.is_empty() {
             return Err(bad(s, "empty name or path"));
@@ -76,22 +93,8 @@ impl LayerSpec {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] on `layer` for a path without a file stem, a malformed
-    /// `NAME=PATH`, or a feature filter.
+    /// As [`str::parse`], and [`Error::InvalidParam`] on `layer` for a feature filter.
     pub fn named_or_bare(s: &str) -> Result<Self> {
-        let bare = PathBuf::from(s);
-        if !s.contains('=') || bare.exists() {
-            let name = bare
-                .file_stem()
-                .map(|n| n.to_string_lossy().into_owned())
-                .filter(|n| !n.is_empty())
-                .ok_or_else(|| bad(s, "expected NAME=PATH or PATH"))?;
-            return Ok(LayerSpec {
-                name,
-                path: bare,
-                filter: None,
-            });
-        }
         let spec: LayerSpec = s.parse()?;
         if let Some(f) = &spec.filter {
             return Err(bad(
@@ -100,6 +103,13 @@ impl LayerSpec {
             ));
         }
         Ok(spec)
+    }
+
+    /// The name unless it is the file's stem: `None` for a bare path (or a `NAME=`
+    /// that repeats the stem), so a caller can fall back to its own default name.
+    pub fn given_name(&self) -> Option<&str> {
+        let stem = self.path.file_stem().map(|n| n.to_string_lossy());
+        (stem.as_deref() != Some(self.name.as_str())).then_some(self.name.as_str())
     }
 
     /// Parses each text with `parse` (e.g. [`str::parse`] or

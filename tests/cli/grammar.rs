@@ -1,5 +1,5 @@
-//! One CLI grammar (issue 13): `--layer NAME=PATH` everywhere, a `--where` that
-//! matches nothing lists the values that exist.
+//! One CLI grammar (issue 13): every `--layer` takes `NAME=PATH` or a bare `PATH`, a
+//! `--where` that matches nothing lists the values that exist.
 
 use predicates::prelude::*;
 use serde_json::json;
@@ -95,4 +95,56 @@ fn assess_layer_is_name_equals_path_or_a_bare_path() {
     run(c.join("lights.geojson").display().to_string(), "bare")
         .failure()
         .stderr(predicate::str::contains("lamps"));
+}
+
+#[test]
+fn every_layer_flag_takes_name_equals_path_or_a_bare_path() {
+    let d = tmp();
+    let c = city(d.path());
+    let bars = c.join("bars.geojson");
+    // proximity, hotspots global and pattern cross-k took a bare path only
+    // (`bars=…` was read as a file name)
+    for (k, layer) in [
+        bars.display().to_string(),
+        format!("pubs={}", bars.display()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        crimescape()
+            .args(["proximity", "-q", "--layer", &layer, "--out"])
+            .arg(d.path().join(format!("near{k}.csv")))
+            .arg(c.join("incidents.csv"))
+            .assert()
+            .success();
+        crimescape()
+            .args([
+                "pattern",
+                "cross-k",
+                "-q",
+                "--simulations",
+                "0",
+                "--layer",
+                &layer,
+            ])
+            .arg("--out")
+            .arg(d.path().join(format!("ck{k}")))
+            .arg(c.join("incidents.csv"))
+            .assert()
+            .success();
+    }
+    // NAME= names the layer in the cross-K's sentences (as --layer-name)
+    let summary = std::fs::read_to_string(d.path().join("ck1/cross_k.json")).unwrap();
+    assert!(summary.contains("pubs"), "{summary}");
+    // risk fit takes a bare path too, named by its file stem
+    crimescape()
+        .args(["risk", "fit", "-q", "--null-shifts", "0", "--layer"])
+        .arg(&bars)
+        .arg("--out")
+        .arg(d.path().join("rf"))
+        .arg(c.join("incidents.csv"))
+        .assert()
+        .success();
+    let model = std::fs::read_to_string(d.path().join("rf/model.json")).unwrap();
+    assert!(model.contains("\"bars\""), "{model}");
 }

@@ -143,11 +143,13 @@ fn risk_fit_rejects_bad_layer_spec_and_empty_layer() {
         .arg("risk")
         .arg("fit")
         .arg(c.join("incidents.csv"))
-        .args(["--layer", "no-equals-sign", "--out"])
+        .args(["--layer", "=lights.geojson", "--out"])
         .arg(d.path().join("x"))
         .assert()
-        .failure()
-        .stderr(predicate::str::contains("NAME=PATH"));
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--layer \"=lights.geojson\": empty name or path",
+        ));
     crimescape()
         .arg("risk")
         .arg("fit")

@@ -26,7 +26,7 @@ pub struct AssessArgs {
     pub spaces: Vec<PathBuf>,
     /// Other built-environment layers (lights, atms, ...), NAME=PATH as in `risk fit`
     /// and `sites` (a bare PATH is named by its file stem). Repeatable.
-    #[arg(long = "layer", value_name = "NAME=PATH")]
+    #[arg(long = "layer", value_name = "[NAME=]PATH")]
     pub layers: Vec<String>,
     /// A proposal GeoJSON (see docs/access.md for the schema). Repeatable.
     #[arg(long = "proposal", required = true)]

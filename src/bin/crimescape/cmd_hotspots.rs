@@ -11,7 +11,7 @@ use crimescape::study::hotspots::{
 };
 use crimescape::study::load::IncidentLoad;
 use crimescape::study::settings::parse_date_setting;
-use crimescape::study::{IncidentInput, StudyLayer};
+use crimescape::study::{IncidentInput, LayerSpec, StudyLayer};
 use crimescape::{
     Bandwidth, BinP, ChangeParams, DualMode, Export, GiStarParams, GlobalParams, IncrementalParams,
     KdeEvaluation as Evaluation, KdeParams, Kernel, LocalMoranParams, Outputs, Transform,
@@ -349,9 +349,9 @@ pub struct UnitArgs {
     #[arg(required_unless_present = "layer", conflicts_with = "layer")]
     pub incidents: Option<PathBuf>,
     /// A polygon/point/line layer whose numeric --value column is tested instead (units =
-    /// features, neighbours between their representative points).
-    #[arg(long, requires = "value")]
-    pub layer: Option<PathBuf>,
+    /// features, neighbours between their representative points): PATH or NAME=PATH.
+    #[arg(long, requires = "value", value_name = "[NAME=]PATH")]
+    pub layer: Option<String>,
     /// With --layer: the numeric column.
     #[arg(long)]
     pub value: Option<String>,
@@ -706,8 +706,10 @@ impl UnitArgs {
     /// Loads the units ([`global::units`]): the layer's features, or the incidents
     /// counted per cell.
     fn units(&self, g: &GlobalArgs) -> Result<GlobalUnits> {
-        let layer = self.layer.as_ref();
-        let layer = layer.map(|f| study_layer(f, self.layer_crs.as_deref(), None, "layer"));
+        let crs = self.layer_crs.as_deref();
+        let layer = self.layer.as_deref().map(|s| {
+            LayerSpec::named_or_bare(s)?.load_with(|f, role| study_layer(f, crs, None, role))
+        });
         let layer = layer.transpose()?;
         let input = match (&layer, &self.incidents) {
             (None, Some(f)) => Some(self.grid.input(f, &self.load, None, g)?),

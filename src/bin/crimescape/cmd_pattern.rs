@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use crimescape::study::hotspots::ExtentChoice;
 use crimescape::study::pattern::{self as sp, PatternAnalysis, PatternInput};
+use crimescape::study::LayerSpec;
 use crimescape::{BorderCorrection, EdgeCorrection, NniParams, RipleyParams};
 
 use crate::cli::GlobalArgs;
@@ -140,9 +141,10 @@ pub struct CrossKCmd {
     pub study: StudyArgs,
     #[command(flatten)]
     pub dist: DistanceArgs,
-    /// The second layer (points, lines or polygons; their representative points are used).
-    #[arg(long)]
-    pub layer: PathBuf,
+    /// The second layer (points, lines or polygons; their representative points are
+    /// used): PATH or NAME=PATH (NAME as --layer-name).
+    #[arg(long, value_name = "[NAME=]PATH")]
+    pub layer: String,
     /// CRS of the layer file [default: its crs member or EPSG:4326].
     #[arg(long)]
     pub layer_crs: Option<String>,
@@ -167,7 +169,9 @@ pub fn run(a: PatternArgs, g: &GlobalArgs) -> Result<()> {
         }
         PatternCmd::CrossK(c) => {
             let k = PatternAnalysis::CrossK(c.dist.ripley(&c.study));
-            (c.study, k, Some((c.layer, c.layer_crs, c.layer_name)))
+            let spec = LayerSpec::named_or_bare(&c.layer)?;
+            let name = c.layer_name.or(spec.given_name().map(str::to_string));
+            (c.study, k, Some((spec.path, c.layer_crs, name)))
         }
     };
     let (files, what, extent) = (analysis.files(), analysis.what(), s.extent.into());

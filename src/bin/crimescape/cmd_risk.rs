@@ -59,8 +59,8 @@ pub struct FitArgs {
     /// Incident file.
     pub incidents: PathBuf,
     /// A risk-factor layer: NAME=PATH or NAME=PATH:COLUMN=VALUE (feature filter, e.g.
-    /// lights=lights.geojson:status=out). Repeatable.
-    #[arg(long = "layer", value_name = "NAME=PATH[:FILTER]", required = true)]
+    /// lights=lights.geojson:status=out), or a PATH named by its file stem. Repeatable.
+    #[arg(long = "layer", value_name = "[NAME=]PATH[:FILTER]", required = true)]
     pub layers: Vec<String>,
     /// CRS of the layer files [default: their crs member or EPSG:4326].
     #[arg(long)]
@@ -112,8 +112,8 @@ pub struct FitArgs {
 pub struct ApplyArgs {
     /// model.json written by `risk fit`.
     pub model: PathBuf,
-    /// Layers as in `risk fit` (NAME=PATH; the model's filters are re-applied).
-    #[arg(long = "layer", value_name = "NAME=PATH", required = true)]
+    /// Layers as in `risk fit` (NAME=PATH or PATH; the model's filters are re-applied).
+    #[arg(long = "layer", value_name = "[NAME=]PATH", required = true)]
     pub layers: Vec<String>,
     /// CRS of the layer files [default: their crs member or EPSG:4326].
     #[arg(long)]

@@ -32,8 +32,8 @@ pub struct SitesArgs {
     /// model.json written by `crimescape risk fit`.
     #[arg(long)]
     pub model: PathBuf,
-    /// Layers the model uses, NAME=PATH (repeatable).
-    #[arg(long = "layer", value_name = "NAME=PATH", required = true)]
+    /// Layers the model uses, NAME=PATH or PATH (named by its file stem; repeatable).
+    #[arg(long = "layer", value_name = "[NAME=]PATH", required = true)]
     pub layers: Vec<String>,
     /// CRS of the layer files [default: their crs member or EPSG:4326].
     #[arg(long)]

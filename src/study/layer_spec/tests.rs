@@ -48,13 +48,31 @@ fn from_str_filter_with_empty_path_stays_a_path() {
 }
 
 #[test]
+fn from_str_bare_path_named_by_its_stem() {
+    let s: LayerSpec = "city/no-equals-sign.geojson".parse().unwrap();
+    assert_eq!(s.name, "no-equals-sign");
+    assert_eq!(s.path, PathBuf::from("city/no-equals-sign.geojson"));
+    assert_eq!((s.filter.as_deref(), s.given_name()), (None, None));
+    let s: LayerSpec = r"C:\data\bars.geojson".parse().unwrap();
+    assert_eq!(s.path, PathBuf::from(r"C:\data\bars.geojson"));
+    assert_eq!(s.filter, None);
+}
+
+#[test]
+fn given_name_only_when_not_the_stem() {
+    let s: LayerSpec = "pubs=city/bars.geojson".parse().unwrap();
+    assert_eq!(s.given_name(), Some("pubs"));
+    let s: LayerSpec = "bars=city/bars.geojson".parse().unwrap();
+    assert_eq!(s.given_name(), None);
+}
+
+#[test]
 fn from_str_errors() {
-    let r = reason("no-equals-sign".parse());
-    assert!(r.contains("NAME=PATH"), "{r}");
     assert_eq!(reason(" =a.geojson".parse()), "empty name or path");
     assert_eq!(reason("a=".parse()), "empty name or path");
-    match "x".parse::<LayerSpec>() {
-        Err(Error::InvalidParam { value, .. }) => assert_eq!(value, "\"x\""),
+    assert_eq!(reason("".parse()), "expected NAME=PATH or PATH");
+    match "x=".parse::<LayerSpec>() {
+        Err(Error::InvalidParam { value, .. }) => assert_eq!(value, "\"x=\""),
         other => panic!("{other:?}"),
     }
 }
@@ -97,7 +115,7 @@ fn named_or_bare_named_and_errors() {
 fn parse_all_stops_at_the_first_error() {
     let v = LayerSpec::parse_all(&["a=a.geojson", "b.geojson"], LayerSpec::named_or_bare).unwrap();
     assert_eq!(v[1].name, "b");
-    assert!(LayerSpec::parse_all(&["a=a.geojson", "b"], str::parse).is_err());
+    assert!(LayerSpec::parse_all(&["a=a.geojson", "b=", "c"], str::parse).is_err());
 }
 
 #[test]
