@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use predicates::prelude::*;
+
 use crate::common::tmp;
 
 /// `target/<profile>/examples/<name>`, if built.
@@ -121,4 +123,43 @@ fn examples_network_scale_small() {
     };
     assert!(out.starts_with("step,wall_s,cpu_s,threads"), "{out}");
     assert!(out.contains("# ") && out.contains(" lixels"), "{out}");
+}
+
+#[test]
+fn examples_national_writes_a_police_uk_file_crimescape_reads() {
+    let dir = tmp();
+    let csv = dir.path().join("national.csv");
+    let csv_s = csv.to_str().expect("utf-8 path");
+    if run("national", &["300", csv_s, "5"]).is_none() {
+        return;
+    }
+    let text = std::fs::read_to_string(&csv).expect("csv written");
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("Crime ID,Month,Reported by,Falls within,Longitude")),
+        "{text}"
+    );
+    assert_eq!(lines.count(), 300);
+    // seeded: the same arguments give the same bytes
+    let again = dir.path().join("again.csv");
+    run(
+        "national",
+        &["300", again.to_str().expect("utf-8 path"), "5"],
+    );
+    assert_eq!(
+        std::fs::read(&again).expect("again written"),
+        text.as_bytes()
+    );
+    // the file is read as data.police.uk's: lon/lat columns, months as times
+    crate::common::crimescape()
+        .args(["info", csv_s])
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::contains("accepted 300  rejected 0")
+                .and(predicates::str::contains("x=Longitude, y=Latitude"))
+                .and(predicates::str::contains("precision: month 300")),
+        );
 }

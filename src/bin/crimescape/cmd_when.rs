@@ -34,7 +34,7 @@ choices! {
 pub struct WhenArgs {
     /// Incident file.
     pub file: PathBuf,
-    /// Output directory.
+    /// Output folder.
     #[arg(short, long, default_value = "when")]
     pub out: PathBuf,
     /// Profile written to profile.csv.
