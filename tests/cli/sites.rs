@@ -306,7 +306,10 @@ fn sites_name_every_missing_model_layer_at_once() {
     // a layer the model does not use, so that every model layer is missing
     let other = d.path().join("other.geojson");
     std::fs::copy(c.join("bars.geojson"), &other).unwrap();
-    let mut pred = predicate::str::contains("missing input").boxed();
+    // refused before the incidents are loaded (no load summary)
+    let mut pred = predicate::str::contains("missing input")
+        .and(predicate::str::contains("rows read").not())
+        .boxed();
     for n in &used {
         pred = pred
             .and(predicate::str::contains(format!("layer '{n}'")))
@@ -324,4 +327,27 @@ fn sites_name_every_missing_model_layer_at_once() {
         .assert()
         .code(2)
         .stderr(pred);
+}
+
+#[test]
+fn risk_apply_names_every_missing_model_layer_before_loading() {
+    let d = tmp();
+    let (_, model) = city_and_model(d.path());
+    crimescape()
+        .args(["risk", "apply"])
+        .arg(&model)
+        .arg("--layer")
+        // does not exist: the missing model layers are named before any layer is read
+        .arg(format!(
+            "unused={}",
+            d.path().join("nowhere.geojson").display()
+        ))
+        .arg("--out")
+        .arg(d.path().join("a"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("missing input: layer '")
+                .and(predicate::str::contains("nowhere").not()),
+        );
 }

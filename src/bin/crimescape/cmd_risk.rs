@@ -207,6 +207,8 @@ fn run_apply(a: ApplyArgs, g: &GlobalArgs) -> Result<()> {
     let out = outputs(&a.out, ApplyStudy::files(), g)?;
     let to_crs = a.to_crs.as_deref().map(parse_target_crs).transpose()?;
     let m = rk::load_model(&a.model, to_crs)?;
+    m.model
+        .check_layers(specs.iter().map(|s| s.name.as_str()))?;
     let crs = a.layer_crs.as_deref();
     let layers = (specs.iter())
         .map(|s| s.load_with(|p, role| study_layer(p, crs, Some(&m.crs), role)))

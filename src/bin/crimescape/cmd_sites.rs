@@ -133,6 +133,10 @@ pub fn run(a: SitesArgs, g: &GlobalArgs) -> Result<()> {
         a.seriousness.as_deref(),
         a.strict_seriousness,
     )?;
+    // every layer the model needs is named before anything is loaded
+    m.model
+        .model
+        .check_layers(specs.iter().map(|s| s.name.as_str()))?;
     let incidents = study_incidents(&a.incidents, &a.load, g)?;
     if let Some(w) = m.check(&incidents)? {
         eprintln!("  WARNING: {w}");

@@ -11,29 +11,42 @@ pub struct AppliedRisk {
     pub expected: Vec<f64>,
 }
 
+impl RtmModel {
+    /// Checks that layers of these names hold every layer the model's factors use, so a
+    /// caller can refuse a run before it loads anything.
+    ///
+    /// # Errors
+    /// [`Error::MissingInput`] naming every missing layer (with its factor), all at once.
+    pub fn check_layers<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let names: Vec<&str> = names.into_iter().collect();
+        let mut missing: Vec<String> = Vec::new();
+        for f in &self.factors {
+            if !names.contains(&f.variable.layer.as_str()) {
+                let what = format!(
+                    "layer '{}' (factor {})",
+                    f.variable.layer,
+                    f.variable.label()
+                );
+                if !missing.contains(&what) {
+                    missing.push(what);
+                }
+            }
+        }
+        match missing.is_empty() {
+            true => Ok(()),
+            false => Err(Error::MissingInput { what: missing }),
+        }
+    }
+}
+
 /// The presence column of every factor of `model` on `grid`, from the layers named as
 /// in the model.
 ///
 /// # Errors
 /// [`Error::MissingInput`] naming every layer the model needs that is not among
-/// `layers`, all at once.
+/// `layers`, all at once ([`RtmModel::check_layers`]).
 pub fn factor_columns(model: &RtmModel, grid: &Grid, layers: &[&Layer]) -> Result<Vec<Vec<u8>>> {
-    let mut missing: Vec<String> = Vec::new();
-    for f in &model.factors {
-        if !layers.iter().any(|l| l.name == f.variable.layer) {
-            let what = format!(
-                "layer '{}' (factor {})",
-                f.variable.layer,
-                f.variable.label()
-            );
-            if !missing.contains(&what) {
-                missing.push(what);
-            }
-        }
-    }
-    if !missing.is_empty() {
-        return Err(Error::MissingInput { what: missing });
-    }
+    model.check_layers(layers.iter().map(|l| l.name.as_str()))?;
     model
         .factors
         .iter()
