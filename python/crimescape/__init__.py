@@ -77,8 +77,6 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_DAY = 86_400
-
 
 # pandas < 3 parses reals with a fast converter that may miss by one unit in the last
 # place; its round-trip converter is exact (pandas 3 parses exactly by default and
@@ -911,31 +909,18 @@ def st_dbscan(
     """
     if not isinstance(incidents, Incidents):
         raise ParameterError("st_dbscan: expected crimescape.Incidents (it needs times)")
-    secs, has = incidents._native.time()
-    labels = np.full(len(incidents), -1, dtype=np.int64)
-    idx = np.flatnonzero(has)
-    if len(idx) == 0:
-        return labels
-    sub = _native.cluster(
-        "st-dbscan",
-        np.ascontiguousarray(incidents.xy[idx]),
-        eps=eps,
-        min_samples=min_samples,
-        times=np.ascontiguousarray(secs[idx]),
-        eps_time=int(round(eps_days * _DAY)),
-    )
-    labels[idx] = sub
-    return labels
+    return _native.st_dbscan(incidents._native, eps=eps, eps_days=eps_days, min_samples=min_samples)
 
 
 # ---------------------------------------------------------------- risk terrain
 
 
 def _layer_specs(layers) -> list:
-    """{name: path | (path, "COLUMN=VALUE")} or ["NAME=PATH[:COLUMN=VALUE]", ...]
-    -> [[name, path, filter], ...] (the CLI's --layer)."""
-    out = []
+    """{name: path | (path, "COLUMN=VALUE")} -> [[name, path, filter], ...];
+    ["NAME=PATH[:COLUMN=VALUE]", ...] as they are (the library reads them as the
+    CLI's --layer)."""
     if isinstance(layers, dict):
+        out = []
         for name, v in layers.items():
             if isinstance(v, (tuple, list)):
                 path, filt = v
@@ -943,16 +928,7 @@ def _layer_specs(layers) -> list:
                 path, filt = v, None
             out.append([str(name), os.fspath(path), filt])
         return out
-    for spec in layers:
-        name, sep, rest = str(spec).partition("=")
-        if not sep or not name.strip() or not rest:
-            raise ParameterError(f"layers: {spec!r}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE")
-        path, colon, filt = rest.rpartition(":")
-        if colon and "=" in filt and path:
-            out.append([name.strip(), path, filt])
-        else:
-            out.append([name.strip(), rest, None])
-    return out
+    return [str(spec) for spec in layers]
 
 
 class RtmResult:
