@@ -1203,15 +1203,6 @@ def _cell_frame(table: pd.DataFrame, cell: float, crs: Optional[str]):
     return gpd.GeoDataFrame(table, geometry=shapely.box(x - h, y - h, x + h, y + h), crs=crs)
 
 
-def _crs_of_model(model: dict) -> Optional[str]:
-    c = model.get("crs")
-    if isinstance(c, dict):
-        return _crs_name(c)
-    if isinstance(c, str) and c.upper().startswith("EPSG:"):
-        return c.upper()
-    return None
-
-
 # ---------------------------------------------------------------- risk terrain: apply
 
 
@@ -1271,17 +1262,15 @@ def apply_rtm(
         mp = _model_path(model, tmp)
         kw = json.dumps({k: v for k, v in dict(model=mp, layers=specs, layer_crs=layer_crs, to_crs=to_crs).items() if v is not None})
         if out_dir is None:  # straight from memory: no file
-            got = _native.apply_rtm(kw, None)
+            got, crs, cell = _native.apply_rtm(kw, None)
             text, risk = got["text"], _memory(got)[0]["risk.csv"]
         else:
             d = os.fspath(out_dir)
             os.makedirs(d, exist_ok=True)
-            text = _native.apply_rtm(kw, d)
+            text, crs, cell = _native.apply_rtm(kw, d)
             risk = _read_csv(os.path.join(d, "risk.csv"))
-        with open(mp, encoding="utf-8") as f:  # read (and checked) by the library
-            m = json.load(f)
-    crs = to_crs or _crs_of_model(m)
-    cell = float(m.get("grid", {}).get("cell", 0.0) or 0.0)
+    # the model's working CRS and grid as the library read them
+    crs = _crs_name(json.loads(crs))
     return RiskSurface(_cell_frame(risk, cell, crs) if cell > 0 else risk, text)
 
 

@@ -574,11 +574,19 @@ fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
         Some("euclidean") => Metric::Euclidean,
         Some(_) => return Err(kw.bad("metric", "'manhattan' or 'euclidean'")),
     };
-    Ok(KnoxParams::new(space, time)
-        .metric(metric)
-        .nrep(kw.usize("nrep")?.unwrap_or(999))
-        .seed(kw.u64("seed")?.unwrap_or(42))
-        .max_pairs(kw.u64("max_pairs")?.unwrap_or(500_000_000)))
+    let p = KnoxParams::new(space, time).metric(metric);
+    let p = given(p, kw.usize("nrep")?, KnoxParams::nrep);
+    let p = given(p, kw.u64("seed")?, KnoxParams::seed);
+    Ok(given(p, kw.u64("max_pairs")?, KnoxParams::max_pairs))
+}
+
+/// `p` with `set(p, v)` when a keyword's value `v` is given, else as it is: the
+/// library's default of a setting stays the library's.
+fn given<P, T>(p: P, v: Option<T>, set: impl FnOnce(P, T) -> P) -> P {
+    match v {
+        Some(v) => set(p, v),
+        None => p,
+    }
 }
 
 /// How a study's layers are read: in the CRS `crs` (their own or the default when
@@ -606,7 +614,11 @@ fn study_layer(
 fn rtm_input(kw: &Kw, incidents: &IncidentInput) -> PyResult<(rk::RiskInput, rk::FitStudyParams)> {
     let specs = layer_specs(kw, "layers")?;
     let block = kw.f64("block")?.unwrap_or(100.0);
-    let mut fp = FactorParams::new(block).density_sd(kw.f64("density_sd")?.unwrap_or(2.0));
+    let mut fp = given(
+        FactorParams::new(block),
+        kw.f64("density_sd")?,
+        FactorParams::density_sd,
+    );
     if let Some(d) = kw.f64_list("distances")? {
         fp = fp.distances(d);
     }
@@ -617,16 +629,16 @@ fn rtm_input(kw: &Kw, incidents: &IncidentInput) -> PyResult<(rk::RiskInput, rk:
         Some(_) => return Err(kw.bad("op", "'proximity', 'density' or 'both'")),
     };
     fp = fp.operationalisations(op.list());
-    let rtm = RtmParams::new(block)
-        .seed(kw.u64("seed")?.unwrap_or(1))
-        .cv_folds(kw.usize("folds")?.unwrap_or(5))
-        .l1_ratio(kw.f64("l1_ratio")?.unwrap_or(0.5))
-        .factors(fp)
-        .spatial_null(
-            SpatialNullParams::new()
-                .shifts(kw.usize("null_shifts")?.unwrap_or(199))
-                .alpha(kw.f64("null_alpha")?.unwrap_or(0.05)),
-        );
+    let null = given(
+        SpatialNullParams::new(),
+        kw.usize("null_shifts")?,
+        SpatialNullParams::shifts,
+    );
+    let null = given(null, kw.f64("null_alpha")?, SpatialNullParams::alpha);
+    let rtm = RtmParams::new(block).factors(fp).spatial_null(null);
+    let rtm = given(rtm, kw.u64("seed")?, RtmParams::seed);
+    let rtm = given(rtm, kw.usize("folds")?, RtmParams::cv_folds);
+    let rtm = given(rtm, kw.f64("l1_ratio")?, RtmParams::l1_ratio);
     let cell = kw.f64("cell")?.unwrap_or(block / 2.0);
     let working = incidents.incidents.crs.working.clone();
     let layer_crs = kw.str("layer_crs")?;
@@ -784,18 +796,21 @@ fn study(
             })
         }
         "gistar" => {
+            let gistar = GiStarParams::new().fdr(kw.bool("fdr")?).bin_p(
+                match kw.bool("bins_from_permutations")? {
+                    true => BinP::Permutation,
+                    false => BinP::Analytical,
+                },
+            );
+            let gistar = given(
+                gistar,
+                kw.usize("permutations")?,
+                GiStarParams::permutations,
+            );
             let p = hs::GiStarStudyParams {
                 cells: cell_params(&kw)?,
                 weights: weights_spec(&kw)?,
-                gistar: GiStarParams::new()
-                    .permutations(kw.usize("permutations")?.unwrap_or(999))
-                    .seed(kw.u64("seed")?.unwrap_or(12345))
-                    .fdr(kw.bool("fdr")?)
-                    .bin_p(if kw.bool("bins_from_permutations")? {
-                        BinP::Permutation
-                    } else {
-                        BinP::Analytical
-                    }),
+                gistar: given(gistar, kw.u64("seed")?, GiStarParams::seed),
             };
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
@@ -809,13 +824,17 @@ fn study(
             })
         }
         "moran" => {
+            let moran = LocalMoranParams::new();
+            let moran = given(
+                moran,
+                kw.usize("permutations")?,
+                LocalMoranParams::permutations,
+            );
+            let moran = given(moran, kw.u64("seed")?, LocalMoranParams::seed);
             let p = hs::MoranStudyParams {
                 cells: cell_params(&kw)?,
                 weights: weights_spec(&kw)?,
-                moran: LocalMoranParams::new()
-                    .permutations(kw.usize("permutations")?.unwrap_or(999))
-                    .seed(kw.u64("seed")?.unwrap_or(12345))
-                    .alpha(kw.f64("alpha")?.unwrap_or(0.05)),
+                moran: given(moran, kw.f64("alpha")?, LocalMoranParams::alpha),
             };
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
@@ -858,10 +877,8 @@ fn study(
             })?;
             let cells = cell_params(&kw)?;
             cells.require_square("change").map_err(py_err)?;
-            let mut change = ChangeParams::new(split).fdr(!kw.bool("no_fdr")?);
-            if let Some(a) = kw.f64("alpha")? {
-                change = change.alpha(a);
-            }
+            let change = ChangeParams::new(split).fdr(!kw.bool("no_fdr")?);
+            let change = given(change, kw.f64("alpha")?, ChangeParams::alpha);
             let p = hs::ChangeStudyParams {
                 cells,
                 change,
@@ -945,17 +962,12 @@ fn assess(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResu
     if proposal_paths.is_empty() {
         return Err(kw.bad("proposals", "at least one proposal file"));
     }
-    let distances = kw
-        .f64_list("distances")?
-        .unwrap_or_else(|| vec![400.0, 800.0]);
+    let network = NetworkParams::new().split_crossings(!kw.bool("no_split_crossings")?);
+    let network = given(network, kw.f64("snap")?, NetworkParams::snap_tolerance);
     let params = AssessParams::new()
-        .network(
-            NetworkParams::new()
-                .snap_tolerance(kw.f64("snap")?.unwrap_or(1.0))
-                .split_crossings(!kw.bool("no_split_crossings")?),
-        )
-        .distances(distances)
+        .network(network)
         .per_action(!kw.bool("no_per_action")?);
+    let params = given(params, kw.f64_list("distances")?, AssessParams::distances);
     let files = asx::StudyFiles {
         streets: PathBuf::from(streets),
         paths: kw.str("paths")?.map(PathBuf::from),
@@ -1037,9 +1049,14 @@ fn need_path(kw: &Kw, key: &str, what: &str) -> PyResult<PathBuf> {
 }
 
 /// Re-applies a saved model to (changed) layers (`crimescape risk apply`): writes the
-/// CLI's files into `out_dir` and returns the summary text.
+/// CLI's files into `out_dir`; returns the summary text, the working CRS (JSON) and
+/// the cell size of the model's grid.
 #[pyfunction]
-fn apply_rtm(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResult<Py<PyAny>> {
+fn apply_rtm(
+    py: Python<'_>,
+    kwargs_json: &str,
+    out_dir: Option<PathBuf>,
+) -> PyResult<(Py<PyAny>, String, f64)> {
     let kw = Kw::parse(kwargs_json)?;
     let model_path = need_path(&kw, "model", "a model.json path")?;
     // the model's working CRS: the one stored in the file, or `to_crs` (which must
@@ -1051,17 +1068,20 @@ fn apply_rtm(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyR
         .map_err(py_err)?;
     let m = rk::load_model(&model_path, to_crs).map_err(py_err)?;
     let layers = model_layers(&kw, &m.crs)?;
-    py.detach(|| {
-        let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
-        write_study(
-            out_dir.as_deref(),
-            rk::ApplyStudy::files(),
-            &r,
-            r.summary_text(),
-        )
-    })
-    .map_err(py_err)?
-    .into_py(py)
+    let crs = serde_json::to_string(&m.crs).map_err(|e| DataError::new_err(e.to_string()))?;
+    let cell = m.model.grid.cell;
+    let emitted = py
+        .detach(|| {
+            let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
+            write_study(
+                out_dir.as_deref(),
+                rk::ApplyStudy::files(),
+                &r,
+                r.summary_text(),
+            )
+        })
+        .map_err(py_err)?;
+    Ok((emitted.into_py(py)?, crs, cell))
 }
 
 /// Ranks cells, street segments or user sites (`crimescape sites`): writes the CLI's
@@ -1157,6 +1177,7 @@ fn evaluate(
     out_dir: Option<PathBuf>,
 ) -> PyResult<Py<PyAny>> {
     use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy, EvaluationInputs};
+    use crimescape::EvaluateParams;
     let kw = Kw::parse(kwargs_json)?;
     // the library's grammar of the periods and the date (`evaluate_params`)
     let mut p = ev::evaluate_params(
@@ -1165,12 +1186,8 @@ fn evaluate(
         kw.str("intervention_date")?.as_deref(),
     )
     .map_err(py_err)?;
-    if let Some(c) = kw.f64("confidence")? {
-        p = p.confidence(c);
-    }
-    if let Some(c) = kw.f64("control_cell")? {
-        p = p.control_cell(c);
-    }
+    p = given(p, kw.f64("confidence")?, EvaluateParams::confidence);
+    p = given(p, kw.f64("control_cell")?, EvaluateParams::control_cell);
     // the CLI's grammar (`FromStr for Dispersion`): a fixed factor must be finite and > 0
     if let Some(d) = kw.str("dispersion")? {
         p.dispersion = d.parse().map_err(py_err)?;
