@@ -898,14 +898,15 @@ fn study(
         "emerging" => {
             let cells = cell_params(&kw)?;
             cells.require_square("classify/emerging").map_err(py_err)?;
+            let d = hs::PeriodStudyParams::default();
             let p = hs::PeriodStudyParams {
                 cells,
                 weights: weights_spec(&kw)?,
                 period_days: kw.u64("period_days")?.map(|d| d as i64),
                 start: date(&kw, "start")?,
-                alpha: kw.f64("alpha")?.unwrap_or(0.05),
+                alpha: kw.f64("alpha")?.unwrap_or(d.alpha),
                 fdr: kw.bool("fdr")?,
-                time_steps: kw.usize("time_steps")?.unwrap_or(1),
+                time_steps: kw.usize("time_steps")?.unwrap_or(d.time_steps),
             };
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
@@ -1253,11 +1254,12 @@ fn segments(
 ) -> PyResult<Py<PyAny>> {
     use crimescape::study::segments::{self as ss, SegmentStudy, SegmentStudyParams};
     let kw = Kw::parse(kwargs_json)?;
+    let d = SegmentStudyParams::default();
     let p = SegmentStudyParams {
         split: kw.bool("split")?,
-        tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
+        tolerance: kw.f64("tolerance")?.unwrap_or(d.tolerance),
         cell: kw.f64("cell")?,
-        top: kw.usize("top")?.unwrap_or(20),
+        top: kw.usize("top")?.unwrap_or(d.top),
     };
     let input = &incidents.input;
     let streets = study_layer(
