@@ -7,6 +7,13 @@
 //! their tables back as data frames, so a notebook and the CLI give the same numbers by
 //! construction. Point clusters take and return numpy arrays. The GIL is released while
 //! Rust computes; progress is never shown.
+//!
+//! Keywords are read as the CLI reads its flags: with the library's settings, grammars
+//! and checks (`LoadSettings`, `parse_date_setting`, the `FromStr` of `Bandwidth`,
+//! `Dispersion`, `LayerSpec`, `NrcBands`, `NeighbourSpec`, `load_model`, ...) and its
+//! defaults; this file holds the keyword plumbing only (a keyword's words → an enum, a
+//! JSON value → a setting), and names a library parameter in an error by its keyword
+//! ([`KEYWORDS`]).
 
 use std::path::{Path, PathBuf};
 
@@ -55,7 +62,7 @@ create_exception!(
     _crimescape,
     ParameterError,
     CrimescapeError,
-    "An invalid parameter (a usage error: exit code 2 in the CLI)."
+    "An invalid parameter (a usage error: exit code 2 in the CLI): `column` is the keyword, `value` its value."
 );
 create_exception!(
     _crimescape,
@@ -281,7 +288,7 @@ impl Kw {
     fn bad(&self, key: &str, want: &str) -> PyErr {
         let value = self.0.get(key).unwrap_or(&Value::Null).to_string();
         with_attributes(
-            ParameterError::new_err(format!("{key}={value}: expected {want}")),
+            ParameterError::new_err(format!("{key} = {value}: expected {want}")),
             None,
             None,
             Some(key.to_string()),
