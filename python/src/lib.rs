@@ -530,20 +530,23 @@ fn weights_spec(kw: &Kw) -> PyResult<WeightsSpec> {
 }
 
 /// A KDE bandwidth: the library's grammar (`FromStr for Bandwidth`: metres, `arcgis`,
-/// `scott`, `knn:K`), ArcGIS's rule by default.
-fn bandwidth(kw: &Kw) -> PyResult<Bandwidth> {
+/// `scott`, `knn:K`; `None`: the library's default).
+fn bandwidth(kw: &Kw) -> PyResult<Option<Bandwidth>> {
     kw.str("bandwidth")?
-        .map_or(Ok(Bandwidth::ArcGis), |s| s.parse())
+        .map(|s| s.parse())
+        .transpose()
         .map_err(py_err)
 }
 
-fn kernel(kw: &Kw) -> PyResult<Kernel> {
+/// The KDE kernel by its name (`None`: the library's default).
+fn kernel(kw: &Kw) -> PyResult<Option<Kernel>> {
     Ok(match kw.str("kernel")?.as_deref() {
-        None | Some("quartic") => Kernel::Quartic,
-        Some("gaussian") => Kernel::Gaussian,
-        Some("epanechnikov") => Kernel::Epanechnikov,
-        Some("triangular") => Kernel::Triangular,
-        Some("uniform") => Kernel::Uniform,
+        None => None,
+        Some("quartic") => Some(Kernel::Quartic),
+        Some("gaussian") => Some(Kernel::Gaussian),
+        Some("epanechnikov") => Some(Kernel::Epanechnikov),
+        Some("triangular") => Some(Kernel::Triangular),
+        Some("uniform") => Some(Kernel::Uniform),
         Some(_) => {
             return Err(kw.bad(
                 "kernel",
@@ -577,11 +580,12 @@ fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
             .unwrap_or_else(|| vec![0.0, 7.0, 14.0, 21.0, 28.0]),
     };
     let metric = match kw.str("metric")?.as_deref() {
-        None | Some("manhattan") => Metric::Manhattan,
-        Some("euclidean") => Metric::Euclidean,
+        None => None,
+        Some("manhattan") => Some(Metric::Manhattan),
+        Some("euclidean") => Some(Metric::Euclidean),
         Some(_) => return Err(kw.bad("metric", "'manhattan' or 'euclidean'")),
     };
-    let p = KnoxParams::new(space, time).metric(metric);
+    let p = given(KnoxParams::new(space, time), metric, KnoxParams::metric);
     let p = given(p, kw.usize("nrep")?, KnoxParams::nrep);
     let p = given(p, kw.u64("seed")?, KnoxParams::seed);
     Ok(given(p, kw.u64("max_pairs")?, KnoxParams::max_pairs))
@@ -776,9 +780,8 @@ fn study(
             })
         }
         "kde" => {
-            let mut kde = KdeParams::new()
-                .kernel(kernel(&kw)?)
-                .bandwidth(bandwidth(&kw)?);
+            let kde = given(KdeParams::new(), kernel(&kw)?, KdeParams::kernel);
+            let mut kde = given(kde, bandwidth(&kw)?, KdeParams::bandwidth);
             if kw.bool("centres")? {
                 kde = kde.evaluation(Evaluation::Centre);
             }
