@@ -831,8 +831,8 @@ def knox(
     >>> kx = cs.knox(inc, nrep=99)                      # doctest: +SKIP
     >>> kx.ratio.round(2)                               # doctest: +SKIP
     """
-    def breaks(v):
-        return [float(b) if np.isfinite(b) else "inf" for b in v]
+    def breaks(v):  # JSON has no infinity: "inf" as text, read by the library
+        return [float(b) if np.isfinite(b) else str(float(b)) for b in v]
 
     kw = dict(
         space=breaks(space),

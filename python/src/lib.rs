@@ -335,6 +335,22 @@ impl Kw {
             Some(_) => Err(self.bad(key, "True or False")),
         }
     }
+    /// A list of numbers or texts, as texts (for a library grammar).
+    fn texts(&self, key: &str) -> PyResult<Option<Vec<String>>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| match v {
+                    Value::Number(n) => Ok(n.to_string()),
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(self.bad(key, "a list of numbers")),
+                })
+                .collect::<PyResult<Vec<String>>>()
+                .map(Some),
+            Some(_) => Err(self.bad(key, "a list of numbers")),
+        }
+    }
     fn f64_list(&self, key: &str) -> PyResult<Option<Vec<f64>>> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -342,7 +358,6 @@ impl Kw {
                 .iter()
                 .map(|v| match v {
                     Value::Number(n) => n.as_f64().ok_or_else(|| self.bad(key, "numbers")),
-                    Value::String(s) if s.eq_ignore_ascii_case("inf") => Ok(f64::INFINITY),
                     _ => Err(self.bad(key, "a list of numbers")),
                 })
                 .collect::<PyResult<Vec<f64>>>()
@@ -567,17 +582,21 @@ fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
             })
             .transpose()
     };
+    // band breaks: numbers or `inf` (the library's grammar, `parse_breaks`, as the CLI's
+    // --space/--time)
+    let breaks = |key: &str, param: &'static str| -> PyResult<Option<Vec<f64>>> {
+        kw.texts(key)?
+            .map(|t| rs::parse_breaks(param, &t).map_err(py_err))
+            .transpose()
+    };
     let space = match nrc("nrc")? {
         Some(b) => b.space_breaks().map_err(py_err)?,
-        None => kw
-            .f64_list("space")?
+        None => breaks("space", "space_breaks")?
             .unwrap_or_else(|| vec![0.0, 100.0, 200.0, 300.0, 400.0]),
     };
     let time = match nrc("nrc_time")? {
         Some(b) => b.time_breaks().map_err(py_err)?,
-        None => kw
-            .f64_list("time")?
-            .unwrap_or_else(|| vec![0.0, 7.0, 14.0, 21.0, 28.0]),
+        None => breaks("time", "time_breaks")?.unwrap_or_else(|| vec![0.0, 7.0, 14.0, 21.0, 28.0]),
     };
     let metric = match kw.str("metric")?.as_deref() {
         None => None,

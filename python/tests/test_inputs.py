@@ -147,6 +147,11 @@ def test_grammars_are_the_librarys(incidents):
         cs.knox(incidents, nrc=(100, 2.5), nrep=9)
     with pytest.raises(cs.ParameterError, match="nrc_time"):
         cs.knox(incidents, nrc_time=(7, 3, 1), nrep=9)
+    # band breaks: parse_breaks and KnoxParams' checks (-inf was read as +inf)
+    with pytest.raises(cs.ParameterError, match="space") as e:
+        cs.knox(incidents, space=(0, 100, float("-inf")), nrep=9)
+    assert e.value.column == "space"
+    assert cs.knox(incidents, space=(0, 100, float("inf")), nrep=9).table.shape[0] > 0
 
 
 def test_st_dbscan_checks_eps_days(incidents):
