@@ -77,8 +77,6 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_DAY = 86_400
-
 
 # pandas < 3 parses reals with a fast converter that may miss by one unit in the last
 # place; its round-trip converter is exact (pandas 3 parses exactly by default and
@@ -833,8 +831,8 @@ def knox(
     >>> kx = cs.knox(inc, nrep=99)                      # doctest: +SKIP
     >>> kx.ratio.round(2)                               # doctest: +SKIP
     """
-    def breaks(v):
-        return [float(b) if np.isfinite(b) else "inf" for b in v]
+    def breaks(v):  # JSON has no infinity: "inf" as text, read by the library
+        return [float(b) if np.isfinite(b) else str(float(b)) for b in v]
 
     kw = dict(
         space=breaks(space),
@@ -911,31 +909,18 @@ def st_dbscan(
     """
     if not isinstance(incidents, Incidents):
         raise ParameterError("st_dbscan: expected crimescape.Incidents (it needs times)")
-    secs, has = incidents._native.time()
-    labels = np.full(len(incidents), -1, dtype=np.int64)
-    idx = np.flatnonzero(has)
-    if len(idx) == 0:
-        return labels
-    sub = _native.cluster(
-        "st-dbscan",
-        np.ascontiguousarray(incidents.xy[idx]),
-        eps=eps,
-        min_samples=min_samples,
-        times=np.ascontiguousarray(secs[idx]),
-        eps_time=int(round(eps_days * _DAY)),
-    )
-    labels[idx] = sub
-    return labels
+    return _native.st_dbscan(incidents._native, eps=eps, eps_days=eps_days, min_samples=min_samples)
 
 
 # ---------------------------------------------------------------- risk terrain
 
 
 def _layer_specs(layers) -> list:
-    """{name: path | (path, "COLUMN=VALUE")} or ["NAME=PATH[:COLUMN=VALUE]", ...]
-    -> [[name, path, filter], ...] (the CLI's --layer)."""
-    out = []
+    """{name: path | (path, "COLUMN=VALUE")} -> [[name, path, filter], ...];
+    ["NAME=PATH[:COLUMN=VALUE]", ...] as they are (the library reads them as the
+    CLI's --layer)."""
     if isinstance(layers, dict):
+        out = []
         for name, v in layers.items():
             if isinstance(v, (tuple, list)):
                 path, filt = v
@@ -943,16 +928,7 @@ def _layer_specs(layers) -> list:
                 path, filt = v, None
             out.append([str(name), os.fspath(path), filt])
         return out
-    for spec in layers:
-        name, sep, rest = str(spec).partition("=")
-        if not sep or not name.strip() or not rest:
-            raise ParameterError(f"layers: {spec!r}: expected NAME=PATH or NAME=PATH:COLUMN=VALUE")
-        path, colon, filt = rest.rpartition(":")
-        if colon and "=" in filt and path:
-            out.append([name.strip(), path, filt])
-        else:
-            out.append([name.strip(), rest, None])
-    return out
+    return [str(spec) for spec in layers]
 
 
 class RtmResult:
@@ -1227,15 +1203,6 @@ def _cell_frame(table: pd.DataFrame, cell: float, crs: Optional[str]):
     return gpd.GeoDataFrame(table, geometry=shapely.box(x - h, y - h, x + h, y + h), crs=crs)
 
 
-def _crs_of_model(model: dict) -> Optional[str]:
-    c = model.get("crs")
-    if isinstance(c, dict):
-        return _crs_name(c)
-    if isinstance(c, str) and c.upper().startswith("EPSG:"):
-        return c.upper()
-    return None
-
-
 # ---------------------------------------------------------------- risk terrain: apply
 
 
@@ -1295,17 +1262,15 @@ def apply_rtm(
         mp = _model_path(model, tmp)
         kw = json.dumps({k: v for k, v in dict(model=mp, layers=specs, layer_crs=layer_crs, to_crs=to_crs).items() if v is not None})
         if out_dir is None:  # straight from memory: no file
-            got = _native.apply_rtm(kw, None)
+            got, crs, cell = _native.apply_rtm(kw, None)
             text, risk = got["text"], _memory(got)[0]["risk.csv"]
         else:
             d = os.fspath(out_dir)
             os.makedirs(d, exist_ok=True)
-            text = _native.apply_rtm(kw, d)
+            text, crs, cell = _native.apply_rtm(kw, d)
             risk = _read_csv(os.path.join(d, "risk.csv"))
-        with open(mp, encoding="utf-8") as f:  # read (and checked) by the library
-            m = json.load(f)
-    crs = to_crs or _crs_of_model(m)
-    cell = float(m.get("grid", {}).get("cell", 0.0) or 0.0)
+    # the model's working CRS and grid as the library read them
+    crs = _crs_name(json.loads(crs))
     return RiskSurface(_cell_frame(risk, cell, crs) if cell > 0 else risk, text)
 
 

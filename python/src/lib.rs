@@ -7,23 +7,33 @@
 //! their tables back as data frames, so a notebook and the CLI give the same numbers by
 //! construction. Point clusters take and return numpy arrays. The GIL is released while
 //! Rust computes; progress is never shown.
+//!
+//! Keywords are read as the CLI reads its flags: with the library's settings, grammars
+//! and checks (`LoadSettings`, `parse_date_setting`, the `FromStr` of `Bandwidth`,
+//! `Dispersion`, `LayerSpec`, `NrcBands`, `NeighbourSpec`, `load_model`, ...) and its
+//! defaults; this file holds the keyword plumbing only (a keyword's words → an enum, a
+//! JSON value → a setting), and names a library parameter in an error by its keyword
+//! ([`KEYWORDS`]).
 
 use std::path::{Path, PathBuf};
 
 use crimescape::study::assess as asx;
-use crimescape::study::hotspots::{self as hs, CellParams, ExtentChoice, HotspotInput};
-use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy};
-use crimescape::study::risk as rk;
-use crimescape::study::settings::parse_target_crs;
-use crimescape::study::{IncidentInput, StudyLayer};
-use crimescape::{
-    dbscan, hdbscan, st_dbscan, AssessParams, Bandwidth, BinP, ChangeParams, ColumnValues, Crs,
-    DbscanParams, DemoParams, DualMode, Error, Export, FactorParams, GiStarParams, HdbscanParams,
-    KdeEvaluation as Evaluation, KdeParams, Kernel, KnoxParams, LayerOptions, LoadOptions,
-    LocalMoranParams, Metric, NetworkParams, Operationalisation, OutputOptions, Outputs, RtmParams,
-    SpatialNullParams, TableColumns, WeightsSpec,
+use crimescape::study::hotspots::{
+    self as hs, CellParams, ExtentChoice, HotspotInput, NeighbourSpec, Neighbours,
 };
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use crimescape::study::load::IncidentLoad;
+use crimescape::study::repeats::{self as rs, NearRepeatParams, NearRepeatStudy, NrcBands};
+use crimescape::study::risk as rk;
+use crimescape::study::settings::{parse_date_setting, parse_target_crs, LoadSettings};
+use crimescape::study::{IncidentInput, LayerSpec, StudyLayer};
+use crimescape::{
+    dbscan, hdbscan, AssessParams, Attributes, Bandwidth, BinP, ChangeParams, ColumnValues, Crs,
+    DbscanParams, DemoParams, DualMode, Error, Export, FactorParams, GiStarParams, HdbscanParams,
+    KdeEvaluation as Evaluation, KdeParams, Kernel, KnoxParams, LayerOptions, LocalMoranParams,
+    Metric, NetworkParams, OutputOptions, Outputs, RtmParams, SpatialNullParams, TableColumns,
+    WeightsSpec,
+};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -52,7 +62,7 @@ create_exception!(
     _crimescape,
     ParameterError,
     CrimescapeError,
-    "An invalid parameter (a usage error: exit code 2 in the CLI)."
+    "An invalid parameter (a usage error: exit code 2 in the CLI): `column` is the keyword, `value` its value."
 );
 create_exception!(
     _crimescape,
@@ -61,10 +71,90 @@ create_exception!(
     "The analysis cannot run on these data, or an input's content is invalid."
 );
 
+/// Library parameter names (the Params fields errors name) whose keyword in the
+/// Python API is another word; every other parameter is its own keyword. The CLI's
+/// table of flags is `src/bin/crimescape/errors.rs`.
+const KEYWORDS: &[(&str, &str)] = &[
+    ("target_crs", "to_crs"),
+    ("input_crs", "crs"),
+    ("intervention", "intervention_date"),
+    ("space_breaks", "space"),
+    ("time_breaks", "time"),
+    ("layer", "layers"),
+    ("operationalisations", "op"),
+    ("snap_tolerance", "snap"),
+    ("time_zone", "tz"),
+    (
+        "weights",
+        "w_burden/w_persistence/w_repeat/w_risk/w_modifiable",
+    ),
+];
+
+/// The Python keyword of a library parameter.
+fn keyword(param: &str) -> &str {
+    KEYWORDS
+        .iter()
+        .find(|(p, _)| *p == param)
+        .map_or(param, |(_, k)| k)
+}
+
+/// A library message in the words of the Python API: each parameter it names in
+/// backticks that has another keyword (see [`KEYWORDS`]) is named by its keyword.
+fn with_keywords(text: &str) -> String {
+    let mut s = text.to_string();
+    for (p, k) in KEYWORDS {
+        s = s.replace(&format!("`{p}`"), &format!("`{k}`"));
+    }
+    s
+}
+
+/// A library error's message in the words of the Python API: a parameter is named by
+/// its keyword ([`keyword`], [`with_keywords`]).
+fn message(e: &Error) -> String {
+    let shown = |v: &str| match v.is_empty() {
+        true => String::new(),
+        false => format!(" = {v}"),
+    };
+    match e {
+        Error::InvalidParam {
+            param,
+            value,
+            reason,
+        } => format!(
+            "{}{}: {}",
+            keyword(param),
+            shown(value),
+            with_keywords(reason)
+        ),
+        Error::MissingParam {
+            param,
+            needed_by,
+            value,
+        } => format!(
+            "{}{} needs {}",
+            keyword(needed_by),
+            shown(value),
+            keyword(param)
+        ),
+        Error::Limit {
+            field,
+            value,
+            limit,
+            why,
+        } => format!(
+            "{} = {value} is above the limit of {limit}: {}",
+            keyword(field),
+            with_keywords(why)
+        ),
+        e => with_keywords(&e.to_string()),
+    }
+}
+
 /// A library error as a Python exception of the `CrimescapeError` hierarchy, with the
-/// file, row, column and value as attributes when the error has them.
+/// file, row, column and value as attributes when the error has them (a parameter's
+/// keyword as `column`).
 fn py_err(e: Error) -> PyErr {
-    let msg = e.to_string();
+    let msg = message(&e);
     let (err, path, row, column, value) = match &e {
         Error::Row {
             path,
@@ -114,21 +204,21 @@ fn py_err(e: Error) -> PyErr {
             ParameterError::new_err(msg),
             None,
             None,
-            Some(param.to_string()),
+            Some(keyword(param).to_string()),
             Some(value.clone()),
         ),
         Error::Limit { field, value, .. } => (
             ParameterError::new_err(msg),
             None,
             None,
-            Some(field.clone()),
+            Some(keyword(field).to_string()),
             Some(value.clone()),
         ),
         Error::MissingParam { param, .. } => (
             ParameterError::new_err(msg),
             None,
             None,
-            Some(param.to_string()),
+            Some(keyword(param).to_string()),
             None,
         ),
         Error::Param(_) | Error::MissingInput { .. } => {
@@ -160,6 +250,18 @@ fn py_err(e: Error) -> PyErr {
         ),
         _ => (DataError::new_err(msg), None, None, None, None),
     };
+    with_attributes(err, path, row, column, value)
+}
+
+/// An exception with the attributes every `CrimescapeError` has: `path`, `row`,
+/// `column` (a parameter's keyword), `value`.
+fn with_attributes(
+    err: PyErr,
+    path: Option<String>,
+    row: Option<u64>,
+    column: Option<String>,
+    value: Option<String>,
+) -> PyErr {
     Python::attach(|py| {
         let v = err.value(py);
         let _ = v.setattr("path", path);
@@ -182,11 +284,16 @@ impl Kw {
             )),
         }
     }
+    /// A `ParameterError` on keyword `key` (its `column`, with its value).
     fn bad(&self, key: &str, want: &str) -> PyErr {
-        ParameterError::new_err(format!(
-            "{key}={}: expected {want}",
-            self.0.get(key).unwrap_or(&Value::Null)
-        ))
+        let value = self.0.get(key).unwrap_or(&Value::Null).to_string();
+        with_attributes(
+            ParameterError::new_err(format!("{key} = {value}: expected {want}")),
+            None,
+            None,
+            Some(key.to_string()),
+            Some(value),
+        )
     }
     fn str(&self, key: &str) -> PyResult<Option<String>> {
         match self.0.get(key) {
@@ -228,6 +335,22 @@ impl Kw {
             Some(_) => Err(self.bad(key, "True or False")),
         }
     }
+    /// A list of numbers or texts, as texts (for a library grammar).
+    fn texts(&self, key: &str) -> PyResult<Option<Vec<String>>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| match v {
+                    Value::Number(n) => Ok(n.to_string()),
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(self.bad(key, "a list of numbers")),
+                })
+                .collect::<PyResult<Vec<String>>>()
+                .map(Some),
+            Some(_) => Err(self.bad(key, "a list of numbers")),
+        }
+    }
     fn f64_list(&self, key: &str) -> PyResult<Option<Vec<f64>>> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -235,7 +358,6 @@ impl Kw {
                 .iter()
                 .map(|v| match v {
                     Value::Number(n) => n.as_f64().ok_or_else(|| self.bad(key, "numbers")),
-                    Value::String(s) if s.eq_ignore_ascii_case("inf") => Ok(f64::INFINITY),
                     _ => Err(self.bad(key, "a list of numbers")),
                 })
                 .collect::<PyResult<Vec<f64>>>()
@@ -245,42 +367,49 @@ impl Kw {
     }
 }
 
-/// `load_incidents` keyword arguments → the library's options (as the CLI's flags).
-fn load_options(kw: &Kw) -> PyResult<LoadOptions> {
-    let mut o = LoadOptions::new();
-    o.x = kw.str("x")?;
-    o.y = kw.str("y")?;
-    o.location = kw.str("location")?;
-    o.time = kw.str("time")?;
-    o.time_to = kw.str("time_to")?;
-    o.time_format = kw.str("time_format")?;
-    o.category = kw.str("category")?;
-    o.crs = kw
-        .str("crs")?
-        .map(|c| Crs::parse(&c))
-        .transpose()
-        .map_err(py_err)?;
-    o.target_crs = kw
-        .str("to_crs")?
-        .map(|c| parse_target_crs(&c))
-        .transpose()
-        .map_err(py_err)?;
-    if let Some(d) = kw.str("delimiter")? {
-        match d.as_bytes() {
-            [b] => o.delimiter = Some(*b),
-            _ => return Err(kw.bad("delimiter", "one ASCII character")),
+/// `load_incidents` keyword arguments → the library's settings of an incident file
+/// (`LoadSettings`, as the CLI's loading flags): every check (`max_window`, `delimiter`,
+/// `to_crs`, ...) is the library's. Unlike the CLI, every other column is kept
+/// (`Incidents.to_pandas()` shows them; `weight=` reads one).
+fn incident_load(kw: &Kw) -> PyResult<IncidentLoad> {
+    let delimiter = match kw.str("delimiter")? {
+        None => None,
+        Some(d) => {
+            let mut chars = d.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Some(c),
+                // the library's words for a delimiter that is not one ASCII character
+                _ => {
+                    return Err(py_err(Error::invalid_param(
+                        "delimiter",
+                        format!("{d:?}"),
+                        "must be one ASCII character",
+                    )))
+                }
+            }
         }
-    }
-    let max_window = kw.f64("max_window")?.unwrap_or(14.0);
-    if !(max_window.is_finite() && max_window >= 0.0) {
-        return Err(kw.bad("max_window", "a number of days >= 0"));
-    }
-    o.max_window = Some((max_window * 86_400.0).round() as i64);
-    if kw.bool("keep_outliers")? {
-        o.outlier_factor = None;
-    }
-    o.strict = kw.bool("strict")?;
-    Ok(o)
+    };
+    let settings = LoadSettings {
+        x: kw.str("x")?,
+        y: kw.str("y")?,
+        location: kw.str("location")?,
+        time: kw.str("time")?,
+        time_to: kw.str("time_to")?,
+        time_format: kw.str("time_format")?,
+        category: kw.str("category")?,
+        crs: kw.str("crs")?,
+        target_crs: kw.str("to_crs")?,
+        delimiter,
+        keep_outliers: kw.bool("keep_outliers")?,
+        strict: kw.bool("strict")?,
+        max_window_days: kw
+            .f64("max_window")?
+            .unwrap_or(LoadSettings::default().max_window_days),
+        ..LoadSettings::default()
+    };
+    let mut load = settings.incident_load().map_err(py_err)?;
+    load.options.attributes = Attributes::All;
+    Ok(load)
 }
 
 /// Incidents loaded by the library (in the working CRS, metres), with their load
@@ -365,18 +494,20 @@ impl PyIncidents {
 /// Loads incidents from a CSV/GeoJSON file (`crimescape::load_incidents`).
 #[pyfunction]
 fn load(py: Python<'_>, path: PathBuf, options_json: &str) -> PyResult<PyIncidents> {
-    let opts = load_options(&Kw::parse(options_json)?)?;
+    let load = incident_load(&Kw::parse(options_json)?)?;
     let input = py
-        .detach(|| IncidentInput::load(&path, &opts))
+        .detach(|| load.input(&path, "incidents"))
         .map_err(py_err)?;
     Ok(PyIncidents { input })
 }
 
-/// A day (YYYY-MM-DD) as local clock seconds, as the CLI reads it.
-fn day(kw: &Kw, key: &str, s: &str) -> PyResult<i64> {
-    crimescape::parse_time(s.trim())
-        .map(|t| t.0)
-        .ok_or_else(|| kw.bad(key, "a date (YYYY-MM-DD)"))
+/// A date setting (`split`, `start`) as local clock seconds: the library's grammar
+/// (`parse_date_setting`), as the CLI reads it.
+fn date(kw: &Kw, key: &'static str) -> PyResult<Option<i64>> {
+    kw.str(key)?
+        .map(|s| parse_date_setting(key, &s))
+        .transpose()
+        .map_err(py_err)
 }
 
 fn cell_params(kw: &Kw) -> PyResult<CellParams> {
@@ -392,57 +523,45 @@ fn cell_params(kw: &Kw) -> PyResult<CellParams> {
     })
 }
 
+/// The neighbours of grid cells (`neighbours`, `radius`, `k`, `power`): the library's
+/// `NeighbourSpec` (its defaults and checks, e.g. `band` needs `radius`).
 fn weights_spec(kw: &Kw) -> PyResult<WeightsSpec> {
-    let radius = kw.f64("radius")?;
-    Ok(match kw.str("neighbours")?.as_deref() {
-        None | Some("queen") => WeightsSpec::DistanceBand { radius: None },
-        Some("band") => WeightsSpec::DistanceBand {
-            radius: Some(
-                radius.ok_or_else(|| ParameterError::new_err("neighbours='band' needs radius="))?,
-            ),
-        },
-        Some("knn") => WeightsSpec::Knn {
-            k: kw.usize("k")?.unwrap_or(8),
-        },
-        Some("idw") => WeightsSpec::InverseDistance {
-            radius,
-            power: kw.f64("power")?.unwrap_or(1.0),
-            scale: None,
-        },
+    let kind = match kw.str("neighbours")?.as_deref() {
+        None => None,
+        Some("queen") => Some(Neighbours::Queen),
+        Some("band") => Some(Neighbours::Band),
+        Some("knn") => Some(Neighbours::Knn),
+        Some("idw") => Some(Neighbours::Idw),
         Some(_) => return Err(kw.bad("neighbours", "'queen', 'band', 'knn' or 'idw'")),
-    })
+    };
+    let d = NeighbourSpec::new();
+    NeighbourSpec::new()
+        .kind(kind)
+        .radius(kw.f64("radius")?)
+        .k(kw.usize("k")?.unwrap_or(d.k))
+        .power(kw.f64("power")?.unwrap_or(d.power))
+        .weights(false)
+        .map_err(py_err)
 }
 
-fn bandwidth(kw: &Kw) -> PyResult<Bandwidth> {
-    let s = kw.str("bandwidth")?.unwrap_or_else(|| "arcgis".into());
-    let t = s.trim().to_ascii_lowercase();
-    Ok(match t.as_str() {
-        "arcgis" | "default" => Bandwidth::ArcGis,
-        "scott" | "nrd" => Bandwidth::Scott,
-        _ => {
-            if let Some(k) = t.strip_prefix("knn:") {
-                Bandwidth::Adaptive {
-                    k: k.parse()
-                        .map_err(|_| kw.bad("bandwidth", "knn:K with an integer K"))?,
-                }
-            } else {
-                let h: f64 = t
-                    .trim_end_matches('m')
-                    .parse()
-                    .map_err(|_| kw.bad("bandwidth", "metres, 'arcgis', 'scott' or 'knn:K'"))?;
-                Bandwidth::Fixed { h }
-            }
-        }
-    })
+/// A KDE bandwidth: the library's grammar (`FromStr for Bandwidth`: metres, `arcgis`,
+/// `scott`, `knn:K`; `None`: the library's default).
+fn bandwidth(kw: &Kw) -> PyResult<Option<Bandwidth>> {
+    kw.str("bandwidth")?
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(py_err)
 }
 
-fn kernel(kw: &Kw) -> PyResult<Kernel> {
+/// The KDE kernel by its name (`None`: the library's default).
+fn kernel(kw: &Kw) -> PyResult<Option<Kernel>> {
     Ok(match kw.str("kernel")?.as_deref() {
-        None | Some("quartic") => Kernel::Quartic,
-        Some("gaussian") => Kernel::Gaussian,
-        Some("epanechnikov") => Kernel::Epanechnikov,
-        Some("triangular") => Kernel::Triangular,
-        Some("uniform") => Kernel::Uniform,
+        None => None,
+        Some("quartic") => Some(Kernel::Quartic),
+        Some("gaussian") => Some(Kernel::Gaussian),
+        Some("epanechnikov") => Some(Kernel::Epanechnikov),
+        Some("triangular") => Some(Kernel::Triangular),
+        Some("uniform") => Some(Kernel::Uniform),
         Some(_) => {
             return Err(kw.bad(
                 "kernel",
@@ -453,105 +572,114 @@ fn kernel(kw: &Kw) -> PyResult<Kernel> {
 }
 
 fn knox_params(kw: &Kw) -> PyResult<KnoxParams> {
-    let space = match kw.f64_list("nrc")? {
-        Some(v) if v.len() == 2 => {
-            crimescape::nrc_space_breaks(v[0], v[1] as usize).map_err(py_err)?
-        }
-        Some(_) => return Err(kw.bad("nrc", "(bandwidth, n)")),
-        None => kw
-            .f64_list("space")?
+    // Near Repeat Calculator bands `(BANDWIDTH, N)`: the library's grammar `BANDWIDTH,N`
+    // (`NrcBands`, as the CLI's --nrc), N a whole number
+    let nrc = |key: &'static str| -> PyResult<Option<NrcBands>> {
+        kw.f64_list(key)?
+            .map(|v| {
+                let text = v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+                NrcBands::parse(key, &text).map_err(py_err)
+            })
+            .transpose()
+    };
+    // band breaks: numbers or `inf` (the library's grammar, `parse_breaks`, as the CLI's
+    // --space/--time)
+    let breaks = |key: &str, param: &'static str| -> PyResult<Option<Vec<f64>>> {
+        kw.texts(key)?
+            .map(|t| rs::parse_breaks(param, &t).map_err(py_err))
+            .transpose()
+    };
+    let space = match nrc("nrc")? {
+        Some(b) => b.space_breaks().map_err(py_err)?,
+        None => breaks("space", "space_breaks")?
             .unwrap_or_else(|| vec![0.0, 100.0, 200.0, 300.0, 400.0]),
     };
-    let time = match kw.f64_list("nrc_time")? {
-        Some(v) if v.len() == 2 => {
-            crimescape::nrc_time_breaks(v[0], v[1] as usize).map_err(py_err)?
-        }
-        Some(_) => return Err(kw.bad("nrc_time", "(bandwidth, n)")),
-        None => kw
-            .f64_list("time")?
-            .unwrap_or_else(|| vec![0.0, 7.0, 14.0, 21.0, 28.0]),
+    let time = match nrc("nrc_time")? {
+        Some(b) => b.time_breaks().map_err(py_err)?,
+        None => breaks("time", "time_breaks")?.unwrap_or_else(|| vec![0.0, 7.0, 14.0, 21.0, 28.0]),
     };
     let metric = match kw.str("metric")?.as_deref() {
-        None | Some("manhattan") => Metric::Manhattan,
-        Some("euclidean") => Metric::Euclidean,
+        None => None,
+        Some("manhattan") => Some(Metric::Manhattan),
+        Some("euclidean") => Some(Metric::Euclidean),
         Some(_) => return Err(kw.bad("metric", "'manhattan' or 'euclidean'")),
     };
-    Ok(KnoxParams::new(space, time)
-        .metric(metric)
-        .nrep(kw.usize("nrep")?.unwrap_or(999))
-        .seed(kw.u64("seed")?.unwrap_or(42))
-        .max_pairs(kw.u64("max_pairs")?.unwrap_or(500_000_000)))
+    let p = given(KnoxParams::new(space, time), metric, KnoxParams::metric);
+    let p = given(p, kw.usize("nrep")?, KnoxParams::nrep);
+    let p = given(p, kw.u64("seed")?, KnoxParams::seed);
+    Ok(given(p, kw.u64("max_pairs")?, KnoxParams::max_pairs))
 }
 
-/// A layer for a study, read into the working CRS of the incidents.
-fn study_layer(path: &str, crs: Option<&str>, working: &Crs, role: &str) -> PyResult<StudyLayer> {
-    let opts = LayerOptions {
+/// `p` with `set(p, v)` when a keyword's value `v` is given, else as it is: the
+/// library's default of a setting stays the library's.
+fn given<P, T>(p: P, v: Option<T>, set: impl FnOnce(P, T) -> P) -> P {
+    match v {
+        Some(v) => set(p, v),
+        None => p,
+    }
+}
+
+/// How a study's layers are read: in the CRS `crs` (their own or the default when
+/// `None`), into the working CRS of the incidents.
+fn layer_options(crs: Option<&str>, working: &Crs) -> PyResult<LayerOptions> {
+    Ok(LayerOptions {
         crs: crs.map(Crs::parse).transpose().map_err(py_err)?,
         target: Some(working.clone()),
         name: None,
         filters: Vec::new(),
-    };
-    StudyLayer::load(path, &opts, role).map_err(py_err)
+    })
+}
+
+/// A layer for a study, read into the working CRS of the incidents.
+fn study_layer(
+    path: impl AsRef<Path>,
+    crs: Option<&str>,
+    working: &Crs,
+    role: &str,
+) -> PyResult<StudyLayer> {
+    StudyLayer::load(path.as_ref(), &layer_options(crs, working)?, role).map_err(py_err)
 }
 
 /// `fit_rtm` keyword arguments → the inputs and settings of `crimescape risk fit`.
 fn rtm_input(kw: &Kw, incidents: &IncidentInput) -> PyResult<(rk::RiskInput, rk::FitStudyParams)> {
-    let working = incidents.incidents.crs.working.clone();
-    let layer_crs = kw.str("layer_crs")?;
-    let specs = match kw.0.get("layers") {
-        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
-        _ => return Err(kw.bad("layers", "at least one risk-factor layer")),
-    };
-    let mut layers = Vec::new();
-    for spec in &specs {
-        let parts: Vec<Option<&str>> = match spec {
-            Value::Array(v) if v.len() == 3 => v.iter().map(Value::as_str).collect(),
-            _ => return Err(kw.bad("layers", "(name, path, filter) triples")),
-        };
-        let (Some(name), Some(path)) = (parts[0], parts[1]) else {
-            return Err(kw.bad("layers", "a name and a path for each layer"));
-        };
-        let mut l = study_layer(path, layer_crs.as_deref(), &working, "layer")?;
-        l.layer.name = name.to_string();
-        layers.push(rk::RiskLayer {
-            layer: l,
-            filter: parts[2].map(str::to_string),
-        });
-    }
-    let boundary = kw
-        .str("boundary")?
-        .map(|b| study_layer(&b, layer_crs.as_deref(), &working, "boundary"))
-        .transpose()?;
+    let specs = layer_specs(kw, "layers")?;
     let block = kw.f64("block")?.unwrap_or(100.0);
-    let mut fp = FactorParams::new(block).density_sd(kw.f64("density_sd")?.unwrap_or(2.0));
+    let mut fp = given(
+        FactorParams::new(block),
+        kw.f64("density_sd")?,
+        FactorParams::density_sd,
+    );
     if let Some(d) = kw.f64_list("distances")? {
         fp = fp.distances(d);
     }
-    fp = fp.operationalisations(match kw.str("op")?.as_deref() {
-        Some("proximity") => vec![Operationalisation::Proximity],
-        Some("density") => vec![Operationalisation::Density],
-        None | Some("both") => vec![Operationalisation::Proximity, Operationalisation::Density],
+    let op = match kw.str("op")?.as_deref() {
+        Some("proximity") => rk::Operationalisations::Proximity,
+        Some("density") => rk::Operationalisations::Density,
+        None | Some("both") => rk::Operationalisations::Both,
         Some(_) => return Err(kw.bad("op", "'proximity', 'density' or 'both'")),
-    });
-    let rtm = RtmParams::new(block)
-        .seed(kw.u64("seed")?.unwrap_or(1))
-        .cv_folds(kw.usize("folds")?.unwrap_or(5))
-        .l1_ratio(kw.f64("l1_ratio")?.unwrap_or(0.5))
-        .factors(fp)
-        .spatial_null(
-            SpatialNullParams::new()
-                .shifts(kw.usize("null_shifts")?.unwrap_or(199))
-                .alpha(kw.f64("null_alpha")?.unwrap_or(0.05)),
-        );
+    };
+    fp = fp.operationalisations(op.list());
+    let null = given(
+        SpatialNullParams::new(),
+        kw.usize("null_shifts")?,
+        SpatialNullParams::shifts,
+    );
+    let null = given(null, kw.f64("null_alpha")?, SpatialNullParams::alpha);
+    let rtm = RtmParams::new(block).factors(fp).spatial_null(null);
+    let rtm = given(rtm, kw.u64("seed")?, RtmParams::seed);
+    let rtm = given(rtm, kw.usize("folds")?, RtmParams::cv_folds);
+    let rtm = given(rtm, kw.f64("l1_ratio")?, RtmParams::l1_ratio);
     let cell = kw.f64("cell")?.unwrap_or(block / 2.0);
-    Ok((
-        rk::RiskInput {
-            incidents: incidents.clone(),
-            layers,
-            boundary,
-        },
-        rk::FitStudyParams::new(rtm, cell),
-    ))
+    let working = incidents.incidents.crs.working.clone();
+    let layer_crs = kw.str("layer_crs")?;
+    let boundary = kw.str("boundary")?.map(PathBuf::from);
+    let input = rk::RiskInput::load_with(
+        incidents.clone(),
+        &specs,
+        boundary.as_deref(),
+        |path, role| study_layer(path, layer_crs.as_deref(), &working, role),
+    )?;
+    Ok((input, rk::FitStudyParams::new(rtm, cell)))
 }
 
 /// What a study gave back: its summary line after writing the CLI's files, or its
@@ -671,14 +799,17 @@ fn study(
             })
         }
         "kde" => {
-            let mut kde = KdeParams::new()
-                .kernel(kernel(&kw)?)
-                .bandwidth(bandwidth(&kw)?);
+            let kde = given(KdeParams::new(), kernel(&kw)?, KdeParams::kernel);
+            let mut kde = given(kde, bandwidth(&kw)?, KdeParams::bandwidth);
             if kw.bool("centres")? {
                 kde = kde.evaluation(Evaluation::Centre);
             }
+            let cells = cell_params(&kw)?;
+            cells
+                .require_square("kernel density (it is evaluated on square cells)")
+                .map_err(py_err)?;
             let p = hs::KdeStudyParams {
-                cells: cell_params(&kw)?,
+                cells,
                 kde,
                 dual_mode: DualMode::Ratio,
             };
@@ -694,18 +825,21 @@ fn study(
             })
         }
         "gistar" => {
+            let gistar = GiStarParams::new().fdr(kw.bool("fdr")?).bin_p(
+                match kw.bool("bins_from_permutations")? {
+                    true => BinP::Permutation,
+                    false => BinP::Analytical,
+                },
+            );
+            let gistar = given(
+                gistar,
+                kw.usize("permutations")?,
+                GiStarParams::permutations,
+            );
             let p = hs::GiStarStudyParams {
                 cells: cell_params(&kw)?,
                 weights: weights_spec(&kw)?,
-                gistar: GiStarParams::new()
-                    .permutations(kw.usize("permutations")?.unwrap_or(999))
-                    .seed(kw.u64("seed")?.unwrap_or(12345))
-                    .fdr(kw.bool("fdr")?)
-                    .bin_p(if kw.bool("bins_from_permutations")? {
-                        BinP::Permutation
-                    } else {
-                        BinP::Analytical
-                    }),
+                gistar: given(gistar, kw.u64("seed")?, GiStarParams::seed),
             };
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
@@ -719,13 +853,17 @@ fn study(
             })
         }
         "moran" => {
+            let moran = LocalMoranParams::new();
+            let moran = given(
+                moran,
+                kw.usize("permutations")?,
+                LocalMoranParams::permutations,
+            );
+            let moran = given(moran, kw.u64("seed")?, LocalMoranParams::seed);
             let p = hs::MoranStudyParams {
                 cells: cell_params(&kw)?,
                 weights: weights_spec(&kw)?,
-                moran: LocalMoranParams::new()
-                    .permutations(kw.usize("permutations")?.unwrap_or(999))
-                    .seed(kw.u64("seed")?.unwrap_or(12345))
-                    .alpha(kw.f64("alpha")?.unwrap_or(0.05)),
+                moran: given(moran, kw.f64("alpha")?, LocalMoranParams::alpha),
             };
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
@@ -751,17 +889,8 @@ fn study(
             };
             let mut inp = input.clone();
             py.detach(|| {
-                let (inc, wr) = crimescape::knox_incidents(
-                    &inp.incidents,
-                    crimescape::first_band_days(&p.knox.time_breaks)?,
-                    rule,
-                )?;
-                if wr.midpoint_short + wr.midpoint_long + wr.excluded_long > 0 {
-                    if let Some(s) = &mut inp.source {
-                        s.reading.push(wr.describe());
-                    }
-                }
-                inp.incidents = inc;
+                // windows longer than the first time band: left out or at their midpoint
+                rs::knox_windows(&mut inp, &p.knox, rule)?;
                 let r = rs::near_repeat(&inp, &p)?;
                 write_study(
                     out_dir.as_deref(),
@@ -772,20 +901,18 @@ fn study(
             })
         }
         "change" => {
-            let split = kw.str("split")?.ok_or_else(|| {
+            let split = date(&kw, "split")?.ok_or_else(|| {
                 kw.bad("split", "the first day of the second period (YYYY-MM-DD)")
             })?;
-            let mut change = ChangeParams::new(day(&kw, "split", &split)?);
-            change.alpha = kw.f64("alpha")?.unwrap_or(0.05);
-            change.fdr = !kw.bool("no_fdr")?;
+            let cells = cell_params(&kw)?;
+            cells.require_square("change").map_err(py_err)?;
+            let change = ChangeParams::new(split).fdr(!kw.bool("no_fdr")?);
+            let change = given(change, kw.f64("alpha")?, ChangeParams::alpha);
             let p = hs::ChangeStudyParams {
-                cells: cell_params(&kw)?,
+                cells,
                 change,
                 bandwidth: kw.f64("bandwidth")?,
             };
-            if p.cells.hex {
-                return Err(kw.bad("hex", "False: hotspot_change uses square cells"));
-            }
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::change(&inp, &p)?;
@@ -798,21 +925,18 @@ fn study(
             })
         }
         "emerging" => {
+            let cells = cell_params(&kw)?;
+            cells.require_square("classify/emerging").map_err(py_err)?;
+            let d = hs::PeriodStudyParams::default();
             let p = hs::PeriodStudyParams {
-                cells: cell_params(&kw)?,
+                cells,
                 weights: weights_spec(&kw)?,
                 period_days: kw.u64("period_days")?.map(|d| d as i64),
-                start: kw
-                    .str("start")?
-                    .map(|s| day(&kw, "start", &s))
-                    .transpose()?,
-                alpha: kw.f64("alpha")?.unwrap_or(0.05),
+                start: date(&kw, "start")?,
+                alpha: kw.f64("alpha")?.unwrap_or(d.alpha),
                 fdr: kw.bool("fdr")?,
-                time_steps: kw.usize("time_steps")?.unwrap_or(1),
+                time_steps: kw.usize("time_steps")?.unwrap_or(d.time_steps),
             };
-            if p.cells.hex {
-                return Err(kw.bad("hex", "False: emerging_hotspots uses square cells"));
-            }
             let inp = HotspotInput::new(input.clone());
             py.detach(|| {
                 let r = hs::emerging(&inp, &p)?;
@@ -868,17 +992,12 @@ fn assess(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResu
     if proposal_paths.is_empty() {
         return Err(kw.bad("proposals", "at least one proposal file"));
     }
-    let distances = kw
-        .f64_list("distances")?
-        .unwrap_or_else(|| vec![400.0, 800.0]);
+    let network = NetworkParams::new().split_crossings(!kw.bool("no_split_crossings")?);
+    let network = given(network, kw.f64("snap")?, NetworkParams::snap_tolerance);
     let params = AssessParams::new()
-        .network(
-            NetworkParams::new()
-                .snap_tolerance(kw.f64("snap")?.unwrap_or(1.0))
-                .split_crossings(!kw.bool("no_split_crossings")?),
-        )
-        .distances(distances)
+        .network(network)
         .per_action(!kw.bool("no_per_action")?);
+    let params = given(params, kw.f64_list("distances")?, AssessParams::distances);
     let files = asx::StudyFiles {
         streets: PathBuf::from(streets),
         paths: kw.str("paths")?.map(PathBuf::from),
@@ -918,39 +1037,38 @@ fn assess(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResu
     .into_py(py)
 }
 
-/// `[[name, path, filter], ...]` of the Python side (the CLI's `--layer NAME=PATH`).
-fn layer_triples(kw: &Kw, key: &str) -> PyResult<Vec<(String, String, Option<String>)>> {
+/// The layers of `key`: texts `NAME=PATH` or `NAME=PATH:COLUMN=VALUE` read with the
+/// library's grammar (`LayerSpec`'s `FromStr`, the CLI's `--layer`), or
+/// `[name, path, filter]` triples (a dict on the Python side).
+fn layer_specs(kw: &Kw, key: &str) -> PyResult<Vec<LayerSpec>> {
     let specs = match kw.0.get(key) {
-        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+        Some(Value::Array(a)) if !a.is_empty() => a,
         _ => return Err(kw.bad(key, "at least one layer (NAME=PATH)")),
     };
     specs
         .iter()
-        .map(|spec| {
-            let parts: Vec<Option<&str>> = match spec {
-                Value::Array(v) if v.len() == 3 => v.iter().map(Value::as_str).collect(),
-                _ => return Err(kw.bad(key, "(name, path, filter) triples")),
-            };
-            match (parts[0], parts[1]) {
-                (Some(n), Some(p)) => {
-                    Ok((n.to_string(), p.to_string(), parts[2].map(String::from)))
-                }
+        .map(|spec| match spec {
+            Value::String(s) => s.parse::<LayerSpec>().map_err(py_err),
+            Value::Array(v) if v.len() == 3 => match (v[0].as_str(), v[1].as_str()) {
+                (Some(name), Some(path)) => Ok(LayerSpec {
+                    name: name.to_string(),
+                    path: PathBuf::from(path),
+                    filter: v[2].as_str().map(String::from),
+                }),
                 _ => Err(kw.bad(key, "a name and a path for each layer")),
-            }
+            },
+            _ => Err(kw.bad(key, "NAME=PATH texts or (name, path, filter) triples")),
         })
         .collect()
 }
 
-/// The layers a model uses, named as in the model, in the working CRS.
+/// The layers a model uses, named as in the model, in the working CRS (their filters
+/// are the model's).
 fn model_layers(kw: &Kw, working: &Crs) -> PyResult<Vec<StudyLayer>> {
     let layer_crs = kw.str("layer_crs")?;
-    layer_triples(kw, "layers")?
-        .into_iter()
-        .map(|(name, path, _)| {
-            let mut l = study_layer(&path, layer_crs.as_deref(), working, "layer")?;
-            l.layer.name = name;
-            Ok(l)
-        })
+    layer_specs(kw, "layers")?
+        .iter()
+        .map(|s| s.load_with(|path, role| study_layer(path, layer_crs.as_deref(), working, role)))
         .collect()
 }
 
@@ -961,37 +1079,39 @@ fn need_path(kw: &Kw, key: &str, what: &str) -> PyResult<PathBuf> {
 }
 
 /// Re-applies a saved model to (changed) layers (`crimescape risk apply`): writes the
-/// CLI's files into `out_dir` and returns the summary text.
+/// CLI's files into `out_dir`; returns the summary text, the working CRS (JSON) and
+/// the cell size of the model's grid.
 #[pyfunction]
-fn apply_rtm(py: Python<'_>, kwargs_json: &str, out_dir: Option<PathBuf>) -> PyResult<Py<PyAny>> {
+fn apply_rtm(
+    py: Python<'_>,
+    kwargs_json: &str,
+    out_dir: Option<PathBuf>,
+) -> PyResult<(Py<PyAny>, String, f64)> {
     let kw = Kw::parse(kwargs_json)?;
     let model_path = need_path(&kw, "model", "a model.json path")?;
-    let (mf, source) = rk::read_model(&model_path).map_err(py_err)?;
-    let crs = match (kw.str("to_crs")?, &mf.crs) {
-        (Some(c), _) => parse_target_crs(&c).map_err(py_err)?,
-        (None, Some(c)) => c.clone(),
-        (None, None) => {
-            return Err(py_err(Error::Param(format!(
-                "{}: the model file stores no crs; give its working CRS with to_crs=",
-                model_path.display()
-            ))))
-        }
-    };
-    mf.check_crs(&crs, &format!("model file {}", model_path.display()))
+    // the model's working CRS: the one stored in the file, or `to_crs` (which must
+    // match it), as the CLI's `risk apply`
+    let to_crs = kw
+        .str("to_crs")?
+        .map(|c| parse_target_crs(&c))
+        .transpose()
         .map_err(py_err)?;
-    let layers = model_layers(&kw, &crs)?;
-    let model = mf.model;
-    py.detach(|| {
-        let r = rk::apply(&model, Some(source), &layers, &crs)?;
-        write_study(
-            out_dir.as_deref(),
-            rk::ApplyStudy::files(),
-            &r,
-            r.summary_text(),
-        )
-    })
-    .map_err(py_err)?
-    .into_py(py)
+    let m = rk::load_model(&model_path, to_crs).map_err(py_err)?;
+    let layers = model_layers(&kw, &m.crs)?;
+    let crs = serde_json::to_string(&m.crs).map_err(|e| DataError::new_err(e.to_string()))?;
+    let cell = m.model.grid.cell;
+    let emitted = py
+        .detach(|| {
+            let r = rk::apply(&m.model, Some(m.source), &layers, &m.crs)?;
+            write_study(
+                out_dir.as_deref(),
+                rk::ApplyStudy::files(),
+                &r,
+                r.summary_text(),
+            )
+        })
+        .map_err(py_err)?;
+    Ok((emitted.into_py(py)?, crs, cell))
 }
 
 /// Ranks cells, street segments or user sites (`crimescape sites`): writes the CLI's
@@ -1003,92 +1123,66 @@ fn rank_sites(
     kwargs_json: &str,
     out_dir: Option<PathBuf>,
 ) -> PyResult<(Py<PyAny>, Vec<String>)> {
-    use crimescape::study::sites::{self as st, SitesInput, SitesStudy, UnitsInput};
-    use crimescape::{CptedMapping, SiteParams, SiteWeights};
+    use crimescape::study::sites::{self as st, SitesModel, SitesStudy, Units, UnitsParams};
+    use crimescape::{SiteParams, SiteWeights};
     let kw = Kw::parse(kwargs_json)?;
     let model_path = need_path(&kw, "model", "a model.json path")?;
-    let units = kw.str("units")?.unwrap_or_else(|| "cells".into());
-    let p = SiteParams::new()
-        .top(kw.usize("top")?.unwrap_or(20))
-        .periods(kw.usize("periods")?.unwrap_or(4))
-        .period_days(kw.u64("period_days")?.map(|d| d as i64))
-        .persistence_top(kw.f64("persistence_top")?.unwrap_or(0.05))
-        .weights(SiteWeights {
-            burden: kw.f64("w_burden")?.unwrap_or(0.35),
-            persistence: kw.f64("w_persistence")?.unwrap_or(0.15),
-            repeat: kw.f64("w_repeat")?.unwrap_or(0.10),
-            risk: kw.f64("w_risk")?.unwrap_or(0.25),
-            modifiable: kw.f64("w_modifiable")?.unwrap_or(0.15),
-        });
-    let (mf, model_source) = rk::read_model(&model_path).map_err(py_err)?;
-    let mapping = match kw.str("mapping")? {
-        Some(m) => {
-            let (m, src) = st::read_mapping(Path::new(&m)).map_err(py_err)?;
-            (m, Some(src))
-        }
-        None => (CptedMapping::default_mapping(), None),
+    let specs = layer_specs(&kw, "layers")?;
+    let units = UnitsParams {
+        units: match kw.str("units")?.as_deref() {
+            None | Some("cells") => Units::Cells,
+            Some("segments") => Units::Segments,
+            Some("sites") => Units::Sites,
+            Some(_) => return Err(kw.bad("units", "'cells', 'segments' or 'sites'")),
+        },
+        streets: kw.str("streets")?.map(PathBuf::from),
+        split: kw.bool("split")?,
+        tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
+        site_layer: kw.str("site_layer")?.map(PathBuf::from),
+        site_radius: kw.f64("site_radius")?.unwrap_or(50.0),
     };
-    let seriousness = kw
-        .str("seriousness")?
-        .map(|s| {
-            st::read_seriousness(Path::new(&s), kw.bool("strict_seriousness")?).map_err(py_err)
-        })
-        .transpose()?;
+    // the file the units need (`streets`, `site_layer`), checked before any is read
+    units.file().map_err(py_err)?;
+    let (d, w) = (SiteParams::default(), SiteWeights::default());
+    let p = SiteParams::new()
+        .top(kw.usize("top")?.unwrap_or(d.top))
+        .periods(kw.usize("periods")?.unwrap_or(d.periods))
+        .period_days(kw.u64("period_days")?.map(|d| d as i64))
+        .persistence_top(kw.f64("persistence_top")?.unwrap_or(d.persistence_top))
+        .weights(SiteWeights {
+            burden: kw.f64("w_burden")?.unwrap_or(w.burden),
+            persistence: kw.f64("w_persistence")?.unwrap_or(w.persistence),
+            repeat: kw.f64("w_repeat")?.unwrap_or(w.repeat),
+            risk: kw.f64("w_risk")?.unwrap_or(w.risk),
+            modifiable: kw.f64("w_modifiable")?.unwrap_or(w.modifiable),
+        });
+    let mapping = kw.str("mapping")?.map(PathBuf::from);
+    let seriousness = kw.str("seriousness")?.map(PathBuf::from);
+    let m = SitesModel::read(
+        &model_path,
+        mapping.as_deref(),
+        seriousness.as_deref(),
+        kw.bool("strict_seriousness")?,
+    )
+    .map_err(py_err)?;
     let tz = kw
         .str("tz")?
         .map(|t| crimescape::TimeZone::parse(&t))
         .transpose()
         .map_err(py_err)?;
     let inc = incidents.input.clone();
+    // the same working CRS (an error), the incidents inside the model's grid (a warning)
+    let warnings: Vec<String> = m.check(&inc).map_err(py_err)?.into_iter().collect();
     let working = inc.incidents.crs.working.clone();
-    mf.check_crs(&working, &format!("model file {}", model_path.display()))
+    let opts = layer_options(kw.str("layer_crs")?.as_deref(), &working)?;
+    let load = |path: &Path, role: &str| StudyLayer::load(path, &opts, role);
+    let layers = specs
+        .iter()
+        .map(|s| s.load_with(load))
+        .collect::<crimescape::Result<Vec<_>>>()
         .map_err(py_err)?;
-    let model = mf.model;
-    let mut warnings = Vec::new();
-    if let Some(b) = inc.incidents.bbox() {
-        if let Some(w) = crimescape::check_model_coverage(&model, b, "the model").map_err(py_err)? {
-            warnings.push(w);
-        }
-    }
-    let layers = model_layers(&kw, &working)?;
-    let layer_crs = kw.str("layer_crs")?;
-    let units = match units.as_str() {
-        "cells" => UnitsInput::Cells,
-        "segments" => UnitsInput::Segments {
-            streets: study_layer(
-                need_path(&kw, "streets", "a street layer (units='segments')")?
-                    .to_string_lossy()
-                    .as_ref(),
-                layer_crs.as_deref(),
-                &working,
-                "segments",
-            )?,
-            split: kw.bool("split")?,
-            tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
-        },
-        "sites" => UnitsInput::Sites {
-            layer: study_layer(
-                need_path(&kw, "site_layer", "a site layer (units='sites')")?
-                    .to_string_lossy()
-                    .as_ref(),
-                layer_crs.as_deref(),
-                &working,
-                "sites",
-            )?,
-            radius: kw.f64("site_radius")?.unwrap_or(50.0),
-        },
-        _ => return Err(kw.bad("units", "'cells', 'segments' or 'sites'")),
-    };
-    let input = SitesInput {
-        incidents: inc,
-        model,
-        model_source: Some(model_source),
-        layers,
-        units,
-        mapping,
-        seriousness,
-        temporal: Some(tz),
-    };
+    let units = units.load_with(load).map_err(py_err)?;
+    let input = m.input(inc, layers, units, Some(tz));
     let emitted = py
         .detach(|| {
             let r = st::sites(&input, &p)?;
@@ -1103,16 +1197,6 @@ fn rank_sites(
     Ok((emitted.into_py(py)?, warnings))
 }
 
-/// A `FROM..TO` period (TO excluded) as local clock seconds.
-fn span(kw: &Kw, key: &str) -> PyResult<Option<(i64, i64)>> {
-    kw.str(key)?
-        .map(|s| match s.split_once("..") {
-            Some((a, b)) => Ok((day(kw, key, a)?, day(kw, key, b)?)),
-            None => Err(kw.bad(key, "FROM..TO, e.g. ('2024-01-01', '2024-07-01')")),
-        })
-        .transpose()
-}
-
 /// Evaluates an intervention (`crimescape evaluate`): writes the CLI's files into
 /// `out_dir` and returns the summary text.
 #[pyfunction]
@@ -1122,85 +1206,60 @@ fn evaluate(
     kwargs_json: &str,
     out_dir: Option<PathBuf>,
 ) -> PyResult<Py<PyAny>> {
-    use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy};
-    use crimescape::{Dispersion, EvaluateParams, ItsParams};
+    use crimescape::study::evaluate::{self as ev, AreaParams, EvaluateStudy, EvaluationInputs};
+    use crimescape::EvaluateParams;
     let kw = Kw::parse(kwargs_json)?;
-    let date = kw
-        .str("intervention_date")?
-        .map(|d| day(&kw, "intervention_date", &d))
-        .transpose()?;
-    let mut p = match (span(&kw, "pre")?, span(&kw, "post")?, date) {
-        (Some(pre), Some(post), d) => {
-            let mut p = EvaluateParams::periods(pre, post);
-            if d.is_some() {
-                p.intervention = d;
-            }
-            p
-        }
-        (None, None, Some(d)) => EvaluateParams::at(d),
-        (None, None, None) => {
-            return Err(ParameterError::new_err(
-                "give intervention_date='YYYY-MM-DD', or pre=(FROM, TO) and post=(FROM, TO)",
-            ))
-        }
-        _ => return Err(ParameterError::new_err("give both pre= and post=")),
-    };
-    p = p
-        .confidence(kw.f64("confidence")?.unwrap_or(0.95))
-        .control_cell(kw.f64("control_cell")?.unwrap_or(250.0));
+    // the library's grammar of the periods and the date (`evaluate_params`)
+    let mut p = ev::evaluate_params(
+        kw.str("pre")?.as_deref(),
+        kw.str("post")?.as_deref(),
+        kw.str("intervention_date")?.as_deref(),
+    )
+    .map_err(py_err)?;
+    p = given(p, kw.f64("confidence")?, EvaluateParams::confidence);
+    p = given(p, kw.f64("control_cell")?, EvaluateParams::control_cell);
     // the CLI's grammar (`FromStr for Dispersion`): a fixed factor must be finite and > 0
-    p.dispersion = match kw.str("dispersion")?.as_deref() {
-        None => Dispersion::Estimate,
-        Some(s) => s
-            .parse::<Dispersion>()
-            .map_err(|_| kw.bad("dispersion", "'auto', 'poisson' or a number > 0"))?,
-    };
-    p.its = match kw.str("its")?.as_deref() {
-        None | Some("nb") => Some(ItsParams::default()),
-        Some("poisson") => Some(ItsParams {
-            family: crimescape::Family::Poisson,
-            ..ItsParams::default()
-        }),
-        Some("none") => None,
+    if let Some(d) = kw.str("dispersion")? {
+        p.dispersion = d.parse().map_err(py_err)?;
+    }
+    let its = match kw.str("its")?.as_deref() {
+        None | Some("nb") => ev::ItsModel::Nb,
+        Some("poisson") => ev::ItsModel::Poisson,
+        Some("none") => ev::ItsModel::None,
         Some(_) => return Err(kw.bad("its", "'nb', 'poisson' or 'none'")),
     };
-    if let Some(i) = &mut p.its {
-        i.slope_change = kw.bool("its_slope_change")?;
-    }
-    let mut sources = Vec::new();
-    if let Some(c) = kw.str("costs")? {
-        let (spec, src) = ev::read_costs(Path::new(&c)).map_err(py_err)?;
-        p.costs = Some(spec);
-        sources.push(src);
-    }
+    p.its = its.params(kw.bool("its_slope_change")?);
+    let costs = kw
+        .str("costs")?
+        .map(|c| ev::read_costs(Path::new(&c)))
+        .transpose()
+        .map_err(py_err)?;
     let input = &incidents.input;
     let working = input.incidents.crs.working.clone();
     let areas_crs = kw.str("areas_crs")?;
-    let treatment = study_layer(
-        &need_path(&kw, "treatment", "the treatment area file")?.to_string_lossy(),
-        areas_crs.as_deref(),
-        &working,
-        "treatment",
-    )?;
-    let control = kw
-        .str("control")?
-        .map(|c| study_layer(&c, areas_crs.as_deref(), &working, "control"))
-        .transpose()?;
-    let areas = ev::treatment_areas(
-        &treatment,
-        control.as_ref(),
-        &AreaParams {
+    let inputs = EvaluationInputs {
+        treatment: study_layer(
+            need_path(&kw, "treatment", "the treatment area file")?,
+            areas_crs.as_deref(),
+            &working,
+            "treatment",
+        )?,
+        control: kw
+            .str("control")?
+            .map(|c| study_layer(&c, areas_crs.as_deref(), &working, "control"))
+            .transpose()?,
+        costs,
+    };
+    let areas = inputs
+        .areas(&AreaParams {
             area_field: kw.str("area_field")?,
             radius: kw.f64("radius")?.unwrap_or(0.0),
             buffer: kw.f64("buffer")?.unwrap_or(400.0),
-        },
-    )
-    .map_err(py_err)?;
-    sources.extend(treatment.source.clone());
-    sources.extend(control.and_then(|c| c.source));
+        })
+        .map_err(py_err)?;
     let names: Vec<String> = areas.iter().map(|x| x.name.clone()).collect();
     py.detach(|| {
-        let r = ev::evaluate_study(input, areas, sources, &p)?;
+        let r = inputs.evaluate(input, areas, &p)?;
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         write_study(
             out_dir.as_deref(),
@@ -1224,15 +1283,16 @@ fn segments(
 ) -> PyResult<Py<PyAny>> {
     use crimescape::study::segments::{self as ss, SegmentStudy, SegmentStudyParams};
     let kw = Kw::parse(kwargs_json)?;
+    let d = SegmentStudyParams::default();
     let p = SegmentStudyParams {
         split: kw.bool("split")?,
-        tolerance: kw.f64("tolerance")?.unwrap_or(30.0),
+        tolerance: kw.f64("tolerance")?.unwrap_or(d.tolerance),
         cell: kw.f64("cell")?,
-        top: kw.usize("top")?.unwrap_or(20),
+        top: kw.usize("top")?.unwrap_or(d.top),
     };
     let input = &incidents.input;
     let streets = study_layer(
-        &need_path(&kw, "streets", "the street layer (lines)")?.to_string_lossy(),
+        need_path(&kw, "streets", "the street layer (lines)")?,
         kw.str("streets_crs")?.as_deref(),
         &input.incidents.crs.working,
         "streets",
@@ -1250,10 +1310,9 @@ fn segments(
     .into_py(py)
 }
 
-/// Point clusters: labels per point (-1 = noise), in input order.
+/// Point clusters of an (n, 2) array: labels per point (-1 = noise), in input order.
 #[pyfunction]
-#[pyo3(signature = (method, xy, eps=100.0, min_samples=None, min_cluster_size=25, times=None, eps_time=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (method, xy, eps=100.0, min_samples=None, min_cluster_size=25))]
 fn cluster<'py>(
     py: Python<'py>,
     method: &str,
@@ -1261,8 +1320,6 @@ fn cluster<'py>(
     eps: f64,
     min_samples: Option<usize>,
     min_cluster_size: usize,
-    times: Option<PyReadonlyArray1<'py, i64>>,
-    eps_time: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let a = xy.as_array();
     if a.ncols() != 2 {
@@ -1272,42 +1329,71 @@ fn cluster<'py>(
         )));
     }
     let pts: Vec<[f64; 2]> = a.rows().into_iter().map(|r| [r[0], r[1]]).collect();
-    let t: Option<Vec<i64>> = times.map(|t| t.as_array().to_vec());
     let c = py
         .detach(|| match method {
             "dbscan" => dbscan(&pts, &DbscanParams::new(eps, min_samples.unwrap_or(5))),
-            "hdbscan" => {
-                let mut p = HdbscanParams::new(min_cluster_size);
-                p.min_samples = min_samples;
-                hdbscan(&pts, &p)
-            }
-            "st-dbscan" => {
-                let t = t.ok_or_else(|| Error::Param("st_dbscan needs times".into()))?;
-                if t.len() != pts.len() {
-                    return Err(Error::Param(format!(
-                        "st_dbscan: {} times for {} points",
-                        t.len(),
-                        pts.len()
-                    )));
-                }
-                let et = eps_time.ok_or_else(|| Error::Param("st_dbscan needs eps_days".into()))?;
-                st_dbscan(
-                    &pts,
-                    &t,
-                    &crimescape::StDbscanParams::new(eps, et, min_samples.unwrap_or(5)),
-                )
-            }
-            _ => Err(Error::Param(format!(
-                "unknown clustering method {method:?}"
-            ))),
+            "hdbscan" => hdbscan(
+                &pts,
+                &HdbscanParams::new(min_cluster_size).min_samples(min_samples),
+            ),
+            _ => Err(Error::invalid_param(
+                "method",
+                format!("{method:?}"),
+                "use dbscan or hdbscan",
+            )),
         })
         .map_err(py_err)?;
-    let labels: Vec<i64> = c
-        .labels
-        .iter()
-        .map(|l| l.map_or(-1, |v| v as i64))
-        .collect();
-    Ok(PyArray1::from_vec(py, labels))
+    Ok(labels_py(py, &c.labels, None, pts.len()))
+}
+
+/// Cluster labels as numpy (-1 = noise): of the points clustered (`used`: their
+/// indexes among `n` points, the others -1; `None`: all `n` in order).
+fn labels_py<'py>(
+    py: Python<'py>,
+    labels: &[Option<usize>],
+    used: Option<&[usize]>,
+    n: usize,
+) -> Bound<'py, PyArray1<i64>> {
+    let label = |l: &Option<usize>| l.map_or(-1, |v| v as i64);
+    let out: Vec<i64> = match used {
+        None => labels.iter().map(label).collect(),
+        Some(used) => {
+            let mut out = vec![-1; n];
+            for (&i, l) in used.iter().zip(labels) {
+                out[i] = label(l);
+            }
+            out
+        }
+    };
+    PyArray1::from_vec(py, out)
+}
+
+/// Space-time DBSCAN of the incidents (`crimescape clusters --method st-dbscan`, the
+/// library's `clusters` study: the incidents with a time, `eps_days` checked and
+/// rounded to seconds): a label per incident, -1 for noise and for an incident
+/// without a time.
+#[pyfunction]
+#[pyo3(signature = (incidents, eps=100.0, eps_days=None, min_samples=5))]
+fn st_dbscan<'py>(
+    py: Python<'py>,
+    incidents: &PyIncidents,
+    eps: f64,
+    eps_days: Option<f64>,
+    min_samples: usize,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    use crimescape::study::clusters::{clusters, ClusterMethod, ClusterStudyParams};
+    let input = &incidents.input;
+    let (labels, used) = py
+        .detach(|| {
+            let p = ClusterStudyParams {
+                method: ClusterMethod::st_dbscan(eps, eps_days, min_samples)?,
+                ellipse: Default::default(),
+            };
+            let r = clusters(input, &p)?;
+            Ok::<_, Error>((r.clustering.labels, r.used))
+        })
+        .map_err(py_err)?;
+    Ok(labels_py(py, &labels, Some(&used), input.incidents.len()))
 }
 
 /// Writes the demo city (and, unless `city_only`, every analysis of `crimescape
@@ -1345,6 +1431,7 @@ fn _crimescape(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(study, m)?)?;
     m.add_function(wrap_pyfunction!(cluster, m)?)?;
+    m.add_function(wrap_pyfunction!(st_dbscan, m)?)?;
     m.add_function(wrap_pyfunction!(assess, m)?)?;
     m.add_function(wrap_pyfunction!(demo_city, m)?)?;
     m.add_function(wrap_pyfunction!(apply_rtm, m)?)?;

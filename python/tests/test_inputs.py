@@ -77,10 +77,27 @@ def test_wrong_crs():
         cs.load_incidents(df, crs="EPSG:999999")
     with pytest.raises(cs.CrimescapeError):
         cs.load_incidents(df, crs="not a crs")
-    # the working CRS must be in metres (as the CLI's --to-crs): feet and degrees are refused
+    # the working CRS must be in metres (as the CLI's --to-crs): feet and degrees are
+    # refused, the error naming the keyword (the library's field is target_crs)
     for target in ("local-ft", "EPSG:4326"):
-        with pytest.raises(cs.ParameterError, match="target_crs"):
+        with pytest.raises(cs.ParameterError, match="to_crs") as e:
             cs.load_incidents(df, crs="local-m", to_crs=target)
+        assert e.value.column == "to_crs"
+
+
+def test_load_settings_are_the_librarys():
+    """load_incidents reads its keywords with the library's LoadSettings (the CLI's
+    loading flags): the same checks, the keyword named in the error."""
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})
+    with pytest.raises(cs.ParameterError, match="max_window") as e:
+        cs.load_incidents(df, crs="local-m", max_window=-1)
+    assert e.value.column == "max_window" and e.value.value == "-1"
+    for bad in ("ab", "é"):
+        with pytest.raises(cs.ParameterError, match="delimiter"):
+            cs.load_incidents(df, crs="local-m", delimiter=bad)
+    # the other columns are kept (to_pandas shows them), as before
+    df["kind"] = ["a", "b"]
+    assert list(cs.load_incidents(df, crs="local-m").to_pandas()["kind"]) == ["a", "b"]
 
 
 def test_empty_frame():
@@ -97,8 +114,10 @@ def test_missing_file(tmp_path):
 def test_bad_parameters(incidents):
     with pytest.raises(cs.ParameterError, match="neighbours"):
         cs.gi_star(incidents, neighbours="rook")
-    with pytest.raises(cs.ParameterError, match="radius"):
+    # the library's NeighbourSpec: band needs a radius
+    with pytest.raises(cs.ParameterError, match="neighbours = band needs radius") as e:
         cs.gi_star(incidents, neighbours="band")
+    assert e.value.column == "radius"
     with pytest.raises(cs.ParameterError):
         cs.kde(incidents, bandwidth="wide")
     with pytest.raises(cs.ParameterError):
@@ -106,6 +125,39 @@ def test_bad_parameters(incidents):
     with pytest.raises(cs.ParameterError):
         cs.gi_star("not incidents")
     assert issubclass(cs.ParameterError, cs.CrimescapeError)
+
+
+def test_grammars_are_the_librarys(incidents):
+    """Dates, bandwidths and Near Repeat Calculator bands read with the library's
+    grammars (the CLI's flags)."""
+    with pytest.raises(cs.ParameterError, match="split") as e:
+        cs.hotspot_change(incidents, split="someday")
+    assert e.value.column == "split" and "YYYY-MM-DD" in str(e.value)
+    with pytest.raises(cs.ParameterError, match="start"):
+        cs.emerging_hotspots(incidents, start="2024-13-45")
+    # FromStr for Bandwidth: spaces around K and before the unit are allowed
+    a = cs.kde(incidents, bandwidth="knn:5", cell=300)
+    b = cs.kde(incidents, bandwidth="KNN: 5", cell=300)
+    assert np.array_equal(a["density_km2"], b["density_km2"])
+    with pytest.raises(cs.ParameterError, match="bandwidth") as e:
+        cs.kde(incidents, bandwidth="knn:x")
+    assert e.value.column == "bandwidth"
+    # NrcBands: N is a whole number (2.5 was cut to 2)
+    with pytest.raises(cs.ParameterError, match="nrc"):
+        cs.knox(incidents, nrc=(100, 2.5), nrep=9)
+    with pytest.raises(cs.ParameterError, match="nrc_time"):
+        cs.knox(incidents, nrc_time=(7, 3, 1), nrep=9)
+    # band breaks: parse_breaks and KnoxParams' checks (-inf was read as +inf)
+    with pytest.raises(cs.ParameterError, match="space") as e:
+        cs.knox(incidents, space=(0, 100, float("-inf")), nrep=9)
+    assert e.value.column == "space"
+    assert cs.knox(incidents, space=(0, 100, float("inf")), nrep=9).table.shape[0] > 0
+
+
+def test_st_dbscan_checks_eps_days(incidents):
+    # the library's clusters study: a temporal radius must be a number of days >= 0
+    with pytest.raises(cs.ParameterError, match="eps_days"):
+        cs.st_dbscan(incidents, eps=100, eps_days=-1)
 
 
 def test_determinism(incidents):

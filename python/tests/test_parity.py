@@ -80,6 +80,22 @@ def test_clusters_match_cli(city, incidents, cli, tmp_path):
     assert (ours >= 0).sum() > 0
 
 
+def test_st_dbscan_and_hdbscan_match_cli(city, incidents, cli, tmp_path):
+    """st_dbscan runs the library's clusters study (as the CLI): incidents without a
+    time are -1; hdbscan's min_samples goes through HdbscanParams' builder."""
+    csv = city / "incidents.csv"
+    cli("clusters", "--method", "st-dbscan", "--eps", "100", "--eps-days", "7", "--min-samples", "5",
+        "-o", tmp_path / "st", csv)
+    theirs = read_cli(tmp_path / "st" / "labels.csv")["label"].fillna(-1).astype(np.int64).to_numpy()
+    ours = cs.st_dbscan(incidents, eps=100, eps_days=7, min_samples=5)
+    assert np.array_equal(ours, theirs) and (ours >= 0).any()
+    cli("clusters", "--method", "hdbscan", "--min-cluster-size", "20", "--min-samples", "5",
+        "-o", tmp_path / "h", csv)
+    theirs = read_cli(tmp_path / "h" / "labels.csv")["label"].fillna(-1).astype(np.int64).to_numpy()
+    ours = cs.hdbscan(incidents, min_cluster_size=20, min_samples=5)
+    assert np.array_equal(ours, theirs) and (ours >= 0).any()
+
+
 # ---------------------------------------------------------------- golden
 
 

@@ -48,8 +48,18 @@ def test_apply_rtm_bad_input(full_demo, tmp_path):
     assert "nope.geojson" in str(e.value) and e.value.path.endswith("nope.geojson")
     with pytest.raises(cs.InputError):
         cs.apply_rtm(tmp_path / "missing_model.json", model_layers(full_demo))
-    with pytest.raises(cs.ParameterError):
+    # LayerSpec's grammar (the CLI's --layer), the keyword named
+    with pytest.raises(cs.ParameterError, match="layers") as e:
         cs.apply_rtm(model, ["no-equals-sign"])
+    assert e.value.column == "layers"
+    # a model file without a crs needs to_crs (the library's load_model)
+    with open(model) as f:
+        m = json.load(f)
+    m.pop("crs", None)
+    bare = tmp_path / "bare_model.json"
+    bare.write_text(json.dumps(m))
+    with pytest.raises(cs.ParameterError, match="needs to_crs"):
+        cs.apply_rtm(bare, model_layers(full_demo))
 
 
 def test_rank_sites_matches_cli(full_demo, incidents, cli, tmp_path):
@@ -83,7 +93,7 @@ def test_rank_sites_bad_input(full_demo, incidents):
     specs = model_layers(full_demo)
     with pytest.raises(cs.ParameterError, match="units"):
         cs.rank_sites(incidents, model, specs, units="blocks")
-    with pytest.raises(cs.ParameterError, match="streets"):
+    with pytest.raises(cs.ParameterError, match="units = segments needs streets"):
         cs.rank_sites(incidents, model, specs, units="segments")
     with pytest.raises(cs.ParameterError):
         cs.rank_sites("incidents.csv", model, specs)
