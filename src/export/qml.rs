@@ -170,20 +170,9 @@ pub fn style_classes(
     }
 }
 
-/// XML text with `&`, `<`, `>`, `"` and `'` escaped.
+/// XML text with `&`, `<`, `>`, `"` and `'` escaped (control characters kept).
 fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::render::scene::escape_markup(s, "&apos;", Some)
 }
 
 /// `r,g,b,a` as QGIS writes colours.

@@ -173,8 +173,15 @@ fn num(v: f64) -> String {
     }
 }
 
-/// XML-escaped text.
+/// XML-escaped text (control characters other than tab and line breaks dropped).
 pub fn escape(s: &str) -> String {
+    escape_markup(s, "&apos;", |c| (c == '\r').then_some(c))
+}
+
+/// Text for XML or HTML content and attribute values: `&`, `<`, `>` and `"` as
+/// entities, `'` as `apos`, and a control character other than tab and new line as
+/// `control(c)` (dropped when `None`).
+pub(crate) fn escape_markup(s: &str, apos: &str, control: impl Fn(char) -> Option<char>) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -182,8 +189,8 @@ pub fn escape(s: &str) -> String {
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {}
+            '\'' => o.push_str(apos),
+            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => o.extend(control(c)),
             c => o.push(c),
         }
     }
@@ -526,6 +533,18 @@ impl Scene {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_markup_entities_and_control_characters() {
+        let s = "a<b & \"c\" 'd'\t\n\r\u{1}e";
+        // SVG: control characters dropped, line breaks and tabs kept
+        assert_eq!(escape(s), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\t\n\re");
+        // HTML report: `'` as a number, control characters as spaces
+        assert_eq!(
+            escape_markup(s, "&#39;", |_| Some(' ')),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;\t\n  e"
+        );
+    }
 
     fn sample() -> Scene {
         let mut s = Scene::new(120.0, 80.0);

@@ -33,6 +33,7 @@ use crate::index::PointIndex;
 use crate::layer::Incidents;
 use crate::network::{NetPos, NetworkSpace};
 use crate::repeat::knox::Metric;
+use crate::repeat::OnNetwork;
 use crate::time::TimePrecision;
 
 /// Parameters of [`near_repeat_chains`].
@@ -234,36 +235,20 @@ pub fn near_repeat_chains(inc: &Incidents, p: &ChainParams) -> Result<ChainResul
     let mut pt = crate::repeat::prepare_times(inc)?;
     let mut excluded_off_network = 0;
     let mut on_net: Option<(&NetworkSpace, Vec<NetPos>)> = None;
-    let xy: Vec<[f64; 2]> = if p.metric == Metric::Network {
+    let mut xy: Vec<[f64; 2]> = pt.keep.iter().map(|&i| inc.xy[i]).collect();
+    if p.metric == Metric::Network {
         let space = p
             .network
             .as_deref()
             .ok_or_else(|| Error::missing_param("network", "metric", "network"))?;
-        let (mut keep, mut t, mut xy, mut pos) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (k, &i) in pt.keep.iter().enumerate() {
-            match space.snap(inc.xy[i]) {
-                Some((q, _)) => {
-                    keep.push(i);
-                    t.push(pt.t[k]);
-                    xy.push(space.xy(q));
-                    pos.push(q);
-                }
-                None => excluded_off_network += 1,
-            }
-        }
-        if excluded_off_network > 0 {
-            pt.warnings.push(format!(
-                "{excluded_off_network} event(s) farther than {} m from the network excluded",
-                space.tolerance
-            ));
-        }
-        pt.keep = keep;
-        pt.t = t;
-        on_net = Some((space, pos));
-        xy
-    } else {
-        pt.keep.iter().map(|&i| inc.xy[i]).collect()
-    };
+        let on = OnNetwork::snap(space, &xy);
+        pt.warnings.extend(on.warning());
+        pt.keep = on.keep.iter().map(|&k| pt.keep[k]).collect();
+        pt.t = on.keep.iter().map(|&k| pt.t[k]).collect();
+        excluded_off_network = on.excluded;
+        xy = on.xy;
+        on_net = Some((space, on.pos));
+    }
     let n = pt.keep.len();
     if n > u32::MAX as usize - 1 {
         return Err(Error::limit(

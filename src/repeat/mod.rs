@@ -21,7 +21,10 @@
 pub mod chains;
 pub mod exact;
 pub mod knox;
+mod on_network;
 pub mod promap;
+
+pub(crate) use on_network::OnNetwork;
 
 use serde::{Deserialize, Serialize};
 

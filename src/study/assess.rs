@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
-use super::{slug, LayerSpec};
+use super::{slug, LayerSpec, StudyLayer};
 use crate::access::{
     self, report, AssessParams, Assessment, FactorModel, Proposal, RiskModel, Study,
 };
 use crate::error::{Error, Result};
 use crate::export::{Export, InputFile, Outputs, Provenance};
+use crate::io::LayerOptions;
 use crate::render::Overlay;
 
 /// The week profile of incidents' times (minute aoristic rule) that weights
@@ -74,48 +75,66 @@ pub struct StudyFiles {
 }
 
 /// Loads the layers of an assessment into one [`Study`] in the streets' working CRS
-/// (layer names must be distinct); returns the input records too.
+/// (layer names must be distinct); returns the input records too, each with its
+/// loader's warnings (`WARNING: …` lines, as [`StudyLayer::loaded`] keeps them).
 pub fn load_study(f: &StudyFiles) -> Result<(Study, Vec<InputFile>)> {
-    let opts = |target: Option<&crate::crs::Crs>| crate::io::LayerOptions {
+    load_study_with(f, |p, o, role| StudyLayer::load(p, o, role))
+}
+
+/// As [`load_study`], with the caller's loader `load(path, options, role)` (roles
+/// `streets`, `paths`, `public spaces` and `layer`), e.g. one that shows each layer's
+/// warnings ([`StudyLayer::warnings`]) as it is read.
+///
+/// # Errors
+/// Those of `load`; [`Error::InvalidParam`] (`layers`) for two layers of one name or a
+/// layer spec with a feature filter.
+pub fn load_study_with<E: From<Error>>(
+    f: &StudyFiles,
+    mut load: impl FnMut(&Path, &LayerOptions, &str) -> std::result::Result<StudyLayer, E>,
+) -> std::result::Result<(Study, Vec<InputFile>), E> {
+    let opts = |target: Option<&crate::crs::Crs>| LayerOptions {
         crs: f.crs.clone(),
         target: target.cloned(),
         name: None,
         filters: Vec::new(),
     };
-    let (streets, srep) = crate::io::load_layer(&f.streets, &opts(None))?;
-    let working = streets.crs.working.clone();
-    let mut inputs = vec![InputFile::layer("streets", &srep)];
-    let mut layers = vec![crate::layer::Layer {
-        name: "streets".into(),
-        ..streets
-    }];
+    let mut streets = load(&f.streets, &opts(None), "streets")?;
+    streets.layer.name = "streets".into();
+    let working = streets.layer.crs.working.clone();
+    let mut inputs = Vec::new();
+    let mut layers = Vec::new();
+    let mut keep = |l: StudyLayer, layers: &mut Vec<crate::layer::Layer>| {
+        inputs.extend(l.source);
+        layers.push(l.layer);
+    };
+    keep(streets, &mut layers);
     let mut space_names = vec!["parks".to_string()];
-    let mut load = |p: &Path,
-                    role: &str,
-                    name: Option<&str>,
-                    layers: &mut Vec<crate::layer::Layer>|
-     -> Result<String> {
-        let (mut l, r) = crate::io::load_layer(p, &opts(Some(&working)))?;
+    let mut add = |p: &Path,
+                   role: &str,
+                   name: Option<&str>,
+                   layers: &mut Vec<crate::layer::Layer>|
+     -> std::result::Result<String, E> {
+        let mut l = load(p, &opts(Some(&working)), role)?;
         if let Some(n) = name {
-            l.name = n.into();
+            l.layer.name = n.into();
         }
-        if layers.iter().any(|x| x.name == l.name) {
+        if layers.iter().any(|x| x.name == l.layer.name) {
             return Err(Error::invalid_param(
                 "layers",
-                &l.name,
+                &l.layer.name,
                 "two layers have this name: rename one of the files",
-            ));
+            )
+            .into());
         }
-        inputs.push(InputFile::layer(role, &r));
-        let n = l.name.clone();
-        layers.push(l);
+        let n = l.layer.name.clone();
+        keep(l, layers);
         Ok(n)
     };
     if let Some(p) = &f.paths {
-        load(p, "paths", Some("paths"), &mut layers)?;
+        add(p, "paths", Some("paths"), &mut layers)?;
     }
     for p in &f.spaces {
-        let n = load(p, "public spaces", None, &mut layers)?;
+        let n = add(p, "public spaces", None, &mut layers)?;
         if !space_names.contains(&n) {
             space_names.push(n);
         }
@@ -126,9 +145,10 @@ pub fn load_study(f: &StudyFiles) -> Result<(Study, Vec<InputFile>)> {
                 "layers",
                 format!("{}:{filter}", s.name),
                 "feature filters are not supported here",
-            ));
+            )
+            .into());
         }
-        load(&s.path, "layer", Some(&s.name), &mut layers)?;
+        add(&s.path, "layer", Some(&s.name), &mut layers)?;
     }
     let study = Study::with_roles(layers, vec!["streets".into(), "paths".into()], space_names)?;
     Ok((study, inputs))

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use crimescape::study::assess::{self as asx, AssessStudy, StudyFiles};
-use crimescape::study::LayerSpec;
+use crimescape::study::{LayerSpec, StudyLayer};
 use crimescape::{AssessParams, Crs, NetworkParams};
 
 use crate::cli::GlobalArgs;
-use crate::common::{done, load_incidents, outputs, spin, LoadArgs};
+use crate::common::{done, load_incidents, outputs, shown, spin, LoadArgs};
 
 /// Arguments of `crimescape assess`.
 #[derive(Debug, Args)]
@@ -77,7 +77,10 @@ pub fn run(a: AssessArgs, g: &GlobalArgs) -> Result<()> {
         layers: LayerSpec::parse_all(&a.layers, LayerSpec::named_or_bare)?,
         crs: a.layer_crs.as_deref().map(Crs::parse).transpose()?,
     };
-    let (study, mut inputs) = asx::load_study(&files)?;
+    // each layer's warnings shown as it is read, as every command's layers
+    let (study, mut inputs) = asx::load_study_with(&files, |p, opts, role| {
+        shown(StudyLayer::load(p, opts, role), p)
+    })?;
     let paths: Vec<&Path> = a.proposals.iter().map(|p| p.as_path()).collect();
     let (proposals, pin) = asx::read_proposals(&paths, &study)?;
     inputs.extend(pin);

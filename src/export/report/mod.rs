@@ -128,21 +128,10 @@ fn ext_of(rel: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes text for HTML/XML content and attribute values.
+/// Escapes text for HTML/XML content and attribute values (`'` as `&#39;`, other
+/// control characters than tab and new line as spaces).
 pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => o.push(' '),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::render::scene::escape_markup(s, "&#39;", |_| Some(' '))
 }
 
 /// A relative link (each path segment percent-encoded where needed).

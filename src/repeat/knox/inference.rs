@@ -27,7 +27,7 @@ pub(super) fn knox_xyt_impl(
     }
     let on_network = network_events(xy, t, params)?;
     let (xy, t) = match &on_network {
-        Some((a, b, _)) => (&a[..], &b[..]),
+        Some((on, t)) => (&on.xy[..], &t[..]),
         None => (xy, t),
     };
     Error::check_finite("event", xy)?;
@@ -44,13 +44,8 @@ pub(super) fn knox_xyt_impl(
         ));
     }
     let mut warnings = Vec::new();
-    let excluded_off_network = on_network.as_ref().map_or(0, |x| x.2);
-    if excluded_off_network > 0 {
-        warnings.push(format!(
-            "{excluded_off_network} event(s) farther than {} m from the network excluded",
-            params.network.as_ref().map_or(0.0, |s| s.tolerance)
-        ));
-    }
+    let excluded_off_network = on_network.as_ref().map_or(0, |x| x.0.excluded);
+    warnings.extend(on_network.as_ref().and_then(|x| x.0.warning()));
     let units_per_day = DAY as f64 / unit.seconds() as f64;
     for &b in &params.time_breaks {
         if b.is_finite() && (b * units_per_day).fract() != 0.0 {

@@ -2,6 +2,7 @@
 //! only the pairs within the largest finite spatial band.
 
 use super::*;
+use crate::repeat::OnNetwork;
 
 /// Events in canonical order with a cell index for close-pair search.
 pub(super) struct Prepared {
@@ -66,15 +67,12 @@ impl Prepared {
     }
 }
 
-/// For [`Metric::Network`]: the events snapped to the network (coordinates of
-/// their positions), their times, and the number excluded off the network.
-pub(super) type NetworkEvents = (Vec<[f64; 2]>, Vec<i64>, usize);
-
+/// For [`Metric::Network`]: the events snapped to the network and their times.
 pub(super) fn network_events(
     xy: &[[f64; 2]],
     t: &[i64],
     params: &KnoxParams,
-) -> Result<Option<NetworkEvents>> {
+) -> Result<Option<(OnNetwork, Vec<i64>)>> {
     if params.metric != Metric::Network {
         return Ok(None);
     }
@@ -82,22 +80,9 @@ pub(super) fn network_events(
         .network
         .as_ref()
         .ok_or_else(|| Error::missing_param("network", "metric", "network"))?;
-    let snapped = space.snap_all(xy);
-    let mut out = (
-        Vec::with_capacity(xy.len()),
-        Vec::with_capacity(xy.len()),
-        0,
-    );
-    for (p, &ti) in snapped.pos.iter().zip(t) {
-        match p {
-            Some(q) => {
-                out.0.push(space.xy(*q));
-                out.1.push(ti);
-            }
-            None => out.2 += 1,
-        }
-    }
-    Ok(Some(out))
+    let on = OnNetwork::snap(space, xy);
+    let t = on.keep.iter().map(|&i| t[i]).collect();
+    Ok(Some((on, t)))
 }
 
 /// Where candidate pairs come from: the planar cell search, refined to network

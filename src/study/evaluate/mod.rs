@@ -13,7 +13,7 @@ mod study;
 
 pub use areas::{treatment_areas, AreaParams};
 pub use inputs::{read_costs, EvaluationInputs};
-pub use settings::{evaluate_params, parse_date_field, parse_span, ItsModel};
+pub use settings::{evaluate_params, parse_span, ItsModel};
 pub use study::{evaluate_study, EvaluateStudy};
 
 #[cfg(test)]

@@ -4,16 +4,7 @@
 use crate::error::{Error, Result};
 use crate::evaluate::{Dispersion, EvaluateParams, ItsParams};
 use crate::glm::Family;
-
-/// A date (`YYYY-MM-DD`, or a date-time) as local seconds; `field` names the setting
-/// in the error. The same grammar as every date setting:
-/// [`parse_date_setting`](crate::study::settings::parse_date_setting).
-///
-/// # Errors
-/// [`Error::InvalidParam`] on `field` when `s` is not a date.
-pub fn parse_date_field(field: &'static str, s: &str) -> Result<i64> {
-    crate::study::settings::parse_date_setting(field, s)
-}
+use crate::study::settings::parse_date_setting;
 
 /// A period `FROM..TO` of dates (`TO` excluded) as local seconds `(from, to)`.
 ///
@@ -35,7 +26,7 @@ pub fn parse_span(field: &'static str, s: &str) -> Result<(i64, i64)> {
             "use FROM..TO, e.g. 2024-01-01..2024-07-01",
         )
     })?;
-    Ok((parse_date_field(field, a)?, parse_date_field(field, b)?))
+    Ok((parse_date_setting(field, a)?, parse_date_setting(field, b)?))
 }
 
 /// Evaluation settings from dates as text: explicit `pre` and `post` periods
@@ -50,7 +41,7 @@ pub fn evaluate_params(
     post: Option<&str>,
     intervention: Option<&str>,
 ) -> Result<EvaluateParams> {
-    let day = |d: &str| parse_date_field("intervention", d);
+    let day = |d: &str| parse_date_setting("intervention", d);
     Ok(match (pre, post, intervention) {
         (Some(pre), Some(post), d) => {
             let mut p = EvaluateParams::periods(parse_span("pre", pre)?, parse_span("post", post)?);

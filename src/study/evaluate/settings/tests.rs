@@ -12,9 +12,9 @@ fn invalid(r: Result<impl std::fmt::Debug>) -> (&'static str, String, String) {
 }
 
 #[test]
-fn parse_date_field_dates_and_errors() {
-    assert_eq!(parse_date_field("x", " 1970-01-02 ").unwrap(), 86_400);
-    let (p, v, r) = invalid(parse_date_field("intervention", "2024-13-01"));
+fn parse_date_setting_intervention_dates_and_errors() {
+    assert_eq!(parse_date_setting("x", " 1970-01-02 ").unwrap(), 86_400);
+    let (p, v, r) = invalid(parse_date_setting("intervention", "2024-13-01"));
     assert_eq!((p, v.as_str()), ("intervention", "\"2024-13-01\""));
     assert!(r.contains("YYYY-MM-DD"), "{r}");
 }
