@@ -170,9 +170,11 @@ pub fn style_classes(
     }
 }
 
-/// XML text with `&`, `<`, `>`, `"` and `'` escaped (control characters kept).
+/// XML text with `&`, `<`, `>`, `"` and `'` escaped; control characters other than
+/// tab and line breaks are dropped (XML 1.0 does not allow them: QGIS would refuse the
+/// style).
 fn esc(s: &str) -> String {
-    crate::render::scene::escape_markup(s, "&apos;", Some)
+    crate::render::scene::escape(s)
 }
 
 /// `r,g,b,a` as QGIS writes colours.
@@ -342,6 +344,19 @@ mod tests {
             ..Default::default()
         };
         Document::parse_with_options(q, o).expect("the style is well-formed XML")
+    }
+
+    #[test]
+    fn labels_with_control_characters_stay_well_formed_xml() {
+        assert_eq!(esc("a\u{1}b <c> 'd'"), "ab &lt;c&gt; &apos;d&apos;");
+        let doc = format!("<qgis><label text=\"{}\"/></qgis>", esc("x\u{7}y\u{1b}"));
+        assert_eq!(
+            parse(&doc)
+                .root_element()
+                .first_element_child()
+                .and_then(|e| e.attribute("text")),
+            Some("xy")
+        );
     }
 
     /// (value or lower bound, colour, label) of each class in a parsed style.
