@@ -56,3 +56,33 @@ fn risk_validate_names_the_date_flag_that_does_not_parse() {
             )));
     }
 }
+
+#[test]
+fn evaluate_names_the_missing_periods_before_reading_a_file() {
+    let d = tmp();
+    for (args, want) in [
+        (
+            &[][..],
+            "missing input: --intervention-date (a date), or --pre and --post periods (FROM..TO)",
+        ),
+        (
+            &["--pre", "2024-01-01..2024-06-01"][..],
+            "--pre needs --post",
+        ),
+        (
+            &["--post", "2024-06-01..2024-12-01"][..],
+            "--post needs --pre",
+        ),
+    ] {
+        let out = d.path().join("ev");
+        crimescape()
+            .args(["evaluate", "missing.csv", "--treatment", "missing.geojson"])
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(want));
+        assert!(!out.exists());
+    }
+}

@@ -34,7 +34,8 @@ pub fn parse_span(field: &'static str, s: &str) -> Result<(i64, i64)> {
 /// (the longest equal spans on both sides within the data).
 ///
 /// # Errors
-/// [`Error::Param`] when neither periods nor a date are given, or only one period;
+/// [`Error::MissingInput`] when neither periods nor a date are given,
+/// [`Error::MissingParam`] for one period without the other;
 /// [`Error::InvalidParam`] for a period or date that does not parse.
 pub fn evaluate_params(
     pre: Option<&str>,
@@ -52,11 +53,14 @@ pub fn evaluate_params(
         }
         (None, None, Some(d)) => EvaluateParams::at(day(d)?),
         (None, None, None) => {
-            return Err(Error::Param(
-                "give `intervention` DATE, or `pre` FROM..TO and `post` FROM..TO".into(),
-            ))
+            return Err(Error::MissingInput {
+                what: vec![
+                    "`intervention` (a date), or `pre` and `post` periods (FROM..TO)".into(),
+                ],
+            })
         }
-        _ => return Err(Error::Param("give both `pre` and `post`".into())),
+        (Some(_), None, _) => return Err(Error::missing_param("post", "pre", "")),
+        (None, Some(_), _) => return Err(Error::missing_param("pre", "post", "")),
     })
 }
 

@@ -55,14 +55,21 @@ fn evaluate_params_periods_date_and_errors() {
     assert_eq!(p.intervention, Some(3 * 86_400));
     let p = evaluate_params(None, None, Some("1970-01-02")).unwrap();
     assert_eq!((p.intervention, p.pre), (Some(86_400), None));
-    for (pre, post) in [(Some("1970-01-01..1970-01-02"), None), (None, Some("a..b"))] {
+    for (pre, post, missing, given) in [
+        (Some("1970-01-01..1970-01-02"), None, "post", "pre"),
+        (None, Some("a..b"), "pre", "post"),
+    ] {
         match evaluate_params(pre, post, Some("1970-01-02")) {
-            Err(Error::Param(m)) => assert_eq!(m, "give both `pre` and `post`"),
+            Err(Error::MissingParam {
+                param, needed_by, ..
+            }) => assert_eq!((param, needed_by), (missing, given)),
             other => panic!("{other:?}"),
         }
     }
     match evaluate_params(None, None, None) {
-        Err(Error::Param(m)) => assert!(m.contains("`intervention` DATE"), "{m}"),
+        Err(Error::MissingInput { what }) => {
+            assert!(what[0].contains("`intervention`"), "{what:?}")
+        }
         other => panic!("{other:?}"),
     }
     let (p, _, _) = invalid(evaluate_params(None, None, Some("later")));
