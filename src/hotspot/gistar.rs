@@ -282,12 +282,7 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
             let ext = Extremes::new(values);
             (0..n)
                 .map(|i| {
-                    let (m, var) = (st.mean[i], st.var[i]);
-                    let zs = if var > 1e-24 * (m * m).max(1.0) {
-                        (obs[i] - m) / var.sqrt()
-                    } else {
-                        0.0
-                    };
+                    let zs = z_sim(obs[i], st.mean[i], st.var[i]);
                     let exact = all_equal(w.neighbours(i).iter().map(|&j| values[j as usize]))
                         .and_then(|v| ext.tail(values[i], ks[i], v));
                     (
@@ -329,11 +324,7 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                         tally.add(sim, obs);
                     }
                     let (m, var) = tally.mean_var(perms);
-                    let zs = if var > 1e-24 * (m * m).max(1.0) {
-                        (obs - m) / var.sqrt()
-                    } else {
-                        0.0
-                    };
+                    let zs = z_sim(obs, m, var);
                     let positive = ws.is_none_or(|ws| ws.iter().all(|v| *v > 0.0));
                     let exact = all_equal(nb.iter().map(|&j| values[j as usize]))
                         .filter(|_| positive)
@@ -384,6 +375,16 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         undefined,
         bin_counts,
     })
+}
+
+/// The permutation z of an observed window sum from the permutation mean and
+/// variance; 0 when the variance vanishes (relative to the mean).
+fn z_sim(obs: f64, m: f64, var: f64) -> f64 {
+    if var > 1e-24 * (m * m).max(1.0) {
+        (obs - m) / var.sqrt()
+    } else {
+        0.0
+    }
 }
 
 /// ArcGIS-style confidence bins −3…3 from z-scores and two-sided p-values
