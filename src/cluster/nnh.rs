@@ -506,8 +506,8 @@ mod tests {
 
     #[test]
     fn area_m2_converts_and_reports_the_value_as_given() {
-        assert_eq!(NnhParams::area_m2(2.5, 1e6).unwrap(), 2.5 * 1e6);
-        assert_eq!(NnhParams::area_m2(7.0, 1.0).unwrap(), 7.0);
+        assert_eq!(NnhParams::area_m2(2.5, 1e6).ok(), Some(2.5 * 1e6));
+        assert_eq!(NnhParams::area_m2(7.0, 1.0).ok(), Some(7.0));
         for bad in [0.0, -2.5, f64::NAN, f64::INFINITY, 1e305] {
             match NnhParams::area_m2(bad, 1e6) {
                 Err(Error::InvalidParam { param, value, .. }) => {
