@@ -135,13 +135,8 @@ pub struct GlmFit {
 /// Chunk size of the parallel row accumulation (fixed, so sums do not depend on threads).
 const CHUNK: usize = 4096;
 
-fn check_inputs(
-    x: &[Vec<f64>],
-    y: &[f64],
-    offset: Option<&[f64]>,
-    need_n_gt_p: bool,
-) -> Result<usize> {
-    let n = x.len();
+/// Checks that there are `n > 0` rows of x and one count per row.
+fn check_rows(n: usize, y: &[f64]) -> Result<()> {
     if n == 0 {
         return Err(Error::too_few("GLM", "observations", 1, 0));
     }
@@ -153,6 +148,55 @@ fn check_inputs(
             n,
         ));
     }
+    Ok(())
+}
+
+/// Checks the counts (finite, `>= 0`, not all zero) and the offsets (one per count,
+/// finite).
+fn check_counts(y: &[f64], offset: Option<&[f64]>) -> Result<()> {
+    if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::BadValue {
+            what: "count (y)",
+            index: i,
+            value: y[i],
+            expected: "not a finite count >= 0",
+        });
+    }
+    if let Some(o) = offset {
+        if o.len() != y.len() {
+            return Err(Error::length_mismatch(
+                "offsets",
+                o.len(),
+                "observations",
+                y.len(),
+            ));
+        }
+        if let Some(i) = o.iter().position(|v| !v.is_finite()) {
+            return Err(Error::BadValue {
+                what: "offset",
+                index: i,
+                value: o[i],
+                expected: "not a finite number",
+            });
+        }
+    }
+    if y.iter().all(|v| *v == 0.0) {
+        return Err(Error::degenerate(
+            "GLM",
+            "all counts are zero; a log-linear model has no finite estimate",
+        ));
+    }
+    Ok(())
+}
+
+fn check_inputs(
+    x: &[Vec<f64>],
+    y: &[f64],
+    offset: Option<&[f64]>,
+    need_n_gt_p: bool,
+) -> Result<usize> {
+    let n = x.len();
+    check_rows(n, y)?;
     let p = x[0].len();
     if p == 0 {
         return Err(Error::invalid_param(
@@ -179,38 +223,7 @@ fn check_inputs(
             });
         }
     }
-    if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::BadValue {
-            what: "count (y)",
-            index: i,
-            value: y[i],
-            expected: "not a finite count >= 0",
-        });
-    }
-    if let Some(o) = offset {
-        if o.len() != n {
-            return Err(Error::length_mismatch(
-                "offsets",
-                o.len(),
-                "observations",
-                n,
-            ));
-        }
-        if let Some(i) = o.iter().position(|v| !v.is_finite()) {
-            return Err(Error::BadValue {
-                what: "offset",
-                index: i,
-                value: o[i],
-                expected: "not a finite number",
-            });
-        }
-    }
-    if y.iter().all(|v| *v == 0.0) {
-        return Err(Error::degenerate(
-            "GLM",
-            "all counts are zero; a log-linear model has no finite estimate",
-        ));
-    }
+    check_counts(y, offset)?;
     if need_n_gt_p && n <= p {
         return Err(Error::too_few(
             "GLM",
@@ -301,12 +314,17 @@ fn gram(x: &[Vec<f64>], w: Option<&[f64]>, p: usize) -> Vec<Vec<f64>> {
             }
         }
     }
-    for j in 0..p {
+    mirror_lower(&mut g);
+    g
+}
+
+/// Copies the lower triangle of a square matrix onto its upper triangle.
+fn mirror_lower(g: &mut [Vec<f64>]) {
+    for j in 0..g.len() {
         for k in 0..j {
             g[k][j] = g[j][k];
         }
     }
-    g
 }
 
 /// `Xᵀ diag(w) z`, accumulated in fixed chunks.

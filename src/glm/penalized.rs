@@ -116,43 +116,8 @@ pub(crate) fn fit_poisson_penalized_design(
     params: &PenalizedParams,
     start: Option<&[f64]>,
 ) -> Result<PenalizedFit> {
-    let n = x.rows();
-    if n == 0 {
-        return Err(Error::too_few("GLM", "observations", 1, 0));
-    }
-    if y.len() != n {
-        return Err(Error::length_mismatch(
-            "counts (y)",
-            y.len(),
-            "rows of x",
-            n,
-        ));
-    }
-    if let Some(o) = offset.filter(|o| o.len() != n) {
-        return Err(Error::length_mismatch("offsets", o.len(), "rows of x", n));
-    }
-    if let Some(i) = y.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::BadValue {
-            what: "count (y)",
-            index: i,
-            value: y[i],
-            expected: "not a finite count >= 0",
-        });
-    }
-    if let Some((i, v)) = offset.and_then(|o| o.iter().enumerate().find(|(_, v)| !v.is_finite())) {
-        return Err(Error::BadValue {
-            what: "offset",
-            index: i,
-            value: *v,
-            expected: "not a finite number",
-        });
-    }
-    if y.iter().all(|v| *v == 0.0) {
-        return Err(Error::degenerate(
-            "GLM",
-            "all counts are zero; a log-linear model has no finite estimate",
-        ));
-    }
+    super::check_rows(x.rows(), y)?;
+    super::check_counts(y, offset)?;
     penalized_core(x, y, offset, params, start)
 }
 
@@ -435,11 +400,7 @@ impl Design for IndicatorDesign {
             }
         }
         // Blocks are in column order, so every entry above sits at or below the diagonal.
-        for j in 0..p {
-            for k in 0..j {
-                g[k][j] = g[j][k];
-            }
-        }
+        super::mirror_lower(&mut g);
         g
     }
     fn xtwz(&self, w: &[f64], z: &[f64]) -> Vec<f64> {

@@ -46,7 +46,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::hotspot::perm::{all_equal, binary_sum_stats, folded_p, other, DrawTable, Extremes};
+use crate::hotspot::perm::{
+    all_equal, binary_window_stats, folded_p, other, DrawTable, Extremes, Tally,
+};
 use crate::hotspot::stats::{bh_cutoff, normal_p_two_sided};
 use crate::hotspot::weights::Weights;
 
@@ -136,6 +138,29 @@ pub struct GiStarResult {
     pub bin_counts: [usize; 7],
 }
 
+/// Checks that there is one value per row of `w` and at least `min` units (`units`
+/// names them in the error of `what`).
+pub(crate) fn check_units(
+    values: &[f64],
+    w: &Weights,
+    what: &'static str,
+    units: &'static str,
+    min: usize,
+) -> Result<()> {
+    if w.len() != values.len() {
+        return Err(Error::length_mismatch(
+            "values",
+            values.len(),
+            "weight rows",
+            w.len(),
+        ));
+    }
+    if values.len() < min {
+        return Err(Error::too_few(what, units, min, values.len()));
+    }
+    Ok(())
+}
+
 /// Validates values and returns (mean, population sd).
 pub(crate) fn moments(x: &[f64], what: &'static str) -> Result<(f64, f64)> {
     if let Some(index) = x.iter().position(|v| !v.is_finite()) {
@@ -200,17 +225,7 @@ pub(crate) fn moments(x: &[f64], what: &'static str) -> Result<(f64, f64)> {
 pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiStarResult> {
     crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
-    if w.len() != n {
-        return Err(Error::LengthMismatch {
-            what: "values",
-            got: n,
-            per: "weight rows",
-            expected: w.len(),
-        });
-    }
-    if n < 2 {
-        return Err(Error::too_few("Gi*", "units (cells)", 2, n));
-    }
+    check_units(values, w, "Gi*", "units (cells)", 2)?;
     if params.bin_p == BinP::Permutation && params.permutations == 0 {
         return Err(Error::invalid_param(
             "permutations",
@@ -263,20 +278,11 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         let table = DrawTable::new(n, w.max_neighbours(), perms, params.seed);
         let res: Vec<(f64, f64, u32)> = if w.is_binary() {
             // fast path: permutation sums without gathering (see perm.rs)
-            let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
-            let obs: Vec<f64> = (0..n)
-                .map(|i| w.neighbours(i).iter().map(|&j| values[j as usize]).sum())
-                .collect();
-            let st = binary_sum_stats(values, &ks, &obs, &table);
+            let (ks, obs, st) = binary_window_stats(values, w, &table);
             let ext = Extremes::new(values);
             (0..n)
                 .map(|i| {
-                    let (m, var) = (st.mean[i], st.var[i]);
-                    let zs = if var > 1e-24 * (m * m).max(1.0) {
-                        (obs[i] - m) / var.sqrt()
-                    } else {
-                        0.0
-                    };
+                    let zs = z_sim(obs[i], st.mean[i], st.var[i]);
                     let exact = all_equal(w.neighbours(i).iter().map(|&j| values[j as usize]))
                         .and_then(|v| ext.tail(values[i], ks[i], v));
                     (
@@ -304,8 +310,7 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                             .sum(),
                     };
                     let k = nb.len();
-                    let (mut ge, mut le) = (0usize, 0usize);
-                    let (mut s, mut ss) = (0.0, 0.0);
+                    let mut tally = Tally::default();
                     for pi in 0..perms {
                         let row = &table.row(pi)[..k];
                         let sim: f64 = match ws {
@@ -316,26 +321,18 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
                                 .map(|(&t, &wj)| wj * values[other(t, i)])
                                 .sum(),
                         };
-                        ge += (sim >= obs) as usize;
-                        le += (sim <= obs) as usize;
-                        s += sim;
-                        ss += sim * sim;
+                        tally.add(sim, obs);
                     }
-                    let m = s / perms as f64;
-                    let var = (ss / perms as f64 - m * m).max(0.0);
-                    let zs = if var > 1e-24 * (m * m).max(1.0) {
-                        (obs - m) / var.sqrt()
-                    } else {
-                        0.0
-                    };
+                    let (m, var) = tally.mean_var(perms);
+                    let zs = z_sim(obs, m, var);
                     let positive = ws.is_none_or(|ws| ws.iter().all(|v| *v > 0.0));
                     let exact = all_equal(nb.iter().map(|&j| values[j as usize]))
                         .filter(|_| positive)
                         .and_then(|v| ext.tail(values[i], k, v));
                     (
-                        exact.unwrap_or_else(|| folded_p(ge, le, perms)),
+                        exact.unwrap_or_else(|| folded_p(tally.ge, tally.le, perms)),
                         zs,
-                        ge as u32,
+                        tally.ge as u32,
                     )
                 })
                 .collect()
@@ -378,6 +375,16 @@ pub fn gi_star(values: &[f64], w: &Weights, params: &GiStarParams) -> Result<GiS
         undefined,
         bin_counts,
     })
+}
+
+/// The permutation z of an observed window sum from the permutation mean and
+/// variance; 0 when the variance vanishes (relative to the mean).
+fn z_sim(obs: f64, m: f64, var: f64) -> f64 {
+    if var > 1e-24 * (m * m).max(1.0) {
+        (obs - m) / var.sqrt()
+    } else {
+        0.0
+    }
 }
 
 /// ArcGIS-style confidence bins −3…3 from z-scores and two-sided p-values

@@ -44,7 +44,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::hotspot::gistar::moments;
+use crate::hotspot::gistar::{check_units, moments};
 use crate::hotspot::perm::folded_p;
 use crate::hotspot::stats::normal_p_two_sided;
 use crate::hotspot::weights::Weights;
@@ -356,17 +356,7 @@ impl Tw {
 }
 
 fn check(values: &[f64], w: &Weights, what: &'static str) -> Result<()> {
-    if w.len() != values.len() {
-        return Err(Error::length_mismatch(
-            "values",
-            values.len(),
-            "weight rows",
-            w.len(),
-        ));
-    }
-    if values.len() < 4 {
-        return Err(Error::too_few(what, "units", 4, values.len()));
-    }
+    check_units(values, w, what, "units", 4)?;
     moments(values, what)?;
     Ok(())
 }

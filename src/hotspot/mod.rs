@@ -211,6 +211,72 @@ pub struct CellGrid {
 
 const NONE: u32 = u32::MAX;
 
+/// Position in `cells` of each cell id of the full grid (`NONE` where it takes no part).
+fn positions(full_len: usize, cells: &[usize]) -> Vec<u32> {
+    let mut pos = vec![NONE; full_len];
+    for (k, &c) in cells.iter().enumerate() {
+        pos[c] = k as u32;
+    }
+    pos
+}
+
+/// Position of cell `id` in the analysis cells, if it takes part.
+#[inline]
+fn position(pos: &[u32], id: usize) -> Option<usize> {
+    match pos.get(id) {
+        Some(&p) if p != NONE => Some(p as usize),
+        _ => None,
+    }
+}
+
+/// Per-cell values (analysis order) spread onto the full grid, NaN elsewhere.
+fn spread(full_len: usize, cells: &[usize], values: &[f64]) -> Vec<f64> {
+    let mut v = vec![f64::NAN; full_len];
+    for (k, &c) in cells.iter().enumerate() {
+        if let Some(x) = values.get(k) {
+            v[c] = *x;
+        }
+    }
+    v
+}
+
+/// Counts (or sums of finite `weights`) per analysis cell of `n`, with the cell of a
+/// point from `position_of`, and the number of points outside every analysis cell.
+fn count_points(
+    n: usize,
+    xy: &[[f64; 2]],
+    weights: Option<&[f64]>,
+    position_of: impl Fn(f64, f64) -> Option<usize>,
+) -> Result<(Vec<f64>, usize)> {
+    if let Some(w) = weights {
+        if w.len() != xy.len() {
+            return Err(Error::length_mismatch(
+                "weights",
+                w.len(),
+                "points",
+                xy.len(),
+            ));
+        }
+        if let Some((i, bad)) = w.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::BadValue {
+                what: "weight",
+                index: i,
+                value: *bad,
+                expected: "not a finite number",
+            });
+        }
+    }
+    let mut c = vec![0.0; n];
+    let mut outside = 0;
+    for (i, p) in xy.iter().enumerate() {
+        match position_of(p[0], p[1]) {
+            Some(k) => c[k] += weights.map_or(1.0, |w| w[i]),
+            None => outside += 1,
+        }
+    }
+    Ok((c, outside))
+}
+
 impl CellGrid {
     /// All cells of `grid`.
     pub fn full(grid: Grid) -> Self {
@@ -227,10 +293,7 @@ impl CellGrid {
     }
 
     fn with_cells(grid: Grid, cells: Vec<usize>, size_rule: String, ext_rule: String) -> Self {
-        let mut pos = vec![NONE; grid.len()];
-        for (k, &c) in cells.iter().enumerate() {
-            pos[c] = k as u32;
-        }
+        let pos = positions(grid.len(), &cells);
         CellGrid {
             grid,
             n_cells: cells.len(),
@@ -254,10 +317,7 @@ impl CellGrid {
     /// Position in [`CellGrid::cells`] of grid cell `id`, if it takes part.
     #[inline]
     pub fn position(&self, id: usize) -> Option<usize> {
-        match self.pos.get(id) {
-            Some(&p) if p != NONE => Some(p as usize),
-            _ => None,
-        }
+        position(&self.pos, id)
     }
 
     /// Position of the cell holding a point, if it takes part.
@@ -274,13 +334,7 @@ impl CellGrid {
     /// Spreads per-cell values (in analysis order) onto the full grid, NaN elsewhere
     /// (for [`crate::render::grid_map`]).
     pub fn to_full(&self, values: &[f64]) -> Vec<f64> {
-        let mut v = vec![f64::NAN; self.grid.len()];
-        for (k, &c) in self.cells.iter().enumerate() {
-            if let Some(x) = values.get(k) {
-                v[c] = *x;
-            }
-        }
-        v
+        spread(self.grid.len(), &self.cells, values)
     }
 
     /// Picks the analysis cells out of a full-grid vector.
@@ -291,33 +345,7 @@ impl CellGrid {
     /// Counts (or sums of `weights`) per analysis cell, and the number of points
     /// outside every analysis cell.
     pub fn counts(&self, xy: &[[f64; 2]], weights: Option<&[f64]>) -> Result<(Vec<f64>, usize)> {
-        if let Some(w) = weights {
-            if w.len() != xy.len() {
-                return Err(Error::length_mismatch(
-                    "weights",
-                    w.len(),
-                    "points",
-                    xy.len(),
-                ));
-            }
-            if let Some((i, bad)) = w.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::BadValue {
-                    what: "weight",
-                    index: i,
-                    value: *bad,
-                    expected: "not a finite number",
-                });
-            }
-        }
-        let mut c = vec![0.0; self.len()];
-        let mut outside = 0;
-        for (i, p) in xy.iter().enumerate() {
-            match self.position_of(p[0], p[1]) {
-                Some(k) => c[k] += weights.map_or(1.0, |w| w[i]),
-                None => outside += 1,
-            }
-        }
-        Ok((c, outside))
+        count_points(self.len(), xy, weights, |x, y| self.position_of(x, y))
     }
 }
 
@@ -430,10 +458,9 @@ impl HexCells {
     }
     /// Position of the hexagon holding a point, if it takes part.
     pub fn position_of(&self, x: f64, y: f64) -> Option<usize> {
-        self.grid.cell_of(x, y).and_then(|id| match self.pos[id] {
-            NONE => None,
-            p => Some(p as usize),
-        })
+        self.grid
+            .cell_of(x, y)
+            .and_then(|id| position(&self.pos, id))
     }
     /// Centres of the analysis hexagons.
     pub fn centres(&self) -> Vec<[f64; 2]> {
@@ -441,33 +468,11 @@ impl HexCells {
     }
     /// Spreads analysis values onto all hexagons (NaN elsewhere).
     pub fn to_full(&self, values: &[f64]) -> Vec<f64> {
-        let mut v = vec![f64::NAN; self.grid.len()];
-        for (k, &c) in self.cells.iter().enumerate() {
-            v[c] = values[k];
-        }
-        v
+        spread(self.grid.len(), &self.cells, values)
     }
     /// Counts (or weight sums) per analysis hexagon and the points outside.
     pub fn counts(&self, xy: &[[f64; 2]], weights: Option<&[f64]>) -> Result<(Vec<f64>, usize)> {
-        if let Some(w) = weights {
-            if w.len() != xy.len() {
-                return Err(Error::length_mismatch(
-                    "weights",
-                    w.len(),
-                    "points",
-                    xy.len(),
-                ));
-            }
-        }
-        let mut c = vec![0.0; self.len()];
-        let mut outside = 0;
-        for (i, p) in xy.iter().enumerate() {
-            match self.position_of(p[0], p[1]) {
-                Some(k) => c[k] += weights.map_or(1.0, |w| w[i]),
-                None => outside += 1,
-            }
-        }
-        Ok((c, outside))
+        count_points(self.len(), xy, weights, |x, y| self.position_of(x, y))
     }
     /// Weights between the analysis hexagons; a distance band defaults to the
     /// hexagon size (the 6 adjacent hexagons), inverse distance to 3 sizes.
@@ -519,10 +524,7 @@ pub fn build_hex(xy: &[[f64; 2]], p: &GridParams) -> Result<HexCells> {
             "no hexagon intersects the study area",
         ));
     }
-    let mut pos = vec![NONE; grid.len()];
-    for (k, &c) in cells.iter().enumerate() {
-        pos[c] = k as u32;
-    }
+    let pos = positions(grid.len(), &cells);
     Ok(HexCells {
         grid,
         n_cells: cells.len(),
@@ -693,6 +695,13 @@ mod tests {
         let (c, out) = h.counts(&pts, None).unwrap();
         assert_eq!(out, 0);
         assert_eq!(c.iter().sum::<f64>(), 500.0);
+        let mut bad = vec![1.0; 500];
+        bad[7] = f64::NAN;
+        assert!(matches!(
+            h.counts(&pts, Some(&bad)),
+            Err(Error::BadValue { index: 7, .. })
+        ));
+        assert!(h.to_full(&[]).iter().all(|v| v.is_nan()));
         let w = h.weights(&WeightsSpec::default()).unwrap();
         assert_eq!(w.max_neighbours(), 6);
         let hull = build_hex(

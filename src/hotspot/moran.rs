@@ -33,9 +33,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::hotspot::gistar::moments;
-use crate::hotspot::perm::{all_equal, binary_sum_stats, folded_p, other, DrawTable, Extremes};
+use crate::error::Result;
+use crate::hotspot::gistar::{check_units, moments};
+use crate::hotspot::perm::{
+    all_equal, binary_window_stats, folded_p, other, DrawTable, Extremes, Tally,
+};
 use crate::hotspot::stats::normal_p_two_sided;
 use crate::hotspot::weights::Weights;
 
@@ -180,17 +182,7 @@ pub fn local_moran(
 ) -> Result<LocalMoranResult> {
     crate::limits::check_permutations("permutations", params.permutations)?;
     let n = values.len();
-    if w.len() != n {
-        return Err(Error::LengthMismatch {
-            what: "values",
-            got: n,
-            per: "weight rows",
-            expected: w.len(),
-        });
-    }
-    if n < 3 {
-        return Err(Error::too_few("Local Moran", "units (cells)", 3, n));
-    }
+    check_units(values, w, "Local Moran", "units (cells)", 3)?;
     let (mean, sd) = moments(values, "Local Moran")?;
     let z: Vec<f64> = values.iter().map(|v| (v - mean) / sd).collect();
     let nf = n as f64;
@@ -249,11 +241,7 @@ pub fn local_moran(
         let res: Vec<(f64, f64, bool)> = if w.is_binary() {
             // fast path: I_i is linear in S_i, the sum of the raw values drawn for
             // the neighbours (exact for counts), with the sign of z_i
-            let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
-            let obs: Vec<f64> = (0..n)
-                .map(|i| w.neighbours(i).iter().map(|&j| values[j as usize]).sum())
-                .collect();
-            let st = binary_sum_stats(values, &ks, &obs, &table);
+            let (ks, obs, st) = binary_window_stats(values, w, &table);
             (0..n)
                 .map(|i| {
                     if z[i] == 0.0 || ks[i] == 0 {
@@ -285,19 +273,14 @@ pub fn local_moran(
                     let k = wr.len();
                     let scale = (nf - 1.0) * z[i] / sz2;
                     let obs = stat[i].0;
-                    let (mut ge, mut le) = (0usize, 0usize);
-                    let (mut s, mut ss) = (0.0, 0.0);
+                    let mut tally = Tally::default();
                     for pi in 0..perms {
                         let r = &table.row(pi)[..k];
                         let lag: f64 = r.iter().zip(&wr).map(|(&t, &wj)| wj * z[other(t, i)]).sum();
                         let sim = scale * lag;
-                        ge += (sim >= obs) as usize;
-                        le += (sim <= obs) as usize;
-                        s += sim;
-                        ss += sim * sim;
+                        tally.add(sim, obs);
                     }
-                    let m = s / perms as f64;
-                    let var = (ss / perms as f64 - m * m).max(0.0);
+                    let (m, var) = tally.mean_var(perms);
                     let zs = if var > 0.0 {
                         (obs - m) / var.sqrt()
                     } else {
@@ -310,7 +293,7 @@ pub fn local_moran(
                         .and_then(|v| ext.tail(values[i], k, v))
                     {
                         Some(q) => (q, zs, true),
-                        None => (folded_p(ge, le, perms), zs, false),
+                        None => (folded_p(tally.ge, tally.le, perms), zs, false),
                     }
                 })
                 .collect()

@@ -26,6 +26,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::hotspot::weights::Weights;
+
 /// A `perms × k` table of draws (see the module docs).
 pub(crate) struct DrawTable {
     pub k: usize,
@@ -100,7 +102,6 @@ pub(crate) fn binary_sum_stats(
 ) -> SumStats {
     let n = x.len();
     let perms = table.perms;
-    let pf = perms as f64;
     let mut out = SumStats {
         ge: vec![0; n],
         le: vec![0; n],
@@ -178,15 +179,64 @@ pub(crate) fn binary_sum_stats(
             .collect();
         for (cb, (ge, le, s, ss)) in cells.chunks(BLOCK).zip(blocks) {
             for (j, &i) in cb.iter().enumerate() {
-                let m = s[j] / pf;
                 out.ge[i] = ge[j];
                 out.le[i] = le[j];
-                out.mean[i] = m;
-                out.var[i] = (ss[j] / pf - m * m).max(0.0);
+                (out.mean[i], out.var[i]) = mean_var(s[j], ss[j], perms);
             }
         }
     }
     out
+}
+
+/// Mean and variance (ddof 0, at least 0) of `perms` values from their sum `s` and
+/// sum of squares `ss`.
+#[inline]
+fn mean_var(s: f64, ss: f64, perms: usize) -> (f64, f64) {
+    let pf = perms as f64;
+    let m = s / pf;
+    (m, (ss / pf - m * m).max(0.0))
+}
+
+/// [`binary_sum_stats`] of the neighbour sums under binary weights `w`: the
+/// neighbour counts `k_i`, the observed sums `S_i` and their permutation summary.
+pub(crate) fn binary_window_stats(
+    x: &[f64],
+    w: &Weights,
+    table: &DrawTable,
+) -> (Vec<usize>, Vec<f64>, SumStats) {
+    let n = x.len();
+    let ks: Vec<usize> = (0..n).map(|i| w.neighbours(i).len()).collect();
+    let obs: Vec<f64> = (0..n)
+        .map(|i| w.neighbours(i).iter().map(|&j| x[j as usize]).sum())
+        .collect();
+    let st = binary_sum_stats(x, &ks, &obs, table);
+    (ks, obs, st)
+}
+
+/// Running summary of one unit's permutation values against its observed value:
+/// `#{sim ≥ obs}`, `#{sim ≤ obs}`, and the sum and sum of squares, in permutation order.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub ge: usize,
+    pub le: usize,
+    s: f64,
+    ss: f64,
+}
+
+impl Tally {
+    /// Adds one permutation value.
+    #[inline]
+    pub fn add(&mut self, sim: f64, obs: f64) {
+        self.ge += (sim >= obs) as usize;
+        self.le += (sim <= obs) as usize;
+        self.s += sim;
+        self.ss += sim * sim;
+    }
+
+    /// Mean and variance (ddof 0, at least 0) of the `perms` values added.
+    pub fn mean_var(&self, perms: usize) -> (f64, f64) {
+        mean_var(self.s, self.ss, perms)
+    }
 }
 
 /// The unit that draw `t` means for unit `i`.

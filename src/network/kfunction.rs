@@ -131,13 +131,18 @@ pub struct KResult {
 
 /// `n` points uniformly on the network (edges in proportion to their length).
 pub fn uniform_points(net: &Network, n: usize, rng: &mut impl Rng) -> Vec<NetPos> {
+    uniform_points_cum(net, &cumulative_lengths(net), n, rng)
+}
+
+/// Running sums of the edge lengths, in edge order.
+fn cumulative_lengths(net: &Network) -> Vec<f64> {
     let mut cum = Vec::with_capacity(net.edges.len());
     let mut s = 0.0;
     for e in &net.edges {
         s += e.length;
         cum.push(s);
     }
-    uniform_points_cum(net, &cum, n, rng)
+    cum
 }
 
 fn uniform_points_cum(net: &Network, cum: &[f64], n: usize, rng: &mut impl Rng) -> Vec<NetPos> {
@@ -299,12 +304,7 @@ fn run(net: &Network, a: &[NetPos], b: Option<&[NetPos]>, p: &KParams) -> Result
     let (le, lt) = counts(net, a, b, t, &bufs);
     let k = k_values(total, a.len(), n_b, &le);
     let envelope = (p.simulations > 0).then(|| {
-        let mut cum = Vec::with_capacity(net.edges.len());
-        let mut s = 0.0;
-        for e in &net.edges {
-            s += e.length;
-            cum.push(s);
-        }
+        let cum = cumulative_lengths(net);
         let sims: Vec<Vec<f64>> = (0..p.simulations)
             .map(|s| {
                 let mut rng = ChaCha8Rng::seed_from_u64(p.seed);

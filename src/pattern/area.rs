@@ -15,7 +15,8 @@
 //! * "Inside" is inclusive of the boundary.
 
 use geo::{Area, BoundingRect, Intersects, MultiPolygon, Point, Polygon, Rect, TriangulateEarcut};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rstar::primitives::Line;
 use rstar::{PointDistance, RTree};
 
@@ -163,6 +164,23 @@ impl StudyArea {
             return false;
         }
         self.polygons.intersects(&Point::new(p[0], p[1]))
+    }
+
+    /// The points that lie inside (or on the boundary), in input order.
+    pub(crate) fn inside(&self, points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+        points
+            .iter()
+            .copied()
+            .filter(|p| self.contains(*p))
+            .collect()
+    }
+
+    /// Monte Carlo simulation `s`: `n` uniform points ([`StudyArea::random_points`])
+    /// drawn from ChaCha8 stream `s` of `seed`.
+    pub(crate) fn simulation(&self, n: usize, seed: u64, s: usize) -> Vec<[f64; 2]> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(s as u64);
+        self.random_points(n, &mut rng)
     }
 
     /// Distance from a point to the nearest boundary edge.

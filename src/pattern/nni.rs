@@ -27,8 +27,6 @@
 //! simulated NNI are reported. This inference uses the real shape of the area, which the
 //! analytical SE (derived for an unbounded plane) does not.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -209,11 +207,7 @@ pub fn nearest_neighbour_index(
     area: &StudyArea,
     params: &NniParams,
 ) -> Result<NniResult> {
-    let inside: Vec<[f64; 2]> = points
-        .iter()
-        .copied()
-        .filter(|p| area.contains(*p))
-        .collect();
+    let inside = area.inside(points);
     let n = inside.len();
     if n < 2 {
         return Err(Error::too_few(
@@ -233,9 +227,7 @@ pub fn nearest_neighbour_index(
         let sims: Vec<f64> = (0..params.simulations)
             .into_par_iter()
             .map(|s| {
-                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-                rng.set_stream(s as u64);
-                let pts = area.random_points(n, &mut rng);
+                let pts = area.simulation(n, params.seed, s);
                 mean_nn(&pts, area, params.correction).0 / expected
             })
             .collect();
@@ -275,7 +267,8 @@ pub fn nearest_neighbour_index(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn nni_hand_computed_lattice() {

@@ -41,8 +41,6 @@
 //! default run stays within seconds on large files. Pairs are counted up to `r_max`
 //! through a bucket grid of side `r_max`; counts are integers, so results do not depend on threads.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -523,14 +521,9 @@ fn k_impl(
     area: &StudyArea,
     params: &RipleyParams,
 ) -> Result<RipleyResult> {
-    let inside: Vec<[f64; 2]> = points
-        .iter()
-        .copied()
-        .filter(|p| area.contains(*p))
-        .collect();
+    let inside = area.inside(points);
     let n = inside.len();
-    let oth: Option<Vec<[f64; 2]>> =
-        other.map(|o| o.iter().copied().filter(|p| area.contains(*p)).collect());
+    let oth: Option<Vec<[f64; 2]>> = other.map(|o| area.inside(o));
     let min_n = if other.is_some() { 1 } else { 2 };
     if n < min_n {
         return Err(Error::too_few(
@@ -557,9 +550,7 @@ fn k_impl(
         let sims: Vec<Vec<f64>> = (0..params.simulations)
             .into_par_iter()
             .map(|s| {
-                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-                rng.set_stream(s as u64);
-                let pts = area.random_points(n, &mut rng);
+                let pts = area.simulation(n, params.seed, s);
                 let t: &[[f64; 2]] = oth.as_deref().unwrap_or(&pts);
                 k_values(&pts, t, same, area, &r, params.edge)
             })
@@ -638,7 +629,8 @@ pub fn cross_k(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn ripley_params_setters_take_options() {

@@ -15,6 +15,7 @@ mod maps;
 mod messages;
 mod nearrepeat;
 mod network;
+mod nnh_area;
 mod outputs;
 mod public;
 mod report;

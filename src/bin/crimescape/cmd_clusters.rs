@@ -108,7 +108,11 @@ impl ClustersArgs {
                     ))
                     .min_points(self.min_points)
                     .max_order(self.max_order)
-                    .area(self.area_km2.map(|k| k * 1e6))
+                    .area(
+                        self.area_km2
+                            .map(|k| NnhParams::area_m2(k, 1e6))
+                            .transpose()?,
+                    )
                     .simulations(self.simulations)
                     .seed(self.seed),
             ),
