@@ -32,7 +32,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("horizons_days", "--horizon"),
     // evaluate
     ("intervention", "--intervention-date"),
-    // clusters (nnh's threshold rule and study area, in m²)
+    // clusters (nnh's threshold rule and study area)
     ("threshold.probability", "--nnh-probability"),
     ("threshold.fixed", "--nnh-threshold"),
     ("area", "--area-km2"),
