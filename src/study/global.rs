@@ -35,7 +35,7 @@ use crate::hotspot::{
 };
 use crate::render::{PlotOptions, Series};
 
-pub use super::hotspots::{NeighbourSpec, Neighbours};
+use super::hotspots::{NeighbourSpec, Neighbours};
 
 /// What the units are.
 #[derive(Debug, Clone)]
