@@ -48,9 +48,9 @@ def test_apply_rtm_bad_input(full_demo, tmp_path):
     assert "nope.geojson" in str(e.value) and e.value.path.endswith("nope.geojson")
     with pytest.raises(cs.InputError):
         cs.apply_rtm(tmp_path / "missing_model.json", model_layers(full_demo))
-    # LayerSpec's grammar (the CLI's --layer), the keyword named
-    with pytest.raises(cs.ParameterError, match="layers") as e:
-        cs.apply_rtm(model, ["no-equals-sign"])
+    # LayerSpec's grammar (the CLI's --layer: NAME=PATH or PATH), the keyword named
+    with pytest.raises(cs.ParameterError, match="empty name or path") as e:
+        cs.apply_rtm(model, ["=nope.geojson"])
     assert e.value.column == "layers"
     # a model file without a crs needs to_crs (the library's load_model)
     with open(model) as f:
