@@ -21,9 +21,11 @@
 //!
 //! One concept per file: [`scene`] (the drawing model, SVG and PNG), [`text`] (font
 //! and layout), [`palette`] (colours and scales), [`furniture`] (shared map and chart
-//! parts), [`map`], [`chart`], [`heat`].
+//! parts), [`map`], `clip` (clipping lines, rings and items to a box), [`chart`],
+//! [`heat`].
 
 pub mod chart;
+mod clip;
 pub mod furniture;
 pub mod heat;
 pub mod map;

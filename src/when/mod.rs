@@ -13,7 +13,9 @@
 //!   for exact parity ([`aoristic::package_df`]).
 //! * [`tz`]: time zones (IANA names from the embedded database, POSIX rules, offsets).
 //! * [`solar`]: sunrise and sunset with NOAA's solar calculator algorithm; night =
-//!   sun below −0.833° by default; [`solar::SunCalendar`] gives night-time overlaps.
+//!   sun below −0.833° by default.
+//! * [`night`]: [`night::SunCalendar`] gives night-time overlaps at one place,
+//!   [`night::NightModel`] over an area; `weekend`: Friday 12:00 to Sunday 12:00.
 //! * [`profile`]: per-incident temporal records, the temporal signature of a place
 //!   (night share, weekend-night share, peak hour of the week) and a seeded
 //!   permutation test of a place against its city.
@@ -35,6 +37,7 @@ pub mod aoristic;
 pub mod figure;
 pub mod filter;
 pub mod incidents;
+pub mod night;
 #[cfg(test)]
 mod parity;
 pub mod profile;
@@ -42,6 +45,7 @@ pub mod profile;
 mod simulation;
 pub mod solar;
 pub mod tz;
+mod weekend;
 pub mod window_rule;
 
 use serde::{Deserialize, Serialize};
@@ -51,8 +55,9 @@ use crate::time::{TimePrecision, DAY};
 
 pub use aoristic::{AoristicRule, CalendarProfile, WeekProfile};
 pub use filter::TimeFilter;
+pub use night::{NightModel, SunCalendar};
 pub use profile::{test_places, PlaceTestParams, PlaceTests, TemporalSignature, TemporalTable};
-pub use solar::{NightModel, SunCalendar, SunParams};
+pub use solar::SunParams;
 pub use tz::TimeZone;
 pub use window_rule::{WindowRule, WindowRuleCounts};
 
