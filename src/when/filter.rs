@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::aoristic::{csum, week_weights};
-use super::solar::SunCalendar;
+use super::night::SunCalendar;
 use super::{hour_of_week, parse_day, AoristicRule, Window, DAY_NAMES, WEEK_BINS};
 use crate::error::{Error, Result};
 

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::aoristic::week_profile;
 use super::filter::TimeFilter;
+use super::night::NightModel;
 use super::profile::TemporalTable;
-use super::solar::NightModel;
 use super::{AoristicRule, SunParams, TimeZone, WeekProfile, Window, WEEK_BINS};
 use crate::crs::{Reprojector, WGS84};
 use crate::error::{Error, Result};

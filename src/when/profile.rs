@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::aoristic::{week_weights_sparse, CompensatedSum, WeekProfile};
-use super::solar::NightModel;
+use super::night::NightModel;
 use super::{bin_label, AoristicRule, Window, WEEK_BINS};
 use crate::error::{Error, Result};
 
@@ -85,7 +85,7 @@ impl TemporalTable {
         let (night, weekend_night) = match night {
             None => (None, None),
             Some((model, lonlat)) => {
-                super::solar::check_locations(lonlat, windows)?;
+                super::night::check_locations(lonlat, windows)?;
                 let pairs: Vec<Option<(f64, f64)>> = windows
                     .par_iter()
                     .zip(lonlat.par_iter())

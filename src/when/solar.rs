@@ -270,9 +270,5 @@ pub(super) fn check_location(lat: f64, lon: f64) -> Result<()> {
     Ok(())
 }
 
-// The night model used to live here; its users still name it through this module.
-pub(crate) use super::night::check_locations;
-pub use super::night::{NightModel, SunCalendar};
-
 #[cfg(test)]
 mod tests;
