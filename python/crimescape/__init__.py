@@ -919,6 +919,8 @@ def _layer_specs(layers) -> list:
     """{name: path | (path, "COLUMN=VALUE")} -> [[name, path, filter], ...];
     ["NAME=PATH[:COLUMN=VALUE]", ...] as they are (the library reads them as the
     CLI's --layer)."""
+    if isinstance(layers, (str, os.PathLike)):
+        layers = [layers]  # one layer, not its characters
     if isinstance(layers, dict):
         out = []
         for name, v in layers.items():

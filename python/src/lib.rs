@@ -1063,10 +1063,15 @@ fn layer_specs(kw: &Kw, key: &str) -> PyResult<Vec<LayerSpec>> {
 }
 
 /// The layers a model uses, named as in the model, in the working CRS (their filters
-/// are the model's).
-fn model_layers(kw: &Kw, working: &Crs) -> PyResult<Vec<StudyLayer>> {
+/// are the model's); every layer the model needs is checked to be named before any is
+/// read ([`crimescape::RtmModel::check_layers`]).
+fn model_layers(kw: &Kw, model: &crimescape::RtmModel, working: &Crs) -> PyResult<Vec<StudyLayer>> {
     let layer_crs = kw.str("layer_crs")?;
-    layer_specs(kw, "layers")?
+    let specs = layer_specs(kw, "layers")?;
+    model
+        .check_layers(specs.iter().map(|s| s.name.as_str()))
+        .map_err(py_err)?;
+    specs
         .iter()
         .map(|s| s.load_with(|path, role| study_layer(path, layer_crs.as_deref(), working, role)))
         .collect()
@@ -1097,7 +1102,7 @@ fn apply_rtm(
         .transpose()
         .map_err(py_err)?;
     let m = rk::load_model(&model_path, to_crs).map_err(py_err)?;
-    let layers = model_layers(&kw, &m.crs)?;
+    let layers = model_layers(&kw, &m.model, &m.crs)?;
     let crs = serde_json::to_string(&m.crs).map_err(|e| DataError::new_err(e.to_string()))?;
     let cell = m.model.grid.cell;
     let emitted = py
@@ -1165,6 +1170,11 @@ fn rank_sites(
         kw.bool("strict_seriousness")?,
     )
     .map_err(py_err)?;
+    // every layer the model needs is named before any is read
+    m.model
+        .model
+        .check_layers(specs.iter().map(|s| s.name.as_str()))
+        .map_err(py_err)?;
     let tz = kw
         .str("tz")?
         .map(|t| crimescape::TimeZone::parse(&t))

@@ -52,6 +52,11 @@ def test_apply_rtm_bad_input(full_demo, tmp_path):
     with pytest.raises(cs.ParameterError, match="empty name or path") as e:
         cs.apply_rtm(model, ["=nope.geojson"])
     assert e.value.column == "layers"
+    # one layer given as a plain path is one layer (not its characters); the model's
+    # other layers are named as missing before any is read
+    with pytest.raises(cs.ParameterError, match="missing input: layer '") as e:
+        cs.apply_rtm(model, str(tmp_path / "nope" / "bars.geojson"))
+    assert "nope" not in str(e.value)
     # a model file without a crs needs to_crs (the library's load_model)
     with open(model) as f:
         m = json.load(f)

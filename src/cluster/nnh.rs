@@ -95,13 +95,14 @@ impl NnhParams {
         self.area = m2.into();
         self
     }
-    /// A study area given in another unit, in m² for [`NnhParams::area`]: `value ·
-    /// m2_per_unit` (e.g. `1e6` for km²), checked as [`nnh`] checks the area.
+    /// A study area given in another unit (`unit`, e.g. `"km²"`, named in the error), in
+    /// m² for [`NnhParams::area`]: `value · m2_per_unit` (e.g. `1e6` for km²), checked
+    /// as [`nnh`] checks the area.
     ///
     /// # Errors
     /// [`Error::InvalidParam`] (`area`, with `value` as given) unless the area is a
     /// finite number `> 0` in both units.
-    pub fn area_m2(value: f64, m2_per_unit: f64) -> Result<f64> {
+    pub fn area_m2(value: f64, unit: &str, m2_per_unit: f64) -> Result<f64> {
         let m2 = value * m2_per_unit;
         if value.is_finite() && value > 0.0 && m2.is_finite() && m2 > 0.0 {
             Ok(m2)
@@ -109,7 +110,7 @@ impl NnhParams {
             Err(Error::invalid_param(
                 "area",
                 value,
-                "the study area must be > 0",
+                format!("the study area ({unit}) must be > 0"),
             ))
         }
     }
@@ -273,7 +274,7 @@ pub fn nnh(xy: &[[f64; 2]], p: &NnhParams) -> Result<NnhResult> {
     Error::check_finite("point", xy)?;
     let bbox = crate::layer::bbox_of(xy.iter().copied());
     let area = match (p.area, bbox) {
-        (Some(a), _) => NnhParams::area_m2(a, 1.0)?,
+        (Some(a), _) => NnhParams::area_m2(a, "m²", 1.0)?,
         (None, Some(b)) => (b[2] - b[0]) * (b[3] - b[1]),
         (None, None) => 0.0,
     };
@@ -506,12 +507,17 @@ mod tests {
 
     #[test]
     fn area_m2_converts_and_reports_the_value_as_given() {
-        assert_eq!(NnhParams::area_m2(2.5, 1e6).ok(), Some(2.5 * 1e6));
-        assert_eq!(NnhParams::area_m2(7.0, 1.0).ok(), Some(7.0));
+        assert_eq!(NnhParams::area_m2(2.5, "km²", 1e6).ok(), Some(2.5 * 1e6));
+        assert_eq!(NnhParams::area_m2(7.0, "m²", 1.0).ok(), Some(7.0));
         for bad in [0.0, -2.5, f64::NAN, f64::INFINITY, 1e305] {
-            match NnhParams::area_m2(bad, 1e6) {
-                Err(Error::InvalidParam { param, value, .. }) => {
-                    assert_eq!((param, value), ("area", bad.to_string()))
+            match NnhParams::area_m2(bad, "km²", 1e6) {
+                Err(Error::InvalidParam {
+                    param,
+                    value,
+                    reason,
+                }) => {
+                    assert_eq!((param, value), ("area", bad.to_string()));
+                    assert_eq!(reason, "the study area (km²) must be > 0");
                 }
                 other => panic!("{bad}: {other:?}"),
             }

@@ -37,46 +37,62 @@ fn bad(s: &str, reason: impl Into<String>) -> Error {
     Error::invalid_param("layer", format!("{s:?}"), reason)
 }
 
-/// Parses `NAME=PATH`, `NAME=PATH:COLUMN=VALUE` or a bare `PATH` — the one grammar of a
-/// layer given as text. The name is trimmed; the filter is the text after the last `:`
-/// when it holds a `=` and a path precedes it, so a Windows path such as
-/// `C:\data\bars.geojson` stays whole. A text without `=`, or naming an existing file
-/// (`a=b.geojson`), is a bare path named by its file stem (`city/bars.geojson` → `bars`).
+/// `text` split into its path and the feature filter after the last `:`, when that
+/// holds a `=` and a path precedes it (so a Windows path such as `C:\data\bars.geojson`
+/// stays whole).
+fn path_and_filter(text: &str) -> (&str, Option<String>) {
+    match text.rsplit_once(':') {
+        Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
+        _ => (text, None),
+    }
+}
+
+/// Parses `NAME=PATH`, `NAME=PATH:COLUMN=VALUE`, a bare `PATH` or `PATH:COLUMN=VALUE` — the
+/// one grammar of a layer given as text. `NAME=` is read only when the text before the
+/// first `=` is a plain name (no `/`, `\` or `:`) and the whole text does not name an
+/// existing file (`a=b.geojson`); the name is trimmed. A bare path is named by its file
+/// name without extensions, as the loaders name a layer (`city/bars.geojson.gz` →
+/// `bars`). The filter is the text after the last `:` when it holds a `=`.
 ///
 /// # Errors
 /// [`Error::InvalidParam`] on `layer` for an empty name or path, or a bare path
-/// without a file stem.
+/// without a file name.
 impl std::str::FromStr for LayerSpec {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bare = PathBuf::from(s);
-        let Some((name, rest)) = s.split_once('=').filter(|_| !bare.exists()) else {
-            let name = bare
-                .file_stem()
-                .map(|n| n.to_string_lossy().into_owned())
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| bad(s, "expected NAME=PATH or PATH"))?;
-            return Ok(LayerSpec {
-                name,
-                path: bare,
-                filter: None,
-            });
+        if Path::new(s).exists() {
+            return bare(s, s, None);
+        }
+        let named = s
+            .split_once('=')
+            .filter(|(name, _)| !name.contains(['/', '\\', ':']));
+        let Some((name, rest)) = named else {
+            let (path, filter) = path_and_filter(s);
+            return bare(s, path, filter);
         };
         let name = name.trim();
         if name.is_empty() || rest.is_empty() {
             return Err(bad(s, "empty name or path"));
         }
-        let (path, filter) = match rest.rsplit_once(':') {
-            Some((p, f)) if f.contains('=') && !p.is_empty() => (p, Some(f.to_string())),
-            _ => (rest, None),
-        };
+        let (path, filter) = path_and_filter(rest);
         Ok(LayerSpec {
             name: name.to_string(),
             path: PathBuf::from(path),
             filter,
         })
     }
+}
+
+/// A layer at `path` named as the loaders name it ([`crate::io::csv::stem`]); `s` is
+/// the whole text, for the error.
+fn bare(s: &str, path: &str, filter: Option<String>) -> Result<LayerSpec> {
+    let path = PathBuf::from(path);
+    let name = crate::io::csv::stem(&path);
+    if name.trim().is_empty() {
+        return Err(bad(s, "expected NAME=PATH or PATH"));
+    }
+    Ok(LayerSpec { name, path, filter })
 }
 
 impl LayerSpec {
@@ -99,17 +115,17 @@ impl LayerSpec {
         if let Some(f) = &spec.filter {
             return Err(bad(
                 s,
-                format!("feature filters (:{f}) are not supported here; give NAME=PATH"),
+                format!("feature filters (:{f}) are not supported here"),
             ));
         }
         Ok(spec)
     }
 
-    /// The name unless it is the file's stem: `None` for a bare path (or a `NAME=`
-    /// that repeats the stem), so a caller can fall back to its own default name.
+    /// The name unless it is the one the file would get anyway (its name without
+    /// extensions): `None` for a bare path (or a `NAME=` that repeats it), so a caller
+    /// can fall back to its own default name.
     pub fn given_name(&self) -> Option<&str> {
-        let stem = self.path.file_stem().map(|n| n.to_string_lossy());
-        (stem.as_deref() != Some(self.name.as_str())).then_some(self.name.as_str())
+        (crate::io::csv::stem(&self.path) != self.name).then_some(self.name.as_str())
     }
 
     /// Parses each text with `parse` (e.g. [`str::parse`] or

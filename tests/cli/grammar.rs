@@ -133,6 +133,18 @@ fn every_layer_flag_takes_name_equals_path_or_a_bare_path() {
             .assert()
             .success();
     }
+    // a filter is refused where layers take none, with the words of the grammar
+    crimescape()
+        .args(["proximity", "-q", "--layer"])
+        .arg(format!("{}:kind=pub", bars.display()))
+        .arg("--out")
+        .arg(d.path().join("near_f.csv"))
+        .arg(c.join("incidents.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "feature filters (:kind=pub) are not supported here",
+        ));
     // NAME= names the layer in the cross-K's sentences (as --layer-name)
     let summary = std::fs::read_to_string(d.path().join("ck1/cross_k.json")).unwrap();
     assert!(summary.contains("pubs"), "{summary}");

@@ -17,7 +17,7 @@ fn clusters_nnh_bad_area_km2_shows_the_value_typed() {
             .assert()
             .code(2)
             .stderr(predicates::str::contains(format!(
-                "{shown} the study area must be > 0"
+                "{shown} the study area (km²) must be > 0"
             )))
             .stderr(predicates::str::contains("000000").not());
     }

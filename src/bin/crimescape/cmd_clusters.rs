@@ -110,7 +110,7 @@ impl ClustersArgs {
                     .max_order(self.max_order)
                     .area(
                         self.area_km2
-                            .map(|k| NnhParams::area_m2(k, 1e6))
+                            .map(|k| NnhParams::area_m2(k, "km²", 1e6))
                             .transpose()?,
                     )
                     .simulations(self.simulations)

@@ -148,7 +148,8 @@ pub struct CrossKCmd {
     /// CRS of the layer file [default: its crs member or EPSG:4326].
     #[arg(long)]
     pub layer_crs: Option<String>,
-    /// Name of the layer in sentences and titles [default: the file stem].
+    /// Name of the layer in sentences and titles (wins over the NAME of --layer
+    /// NAME=PATH) [default: that NAME, else the file name].
     #[arg(long)]
     pub layer_name: Option<String>,
 }

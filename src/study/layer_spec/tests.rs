@@ -59,6 +59,31 @@ fn from_str_bare_path_named_by_its_stem() {
 }
 
 #[test]
+fn from_str_bare_path_named_as_the_loaders_name_a_layer() {
+    // the file name without extensions, `.gz` included (as `io::csv::stem`)
+    let s: LayerSpec = "gz/bars.geojson.gz".parse().unwrap();
+    assert_eq!((s.name.as_str(), s.given_name()), ("bars", None));
+    let s: LayerSpec = "bars=gz/bars.geojson.gz".parse().unwrap();
+    assert_eq!(s.given_name(), None);
+}
+
+#[test]
+fn from_str_bare_path_with_a_filter() {
+    // `NAME=` needs a plain name before the first `=`: here it is a path
+    let s: LayerSpec = "city/lights.geojson:status=out".parse().unwrap();
+    assert_eq!(s.name, "lights");
+    assert_eq!(s.path, PathBuf::from("city/lights.geojson"));
+    assert_eq!(s.filter.as_deref(), Some("status=out"));
+    let s: LayerSpec = "lights.geojson:status=out".parse().unwrap();
+    assert_eq!(
+        (s.name.as_str(), s.filter.as_deref()),
+        ("lights", Some("status=out"))
+    );
+    let r = reason(LayerSpec::named_or_bare("lights.geojson:status=out"));
+    assert!(r.contains("feature filters (:status=out)"), "{r}");
+}
+
+#[test]
 fn given_name_only_when_not_the_stem() {
     let s: LayerSpec = "pubs=city/bars.geojson".parse().unwrap();
     assert_eq!(s.given_name(), Some("pubs"));

@@ -97,12 +97,14 @@ impl PatternInput {
     }
 }
 
-/// The name of a second layer (cross K) in sentences and titles: its file stem with
-/// `_` read as spaces, "the layer" when the path has none.
+/// The name of a second layer (cross K) in sentences and titles: its file name
+/// without extensions, as the loaders name a layer, with `_` read as spaces; "the
+/// layer" when the path has none.
 pub fn layer_name(path: &std::path::Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().replace('_', " "))
-        .unwrap_or_else(|| "the layer".into())
+    match crate::io::csv::stem(path) {
+        s if s.is_empty() => "the layer".into(),
+        s => s.replace('_', " "),
+    }
 }
 
 /// The study area of `input`: the boundary's polygons, else the points' bounding box
@@ -544,6 +546,10 @@ mod tests {
     fn layer_name_from_the_file_stem() {
         assert_eq!(
             layer_name(std::path::Path::new("d/bus_stops.geojson")),
+            "bus stops"
+        );
+        assert_eq!(
+            layer_name(std::path::Path::new("d/bus_stops.geojson.gz")),
             "bus stops"
         );
         assert_eq!(layer_name(std::path::Path::new("")), "the layer");
