@@ -43,8 +43,11 @@ def test_apply_rtm_matches_cli(full_demo, cli, tmp_path):
 
 def test_apply_rtm_bad_input(full_demo, tmp_path):
     model = full_demo / "risk" / "model.json"
+    # every model layer named, one of them a file that does not exist
+    first, *rest = model_layers(full_demo)
+    name = first.split("=", 1)[0]
     with pytest.raises(cs.InputError) as e:
-        cs.apply_rtm(model, [f"bars={tmp_path / 'nope.geojson'}"])
+        cs.apply_rtm(model, [f"{name}={tmp_path / 'nope.geojson'}", *rest])
     assert "nope.geojson" in str(e.value) and e.value.path.endswith("nope.geojson")
     with pytest.raises(cs.InputError):
         cs.apply_rtm(tmp_path / "missing_model.json", model_layers(full_demo))
