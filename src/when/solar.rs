@@ -176,7 +176,7 @@ pub struct SunTimes {
 }
 
 /// Sunrise and sunset of the local date `(year, month, day)` at `lonlat`
-/// (longitude, latitude in degrees, the order of [`NightModel::build`]) in zone `tz`.
+/// (longitude, latitude in degrees, the order of [`NightModel::build`](super::night::NightModel::build)) in zone `tz`.
 ///
 /// # Algorithm
 /// The NOAA Global Monitoring Laboratory solar calculator ("Solar Calculation
